@@ -1,2 +1,1492 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "tern-store"
+
 #include "config.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <string.h>
+
+#include "tern-cache-resources.h"
+#include "tern-store.h"
+
+/*
+ * The cache is one SQLite file in WAL mode. Each batch the sync engine writes is one
+ * transaction, so a process killed at any point leaves the last committed batch and
+ * nothing half-written. Schema changes are numbered SQL files under sql/, applied in
+ * order and recorded in PRAGMA user_version.
+ */
+
+#define LATEST_SCHEMA 1
+
+struct _TernStore
+{
+  sqlite3    *db;
+  char       *path;
+  GHashTable *statements; /* SQL text (static string) -> sqlite3_stmt */
+  gboolean    in_transaction;
+};
+
+G_DEFINE_QUARK (tern-store-error-quark, tern_store_error)
+
+static gboolean
+set_sqlite_error (TernStore   *self,
+                  int          rc,
+                  const char  *what,
+                  GError     **error)
+{
+  g_set_error (error, TERN_STORE_ERROR, TERN_STORE_ERROR_FAILED,
+               "Cache %s failed: %s", what,
+               self->db ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc));
+  return FALSE;
+}
+
+static sqlite3_stmt *
+prepare (TernStore   *self,
+         const char  *sql,
+         GError     **error)
+{
+  sqlite3_stmt *stmt = g_hash_table_lookup (self->statements, sql);
+
+  if (stmt == NULL)
+    {
+      int rc = sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
+
+      if (rc != SQLITE_OK)
+        {
+          set_sqlite_error (self, rc, "query preparation", error);
+          return NULL;
+        }
+      g_hash_table_insert (self->statements, (gpointer) sql, stmt);
+    }
+  else
+    {
+      sqlite3_reset (stmt);
+      sqlite3_clear_bindings (stmt);
+    }
+
+  return stmt;
+}
+
+static void
+bind_text (sqlite3_stmt *stmt,
+           int           idx,
+           const char   *text)
+{
+  if (text != NULL)
+    sqlite3_bind_text (stmt, idx, text, -1, SQLITE_STATIC);
+  else
+    sqlite3_bind_null (stmt, idx);
+}
+
+static void
+bind_nonzero (sqlite3_stmt *stmt,
+              int           idx,
+              gint64        value)
+{
+  if (value != 0)
+    sqlite3_bind_int64 (stmt, idx, value);
+  else
+    sqlite3_bind_null (stmt, idx);
+}
+
+static char *
+dup_column (sqlite3_stmt *stmt,
+            int           col)
+{
+  const unsigned char *text = sqlite3_column_text (stmt, col);
+
+  return text ? g_strdup ((const char *) text) : NULL;
+}
+
+/* Runs a statement that returns no rows; resets it afterwards. */
+static gboolean
+step_done (TernStore     *self,
+           sqlite3_stmt  *stmt,
+           const char    *what,
+           GError       **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    return set_sqlite_error (self, rc, what, error);
+  return TRUE;
+}
+
+static gboolean
+exec (TernStore   *self,
+      const char  *sql,
+      GError     **error)
+{
+  char *msg = NULL;
+  int rc = sqlite3_exec (self->db, sql, NULL, NULL, &msg);
+
+  if (rc != SQLITE_OK)
+    {
+      g_set_error (error, TERN_STORE_ERROR, TERN_STORE_ERROR_FAILED,
+                   "Cache update failed: %s", msg ? msg : sqlite3_errstr (rc));
+      sqlite3_free (msg);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Flags. */
+
+static const char * const system_flags[] = {
+  "\\Seen", "\\Answered", "\\Flagged", "\\Deleted", "\\Draft",
+};
+
+static int
+system_flag_rank (const char *flag)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (system_flags); i++)
+    if (g_ascii_strcasecmp (flag, system_flags[i]) == 0)
+      return (int) i;
+  return -1;
+}
+
+static int
+compare_flags (gconstpointer a,
+               gconstpointer b)
+{
+  const char *fa = *(const char * const *) a;
+  const char *fb = *(const char * const *) b;
+  int ra = system_flag_rank (fa);
+  int rb = system_flag_rank (fb);
+
+  if (ra >= 0 || rb >= 0)
+    {
+      if (ra < 0)
+        return 1;
+      if (rb < 0)
+        return -1;
+      return ra - rb;
+    }
+  return strcmp (fa, fb);
+}
+
+char *
+tern_flags_canonicalize (const char *flags)
+{
+  g_autoptr(GPtrArray) list = g_ptr_array_new ();
+  g_auto(GStrv) parts = NULL;
+  GString *out = g_string_new (NULL);
+
+  if (flags == NULL)
+    return g_string_free (out, FALSE);
+
+  parts = g_strsplit_set (flags, " ()", -1);
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      char *flag = parts[i];
+      int rank;
+
+      if (*flag == '\0' || g_ascii_strcasecmp (flag, "\\Recent") == 0)
+        continue;
+      /* System flags are case-insensitive: store them in their usual spelling. */
+      rank = system_flag_rank (flag);
+      if (rank >= 0)
+        {
+          g_free (parts[i]);
+          parts[i] = flag = g_strdup (system_flags[rank]);
+        }
+      g_ptr_array_add (list, flag);
+    }
+
+  g_ptr_array_sort (list, compare_flags);
+  for (guint i = 0; i < list->len; i++)
+    {
+      const char *flag = g_ptr_array_index (list, i);
+
+      if (i > 0 && compare_flags (&list->pdata[i - 1], &list->pdata[i]) == 0)
+        continue;
+      if (out->len > 0)
+        g_string_append_c (out, ' ');
+      g_string_append (out, flag);
+    }
+
+  return g_string_free (out, FALSE);
+}
+
+gboolean
+tern_flags_contain (const char *flags,
+                    const char *flag)
+{
+  gsize len;
+  const char *p;
+
+  if (flags == NULL || flag == NULL)
+    return FALSE;
+  len = strlen (flag);
+  for (p = flags; *p != '\0';)
+    {
+      const char *end = strchr (p, ' ');
+      gsize n = end ? (gsize) (end - p) : strlen (p);
+
+      if (n == len && g_ascii_strncasecmp (p, flag, len) == 0)
+        return TRUE;
+      if (end == NULL)
+        break;
+      p = end + 1;
+    }
+  return FALSE;
+}
+
+/* Records. */
+
+void
+tern_account_free (TernAccount *account)
+{
+  if (account == NULL)
+    return;
+  g_free (account->name);
+  g_free (account->email);
+  g_free (account->host);
+  g_free (account->security);
+  g_free (account->user);
+  g_free (account->password_command);
+  g_free (account->ca_file);
+  g_free (account->pinned_sha256);
+  g_free (account->last_error);
+  g_free (account);
+}
+
+void
+tern_folder_free (TernFolder *folder)
+{
+  if (folder == NULL)
+    return;
+  g_free (folder->name);
+  g_free (folder->display_name);
+  g_free (folder->delimiter);
+  g_free (folder->attributes);
+  g_free (folder->special_use);
+  g_free (folder->namespace_kind);
+  g_free (folder->myrights);
+  g_free (folder);
+}
+
+void
+tern_part_free (TernPart *part)
+{
+  if (part == NULL)
+    return;
+  g_free (part->section);
+  g_free (part->type);
+  g_free (part->subtype);
+  g_free (part->charset);
+  g_free (part->encoding);
+  g_free (part->disposition);
+  g_free (part->filename);
+  g_free (part->content_id);
+  g_free (part);
+}
+
+TernMessage *
+tern_message_new (void)
+{
+  return g_new0 (TernMessage, 1);
+}
+
+void
+tern_message_free (TernMessage *message)
+{
+  if (message == NULL)
+    return;
+  g_free (message->flags);
+  g_free (message->subject);
+  g_free (message->from_name);
+  g_free (message->from_addr);
+  g_free (message->sender);
+  g_free (message->reply_to);
+  g_free (message->to_list);
+  g_free (message->cc_list);
+  g_free (message->bcc_list);
+  g_free (message->message_id);
+  g_free (message->in_reply_to);
+  g_free (message->references);
+  g_clear_pointer (&message->parts, g_ptr_array_unref);
+  g_free (message);
+}
+
+/* Opening and migrations. */
+
+static int
+get_user_version (TernStore *self)
+{
+  sqlite3_stmt *stmt = NULL;
+  int version = -1;
+
+  if (sqlite3_prepare_v2 (self->db, "PRAGMA user_version", -1, &stmt, NULL) == SQLITE_OK &&
+      sqlite3_step (stmt) == SQLITE_ROW)
+    version = sqlite3_column_int (stmt, 0);
+  sqlite3_finalize (stmt);
+  return version;
+}
+
+static gboolean
+migrate (TernStore  *self,
+         GError    **error)
+{
+  int version = get_user_version (self);
+
+  if (version < 0)
+    return set_sqlite_error (self, SQLITE_ERROR, "schema check", error);
+  if (version > LATEST_SCHEMA)
+    {
+      g_set_error (error, TERN_STORE_ERROR, TERN_STORE_ERROR_VERSION,
+                   "The cache %s was written by a newer version of Tern (schema %d)",
+                   self->path, version);
+      return FALSE;
+    }
+
+  for (int v = version + 1; v <= LATEST_SCHEMA; v++)
+    {
+      g_autofree char *resource = g_strdup_printf ("/org/gnome/Tern/cache/sql/version-%03d.sql", v);
+      g_autofree char *pragma = g_strdup_printf ("PRAGMA user_version = %d", v);
+      g_autoptr(GBytes) bytes = NULL;
+      g_autofree char *sql = NULL;
+
+      /* Looked up in our own resource: a static library does not run its constructor. */
+      bytes = g_resource_lookup_data (tern_cache_get_resource (), resource,
+                                      G_RESOURCE_LOOKUP_FLAGS_NONE, error);
+      if (bytes == NULL)
+        return FALSE;
+      sql = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+
+      if (!exec (self, "BEGIN IMMEDIATE", error))
+        return FALSE;
+      if (!exec (self, sql, error) || !exec (self, pragma, error))
+        {
+          exec (self, "ROLLBACK", NULL);
+          return FALSE;
+        }
+      if (!exec (self, "COMMIT", error))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+static void
+finalize_statement (gpointer data)
+{
+  sqlite3_finalize (data);
+}
+
+TernStore *
+tern_store_open (const char  *path,
+                 GError     **error)
+{
+  g_autoptr(TernStore) self = NULL;
+  g_autofree char *dir = NULL;
+  int rc;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  dir = g_path_get_dirname (path);
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   "Cannot create %s: %s", dir, g_strerror (saved));
+      return NULL;
+    }
+
+  self = g_new0 (TernStore, 1);
+  self->path = g_strdup (path);
+  self->statements = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, finalize_statement);
+
+  rc = sqlite3_open_v2 (path, &self->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        NULL);
+  if (rc != SQLITE_OK)
+    {
+      g_set_error (error, TERN_STORE_ERROR, TERN_STORE_ERROR_FAILED,
+                   "Cannot open the cache %s: %s", path,
+                   self->db ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc));
+      return NULL;
+    }
+
+  sqlite3_busy_timeout (self->db, 10000);
+  sqlite3_extended_result_codes (self->db, 1);
+
+  /* WAL with synchronous=NORMAL survives a killed process with every committed
+   * transaction intact; only a power loss may lose the newest ones. */
+  if (!exec (self, "PRAGMA journal_mode = WAL", error) ||
+      !exec (self, "PRAGMA synchronous = NORMAL", error) ||
+      !exec (self, "PRAGMA foreign_keys = ON", error) ||
+      !exec (self, "PRAGMA temp_store = MEMORY", error))
+    return NULL;
+
+  if (!migrate (self, error))
+    return NULL;
+
+  return g_steal_pointer (&self);
+}
+
+void
+tern_store_free (TernStore *self)
+{
+  if (self == NULL)
+    return;
+  g_clear_pointer (&self->statements, g_hash_table_unref);
+  if (self->db != NULL)
+    sqlite3_close (self->db);
+  g_free (self->path);
+  g_free (self);
+}
+
+const char *
+tern_store_get_path (TernStore *self)
+{
+  return self->path;
+}
+
+int
+tern_store_get_schema_version (TernStore *self)
+{
+  return get_user_version (self);
+}
+
+gboolean
+tern_store_begin (TernStore  *self,
+                  GError    **error)
+{
+  g_return_val_if_fail (!self->in_transaction, FALSE);
+
+  if (!exec (self, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  self->in_transaction = TRUE;
+  return TRUE;
+}
+
+gboolean
+tern_store_commit (TernStore  *self,
+                   GError    **error)
+{
+  g_return_val_if_fail (self->in_transaction, FALSE);
+
+  if (!exec (self, "COMMIT", error))
+    {
+      tern_store_rollback (self);
+      return FALSE;
+    }
+  self->in_transaction = FALSE;
+  return TRUE;
+}
+
+void
+tern_store_rollback (TernStore *self)
+{
+  if (!self->in_transaction)
+    return;
+  exec (self, "ROLLBACK", NULL);
+  self->in_transaction = FALSE;
+}
+
+/* Accounts. */
+
+#define ACCOUNT_COLUMNS \
+  "id, name, email, host, port, security, user, password_command, ca_file, " \
+  "pinned_sha256, last_sync, last_attempt, last_error"
+
+static TernAccount *
+account_from_row (sqlite3_stmt *stmt)
+{
+  TernAccount *account = g_new0 (TernAccount, 1);
+
+  account->id = sqlite3_column_int64 (stmt, 0);
+  account->name = dup_column (stmt, 1);
+  account->email = dup_column (stmt, 2);
+  account->host = dup_column (stmt, 3);
+  account->port = (guint) sqlite3_column_int (stmt, 4);
+  account->security = dup_column (stmt, 5);
+  account->user = dup_column (stmt, 6);
+  account->password_command = dup_column (stmt, 7);
+  account->ca_file = dup_column (stmt, 8);
+  account->pinned_sha256 = dup_column (stmt, 9);
+  account->last_sync = sqlite3_column_int64 (stmt, 10);
+  account->last_attempt = sqlite3_column_int64 (stmt, 11);
+  account->last_error = dup_column (stmt, 12);
+  return account;
+}
+
+gboolean
+tern_store_add_account (TernStore          *self,
+                        const TernAccount  *account,
+                        gint64             *id_out,
+                        GError            **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (account != NULL && account->name != NULL, FALSE);
+
+  stmt = prepare (self,
+                  "INSERT INTO account (name, email, host, port, security, user, "
+                  "password_command, ca_file, pinned_sha256) VALUES (?,?,?,?,?,?,?,?,?)",
+                  error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, account->name);
+  bind_text (stmt, 2, account->email);
+  bind_text (stmt, 3, account->host);
+  sqlite3_bind_int (stmt, 4, (int) account->port);
+  bind_text (stmt, 5, account->security);
+  bind_text (stmt, 6, account->user);
+  bind_text (stmt, 7, account->password_command);
+  bind_text (stmt, 8, account->ca_file);
+  bind_text (stmt, 9, account->pinned_sha256);
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  if (rc == SQLITE_CONSTRAINT_UNIQUE)
+    {
+      g_set_error (error, TERN_STORE_ERROR, TERN_STORE_ERROR_EXISTS,
+                   "An account named “%s” exists already", account->name);
+      return FALSE;
+    }
+  if (rc != SQLITE_DONE)
+    return set_sqlite_error (self, rc, "adding an account", error);
+  if (id_out)
+    *id_out = sqlite3_last_insert_rowid (self->db);
+  return TRUE;
+}
+
+static TernAccount *
+get_account (TernStore   *self,
+             const char  *sql,
+             const char  *name,
+             gint64       id,
+             GError     **error)
+{
+  sqlite3_stmt *stmt = prepare (self, sql, error);
+  TernAccount *account = NULL;
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  if (name != NULL)
+    bind_text (stmt, 1, name);
+  else
+    sqlite3_bind_int64 (stmt, 1, id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    account = account_from_row (stmt);
+  else if (rc == SQLITE_DONE)
+    {
+      if (name != NULL)
+        g_set_error (error, TERN_STORE_ERROR, TERN_STORE_ERROR_NOT_FOUND,
+                     "No account named “%s”", name);
+      else
+        g_set_error (error, TERN_STORE_ERROR, TERN_STORE_ERROR_NOT_FOUND,
+                     "No account with id %" G_GINT64_FORMAT, id);
+    }
+  else
+    set_sqlite_error (self, rc, "reading an account", error);
+  sqlite3_reset (stmt);
+  return account;
+}
+
+TernAccount *
+tern_store_get_account (TernStore   *self,
+                        const char  *name,
+                        GError     **error)
+{
+  g_return_val_if_fail (name != NULL, NULL);
+  return get_account (self, "SELECT " ACCOUNT_COLUMNS " FROM account WHERE name = ?",
+                      name, 0, error);
+}
+
+TernAccount *
+tern_store_get_account_by_id (TernStore   *self,
+                              gint64       id,
+                              GError     **error)
+{
+  return get_account (self, "SELECT " ACCOUNT_COLUMNS " FROM account WHERE id = ?",
+                      NULL, id, error);
+}
+
+GPtrArray *
+tern_store_list_accounts (TernStore  *self,
+                          GError    **error)
+{
+  sqlite3_stmt *stmt = prepare (self, "SELECT " ACCOUNT_COLUMNS " FROM account ORDER BY name",
+                                error);
+  g_autoptr(GPtrArray) list = NULL;
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  list = g_ptr_array_new_with_free_func ((GDestroyNotify) tern_account_free);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (list, account_from_row (stmt));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (self, rc, "listing accounts", error);
+      return NULL;
+    }
+  return g_steal_pointer (&list);
+}
+
+gboolean
+tern_store_remove_account (TernStore   *self,
+                           const char  *name,
+                           GError     **error)
+{
+  sqlite3_stmt *stmt = prepare (self, "DELETE FROM account WHERE name = ?", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, name);
+  if (!step_done (self, stmt, "removing an account", error))
+    return FALSE;
+  if (sqlite3_changes (self->db) == 0)
+    {
+      g_set_error (error, TERN_STORE_ERROR, TERN_STORE_ERROR_NOT_FOUND,
+                   "No account named “%s”", name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+tern_store_set_account_status (TernStore   *self,
+                               gint64       account_id,
+                               gboolean     success,
+                               const char  *error_message,
+                               GError     **error)
+{
+  sqlite3_stmt *stmt;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  if (success)
+    stmt = prepare (self, "UPDATE account SET last_sync = ?2, last_attempt = ?2, last_error = NULL "
+                          "WHERE id = ?1", error);
+  else
+    stmt = prepare (self, "UPDATE account SET last_attempt = ?2, last_error = ?3 WHERE id = ?1",
+                    error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, account_id);
+  sqlite3_bind_int64 (stmt, 2, now);
+  if (!success)
+    bind_text (stmt, 3, error_message ? error_message : "failed");
+  return step_done (self, stmt, "recording the account status", error);
+}
+
+gboolean
+tern_store_set_account_pin (TernStore   *self,
+                            gint64       account_id,
+                            const char  *pinned_sha256,
+                            GError     **error)
+{
+  sqlite3_stmt *stmt = prepare (self, "UPDATE account SET pinned_sha256 = ? WHERE id = ?", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, pinned_sha256);
+  sqlite3_bind_int64 (stmt, 2, account_id);
+  return step_done (self, stmt, "pinning a certificate", error);
+}
+
+/* Folders. */
+
+#define FOLDER_COLUMNS \
+  "f.id, f.account_id, f.name, f.display_name, f.delimiter, f.attributes, f.special_use, " \
+  "f.namespace, f.subscribed, f.selectable, f.myrights, f.uidvalidity, f.uidnext, " \
+  "f.highestmodseq, f.server_exists, f.fill_uidvalidity, f.fill_uidnext, f.fill_modseq, " \
+  "f.fill_low, f.flags_swept, f.last_sync"
+
+#define FOLDER_COUNTS \
+  "(SELECT count(*) FROM message m WHERE m.folder_id = f.id AND m.detached = 0), " \
+  "(SELECT count(*) FROM message m WHERE m.folder_id = f.id AND m.detached = 0 AND m.seen = 0)"
+
+static TernFolder *
+folder_from_row (sqlite3_stmt *stmt,
+                 gboolean      with_counts)
+{
+  TernFolder *folder = g_new0 (TernFolder, 1);
+
+  folder->id = sqlite3_column_int64 (stmt, 0);
+  folder->account_id = sqlite3_column_int64 (stmt, 1);
+  folder->name = dup_column (stmt, 2);
+  folder->display_name = dup_column (stmt, 3);
+  folder->delimiter = dup_column (stmt, 4);
+  folder->attributes = dup_column (stmt, 5);
+  folder->special_use = dup_column (stmt, 6);
+  folder->namespace_kind = dup_column (stmt, 7);
+  folder->subscribed = sqlite3_column_int (stmt, 8) != 0;
+  folder->selectable = sqlite3_column_int (stmt, 9) != 0;
+  folder->myrights = dup_column (stmt, 10);
+  folder->uidvalidity = (guint32) sqlite3_column_int64 (stmt, 11);
+  folder->uidnext = (guint32) sqlite3_column_int64 (stmt, 12);
+  folder->highestmodseq = (guint64) sqlite3_column_int64 (stmt, 13);
+  folder->server_exists = (guint32) sqlite3_column_int64 (stmt, 14);
+  folder->fill_uidvalidity = (guint32) sqlite3_column_int64 (stmt, 15);
+  folder->fill_uidnext = (guint32) sqlite3_column_int64 (stmt, 16);
+  folder->fill_modseq = (guint64) sqlite3_column_int64 (stmt, 17);
+  folder->fill_low = (guint32) sqlite3_column_int64 (stmt, 18);
+  folder->flags_swept = sqlite3_column_int64 (stmt, 19);
+  folder->last_sync = sqlite3_column_int64 (stmt, 20);
+  if (with_counts)
+    {
+      folder->total = (guint) sqlite3_column_int64 (stmt, 21);
+      folder->unread = (guint) sqlite3_column_int64 (stmt, 22);
+    }
+  return folder;
+}
+
+GPtrArray *
+tern_store_list_folders (TernStore  *self,
+                         gint64      account_id,
+                         GError    **error)
+{
+  /* INBOX first, then special-use folders, then the rest by name. */
+  sqlite3_stmt *stmt = prepare (self,
+                                "SELECT " FOLDER_COLUMNS ", " FOLDER_COUNTS " FROM folder f "
+                                "WHERE f.account_id = ? ORDER BY "
+                                "f.namespace <> 'personal', upper(f.name) <> 'INBOX', "
+                                "f.special_use IS NULL, f.display_name",
+                                error);
+  g_autoptr(GPtrArray) list = NULL;
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, account_id);
+  list = g_ptr_array_new_with_free_func ((GDestroyNotify) tern_folder_free);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (list, folder_from_row (stmt, TRUE));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (self, rc, "listing folders", error);
+      return NULL;
+    }
+  return g_steal_pointer (&list);
+}
+
+static TernFolder *
+get_one_folder (TernStore     *self,
+                sqlite3_stmt  *stmt,
+                const char    *missing,
+                GError       **error)
+{
+  TernFolder *folder = NULL;
+  int rc = sqlite3_step (stmt);
+
+  if (rc == SQLITE_ROW)
+    folder = folder_from_row (stmt, TRUE);
+  else if (rc == SQLITE_DONE)
+    g_set_error (error, TERN_STORE_ERROR, TERN_STORE_ERROR_NOT_FOUND, "No folder “%s”", missing);
+  else
+    set_sqlite_error (self, rc, "reading a folder", error);
+  sqlite3_reset (stmt);
+  return folder;
+}
+
+TernFolder *
+tern_store_get_folder (TernStore   *self,
+                       gint64       account_id,
+                       const char  *name,
+                       GError     **error)
+{
+  /* INBOX is case-insensitive; other names are matched exactly, by server or display name. */
+  sqlite3_stmt *stmt = prepare (self,
+                                "SELECT " FOLDER_COLUMNS ", " FOLDER_COUNTS " FROM folder f "
+                                "WHERE f.account_id = ?1 AND (f.name = ?2 OR f.display_name = ?2 "
+                                "OR (upper(?2) = 'INBOX' AND upper(f.name) = 'INBOX')) "
+                                "ORDER BY f.name = ?2 DESC LIMIT 1",
+                                error);
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, account_id);
+  bind_text (stmt, 2, name);
+  return get_one_folder (self, stmt, name, error);
+}
+
+TernFolder *
+tern_store_get_folder_by_id (TernStore   *self,
+                             gint64       folder_id,
+                             GError     **error)
+{
+  sqlite3_stmt *stmt = prepare (self,
+                                "SELECT " FOLDER_COLUMNS ", " FOLDER_COUNTS " FROM folder f "
+                                "WHERE f.id = ?",
+                                error);
+  g_autofree char *missing = g_strdup_printf ("%" G_GINT64_FORMAT, folder_id);
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, folder_id);
+  return get_one_folder (self, stmt, missing, error);
+}
+
+gboolean
+tern_store_upsert_folder (TernStore         *self,
+                          const TernFolder  *folder,
+                          gint64            *id_out,
+                          GError           **error)
+{
+  sqlite3_stmt *stmt = prepare (self,
+                                "INSERT INTO folder (account_id, name, display_name, delimiter, "
+                                "attributes, special_use, namespace, subscribed, selectable, myrights) "
+                                "VALUES (?,?,?,?,?,?,?,?,?,?) "
+                                "ON CONFLICT (account_id, name) DO UPDATE SET "
+                                "display_name = excluded.display_name, delimiter = excluded.delimiter, "
+                                "attributes = excluded.attributes, special_use = excluded.special_use, "
+                                "namespace = excluded.namespace, subscribed = excluded.subscribed, "
+                                "selectable = excluded.selectable, "
+                                "myrights = coalesce (excluded.myrights, myrights) "
+                                "RETURNING id",
+                                error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, folder->account_id);
+  bind_text (stmt, 2, folder->name);
+  bind_text (stmt, 3, folder->display_name ? folder->display_name : folder->name);
+  bind_text (stmt, 4, folder->delimiter);
+  bind_text (stmt, 5, folder->attributes ? folder->attributes : "");
+  bind_text (stmt, 6, folder->special_use);
+  bind_text (stmt, 7, folder->namespace_kind ? folder->namespace_kind : "personal");
+  sqlite3_bind_int (stmt, 8, folder->subscribed);
+  sqlite3_bind_int (stmt, 9, folder->selectable);
+  bind_text (stmt, 10, folder->myrights);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW && id_out != NULL)
+    *id_out = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW)
+    return set_sqlite_error (self, rc, "storing a folder", error);
+  return TRUE;
+}
+
+gboolean
+tern_store_rename_folder (TernStore   *self,
+                          gint64       folder_id,
+                          const char  *name,
+                          const char  *display_name,
+                          GError     **error)
+{
+  sqlite3_stmt *stmt = prepare (self, "UPDATE folder SET name = ?, display_name = ? WHERE id = ?",
+                                error);
+
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, name);
+  bind_text (stmt, 2, display_name ? display_name : name);
+  sqlite3_bind_int64 (stmt, 3, folder_id);
+  return step_done (self, stmt, "renaming a folder", error);
+}
+
+gboolean
+tern_store_delete_folder (TernStore  *self,
+                          gint64      folder_id,
+                          GError    **error)
+{
+  sqlite3_stmt *stmt = prepare (self, "DELETE FROM folder WHERE id = ?", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, folder_id);
+  return step_done (self, stmt, "deleting a folder", error);
+}
+
+gboolean
+tern_store_set_folder_state (TernStore  *self,
+                             gint64      folder_id,
+                             guint32     uidvalidity,
+                             guint32     uidnext,
+                             guint64     highestmodseq,
+                             guint32     server_exists,
+                             GError    **error)
+{
+  /* A completed sync also ends any first sync in progress. */
+  sqlite3_stmt *stmt = prepare (self,
+                                "UPDATE folder SET uidvalidity = ?, uidnext = ?, highestmodseq = ?, "
+                                "server_exists = ?, last_sync = ?, fill_uidvalidity = NULL, "
+                                "fill_uidnext = NULL, fill_modseq = NULL, fill_low = NULL "
+                                "WHERE id = ?",
+                                error);
+
+  if (stmt == NULL)
+    return FALSE;
+  bind_nonzero (stmt, 1, uidvalidity);
+  bind_nonzero (stmt, 2, uidnext);
+  bind_nonzero (stmt, 3, (gint64) highestmodseq);
+  sqlite3_bind_int64 (stmt, 4, server_exists);
+  sqlite3_bind_int64 (stmt, 5, g_get_real_time () / G_USEC_PER_SEC);
+  sqlite3_bind_int64 (stmt, 6, folder_id);
+  return step_done (self, stmt, "recording the folder state", error);
+}
+
+gboolean
+tern_store_set_folder_fill (TernStore  *self,
+                            gint64      folder_id,
+                            guint32     fill_uidvalidity,
+                            guint32     fill_uidnext,
+                            guint64     fill_modseq,
+                            guint32     fill_low,
+                            GError    **error)
+{
+  sqlite3_stmt *stmt = prepare (self,
+                                "UPDATE folder SET fill_uidvalidity = ?, fill_uidnext = ?, "
+                                "fill_modseq = ?, fill_low = ? WHERE id = ?",
+                                error);
+
+  if (stmt == NULL)
+    return FALSE;
+  bind_nonzero (stmt, 1, fill_uidvalidity);
+  bind_nonzero (stmt, 2, fill_uidnext);
+  bind_nonzero (stmt, 3, (gint64) fill_modseq);
+  bind_nonzero (stmt, 4, fill_low);
+  sqlite3_bind_int64 (stmt, 5, folder_id);
+  return step_done (self, stmt, "recording sync progress", error);
+}
+
+gboolean
+tern_store_set_folder_flags_swept (TernStore  *self,
+                                   gint64      folder_id,
+                                   gint64      when,
+                                   GError    **error)
+{
+  sqlite3_stmt *stmt = prepare (self, "UPDATE folder SET flags_swept = ? WHERE id = ?", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, when);
+  sqlite3_bind_int64 (stmt, 2, folder_id);
+  return step_done (self, stmt, "recording a flag sweep", error);
+}
+
+/* Messages. */
+
+static gboolean
+insert_parts (TernStore          *self,
+              gint64              message_id,
+              const TernMessage  *message,
+              GError            **error)
+{
+  sqlite3_stmt *del = prepare (self, "DELETE FROM part WHERE message = ?", error);
+  sqlite3_stmt *stmt;
+
+  if (del == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (del, 1, message_id);
+  if (!step_done (self, del, "storing a message structure", error))
+    return FALSE;
+
+  if (message->parts == NULL)
+    return TRUE;
+
+  stmt = prepare (self,
+                  "INSERT OR REPLACE INTO part (message, section, type, subtype, charset, encoding, "
+                  "size, disposition, filename, content_id) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                  error);
+  if (stmt == NULL)
+    return FALSE;
+  for (guint i = 0; i < message->parts->len; i++)
+    {
+      const TernPart *part = g_ptr_array_index (message->parts, i);
+
+      sqlite3_reset (stmt);
+      sqlite3_bind_int64 (stmt, 1, message_id);
+      bind_text (stmt, 2, part->section);
+      bind_text (stmt, 3, part->type ? part->type : "application");
+      bind_text (stmt, 4, part->subtype ? part->subtype : "octet-stream");
+      bind_text (stmt, 5, part->charset);
+      bind_text (stmt, 6, part->encoding);
+      sqlite3_bind_int64 (stmt, 7, (gint64) part->size);
+      bind_text (stmt, 8, part->disposition);
+      bind_text (stmt, 9, part->filename);
+      bind_text (stmt, 10, part->content_id);
+      if (!step_done (self, stmt, "storing a message part", error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+tern_store_upsert_message (TernStore          *self,
+                           gint64              folder_id,
+                           const TernMessage  *message,
+                           gint64             *id_out,
+                           GError            **error)
+{
+  sqlite3_stmt *stmt = prepare (self,
+                                "INSERT INTO message (folder_id, uid, modseq, flags, seen, flagged, "
+                                "internaldate, size, date, subject, from_name, from_addr, sender, "
+                                "reply_to, to_list, cc_list, bcc_list, message_id, in_reply_to, refs) "
+                                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+                                "ON CONFLICT (folder_id, uid) WHERE uid IS NOT NULL DO UPDATE SET "
+                                "modseq = excluded.modseq, flags = excluded.flags, "
+                                "seen = excluded.seen, flagged = excluded.flagged, "
+                                "internaldate = excluded.internaldate, size = excluded.size, "
+                                "date = excluded.date, subject = excluded.subject, "
+                                "from_name = excluded.from_name, from_addr = excluded.from_addr, "
+                                "sender = excluded.sender, reply_to = excluded.reply_to, "
+                                "to_list = excluded.to_list, cc_list = excluded.cc_list, "
+                                "bcc_list = excluded.bcc_list, message_id = excluded.message_id, "
+                                "in_reply_to = excluded.in_reply_to, refs = excluded.refs "
+                                "RETURNING id",
+                                error);
+  gint64 id = 0;
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, folder_id);
+  bind_nonzero (stmt, 2, message->uid);
+  bind_nonzero (stmt, 3, (gint64) message->modseq);
+  bind_text (stmt, 4, message->flags ? message->flags : "");
+  sqlite3_bind_int (stmt, 5, tern_flags_contain (message->flags, "\\Seen"));
+  sqlite3_bind_int (stmt, 6, tern_flags_contain (message->flags, "\\Flagged"));
+  sqlite3_bind_int64 (stmt, 7, message->internaldate);
+  sqlite3_bind_int64 (stmt, 8, (gint64) message->size);
+  sqlite3_bind_int64 (stmt, 9, message->date ? message->date : message->internaldate);
+  bind_text (stmt, 10, message->subject);
+  bind_text (stmt, 11, message->from_name);
+  bind_text (stmt, 12, message->from_addr);
+  bind_text (stmt, 13, message->sender);
+  bind_text (stmt, 14, message->reply_to);
+  bind_text (stmt, 15, message->to_list);
+  bind_text (stmt, 16, message->cc_list);
+  bind_text (stmt, 17, message->bcc_list);
+  bind_text (stmt, 18, message->message_id);
+  bind_text (stmt, 19, message->in_reply_to);
+  bind_text (stmt, 20, message->references);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    id = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW)
+    return set_sqlite_error (self, rc, "storing a message", error);
+
+  if (!insert_parts (self, id, message, error))
+    return FALSE;
+  if (id_out)
+    *id_out = id;
+  return TRUE;
+}
+
+gboolean
+tern_store_update_flags (TernStore   *self,
+                         gint64       folder_id,
+                         guint32      uid,
+                         const char  *flags,
+                         guint64      modseq,
+                         gboolean    *changed,
+                         GError     **error)
+{
+  sqlite3_stmt *stmt = prepare (self,
+                                "UPDATE message SET flags = ?, seen = ?, flagged = ?, "
+                                "modseq = coalesce (?, modseq) WHERE folder_id = ? AND uid = ?",
+                                error);
+
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, flags ? flags : "");
+  sqlite3_bind_int (stmt, 2, tern_flags_contain (flags, "\\Seen"));
+  sqlite3_bind_int (stmt, 3, tern_flags_contain (flags, "\\Flagged"));
+  bind_nonzero (stmt, 4, (gint64) modseq);
+  sqlite3_bind_int64 (stmt, 5, folder_id);
+  sqlite3_bind_int64 (stmt, 6, uid);
+  if (!step_done (self, stmt, "updating flags", error))
+    return FALSE;
+  if (changed)
+    *changed = sqlite3_changes (self->db) > 0;
+  return TRUE;
+}
+
+gboolean
+tern_store_expunge_uid (TernStore  *self,
+                        gint64      folder_id,
+                        guint32     uid,
+                        GError    **error)
+{
+  sqlite3_stmt *stmt = prepare (self, "DELETE FROM message WHERE folder_id = ? AND uid = ?", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, folder_id);
+  sqlite3_bind_int64 (stmt, 2, uid);
+  return step_done (self, stmt, "removing a message", error);
+}
+
+static int
+compare_uid (gconstpointer a,
+             gconstpointer b)
+{
+  guint32 ua = *(const guint32 *) a;
+  guint32 ub = *(const guint32 *) b;
+
+  return ua < ub ? -1 : ua > ub;
+}
+
+gboolean
+tern_store_expunge_missing (TernStore  *self,
+                            gint64      folder_id,
+                            guint32     first,
+                            guint32     last,
+                            GArray     *keep,
+                            guint      *removed_out,
+                            GError    **error)
+{
+  g_autoptr(GArray) cached = tern_store_list_uids (self, folder_id, error);
+  guint removed = 0;
+
+  if (cached == NULL)
+    return FALSE;
+
+  for (guint i = 0; i < cached->len; i++)
+    {
+      guint32 uid = g_array_index (cached, guint32, i);
+      guint index;
+
+      if (uid < first || uid > last)
+        continue;
+      if (keep != NULL && keep->len > 0 &&
+          g_array_binary_search (keep, &uid, compare_uid, &index))
+        continue;
+      if (!tern_store_expunge_uid (self, folder_id, uid, error))
+        return FALSE;
+      removed++;
+    }
+
+  if (removed_out)
+    *removed_out = removed;
+  return TRUE;
+}
+
+GArray *
+tern_store_list_uids (TernStore  *self,
+                      gint64      folder_id,
+                      GError    **error)
+{
+  sqlite3_stmt *stmt = prepare (self,
+                                "SELECT uid FROM message WHERE folder_id = ? AND uid IS NOT NULL "
+                                "ORDER BY uid",
+                                error);
+  g_autoptr(GArray) uids = NULL;
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, folder_id);
+  uids = g_array_new (FALSE, FALSE, sizeof (guint32));
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      guint32 uid = (guint32) sqlite3_column_int64 (stmt, 0);
+      g_array_append_val (uids, uid);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (self, rc, "listing UIDs", error);
+      return NULL;
+    }
+  return g_steal_pointer (&uids);
+}
+
+GHashTable *
+tern_store_dup_flags_map (TernStore  *self,
+                          gint64      folder_id,
+                          guint32     min_uid,
+                          GError    **error)
+{
+  sqlite3_stmt *stmt = prepare (self,
+                                "SELECT uid, flags FROM message WHERE folder_id = ? AND uid >= ?",
+                                error);
+  g_autoptr(GHashTable) map = NULL;
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, folder_id);
+  sqlite3_bind_int64 (stmt, 2, min_uid);
+  map = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_hash_table_insert (map, GUINT_TO_POINTER ((guint) sqlite3_column_int64 (stmt, 0)),
+                         dup_column (stmt, 1));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (self, rc, "reading flags", error);
+      return NULL;
+    }
+  return g_steal_pointer (&map);
+}
+
+gboolean
+tern_store_count_messages (TernStore  *self,
+                           gint64      folder_id,
+                           guint      *total_out,
+                           guint      *unread_out,
+                           GError    **error)
+{
+  sqlite3_stmt *stmt = prepare (self,
+                                "SELECT count(*), coalesce (sum (seen = 0), 0) FROM message "
+                                "WHERE folder_id = ? AND detached = 0",
+                                error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, folder_id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      if (total_out)
+        *total_out = (guint) sqlite3_column_int64 (stmt, 0);
+      if (unread_out)
+        *unread_out = (guint) sqlite3_column_int64 (stmt, 1);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW)
+    return set_sqlite_error (self, rc, "counting messages", error);
+  return TRUE;
+}
+
+#define MESSAGE_COLUMNS \
+  "id, folder_id, uid, modseq, flags, internaldate, size, date, subject, from_name, " \
+  "from_addr, sender, reply_to, to_list, cc_list, bcc_list, message_id, in_reply_to, refs"
+
+static TernMessage *
+message_from_row (sqlite3_stmt *stmt)
+{
+  TernMessage *message = tern_message_new ();
+
+  message->id = sqlite3_column_int64 (stmt, 0);
+  message->folder_id = sqlite3_column_int64 (stmt, 1);
+  message->uid = (guint32) sqlite3_column_int64 (stmt, 2);
+  message->modseq = (guint64) sqlite3_column_int64 (stmt, 3);
+  message->flags = dup_column (stmt, 4);
+  message->internaldate = sqlite3_column_int64 (stmt, 5);
+  message->size = (guint64) sqlite3_column_int64 (stmt, 6);
+  message->date = sqlite3_column_int64 (stmt, 7);
+  message->subject = dup_column (stmt, 8);
+  message->from_name = dup_column (stmt, 9);
+  message->from_addr = dup_column (stmt, 10);
+  message->sender = dup_column (stmt, 11);
+  message->reply_to = dup_column (stmt, 12);
+  message->to_list = dup_column (stmt, 13);
+  message->cc_list = dup_column (stmt, 14);
+  message->bcc_list = dup_column (stmt, 15);
+  message->message_id = dup_column (stmt, 16);
+  message->in_reply_to = dup_column (stmt, 17);
+  message->references = dup_column (stmt, 18);
+  return message;
+}
+
+GPtrArray *
+tern_store_list_messages (TernStore  *self,
+                          gint64      folder_id,
+                          guint       limit,
+                          GError    **error)
+{
+  sqlite3_stmt *stmt = prepare (self,
+                                "SELECT " MESSAGE_COLUMNS " FROM message "
+                                "WHERE folder_id = ? AND detached = 0 "
+                                "ORDER BY date DESC, uid DESC LIMIT ?",
+                                error);
+  g_autoptr(GPtrArray) list = NULL;
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, folder_id);
+  sqlite3_bind_int64 (stmt, 2, limit > 0 ? (gint64) limit : -1);
+  list = g_ptr_array_new_with_free_func ((GDestroyNotify) tern_message_free);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (list, message_from_row (stmt));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (self, rc, "listing messages", error);
+      return NULL;
+    }
+  return g_steal_pointer (&list);
+}
+
+TernMessage *
+tern_store_get_message (TernStore   *self,
+                        gint64       message_id,
+                        GError     **error)
+{
+  sqlite3_stmt *stmt = prepare (self, "SELECT " MESSAGE_COLUMNS " FROM message WHERE id = ?", error);
+  sqlite3_stmt *parts;
+  g_autoptr(TernMessage) message = NULL;
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, message_id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    message = message_from_row (stmt);
+  sqlite3_reset (stmt);
+  if (rc == SQLITE_DONE)
+    {
+      g_set_error (error, TERN_STORE_ERROR, TERN_STORE_ERROR_NOT_FOUND,
+                   "No message with id %" G_GINT64_FORMAT, message_id);
+      return NULL;
+    }
+  if (rc != SQLITE_ROW)
+    {
+      set_sqlite_error (self, rc, "reading a message", error);
+      return NULL;
+    }
+
+  parts = prepare (self,
+                   "SELECT section, type, subtype, charset, encoding, size, disposition, filename, "
+                   "content_id FROM part WHERE message = ? ORDER BY rowid",
+                   error);
+  if (parts == NULL)
+    return NULL;
+  sqlite3_bind_int64 (parts, 1, message_id);
+  message->parts = g_ptr_array_new_with_free_func ((GDestroyNotify) tern_part_free);
+  while ((rc = sqlite3_step (parts)) == SQLITE_ROW)
+    {
+      TernPart *part = g_new0 (TernPart, 1);
+
+      part->section = dup_column (parts, 0);
+      part->type = dup_column (parts, 1);
+      part->subtype = dup_column (parts, 2);
+      part->charset = dup_column (parts, 3);
+      part->encoding = dup_column (parts, 4);
+      part->size = (guint64) sqlite3_column_int64 (parts, 5);
+      part->disposition = dup_column (parts, 6);
+      part->filename = dup_column (parts, 7);
+      part->content_id = dup_column (parts, 8);
+      g_ptr_array_add (message->parts, part);
+    }
+  sqlite3_reset (parts);
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (self, rc, "reading a message structure", error);
+      return NULL;
+    }
+  return g_steal_pointer (&message);
+}
+
+/* UIDVALIDITY changes. */
+
+gboolean
+tern_store_detach_folder (TernStore  *self,
+                          gint64      folder_id,
+                          GError    **error)
+{
+  sqlite3_stmt *stmt = prepare (self,
+                                "UPDATE message SET uid = NULL, detached = 1 WHERE folder_id = ?",
+                                error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, folder_id);
+  return step_done (self, stmt, "detaching messages", error);
+}
+
+gboolean
+tern_store_reattach_message (TernStore   *self,
+                             gint64       folder_id,
+                             guint32      uid,
+                             const char  *message_id,
+                             gint64       internaldate,
+                             guint64      size,
+                             const char  *flags,
+                             guint64      modseq,
+                             gboolean    *attached,
+                             GError     **error)
+{
+  /* Only an unambiguous match is taken: two cached copies of one message
+   * (same Message-ID, date and size) are both re-fetched instead. */
+  sqlite3_stmt *find = prepare (self,
+                                "SELECT id FROM message WHERE folder_id = ? AND detached = 1 "
+                                "AND message_id = ? AND internaldate = ? AND size = ? LIMIT 2",
+                                error);
+  sqlite3_stmt *update;
+  gint64 ids[2] = { 0, 0 };
+  guint found = 0;
+  int rc;
+
+  *attached = FALSE;
+  if (find == NULL)
+    return FALSE;
+  if (message_id == NULL || *message_id == '\0')
+    return TRUE;
+
+  sqlite3_bind_int64 (find, 1, folder_id);
+  bind_text (find, 2, message_id);
+  sqlite3_bind_int64 (find, 3, internaldate);
+  sqlite3_bind_int64 (find, 4, (gint64) size);
+  while ((rc = sqlite3_step (find)) == SQLITE_ROW && found < 2)
+    ids[found++] = sqlite3_column_int64 (find, 0);
+  sqlite3_reset (find);
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    return set_sqlite_error (self, rc, "matching a message", error);
+  if (found != 1)
+    return TRUE;
+
+  update = prepare (self,
+                    "UPDATE message SET uid = ?, detached = 0, flags = ?, seen = ?, flagged = ?, "
+                    "modseq = ? WHERE id = ?",
+                    error);
+  if (update == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (update, 1, uid);
+  bind_text (update, 2, flags ? flags : "");
+  sqlite3_bind_int (update, 3, tern_flags_contain (flags, "\\Seen"));
+  sqlite3_bind_int (update, 4, tern_flags_contain (flags, "\\Flagged"));
+  bind_nonzero (update, 5, (gint64) modseq);
+  sqlite3_bind_int64 (update, 6, ids[0]);
+  if (!step_done (self, update, "re-attaching a message", error))
+    return FALSE;
+  *attached = TRUE;
+  return TRUE;
+}
+
+gboolean
+tern_store_drop_detached (TernStore  *self,
+                          gint64      folder_id,
+                          guint      *dropped_out,
+                          GError    **error)
+{
+  sqlite3_stmt *stmt = prepare (self,
+                                "DELETE FROM message WHERE folder_id = ? AND detached = 1",
+                                error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, folder_id);
+  if (!step_done (self, stmt, "dropping unmatched messages", error))
+    return FALSE;
+  if (dropped_out)
+    *dropped_out = (guint) sqlite3_changes (self->db);
+  return TRUE;
+}
+
+guint
+tern_store_count_detached (TernStore *self,
+                           gint64     folder_id)
+{
+  sqlite3_stmt *stmt = prepare (self,
+                                "SELECT count(*) FROM message WHERE folder_id = ? AND detached = 1",
+                                NULL);
+  guint count = 0;
+
+  if (stmt == NULL)
+    return 0;
+  sqlite3_bind_int64 (stmt, 1, folder_id);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    count = (guint) sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return count;
+}

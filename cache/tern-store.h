@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define TERN_STORE_ERROR (tern_store_error_quark ())
+
+typedef enum
+{
+  TERN_STORE_ERROR_FAILED,     /* SQLite said no: disk full, I/O error, corrupt file */
+  TERN_STORE_ERROR_NOT_FOUND,  /* no such account, folder or message */
+  TERN_STORE_ERROR_EXISTS,     /* an account of that name exists already */
+  TERN_STORE_ERROR_VERSION,    /* the file was written by a newer Tern */
+} TernStoreError;
+
+GQuark tern_store_error_quark (void);
+
+/* Plain records: every string is owned by the record. */
+
+typedef struct
+{
+  gint64  id;
+  char   *name;
+  char   *email;
+  char   *host;
+  guint   port;
+  char   *security;          /* "tls", "starttls" or "none" */
+  char   *user;
+  char   *password_command;  /* NULL: the password is in libsecret */
+  char   *ca_file;
+  char   *pinned_sha256;
+  gint64  last_sync;         /* unix time of the last complete sync, 0 if never */
+  gint64  last_attempt;
+  char   *last_error;        /* NULL if the last attempt succeeded */
+} TernAccount;
+
+typedef struct
+{
+  gint64   id;
+  gint64   account_id;
+  char    *name;             /* the server's name (modified UTF-7) */
+  char    *display_name;     /* UTF-8 */
+  char    *delimiter;
+  char    *attributes;       /* LIST attributes, space separated */
+  char    *special_use;      /* "\\Sent" etc.; "\\Inbox" for INBOX; NULL for none */
+  char    *namespace_kind;   /* "personal", "other" or "shared" */
+  gboolean subscribed;
+  gboolean selectable;
+  char    *myrights;
+  /* Committed sync state; 0 while the folder has never completed a sync. */
+  guint32  uidvalidity;
+  guint32  uidnext;
+  guint64  highestmodseq;
+  guint32  server_exists;
+  /* A first sync in progress. */
+  guint32  fill_uidvalidity;
+  guint32  fill_uidnext;
+  guint64  fill_modseq;
+  guint32  fill_low;
+  gint64   flags_swept;
+  gint64   last_sync;
+  /* Counts, filled by the listing calls. */
+  guint    total;
+  guint    unread;
+} TernFolder;
+
+typedef struct
+{
+  char *section;
+  char *type;
+  char *subtype;
+  char *charset;
+  char *encoding;
+  guint64 size;
+  char *disposition;
+  char *filename;
+  char *content_id;
+} TernPart;
+
+typedef struct
+{
+  gint64     id;
+  gint64     folder_id;
+  guint32    uid;
+  guint64    modseq;
+  char      *flags;          /* canonical: see tern_flags_canonicalize() */
+  gint64     internaldate;
+  guint64    size;
+  gint64     date;
+  char      *subject;
+  char      *from_name;
+  char      *from_addr;
+  char      *sender;
+  char      *reply_to;
+  char      *to_list;
+  char      *cc_list;
+  char      *bcc_list;
+  char      *message_id;
+  char      *in_reply_to;
+  char      *references;
+  GPtrArray *parts;          /* of TernPart, may be NULL */
+} TernMessage;
+
+void         tern_account_free (TernAccount *account);
+void         tern_folder_free  (TernFolder  *folder);
+void         tern_part_free    (TernPart    *part);
+void         tern_message_free (TernMessage *message);
+TernMessage *tern_message_new  (void);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TernAccount, tern_account_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TernFolder, tern_folder_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TernMessage, tern_message_free)
+
+/* Flags as a canonical space-separated string: system flags in a fixed order, then
+ * keywords sorted; duplicates and \Recent dropped. (transfer full) */
+char        *tern_flags_canonicalize (const char *flags) G_GNUC_WARN_UNUSED_RESULT;
+gboolean     tern_flags_contain      (const char *flags,
+                                      const char *flag);
+
+/*
+ * TernStore: one SQLite connection. Not thread-safe: each thread that writes
+ * (the main thread, each account worker) opens its own; WAL lets them share the file.
+ */
+typedef struct _TernStore TernStore;
+
+TernStore   *tern_store_open          (const char  *path,
+                                       GError     **error);
+void         tern_store_free          (TernStore   *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TernStore, tern_store_free)
+const char  *tern_store_get_path      (TernStore   *self);
+int          tern_store_get_schema_version (TernStore *self);
+
+gboolean     tern_store_begin         (TernStore   *self,
+                                       GError     **error);
+gboolean     tern_store_commit        (TernStore   *self,
+                                       GError     **error);
+void         tern_store_rollback      (TernStore   *self);
+
+/* Accounts. */
+gboolean     tern_store_add_account   (TernStore          *self,
+                                       const TernAccount  *account,
+                                       gint64             *id_out,
+                                       GError            **error);
+TernAccount *tern_store_get_account   (TernStore          *self,
+                                       const char         *name,
+                                       GError            **error) G_GNUC_WARN_UNUSED_RESULT;
+TernAccount *tern_store_get_account_by_id (TernStore      *self,
+                                       gint64              id,
+                                       GError            **error) G_GNUC_WARN_UNUSED_RESULT;
+GPtrArray   *tern_store_list_accounts (TernStore          *self,
+                                       GError            **error) G_GNUC_WARN_UNUSED_RESULT;
+gboolean     tern_store_remove_account (TernStore         *self,
+                                       const char         *name,
+                                       GError            **error);
+gboolean     tern_store_set_account_status (TernStore     *self,
+                                       gint64              account_id,
+                                       gboolean            success,
+                                       const char         *error_message,
+                                       GError            **error);
+gboolean     tern_store_set_account_pin (TernStore        *self,
+                                       gint64              account_id,
+                                       const char         *pinned_sha256,
+                                       GError            **error);
+
+/* Folders. */
+GPtrArray   *tern_store_list_folders  (TernStore          *self,
+                                       gint64              account_id,
+                                       GError            **error) G_GNUC_WARN_UNUSED_RESULT;
+TernFolder  *tern_store_get_folder    (TernStore          *self,
+                                       gint64              account_id,
+                                       const char         *name,
+                                       GError            **error) G_GNUC_WARN_UNUSED_RESULT;
+TernFolder  *tern_store_get_folder_by_id (TernStore       *self,
+                                       gint64              folder_id,
+                                       GError            **error) G_GNUC_WARN_UNUSED_RESULT;
+/* Inserts or updates the LIST-level fields (name, display name, delimiter, attributes,
+ * special use, namespace, subscribed, selectable, myrights); keeps the sync state. */
+gboolean     tern_store_upsert_folder (TernStore          *self,
+                                       const TernFolder   *folder,
+                                       gint64             *id_out,
+                                       GError            **error);
+gboolean     tern_store_rename_folder (TernStore          *self,
+                                       gint64              folder_id,
+                                       const char         *name,
+                                       const char         *display_name,
+                                       GError            **error);
+gboolean     tern_store_delete_folder (TernStore          *self,
+                                       gint64              folder_id,
+                                       GError            **error);
+gboolean     tern_store_set_folder_state (TernStore       *self,
+                                       gint64              folder_id,
+                                       guint32             uidvalidity,
+                                       guint32             uidnext,
+                                       guint64             highestmodseq,
+                                       guint32             server_exists,
+                                       GError            **error);
+gboolean     tern_store_set_folder_fill (TernStore        *self,
+                                       gint64              folder_id,
+                                       guint32             fill_uidvalidity,
+                                       guint32             fill_uidnext,
+                                       guint64             fill_modseq,
+                                       guint32             fill_low,
+                                       GError            **error);
+gboolean     tern_store_set_folder_flags_swept (TernStore *self,
+                                       gint64              folder_id,
+                                       gint64              when,
+                                       GError            **error);
+
+/* Messages. */
+gboolean     tern_store_upsert_message (TernStore         *self,
+                                       gint64              folder_id,
+                                       const TernMessage  *message,
+                                       gint64             *id_out,
+                                       GError            **error);
+/* Returns TRUE with *changed set if a message with that UID existed. */
+gboolean     tern_store_update_flags  (TernStore          *self,
+                                       gint64              folder_id,
+                                       guint32             uid,
+                                       const char         *flags,
+                                       guint64             modseq,
+                                       gboolean           *changed,
+                                       GError            **error);
+gboolean     tern_store_expunge_uid   (TernStore          *self,
+                                       gint64              folder_id,
+                                       guint32             uid,
+                                       GError            **error);
+/* Removes every message whose UID lies in [first, last] and is not in keep (sorted). */
+gboolean     tern_store_expunge_missing (TernStore        *self,
+                                       gint64              folder_id,
+                                       guint32             first,
+                                       guint32             last,
+                                       GArray             *keep,
+                                       guint              *removed_out,
+                                       GError            **error);
+/* Sorted ascending guint32 UIDs of the folder's attached messages. */
+GArray      *tern_store_list_uids     (TernStore          *self,
+                                       gint64              folder_id,
+                                       GError            **error) G_GNUC_WARN_UNUSED_RESULT;
+/* UID -> flags of the attached messages whose UID is at least min_uid. */
+GHashTable  *tern_store_dup_flags_map (TernStore          *self,
+                                       gint64              folder_id,
+                                       guint32             min_uid,
+                                       GError            **error) G_GNUC_WARN_UNUSED_RESULT;
+gboolean     tern_store_count_messages (TernStore         *self,
+                                       gint64              folder_id,
+                                       guint              *total_out,
+                                       guint              *unread_out,
+                                       GError            **error);
+/* Newest first; limit 0 means all. (transfer full) array of TernMessage without parts. */
+GPtrArray   *tern_store_list_messages (TernStore          *self,
+                                       gint64              folder_id,
+                                       guint               limit,
+                                       GError            **error) G_GNUC_WARN_UNUSED_RESULT;
+TernMessage *tern_store_get_message   (TernStore          *self,
+                                       gint64              message_id,
+                                       GError            **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* UIDVALIDITY change: detach every message of the folder from its UID ... */
+gboolean     tern_store_detach_folder (TernStore          *self,
+                                       gint64              folder_id,
+                                       GError            **error);
+/* ... re-attach one by Message-ID, INTERNALDATE and size (TRUE in *attached if one matched;
+ * exactly one candidate must match) ... */
+gboolean     tern_store_reattach_message (TernStore       *self,
+                                       gint64              folder_id,
+                                       guint32             uid,
+                                       const char         *message_id,
+                                       gint64              internaldate,
+                                       guint64             size,
+                                       const char         *flags,
+                                       guint64             modseq,
+                                       gboolean           *attached,
+                                       GError            **error);
+/* ... and drop what could not be matched. */
+gboolean     tern_store_drop_detached (TernStore          *self,
+                                       gint64              folder_id,
+                                       guint              *dropped_out,
+                                       GError            **error);
+guint        tern_store_count_detached (TernStore         *self,
+                                       gint64              folder_id);
+
+G_END_DECLS

@@ -1,0 +1,376 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "test-store"
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+
+#include "tern-store.h"
+
+typedef struct
+{
+  char      *dir;
+  char      *path;
+  TernStore *store;
+  gint64     account_id;
+} Fixture;
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  TernAccount account = {
+    .name = (char *) "work", .email = (char *) "a@example.org", .host = (char *) "imap.example.org",
+    .port = 993, .security = (char *) "tls", .user = (char *) "a",
+  };
+
+  f->dir = g_dir_make_tmp ("tern-store-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->path = g_build_filename (f->dir, "sub", "tern.db", NULL);
+  f->store = tern_store_open (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_true (tern_store_add_account (f->store, &account, &f->account_id, &error));
+  g_assert_no_error (error);
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", f->dir);
+
+  tern_store_free (f->store);
+  g_assert_cmpint (system (cmd), ==, 0);
+  g_free (f->path);
+  g_free (f->dir);
+}
+
+static gint64
+add_folder (Fixture    *f,
+            const char *name,
+            const char *special_use)
+{
+  g_autoptr(GError) error = NULL;
+  TernFolder folder = {
+    .account_id = f->account_id, .name = (char *) name, .special_use = (char *) special_use,
+    .delimiter = (char *) "/", .selectable = TRUE, .subscribed = TRUE,
+  };
+  gint64 id = 0;
+
+  g_assert_true (tern_store_upsert_folder (f->store, &folder, &id, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (id, >, 0);
+  return id;
+}
+
+static gint64
+add_message (Fixture    *f,
+             gint64      folder_id,
+             guint32     uid,
+             const char *flags,
+             const char *message_id,
+             gint64      date)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernMessage) m = tern_message_new ();
+  gint64 id = 0;
+  TernPart *part = g_new0 (TernPart, 1);
+
+  m->uid = uid;
+  m->flags = tern_flags_canonicalize (flags);
+  m->message_id = g_strdup (message_id);
+  m->internaldate = date;
+  m->date = date;
+  m->size = 1000 + uid;
+  m->subject = g_strdup_printf ("Message %u", uid);
+  m->parts = g_ptr_array_new_with_free_func ((GDestroyNotify) tern_part_free);
+  part->section = g_strdup ("1");
+  part->type = g_strdup ("text");
+  part->subtype = g_strdup ("plain");
+  part->size = 42;
+  g_ptr_array_add (m->parts, part);
+  g_assert_true (tern_store_upsert_message (f->store, folder_id, m, &id, &error));
+  g_assert_no_error (error);
+  return id;
+}
+
+static void
+test_flags (void)
+{
+  g_autofree char *a = tern_flags_canonicalize ("$Label1 \\flagged \\Recent \\Seen $Label1 Junk");
+  g_autofree char *b = tern_flags_canonicalize ("(\\Seen \\Answered)");
+  g_autofree char *c = tern_flags_canonicalize ("");
+
+  g_assert_cmpstr (a, ==, "\\Seen \\Flagged $Label1 Junk");
+  g_assert_cmpstr (b, ==, "\\Seen \\Answered");
+  g_assert_cmpstr (c, ==, "");
+  g_assert_true (tern_flags_contain (a, "\\seen"));
+  g_assert_true (tern_flags_contain (a, "Junk"));
+  g_assert_false (tern_flags_contain (a, "Jun"));
+  g_assert_false (tern_flags_contain (a, "\\Answered"));
+}
+
+static void
+test_accounts (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernAccount) got = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  TernAccount dup = { .name = (char *) "work", .email = (char *) "x", .host = (char *) "h",
+                      .port = 1, .security = (char *) "tls", .user = (char *) "u" };
+
+  g_assert_false (tern_store_add_account (f->store, &dup, NULL, &error));
+  g_assert_error (error, TERN_STORE_ERROR, TERN_STORE_ERROR_EXISTS);
+  g_clear_error (&error);
+
+  got = tern_store_get_account (f->store, "work", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (got->host, ==, "imap.example.org");
+  g_assert_cmpuint (got->port, ==, 993);
+  g_assert_null (got->password_command);
+
+  g_assert_true (tern_store_set_account_status (f->store, got->id, FALSE, "offline", &error));
+  g_clear_pointer (&got, tern_account_free);
+  got = tern_store_get_account (f->store, "work", &error);
+  g_assert_cmpstr (got->last_error, ==, "offline");
+  g_assert_cmpint (got->last_sync, ==, 0);
+
+  list = tern_store_list_accounts (f->store, &error);
+  g_assert_cmpuint (list->len, ==, 1);
+
+  g_assert_null (tern_store_get_account (f->store, "nope", &error));
+  g_assert_error (error, TERN_STORE_ERROR, TERN_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  add_folder (f, "INBOX", "\\Inbox");
+  g_assert_true (tern_store_remove_account (f->store, "work", &error));
+  g_assert_no_error (error);
+  list = (g_ptr_array_unref (list), tern_store_list_accounts (f->store, &error));
+  g_assert_cmpuint (list->len, ==, 0);
+  g_assert_false (tern_store_remove_account (f->store, "work", &error));
+  g_assert_error (error, TERN_STORE_ERROR, TERN_STORE_ERROR_NOT_FOUND);
+}
+
+static void
+test_folders (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(TernFolder) inbox = NULL;
+  gint64 a = add_folder (f, "Zeta", NULL);
+  gint64 inbox_id = add_folder (f, "INBOX", "\\Inbox");
+  gint64 sent = add_folder (f, "Sent", "\\Sent");
+
+  g_assert_cmpint (add_folder (f, "Zeta", NULL), ==, a);
+
+  add_message (f, inbox_id, 1, "\\Seen", "<1@x>", 100);
+  add_message (f, inbox_id, 2, "", "<2@x>", 200);
+  add_message (f, inbox_id, 3, "\\Flagged", "<3@x>", 300);
+
+  list = tern_store_list_folders (f->store, f->account_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 3);
+  g_assert_cmpstr (((TernFolder *) list->pdata[0])->name, ==, "INBOX");
+  g_assert_cmpint (((TernFolder *) list->pdata[1])->id, ==, sent);
+  g_assert_cmpstr (((TernFolder *) list->pdata[2])->name, ==, "Zeta");
+  g_assert_cmpuint (((TernFolder *) list->pdata[0])->total, ==, 3);
+  g_assert_cmpuint (((TernFolder *) list->pdata[0])->unread, ==, 2);
+
+  inbox = tern_store_get_folder (f->store, f->account_id, "inbox", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (inbox->id, ==, inbox_id);
+  g_assert_cmpuint (inbox->uidvalidity, ==, 0);
+
+  g_assert_true (tern_store_set_folder_fill (f->store, inbox_id, 7, 100, 55, 50, &error));
+  g_clear_pointer (&inbox, tern_folder_free);
+  inbox = tern_store_get_folder_by_id (f->store, inbox_id, &error);
+  g_assert_cmpuint (inbox->fill_uidvalidity, ==, 7);
+  g_assert_cmpuint (inbox->fill_low, ==, 50);
+  g_assert_cmpuint (inbox->fill_modseq, ==, 55);
+
+  /* Completing a sync records the state and ends the fill. */
+  g_assert_true (tern_store_set_folder_state (f->store, inbox_id, 7, 101, G_GUINT64_CONSTANT (1) << 40, 3, &error));
+  g_clear_pointer (&inbox, tern_folder_free);
+  inbox = tern_store_get_folder_by_id (f->store, inbox_id, &error);
+  g_assert_cmpuint (inbox->uidvalidity, ==, 7);
+  g_assert_cmpuint (inbox->uidnext, ==, 101);
+  g_assert_cmpuint (inbox->highestmodseq, ==, G_GUINT64_CONSTANT (1) << 40);
+  g_assert_cmpuint (inbox->fill_low, ==, 0);
+
+  g_assert_true (tern_store_rename_folder (f->store, a, "Eta", NULL, &error));
+  g_assert_null (tern_store_get_folder (f->store, f->account_id, "Zeta", &error));
+  g_assert_error (error, TERN_STORE_ERROR, TERN_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  g_assert_true (tern_store_delete_folder (f->store, inbox_id, &error));
+  g_assert_null (tern_store_get_message (f->store, 1, &error));
+  g_assert_error (error, TERN_STORE_ERROR, TERN_STORE_ERROR_NOT_FOUND);
+}
+
+static void
+test_messages (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 folder = add_folder (f, "INBOX", "\\Inbox");
+  gint64 id1 = add_message (f, folder, 10, "", "<a@x>", 1000);
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(GArray) uids = NULL;
+  g_autoptr(GArray) keep = g_array_new (FALSE, FALSE, sizeof (guint32));
+  g_autoptr(TernMessage) m = NULL;
+  gboolean changed = FALSE;
+  guint removed = 0, total = 0, unread = 0;
+  guint32 k;
+
+  add_message (f, folder, 11, "\\Seen", "<b@x>", 3000);
+  add_message (f, folder, 12, "", "<c@x>", 2000);
+  /* The same UID again updates in place: the local id is stable. */
+  g_assert_cmpint (add_message (f, folder, 10, "\\Seen", "<a@x>", 1000), ==, id1);
+
+  list = tern_store_list_messages (f->store, folder, 2, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 2);
+  g_assert_cmpuint (((TernMessage *) list->pdata[0])->uid, ==, 11);
+  g_assert_cmpuint (((TernMessage *) list->pdata[1])->uid, ==, 12);
+
+  g_assert_true (tern_store_update_flags (f->store, folder, 12, "\\Seen \\Flagged", 99, &changed, &error));
+  g_assert_true (changed);
+  g_assert_true (tern_store_update_flags (f->store, folder, 999, "\\Seen", 99, &changed, &error));
+  g_assert_false (changed);
+
+  m = tern_store_get_message (f->store, id1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (m->flags, ==, "\\Seen");
+  g_assert_cmpuint (m->parts->len, ==, 1);
+  g_assert_cmpstr (((TernPart *) m->parts->pdata[0])->subtype, ==, "plain");
+
+  k = 11;
+  g_array_append_val (keep, k);
+  g_assert_true (tern_store_expunge_missing (f->store, folder, 1, 11, keep, &removed, &error));
+  g_assert_cmpuint (removed, ==, 1);
+  uids = tern_store_list_uids (f->store, folder, &error);
+  g_assert_cmpuint (uids->len, ==, 2);
+  g_assert_cmpuint (g_array_index (uids, guint32, 0), ==, 11);
+  g_assert_cmpuint (g_array_index (uids, guint32, 1), ==, 12);
+
+  g_assert_true (tern_store_count_messages (f->store, folder, &total, &unread, &error));
+  g_assert_cmpuint (total, ==, 2);
+  g_assert_cmpuint (unread, ==, 0);
+}
+
+static void
+test_reattach (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 folder = add_folder (f, "INBOX", "\\Inbox");
+  gint64 a = add_message (f, folder, 1, "", "<a@x>", 100);
+  gint64 b = add_message (f, folder, 2, "", "<b@x>", 200);
+  g_autoptr(TernMessage) m = NULL;
+  gboolean attached;
+  guint dropped = 0;
+
+  add_message (f, folder, 3, "", "<dup@x>", 300);
+  add_message (f, folder, 4, "", "<gone@x>", 400);
+
+  g_assert_true (tern_store_detach_folder (f->store, folder, &error));
+  g_assert_cmpuint (tern_store_count_detached (f->store, folder), ==, 4);
+
+  g_assert_true (tern_store_reattach_message (f->store, folder, 50, "<b@x>", 200, 1002, "\\Seen", 7,
+                                              &attached, &error));
+  g_assert_true (attached);
+  /* Size does not match: not the same message. */
+  g_assert_true (tern_store_reattach_message (f->store, folder, 51, "<a@x>", 100, 9999, "", 7,
+                                              &attached, &error));
+  g_assert_false (attached);
+  g_assert_true (tern_store_reattach_message (f->store, folder, 52, "<a@x>", 100, 1001, "", 7,
+                                              &attached, &error));
+  g_assert_true (attached);
+
+  g_assert_true (tern_store_drop_detached (f->store, folder, &dropped, &error));
+  g_assert_cmpuint (dropped, ==, 2);
+
+  m = tern_store_get_message (f->store, b, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (m->uid, ==, 50);
+  g_assert_cmpstr (m->flags, ==, "\\Seen");
+  g_clear_pointer (&m, tern_message_free);
+  m = tern_store_get_message (f->store, a, &error);
+  g_assert_cmpuint (m->uid, ==, 52);
+}
+
+static void
+test_transactions (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 folder = add_folder (f, "INBOX", "\\Inbox");
+  guint total = 99;
+
+  g_assert_true (tern_store_begin (f->store, &error));
+  add_message (f, folder, 1, "", "<a@x>", 100);
+  tern_store_rollback (f->store);
+  g_assert_true (tern_store_count_messages (f->store, folder, &total, NULL, &error));
+  g_assert_cmpuint (total, ==, 0);
+
+  g_assert_true (tern_store_begin (f->store, &error));
+  add_message (f, folder, 1, "", "<a@x>", 100);
+  g_assert_true (tern_store_commit (f->store, &error));
+  g_assert_true (tern_store_count_messages (f->store, folder, &total, NULL, &error));
+  g_assert_cmpuint (total, ==, 1);
+}
+
+static void
+test_schema_versions (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("tern-store-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "old.db", NULL);
+  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", dir);
+  TernStore *store;
+  sqlite3 *db = NULL;
+
+  /* An empty file (schema 0) is migrated to the latest schema. */
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  sqlite3_close (db);
+  store = tern_store_open (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (tern_store_get_schema_version (store), ==, 1);
+  tern_store_free (store);
+
+  /* Re-opening is a no-op. */
+  store = tern_store_open (path, &error);
+  g_assert_no_error (error);
+  tern_store_free (store);
+
+  /* A file from a newer Tern is refused, not damaged. */
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "PRAGMA user_version = 99", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+  store = tern_store_open (path, &error);
+  g_assert_null (store);
+  g_assert_error (error, TERN_STORE_ERROR, TERN_STORE_ERROR_VERSION);
+
+  g_assert_cmpint (system (cmd), ==, 0);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/store/flags", test_flags);
+  g_test_add_func ("/store/schema-versions", test_schema_versions);
+  g_test_add ("/store/accounts", Fixture, NULL, fixture_set_up, test_accounts, fixture_tear_down);
+  g_test_add ("/store/folders", Fixture, NULL, fixture_set_up, test_folders, fixture_tear_down);
+  g_test_add ("/store/messages", Fixture, NULL, fixture_set_up, test_messages, fixture_tear_down);
+  g_test_add ("/store/reattach", Fixture, NULL, fixture_set_up, test_reattach, fixture_tear_down);
+  g_test_add ("/store/transactions", Fixture, NULL, fixture_set_up, test_transactions, fixture_tear_down);
+
+  return g_test_run ();
+}
