@@ -1,11 +1,1146 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "tern-cli"
+
 #include "config.h"
 
-#include <glib.h>
+#include <glib-unix.h>
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tern-password.h"
+#include "tern-store.h"
+#include "tern-sync.h"
+
+/* tern-cli: the headless front end of the engine. Every command opens the cache,
+ * does one thing and exits; errors are one line on stderr and a non-zero exit. */
+
+typedef struct
+{
+  char      *data_dir;
+  gboolean   json;
+  gboolean   offline;
+  int        timeout;
+  TernStore *store;
+} Cli;
+
+#define EXIT_USAGE 2
+
+static int
+fail (GError *error)
+{
+  g_printerr ("tern-cli: %s\n", error->message);
+  g_error_free (error);
+  return 1;
+}
+
+static int
+usage (const char *message)
+{
+  g_printerr ("tern-cli: %s\nTry “tern-cli --help”.\n", message);
+  return EXIT_USAGE;
+}
+
+/* JSON output. */
+
+static void
+json_string (GString    *out,
+             const char *s)
+{
+  if (s == NULL)
+    {
+      g_string_append (out, "null");
+      return;
+    }
+  g_string_append_c (out, '"');
+  for (const char *p = s; *p != '\0'; p++)
+    {
+      guchar c = (guchar) *p;
+
+      switch (c)
+        {
+        case '"': g_string_append (out, "\\\""); break;
+        case '\\': g_string_append (out, "\\\\"); break;
+        case '\n': g_string_append (out, "\\n"); break;
+        case '\r': g_string_append (out, "\\r"); break;
+        case '\t': g_string_append (out, "\\t"); break;
+        default:
+          if (c < 0x20)
+            g_string_append_printf (out, "\\u%04x", c);
+          else
+            g_string_append_c (out, (char) c);
+        }
+    }
+  g_string_append_c (out, '"');
+}
+
+static void
+json_key (GString    *out,
+          const char *key,
+          gboolean    first)
+{
+  if (!first)
+    g_string_append_c (out, ',');
+  json_string (out, key);
+  g_string_append_c (out, ':');
+}
+
+static void
+json_flags (GString    *out,
+            const char *flags)
+{
+  g_auto(GStrv) list = g_strsplit (flags ? flags : "", " ", -1);
+  gboolean first = TRUE;
+
+  g_string_append_c (out, '[');
+  for (guint i = 0; list[i] != NULL; i++)
+    {
+      if (*list[i] == '\0')
+        continue;
+      if (!first)
+        g_string_append_c (out, ',');
+      json_string (out, list[i]);
+      first = FALSE;
+    }
+  g_string_append_c (out, ']');
+}
+
+static char *
+format_date (gint64 unix_time)
+{
+  g_autoptr(GDateTime) dt = NULL;
+
+  if (unix_time == 0)
+    return NULL;
+  dt = g_date_time_new_from_unix_utc (unix_time);
+  return dt ? g_date_time_format_iso8601 (dt) : NULL;
+}
+
+static char *
+format_local_date (gint64 unix_time)
+{
+  g_autoptr(GDateTime) dt = NULL;
+
+  if (unix_time == 0)
+    return g_strdup ("never");
+  dt = g_date_time_new_from_unix_local (unix_time);
+  return g_date_time_format (dt, "%Y-%m-%d %H:%M");
+}
+
+static char *
+format_from (const TernMessage *m)
+{
+  if (m->from_name != NULL && *m->from_name != '\0')
+    return g_strdup_printf ("%s <%s>", m->from_name, m->from_addr ? m->from_addr : "");
+  return g_strdup (m->from_addr ? m->from_addr : "");
+}
+
+static void
+message_json (GString           *out,
+              const TernMessage *m)
+{
+  g_autofree char *date = format_date (m->date);
+  g_autofree char *from = format_from (m);
+
+  g_string_append_c (out, '{');
+  json_key (out, "id", TRUE);
+  g_string_append_printf (out, "%" G_GINT64_FORMAT, m->id);
+  json_key (out, "uid", FALSE);
+  g_string_append_printf (out, "%u", m->uid);
+  json_key (out, "flags", FALSE);
+  json_flags (out, m->flags);
+  json_key (out, "date", FALSE);
+  json_string (out, date);
+  json_key (out, "from", FALSE);
+  json_string (out, from);
+  json_key (out, "subject", FALSE);
+  json_string (out, m->subject);
+  json_key (out, "size", FALSE);
+  g_string_append_printf (out, "%" G_GUINT64_FORMAT, m->size);
+  json_key (out, "message_id", FALSE);
+  json_string (out, m->message_id);
+  g_string_append_c (out, '}');
+}
+
+/* Common helpers. */
+
+static gboolean
+open_store (Cli     *cli,
+            GError **error)
+{
+  g_autofree char *path = g_build_filename (cli->data_dir, "tern.db", NULL);
+
+  cli->store = tern_store_open (path, error);
+  return cli->store != NULL;
+}
+
+static gboolean
+parse_options (GOptionEntry  *entries,
+               int           *argc,
+               char        ***argv,
+               const char    *parameter,
+               GError       **error)
+{
+  g_autoptr(GOptionContext) context = g_option_context_new (parameter);
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_set_help_enabled (context, TRUE);
+  return g_option_context_parse (context, argc, argv, error);
+}
+
+/* account add|list|remove|pin */
+
+static char *
+read_password_stdin (GError **error)
+{
+  char buffer[4096];
+  size_t n;
+
+  n = fread (buffer, 1, sizeof buffer - 1, stdin);
+  buffer[n] = '\0';
+  buffer[strcspn (buffer, "\r\n")] = '\0';
+  if (buffer[0] == '\0')
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "No password on standard input");
+      return NULL;
+    }
+  return g_strdup (buffer);
+}
+
+static int
+cmd_account_add (Cli   *cli,
+                 int    argc,
+                 char **argv)
+{
+  g_autofree char *email = NULL, *host = NULL, *security = NULL, *user = NULL;
+  g_autofree char *password_command = NULL, *ca_file = NULL, *pin = NULL;
+  gboolean password_stdin = FALSE;
+  int port = 0;
+  GOptionEntry entries[] = {
+    { "email", 0, 0, G_OPTION_ARG_STRING, &email, "Address", "E" },
+    { "host", 0, 0, G_OPTION_ARG_STRING, &host, "IMAP server", "H" },
+    { "port", 0, 0, G_OPTION_ARG_INT, &port, "Port (993 for tls, 143 for starttls)", "P" },
+    { "security", 0, 0, G_OPTION_ARG_STRING, &security, "tls (default) or starttls", "S" },
+    { "user", 0, 0, G_OPTION_ARG_STRING, &user, "Login name (default: the address)", "U" },
+    { "password-stdin", 0, 0, G_OPTION_ARG_NONE, &password_stdin, "Read the password from standard input and keep it in the keyring", NULL },
+    { "password-command", 0, 0, G_OPTION_ARG_STRING, &password_command, "Command that prints the password", "CMD" },
+    { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &ca_file, "Trust the CA certificates in this PEM file", "F" },
+    { "pin", 0, 0, G_OPTION_ARG_STRING, &pin, "Trust the server certificate with this SHA-256 fingerprint", "SHA256" },
+    { NULL }
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernAccount) stored = NULL;
+  TernAccount account = { 0 };
+  g_autofree char *password = NULL;
+  g_autofree char *abs_ca = NULL;
+
+  if (!parse_options (entries, &argc, &argv, "NAME", &error))
+    return usage (error->message);
+  if (argc != 2)
+    return usage ("account add takes one NAME");
+  if (email == NULL || host == NULL)
+    return usage ("account add needs --email and --host");
+  if (security == NULL)
+    security = g_strdup ("tls");
+  if (strcmp (security, "tls") != 0 && strcmp (security, "starttls") != 0)
+    return usage ("--security is tls or starttls");
+  if (password_stdin && password_command != NULL)
+    return usage ("--password-stdin and --password-command exclude each other");
+  if (port < 0 || port > 65535)
+    return usage ("--port is 1 to 65535");
+  if (ca_file != NULL)
+    {
+      abs_ca = g_canonicalize_filename (ca_file, NULL);
+      if (!g_file_test (abs_ca, G_FILE_TEST_IS_REGULAR))
+        return usage ("--ca-file does not name a file");
+    }
+
+  account.name = argv[1];
+  account.email = email;
+  account.host = host;
+  account.port = port ? (guint) port : strcmp (security, "tls") == 0 ? 993 : 143;
+  account.security = security;
+  account.user = user ? user : email;
+  account.password_command = password_command;
+  account.ca_file = abs_ca;
+  account.pinned_sha256 = pin ? g_ascii_strdown (pin, -1) : NULL;
+
+  if (password_stdin && (password = read_password_stdin (&error)) == NULL)
+    return fail (g_steal_pointer (&error));
+
+  if (!open_store (cli, &error) || !tern_store_add_account (cli->store, &account, &account.id, &error))
+    {
+      g_free (account.pinned_sha256);
+      return fail (g_steal_pointer (&error));
+    }
+  g_free (account.pinned_sha256);
+
+  if (password != NULL && !tern_password_store (&account, password, &error))
+    {
+      /* No account without its password: undo. */
+      tern_store_remove_account (cli->store, account.name, NULL);
+      return fail (g_steal_pointer (&error));
+    }
+
+  stored = tern_store_get_account (cli->store, account.name, &error);
+  if (stored == NULL)
+    return fail (g_steal_pointer (&error));
+  if (!cli->json)
+    g_print ("Added %s (%s@%s:%u, %s)\n", stored->name, stored->user, stored->host, stored->port,
+             stored->security);
+  return 0;
+}
+
+static int
+cmd_account_list (Cli   *cli,
+                  int    argc,
+                  char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) accounts = NULL;
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  if (!open_store (cli, &error) || (accounts = tern_store_list_accounts (cli->store, &error)) == NULL)
+    return fail (g_steal_pointer (&error));
+
+  if (cli->json)
+    g_string_append_c (out, '[');
+  for (guint i = 0; i < accounts->len; i++)
+    {
+      TernAccount *a = accounts->pdata[i];
+
+      if (cli->json)
+        {
+          g_autofree char *last = format_date (a->last_sync);
+
+          if (i > 0)
+            g_string_append_c (out, ',');
+          g_string_append_c (out, '{');
+          json_key (out, "name", TRUE);
+          json_string (out, a->name);
+          json_key (out, "email", FALSE);
+          json_string (out, a->email);
+          json_key (out, "host", FALSE);
+          json_string (out, a->host);
+          json_key (out, "port", FALSE);
+          g_string_append_printf (out, "%u", a->port);
+          json_key (out, "security", FALSE);
+          json_string (out, a->security);
+          json_key (out, "user", FALSE);
+          json_string (out, a->user);
+          json_key (out, "last_sync", FALSE);
+          json_string (out, last);
+          g_string_append_c (out, '}');
+        }
+      else
+        g_string_append_printf (out, "%s\t%s\t%s@%s:%u\t%s\n", a->name, a->email, a->user, a->host,
+                                a->port, a->security);
+    }
+  if (cli->json)
+    g_string_append (out, "]\n");
+  fputs (out->str, stdout);
+  return 0;
+}
+
+static int
+cmd_account_remove (Cli   *cli,
+                    int    argc,
+                    char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernAccount) account = NULL;
+
+  if (argc != 2)
+    return usage ("account remove takes one NAME");
+  if (!open_store (cli, &error) || (account = tern_store_get_account (cli->store, argv[1], &error)) == NULL)
+    return fail (g_steal_pointer (&error));
+  if (account->password_command == NULL)
+    tern_password_clear (account, NULL); /* no keyring, nothing stored: fine */
+  if (!tern_store_remove_account (cli->store, argv[1], &error))
+    return fail (g_steal_pointer (&error));
+  return 0;
+}
+
+static int
+cmd_account_pin (Cli   *cli,
+                 int    argc,
+                 char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernAccount) account = NULL;
+  g_autofree char *pin = NULL;
+
+  if (argc != 3)
+    return usage ("account pin takes NAME and a SHA-256 fingerprint");
+  pin = g_ascii_strdown (argv[2], -1);
+  if (!open_store (cli, &error) || (account = tern_store_get_account (cli->store, argv[1], &error)) == NULL ||
+      !tern_store_set_account_pin (cli->store, account->id, pin, &error))
+    return fail (g_steal_pointer (&error));
+  return 0;
+}
+
+static int
+cmd_account (Cli   *cli,
+             int    argc,
+             char **argv)
+{
+  if (argc < 2)
+    return usage ("account: add, list, remove or pin");
+  if (strcmp (argv[1], "add") == 0)
+    return cmd_account_add (cli, argc - 1, argv + 1);
+  if (strcmp (argv[1], "list") == 0)
+    return cmd_account_list (cli, argc - 1, argv + 1);
+  if (strcmp (argv[1], "remove") == 0)
+    return cmd_account_remove (cli, argc - 1, argv + 1);
+  if (strcmp (argv[1], "pin") == 0)
+    return cmd_account_pin (cli, argc - 1, argv + 1);
+  return usage ("account: add, list, remove or pin");
+}
+
+/* sync */
+
+typedef struct
+{
+  gboolean tty;
+  gint64   last;
+  gboolean pending_newline;
+} Progress;
+
+static void
+progress_cb (const char *folder,
+             guint       done,
+             guint       total,
+             gpointer    user_data)
+{
+  Progress *p = user_data;
+  gint64 now = g_get_monotonic_time ();
+
+  if (!p->tty)
+    return;
+  if (done < total && now - p->last < 100000)
+    return;
+  p->last = now;
+  g_printerr ("\r\033[KSyncing %s: %u/%u", folder, done, total);
+  p->pending_newline = TRUE;
+}
+
+static void
+progress_end (Progress *p)
+{
+  if (p->pending_newline)
+    g_printerr ("\r\033[K");
+  p->pending_newline = FALSE;
+}
+
+static int
+sync_account (Cli               *cli,
+              const TernAccount *account,
+              const char        *folder)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernSync) sync = tern_sync_new (cli->store, account);
+  Progress progress = { .tty = isatty (STDERR_FILENO) };
+
+  if (cli->timeout > 0)
+    tern_sync_set_timeout (sync, (guint) cli->timeout);
+  tern_sync_set_progress_func (sync, progress_cb, &progress);
+  if (!tern_sync_run (sync, folder, &error))
+    {
+      progress_end (&progress);
+      g_prefix_error (&error, "%s: ", account->name);
+      return fail (g_steal_pointer (&error));
+    }
+  progress_end (&progress);
+  if (g_getenv ("TERN_CLI_STATS") != NULL)
+    {
+      TernSyncStats stats;
+
+      tern_sync_get_stats (sync, &stats);
+      g_printerr ("stats: read=%" G_GUINT64_FORMAT " written=%" G_GUINT64_FORMAT
+                  " round_trips=%u fetched=%u full_compares=%u reattached=%u dropped=%u\n",
+                  stats.bytes_read, stats.bytes_written, stats.round_trips, stats.messages_fetched,
+                  stats.full_compares, stats.reattached, stats.dropped);
+    }
+  return 0;
+}
+
+static int
+cmd_sync (Cli   *cli,
+          int    argc,
+          char **argv)
+{
+  g_autofree char *folder = NULL;
+  GOptionEntry entries[] = {
+    { "folder", 0, 0, G_OPTION_ARG_STRING, &folder, "Only this folder", "F" },
+    { NULL }
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) accounts = NULL;
+  int status = 0;
+
+  if (!parse_options (entries, &argc, &argv, "[ACCOUNT]", &error))
+    return usage (error->message);
+  if (argc > 2)
+    return usage ("sync takes at most one ACCOUNT");
+  if (cli->offline)
+    return usage ("sync cannot work --offline");
+  if (!open_store (cli, &error))
+    return fail (g_steal_pointer (&error));
+
+  if (argc == 2)
+    {
+      g_autoptr(TernAccount) account = tern_store_get_account (cli->store, argv[1], &error);
+
+      if (account == NULL)
+        return fail (g_steal_pointer (&error));
+      return sync_account (cli, account, folder);
+    }
+
+  if (folder != NULL)
+    return usage ("--folder needs an ACCOUNT");
+  accounts = tern_store_list_accounts (cli->store, &error);
+  if (accounts == NULL)
+    return fail (g_steal_pointer (&error));
+  if (accounts->len == 0)
+    {
+      g_set_error_literal (&error, TERN_STORE_ERROR, TERN_STORE_ERROR_NOT_FOUND,
+                           "No accounts; add one with “tern-cli account add”");
+      return fail (g_steal_pointer (&error));
+    }
+  for (guint i = 0; i < accounts->len; i++)
+    if (sync_account (cli, accounts->pdata[i], NULL) != 0)
+      status = 1;
+  return status;
+}
+
+/* folders, list, show */
+
+static void
+print_folders (Cli              *cli,
+               const TernAccount *account,
+               GPtrArray        *folders,
+               GString          *out,
+               gboolean          with_account,
+               gboolean         *first)
+{
+  for (guint i = 0; i < folders->len; i++)
+    {
+      TernFolder *f = folders->pdata[i];
+
+      if (cli->json)
+        {
+          if (!*first)
+            g_string_append_c (out, ',');
+          *first = FALSE;
+          g_string_append_c (out, '{');
+          json_key (out, "name", TRUE);
+          json_string (out, f->display_name);
+          json_key (out, "server_name", FALSE);
+          json_string (out, f->name);
+          json_key (out, "account", FALSE);
+          json_string (out, account->name);
+          json_key (out, "special_use", FALSE);
+          json_string (out, f->special_use);
+          json_key (out, "namespace", FALSE);
+          json_string (out, f->namespace_kind);
+          json_key (out, "subscribed", FALSE);
+          g_string_append (out, f->subscribed ? "true" : "false");
+          json_key (out, "selectable", FALSE);
+          g_string_append (out, f->selectable ? "true" : "false");
+          json_key (out, "myrights", FALSE);
+          json_string (out, f->myrights);
+          json_key (out, "unread", FALSE);
+          g_string_append_printf (out, "%u", f->unread);
+          json_key (out, "total", FALSE);
+          g_string_append_printf (out, "%u", f->total);
+          g_string_append_c (out, '}');
+        }
+      else
+        {
+          if (with_account)
+            g_string_append_printf (out, "%s\t", account->name);
+          g_string_append_printf (out, "%-30s %-10s %6u %7u\n", f->display_name,
+                                  f->special_use ? f->special_use : "-", f->unread, f->total);
+        }
+    }
+}
+
+static int
+cmd_folders (Cli   *cli,
+             int    argc,
+             char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) accounts = NULL;
+  g_autoptr(GString) out = g_string_new (NULL);
+  gboolean first = TRUE;
+
+  if (argc > 2)
+    return usage ("folders takes at most one ACCOUNT");
+  if (!open_store (cli, &error))
+    return fail (g_steal_pointer (&error));
+
+  if (argc == 2)
+    {
+      TernAccount *account = tern_store_get_account (cli->store, argv[1], &error);
+
+      if (account == NULL)
+        return fail (g_steal_pointer (&error));
+      accounts = g_ptr_array_new_with_free_func ((GDestroyNotify) tern_account_free);
+      g_ptr_array_add (accounts, account);
+    }
+  else if ((accounts = tern_store_list_accounts (cli->store, &error)) == NULL)
+    return fail (g_steal_pointer (&error));
+
+  if (cli->json)
+    g_string_append_c (out, '[');
+  else
+    g_string_append_printf (out, "%s%-30s %-10s %6s %7s\n", accounts->len > 1 ? "ACCOUNT\t" : "",
+                            "FOLDER", "USE", "UNREAD", "TOTAL");
+  for (guint i = 0; i < accounts->len; i++)
+    {
+      g_autoptr(GPtrArray) folders = tern_store_list_folders (cli->store,
+                                                              ((TernAccount *) accounts->pdata[i])->id,
+                                                              &error);
+
+      if (folders == NULL)
+        return fail (g_steal_pointer (&error));
+      print_folders (cli, accounts->pdata[i], folders, out, accounts->len > 1, &first);
+    }
+  if (cli->json)
+    g_string_append (out, "]\n");
+  fputs (out->str, stdout);
+  return 0;
+}
+
+static int
+cmd_list (Cli   *cli,
+          int    argc,
+          char **argv)
+{
+  int limit = 0;
+  GOptionEntry entries[] = {
+    { "limit", 0, 0, G_OPTION_ARG_INT, &limit, "At most N messages", "N" },
+    { NULL }
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernAccount) account = NULL;
+  g_autoptr(TernFolder) folder = NULL;
+  g_autoptr(GPtrArray) messages = NULL;
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  if (!parse_options (entries, &argc, &argv, "ACCOUNT FOLDER", &error))
+    return usage (error->message);
+  if (argc != 3)
+    return usage ("list takes ACCOUNT and FOLDER");
+  if (limit < 0)
+    return usage ("--limit must not be negative");
+  if (!open_store (cli, &error) ||
+      (account = tern_store_get_account (cli->store, argv[1], &error)) == NULL ||
+      (folder = tern_store_get_folder (cli->store, account->id, argv[2], &error)) == NULL ||
+      (messages = tern_store_list_messages (cli->store, folder->id, (guint) limit, &error)) == NULL)
+    return fail (g_steal_pointer (&error));
+
+  if (cli->json)
+    g_string_append_c (out, '[');
+  for (guint i = 0; i < messages->len; i++)
+    {
+      TernMessage *m = messages->pdata[i];
+
+      if (cli->json)
+        {
+          if (i > 0)
+            g_string_append_c (out, ',');
+          message_json (out, m);
+        }
+      else
+        {
+          g_autofree char *date = format_local_date (m->date);
+          g_autofree char *from = format_from (m);
+
+          g_string_append_printf (out, "%" G_GINT64_FORMAT "\t%u\t%s\t%s\t%s\t%s\n", m->id, m->uid,
+                                  *m->flags ? m->flags : "-", date, from, m->subject ? m->subject : "");
+        }
+    }
+  if (cli->json)
+    g_string_append (out, "]\n");
+  fputs (out->str, stdout);
+  return 0;
+}
+
+static void
+part_json (GString        *out,
+           const TernPart *p)
+{
+  g_string_append_c (out, '{');
+  json_key (out, "section", TRUE);
+  json_string (out, p->section);
+  json_key (out, "type", FALSE);
+  {
+    g_autofree char *type = g_strdup_printf ("%s/%s", p->type, p->subtype);
+    json_string (out, type);
+  }
+  json_key (out, "charset", FALSE);
+  json_string (out, p->charset);
+  json_key (out, "encoding", FALSE);
+  json_string (out, p->encoding);
+  json_key (out, "size", FALSE);
+  g_string_append_printf (out, "%" G_GUINT64_FORMAT, p->size);
+  json_key (out, "disposition", FALSE);
+  json_string (out, p->disposition);
+  json_key (out, "filename", FALSE);
+  json_string (out, p->filename);
+  g_string_append_c (out, '}');
+}
+
+static int
+cmd_show (Cli   *cli,
+          int    argc,
+          char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernMessage) m = NULL;
+  g_autoptr(TernFolder) folder = NULL;
+  g_autoptr(GString) out = g_string_new (NULL);
+  gint64 id;
+  char *end = NULL;
+
+  if (argc != 2)
+    return usage ("show takes one message ID");
+  id = g_ascii_strtoll (argv[1], &end, 10);
+  if (end == argv[1] || *end != '\0' || id <= 0)
+    return usage ("a message ID is a positive number (see “tern-cli list”)");
+  if (!open_store (cli, &error) || (m = tern_store_get_message (cli->store, id, &error)) == NULL ||
+      (folder = tern_store_get_folder_by_id (cli->store, m->folder_id, &error)) == NULL)
+    return fail (g_steal_pointer (&error));
+
+  if (cli->json)
+    {
+      g_string_append (out, "[");
+      message_json (out, m);
+      g_string_truncate (out, out->len - 1);
+      json_key (out, "folder", FALSE);
+      json_string (out, folder->display_name);
+      json_key (out, "to", FALSE);
+      json_string (out, m->to_list);
+      json_key (out, "cc", FALSE);
+      json_string (out, m->cc_list);
+      json_key (out, "reply_to", FALSE);
+      json_string (out, m->reply_to);
+      json_key (out, "in_reply_to", FALSE);
+      json_string (out, m->in_reply_to);
+      json_key (out, "references", FALSE);
+      json_string (out, m->references);
+      json_key (out, "parts", FALSE);
+      g_string_append_c (out, '[');
+      for (guint i = 0; m->parts && i < m->parts->len; i++)
+        {
+          if (i > 0)
+            g_string_append_c (out, ',');
+          part_json (out, m->parts->pdata[i]);
+        }
+      g_string_append (out, "]}]\n");
+    }
+  else
+    {
+      g_autofree char *date = format_date (m->date);
+      g_autofree char *from = format_from (m);
+
+      g_string_append_printf (out, "Folder:     %s (UID %u)\n", folder->display_name, m->uid);
+      g_string_append_printf (out, "Date:       %s\n", date ? date : "-");
+      g_string_append_printf (out, "From:       %s\n", from);
+      if (m->to_list)
+        g_string_append_printf (out, "To:         %s\n", m->to_list);
+      if (m->cc_list)
+        g_string_append_printf (out, "Cc:         %s\n", m->cc_list);
+      if (m->reply_to)
+        g_string_append_printf (out, "Reply-To:   %s\n", m->reply_to);
+      g_string_append_printf (out, "Subject:    %s\n", m->subject ? m->subject : "");
+      g_string_append_printf (out, "Message-ID: %s\n", m->message_id ? m->message_id : "-");
+      if (m->references)
+        g_string_append_printf (out, "References: %s\n", m->references);
+      g_string_append_printf (out, "Flags:      %s\n", *m->flags ? m->flags : "-");
+      g_string_append_printf (out, "Size:       %" G_GUINT64_FORMAT "\n", m->size);
+      g_string_append (out, "Structure:\n");
+      for (guint i = 0; m->parts && i < m->parts->len; i++)
+        {
+          TernPart *p = m->parts->pdata[i];
+          guint depth = *p->section ? 1 : 0;
+
+          for (const char *c = p->section; *c; c++)
+            depth += *c == '.';
+          g_string_append_printf (out, "  %*s%-6s %s/%s", depth * 2, "", *p->section ? p->section : "-",
+                                  p->type, p->subtype);
+          if (p->charset)
+            g_string_append_printf (out, "; charset=%s", p->charset);
+          if (strcmp (p->type, "multipart") != 0)
+            g_string_append_printf (out, " (%s, %" G_GUINT64_FORMAT " bytes)", p->encoding ? p->encoding : "7bit", p->size);
+          if (p->filename)
+            g_string_append_printf (out, " “%s”", p->filename);
+          if (p->disposition)
+            g_string_append_printf (out, " [%s]", p->disposition);
+          g_string_append_c (out, '\n');
+        }
+    }
+  fputs (out->str, stdout);
+  return 0;
+}
+
+/* status */
+
+static gboolean
+probe (Cli               *cli,
+       const TernAccount *account,
+       char             **reason)
+{
+  g_autoptr(TernSync) sync = tern_sync_new (cli->store, account);
+  g_autoptr(GError) error = NULL;
+
+  tern_sync_set_timeout (sync, cli->timeout > 0 ? (guint) cli->timeout : 10);
+  if (!tern_sync_connect (sync, &error))
+    {
+      *reason = g_strdup (error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static int
+cmd_status (Cli   *cli,
+            int    argc,
+            char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) accounts = NULL;
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  if (argc > 2)
+    return usage ("status takes at most one ACCOUNT");
+  if (!open_store (cli, &error))
+    return fail (g_steal_pointer (&error));
+  if (argc == 2)
+    {
+      TernAccount *account = tern_store_get_account (cli->store, argv[1], &error);
+
+      if (account == NULL)
+        return fail (g_steal_pointer (&error));
+      accounts = g_ptr_array_new_with_free_func ((GDestroyNotify) tern_account_free);
+      g_ptr_array_add (accounts, account);
+    }
+  else if ((accounts = tern_store_list_accounts (cli->store, &error)) == NULL)
+    return fail (g_steal_pointer (&error));
+
+  if (cli->json)
+    g_string_append_c (out, '[');
+  for (guint i = 0; i < accounts->len; i++)
+    {
+      TernAccount *a = accounts->pdata[i];
+      g_autofree char *reason = NULL;
+      gboolean reachable = !cli->offline && probe (cli, a, &reason);
+      g_autoptr(GPtrArray) folders = tern_store_list_folders (cli->store, a->id, &error);
+      g_autofree char *last = NULL;
+      guint total = 0, unread = 0;
+
+      if (folders == NULL)
+        return fail (g_steal_pointer (&error));
+      for (guint j = 0; j < folders->len; j++)
+        {
+          total += ((TernFolder *) folders->pdata[j])->total;
+          unread += ((TernFolder *) folders->pdata[j])->unread;
+        }
+
+      if (cli->json)
+        {
+          gboolean first = TRUE;
+
+          last = format_date (a->last_sync);
+          if (i > 0)
+            g_string_append_c (out, ',');
+          g_string_append_c (out, '{');
+          json_key (out, "account", TRUE);
+          json_string (out, a->name);
+          json_key (out, "reachable", FALSE);
+          g_string_append (out, cli->offline ? "null" : reachable ? "true" : "false");
+          json_key (out, "reason", FALSE);
+          json_string (out, reason);
+          json_key (out, "last_sync", FALSE);
+          json_string (out, last);
+          json_key (out, "last_error", FALSE);
+          json_string (out, a->last_error);
+          json_key (out, "unread", FALSE);
+          g_string_append_printf (out, "%u", unread);
+          json_key (out, "total", FALSE);
+          g_string_append_printf (out, "%u", total);
+          json_key (out, "folders", FALSE);
+          g_string_append_c (out, '[');
+          print_folders (cli, a, folders, out, FALSE, &first);
+          g_string_append (out, "]}");
+        }
+      else
+        {
+          last = format_local_date (a->last_sync);
+          g_string_append_printf (out, "%s: %s; last sync %s; %u messages, %u unread\n", a->name,
+                                  cli->offline ? "not checked (offline)"
+                                               : reachable ? "reachable" : "unreachable",
+                                  last, total, unread);
+          if (reason)
+            g_string_append_printf (out, "  %s\n", reason);
+          else if (a->last_error)
+            g_string_append_printf (out, "  last error: %s\n", a->last_error);
+          for (guint j = 0; j < folders->len; j++)
+            {
+              TernFolder *f = folders->pdata[j];
+
+              g_string_append_printf (out, "  %-30s %6u unread %7u total\n", f->display_name,
+                                      f->unread, f->total);
+            }
+        }
+    }
+  if (cli->json)
+    g_string_append (out, "]\n");
+  fputs (out->str, stdout);
+  return 0;
+}
+
+/* watch */
+
+typedef struct
+{
+  Cli          *cli;
+  TernSync     *sync;
+  GCancellable *stop;
+  GMainLoop    *loop;
+  GError       *error;
+  gboolean      ok;
+} Watch;
+
+static const char *
+change_name (TernSyncChangeKind kind)
+{
+  switch (kind)
+    {
+    case TERN_SYNC_CHANGE_NEW: return "new";
+    case TERN_SYNC_CHANGE_FLAGS: return "flags";
+    case TERN_SYNC_CHANGE_EXPUNGED: return "expunged";
+    case TERN_SYNC_CHANGE_FOLDER_ADDED: return "folder-added";
+    case TERN_SYNC_CHANGE_FOLDER_REMOVED: return "folder-removed";
+    case TERN_SYNC_CHANGE_FOLDER_RENAMED: return "folder-renamed";
+    case TERN_SYNC_CHANGE_UIDVALIDITY: return "uidvalidity";
+    default: return "change";
+    }
+}
+
+static void
+change_cb (const TernSyncChange *change,
+           gpointer              user_data)
+{
+  Watch *w = user_data;
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  if (w->cli->json)
+    {
+      g_string_append_c (out, '{');
+      json_key (out, "event", TRUE);
+      json_string (out, change_name (change->kind));
+      json_key (out, "folder", FALSE);
+      json_string (out, change->folder);
+      if (change->old_folder)
+        {
+          json_key (out, "old_folder", FALSE);
+          json_string (out, change->old_folder);
+        }
+      if (change->message_id)
+        {
+          json_key (out, "id", FALSE);
+          g_string_append_printf (out, "%" G_GINT64_FORMAT, change->message_id);
+        }
+      if (change->uid)
+        {
+          json_key (out, "uid", FALSE);
+          g_string_append_printf (out, "%u", change->uid);
+        }
+      if (change->flags)
+        {
+          json_key (out, "flags", FALSE);
+          json_flags (out, change->flags);
+        }
+      if (change->subject)
+        {
+          json_key (out, "subject", FALSE);
+          json_string (out, change->subject);
+        }
+      g_string_append (out, "}\n");
+    }
+  else
+    {
+      g_string_append_printf (out, "%s\t%s", change_name (change->kind), change->folder);
+      if (change->old_folder)
+        g_string_append_printf (out, "\tfrom %s", change->old_folder);
+      if (change->uid)
+        g_string_append_printf (out, "\tuid=%u", change->uid);
+      if (change->message_id)
+        g_string_append_printf (out, "\tid=%" G_GINT64_FORMAT, change->message_id);
+      if (change->flags)
+        g_string_append_printf (out, "\t%s", *change->flags ? change->flags : "-");
+      if (change->subject)
+        g_string_append_printf (out, "\t%s", change->subject);
+      g_string_append_c (out, '\n');
+    }
+  fputs (out->str, stdout);
+  fflush (stdout);
+}
+
+static gpointer
+watch_thread (gpointer data)
+{
+  Watch *w = data;
+
+  w->ok = tern_sync_watch (w->sync, 60, w->stop, &w->error);
+  g_main_loop_quit (w->loop);
+  return NULL;
+}
+
+static gboolean
+stop_cb (gpointer data)
+{
+  Watch *w = data;
+
+  g_cancellable_cancel (w->stop);
+  return G_SOURCE_CONTINUE;
+}
+
+static int
+cmd_watch (Cli   *cli,
+           int    argc,
+           char **argv)
+{
+  int poll = 60;
+  GOptionEntry entries[] = {
+    { "poll", 0, 0, G_OPTION_ARG_INT, &poll, "Check other folders every S seconds (default 60)", "S" },
+    { NULL }
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernAccount) account = NULL;
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autoptr(GCancellable) stop = g_cancellable_new ();
+  Watch w = { cli, NULL, stop, loop, NULL, FALSE };
+  GThread *thread;
+  guint sigint, sigterm;
+
+  if (!parse_options (entries, &argc, &argv, "ACCOUNT", &error))
+    return usage (error->message);
+  if (argc != 2)
+    return usage ("watch takes one ACCOUNT");
+  if (cli->offline)
+    return usage ("watch cannot work --offline");
+  if (poll < 1)
+    return usage ("--poll must be at least 1");
+  if (!open_store (cli, &error) || (account = tern_store_get_account (cli->store, argv[1], &error)) == NULL)
+    return fail (g_steal_pointer (&error));
+
+  w.sync = tern_sync_new (cli->store, account);
+  if (cli->timeout > 0)
+    tern_sync_set_timeout (w.sync, (guint) cli->timeout);
+  tern_sync_set_change_func (w.sync, change_cb, &w);
+
+  sigint = g_unix_signal_add (SIGINT, stop_cb, &w);
+  sigterm = g_unix_signal_add (SIGTERM, stop_cb, &w);
+  /* The store is used by the watch thread only from here on. */
+  thread = g_thread_new ("tern-watch", watch_thread, &w);
+  g_main_loop_run (loop);
+  g_thread_join (thread);
+  g_source_remove (sigint);
+  g_source_remove (sigterm);
+  tern_sync_free (w.sync);
+
+  if (!w.ok)
+    return fail (w.error);
+  return 0;
+}
+
+/* main */
+
+static const char *help_text =
+  "Commands:\n"
+  "  account add NAME --email E --host H [--port P] [--security tls|starttls] [--user U]\n"
+  "              [--password-stdin | --password-command CMD] [--ca-file F] [--pin SHA256]\n"
+  "  account list | account remove NAME | account pin NAME SHA256\n"
+  "  sync [ACCOUNT] [--folder F]\n"
+  "  folders [ACCOUNT]\n"
+  "  list ACCOUNT FOLDER [--limit N]\n"
+  "  show ID\n"
+  "  status [ACCOUNT]\n"
+  "  watch ACCOUNT [--poll S]\n";
 
 int
 main (int    argc,
       char **argv)
 {
-  return 0;
+  g_autofree char *data_dir = NULL;
+  gboolean json = FALSE, offline = FALSE;
+  int timeout = 0;
+  GOptionEntry entries[] = {
+    { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, "Cache folder (default $XDG_DATA_HOME/tern)", "DIR" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print listings as JSON", NULL },
+    { "offline", 0, 0, G_OPTION_ARG_NONE, &offline, "Never connect", NULL },
+    { "timeout", 0, 0, G_OPTION_ARG_INT, &timeout, "Network timeout in seconds (default 30)", "S" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("COMMAND [ARGS…]");
+  g_autoptr(GError) error = NULL;
+  Cli cli = { 0 };
+  const char *command;
+  int status;
+
+  setlocale (LC_ALL, "");
+  g_set_prgname ("tern-cli");
+
+  /* Global options stop at the command; the command parses the rest. */
+  g_option_context_set_strict_posix (context, TRUE);
+  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_set_description (context, help_text);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return usage (error->message);
+  if (argc < 2)
+    {
+      g_autofree char *help = g_option_context_get_help (context, TRUE, NULL);
+
+      g_printerr ("%s", help);
+      return EXIT_USAGE;
+    }
+
+  cli.data_dir = data_dir ? g_canonicalize_filename (data_dir, NULL)
+                          : g_build_filename (g_get_user_data_dir (), "tern", NULL);
+  cli.json = json;
+  cli.offline = offline;
+  cli.timeout = timeout;
+  tern_sync_global_init ();
+
+  command = argv[1];
+  argc--;
+  argv++;
+  if (strcmp (command, "account") == 0)
+    status = cmd_account (&cli, argc, argv);
+  else if (strcmp (command, "sync") == 0)
+    status = cmd_sync (&cli, argc, argv);
+  else if (strcmp (command, "folders") == 0)
+    status = cmd_folders (&cli, argc, argv);
+  else if (strcmp (command, "list") == 0)
+    status = cmd_list (&cli, argc, argv);
+  else if (strcmp (command, "show") == 0)
+    status = cmd_show (&cli, argc, argv);
+  else if (strcmp (command, "status") == 0)
+    status = cmd_status (&cli, argc, argv);
+  else if (strcmp (command, "watch") == 0)
+    status = cmd_watch (&cli, argc, argv);
+  else
+    {
+      g_autofree char *message = g_strdup_printf ("unknown command “%s”", command);
+      status = usage (message);
+    }
+
+  g_clear_pointer (&cli.store, tern_store_free);
+  g_free (cli.data_dir);
+  return status;
 }

@@ -1086,23 +1086,41 @@ tern_store_update_flags (TernStore   *self,
                          gboolean    *changed,
                          GError     **error)
 {
+  /* Only a real difference counts as a change: sweeps re-read every flag. */
   sqlite3_stmt *stmt = prepare (self,
-                                "UPDATE message SET flags = ?, seen = ?, flagged = ?, "
-                                "modseq = coalesce (?, modseq) WHERE folder_id = ? AND uid = ?",
+                                "UPDATE message SET flags = ?1, seen = ?2, flagged = ?3 "
+                                "WHERE folder_id = ?4 AND uid = ?5 AND flags <> ?1",
                                 error);
+  gboolean differed;
 
   if (stmt == NULL)
     return FALSE;
   bind_text (stmt, 1, flags ? flags : "");
   sqlite3_bind_int (stmt, 2, tern_flags_contain (flags, "\\Seen"));
   sqlite3_bind_int (stmt, 3, tern_flags_contain (flags, "\\Flagged"));
-  bind_nonzero (stmt, 4, (gint64) modseq);
-  sqlite3_bind_int64 (stmt, 5, folder_id);
-  sqlite3_bind_int64 (stmt, 6, uid);
+  sqlite3_bind_int64 (stmt, 4, folder_id);
+  sqlite3_bind_int64 (stmt, 5, uid);
   if (!step_done (self, stmt, "updating flags", error))
     return FALSE;
+  differed = sqlite3_changes (self->db) > 0;
+
+  if (modseq != 0)
+    {
+      stmt = prepare (self,
+                      "UPDATE message SET modseq = ?1 WHERE folder_id = ?2 AND uid = ?3 "
+                      "AND modseq IS NOT ?1",
+                      error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, (gint64) modseq);
+      sqlite3_bind_int64 (stmt, 2, folder_id);
+      sqlite3_bind_int64 (stmt, 3, uid);
+      if (!step_done (self, stmt, "updating flags", error))
+        return FALSE;
+    }
+
   if (changed)
-    *changed = sqlite3_changes (self->db) > 0;
+    *changed = differed;
   return TRUE;
 }
 

@@ -71,4 +71,34 @@ guint64             tern_imap_connection_get_bytes_read    (TernImapConnection  
 guint64             tern_imap_connection_get_bytes_written (TernImapConnection    *self);
 guint               tern_imap_connection_get_round_trips   (TernImapConnection    *self);
 
+/*
+ * Additions to the fixed API above.
+ *
+ * select(): SELECT through libetpan (with "(CONDSTORE)" if condstore is TRUE). On
+ * success *highestmodseq_out (may be NULL) gets HIGHESTMODSEQ, 0 for NOMODSEQ or none.
+ * The selection info is in session->imap_selection_info.
+ *
+ * select_qresync(): SELECT mailbox (QRESYNC (uidvalidity modseq [known_uids])), sent
+ * raw because libetpan's mailimap_select_qresync drops the outer parentheses. mailbox
+ * is already modified-UTF-7; known_uids is an IMAP sequence set ("1:100,205") or NULL.
+ * Needs is_qresync_enabled(). Results as after any command: VANISHED (EARLIER) and
+ * FETCH in session->imap_response_info, the rest in session->imap_selection_info.
+ *
+ * get_highestmodseq(): HIGHESTMODSEQ from the last response (SELECT, or a tagged OK
+ * code), 0 if it carried none or said NOMODSEQ.
+ */
+gboolean            tern_imap_connection_select            (TernImapConnection    *self,
+                                                            const char            *mailbox,
+                                                            gboolean               condstore,
+                                                            guint64               *highestmodseq_out,
+                                                            GError               **error);
+gboolean            tern_imap_connection_select_qresync    (TernImapConnection    *self,
+                                                            const char            *mailbox,
+                                                            guint32                uidvalidity,
+                                                            guint64                modseq,
+                                                            const char            *known_uids,
+                                                            GError               **error);
+gboolean            tern_imap_connection_is_qresync_enabled (TernImapConnection   *self);
+guint64             tern_imap_connection_get_highestmodseq (TernImapConnection    *self);
+
 G_END_DECLS

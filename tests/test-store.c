@@ -241,6 +241,9 @@ test_messages (Fixture       *f,
   g_assert_true (changed);
   g_assert_true (tern_store_update_flags (f->store, folder, 999, "\\Seen", 99, &changed, &error));
   g_assert_false (changed);
+  /* The same flags again are no change. */
+  g_assert_true (tern_store_update_flags (f->store, folder, 12, "\\Seen \\Flagged", 100, &changed, &error));
+  g_assert_false (changed);
 
   m = tern_store_get_message (f->store, id1, &error);
   g_assert_no_error (error);

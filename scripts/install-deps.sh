@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs everything Tern needs to build, test and run on Debian 12, by package name.
+# Idempotent: only missing packages are installed. Needs root (or sudo).
+set -euo pipefail
+
+packages=(
+  build-essential meson ninja-build pkg-config gettext
+  libglib2.0-dev libglib2.0-bin libsqlite3-dev libetpan-dev libgmime-3.0-dev
+  libcurl4-gnutls-dev libsecret-1-dev libgnutls28-dev glib-networking ca-certificates
+  dovecot-core dovecot-imapd openssl
+  dbus gnome-keyring python3 procps
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "Installing: ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# Debian starts a system Dovecot on install; Tern's tests run their own private ones.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet dovecot 2>/dev/null; then
+  systemctl stop dovecot || true
+fi

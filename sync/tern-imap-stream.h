@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+#include <libetpan/libetpan.h>
+
+G_BEGIN_DECLS
+
+/*
+ * A libetpan mailstream_low driver over a GIO stream (a GSocketConnection or a
+ * GTlsConnection on top of one). libetpan's own socket and TLS drivers verify no
+ * certificate and cannot be cancelled; this one inherits GIO's verification, the
+ * GSocket timeout and a GCancellable.
+ *
+ * Internal to sync/: only TernImapConnection uses it.
+ */
+
+/*
+ * State shared by every driver of one connection (the plain one and, after STARTTLS,
+ * the TLS one). The connection owns it; drivers keep a borrowed pointer, so it must
+ * outlive the mailstream. Owner thread only, except `dead` and `cancellable`.
+ */
+typedef struct
+{
+  GCancellable *cancellable;     /* owned by the connection; cancelled from any thread */
+  GError       *error;           /* the first read/write failure as a TERN_SYNC_ERROR, or NULL */
+  GByteArray   *replay;          /* bytes the driver returns before reading the network */
+  guint64       bytes_read;
+  guint64       bytes_written;
+  guint         round_trips;     /* reads that followed a write: one per command/continuation */
+  guint         timeout_seconds; /* only for error messages; the GSocket enforces it */
+  gboolean      wrote_since_read;
+  gboolean      abort_on_close;  /* close the socket without a TLS close_notify */
+  gint          dead;            /* atomic: once set, reads and writes fail at once */
+} TernImapStreamState;
+
+void            _tern_imap_stream_state_init          (TernImapStreamState *state,
+                                                       GCancellable        *cancellable,
+                                                       guint                timeout_seconds);
+void            _tern_imap_stream_state_clear         (TernImapStreamState *state);
+
+/* Returns a new driver (transfer full: free it with mailstream_low_free(), or let
+ * mailstream_close() do it). It takes a reference on io_stream and socket. */
+mailstream_low *_tern_imap_stream_new                 (GIOStream           *io_stream,
+                                                       GSocket             *socket,
+                                                       TernImapStreamState *state);
+gboolean        _tern_imap_stream_is_ours             (mailstream_low      *low);
+GInputStream   *_tern_imap_stream_get_input_stream    (mailstream_low      *low);
+
+/* Reads whatever is available without blocking. Returns the byte count, 0 if nothing
+ * is available, -1 on EOF or error (remembered in the state). */
+gssize          _tern_imap_stream_read_nonblocking    (mailstream_low      *low,
+                                                       void                *buffer,
+                                                       gsize                count);
+
+/* Turns a GIO failure into the TERN_SYNC_ERROR that says what to do next
+ * (timeout: OFFLINE; cancelled: G_IO_ERROR_CANCELLED; the rest: TRANSIENT). */
+GError         *_tern_imap_stream_map_error           (const GError        *error,
+                                                       guint                timeout_seconds);
+
+G_END_DECLS

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "tern-store.h"
+#include "tern-sync-error.h"
+
+G_BEGIN_DECLS
+
+/* Passwords never touch the cache or a config file: they come from libsecret or from
+ * the account's password command, run each time one is needed. Blocking; any thread. */
+char     *tern_password_lookup (const TernAccount  *account,
+                                GError            **error) G_GNUC_WARN_UNUSED_RESULT;
+gboolean  tern_password_store  (const TernAccount  *account,
+                                const char         *password,
+                                GError            **error);
+gboolean  tern_password_clear  (const TernAccount  *account,
+                                GError            **error);
+
+G_END_DECLS

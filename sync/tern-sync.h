@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "tern-store.h"
+#include "tern-sync-error.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  TERN_SYNC_CHANGE_NEW,           /* a message arrived */
+  TERN_SYNC_CHANGE_FLAGS,         /* a message's flags changed on the server */
+  TERN_SYNC_CHANGE_EXPUNGED,      /* a message was removed on the server */
+  TERN_SYNC_CHANGE_FOLDER_ADDED,
+  TERN_SYNC_CHANGE_FOLDER_REMOVED,
+  TERN_SYNC_CHANGE_FOLDER_RENAMED,
+  TERN_SYNC_CHANGE_UIDVALIDITY,   /* the folder was renumbered; messages re-attached */
+} TernSyncChangeKind;
+
+typedef struct
+{
+  TernSyncChangeKind  kind;
+  const char         *folder;     /* display name */
+  const char         *old_folder; /* FOLDER_RENAMED only */
+  gint64              message_id; /* local id, 0 if gone or not applicable */
+  guint32             uid;
+  const char         *flags;
+  const char         *subject;
+} TernSyncChange;
+
+typedef void (*TernSyncProgressFunc) (const char *folder,
+                                      guint       done,
+                                      guint       total,
+                                      gpointer    user_data);
+typedef void (*TernSyncChangeFunc)   (const TernSyncChange *change,
+                                      gpointer              user_data);
+
+typedef struct
+{
+  guint64 bytes_read;
+  guint64 bytes_written;
+  guint   round_trips;
+  guint   messages_fetched;
+  guint   folders_synced;
+  guint   full_compares;      /* QRESYNC/CONDSTORE results that needed a full UID comparison */
+  guint   reattached;
+  guint   dropped;
+} TernSyncStats;
+
+/*
+ * TernSync mirrors one account into the cache. It owns one IMAP connection and uses a
+ * TernStore that belongs to the calling thread; every call blocks. One thread only,
+ * except tern_sync_cancel() which any thread may call.
+ */
+typedef struct _TernSync TernSync;
+
+void       tern_sync_global_init      (void);
+
+TernSync  *tern_sync_new              (TernStore           *store,
+                                       const TernAccount   *account);
+void       tern_sync_free             (TernSync            *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TernSync, tern_sync_free)
+
+void       tern_sync_set_password     (TernSync            *self,
+                                       const char          *password);
+void       tern_sync_set_timeout      (TernSync            *self,
+                                       guint                seconds);
+void       tern_sync_set_progress_func (TernSync           *self,
+                                       TernSyncProgressFunc func,
+                                       gpointer             user_data);
+void       tern_sync_set_change_func  (TernSync            *self,
+                                       TernSyncChangeFunc   func,
+                                       gpointer             user_data);
+/* Messages fetched per FETCH command (a batch, one transaction). Default 1000. */
+void       tern_sync_set_chunk_size   (TernSync            *self,
+                                       guint                chunk);
+
+gboolean   tern_sync_connect          (TernSync            *self,
+                                       GError             **error);
+void       tern_sync_disconnect       (TernSync            *self);
+gboolean   tern_sync_is_connected     (TernSync            *self);
+/* LIST, NAMESPACE, LSUB, MYRIGHTS: folders created, renamed or deleted on the server
+ * are reflected in the cache. */
+gboolean   tern_sync_folders          (TernSync            *self,
+                                       GError             **error);
+gboolean   tern_sync_folder           (TernSync            *self,
+                                       const char          *name,
+                                       GError             **error);
+/* Connects if needed, syncs the folder list and every selectable folder (or only
+ * `only_folder`), reconnecting with backoff after a dropped connection. */
+gboolean   tern_sync_run              (TernSync            *self,
+                                       const char          *only_folder,
+                                       GError             **error);
+/* Stays connected: IDLE on INBOX (or polling without IDLE), STATUS polling of the other
+ * folders every poll_seconds; reconnects with backoff. Returns when stop is cancelled. */
+gboolean   tern_sync_watch            (TernSync            *self,
+                                       guint                poll_seconds,
+                                       GCancellable        *stop,
+                                       GError             **error);
+void       tern_sync_cancel           (TernSync            *self);
+void       tern_sync_get_stats        (TernSync            *self,
+                                       TernSyncStats       *stats);
+
+G_END_DECLS

@@ -1,0 +1,1039 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "test-imap-connection"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "tern-imap-connection.h"
+#include "tern-test-server.h"
+
+/*
+ * The connection layer against a real Dovecot (tests/fixture), plus a scripted fake
+ * server for what Dovecot will not do: stay silent, or not offer STARTTLS.
+ */
+
+#define USER     "alice"
+#define PASSWORD "secret"
+
+static TernTestServer *full_server;
+static TernTestServer *scram_server;
+static TernTestServer *wrong_name_server;
+static TernTestServer *remote_server; /* listens on 127.0.0.2: plaintext is "remote" */
+
+static TernTestServer *
+get_server (TernTestServer      **server,
+            TernTestServerFlags   flags)
+{
+  if (*server == NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      *server = tern_test_server_new (flags, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (*server);
+    }
+
+  return *server;
+}
+
+static TernImapSettings
+settings_for (TernTestServer   *server,
+              TernImapSecurity  security,
+              const char       *user,
+              gboolean          with_ca)
+{
+  TernImapSettings settings = {
+    .host = tern_test_server_get_host (server),
+    .port = security == TERN_IMAP_SECURITY_TLS ? tern_test_server_get_imaps_port (server)
+                                               : tern_test_server_get_imap_port (server),
+    .security = security,
+    .user = user,
+    .ca_file = with_ca ? tern_test_server_get_ca_file (server) : NULL,
+    .timeout_seconds = 10,
+  };
+
+  return settings;
+}
+
+static TernImapConnection *
+open_logged_in (TernTestServer   *server,
+                TernImapSecurity  security,
+                const char       *user)
+{
+  TernImapSettings settings = settings_for (server, security, user, TRUE);
+  g_autoptr(GError) error = NULL;
+  TernImapConnection *conn = tern_imap_connection_new (&settings);
+
+  tern_imap_connection_connect (conn, &error);
+  g_assert_no_error (error);
+  tern_imap_connection_login (conn, PASSWORD, &error);
+  g_assert_no_error (error);
+
+  return conn;
+}
+
+static gdouble
+seconds_since (gint64 start)
+{
+  return (g_get_monotonic_time () - start) / (gdouble) G_USEC_PER_SEC;
+}
+
+/* Collects everything libetpan sends, secret or not. */
+static void
+sent_logger_cb (mailimap   *session,
+                int         log_type,
+                const char *str,
+                size_t      size,
+                void       *user_data)
+{
+  GString *sent = user_data;
+
+  if (log_type == MAILSTREAM_LOG_TYPE_DATA_SENT ||
+      log_type == MAILSTREAM_LOG_TYPE_DATA_SENT_PRIVATE)
+    g_string_append_len (sent, str, size);
+}
+
+/* A scripted fake server on loopback, one connection, in its own thread */
+
+typedef enum
+{
+  FAKE_SILENT,           /* accepts, never sends a byte */
+  FAKE_GREET_THEN_SILENT, /* greets, never answers */
+  FAKE_NO_STARTTLS,      /* greets with capabilities that lack STARTTLS */
+} FakeScript;
+
+typedef struct
+{
+  GSocketListener *listener;
+  GCancellable    *cancellable;
+  GThread         *thread;
+  FakeScript       script;
+  guint16          port;
+  GMutex           lock;
+  GString         *received;
+} FakeServer;
+
+static void
+fake_write (GOutputStream *output,
+            const char    *text)
+{
+  g_output_stream_write_all (output, text, strlen (text), NULL, NULL, NULL);
+}
+
+static gpointer
+fake_server_thread (gpointer user_data)
+{
+  FakeServer *fake = user_data;
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GDataInputStream) input = NULL;
+  GOutputStream *output;
+
+  connection = g_socket_listener_accept (fake->listener, NULL, fake->cancellable, NULL);
+  if (connection == NULL)
+    return NULL;
+
+  output = g_io_stream_get_output_stream (G_IO_STREAM (connection));
+  input = g_data_input_stream_new (g_io_stream_get_input_stream (G_IO_STREAM (connection)));
+  g_data_input_stream_set_newline_type (input, G_DATA_STREAM_NEWLINE_TYPE_CR_LF);
+
+  if (fake->script == FAKE_GREET_THEN_SILENT)
+    fake_write (output, "* OK fake server ready\r\n");
+  else if (fake->script == FAKE_NO_STARTTLS)
+    fake_write (output, "* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] fake server ready\r\n");
+
+  for (;;)
+    {
+      g_autofree char *line = g_data_input_stream_read_line (input, NULL, fake->cancellable, NULL);
+      g_auto(GStrv) words = NULL;
+
+      if (line == NULL)
+        break;
+
+      g_mutex_lock (&fake->lock);
+      g_string_append_printf (fake->received, "%s\n", line);
+      g_mutex_unlock (&fake->lock);
+
+      if (fake->script != FAKE_NO_STARTTLS)
+        continue;
+
+      words = g_strsplit (line, " ", 3);
+      if (words[0] == NULL || words[1] == NULL)
+        continue;
+      if (g_ascii_strcasecmp (words[1], "CAPABILITY") == 0)
+        {
+          g_autofree char *reply = g_strdup_printf ("* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n"
+                                                    "%s OK done\r\n", words[0]);
+          fake_write (output, reply);
+        }
+      else if (g_ascii_strcasecmp (words[1], "LOGOUT") == 0)
+        {
+          g_autofree char *reply = g_strdup_printf ("* BYE bye\r\n%s OK done\r\n", words[0]);
+          fake_write (output, reply);
+          break;
+        }
+      else
+        {
+          g_autofree char *reply = g_strdup_printf ("%s BAD unknown command\r\n", words[0]);
+          fake_write (output, reply);
+        }
+    }
+
+  g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+  return NULL;
+}
+
+static FakeServer *
+fake_server_new (FakeScript script)
+{
+  FakeServer *fake = g_new0 (FakeServer, 1);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) effective = NULL;
+  g_autoptr(GError) error = NULL;
+
+  fake->script = script;
+  fake->cancellable = g_cancellable_new ();
+  fake->received = g_string_new (NULL);
+  g_mutex_init (&fake->lock);
+  fake->listener = g_socket_listener_new ();
+  g_socket_listener_add_address (fake->listener, address, G_SOCKET_TYPE_STREAM,
+                                 G_SOCKET_PROTOCOL_TCP, NULL, &effective, &error);
+  g_assert_no_error (error);
+  fake->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
+  fake->thread = g_thread_new ("fake-imap-server", fake_server_thread, fake);
+
+  return fake;
+}
+
+static char *
+fake_server_dup_received (FakeServer *fake)
+{
+  char *copy;
+
+  g_mutex_lock (&fake->lock);
+  copy = g_strdup (fake->received->str);
+  g_mutex_unlock (&fake->lock);
+
+  return copy;
+}
+
+static void
+fake_server_free (FakeServer *fake)
+{
+  g_cancellable_cancel (fake->cancellable);
+  g_thread_join (fake->thread);
+  g_socket_listener_close (fake->listener);
+  g_object_unref (fake->listener);
+  g_object_unref (fake->cancellable);
+  g_string_free (fake->received, TRUE);
+  g_mutex_clear (&fake->lock);
+  g_free (fake);
+}
+
+static TernImapSettings
+settings_for_fake (FakeServer       *fake,
+                   TernImapSecurity  security,
+                   guint             timeout_seconds)
+{
+  TernImapSettings settings = {
+    .host = "127.0.0.1",
+    .port = fake->port,
+    .security = security,
+    .user = USER,
+    .timeout_seconds = timeout_seconds,
+  };
+
+  return settings;
+}
+
+/* Implicit TLS, verified against the test CA, then LOGIN/AUTHENTICATE and ENABLE QRESYNC. */
+static void
+test_tls_login (void)
+{
+  TernTestServer *server = get_server (&full_server, TERN_TEST_SERVER_FULL);
+  TernImapSettings settings = settings_for (server, TERN_IMAP_SECURITY_TLS, USER, TRUE);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *expected_sha256 = tern_test_server_dup_cert_sha256 (server);
+  g_autofree char *sha256 = NULL;
+  g_autofree char *description = NULL;
+  TernImapConnection *conn = tern_imap_connection_new (&settings);
+  mailimap *session;
+
+  g_assert_true (tern_imap_connection_connect (conn, &error));
+  g_assert_no_error (error);
+  g_assert_true (tern_imap_connection_is_encrypted (conn));
+  g_assert_true (tern_imap_connection_has_capability (conn, "IMAP4rev1"));
+  g_assert_true (tern_imap_connection_has_capability (conn, "imap4REV1"));
+  g_assert_true (tern_imap_connection_has_capability (conn, "auth=plain"));
+  g_assert_false (tern_imap_connection_has_capability (conn, "AUTH=NTLM"));
+
+  sha256 = tern_imap_connection_dup_peer_sha256 (conn);
+  g_assert_cmpstr (sha256, ==, expected_sha256);
+  description = tern_imap_connection_dup_peer_description (conn);
+  g_assert_nonnull (strstr (description, expected_sha256));
+
+  g_assert_true (tern_imap_connection_login (conn, PASSWORD, &error));
+  g_assert_no_error (error);
+  session = tern_imap_connection_get_session (conn);
+  g_assert_cmpint (session->imap_state, ==, MAILIMAP_STATE_AUTHENTICATED);
+  g_assert_true (tern_imap_connection_has_capability (conn, "QRESYNC"));
+  g_assert_true (tern_imap_connection_is_qresync_enabled (conn));
+
+  g_assert_true (tern_imap_connection_raw_command (conn, "NOOP", &error));
+  g_assert_no_error (error);
+
+  g_assert_cmpuint (tern_imap_connection_get_bytes_read (conn), >, 100);
+  g_assert_cmpuint (tern_imap_connection_get_bytes_written (conn), >, 10);
+  /* LOGIN/AUTHENTICATE, ENABLE and NOOP at least (the greeting is not a round trip). */
+  g_assert_cmpuint (tern_imap_connection_get_round_trips (conn), >=, 3);
+
+  tern_imap_connection_close (conn);
+  tern_imap_connection_free (conn);
+}
+
+/* STARTTLS: the capability list is read again after TLS and again after login. */
+static void
+test_starttls_login (void)
+{
+  TernTestServer *server = get_server (&full_server, TERN_TEST_SERVER_FULL);
+  TernImapSettings settings = settings_for (server, TERN_IMAP_SECURITY_STARTTLS, USER, TRUE);
+  g_autoptr(GError) error = NULL;
+  TernImapConnection *conn = tern_imap_connection_new (&settings);
+
+  g_assert_true (tern_imap_connection_connect (conn, &error));
+  g_assert_no_error (error);
+  g_assert_true (tern_imap_connection_is_encrypted (conn));
+
+  /* STARTTLS was offered (else connect fails); the list from inside TLS no longer has it. */
+  g_assert_false (tern_imap_connection_has_capability (conn, "STARTTLS"));
+  g_assert_true (tern_imap_connection_has_capability (conn, "AUTH=PLAIN"));
+  g_assert_false (tern_imap_connection_has_capability (conn, "QRESYNC"));
+
+  g_assert_true (tern_imap_connection_login (conn, PASSWORD, &error));
+  g_assert_no_error (error);
+
+  /* The post-login list: QRESYNC appears, AUTH= mechanisms are gone. */
+  g_assert_true (tern_imap_connection_has_capability (conn, "QRESYNC"));
+  g_assert_false (tern_imap_connection_has_capability (conn, "AUTH=PLAIN"));
+  g_assert_true (tern_imap_connection_is_qresync_enabled (conn));
+
+  g_assert_true (tern_imap_connection_raw_command (conn, "NOOP", &error));
+  g_assert_no_error (error);
+
+  tern_imap_connection_close (conn);
+  tern_imap_connection_free (conn);
+}
+
+static void
+assert_unknown_ca_refused (TernImapSecurity security)
+{
+  TernTestServer *server = get_server (&full_server, TERN_TEST_SERVER_FULL);
+  TernImapSettings settings = settings_for (server, security, USER, FALSE);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *expected_sha256 = tern_test_server_dup_cert_sha256 (server);
+  g_autofree char *sha256 = NULL;
+  g_autofree char *description = NULL;
+  TernImapConnection *conn = tern_imap_connection_new (&settings);
+
+  g_assert_false (tern_imap_connection_connect (conn, &error));
+  g_assert_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_CERTIFICATE);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "unknown authority"));
+  g_assert_false (tern_imap_connection_is_encrypted (conn));
+
+  /* The refused certificate can still be shown and pinned. */
+  sha256 = tern_imap_connection_dup_peer_sha256 (conn);
+  g_assert_cmpstr (sha256, ==, expected_sha256);
+  description = tern_imap_connection_dup_peer_description (conn);
+  g_assert_nonnull (description);
+  g_test_message ("%s", description);
+  g_assert_nonnull (strstr (description, "Issuer:"));
+  g_assert_nonnull (strstr (description, expected_sha256));
+
+  /* The connection is dead: nothing else is attempted. */
+  g_clear_error (&error);
+  g_assert_false (tern_imap_connection_login (conn, PASSWORD, &error));
+  g_assert_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_CERTIFICATE);
+
+  tern_imap_connection_close (conn);
+  tern_imap_connection_free (conn);
+}
+
+/* Without ca_file the system CAs apply, and they do not know the test CA. */
+static void
+test_unknown_ca (void)
+{
+  assert_unknown_ca_refused (TERN_IMAP_SECURITY_TLS);
+  assert_unknown_ca_refused (TERN_IMAP_SECURITY_STARTTLS);
+}
+
+/* A pinned fingerprint makes the unverifiable certificate acceptable, and only that one. */
+static void
+test_pinned (void)
+{
+  TernTestServer *server = get_server (&full_server, TERN_TEST_SERVER_FULL);
+  TernImapSettings settings = settings_for (server, TERN_IMAP_SECURITY_TLS, USER, FALSE);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sha256 = tern_test_server_dup_cert_sha256 (server);
+  g_autoptr(GString) colons = g_string_new (NULL);
+  TernImapConnection *conn;
+
+  settings.pinned_sha256 = sha256;
+  conn = tern_imap_connection_new (&settings);
+  g_assert_true (tern_imap_connection_connect (conn, &error));
+  g_assert_no_error (error);
+  g_assert_true (tern_imap_connection_is_encrypted (conn));
+  g_assert_true (tern_imap_connection_login (conn, PASSWORD, &error));
+  g_assert_no_error (error);
+  tern_imap_connection_close (conn);
+  tern_imap_connection_free (conn);
+
+  /* "AB:CD:..." as a UI may show it is the same pin. */
+  for (const char *p = sha256; *p != '\0'; p += 2)
+    g_string_append_printf (colons, "%s%c%c", colons->len ? ":" : "",
+                            g_ascii_toupper (p[0]), g_ascii_toupper (p[1]));
+  settings.pinned_sha256 = colons->str;
+  conn = tern_imap_connection_new (&settings);
+  g_assert_true (tern_imap_connection_connect (conn, &error));
+  g_assert_no_error (error);
+  tern_imap_connection_close (conn);
+  tern_imap_connection_free (conn);
+
+  settings.pinned_sha256 = "0000000000000000000000000000000000000000000000000000000000000000";
+  conn = tern_imap_connection_new (&settings);
+  g_assert_false (tern_imap_connection_connect (conn, &error));
+  g_assert_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_CERTIFICATE);
+  g_assert_nonnull (strstr (error->message, "pinned"));
+  tern_imap_connection_close (conn);
+  tern_imap_connection_free (conn);
+}
+
+/* A certificate from the trusted CA for another name is refused. */
+static void
+test_wrong_hostname (void)
+{
+  TernTestServer *server = get_server (&wrong_name_server, TERN_TEST_SERVER_WRONG_HOSTNAME);
+  TernImapSettings settings = settings_for (server, TERN_IMAP_SECURITY_TLS, USER, TRUE);
+  g_autoptr(GError) error = NULL;
+  TernImapConnection *conn = tern_imap_connection_new (&settings);
+
+  g_assert_false (tern_imap_connection_connect (conn, &error));
+  g_assert_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_CERTIFICATE);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "does not match"));
+  g_assert_null (strstr (error->message, "unknown authority"));
+
+  tern_imap_connection_close (conn);
+  tern_imap_connection_free (conn);
+}
+
+/* Security NONE: the connection works, but no password ever leaves the machine. */
+static void
+test_plaintext_refused (void)
+{
+  TernTestServer *server = get_server (&remote_server, TERN_TEST_SERVER_LISTEN_127_0_0_2);
+  TernImapSettings settings = settings_for (server, TERN_IMAP_SECURITY_NONE, USER, FALSE);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) sent = g_string_new (NULL);
+  TernImapConnection *conn = tern_imap_connection_new (&settings);
+  guint64 written;
+
+  g_assert_cmpstr (settings.host, ==, "127.0.0.2");
+  g_assert_true (tern_imap_connection_connect (conn, &error));
+  g_assert_no_error (error);
+  g_assert_false (tern_imap_connection_is_encrypted (conn));
+  g_assert_true (tern_imap_connection_has_capability (conn, "LOGINDISABLED"));
+
+  mailimap_set_logger (tern_imap_connection_get_session (conn), sent_logger_cb, sent);
+  written = tern_imap_connection_get_bytes_written (conn);
+
+  g_assert_false (tern_imap_connection_login (conn, PASSWORD, &error));
+  g_assert_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_INSECURE);
+  g_test_message ("%s", error->message);
+
+  g_assert_cmpuint (tern_imap_connection_get_bytes_written (conn), ==, written);
+  g_assert_cmpuint (sent->len, ==, 0);
+
+  /* The connection itself is still fine. */
+  g_assert_true (tern_imap_connection_raw_command (conn, "NOOP", NULL));
+  g_assert_null (strstr (sent->str, PASSWORD));
+
+  tern_imap_connection_close (conn);
+  tern_imap_connection_free (conn);
+}
+
+/* STARTTLS asked for, not offered: refuse, and never send LOGIN or STARTTLS. */
+static void
+test_starttls_not_offered (void)
+{
+  FakeServer *fake = fake_server_new (FAKE_NO_STARTTLS);
+  TernImapSettings settings = settings_for_fake (fake, TERN_IMAP_SECURITY_STARTTLS, 5);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *received = NULL;
+  TernImapConnection *conn = tern_imap_connection_new (&settings);
+
+  g_assert_false (tern_imap_connection_connect (conn, &error));
+  g_assert_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_INSECURE);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "STARTTLS"));
+
+  g_clear_error (&error);
+  g_assert_false (tern_imap_connection_login (conn, PASSWORD, &error));
+  g_assert_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_INSECURE);
+
+  tern_imap_connection_close (conn);
+  tern_imap_connection_free (conn);
+
+  /* Each line was recorded before its reply, so the record is complete. */
+  received = fake_server_dup_received (fake);
+  g_test_message ("the fake server received: %s", received);
+  g_assert_null (strstr (received, "STARTTLS"));
+  g_assert_null (strstr (received, "LOGIN"));
+  g_assert_null (strstr (received, "AUTHENTICATE"));
+  fake_server_free (fake);
+}
+
+static void
+test_wrong_password (void)
+{
+  TernTestServer *server = get_server (&full_server, TERN_TEST_SERVER_FULL);
+  TernImapSettings settings = settings_for (server, TERN_IMAP_SECURITY_TLS, USER, TRUE);
+  g_autoptr(GError) error = NULL;
+  TernImapConnection *conn = tern_imap_connection_new (&settings);
+
+  g_assert_true (tern_imap_connection_connect (conn, &error));
+  g_assert_no_error (error);
+
+  g_assert_false (tern_imap_connection_login (conn, "not the password", &error));
+  g_assert_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_AUTH);
+  g_test_message ("%s", error->message);
+  /* The server's own words reach the user. */
+  g_assert_nonnull (strstr (error->message, "Authentication failed"));
+
+  /* Not dead: the user may type the password again on the same connection. */
+  g_clear_error (&error);
+  g_assert_true (tern_imap_connection_login (conn, PASSWORD, &error));
+  g_assert_no_error (error);
+
+  tern_imap_connection_close (conn);
+  tern_imap_connection_free (conn);
+}
+
+static guint16
+unused_port (void)
+{
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+
+  g_assert_true (g_socket_bind (socket, address, TRUE, NULL));
+  bound = g_socket_get_local_address (socket, NULL);
+  /* Bound but not listening, then closed: connecting is refused. */
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+static void
+test_connection_refused (void)
+{
+  TernImapSettings settings = {
+    .host = "127.0.0.1",
+    .port = unused_port (),
+    .security = TERN_IMAP_SECURITY_TLS,
+    .user = USER,
+    .timeout_seconds = 5,
+  };
+  g_autoptr(GError) error = NULL;
+  TernImapConnection *conn = tern_imap_connection_new (&settings);
+
+  g_assert_false (tern_imap_connection_connect (conn, &error));
+  g_assert_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_OFFLINE);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "refused"));
+  g_assert_null (strchr (error->message, '\n'));
+
+  tern_imap_connection_close (conn);
+  tern_imap_connection_free (conn);
+}
+
+static void
+test_unknown_host (void)
+{
+  TernImapSettings settings = {
+    .host = "nonexistent.invalid",
+    .port = 993,
+    .security = TERN_IMAP_SECURITY_TLS,
+    .user = USER,
+    .timeout_seconds = 5,
+  };
+  g_autoptr(GError) error = NULL;
+  TernImapConnection *conn = tern_imap_connection_new (&settings);
+
+  g_assert_false (tern_imap_connection_connect (conn, &error));
+  g_assert_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_CONFIG);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "nonexistent.invalid"));
+  g_assert_null (strchr (error->message, '\n'));
+
+  tern_imap_connection_close (conn);
+  tern_imap_connection_free (conn);
+}
+
+/* A server that accepts and says nothing fails within the timeout, in the clear and in TLS. */
+static void
+test_no_greeting (void)
+{
+  TernImapSecurity securities[] = { TERN_IMAP_SECURITY_NONE, TERN_IMAP_SECURITY_TLS };
+
+  for (guint i = 0; i < G_N_ELEMENTS (securities); i++)
+    {
+      FakeServer *fake = fake_server_new (FAKE_SILENT);
+      TernImapSettings settings = settings_for_fake (fake, securities[i], 1);
+      g_autoptr(GError) error = NULL;
+      TernImapConnection *conn = tern_imap_connection_new (&settings);
+      gint64 start = g_get_monotonic_time ();
+      gdouble elapsed;
+
+      g_assert_false (tern_imap_connection_connect (conn, &error));
+      elapsed = seconds_since (start);
+      g_assert_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_OFFLINE);
+      g_test_message ("after %.2f s: %s", elapsed, error->message);
+      g_assert_cmpfloat (elapsed, >=, 0.8);
+      g_assert_cmpfloat (elapsed, <, 4.0);
+
+      start = g_get_monotonic_time ();
+      tern_imap_connection_close (conn);
+      tern_imap_connection_free (conn);
+      g_assert_cmpfloat (seconds_since (start), <, 0.5);
+
+      fake_server_free (fake);
+    }
+}
+
+static gpointer
+cancel_later_thread (gpointer user_data)
+{
+  g_usleep (200 * 1000);
+  tern_imap_connection_cancel (user_data);
+  return NULL;
+}
+
+/* cancel() from another thread unblocks a read at once: a greeting that never comes... */
+static void
+test_cancel_plain_read (void)
+{
+  FakeServer *fake = fake_server_new (FAKE_SILENT);
+  TernImapSettings settings = settings_for_fake (fake, TERN_IMAP_SECURITY_NONE, 30);
+  g_autoptr(GError) error = NULL;
+  TernImapConnection *conn = tern_imap_connection_new (&settings);
+  GThread *thread = g_thread_new ("canceller", cancel_later_thread, conn);
+  gint64 start = g_get_monotonic_time ();
+
+  g_assert_false (tern_imap_connection_connect (conn, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpfloat (seconds_since (start), <, 2.0);
+  g_thread_join (thread);
+
+  start = g_get_monotonic_time ();
+  tern_imap_connection_close (conn);
+  tern_imap_connection_free (conn);
+  g_assert_cmpfloat (seconds_since (start), <, 0.5);
+
+  fake_server_free (fake);
+}
+
+/* ...and a TLS read inside a session; the connection is dead afterwards. */
+static void
+test_cancel_tls_read (void)
+{
+  TernTestServer *server = get_server (&full_server, TERN_TEST_SERVER_FULL);
+  g_autoptr(GError) error = NULL;
+  TernImapConnection *conn = open_logged_in (server, TERN_IMAP_SECURITY_TLS, USER);
+  mailimap *session = tern_imap_connection_get_session (conn);
+  GThread *thread;
+  gint64 start;
+
+  g_assert_true (tern_imap_connection_select (conn, "INBOX", TRUE, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (tern_imap_connection_idle_start (conn, &error));
+  g_assert_no_error (error);
+
+  /* While idling the server sends nothing and the read has no timeout. */
+  thread = g_thread_new ("canceller", cancel_later_thread, conn);
+  start = g_get_monotonic_time ();
+  g_assert_null (mailimap_read_line (session));
+  g_assert_cmpfloat (seconds_since (start), <, 2.0);
+  g_thread_join (thread);
+
+  g_assert_false (tern_imap_connection_check (conn, MAILIMAP_ERROR_STREAM, "IDLE", &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+
+  /* Dead: later calls fail at once, libetpan's included. */
+  start = g_get_monotonic_time ();
+  g_assert_false (tern_imap_connection_raw_command (conn, "NOOP", &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  g_assert_cmpint (mailimap_noop (session), ==, MAILIMAP_ERROR_STREAM);
+  g_assert_cmpfloat (seconds_since (start), <, 0.5);
+
+  /* No LOGOUT on a dead connection: close is immediate. */
+  start = g_get_monotonic_time ();
+  tern_imap_connection_close (conn);
+  tern_imap_connection_free (conn);
+  g_assert_cmpfloat (seconds_since (start), <, 0.5);
+}
+
+static void
+test_scram (void)
+{
+  TernTestServer *server = get_server (&scram_server, TERN_TEST_SERVER_SCRAM);
+  TernImapSettings settings = settings_for (server, TERN_IMAP_SECURITY_TLS, USER, TRUE);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) sent = g_string_new (NULL);
+  TernImapConnection *conn = tern_imap_connection_new (&settings);
+
+  g_assert_true (tern_imap_connection_connect (conn, &error));
+  g_assert_no_error (error);
+
+  if (!tern_imap_connection_has_capability (conn, "AUTH=SCRAM-SHA-256"))
+    {
+      g_test_skip ("The test server does not offer SCRAM-SHA-256");
+      tern_imap_connection_close (conn);
+      tern_imap_connection_free (conn);
+      return;
+    }
+
+  mailimap_set_logger (tern_imap_connection_get_session (conn), sent_logger_cb, sent);
+
+  /* A wrong password first: the server refuses the proof. */
+  g_assert_false (tern_imap_connection_login (conn, "not the password", &error));
+  g_assert_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_AUTH);
+  g_test_message ("%s", error->message);
+  g_clear_error (&error);
+
+  g_assert_true (tern_imap_connection_login (conn, PASSWORD, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (sent->str, "AUTHENTICATE SCRAM-SHA-256"));
+  g_assert_null (strstr (sent->str, "AUTHENTICATE PLAIN"));
+  g_assert_null (strstr (sent->str, PASSWORD));
+  g_assert_true (tern_imap_connection_is_qresync_enabled (conn));
+
+  g_assert_true (tern_imap_connection_raw_command (conn, "NOOP", &error));
+  g_assert_no_error (error);
+
+  tern_imap_connection_close (conn);
+  tern_imap_connection_free (conn);
+}
+
+static const char test_message[] =
+  "From: Bob <bob@example.org>\r\n"
+  "To: Alice <alice@example.org>\r\n"
+  "Subject: Hello\r\n"
+  "Message-ID: <%u@example.org>\r\n"
+  "Date: Mon, 1 Jan 2024 10:00:00 +0000\r\n"
+  "\r\n"
+  "Hello Alice.\r\n";
+
+static guint32
+append_message (TernTestClient *client,
+                const char     *mailbox)
+{
+  static guint counter;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *message = g_strdup_printf (test_message, ++counter);
+  guint32 uid;
+
+  uid = tern_test_client_append (client, mailbox, NULL, NULL, message, strlen (message), &error);
+  g_assert_no_error (error);
+
+  return uid;
+}
+
+static gpointer
+interrupt_later_thread (gpointer user_data)
+{
+  g_usleep (100 * 1000);
+  g_cancellable_cancel (user_data);
+  return NULL;
+}
+
+/* IDLE: quiet is a timeout, an interrupt is -1, another client's APPEND wakes us. */
+static void
+test_idle (void)
+{
+  TernTestServer *server = get_server (&full_server, TERN_TEST_SERVER_FULL);
+  g_autoptr(TernTestClient) client = NULL;
+  g_autoptr(GCancellable) interrupt = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  TernImapConnection *conn = open_logged_in (server, TERN_IMAP_SECURITY_TLS, USER);
+  mailimap *session = tern_imap_connection_get_session (conn);
+  GThread *thread;
+  guint32 exists;
+  gint64 start;
+
+  client = tern_test_client_new (server, USER, PASSWORD, &error);
+  g_assert_no_error (error);
+  g_assert_true (tern_test_client_command (client, NULL, &error, "CREATE Idle"));
+  g_assert_no_error (error);
+  append_message (client, "Idle");
+
+  g_assert_true (tern_imap_connection_select (conn, "Idle", TRUE, NULL, &error));
+  g_assert_no_error (error);
+  exists = session->imap_selection_info->sel_exists;
+  g_assert_cmpuint (exists, ==, 1);
+
+  g_assert_true (tern_imap_connection_idle_start (conn, &error));
+  g_assert_no_error (error);
+
+  g_assert_cmpint (tern_imap_connection_idle_wait (conn, 200, NULL), ==, 0);
+
+  thread = g_thread_new ("interrupter", interrupt_later_thread, interrupt);
+  start = g_get_monotonic_time ();
+  g_assert_cmpint (tern_imap_connection_idle_wait (conn, 5000, interrupt), ==, -1);
+  g_assert_cmpfloat (seconds_since (start), <, 1.0);
+  g_thread_join (thread);
+
+  append_message (client, "Idle");
+  start = g_get_monotonic_time ();
+  g_assert_cmpint (tern_imap_connection_idle_wait (conn, 2000, NULL), ==, 1);
+  g_test_message ("woken after %.2f s", seconds_since (start));
+
+  g_assert_true (tern_imap_connection_idle_done (conn, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (session->imap_selection_info->sel_exists, ==, exists + 1);
+
+  /* News that arrives between SELECT and IDLE may come before the "+": still news. */
+  append_message (client, "Idle");
+  g_usleep (300 * 1000);
+  g_assert_true (tern_imap_connection_idle_start (conn, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (tern_imap_connection_idle_wait (conn, 2000, NULL), ==, 1);
+  g_assert_true (tern_imap_connection_idle_done (conn, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (session->imap_selection_info->sel_exists, ==, exists + 2);
+
+  /* The connection is in step afterwards. */
+  g_assert_true (tern_imap_connection_raw_command (conn, "NOOP", &error));
+  g_assert_no_error (error);
+
+  tern_imap_connection_close (conn);
+  tern_imap_connection_free (conn);
+}
+
+static gboolean
+vanished_earlier_contains (mailimap *session,
+                           guint32   uid)
+{
+  struct mailimap_response_info *info = session->imap_response_info;
+
+  for (clistiter *cur = clist_begin (info->rsp_extension_list); cur != NULL; cur = clist_next (cur))
+    {
+      struct mailimap_extension_data *data = clist_content (cur);
+      struct mailimap_qresync_vanished *vanished;
+
+      if (data->ext_extension->ext_id != MAILIMAP_EXTENSION_QRESYNC ||
+          data->ext_type != MAILIMAP_QRESYNC_TYPE_VANISHED)
+        continue;
+
+      vanished = data->ext_data;
+      if (!vanished->qr_earlier)
+        continue;
+
+      for (clistiter *item = clist_begin (vanished->qr_known_uids->set_list);
+           item != NULL;
+           item = clist_next (item))
+        {
+          struct mailimap_set_item *range = clist_content (item);
+
+          if (range->set_first <= uid && uid <= range->set_last)
+            return TRUE;
+        }
+    }
+
+  return FALSE;
+}
+
+static gboolean
+fetch_list_has_uid (mailimap *session,
+                    guint32   uid)
+{
+  struct mailimap_response_info *info = session->imap_response_info;
+
+  for (clistiter *cur = clist_begin (info->rsp_fetch_list); cur != NULL; cur = clist_next (cur))
+    {
+      struct mailimap_msg_att *att = clist_content (cur);
+
+      for (clistiter *item = clist_begin (att->att_list); item != NULL; item = clist_next (item))
+        {
+          struct mailimap_msg_att_item *att_item = clist_content (item);
+
+          if (att_item->att_type == MAILIMAP_MSG_ATT_ITEM_STATIC &&
+              att_item->att_data.att_static->att_type == MAILIMAP_MSG_ATT_UID &&
+              att_item->att_data.att_static->att_data.att_uid == uid)
+            return TRUE;
+        }
+    }
+
+  return FALSE;
+}
+
+/* SELECT (QRESYNC ...), by the helper and raw, reports another client's expunge. */
+static void
+test_qresync_select (void)
+{
+  TernTestServer *server = get_server (&full_server, TERN_TEST_SERVER_FULL);
+  g_autoptr(TernTestClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *raw = NULL;
+  TernImapConnection *conn;
+  mailimap *session;
+  guint32 uids[3], uidvalidity;
+  guint64 modseq = 0;
+
+  client = tern_test_client_new (server, "bob", PASSWORD, &error);
+  g_assert_no_error (error);
+  g_assert_true (tern_test_client_command (client, NULL, &error, "CREATE Qresync"));
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (uids); i++)
+    uids[i] = append_message (client, "Qresync");
+
+  /* First sync: remember UIDVALIDITY and HIGHESTMODSEQ. */
+  conn = open_logged_in (server, TERN_IMAP_SECURITY_TLS, "bob");
+  g_assert_true (tern_imap_connection_is_qresync_enabled (conn));
+  g_assert_true (tern_imap_connection_select (conn, "Qresync", TRUE, &modseq, &error));
+  g_assert_no_error (error);
+  session = tern_imap_connection_get_session (conn);
+  uidvalidity = session->imap_selection_info->sel_uidvalidity;
+  g_assert_cmpuint (uidvalidity, >, 0);
+  g_assert_cmpuint (modseq, >, 0);
+  g_assert_cmpuint (uids[1], >, 0);
+  tern_imap_connection_close (conn);
+  tern_imap_connection_free (conn);
+
+  /* Meanwhile another client expunges the second message and flags the third. */
+  g_assert_true (tern_test_client_command (client, NULL, &error, "SELECT Qresync"));
+  g_assert_true (tern_test_client_command (client, NULL, &error,
+                                           "UID STORE %u +FLAGS.SILENT (\\Deleted)", uids[1]));
+  g_assert_true (tern_test_client_command (client, NULL, &error, "UID EXPUNGE %u", uids[1]));
+  g_assert_true (tern_test_client_command (client, NULL, &error,
+                                           "UID STORE %u +FLAGS.SILENT (\\Flagged)", uids[2]));
+  g_assert_no_error (error);
+
+  /* The helper. */
+  conn = open_logged_in (server, TERN_IMAP_SECURITY_TLS, "bob");
+  session = tern_imap_connection_get_session (conn);
+  g_assert_true (tern_imap_connection_select_qresync (conn, "Qresync", uidvalidity, modseq,
+                                                      "1:*", &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (session->imap_state, ==, MAILIMAP_STATE_SELECTED);
+  g_assert_cmpuint (session->imap_selection_info->sel_uidvalidity, ==, uidvalidity);
+  g_assert_cmpuint (session->imap_selection_info->sel_exists, ==, 2);
+  g_assert_true (vanished_earlier_contains (session, uids[1]));
+  g_assert_false (vanished_earlier_contains (session, uids[0]));
+  g_assert_true (fetch_list_has_uid (session, uids[2]));
+  g_assert_cmpuint (tern_imap_connection_get_highestmodseq (conn), >, modseq);
+
+  /* A missing folder is NO_SUCH_FOLDER and leaves the connection usable. */
+  g_assert_false (tern_imap_connection_select_qresync (conn, "Nope", uidvalidity, modseq,
+                                                       NULL, &error));
+  g_assert_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_NO_SUCH_FOLDER);
+  g_test_message ("%s", error->message);
+  g_clear_error (&error);
+  g_assert_cmpint (session->imap_state, ==, MAILIMAP_STATE_AUTHENTICATED);
+  g_assert_true (tern_imap_connection_raw_command (conn, "NOOP", &error));
+  g_assert_no_error (error);
+  tern_imap_connection_close (conn);
+  tern_imap_connection_free (conn);
+
+  /* Raw: raw_command() sets up the selection state for SELECT itself. */
+  conn = open_logged_in (server, TERN_IMAP_SECURITY_TLS, "bob");
+  session = tern_imap_connection_get_session (conn);
+  raw = g_strdup_printf ("SELECT \"Qresync\" (QRESYNC (%u %" G_GUINT64_FORMAT "))",
+                         uidvalidity, modseq);
+  g_assert_true (tern_imap_connection_raw_command (conn, raw, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (session->imap_state, ==, MAILIMAP_STATE_SELECTED);
+  g_assert_cmpuint (session->imap_selection_info->sel_uidvalidity, ==, uidvalidity);
+  g_assert_true (vanished_earlier_contains (session, uids[1]));
+  g_assert_true (fetch_list_has_uid (session, uids[2]));
+  tern_imap_connection_close (conn);
+  tern_imap_connection_free (conn);
+}
+
+/* NO and BAD are failures of one command; the connection stays in step. */
+static void
+test_command_errors (void)
+{
+  TernTestServer *server = get_server (&full_server, TERN_TEST_SERVER_FULL);
+  g_autoptr(GError) error = NULL;
+  TernImapConnection *conn = open_logged_in (server, TERN_IMAP_SECURITY_TLS, USER);
+  mailimap *session = tern_imap_connection_get_session (conn);
+  int r;
+
+  g_assert_false (tern_imap_connection_raw_command (conn, "FROBNICATE", &error));
+  g_assert_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_PERMANENT);
+  g_test_message ("%s", error->message);
+  g_clear_error (&error);
+
+  g_assert_false (tern_imap_connection_raw_command (conn, "SELECT \"Nope\"", &error));
+  g_assert_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_NO_SUCH_FOLDER);
+  g_clear_error (&error);
+
+  /* The same through libetpan and check(). */
+  r = mailimap_select (session, "Nope");
+  g_assert_false (tern_imap_connection_check (conn, r, "SELECT Nope", &error));
+  g_assert_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_NO_SUCH_FOLDER);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "SELECT Nope"));
+  g_clear_error (&error);
+
+  r = mailimap_create (session, "INBOX");
+  g_assert_false (tern_imap_connection_check (conn, r, "CREATE INBOX", &error));
+  g_assert_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_PERMANENT);
+  g_clear_error (&error);
+
+  g_assert_true (tern_imap_connection_check (conn, mailimap_noop (session), "NOOP", &error));
+  g_assert_no_error (error);
+
+  tern_imap_connection_close (conn);
+  tern_imap_connection_free (conn);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int ret;
+
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/imap-connection/tls-login", test_tls_login);
+  g_test_add_func ("/imap-connection/starttls-login", test_starttls_login);
+  g_test_add_func ("/imap-connection/unknown-ca", test_unknown_ca);
+  g_test_add_func ("/imap-connection/pinned", test_pinned);
+  g_test_add_func ("/imap-connection/wrong-hostname", test_wrong_hostname);
+  g_test_add_func ("/imap-connection/plaintext-refused", test_plaintext_refused);
+  g_test_add_func ("/imap-connection/starttls-not-offered", test_starttls_not_offered);
+  g_test_add_func ("/imap-connection/wrong-password", test_wrong_password);
+  g_test_add_func ("/imap-connection/connection-refused", test_connection_refused);
+  g_test_add_func ("/imap-connection/unknown-host", test_unknown_host);
+  g_test_add_func ("/imap-connection/no-greeting", test_no_greeting);
+  g_test_add_func ("/imap-connection/cancel-plain-read", test_cancel_plain_read);
+  g_test_add_func ("/imap-connection/cancel-tls-read", test_cancel_tls_read);
+  g_test_add_func ("/imap-connection/scram", test_scram);
+  g_test_add_func ("/imap-connection/idle", test_idle);
+  g_test_add_func ("/imap-connection/qresync-select", test_qresync_select);
+  g_test_add_func ("/imap-connection/command-errors", test_command_errors);
+
+  ret = g_test_run ();
+
+  g_clear_pointer (&full_server, tern_test_server_free);
+  g_clear_pointer (&scram_server, tern_test_server_free);
+  g_clear_pointer (&wrong_name_server, tern_test_server_free);
+  g_clear_pointer (&remote_server, tern_test_server_free);
+
+  return ret;
+}
