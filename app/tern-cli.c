@@ -444,6 +444,9 @@ sync_account (Cli               *cli,
 
   if (cli->timeout > 0)
     tern_sync_set_timeout (sync, (guint) cli->timeout);
+  /* Tests use small batches to get many commit points. */
+  if (g_getenv ("TERN_SYNC_CHUNK") != NULL)
+    tern_sync_set_chunk_size (sync, (guint) g_ascii_strtoull (g_getenv ("TERN_SYNC_CHUNK"), NULL, 10));
   tern_sync_set_progress_func (sync, progress_cb, &progress);
   if (!tern_sync_run (sync, folder, &error))
     {
