@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# One command for a fresh Debian 12 machine: install what is needed, build, start the
+# built-in demo server (a private Dovecot on loopback seeded with sample mail) and run
+# Tern against it. Until the GUI lands this is tern-cli: sync, then the folder list.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-deps.sh
+
+build=${TERN_BUILD_DIR:-_build}
+[ -f "$build/build.ninja" ] || meson setup "$build" --buildtype=debugoptimized >/dev/null
+ninja -C "$build" >/dev/null
+
+demo=${TERN_DEMO_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/tern-demo}
+rm -rf "$demo"
+mkdir -p "$demo"
+cli=("$build/app/tern-cli" --data-dir "$demo/data")
+
+"$build/tests/fixture/tern-test-server" --dir "$demo/server" --seed "${TERN_DEMO_MESSAGES:-400}" \
+  >"$demo/server.env" 2>"$demo/server.log" &
+server=$!
+trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
+
+for _ in $(seq 100); do
+  grep -q READY "$demo/server.env" 2>/dev/null && break
+  kill -0 $server 2>/dev/null || { cat "$demo/server.log"; exit 1; }
+  sleep 0.1
+done
+# shellcheck disable=SC1090
+source <(grep '^TERN_TEST_' "$demo/server.env")
+
+"${cli[@]}" account add demo --email alice@example.org --user alice \
+  --host "$TERN_TEST_HOST" --port "$TERN_TEST_IMAPS_PORT" \
+  --password-command "echo secret" --ca-file "$TERN_TEST_CA_FILE"
+"${cli[@]}" sync
+"${cli[@]}" folders
+echo
+"${cli[@]}" list demo INBOX --limit 10
+
+echo
+echo "The demo server is at $TERN_TEST_HOST:$TERN_TEST_IMAPS_PORT (user alice, password secret)."
+echo "Try: ${cli[*]} status | show ID | watch demo"
+if [ -t 0 ]; then
+  echo "Press Enter to stop the demo server."
+  read -r _
+fi
