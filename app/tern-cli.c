@@ -450,7 +450,18 @@ sync_account (Cli               *cli,
   tern_sync_set_progress_func (sync, progress_cb, &progress);
   if (!tern_sync_run (sync, folder, &error))
     {
+      g_autofree char *sha = tern_sync_dup_refused_sha256 (sync);
+
       progress_end (&progress);
+      if (sha != NULL && g_error_matches (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_CERTIFICATE))
+        {
+          /* Say how to trust it, on the same line. */
+          char *message = g_strdup_printf ("%s (SHA-256 %s; to trust it: tern-cli account pin %s %s)",
+                                           error->message, sha, account->name, sha);
+
+          g_free (error->message);
+          error->message = message;
+        }
       g_prefix_error (&error, "%s: ", account->name);
       return fail (g_steal_pointer (&error));
     }

@@ -63,6 +63,8 @@ struct _TernSync
   gpointer             change_data;
 
   TernSyncStats        stats;      /* of connections already closed */
+  char                *refused_sha256;
+  char                *refused_description;
 
   /* What the FETCH handler does with each message as it is parsed. */
   FetchMode            fetch_mode;
@@ -146,6 +148,8 @@ tern_sync_free (TernSync *self)
       g_free (self->password);
     }
   g_free (self->selected);
+  g_free (self->refused_sha256);
+  g_free (self->refused_description);
   g_clear_error (&self->fetch_error);
   g_free (self);
 }
@@ -211,6 +215,18 @@ tern_sync_cancel (TernSync *self)
   if (self->conn != NULL)
     tern_imap_connection_cancel (self->conn);
   g_mutex_unlock (&self->lock);
+}
+
+char *
+tern_sync_dup_refused_sha256 (TernSync *self)
+{
+  return g_strdup (self->refused_sha256);
+}
+
+char *
+tern_sync_dup_refused_description (TernSync *self)
+{
+  return g_strdup (self->refused_description);
 }
 
 static void
@@ -316,7 +332,16 @@ tern_sync_connect (TernSync  *self,
   g_mutex_unlock (&self->lock);
 
   if (!tern_imap_connection_connect (conn, error))
-    goto fail;
+    {
+      if (error != NULL && g_error_matches (*error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_CERTIFICATE))
+        {
+          g_free (self->refused_sha256);
+          g_free (self->refused_description);
+          self->refused_sha256 = tern_imap_connection_dup_peer_sha256 (conn);
+          self->refused_description = tern_imap_connection_dup_peer_description (conn);
+        }
+      goto fail;
+    }
 
   if (self->password == NULL && settings.security != TERN_IMAP_SECURITY_NONE)
     {

@@ -1,0 +1,355 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define _GNU_SOURCE
+#define G_LOG_DOMAIN "test-cli"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "tern-test-server.h"
+
+/* tern-cli as a user runs it: a child process against a real Dovecot. */
+
+typedef struct
+{
+  TernTestServer *server;
+  char           *dir;
+  char           *data;
+  const char     *cli;
+} Fixture;
+
+typedef struct
+{
+  char *out;
+  char *err;
+  int   status;
+} Result;
+
+static void
+result_clear (Result *r)
+{
+  g_clear_pointer (&r->out, g_free);
+  g_clear_pointer (&r->err, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Result, result_clear)
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->cli = g_getenv ("TERN_CLI");
+  g_assert_nonnull (f->cli);
+  f->server = tern_test_server_new (GPOINTER_TO_UINT (data), &error);
+  g_assert_no_error (error);
+  g_assert_true (tern_test_server_seed (f->server, "alice", "INBOX", 40, &error));
+  g_assert_no_error (error);
+  f->dir = g_dir_make_tmp ("tern-cli-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->data = g_build_filename (f->dir, "data", NULL);
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", f->dir);
+
+  if (f->server != NULL)
+    tern_test_server_free (f->server);
+  g_assert_cmpint (system (cmd), ==, 0);
+  g_free (f->data);
+  g_free (f->dir);
+}
+
+/* Runs tern-cli --data-dir DATA args... (NULL-terminated). */
+static void
+run (Fixture    *f,
+     Result     *r,
+     const char *stdin_text,
+     ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GBytes) in = NULL, out = NULL, err = NULL;
+  const char *arg;
+  va_list ap;
+
+  g_ptr_array_add (argv, (char *) f->cli);
+  g_ptr_array_add (argv, (char *) "--data-dir");
+  g_ptr_array_add (argv, f->data);
+  va_start (ap, stdin_text);
+  while ((arg = va_arg (ap, const char *)) != NULL)
+    g_ptr_array_add (argv, (char *) arg);
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+
+  launcher = g_subprocess_launcher_new ((stdin_text ? G_SUBPROCESS_FLAGS_STDIN_PIPE : 0) |
+                                        G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  proc = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  if (stdin_text != NULL)
+    in = g_bytes_new (stdin_text, strlen (stdin_text));
+  g_assert_true (g_subprocess_communicate (proc, in, NULL, &out, &err, &error));
+  g_assert_no_error (error);
+  r->out = g_strndup (g_bytes_get_data (out, NULL), g_bytes_get_size (out));
+  r->err = g_strndup (g_bytes_get_data (err, NULL), g_bytes_get_size (err));
+  r->status = g_subprocess_get_if_exited (proc) ? g_subprocess_get_exit_status (proc) : -1;
+}
+
+static void
+assert_ok (Result *r)
+{
+  if (r->status != 0)
+    g_error ("tern-cli failed (%d): %s", r->status, r->err);
+}
+
+/* A failure is one clear line on stderr and a non-zero exit. */
+static void
+assert_fails_with (Result     *r,
+                   const char *needle)
+{
+  g_autofree char *lower = g_utf8_strdown (r->err, -1);
+  const char *newline = strchr (r->err, '\n');
+
+  g_assert_cmpint (r->status, !=, 0);
+  g_assert_true (g_str_has_prefix (r->err, "tern-cli: "));
+  g_assert_nonnull (newline);
+  g_assert_cmpstr (newline + 1, ==, "");
+  if (strstr (lower, needle) == NULL)
+    g_error ("expected “%s” in: %s", needle, r->err);
+}
+
+static void
+add_account (Fixture    *f,
+             const char *name,
+             const char *password,
+             gboolean    with_ca)
+{
+  g_auto(Result) r = { 0 };
+  g_autofree char *port = g_strdup_printf ("%u", tern_test_server_get_imaps_port (f->server));
+  g_autofree char *command = g_strdup_printf ("echo %s", password);
+
+  if (with_ca)
+    run (f, &r, NULL, "account", "add", name, "--email", "alice@example.org",
+         "--host", tern_test_server_get_host (f->server), "--port", port, "--user", "alice",
+         "--password-command", command, "--ca-file", tern_test_server_get_ca_file (f->server), NULL);
+  else
+    run (f, &r, NULL, "account", "add", name, "--email", "alice@example.org",
+         "--host", tern_test_server_get_host (f->server), "--port", port, "--user", "alice",
+         "--password-command", command, NULL);
+  assert_ok (&r);
+}
+
+static void
+test_commands (Fixture       *f,
+               gconstpointer  data)
+{
+  g_auto(Result) r = { 0 };
+  g_autofree char *id = NULL;
+  char *p;
+
+  add_account (f, "work", "secret", TRUE);
+
+  run (f, &r, NULL, "account", "list", NULL);
+  assert_ok (&r);
+  g_assert_nonnull (strstr (r.out, "work\talice@example.org"));
+  result_clear (&r);
+
+  run (f, &r, NULL, "sync", NULL);
+  assert_ok (&r);
+  result_clear (&r);
+
+  /* Global options come before the command. */
+  run (f, &r, NULL, "--json", "folders", "work", NULL);
+  assert_ok (&r);
+  g_assert_true (g_str_has_prefix (r.out, "[{\"name\":\"INBOX\""));
+  g_assert_nonnull (strstr (r.out, "\"special_use\":\"\\\\Inbox\""));
+  g_assert_nonnull (strstr (r.out, "\"special_use\":\"\\\\Sent\""));
+  g_assert_nonnull (strstr (r.out, "\"total\":40"));
+  g_assert_nonnull (strstr (r.out, "\"unread\":"));
+  result_clear (&r);
+
+  run (f, &r, NULL, "--json", "list", "work", "INBOX", "--limit", "3", NULL);
+  assert_ok (&r);
+  g_assert_true (g_str_has_prefix (r.out, "[{\"id\":"));
+  g_assert_nonnull (strstr (r.out, "\"uid\":40,"));
+  g_assert_nonnull (strstr (r.out, "\"flags\":["));
+  g_assert_nonnull (strstr (r.out, "\"date\":\"20"));
+  g_assert_nonnull (strstr (r.out, "\"from\":\""));
+  g_assert_nonnull (strstr (r.out, "\"subject\":\""));
+  /* Exactly three objects. */
+  {
+    guint objects = 0;
+
+    for (p = r.out; (p = strstr (p, "{\"id\":")) != NULL; p++)
+      objects++;
+    g_assert_cmpuint (objects, ==, 3);
+  }
+  p = strstr (r.out, "{\"id\":") + 6;
+  id = g_strndup (p, strspn (p, "0123456789"));
+  result_clear (&r);
+
+  run (f, &r, NULL, "show", id, NULL);
+  assert_ok (&r);
+  g_assert_nonnull (strstr (r.out, "Subject:"));
+  g_assert_nonnull (strstr (r.out, "Structure:"));
+  g_assert_nonnull (strstr (r.out, "text/"));
+  result_clear (&r);
+
+  run (f, &r, NULL, "--json", "show", id, NULL);
+  assert_ok (&r);
+  g_assert_nonnull (strstr (r.out, "\"parts\":[{\"section\":"));
+  result_clear (&r);
+
+  run (f, &r, NULL, "--json", "status", NULL);
+  assert_ok (&r);
+  g_assert_nonnull (strstr (r.out, "\"reachable\":true"));
+  g_assert_nonnull (strstr (r.out, "\"last_sync\":\"20"));
+  result_clear (&r);
+
+  run (f, &r, NULL, "account", "remove", "work", NULL);
+  assert_ok (&r);
+  result_clear (&r);
+  run (f, &r, NULL, "--json", "account", "list", NULL);
+  assert_ok (&r);
+  g_assert_cmpstr (r.out, ==, "[]\n");
+}
+
+static void
+test_errors (Fixture       *f,
+             gconstpointer  data)
+{
+  g_auto(Result) r = { 0 };
+
+  add_account (f, "bad-password", "wrong", TRUE);
+  run (f, &r, NULL, "sync", "bad-password", NULL);
+  assert_fails_with (&r, "authentication failed");
+  result_clear (&r);
+
+  /* The fixture's CA is not among the system CAs. */
+  add_account (f, "untrusted", "secret", FALSE);
+  run (f, &r, NULL, "sync", "untrusted", NULL);
+  assert_fails_with (&r, "certificate");
+  g_assert_nonnull (strstr (r.err, "SHA-256"));
+  result_clear (&r);
+
+  /* Pinning the fingerprint the error showed makes it work. */
+  {
+    g_autofree char *sha = tern_test_server_dup_cert_sha256 (f->server);
+
+    run (f, &r, NULL, "account", "pin", "untrusted", sha, NULL);
+    assert_ok (&r);
+    result_clear (&r);
+    run (f, &r, NULL, "sync", "untrusted", NULL);
+    assert_ok (&r);
+    result_clear (&r);
+  }
+
+  run (f, &r, NULL, "account", "add", "nowhere", "--email", "a@b.invalid", "--host",
+       "nonexistent.invalid", "--password-command", "echo x", NULL);
+  assert_ok (&r);
+  result_clear (&r);
+  run (f, &r, NULL, "sync", "nowhere", NULL);
+  assert_fails_with (&r, "unknown host");
+  result_clear (&r);
+
+  add_account (f, "work", "secret", TRUE);
+  run (f, &r, NULL, "sync", "work", "--folder", "Nope", NULL);
+  assert_fails_with (&r, "no folder");
+  result_clear (&r);
+  run (f, &r, NULL, "list", "work", "Nope", NULL);
+  assert_fails_with (&r, "no folder");
+  result_clear (&r);
+  run (f, &r, NULL, "list", "ghost", "INBOX", NULL);
+  assert_fails_with (&r, "no account");
+  result_clear (&r);
+  run (f, &r, NULL, "show", "999999", NULL);
+  assert_fails_with (&r, "no message");
+  result_clear (&r);
+  run (f, &r, NULL, "account", "add", "work", "--email", "a@b", "--host", "h", NULL);
+  assert_fails_with (&r, "exists already");
+  result_clear (&r);
+
+  run (f, &r, NULL, "frobnicate", NULL);
+  g_assert_cmpint (r.status, ==, 2);
+  result_clear (&r);
+
+  /* Unreachable: status says so and the sync error is recorded. */
+  tern_test_server_free (f->server);
+  f->server = NULL;
+  run (f, &r, NULL, "--json", "--timeout", "3", "status", "work", NULL);
+  assert_ok (&r);
+  g_assert_nonnull (strstr (r.out, "\"reachable\":false"));
+}
+
+static void
+test_keyring (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autofree char *script = NULL;
+  g_autofree char *out = NULL, *err = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *home = g_build_filename (f->dir, "home", NULL);
+  int status = 0;
+
+  if (g_find_program_in_path ("dbus-run-session") == NULL ||
+      g_find_program_in_path ("gnome-keyring-daemon") == NULL)
+    {
+      g_test_skip ("needs dbus-run-session and gnome-keyring-daemon");
+      return;
+    }
+
+  /* A private session bus and keyring: the password goes in with --password-stdin and
+   * the sync reads it back from there (no password command). */
+  script = g_strdup_printf ("export HOME='%s' XDG_DATA_HOME='%s/share' XDG_RUNTIME_DIR='%s/run'; "
+                            "mkdir -p \"$XDG_RUNTIME_DIR\"; chmod 700 \"$XDG_RUNTIME_DIR\"; "
+                            "eval $(printf x | gnome-keyring-daemon --unlock --components=secrets | sed 's/^/export /'); "
+                            "printf 'secret\\n' | '%s' --data-dir '%s' account add kr --email a@example.org "
+                            "--host %s --port %u --user alice --password-stdin --ca-file '%s' && "
+                            "'%s' --data-dir '%s' sync kr && '%s' --data-dir '%s' --json folders kr",
+                            home, home, home, f->cli, f->data, tern_test_server_get_host (f->server),
+                            tern_test_server_get_imaps_port (f->server),
+                            tern_test_server_get_ca_file (f->server), f->cli, f->data, f->cli, f->data);
+  {
+    const char *argv[] = { "dbus-run-session", "--", "sh", "-c", script, NULL };
+
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                                 &out, &err, &status, &error));
+  }
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("keyring round trip failed: %s", err);
+  g_assert_nonnull (strstr (out, "\"total\":40"));
+
+  /* The cache holds no password. */
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *db = g_build_filename (f->data, i ? "tern.db-wal" : "tern.db", NULL);
+      g_autofree char *contents = NULL;
+      gsize len = 0;
+
+      if (g_file_get_contents (db, &contents, &len, NULL))
+        g_assert_null (memmem (contents, len, "secret", 6));
+    }
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add ("/cli/commands", Fixture, GUINT_TO_POINTER (TERN_TEST_SERVER_FULL),
+              fixture_set_up, test_commands, fixture_tear_down);
+  g_test_add ("/cli/errors", Fixture, GUINT_TO_POINTER (TERN_TEST_SERVER_FULL),
+              fixture_set_up, test_errors, fixture_tear_down);
+  g_test_add ("/cli/keyring", Fixture, GUINT_TO_POINTER (TERN_TEST_SERVER_FULL),
+              fixture_set_up, test_keyring, fixture_tear_down);
+
+  return g_test_run ();
+}
