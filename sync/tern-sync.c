@@ -1204,9 +1204,11 @@ resync (TernSync    *self,
                " exists %u/%u", folder->name, status.uidvalidity, folder->uidvalidity,
                status.uidnext, folder->uidnext, status.highestmodseq, folder->highestmodseq,
                status.exists, folder->server_exists);
+      /* The cache's own count too: a cache that lost or kept a message it should not
+       * have must not pass as unchanged. */
       if (status.uidvalidity == folder->uidvalidity && status.uidnext == folder->uidnext &&
           status.highestmodseq == folder->highestmodseq && status.exists == folder->server_exists &&
-          status.highestmodseq != 0)
+          status.exists == folder->total && status.highestmodseq != 0)
         return TRUE;
     }
 

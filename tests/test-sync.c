@@ -580,6 +580,36 @@ test_idle (Fixture       *f,
   assert_in_step (f, "INBOX");
 }
 
+/* A cache that disagrees with EXISTS after a QRESYNC/CONDSTORE resync (here: a message
+ * lost from the cache) is repaired by a full UID comparison. */
+static void
+test_count_mismatch (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernFolder) inbox = NULL;
+  TernSyncStats stats;
+
+  g_assert_true (tern_test_server_seed (f->server, "alice", "INBOX", 30, &error));
+  sync_ok (f);
+  inbox = tern_store_get_folder (f->store, f->account->id, "INBOX", &error);
+  g_assert_true (tern_store_expunge_uid (f->store, inbox->id, 5, &error));
+  g_assert_true (tern_store_expunge_uid (f->store, inbox->id, 6, &error));
+  client_command (f, "INBOX", "UID STORE 9 +FLAGS (\\Flagged)");
+
+  sync_ok (f);
+  tern_sync_get_stats (f->sync, &stats);
+  g_assert_cmpuint (stats.full_compares, ==, 1);
+  assert_in_step (f, "INBOX");
+
+  /* And with nothing changed on the server at all. */
+  g_assert_true (tern_store_expunge_uid (f->store, inbox->id, 7, &error));
+  sync_ok (f);
+  tern_sync_get_stats (f->sync, &stats);
+  g_assert_cmpuint (stats.full_compares, ==, 2);
+  assert_in_step (f, "INBOX");
+}
+
 static void
 test_errors (Fixture       *f,
              gconstpointer  data)
@@ -624,6 +654,9 @@ main (int    argc,
   add_level ("/sync/idle/qresync", TERN_TEST_SERVER_FULL, test_idle);
   add_level ("/sync/idle/plain", TERN_TEST_SERVER_NO_CONDSTORE, test_idle);
   add_level ("/sync/errors", TERN_TEST_SERVER_FULL, test_errors);
+  add_level ("/sync/count-mismatch/qresync", TERN_TEST_SERVER_FULL, test_count_mismatch);
+  add_level ("/sync/count-mismatch/condstore", TERN_TEST_SERVER_NO_QRESYNC, test_count_mismatch);
+  add_level ("/sync/count-mismatch/plain", TERN_TEST_SERVER_NO_CONDSTORE, test_count_mismatch);
 
   return g_test_run ();
 }
