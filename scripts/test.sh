@@ -7,29 +7,50 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh || exit 1
 
 build=${TERN_BUILD_DIR:-_build-test}
-if [ ! -f "$build/build.ninja" ]; then
-  meson setup "$build" --buildtype=debugoptimized >/dev/null || { echo "meson setup failed"; exit 1; }
+asan=${TERN_ASAN_BUILD_DIR:-_build-asan}
+status=0
+
+run_suite () {
+  local dir=$1; shift
+  rm -f "$dir/meson-logs/testlog.json"
+  if [ ! -f "$dir/build.ninja" ]; then
+    meson setup "$dir" "$@" >/dev/null || { echo "meson setup of $dir failed"; return 1; }
+  fi
+  ninja -C "$dir" || return 1
+  meson test -C "$dir" --print-errorlogs --num-processes 2 $TEST_ARGS
+}
+
+TEST_ARGS="$*"
+run_suite "$build" --buildtype=debugoptimized || status=1
+logs=("$build/meson-logs/testlog.json")
+
+# The same suite built with AddressSanitizer and UndefinedBehaviorSanitizer.
+if [ -z "${TERN_SKIP_ASAN:-}" ]; then
+  export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1}
+  export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+  run_suite "$asan" --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false || status=1
+  logs+=("$asan/meson-logs/testlog.json")
 fi
-ninja -C "$build" || { echo "0 passed, 1 failed"; exit 1; }
 
-meson test -C "$build" --print-errorlogs --num-processes 2 "$@"
-status=$?
-
-python3 - "$build/meson-logs/testlog.json" <<'PY'
-import json, sys
+python3 - "${logs[@]}" <<'PY'
+import json, os, sys
 passed = failed = skipped = 0
-with open(sys.argv[1]) as f:
-    for line in f:
-        line = line.strip()
-        if not line:
-            continue
-        r = json.loads(line)["result"]
-        if r in ("OK", "EXPECTEDFAIL"):
-            passed += 1
-        elif r == "SKIP":
-            skipped += 1
-        else:
-            failed += 1
+for path in sys.argv[1:]:
+    if not os.path.exists(path):
+        failed += 1
+        continue
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if not line:
+                continue
+            r = json.loads(line)["result"]
+            if r in ("OK", "EXPECTEDFAIL"):
+                passed += 1
+            elif r == "SKIP":
+                skipped += 1
+            else:
+                failed += 1
 print(f"{passed} passed, {failed} failed, {skipped} skipped")
 PY
 exit $status
