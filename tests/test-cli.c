@@ -4,6 +4,7 @@
 
 #include "config.h"
 
+#include <signal.h>
 #include <string.h>
 
 #include "tern-test-server.h"
@@ -338,6 +339,94 @@ test_keyring (Fixture       *f,
     }
 }
 
+typedef struct
+{
+  GMainLoop *loop;
+  GString   *seen;
+  const char *wanted;
+} WatchRead;
+
+static void
+watch_line_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  WatchRead *w = user_data;
+  g_autofree char *line = g_data_input_stream_read_line_finish (G_DATA_INPUT_STREAM (source), result,
+                                                                NULL, NULL);
+
+  if (line == NULL)
+    {
+      g_main_loop_quit (w->loop);
+      return;
+    }
+  g_string_append_printf (w->seen, "%s\n", line);
+  if (strstr (line, w->wanted) != NULL)
+    {
+      g_main_loop_quit (w->loop);
+      return;
+    }
+  g_data_input_stream_read_line_async (G_DATA_INPUT_STREAM (source), G_PRIORITY_DEFAULT, NULL,
+                                       watch_line_cb, w);
+}
+
+static gboolean
+quit_cb (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
+/* watch prints another client's change as it arrives. */
+static void
+test_watch (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GDataInputStream) lines = NULL;
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autoptr(TernTestClient) client = NULL;
+  g_autoptr(GString) seen = g_string_new (NULL);
+  const char *message = "From: b@example.org\r\nSubject: Live one\r\nMessage-ID: <live@x>\r\n\r\nhi\r\n";
+  WatchRead w = { loop, seen, "new\tINBOX" };
+  g_auto(Result) r = { 0 };
+  guint timeout;
+  gint64 start;
+
+  add_account (f, "work", "secret", TRUE);
+  run (f, &r, NULL, "sync", NULL);
+  assert_ok (&r);
+
+  proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
+                           f->cli, "--data-dir", f->data, "watch", "work", NULL);
+  g_assert_no_error (error);
+  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc));
+
+  /* Give it a moment to settle into IDLE, then change the mailbox from elsewhere. */
+  g_usleep (800 * 1000);
+  client = tern_test_client_new (f->server, "alice", "secret", &error);
+  g_assert_no_error (error);
+  start = g_get_monotonic_time ();
+  tern_test_client_append (client, "INBOX", NULL, NULL, message, strlen (message), &error);
+  g_assert_no_error (error);
+
+  g_data_input_stream_read_line_async (lines, G_PRIORITY_DEFAULT, NULL, watch_line_cb, &w);
+  timeout = g_timeout_add_seconds (10, quit_cb, loop);
+  g_main_loop_run (loop);
+  g_source_remove (timeout);
+
+  g_assert_nonnull (strstr (seen->str, "new\tINBOX\tuid=41"));
+  g_assert_nonnull (strstr (seen->str, "Live one"));
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 2 * G_USEC_PER_SEC);
+
+  /* SIGTERM ends it cleanly. */
+  g_subprocess_send_signal (proc, SIGTERM);
+  g_assert_true (g_subprocess_wait (proc, NULL, &error));
+  g_assert_true (g_subprocess_get_if_exited (proc));
+  g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 0);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -348,6 +437,8 @@ main (int    argc,
               fixture_set_up, test_commands, fixture_tear_down);
   g_test_add ("/cli/errors", Fixture, GUINT_TO_POINTER (TERN_TEST_SERVER_FULL),
               fixture_set_up, test_errors, fixture_tear_down);
+  g_test_add ("/cli/watch", Fixture, GUINT_TO_POINTER (TERN_TEST_SERVER_FULL),
+              fixture_set_up, test_watch, fixture_tear_down);
   g_test_add ("/cli/keyring", Fixture, GUINT_TO_POINTER (TERN_TEST_SERVER_FULL),
               fixture_set_up, test_keyring, fixture_tear_down);
 

@@ -532,6 +532,15 @@ watch_thread (gpointer data)
   return NULL;
 }
 
+static gpointer
+poll_thread (gpointer data)
+{
+  WatchData *w = data;
+
+  w->ok = tern_sync_watch (w->sync, 2, w->stop, &w->error);
+  return NULL;
+}
+
 static void
 test_idle (Fixture       *f,
            gconstpointer  data)
@@ -610,6 +619,43 @@ test_count_mismatch (Fixture       *f,
   assert_in_step (f, "INBOX");
 }
 
+/* While IDLE watches INBOX, the other folders are polled with STATUS. */
+static void
+test_watch_poll (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GCancellable) stop = g_cancellable_new ();
+  g_autofree char *path = g_build_filename (f->dir, "tern.db", NULL);
+  g_autoptr(TernStore) store = tern_store_open (path, &error);
+  WatchData w = { f, NULL, stop, FALSE, NULL };
+  GThread *thread;
+  gint64 start;
+
+  g_assert_true (tern_test_server_create_mailbox (f->server, "alice", "Projects", &error));
+  g_assert_no_error (error);
+  sync_ok (f);
+
+  w.sync = tern_sync_new (store, f->account);
+  tern_sync_set_password (w.sync, "secret");
+  tern_sync_set_change_func (w.sync, change_cb, f);
+  thread = g_thread_new ("watch", poll_thread, &w);
+  g_usleep (500 * 1000);
+
+  start = g_get_monotonic_time ();
+  append_message (f, "Projects", "<polled@example.org>", "Polled");
+  while (!has_change (f, "new Projects 1") && g_get_monotonic_time () - start < 6 * G_USEC_PER_SEC)
+    g_usleep (20 * 1000);
+  g_assert_true (has_change (f, "new Projects 1"));
+  g_test_message ("seen after %" G_GINT64_FORMAT " ms", (g_get_monotonic_time () - start) / 1000);
+
+  g_cancellable_cancel (stop);
+  g_thread_join (thread);
+  g_assert_no_error (w.error);
+  tern_sync_free (w.sync);
+  assert_in_step (f, "Projects");
+}
+
 static void
 test_errors (Fixture       *f,
              gconstpointer  data)
@@ -654,6 +700,7 @@ main (int    argc,
   add_level ("/sync/idle/qresync", TERN_TEST_SERVER_FULL, test_idle);
   add_level ("/sync/idle/plain", TERN_TEST_SERVER_NO_CONDSTORE, test_idle);
   add_level ("/sync/errors", TERN_TEST_SERVER_FULL, test_errors);
+  add_level ("/sync/watch-poll", TERN_TEST_SERVER_FULL, test_watch_poll);
   add_level ("/sync/count-mismatch/qresync", TERN_TEST_SERVER_FULL, test_count_mismatch);
   add_level ("/sync/count-mismatch/condstore", TERN_TEST_SERVER_NO_QRESYNC, test_count_mismatch);
   add_level ("/sync/count-mismatch/plain", TERN_TEST_SERVER_NO_CONDSTORE, test_count_mismatch);
