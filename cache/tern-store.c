@@ -419,7 +419,8 @@ tern_store_open (const char  *path,
   if (!exec (self, "PRAGMA journal_mode = WAL", error) ||
       !exec (self, "PRAGMA synchronous = NORMAL", error) ||
       !exec (self, "PRAGMA foreign_keys = ON", error) ||
-      !exec (self, "PRAGMA temp_store = MEMORY", error))
+      !exec (self, "PRAGMA temp_store = MEMORY", error) ||
+      !exec (self, "PRAGMA cache_size = -16384", error))
     return NULL;
 
   if (!migrate (self, error))
@@ -444,6 +445,13 @@ const char *
 tern_store_get_path (TernStore *self)
 {
   return self->path;
+}
+
+void
+tern_store_set_checkpoint_interval (TernStore *self,
+                                    int        pages)
+{
+  sqlite3_wal_autocheckpoint (self->db, pages);
 }
 
 int
@@ -741,18 +749,14 @@ folder_from_row (sqlite3_stmt *stmt,
   return folder;
 }
 
-GPtrArray *
-tern_store_list_folders (TernStore  *self,
-                         gint64      account_id,
-                         GError    **error)
+static GPtrArray *
+list_folders (TernStore   *self,
+              const char  *sql,
+              gboolean     with_counts,
+              gint64       account_id,
+              GError     **error)
 {
-  /* INBOX first, then special-use folders, then the rest by name. */
-  sqlite3_stmt *stmt = prepare (self,
-                                "SELECT " FOLDER_COLUMNS ", " FOLDER_COUNTS " FROM folder f "
-                                "WHERE f.account_id = ? ORDER BY "
-                                "f.namespace <> 'personal', upper(f.name) <> 'INBOX', "
-                                "f.special_use IS NULL, f.display_name",
-                                error);
+  sqlite3_stmt *stmt = prepare (self, sql, error);
   g_autoptr(GPtrArray) list = NULL;
   int rc;
 
@@ -761,7 +765,7 @@ tern_store_list_folders (TernStore  *self,
   sqlite3_bind_int64 (stmt, 1, account_id);
   list = g_ptr_array_new_with_free_func ((GDestroyNotify) tern_folder_free);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (list, folder_from_row (stmt, TRUE));
+    g_ptr_array_add (list, folder_from_row (stmt, with_counts));
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
@@ -769,6 +773,29 @@ tern_store_list_folders (TernStore  *self,
       return NULL;
     }
   return g_steal_pointer (&list);
+}
+
+/* INBOX first, then special-use folders, then the rest by name. */
+#define FOLDER_ORDER \
+  "WHERE f.account_id = ? ORDER BY f.namespace <> 'personal', upper(f.name) <> 'INBOX', " \
+  "f.special_use IS NULL, f.display_name"
+
+GPtrArray *
+tern_store_list_folders (TernStore  *self,
+                         gint64      account_id,
+                         GError    **error)
+{
+  return list_folders (self, "SELECT " FOLDER_COLUMNS ", " FOLDER_COUNTS " FROM folder f " FOLDER_ORDER,
+                       TRUE, account_id, error);
+}
+
+GPtrArray *
+tern_store_list_folders_uncounted (TernStore  *self,
+                                   gint64      account_id,
+                                   GError    **error)
+{
+  return list_folders (self, "SELECT " FOLDER_COLUMNS " FROM folder f " FOLDER_ORDER,
+                       FALSE, account_id, error);
 }
 
 static TernFolder *
@@ -781,7 +808,7 @@ get_one_folder (TernStore     *self,
   int rc = sqlite3_step (stmt);
 
   if (rc == SQLITE_ROW)
-    folder = folder_from_row (stmt, TRUE);
+    folder = folder_from_row (stmt, FALSE);
   else if (rc == SQLITE_DONE)
     g_set_error (error, TERN_STORE_ERROR, TERN_STORE_ERROR_NOT_FOUND, "No folder “%s”", missing);
   else
@@ -798,7 +825,7 @@ tern_store_get_folder (TernStore   *self,
 {
   /* INBOX is case-insensitive; other names are matched exactly, by server or display name. */
   sqlite3_stmt *stmt = prepare (self,
-                                "SELECT " FOLDER_COLUMNS ", " FOLDER_COUNTS " FROM folder f "
+                                "SELECT " FOLDER_COLUMNS " FROM folder f "
                                 "WHERE f.account_id = ?1 AND (f.name = ?2 OR f.display_name = ?2 "
                                 "OR (upper(?2) = 'INBOX' AND upper(f.name) = 'INBOX')) "
                                 "ORDER BY f.name = ?2 DESC LIMIT 1",
@@ -817,8 +844,7 @@ tern_store_get_folder_by_id (TernStore   *self,
                              GError     **error)
 {
   sqlite3_stmt *stmt = prepare (self,
-                                "SELECT " FOLDER_COLUMNS ", " FOLDER_COUNTS " FROM folder f "
-                                "WHERE f.id = ?",
+                                "SELECT " FOLDER_COLUMNS " FROM folder f WHERE f.id = ?",
                                 error);
   g_autofree char *missing = g_strdup_printf ("%" G_GINT64_FORMAT, folder_id);
 
@@ -973,16 +999,21 @@ static gboolean
 insert_parts (TernStore          *self,
               gint64              message_id,
               const TernMessage  *message,
+              gboolean            replace,
               GError            **error)
 {
-  sqlite3_stmt *del = prepare (self, "DELETE FROM part WHERE message = ?", error);
   sqlite3_stmt *stmt;
 
-  if (del == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (del, 1, message_id);
-  if (!step_done (self, del, "storing a message structure", error))
-    return FALSE;
+  if (replace)
+    {
+      sqlite3_stmt *del = prepare (self, "DELETE FROM part WHERE message = ?", error);
+
+      if (del == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (del, 1, message_id);
+      if (!step_done (self, del, "storing a message structure", error))
+        return FALSE;
+    }
 
   if (message->parts == NULL)
     return TRUE;
@@ -1014,6 +1045,33 @@ insert_parts (TernStore          *self,
   return TRUE;
 }
 
+static void
+bind_message (sqlite3_stmt      *stmt,
+              gint64             folder_id,
+              const TernMessage *message)
+{
+  sqlite3_bind_int64 (stmt, 1, folder_id);
+  bind_nonzero (stmt, 2, message->uid);
+  bind_nonzero (stmt, 3, (gint64) message->modseq);
+  bind_text (stmt, 4, message->flags ? message->flags : "");
+  sqlite3_bind_int (stmt, 5, tern_flags_contain (message->flags, "\\Seen"));
+  sqlite3_bind_int (stmt, 6, tern_flags_contain (message->flags, "\\Flagged"));
+  sqlite3_bind_int64 (stmt, 7, message->internaldate);
+  sqlite3_bind_int64 (stmt, 8, (gint64) message->size);
+  sqlite3_bind_int64 (stmt, 9, message->date ? message->date : message->internaldate);
+  bind_text (stmt, 10, message->subject);
+  bind_text (stmt, 11, message->from_name);
+  bind_text (stmt, 12, message->from_addr);
+  bind_text (stmt, 13, message->sender);
+  bind_text (stmt, 14, message->reply_to);
+  bind_text (stmt, 15, message->to_list);
+  bind_text (stmt, 16, message->cc_list);
+  bind_text (stmt, 17, message->bcc_list);
+  bind_text (stmt, 18, message->message_id);
+  bind_text (stmt, 19, message->in_reply_to);
+  bind_text (stmt, 20, message->references);
+}
+
 gboolean
 tern_store_upsert_message (TernStore          *self,
                            gint64              folder_id,
@@ -1043,26 +1101,7 @@ tern_store_upsert_message (TernStore          *self,
 
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_int64 (stmt, 1, folder_id);
-  bind_nonzero (stmt, 2, message->uid);
-  bind_nonzero (stmt, 3, (gint64) message->modseq);
-  bind_text (stmt, 4, message->flags ? message->flags : "");
-  sqlite3_bind_int (stmt, 5, tern_flags_contain (message->flags, "\\Seen"));
-  sqlite3_bind_int (stmt, 6, tern_flags_contain (message->flags, "\\Flagged"));
-  sqlite3_bind_int64 (stmt, 7, message->internaldate);
-  sqlite3_bind_int64 (stmt, 8, (gint64) message->size);
-  sqlite3_bind_int64 (stmt, 9, message->date ? message->date : message->internaldate);
-  bind_text (stmt, 10, message->subject);
-  bind_text (stmt, 11, message->from_name);
-  bind_text (stmt, 12, message->from_addr);
-  bind_text (stmt, 13, message->sender);
-  bind_text (stmt, 14, message->reply_to);
-  bind_text (stmt, 15, message->to_list);
-  bind_text (stmt, 16, message->cc_list);
-  bind_text (stmt, 17, message->bcc_list);
-  bind_text (stmt, 18, message->message_id);
-  bind_text (stmt, 19, message->in_reply_to);
-  bind_text (stmt, 20, message->references);
+  bind_message (stmt, folder_id, message);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
     id = sqlite3_column_int64 (stmt, 0);
@@ -1070,7 +1109,40 @@ tern_store_upsert_message (TernStore          *self,
   if (rc != SQLITE_ROW)
     return set_sqlite_error (self, rc, "storing a message", error);
 
-  if (!insert_parts (self, id, message, error))
+  if (!insert_parts (self, id, message, TRUE, error))
+    return FALSE;
+  if (id_out)
+    *id_out = id;
+  return TRUE;
+}
+
+gboolean
+tern_store_insert_message (TernStore          *self,
+                           gint64              folder_id,
+                           const TernMessage  *message,
+                           gint64             *id_out,
+                           GError            **error)
+{
+  sqlite3_stmt *stmt = prepare (self,
+                                "INSERT INTO message (folder_id, uid, modseq, flags, seen, flagged, "
+                                "internaldate, size, date, subject, from_name, from_addr, sender, "
+                                "reply_to, to_list, cc_list, bcc_list, message_id, in_reply_to, refs) "
+                                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                                error);
+  gint64 id;
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  bind_message (stmt, folder_id, message);
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  if (rc == SQLITE_CONSTRAINT_UNIQUE)
+    return tern_store_upsert_message (self, folder_id, message, id_out, error);
+  if (rc != SQLITE_DONE)
+    return set_sqlite_error (self, rc, "storing a message", error);
+  id = sqlite3_last_insert_rowid (self->db);
+  if (!insert_parts (self, id, message, FALSE, error))
     return FALSE;
   if (id_out)
     *id_out = id;
@@ -1271,6 +1343,25 @@ tern_store_count_messages (TernStore  *self,
   if (rc != SQLITE_ROW)
     return set_sqlite_error (self, rc, "counting messages", error);
   return TRUE;
+}
+
+guint
+tern_store_count_uids (TernStore *self,
+                       gint64     folder_id)
+{
+  /* Answered from the (folder_id, uid) index alone. */
+  sqlite3_stmt *stmt = prepare (self,
+                                "SELECT count(*) FROM message WHERE folder_id = ? AND uid IS NOT NULL",
+                                NULL);
+  guint count = 0;
+
+  if (stmt == NULL)
+    return 0;
+  sqlite3_bind_int64 (stmt, 1, folder_id);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    count = (guint) sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return count;
 }
 
 #define MESSAGE_COLUMNS \

@@ -130,6 +130,9 @@ TernStore   *tern_store_open          (const char  *path,
 void         tern_store_free          (TernStore   *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TernStore, tern_store_free)
 const char  *tern_store_get_path      (TernStore   *self);
+/* For a connection that writes a lot at once: checkpoint the WAL less often (pages). */
+void         tern_store_set_checkpoint_interval (TernStore *self,
+                                       int          pages);
 int          tern_store_get_schema_version (TernStore *self);
 
 gboolean     tern_store_begin         (TernStore   *self,
@@ -168,6 +171,11 @@ gboolean     tern_store_set_account_pin (TernStore        *self,
 GPtrArray   *tern_store_list_folders  (TernStore          *self,
                                        gint64              account_id,
                                        GError            **error) G_GNUC_WARN_UNUSED_RESULT;
+/* The same without the (slower) counts: for the sync engine. */
+GPtrArray   *tern_store_list_folders_uncounted (TernStore *self,
+                                       gint64              account_id,
+                                       GError            **error) G_GNUC_WARN_UNUSED_RESULT;
+/* The folder getters leave total and unread at 0. */
 TernFolder  *tern_store_get_folder    (TernStore          *self,
                                        gint64              account_id,
                                        const char         *name,
@@ -214,6 +222,16 @@ gboolean     tern_store_upsert_message (TernStore         *self,
                                        const TernMessage  *message,
                                        gint64             *id_out,
                                        GError            **error);
+/* For a message known to be new (a first sync): a plain INSERT, falling back to an
+ * upsert if the UID exists after all. */
+gboolean     tern_store_insert_message (TernStore         *self,
+                                       gint64              folder_id,
+                                       const TernMessage  *message,
+                                       gint64             *id_out,
+                                       GError            **error);
+/* Messages the server has (UID known), from the index alone. */
+guint        tern_store_count_uids    (TernStore          *self,
+                                       gint64              folder_id);
 /* Returns TRUE with *changed set if a message with that UID existed. */
 gboolean     tern_store_update_flags  (TernStore          *self,
                                        gint64              folder_id,

@@ -28,6 +28,7 @@
 #define SCRAM_MIN_ITERATIONS    4096
 #define SCRAM_MAX_ITERATIONS    1000000
 #define SHA256_LEN              32
+#define IDLE_MAX_LITERAL        (16 * 1024 * 1024) /* news before "+" is flags, not bodies */
 
 struct _TernImapConnection
 {
@@ -257,10 +258,17 @@ last_line_is_tagged (TernImapConnection *self,
 static gboolean
 response_says_no_such_folder (TernImapConnection *self)
 {
-  struct mailimap_response_info *info = self->session->imap_response_info;
+  static const char * const missing[] = {
+    "doesn't exist", "does not exist", "not found", "no such", "unknown", "could not be found",
+  };
+  struct mailimap_response_info *info;
   g_autofree char *line = NULL;
-  g_autofree char *upper = NULL;
+  g_autofree char *lower = NULL;
 
+  if (self->session == NULL)
+    return FALSE;
+
+  info = self->session->imap_response_info;
   if (info != NULL && info->rsp_trycreate)
     return TRUE;
   if (info != NULL && info->rsp_atom != NULL &&
@@ -268,8 +276,21 @@ response_says_no_such_folder (TernImapConnection *self)
     return TRUE;
 
   line = dup_last_line (self);
-  upper = g_ascii_strup (line, -1);
-  return strstr (upper, "[TRYCREATE]") != NULL || strstr (upper, "[NONEXISTENT]") != NULL;
+  lower = g_ascii_strdown (line, -1);
+  if (strstr (lower, "[trycreate]") != NULL || strstr (lower, "[nonexistent]") != NULL)
+    return TRUE;
+
+  /* Dovecot 2.3 answers SELECT and STATUS of a missing mailbox with a bare
+   * "NO Mailbox doesn't exist: name", without [NONEXISTENT]; others word it similarly. */
+  if (strstr (lower, "mailbox") == NULL && strstr (lower, "folder") == NULL)
+    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (missing); i++)
+    {
+      if (strstr (lower, missing[i]) != NULL)
+        return TRUE;
+    }
+
+  return FALSE;
 }
 
 static gboolean
@@ -882,7 +903,9 @@ start_tls (TernImapConnection  *self,
       g_tls_connection_set_database (G_TLS_CONNECTION (tls), database);
     }
 
-  /* The handshake runs in this thread, so does the handler: it may touch self. */
+  /* glib-networking runs a synchronous handshake in a pool thread but emits
+   * accept-certificate in this one (it iterates a private context meanwhile), so the
+   * handler may touch self. */
   self->peer_errors = 0;
   handler = g_signal_connect (tls, "accept-certificate", G_CALLBACK (accept_certificate_cb), self);
   ok = g_tls_connection_handshake (G_TLS_CONNECTION (tls), self->cancellable, &local_error);
@@ -910,7 +933,8 @@ start_tls (TernImapConnection  *self,
     }
 
   if (self->peer_certificate == NULL)
-    self->peer_certificate = g_object_ref (g_tls_connection_get_peer_certificate (G_TLS_CONNECTION (tls)));
+    self->peer_certificate =
+      g_object_ref (g_tls_connection_get_peer_certificate (G_TLS_CONNECTION (tls)));
 
   self->tls_connection = G_TLS_CONNECTION (g_steal_pointer (&tls));
   self->encrypted = TRUE;
@@ -1003,7 +1027,8 @@ tern_imap_connection_connect (TernImapConnection  *self,
   r = mailimap_connect (self->session, stream);
   if (r == MAILIMAP_ERROR_DONT_ACCEPT_CONNECTION && self->stream_state.error == NULL)
     {
-      local_error = g_error_new (TERN_SYNC_ERROR, TERN_SYNC_ERROR_TRANSIENT,
+      /* A greeting BYE ("too many connections", maintenance): try again later. */
+      local_error = g_error_new (TERN_SYNC_ERROR, TERN_SYNC_ERROR_OFFLINE,
                                  "%s refused the session: %s", self->host, server_text (self));
       return fail (self, TRUE, local_error, error);
     }
@@ -1033,17 +1058,26 @@ tern_imap_connection_connect (TernImapConnection  *self,
         }
 
       r = mailimap_starttls (self->session);
-      if (!tern_imap_connection_check (self, r, "STARTTLS", error))
+      if (r == MAILIMAP_ERROR_SSL)
+        {
+          /* libetpan's own check for data after the tagged OK (CVE-2020-15953). */
+          local_error = g_error_new (TERN_SYNC_ERROR, TERN_SYNC_ERROR_INSECURE,
+                                     "%s sent data after agreeing to STARTTLS: possible "
+                                     "injection attack", self->host);
+          return fail (self, TRUE, local_error, error);
+        }
+      if (!tern_imap_connection_check (self, r, "STARTTLS", &local_error))
         {
           if (!is_dead (self))
             {
               /* The server said NO or BAD: do not go on in the clear. */
-              g_clear_error (error);
+              g_clear_error (&local_error);
               local_error = g_error_new (TERN_SYNC_ERROR, TERN_SYNC_ERROR_INSECURE,
                                          "%s refused STARTTLS: %s", self->host,
                                          server_text (self));
               return fail (self, TRUE, local_error, error);
             }
+          g_propagate_error (error, local_error);
           return FALSE;
         }
 
@@ -1653,7 +1687,8 @@ valid_sequence_set (const char *set)
 
   for (const char *p = set; *p != '\0'; p++)
     {
-      if (!g_ascii_isdigit (*p) && *p != ':' && *p != ',' && *p != '*')
+      /* RFC 7162: known-uids is a sequence set without "*". */
+      if (!g_ascii_isdigit (*p) && *p != ':' && *p != ',')
         return FALSE;
     }
 
@@ -1746,12 +1781,12 @@ literal_size (const char *line)
     return -1;
 
   open = g_strrstr_len (line, len, "{");
-  if (open == NULL)
+  if (open == NULL || !g_ascii_isdigit (open[1]))
     return -1;
 
   size = g_ascii_strtoull (open + 1, NULL, 10);
-  if (size > G_MAXSSIZE)
-    return -1;
+  if (size > IDLE_MAX_LITERAL)
+    return G_MAXSSIZE;
 
   return (gssize) size;
 }
@@ -1814,6 +1849,14 @@ tern_imap_connection_idle_start (TernImapConnection  *self,
       continued = FALSE;
 
       literal = literal_size (line);
+      if (literal == G_MAXSSIZE)
+        {
+          GError *local_error = g_error_new (TERN_SYNC_ERROR, TERN_SYNC_ERROR_PROTOCOL,
+                                             "%s sent an oversized literal before IDLE",
+                                             self->host);
+
+          return fail (self, TRUE, local_error, error);
+        }
       if (literal >= 0)
         {
           g_autofree char *buffer = g_malloc (MAX (literal, 1));
@@ -1834,6 +1877,7 @@ tern_imap_connection_idle_start (TernImapConnection  *self,
 
   if (early->len > 0)
     {
+      g_debug ("IDLE: %u bytes of untagged data before the continuation", early->len);
       g_byte_array_append (early, (const guint8 *) stream->read_buffer, stream->read_buffer_len);
       stream->read_buffer_len = 0;
       g_byte_array_append (self->stream_state.replay, early->data, early->len);
@@ -2011,7 +2055,7 @@ tern_imap_connection_idle_done (TernImapConnection  *self,
   if (!ensure_usable (self, error))
     return FALSE;
 
-  g_socket_set_timeout (get_socket (self), self->timeout_seconds);
+  g_socket_set_timeout (get_socket (self), self->stream_state.timeout_seconds);
 
   if (!write_str (self, "DONE\r\n", "IDLE", error) ||
       !flush (self, "IDLE", error) ||
@@ -2072,6 +2116,15 @@ tern_imap_connection_close (TernImapConnection *self)
 
   if (self->session != NULL && self->session->imap_stream != NULL)
     {
+      if (self->idling && !is_dead (self))
+        {
+          /* End IDLE politely, but do not wait long for it. */
+          g_socket_set_timeout (get_socket (self),
+                                MIN (self->timeout_seconds, LOGOUT_TIMEOUT_SECONDS));
+          self->stream_state.timeout_seconds = MIN (self->timeout_seconds, LOGOUT_TIMEOUT_SECONDS);
+          tern_imap_connection_idle_done (self, NULL);
+        }
+
       if (is_dead (self) || self->idling)
         {
           /* mailimap_logout() on a dead connection would wait a full timeout. */
@@ -2084,6 +2137,7 @@ tern_imap_connection_close (TernImapConnection *self)
         {
           g_socket_set_timeout (get_socket (self),
                                 MIN (self->timeout_seconds, LOGOUT_TIMEOUT_SECONDS));
+          self->stream_state.timeout_seconds = MIN (self->timeout_seconds, LOGOUT_TIMEOUT_SECONDS);
           /* Closes the stream whatever the answer. */
           mailimap_logout (self->session);
         }
@@ -2167,6 +2221,7 @@ tern_imap_connection_dup_peer_description (TernImapConnection *self)
   g_autoptr(GDateTime) not_before = NULL;
   g_autoptr(GDateTime) not_after = NULL;
   g_autoptr(GPtrArray) dns_names = NULL;
+  g_autoptr(GPtrArray) ip_addresses = NULL;
   GString *out;
 
   g_return_val_if_fail (self != NULL, NULL);
@@ -2179,21 +2234,29 @@ tern_imap_connection_dup_peer_description (TernImapConnection *self)
   not_before = g_tls_certificate_get_not_valid_before (self->peer_certificate);
   not_after = g_tls_certificate_get_not_valid_after (self->peer_certificate);
   dns_names = g_tls_certificate_get_dns_names (self->peer_certificate);
+  ip_addresses = g_tls_certificate_get_ip_addresses (self->peer_certificate);
   sha256 = certificate_sha256 (self->peer_certificate);
   from = format_date (not_before);
   until = format_date (not_after);
 
   out = g_string_new (NULL);
   g_string_append_printf (out, "Subject: %s\n", subject ? subject : "?");
-  if (dns_names != NULL && dns_names->len > 0)
+  if ((dns_names != NULL && dns_names->len > 0) ||
+      (ip_addresses != NULL && ip_addresses->len > 0))
     {
       g_string_append (out, "Names:");
-      for (guint i = 0; i < dns_names->len; i++)
+      for (guint i = 0; dns_names != NULL && i < dns_names->len; i++)
         {
           gsize len;
           const char *name = g_bytes_get_data (g_ptr_array_index (dns_names, i), &len);
 
           g_string_append_printf (out, " %.*s", (int) len, name);
+        }
+      for (guint i = 0; ip_addresses != NULL && i < ip_addresses->len; i++)
+        {
+          g_autofree char *address = g_inet_address_to_string (g_ptr_array_index (ip_addresses, i));
+
+          g_string_append_printf (out, " %s", address);
         }
       g_string_append_c (out, '\n');
     }

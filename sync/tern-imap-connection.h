@@ -30,6 +30,44 @@ typedef struct
 /*
  * One IMAP connection, owned by one thread. Every call blocks, except
  * tern_imap_connection_cancel(), which may be called from any thread.
+ *
+ * connect(): TCP (the settings' timeout is the connect timeout and, on the GSocket,
+ * the per-read inactivity timeout), TLS verified against the system CAs or ca_file
+ * (hostname included; a pinned SHA-256 accepts that one certificate anyway; TLS >= 1.2),
+ * the greeting, STARTTLS if asked for (refused with INSECURE if not offered), and a
+ * capability list read inside TLS. One connect per object: make a new one to reconnect.
+ * Errors: CONFIG (unknown host, not TLS), OFFLINE (refused, unreachable, timeout),
+ * CERTIFICATE (dup_peer_sha256() / dup_peer_description() then describe the refused
+ * certificate), INSECURE, G_IO_ERROR_CANCELLED.
+ *
+ * login(): SCRAM-SHA-256 if offered (the server's signature is verified), else
+ * AUTHENTICATE PLAIN, else LOGIN; never on an unencrypted connection (INSECURE,
+ * nothing sent). Wrong password: AUTH with the server's text; the connection stays
+ * usable. Then the capability list is re-read and QRESYNC enabled if offered. TRUE
+ * at once after a PREAUTH greeting.
+ *
+ * check(): turns a libetpan return code into a GError. STREAM, PARSE, PROTOCOL (except
+ * a tagged BAD), FATAL: the connection is dead (later calls fail at once, libetpan's
+ * too, since the driver refuses I/O) and the error is the real cause (OFFLINE for a
+ * timeout, TRANSIENT for a dropped connection, G_IO_ERROR_CANCELLED). A NO or BAD:
+ * PERMANENT "<what> failed: <server text>", NO_SUCH_FOLDER for [TRYCREATE],
+ * [NONEXISTENT] or a "mailbox doesn't exist" text (Dovecot 2.3 sends no code there).
+ *
+ * raw_command(): one command line without tag and CRLF; no synchronising literals.
+ * The responses are parsed by libetpan into session->imap_response_info /
+ * imap_selection_info (valid until the next command). A command starting with SELECT
+ * or EXAMINE gets a fresh selection info and sets imap_state like libetpan's SELECT.
+ *
+ * IDLE: idle_start() sends IDLE and waits for "+" (news sent before it is kept);
+ * idle_wait() returns 1 when there is something to read (also when the connection
+ * died or was cancelled: idle_done() then reports it), 0 after timeout_ms, -1 when
+ * interrupt is cancelled (may be done from another thread); idle_done() sends DONE and
+ * parses everything through the tagged OK (EXISTS in imap_selection_info; FETCH,
+ * EXPUNGE, VANISHED in imap_response_info). No other command may be sent in between.
+ *
+ * close(): LOGOUT (3 s at most), or just closes the socket if the connection is dead.
+ * free() closes first if needed. Counters count this connection's bytes and the reads
+ * that followed a write (round trips).
  */
 typedef struct _TernImapConnection TernImapConnection;
 
@@ -75,7 +113,7 @@ guint               tern_imap_connection_get_round_trips   (TernImapConnection  
  * Additions to the fixed API above.
  *
  * select(): SELECT through libetpan (with "(CONDSTORE)" if condstore is TRUE). On
- * success *highestmodseq_out (may be NULL) gets HIGHESTMODSEQ, 0 for NOMODSEQ or none.
+ * success *modseq_out (may be NULL) gets HIGHESTMODSEQ, 0 for NOMODSEQ or none.
  * The selection info is in session->imap_selection_info.
  *
  * select_qresync(): SELECT mailbox (QRESYNC (uidvalidity modseq [known_uids])), sent
@@ -90,7 +128,7 @@ guint               tern_imap_connection_get_round_trips   (TernImapConnection  
 gboolean            tern_imap_connection_select            (TernImapConnection    *self,
                                                             const char            *mailbox,
                                                             gboolean               condstore,
-                                                            guint64               *highestmodseq_out,
+                                                            guint64               *modseq_out,
                                                             GError               **error);
 gboolean            tern_imap_connection_select_qresync    (TernImapConnection    *self,
                                                             const char            *mailbox,

@@ -21,6 +21,15 @@ ensure_gmime (void)
 }
 
 /* RFC 2047 words in headers; invalid bytes never reach the cache as non-UTF-8. */
+static gboolean
+is_plain (const char *text)
+{
+  for (const char *p = text; *p != '\0'; p++)
+    if ((guchar) *p >= 0x80 || (p[0] == '=' && p[1] == '?'))
+      return FALSE;
+  return TRUE;
+}
+
 static char *
 decode_text (const char *text)
 {
@@ -28,6 +37,9 @@ decode_text (const char *text)
 
   if (text == NULL)
     return NULL;
+  /* Most headers are plain ASCII with no encoded words: nothing to decode. */
+  if (is_plain (text))
+    return g_strdup (text);
   ensure_gmime ();
   decoded = g_mime_utils_header_decode_text (NULL, text);
   if (decoded != NULL && !g_utf8_validate (decoded, -1, NULL))
@@ -47,6 +59,8 @@ decode_phrase (const char *text)
 
   if (text == NULL)
     return NULL;
+  if (is_plain (text) && strchr (text, '"') == NULL && strchr (text, '\\') == NULL)
+    return g_strdup (text);
   ensure_gmime ();
   decoded = g_mime_utils_header_decode_phrase (NULL, text);
   if (decoded != NULL && !g_utf8_validate (decoded, -1, NULL))

@@ -134,6 +134,9 @@ low_read (mailstream_low *low,
   if (count == 0)
     return 0;
 
+  if (is_dead (state))
+    return -1;
+
   /* Bytes set aside by the IDLE code come before anything from the network. */
   if (state->replay != NULL && state->replay->len > 0)
     {
@@ -142,9 +145,6 @@ low_read (mailstream_low *low,
       g_byte_array_remove_range (state->replay, 0, n);
       return n;
     }
-
-  if (is_dead (state))
-    return -1;
 
   n = g_input_stream_read (data->input, buffer, count, state->cancellable, &error);
   if (n > 0)

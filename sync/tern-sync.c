@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "tern-fill-writer.h"
 #include "tern-imap-connection.h"
 #include "tern-imap-convert.h"
 #include "tern-password.h"
@@ -27,7 +28,7 @@
  * flags are re-read for a recent window (all of them now and then).
  */
 
-#define DEFAULT_CHUNK        1000
+#define DEFAULT_CHUNK        2500
 #define FLAG_WINDOW          500
 #define FULL_SWEEP_BELOW     2000
 #define FULL_SWEEP_INTERVAL  3600
@@ -70,6 +71,7 @@ struct _TernSync
   FetchMode            fetch_mode;
   TernFolder          *fetch_folder;
   gboolean             fetch_emit;
+  TernFillWriter      *fill_writer;    /* a first sync's inserts, on a thread of their own */
   guint                fetch_done;
   guint                fetch_total;
   GArray              *fetch_unmatched;
@@ -419,6 +421,13 @@ handle_headers (TernSync                *self,
 
   if (message->uid == 0)
     return;
+  if (self->fill_writer != NULL)
+    {
+      _tern_fill_writer_push (self->fill_writer, g_steal_pointer (&message));
+      self->fetch_done++;
+      self->stats.messages_fetched++;
+      return;
+    }
   if (!tern_store_upsert_message (self->store, self->fetch_folder->id, message, &id, &error))
     {
       store_fetch_error (self, error);
@@ -581,19 +590,30 @@ apply_vanished (TernSync    *self,
   cached = tern_store_list_uids (self->store, folder->id, error);
   if (cached == NULL)
     return FALSE;
-  for (guint i = 0; i < cached->len; i++)
+  for (guint j = 0; j + 1 < h->vanished->len; j += 2)
     {
-      guint32 uid = g_array_index (cached, guint32, i);
+      guint32 first = g_array_index (h->vanished, guint32, j);
+      guint32 last = g_array_index (h->vanished, guint32, j + 1);
+      guint lo = 0, hi = cached->len;
 
-      for (guint j = 0; j + 1 < h->vanished->len; j += 2)
-        if (uid >= g_array_index (h->vanished, guint32, j) &&
-            uid <= g_array_index (h->vanished, guint32, j + 1))
-          {
-            if (!tern_store_expunge_uid (self->store, folder->id, uid, error))
-              return FALSE;
-            emit_change (self, TERN_SYNC_CHANGE_EXPUNGED, folder->display_name, 0, uid, NULL, NULL);
-            break;
-          }
+      /* The first cached UID >= first, then every one up to last. */
+      while (lo < hi)
+        {
+          guint mid = lo + (hi - lo) / 2;
+
+          if (g_array_index (cached, guint32, mid) < first)
+            lo = mid + 1;
+          else
+            hi = mid;
+        }
+      for (guint i = lo; i < cached->len && g_array_index (cached, guint32, i) <= last; i++)
+        {
+          guint32 uid = g_array_index (cached, guint32, i);
+
+          if (!tern_store_expunge_uid (self->store, folder->id, uid, error))
+            return FALSE;
+          emit_change (self, TERN_SYNC_CHANGE_EXPUNGED, folder->display_name, 0, uid, NULL, NULL);
+        }
     }
   g_array_set_size (h->vanished, 0);
   return TRUE;
@@ -732,6 +752,53 @@ uid_fetch (TernSync                   *self,
 
 /* Fetches headers of the given UIDs (sorted ascending) newest first, one transaction a
  * chunk. With `fill`, each chunk also records how far down the first sync has come. */
+/* A first sync's batches: parsed here, stored by the fill writer. */
+static gboolean
+fetch_fill (TernSync    *self,
+            TernFolder  *folder,
+            GArray      *uids,
+            GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  guint done = 0;
+  gboolean ok = TRUE;
+
+  self->fill_writer = _tern_fill_writer_new (tern_store_get_path (self->store), folder, error);
+  if (self->fill_writer == NULL)
+    return FALSE;
+
+  self->fetch_emit = FALSE;
+  self->fetch_done = 0;
+  self->fetch_total = uids->len;
+
+  for (gint i = (gint) uids->len - 1; i >= 0 && ok; i -= (gint) self->chunk)
+    {
+      gint lo_index = MAX (0, i - (gint) self->chunk + 1);
+      guint32 lo = g_array_index (uids, guint32, lo_index);
+      guint32 hi = g_array_index (uids, guint32, i);
+
+      ok = uid_fetch (self, folder, FETCH_HEADERS, lo, hi, header_fetch_type (self), &local_error) &&
+           _tern_fill_writer_end_chunk (self->fill_writer, lo, &local_error);
+      if (ok)
+        {
+          done += (guint) (i - lo_index + 1);
+          report_progress (self, folder->display_name, done, uids->len);
+        }
+    }
+
+  /* A writer failure (disk full) is the error to report, even if the FETCH failed too. */
+  if (!_tern_fill_writer_finish (g_steal_pointer (&self->fill_writer), error))
+    return FALSE;
+  if (!ok)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Fetches headers of the given UIDs (sorted ascending) newest first, one transaction a
+ * chunk. With `fill`, each chunk also records how far down the first sync has come. */
 static gboolean
 fetch_headers (TernSync    *self,
                TernFolder  *folder,
@@ -745,6 +812,8 @@ fetch_headers (TernSync    *self,
 
   if (uids->len == 0)
     return TRUE;
+  if (fill)
+    return fetch_fill (self, folder, uids, error);
 
   self->fetch_emit = emit;
   self->fetch_done = 0;
@@ -760,15 +829,11 @@ fetch_headers (TernSync    *self,
       if (!tern_store_begin (self->store, error))
         return FALSE;
       if (!uid_fetch (self, folder, FETCH_HEADERS, lo, hi, header_fetch_type (self), error) ||
-          (fill && !tern_store_set_folder_fill (self->store, folder->id, folder->fill_uidvalidity,
-                                                folder->fill_uidnext, folder->fill_modseq, lo, error)) ||
           !tern_store_commit (self->store, error))
         {
           tern_store_rollback (self->store);
           return FALSE;
         }
-      if (fill)
-        folder->fill_low = lo;
       done_before += (guint) (i - lo_index + 1);
       self->fetch_done = done_before;
       report_progress (self, folder->display_name, done_before, uids->len);
@@ -995,11 +1060,8 @@ count_matches (TernSync    *self,
                GError     **error)
 {
   struct mailimap_selection_info *sel = session (self)->imap_selection_info;
-  guint total = 0;
 
-  if (!tern_store_count_messages (self->store, folder->id, &total, NULL, error))
-    return FALSE;
-  return sel != NULL && total == sel->sel_exists;
+  return sel != NULL && tern_store_count_uids (self->store, folder->id) == sel->sel_exists;
 }
 
 static gboolean
@@ -1208,7 +1270,8 @@ resync (TernSync    *self,
        * have must not pass as unchanged. */
       if (status.uidvalidity == folder->uidvalidity && status.uidnext == folder->uidnext &&
           status.highestmodseq == folder->highestmodseq && status.exists == folder->server_exists &&
-          status.exists == folder->total && status.highestmodseq != 0)
+          status.exists == tern_store_count_uids (self->store, folder->id) &&
+          status.highestmodseq != 0)
         return TRUE;
     }
 
@@ -1548,7 +1611,7 @@ tern_sync_folders (TernSync  *self,
     }
   mailimap_list_result_free (list);
 
-  cached = tern_store_list_folders (self->store, self->account->id, error);
+  cached = tern_store_list_folders_uncounted (self->store, self->account->id, error);
   if (cached == NULL)
     return FALSE;
   for (guint i = 0; i < cached->len; i++)
@@ -1687,7 +1750,7 @@ run_once (TernSync    *self,
   if (only_folder != NULL)
     return tern_sync_folder (self, only_folder, error);
 
-  folders = tern_store_list_folders (self->store, self->account->id, error);
+  folders = tern_store_list_folders_uncounted (self->store, self->account->id, error);
   if (folders == NULL)
     return FALSE;
 
@@ -1804,7 +1867,7 @@ poll_other_folders (TernSync    *self,
 
   if (!tern_sync_folders (self, error))
     return FALSE;
-  folders = tern_store_list_folders (self->store, self->account->id, error);
+  folders = tern_store_list_folders_uncounted (self->store, self->account->id, error);
   if (folders == NULL)
     return FALSE;
   for (guint i = 0; i < folders->len; i++)

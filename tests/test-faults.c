@@ -326,7 +326,7 @@ cached_count (Fixture *f)
 
   if (inbox == NULL)
     return 0;
-  return inbox->total;
+  return tern_store_count_uids (f->store, inbox->id);
 }
 
 /* The fault hits every connection: a clear error within bounded time, and the batches

@@ -3,7 +3,10 @@
 
 #include "config.h"
 
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <glib/gstdio.h>
 
 #include "tern-imap-connection.h"
 #include "tern-test-server.h"
@@ -101,6 +104,7 @@ typedef enum
   FAKE_SILENT,           /* accepts, never sends a byte */
   FAKE_GREET_THEN_SILENT, /* greets, never answers */
   FAKE_NO_STARTTLS,      /* greets with capabilities that lack STARTTLS */
+  FAKE_IDLE_EARLY,       /* PREAUTH; refuses the first IDLE, sends news before "+" on the next */
 } FakeScript;
 
 typedef struct
@@ -127,7 +131,9 @@ fake_server_thread (gpointer user_data)
   FakeServer *fake = user_data;
   g_autoptr(GSocketConnection) connection = NULL;
   g_autoptr(GDataInputStream) input = NULL;
+  g_autofree char *idle_tag = NULL;
   GOutputStream *output;
+  guint idles = 0;
 
   connection = g_socket_listener_accept (fake->listener, NULL, fake->cancellable, NULL);
   if (connection == NULL)
@@ -141,6 +147,8 @@ fake_server_thread (gpointer user_data)
     fake_write (output, "* OK fake server ready\r\n");
   else if (fake->script == FAKE_NO_STARTTLS)
     fake_write (output, "* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] fake server ready\r\n");
+  else if (fake->script == FAKE_IDLE_EARLY)
+    fake_write (output, "* PREAUTH [CAPABILITY IMAP4rev1 IDLE] fake server ready\r\n");
 
   for (;;)
     {
@@ -154,13 +162,46 @@ fake_server_thread (gpointer user_data)
       g_string_append_printf (fake->received, "%s\n", line);
       g_mutex_unlock (&fake->lock);
 
-      if (fake->script != FAKE_NO_STARTTLS)
+      if (fake->script == FAKE_SILENT || fake->script == FAKE_GREET_THEN_SILENT)
         continue;
+
+      if (g_ascii_strcasecmp (line, "DONE") == 0)
+        {
+          g_autofree char *reply = g_strdup_printf ("%s OK idle done\r\n", idle_tag);
+          fake_write (output, reply);
+          continue;
+        }
 
       words = g_strsplit (line, " ", 3);
       if (words[0] == NULL || words[1] == NULL)
         continue;
-      if (g_ascii_strcasecmp (words[1], "CAPABILITY") == 0)
+      if (g_ascii_strcasecmp (words[1], "SELECT") == 0)
+        {
+          g_autofree char *reply = g_strdup_printf ("* 2 EXISTS\r\n* OK [UIDVALIDITY 42] ok\r\n"
+                                                    "%s OK [READ-WRITE] selected\r\n", words[0]);
+          fake_write (output, reply);
+        }
+      else if (g_ascii_strcasecmp (words[1], "IDLE") == 0 && idles++ == 0)
+        {
+          g_autofree char *reply = g_strdup_printf ("* 5 RECENT\r\n%s NO not now\r\n", words[0]);
+          fake_write (output, reply);
+        }
+      else if (g_ascii_strcasecmp (words[1], "IDLE") == 0)
+        {
+          /* Untagged data, one with a literal, before the continuation (upstream #393). */
+          g_free (idle_tag);
+          idle_tag = g_strdup (words[0]);
+          fake_write (output, "* 3 EXISTS\r\n"
+                              "* 3 FETCH (UID 7 BODY[HEADER.FIELDS (SUBJECT)] {14}\r\n"
+                              "Subject: x\r\n\r\n)\r\n"
+                              "+ idling\r\n");
+        }
+      else if (g_ascii_strcasecmp (words[1], "NOOP") == 0)
+        {
+          g_autofree char *reply = g_strdup_printf ("%s OK noop\r\n", words[0]);
+          fake_write (output, reply);
+        }
+      else if (g_ascii_strcasecmp (words[1], "CAPABILITY") == 0)
         {
           g_autofree char *reply = g_strdup_printf ("* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n"
                                                     "%s OK done\r\n", words[0]);
@@ -572,13 +613,124 @@ test_unknown_host (void)
   TernImapConnection *conn = tern_imap_connection_new (&settings);
 
   g_assert_false (tern_imap_connection_connect (conn, &error));
-  g_assert_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_CONFIG);
   g_test_message ("%s", error->message);
+  if (g_error_matches (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_OFFLINE) &&
+      g_str_has_prefix (error->message, "Cannot look up"))
+    {
+      /* No DNS server reachable: the resolver cannot say "does not exist". */
+      g_test_skip ("The resolver reported a temporary failure");
+      tern_imap_connection_free (conn);
+      return;
+    }
+  g_assert_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_CONFIG);
   g_assert_nonnull (strstr (error->message, "nonexistent.invalid"));
   g_assert_null (strchr (error->message, '\n'));
 
   tern_imap_connection_close (conn);
   tern_imap_connection_free (conn);
+}
+
+static char *
+file_certificate_sha256 (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GTlsCertificate) certificate = g_tls_certificate_new_from_file (path, &error);
+  g_autoptr(GByteArray) der = NULL;
+
+  g_assert_no_error (error);
+  g_object_get (certificate, "certificate", &der, NULL);
+
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, der->data, der->len);
+}
+
+/* GIO 2.74 cannot set a minimum TLS version and glib-networking still negotiates
+ * TLS 1.1: the connection checks the outcome. openssl s_server plays the old server. */
+static void
+test_old_tls_refused (void)
+{
+  g_autofree char *openssl = g_find_program_in_path ("openssl");
+  g_autofree char *dir = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *cert = NULL;
+  g_autofree char *port_str = NULL;
+  g_autofree char *sha256 = NULL;
+  g_autoptr(GError) error = NULL;
+  TernImapSettings settings = { 0 };
+  TernImapConnection *conn;
+  GPid pid;
+  int status;
+
+  if (openssl == NULL)
+    {
+      g_test_skip ("openssl is not installed");
+      return;
+    }
+
+  dir = g_dir_make_tmp ("tern-old-tls-XXXXXX", &error);
+  g_assert_no_error (error);
+  key = g_build_filename (dir, "key.pem", NULL);
+  cert = g_build_filename (dir, "cert.pem", NULL);
+
+  {
+    const char *argv[] = { openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                           "-keyout", key, "-out", cert, "-subj", "/CN=localhost",
+                           "-days", "1", NULL };
+
+    g_spawn_sync (NULL, (char **) argv, NULL,
+                  G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                  NULL, NULL, NULL, NULL, &status, &error);
+    g_assert_no_error (error);
+    g_spawn_check_wait_status (status, &error);
+    g_assert_no_error (error);
+  }
+
+  settings.host = "127.0.0.1";
+  settings.port = unused_port ();
+  settings.security = TERN_IMAP_SECURITY_TLS;
+  settings.user = USER;
+  settings.timeout_seconds = 5;
+  sha256 = file_certificate_sha256 (cert);
+  settings.pinned_sha256 = sha256; /* trust is not the question here */
+  port_str = g_strdup_printf ("%u", settings.port);
+
+  {
+    const char *argv[] = { openssl, "s_server", "-accept", port_str, "-cert", cert,
+                           "-key", key, "-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0",
+                           "-www", "-quiet", NULL };
+
+    g_spawn_async (NULL, (char **) argv, NULL,
+                   G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL |
+                   G_SPAWN_STDERR_TO_DEV_NULL,
+                   NULL, NULL, &pid, &error);
+    g_assert_no_error (error);
+  }
+
+  /* Wait until it listens. */
+  for (guint i = 0; i < 100; i++)
+    {
+      g_autoptr(GSocketClient) client = g_socket_client_new ();
+      g_autoptr(GSocketConnection) probe =
+        g_socket_client_connect_to_host (client, "127.0.0.1", settings.port, NULL, NULL);
+
+      if (probe != NULL)
+        break;
+      g_usleep (50 * 1000);
+    }
+
+  conn = tern_imap_connection_new (&settings);
+  g_assert_false (tern_imap_connection_connect (conn, &error));
+  g_test_message ("%s", error->message);
+  g_assert_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_INSECURE);
+  g_assert_nonnull (strstr (error->message, "TLS 1.1"));
+  tern_imap_connection_close (conn);
+  tern_imap_connection_free (conn);
+
+  kill (pid, SIGTERM);
+  waitpid (pid, NULL, 0);
+  g_spawn_close_pid (pid);
+  g_remove (key);
+  g_remove (cert);
+  g_rmdir (dir);
 }
 
 /* A server that accepts and says nothing fails within the timeout, in the clear and in TLS. */
@@ -824,6 +976,84 @@ test_idle (void)
 }
 
 static gboolean
+fetch_list_has_uid (mailimap *session,
+                    guint32   uid)
+{
+  struct mailimap_response_info *info = session->imap_response_info;
+
+  for (clistiter *cur = clist_begin (info->rsp_fetch_list); cur != NULL; cur = clist_next (cur))
+    {
+      struct mailimap_msg_att *att = clist_content (cur);
+
+      for (clistiter *item = clist_begin (att->att_list); item != NULL; item = clist_next (item))
+        {
+          struct mailimap_msg_att_item *att_item = clist_content (item);
+
+          if (att_item->att_type == MAILIMAP_MSG_ATT_ITEM_STATIC &&
+              att_item->att_data.att_static->att_type == MAILIMAP_MSG_ATT_UID &&
+              att_item->att_data.att_static->att_data.att_uid == uid)
+            return TRUE;
+        }
+    }
+
+  return FALSE;
+}
+
+/* libetpan's mailimap_idle() blocks if untagged data comes before "+"; ours keeps it as news. */
+static void
+test_idle_news_before_continuation (void)
+{
+  FakeServer *fake = fake_server_new (FAKE_IDLE_EARLY);
+  TernImapSettings settings = settings_for_fake (fake, TERN_IMAP_SECURITY_NONE, 5);
+  g_autoptr(GError) error = NULL;
+  TernImapConnection *conn = tern_imap_connection_new (&settings);
+  struct mailimap_response_info *info;
+  mailimap *session;
+  gint64 start;
+
+  g_assert_true (tern_imap_connection_connect (conn, &error));
+  g_assert_no_error (error);
+  /* PREAUTH: already logged in, no password involved. */
+  g_assert_true (tern_imap_connection_login (conn, PASSWORD, &error));
+  g_assert_no_error (error);
+  session = tern_imap_connection_get_session (conn);
+
+  g_assert_true (tern_imap_connection_raw_command (conn, "SELECT \"INBOX\"", &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (session->imap_state, ==, MAILIMAP_STATE_SELECTED);
+  g_assert_cmpuint (session->imap_selection_info->sel_uidvalidity, ==, 42);
+  g_assert_cmpuint (session->imap_selection_info->sel_exists, ==, 2);
+
+  /* A refused IDLE is one failed command. */
+  g_assert_false (tern_imap_connection_idle_start (conn, &error));
+  g_assert_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_PERMANENT);
+  g_test_message ("%s", error->message);
+  g_clear_error (&error);
+  g_assert_true (tern_imap_connection_raw_command (conn, "NOOP", &error));
+  g_assert_no_error (error);
+
+  g_assert_true (tern_imap_connection_idle_start (conn, &error));
+  g_assert_no_error (error);
+  start = g_get_monotonic_time ();
+  g_assert_cmpint (tern_imap_connection_idle_wait (conn, 5000, NULL), ==, 1);
+  g_assert_cmpfloat (seconds_since (start), <, 0.1);
+  g_assert_true (tern_imap_connection_idle_done (conn, &error));
+  g_assert_no_error (error);
+
+  g_assert_cmpuint (session->imap_selection_info->sel_exists, ==, 3);
+  info = session->imap_response_info;
+  g_assert_cmpint (clist_count (info->rsp_fetch_list), ==, 1);
+  g_assert_true (fetch_list_has_uid (session, 7));
+
+  g_assert_true (tern_imap_connection_raw_command (conn, "NOOP", &error));
+  g_assert_no_error (error);
+
+  tern_imap_connection_close (conn);
+  tern_imap_connection_free (conn);
+  fake_server_free (fake);
+}
+
+static gboolean
 vanished_earlier_contains (mailimap *session,
                            guint32   uid)
 {
@@ -856,30 +1086,6 @@ vanished_earlier_contains (mailimap *session,
   return FALSE;
 }
 
-static gboolean
-fetch_list_has_uid (mailimap *session,
-                    guint32   uid)
-{
-  struct mailimap_response_info *info = session->imap_response_info;
-
-  for (clistiter *cur = clist_begin (info->rsp_fetch_list); cur != NULL; cur = clist_next (cur))
-    {
-      struct mailimap_msg_att *att = clist_content (cur);
-
-      for (clistiter *item = clist_begin (att->att_list); item != NULL; item = clist_next (item))
-        {
-          struct mailimap_msg_att_item *att_item = clist_content (item);
-
-          if (att_item->att_type == MAILIMAP_MSG_ATT_ITEM_STATIC &&
-              att_item->att_data.att_static->att_type == MAILIMAP_MSG_ATT_UID &&
-              att_item->att_data.att_static->att_data.att_uid == uid)
-            return TRUE;
-        }
-    }
-
-  return FALSE;
-}
-
 /* SELECT (QRESYNC ...), by the helper and raw, reports another client's expunge. */
 static void
 test_qresync_select (void)
@@ -888,6 +1094,7 @@ test_qresync_select (void)
   g_autoptr(TernTestClient) client = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *raw = NULL;
+  g_autofree char *known_uids = NULL;
   TernImapConnection *conn;
   mailimap *session;
   guint32 uids[3], uidvalidity;
@@ -925,8 +1132,9 @@ test_qresync_select (void)
   /* The helper. */
   conn = open_logged_in (server, TERN_IMAP_SECURITY_TLS, "bob");
   session = tern_imap_connection_get_session (conn);
+  known_uids = g_strdup_printf ("%u:%u", uids[0], uids[2]);
   g_assert_true (tern_imap_connection_select_qresync (conn, "Qresync", uidvalidity, modseq,
-                                                      "1:*", &error));
+                                                      known_uids, &error));
   g_assert_no_error (error);
   g_assert_cmpint (session->imap_state, ==, MAILIMAP_STATE_SELECTED);
   g_assert_cmpuint (session->imap_selection_info->sel_uidvalidity, ==, uidvalidity);
@@ -990,9 +1198,15 @@ test_command_errors (void)
   g_assert_nonnull (strstr (error->message, "SELECT Nope"));
   g_clear_error (&error);
 
-  r = mailimap_create (session, "INBOX");
-  g_assert_false (tern_imap_connection_check (conn, r, "CREATE INBOX", &error));
+  /* A NO about something else is PERMANENT, with the server's words. */
+  r = mailimap_create (session, "Twice");
+  g_assert_true (tern_imap_connection_check (conn, r, "CREATE Twice", &error));
+  g_assert_no_error (error);
+  r = mailimap_create (session, "Twice");
+  g_assert_false (tern_imap_connection_check (conn, r, "CREATE Twice", &error));
   g_assert_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_PERMANENT);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "exists"));
   g_clear_error (&error);
 
   g_assert_true (tern_imap_connection_check (conn, mailimap_noop (session), "NOOP", &error));
@@ -1015,6 +1229,7 @@ main (int   argc,
   g_test_add_func ("/imap-connection/unknown-ca", test_unknown_ca);
   g_test_add_func ("/imap-connection/pinned", test_pinned);
   g_test_add_func ("/imap-connection/wrong-hostname", test_wrong_hostname);
+  g_test_add_func ("/imap-connection/old-tls-refused", test_old_tls_refused);
   g_test_add_func ("/imap-connection/plaintext-refused", test_plaintext_refused);
   g_test_add_func ("/imap-connection/starttls-not-offered", test_starttls_not_offered);
   g_test_add_func ("/imap-connection/wrong-password", test_wrong_password);
@@ -1025,6 +1240,8 @@ main (int   argc,
   g_test_add_func ("/imap-connection/cancel-tls-read", test_cancel_tls_read);
   g_test_add_func ("/imap-connection/scram", test_scram);
   g_test_add_func ("/imap-connection/idle", test_idle);
+  g_test_add_func ("/imap-connection/idle-news-before-continuation",
+                   test_idle_news_before_continuation);
   g_test_add_func ("/imap-connection/qresync-select", test_qresync_select);
   g_test_add_func ("/imap-connection/command-errors", test_command_errors);
 
