@@ -6,25 +6,27 @@
 #include "tern-fill-writer.h"
 
 #define MAX_PENDING_CHUNKS 2
+#define BATCH              256 /* messages handed over at once: one wake-up, not 256 */
 
 typedef enum
 {
-  ITEM_MESSAGE,
+  ITEM_MESSAGES,
   ITEM_CHUNK_END,
   ITEM_STOP,
 } ItemKind;
 
 typedef struct
 {
-  ItemKind     kind;
-  TernMessage *message;
-  guint32      fill_low;
+  ItemKind   kind;
+  GPtrArray *messages;
+  guint32    fill_low;
 } Item;
 
 struct _TernFillWriter
 {
   GThread     *thread;
   GAsyncQueue *queue;
+  GPtrArray   *batch;   /* messages not handed over yet (producer side) */
   TernStore   *store;   /* the writer thread's own connection */
   gint64       folder_id;
   guint32      fill_uidvalidity;
@@ -41,8 +43,7 @@ struct _TernFillWriter
 static void
 item_free (Item *item)
 {
-  if (item->message != NULL)
-    tern_message_free (item->message);
+  g_clear_pointer (&item->messages, g_ptr_array_unref);
   g_free (item);
 }
 
@@ -79,11 +80,14 @@ writer_thread (gpointer data)
 
       if (failed)
         ;
-      else if (item->kind == ITEM_MESSAGE)
+      else if (item->kind == ITEM_MESSAGES)
         {
-          if ((!in_transaction && !(in_transaction = tern_store_begin (self->store, &error))) ||
-              !tern_store_insert_message (self->store, self->folder_id, item->message, NULL, &error))
+          if (!in_transaction && !(in_transaction = tern_store_begin (self->store, &error)))
             failed = TRUE;
+          for (guint i = 0; !failed && i < item->messages->len; i++)
+            if (!tern_store_insert_message (self->store, self->folder_id, item->messages->pdata[i],
+                                            NULL, &error))
+              failed = TRUE;
         }
       else if (item->kind == ITEM_CHUNK_END)
         {
@@ -148,15 +152,28 @@ _tern_fill_writer_new (const char        *db_path,
   return self;
 }
 
+static void
+flush_batch (TernFillWriter *self)
+{
+  Item *item;
+
+  if (self->batch == NULL || self->batch->len == 0)
+    return;
+  item = g_new0 (Item, 1);
+  item->kind = ITEM_MESSAGES;
+  item->messages = g_steal_pointer (&self->batch);
+  g_async_queue_push (self->queue, item);
+}
+
 void
 _tern_fill_writer_push (TernFillWriter *self,
                         TernMessage    *message)
 {
-  Item *item = g_new0 (Item, 1);
-
-  item->kind = ITEM_MESSAGE;
-  item->message = message;
-  g_async_queue_push (self->queue, item);
+  if (self->batch == NULL)
+    self->batch = g_ptr_array_new_full (BATCH, (GDestroyNotify) tern_message_free);
+  g_ptr_array_add (self->batch, message);
+  if (self->batch->len >= BATCH)
+    flush_batch (self);
 }
 
 gboolean
@@ -169,6 +186,7 @@ _tern_fill_writer_end_chunk (TernFillWriter  *self,
 
   item->kind = ITEM_CHUNK_END;
   item->fill_low = fill_low;
+  flush_batch (self);
 
   g_mutex_lock (&self->lock);
   self->chunks_pushed++;
@@ -194,6 +212,8 @@ _tern_fill_writer_finish (TernFillWriter  *self,
   gboolean ok;
 
   stop->kind = ITEM_STOP;
+  /* Messages of a batch that was never ended are dropped with it. */
+  g_clear_pointer (&self->batch, g_ptr_array_unref);
   g_async_queue_push (self->queue, stop);
   g_thread_join (self->thread);
 

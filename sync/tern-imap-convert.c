@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <gmime/gmime.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tern-imap-convert.h"
@@ -134,6 +135,100 @@ format_address_list (clist *list)
   return g_string_free (out, FALSE);
 }
 
+/* Days from 1970-01-01 to a civil date (proleptic Gregorian). */
+static gint64
+days_from_civil (gint64 y,
+                 guint  m,
+                 guint  d)
+{
+  gint64 era;
+  guint yoe, doy, doe;
+
+  y -= m <= 2;
+  era = (y >= 0 ? y : y - 399) / 400;
+  yoe = (guint) (y - era * 400);
+  doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + (gint64) doe - 719468;
+}
+
+/* The usual form, "Mon, 2 Feb 2026 10:00:00 +0100" (day name optional), without GMime;
+ * anything else falls back to GMime's lenient parser. */
+gboolean
+_tern_parse_date_fast (const char *text,
+                       gint64     *out)
+{
+  static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+  const char *p = text;
+  guint day, month = 0, year, hour, min, sec = 0;
+  int sign, zone;
+  char *end;
+
+  while (*p == ' ')
+    p++;
+  if (g_ascii_isalpha (p[0]))
+    {
+      p = strchr (p, ',');
+      if (p == NULL)
+        return FALSE;
+      p++;
+      while (*p == ' ')
+        p++;
+    }
+  day = (guint) strtoul (p, &end, 10);
+  if (end == p || *end != ' ' || day < 1 || day > 31)
+    return FALSE;
+  p = end + 1;
+  for (guint i = 0; i < 12; i++)
+    if (g_ascii_strncasecmp (p, months + i * 3, 3) == 0)
+      month = i + 1;
+  if (month == 0 || p[3] != ' ')
+    return FALSE;
+  p += 4;
+  year = (guint) strtoul (p, &end, 10);
+  if (end - p != 4 || *end != ' ')
+    return FALSE;
+  p = end + 1;
+  hour = (guint) strtoul (p, &end, 10);
+  if (end == p || *end != ':')
+    return FALSE;
+  p = end + 1;
+  min = (guint) strtoul (p, &end, 10);
+  if (end == p)
+    return FALSE;
+  p = end;
+  if (*p == ':')
+    {
+      sec = (guint) strtoul (p + 1, &end, 10);
+      p = end;
+    }
+  if (*p != ' ' || (p[1] != '+' && p[1] != '-') || !g_ascii_isdigit (p[2]))
+    return FALSE;
+  sign = p[1] == '-' ? -1 : 1;
+  zone = (int) strtol (p + 2, &end, 10);
+  if (end - (p + 2) != 4 || hour > 23 || min > 59 || sec > 60)
+    return FALSE;
+
+  *out = days_from_civil (year, month, day) * 86400 + hour * 3600 + min * 60 + sec
+         - sign * ((zone / 100) * 3600 + (zone % 100) * 60);
+  return TRUE;
+}
+
+gint64
+_tern_parse_date (const char *text)
+{
+  g_autoptr(GDateTime) date = NULL;
+  gint64 value;
+
+  if (text == NULL)
+    return 0;
+  if (_tern_parse_date_fast (text, &value))
+    return value;
+  ensure_gmime ();
+  date = g_mime_utils_header_decode_date (text);
+  return date ? g_date_time_to_unix (date) : 0;
+}
+
 static void
 fill_envelope (TernMessage              *message,
                struct mailimap_envelope *env)
@@ -146,14 +241,7 @@ fill_envelope (TernMessage              *message,
   message->in_reply_to = g_strdup (env->env_in_reply_to);
 
   if (env->env_date != NULL)
-    {
-      g_autoptr(GDateTime) date = NULL;
-
-      ensure_gmime ();
-      date = g_mime_utils_header_decode_date (env->env_date);
-      if (date != NULL)
-        message->date = g_date_time_to_unix (date);
-    }
+    message->date = _tern_parse_date (env->env_date);
 
   if (env->env_from != NULL && env->env_from->frm_list != NULL &&
       clist_begin (env->env_from->frm_list) != NULL)
@@ -223,8 +311,13 @@ append_flag (GString    *out,
 static char *
 flags_from_dynamic (struct mailimap_msg_att_dynamic *dyn)
 {
+  static const char * const names[] = { "\\Seen", "\\Answered", "\\Flagged", "\\Deleted", "\\Draft" };
   g_autoptr(GString) out = g_string_new (NULL);
+  guint system = 0;
+  gboolean keywords = FALSE;
 
+  /* System flags are gathered as bits and written in canonical order; only a message
+   * with keywords needs the general canonicalisation. */
   if (dyn != NULL && dyn->att_list != NULL)
     for (clistiter *it = clist_begin (dyn->att_list); it != NULL; it = clist_next (it))
       {
@@ -236,20 +329,24 @@ flags_from_dynamic (struct mailimap_msg_att_dynamic *dyn)
         flag = ff->fl_flag;
         switch (flag->fl_type)
           {
-          case MAILIMAP_FLAG_ANSWERED: append_flag (out, "\\Answered"); break;
-          case MAILIMAP_FLAG_FLAGGED: append_flag (out, "\\Flagged"); break;
-          case MAILIMAP_FLAG_DELETED: append_flag (out, "\\Deleted"); break;
-          case MAILIMAP_FLAG_SEEN: append_flag (out, "\\Seen"); break;
-          case MAILIMAP_FLAG_DRAFT: append_flag (out, "\\Draft"); break;
+          case MAILIMAP_FLAG_SEEN: system |= 1 << 0; break;
+          case MAILIMAP_FLAG_ANSWERED: system |= 1 << 1; break;
+          case MAILIMAP_FLAG_FLAGGED: system |= 1 << 2; break;
+          case MAILIMAP_FLAG_DELETED: system |= 1 << 3; break;
+          case MAILIMAP_FLAG_DRAFT: system |= 1 << 4; break;
           case MAILIMAP_FLAG_KEYWORD:
             if (flag->fl_data.fl_keyword != NULL)
-              append_flag (out, flag->fl_data.fl_keyword);
+              {
+                append_flag (out, flag->fl_data.fl_keyword);
+                keywords = TRUE;
+              }
             break;
           case MAILIMAP_FLAG_EXTENSION:
             if (flag->fl_data.fl_extension != NULL)
               {
                 g_autofree char *ext = g_strdup_printf ("\\%s", flag->fl_data.fl_extension);
                 append_flag (out, ext);
+                keywords = TRUE;
               }
             break;
           default:
@@ -257,7 +354,12 @@ flags_from_dynamic (struct mailimap_msg_att_dynamic *dyn)
           }
       }
 
-  return tern_flags_canonicalize (out->str);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    if (system & (1u << i))
+      append_flag (out, names[i]);
+  if (keywords)
+    return tern_flags_canonicalize (out->str);
+  return g_strdup (out->str);
 }
 
 static guint64
