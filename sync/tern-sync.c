@@ -1576,21 +1576,6 @@ tern_sync_folders (TernSync  *self,
   if (!tern_sync_connect (self, error))
     return FALSE;
 
-  if (tern_imap_connection_has_capability (self->conn, "NAMESPACE"))
-    {
-      struct mailimap_namespace_data *ns = NULL;
-      int r = mailimap_namespace (session (self), &ns);
-
-      if (!check (self, r, "NAMESPACE", error))
-        return FALSE;
-      if (ns != NULL)
-        {
-          collect_prefixes (ns->ns_other, other);
-          collect_prefixes (ns->ns_shared, shared);
-          mailimap_namespace_data_free (ns);
-        }
-    }
-
   if (!list_mailboxes (self, TRUE, &lsub, error))
     return FALSE;
   for (clistiter *it = clist_begin (lsub); it != NULL; it = clist_next (it))
@@ -1635,6 +1620,43 @@ tern_sync_folders (TernSync  *self,
       if (!known)
         g_ptr_array_add (added, folder);
     }
+
+  /* NAMESPACE only matters for folders not seen before: an unchanged account skips it. */
+  if ((added->len > 0 || cached->len == 0) &&
+      tern_imap_connection_has_capability (self->conn, "NAMESPACE"))
+    {
+      struct mailimap_namespace_data *ns = NULL;
+      int r = mailimap_namespace (session (self), &ns);
+
+      if (!check (self, r, "NAMESPACE", error))
+        return FALSE;
+      if (ns != NULL)
+        {
+          collect_prefixes (ns->ns_other, other);
+          collect_prefixes (ns->ns_shared, shared);
+          mailimap_namespace_data_free (ns);
+        }
+      g_hash_table_iter_init (&iter, listed);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        {
+          TernFolder *folder = value;
+
+          g_free (folder->namespace_kind);
+          folder->namespace_kind = g_strdup (namespace_of (folder->name, other, shared));
+        }
+    }
+  else
+    for (guint i = 0; i < cached->len; i++)
+      {
+        TernFolder *old = cached->pdata[i];
+        TernFolder *now = g_hash_table_lookup (listed, old->name);
+
+        if (now != NULL)
+          {
+            g_free (now->namespace_kind);
+            now->namespace_kind = g_strdup (old->namespace_kind);
+          }
+      }
 
   /* A folder gone under one name and new under another with the same UIDVALIDITY was
    * renamed: keep its messages. */
