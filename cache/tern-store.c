@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "tern-cache-resources.h"
-#include "tern-store.h"
+#include "tern-store-private.h"
 
 /*
  * The cache is one SQLite file in WAL mode. Each batch the sync engine writes is one
@@ -17,7 +17,7 @@
  * order and recorded in PRAGMA user_version.
  */
 
-#define LATEST_SCHEMA 1
+#define LATEST_SCHEMA 2
 
 struct _TernStore
 {
@@ -130,6 +130,67 @@ exec (TernStore   *self,
       return FALSE;
     }
   return TRUE;
+}
+
+sqlite3_stmt *
+_tern_store_prepare (TernStore   *self,
+                     const char  *sql,
+                     GError     **error)
+{
+  return prepare (self, sql, error);
+}
+
+gboolean
+_tern_store_step_done (TernStore     *self,
+                       sqlite3_stmt  *stmt,
+                       const char    *what,
+                       GError       **error)
+{
+  return step_done (self, stmt, what, error);
+}
+
+gboolean
+_tern_store_fail (TernStore   *self,
+                  int          rc,
+                  const char  *what,
+                  GError     **error)
+{
+  return set_sqlite_error (self, rc, what, error);
+}
+
+sqlite3 *
+_tern_store_get_db (TernStore *self)
+{
+  return self->db;
+}
+
+gboolean
+_tern_store_in_transaction (TernStore *self)
+{
+  return self->in_transaction;
+}
+
+void
+_tern_store_bind_text (sqlite3_stmt *stmt,
+                       int           idx,
+                       const char   *text)
+{
+  bind_text (stmt, idx, text);
+}
+
+void
+_tern_store_bind_nonzero (sqlite3_stmt *stmt,
+                          int           idx,
+                          gint64        value)
+{
+  bind_nonzero (stmt, idx, value);
+}
+
+char *
+_tern_store_dup_column (sqlite3_stmt *stmt,
+                        int           col)
+{
+  return dup_column (stmt, col);
 }
 
 /* Flags. */
@@ -250,6 +311,7 @@ tern_account_free (TernAccount *account)
   g_free (account->ca_file);
   g_free (account->pinned_sha256);
   g_free (account->last_error);
+  g_free (account->delete_mode);
   g_free (account);
 }
 
@@ -500,7 +562,7 @@ tern_store_rollback (TernStore *self)
 
 #define ACCOUNT_COLUMNS \
   "id, name, email, host, port, security, user, password_command, ca_file, " \
-  "pinned_sha256, last_sync, last_attempt, last_error"
+  "pinned_sha256, last_sync, last_attempt, last_error, delete_mode"
 
 static TernAccount *
 account_from_row (sqlite3_stmt *stmt)
@@ -520,6 +582,7 @@ account_from_row (sqlite3_stmt *stmt)
   account->last_sync = sqlite3_column_int64 (stmt, 10);
   account->last_attempt = sqlite3_column_int64 (stmt, 11);
   account->last_error = dup_column (stmt, 12);
+  account->delete_mode = dup_column (stmt, 13);
   return account;
 }
 
@@ -688,6 +751,21 @@ tern_store_set_account_status (TernStore   *self,
 }
 
 gboolean
+tern_store_set_account_delete_mode (TernStore   *self,
+                                    gint64       account_id,
+                                    const char  *mode,
+                                    GError     **error)
+{
+  sqlite3_stmt *stmt = prepare (self, "UPDATE account SET delete_mode = ? WHERE id = ?", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, mode);
+  sqlite3_bind_int64 (stmt, 2, account_id);
+  return step_done (self, stmt, "setting the delete behaviour", error);
+}
+
+gboolean
 tern_store_set_account_pin (TernStore   *self,
                             gint64       account_id,
                             const char  *pinned_sha256,
@@ -708,11 +786,17 @@ tern_store_set_account_pin (TernStore   *self,
   "f.id, f.account_id, f.name, f.display_name, f.delimiter, f.attributes, f.special_use, " \
   "f.namespace, f.subscribed, f.selectable, f.myrights, f.uidvalidity, f.uidnext, " \
   "f.highestmodseq, f.server_exists, f.fill_uidvalidity, f.fill_uidnext, f.fill_modseq, " \
-  "f.fill_low, f.flags_swept, f.last_sync"
+  "f.fill_low, f.flags_swept, f.last_sync, f.local_state"
+
+/* What the user sees in a folder: messages there (unless a move takes them elsewhere) and
+ * messages moved there that the server has not moved yet; not those being deleted. */
+#define SHOWN_IN(folder) \
+  "((m.folder_id = " folder " AND m.local_folder IS NULL) OR m.local_folder = " folder ") " \
+  "AND m.hidden = 0 AND m.detached = 0"
 
 #define FOLDER_COUNTS \
-  "(SELECT count(*) FROM message m WHERE m.folder_id = f.id AND m.detached = 0), " \
-  "(SELECT count(*) FROM message m WHERE m.folder_id = f.id AND m.detached = 0 AND m.seen = 0)"
+  "(SELECT count(*) FROM message m WHERE " SHOWN_IN ("f.id") "), " \
+  "(SELECT count(*) FROM message m WHERE " SHOWN_IN ("f.id") " AND m.seen = 0)"
 
 static TernFolder *
 folder_from_row (sqlite3_stmt *stmt,
@@ -741,10 +825,11 @@ folder_from_row (sqlite3_stmt *stmt,
   folder->fill_low = (guint32) sqlite3_column_int64 (stmt, 18);
   folder->flags_swept = sqlite3_column_int64 (stmt, 19);
   folder->last_sync = sqlite3_column_int64 (stmt, 20);
+  folder->local_state = sqlite3_column_int (stmt, 21);
   if (with_counts)
     {
-      folder->total = (guint) sqlite3_column_int64 (stmt, 21);
-      folder->unread = (guint) sqlite3_column_int64 (stmt, 22);
+      folder->total = (guint) sqlite3_column_int64 (stmt, 22);
+      folder->unread = (guint) sqlite3_column_int64 (stmt, 23);
     }
   return folder;
 }
@@ -777,7 +862,7 @@ list_folders (TernStore   *self,
 
 /* INBOX first, then special-use folders, then the rest by name. */
 #define FOLDER_ORDER \
-  "WHERE f.account_id = ? ORDER BY f.namespace <> 'personal', upper(f.name) <> 'INBOX', " \
+  "f.account_id = ? ORDER BY f.namespace <> 'personal', upper(f.name) <> 'INBOX', " \
   "f.special_use IS NULL, f.display_name"
 
 GPtrArray *
@@ -785,7 +870,8 @@ tern_store_list_folders (TernStore  *self,
                          gint64      account_id,
                          GError    **error)
 {
-  return list_folders (self, "SELECT " FOLDER_COLUMNS ", " FOLDER_COUNTS " FROM folder f " FOLDER_ORDER,
+  return list_folders (self, "SELECT " FOLDER_COLUMNS ", " FOLDER_COUNTS " FROM folder f "
+                       "WHERE f.local_state <> 2 AND " FOLDER_ORDER,
                        TRUE, account_id, error);
 }
 
@@ -794,7 +880,7 @@ tern_store_list_folders_uncounted (TernStore  *self,
                                    gint64      account_id,
                                    GError    **error)
 {
-  return list_folders (self, "SELECT " FOLDER_COLUMNS " FROM folder f " FOLDER_ORDER,
+  return list_folders (self, "SELECT " FOLDER_COLUMNS " FROM folder f WHERE " FOLDER_ORDER,
                        FALSE, account_id, error);
 }
 
@@ -976,6 +1062,21 @@ tern_store_set_folder_fill (TernStore  *self,
   bind_nonzero (stmt, 4, fill_low);
   sqlite3_bind_int64 (stmt, 5, folder_id);
   return step_done (self, stmt, "recording sync progress", error);
+}
+
+gboolean
+tern_store_set_folder_local_state (TernStore  *self,
+                                   gint64      folder_id,
+                                   int         state,
+                                   GError    **error)
+{
+  sqlite3_stmt *stmt = prepare (self, "UPDATE folder SET local_state = ? WHERE id = ?", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int (stmt, 1, state);
+  sqlite3_bind_int64 (stmt, 2, folder_id);
+  return step_done (self, stmt, "updating a folder", error);
 }
 
 gboolean
@@ -1323,8 +1424,8 @@ tern_store_count_messages (TernStore  *self,
                            GError    **error)
 {
   sqlite3_stmt *stmt = prepare (self,
-                                "SELECT count(*), coalesce (sum (seen = 0), 0) FROM message "
-                                "WHERE folder_id = ? AND detached = 0",
+                                "SELECT count(*), coalesce (sum (seen = 0), 0) FROM message m "
+                                "WHERE " SHOWN_IN ("?1"),
                                 error);
   int rc;
 
@@ -1365,8 +1466,8 @@ tern_store_count_uids (TernStore *self,
 }
 
 #define MESSAGE_COLUMNS \
-  "id, folder_id, uid, modseq, flags, internaldate, size, date, subject, from_name, " \
-  "from_addr, sender, reply_to, to_list, cc_list, bcc_list, message_id, in_reply_to, refs"
+  "id, coalesce (local_folder, folder_id), uid, modseq, flags, internaldate, size, date, subject, " \
+  "from_name, from_addr, sender, reply_to, to_list, cc_list, bcc_list, message_id, in_reply_to, refs"
 
 static TernMessage *
 message_from_row (sqlite3_stmt *stmt)
@@ -1402,9 +1503,9 @@ tern_store_list_messages (TernStore  *self,
                           GError    **error)
 {
   sqlite3_stmt *stmt = prepare (self,
-                                "SELECT " MESSAGE_COLUMNS " FROM message "
-                                "WHERE folder_id = ? AND detached = 0 "
-                                "ORDER BY date DESC, uid DESC LIMIT ?",
+                                "SELECT " MESSAGE_COLUMNS " FROM message m "
+                                "WHERE " SHOWN_IN ("?1") " "
+                                "ORDER BY date DESC, uid DESC LIMIT ?2",
                                 error);
   g_autoptr(GPtrArray) list = NULL;
   int rc;
@@ -1494,7 +1595,8 @@ tern_store_detach_folder (TernStore  *self,
                           GError    **error)
 {
   sqlite3_stmt *stmt = prepare (self,
-                                "UPDATE message SET uid = NULL, detached = 1 WHERE folder_id = ?",
+                                "UPDATE message SET uid = NULL, detached = 1 "
+                                "WHERE folder_id = ? AND uid IS NOT NULL",
                                 error);
 
   if (stmt == NULL)

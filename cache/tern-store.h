@@ -34,6 +34,7 @@ typedef struct
   gint64  last_sync;         /* unix time of the last complete sync, 0 if never */
   gint64  last_attempt;
   char   *last_error;        /* NULL if the last attempt succeeded */
+  char   *delete_mode;       /* "trash" or "expunge" */
 } TernAccount;
 
 typedef struct
@@ -61,6 +62,7 @@ typedef struct
   guint32  fill_low;
   gint64   flags_swept;
   gint64   last_sync;
+  int      local_state;      /* 0 on the server, 1 created here, 2 deleted here, 3 kept locally */
   /* Counts, filled by the listing calls. */
   guint    total;
   guint    unread;
@@ -82,8 +84,8 @@ typedef struct
 typedef struct
 {
   gint64     id;
-  gint64     folder_id;
-  guint32    uid;
+  gint64     folder_id;      /* where the user sees it (reading); where the server has it (writing) */
+  guint32    uid;            /* 0 while the server does not have it */
   guint64    modseq;
   char      *flags;          /* canonical: see tern_flags_canonicalize() */
   gint64     internaldate;
@@ -162,6 +164,10 @@ gboolean     tern_store_set_account_status (TernStore     *self,
                                        gboolean            success,
                                        const char         *error_message,
                                        GError            **error);
+gboolean     tern_store_set_account_delete_mode (TernStore *self,
+                                       gint64              account_id,
+                                       const char         *mode,
+                                       GError            **error);
 gboolean     tern_store_set_account_pin (TernStore        *self,
                                        gint64              account_id,
                                        const char         *pinned_sha256,
@@ -210,6 +216,10 @@ gboolean     tern_store_set_folder_fill (TernStore        *self,
                                        guint32             fill_uidnext,
                                        guint64             fill_modseq,
                                        guint32             fill_low,
+                                       GError            **error);
+gboolean     tern_store_set_folder_local_state (TernStore *self,
+                                       gint64              folder_id,
+                                       int                 state,
                                        GError            **error);
 gboolean     tern_store_set_folder_flags_swept (TernStore *self,
                                        gint64              folder_id,

@@ -8,8 +8,9 @@
 #include "tern-fill-writer.h"
 #include "tern-imap-connection.h"
 #include "tern-imap-convert.h"
+#include "tern-journal.h"
 #include "tern-password.h"
-#include "tern-sync.h"
+#include "tern-sync-private.h"
 
 /*
  * How a folder is kept in step (RFC 4549 section 4, RFC 7162):
@@ -35,49 +36,6 @@
 #define IDLE_REISSUE_MS      (20 * 60 * 1000)
 #define MAX_ATTEMPTS         3
 
-typedef enum
-{
-  FETCH_NONE,
-  FETCH_HEADERS,   /* store whole messages */
-  FETCH_REATTACH,  /* UIDVALIDITY change: match by Message-ID */
-} FetchMode;
-
-struct _TernSync
-{
-  TernStore           *store;
-  TernAccount         *account;
-  char                *password;
-  guint                timeout;
-  guint                chunk;
-
-  GMutex               lock;       /* guards conn against tern_sync_cancel() */
-  TernImapConnection  *conn;
-  gboolean             cancelled;
-
-  gboolean             qresync;
-  gboolean             condstore;
-  char                *selected;   /* server name of the selected folder */
-
-  TernSyncProgressFunc progress_func;
-  gpointer             progress_data;
-  TernSyncChangeFunc   change_func;
-  gpointer             change_data;
-
-  TernSyncStats        stats;      /* of connections already closed */
-  char                *refused_sha256;
-  char                *refused_description;
-
-  /* What the FETCH handler does with each message as it is parsed. */
-  FetchMode            fetch_mode;
-  TernFolder          *fetch_folder;
-  gboolean             fetch_emit;
-  TernFillWriter      *fill_writer;    /* a first sync's inserts, on a thread of their own */
-  guint                fetch_done;
-  guint                fetch_total;
-  GArray              *fetch_unmatched;
-  GError              *fetch_error;
-};
-
 static char *
 copy_or_null (const char *s)
 {
@@ -99,6 +57,7 @@ account_copy (const TernAccount *a)
   c->password_command = copy_or_null (a->password_command);
   c->ca_file = copy_or_null (a->ca_file);
   c->pinned_sha256 = copy_or_null (a->pinned_sha256);
+  c->delete_mode = copy_or_null (a->delete_mode);
   return c;
 }
 
@@ -153,6 +112,7 @@ tern_sync_free (TernSync *self)
   g_free (self->refused_sha256);
   g_free (self->refused_description);
   g_clear_error (&self->fetch_error);
+  g_clear_pointer (&self->collected, g_array_unref);
   g_free (self);
 }
 
@@ -403,8 +363,13 @@ apply_flags (TernSync   *self,
   GError *error = NULL;
   gboolean changed = FALSE;
 
+  g_autofree char *adjusted = NULL;
+
   if (flags == NULL || uid == 0)
     return;
+  /* The user wins for the flags they changed and the server does not know yet. */
+  if (self->pending_flags)
+    flags = adjusted = tern_journal_apply_pending_flags (self->store, folder->id, uid, flags);
   if (!tern_store_update_flags (self->store, folder->id, uid, flags, modseq, &changed, &error))
     store_fetch_error (self, error);
   else if (changed)
@@ -473,6 +438,17 @@ msg_att_cb (struct mailimap_msg_att *msg_att,
 {
   TernSync *self = context;
 
+  if (self->fetch_mode == FETCH_COLLECT && self->collected != NULL)
+    {
+      Collected c = { 0 };
+
+      c.flags = _tern_flags_from_msg_att (msg_att, &c.uid, &c.modseq);
+      if (c.uid != 0)
+        g_array_append_val (self->collected, c);
+      else
+        g_free (c.flags);
+      return;
+    }
   if (self->fetch_folder == NULL)
     return;
 
@@ -1368,6 +1344,7 @@ sync_one (TernSync    *self,
     return TRUE;
 
   g_clear_error (&self->fetch_error);
+  self->pending_flags = tern_journal_count_queued (self->store, self->account->id, TERN_ACTION_FLAGS) > 0;
   if ((*folder)->uidvalidity == 0)
     {
       if (!first_sync (self, folder, error))
@@ -1605,7 +1582,12 @@ tern_sync_folders (TernSync  *self,
       TernFolder *now = g_hash_table_lookup (listed, folder->name);
 
       if (now == NULL)
-        g_ptr_array_add (gone, folder);
+        {
+          /* Not gone: created here and not uploaded yet, or with queued folder actions. */
+          if (folder->local_state == 1 || tern_journal_folder_busy (self->store, folder->id))
+            continue;
+          g_ptr_array_add (gone, folder);
+        }
       else if (folder->myrights != NULL && now->myrights == NULL)
         now->myrights = g_strdup (folder->myrights);
     }
@@ -1660,7 +1642,8 @@ tern_sync_folders (TernSync  *self,
 
   /* A folder gone under one name and new under another with the same UIDVALIDITY was
    * renamed: keep its messages. */
-  if (gone->len > 0 && added->len > 0)
+  if (gone->len > 0 && added->len > 0 &&
+      tern_journal_count_queued (self->store, self->account->id, TERN_ACTION_FOLDER_RENAME) == 0)
     for (guint i = 0; i < added->len; i++)
       {
         TernFolder *folder = added->pdata[i];
@@ -1695,12 +1678,33 @@ tern_sync_folders (TernSync  *self,
   if (!tern_store_begin (self->store, error))
     return FALSE;
   for (guint i = 0; i < gone->len; i++)
-    if (!tern_store_delete_folder (self->store, ((TernFolder *) gone->pdata[i])->id, error))
-      goto fail;
+    {
+      TernFolder *folder = gone->pdata[i];
+
+      /* Messages written here and not uploaded are never dropped: the folder stays, local. */
+      if (tern_journal_count_local_only (self->store, folder->id) > 0)
+        {
+          if (!tern_store_set_folder_local_state (self->store, folder->id, 3, error))
+            goto fail;
+          g_ptr_array_remove_index (gone, i--);
+          continue;
+        }
+      if (!tern_store_delete_folder (self->store, folder->id, error))
+        goto fail;
+    }
   g_hash_table_iter_init (&iter, listed);
   while (g_hash_table_iter_next (&iter, NULL, &value))
-    if (!tern_store_upsert_folder (self->store, value, NULL, error))
-      goto fail;
+    {
+      gint64 id = 0;
+
+      if (!tern_store_upsert_folder (self->store, value, &id, error))
+        goto fail;
+      /* On the server (again). */
+      for (guint i = 0; i < cached->len; i++)
+        if (((TernFolder *) cached->pdata[i])->id == id && ((TernFolder *) cached->pdata[i])->local_state == 3 &&
+            !tern_store_set_folder_local_state (self->store, id, 0, error))
+          goto fail;
+    }
   if (!tern_store_commit (self->store, error))
     goto fail;
 
@@ -1766,7 +1770,10 @@ run_once (TernSync    *self,
   g_autoptr(GPtrArray) folders = NULL;
   TernFolder *inbox = NULL;
 
-  if (!tern_sync_connect (self, error) || !tern_sync_folders (self, error))
+  /* RFC 4549: the user's changes go to the server first, so that what comes back never
+   * has to be reconciled with changes the server has not seen. */
+  if (!tern_sync_connect (self, error) || !_tern_sync_replay (self, error) ||
+      !tern_sync_folders (self, error))
     return FALSE;
 
   if (only_folder != NULL)
@@ -2001,4 +2008,123 @@ tern_sync_watch (TernSync      *self,
     }
   tern_sync_disconnect (self);
   return TRUE;
+}
+
+/* For tern-replay.c. */
+
+mailimap *
+_tern_sync_session (TernSync *self)
+{
+  return session (self);
+}
+
+gboolean
+_tern_sync_check (TernSync    *self,
+                  int          r,
+                  const char  *what,
+                  GError     **error)
+{
+  return check (self, r, what, error);
+}
+
+gboolean
+_tern_sync_select (TernSync    *self,
+                   const char  *name,
+                   GError     **error)
+{
+  int r;
+
+  if (g_strcmp0 (self->selected, name) == 0)
+    return TRUE;
+  g_clear_pointer (&self->selected, g_free);
+  self->fetch_folder = NULL;
+  self->fetch_mode = FETCH_NONE;
+  if (self->condstore)
+    {
+      uint64_t modseq = 0;
+
+      r = mailimap_select_condstore (session (self), name, &modseq);
+    }
+  else
+    r = mailimap_select (session (self), name);
+  if (!check (self, r, "SELECT", error))
+    return FALSE;
+  self->selected = g_strdup (name);
+  return TRUE;
+}
+
+gboolean
+_tern_sync_unselect (TernSync  *self,
+                     GError   **error)
+{
+  if (self->selected == NULL)
+    return TRUE;
+  g_clear_pointer (&self->selected, g_free);
+  if (tern_imap_connection_has_capability (self->conn, "UNSELECT"))
+    {
+      if (!tern_imap_connection_raw_command (self->conn, "UNSELECT", error))
+        return FALSE;
+      session (self)->imap_state = MAILIMAP_STATE_AUTHENTICATED;
+      return TRUE;
+    }
+  /* Never CLOSE: it expunges. A read-only EXAMINE leaves the folder quietly. */
+  return check (self, mailimap_examine (session (self), "INBOX"), "EXAMINE", error);
+}
+
+static void
+collected_clear (gpointer data)
+{
+  Collected *c = data;
+
+  g_free (c->flags);
+}
+
+void
+_tern_sync_clear_collected (TernSync *self)
+{
+  if (self->collected == NULL)
+    {
+      self->collected = g_array_new (FALSE, TRUE, sizeof (Collected));
+      g_array_set_clear_func (self->collected, collected_clear);
+    }
+  g_array_set_size (self->collected, 0);
+}
+
+gboolean
+_tern_sync_collect_flags (TernSync    *self,
+                          const char  *uid_set,
+                          GError     **error)
+{
+  g_autofree char *command = g_strdup_printf ("UID FETCH %s (UID FLAGS%s)", uid_set,
+                                              self->condstore ? " MODSEQ" : "");
+  gboolean ok;
+
+  _tern_sync_clear_collected (self);
+  self->fetch_mode = FETCH_COLLECT;
+  ok = tern_imap_connection_raw_command (self->conn, command, error);
+  self->fetch_mode = FETCH_NONE;
+  return ok;
+}
+
+GArray *
+_tern_sync_search_message_id (TernSync    *self,
+                              const char  *message_id,
+                              GError     **error)
+{
+  struct mailimap_search_key *key;
+  clist *result = NULL;
+  GArray *uids;
+  int r;
+
+  key = mailimap_search_key_new_header (strdup ("Message-ID"), strdup (message_id));
+  r = mailimap_uid_search (session (self), NULL, key, &result);
+  mailimap_search_key_free (key);
+  if (!check (self, r, "UID SEARCH", error))
+    return NULL;
+  uids = g_array_new (FALSE, FALSE, sizeof (guint32));
+  for (clistiter *it = clist_begin (result); it != NULL; it = clist_next (it))
+    g_array_append_val (uids, *(uint32_t *) clist_content (it));
+  mailimap_search_result_free (result);
+  g_array_sort (uids, compare_uid);
+  return uids;
 }

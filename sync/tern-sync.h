@@ -47,6 +47,8 @@ typedef struct
   guint   full_compares;      /* QRESYNC/CONDSTORE results that needed a full UID comparison */
   guint   reattached;
   guint   dropped;
+  guint   actions_replayed;
+  guint   actions_failed;
 } TernSyncStats;
 
 /*
@@ -98,6 +100,10 @@ gboolean   tern_sync_run              (TernSync            *self,
 gboolean   tern_sync_watch            (TernSync            *self,
                                        guint                poll_seconds,
                                        GCancellable        *stop,
+                                       GError             **error);
+/* Replays the journal (connecting if needed): queued actions go to the server in order,
+ * exactly once. FALSE with a retry-later error leaves the rest queued. */
+gboolean   tern_sync_replay           (TernSync            *self,
                                        GError             **error);
 void       tern_sync_cancel           (TernSync            *self);
 /* After a TERN_SYNC_ERROR_CERTIFICATE: the SHA-256 fingerprint of the refused certificate

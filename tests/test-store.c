@@ -327,6 +327,62 @@ test_transactions (Fixture       *f,
   g_assert_cmpuint (total, ==, 1);
 }
 
+/* Every older schema, with data in it, opens and migrates to the latest without loss. */
+static void
+test_migrate_old (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("tern-store-XXXXXX", &error);
+  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", dir);
+  const int latest = 2;
+
+  for (int version = 1; version < latest; version++)
+    {
+      g_autofree char *path = g_strdup_printf ("%s/v%d.db", dir, version);
+      g_autoptr(TernStore) store = NULL;
+      g_autoptr(TernAccount) account = NULL;
+      g_autoptr(GPtrArray) folders = NULL;
+      g_autoptr(GPtrArray) messages = NULL;
+      sqlite3 *db = NULL;
+
+      g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+      for (int v = 1; v <= version; v++)
+        {
+          g_autofree char *file = g_strdup_printf ("%s/cache/sql/version-%03d.sql", TERN_SOURCE_DIR, v);
+          g_autofree char *sql = NULL;
+          g_autofree char *pragma = g_strdup_printf ("PRAGMA user_version = %d", v);
+
+          g_assert_true (g_file_get_contents (file, &sql, NULL, &error));
+          g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+          g_assert_cmpint (sqlite3_exec (db, pragma, NULL, NULL, NULL), ==, SQLITE_OK);
+        }
+      g_assert_cmpint (sqlite3_exec (db,
+                                     "INSERT INTO account (id, name, email, host, port, security, user) "
+                                     "VALUES (1, 'old', 'a@b', 'h', 993, 'tls', 'u');"
+                                     "INSERT INTO folder (id, account_id, name, display_name, uidvalidity) "
+                                     "VALUES (1, 1, 'INBOX', 'INBOX', 5);"
+                                     "INSERT INTO message (id, folder_id, uid, flags, seen, subject, date) "
+                                     "VALUES (7, 1, 3, '\\Seen', 1, 'kept', 100);",
+                                     NULL, NULL, NULL), ==, SQLITE_OK);
+      sqlite3_close (db);
+
+      store = tern_store_open (path, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (tern_store_get_schema_version (store), ==, latest);
+      account = tern_store_get_account (store, "old", &error);
+      g_assert_no_error (error);
+      folders = tern_store_list_folders (store, account->id, &error);
+      g_assert_cmpuint (folders->len, ==, 1);
+      g_assert_cmpuint (((TernFolder *) folders->pdata[0])->uidvalidity, ==, 5);
+      messages = tern_store_list_messages (store, 1, 0, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (messages->len, ==, 1);
+      g_assert_cmpint (((TernMessage *) messages->pdata[0])->id, ==, 7);
+      g_assert_cmpstr (((TernMessage *) messages->pdata[0])->subject, ==, "kept");
+    }
+  g_assert_cmpint (system (cmd), ==, 0);
+}
+
 static void
 test_schema_versions (void)
 {
@@ -342,7 +398,7 @@ test_schema_versions (void)
   sqlite3_close (db);
   store = tern_store_open (path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (tern_store_get_schema_version (store), ==, 1);
+  g_assert_cmpint (tern_store_get_schema_version (store), ==, 2);
   tern_store_free (store);
 
   /* Re-opening is a no-op. */
@@ -369,6 +425,7 @@ main (int    argc,
 
   g_test_add_func ("/store/flags", test_flags);
   g_test_add_func ("/store/schema-versions", test_schema_versions);
+  g_test_add_func ("/store/migrate-old", test_migrate_old);
   g_test_add ("/store/accounts", Fixture, NULL, fixture_set_up, test_accounts, fixture_tear_down);
   g_test_add ("/store/folders", Fixture, NULL, fixture_set_up, test_folders, fixture_tear_down);
   g_test_add ("/store/messages", Fixture, NULL, fixture_set_up, test_messages, fixture_tear_down);

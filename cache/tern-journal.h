@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "tern-store.h"
+
+G_BEGIN_DECLS
+
+/*
+ * The offline journal: every action a user takes on cached mail is applied to the cache
+ * and recorded here in one transaction, works with no connection at all, and survives
+ * any crash. The sync engine replays the queued actions to the server in the user's order
+ * (RFC 4549), exactly once. Everything is keyed on stable local ids; server UIDs are
+ * attached when they become known.
+ *
+ * Same thread rules as TernStore: one thread per store.
+ */
+
+#define TERN_JOURNAL_ERROR (tern_journal_error_quark ())
+
+typedef enum
+{
+  TERN_JOURNAL_ERROR_NOT_FOUND,    /* no such message or folder */
+  TERN_JOURNAL_ERROR_NOT_ALLOWED,  /* the folder's rights (MYRIGHTS) forbid it */
+  TERN_JOURNAL_ERROR_INVALID,      /* e.g. a keyword that is not an IMAP atom, no Trash folder */
+  TERN_JOURNAL_ERROR_EXISTS,       /* a folder of that name exists */
+} TernJournalError;
+
+GQuark tern_journal_error_quark (void);
+
+/* Action kinds, as stored. */
+#define TERN_ACTION_FLAGS           "flags"
+#define TERN_ACTION_MOVE            "move"
+#define TERN_ACTION_COPY            "copy"
+#define TERN_ACTION_EXPUNGE         "expunge"       /* \Deleted + UID EXPUNGE of one message */
+#define TERN_ACTION_EXPUNGE_UIDS    "expunge-uids"  /* of a set of UIDs in one folder (empty, expunge) */
+#define TERN_ACTION_APPEND          "append"
+#define TERN_ACTION_FOLDER_CREATE   "folder-create"
+#define TERN_ACTION_FOLDER_RENAME   "folder-rename"
+#define TERN_ACTION_FOLDER_DELETE   "folder-delete"
+#define TERN_ACTION_SUBSCRIBE       "subscribe"
+#define TERN_ACTION_UNSUBSCRIBE     "unsubscribe"
+
+/* Failure classes, as stored in error_class. */
+#define TERN_ACTION_RETRY      "retry"      /* offline, timeout: tried again later by itself */
+#define TERN_ACTION_USER       "user"       /* needs the user: folder gone, quota, no permission */
+#define TERN_ACTION_PERMANENT  "permanent"  /* the message was expunged by someone else */
+
+typedef struct
+{
+  gint64  id;
+  gint64  account_id;
+  char   *kind;
+  gint64  message;       /* local message id */
+  gint64  new_message;   /* copy: the local row of the copy */
+  gint64  folder;        /* the folder the action is about (or the source) */
+  gint64  target;        /* move, copy, append: the destination */
+  char   *add_flags;
+  char   *remove_flags;
+  char   *name;          /* folder actions: server name (rename: the old one) */
+  char   *new_name;
+  char   *uids;          /* expunge-uids: the UIDs; copy/append: Message-ID hits seen before sending */
+  char   *state;         /* "queued", "failed" */
+  gboolean sent;         /* a command went out and its outcome is not stored yet */
+  char   *error_class;
+  char   *error;
+  guint   attempts;
+  gint64  created;
+} TernAction;
+
+void        tern_action_free (TernAction *action);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TernAction, tern_action_free)
+
+/* Message actions. Each checks the folder's rights, applies the change to the cache and
+ * queues it, atomically. */
+gboolean    tern_journal_set_flags        (TernStore   *store,
+                                           gint64       message_id,
+                                           const char  *add,
+                                           const char  *remove,
+                                           GError     **error);
+gboolean    tern_journal_move             (TernStore   *store,
+                                           gint64       message_id,
+                                           gint64       target_folder,
+                                           GError     **error);
+/* Returns the local id of the copy, 0 on error. */
+gint64      tern_journal_copy             (TernStore   *store,
+                                           gint64       message_id,
+                                           gint64       target_folder,
+                                           GError     **error);
+/* Trash or \Deleted + expunge, as the account's delete_mode says (expunge where there is
+ * no Trash, or for a message already in Trash). */
+gboolean    tern_journal_delete           (TernStore   *store,
+                                           gint64       message_id,
+                                           GError     **error);
+gboolean    tern_journal_delete_permanently (TernStore *store,
+                                           gint64       message_id,
+                                           GError     **error);
+gboolean    tern_journal_archive          (TernStore   *store,
+                                           gint64       message_id,
+                                           GError     **error);
+/* Permanently deletes every message shown in the folder (empty), or those flagged
+ * \Deleted (expunge). */
+gboolean    tern_journal_empty_folder     (TernStore   *store,
+                                           gint64       folder_id,
+                                           gboolean     only_deleted,
+                                           GError     **error);
+/* Saves a message (a draft, an imported .eml) into a folder. `message` carries the parsed
+ * headers and structure; raw is the message text. Returns the local id, 0 on error. */
+gint64      tern_journal_append           (TernStore         *store,
+                                           gint64             folder_id,
+                                           const TernMessage *message,
+                                           GBytes            *raw,
+                                           GError           **error);
+
+/* Folder actions. name is the server (modified UTF-7) name; display the UTF-8 one. */
+gint64      tern_journal_folder_create    (TernStore   *store,
+                                           gint64       account_id,
+                                           const char  *name,
+                                           const char  *display,
+                                           const char  *delimiter,
+                                           GError     **error);
+gboolean    tern_journal_folder_rename    (TernStore   *store,
+                                           gint64       folder_id,
+                                           const char  *name,
+                                           const char  *display,
+                                           GError     **error);
+gboolean    tern_journal_folder_delete    (TernStore   *store,
+                                           gint64       folder_id,
+                                           GError     **error);
+gboolean    tern_journal_folder_subscribe (TernStore   *store,
+                                           gint64       folder_id,
+                                           gboolean     subscribe,
+                                           GError     **error);
+
+/* The queue. */
+GPtrArray  *tern_journal_list             (TernStore   *store,
+                                           gint64       account_id,
+                                           GError     **error) G_GNUC_WARN_UNUSED_RESULT;
+/* The first queued action after after_id, or NULL (and no error) if there is none. */
+TernAction *tern_journal_next             (TernStore   *store,
+                                           gint64       account_id,
+                                           gint64       after_id,
+                                           GError     **error) G_GNUC_WARN_UNUSED_RESULT;
+TernAction *tern_journal_get              (TernStore   *store,
+                                           gint64       action_id,
+                                           GError     **error) G_GNUC_WARN_UNUSED_RESULT;
+guint       tern_journal_count_queued     (TernStore   *store,
+                                           gint64       account_id,
+                                           const char  *kind);
+gboolean    tern_journal_mark_sent        (TernStore   *store,
+                                           gint64       action_id,
+                                           const char  *note,
+                                           GError     **error);
+/* The server did it: the action leaves the queue. */
+gboolean    tern_journal_mark_done        (TernStore   *store,
+                                           gint64       action_id,
+                                           GError     **error);
+/* Kept with its reason; the cache goes back to the server's truth for it. */
+gboolean    tern_journal_mark_failed      (TernStore   *store,
+                                           gint64       action_id,
+                                           const char  *error_class,
+                                           const char  *reason,
+                                           GError     **error);
+/* A retry-later failure: stays queued, with the reason and one more attempt counted. */
+gboolean    tern_journal_note_attempt     (TernStore   *store,
+                                           gint64       action_id,
+                                           const char  *reason,
+                                           GError     **error);
+gboolean    tern_journal_retry            (TernStore   *store,
+                                           gint64       action_id,
+                                           GError     **error);
+gboolean    tern_journal_discard          (TernStore   *store,
+                                           gint64       action_id,
+                                           GError     **error);
+
+/* Replay bookkeeping for the sync engine. */
+/* Where the server has the message as far as the cache knows (uid 0: not there). FALSE if
+ * there is no such message. */
+gboolean    tern_journal_locate           (TernStore   *store,
+                                           gint64       message_id,
+                                           gint64      *folder_id,
+                                           guint32     *uid,
+                                           GError     **error);
+gboolean    tern_journal_attach_uid       (TernStore   *store,
+                                           gint64       message_id,
+                                           gint64       folder_id,
+                                           guint32      uid,
+                                           GError     **error);
+gboolean    tern_journal_forget_message   (TernStore   *store,
+                                           gint64       message_id,
+                                           GError     **error);
+GBytes     *tern_journal_dup_raw          (TernStore   *store,
+                                           gint64       message_id,
+                                           GError     **error) G_GNUC_WARN_UNUSED_RESULT;
+/* The server's flags for a message, with the user's queued flag changes applied on top
+ * (the user wins for the flags they touched). (transfer full) */
+char       *tern_journal_apply_pending_flags (TernStore *store,
+                                           gint64       folder_id,
+                                           guint32      uid,
+                                           const char  *server_flags) G_GNUC_WARN_UNUSED_RESULT;
+/* TRUE if queued actions concern this folder (the sync leaves its name alone). */
+gboolean    tern_journal_folder_busy      (TernStore   *store,
+                                           gint64       folder_id);
+/* Messages in the folder that only this cache has (not uploaded). */
+guint       tern_journal_count_local_only (TernStore   *store,
+                                           gint64       folder_id);
+
+G_END_DECLS

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "tern-fill-writer.h"
+#include "tern-imap-connection.h"
+#include "tern-sync.h"
+
+G_BEGIN_DECLS
+
+/* Shared by the engine's files: tern-sync.c (server to cache) and tern-replay.c (the
+ * journal to the server). */
+
+typedef enum
+{
+  FETCH_NONE,
+  FETCH_HEADERS,   /* store whole messages */
+  FETCH_REATTACH,  /* UIDVALIDITY change: match by Message-ID */
+  FETCH_COLLECT,   /* keep UID, FLAGS and MODSEQ in `collected` for the caller */
+} FetchMode;
+
+typedef struct
+{
+  guint32  uid;
+  guint64  modseq;
+  char    *flags;
+} Collected;
+
+struct _TernSync
+{
+  TernStore           *store;
+  TernAccount         *account;
+  char                *password;
+  guint                timeout;
+  guint                chunk;
+
+  GMutex               lock;       /* guards conn against tern_sync_cancel() */
+  TernImapConnection  *conn;
+  gboolean             cancelled;
+
+  gboolean             qresync;
+  gboolean             condstore;
+  char                *selected;   /* server name of the selected folder */
+
+  TernSyncProgressFunc progress_func;
+  gpointer             progress_data;
+  TernSyncChangeFunc   change_func;
+  gpointer             change_data;
+
+  TernSyncStats        stats;      /* of connections already closed */
+  char                *refused_sha256;
+  char                *refused_description;
+
+  /* What the FETCH handler does with each message as it is parsed. */
+  FetchMode            fetch_mode;
+  TernFolder          *fetch_folder;
+  gboolean             fetch_emit;
+  TernFillWriter      *fill_writer;    /* a first sync's inserts, on a thread of their own */
+  guint                fetch_done;
+  guint                fetch_total;
+  GArray              *fetch_unmatched;
+  GError              *fetch_error;
+  GArray              *collected;      /* of Collected, in FETCH_COLLECT mode */
+  gboolean             pending_flags;  /* queued flag changes exist: re-apply them */
+};
+
+
+mailimap *_tern_sync_session            (TernSync    *self);
+gboolean  _tern_sync_check              (TernSync    *self,
+                                         int          r,
+                                         const char  *what,
+                                         GError     **error);
+/* SELECT (with CONDSTORE where offered) unless the folder is selected already. */
+gboolean  _tern_sync_select             (TernSync    *self,
+                                         const char  *name,
+                                         GError     **error);
+/* Leaves the selected folder without expunging (UNSELECT, or EXAMINE of INBOX). */
+gboolean  _tern_sync_unselect           (TernSync    *self,
+                                         GError     **error);
+/* UID FETCH uids (UID FLAGS [MODSEQ]) into self->collected (cleared first). */
+gboolean  _tern_sync_collect_flags      (TernSync    *self,
+                                         const char  *uid_set,
+                                         GError     **error);
+void      _tern_sync_clear_collected    (TernSync    *self);
+GArray   *_tern_sync_search_message_id  (TernSync    *self,
+                                         const char  *message_id,
+                                         GError     **error);
+
+gboolean  _tern_sync_replay             (TernSync    *self,
+                                         GError     **error);
+
+G_END_DECLS
