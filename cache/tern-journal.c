@@ -492,6 +492,20 @@ tern_journal_list (TernStore   *store,
   return g_steal_pointer (&list);
 }
 
+gint64
+tern_journal_last_id (TernStore *store)
+{
+  sqlite3_stmt *stmt = _tern_store_prepare (store, "SELECT coalesce (max (id), 0) FROM action", NULL);
+  gint64 id = 0;
+
+  if (stmt == NULL)
+    return 0;
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    id = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return id;
+}
+
 guint
 tern_journal_count_queued (TernStore  *store,
                            gint64      account_id,

@@ -143,6 +143,7 @@ TernAction *tern_journal_next             (TernStore   *store,
 TernAction *tern_journal_get              (TernStore   *store,
                                            gint64       action_id,
                                            GError     **error) G_GNUC_WARN_UNUSED_RESULT;
+gint64      tern_journal_last_id          (TernStore   *store);
 guint       tern_journal_count_queued     (TernStore   *store,
                                            gint64       account_id,
                                            const char  *kind);

@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "tern-sync"
+
+#include "config.h"
+
+#include <gmime/gmime.h>
+#include <string.h>
+
+#include "tern-imap-convert.h"
+#include "tern-mime.h"
+
+/* GMime 3.2 declares no autoptr cleanups. */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GMimeStream, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GMimeParser, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GMimeMessage, g_object_unref)
+
+static char *
+valid_utf8 (const char *text)
+{
+  if (text == NULL)
+    return NULL;
+  return g_utf8_make_valid (text, -1);
+}
+
+static char *
+list_string (InternetAddressList *list)
+{
+  g_autofree char *text = NULL;
+
+  if (list == NULL || internet_address_list_length (list) == 0)
+    return NULL;
+  text = internet_address_list_to_string (list, NULL, FALSE);
+  return valid_utf8 (text);
+}
+
+static void
+add_part (GPtrArray    *parts,
+          const char   *section,
+          GMimeObject  *object)
+{
+  GMimeContentType *ct = g_mime_object_get_content_type (object);
+  TernPart *part = g_new0 (TernPart, 1);
+  const char *charset = ct ? g_mime_content_type_get_parameter (ct, "charset") : NULL;
+
+  part->section = g_strdup (section);
+  part->type = g_ascii_strdown (ct && g_mime_content_type_get_media_type (ct)
+                                  ? g_mime_content_type_get_media_type (ct) : "text", -1);
+  part->subtype = g_ascii_strdown (ct && g_mime_content_type_get_media_subtype (ct)
+                                     ? g_mime_content_type_get_media_subtype (ct) : "plain", -1);
+  part->charset = charset ? g_ascii_strdown (charset, -1) : NULL;
+  if (GMIME_IS_PART (object))
+    {
+      GMimePart *leaf = GMIME_PART (object);
+      GMimeDataWrapper *content = g_mime_part_get_content (leaf);
+      const char *filename = g_mime_part_get_filename (leaf);
+      const char *cid = g_mime_part_get_content_id (leaf);
+
+      part->encoding = g_ascii_strdown (g_mime_content_encoding_to_string (g_mime_part_get_content_encoding (leaf))
+                                          ?: "7bit", -1);
+      if (content != NULL)
+        {
+          GMimeStream *stream = g_mime_data_wrapper_get_stream (content);
+          gint64 length = stream ? g_mime_stream_length (stream) : -1;
+
+          part->size = length > 0 ? (guint64) length : 0;
+        }
+      part->filename = valid_utf8 (filename);
+      part->content_id = cid ? g_strdup_printf ("<%s>", cid) : NULL;
+    }
+  if (g_mime_object_get_content_disposition (object) != NULL)
+    part->disposition = g_ascii_strdown (g_mime_content_disposition_get_disposition (
+                                           g_mime_object_get_content_disposition (object)) ?: "", -1);
+  g_ptr_array_add (parts, part);
+}
+
+static char *
+child (const char *parent,
+       guint       index)
+{
+  return *parent ? g_strdup_printf ("%s.%u", parent, index) : g_strdup_printf ("%u", index);
+}
+
+/* Sections as IMAP numbers them: a single-part body is "1", multipart children 1..n,
+ * an attached message's parts below its own section. */
+static void
+walk (GMimeObject *object,
+      const char  *section,
+      GPtrArray   *parts)
+{
+  if (GMIME_IS_MULTIPART (object))
+    {
+      GMimeMultipart *multi = GMIME_MULTIPART (object);
+      int n = g_mime_multipart_get_count (multi);
+
+      add_part (parts, section, object);
+      for (int i = 0; i < n; i++)
+        {
+          g_autofree char *sub = child (section, (guint) i + 1);
+
+          walk (g_mime_multipart_get_part (multi, i), sub, parts);
+        }
+      return;
+    }
+  if (GMIME_IS_MESSAGE_PART (object))
+    {
+      GMimeMessage *inner = g_mime_message_part_get_message (GMIME_MESSAGE_PART (object));
+      g_autofree char *own = *section ? g_strdup (section) : g_strdup ("1");
+
+      add_part (parts, own, object);
+      if (inner != NULL && g_mime_message_get_mime_part (inner) != NULL)
+        {
+          GMimeObject *body = g_mime_message_get_mime_part (inner);
+
+          if (GMIME_IS_MULTIPART (body))
+            walk (body, own, parts);
+          else
+            {
+              g_autofree char *sub = child (own, 1);
+              walk (body, sub, parts);
+            }
+        }
+      return;
+    }
+  {
+    g_autofree char *own = *section ? g_strdup (section) : g_strdup ("1");
+    add_part (parts, own, object);
+  }
+}
+
+TernMessage *
+tern_mime_parse_message (GBytes  *raw,
+                         GError **error)
+{
+  g_autoptr(GMimeStream) stream = NULL;
+  g_autoptr(GMimeParser) parser = NULL;
+  g_autoptr(GMimeMessage) mime = NULL;
+  g_autoptr(TernMessage) message = NULL;
+  InternetAddressList *from;
+  GDateTime *date;
+  const char *value;
+
+  g_mime_init ();
+  stream = g_mime_stream_mem_new_with_buffer (g_bytes_get_data (raw, NULL), g_bytes_get_size (raw));
+  parser = g_mime_parser_new_with_stream (stream);
+  mime = g_mime_parser_construct_message (parser, NULL);
+  if (mime == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "Not a mail message");
+      return NULL;
+    }
+
+  message = tern_message_new ();
+  message->size = g_bytes_get_size (raw);
+  message->flags = g_strdup ("");
+  message->subject = valid_utf8 (g_mime_message_get_subject (mime));
+  message->message_id = (value = g_mime_message_get_message_id (mime)) ? g_strdup_printf ("<%s>", value) : NULL;
+  date = g_mime_message_get_date (mime);
+  message->date = date ? g_date_time_to_unix (date) : 0;
+  message->internaldate = message->date;
+  from = g_mime_message_get_from (mime);
+  if (from != NULL && internet_address_list_length (from) > 0)
+    {
+      InternetAddress *first = internet_address_list_get_address (from, 0);
+
+      message->from_name = valid_utf8 (internet_address_get_name (first));
+      if (INTERNET_ADDRESS_IS_MAILBOX (first))
+        message->from_addr = valid_utf8 (internet_address_mailbox_get_addr (INTERNET_ADDRESS_MAILBOX (first)));
+    }
+  message->to_list = list_string (g_mime_message_get_to (mime));
+  message->cc_list = list_string (g_mime_message_get_cc (mime));
+  message->bcc_list = list_string (g_mime_message_get_bcc (mime));
+  message->reply_to = list_string (g_mime_message_get_reply_to (mime));
+  value = g_mime_object_get_header (GMIME_OBJECT (mime), "In-Reply-To");
+  message->in_reply_to = value ? g_strstrip (valid_utf8 (value)) : NULL;
+  value = g_mime_object_get_header (GMIME_OBJECT (mime), "References");
+  if (value != NULL)
+    {
+      g_autofree char *refs = valid_utf8 (value);
+      g_auto(GStrv) words = g_strsplit_set (refs, " \t\r\n", -1);
+      g_autoptr(GString) out = g_string_new (NULL);
+
+      for (guint i = 0; words[i] != NULL; i++)
+        if (*words[i] != '\0')
+          g_string_append_printf (out, "%s%s", out->len ? " " : "", words[i]);
+      message->references = out->len ? g_strdup (out->str) : NULL;
+    }
+
+  message->parts = g_ptr_array_new_with_free_func ((GDestroyNotify) tern_part_free);
+  if (g_mime_message_get_mime_part (mime) != NULL)
+    walk (g_mime_message_get_mime_part (mime), "", message->parts);
+  return g_steal_pointer (&message);
+}
