@@ -97,8 +97,8 @@ run (Fixture    *f,
     in = g_bytes_new (stdin_text, strlen (stdin_text));
   g_assert_true (g_subprocess_communicate (proc, in, NULL, &out, &err, &error));
   g_assert_no_error (error);
-  r->out = g_strndup (g_bytes_get_data (out, NULL), g_bytes_get_size (out));
-  r->err = g_strndup (g_bytes_get_data (err, NULL), g_bytes_get_size (err));
+  r->out = g_bytes_get_size (out) ? g_strndup (g_bytes_get_data (out, NULL), g_bytes_get_size (out)) : g_strdup ("");
+  r->err = g_bytes_get_size (err) ? g_strndup (g_bytes_get_data (err, NULL), g_bytes_get_size (err)) : g_strdup ("");
   r->status = g_subprocess_get_if_exited (proc) ? g_subprocess_get_exit_status (proc) : -1;
 }
 
@@ -339,6 +339,115 @@ test_keyring (Fixture       *f,
     }
 }
 
+/* Offline actions from the command line: queued with --offline, sent when online. */
+static void
+test_actions (Fixture       *f,
+              gconstpointer  data)
+{
+  g_auto(Result) r = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernTestClient) client = NULL;
+  g_autofree char *response = NULL;
+  g_autofree char *eml = g_build_filename (f->dir, "note.eml", NULL);
+
+  add_account (f, "work", "secret", TRUE);
+  run (f, &r, NULL, "sync", NULL);
+  assert_ok (&r);
+  result_clear (&r);
+
+  /* The newest message is id 40 (uid 40): flag it and move 39, offline. */
+  run (f, &r, NULL, "--offline", "flag", "40", NULL);
+  assert_ok (&r);
+  result_clear (&r);
+  run (f, &r, NULL, "--offline", "move", "39", "Archive", NULL);
+  assert_ok (&r);
+  result_clear (&r);
+  run (f, &r, NULL, "--offline", "tag", "38", "+$Work", NULL);
+  assert_ok (&r);
+  result_clear (&r);
+  run (f, &r, NULL, "--offline", "folder", "create", "work", "Zürich", NULL);
+  assert_ok (&r);
+  result_clear (&r);
+  g_assert_true (g_file_set_contents (eml, "From: a@example.org\r\nSubject: Saved\r\n"
+                                      "Message-ID: <saved@example.org>\r\n\r\nsaved\r\n", -1, NULL));
+  run (f, &r, NULL, "--offline", "append", "work", "Zürich", eml, NULL);
+  assert_ok (&r);
+  result_clear (&r);
+
+  run (f, &r, NULL, "--json", "pending", NULL);
+  assert_ok (&r);
+  g_assert_nonnull (strstr (r.out, "\"kind\":\"flags\""));
+  g_assert_nonnull (strstr (r.out, "\"kind\":\"move\""));
+  g_assert_nonnull (strstr (r.out, "\"kind\":\"append\""));
+  g_assert_nonnull (strstr (r.out, "\"what\":\"Zürich\""));
+  result_clear (&r);
+
+  /* The cache shows the changes before the server has them. */
+  run (f, &r, NULL, "--json", "list", "work", "Archive", NULL);
+  assert_ok (&r);
+  g_assert_nonnull (strstr (r.out, "\"id\":39,"));
+  result_clear (&r);
+
+  /* Online: replayed, nothing pending. */
+  run (f, &r, NULL, "sync", NULL);
+  assert_ok (&r);
+  result_clear (&r);
+  run (f, &r, NULL, "pending", NULL);
+  assert_ok (&r);
+  g_assert_cmpstr (r.out, ==, "");
+  result_clear (&r);
+
+  client = tern_test_client_new (f->server, "alice", "secret", &error);
+  g_assert_no_error (error);
+  g_assert_true (tern_test_client_command (client, NULL, &error, "SELECT INBOX"));
+  g_assert_true (tern_test_client_command (client, &response, &error, "UID FETCH 38,40 (FLAGS)"));
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (response, "\\Flagged"));
+  g_assert_nonnull (strstr (response, "$Work"));
+  g_clear_pointer (&response, g_free);
+  g_assert_true (tern_test_client_command (client, &response, &error, "STATUS \"Z&APw-rich\" (MESSAGES)"));
+  g_assert_nonnull (strstr (response, "MESSAGES 1"));
+
+  /* An action the server refuses: exit 1, one line, kept as failed for retry or discard. */
+  g_assert_true (tern_test_client_command (client, NULL, &error, "DELETE \"Z&APw-rich\""));
+  run (f, &r, NULL, "move", "37", "Zürich", NULL);
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_nonnull (strstr (r.err, "refused"));
+  result_clear (&r);
+  run (f, &r, NULL, "pending", NULL);
+  assert_ok (&r);
+  g_assert_nonnull (strstr (r.out, "failed\tmove"));
+  {
+    g_autofree char *id = g_strndup (r.out, strcspn (r.out, "\t"));
+
+    result_clear (&r);
+    run (f, &r, NULL, "pending", "discard", id, NULL);
+    assert_ok (&r);
+    result_clear (&r);
+  }
+  run (f, &r, NULL, "pending", NULL);
+  g_assert_cmpstr (r.out, ==, "");
+  result_clear (&r);
+
+  /* Mistakes are refused before anything is queued. */
+  run (f, &r, NULL, "--offline", "move", "36", "No such folder", NULL);
+  assert_fails_with (&r, "no folder");
+  result_clear (&r);
+  run (f, &r, NULL, "--offline", "tag", "36", "+bad(word", NULL);
+  assert_fails_with (&r, "cannot be set");
+  result_clear (&r);
+
+  /* A server that cannot be reached: the change is kept, and said to be. */
+  tern_test_server_free (f->server);
+  f->server = NULL;
+  run (f, &r, NULL, "--timeout", "3", "read", "36", NULL);
+  assert_ok (&r);
+  g_assert_nonnull (strstr (r.err, "stays queued"));
+  result_clear (&r);
+  run (f, &r, NULL, "pending", NULL);
+  g_assert_nonnull (strstr (r.out, "queued\tflags"));
+}
+
 typedef struct
 {
   GMainLoop *loop;
@@ -437,6 +546,8 @@ main (int    argc,
               fixture_set_up, test_commands, fixture_tear_down);
   g_test_add ("/cli/errors", Fixture, GUINT_TO_POINTER (TERN_TEST_SERVER_FULL),
               fixture_set_up, test_errors, fixture_tear_down);
+  g_test_add ("/cli/actions", Fixture, GUINT_TO_POINTER (TERN_TEST_SERVER_FULL),
+              fixture_set_up, test_actions, fixture_tear_down);
   g_test_add ("/cli/watch", Fixture, GUINT_TO_POINTER (TERN_TEST_SERVER_FULL),
               fixture_set_up, test_watch, fixture_tear_down);
   g_test_add ("/cli/keyring", Fixture, GUINT_TO_POINTER (TERN_TEST_SERVER_FULL),
