@@ -17,7 +17,7 @@
  * order and recorded in PRAGMA user_version.
  */
 
-#define LATEST_SCHEMA 2
+#define LATEST_SCHEMA 3
 
 struct _TernStore
 {
