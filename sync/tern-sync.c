@@ -1928,6 +1928,50 @@ select_inbox (TernSync  *self,
   return resync (self, inbox, TRUE, error);
 }
 
+/* One round of waiting for news: IDLE on INBOX (or a NOOP poll without IDLE) for up to
+ * wait_ms, then INBOX is resynced; queued local actions are replayed first. Returns -1
+ * if interrupt was cancelled (before or during the wait), else 0. */
+int
+tern_sync_wait_for_changes (TernSync      *self,
+                            guint          wait_ms,
+                            GCancellable  *interrupt,
+                            GError       **error)
+{
+  int r = 0;
+
+  if (!tern_sync_connect (self, error))
+    return -2;
+  if (tern_journal_count_queued (self->store, self->account->id, NULL) > 0 && !_tern_sync_replay (self, error))
+    return -2;
+
+  if (tern_imap_connection_has_capability (self->conn, "IDLE"))
+    {
+      if (!select_inbox (self, error) || !tern_imap_connection_idle_start (self->conn, error))
+        return -2;
+      r = tern_imap_connection_idle_wait (self->conn, MIN (wait_ms, IDLE_REISSUE_MS), interrupt);
+      if (!tern_imap_connection_idle_done (self->conn, error))
+        return -2;
+    }
+  else
+    {
+      if (!wait_or_stop (interrupt, MIN (wait_ms, 5000)))
+        r = -1;
+      if (!check (self, mailimap_noop (session (self)), "NOOP", error))
+        return -2;
+    }
+
+  if (!tern_sync_folder (self, "INBOX", error))
+    return -2;
+  return r < 0 ? -1 : 0;
+}
+
+gboolean
+tern_sync_poll_folders (TernSync  *self,
+                        GError   **error)
+{
+  return tern_sync_connect (self, error) && poll_other_folders (self, error);
+}
+
 static gboolean
 watch_connected (TernSync      *self,
                  guint          poll_seconds,
@@ -1935,37 +1979,17 @@ watch_connected (TernSync      *self,
                  GError       **error)
 {
   gint64 next_poll = g_get_monotonic_time () + (gint64) poll_seconds * G_USEC_PER_SEC;
-  gboolean idle = tern_imap_connection_has_capability (self->conn, "IDLE");
 
   while (!g_cancellable_is_cancelled (stop))
     {
       gint64 now = g_get_monotonic_time ();
       guint wait_ms = (guint) MAX (0, (next_poll - now) / 1000);
+      int r = tern_sync_wait_for_changes (self, wait_ms, stop, error);
 
-      if (idle)
-        {
-          int r;
-
-          if (!select_inbox (self, error))
-            return FALSE;
-          if (!tern_imap_connection_idle_start (self->conn, error))
-            return FALSE;
-          r = tern_imap_connection_idle_wait (self->conn, MIN (wait_ms, IDLE_REISSUE_MS), stop);
-          if (!tern_imap_connection_idle_done (self->conn, error))
-            return FALSE;
-          if (r < 0)
-            break;
-        }
-      else
-        {
-          if (!wait_or_stop (stop, MIN (wait_ms, 5000)))
-            break;
-          if (!check (self, mailimap_noop (session (self)), "NOOP", error))
-            return FALSE;
-        }
-
-      if (!tern_sync_folder (self, "INBOX", error))
+      if (r == -2)
         return FALSE;
+      if (r == -1)
+        break;
 
       if (g_get_monotonic_time () >= next_poll)
         {

@@ -105,6 +105,16 @@ gboolean   tern_sync_watch            (TernSync            *self,
  * exactly once. FALSE with a retry-later error leaves the rest queued. */
 gboolean   tern_sync_replay           (TernSync            *self,
                                        GError             **error);
+/* For an account worker: one interruptible wait for news (IDLE on INBOX, NOOP polling
+ * without IDLE) of at most wait_ms; replays queued actions first and resyncs INBOX after.
+ * Returns 0, -1 if interrupt was cancelled, -2 on error (set). */
+int        tern_sync_wait_for_changes (TernSync            *self,
+                                       guint                wait_ms,
+                                       GCancellable        *interrupt,
+                                       GError             **error);
+/* STATUS-polls and resyncs every folder but INBOX. */
+gboolean   tern_sync_poll_folders     (TernSync            *self,
+                                       GError             **error);
 void       tern_sync_cancel           (TernSync            *self);
 /* After a TERN_SYNC_ERROR_CERTIFICATE: the SHA-256 fingerprint of the refused certificate
  * and a description (subject, issuer, validity) to show before the user pins it. */
