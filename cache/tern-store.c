@@ -1701,3 +1701,273 @@ tern_store_count_detached (TernStore *self,
   sqlite3_reset (stmt);
   return count;
 }
+
+/* Bodies. */
+
+void
+tern_body_free (TernBody *body)
+{
+  if (body == NULL)
+    return;
+  g_free (body->section);
+  g_free (body->content_type);
+  g_free (body->text);
+  g_free (body);
+}
+
+TernBody *
+tern_store_get_body (TernStore   *self,
+                     gint64       message_id,
+                     GError     **error)
+{
+  sqlite3_stmt *stmt = prepare (self,
+                                "SELECT section, content_type, text, fetched, pinned FROM body "
+                                "WHERE message = ?",
+                                error);
+  sqlite3_stmt *touch;
+  TernBody *body = NULL;
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, message_id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      body = g_new0 (TernBody, 1);
+      body->message = message_id;
+      body->section = dup_column (stmt, 0);
+      body->content_type = dup_column (stmt, 1);
+      body->text = dup_column (stmt, 2);
+      body->fetched = sqlite3_column_int64 (stmt, 3);
+      body->pinned = sqlite3_column_int (stmt, 4) != 0;
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      set_sqlite_error (self, rc, "reading a message body", error);
+      return NULL;
+    }
+  if (body == NULL)
+    return NULL;
+
+  /* Least-recently-used eviction needs to know; a read-only cache still reads. */
+  touch = prepare (self, "UPDATE body SET accessed = ? WHERE message = ?", NULL);
+  if (touch != NULL)
+    {
+      sqlite3_bind_int64 (touch, 1, g_get_real_time () / G_USEC_PER_SEC);
+      sqlite3_bind_int64 (touch, 2, message_id);
+      step_done (self, touch, "", NULL);
+    }
+  return body;
+}
+
+gboolean
+tern_store_set_body (TernStore   *self,
+                     gint64       message_id,
+                     const char  *section,
+                     const char  *content_type,
+                     const char  *text,
+                     GError     **error)
+{
+  sqlite3_stmt *stmt = prepare (self,
+                                "INSERT INTO body (message, section, content_type, text, size, fetched, accessed) "
+                                "VALUES (?1, ?2, ?3, ?4, length (CAST (?4 AS BLOB)), ?5, ?5) "
+                                "ON CONFLICT (message) DO UPDATE SET section = excluded.section, "
+                                "content_type = excluded.content_type, text = excluded.text, "
+                                "size = excluded.size, fetched = excluded.fetched, accessed = excluded.accessed",
+                                error);
+  sqlite3_stmt *fts;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, message_id);
+  bind_text (stmt, 2, section);
+  bind_text (stmt, 3, content_type ? content_type : "text/plain");
+  bind_text (stmt, 4, text ? text : "");
+  sqlite3_bind_int64 (stmt, 5, now);
+  if (!step_done (self, stmt, "storing a message body", error))
+    return FALSE;
+
+  /* Searchable at once, if the headers are indexed already (else the batch indexer
+   * picks the body up with them). */
+  fts = prepare (self,
+                 "UPDATE message_fts SET body = ?2 WHERE rowid = ?1",
+                 error);
+  if (fts == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (fts, 1, message_id);
+  bind_text (fts, 2, text);
+  return step_done (self, fts, "indexing a message body", error);
+}
+
+gboolean
+tern_store_set_body_pinned (TernStore   *self,
+                            gint64       message_id,
+                            gboolean     pinned,
+                            GError     **error)
+{
+  sqlite3_stmt *stmt = prepare (self, "UPDATE body SET pinned = ? WHERE message = ?", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int (stmt, 1, pinned);
+  sqlite3_bind_int64 (stmt, 2, message_id);
+  return step_done (self, stmt, "pinning a message", error);
+}
+
+/* Search. */
+
+gboolean
+tern_store_index_pending (TernStore  *self,
+                          guint       limit,
+                          guint      *remaining_out,
+                          GError    **error)
+{
+  sqlite3_stmt *mark;
+  sqlite3_stmt *insert;
+  sqlite3_stmt *count;
+  gint64 up_to = 0, last = 0;
+  gboolean own = !self->in_transaction;
+  int rc;
+
+  mark = prepare (self, "SELECT value FROM meta WHERE key = 'fts_indexed_up_to'", error);
+  if (mark == NULL)
+    return FALSE;
+  if (sqlite3_step (mark) == SQLITE_ROW)
+    up_to = sqlite3_column_int64 (mark, 0);
+  sqlite3_reset (mark);
+
+  if (own && !tern_store_begin (self, error))
+    return FALSE;
+  /* Message ids only grow: everything above the mark is new. */
+  insert = prepare (self,
+                    "INSERT INTO message_fts (rowid, subject, people, body) "
+                    "SELECT m.id, m.subject, "
+                    "  coalesce (m.from_name, '') || ' ' || coalesce (m.from_addr, '') || ' ' || "
+                    "  coalesce (m.to_list, '') || ' ' || coalesce (m.cc_list, '') || ' ' || "
+                    "  coalesce (m.bcc_list, ''), "
+                    "  (SELECT b.text FROM body b WHERE b.message = m.id) "
+                    "FROM message m WHERE m.id > ?1 ORDER BY m.id LIMIT ?2",
+                    error);
+  if (insert == NULL)
+    goto fail;
+  sqlite3_bind_int64 (insert, 1, up_to);
+  sqlite3_bind_int64 (insert, 2, limit > 0 ? (gint64) limit : -1);
+  if (!step_done (self, insert, "indexing messages", error))
+    goto fail;
+
+  mark = prepare (self,
+                  "UPDATE meta SET value = coalesce ((SELECT max (rowid) FROM message_fts), value) "
+                  "WHERE key = 'fts_indexed_up_to' RETURNING value",
+                  error);
+  if (mark == NULL)
+    goto fail;
+  rc = sqlite3_step (mark);
+  if (rc == SQLITE_ROW)
+    last = sqlite3_column_int64 (mark, 0);
+  sqlite3_reset (mark);
+  if (rc != SQLITE_ROW)
+    {
+      set_sqlite_error (self, rc, "indexing messages", error);
+      goto fail;
+    }
+  if (own && !tern_store_commit (self, error))
+    return FALSE;
+
+  if (remaining_out != NULL)
+    {
+      count = prepare (self, "SELECT count(*) FROM message WHERE id > ?", error);
+      if (count == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (count, 1, last);
+      *remaining_out = sqlite3_step (count) == SQLITE_ROW ? (guint) sqlite3_column_int64 (count, 0) : 0;
+      sqlite3_reset (count);
+    }
+  return TRUE;
+
+fail:
+  if (own)
+    tern_store_rollback (self);
+  return FALSE;
+}
+
+/* Words of a user's query as an FTS5 query: each word quoted (so punctuation cannot make
+ * a syntax error), a trailing * kept as a prefix search. */
+static char *
+fts_query (const char *query)
+{
+  g_auto(GStrv) words = g_strsplit_set (query, " \t\r\n", -1);
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; words[i] != NULL; i++)
+    {
+      char *word = words[i];
+      gboolean prefix = FALSE;
+      gsize len = strlen (word);
+
+      if (len > 0 && word[len - 1] == '*')
+        {
+          word[--len] = '\0';
+          prefix = TRUE;
+        }
+      if (len == 0)
+        continue;
+      if (out->len > 0)
+        g_string_append_c (out, ' ');
+      g_string_append_c (out, '"');
+      for (const char *p = word; *p != '\0'; p++)
+        {
+          if (*p == '"')
+            g_string_append_c (out, '"');
+          g_string_append_c (out, *p);
+        }
+      g_string_append_c (out, '"');
+      if (prefix)
+        g_string_append_c (out, '*');
+    }
+  return g_string_free (out, FALSE);
+}
+
+GPtrArray *
+tern_store_search (TernStore   *self,
+                   gint64       account_id,
+                   const char  *query,
+                   guint        limit,
+                   GError     **error)
+{
+  g_autofree char *match = fts_query (query ? query : "");
+  sqlite3_stmt *stmt;
+  g_autoptr(GPtrArray) list = NULL;
+  int rc;
+
+  list = g_ptr_array_new_with_free_func ((GDestroyNotify) tern_message_free);
+  if (*match == '\0')
+    return g_steal_pointer (&list);
+  if (!tern_store_index_pending (self, 0, NULL, error))
+    return NULL;
+
+  stmt = prepare (self,
+                  "SELECT " MESSAGE_COLUMNS " FROM message m "
+                  "WHERE m.id IN (SELECT rowid FROM message_fts WHERE message_fts MATCH ?1) "
+                  "AND m.hidden = 0 AND m.detached = 0 "
+                  "AND (?2 = 0 OR coalesce (m.local_folder, m.folder_id) IN "
+                  "     (SELECT id FROM folder WHERE account_id = ?2)) "
+                  "ORDER BY m.date DESC LIMIT ?3",
+                  error);
+  if (stmt == NULL)
+    return NULL;
+  bind_text (stmt, 1, match);
+  sqlite3_bind_int64 (stmt, 2, account_id);
+  sqlite3_bind_int64 (stmt, 3, limit > 0 ? (gint64) limit : -1);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (list, message_from_row (stmt));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (self, rc, "searching", error);
+      return NULL;
+    }
+  return g_steal_pointer (&list);
+}

@@ -309,4 +309,47 @@ gboolean     tern_store_drop_detached (TernStore          *self,
 guint        tern_store_count_detached (TernStore         *self,
                                        gint64              folder_id);
 
+/* Bodies: the displayable text of a message, readable offline once fetched. */
+typedef struct
+{
+  gint64   message;
+  char    *section;
+  char    *content_type;   /* "text/plain" or "text/html" */
+  char    *text;           /* UTF-8 */
+  gint64   fetched;
+  gboolean pinned;
+} TernBody;
+
+void         tern_body_free           (TernBody           *body);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TernBody, tern_body_free)
+
+/* NULL and no error when the body is not cached. Marks it used (for eviction). */
+TernBody    *tern_store_get_body      (TernStore          *self,
+                                       gint64              message_id,
+                                       GError            **error) G_GNUC_WARN_UNUSED_RESULT;
+gboolean     tern_store_set_body      (TernStore          *self,
+                                       gint64              message_id,
+                                       const char         *section,
+                                       const char         *content_type,
+                                       const char         *text,
+                                       GError            **error);
+gboolean     tern_store_set_body_pinned (TernStore        *self,
+                                       gint64              message_id,
+                                       gboolean            pinned,
+                                       GError            **error);
+
+/* Full-text search (FTS5) over headers and cached bodies; newest first. account_id 0:
+ * every account. The query is words (all must match, prefixes allowed with *). */
+GPtrArray   *tern_store_search        (TernStore          *self,
+                                       gint64              account_id,
+                                       const char         *query,
+                                       guint               limit,
+                                       GError            **error) G_GNUC_WARN_UNUSED_RESULT;
+/* Indexes up to `limit` messages not indexed yet (0: all); *remaining_out says how many
+ * are still waiting. Called after a sync and before a search. */
+gboolean     tern_store_index_pending (TernStore          *self,
+                                       guint               limit,
+                                       guint              *remaining_out,
+                                       GError            **error);
+
 G_END_DECLS
