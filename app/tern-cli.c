@@ -717,6 +717,49 @@ part_json (GString        *out,
   g_string_append_c (out, '}');
 }
 
+/* The text of a message: from the cache, or fetched now (only its text part) when online. */
+static void
+append_body (Cli               *cli,
+             const TernMessage *m,
+             GString           *out)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernBody) body = tern_store_get_body (cli->store, m->id, &error);
+
+  if (body == NULL && !cli->offline)
+    {
+      g_autoptr(TernFolder) folder = tern_store_get_folder_by_id (cli->store, m->folder_id, NULL);
+      g_autoptr(TernAccount) account = folder ? tern_store_get_account_by_id (cli->store, folder->account_id, NULL) : NULL;
+
+      if (account != NULL)
+        {
+          g_autoptr(TernSync) sync = tern_sync_new (cli->store, account);
+
+          if (cli->timeout > 0)
+            tern_sync_set_timeout (sync, (guint) cli->timeout);
+          if (tern_sync_fetch_text (sync, m->id, &error))
+            body = tern_store_get_body (cli->store, m->id, NULL);
+        }
+    }
+
+  g_string_append_c (out, '\n');
+  if (body == NULL)
+    {
+      g_string_append_printf (out, "[The text of this message is not available offline%s%s]\n",
+                              error ? ": " : "", error ? error->message : "");
+      return;
+    }
+  if (g_strcmp0 (body->content_type, "text/html") == 0)
+    {
+      g_autofree char *text = tern_mime_html_to_text (body->text);
+      g_string_append (out, text);
+    }
+  else
+    g_string_append (out, body->text);
+  if (out->len > 0 && out->str[out->len - 1] != '\n')
+    g_string_append_c (out, '\n');
+}
+
 static int
 cmd_show (Cli   *cli,
           int    argc,
@@ -763,7 +806,16 @@ cmd_show (Cli   *cli,
             g_string_append_c (out, ',');
           part_json (out, m->parts->pdata[i]);
         }
-      g_string_append (out, "]}]\n");
+      g_string_append_c (out, ']');
+      {
+        g_autoptr(TernBody) body = tern_store_get_body (cli->store, m->id, NULL);
+
+        json_key (out, "body", FALSE);
+        json_string (out, body ? body->text : NULL);
+        json_key (out, "body_type", FALSE);
+        json_string (out, body ? body->content_type : NULL);
+      }
+      g_string_append (out, "}]\n");
     }
   else
     {
@@ -806,6 +858,8 @@ cmd_show (Cli   *cli,
           g_string_append_c (out, '\n');
         }
     }
+  if (!cli->json)
+    append_body (cli, m, out);
   fputs (out->str, stdout);
   return 0;
 }
@@ -1621,6 +1675,221 @@ cmd_account_set (Cli   *cli,
   return 0;
 }
 
+
+/* fetch, search */
+
+typedef struct
+{
+  gboolean tty;
+  gint64   last;
+} FetchProgress;
+
+static void
+fetch_progress_cb (guint64  done,
+                   guint64  total,
+                   gpointer user_data)
+{
+  FetchProgress *p = user_data;
+  gint64 now = g_get_monotonic_time ();
+
+  if (!p->tty || (done < total && now - p->last < 100000))
+    return;
+  p->last = now;
+  g_printerr ("\r\033[KDownloading: %" G_GUINT64_FORMAT " KiB of %" G_GUINT64_FORMAT " KiB (%u%%)",
+              done / 1024, total / 1024, total ? (guint) (done * 100 / total) : 100);
+}
+
+static int
+cmd_fetch (Cli   *cli,
+           int    argc,
+           char **argv)
+{
+  g_autofree char *section = NULL;
+  g_autofree char *out_path = NULL;
+  GOptionEntry entries[] = {
+    { "part", 0, 0, G_OPTION_ARG_STRING, &section, "The part (section as “show” lists it)", "SECTION" },
+    { "out", 0, 0, G_OPTION_ARG_FILENAME, &out_path, "Save it to FILE", "FILE" },
+    { NULL }
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernAccount) account = NULL;
+  g_autoptr(TernSync) sync = NULL;
+  FetchProgress progress = { isatty (STDERR_FILENO), 0 };
+  gint64 id;
+
+  if (!parse_options (entries, &argc, &argv, "ID", &error))
+    return usage (error->message);
+  if (argc != 2 || !parse_id (argv[1], &id))
+    return usage ("fetch takes one message ID");
+  if (!open_store (cli, &error) || (account = account_of_message (cli, id, &error)) == NULL)
+    return fail (g_steal_pointer (&error));
+  sync = tern_sync_new (cli->store, account);
+  if (cli->timeout > 0)
+    tern_sync_set_timeout (sync, (guint) cli->timeout);
+
+  if (section == NULL)
+    {
+      g_autoptr(TernBody) body = NULL;
+
+      if (cli->offline)
+        return usage ("fetch cannot work --offline");
+      if (!tern_sync_fetch_text (sync, id, &error) ||
+          (body = tern_store_get_body (cli->store, id, &error)) == NULL)
+        return fail (error ? g_steal_pointer (&error)
+                           : g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "No text"));
+      if (out_path != NULL && !g_file_set_contents (out_path, body->text, -1, &error))
+        return fail (g_steal_pointer (&error));
+      return 0;
+    }
+
+  if (cli->offline)
+    {
+      g_autofree char *path = tern_sync_dup_part_path (sync, id, section);
+
+      if (path == NULL)
+        {
+          g_set_error (&error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                       "Part %s of message %" G_GINT64_FORMAT " is not available offline", section, id);
+          return fail (g_steal_pointer (&error));
+        }
+      if (out_path != NULL)
+        {
+          g_autoptr(GFile) src = g_file_new_for_path (path);
+          g_autoptr(GFile) dst = g_file_new_for_path (out_path);
+
+          if (!g_file_copy (src, dst, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, &error))
+            return fail (g_steal_pointer (&error));
+        }
+      else
+        g_print ("%s\n", path);
+      return 0;
+    }
+
+  if (!tern_sync_fetch_part (sync, id, section, out_path, fetch_progress_cb, &progress, NULL, &error))
+    {
+      if (progress.tty)
+        g_printerr ("\r\033[K");
+      return fail (g_steal_pointer (&error));
+    }
+  if (progress.tty)
+    g_printerr ("\r\033[K");
+  if (out_path == NULL)
+    {
+      g_autofree char *path = tern_sync_dup_part_path (sync, id, section);
+      g_print ("%s\n", path);
+    }
+  return 0;
+}
+
+static int
+cmd_search (Cli   *cli,
+            int    argc,
+            char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) results = NULL;
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_autoptr(TernAccount) account = NULL;
+  g_autoptr(GHashTable) server_only = g_hash_table_new (g_int64_hash, g_int64_equal);
+  g_autoptr(GArray) server_ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  const char *query;
+
+  if (argc != 2 && argc != 3)
+    return usage ("search takes [ACCOUNT] QUERY");
+  query = argv[argc - 1];
+  if (!open_store (cli, &error))
+    return fail (g_steal_pointer (&error));
+  if (argc == 3 && (account = tern_store_get_account (cli->store, argv[1], &error)) == NULL)
+    return fail (g_steal_pointer (&error));
+
+  results = tern_store_search (cli->store, account ? account->id : 0, query, 0, &error);
+  if (results == NULL)
+    return fail (g_steal_pointer (&error));
+
+  /* Online, the server also searches bodies this cache does not have. */
+  if (!cli->offline)
+    {
+      g_autoptr(GPtrArray) accounts = NULL;
+
+      if (account != NULL)
+        {
+          accounts = g_ptr_array_new ();
+          g_ptr_array_add (accounts, account);
+        }
+      else
+        accounts = tern_store_list_accounts (cli->store, NULL);
+      for (guint i = 0; accounts != NULL && i < accounts->len; i++)
+        {
+          g_autoptr(TernSync) sync = tern_sync_new (cli->store, accounts->pdata[i]);
+          g_autoptr(GError) server_error = NULL;
+          g_autoptr(GArray) ids = NULL;
+
+          if (cli->timeout > 0)
+            tern_sync_set_timeout (sync, (guint) cli->timeout);
+          ids = tern_sync_server_search (sync, query, &server_error);
+          if (ids == NULL)
+            {
+              g_printerr ("tern-cli: %s: server search not available (%s); local results only\n",
+                          ((TernAccount *) accounts->pdata[i])->name, server_error->message);
+              continue;
+            }
+          g_array_append_vals (server_ids, ids->data, ids->len);
+        }
+      if (account != NULL)
+        g_ptr_array_steal_index (accounts, 0);
+    }
+
+  for (guint i = 0; i < server_ids->len; i++)
+    {
+      gint64 *id = &g_array_index (server_ids, gint64, i);
+      gboolean local = FALSE;
+
+      for (guint j = 0; j < results->len && !local; j++)
+        local = ((TernMessage *) results->pdata[j])->id == *id;
+      if (!local)
+        {
+          TernMessage *m = tern_store_get_message (cli->store, *id, NULL);
+
+          if (m != NULL)
+            {
+              g_ptr_array_add (results, m);
+              g_hash_table_add (server_only, id);
+            }
+        }
+    }
+
+  if (cli->json)
+    g_string_append_c (out, '[');
+  for (guint i = 0; i < results->len; i++)
+    {
+      TernMessage *m = results->pdata[i];
+      gboolean remote = g_hash_table_contains (server_only, &m->id);
+
+      if (cli->json)
+        {
+          if (i > 0)
+            g_string_append_c (out, ',');
+          message_json (out, m);
+          g_string_truncate (out, out->len - 1);
+          json_key (out, "server_only", FALSE);
+          g_string_append (out, remote ? "true" : "false");
+          g_string_append_c (out, '}');
+        }
+      else
+        {
+          g_autofree char *date = format_local_date (m->date);
+          g_autofree char *from = format_from (m);
+
+          g_string_append_printf (out, "%" G_GINT64_FORMAT "\t%s\t%s\t%s%s\n", m->id, date, from,
+                                  m->subject ? m->subject : "", remote ? "\t(server only)" : "");
+        }
+    }
+  if (cli->json)
+    g_string_append (out, "]\n");
+  fputs (out->str, stdout);
+  return 0;
+}
+
 /* main */
 
 static const char *help_text =
@@ -1640,7 +1909,8 @@ static const char *help_text =
   "  folder create|delete|subscribe|unsubscribe ACCOUNT NAME    folder rename ACCOUNT OLD NEW\n"
   "  append ACCOUNT FOLDER FILE.eml [--flags F]\n"
   "  pending [ACCOUNT]    pending retry|discard ID\n"
-  "  account set NAME --delete-mode trash|expunge\n";
+  "  account set NAME --delete-mode trash|expunge\n"
+  "  fetch ID [--part SECTION] [--out FILE]    search [ACCOUNT] QUERY\n";
 
 int
 main (int    argc,
@@ -1731,6 +2001,10 @@ main (int    argc,
     status = cmd_append (&cli, argc, argv);
   else if (strcmp (command, "pending") == 0)
     status = cmd_pending (&cli, argc, argv);
+  else if (strcmp (command, "fetch") == 0)
+    status = cmd_fetch (&cli, argc, argv);
+  else if (strcmp (command, "search") == 0)
+    status = cmd_search (&cli, argc, argv);
   else
     {
       g_autofree char *message = g_strdup_printf ("unknown command “%s”", command);

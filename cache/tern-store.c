@@ -1971,3 +1971,81 @@ tern_store_search (TernStore   *self,
     }
   return g_steal_pointer (&list);
 }
+
+/* Part files. */
+
+gboolean
+tern_store_get_part_file (TernStore   *self,
+                          gint64       message_id,
+                          const char  *section,
+                          char       **path_out,
+                          guint64     *fetched_out,
+                          gboolean    *complete_out)
+{
+  sqlite3_stmt *stmt = prepare (self,
+                                "SELECT path, fetched, complete FROM part_file WHERE message = ? AND section = ?",
+                                NULL);
+  gboolean found;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, message_id);
+  bind_text (stmt, 2, section);
+  found = sqlite3_step (stmt) == SQLITE_ROW;
+  if (found)
+    {
+      if (path_out)
+        *path_out = dup_column (stmt, 0);
+      if (fetched_out)
+        *fetched_out = (guint64) sqlite3_column_int64 (stmt, 1);
+      if (complete_out)
+        *complete_out = sqlite3_column_int (stmt, 2) != 0;
+    }
+  sqlite3_reset (stmt);
+  return found;
+}
+
+gboolean
+tern_store_set_part_file (TernStore   *self,
+                          gint64       message_id,
+                          const char  *section,
+                          const char  *path,
+                          guint64      fetched,
+                          gboolean     complete,
+                          GError     **error)
+{
+  sqlite3_stmt *stmt = prepare (self,
+                                "INSERT INTO part_file (message, section, path, fetched, complete, accessed) "
+                                "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (message, section) DO UPDATE SET "
+                                "path = excluded.path, fetched = excluded.fetched, "
+                                "complete = excluded.complete, accessed = excluded.accessed",
+                                error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, message_id);
+  bind_text (stmt, 2, section);
+  bind_text (stmt, 3, path);
+  sqlite3_bind_int64 (stmt, 4, (gint64) fetched);
+  sqlite3_bind_int (stmt, 5, complete);
+  sqlite3_bind_int64 (stmt, 6, g_get_real_time () / G_USEC_PER_SEC);
+  return step_done (self, stmt, "recording a download", error);
+}
+
+gint64
+tern_store_find_uid (TernStore *self,
+                     gint64     folder_id,
+                     guint32    uid)
+{
+  sqlite3_stmt *stmt = prepare (self, "SELECT id FROM message WHERE folder_id = ? AND uid = ?", NULL);
+  gint64 id = 0;
+
+  if (stmt == NULL)
+    return 0;
+  sqlite3_bind_int64 (stmt, 1, folder_id);
+  sqlite3_bind_int64 (stmt, 2, uid);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    id = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return id;
+}

@@ -338,6 +338,27 @@ gboolean     tern_store_set_body_pinned (TernStore        *self,
                                        gboolean            pinned,
                                        GError            **error);
 
+/* The local id of the message with this UID in the folder, 0 if none. */
+gint64       tern_store_find_uid      (TernStore          *self,
+                                       gint64              folder_id,
+                                       guint32             uid);
+
+/* Parts downloaded to files: where, how many transfer-encoded bytes are in, complete or not.
+ * FALSE when the part was never downloaded. */
+gboolean     tern_store_get_part_file (TernStore          *self,
+                                       gint64              message_id,
+                                       const char         *section,
+                                       char              **path_out,
+                                       guint64            *fetched_out,
+                                       gboolean           *complete_out);
+gboolean     tern_store_set_part_file (TernStore          *self,
+                                       gint64              message_id,
+                                       const char         *section,
+                                       const char         *path,
+                                       guint64             fetched,
+                                       gboolean            complete,
+                                       GError            **error);
+
 /* Full-text search (FTS5) over headers and cached bodies; newest first. account_id 0:
  * every account. The query is words (all must match, prefixes allowed with *). */
 GPtrArray   *tern_store_search        (TernStore          *self,

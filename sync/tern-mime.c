@@ -190,3 +190,103 @@ tern_mime_parse_message (GBytes  *raw,
     walk (g_mime_message_get_mime_part (mime), "", message->parts);
   return g_steal_pointer (&message);
 }
+
+static const struct
+{
+  const char *name;
+  const char *text;
+} entities[] = {
+  { "amp", "&" }, { "lt", "<" }, { "gt", ">" }, { "quot", "\"" }, { "apos", "'" },
+  { "nbsp", " " }, { "copy", "©" }, { "reg", "®" }, { "mdash", "—" }, { "ndash", "–" },
+  { "hellip", "…" }, { "rsquo", "’" }, { "lsquo", "‘" }, { "rdquo", "”" }, { "ldquo", "“" },
+  { "euro", "€" },
+};
+
+char *
+tern_mime_html_to_text (const char *html)
+{
+  GString *out = g_string_new (NULL);
+  const char *p = html;
+
+  while (p != NULL && *p != '\0')
+    {
+      if (*p == '<')
+        {
+          const char *end = strchr (p, '>');
+          g_autofree char *tag = NULL;
+          char *name;
+
+          if (end == NULL)
+            break;
+          tag = g_ascii_strdown (p + 1, end - p - 1);
+          name = tag + (tag[0] == '/');
+          name[strcspn (name, " \t\r\n/")] = '\0';
+          if (tag[0] != '/' && (strcmp (name, "script") == 0 || strcmp (name, "style") == 0))
+            {
+              g_autofree char *close = g_strdup_printf ("</%s", name);
+              const char *skip = strstr (end, close);
+
+              /* Case-insensitive enough for mail. */
+              if (skip == NULL)
+                {
+                  g_autofree char *upper = g_ascii_strup (close, -1);
+                  skip = strstr (end, upper);
+                }
+              p = skip ? strchr (skip, '>') : NULL;
+              p = p ? p + 1 : NULL;
+              continue;
+            }
+          if (strcmp (name, "br") == 0 || strcmp (name, "p") == 0 || strcmp (name, "div") == 0 ||
+              strcmp (name, "tr") == 0 || strcmp (name, "li") == 0 || strcmp (name, "h1") == 0 ||
+              strcmp (name, "h2") == 0 || strcmp (name, "h3") == 0 || strcmp (name, "table") == 0)
+            {
+              if (out->len > 0 && out->str[out->len - 1] != '\n')
+                g_string_append_c (out, '\n');
+            }
+          p = end + 1;
+          continue;
+        }
+      if (*p == '&')
+        {
+          const char *semi = strchr (p, ';');
+          gboolean done = FALSE;
+
+          if (semi != NULL && semi - p < 10)
+            {
+              if (p[1] == '#')
+                {
+                  gunichar c = (gunichar) (p[2] == 'x' || p[2] == 'X' ? g_ascii_strtoull (p + 3, NULL, 16)
+                                                                      : g_ascii_strtoull (p + 2, NULL, 10));
+
+                  if (g_unichar_validate (c) && c != 0)
+                    {
+                      g_string_append_unichar (out, c);
+                      done = TRUE;
+                    }
+                }
+              else
+                for (guint i = 0; i < G_N_ELEMENTS (entities) && !done; i++)
+                  if ((gsize) (semi - p - 1) == strlen (entities[i].name) &&
+                      strncmp (p + 1, entities[i].name, semi - p - 1) == 0)
+                    {
+                      g_string_append (out, entities[i].text);
+                      done = TRUE;
+                    }
+            }
+          if (done)
+            {
+              p = semi + 1;
+              continue;
+            }
+        }
+      if (*p == '\r' || *p == '\n' || *p == '\t')
+        {
+          if (out->len > 0 && out->str[out->len - 1] != ' ' && out->str[out->len - 1] != '\n')
+            g_string_append_c (out, ' ');
+          p++;
+          continue;
+        }
+      g_string_append_c (out, *p++);
+    }
+  return g_string_free (out, FALSE);
+}

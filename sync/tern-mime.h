@@ -11,4 +11,8 @@ G_BEGIN_DECLS
 TernMessage *tern_mime_parse_message (GBytes  *raw,
                                       GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* Readable plain text from HTML, for a terminal: scripts and styles dropped, block
+ * elements as line breaks, entities decoded. (transfer full) */
+char        *tern_mime_html_to_text  (const char *html) G_GNUC_WARN_UNUSED_RESULT;
+
 G_END_DECLS

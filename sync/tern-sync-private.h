@@ -16,6 +16,7 @@ typedef enum
   FETCH_HEADERS,   /* store whole messages */
   FETCH_REATTACH,  /* UIDVALIDITY change: match by Message-ID */
   FETCH_COLLECT,   /* keep UID, FLAGS and MODSEQ in `collected` for the caller */
+  FETCH_SECTION,   /* keep the body section bytes of message section_uid */
 } FetchMode;
 
 typedef struct
@@ -61,6 +62,9 @@ struct _TernSync
   GError              *fetch_error;
   GArray              *collected;      /* of Collected, in FETCH_COLLECT mode */
   gboolean             pending_flags;  /* queued flag changes exist: re-apply them */
+  GByteArray          *section_data;
+  guint32              section_uid;
+  gboolean             section_seen;
 };
 
 

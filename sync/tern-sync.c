@@ -113,6 +113,7 @@ tern_sync_free (TernSync *self)
   g_free (self->refused_description);
   g_clear_error (&self->fetch_error);
   g_clear_pointer (&self->collected, g_array_unref);
+  g_clear_pointer (&self->section_data, g_byte_array_unref);
   g_free (self);
 }
 
@@ -438,6 +439,36 @@ msg_att_cb (struct mailimap_msg_att *msg_att,
 {
   TernSync *self = context;
 
+  if (self->fetch_mode == FETCH_SECTION && self->section_data != NULL)
+    {
+      guint32 uid = 0;
+
+      for (clistiter *it = clist_begin (msg_att->att_list); it != NULL; it = clist_next (it))
+        {
+          struct mailimap_msg_att_item *item = clist_content (it);
+
+          if (item->att_type == MAILIMAP_MSG_ATT_ITEM_STATIC &&
+              item->att_data.att_static->att_type == MAILIMAP_MSG_ATT_UID)
+            uid = item->att_data.att_static->att_data.att_uid;
+        }
+      if (uid != self->section_uid)
+        return;
+      for (clistiter *it = clist_begin (msg_att->att_list); it != NULL; it = clist_next (it))
+        {
+          struct mailimap_msg_att_item *item = clist_content (it);
+          struct mailimap_msg_att_body_section *section;
+
+          if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC ||
+              item->att_data.att_static->att_type != MAILIMAP_MSG_ATT_BODY_SECTION)
+            continue;
+          section = item->att_data.att_static->att_data.att_body_section;
+          self->section_seen = TRUE;
+          if (section != NULL && section->sec_body_part != NULL)
+            g_byte_array_append (self->section_data, (const guint8 *) section->sec_body_part,
+                                 (guint) section->sec_length);
+        }
+      return;
+    }
   if (self->fetch_mode == FETCH_COLLECT && self->collected != NULL)
     {
       Collected c = { 0 };

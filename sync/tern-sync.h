@@ -115,6 +115,37 @@ int        tern_sync_wait_for_changes (TernSync            *self,
 /* STATUS-polls and resyncs every folder but INBOX. */
 gboolean   tern_sync_poll_folders     (TernSync            *self,
                                        GError             **error);
+/* Bodies on demand. fetch_text stores the displayable text (HTML preferred where a
+ * message offers both) in the cache: afterwards tern_store_get_body() has it, offline too.
+ * Only that part travels. */
+gboolean   tern_sync_fetch_text       (TernSync            *self,
+                                       gint64               message_id,
+                                       GError             **error);
+
+typedef void (*TernSyncPartProgress) (guint64  done,
+                                      guint64  total,
+                                      gpointer user_data);
+
+/* Downloads one part (section as in TernPart) in resumable chunks to the cache, decoded,
+ * and copies it to dest_path if given. An interrupted download resumes where it stopped;
+ * memory does not grow with the part. progress gets transfer-encoded bytes. */
+gboolean   tern_sync_fetch_part       (TernSync            *self,
+                                       gint64               message_id,
+                                       const char          *section,
+                                       const char          *dest_path,
+                                       TernSyncPartProgress progress,
+                                       gpointer             user_data,
+                                       GCancellable        *cancellable,
+                                       GError             **error);
+/* The decoded file of a completely downloaded part, or NULL. */
+char      *tern_sync_dup_part_path    (TernSync            *self,
+                                       gint64               message_id,
+                                       const char          *section) G_GNUC_WARN_UNUSED_RESULT;
+/* The server searches the text of every message (bodies this cache lacks included).
+ * Returns local message ids. (transfer full) */
+GArray    *tern_sync_server_search    (TernSync            *self,
+                                       const char          *query,
+                                       GError             **error) G_GNUC_WARN_UNUSED_RESULT;
 void       tern_sync_cancel           (TernSync            *self);
 /* After a TERN_SYNC_ERROR_CERTIFICATE: the SHA-256 fingerprint of the refused certificate
  * and a description (subject, issuer, validity) to show before the user pins it. */

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "tern-message-item.h"
+#include "tern-store.h"
+
+G_BEGIN_DECLS
+
+/*
+ * TernMessageModel: a lazy GListModel of TernMessageItem over the cache. It holds the row
+ * ids of what the user sees in one folder (one SQL query, newest first) or of a search;
+ * get_item() is O(1) and never touches the network: an item's envelope is read in a batch
+ * with its neighbours the first time one of them is asked for. refresh() re-reads the ids
+ * and emits one minimal items-changed; items still in use are updated in place.
+ *
+ * Main thread only; the store is borrowed and must outlive the model.
+ */
+
+#define TERN_TYPE_MESSAGE_MODEL (tern_message_model_get_type ())
+
+G_DECLARE_FINAL_TYPE (TernMessageModel, tern_message_model, TERN, MESSAGE_MODEL, GObject)
+
+TernMessageModel *tern_message_model_new           (TernStore        *store);
+/* Shows the folder (0: nothing). */
+gboolean          tern_message_model_set_folder    (TernMessageModel *self,
+                                                    gint64            folder_id,
+                                                    GError          **error);
+gint64            tern_message_model_get_folder_id (TernMessageModel *self);
+/* Shows the local full-text search results (account_id 0: every account). */
+gboolean          tern_message_model_search        (TernMessageModel *self,
+                                                    gint64            account_id,
+                                                    const char       *query,
+                                                    GError          **error);
+/* Adds ids (server search results) not shown yet, at the end. */
+void              tern_message_model_add_ids       (TernMessageModel *self,
+                                                    GArray           *ids);
+gboolean          tern_message_model_get_searching (TernMessageModel *self);
+/* Re-reads the ids and the loaded envelopes after the cache changed. */
+gboolean          tern_message_model_refresh       (TernMessageModel *self,
+                                                    GError          **error);
+/* The position of a message, or G_MAXUINT. */
+guint             tern_message_model_find          (TernMessageModel *self,
+                                                    gint64            message_id);
+gint64            tern_message_model_get_id        (TernMessageModel *self,
+                                                    guint             position);
+/* How many envelopes have been read (for tests and the benchmark). */
+guint             tern_message_model_get_n_loaded  (TernMessageModel *self);
+
+G_END_DECLS

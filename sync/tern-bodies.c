@@ -1,0 +1,580 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "tern-sync"
+
+#include "config.h"
+
+#include <fcntl.h>
+#include <gmime/gmime.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "tern-bodies.h"
+#include "tern-imap-convert.h"
+#include "tern-journal.h"
+#include "tern-mime.h"
+#include "tern-sync-private.h"
+
+/*
+ * Bodies and parts on demand. Opening a message fetches only the part display needs, with
+ * BODY.PEEK[section] (the message stays unread on the server until the user's own \Seen
+ * goes through the journal); an attachment comes in chunks of BODY.PEEK[section]<off.len>
+ * appended to a file of encoded bytes, so an interrupted download resumes where it
+ * stopped and memory stays flat; it is decoded (transfer encoding) to its final file only
+ * when every byte is there, and checked against the size BODYSTRUCTURE gave.
+ */
+
+#define CHUNK (256 * 1024)
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GMimeStream, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GMimeFilter, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GMimeParser, g_object_unref)
+
+static const TernPart *
+find_part (TernMessage *m,
+           const char  *section)
+{
+  for (guint i = 0; m->parts != NULL && i < m->parts->len; i++)
+    {
+      const TernPart *p = m->parts->pdata[i];
+
+      if (g_strcmp0 (p->section, section) == 0)
+        return p;
+    }
+  return NULL;
+}
+
+static char *
+parent_section (const char *section)
+{
+  const char *dot = strrchr (section, '.');
+
+  return dot ? g_strndup (section, (gsize) (dot - section)) : g_strdup ("");
+}
+
+static gboolean
+is_attachment (const TernPart *p)
+{
+  return g_strcmp0 (p->disposition, "attachment") == 0;
+}
+
+/* Inside an attached message (message/rfc822 between it and the root)? */
+static gboolean
+inside_attached_message (TernMessage *m,
+                         const char  *section)
+{
+  g_autofree char *up = parent_section (section);
+
+  while (*up != '\0')
+    {
+      const TernPart *p = find_part (m, up);
+      char *next;
+
+      if (p != NULL && g_strcmp0 (p->type, "message") == 0)
+        return TRUE;
+      next = parent_section (up);
+      g_free (up);
+      up = next;
+    }
+  return FALSE;
+}
+
+const TernPart *
+_tern_bodies_pick_text (TernMessage *m,
+                        gboolean     prefer_html)
+{
+  const TernPart *first = NULL;
+
+  for (guint i = 0; m->parts != NULL && i < m->parts->len; i++)
+    {
+      const TernPart *p = m->parts->pdata[i];
+
+      if (g_strcmp0 (p->type, "text") == 0 &&
+          (g_strcmp0 (p->subtype, "plain") == 0 || g_strcmp0 (p->subtype, "html") == 0) &&
+          !is_attachment (p) && !inside_attached_message (m, p->section))
+        {
+          first = p;
+          break;
+        }
+    }
+  if (first == NULL)
+    return NULL;
+
+  /* In a multipart/alternative, the preferred rendering among the siblings. */
+  {
+    g_autofree char *parent = parent_section (first->section);
+    const TernPart *container = find_part (m, parent);
+    const char *want = prefer_html ? "html" : "plain";
+
+    if (container != NULL && g_strcmp0 (container->type, "multipart") == 0 &&
+        g_strcmp0 (container->subtype, "alternative") == 0)
+      for (guint i = 0; i < m->parts->len; i++)
+        {
+          const TernPart *p = m->parts->pdata[i];
+          g_autofree char *pp = parent_section (p->section);
+
+          if (g_strcmp0 (pp, parent) == 0 && g_strcmp0 (p->type, "text") == 0 &&
+              g_strcmp0 (p->subtype, want) == 0)
+            return p;
+        }
+  }
+  return first;
+}
+
+/* Transfer encoding, then charset, to UTF-8. */
+char *
+_tern_bodies_decode (const guint8 *data,
+                     gsize         length,
+                     const char   *encoding,
+                     const char   *charset)
+{
+  g_autoptr(GMimeStream) out = g_mime_stream_mem_new ();
+  g_autoptr(GMimeStream) filtered = g_mime_stream_filter_new (out);
+  GByteArray *bytes;
+  GMimeContentEncoding enc = g_mime_content_encoding_from_string (encoding ? encoding : "7bit");
+  char *text;
+
+  g_mime_init ();
+  if (enc == GMIME_CONTENT_ENCODING_BASE64 || enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
+      enc == GMIME_CONTENT_ENCODING_UUENCODE)
+    {
+      g_autoptr(GMimeFilter) decoder = g_mime_filter_basic_new (enc, FALSE);
+      g_mime_stream_filter_add (GMIME_STREAM_FILTER (filtered), decoder);
+    }
+  if (charset != NULL && g_ascii_strcasecmp (charset, "utf-8") != 0 &&
+      g_ascii_strcasecmp (charset, "us-ascii") != 0)
+    {
+      g_autoptr(GMimeFilter) convert = g_mime_filter_charset_new (charset, "UTF-8");
+
+      /* An unknown charset: keep the bytes, made valid below. */
+      if (convert != NULL)
+        g_mime_stream_filter_add (GMIME_STREAM_FILTER (filtered), convert);
+    }
+  g_mime_stream_write (filtered, (const char *) data, length);
+  g_mime_stream_flush (filtered);
+  bytes = g_mime_stream_mem_get_byte_array (GMIME_STREAM_MEM (out));
+  text = g_utf8_make_valid ((const char *) bytes->data, (gssize) bytes->len);
+  return text;
+}
+
+/* One FETCH of a section (or a range of it): the bytes as sent (transfer-encoded). */
+static GByteArray *
+fetch_section (TernSync    *self,
+               guint32      uid,
+               const char  *section,
+               guint64      offset,
+               guint64      length,
+               GError     **error)
+{
+  g_autofree char *command = NULL;
+  GByteArray *data;
+
+  if (length > 0)
+    command = g_strdup_printf ("UID FETCH %u (BODY.PEEK[%s]<%" G_GUINT64_FORMAT ".%" G_GUINT64_FORMAT ">)",
+                               uid, section, offset, length);
+  else
+    command = g_strdup_printf ("UID FETCH %u (BODY.PEEK[%s])", uid, section);
+
+  g_clear_pointer (&self->section_data, g_byte_array_unref);
+  self->section_data = g_byte_array_new ();
+  self->section_uid = uid;
+  self->section_seen = FALSE;
+  self->fetch_mode = FETCH_SECTION;
+  if (!tern_imap_connection_raw_command (self->conn, command, error))
+    {
+      self->fetch_mode = FETCH_NONE;
+      g_clear_pointer (&self->section_data, g_byte_array_unref);
+      return NULL;
+    }
+  self->fetch_mode = FETCH_NONE;
+  if (!self->section_seen)
+    {
+      g_clear_pointer (&self->section_data, g_byte_array_unref);
+      g_set_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_PERMANENT,
+                   "The message is no longer on the server");
+      return NULL;
+    }
+  data = g_steal_pointer (&self->section_data);
+  return data;
+}
+
+static gboolean
+locate (TernSync      *self,
+        gint64         message_id,
+        TernMessage  **message,
+        TernFolder   **folder,
+        GError       **error)
+{
+  gint64 folder_id = 0;
+  guint32 uid = 0;
+
+  if (!tern_journal_locate (self->store, message_id, &folder_id, &uid, error))
+    return FALSE;
+  *message = tern_store_get_message (self->store, message_id, error);
+  if (*message == NULL)
+    return FALSE;
+  (*message)->folder_id = folder_id;
+  (*message)->uid = uid;
+  *folder = tern_store_get_folder_by_id (self->store, folder_id, error);
+  return *folder != NULL;
+}
+
+/* Text of a message only this cache has (a draft not uploaded yet): from its blob. */
+static gboolean
+text_from_blob (TernSync     *self,
+                TernMessage  *m,
+                gboolean      prefer_html,
+                GError      **error)
+{
+  g_autoptr(GBytes) raw = tern_journal_dup_raw (self->store, m->id, error);
+  g_autoptr(GMimeStream) stream = NULL;
+  g_autoptr(GMimeParser) parser = NULL;
+  GMimeMessage *mime;
+  g_autofree char *text = NULL;
+  gboolean html = FALSE;
+
+  if (raw == NULL)
+    return FALSE;
+  stream = g_mime_stream_mem_new_with_buffer (g_bytes_get_data (raw, NULL), g_bytes_get_size (raw));
+  parser = g_mime_parser_new_with_stream (stream);
+  mime = g_mime_parser_construct_message (parser, NULL);
+  if (mime != NULL)
+    {
+      GMimeObject *body = g_mime_message_get_body (mime);
+
+      if (body != NULL && GMIME_IS_TEXT_PART (body))
+        {
+          text = g_mime_text_part_get_text (GMIME_TEXT_PART (body));
+          html = g_mime_content_type_is_type (g_mime_object_get_content_type (body), "text", "html");
+        }
+      g_object_unref (mime);
+    }
+  return tern_store_set_body (self->store, m->id, NULL, html ? "text/html" : "text/plain",
+                              text ? text : "", error);
+}
+
+gboolean
+tern_sync_fetch_text (TernSync  *self,
+                      gint64     message_id,
+                      GError   **error)
+{
+  g_autoptr(TernMessage) m = NULL;
+  g_autoptr(TernFolder) folder = NULL;
+  g_autoptr(GByteArray) data = NULL;
+  g_autofree char *text = NULL;
+  const TernPart *part;
+
+  if (!locate (self, message_id, &m, &folder, error))
+    return FALSE;
+  if (m->uid == 0)
+    return text_from_blob (self, m, TRUE, error);
+  if (!tern_sync_connect (self, error) || !_tern_sync_select (self, folder->name, error))
+    return FALSE;
+
+  part = _tern_bodies_pick_text (m, TRUE);
+  if (part == NULL && (m->parts == NULL || m->parts->len == 0))
+    {
+      /* No usable BODYSTRUCTURE: the whole message, parsed here. */
+      g_autoptr(GBytes) raw = NULL;
+      g_autoptr(TernMessage) parsed = NULL;
+
+      data = fetch_section (self, m->uid, "", 0, 0, error);
+      if (data == NULL)
+        return FALSE;
+      raw = g_byte_array_free_to_bytes (g_steal_pointer (&data));
+      parsed = tern_mime_parse_message (raw, error);
+      if (parsed == NULL)
+        return FALSE;
+      {
+        g_autoptr(GMimeStream) stream = g_mime_stream_mem_new_with_buffer (g_bytes_get_data (raw, NULL),
+                                                                           g_bytes_get_size (raw));
+        g_autoptr(GMimeParser) parser = g_mime_parser_new_with_stream (stream);
+        GMimeMessage *mime = g_mime_parser_construct_message (parser, NULL);
+        GMimeObject *body = mime ? g_mime_message_get_body (mime) : NULL;
+        gboolean html = FALSE;
+
+        if (body != NULL && GMIME_IS_TEXT_PART (body))
+          {
+            text = g_mime_text_part_get_text (GMIME_TEXT_PART (body));
+            html = g_mime_content_type_is_type (g_mime_object_get_content_type (body), "text", "html");
+          }
+        g_clear_object (&mime);
+        return tern_store_set_body (self->store, message_id, NULL, html ? "text/html" : "text/plain",
+                                    text ? text : "", error);
+      }
+    }
+  if (part == NULL)
+    /* Nothing to show but attachments. */
+    return tern_store_set_body (self->store, message_id, NULL, "text/plain", "", error);
+
+  data = fetch_section (self, m->uid, part->section, 0, 0, error);
+  if (data == NULL)
+    return FALSE;
+  text = _tern_bodies_decode (data->data, data->len, part->encoding, part->charset);
+  {
+    g_autofree char *type = g_strdup_printf ("text/%s", part->subtype);
+
+    return tern_store_set_body (self->store, message_id, part->section, type, text, error);
+  }
+}
+
+/* Parts to files. */
+
+static char *
+parts_dir (TernSync *self,
+           gint64    message_id)
+{
+  g_autofree char *dir = g_path_get_dirname (tern_store_get_path (self->store));
+  g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, message_id);
+
+  return g_build_filename (dir, "parts", id, NULL);
+}
+
+/* Decodes the transfer encoding of a file into another, streaming. */
+static gboolean
+decode_file (const char  *from,
+             const char  *to,
+             const char  *encoding,
+             GError     **error)
+{
+  GMimeContentEncoding enc = g_mime_content_encoding_from_string (encoding ? encoding : "7bit");
+  g_autoptr(GMimeStream) in = NULL;
+  g_autoptr(GMimeStream) out = NULL;
+  g_autoptr(GMimeStream) filtered = NULL;
+  g_autofree char *tmp = g_strconcat (to, ".tmp", NULL);
+  gint64 written;
+
+  g_mime_init ();
+  in = g_mime_stream_fs_open (from, O_RDONLY, 0, NULL);
+  out = g_mime_stream_fs_open (tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600, NULL);
+  if (in == NULL || out == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot write %s", to);
+      return FALSE;
+    }
+  filtered = g_mime_stream_filter_new (out);
+  if (enc == GMIME_CONTENT_ENCODING_BASE64 || enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
+      enc == GMIME_CONTENT_ENCODING_UUENCODE)
+    {
+      g_autoptr(GMimeFilter) decoder = g_mime_filter_basic_new (enc, FALSE);
+      g_mime_stream_filter_add (GMIME_STREAM_FILTER (filtered), decoder);
+    }
+  written = g_mime_stream_write_to_stream (in, filtered);
+  if (written < 0 || g_mime_stream_flush (filtered) < 0 || g_mime_stream_flush (out) < 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE, "Cannot write %s (disk full?)", to);
+      g_unlink (tmp);
+      return FALSE;
+    }
+  g_clear_object (&filtered);
+  g_clear_object (&out);
+  if (g_rename (tmp, to) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot write %s", to);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+copy_file (const char  *from,
+           const char  *to,
+           GError     **error)
+{
+  g_autoptr(GFile) src = g_file_new_for_path (from);
+  g_autoptr(GFile) dst = g_file_new_for_path (to);
+
+  return g_file_copy (src, dst, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, error);
+}
+
+gboolean
+tern_sync_fetch_part (TernSync              *self,
+                      gint64                 message_id,
+                      const char            *section,
+                      const char            *dest_path,
+                      TernSyncPartProgress   progress,
+                      gpointer               user_data,
+                      GCancellable          *cancellable,
+                      GError               **error)
+{
+  g_autoptr(TernMessage) m = NULL;
+  g_autoptr(TernFolder) folder = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *encoded_path = NULL;
+  g_autofree char *decoded_path = NULL;
+  g_autofree char *safe = NULL;
+  const TernPart *part;
+  guint64 total, fetched = 0;
+  FILE *encoded = NULL;
+
+  if (!locate (self, message_id, &m, &folder, error))
+    return FALSE;
+  part = find_part (m, section);
+  if (part == NULL)
+    {
+      g_set_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_PERMANENT, "Message %" G_GINT64_FORMAT
+                   " has no part %s", message_id, section);
+      return FALSE;
+    }
+  total = part->size;
+
+  dir = parts_dir (self, message_id);
+  safe = g_strdelimit (g_strdup (section), "/", '_');
+  encoded_path = g_strdup_printf ("%s/%s.enc", dir, safe);
+  decoded_path = g_strdup_printf ("%s/%s", dir, safe);
+
+  {
+    gboolean complete = FALSE;
+
+    if (tern_store_get_part_file (self->store, message_id, section, NULL, NULL, &complete) &&
+        complete && g_file_test (decoded_path, G_FILE_TEST_EXISTS))
+      goto done; /* complete already: readable offline */
+  }
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot create %s", dir);
+      return FALSE;
+    }
+
+  /* Resume where the last attempt stopped: the encoded bytes on disk are the truth. */
+  {
+    GStatBuf st;
+
+    fetched = g_stat (encoded_path, &st) == 0 ? (guint64) st.st_size : 0;
+    if (fetched > total)
+      fetched = 0;
+  }
+  encoded = g_fopen (encoded_path, fetched > 0 ? "ab" : "wb");
+  if (encoded == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot write %s", encoded_path);
+      return FALSE;
+    }
+  if (!tern_store_set_part_file (self->store, message_id, section, decoded_path, fetched, FALSE, error))
+    goto fail;
+
+  if (m->uid == 0)
+    {
+      g_set_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_PERMANENT,
+                   "The message is not on the server yet");
+      goto fail;
+    }
+  if (!tern_sync_connect (self, error) || !_tern_sync_select (self, folder->name, error))
+    goto fail;
+
+  if (progress != NULL)
+    progress (fetched, total, user_data);
+  while (fetched < total)
+    {
+      g_autoptr(GByteArray) chunk = NULL;
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        goto fail;
+      chunk = fetch_section (self, m->uid, section, fetched, MIN (CHUNK, total - fetched), error);
+      if (chunk == NULL)
+        goto fail;
+      if (chunk->len == 0)
+        break; /* the server has no more: checked below */
+      if (fwrite (chunk->data, 1, chunk->len, encoded) != chunk->len || fflush (encoded) != 0)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE, "Cannot write %s (disk full?)", encoded_path);
+          goto fail;
+        }
+      fetched += chunk->len;
+      tern_store_set_part_file (self->store, message_id, section, decoded_path, fetched, FALSE, NULL);
+      if (progress != NULL)
+        progress (fetched, total, user_data);
+    }
+  fclose (encoded);
+  encoded = NULL;
+
+  /* Never shown as complete unless every byte BODYSTRUCTURE announced is here. */
+  if (fetched != total)
+    {
+      g_set_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_PROTOCOL,
+                   "The server sent %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " bytes of part %s",
+                   fetched, total, section);
+      return FALSE;
+    }
+  if (!decode_file (encoded_path, decoded_path, part->encoding, error))
+    return FALSE;
+  g_unlink (encoded_path);
+  if (!tern_store_set_part_file (self->store, message_id, section, decoded_path, fetched, TRUE, error))
+    return FALSE;
+
+done:
+  if (dest_path != NULL && g_strcmp0 (dest_path, decoded_path) != 0)
+    return copy_file (decoded_path, dest_path, error);
+  return TRUE;
+
+fail:
+  if (encoded != NULL)
+    fclose (encoded);
+  return FALSE;
+}
+
+char *
+tern_sync_dup_part_path (TernSync   *self,
+                         gint64      message_id,
+                         const char *section)
+{
+  g_autofree char *path = NULL;
+  gboolean complete = FALSE;
+
+  if (!tern_store_get_part_file (self->store, message_id, section, &path, NULL, &complete) ||
+      !complete || !g_file_test (path, G_FILE_TEST_EXISTS))
+    return NULL;
+  return g_steal_pointer (&path);
+}
+
+/* Server-side search, for messages whose bodies are not cached: UID SEARCH TEXT in every
+ * folder on the server; the local ids of the hits the cache knows. */
+GArray *
+tern_sync_server_search (TernSync    *self,
+                         const char  *query,
+                         GError     **error)
+{
+  g_autoptr(GPtrArray) folders = NULL;
+  g_auto(GStrv) words = g_strsplit_set (query, " \t", -1);
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+
+  if (!tern_sync_connect (self, error))
+    return NULL;
+  folders = tern_store_list_folders_uncounted (self->store, self->account->id, error);
+  if (folders == NULL)
+    return NULL;
+
+  for (guint i = 0; i < folders->len; i++)
+    {
+      TernFolder *folder = folders->pdata[i];
+      struct mailimap_search_key *key = mailimap_search_key_new_multiple_empty ();
+      clist *result = NULL;
+      int r;
+
+      if (!folder->selectable || folder->local_state != 0)
+        {
+          mailimap_search_key_free (key);
+          continue;
+        }
+      for (guint w = 0; words[w] != NULL; w++)
+        if (*words[w] != '\0')
+          mailimap_search_key_multiple_add (key, mailimap_search_key_new_text (g_strdup (g_strdelimit (words[w], "*", ' '))));
+      if (!_tern_sync_select (self, folder->name, error))
+        {
+          mailimap_search_key_free (key);
+          return NULL;
+        }
+      r = mailimap_uid_search (_tern_sync_session (self), "UTF-8", key, &result);
+      mailimap_search_key_free (key);
+      if (!_tern_sync_check (self, r, "UID SEARCH", error))
+        return NULL;
+      for (clistiter *it = clist_begin (result); it != NULL; it = clist_next (it))
+        {
+          gint64 id = tern_store_find_uid (self->store, folder->id, *(uint32_t *) clist_content (it));
+
+          if (id != 0)
+            g_array_append_val (ids, id);
+        }
+      mailimap_search_result_free (result);
+    }
+  return g_steal_pointer (&ids);
+}
