@@ -6,6 +6,7 @@
 #include <glib-unix.h>
 #include <locale.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -2013,5 +2014,15 @@ main (int    argc,
 
   g_clear_pointer (&cli.store, tern_store_free);
   g_free (cli.data_dir);
+  if (g_getenv ("TERN_CLI_STATS") != NULL)
+    {
+      /* Peak memory of this process alone (a fork's inherited pages do not count). */
+      g_autofree char *proc = NULL;
+      const char *hwm;
+
+      if (g_file_get_contents ("/proc/self/status", &proc, NULL, NULL) &&
+          (hwm = strstr (proc, "VmHWM:")) != NULL)
+        g_printerr ("peak_rss_kb=%ld\n", strtol (hwm + 6, NULL, 10));
+    }
   return status;
 }

@@ -2049,3 +2049,24 @@ tern_store_find_uid (TernStore *self,
   sqlite3_reset (stmt);
   return id;
 }
+
+gboolean
+tern_store_set_part_filename (TernStore   *self,
+                              gint64       message_id,
+                              const char  *section,
+                              const char  *filename,
+                              const char  *disposition,
+                              GError     **error)
+{
+  sqlite3_stmt *stmt = prepare (self,
+                                "UPDATE part SET filename = ?1, disposition = ?4 WHERE message = ?2 AND section = ?3",
+                                error);
+
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, filename);
+  sqlite3_bind_int64 (stmt, 2, message_id);
+  bind_text (stmt, 3, section);
+  bind_text (stmt, 4, disposition);
+  return step_done (self, stmt, "naming an attachment", error);
+}

@@ -338,6 +338,12 @@ gboolean     tern_store_set_body_pinned (TernStore        *self,
                                        gboolean            pinned,
                                        GError            **error);
 
+gboolean     tern_store_set_part_filename (TernStore      *self,
+                                       gint64              message_id,
+                                       const char         *section,
+                                       const char         *filename,
+                                       const char         *disposition,
+                                       GError            **error);
 /* The local id of the message with this UID in the folder, 0 if none. */
 gint64       tern_store_find_uid      (TernStore          *self,
                                        gint64              folder_id,

@@ -24,6 +24,8 @@
  */
 
 #define CHUNK (256 * 1024)
+/* Above this a message without a usable structure is not fetched whole just to show it. */
+#define WHOLE_MESSAGE_LIMIT (512 * 1024)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GMimeStream, g_object_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GMimeFilter, g_object_unref)
@@ -134,6 +136,8 @@ _tern_bodies_decode (const guint8 *data,
   char *text;
 
   g_mime_init ();
+  if (data == NULL || length == 0)
+    return g_strdup ("");
   if (enc == GMIME_CONTENT_ENCODING_BASE64 || enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
       enc == GMIME_CONTENT_ENCODING_UUENCODE)
     {
@@ -252,6 +256,95 @@ text_from_blob (TernSync     *self,
                               text ? text : "", error);
 }
 
+/* Attachment names as GMime reads them from the part's own headers (BODY.PEEK[n.MIME]):
+ * lenient where a server's BODYSTRUCTURE is strict (an unquoted name with spaces), RFC 2231
+ * and 2047 decoded. A few hundred bytes per attachment. */
+static gboolean
+refine_attachment_names (TernSync        *self,
+                         TernMessage     *m,
+                         const TernPart  *shown,
+                         GError         **error)
+{
+  for (guint i = 0; m->parts != NULL && i < m->parts->len; i++)
+    {
+      TernPart *p = m->parts->pdata[i];
+      const char *disposition;
+      g_autofree char *section = NULL;
+      g_autoptr(GByteArray) headers = NULL;
+      g_autoptr(GMimeStream) stream = NULL;
+      g_autoptr(GMimeParser) parser = NULL;
+      GMimeObject *object;
+      const char *name;
+
+      /* Every leaf but the text shown, and attached messages: servers disagree most about
+       * exactly these (unquoted names, broken nested bodies). */
+      if (g_strcmp0 (p->type, "multipart") == 0 || *p->section == '\0' || p == shown)
+        continue;
+      section = g_strdup_printf ("%s.MIME", p->section);
+      headers = fetch_section (self, m->uid, section, 0, 0, error);
+      if (headers == NULL)
+        return FALSE;
+      g_byte_array_append (headers, (const guint8 *) "\r\n", 2);
+      stream = g_mime_stream_mem_new_with_buffer ((const char *) headers->data, headers->len);
+      parser = g_mime_parser_new_with_stream (stream);
+      object = g_mime_parser_construct_part (parser, NULL);
+      if (object == NULL)
+        continue;
+      name = g_mime_object_get_content_disposition_parameter (object, "filename");
+      if (name == NULL)
+        name = g_mime_object_get_content_type_parameter (object, "name");
+      disposition = g_mime_object_get_content_disposition (object)
+                    ? g_mime_content_disposition_get_disposition (g_mime_object_get_content_disposition (object))
+                    : NULL;
+      if ((name != NULL && g_strcmp0 (name, p->filename) != 0) ||
+          (disposition != NULL && g_ascii_strcasecmp (disposition, p->disposition ? p->disposition : "") != 0))
+        {
+          g_autofree char *valid = name ? g_utf8_make_valid (name, -1) : g_strdup (p->filename);
+          g_autofree char *lower = disposition ? g_ascii_strdown (disposition, -1) : g_strdup (p->disposition);
+
+          if (!tern_store_set_part_filename (self->store, m->id, p->section, valid, lower, error))
+            {
+              g_object_unref (object);
+              return FALSE;
+            }
+        }
+      g_object_unref (object);
+    }
+  return TRUE;
+}
+
+/* Parses the whole message with GMime for its text (small messages only). */
+static gboolean
+text_from_whole_message (TernSync     *self,
+                         TernMessage  *m,
+                         GError      **error)
+{
+  g_autoptr(GByteArray) data = fetch_section (self, m->uid, "", 0, 0, error);
+  g_autoptr(GMimeStream) stream = NULL;
+  g_autoptr(GMimeParser) parser = NULL;
+  g_autofree char *text = NULL;
+  GMimeMessage *mime;
+  GMimeObject *body;
+  gboolean html = FALSE;
+
+  if (data == NULL)
+    return FALSE;
+  stream = g_mime_stream_mem_new_with_buffer ((const char *) data->data, data->len);
+  parser = g_mime_parser_new_with_stream (stream);
+  mime = g_mime_parser_construct_message (parser, NULL);
+  body = mime ? g_mime_message_get_body (mime) : NULL;
+  if (body != NULL && GMIME_IS_TEXT_PART (body))
+    {
+      g_autofree char *raw = g_mime_text_part_get_text (GMIME_TEXT_PART (body));
+
+      text = raw ? g_utf8_make_valid (raw, -1) : NULL;
+      html = g_mime_content_type_is_type (g_mime_object_get_content_type (body), "text", "html");
+    }
+  g_clear_object (&mime);
+  return tern_store_set_body (self->store, m->id, NULL, html ? "text/html" : "text/plain",
+                              text ? text : "", error);
+}
+
 gboolean
 tern_sync_fetch_text (TernSync  *self,
                       gint64     message_id,
@@ -271,43 +364,17 @@ tern_sync_fetch_text (TernSync  *self,
     return FALSE;
 
   part = _tern_bodies_pick_text (m, TRUE);
-  if (part == NULL && (m->parts == NULL || m->parts->len == 0))
-    {
-      /* No usable BODYSTRUCTURE: the whole message, parsed here. */
-      g_autoptr(GBytes) raw = NULL;
-      g_autoptr(TernMessage) parsed = NULL;
-
-      data = fetch_section (self, m->uid, "", 0, 0, error);
-      if (data == NULL)
-        return FALSE;
-      raw = g_byte_array_free_to_bytes (g_steal_pointer (&data));
-      parsed = tern_mime_parse_message (raw, error);
-      if (parsed == NULL)
-        return FALSE;
-      {
-        g_autoptr(GMimeStream) stream = g_mime_stream_mem_new_with_buffer (g_bytes_get_data (raw, NULL),
-                                                                           g_bytes_get_size (raw));
-        g_autoptr(GMimeParser) parser = g_mime_parser_new_with_stream (stream);
-        GMimeMessage *mime = g_mime_parser_construct_message (parser, NULL);
-        GMimeObject *body = mime ? g_mime_message_get_body (mime) : NULL;
-        gboolean html = FALSE;
-
-        if (body != NULL && GMIME_IS_TEXT_PART (body))
-          {
-            text = g_mime_text_part_get_text (GMIME_TEXT_PART (body));
-            html = g_mime_content_type_is_type (g_mime_object_get_content_type (body), "text", "html");
-          }
-        g_clear_object (&mime);
-        return tern_store_set_body (self->store, message_id, NULL, html ? "text/html" : "text/plain",
-                                    text ? text : "", error);
-      }
-    }
+  if ((part == NULL || part->size == 0) && m->size <= WHOLE_MESSAGE_LIMIT)
+    /* No usable BODYSTRUCTURE (none, or a server that could not parse the MIME and shows an
+     * empty text part): the whole message, parsed here with GMime. */
+    return text_from_whole_message (self, m, error);
   if (part == NULL)
     /* Nothing to show but attachments. */
-    return tern_store_set_body (self->store, message_id, NULL, "text/plain", "", error);
+    return refine_attachment_names (self, m, NULL, error) &&
+           tern_store_set_body (self->store, message_id, NULL, "text/plain", "", error);
 
   data = fetch_section (self, m->uid, part->section, 0, 0, error);
-  if (data == NULL)
+  if (data == NULL || !refine_attachment_names (self, m, part, error))
     return FALSE;
   text = _tern_bodies_decode (data->data, data->len, part->encoding, part->charset);
   {

@@ -644,6 +644,7 @@ part_new (const char                  *section,
 static void
 walk_body (struct mailimap_body *body,
            const char           *section,
+           gboolean              container,
            GPtrArray            *parts);
 
 static char *
@@ -686,12 +687,14 @@ walk_1part (struct mailimap_body_type_1part *one,
          * single-part attached message's body is own.1. */
         if (msg->bd_body != NULL)
           {
+            /* A multipart body shares the message part's number: its children are own.1,
+             * own.2; it gets no row of its own (that would replace the message part's). */
             if (msg->bd_body->bd_type == MAILIMAP_BODY_MPART)
-              walk_body (msg->bd_body, own, parts);
+              walk_body (msg->bd_body, own, FALSE, parts);
             else
               {
                 g_autofree char *inner = child_section (own, 1);
-                walk_body (msg->bd_body, inner, parts);
+                walk_body (msg->bd_body, inner, TRUE, parts);
               }
           }
       }
@@ -705,6 +708,7 @@ walk_1part (struct mailimap_body_type_1part *one,
 static void
 walk_body (struct mailimap_body *body,
            const char           *section,
+           gboolean              container,
            GPtrArray            *parts)
 {
   if (body == NULL)
@@ -721,16 +725,16 @@ walk_body (struct mailimap_body *body,
     {
       struct mailimap_body_type_mpart *mp = body->bd_data.bd_body_mpart;
       struct mailimap_body_fld_dsp *dsp = mp->bd_ext_mpart ? mp->bd_ext_mpart->bd_disposition : NULL;
-      TernPart *container = part_new (section ? section : "", "multipart", mp->bd_media_subtype,
-                                      NULL, dsp);
       guint index = 0;
 
-      g_ptr_array_add (parts, container);
+      if (container)
+        g_ptr_array_add (parts, part_new (section ? section : "", "multipart", mp->bd_media_subtype,
+                                          NULL, dsp));
       for (clistiter *it = clist_begin (mp->bd_list); it != NULL; it = clist_next (it))
         {
           g_autofree char *child = child_section (section, ++index);
 
-          walk_body (clist_content (it), child, parts);
+          walk_body (clist_content (it), child, TRUE, parts);
         }
     }
 }
@@ -740,7 +744,7 @@ _tern_parts_from_body (struct mailimap_body *body)
 {
   GPtrArray *parts = g_ptr_array_new_with_free_func ((GDestroyNotify) tern_part_free);
 
-  walk_body (body, "", parts);
+  walk_body (body, "", TRUE, parts);
   return parts;
 }
 

@@ -85,6 +85,7 @@ child (const char *parent,
 static void
 walk (GMimeObject *object,
       const char  *section,
+      gboolean     container,
       GPtrArray   *parts)
 {
   if (GMIME_IS_MULTIPART (object))
@@ -92,12 +93,13 @@ walk (GMimeObject *object,
       GMimeMultipart *multi = GMIME_MULTIPART (object);
       int n = g_mime_multipart_get_count (multi);
 
-      add_part (parts, section, object);
+      if (container)
+        add_part (parts, section, object);
       for (int i = 0; i < n; i++)
         {
           g_autofree char *sub = child (section, (guint) i + 1);
 
-          walk (g_mime_multipart_get_part (multi, i), sub, parts);
+          walk (g_mime_multipart_get_part (multi, i), sub, TRUE, parts);
         }
       return;
     }
@@ -111,12 +113,13 @@ walk (GMimeObject *object,
         {
           GMimeObject *body = g_mime_message_get_mime_part (inner);
 
+          /* The attached message's multipart body shares its number. */
           if (GMIME_IS_MULTIPART (body))
-            walk (body, own, parts);
+            walk (body, own, FALSE, parts);
           else
             {
               g_autofree char *sub = child (own, 1);
-              walk (body, sub, parts);
+              walk (body, sub, TRUE, parts);
             }
         }
       return;
@@ -187,7 +190,7 @@ tern_mime_parse_message (GBytes  *raw,
 
   message->parts = g_ptr_array_new_with_free_func ((GDestroyNotify) tern_part_free);
   if (g_mime_message_get_mime_part (mime) != NULL)
-    walk (g_mime_message_get_mime_part (mime), "", message->parts);
+    walk (g_mime_message_get_mime_part (mime), "", TRUE, message->parts);
   return g_steal_pointer (&message);
 }
 
