@@ -25,6 +25,7 @@ typedef struct
   char      *data_dir;
   gboolean   json;
   gboolean   offline;
+  gboolean   bodies;
   int        timeout;
   TernStore *store;
 } Cli;
@@ -476,6 +477,16 @@ sync_account (Cli               *cli,
       return fail (g_steal_pointer (&error));
     }
   progress_end (&progress);
+  if (cli->bodies && folder == NULL)
+    {
+      guint fetched = 0;
+
+      if (!tern_sync_prefetch (sync, NULL, &fetched, &error))
+        {
+          g_prefix_error (&error, "%s: ", account->name);
+          return fail (g_steal_pointer (&error));
+        }
+    }
   if (g_getenv ("TERN_CLI_STATS") != NULL)
     {
       TernSyncStats stats;
@@ -497,6 +508,7 @@ cmd_sync (Cli   *cli,
   g_autofree char *folder = NULL;
   GOptionEntry entries[] = {
     { "folder", 0, 0, G_OPTION_ARG_STRING, &folder, "Only this folder", "F" },
+    { "bodies", 0, 0, G_OPTION_ARG_NONE, &cli->bodies, "Then fetch the bodies the offline policy keeps", NULL },
     { NULL }
   };
   g_autoptr(GError) error = NULL;
@@ -950,6 +962,20 @@ cmd_status (Cli   *cli,
           g_string_append_printf (out, "%u", unread);
           json_key (out, "total", FALSE);
           g_string_append_printf (out, "%u", total);
+          {
+            guint64 bytes = 0;
+            guint bodies = 0, parts = 0;
+
+            tern_store_cache_usage (cli->store, a->id, &bytes, &bodies, &parts, NULL);
+            json_key (out, "offline_bodies", FALSE);
+            g_string_append_printf (out, "%u", bodies);
+            json_key (out, "offline_attachments", FALSE);
+            g_string_append_printf (out, "%u", parts);
+            json_key (out, "cache_bytes", FALSE);
+            g_string_append_printf (out, "%" G_GUINT64_FORMAT, bytes);
+            json_key (out, "cache_limit", FALSE);
+            g_string_append_printf (out, "%" G_GINT64_FORMAT, a->cache_limit);
+          }
           json_key (out, "folders", FALSE);
           g_string_append_c (out, '[');
           print_folders (cli, a, folders, out, FALSE, &first);
@@ -958,10 +984,19 @@ cmd_status (Cli   *cli,
       else
         {
           last = format_local_date (a->last_sync);
+          guint64 bytes = 0;
+          guint bodies = 0, parts = 0;
+          g_autofree char *limit = a->cache_limit ? g_strdup_printf ("%.1f MB", a->cache_limit / 1e6)
+                                                  : g_strdup ("none");
+
+          tern_store_cache_usage (cli->store, a->id, &bytes, &bodies, &parts, NULL);
           g_string_append_printf (out, "%s: %s; last sync %s; %u messages, %u unread\n", a->name,
                                   cli->offline ? "not checked (offline)"
                                                : reachable ? "reachable" : "unreachable",
                                   last, total, unread);
+          g_string_append_printf (out, "  available offline: %u bodies, %u attachments; cache %.1f MB"
+                                  " (limit %s); bodies kept for %" G_GINT64_FORMAT " days under %" G_GINT64_FORMAT " KB\n",
+                                  bodies, parts, bytes / 1e6, limit, a->offline_days, a->offline_max_size / 1024);
           if (reason)
             g_string_append_printf (out, "  %s\n", reason);
           else if (a->last_error)
@@ -1891,6 +1926,216 @@ cmd_search (Cli   *cli,
   return 0;
 }
 
+
+/* export, offline-policy */
+
+static gboolean
+write_mbox_message (GOutputStream  *out,
+                    const char     *data,
+                    gsize           length,
+                    const TernMessage *m,
+                    GError        **error)
+{
+  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (m->internaldate ? m->internaldate : m->date);
+  g_autofree char *when = g_date_time_format (dt, "%a %b %e %H:%M:%S %Y");
+  g_autofree char *from = g_strdup_printf ("From %s %s\n", m->from_addr && *m->from_addr ? m->from_addr : "MAILER-DAEMON", when);
+  GString *body = g_string_sized_new (length + 64);
+  gboolean ok;
+
+  /* mboxrd: LF line ends, and ">*From " lines get one more ">". */
+  for (gsize i = 0; i < length;)
+    {
+      const char *line = data + i;
+      const char *nl = memchr (line, '\n', length - i);
+      gsize n = nl ? (gsize) (nl - line) : length - i;
+      gsize k = 0;
+
+      while (k < n && line[k] == '>')
+        k++;
+      if (n - k >= 5 && strncmp (line + k, "From ", 5) == 0)
+        g_string_append_c (body, '>');
+      g_string_append_len (body, line, n > 0 && line[n - 1] == '\r' ? n - 1 : n);
+      g_string_append_c (body, '\n');
+      i += n + (nl ? 1 : 0);
+    }
+  g_string_append_c (body, '\n');
+  ok = g_output_stream_write_all (out, from, strlen (from), NULL, NULL, error) &&
+       g_output_stream_write_all (out, body->str, body->len, NULL, NULL, error);
+  g_string_free (body, TRUE);
+  return ok;
+}
+
+static char *
+maildir_info (const char *flags)
+{
+  GString *info = g_string_new (":2,");
+
+  /* Maildir info letters in ASCII order: D F R S T. */
+  if (tern_flags_contain (flags, "\\Draft"))
+    g_string_append_c (info, 'D');
+  if (tern_flags_contain (flags, "\\Flagged"))
+    g_string_append_c (info, 'F');
+  if (tern_flags_contain (flags, "\\Answered"))
+    g_string_append_c (info, 'R');
+  if (tern_flags_contain (flags, "\\Seen"))
+    g_string_append_c (info, 'S');
+  if (tern_flags_contain (flags, "\\Deleted"))
+    g_string_append_c (info, 'T');
+  return g_string_free (info, FALSE);
+}
+
+static int
+cmd_export (Cli   *cli,
+            int    argc,
+            char **argv)
+{
+  gboolean mbox = FALSE, maildir = FALSE;
+  GOptionEntry entries[] = {
+    { "mbox", 0, 0, G_OPTION_ARG_NONE, &mbox, "Write a folder as one mbox file", NULL },
+    { "maildir", 0, 0, G_OPTION_ARG_NONE, &maildir, "Write a folder as a Maildir", NULL },
+    { NULL }
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernAccount) account = NULL;
+  g_autoptr(TernFolder) folder = NULL;
+  g_autoptr(TernSync) sync = NULL;
+  g_autoptr(GPtrArray) messages = NULL;
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GOutputStream) out = NULL;
+  const char *target;
+  gint64 id;
+
+  if (!parse_options (entries, &argc, &argv, "ID OUT.eml | ACCOUNT FOLDER OUT", &error))
+    return usage (error->message);
+  if (mbox && maildir)
+    return usage ("--mbox or --maildir, not both");
+  if (!open_store (cli, &error))
+    return fail (g_steal_pointer (&error));
+
+  if (argc == 3 && parse_id (argv[1], &id))
+    {
+      /* One message as .eml. */
+      if ((account = account_of_message (cli, id, &error)) == NULL)
+        return fail (g_steal_pointer (&error));
+      sync = tern_sync_new (cli->store, account);
+      file = g_file_new_for_commandline_arg (argv[2]);
+      out = G_OUTPUT_STREAM (g_file_replace (file, NULL, FALSE, G_FILE_CREATE_NONE, NULL, &error));
+      if (out == NULL || !tern_sync_export_message (sync, id, out, &error) ||
+          !g_output_stream_close (out, NULL, &error))
+        return fail (g_steal_pointer (&error));
+      return 0;
+    }
+  if (argc != 4)
+    return usage ("export takes ID OUT.eml, or ACCOUNT FOLDER OUT with --mbox or --maildir");
+  if (!mbox && !maildir)
+    return usage ("a folder is exported with --mbox or --maildir");
+  if ((account = tern_store_get_account (cli->store, argv[1], &error)) == NULL ||
+      (folder = folder_named (cli, account, argv[2], &error)) == NULL ||
+      (messages = tern_store_list_messages (cli->store, folder->id, 0, &error)) == NULL)
+    return fail (g_steal_pointer (&error));
+  sync = tern_sync_new (cli->store, account);
+  if (cli->timeout > 0)
+    tern_sync_set_timeout (sync, (guint) cli->timeout);
+  target = argv[3];
+
+  if (mbox)
+    {
+      file = g_file_new_for_commandline_arg (target);
+      out = G_OUTPUT_STREAM (g_file_replace (file, NULL, FALSE, G_FILE_CREATE_NONE, NULL, &error));
+      if (out == NULL)
+        return fail (g_steal_pointer (&error));
+    }
+  else
+    {
+      const char *sub[] = { "cur", "new", "tmp" };
+
+      for (guint i = 0; i < G_N_ELEMENTS (sub); i++)
+        {
+          g_autofree char *path = g_build_filename (target, sub[i], NULL);
+
+          if (g_mkdir_with_parents (path, 0700) != 0)
+            {
+              g_set_error (&error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot create %s", path);
+              return fail (g_steal_pointer (&error));
+            }
+        }
+    }
+
+  /* Oldest first, as mail folders are read. */
+  for (guint i = messages->len; i > 0; i--)
+    {
+      TernMessage *m = messages->pdata[i - 1];
+      g_autoptr(GOutputStream) mem = g_memory_output_stream_new_resizable ();
+      gsize length;
+
+      if (mbox)
+        {
+          /* Streamed per message: one message at a time in memory. */
+          if (!tern_sync_export_message (sync, m->id, mem, &error) || !g_output_stream_close (mem, NULL, &error))
+            return fail (g_steal_pointer (&error));
+          length = g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (mem));
+          if (!write_mbox_message (out, g_memory_output_stream_get_data (G_MEMORY_OUTPUT_STREAM (mem)),
+                                   length, m, &error))
+            return fail (g_steal_pointer (&error));
+        }
+      else
+        {
+          g_autofree char *info = maildir_info (m->flags);
+          g_autofree char *name = g_strdup_printf ("%" G_GINT64_FORMAT ".%" G_GINT64_FORMAT ".tern%s",
+                                                   m->internaldate ? m->internaldate : m->date, m->id, info);
+          g_autofree char *path = g_build_filename (target, "cur", name, NULL);
+          g_autoptr(GFile) dest = g_file_new_for_path (path);
+          g_autoptr(GOutputStream) fout = G_OUTPUT_STREAM (g_file_replace (dest, NULL, FALSE, G_FILE_CREATE_NONE,
+                                                                           NULL, &error));
+
+          if (fout == NULL || !tern_sync_export_message (sync, m->id, fout, &error) ||
+              !g_output_stream_close (fout, NULL, &error))
+            return fail (g_steal_pointer (&error));
+        }
+    }
+  if (out != NULL && !g_output_stream_close (out, NULL, &error))
+    return fail (g_steal_pointer (&error));
+  return 0;
+}
+
+static int
+cmd_offline_policy (Cli   *cli,
+                    int    argc,
+                    char **argv)
+{
+  int days = -1, max_kb = -1, limit_mb = -1;
+  gboolean full = FALSE, not_full = FALSE;
+  GOptionEntry entries[] = {
+    { "days", 0, 0, G_OPTION_ARG_INT, &days, "Keep bodies of messages newer than N days", "N" },
+    { "max-size", 0, 0, G_OPTION_ARG_INT, &max_kb, "... and smaller than S KB", "S" },
+    { "full", 0, 0, G_OPTION_ARG_NONE, &full, "Make the folder fully available offline", NULL },
+    { "no-full", 0, 0, G_OPTION_ARG_NONE, &not_full, "Undo --full", NULL },
+    { "cache-limit", 0, 0, G_OPTION_ARG_INT, &limit_mb, "Account cache limit in MB (0: none)", "MB" },
+    { NULL }
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernAccount) account = NULL;
+  g_autoptr(TernFolder) folder = NULL;
+
+  if (!parse_options (entries, &argc, &argv, "ACCOUNT [FOLDER]", &error))
+    return usage (error->message);
+  if (argc != 2 && argc != 3)
+    return usage ("offline-policy takes ACCOUNT [FOLDER]");
+  if (!open_store (cli, &error) || (account = tern_store_get_account (cli->store, argv[1], &error)) == NULL ||
+      (argc == 3 && (folder = folder_named (cli, account, argv[2], &error)) == NULL))
+    return fail (g_steal_pointer (&error));
+  if (folder == NULL && (full || not_full))
+    return usage ("--full is set per folder");
+  if (folder != NULL && limit_mb >= 0)
+    return usage ("--cache-limit is set per account");
+  if (!tern_store_set_offline_policy (cli->store, account->id, folder ? folder->id : 0,
+                                      days, max_kb >= 0 ? (gint64) max_kb * 1024 : -1,
+                                      full ? 1 : not_full ? 0 : -1,
+                                      limit_mb >= 0 ? (gint64) limit_mb * 1000 * 1000 : -1, &error))
+    return fail (g_steal_pointer (&error));
+  return 0;
+}
+
 /* main */
 
 static const char *help_text =
@@ -1911,7 +2156,10 @@ static const char *help_text =
   "  append ACCOUNT FOLDER FILE.eml [--flags F]\n"
   "  pending [ACCOUNT]    pending retry|discard ID\n"
   "  account set NAME --delete-mode trash|expunge\n"
-  "  fetch ID [--part SECTION] [--out FILE]    search [ACCOUNT] QUERY\n";
+  "  fetch ID [--part SECTION] [--out FILE]    search [ACCOUNT] QUERY\n"
+  "  export ID OUT.eml | export ACCOUNT FOLDER --mbox|--maildir OUT\n"
+  "  offline-policy ACCOUNT [FOLDER] [--days N] [--max-size KB] [--full|--no-full] [--cache-limit MB]\n"
+  "  sync [ACCOUNT] --bodies    (also fetch what the offline policy keeps)\n";
 
 int
 main (int    argc,
@@ -2006,6 +2254,10 @@ main (int    argc,
     status = cmd_fetch (&cli, argc, argv);
   else if (strcmp (command, "search") == 0)
     status = cmd_search (&cli, argc, argv);
+  else if (strcmp (command, "export") == 0)
+    status = cmd_export (&cli, argc, argv);
+  else if (strcmp (command, "offline-policy") == 0)
+    status = cmd_offline_policy (&cli, argc, argv);
   else
     {
       g_autofree char *message = g_strdup_printf ("unknown command “%s”", command);

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <glib/gstdio.h>
 #include <sqlite3.h>
 #include <string.h>
 
@@ -562,7 +563,8 @@ tern_store_rollback (TernStore *self)
 
 #define ACCOUNT_COLUMNS \
   "id, name, email, host, port, security, user, password_command, ca_file, " \
-  "pinned_sha256, last_sync, last_attempt, last_error, delete_mode"
+  "pinned_sha256, last_sync, last_attempt, last_error, delete_mode, offline_days, offline_max_size, " \
+  "cache_limit"
 
 static TernAccount *
 account_from_row (sqlite3_stmt *stmt)
@@ -583,6 +585,9 @@ account_from_row (sqlite3_stmt *stmt)
   account->last_attempt = sqlite3_column_int64 (stmt, 11);
   account->last_error = dup_column (stmt, 12);
   account->delete_mode = dup_column (stmt, 13);
+  account->offline_days = sqlite3_column_int64 (stmt, 14);
+  account->offline_max_size = sqlite3_column_int64 (stmt, 15);
+  account->cache_limit = sqlite3_column_int64 (stmt, 16);
   return account;
 }
 
@@ -786,7 +791,8 @@ tern_store_set_account_pin (TernStore   *self,
   "f.id, f.account_id, f.name, f.display_name, f.delimiter, f.attributes, f.special_use, " \
   "f.namespace, f.subscribed, f.selectable, f.myrights, f.uidvalidity, f.uidnext, " \
   "f.highestmodseq, f.server_exists, f.fill_uidvalidity, f.fill_uidnext, f.fill_modseq, " \
-  "f.fill_low, f.flags_swept, f.last_sync, f.local_state"
+  "f.fill_low, f.flags_swept, f.last_sync, f.local_state, f.offline_days, f.offline_max_size, " \
+  "f.offline_full"
 
 /* What the user sees in a folder: messages there (unless a move takes them elsewhere) and
  * messages moved there that the server has not moved yet; not those being deleted. */
@@ -826,10 +832,13 @@ folder_from_row (sqlite3_stmt *stmt,
   folder->flags_swept = sqlite3_column_int64 (stmt, 19);
   folder->last_sync = sqlite3_column_int64 (stmt, 20);
   folder->local_state = sqlite3_column_int (stmt, 21);
+  folder->offline_days = sqlite3_column_int64 (stmt, 22);
+  folder->offline_max_size = sqlite3_column_int64 (stmt, 23);
+  folder->offline_full = sqlite3_column_int (stmt, 24) != 0;
   if (with_counts)
     {
-      folder->total = (guint) sqlite3_column_int64 (stmt, 22);
-      folder->unread = (guint) sqlite3_column_int64 (stmt, 23);
+      folder->total = (guint) sqlite3_column_int64 (stmt, 25);
+      folder->unread = (guint) sqlite3_column_int64 (stmt, 26);
     }
   return folder;
 }
@@ -2069,4 +2078,205 @@ tern_store_set_part_filename (TernStore   *self,
   bind_text (stmt, 3, section);
   bind_text (stmt, 4, disposition);
   return step_done (self, stmt, "naming an attachment", error);
+}
+
+/* Offline availability. */
+
+gboolean
+tern_store_set_offline_policy (TernStore   *self,
+                               gint64       account_id,
+                               gint64       folder_id,
+                               gint64       days,
+                               gint64       max_size,
+                               int          full,
+                               gint64       cache_limit,
+                               GError     **error)
+{
+  sqlite3_stmt *stmt;
+
+  /* -1 leaves a setting as it is. */
+  if (folder_id != 0)
+    stmt = prepare (self,
+                    "UPDATE folder SET offline_days = CASE WHEN ?2 < 0 THEN offline_days ELSE nullif (?2, 0) END, "
+                    "offline_max_size = CASE WHEN ?3 < 0 THEN offline_max_size ELSE nullif (?3, 0) END, "
+                    "offline_full = CASE WHEN ?4 < 0 THEN offline_full ELSE ?4 END WHERE id = ?1",
+                    error);
+  else
+    stmt = prepare (self,
+                    "UPDATE account SET offline_days = CASE WHEN ?2 < 0 THEN offline_days ELSE ?2 END, "
+                    "offline_max_size = CASE WHEN ?3 < 0 THEN offline_max_size ELSE ?3 END, "
+                    "cache_limit = CASE WHEN ?5 < 0 THEN cache_limit ELSE ?5 END WHERE id = ?1",
+                    error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, folder_id != 0 ? folder_id : account_id);
+  sqlite3_bind_int64 (stmt, 2, days);
+  sqlite3_bind_int64 (stmt, 3, max_size);
+  sqlite3_bind_int (stmt, 4, full);
+  sqlite3_bind_int64 (stmt, 5, cache_limit);
+  return step_done (self, stmt, "setting the offline policy", error);
+}
+
+GArray *
+tern_store_list_prefetch (TernStore   *self,
+                          gint64       folder_id,
+                          GError     **error)
+{
+  sqlite3_stmt *stmt = prepare (self,
+                                "SELECT m.id FROM message m JOIN folder f ON f.id = ?1 "
+                                "JOIN account a ON a.id = f.account_id "
+                                "WHERE m.folder_id = ?1 AND m.uid IS NOT NULL AND m.detached = 0 AND m.hidden = 0 "
+                                "AND NOT EXISTS (SELECT 1 FROM body b WHERE b.message = m.id) "
+                                "AND (f.offline_full OR "
+                                "     (m.date >= ?2 - 86400 * coalesce (f.offline_days, a.offline_days) AND "
+                                "      m.size <= coalesce (f.offline_max_size, a.offline_max_size))) "
+                                "ORDER BY m.date DESC",
+                                error);
+  g_autoptr(GArray) ids = NULL;
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, folder_id);
+  sqlite3_bind_int64 (stmt, 2, g_get_real_time () / G_USEC_PER_SEC);
+  ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+      g_array_append_val (ids, id);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (self, rc, "choosing bodies to keep offline", error);
+      return NULL;
+    }
+  return g_steal_pointer (&ids);
+}
+
+gboolean
+tern_store_cache_usage (TernStore  *self,
+                        gint64      account_id,
+                        guint64    *bytes_out,
+                        guint      *bodies_out,
+                        guint      *parts_out,
+                        GError    **error)
+{
+  sqlite3_stmt *stmt = prepare (self,
+                                "SELECT "
+                                "(SELECT coalesce (sum (b.size), 0) FROM body b JOIN message m ON m.id = b.message "
+                                "  JOIN folder f ON f.id = m.folder_id WHERE f.account_id = ?1), "
+                                "(SELECT count(*) FROM body b JOIN message m ON m.id = b.message "
+                                "  JOIN folder f ON f.id = m.folder_id WHERE f.account_id = ?1), "
+                                "(SELECT coalesce (sum (p.fetched), 0) FROM part_file p JOIN message m ON m.id = p.message "
+                                "  JOIN folder f ON f.id = m.folder_id WHERE f.account_id = ?1), "
+                                "(SELECT count(*) FROM part_file p JOIN message m ON m.id = p.message "
+                                "  JOIN folder f ON f.id = m.folder_id WHERE f.account_id = ?1 AND p.complete)",
+                                error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, account_id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      if (bytes_out)
+        *bytes_out = (guint64) (sqlite3_column_int64 (stmt, 0) + sqlite3_column_int64 (stmt, 2));
+      if (bodies_out)
+        *bodies_out = (guint) sqlite3_column_int64 (stmt, 1);
+      if (parts_out)
+        *parts_out = (guint) sqlite3_column_int64 (stmt, 3);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW)
+    return set_sqlite_error (self, rc, "measuring the cache", error);
+  return TRUE;
+}
+
+gboolean
+tern_store_evict (TernStore  *self,
+                  gint64      account_id,
+                  guint64     limit,
+                  guint      *evicted_out,
+                  GError    **error)
+{
+  /* Candidates, least recently used first: bodies and part files alike. */
+  sqlite3_stmt *stmt = prepare (self,
+                                "SELECT kind, message, section, path, bytes FROM ("
+                                "  SELECT 0 AS kind, b.message, NULL AS section, NULL AS path, b.size AS bytes, "
+                                "         b.accessed AS used FROM body b JOIN message m ON m.id = b.message "
+                                "  JOIN folder f ON f.id = m.folder_id WHERE f.account_id = ?1 AND b.pinned = 0 "
+                                "  AND f.offline_full = 0 AND NOT EXISTS (SELECT 1 FROM action a WHERE "
+                                "      a.state = 'queued' AND (a.message = m.id OR a.new_message = m.id)) "
+                                "  UNION ALL "
+                                "  SELECT 1, p.message, p.section, p.path, p.fetched, coalesce (p.accessed, 0) "
+                                "  FROM part_file p JOIN message m ON m.id = p.message "
+                                "  JOIN folder f ON f.id = m.folder_id WHERE f.account_id = ?1 AND f.offline_full = 0"
+                                ") ORDER BY used, message",
+                                error);
+  g_autoptr(GPtrArray) doomed = g_ptr_array_new_with_free_func (g_free);
+  guint64 used = 0;
+  guint evicted = 0;
+  int rc;
+
+  if (stmt == NULL || !tern_store_cache_usage (self, account_id, &used, NULL, NULL, error))
+    return FALSE;
+  if (used <= limit)
+    {
+      if (evicted_out)
+        *evicted_out = 0;
+      return TRUE;
+    }
+
+  sqlite3_bind_int64 (stmt, 1, account_id);
+  if (!tern_store_begin (self, error))
+    return FALSE;
+  while (used > limit && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      int kind = sqlite3_column_int (stmt, 0);
+      gint64 message = sqlite3_column_int64 (stmt, 1);
+      sqlite3_stmt *del;
+
+      if (kind == 0)
+        {
+          del = prepare (self, "DELETE FROM body WHERE message = ?", error);
+          if (del == NULL)
+            goto fail;
+          sqlite3_bind_int64 (del, 1, message);
+        }
+      else
+        {
+          g_ptr_array_add (doomed, dup_column (stmt, 3));
+          del = prepare (self, "DELETE FROM part_file WHERE message = ? AND section = ?", error);
+          if (del == NULL)
+            goto fail;
+          sqlite3_bind_int64 (del, 1, message);
+          bind_text (del, 2, (const char *) sqlite3_column_text (stmt, 2));
+        }
+      if (!step_done (self, del, "evicting", error))
+        goto fail;
+      used -= MIN (used, (guint64) sqlite3_column_int64 (stmt, 4));
+      evicted++;
+    }
+  sqlite3_reset (stmt);
+  if (!tern_store_commit (self, error))
+    return FALSE;
+  /* Files go only once the rows are gone for good. */
+  for (guint i = 0; i < doomed->len; i++)
+    if (doomed->pdata[i] != NULL)
+      {
+        g_autofree char *encoded = g_strconcat (doomed->pdata[i], ".enc", NULL);
+
+        g_remove (doomed->pdata[i]);
+        g_remove (encoded);
+      }
+  if (evicted_out)
+    *evicted_out = evicted;
+  return TRUE;
+
+fail:
+  sqlite3_reset (stmt);
+  tern_store_rollback (self);
+  return FALSE;
 }

@@ -35,6 +35,9 @@ typedef struct
   gint64  last_attempt;
   char   *last_error;        /* NULL if the last attempt succeeded */
   char   *delete_mode;       /* "trash" or "expunge" */
+  gint64  offline_days;      /* bodies of messages newer than this are kept offline */
+  gint64  offline_max_size;  /* ... if smaller than this (bytes) */
+  gint64  cache_limit;       /* bytes of bodies and parts; 0: no limit */
 } TernAccount;
 
 typedef struct
@@ -63,6 +66,9 @@ typedef struct
   gint64   flags_swept;
   gint64   last_sync;
   int      local_state;      /* 0 on the server, 1 created here, 2 deleted here, 3 kept locally */
+  gint64   offline_days;     /* 0: the account's */
+  gint64   offline_max_size; /* 0: the account's */
+  gboolean offline_full;     /* every body and attachment kept offline */
   /* Counts, filled by the listing calls. */
   guint    total;
   guint    unread;
@@ -363,6 +369,35 @@ gboolean     tern_store_set_part_file (TernStore          *self,
                                        const char         *path,
                                        guint64             fetched,
                                        gboolean            complete,
+                                       GError            **error);
+
+/* Offline availability. */
+gboolean     tern_store_set_offline_policy (TernStore     *self,
+                                       gint64              account_id,
+                                       gint64              folder_id,
+                                       gint64              days,
+                                       gint64              max_size,
+                                       int                 full,
+                                       gint64              cache_limit,
+                                       GError            **error);
+/* Messages shown in the folder whose bodies the policy wants and the cache lacks. */
+GArray      *tern_store_list_prefetch (TernStore          *self,
+                                       gint64              folder_id,
+                                       GError            **error) G_GNUC_WARN_UNUSED_RESULT;
+/* Bytes of bodies and downloaded parts of an account, and how many of each. */
+gboolean     tern_store_cache_usage   (TernStore          *self,
+                                       gint64              account_id,
+                                       guint64            *bytes_out,
+                                       guint              *bodies_out,
+                                       guint              *parts_out,
+                                       GError            **error);
+/* Drops least recently used bodies and part files until the account uses at most limit
+ * bytes; never a pinned one, one of a message with queued actions, or one in a folder kept
+ * fully offline. */
+gboolean     tern_store_evict         (TernStore          *self,
+                                       gint64              account_id,
+                                       guint64             limit,
+                                       guint              *evicted_out,
                                        GError            **error);
 
 /* Full-text search (FTS5) over headers and cached bodies; newest first. account_id 0:

@@ -645,3 +645,127 @@ tern_sync_server_search (TernSync    *self,
     }
   return g_steal_pointer (&ids);
 }
+
+/* Export. */
+
+gboolean
+tern_sync_export_message (TernSync       *self,
+                          gint64          message_id,
+                          GOutputStream  *out,
+                          GError        **error)
+{
+  g_autoptr(TernMessage) m = NULL;
+  g_autoptr(TernFolder) folder = NULL;
+  guint64 offset = 0;
+
+  if (!locate (self, message_id, &m, &folder, error))
+    return FALSE;
+  if (m->uid == 0)
+    {
+      /* Only this cache has it: its stored text. */
+      g_autoptr(GBytes) raw = tern_journal_dup_raw (self->store, message_id, error);
+
+      return raw != NULL && g_output_stream_write_all (out, g_bytes_get_data (raw, NULL),
+                                                       g_bytes_get_size (raw), NULL, NULL, error);
+    }
+  if (!tern_sync_connect (self, error) || !_tern_sync_select (self, folder->name, error))
+    return FALSE;
+
+  /* Streamed in chunks: a huge message never sits in memory whole. */
+  for (;;)
+    {
+      g_autoptr(GByteArray) chunk = fetch_section (self, m->uid, "", offset, CHUNK, error);
+
+      if (chunk == NULL)
+        return FALSE;
+      if (chunk->len > 0 && !g_output_stream_write_all (out, chunk->data, chunk->len, NULL, NULL, error))
+        return FALSE;
+      offset += chunk->len;
+      if (chunk->len < CHUNK)
+        break;
+    }
+  return TRUE;
+}
+
+/* Offline availability. */
+
+static gboolean
+prefetch_folder (TernSync      *self,
+                 TernFolder    *folder,
+                 GCancellable  *cancellable,
+                 guint         *fetched,
+                 GError       **error)
+{
+  g_autoptr(GArray) ids = tern_store_list_prefetch (self->store, folder->id, error);
+
+  if (ids == NULL)
+    return FALSE;
+  for (guint i = 0; i < ids->len; i++)
+    {
+      gint64 id = g_array_index (ids, gint64, i);
+      g_autoptr(GError) local_error = NULL;
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return FALSE;
+      if (!tern_sync_fetch_text (self, id, &local_error))
+        {
+          /* A message expunged meanwhile is not a reason to stop. */
+          if (g_error_matches (local_error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_PERMANENT))
+            continue;
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      (*fetched)++;
+
+      if (folder->offline_full)
+        {
+          g_autoptr(TernMessage) m = tern_store_get_message (self->store, id, NULL);
+
+          for (guint j = 0; m != NULL && m->parts != NULL && j < m->parts->len; j++)
+            {
+              TernPart *p = m->parts->pdata[j];
+
+              if (g_strcmp0 (p->type, "multipart") == 0 || *p->section == '\0' ||
+                  (g_strcmp0 (p->type, "text") == 0 && p->disposition == NULL))
+                continue;
+              if (!tern_sync_fetch_part (self, id, p->section, NULL, NULL, NULL, cancellable, error))
+                return FALSE;
+            }
+        }
+    }
+  return TRUE;
+}
+
+gboolean
+tern_sync_prefetch (TernSync      *self,
+                    GCancellable  *cancellable,
+                    guint         *fetched_out,
+                    GError       **error)
+{
+  g_autoptr(GPtrArray) folders = NULL;
+  g_autoptr(TernAccount) account = NULL;
+  guint fetched = 0;
+
+  folders = tern_store_list_folders_uncounted (self->store, self->account->id, error);
+  if (folders == NULL)
+    return FALSE;
+  for (guint i = 0; i < folders->len; i++)
+    {
+      TernFolder *folder = folders->pdata[i];
+
+      if (!folder->selectable || folder->local_state != 0)
+        continue;
+      if (!prefetch_folder (self, folder, cancellable, &fetched, error))
+        return FALSE;
+    }
+
+  /* Then keep the cache within its limit, least recently used first. */
+  account = tern_store_get_account_by_id (self->store, self->account->id, error);
+  if (account == NULL)
+    return FALSE;
+  if (account->cache_limit > 0 && !tern_store_evict (self->store, account->id, account->cache_limit, NULL, error))
+    return FALSE;
+  if (fetched_out != NULL)
+    *fetched_out = fetched;
+  return TRUE;
+}

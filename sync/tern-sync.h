@@ -146,6 +146,19 @@ char      *tern_sync_dup_part_path    (TernSync            *self,
 GArray    *tern_sync_server_search    (TernSync            *self,
                                        const char          *query,
                                        GError             **error) G_GNUC_WARN_UNUSED_RESULT;
+/* The whole message as the server has it (or as this cache keeps one not uploaded),
+ * streamed in chunks. */
+gboolean   tern_sync_export_message   (TernSync            *self,
+                                       gint64               message_id,
+                                       GOutputStream       *out,
+                                       GError             **error);
+/* Offline availability: fetches the bodies the account's and folders' policies ask for
+ * (newer than N days and smaller than S; everything, attachments too, for a folder made
+ * fully available), then evicts least recently used bodies above the cache limit. */
+gboolean   tern_sync_prefetch         (TernSync            *self,
+                                       GCancellable        *cancellable,
+                                       guint               *fetched_out,
+                                       GError             **error);
 void       tern_sync_cancel           (TernSync            *self);
 /* After a TERN_SYNC_ERROR_CERTIFICATE: the SHA-256 fingerprint of the refused certificate
  * and a description (subject, issuer, validity) to show before the user pins it. */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tern-journal.h"
 #include "tern-store.h"
 #include "tern-sync.h"
 #include "tern-test-server.h"
@@ -634,6 +635,227 @@ test_corpus (Fixture       *f,
   g_assert_cmpuint (text_missing, ==, 0);
 }
 
+static void
+put_dated (Fixture    *f,
+           const char *name,
+           gint64      age_days,
+           gsize       padding)
+{
+  g_autoptr(GDateTime) when = g_date_time_add_days (g_date_time_new_now_utc (), (gint) -age_days);
+  g_autofree char *date = g_date_time_format (when, "%a, %d %b %Y %H:%M:%S +0000");
+  g_autofree char *pad = g_strnfill (padding, 'x');
+  g_autofree char *message = g_strdup_printf ("From: a@example.org\r\nSubject: %s\r\nDate: %s\r\n"
+                                              "Message-ID: <%s@test>\r\n\r\nBody of %s. %s\r\n",
+                                              name, date, name, name, pad);
+
+  append_raw (f, "INBOX", message, strlen (message));
+}
+
+static gint64
+id_of (Fixture    *f,
+       const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) hits = tern_store_search (f->store, f->account->id, name, 0, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (hits->len, ==, 1);
+  return ((TernMessage *) hits->pdata[0])->id;
+}
+
+/* Offline availability: newer than N days and smaller than S; then LRU eviction under a
+ * cache limit, never of a pinned body or one the journal still needs. */
+static void
+test_offline_policy (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernSync) sync = NULL;
+  g_autoptr(TernBody) body = NULL;
+  guint fetched = 0, bodies = 0;
+  guint64 bytes = 0;
+  gint64 recent, pinned, queued;
+
+  put_dated (f, "recent", 2, 100);
+  put_dated (f, "old", 90, 100);
+  put_dated (f, "large", 2, 400 * 1024);
+  put_dated (f, "recent2", 3, 20 * 1024);
+  put_dated (f, "recent3", 4, 20 * 1024);
+  sync_ok (f);
+  g_assert_true (tern_store_set_offline_policy (f->store, f->account->id, 0, 30, 256 * 1024, -1, -1, &error));
+
+  sync = new_sync (f);
+  g_assert_true (tern_sync_prefetch (sync, NULL, &fetched, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (fetched, ==, 3);
+  recent = id_of (f, "recent");
+  body = tern_store_get_body (f->store, recent, &error);
+  g_assert_nonnull (body);
+  g_clear_pointer (&body, tern_body_free);
+  g_assert_null (tern_store_get_body (f->store, id_of (f, "old"), &error));
+  g_assert_null (tern_store_get_body (f->store, id_of (f, "large"), &error));
+
+  /* The whole folder on request. */
+  {
+    g_autoptr(TernFolder) inbox = tern_store_get_folder (f->store, f->account->id, "INBOX", &error);
+
+    g_assert_true (tern_store_set_offline_policy (f->store, f->account->id, inbox->id, -1, -1, 1, -1, &error));
+    g_assert_true (tern_sync_prefetch (sync, NULL, &fetched, &error));
+    g_assert_cmpuint (fetched, ==, 2);
+    g_assert_true (tern_store_cache_usage (f->store, f->account->id, &bytes, &bodies, NULL, &error));
+    g_assert_cmpuint (bodies, ==, 5);
+    g_assert_true (tern_store_set_offline_policy (f->store, f->account->id, inbox->id, -1, -1, 0, -1, &error));
+  }
+
+  /* A limit of 100 KB: the large body goes first... unless pinned; one with a queued action
+   * stays too. */
+  pinned = id_of (f, "large");
+  g_assert_true (tern_store_set_body_pinned (f->store, pinned, TRUE, &error));
+  queued = id_of (f, "recent2");
+  g_assert_true (tern_journal_set_flags (f->store, queued, "\\Flagged", NULL, &error));
+  g_assert_true (tern_store_evict (f->store, f->account->id, 100 * 1024, NULL, &error));
+  g_assert_no_error (error);
+  body = tern_store_get_body (f->store, pinned, &error);
+  g_assert_nonnull (body);
+  g_clear_pointer (&body, tern_body_free);
+  body = tern_store_get_body (f->store, queued, &error);
+  g_assert_nonnull (body);
+  g_clear_pointer (&body, tern_body_free);
+  g_assert_true (tern_store_cache_usage (f->store, f->account->id, &bytes, &bodies, NULL, &error));
+  g_assert_cmpuint (bodies, <, 5);
+
+  /* Unpinned and under a limit it cannot keep: evicted, least recently used first. */
+  g_assert_true (tern_store_set_body_pinned (f->store, pinned, FALSE, &error));
+  g_assert_true (tern_store_evict (f->store, f->account->id, 100 * 1024, NULL, &error));
+  g_assert_null (tern_store_get_body (f->store, pinned, &error));
+  g_assert_true (tern_store_cache_usage (f->store, f->account->id, &bytes, NULL, NULL, &error));
+  g_assert_cmpuint (bytes, <=, 100 * 1024);
+}
+
+/* Export a folder as Maildir and as mbox; re-importing the Maildir into another folder gives
+ * identical messages. */
+static void
+test_export (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) content = NULL;
+  g_autofree char *big = NULL;
+  g_autofree char *maildir = g_build_filename (f->dir, "export", NULL);
+  g_autofree char *mbox = g_build_filename (f->dir, "export.mbox", NULL);
+  g_autofree char *eml = g_build_filename (f->dir, "one.eml", NULL);
+  g_autofree char *mbox_text = NULL;
+  const char *cli = g_getenv ("TERN_CLI");
+  gsize length;
+
+  if (cli == NULL)
+    {
+      g_test_skip ("TERN_CLI not set");
+      return;
+    }
+  put_dated (f, "first", 1, 10);
+  put_dated (f, "second", 2, 10);
+  {
+    const char *tricky = "From: a@example.org\r\nSubject: mbox trap\r\nMessage-ID: <trap@test>\r\n\r\n"
+                         "From the start of a line.\r\n>From quoted.\r\n";
+    append_raw (f, "INBOX", tricky, strlen (tricky));
+  }
+  big = message_with_attachment (600 * 1024, &content, &length);
+  append_raw (f, "INBOX", big, length);
+  sync_ok (f);
+  g_assert_true (tern_test_server_create_mailbox (f->server, "alice", "Restored", &error));
+
+  {
+    const char *argv[] = { cli, "--data-dir", f->dir, "export", "test", "INBOX", "--maildir", maildir, NULL };
+    int status = 0;
+
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+                                 NULL, NULL, &status, &error));
+    g_assert_true (g_spawn_check_wait_status (status, NULL));
+  }
+  {
+    const char *argv[] = { cli, "--data-dir", f->dir, "export", "test", "INBOX", "--mbox", mbox, NULL };
+    int status = 0;
+
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+                                 NULL, NULL, &status, &error));
+    g_assert_true (g_spawn_check_wait_status (status, NULL));
+  }
+  g_assert_true (g_file_get_contents (mbox, &mbox_text, NULL, &error));
+  g_assert_nonnull (strstr (mbox_text, "\n>From the start of a line.\n>>From quoted.\n"));
+  g_assert_null (strstr (mbox_text, "\r\n"));
+
+  /* Re-import every exported file and compare the server's copies byte for byte. */
+  {
+    g_autofree char *cur = g_build_filename (maildir, "cur", NULL);
+    g_autoptr(GDir) dir = g_dir_open (cur, 0, &error);
+    g_autoptr(TernTestClient) client = tern_test_client_new (f->server, "alice", "secret", &error);
+    g_autofree char *a = NULL;
+    g_autofree char *b = NULL;
+    const char *name;
+    guint n = 0;
+
+    g_assert_no_error (error);
+    while ((name = g_dir_read_name (dir)) != NULL)
+      {
+        g_autofree char *path = g_build_filename (cur, name, NULL);
+        g_autofree char *text = NULL;
+        gsize len;
+
+        g_assert_true (g_file_get_contents (path, &text, &len, &error));
+        tern_test_client_append (client, "Restored", NULL, NULL, text, len, &error);
+        g_assert_no_error (error);
+        n++;
+      }
+    g_assert_cmpuint (n, ==, 4);
+    g_assert_true (tern_test_client_command (client, NULL, &error, "EXAMINE INBOX"));
+    g_assert_true (tern_test_client_command (client, &a, &error, "FETCH 1:* (RFC822.SIZE BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])"));
+    g_assert_true (tern_test_client_command (client, NULL, &error, "EXAMINE Restored"));
+    g_assert_true (tern_test_client_command (client, &b, &error, "FETCH 1:* (RFC822.SIZE BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])"));
+    g_assert_no_error (error);
+    /* Same sizes and Message-IDs, as sets. */
+    {
+      g_auto(GStrv) la = g_strsplit (a, "\n", -1);
+      g_auto(GStrv) lb = g_strsplit (b, "\n", -1);
+      g_autoptr(GPtrArray) sa = g_ptr_array_new_with_free_func (g_free);
+      g_autoptr(GPtrArray) sb = g_ptr_array_new_with_free_func (g_free);
+      GStrv lists[] = { la, lb };
+      GPtrArray *sets[] = { sa, sb };
+
+      for (guint k = 0; k < 2; k++)
+        for (guint i = 0; lists[k][i] != NULL; i++)
+          {
+            const char *size = strstr (lists[k][i], "RFC822.SIZE ");
+
+            if (size != NULL)
+              g_ptr_array_add (sets[k], g_strdup_printf ("%" G_GUINT64_FORMAT, g_ascii_strtoull (size + 12, NULL, 10)));
+            else if (g_ascii_strncasecmp (lists[k][i], "Message-ID:", 11) == 0)
+              g_ptr_array_add (sets[k], g_strstrip (g_strdup (lists[k][i])));
+          }
+      g_ptr_array_sort (sa, compare_strings);
+      g_ptr_array_sort (sb, compare_strings);
+      g_assert_cmpuint (sa->len, ==, 8);
+      g_assert_cmpuint (sb->len, ==, sa->len);
+      for (guint i = 0; i < sa->len; i++)
+        g_assert_cmpstr (sa->pdata[i], ==, sb->pdata[i]);
+    }
+  }
+
+  /* One message as .eml. */
+  {
+    g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, id_of (f, "trap"));
+    const char *argv[] = { cli, "--data-dir", f->dir, "export", id, eml, NULL };
+    g_autofree char *text = NULL;
+    int status = 0;
+
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+                                 NULL, NULL, &status, &error));
+    g_assert_true (g_spawn_check_wait_status (status, NULL));
+    g_assert_true (g_file_get_contents (eml, &text, NULL, &error));
+    g_assert_true (g_str_has_prefix (text, "From: a@example.org\r\nSubject: mbox trap"));
+  }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -645,6 +867,8 @@ main (int    argc,
   g_test_add ("/bodies/resume", Fixture, NULL, fixture_set_up, test_resume, fixture_tear_down);
   g_test_add ("/bodies/flat-memory", Fixture, NULL, fixture_set_up, test_flat_memory, fixture_tear_down);
   g_test_add ("/bodies/search", Fixture, NULL, fixture_set_up, test_search, fixture_tear_down);
+  g_test_add ("/bodies/offline-policy", Fixture, NULL, fixture_set_up, test_offline_policy, fixture_tear_down);
+  g_test_add ("/bodies/export", Fixture, NULL, fixture_set_up, test_export, fixture_tear_down);
   g_test_add ("/bodies/corpus", Fixture, NULL, fixture_set_up, test_corpus, fixture_tear_down);
 
   return g_test_run ();
