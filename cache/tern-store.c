@@ -2280,3 +2280,36 @@ fail:
   tern_store_rollback (self);
   return FALSE;
 }
+
+GArray *
+tern_store_search_ids (TernStore   *self,
+                       const char  *query,
+                       GError     **error)
+{
+  g_autofree char *match = fts_query (query ? query : "");
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  sqlite3_stmt *stmt;
+  int rc;
+
+  if (*match == '\0')
+    return g_steal_pointer (&ids);
+  if (!tern_store_index_pending (self, 0, NULL, error))
+    return NULL;
+  /* Newest first by id order, straight from the index: no row is read. */
+  stmt = prepare (self, "SELECT rowid FROM message_fts WHERE message_fts MATCH ? ORDER BY rowid DESC", error);
+  if (stmt == NULL)
+    return NULL;
+  bind_text (stmt, 1, match);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+      g_array_append_val (ids, id);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (self, rc, "searching", error);
+      return NULL;
+    }
+  return g_steal_pointer (&ids);
+}

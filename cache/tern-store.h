@@ -407,6 +407,11 @@ GPtrArray   *tern_store_search        (TernStore          *self,
                                        const char         *query,
                                        guint               limit,
                                        GError            **error) G_GNUC_WARN_UNUSED_RESULT;
+/* The same as local message ids only, straight from the index (for a lazy list model that
+ * loads rows as they are shown). (transfer full) */
+GArray      *tern_store_search_ids    (TernStore          *self,
+                                       const char         *query,
+                                       GError            **error) G_GNUC_WARN_UNUSED_RESULT;
 /* Indexes up to `limit` messages not indexed yet (0: all); *remaining_out says how many
  * are still waiting. Called after a sync and before a search. */
 gboolean     tern_store_index_pending (TernStore          *self,
