@@ -24,6 +24,8 @@
  */
 
 #define CHUNK (256 * 1024)
+/* Inline images (cid:) of an HTML text come with it only up to this size each. */
+#define INLINE_LIMIT (256 * 1024)
 /* Above this a message without a usable structure is not fetched whole just to show it. */
 #define WHOLE_MESSAGE_LIMIT (512 * 1024)
 
@@ -345,6 +347,33 @@ text_from_whole_message (TernSync     *self,
                               text ? text : "", error);
 }
 
+/* The images an HTML text shows by cid:, small ones only: the rest wait for a click. */
+static gboolean
+fetch_inline_images (TernSync     *self,
+                     TernMessage  *m,
+                     const char   *html,
+                     GError      **error)
+{
+  for (guint i = 0; m->parts != NULL && i < m->parts->len; i++)
+    {
+      TernPart *p = m->parts->pdata[i];
+      g_autofree char *reference = NULL;
+      gsize len;
+
+      if (p->content_id == NULL || p->size > INLINE_LIMIT || g_strcmp0 (p->type, "multipart") == 0)
+        continue;
+      /* content_id is "<x@y>"; the HTML says "cid:x@y". */
+      len = strlen (p->content_id);
+      reference = g_strdup_printf ("cid:%.*s", (int) (len >= 2 && p->content_id[0] == '<' ? len - 2 : len),
+                                   p->content_id + (p->content_id[0] == '<'));
+      if (strstr (html, reference) == NULL)
+        continue;
+      if (!tern_sync_fetch_part (self, m->id, p->section, NULL, NULL, NULL, NULL, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 gboolean
 tern_sync_fetch_text (TernSync  *self,
                       gint64     message_id,
@@ -380,8 +409,10 @@ tern_sync_fetch_text (TernSync  *self,
   {
     g_autofree char *type = g_strdup_printf ("text/%s", part->subtype);
 
-    return tern_store_set_body (self->store, message_id, part->section, type, text, error);
+    if (!tern_store_set_body (self->store, message_id, part->section, type, text, error))
+      return FALSE;
   }
+  return g_strcmp0 (part->subtype, "html") != 0 || fetch_inline_images (self, m, text, error);
 }
 
 /* Parts to files. */

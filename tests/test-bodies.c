@@ -856,6 +856,47 @@ test_export (Fixture       *f,
   }
 }
 
+/* An HTML text brings its small cid: images along; a big one waits for a click. */
+static void
+test_inline_images (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernSync) sync = NULL;
+  g_autoptr(GString) raw = g_string_new (NULL);
+  g_autofree char *small = NULL, *large = NULL;
+  g_autofree char *pad = g_strnfill (600 * 1024, 'A');
+  gint64 id;
+
+  small = g_base64_encode ((const guchar *) "tiny-png-bytes", 14);
+  large = g_base64_encode ((const guchar *) pad, strlen (pad));
+  g_string_append (raw, "From: news@example.org\r\nSubject: Newsletter\r\nMessage-ID: <news@test>\r\n"
+                        "MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary=r\r\n\r\n"
+                        "--r\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+                        "<html><body><img src=\"cid:logo@news\"><img src=\"cid:hero@news\"></body></html>\r\n"
+                        "--r\r\nContent-Type: image/png\r\nContent-ID: <logo@news>\r\n"
+                        "Content-Transfer-Encoding: base64\r\n\r\n");
+  g_string_append_printf (raw, "%s\r\n--r\r\nContent-Type: image/png\r\nContent-ID: <hero@news>\r\n"
+                               "Content-Transfer-Encoding: base64\r\n\r\n%s\r\n--r--\r\n", small, large);
+  append_raw (f, "INBOX", raw->str, raw->len);
+  sync_ok (f);
+  id = only_message (f);
+
+  sync = new_sync (f);
+  g_assert_true (tern_sync_fetch_text (sync, id, &error));
+  g_assert_no_error (error);
+  {
+    g_autofree char *logo = tern_sync_dup_part_path (sync, id, "2");
+    g_autofree char *hero = tern_sync_dup_part_path (sync, id, "3");
+    g_autofree char *bytes = NULL;
+
+    g_assert_nonnull (logo);
+    g_assert_true (g_file_get_contents (logo, &bytes, NULL, NULL));
+    g_assert_cmpstr (bytes, ==, "tiny-png-bytes");
+    g_assert_null (hero);
+  }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -869,6 +910,7 @@ main (int    argc,
   g_test_add ("/bodies/search", Fixture, NULL, fixture_set_up, test_search, fixture_tear_down);
   g_test_add ("/bodies/offline-policy", Fixture, NULL, fixture_set_up, test_offline_policy, fixture_tear_down);
   g_test_add ("/bodies/export", Fixture, NULL, fixture_set_up, test_export, fixture_tear_down);
+  g_test_add ("/bodies/inline-images", Fixture, NULL, fixture_set_up, test_inline_images, fixture_tear_down);
   g_test_add ("/bodies/corpus", Fixture, NULL, fixture_set_up, test_corpus, fixture_tear_down);
 
   return g_test_run ();
