@@ -9,6 +9,8 @@ packages=(
   libcurl4-gnutls-dev libsecret-1-dev libgnutls28-dev glib-networking ca-certificates
   dovecot-core dovecot-imapd openssl
   dbus gnome-keyring python3 procps
+  libgtk-4-dev libadwaita-1-dev libwebkitgtk-6.0-dev desktop-file-utils appstream
+  xvfb xauth dbus-x11 at-spi2-core adwaita-icon-theme
 )
 
 missing=()

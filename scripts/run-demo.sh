@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # One command for a fresh Debian 12 machine: install what is needed, build, start the
-# built-in demo server (a private Dovecot on loopback seeded with sample mail) and run
-# Tern against it. Until the GUI lands this is tern-cli: sync, then the folder list.
+# built-in demo server (a private Dovecot on loopback with a realistic mailbox: folders,
+# conversations, HTML newsletters, large attachments, several languages, a shared team
+# folder) and open Tern on it. Without a display (no $DISPLAY or $WAYLAND_DISPLAY, or
+# TERN_DEMO_CLI=1) it shows the same mailbox through tern-cli instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,12 +18,12 @@ rm -rf "$demo"
 mkdir -p "$demo"
 cli=("$build/app/tern-cli" --data-dir "$demo/data")
 
-"$build/tests/fixture/tern-test-server" --dir "$demo/server" --seed "${TERN_DEMO_MESSAGES:-400}" \
+"$build/tests/fixture/tern-test-server" --dir "$demo/server" --demo \
   >"$demo/server.env" 2>"$demo/server.log" &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
 
-for _ in $(seq 100); do
+for _ in $(seq 300); do
   grep -q READY "$demo/server.env" 2>/dev/null && break
   kill -0 $server 2>/dev/null || { cat "$demo/server.log"; exit 1; }
   sleep 0.1
@@ -29,16 +31,25 @@ done
 # shellcheck disable=SC1090
 source <(grep '^TERN_TEST_' "$demo/server.env")
 
-"${cli[@]}" account add demo --email alice@example.org --user alice \
+"${cli[@]}" account add demo --email "$TERN_TEST_USER@example.org" --user "$TERN_TEST_USER" \
   --host "$TERN_TEST_HOST" --port "$TERN_TEST_IMAPS_PORT" \
   --password-command "echo secret" --ca-file "$TERN_TEST_CA_FILE"
+
+echo "The demo server is at $TERN_TEST_HOST:$TERN_TEST_IMAPS_PORT (user $TERN_TEST_USER, password secret)."
+
+if [ -z "${TERN_DEMO_CLI:-}" ] && { [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; }; then
+  # The app syncs by itself; its settings schema comes from the build folder.
+  GSETTINGS_SCHEMA_DIR="$build/data${GSETTINGS_SCHEMA_DIR:+:$GSETTINGS_SCHEMA_DIR}" \
+    "$build/app/tern" --data-dir "$demo/data"
+  exit 0
+fi
+
 "${cli[@]}" sync
 "${cli[@]}" folders
 echo
 "${cli[@]}" list demo INBOX --limit 10
-
 echo
-echo "The demo server is at $TERN_TEST_HOST:$TERN_TEST_IMAPS_PORT (user alice, password secret)."
+echo "No display: this was tern-cli. With a display, the same command opens the Tern app."
 echo "Try: ${cli[*]} status | show ID | watch demo"
 if [ -t 0 ]; then
   echo "Press Enter to stop the demo server."

@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include <gmime/gmime.h>
 #include <string.h>
 
 #include "tern-account-worker.h"
@@ -325,7 +326,24 @@ event_cb (gpointer data)
 
         if (req != NULL)
           {
-            g_autoptr(GTask) task = g_steal_pointer (&req->task);
+            g_autoptr(GTask) task = NULL;
+            gboolean flush = FALSE;
+            guint64 done = 0, total = 0;
+
+            /* Progress still waiting in the coalescing source goes out before the result. */
+            g_mutex_lock (&ev->shared->lock);
+            if (ev->shared->part_changed && ev->shared->part_request == ev->request)
+              {
+                flush = TRUE;
+                done = ev->shared->part_done;
+                total = ev->shared->part_total;
+                ev->shared->part_changed = FALSE;
+              }
+            g_mutex_unlock (&ev->shared->lock);
+            if (flush && req->progress != NULL)
+              req->progress (done, total, req->progress_data);
+
+            task = g_steal_pointer (&req->task);
 
             g_hash_table_remove (self->requests, GUINT_TO_POINTER (ev->request));
             if (ev->error != NULL)
@@ -818,9 +836,14 @@ worker_thread (gpointer data)
 {
   Shared *s = data;
   g_autoptr(GError) error = NULL;
+  g_autoptr(GMainContext) own_context = g_main_context_new ();
   Worker w = { 0 };
   gboolean running = TRUE;
 
+  /* Without a thread-default context of its own, g_main_context_invoke_full() from this
+   * thread would run main-thread callbacks right here whenever the main thread is not
+   * iterating at that moment. */
+  g_main_context_push_thread_default (own_context);
   w.shared = s;
   w.posted = TERN_ACCOUNT_STATE_OFFLINE;
   w.want_sync = TRUE;
@@ -946,6 +969,7 @@ worker_thread (gpointer data)
       memset (w.password, 0, strlen (w.password));
       g_free (w.password);
     }
+  g_main_context_pop_thread_default (own_context);
   shared_unref (s);
   return NULL;
 }
@@ -1178,6 +1202,10 @@ tern_account_worker_start (TernAccountWorker *self)
 
   if (self->thread != NULL)
     return;
+  /* GMime's global state is set up here, on the main thread, before any worker parses:
+   * g_mime_init() is not thread-safe. */
+  g_mime_init ();
+  tern_sync_global_init ();
   name = g_strdup_printf ("tern-account-%" G_GINT64_FORMAT, self->account_id);
   g_atomic_int_set (&self->shared->stopping, FALSE);
   self->thread = g_thread_new (name, worker_thread, shared_ref (self->shared));
@@ -1373,7 +1401,7 @@ tern_account_worker_fetch_part_async (TernAccountWorker   *self,
   Command *cmd;
 
   g_return_if_fail (TERN_IS_ACCOUNT_WORKER (self));
-  g_return_if_fail (section != NULL && dest_path != NULL);
+  g_return_if_fail (section != NULL);
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, tern_account_worker_fetch_part_async);

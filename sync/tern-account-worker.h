@@ -4,6 +4,7 @@
 #include <gio/gio.h>
 
 #include "tern-store.h"
+#include "tern-sync-error.h"
 
 G_BEGIN_DECLS
 
@@ -82,7 +83,9 @@ void               tern_account_worker_fetch_text_async  (TernAccountWorker   *s
 gboolean           tern_account_worker_fetch_text_finish (TernAccountWorker   *self,
                                                           GAsyncResult        *result,
                                                           GError             **error);
-/* Downloads one MIME part, decoded, to dest_path. progress runs on the main thread. */
+/* Downloads one MIME part, decoded, into the cache (tern_store_get_part_file() then has
+ * its path) and copies it to dest_path if that is not NULL. progress runs on the main
+ * thread. */
 void               tern_account_worker_fetch_part_async  (TernAccountWorker   *self,
                                                           gint64               message_id,
                                                           const char          *section,

@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include <gmime/gmime.h>
 #include <string.h>
 
 #include "tern-fill-writer.h"
@@ -69,6 +70,8 @@ tern_sync_global_init (void)
   /* libetpan's globals must be set before any worker starts. */
   if (g_once_init_enter (&done))
     {
+      /* GMime keeps global tables: set up once, before any worker parses MIME. */
+      g_mime_init ();
       mailstream_network_delay.tv_sec = 30;
       mailstream_network_delay.tv_usec = 0;
       g_once_init_leave (&done, 1);

@@ -1,0 +1,570 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "tern-message-model"
+
+#include "config.h"
+
+#include "tern-message-model.h"
+#include "tern-store-private.h"
+
+/*
+ * Only ids are kept for every row (8 bytes each, plus a pointer): a 100,000-message folder
+ * opens with one indexed query and no envelope read at all. Envelopes come in batches of
+ * BATCH rows around the first one asked for, which is what a scrolling list view asks for.
+ */
+
+#define BATCH 64
+
+/* What the user sees in a folder, as tern-store.c's SHOWN_IN says. */
+#define SHOWN_IN_FOLDER \
+  "((m.folder_id = ?1 AND m.local_folder IS NULL) OR m.local_folder = ?1) " \
+  "AND m.hidden = 0 AND m.detached = 0"
+
+struct _TernMessageModel
+{
+  GObject     parent_instance;
+
+  /* Owned. */
+  GArray     *ids;          /* gint64 */
+  GPtrArray  *items;        /* TernMessageItem or NULL, parallel to ids */
+  char       *query;        /* the search shown, or NULL */
+
+  /* Borrowed. */
+  TernStore  *store;
+
+  gint64      folder_id;
+  gint64      account_id;   /* of the search */
+  guint       n_loaded;
+};
+
+static void list_model_iface_init (GListModelInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (TernMessageModel, tern_message_model, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, list_model_iface_init))
+
+enum {
+  PROP_0,
+  PROP_FOLDER_ID,
+  PROP_SEARCHING,
+  PROP_N_ITEMS,
+  N_PROPS
+};
+
+static GParamSpec *properties [N_PROPS];
+static char *batch_sql;
+
+/* Rows not read yet are NULL. */
+static void
+unref_item (gpointer item)
+{
+  if (item != NULL)
+    g_object_unref (item);
+}
+
+static void
+build_batch_sql (void)
+{
+  GString *sql;
+
+  if (batch_sql != NULL)
+    return;
+  sql = g_string_new ("SELECT m.id, coalesce (m.local_folder, m.folder_id), m.subject, "
+                      "m.from_name, m.from_addr, m.date, m.flags, "
+                      "EXISTS (SELECT 1 FROM part p WHERE p.message = m.id AND "
+                      "p.disposition = 'attachment' COLLATE NOCASE) "
+                      "FROM message m WHERE m.id IN (");
+  for (guint i = 0; i < BATCH; i++)
+    g_string_append (sql, i == 0 ? "?" : ",?");
+  g_string_append (sql, ")");
+  /* Kept for the life of the process: the store caches statements by SQL pointer. */
+  batch_sql = g_string_free (sql, FALSE);
+}
+
+/* Reads the envelopes of up to BATCH items in one query. */
+static void
+load_envelopes (TernMessageModel  *self,
+                TernMessageItem  **batch,
+                guint              n)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 ids[BATCH];
+  sqlite3_stmt *stmt;
+
+  g_assert (n <= BATCH);
+
+  stmt = _tern_store_prepare (self->store, batch_sql, &error);
+  if (stmt == NULL)
+    {
+      g_debug ("Cannot read envelopes: %s", error->message);
+      return;
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      ids[i] = tern_message_item_get_id (batch[i]);
+      sqlite3_bind_int64 (stmt, (int) i + 1, ids[i]);
+    }
+
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+      TernMessageItem *item = NULL;
+
+      /* n is at most BATCH: a linear search beats a hash table here. */
+      for (guint i = 0; i < n && item == NULL; i++)
+        if (ids[i] == id)
+          item = batch[i];
+      if (item == NULL)
+        continue;
+      if (!tern_message_item_get_loaded (item))
+        self->n_loaded++;
+      _tern_message_item_set_envelope (item,
+                                       sqlite3_column_int64 (stmt, 1),
+                                       (const char *) sqlite3_column_text (stmt, 2),
+                                       (const char *) sqlite3_column_text (stmt, 3),
+                                       (const char *) sqlite3_column_text (stmt, 4),
+                                       sqlite3_column_int64 (stmt, 5),
+                                       (const char *) sqlite3_column_text (stmt, 6),
+                                       sqlite3_column_int (stmt, 7) != 0);
+    }
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+}
+
+static GArray *
+query_ids (TernMessageModel  *self,
+           GError           **error)
+{
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+
+  if (self->query != NULL)
+    {
+      g_autoptr(GPtrArray) found = NULL;
+
+      if (!tern_store_index_pending (self->store, 0, NULL, error))
+        return NULL;
+      found = tern_store_search (self->store, self->account_id, self->query, 0, error);
+      if (found == NULL)
+        return NULL;
+      g_array_set_size (ids, found->len);
+      for (guint i = 0; i < found->len; i++)
+        g_array_index (ids, gint64, i) = ((TernMessage *) found->pdata[i])->id;
+    }
+  else if (self->folder_id != 0)
+    {
+      sqlite3_stmt *stmt = _tern_store_prepare (self->store,
+                                                "SELECT m.id FROM message m WHERE " SHOWN_IN_FOLDER
+                                                " ORDER BY m.date DESC, m.uid DESC",
+                                                error);
+      int rc;
+
+      if (stmt == NULL)
+        return NULL;
+      sqlite3_bind_int64 (stmt, 1, self->folder_id);
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        {
+          gint64 id = sqlite3_column_int64 (stmt, 0);
+
+          g_array_append_val (ids, id);
+        }
+      sqlite3_reset (stmt);
+      if (rc != SQLITE_DONE)
+        {
+          _tern_store_fail (self->store, rc, "listing message ids", error);
+          return NULL;
+        }
+    }
+
+  return g_steal_pointer (&ids);
+}
+
+/* Replaces the rows with new_ids: keeps the items of ids that stay (so a selection and
+ * the rows that show them survive), emits one items-changed for the span that differs. */
+static void
+apply_ids (TernMessageModel *self,
+           GArray           *new_ids)
+{
+  guint old_len = self->ids->len;
+  guint new_len = new_ids->len;
+  guint prefix = 0, suffix = 0;
+  g_autoptr(GHashTable) kept = NULL;
+  g_autoptr(GPtrArray) new_items = NULL;
+  const gint64 *o = (const gint64 *) (gpointer) self->ids->data;
+  const gint64 *n = (const gint64 *) (gpointer) new_ids->data;
+
+  while (prefix < old_len && prefix < new_len && o[prefix] == n[prefix])
+    prefix++;
+  while (suffix < old_len - prefix && suffix < new_len - prefix &&
+         o[old_len - 1 - suffix] == n[new_len - 1 - suffix])
+    suffix++;
+
+  if (prefix == old_len && prefix == new_len)
+    return;
+
+  /* Items of the changed span that reappear elsewhere in it are reused. */
+  kept = g_hash_table_new (g_int64_hash, g_int64_equal);
+  for (guint i = prefix; i < old_len - suffix; i++)
+    {
+      TernMessageItem *item = self->items->pdata[i];
+
+      if (item != NULL)
+        g_hash_table_insert (kept, &((gint64 *) (gpointer) self->ids->data)[i], item);
+    }
+
+  new_items = g_ptr_array_new_full (new_len, unref_item);
+  g_ptr_array_set_size (new_items, new_len);
+  for (guint i = 0; i < prefix; i++)
+    new_items->pdata[i] = g_steal_pointer (&self->items->pdata[i]);
+  for (guint i = 0; i < suffix; i++)
+    new_items->pdata[new_len - 1 - i] = g_steal_pointer (&self->items->pdata[old_len - 1 - i]);
+  for (guint i = prefix; i < new_len - suffix; i++)
+    {
+      TernMessageItem *item = g_hash_table_lookup (kept, &n[i]);
+
+      if (item != NULL)
+        {
+          new_items->pdata[i] = g_object_ref (item);
+          g_hash_table_remove (kept, &n[i]);
+        }
+    }
+
+  g_ptr_array_unref (self->items);
+  self->items = g_steal_pointer (&new_items);
+  g_array_unref (self->ids);
+  self->ids = g_array_ref (new_ids);
+  self->n_loaded = 0;
+  for (guint i = 0; i < self->items->len; i++)
+    if (self->items->pdata[i] != NULL && tern_message_item_get_loaded (self->items->pdata[i]))
+      self->n_loaded++;
+
+  g_list_model_items_changed (G_LIST_MODEL (self), prefix, old_len - prefix - suffix,
+                              new_len - prefix - suffix);
+  if (old_len != new_len)
+    g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_N_ITEMS]);
+}
+
+/* Envelopes of items somebody holds (a row on screen, the message view) are re-read at
+ * once; the others are dropped and read again if they are asked for. */
+static void
+reload_envelopes (TernMessageModel *self)
+{
+  TernMessageItem *batch[BATCH];
+  guint n = 0;
+
+  for (guint i = 0; i < self->items->len; i++)
+    {
+      TernMessageItem *item = self->items->pdata[i];
+
+      if (item == NULL)
+        continue;
+      if (G_OBJECT (item)->ref_count == 1)
+        {
+          if (tern_message_item_get_loaded (item))
+            self->n_loaded--;
+          g_clear_object ((TernMessageItem **) &self->items->pdata[i]);
+          continue;
+        }
+      batch[n++] = item;
+      if (n == BATCH)
+        {
+          load_envelopes (self, batch, n);
+          n = 0;
+        }
+    }
+  if (n > 0)
+    load_envelopes (self, batch, n);
+}
+
+static gboolean
+reset (TernMessageModel  *self,
+       GError           **error)
+{
+  g_autoptr(GArray) ids = query_ids (self, error);
+  guint old_len = self->ids->len;
+
+  if (ids == NULL)
+    {
+      ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+      g_ptr_array_set_size (self->items, 0);
+      g_array_set_size (self->ids, 0);
+      self->n_loaded = 0;
+      if (old_len > 0)
+        {
+          g_list_model_items_changed (G_LIST_MODEL (self), 0, old_len, 0);
+          g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_N_ITEMS]);
+        }
+      return FALSE;
+    }
+
+  /* Another folder or search: every row is new. */
+  g_ptr_array_unref (self->items);
+  self->items = g_ptr_array_new_full (ids->len, unref_item);
+  g_ptr_array_set_size (self->items, ids->len);
+  g_array_unref (self->ids);
+  self->ids = g_steal_pointer (&ids);
+  self->n_loaded = 0;
+  if (old_len > 0 || self->ids->len > 0)
+    g_list_model_items_changed (G_LIST_MODEL (self), 0, old_len, self->ids->len);
+  if (old_len != self->ids->len)
+    g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_N_ITEMS]);
+  return TRUE;
+}
+
+/* GListModel. */
+
+static GType
+tern_message_model_get_item_type (GListModel *model)
+{
+  return TERN_TYPE_MESSAGE_ITEM;
+}
+
+static guint
+tern_message_model_get_n_items (GListModel *model)
+{
+  return TERN_MESSAGE_MODEL (model)->ids->len;
+}
+
+static gpointer
+tern_message_model_get_item (GListModel *model,
+                             guint       position)
+{
+  TernMessageModel *self = TERN_MESSAGE_MODEL (model);
+  TernMessageItem *batch[BATCH];
+  guint n = 0, first, last;
+
+  if (position >= self->ids->len)
+    return NULL;
+  if (self->items->pdata[position] != NULL)
+    return g_object_ref (self->items->pdata[position]);
+
+  /* Mostly ahead of the position: lists scroll down more than up. */
+  first = position > BATCH / 4 ? position - BATCH / 4 : 0;
+  last = MIN (self->ids->len, first + BATCH);
+  for (guint i = first; i < last; i++)
+    {
+      if (self->items->pdata[i] != NULL)
+        continue;
+      self->items->pdata[i] = tern_message_item_new (g_array_index (self->ids, gint64, i));
+      batch[n++] = self->items->pdata[i];
+    }
+  load_envelopes (self, batch, n);
+
+  return g_object_ref (self->items->pdata[position]);
+}
+
+static void
+list_model_iface_init (GListModelInterface *iface)
+{
+  iface->get_item_type = tern_message_model_get_item_type;
+  iface->get_n_items = tern_message_model_get_n_items;
+  iface->get_item = tern_message_model_get_item;
+}
+
+/* GObject. */
+
+static void
+tern_message_model_finalize (GObject *object)
+{
+  TernMessageModel *self = TERN_MESSAGE_MODEL (object);
+
+  g_clear_pointer (&self->ids, g_array_unref);
+  g_clear_pointer (&self->items, g_ptr_array_unref);
+  g_free (self->query);
+
+  G_OBJECT_CLASS (tern_message_model_parent_class)->finalize (object);
+}
+
+static void
+tern_message_model_get_property (GObject    *object,
+                                 guint       prop_id,
+                                 GValue     *value,
+                                 GParamSpec *pspec)
+{
+  TernMessageModel *self = TERN_MESSAGE_MODEL (object);
+
+  switch (prop_id)
+    {
+    case PROP_FOLDER_ID:
+      g_value_set_int64 (value, self->folder_id);
+      break;
+    case PROP_SEARCHING:
+      g_value_set_boolean (value, self->query != NULL);
+      break;
+    case PROP_N_ITEMS:
+      g_value_set_uint (value, self->ids->len);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+tern_message_model_class_init (TernMessageModelClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = tern_message_model_finalize;
+  object_class->get_property = tern_message_model_get_property;
+
+  properties [PROP_FOLDER_ID] =
+    g_param_spec_int64 ("folder-id", NULL, NULL, 0, G_MAXINT64, 0,
+                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties [PROP_SEARCHING] =
+    g_param_spec_boolean ("searching", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties [PROP_N_ITEMS] =
+    g_param_spec_uint ("n-items", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  build_batch_sql ();
+}
+
+static void
+tern_message_model_init (TernMessageModel *self)
+{
+  self->ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  self->items = g_ptr_array_new_with_free_func (unref_item);
+}
+
+TernMessageModel *
+tern_message_model_new (TernStore *store)
+{
+  TernMessageModel *self;
+
+  g_return_val_if_fail (store != NULL, NULL);
+
+  self = g_object_new (TERN_TYPE_MESSAGE_MODEL, NULL);
+  self->store = store;
+  return self;
+}
+
+gboolean
+tern_message_model_set_folder (TernMessageModel  *self,
+                               gint64             folder_id,
+                               GError           **error)
+{
+  gboolean was_searching;
+
+  g_return_val_if_fail (TERN_IS_MESSAGE_MODEL (self), FALSE);
+
+  was_searching = self->query != NULL;
+  g_clear_pointer (&self->query, g_free);
+  if (self->folder_id != folder_id)
+    {
+      self->folder_id = folder_id;
+      g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_FOLDER_ID]);
+    }
+  if (was_searching)
+    g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_SEARCHING]);
+  return reset (self, error);
+}
+
+gint64
+tern_message_model_get_folder_id (TernMessageModel *self)
+{
+  g_return_val_if_fail (TERN_IS_MESSAGE_MODEL (self), 0);
+
+  return self->folder_id;
+}
+
+gboolean
+tern_message_model_search (TernMessageModel  *self,
+                           gint64             account_id,
+                           const char        *query,
+                           GError           **error)
+{
+  gboolean was_searching;
+
+  g_return_val_if_fail (TERN_IS_MESSAGE_MODEL (self), FALSE);
+  g_return_val_if_fail (query != NULL, FALSE);
+
+  was_searching = self->query != NULL;
+  g_free (self->query);
+  self->query = g_strdup (query);
+  self->account_id = account_id;
+  if (!was_searching)
+    g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_SEARCHING]);
+  return reset (self, error);
+}
+
+gboolean
+tern_message_model_get_searching (TernMessageModel *self)
+{
+  g_return_val_if_fail (TERN_IS_MESSAGE_MODEL (self), FALSE);
+
+  return self->query != NULL;
+}
+
+void
+tern_message_model_add_ids (TernMessageModel *self,
+                            GArray           *ids)
+{
+  g_autoptr(GHashTable) shown = NULL;
+  guint old_len;
+
+  g_return_if_fail (TERN_IS_MESSAGE_MODEL (self));
+  g_return_if_fail (ids != NULL);
+
+  shown = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  for (guint i = 0; i < self->ids->len; i++)
+    g_hash_table_add (shown, g_memdup2 (&g_array_index (self->ids, gint64, i), sizeof (gint64)));
+  old_len = self->ids->len;
+  for (guint i = 0; i < ids->len; i++)
+    {
+      gint64 id = g_array_index (ids, gint64, i);
+
+      if (!g_hash_table_add (shown, g_memdup2 (&id, sizeof id)))
+        continue;
+      g_array_append_val (self->ids, id);
+      g_ptr_array_add (self->items, NULL);
+    }
+  if (self->ids->len > old_len)
+    {
+      g_list_model_items_changed (G_LIST_MODEL (self), old_len, 0, self->ids->len - old_len);
+      g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_N_ITEMS]);
+    }
+}
+
+gboolean
+tern_message_model_refresh (TernMessageModel  *self,
+                            GError           **error)
+{
+  g_autoptr(GArray) ids = NULL;
+
+  g_return_val_if_fail (TERN_IS_MESSAGE_MODEL (self), FALSE);
+
+  ids = query_ids (self, error);
+  if (ids == NULL)
+    return FALSE;
+  apply_ids (self, ids);
+  reload_envelopes (self);
+  return TRUE;
+}
+
+guint
+tern_message_model_find (TernMessageModel *self,
+                         gint64            message_id)
+{
+  g_return_val_if_fail (TERN_IS_MESSAGE_MODEL (self), G_MAXUINT);
+
+  for (guint i = 0; i < self->ids->len; i++)
+    if (g_array_index (self->ids, gint64, i) == message_id)
+      return i;
+  return G_MAXUINT;
+}
+
+gint64
+tern_message_model_get_id (TernMessageModel *self,
+                           guint             position)
+{
+  g_return_val_if_fail (TERN_IS_MESSAGE_MODEL (self), 0);
+
+  return position < self->ids->len ? g_array_index (self->ids, gint64, position) : 0;
+}
+
+guint
+tern_message_model_get_n_loaded (TernMessageModel *self)
+{
+  g_return_val_if_fail (TERN_IS_MESSAGE_MODEL (self), 0);
+
+  return self->n_loaded;
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "tern-store.h"
+
+G_BEGIN_DECLS
+
+/*
+ * A prepared cache for model and UI tests and the UI benchmark, written through the
+ * store's own API: account "demo" (alice@example.org on 127.0.0.1:1, which nothing
+ * listens on), folders INBOX, Drafts, Sent, Archive, Junk, Trash (special use), Projects,
+ * Projects/2024, Receipts, and the shared folder "shared/bob/Team".
+ */
+
+typedef struct
+{
+  gint64 account;
+  gint64 inbox;
+  gint64 drafts;
+  gint64 sent;
+  gint64 archive;
+  gint64 junk;
+  gint64 trash;
+  gint64 projects;
+  gint64 projects_2024;
+  gint64 receipts;
+  gint64 team;
+} TernTestCacheIds;
+
+TernStore *tern_test_cache_new          (const char        *path,
+                                         TernTestCacheIds  *ids);
+/* n messages with UIDs first_uid.., newest last, one transaction; every third read, every
+ * seventh flagged, every fifth with an attachment (part 2), every eleventh answered. */
+void       tern_test_cache_add_messages (TernStore         *store,
+                                         gint64             folder_id,
+                                         guint              first_uid,
+                                         guint              n);
+
+G_END_DECLS

@@ -1,0 +1,669 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "test-ui"
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+#include <webkit/webkit.h>
+
+#include "tern-application.h"
+#include "tern-journal.h"
+#include "tern-sync.h"
+#include "tern-test-cache.h"
+#include "tern-test-server.h"
+#include "tern-window.h"
+
+/*
+ * The app under Xvfb, driven through its actions as a user would drive it through keys:
+ * offline on a prepared cache, then online against the Dovecot fixture.
+ */
+
+typedef struct
+{
+  char             *dir;
+  char             *db_path;
+  TernTestCacheIds  ids;
+  TernTestServer   *server;
+  TernApplication  *app;
+  TernWindow       *window;
+  TernStore        *store;     /* the app's own, borrowed */
+} Fixture;
+
+static gboolean
+wait_for (gboolean (*cond) (gpointer),
+          gpointer   data,
+          guint      seconds)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) seconds * G_USEC_PER_SEC;
+
+  while (!cond (data))
+    {
+      if (g_get_monotonic_time () > end)
+        return FALSE;
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (2000);
+    }
+  return TRUE;
+}
+
+static gboolean
+true_after_cb (gpointer data)
+{
+  gint64 *until = data;
+
+  return g_get_monotonic_time () >= *until;
+}
+
+static void
+spin (guint ms)
+{
+  gint64 until = g_get_monotonic_time () + (gint64) ms * 1000;
+
+  wait_for (true_after_cb, &until, 60);
+}
+
+static void
+start_app (Fixture  *f,
+           gboolean  offline)
+{
+  g_autoptr(GError) error = NULL;
+
+  static guint serial;
+  g_autofree char *app_id = g_strdup_printf ("org.gnome.Tern.Test%u", ++serial);
+
+  f->app = tern_application_new ();
+  /* Each test's app exports itself on the session bus: a name of its own. */
+  g_application_set_application_id (G_APPLICATION (f->app), app_id);
+  g_application_set_flags (G_APPLICATION (f->app),
+                           g_application_get_flags (G_APPLICATION (f->app)) | G_APPLICATION_NON_UNIQUE);
+  g_assert_true (tern_application_open_cache (f->app, f->dir, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_application_register (G_APPLICATION (f->app), NULL, &error));
+  g_assert_no_error (error);
+  tern_application_set_work_offline (f->app, offline);
+  g_application_activate (G_APPLICATION (f->app));
+  f->window = TERN_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (f->app)));
+  g_assert_nonnull (f->window);
+  f->store = tern_application_get_store (f->app);
+  spin (200);
+}
+
+static void
+offline_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  TernStore *store;
+
+  f->dir = g_dir_make_tmp ("tern-ui-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->db_path = g_build_filename (f->dir, "tern.db", NULL);
+  store = tern_test_cache_new (f->db_path, &f->ids);
+  tern_test_cache_add_messages (store, f->ids.inbox, 1, 1000);
+  tern_store_free (store);
+  start_app (f, TRUE);
+}
+
+static void
+tear_down (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", f->dir);
+
+  if (f->window != NULL)
+    gtk_window_destroy (GTK_WINDOW (f->window));
+  if (f->app != NULL)
+    {
+      g_autoptr(GPtrArray) workers = tern_application_list_workers (f->app);
+
+      for (guint i = 0; i < workers->len; i++)
+        tern_account_worker_stop (workers->pdata[i]);
+    }
+  spin (50);
+  g_clear_object (&f->app);
+  g_clear_pointer (&f->server, tern_test_server_free);
+  g_assert_cmpint (system (cmd), ==, 0);
+  g_free (f->dir);
+  g_free (f->db_path);
+}
+
+static void
+select_row (Fixture *f,
+            guint    position)
+{
+  gtk_selection_model_select_item (tern_window_get_selection (f->window), position, TRUE);
+  spin (20);
+}
+
+static TernAction *
+last_action (Fixture *f)
+{
+  g_autoptr(GPtrArray) actions = tern_journal_list (f->store, f->ids.account, NULL);
+  TernAction *a;
+
+  g_assert_nonnull (actions);
+  g_assert_cmpuint (actions->len, >, 0);
+  a = g_ptr_array_steal_index (actions, actions->len - 1);
+  return a;
+}
+
+static guint
+count_actions (Fixture *f)
+{
+  g_autoptr(GPtrArray) actions = tern_journal_list (f->store, f->ids.account, NULL);
+
+  return actions ? actions->len : 0;
+}
+
+static void
+test_offline_shows_cache (Fixture       *f,
+                          gconstpointer  data)
+{
+  TernFolderModel *folders = tern_window_get_folder_model (f->window);
+  TernMessageModel *messages = tern_window_get_message_model (f->window);
+  TernStatusArea *status = tern_window_get_status_area (f->window);
+
+  g_assert_cmpstr (tern_window_get_page (f->window), ==, "mail");
+  /* Account, six special folders, three personal, the shared heading and folder. */
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (folders)), ==, 12);
+  /* INBOX is open, newest first, and only what is on screen was read. */
+  g_assert_cmpint (tern_window_get_folder_id (f->window), ==, f->ids.inbox);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (messages)), ==, 1000);
+  /* GTK 4.8's list view keeps up to 200 rows around the visible ones. */
+  g_assert_cmpuint (tern_message_model_get_n_loaded (messages), <=, 200 + 64);
+  g_assert_cmpuint (tern_message_model_get_n_loaded (messages), >, 0);
+  g_assert_nonnull (strstr (tern_status_area_get_text (status), "offline"));
+
+  /* Another folder. */
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.select-folder", "x", f->ids.projects_2024);
+  g_assert_cmpint (tern_window_get_folder_id (f->window), ==, f->ids.projects_2024);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (messages)), ==, 0);
+}
+
+static void
+test_offline_triage (Fixture       *f,
+                     gconstpointer  data)
+{
+  TernMessageModel *messages = tern_window_get_message_model (f->window);
+  GtkWidget *w = GTK_WIDGET (f->window);
+  g_autoptr(TernAction) a = NULL;
+  g_autoptr(TernMessage) m = NULL;
+  gint64 id;
+  guint before;
+
+  /* Opening a message marks it read, in the cache and in the journal. */
+  id = tern_message_model_get_id (messages, 0);
+  select_row (f, 0);
+  m = tern_store_get_message (f->store, id, NULL);
+  g_assert_true (tern_flags_contain (m->flags, "\\Seen"));
+  a = last_action (f);
+  g_assert_cmpstr (a->kind, ==, TERN_ACTION_FLAGS);
+  g_assert_cmpint (a->message, ==, id);
+  g_assert_cmpstr (a->add_flags, ==, "\\Seen");
+  g_clear_pointer (&a, tern_action_free);
+  g_clear_pointer (&m, tern_message_free);
+
+  /* Star. */
+  gtk_widget_activate_action (w, "win.toggle-star", NULL);
+  m = tern_store_get_message (f->store, id, NULL);
+  g_assert_true (tern_flags_contain (m->flags, "\\Flagged"));
+  /* Queued flag changes of one message are merged into one action. */
+  a = last_action (f);
+  g_assert_cmpint (a->message, ==, id);
+  g_assert_true (tern_flags_contain (a->add_flags, "\\Flagged"));
+  g_clear_pointer (&a, tern_action_free);
+  g_clear_pointer (&m, tern_message_free);
+
+  /* Unread. */
+  gtk_widget_activate_action (w, "win.toggle-read", NULL);
+  m = tern_store_get_message (f->store, id, NULL);
+  g_assert_false (tern_flags_contain (m->flags, "\\Seen"));
+  a = last_action (f);
+  g_assert_cmpint (a->message, ==, id);
+  g_assert_false (tern_flags_contain (a->add_flags, "\\Seen"));
+  g_clear_pointer (&a, tern_action_free);
+  g_clear_pointer (&m, tern_message_free);
+
+  /* Archive: gone from the list, in Archive, a move queued; the next row is selected. */
+  before = count_actions (f);
+  gtk_widget_activate_action (w, "win.archive", NULL);
+  g_assert_cmpuint (tern_message_model_find (messages, id), ==, G_MAXUINT);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (messages)), ==, 999);
+  m = tern_store_get_message (f->store, id, NULL);
+  g_assert_cmpint (m->folder_id, ==, f->ids.archive);
+  g_clear_pointer (&m, tern_message_free);
+  g_assert_cmpuint (count_actions (f), ==, before + 1);
+  a = last_action (f);
+  g_assert_cmpstr (a->kind, ==, TERN_ACTION_MOVE);
+  g_assert_cmpint (a->target, ==, f->ids.archive);
+  g_clear_pointer (&a, tern_action_free);
+  g_assert_true (gtk_selection_model_is_selected (tern_window_get_selection (f->window), 0));
+
+  /* Undo brings it back. */
+  gtk_widget_activate_action (w, "win.undo", NULL);
+  g_assert_cmpuint (tern_message_model_find (messages, id), ==, 0);
+  m = tern_store_get_message (f->store, id, NULL);
+  g_assert_cmpint (m->folder_id, ==, f->ids.inbox);
+  g_clear_pointer (&m, tern_message_free);
+
+  /* Delete: to Trash. */
+  gtk_selection_model_unselect_all (tern_window_get_selection (f->window));
+  select_row (f, 0);
+  id = tern_message_model_get_id (messages, 0);
+  gtk_widget_activate_action (w, "win.delete", NULL);
+  m = tern_store_get_message (f->store, id, NULL);
+  g_assert_cmpint (m->folder_id, ==, f->ids.trash);
+  g_clear_pointer (&m, tern_message_free);
+
+  /* Move several at once. */
+  gtk_selection_model_select_range (tern_window_get_selection (f->window), 0, 3, TRUE);
+  spin (20);
+  {
+    gint64 ids[3];
+
+    for (guint i = 0; i < 3; i++)
+      ids[i] = tern_message_model_get_id (messages, i);
+    before = count_actions (f);
+    gtk_widget_activate_action (w, "win.move-to", "x", f->ids.projects);
+    for (guint i = 0; i < 3; i++)
+      {
+        m = tern_store_get_message (f->store, ids[i], NULL);
+        g_assert_cmpint (m->folder_id, ==, f->ids.projects);
+        g_clear_pointer (&m, tern_message_free);
+      }
+    g_assert_cmpuint (count_actions (f), ==, before + 3);
+  }
+
+  /* The status area counts what waits for the server, and lists it. */
+  {
+    g_autofree char *list = tern_status_area_dup_actions (tern_window_get_status_area (f->window));
+
+    tern_status_area_update (tern_window_get_status_area (f->window));
+    g_assert_nonnull (strstr (tern_status_area_get_text (tern_window_get_status_area (f->window)),
+                              "waiting"));
+    g_assert_nonnull (strstr (list, "Move"));
+  }
+}
+
+static void
+test_offline_notice (Fixture       *f,
+                     gconstpointer  data)
+{
+  TernMessageView *view = tern_window_get_message_view (f->window);
+  g_autofree char *text = NULL;
+
+  select_row (f, 5);
+  g_assert_cmpint (tern_message_view_get_state (view), ==, TERN_MESSAGE_VIEW_NOT_AVAILABLE);
+  text = tern_message_view_dup_text (view);
+  g_assert_nonnull (strstr (text, "offline"));
+  /* Its attachment strip is there (uid 995 has one), nothing downloaded. */
+  g_assert_cmpuint (tern_message_view_get_n_attachments (view), ==, 1);
+  g_assert_cmpfloat (tern_message_view_get_attachment_progress (view, 0), <, 0);
+
+  /* A cached body shows offline. */
+  {
+    g_autoptr(GError) error = NULL;
+    gint64 id = tern_message_model_get_id (tern_window_get_message_model (f->window), 6);
+    g_autofree char *body = NULL;
+
+    g_assert_true (tern_store_set_body (f->store, id, "1", "text/plain",
+                                        "Cached text, see https://example.org/x", &error));
+    g_assert_no_error (error);
+    gtk_selection_model_select_item (tern_window_get_selection (f->window), 6, TRUE);
+    spin (20);
+    g_assert_cmpint (tern_message_view_get_state (view), ==, TERN_MESSAGE_VIEW_TEXT);
+    body = tern_message_view_dup_text (view);
+    g_assert_cmpstr (body, ==, "Cached text, see https://example.org/x");
+  }
+}
+
+/* Online, against the fixture. */
+
+static const char plain_message[] =
+  "From: Bob <bob@example.org>\r\n"
+  "To: alice@example.org\r\n"
+  "Subject: Report with attachment\r\n"
+  "Date: Mon, 02 Feb 2026 10:00:00 +0000\r\n"
+  "Message-ID: <report@example.org>\r\n"
+  "MIME-Version: 1.0\r\n"
+  "Content-Type: multipart/mixed; boundary=\"b1\"\r\n"
+  "\r\n"
+  "--b1\r\n"
+  "Content-Type: text/plain; charset=utf-8\r\n"
+  "\r\n"
+  "Hello Alice, the report is attached.\r\n"
+  "--b1\r\n"
+  "Content-Type: application/octet-stream; name=\"data.bin\"\r\n"
+  "Content-Disposition: attachment; filename=\"data.bin\"\r\n"
+  "Content-Transfer-Encoding: base64\r\n"
+  "\r\n";
+
+static GBytes *
+attachment_bytes (void)
+{
+  gsize n = 1536 * 1024;
+  guint8 *data = g_malloc (n);
+  guint32 x = 12345;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      x = x * 1103515245 + 12345;
+      data[i] = (guint8) (x >> 16);
+    }
+  return g_bytes_new_take (data, n);
+}
+
+static void
+append (TernTestServer *server,
+        const char     *text)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernTestClient) client = tern_test_client_new (server, "alice", "secret", &error);
+
+  g_assert_no_error (error);
+  tern_test_client_append (client, "INBOX", NULL, NULL, text, strlen (text), &error);
+  g_assert_no_error (error);
+}
+
+static void
+add_account (Fixture  *f,
+             gboolean  trusted)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernStore) store = tern_store_open (f->db_path, &error);
+  TernAccount account = { 0 };
+
+  g_assert_no_error (error);
+  account.name = (char *) "fixture";
+  account.email = (char *) "alice@example.org";
+  account.host = (char *) tern_test_server_get_host (f->server);
+  account.port = tern_test_server_get_imaps_port (f->server);
+  account.security = (char *) "tls";
+  account.user = (char *) "alice";
+  account.password_command = (char *) "echo secret";
+  account.ca_file = trusted ? (char *) tern_test_server_get_ca_file (f->server) : NULL;
+  g_assert_true (tern_store_add_account (store, &account, &f->ids.account, &error));
+  g_assert_no_error (error);
+}
+
+static gboolean
+online_cb (gpointer data)
+{
+  Fixture *f = data;
+  g_autoptr(GPtrArray) workers = tern_application_list_workers (f->app);
+
+  return workers->len > 0 && tern_account_worker_get_state (workers->pdata[0]) == TERN_ACCOUNT_STATE_ONLINE &&
+         g_list_model_get_n_items (G_LIST_MODEL (tern_window_get_message_model (f->window))) > 0;
+}
+
+static void
+online_set_up (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->server = tern_test_server_new (TERN_TEST_SERVER_FULL, &error);
+  g_assert_no_error (error);
+  f->dir = g_dir_make_tmp ("tern-ui-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->db_path = g_build_filename (f->dir, "tern.db", NULL);
+}
+
+static gboolean
+view_settled_cb (gpointer data)
+{
+  TernMessageView *view = data;
+  TernMessageViewState state = tern_message_view_get_state (view);
+
+  return state != TERN_MESSAGE_VIEW_LOADING && state != TERN_MESSAGE_VIEW_EMPTY;
+}
+
+typedef struct
+{
+  TernMessageView *view;
+} DownloadWait;
+
+static gboolean
+download_done_cb (gpointer data)
+{
+  TernMessageView *view = data;
+
+  return tern_message_view_get_attachment_progress (view, 0) >= 2 ||
+         tern_message_view_get_attachment_progress (view, 0) < 0;
+}
+
+static void
+test_online_fetch (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GBytes) attachment = attachment_bytes ();
+  g_autofree char *encoded = g_base64_encode (g_bytes_get_data (attachment, NULL),
+                                              g_bytes_get_size (attachment));
+  g_autoptr(GString) message = g_string_new (plain_message);
+  TernMessageView *view;
+  g_autoptr(TernBody) body = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *on_disk = NULL;
+  gsize on_disk_len = 0;
+  gint64 id;
+
+  for (gsize i = 0; encoded[i] != '\0'; i += 76)
+    {
+      g_string_append_len (message, encoded + i, MIN (76, strlen (encoded + i)));
+      g_string_append (message, "\r\n");
+    }
+  g_string_append (message, "--b1--\r\n");
+  append (f->server, message->str);
+  add_account (f, TRUE);
+  start_app (f, FALSE);
+  g_assert_true (wait_for (online_cb, f, 60));
+
+  /* Opening it fetches its text: readable now, the attachment not downloaded. */
+  view = tern_window_get_message_view (f->window);
+  id = tern_message_model_get_id (tern_window_get_message_model (f->window), 0);
+  select_row (f, 0);
+  g_assert_true (wait_for (view_settled_cb, view, 30));
+  g_assert_cmpint (tern_message_view_get_state (view), ==, TERN_MESSAGE_VIEW_TEXT);
+  text = tern_message_view_dup_text (view);
+  g_assert_nonnull (strstr (text, "the report is attached"));
+  body = tern_store_get_body (f->store, id, NULL);
+  g_assert_nonnull (body);
+  g_assert_false (tern_store_get_part_file (f->store, id, "2", NULL, NULL, NULL));
+  g_assert_cmpuint (tern_message_view_get_n_attachments (view), ==, 1);
+
+  /* The attachment: progress shown, then the right bytes on disk. */
+  gtk_widget_activate_action (GTK_WIDGET (view), "view.download", "u", 0);
+  g_assert_true (wait_for (download_done_cb, view, 60));
+  g_assert_cmpfloat (tern_message_view_get_attachment_progress (view, 0), >=, 2);
+  g_assert_cmpuint (tern_message_view_get_attachment_updates (view, 0), >=, 1);
+  path = tern_message_view_dup_attachment_path (view, 0);
+  g_assert_nonnull (path);
+  g_assert_true (g_file_get_contents (path, &on_disk, &on_disk_len, NULL));
+  g_assert_cmpuint (on_disk_len, ==, g_bytes_get_size (attachment));
+  g_assert_cmpmem (on_disk, on_disk_len, g_bytes_get_data (attachment, NULL), g_bytes_get_size (attachment));
+
+  /* "Work offline": the worker lets go of the server at once, and what is cached still reads. */
+  tern_application_set_work_offline (f->app, TRUE);
+  {
+    g_autoptr(GPtrArray) workers = tern_application_list_workers (f->app);
+
+    g_assert_cmpint (tern_account_worker_get_state (workers->pdata[0]), ==, TERN_ACCOUNT_STATE_OFFLINE);
+  }
+  gtk_selection_model_unselect_all (tern_window_get_selection (f->window));
+  select_row (f, 0);
+  g_assert_cmpint (tern_message_view_get_state (view), ==, TERN_MESSAGE_VIEW_TEXT);
+  g_assert_nonnull (strstr (tern_status_area_get_text (tern_window_get_status_area (f->window)),
+                            "offline"));
+}
+
+static gboolean
+trust_prompt_cb (gpointer data)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) w = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (w) && gtk_widget_get_visible (GTK_WIDGET (w)))
+        {
+          *(AdwMessageDialog **) data = ADW_MESSAGE_DIALOG (w);
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+static void
+test_online_certificate (Fixture       *f,
+                         gconstpointer  data)
+{
+  AdwMessageDialog *dialog = NULL;
+  g_autofree char *sha = tern_test_server_dup_cert_sha256 (f->server);
+  g_autoptr(TernAccount) account = NULL;
+
+  append (f->server, "From: a@example.org\r\nSubject: hi\r\n\r\nhello\r\n");
+  add_account (f, FALSE);
+  start_app (f, FALSE);
+  if (!wait_for (trust_prompt_cb, &dialog, 60))
+    {
+      g_autoptr(GPtrArray) workers = tern_application_list_workers (f->app);
+
+      g_error ("No trust prompt; state %d, error %s", tern_account_worker_get_state (workers->pdata[0]),
+               tern_account_worker_get_last_error (workers->pdata[0]));
+    }
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), sha));
+
+  /* Trusting pins it, and the account connects. */
+  adw_message_dialog_response (dialog, "trust");
+  account = tern_store_get_account_by_id (f->store, f->ids.account, NULL);
+  g_assert_cmpstr (account->pinned_sha256, ==, sha);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  g_assert_true (wait_for (online_cb, f, 60));
+}
+
+/* A web server on loopback that counts requests. */
+
+typedef struct
+{
+  GSocketService *service;
+  guint16         port;
+  guint           requests;
+} Counter;
+
+static gboolean
+incoming_cb (GSocketService    *service,
+             GSocketConnection *connection,
+             GObject           *source,
+             Counter           *counter)
+{
+  static const char reply[] = "HTTP/1.0 200 OK\r\nContent-Type: image/gif\r\nContent-Length: 0\r\n"
+                              "Connection: close\r\n\r\n";
+  GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (connection));
+  GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (connection));
+  char buffer[4096];
+
+  counter->requests++;
+  g_input_stream_read (in, buffer, sizeof buffer, NULL, NULL);
+  g_output_stream_write_all (out, reply, sizeof reply - 1, NULL, NULL, NULL);
+  g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+  return TRUE;
+}
+
+static void
+counter_start (Counter *counter)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) effective = NULL;
+
+  counter->service = g_socket_service_new ();
+  g_assert_true (g_socket_listener_add_address (G_SOCKET_LISTENER (counter->service), address,
+                                                G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                                                NULL, &effective, &error));
+  g_assert_no_error (error);
+  counter->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
+  g_signal_connect (counter->service, "incoming", G_CALLBACK (incoming_cb), counter);
+  g_socket_service_start (counter->service);
+}
+
+static gboolean
+web_idle_cb (gpointer data)
+{
+  TernMessageView *view = data;
+  GtkWidget *web = tern_message_view_get_web_view (view);
+
+  return web != NULL && !webkit_web_view_is_loading (WEBKIT_WEB_VIEW (web));
+}
+
+static gboolean
+requested_cb (gpointer data)
+{
+  return ((Counter *) data)->requests > 0;
+}
+
+static void
+test_online_remote_content (Fixture       *f,
+                            gconstpointer  data)
+{
+  Counter counter = { 0 };
+  g_autofree char *html = NULL;
+  TernMessageView *view;
+
+  counter_start (&counter);
+  html = g_strdup_printf ("From: News <news@example.org>\r\n"
+                          "To: alice@example.org\r\n"
+                          "Subject: Newsletter\r\n"
+                          "MIME-Version: 1.0\r\n"
+                          "Content-Type: text/html; charset=utf-8\r\n"
+                          "\r\n"
+                          "<html><head><style>body{background:url(http://127.0.0.1:%u/bg.gif)}</style>"
+                          "</head><body><h1>News</h1><img src=\"http://127.0.0.1:%u/pixel.gif\">"
+                          "<p><a href=\"https://example.org/read\">Read more</a></p></body></html>\r\n",
+                          counter.port, counter.port);
+  append (f->server, html);
+  add_account (f, TRUE);
+  start_app (f, FALSE);
+  g_assert_true (wait_for (online_cb, f, 60));
+
+  view = tern_window_get_message_view (f->window);
+  select_row (f, 0);
+  g_assert_true (wait_for (view_settled_cb, view, 30));
+  g_assert_cmpint (tern_message_view_get_state (view), ==, TERN_MESSAGE_VIEW_HTML);
+  g_assert_true (tern_message_view_get_remote_blocked (view));
+  g_assert_true (wait_for (web_idle_cb, view, 30));
+  spin (1500);
+  g_assert_cmpuint (counter.requests, ==, 0);
+
+  /* "Load": now the images come. */
+  gtk_widget_activate_action (GTK_WIDGET (view), "view.load-remote", NULL);
+  g_assert_false (tern_message_view_get_remote_blocked (view));
+  g_assert_true (wait_for (requested_cb, &counter, 30));
+  g_assert_cmpuint (counter.requests, >, 0);
+
+  g_socket_service_stop (counter.service);
+  g_object_unref (counter.service);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  gtk_test_init (&argc, &argv, NULL);
+  tern_sync_global_init ();
+  /* The worker threads post results that tests wait for; GTK must not quit on them. */
+  g_setenv ("TERN_TEST_URI_LOG", "/dev/null", TRUE);
+
+  g_test_add ("/ui/offline/shows-cache", Fixture, NULL, offline_set_up, test_offline_shows_cache, tear_down);
+  g_test_add ("/ui/offline/triage", Fixture, NULL, offline_set_up, test_offline_triage, tear_down);
+  g_test_add ("/ui/offline/not-cached-notice", Fixture, NULL, offline_set_up, test_offline_notice, tear_down);
+  g_test_add ("/ui/online/fetch-text-and-attachment", Fixture, NULL, online_set_up, test_online_fetch, tear_down);
+  g_test_add ("/ui/online/certificate-prompt", Fixture, NULL, online_set_up, test_online_certificate, tear_down);
+  g_test_add ("/ui/online/remote-content", Fixture, NULL, online_set_up, test_online_remote_content, tear_down);
+
+  return g_test_run ();
+}

@@ -1,0 +1,596 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "tern-application"
+
+#include "config.h"
+
+#include <signal.h>
+#include <string.h>
+
+#define G_SETTINGS_ENABLE_BACKEND
+#include <gio/gsettingsbackend.h>
+#include <glib/gi18n.h>
+
+#include "tern-application.h"
+#include "tern-preferences.h"
+#include "tern-window.h"
+
+struct _TernApplication
+{
+  AdwApplication  parent_instance;
+
+  /* Owned. */
+  TernStore      *store;
+  GSettings      *settings;
+  GHashTable     *workers;      /* account id -> TernAccountWorker */
+  GPtrArray      *order;        /* TernAccountWorker, account order */
+  char           *data_dir;
+
+  GSubprocess    *demo_server;
+
+  gboolean        work_offline;
+  gboolean        start_workers;
+};
+
+G_DEFINE_FINAL_TYPE (TernApplication, tern_application, ADW_TYPE_APPLICATION)
+
+enum {
+  SIGNAL_ACCOUNTS_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals [N_SIGNALS];
+
+static GSettings *
+settings_new (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, "org.gnome.Tern", TRUE);
+  if (schema == NULL)
+    {
+      /* Running from the build tree without the schema: settings live only in memory. */
+      g_autoptr(GSettingsBackend) backend = g_memory_settings_backend_new ();
+      g_autoptr(GSettingsSchemaSource) local = NULL;
+
+      local = g_settings_schema_source_new_from_directory (TERN_BUILD_DIR "/data", source, FALSE, NULL);
+      if (local != NULL)
+        schema = g_settings_schema_source_lookup (local, "org.gnome.Tern", FALSE);
+      if (schema == NULL)
+        return NULL;
+      return g_settings_new_full (schema, backend, NULL);
+    }
+  return g_settings_new_full (schema, NULL, NULL);
+}
+
+gboolean
+tern_application_open_cache (TernApplication  *self,
+                             const char       *data_dir,
+                             GError          **error)
+{
+  g_autofree char *path = NULL;
+
+  g_return_val_if_fail (TERN_IS_APPLICATION (self), FALSE);
+
+  if (self->store != NULL)
+    return TRUE;
+  g_free (self->data_dir);
+  self->data_dir = data_dir ? g_canonicalize_filename (data_dir, NULL)
+                            : g_build_filename (g_get_user_data_dir (), "tern", NULL);
+  if (g_mkdir_with_parents (self->data_dir, 0700) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("Cannot create %s"), self->data_dir);
+      return FALSE;
+    }
+  path = g_build_filename (self->data_dir, "tern.db", NULL);
+  self->store = tern_store_open (path, error);
+  return self->store != NULL;
+}
+
+static void
+worker_changed_cb (TernApplication *self)
+{
+  g_signal_emit (self, signals [SIGNAL_ACCOUNTS_CHANGED], 0);
+}
+
+void
+tern_application_reload_accounts (TernApplication *self)
+{
+  g_autoptr(GPtrArray) accounts = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_int64_hash, g_int64_equal);
+
+  g_return_if_fail (TERN_IS_APPLICATION (self));
+
+  if (self->store == NULL)
+    return;
+  accounts = tern_store_list_accounts (self->store, &error);
+  if (accounts == NULL)
+    {
+      g_debug ("Cannot list accounts: %s", error->message);
+      return;
+    }
+
+  g_ptr_array_set_size (self->order, 0);
+  for (guint i = 0; i < accounts->len; i++)
+    {
+      const TernAccount *account = accounts->pdata[i];
+      TernAccountWorker *worker = g_hash_table_lookup (self->workers, &account->id);
+
+      if (worker == NULL)
+        {
+          worker = tern_account_worker_new (self->store, account->id);
+          tern_account_worker_set_work_offline (worker, self->work_offline);
+          g_hash_table_insert (self->workers, g_memdup2 (&account->id, sizeof (gint64)), worker);
+          if (self->start_workers)
+            tern_account_worker_start (worker);
+        }
+      g_ptr_array_add (self->order, g_object_ref (worker));
+      g_hash_table_add (seen, (gpointer) &account->id);
+    }
+
+  /* Accounts removed meanwhile: stop their workers. */
+  {
+    GHashTableIter iter;
+    gpointer key, value;
+
+    g_hash_table_iter_init (&iter, self->workers);
+    while (g_hash_table_iter_next (&iter, &key, &value))
+      if (!g_hash_table_contains (seen, key))
+        g_hash_table_iter_remove (&iter);
+  }
+
+  worker_changed_cb (self);
+}
+
+TernStore *
+tern_application_get_store (TernApplication *self)
+{
+  g_return_val_if_fail (TERN_IS_APPLICATION (self), NULL);
+
+  return self->store;
+}
+
+GSettings *
+tern_application_get_settings (TernApplication *self)
+{
+  g_return_val_if_fail (TERN_IS_APPLICATION (self), NULL);
+
+  return self->settings;
+}
+
+TernAccountWorker *
+tern_application_get_worker (TernApplication *self,
+                             gint64           account_id)
+{
+  g_return_val_if_fail (TERN_IS_APPLICATION (self), NULL);
+
+  return g_hash_table_lookup (self->workers, &account_id);
+}
+
+GPtrArray *
+tern_application_list_workers (TernApplication *self)
+{
+  g_autoptr(GPtrArray) list = g_ptr_array_new ();
+
+  g_return_val_if_fail (TERN_IS_APPLICATION (self), NULL);
+
+  for (guint i = 0; i < self->order->len; i++)
+    g_ptr_array_add (list, self->order->pdata[i]);
+  return g_steal_pointer (&list);
+}
+
+gboolean
+tern_application_get_work_offline (TernApplication *self)
+{
+  g_return_val_if_fail (TERN_IS_APPLICATION (self), FALSE);
+
+  return self->work_offline;
+}
+
+void
+tern_application_set_work_offline (TernApplication *self,
+                                   gboolean         work_offline)
+{
+  GAction *action;
+
+  g_return_if_fail (TERN_IS_APPLICATION (self));
+
+  self->work_offline = !!work_offline;
+  for (guint i = 0; i < self->order->len; i++)
+    tern_account_worker_set_work_offline (self->order->pdata[i], self->work_offline);
+  action = g_action_map_lookup_action (G_ACTION_MAP (self), "work-offline");
+  if (action != NULL)
+    g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_boolean (self->work_offline));
+  if (self->settings != NULL)
+    g_settings_set_boolean (self->settings, "work-offline", self->work_offline);
+}
+
+void
+tern_application_set_start_workers (TernApplication *self,
+                                    gboolean         start)
+{
+  g_return_if_fail (TERN_IS_APPLICATION (self));
+
+  self->start_workers = start;
+}
+
+/* Actions. */
+
+static void
+work_offline_cb (GSimpleAction *action,
+                 GVariant      *state,
+                 gpointer       user_data)
+{
+  tern_application_set_work_offline (TERN_APPLICATION (user_data), g_variant_get_boolean (state));
+}
+
+static void
+quit_cb (GSimpleAction *action,
+         GVariant      *parameter,
+         gpointer       user_data)
+{
+  GApplication *app = G_APPLICATION (user_data);
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (app));
+
+  for (GList *l = windows; l != NULL; l = l->next)
+    gtk_window_close (l->data);
+  g_application_quit (app);
+}
+
+static void
+preferences_cb (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  TernApplication *self = TERN_APPLICATION (user_data);
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+  GtkWindow *prefs = GTK_WINDOW (tern_preferences_new (self));
+
+  gtk_window_set_transient_for (prefs, parent);
+  gtk_window_present (prefs);
+}
+
+static void
+add_account_cb (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  TernApplication *self = TERN_APPLICATION (user_data);
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+  TernPreferences *prefs = tern_preferences_new (self);
+
+  gtk_window_set_transient_for (GTK_WINDOW (prefs), parent);
+  tern_preferences_show_add_account (prefs);
+  gtk_window_present (GTK_WINDOW (prefs));
+}
+
+static void
+about_cb (GSimpleAction *action,
+          GVariant      *parameter,
+          gpointer       user_data)
+{
+  TernApplication *self = TERN_APPLICATION (user_data);
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+  const char *developers[] = { "The Tern developers", NULL };
+
+  adw_show_about_window (parent,
+                         "application-name", _("Tern"),
+                         "application-icon", "org.gnome.Tern",
+                         "version", PACKAGE_VERSION,
+                         "comments", _("Offline-first email"),
+                         "license-type", GTK_LICENSE_GPL_3_0,
+                         "developers", developers,
+                         NULL);
+}
+
+/* "Try the demo": the test Dovecot with its demo mailbox, next to the build. */
+
+static char *
+find_demo_server (void)
+{
+  g_autofree char *built = g_build_filename (TERN_BUILD_DIR, "tests", "fixture", "tern-test-server", NULL);
+
+  if (g_file_test (built, G_FILE_TEST_IS_EXECUTABLE))
+    return g_steal_pointer (&built);
+  return g_find_program_in_path ("tern-test-server");
+}
+
+typedef struct
+{
+  TernApplication  *app;
+  GDataInputStream *lines;
+  GHashTable       *values;
+} DemoStart;
+
+static void
+demo_start_free (DemoStart *d)
+{
+  g_object_unref (d->app);
+  g_object_unref (d->lines);
+  g_hash_table_unref (d->values);
+  g_free (d);
+}
+
+static void demo_line_cb (GObject *source, GAsyncResult *result, gpointer user_data);
+
+static void
+demo_ready (DemoStart *d)
+{
+  TernApplication *self = d->app;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *email = NULL;
+  const char *user = g_hash_table_lookup (d->values, "TERN_TEST_USER");
+  TernAccount account = { 0 };
+
+  user = user ? user : "bob";
+  email = g_strdup_printf ("%s@example.org", user);
+  account.name = (char *) "demo";
+  account.email = email;
+  account.host = g_hash_table_lookup (d->values, "TERN_TEST_HOST");
+  account.port = (guint) g_ascii_strtoull (g_hash_table_lookup (d->values, "TERN_TEST_IMAPS_PORT"), NULL, 10);
+  account.security = (char *) "tls";
+  account.user = (char *) user;
+  account.password_command = (char *) "echo secret";
+  account.ca_file = g_hash_table_lookup (d->values, "TERN_TEST_CA_FILE");
+  account.delete_mode = (char *) "trash";
+
+  /* The server picks new ports each time: a demo account from an earlier run is replaced. */
+  tern_store_remove_account (self->store, "demo", NULL);
+  tern_application_reload_accounts (self);
+  if (!tern_store_add_account (self->store, &account, NULL, &error))
+    g_warning ("Cannot add the demo account: %s", error->message);
+  tern_application_reload_accounts (self);
+}
+
+static void
+demo_line_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  DemoStart *d = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source),
+                                                                      result, NULL, &error);
+  char *eq;
+
+  if (line == NULL)
+    {
+      g_debug ("The demo server stopped before it was ready: %s", error ? error->message : "EOF");
+      demo_start_free (d);
+      return;
+    }
+  if (g_str_equal (line, "READY"))
+    {
+      demo_ready (d);
+      demo_start_free (d);
+      return;
+    }
+  if ((eq = strchr (line, '=')) != NULL)
+    {
+      *eq = '\0';
+      g_hash_table_insert (d->values, g_strdup (line), g_strdup (eq + 1));
+    }
+  g_data_input_stream_read_line_async (d->lines, G_PRIORITY_DEFAULT, NULL, demo_line_cb, d);
+}
+
+static void
+demo_cb (GSimpleAction *action,
+         GVariant      *parameter,
+         gpointer       user_data)
+{
+  TernApplication *self = TERN_APPLICATION (user_data);
+  g_autofree char *program = find_demo_server ();
+  g_autofree char *dir = NULL;
+  g_autoptr(GError) error = NULL;
+  DemoStart *d;
+
+  if (program == NULL || self->demo_server != NULL || self->store == NULL)
+    return;
+  dir = g_build_filename (self->data_dir, "demo-server", NULL);
+  self->demo_server = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+                                        &error, program, "--dir", dir, "--demo", NULL);
+  if (self->demo_server == NULL)
+    {
+      g_warning ("Cannot start the demo server: %s", error->message);
+      return;
+    }
+  d = g_new0 (DemoStart, 1);
+  d->app = g_object_ref (self);
+  d->lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (self->demo_server));
+  d->values = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_data_input_stream_read_line_async (d->lines, G_PRIORITY_DEFAULT, NULL, demo_line_cb, d);
+}
+
+static const GActionEntry app_actions[] = {
+  { "demo", demo_cb, NULL, NULL, NULL, { 0 } },
+  { "quit", quit_cb, NULL, NULL, NULL, { 0 } },
+  { "preferences", preferences_cb, NULL, NULL, NULL, { 0 } },
+  { "add-account", add_account_cb, NULL, NULL, NULL, { 0 } },
+  { "about", about_cb, NULL, NULL, NULL, { 0 } },
+  { "work-offline", NULL, NULL, "false", work_offline_cb, { 0 } },
+};
+
+/* GApplication. */
+
+static void
+tern_application_startup (GApplication *app)
+{
+  TernApplication *self = TERN_APPLICATION (app);
+  static const char *quit_accels[] = { "<Ctrl>q", NULL };
+  static const char *prefs_accels[] = { "<Ctrl>comma", NULL };
+
+  G_APPLICATION_CLASS (tern_application_parent_class)->startup (app);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions), self);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences", prefs_accels);
+
+  {
+    g_autofree char *demo = find_demo_server ();
+    GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "demo");
+
+    g_simple_action_set_enabled (G_SIMPLE_ACTION (action), demo != NULL);
+  }
+  self->settings = settings_new ();
+  if (self->settings != NULL && g_settings_get_boolean (self->settings, "work-offline"))
+    self->work_offline = TRUE;
+  {
+    GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "work-offline");
+
+    g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_boolean (self->work_offline));
+  }
+}
+
+static void
+tern_application_activate (GApplication *app)
+{
+  TernApplication *self = TERN_APPLICATION (app);
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  g_autoptr(GError) error = NULL;
+
+  if (window == NULL)
+    {
+      if (self->store == NULL && !tern_application_open_cache (self, NULL, &error))
+        {
+          g_printerr ("tern: %s\n", error->message);
+          g_application_quit (app);
+          return;
+        }
+      tern_application_reload_accounts (self);
+      window = GTK_WINDOW (tern_window_new (self));
+    }
+  gtk_window_present (window);
+}
+
+/* mailto: links. Writing mail is not in the app yet: show the window, say so. */
+static void
+tern_application_open (GApplication  *app,
+                       GFile        **files,
+                       int            n_files,
+                       const char    *hint)
+{
+  GtkWindow *window;
+
+  g_application_activate (app);
+  window = gtk_application_get_active_window (GTK_APPLICATION (app));
+  for (int i = 0; i < n_files && window != NULL; i++)
+    {
+      g_autofree char *uri = g_file_get_uri (files[i]);
+      AdwToastOverlay *toasts = g_object_get_data (G_OBJECT (window), "tern-toasts");
+
+      if (toasts != NULL && g_str_has_prefix (uri, "mailto:"))
+        adw_toast_overlay_add_toast (toasts, adw_toast_new (_("Writing mail is not available yet")));
+    }
+}
+
+static int
+tern_application_handle_local_options (GApplication *app,
+                                       GVariantDict *options)
+{
+  TernApplication *self = TERN_APPLICATION (app);
+  const char *data_dir = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (g_variant_dict_lookup (options, "version", "b", NULL))
+    {
+      g_print ("tern %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+  g_variant_dict_lookup (options, "data-dir", "^&ay", &data_dir);
+  if (data_dir != NULL || g_variant_dict_contains (options, "offline"))
+    {
+      /* A private cache: run as its own instance, not through a running Tern. */
+      g_application_set_flags (app, g_application_get_flags (app) | G_APPLICATION_NON_UNIQUE);
+    }
+  if (data_dir != NULL && !tern_application_open_cache (self, data_dir, &error))
+    {
+      g_printerr ("tern: %s\n", error->message);
+      return 1;
+    }
+  if (g_variant_dict_contains (options, "offline"))
+    self->work_offline = TRUE;
+  return -1;
+}
+
+static void
+tern_application_shutdown (GApplication *app)
+{
+  TernApplication *self = TERN_APPLICATION (app);
+
+  /* Workers first: they use the cache file. */
+  g_ptr_array_set_size (self->order, 0);
+  g_hash_table_remove_all (self->workers);
+  if (self->demo_server != NULL)
+    {
+      g_subprocess_send_signal (self->demo_server, SIGTERM);
+      g_subprocess_wait (self->demo_server, NULL, NULL);
+      g_clear_object (&self->demo_server);
+    }
+
+  G_APPLICATION_CLASS (tern_application_parent_class)->shutdown (app);
+}
+
+static void
+tern_application_finalize (GObject *object)
+{
+  TernApplication *self = TERN_APPLICATION (object);
+
+  g_clear_pointer (&self->order, g_ptr_array_unref);
+  g_clear_pointer (&self->workers, g_hash_table_unref);
+  g_clear_object (&self->settings);
+  if (self->demo_server != NULL)
+    g_subprocess_force_exit (self->demo_server);
+  g_clear_object (&self->demo_server);
+  g_clear_pointer (&self->store, tern_store_free);
+  g_free (self->data_dir);
+
+  G_OBJECT_CLASS (tern_application_parent_class)->finalize (object);
+}
+
+static void
+tern_application_class_init (TernApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->finalize = tern_application_finalize;
+  app_class->startup = tern_application_startup;
+  app_class->activate = tern_application_activate;
+  app_class->open = tern_application_open;
+  app_class->handle_local_options = tern_application_handle_local_options;
+  app_class->shutdown = tern_application_shutdown;
+
+  /* The accounts or their workers changed. */
+  signals [SIGNAL_ACCOUNTS_CHANGED] =
+    g_signal_new ("accounts-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+tern_application_init (TernApplication *self)
+{
+  const GOptionEntry entries[] = {
+    { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+      N_("Cache folder (default $XDG_DATA_HOME/tern)"), N_("DIR") },
+    { "offline", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Start in “Work offline” mode"), NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the version"), NULL },
+    G_OPTION_ENTRY_NULL
+  };
+
+  self->workers = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_object_unref);
+  self->order = g_ptr_array_new_with_free_func (g_object_unref);
+  self->start_workers = TRUE;
+  g_application_add_main_option_entries (G_APPLICATION (self), entries);
+}
+
+TernApplication *
+tern_application_new (void)
+{
+  return g_object_new (TERN_TYPE_APPLICATION,
+                       "application-id", "org.gnome.Tern",
+                       "flags", G_APPLICATION_HANDLES_OPEN,
+                       "resource-base-path", "/org/gnome/Tern",
+                       NULL);
+}

@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "tern-message-row"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "tern-message-row.h"
+
+/* One message in the list: sender and date on the first line, subject and marks below. */
+
+struct _TernMessageRow
+{
+  GtkWidget        parent_instance;
+
+  /* Owned. */
+  TernMessageItem *item;
+
+  /* Children. */
+  GtkWidget       *box;
+  GtkWidget       *unread_dot;
+  GtkWidget       *sender;
+  GtkWidget       *date;
+  GtkWidget       *subject;
+  GtkWidget       *flagged;
+  GtkWidget       *answered;
+  GtkWidget       *attachment;
+};
+
+G_DEFINE_FINAL_TYPE (TernMessageRow, tern_message_row, GTK_TYPE_WIDGET)
+
+char *
+tern_format_date (gint64 unix_time)
+{
+  g_autoptr(GDateTime) when = NULL;
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  GTimeSpan ago;
+
+  if (unix_time <= 0)
+    return g_strdup ("");
+  when = g_date_time_new_from_unix_local (unix_time);
+  if (when == NULL)
+    return g_strdup ("");
+  ago = g_date_time_difference (now, when);
+  if (g_date_time_get_year (when) == g_date_time_get_year (now) &&
+      g_date_time_get_day_of_year (when) == g_date_time_get_day_of_year (now))
+    return g_date_time_format (when, "%R");
+  if (ago >= 0 && ago < 6 * G_TIME_SPAN_DAY)
+    return g_date_time_format (when, "%a");
+  if (g_date_time_get_year (when) == g_date_time_get_year (now))
+    return g_date_time_format (when, "%e %b");
+  return g_date_time_format (when, "%x");
+}
+
+static void
+update (TernMessageRow *self)
+{
+  TernMessageItem *item = self->item;
+  g_autofree char *date = NULL;
+  gboolean unread;
+
+  if (item == NULL || !tern_message_item_get_loaded (item))
+    {
+      gtk_label_set_text (GTK_LABEL (self->sender), "");
+      gtk_label_set_text (GTK_LABEL (self->subject), "");
+      gtk_label_set_text (GTK_LABEL (self->date), "");
+      return;
+    }
+
+  unread = tern_message_item_get_unread (item);
+  date = tern_format_date (tern_message_item_get_date (item));
+  gtk_label_set_text (GTK_LABEL (self->sender), tern_message_item_get_sender (item)
+                      ? tern_message_item_get_sender (item) : _("(unknown sender)"));
+  gtk_label_set_text (GTK_LABEL (self->subject), tern_message_item_get_subject (item)
+                      ? tern_message_item_get_subject (item) : _("(no subject)"));
+  gtk_label_set_text (GTK_LABEL (self->date), date);
+  gtk_widget_set_opacity (self->unread_dot, unread ? 1.0 : 0.0);
+  if (unread)
+    {
+      gtk_widget_add_css_class (self->sender, "heading");
+      gtk_widget_remove_css_class (self->subject, "dim-label");
+    }
+  else
+    {
+      gtk_widget_remove_css_class (self->sender, "heading");
+      gtk_widget_add_css_class (self->subject, "dim-label");
+    }
+  gtk_widget_set_visible (self->flagged, tern_message_item_get_flagged (item));
+  gtk_widget_set_visible (self->answered, tern_message_item_get_answered (item));
+  gtk_widget_set_visible (self->attachment, tern_message_item_get_has_attachment (item));
+}
+
+static void
+item_notify_cb (TernMessageRow *self)
+{
+  update (self);
+}
+
+void
+tern_message_row_set_item (TernMessageRow  *self,
+                           TernMessageItem *item)
+{
+  g_return_if_fail (TERN_IS_MESSAGE_ROW (self));
+
+  if (self->item == item)
+    return;
+  if (self->item != NULL)
+    g_signal_handlers_disconnect_by_func (self->item, item_notify_cb, self);
+  g_set_object (&self->item, item);
+  if (item != NULL)
+    g_signal_connect_object (item, "notify", G_CALLBACK (item_notify_cb), self, G_CONNECT_SWAPPED);
+  update (self);
+}
+
+TernMessageItem *
+tern_message_row_get_item (TernMessageRow *self)
+{
+  g_return_val_if_fail (TERN_IS_MESSAGE_ROW (self), NULL);
+
+  return self->item;
+}
+
+static GtkWidget *
+mark (const char *icon,
+      const char *tooltip)
+{
+  GtkWidget *image = gtk_image_new_from_icon_name (icon);
+
+  gtk_widget_set_tooltip_text (image, tooltip);
+  gtk_widget_add_css_class (image, "dim-label");
+  gtk_widget_set_visible (image, FALSE);
+  return image;
+}
+
+static void
+tern_message_row_dispose (GObject *object)
+{
+  TernMessageRow *self = TERN_MESSAGE_ROW (object);
+
+  tern_message_row_set_item (self, NULL);
+  g_clear_pointer (&self->box, gtk_widget_unparent);
+
+  G_OBJECT_CLASS (tern_message_row_parent_class)->dispose (object);
+}
+
+static void
+tern_message_row_class_init (TernMessageRowClass *klass)
+{
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->dispose = tern_message_row_dispose;
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "ternmessagerow");
+}
+
+static void
+tern_message_row_init (TernMessageRow *self)
+{
+  GtkWidget *lines, *top, *bottom;
+
+  self->box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
+  gtk_widget_set_margin_top (self->box, 6);
+  gtk_widget_set_margin_bottom (self->box, 6);
+  gtk_widget_set_margin_start (self->box, 4);
+  gtk_widget_set_margin_end (self->box, 8);
+  gtk_widget_set_parent (self->box, GTK_WIDGET (self));
+
+  self->unread_dot = gtk_image_new_from_icon_name ("media-record-symbolic");
+  gtk_image_set_pixel_size (GTK_IMAGE (self->unread_dot), 8);
+  gtk_widget_add_css_class (self->unread_dot, "accent");
+  gtk_widget_set_valign (self->unread_dot, GTK_ALIGN_CENTER);
+  gtk_widget_set_tooltip_text (self->unread_dot, _("Unread"));
+  gtk_box_append (GTK_BOX (self->box), self->unread_dot);
+
+  lines = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  gtk_widget_set_hexpand (lines, TRUE);
+  gtk_box_append (GTK_BOX (self->box), lines);
+
+  top = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  gtk_box_append (GTK_BOX (lines), top);
+  self->sender = gtk_label_new (NULL);
+  gtk_label_set_xalign (GTK_LABEL (self->sender), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (self->sender), PANGO_ELLIPSIZE_END);
+  gtk_widget_set_hexpand (self->sender, TRUE);
+  gtk_box_append (GTK_BOX (top), self->sender);
+  self->date = gtk_label_new (NULL);
+  gtk_widget_add_css_class (self->date, "dim-label");
+  gtk_widget_add_css_class (self->date, "caption");
+  gtk_widget_add_css_class (self->date, "numeric");
+  gtk_box_append (GTK_BOX (top), self->date);
+
+  bottom = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 4);
+  gtk_box_append (GTK_BOX (lines), bottom);
+  self->subject = gtk_label_new (NULL);
+  gtk_label_set_xalign (GTK_LABEL (self->subject), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (self->subject), PANGO_ELLIPSIZE_END);
+  gtk_widget_set_hexpand (self->subject, TRUE);
+  gtk_box_append (GTK_BOX (bottom), self->subject);
+  self->answered = mark ("mail-replied-symbolic", _("Answered"));
+  gtk_box_append (GTK_BOX (bottom), self->answered);
+  self->attachment = mark ("mail-attachment-symbolic", _("Has attachments"));
+  gtk_box_append (GTK_BOX (bottom), self->attachment);
+  self->flagged = mark ("starred-symbolic", _("Starred"));
+  gtk_widget_remove_css_class (self->flagged, "dim-label");
+  gtk_widget_add_css_class (self->flagged, "warning");
+  gtk_box_append (GTK_BOX (bottom), self->flagged);
+}
+
+GtkWidget *
+tern_message_row_new (void)
+{
+  return g_object_new (TERN_TYPE_MESSAGE_ROW, NULL);
+}

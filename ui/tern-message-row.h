@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "tern-message-item.h"
+
+G_BEGIN_DECLS
+
+#define TERN_TYPE_MESSAGE_ROW (tern_message_row_get_type ())
+
+G_DECLARE_FINAL_TYPE (TernMessageRow, tern_message_row, TERN, MESSAGE_ROW, GtkWidget)
+
+GtkWidget       *tern_message_row_new      (void);
+void             tern_message_row_set_item (TernMessageRow  *self,
+                                            TernMessageItem *item);
+TernMessageItem *tern_message_row_get_item (TernMessageRow  *self);
+/* "Today 14:05", "Mon", "12 Mar", "12/03/2023": short, by distance from now. */
+char            *tern_format_date          (gint64           unix_time) G_GNUC_WARN_UNUSED_RESULT;
+
+G_END_DECLS

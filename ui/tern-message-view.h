@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "tern-application.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  TERN_MESSAGE_VIEW_EMPTY,          /* nothing selected */
+  TERN_MESSAGE_VIEW_SEVERAL,        /* several selected */
+  TERN_MESSAGE_VIEW_LOADING,        /* the body is being fetched */
+  TERN_MESSAGE_VIEW_TEXT,           /* plain text shown */
+  TERN_MESSAGE_VIEW_HTML,           /* HTML shown */
+  TERN_MESSAGE_VIEW_NOT_AVAILABLE,  /* not cached, and offline */
+  TERN_MESSAGE_VIEW_ERROR,
+} TernMessageViewState;
+
+#define TERN_TYPE_MESSAGE_VIEW (tern_message_view_get_type ())
+
+G_DECLARE_FINAL_TYPE (TernMessageView, tern_message_view, TERN, MESSAGE_VIEW, GtkWidget)
+
+void                 tern_message_view_set_application (TernMessageView *self,
+                                                        TernApplication *app);
+/* Shows a message (0: none); several: how many are selected instead. */
+void                 tern_message_view_show            (TernMessageView *self,
+                                                        gint64           message_id);
+void                 tern_message_view_show_several    (TernMessageView *self,
+                                                        guint            n);
+gint64               tern_message_view_get_message_id  (TernMessageView *self);
+TernMessageViewState tern_message_view_get_state       (TernMessageView *self);
+/* Re-reads the message (after a sync or a change of state). */
+void                 tern_message_view_reload          (TernMessageView *self);
+
+/* For tests: the visible text (plain text or the notice), whether remote content is
+ * blocked, the number of attachments, and an attachment's download state. */
+char                *tern_message_view_dup_text        (TernMessageView *self) G_GNUC_WARN_UNUSED_RESULT;
+gboolean             tern_message_view_get_remote_blocked (TernMessageView *self);
+guint                tern_message_view_get_n_attachments (TernMessageView *self);
+/* -1 not started, 0..1 downloading, 2 done. */
+double               tern_message_view_get_attachment_progress (TernMessageView *self,
+                                                        guint            index);
+/* Maximum progress updates seen for an attachment (tests check progress was shown). */
+guint                tern_message_view_get_attachment_updates (TernMessageView *self,
+                                                        guint            index);
+char                *tern_message_view_dup_attachment_path (TernMessageView *self,
+                                                        guint            index) G_GNUC_WARN_UNUSED_RESULT;
+GtkWidget           *tern_message_view_get_web_view    (TernMessageView *self);
+
+G_END_DECLS

@@ -1,0 +1,512 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "tern-preferences"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+
+#include "tern-password.h"
+#include "tern-preferences.h"
+#include "tern-sync.h"
+
+/*
+ * Accounts: adding one (with "Test connection" and the certificate trust prompt), and per
+ * account what stays available offline and what "delete" does. A connection test runs on
+ * its own short-lived thread against a scratch cache: IMAP never blocks the main loop.
+ */
+
+struct _TernPreferences
+{
+  AdwPreferencesWindow  parent_instance;
+
+  /* Borrowed. */
+  TernApplication      *app;
+
+  /* Children. */
+  AdwPreferencesPage   *accounts_page;
+  AdwPreferencesGroup  *accounts_group;
+  AdwPreferencesPage   *add_page;
+  GtkWidget            *name;
+  GtkWidget            *email;
+  GtkWidget            *host;
+  GtkWidget            *port;
+  GtkWidget            *security;
+  GtkWidget            *security_warning;
+  GtkWidget            *user;
+  GtkWidget            *password;
+  GtkWidget            *test_button;
+  GtkWidget            *test_status;
+  GtkWidget            *add_button;
+  GPtrArray            *account_rows;
+
+  char                 *pinned_sha256;  /* a certificate the user trusted during the test */
+  gboolean              testing;
+};
+
+G_DEFINE_FINAL_TYPE (TernPreferences, tern_preferences, ADW_TYPE_PREFERENCES_WINDOW)
+
+static const char *security_ids[] = { "tls", "starttls", "none" };
+
+/* The account described by the form; strings borrowed from the widgets. */
+static void
+form_account (TernPreferences *self,
+              TernAccount     *account)
+{
+  const char *port = gtk_editable_get_text (GTK_EDITABLE (self->port));
+  guint security = adw_combo_row_get_selected (ADW_COMBO_ROW (self->security));
+
+  memset (account, 0, sizeof *account);
+  account->name = (char *) gtk_editable_get_text (GTK_EDITABLE (self->name));
+  account->email = (char *) gtk_editable_get_text (GTK_EDITABLE (self->email));
+  account->host = (char *) gtk_editable_get_text (GTK_EDITABLE (self->host));
+  account->security = (char *) security_ids[MIN (security, 2)];
+  account->port = port && *port ? (guint) g_ascii_strtoull (port, NULL, 10)
+                                : (security == 0 ? 993 : 143);
+  account->user = (char *) gtk_editable_get_text (GTK_EDITABLE (self->user));
+  if (*account->user == '\0')
+    account->user = account->email;
+  if (*account->name == '\0')
+    account->name = account->email;
+  account->pinned_sha256 = self->pinned_sha256;
+  account->delete_mode = (char *) "trash";
+}
+
+/* Connection test. */
+
+typedef struct
+{
+  GWeakRef  prefs;
+  TernAccount account;
+  char     *password;
+  gboolean  ok;
+  GError   *error;
+  char     *sha256;
+  char     *description;
+} TestJob;
+
+static void
+test_job_free (TestJob *job)
+{
+  g_weak_ref_clear (&job->prefs);
+  g_free (job->account.name);
+  g_free (job->account.email);
+  g_free (job->account.host);
+  g_free (job->account.security);
+  g_free (job->account.user);
+  g_free (job->account.pinned_sha256);
+  g_free (job->account.delete_mode);
+  g_free (job->password);
+  g_clear_error (&job->error);
+  g_free (job->sha256);
+  g_free (job->description);
+  g_free (job);
+}
+
+static void
+trust_response_cb (AdwMessageDialog *dialog,
+                   const char       *response,
+                   TernPreferences  *self)
+{
+  if (g_strcmp0 (response, "trust") == 0)
+    {
+      g_free (self->pinned_sha256);
+      self->pinned_sha256 = g_strdup (g_object_get_data (G_OBJECT (dialog), "sha256"));
+      gtk_widget_activate (self->test_button);
+    }
+}
+
+static gboolean
+test_done_cb (gpointer data)
+{
+  TestJob *job = data;
+  g_autoptr(TernPreferences) self = g_weak_ref_get (&job->prefs);
+
+  if (self == NULL)
+    return G_SOURCE_REMOVE;
+  self->testing = FALSE;
+  gtk_widget_set_sensitive (self->test_button, TRUE);
+  if (job->ok)
+    gtk_label_set_text (GTK_LABEL (self->test_status), _("Connected and logged in."));
+  else if (job->sha256 != NULL)
+    {
+      g_autofree char *body = g_strdup_printf (_("The server’s certificate could not be verified.\n\n"
+                                                 "%s\n\nSHA-256 fingerprint:\n%s"),
+                                               job->description ? job->description : "", job->sha256);
+      GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Untrusted Certificate"), body);
+
+      gtk_label_set_text (GTK_LABEL (self->test_status), job->error->message);
+      adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"),
+                                        "trust", _("_Trust This Certificate"), NULL);
+      adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "trust",
+                                                  ADW_RESPONSE_DESTRUCTIVE);
+      adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+      g_object_set_data_full (G_OBJECT (dialog), "sha256", g_strdup (job->sha256), g_free);
+      g_signal_connect (dialog, "response", G_CALLBACK (trust_response_cb), self);
+      gtk_window_present (GTK_WINDOW (dialog));
+    }
+  else
+    gtk_label_set_text (GTK_LABEL (self->test_status), job->error ? job->error->message : _("Failed"));
+  return G_SOURCE_REMOVE;
+}
+
+static gpointer
+test_thread (gpointer data)
+{
+  TestJob *job = data;
+  g_autofree char *dir = g_dir_make_tmp ("tern-test-connection-XXXXXX", &job->error);
+  g_autofree char *path = NULL;
+  g_autoptr(TernStore) store = NULL;
+  g_autoptr(TernSync) sync = NULL;
+
+  if (dir != NULL)
+    {
+      path = g_build_filename (dir, "tern.db", NULL);
+      store = tern_store_open (path, &job->error);
+    }
+  if (store != NULL && tern_store_add_account (store, &job->account, &job->account.id, &job->error))
+    {
+      sync = tern_sync_new (store, &job->account);
+      tern_sync_set_timeout (sync, 15);
+      if (job->password != NULL && *job->password != '\0')
+        tern_sync_set_password (sync, job->password);
+      job->ok = tern_sync_connect (sync, &job->error);
+      if (!job->ok && g_error_matches (job->error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_CERTIFICATE))
+        {
+          job->sha256 = tern_sync_dup_refused_sha256 (sync);
+          job->description = tern_sync_dup_refused_description (sync);
+        }
+      g_clear_pointer (&sync, tern_sync_free);
+    }
+  g_clear_pointer (&store, tern_store_free);
+  if (path != NULL)
+    {
+      g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+      g_autofree char *shm = g_strconcat (path, "-shm", NULL);
+
+      g_remove (path);
+      g_remove (wal);
+      g_remove (shm);
+      g_rmdir (dir);
+    }
+  g_main_context_invoke_full (NULL, G_PRIORITY_DEFAULT, test_done_cb, job, (GDestroyNotify) test_job_free);
+  return NULL;
+}
+
+static void
+test_clicked_cb (TernPreferences *self)
+{
+  TestJob *job;
+  TernAccount a;
+
+  if (self->testing)
+    return;
+  form_account (self, &a);
+  if (*a.host == '\0')
+    {
+      gtk_label_set_text (GTK_LABEL (self->test_status), _("Enter the server’s name first."));
+      return;
+    }
+  job = g_new0 (TestJob, 1);
+  g_weak_ref_init (&job->prefs, self);
+  job->account.name = g_strdup ("connection-test");
+  job->account.email = g_strdup (a.email);
+  job->account.host = g_strdup (a.host);
+  job->account.port = a.port;
+  job->account.security = g_strdup (a.security);
+  job->account.user = g_strdup (a.user);
+  job->account.pinned_sha256 = g_strdup (a.pinned_sha256);
+  job->account.delete_mode = g_strdup ("trash");
+  job->password = g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->password)));
+  self->testing = TRUE;
+  gtk_widget_set_sensitive (self->test_button, FALSE);
+  gtk_label_set_text (GTK_LABEL (self->test_status), _("Connecting…"));
+  g_thread_unref (g_thread_new ("tern-connection-test", test_thread, job));
+}
+
+static void
+add_clicked_cb (TernPreferences *self)
+{
+  TernStore *store = tern_application_get_store (self->app);
+  const char *password = gtk_editable_get_text (GTK_EDITABLE (self->password));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernAccount) added = NULL;
+  TernAccount a;
+
+  form_account (self, &a);
+  if (*a.email == '\0' || *a.host == '\0')
+    {
+      adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self),
+                                        adw_toast_new (_("An email address and a server are needed")));
+      return;
+    }
+  if (!tern_store_add_account (store, &a, NULL, &error) ||
+      (added = tern_store_get_account (store, a.name, &error)) == NULL ||
+      (*password != '\0' && !tern_password_store (added, password, &error)))
+    {
+      adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (error->message));
+      return;
+    }
+  tern_application_reload_accounts (self->app);
+  gtk_window_close (GTK_WINDOW (self));
+}
+
+static void
+security_changed_cb (TernPreferences *self)
+{
+  gboolean plain = adw_combo_row_get_selected (ADW_COMBO_ROW (self->security)) == 2;
+
+  /* Never a password over an unencrypted connection. */
+  gtk_widget_set_visible (self->security_warning, plain);
+  gtk_widget_set_sensitive (self->password, !plain);
+  if (plain)
+    gtk_editable_set_text (GTK_EDITABLE (self->password), "");
+}
+
+/* Per-account settings. */
+
+static void
+delete_mode_cb (AdwComboRow     *row,
+                GParamSpec      *pspec,
+                TernPreferences *self)
+{
+  gint64 id = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (row), "account-id"));
+  g_autoptr(GError) error = NULL;
+
+  if (!tern_store_set_account_delete_mode (tern_application_get_store (self->app), id,
+                                           adw_combo_row_get_selected (row) == 0 ? "trash" : "expunge",
+                                           &error))
+    adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (error->message));
+}
+
+static void
+policy_changed_cb (GtkSpinButton   *spin,
+                   TernPreferences *self)
+{
+  GSettings *settings = tern_application_get_settings (self->app);
+  const char *key = g_object_get_data (G_OBJECT (spin), "key");
+  const char *account = g_object_get_data (G_OBJECT (spin), "account");
+  gint64 account_id = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (spin), "account-id"));
+  gint64 value = gtk_spin_button_get_value_as_int (spin);
+  gboolean days = g_str_equal (key, "offline-days");
+  g_autoptr(GVariant) old = NULL;
+  g_autoptr(GError) error = NULL;
+  GVariantDict dict;
+
+  /* The cache's policy is what the sync engine follows; -1 leaves the other settings. */
+  if (!tern_store_set_offline_policy (tern_application_get_store (self->app), account_id, 0,
+                                      days ? value : -1, days ? -1 : value * 1024, -1, -1, &error))
+    adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (error->message));
+  if (settings == NULL)
+    return;
+  old = g_settings_get_value (settings, key);
+  g_variant_dict_init (&dict, old);
+  g_variant_dict_insert (&dict, account, "i", gtk_spin_button_get_value_as_int (spin));
+  g_settings_set_value (settings, key, g_variant_dict_end (&dict));
+}
+
+static int
+policy_value (TernPreferences *self,
+              const char      *key,
+              const char      *account,
+              int              fallback)
+{
+  GSettings *settings = tern_application_get_settings (self->app);
+  g_autoptr(GVariant) map = NULL;
+  int value = fallback;
+
+  if (settings == NULL)
+    return fallback;
+  map = g_settings_get_value (settings, key);
+  g_variant_lookup (map, account, "i", &value);
+  return value;
+}
+
+static GtkWidget *
+spin_row (TernPreferences *self,
+          const char      *title,
+          const char      *subtitle,
+          const char      *key,
+          const TernAccount *a,
+          int              fallback,
+          int              max)
+{
+  const char *account = a->name;
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *spin = gtk_spin_button_new_with_range (0, max, 1);
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin), policy_value (self, key, account, fallback));
+  gtk_widget_set_valign (spin, GTK_ALIGN_CENTER);
+  g_object_set_data (G_OBJECT (spin), "key", (gpointer) key);
+  g_object_set_data_full (G_OBJECT (spin), "account", g_strdup (account), g_free);
+  g_object_set_data (G_OBJECT (spin), "account-id", GSIZE_TO_POINTER ((gsize) a->id));
+  g_signal_connect (spin, "value-changed", G_CALLBACK (policy_changed_cb), self);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), spin);
+  return row;
+}
+
+static void
+fill_accounts (TernPreferences *self)
+{
+  g_autoptr(GPtrArray) accounts = tern_store_list_accounts (tern_application_get_store (self->app), NULL);
+
+  for (guint i = 0; i < self->account_rows->len; i++)
+    adw_preferences_group_remove (self->accounts_group, self->account_rows->pdata[i]);
+  g_ptr_array_set_size (self->account_rows, 0);
+
+  for (guint i = 0; accounts != NULL && i < accounts->len; i++)
+    {
+      const TernAccount *a = accounts->pdata[i];
+      GtkWidget *expander = adw_expander_row_new ();
+      GtkWidget *combo = adw_combo_row_new ();
+      g_autofree char *subtitle = g_strdup_printf ("%s · %s:%u", a->email, a->host, a->port);
+      const char *modes[] = { _("Move to Trash"), _("Mark deleted and expunge"), NULL };
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (expander), a->name);
+      adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (expander), subtitle);
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (combo), _("Deleting a message"));
+      adw_combo_row_set_model (ADW_COMBO_ROW (combo), G_LIST_MODEL (gtk_string_list_new (modes)));
+      adw_combo_row_set_selected (ADW_COMBO_ROW (combo), g_strcmp0 (a->delete_mode, "expunge") == 0);
+      g_object_set_data (G_OBJECT (combo), "account-id", GSIZE_TO_POINTER ((gsize) a->id));
+      g_signal_connect (combo, "notify::selected", G_CALLBACK (delete_mode_cb), self);
+      adw_expander_row_add_row (ADW_EXPANDER_ROW (expander), combo);
+      adw_expander_row_add_row (ADW_EXPANDER_ROW (expander),
+                                spin_row (self, _("Keep messages offline"),
+                                          _("Bodies of messages from the last days, 0 for all"),
+                                          "offline-days", a, (int) a->offline_days, 3650));
+      adw_expander_row_add_row (ADW_EXPANDER_ROW (expander),
+                                spin_row (self, _("Largest attachment kept offline"),
+                                          _("In KiB; larger ones are fetched when opened"),
+                                          "offline-max-size", a, (int) (a->offline_max_size / 1024),
+                                          1024 * 1024));
+      adw_preferences_group_add (self->accounts_group, expander);
+      g_ptr_array_add (self->account_rows, expander);
+    }
+}
+
+void
+tern_preferences_show_add_account (TernPreferences *self)
+{
+  g_return_if_fail (TERN_IS_PREFERENCES (self));
+
+  adw_preferences_window_set_visible_page (ADW_PREFERENCES_WINDOW (self), self->add_page);
+}
+
+static void
+tern_preferences_finalize (GObject *object)
+{
+  TernPreferences *self = TERN_PREFERENCES (object);
+
+  g_clear_pointer (&self->account_rows, g_ptr_array_unref);
+  g_free (self->pinned_sha256);
+
+  G_OBJECT_CLASS (tern_preferences_parent_class)->finalize (object);
+}
+
+static void
+tern_preferences_class_init (TernPreferencesClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = tern_preferences_finalize;
+}
+
+static GtkWidget *
+entry_row (AdwPreferencesGroup *group,
+           const char          *title)
+{
+  GtkWidget *row = adw_entry_row_new ();
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_preferences_group_add (group, row);
+  return row;
+}
+
+static void
+tern_preferences_init (TernPreferences *self)
+{
+  AdwPreferencesGroup *group;
+  GtkWidget *row, *box;
+  const char *security[] = { _("TLS"), _("STARTTLS"), _("None (no encryption)"), NULL };
+
+  self->account_rows = g_ptr_array_new ();
+  gtk_window_set_default_size (GTK_WINDOW (self), 640, 620);
+  gtk_window_set_modal (GTK_WINDOW (self), TRUE);
+
+  self->accounts_page = ADW_PREFERENCES_PAGE (adw_preferences_page_new ());
+  adw_preferences_page_set_title (self->accounts_page, _("Accounts"));
+  adw_preferences_page_set_icon_name (self->accounts_page, "avatar-default-symbolic");
+  self->accounts_group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+  adw_preferences_group_set_title (self->accounts_group, _("Accounts"));
+  adw_preferences_group_set_description (self->accounts_group,
+                                         _("What stays readable offline, and what deleting does"));
+  adw_preferences_page_add (self->accounts_page, self->accounts_group);
+  adw_preferences_window_add (ADW_PREFERENCES_WINDOW (self), self->accounts_page);
+
+  self->add_page = ADW_PREFERENCES_PAGE (adw_preferences_page_new ());
+  adw_preferences_page_set_title (self->add_page, _("Add Account"));
+  adw_preferences_page_set_icon_name (self->add_page, "list-add-symbolic");
+  adw_preferences_window_add (ADW_PREFERENCES_WINDOW (self), self->add_page);
+
+  group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+  adw_preferences_group_set_title (group, _("You"));
+  adw_preferences_page_add (self->add_page, group);
+  self->name = entry_row (group, _("Account name"));
+  self->email = entry_row (group, _("Email address"));
+
+  group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+  adw_preferences_group_set_title (group, _("Incoming mail (IMAP)"));
+  adw_preferences_page_add (self->add_page, group);
+  self->host = entry_row (group, _("Server"));
+  self->port = entry_row (group, _("Port (993 for TLS, 143 for STARTTLS)"));
+  self->security = adw_combo_row_new ();
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->security), _("Security"));
+  adw_combo_row_set_model (ADW_COMBO_ROW (self->security), G_LIST_MODEL (gtk_string_list_new (security)));
+  g_signal_connect_swapped (self->security, "notify::selected", G_CALLBACK (security_changed_cb), self);
+  adw_preferences_group_add (group, self->security);
+  self->security_warning = adw_action_row_new ();
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->security_warning),
+                                 _("Without encryption anyone on the network can read your mail. "
+                                   "No password will be sent."));
+  gtk_widget_add_css_class (self->security_warning, "error");
+  gtk_widget_set_visible (self->security_warning, FALSE);
+  adw_preferences_group_add (group, self->security_warning);
+  self->user = entry_row (group, _("User name (the email address if empty)"));
+  self->password = adw_password_entry_row_new ();
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->password), _("Password (kept in the keyring)"));
+  adw_preferences_group_add (group, self->password);
+
+  group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+  adw_preferences_page_add (self->add_page, group);
+  row = adw_action_row_new ();
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Connection"));
+  self->test_status = gtk_label_new (_("Not tested"));
+  gtk_label_set_wrap (GTK_LABEL (self->test_status), TRUE);
+  gtk_widget_add_css_class (self->test_status, "dim-label");
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), self->test_status);
+  self->test_button = gtk_button_new_with_mnemonic (_("_Test Connection"));
+  gtk_widget_set_valign (self->test_button, GTK_ALIGN_CENTER);
+  g_signal_connect_swapped (self->test_button, "clicked", G_CALLBACK (test_clicked_cb), self);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), self->test_button);
+  adw_preferences_group_add (group, row);
+
+  box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  gtk_widget_set_halign (box, GTK_ALIGN_CENTER);
+  gtk_widget_set_margin_top (box, 12);
+  self->add_button = gtk_button_new_with_mnemonic (_("_Add Account"));
+  gtk_widget_add_css_class (self->add_button, "suggested-action");
+  gtk_widget_add_css_class (self->add_button, "pill");
+  g_signal_connect_swapped (self->add_button, "clicked", G_CALLBACK (add_clicked_cb), self);
+  gtk_box_append (GTK_BOX (box), self->add_button);
+  adw_preferences_group_add (group, box);
+}
+
+TernPreferences *
+tern_preferences_new (TernApplication *app)
+{
+  TernPreferences *self = g_object_new (TERN_TYPE_PREFERENCES, NULL);
+
+  self->app = app;
+  fill_accounts (self);
+  return self;
+}

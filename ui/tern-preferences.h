@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+#include "tern-application.h"
+
+G_BEGIN_DECLS
+
+#define TERN_TYPE_PREFERENCES (tern_preferences_get_type ())
+
+G_DECLARE_FINAL_TYPE (TernPreferences, tern_preferences, TERN, PREFERENCES, AdwPreferencesWindow)
+
+TernPreferences *tern_preferences_new              (TernApplication *app);
+void             tern_preferences_show_add_account (TernPreferences *self);
+
+G_END_DECLS

@@ -1,0 +1,1241 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "tern-window"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "tern-journal.h"
+#include "tern-message-row.h"
+#include "tern-move-popover.h"
+#include "tern-window.h"
+
+/*
+ * The main window: folders, messages, the message. Every triage action is a widget action
+ * (win.*) with its key, so menus, buttons, keys and tests all go the same way: the journal
+ * applies it to the cache at once and queues it; the models re-read and emit only what
+ * changed; the account's worker is told to replay.
+ */
+
+typedef struct
+{
+  gint64  id;
+  gint64  folder;      /* move: where it was */
+  char   *add;         /* flags: what undo adds and removes */
+  char   *remove;
+} UndoEntry;
+
+typedef enum
+{
+  UNDO_NONE,
+  UNDO_FLAGS,
+  UNDO_MOVE,
+} UndoKind;
+
+struct _TernWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  /* Template widgets. */
+  AdwToastOverlay      *toasts;
+  GtkStack             *main_stack;
+  AdwLeaflet           *leaflet;
+  GtkWidget            *sidebar_pane;
+  GtkWidget            *list_pane;
+  GtkWidget            *view_pane;
+  GtkListView          *folder_list;
+  TernStatusArea       *status_area;
+  AdwWindowTitle       *list_title;
+  GtkToggleButton      *search_button;
+  GtkSearchBar         *search_bar;
+  GtkSearchEntry       *search_entry;
+  GtkStack             *list_stack;
+  GtkListView          *message_list;
+  AdwStatusPage        *empty_page;
+  TernMessageView      *message_view;
+  GtkMenuButton        *move_button;
+
+  /* Owned. */
+  TernFolderModel      *folder_model;
+  GtkSingleSelection   *folder_selection;
+  TernMessageModel     *message_model;
+  GtkMultiSelection    *message_selection;
+  GCancellable         *search_cancellable;
+  GArray               *undo;             /* UndoEntry */
+  GPtrArray            *watched;          /* workers whose signals we take (weak) */
+  GtkWidget            *move_popover;
+  AdwMessageDialog     *trust_dialog;
+  char                 *trust_sha256;
+
+  /* Borrowed. */
+  TernApplication      *app;
+  TernStore            *store;
+
+  gint64                folder_id;
+  gint64                account_id;
+  UndoKind              undo_kind;
+  char                 *undo_label;
+  gboolean              selecting;
+};
+
+G_DEFINE_FINAL_TYPE (TernWindow, tern_window, ADW_TYPE_APPLICATION_WINDOW)
+
+static void update_view (TernWindow *self);
+
+static void
+undo_entry_clear (UndoEntry *e)
+{
+  g_free (e->add);
+  g_free (e->remove);
+}
+
+static void
+toast (TernWindow *self,
+       const char *text,
+       gboolean    with_undo)
+{
+  AdwToast *t = adw_toast_new (text);
+
+  if (with_undo)
+    {
+      adw_toast_set_button_label (t, _("_Undo"));
+      adw_toast_set_action_name (t, "win.undo");
+    }
+  adw_toast_set_timeout (t, 4);
+  adw_toast_overlay_add_toast (self->toasts, t);
+}
+
+/* Reading the cache again. */
+
+static void
+refresh_folders (TernWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!tern_folder_model_refresh (self->folder_model, &error))
+    g_debug ("Cannot read folders: %s", error->message);
+}
+
+static void
+update_list_title (TernWindow *self)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->message_model));
+  g_autofree char *subtitle = NULL;
+  guint pos;
+
+  if (tern_message_model_get_searching (self->message_model))
+    {
+      adw_window_title_set_title (self->list_title, _("Search"));
+      subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u result", "%u results", n), n);
+    }
+  else
+    {
+      pos = tern_folder_model_find (self->folder_model, self->folder_id);
+      if (pos != G_MAXUINT)
+        {
+          g_autoptr(TernFolderItem) item = g_list_model_get_item (G_LIST_MODEL (self->folder_model), pos);
+          guint unread = tern_folder_item_get_unread (item);
+
+          adw_window_title_set_title (self->list_title, tern_folder_item_get_label (item));
+          if (unread > 0)
+            subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u message, %u unread",
+                                                     "%u messages, %u unread", n), n, unread);
+          else
+            subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u message", "%u messages", n), n);
+        }
+      else
+        adw_window_title_set_title (self->list_title, "");
+    }
+  adw_window_title_set_subtitle (self->list_title, subtitle ? subtitle : "");
+  gtk_stack_set_visible_child_name (self->list_stack, n > 0 ? "list" : "empty");
+}
+
+static void
+refresh_messages (TernWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!tern_message_model_refresh (self->message_model, &error))
+    g_debug ("Cannot read messages: %s", error->message);
+  update_list_title (self);
+}
+
+void
+tern_window_refresh (TernWindow *self)
+{
+  g_return_if_fail (TERN_IS_WINDOW (self));
+
+  refresh_folders (self);
+  refresh_messages (self);
+  tern_status_area_update (self->status_area);
+}
+
+/* The selection. */
+
+static GArray *
+selected_ids (TernWindow *self,
+              guint      *first_out)
+{
+  g_autoptr(GtkBitset) set = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->message_selection));
+  GArray *ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  GtkBitsetIter iter;
+  guint pos;
+
+  if (first_out != NULL)
+    *first_out = G_MAXUINT;
+  if (gtk_bitset_iter_init_first (&iter, set, &pos))
+    {
+      if (first_out != NULL)
+        *first_out = pos;
+      do
+        {
+          gint64 id = tern_message_model_get_id (self->message_model, pos);
+
+          g_array_append_val (ids, id);
+        }
+      while (gtk_bitset_iter_next (&iter, &pos));
+    }
+  return ids;
+}
+
+static void
+select_position (TernWindow *self,
+                 guint       position)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->message_model));
+
+  if (n == 0)
+    {
+      gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (self->message_selection));
+      return;
+    }
+  position = MIN (position, n - 1);
+  gtk_selection_model_select_item (GTK_SELECTION_MODEL (self->message_selection), position, TRUE);
+}
+
+static void
+tell_workers (TernWindow *self)
+{
+  g_autoptr(GPtrArray) workers = tern_application_list_workers (self->app);
+
+  for (guint i = 0; i < workers->len; i++)
+    tern_account_worker_local_change (workers->pdata[i]);
+}
+
+static void
+mark_read (TernWindow *self,
+           gint64      message_id)
+{
+  g_autoptr(TernMessage) m = tern_store_get_message (self->store, message_id, NULL);
+  g_autoptr(GError) error = NULL;
+
+  if (m == NULL || tern_flags_contain (m->flags, "\\Seen"))
+    return;
+  if (!tern_journal_set_flags (self->store, message_id, "\\Seen", NULL, &error))
+    {
+      g_debug ("Cannot mark read: %s", error->message);
+      return;
+    }
+  refresh_folders (self);
+  refresh_messages (self);
+  tell_workers (self);
+}
+
+static void
+update_view (TernWindow *self)
+{
+  g_autoptr(GArray) ids = selected_ids (self, NULL);
+
+  if (ids->len == 1)
+    {
+      gint64 id = g_array_index (ids, gint64, 0);
+
+      if (tern_message_view_get_message_id (self->message_view) != id)
+        {
+          tern_message_view_show (self->message_view, id);
+          mark_read (self, id);
+        }
+    }
+  else if (ids->len > 1)
+    tern_message_view_show_several (self->message_view, ids->len);
+  else
+    tern_message_view_show (self->message_view, 0);
+}
+
+static void
+message_selection_changed_cb (TernWindow *self)
+{
+  if (self->selecting)
+    return;
+  update_view (self);
+}
+
+static void
+message_activated_cb (TernWindow *self,
+                      guint       position)
+{
+  if (adw_leaflet_get_folded (self->leaflet))
+    adw_leaflet_set_visible_child (self->leaflet, self->view_pane);
+}
+
+/* Folders. */
+
+static void
+show_folder (TernWindow *self,
+             gint64      folder_id,
+             gint64      account_id)
+{
+  g_autoptr(GError) error = NULL;
+
+  self->folder_id = folder_id;
+  self->account_id = account_id;
+  if (gtk_search_bar_get_search_mode (self->search_bar))
+    gtk_search_bar_set_search_mode (self->search_bar, FALSE);
+  self->selecting = TRUE;
+  if (!tern_message_model_set_folder (self->message_model, folder_id, &error))
+    g_debug ("Cannot open folder: %s", error->message);
+  self->selecting = FALSE;
+  gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (self->message_selection));
+  tern_message_view_show (self->message_view, 0);
+  update_list_title (self);
+}
+
+static void
+folder_selection_changed_cb (TernWindow *self)
+{
+  TernFolderItem *item = gtk_single_selection_get_selected_item (self->folder_selection);
+
+  if (item == NULL || tern_folder_item_get_kind (item) != TERN_FOLDER_ITEM_FOLDER ||
+      !tern_folder_item_get_selectable (item))
+    return;
+  if (tern_folder_item_get_id (item) == self->folder_id &&
+      !tern_message_model_get_searching (self->message_model))
+    return;
+  show_folder (self, tern_folder_item_get_id (item), tern_folder_item_get_account_id (item));
+}
+
+static void
+folder_activated_cb (TernWindow *self,
+                     guint       position)
+{
+  if (adw_leaflet_get_folded (self->leaflet))
+    adw_leaflet_set_visible_child (self->leaflet, self->list_pane);
+}
+
+static gboolean
+select_folder (TernWindow *self,
+               gint64      folder_id)
+{
+  guint pos = tern_folder_model_find (self->folder_model, folder_id);
+
+  if (pos == G_MAXUINT)
+    return FALSE;
+  gtk_single_selection_set_selected (self->folder_selection, pos);
+  folder_selection_changed_cb (self);
+  return TRUE;
+}
+
+static void
+select_first_inbox (TernWindow *self)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->folder_model));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(TernFolderItem) item = g_list_model_get_item (G_LIST_MODEL (self->folder_model), i);
+
+      if (tern_folder_item_get_kind (item) == TERN_FOLDER_ITEM_FOLDER &&
+          tern_folder_item_get_selectable (item))
+        {
+          select_folder (self, tern_folder_item_get_id (item));
+          return;
+        }
+    }
+}
+
+/* Triage. */
+
+static gboolean
+apply_flags (TernWindow *self,
+             GArray     *ids,
+             const char *flag,
+             int         set)  /* 1 add, 0 remove, -1 toggle by the first message */
+{
+  g_autoptr(GError) error = NULL;
+  guint done = 0;
+
+  if (set < 0 && ids->len > 0)
+    {
+      g_autoptr(TernMessage) first = tern_store_get_message (self->store, g_array_index (ids, gint64, 0), NULL);
+
+      set = first != NULL && !tern_flags_contain (first->flags, flag);
+    }
+
+  g_array_set_size (self->undo, 0);
+  self->undo_kind = UNDO_FLAGS;
+  for (guint i = 0; i < ids->len; i++)
+    {
+      gint64 id = g_array_index (ids, gint64, i);
+      g_autoptr(TernMessage) m = tern_store_get_message (self->store, id, NULL);
+      UndoEntry e = { 0 };
+
+      if (m == NULL || !!tern_flags_contain (m->flags, flag) == !!set)
+        continue;
+      if (!tern_journal_set_flags (self->store, id, set ? flag : NULL, set ? NULL : flag, &error))
+        break;
+      e.id = id;
+      e.add = set ? NULL : g_strdup (flag);
+      e.remove = set ? g_strdup (flag) : NULL;
+      g_array_append_val (self->undo, e);
+      done++;
+    }
+  if (error != NULL)
+    toast (self, error->message, FALSE);
+  refresh_folders (self);
+  refresh_messages (self);
+  tell_workers (self);
+  return done > 0;
+}
+
+static void
+flag_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *param)
+{
+  TernWindow *self = TERN_WINDOW (widget);
+  g_autoptr(GArray) ids = selected_ids (self, NULL);
+
+  if (ids->len == 0)
+    return;
+  if (g_str_equal (action_name, "win.toggle-read"))
+    apply_flags (self, ids, "\\Seen", -1);
+  else if (g_str_equal (action_name, "win.mark-read"))
+    apply_flags (self, ids, "\\Seen", 1);
+  else if (g_str_equal (action_name, "win.mark-unread"))
+    apply_flags (self, ids, "\\Seen", 0);
+  else if (g_str_equal (action_name, "win.toggle-star"))
+    apply_flags (self, ids, "\\Flagged", -1);
+}
+
+typedef enum
+{
+  MOVE_TO,
+  MOVE_ARCHIVE,
+  MOVE_DELETE,
+} MoveKind;
+
+static void
+move_messages (TernWindow *self,
+               MoveKind    kind,
+               gint64      target)
+{
+  g_autoptr(GArray) ids = NULL;
+  g_autoptr(GError) error = NULL;
+  guint first, done = 0;
+  gboolean undoable = TRUE;
+
+  ids = selected_ids (self, &first);
+  if (ids->len == 0)
+    return;
+
+  g_array_set_size (self->undo, 0);
+  self->undo_kind = UNDO_MOVE;
+  for (guint i = 0; i < ids->len && error == NULL; i++)
+    {
+      gint64 id = g_array_index (ids, gint64, i);
+      g_autoptr(TernMessageItem) item = NULL;
+      g_autoptr(TernMessage) m = tern_store_get_message (self->store, id, NULL);
+      UndoEntry e = { 0 };
+      gboolean ok;
+
+      if (m == NULL)
+        continue;
+      e.id = id;
+      e.folder = m->folder_id;   /* where the user sees it */
+
+      if (kind == MOVE_DELETE)
+        {
+          g_autoptr(TernFolder) folder = tern_store_get_folder_by_id (self->store, m->folder_id, NULL);
+          g_autoptr(TernAccount) account = folder ? tern_store_get_account_by_id (self->store, folder->account_id, NULL) : NULL;
+          TernFolderItem *trash = folder ? tern_folder_model_get_special (self->folder_model, folder->account_id, "\\Trash") : NULL;
+
+          /* Undo can only bring back what went to Trash. */
+          if (account == NULL || g_strcmp0 (account->delete_mode, "trash") != 0 || trash == NULL ||
+              tern_folder_item_get_id (trash) == m->folder_id)
+            undoable = FALSE;
+          ok = tern_journal_delete (self->store, id, &error);
+        }
+      else if (kind == MOVE_ARCHIVE)
+        ok = tern_journal_archive (self->store, id, &error);
+      else
+        ok = tern_journal_move (self->store, id, target, &error);
+      if (ok)
+        {
+          g_array_append_val (self->undo, e);
+          done++;
+        }
+    }
+  if (!undoable)
+    {
+      g_array_set_size (self->undo, 0);
+      self->undo_kind = UNDO_NONE;
+    }
+
+  self->selecting = TRUE;
+  refresh_folders (self);
+  refresh_messages (self);
+  self->selecting = FALSE;
+  if (done > 0 && first != G_MAXUINT)
+    select_position (self, first);
+  update_view (self);
+  tell_workers (self);
+
+  if (error != NULL)
+    toast (self, error->message, FALSE);
+  else if (done > 0)
+    {
+      g_autofree char *text = NULL;
+
+      if (kind == MOVE_DELETE)
+        text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u message deleted",
+                                             "%u messages deleted", done), done);
+      else if (kind == MOVE_ARCHIVE)
+        text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u message archived",
+                                             "%u messages archived", done), done);
+      else
+        text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u message moved",
+                                             "%u messages moved", done), done);
+      toast (self, text, self->undo_kind != UNDO_NONE);
+    }
+}
+
+static void
+archive_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *param)
+{
+  move_messages (TERN_WINDOW (widget), MOVE_ARCHIVE, 0);
+}
+
+static void
+delete_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *param)
+{
+  move_messages (TERN_WINDOW (widget), MOVE_DELETE, 0);
+}
+
+static void
+move_to_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *param)
+{
+  move_messages (TERN_WINDOW (widget), MOVE_TO, g_variant_get_int64 (param));
+}
+
+static void
+open_move_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *param)
+{
+  TernWindow *self = TERN_WINDOW (widget);
+
+  gtk_menu_button_popup (self->move_button);
+}
+
+static void
+move_popover_show_cb (TernWindow *self)
+{
+  tern_move_popover_set_folders (TERN_MOVE_POPOVER (self->move_popover), self->folder_model,
+                                 self->account_id, self->folder_id);
+}
+
+static void
+undo_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *param)
+{
+  TernWindow *self = TERN_WINDOW (widget);
+  g_autoptr(GError) error = NULL;
+  guint done = 0;
+
+  if (self->undo_kind == UNDO_NONE || self->undo->len == 0)
+    {
+      toast (self, _("Nothing to undo"), FALSE);
+      return;
+    }
+  for (guint i = 0; i < self->undo->len && error == NULL; i++)
+    {
+      UndoEntry *e = &g_array_index (self->undo, UndoEntry, i);
+      gboolean ok;
+
+      if (self->undo_kind == UNDO_FLAGS)
+        ok = tern_journal_set_flags (self->store, e->id, e->add, e->remove, &error);
+      else
+        ok = tern_journal_move (self->store, e->id, e->folder, &error);
+      if (ok)
+        done++;
+    }
+  g_array_set_size (self->undo, 0);
+  self->undo_kind = UNDO_NONE;
+  refresh_folders (self);
+  refresh_messages (self);
+  tell_workers (self);
+  if (error != NULL)
+    toast (self, error->message, FALSE);
+  else
+    toast (self, _("Undone"), FALSE);
+}
+
+static void
+step_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *param)
+{
+  TernWindow *self = TERN_WINDOW (widget);
+  guint first;
+  g_autoptr(GArray) ids = selected_ids (self, &first);
+  int delta = g_str_equal (action_name, "win.next") ? 1 : -1;
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->message_model));
+
+  if (n == 0)
+    return;
+  if (first == G_MAXUINT)
+    first = delta > 0 ? 0 : n - 1;
+  else if (delta < 0 && first == 0)
+    return;
+  else
+    first = (guint) ((int) first + delta);
+  if (first < n)
+    {
+      select_position (self, first);
+      gtk_widget_activate_action (GTK_WIDGET (self->message_list), "list.scroll-to-item", "u", first);
+    }
+}
+
+static void
+sync_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *param)
+{
+  TernWindow *self = TERN_WINDOW (widget);
+  g_autoptr(GPtrArray) workers = tern_application_list_workers (self->app);
+
+  if (tern_application_get_work_offline (self->app))
+    {
+      toast (self, _("Working offline: turn “Work Offline” off to sync"), FALSE);
+      return;
+    }
+  for (guint i = 0; i < workers->len; i++)
+    tern_account_worker_sync_now (workers->pdata[i]);
+}
+
+static void
+search_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *param)
+{
+  TernWindow *self = TERN_WINDOW (widget);
+
+  gtk_search_bar_set_search_mode (self->search_bar, TRUE);
+  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+}
+
+static void
+back_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *param)
+{
+  TernWindow *self = TERN_WINDOW (widget);
+
+  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+}
+
+static void
+select_folder_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *param)
+{
+  select_folder (TERN_WINDOW (widget), g_variant_get_int64 (param));
+}
+
+/* Search: the cache at once, the servers' answers added as they come. */
+
+static char *
+fts_query (const char *text)
+{
+  g_autoptr(GString) q = g_string_new (NULL);
+  const char *p = text;
+  gboolean in_word = FALSE;
+
+  for (; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_isalnum (c))
+        {
+          if (!in_word && q->len > 0)
+            g_string_append_c (q, ' ');
+          g_string_append_unichar (q, c);
+          in_word = TRUE;
+        }
+      else
+        in_word = FALSE;
+    }
+  if (q->len == 0)
+    return NULL;
+  /* The word being typed is a prefix. */
+  g_string_append_c (q, '*');
+  return g_string_free (g_steal_pointer (&q), FALSE);
+}
+
+static void
+server_search_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(TernWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) ids = tern_account_worker_search_finish (TERN_ACCOUNT_WORKER (source), result, &error);
+
+  if (ids == NULL || !tern_message_model_get_searching (self->message_model))
+    return;
+  tern_message_model_add_ids (self->message_model, ids);
+  update_list_title (self);
+}
+
+static void
+search_changed_cb (TernWindow *self)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  g_autofree char *query = fts_query (text);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) workers = NULL;
+
+  if (self->search_cancellable != NULL)
+    g_cancellable_cancel (self->search_cancellable);
+  g_clear_object (&self->search_cancellable);
+
+  self->selecting = TRUE;
+  if (query == NULL)
+    {
+      if (tern_message_model_get_searching (self->message_model))
+        tern_message_model_set_folder (self->message_model, self->folder_id, NULL);
+      self->selecting = FALSE;
+      update_list_title (self);
+      return;
+    }
+  if (!tern_message_model_search (self->message_model, 0, query, &error))
+    g_debug ("Search failed: %s", error->message);
+  self->selecting = FALSE;
+  gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (self->message_selection));
+  update_list_title (self);
+
+  self->search_cancellable = g_cancellable_new ();
+  workers = tern_application_list_workers (self->app);
+  for (guint i = 0; i < workers->len; i++)
+    {
+      TernAccountState state = tern_account_worker_get_state (workers->pdata[i]);
+
+      if (state == TERN_ACCOUNT_STATE_ONLINE || state == TERN_ACCOUNT_STATE_SYNCING)
+        tern_account_worker_search_async (workers->pdata[i], text, self->search_cancellable,
+                                          server_search_cb, g_object_ref (self));
+    }
+}
+
+static void
+search_mode_cb (TernWindow *self)
+{
+  if (!gtk_search_bar_get_search_mode (self->search_bar) &&
+      tern_message_model_get_searching (self->message_model))
+    {
+      gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
+      self->selecting = TRUE;
+      tern_message_model_set_folder (self->message_model, self->folder_id, NULL);
+      self->selecting = FALSE;
+      update_list_title (self);
+    }
+}
+
+/* Workers. */
+
+static void
+worker_changed_cb (TernWindow *self,
+                   gboolean    folders_changed)
+{
+  tern_window_refresh (self);
+  /* A first sync brings the folders: open INBOX. */
+  if (self->folder_id == 0)
+    select_first_inbox (self);
+  tern_message_view_reload (self->message_view);
+}
+
+static void
+worker_state_cb (TernWindow *self)
+{
+  /* A message waiting for a connection opens when there is one. */
+  tern_message_view_reload (self->message_view);
+}
+
+static void
+new_mail_cb (TernWindow *self,
+             guint       count,
+             const char *subject)
+{
+  g_autoptr(GNotification) notification = NULL;
+  g_autofree char *title = NULL;
+
+  if (gtk_window_is_active (GTK_WINDOW (self)))
+    return;
+  title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u new message", "%u new messages",
+                                        count), count);
+  notification = g_notification_new (title);
+  if (subject != NULL)
+    g_notification_set_body (notification, subject);
+  g_notification_set_default_action (notification, "app.activate");
+  g_application_send_notification (G_APPLICATION (self->app), "new-mail", notification);
+}
+
+static void
+trust_response_cb (AdwMessageDialog *dialog,
+                   const char       *response,
+                   TernWindow       *self)
+{
+  gint64 account = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (dialog), "account-id"));
+
+  if (g_strcmp0 (response, "trust") == 0 && self->trust_sha256 != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+      TernAccountWorker *worker = tern_application_get_worker (self->app, account);
+
+      if (!tern_store_set_account_pin (self->store, account, self->trust_sha256, &error))
+        toast (self, error->message, FALSE);
+      else if (worker != NULL)
+        tern_account_worker_reload_account (worker);
+    }
+  g_clear_pointer (&self->trust_sha256, g_free);
+  self->trust_dialog = NULL;
+}
+
+static void
+certificate_refused_cb (TernAccountWorker *worker,
+                        const char        *sha256,
+                        const char        *description,
+                        TernWindow        *self)
+{
+  gint64 account_id = tern_account_worker_get_account_id (worker);
+  g_autoptr(TernAccount) account = tern_store_get_account_by_id (self->store, account_id, NULL);
+  g_autofree char *body = NULL;
+  GtkWidget *dialog;
+
+  if (self->trust_dialog != NULL)
+    return;
+  body = g_strdup_printf (_("The certificate of %s could not be verified. Someone may be "
+                            "pretending to be your mail server. Trust it only if you know that "
+                            "this is the right certificate.\n\n%s\n\nSHA-256 fingerprint:\n%s"),
+                          account ? account->host : "?", description ? description : "",
+                          sha256 ? sha256 : "");
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Untrusted Certificate"), body);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "trust", _("_Trust This Certificate"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "trust",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_object_set_data (G_OBJECT (dialog), "account-id", GSIZE_TO_POINTER ((gsize) account_id));
+  g_signal_connect (dialog, "response", G_CALLBACK (trust_response_cb), self);
+  self->trust_dialog = ADW_MESSAGE_DIALOG (dialog);
+  self->trust_sha256 = g_strdup (sha256);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+accounts_changed_cb (TernWindow *self)
+{
+  g_autoptr(GPtrArray) workers = tern_application_list_workers (self->app);
+
+  for (guint i = 0; i < workers->len; i++)
+    {
+      GObject *worker = workers->pdata[i];
+
+      if (g_ptr_array_find (self->watched, worker, NULL))
+        continue;
+      g_signal_connect_object (worker, "changed", G_CALLBACK (worker_changed_cb), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (worker, "notify::state", G_CALLBACK (worker_state_cb), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (worker, "new-mail", G_CALLBACK (new_mail_cb), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (worker, "certificate-refused", G_CALLBACK (certificate_refused_cb), self, 0);
+      g_ptr_array_add (self->watched, worker);
+      g_object_weak_ref (worker, (GWeakNotify) (void (*) (void)) g_ptr_array_remove_fast, self->watched);
+    }
+
+  refresh_folders (self);
+  gtk_stack_set_visible_child_name (self->main_stack, workers->len > 0 ? "mail" : "welcome");
+  if (workers->len > 0 && self->folder_id == 0)
+    select_first_inbox (self);
+  tern_status_area_update (self->status_area);
+}
+
+/* List items. */
+
+static void
+folder_setup_cb (GtkSignalListItemFactory *factory,
+                 GtkListItem              *list_item,
+                 gpointer                  user_data)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
+  GtkWidget *icon = gtk_image_new ();
+  GtkWidget *label = gtk_label_new (NULL);
+  GtkWidget *count = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_widget_set_hexpand (label, TRUE);
+  gtk_widget_add_css_class (count, "dim-label");
+  gtk_widget_add_css_class (count, "numeric");
+  gtk_box_append (GTK_BOX (box), icon);
+  gtk_box_append (GTK_BOX (box), label);
+  gtk_box_append (GTK_BOX (box), count);
+  gtk_list_item_set_child (list_item, box);
+}
+
+static gboolean
+count_transform (GBinding     *binding,
+                 const GValue *from,
+                 GValue       *to,
+                 gpointer      user_data)
+{
+  guint n = g_value_get_uint (from);
+
+  g_value_take_string (to, n > 0 ? g_strdup_printf ("%u", n) : g_strdup (""));
+  return TRUE;
+}
+
+static void
+folder_bind_cb (GtkSignalListItemFactory *factory,
+                GtkListItem              *list_item,
+                gpointer                  user_data)
+{
+  TernFolderItem *item = gtk_list_item_get_item (list_item);
+  GtkWidget *box = gtk_list_item_get_child (list_item);
+  GtkWidget *icon = gtk_widget_get_first_child (box);
+  GtkWidget *label = gtk_widget_get_next_sibling (icon);
+  GtkWidget *count = gtk_widget_get_next_sibling (label);
+  TernFolderItemKind kind = tern_folder_item_get_kind (item);
+  GBinding *binding;
+
+  gtk_label_set_text (GTK_LABEL (label), tern_folder_item_get_label (item));
+  gtk_widget_set_margin_start (box, 12 * (int) tern_folder_item_get_depth (item) +
+                                    (kind == TERN_FOLDER_ITEM_FOLDER ? 6 : 0));
+  gtk_image_set_from_icon_name (GTK_IMAGE (icon), tern_folder_item_get_icon_name (item));
+  gtk_widget_set_visible (icon, kind != TERN_FOLDER_ITEM_HEADING);
+  gtk_widget_remove_css_class (label, "heading");
+  gtk_widget_remove_css_class (label, "dim-label");
+  gtk_widget_remove_css_class (label, "caption-heading");
+  if (kind == TERN_FOLDER_ITEM_ACCOUNT)
+    gtk_widget_add_css_class (label, "heading");
+  else if (kind == TERN_FOLDER_ITEM_HEADING)
+    {
+      gtk_widget_add_css_class (label, "dim-label");
+      gtk_widget_add_css_class (label, "caption-heading");
+    }
+  gtk_widget_set_opacity (box, tern_folder_item_get_local_state (item) == 1 ? 0.7 : 1.0);
+  gtk_list_item_set_selectable (list_item, kind == TERN_FOLDER_ITEM_FOLDER &&
+                                           tern_folder_item_get_selectable (item));
+  gtk_list_item_set_activatable (list_item, kind == TERN_FOLDER_ITEM_FOLDER);
+  binding = g_object_bind_property_full (item, "unread", count, "label", G_BINDING_SYNC_CREATE,
+                                         count_transform, NULL, NULL, NULL);
+  g_object_set_data (G_OBJECT (list_item), "binding", binding);
+}
+
+static void
+folder_unbind_cb (GtkSignalListItemFactory *factory,
+                  GtkListItem              *list_item,
+                  gpointer                  user_data)
+{
+  GBinding *binding = g_object_get_data (G_OBJECT (list_item), "binding");
+
+  if (binding != NULL)
+    g_binding_unbind (binding);
+  g_object_set_data (G_OBJECT (list_item), "binding", NULL);
+}
+
+static void
+message_setup_cb (GtkSignalListItemFactory *factory,
+                  GtkListItem              *list_item,
+                  gpointer                  user_data)
+{
+  gtk_list_item_set_child (list_item, tern_message_row_new ());
+}
+
+static void
+message_bind_cb (GtkSignalListItemFactory *factory,
+                 GtkListItem              *list_item,
+                 gpointer                  user_data)
+{
+  tern_message_row_set_item (TERN_MESSAGE_ROW (gtk_list_item_get_child (list_item)),
+                             gtk_list_item_get_item (list_item));
+}
+
+static void
+message_unbind_cb (GtkSignalListItemFactory *factory,
+                   GtkListItem              *list_item,
+                   gpointer                  user_data)
+{
+  tern_message_row_set_item (TERN_MESSAGE_ROW (gtk_list_item_get_child (list_item)), NULL);
+}
+
+/* Window state. */
+
+static gboolean
+close_request_cb (TernWindow *self)
+{
+  GSettings *settings = tern_application_get_settings (self->app);
+  int width, height;
+
+  if (settings != NULL)
+    {
+      gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
+      g_settings_set (settings, "window-size", "(ii)", width, height);
+      g_settings_set_boolean (settings, "window-maximized", gtk_window_is_maximized (GTK_WINDOW (self)));
+    }
+  return FALSE;
+}
+
+static void
+tern_window_dispose (GObject *object)
+{
+  TernWindow *self = TERN_WINDOW (object);
+
+  if (self->search_cancellable != NULL)
+    g_cancellable_cancel (self->search_cancellable);
+  g_clear_object (&self->search_cancellable);
+  for (guint i = 0; self->watched != NULL && i < self->watched->len; i++)
+    g_object_weak_unref (self->watched->pdata[i], (GWeakNotify) (void (*) (void)) g_ptr_array_remove_fast,
+                         self->watched);
+  g_clear_pointer (&self->watched, g_ptr_array_unref);
+  gtk_widget_dispose_template (GTK_WIDGET (self), TERN_TYPE_WINDOW);
+  g_clear_object (&self->folder_selection);
+  g_clear_object (&self->message_selection);
+  g_clear_object (&self->folder_model);
+  g_clear_object (&self->message_model);
+
+  G_OBJECT_CLASS (tern_window_parent_class)->dispose (object);
+}
+
+static void
+tern_window_finalize (GObject *object)
+{
+  TernWindow *self = TERN_WINDOW (object);
+
+  g_clear_pointer (&self->undo, g_array_unref);
+  g_free (self->trust_sha256);
+  g_free (self->undo_label);
+
+  G_OBJECT_CLASS (tern_window_parent_class)->finalize (object);
+}
+
+static void
+tern_window_class_init (TernWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = tern_window_dispose;
+  object_class->finalize = tern_window_finalize;
+
+  g_type_ensure (TERN_TYPE_STATUS_AREA);
+  g_type_ensure (TERN_TYPE_MESSAGE_VIEW);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/gnome/Tern/ui/tern-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, TernWindow, toasts);
+  gtk_widget_class_bind_template_child (widget_class, TernWindow, main_stack);
+  gtk_widget_class_bind_template_child (widget_class, TernWindow, leaflet);
+  gtk_widget_class_bind_template_child (widget_class, TernWindow, sidebar_pane);
+  gtk_widget_class_bind_template_child (widget_class, TernWindow, list_pane);
+  gtk_widget_class_bind_template_child (widget_class, TernWindow, view_pane);
+  gtk_widget_class_bind_template_child (widget_class, TernWindow, folder_list);
+  gtk_widget_class_bind_template_child (widget_class, TernWindow, status_area);
+  gtk_widget_class_bind_template_child (widget_class, TernWindow, list_title);
+  gtk_widget_class_bind_template_child (widget_class, TernWindow, search_button);
+  gtk_widget_class_bind_template_child (widget_class, TernWindow, search_bar);
+  gtk_widget_class_bind_template_child (widget_class, TernWindow, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, TernWindow, list_stack);
+  gtk_widget_class_bind_template_child (widget_class, TernWindow, message_list);
+  gtk_widget_class_bind_template_child (widget_class, TernWindow, empty_page);
+  gtk_widget_class_bind_template_child (widget_class, TernWindow, message_view);
+  gtk_widget_class_bind_template_child (widget_class, TernWindow, move_button);
+  gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
+
+  gtk_widget_class_install_action (widget_class, "win.toggle-read", NULL, flag_action);
+  gtk_widget_class_install_action (widget_class, "win.mark-read", NULL, flag_action);
+  gtk_widget_class_install_action (widget_class, "win.mark-unread", NULL, flag_action);
+  gtk_widget_class_install_action (widget_class, "win.toggle-star", NULL, flag_action);
+  gtk_widget_class_install_action (widget_class, "win.archive", NULL, archive_action);
+  gtk_widget_class_install_action (widget_class, "win.delete", NULL, delete_action);
+  gtk_widget_class_install_action (widget_class, "win.move-to", "x", move_to_action);
+  gtk_widget_class_install_action (widget_class, "win.open-move", NULL, open_move_action);
+  gtk_widget_class_install_action (widget_class, "win.undo", NULL, undo_action);
+  gtk_widget_class_install_action (widget_class, "win.next", NULL, step_action);
+  gtk_widget_class_install_action (widget_class, "win.previous", NULL, step_action);
+  gtk_widget_class_install_action (widget_class, "win.sync", NULL, sync_action);
+  gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action);
+  gtk_widget_class_install_action (widget_class, "win.back", NULL, back_action);
+  gtk_widget_class_install_action (widget_class, "win.select-folder", "x", select_folder_action);
+
+  /* GNOME (Geary) and Thunderbird keys; the shortcuts window lists them. */
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_m, 0, "win.toggle-read", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_i, GDK_CONTROL_MASK, "win.mark-read", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_u, GDK_CONTROL_MASK, "win.mark-unread", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, 0, "win.toggle-star", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_a, 0, "win.archive", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, 0, "win.delete", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Delete, 0, "win.delete", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_v, 0, "win.open-move", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_m, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.open-move", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_z, GDK_CONTROL_MASK, "win.undo", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.search", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_slash, 0, "win.search", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "win.sync", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_j, 0, "win.next", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, 0, "win.next", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_k, 0, "win.previous", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_b, 0, "win.previous", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Left, GDK_ALT_MASK, "win.back", NULL);
+}
+
+static void
+tern_window_init (TernWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->undo = g_array_new (FALSE, TRUE, sizeof (UndoEntry));
+  g_array_set_clear_func (self->undo, (GDestroyNotify) undo_entry_clear);
+  self->watched = g_ptr_array_new ();
+
+  self->move_popover = tern_move_popover_new ();
+  gtk_menu_button_set_popover (self->move_button, self->move_popover);
+  g_signal_connect_swapped (self->move_popover, "show", G_CALLBACK (move_popover_show_cb), self);
+  g_signal_connect_swapped (self->search_bar, "notify::search-mode-enabled",
+                            G_CALLBACK (search_mode_cb), self);
+  gtk_search_bar_set_key_capture_widget (self->search_bar, NULL);
+  g_signal_connect (self, "close-request", G_CALLBACK (close_request_cb), NULL);
+  g_object_set_data (G_OBJECT (self), "tern-toasts", self->toasts);
+}
+
+static void
+restore_state (TernWindow *self)
+{
+  GSettings *settings = tern_application_get_settings (self->app);
+  int width, height;
+
+  if (settings == NULL)
+    return;
+  g_settings_get (settings, "window-size", "(ii)", &width, &height);
+  if (width > 0 && height > 0)
+    gtk_window_set_default_size (GTK_WINDOW (self), width, height);
+  if (g_settings_get_boolean (settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
+  gtk_widget_set_size_request (self->sidebar_pane, g_settings_get_int (settings, "sidebar-width"), -1);
+  gtk_widget_set_size_request (self->list_pane, g_settings_get_int (settings, "list-width"), -1);
+}
+
+TernWindow *
+tern_window_new (TernApplication *app)
+{
+  TernWindow *self;
+  GtkListItemFactory *factory;
+
+  g_return_val_if_fail (TERN_IS_APPLICATION (app), NULL);
+
+  self = g_object_new (TERN_TYPE_WINDOW, "application", app, NULL);
+  self->app = app;
+  self->store = tern_application_get_store (app);
+  restore_state (self);
+
+  self->folder_model = tern_folder_model_new (self->store);
+  refresh_folders (self);
+  self->folder_selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->folder_model)));
+  gtk_single_selection_set_autoselect (self->folder_selection, FALSE);
+  gtk_single_selection_set_can_unselect (self->folder_selection, TRUE);
+  gtk_single_selection_set_selected (self->folder_selection, GTK_INVALID_LIST_POSITION);
+  factory = gtk_signal_list_item_factory_new ();
+  g_signal_connect (factory, "setup", G_CALLBACK (folder_setup_cb), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (folder_bind_cb), NULL);
+  g_signal_connect (factory, "unbind", G_CALLBACK (folder_unbind_cb), NULL);
+  gtk_list_view_set_factory (self->folder_list, factory);
+  g_object_unref (factory);
+  gtk_list_view_set_model (self->folder_list, GTK_SELECTION_MODEL (self->folder_selection));
+  g_signal_connect_swapped (self->folder_selection, "selection-changed",
+                            G_CALLBACK (folder_selection_changed_cb), self);
+  g_signal_connect_swapped (self->folder_list, "activate", G_CALLBACK (folder_activated_cb), self);
+
+  self->message_model = tern_message_model_new (self->store);
+  self->message_selection = gtk_multi_selection_new (g_object_ref (G_LIST_MODEL (self->message_model)));
+  factory = gtk_signal_list_item_factory_new ();
+  g_signal_connect (factory, "setup", G_CALLBACK (message_setup_cb), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (message_bind_cb), NULL);
+  g_signal_connect (factory, "unbind", G_CALLBACK (message_unbind_cb), NULL);
+  gtk_list_view_set_factory (self->message_list, factory);
+  g_object_unref (factory);
+  gtk_list_view_set_model (self->message_list, GTK_SELECTION_MODEL (self->message_selection));
+  g_signal_connect_swapped (self->message_selection, "selection-changed",
+                            G_CALLBACK (message_selection_changed_cb), self);
+  g_signal_connect_swapped (self->message_list, "activate", G_CALLBACK (message_activated_cb), self);
+
+  tern_message_view_set_application (self->message_view, app);
+  tern_status_area_set_application (self->status_area, app);
+  g_signal_connect_object (app, "accounts-changed", G_CALLBACK (accounts_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  accounts_changed_cb (self);
+  return self;
+}
+
+TernFolderModel *
+tern_window_get_folder_model (TernWindow *self)
+{
+  g_return_val_if_fail (TERN_IS_WINDOW (self), NULL);
+  return self->folder_model;
+}
+
+TernMessageModel *
+tern_window_get_message_model (TernWindow *self)
+{
+  g_return_val_if_fail (TERN_IS_WINDOW (self), NULL);
+  return self->message_model;
+}
+
+TernMessageView *
+tern_window_get_message_view (TernWindow *self)
+{
+  g_return_val_if_fail (TERN_IS_WINDOW (self), NULL);
+  return self->message_view;
+}
+
+TernStatusArea *
+tern_window_get_status_area (TernWindow *self)
+{
+  g_return_val_if_fail (TERN_IS_WINDOW (self), NULL);
+  return self->status_area;
+}
+
+GtkSelectionModel *
+tern_window_get_selection (TernWindow *self)
+{
+  g_return_val_if_fail (TERN_IS_WINDOW (self), NULL);
+  return GTK_SELECTION_MODEL (self->message_selection);
+}
+
+gint64
+tern_window_get_folder_id (TernWindow *self)
+{
+  g_return_val_if_fail (TERN_IS_WINDOW (self), 0);
+  return self->folder_id;
+}
+
+const char *
+tern_window_get_page (TernWindow *self)
+{
+  g_return_val_if_fail (TERN_IS_WINDOW (self), NULL);
+  return gtk_stack_get_visible_child_name (self->main_stack);
+}
