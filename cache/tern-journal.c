@@ -496,14 +496,10 @@ gint64
 tern_journal_last_id (TernStore *store)
 {
   sqlite3_stmt *stmt = _tern_store_prepare (store, "SELECT coalesce (max (id), 0) FROM action", NULL);
-  gint64 id = 0;
 
   if (stmt == NULL)
     return 0;
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    id = sqlite3_column_int64 (stmt, 0);
-  sqlite3_reset (stmt);
-  return id;
+  return _tern_store_step_int64 (stmt, 0);
 }
 
 guint
@@ -515,16 +511,12 @@ tern_journal_count_queued (TernStore  *store,
                                             "SELECT count(*) FROM action WHERE account_id = ? AND "
                                             "state = 'queued' AND (?2 IS NULL OR kind = ?2)",
                                             NULL);
-  guint count = 0;
 
   if (stmt == NULL)
     return 0;
   sqlite3_bind_int64 (stmt, 1, account_id);
   _tern_store_bind_text (stmt, 2, kind);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    count = (guint) sqlite3_column_int64 (stmt, 0);
-  sqlite3_reset (stmt);
-  return count;
+  return (guint) _tern_store_step_int64 (stmt, 0);
 }
 
 /* The local view of a message follows from its queued actions: where the last queued move
@@ -749,16 +741,12 @@ find_special (TernStore  *store,
                                             "SELECT id FROM folder WHERE account_id = ? AND special_use = ? "
                                             "AND local_state IN (0, 1) ORDER BY namespace <> 'personal', id LIMIT 1",
                                             NULL);
-  gint64 id = 0;
 
   if (stmt == NULL)
     return 0;
   sqlite3_bind_int64 (stmt, 1, account_id);
   _tern_store_bind_text (stmt, 2, use);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    id = sqlite3_column_int64 (stmt, 0);
-  sqlite3_reset (stmt);
-  return id;
+  return _tern_store_step_int64 (stmt, 0);
 }
 
 gboolean
@@ -1101,16 +1089,12 @@ folder_by_name (TernStore  *store,
   sqlite3_stmt *stmt = _tern_store_prepare (store,
                                             "SELECT id FROM folder WHERE account_id = ? AND name = ?",
                                             NULL);
-  gint64 id = 0;
 
   if (stmt == NULL)
     return 0;
   sqlite3_bind_int64 (stmt, 1, account_id);
   _tern_store_bind_text (stmt, 2, name);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    id = sqlite3_column_int64 (stmt, 0);
-  sqlite3_reset (stmt);
-  return id;
+  return _tern_store_step_int64 (stmt, 0);
 }
 
 static gboolean
@@ -1769,13 +1753,9 @@ tern_journal_count_local_only (TernStore *store,
                                             "SELECT count(*) FROM message WHERE folder_id = ? AND uid IS NULL "
                                             "AND detached = 0",
                                             NULL);
-  guint count = 0;
 
   if (stmt == NULL)
     return 0;
   sqlite3_bind_int64 (stmt, 1, folder_id);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    count = (guint) sqlite3_column_int64 (stmt, 0);
-  sqlite3_reset (stmt);
-  return count;
+  return (guint) _tern_store_step_int64 (stmt, 0);
 }

@@ -30,5 +30,8 @@ void          _tern_store_bind_nonzero (sqlite3_stmt *stmt,
                                      gint64         value);
 char         *_tern_store_dup_column (sqlite3_stmt *stmt,
                                      int            col);
+/* Steps a bound one-value query: its first column, or fallback when there is no row. */
+gint64        _tern_store_step_int64 (sqlite3_stmt *stmt,
+                                     gint64         fallback);
 
 G_END_DECLS

@@ -18,7 +18,7 @@
  * order and recorded in PRAGMA user_version.
  */
 
-#define LATEST_SCHEMA 3
+#define LATEST_SCHEMA 4
 
 struct _TernStore
 {
@@ -192,6 +192,18 @@ _tern_store_dup_column (sqlite3_stmt *stmt,
                         int           col)
 {
   return dup_column (stmt, col);
+}
+
+gint64
+_tern_store_step_int64 (sqlite3_stmt *stmt,
+                        gint64        fallback)
+{
+  gint64 value = fallback;
+
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return value;
 }
 
 /* Flags. */
@@ -1463,15 +1475,11 @@ tern_store_count_uids (TernStore *self,
   sqlite3_stmt *stmt = prepare (self,
                                 "SELECT count(*) FROM message WHERE folder_id = ? AND uid IS NOT NULL",
                                 NULL);
-  guint count = 0;
 
   if (stmt == NULL)
     return 0;
   sqlite3_bind_int64 (stmt, 1, folder_id);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    count = (guint) sqlite3_column_int64 (stmt, 0);
-  sqlite3_reset (stmt);
-  return count;
+  return (guint) _tern_store_step_int64 (stmt, 0);
 }
 
 #define MESSAGE_COLUMNS \
@@ -1700,15 +1708,11 @@ tern_store_count_detached (TernStore *self,
   sqlite3_stmt *stmt = prepare (self,
                                 "SELECT count(*) FROM message WHERE folder_id = ? AND detached = 1",
                                 NULL);
-  guint count = 0;
 
   if (stmt == NULL)
     return 0;
   sqlite3_bind_int64 (stmt, 1, folder_id);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    count = (guint) sqlite3_column_int64 (stmt, 0);
-  sqlite3_reset (stmt);
-  return count;
+  return (guint) _tern_store_step_int64 (stmt, 0);
 }
 
 /* Bodies. */
@@ -2047,16 +2051,12 @@ tern_store_find_uid (TernStore *self,
                      guint32    uid)
 {
   sqlite3_stmt *stmt = prepare (self, "SELECT id FROM message WHERE folder_id = ? AND uid = ?", NULL);
-  gint64 id = 0;
 
   if (stmt == NULL)
     return 0;
   sqlite3_bind_int64 (stmt, 1, folder_id);
   sqlite3_bind_int64 (stmt, 2, uid);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    id = sqlite3_column_int64 (stmt, 0);
-  sqlite3_reset (stmt);
-  return id;
+  return _tern_store_step_int64 (stmt, 0);
 }
 
 gboolean
