@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tern-cli-outbox.h"
 #include "tern-imap-convert.h"
 #include "tern-journal.h"
 #include "tern-mime.h"
@@ -2159,7 +2160,12 @@ static const char *help_text =
   "  fetch ID [--part SECTION] [--out FILE]    search [ACCOUNT] QUERY\n"
   "  export ID OUT.eml | export ACCOUNT FOLDER --mbox|--maildir OUT\n"
   "  offline-policy ACCOUNT [FOLDER] [--days N] [--max-size KB] [--full|--no-full] [--cache-limit MB]\n"
-  "  sync [ACCOUNT] --bodies    (also fetch what the offline policy keeps)\n";
+  "  sync [ACCOUNT] --bodies    (also fetch what the offline policy keeps)\n"
+  "  send ACCOUNT FILE.eml [--forward-of MESSAGE-ID] [--draft ID]    (queues it, then sends)\n"
+  "  outbox [ACCOUNT] [--all] | outbox retry ID [FILE.eml] | outbox discard ID | outbox sent ID\n"
+  "  outbox flush [ACCOUNT]    draft save ACCOUNT FILE.eml [--replace ID] | draft list ACCOUNT\n"
+  "  smtp ACCOUNT [--host H] [--port P] [--security tls|starttls] [--user U] [--pin SHA256]\n"
+  "              [--server-saves-sent yes|no]\n";
 
 int
 main (int    argc,
@@ -2258,6 +2264,8 @@ main (int    argc,
     status = cmd_export (&cli, argc, argv);
   else if (strcmp (command, "offline-policy") == 0)
     status = cmd_offline_policy (&cli, argc, argv);
+  else if (tern_cli_outbox_handles (command))
+    status = tern_cli_outbox_run (command, cli.data_dir, cli.json, cli.offline, cli.timeout, argc, argv);
   else
     {
       g_autofree char *message = g_strdup_printf ("unknown command “%s”", command);

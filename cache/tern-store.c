@@ -18,7 +18,7 @@
  * order and recorded in PRAGMA user_version.
  */
 
-#define LATEST_SCHEMA 3
+#define LATEST_SCHEMA 4
 
 struct _TernStore
 {

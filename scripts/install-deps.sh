@@ -7,7 +7,7 @@ packages=(
   build-essential meson ninja-build pkg-config gettext
   libglib2.0-dev libglib2.0-bin libsqlite3-dev libetpan-dev libgmime-3.0-dev
   libcurl4-gnutls-dev libsecret-1-dev libgnutls28-dev glib-networking ca-certificates
-  dovecot-core dovecot-imapd openssl
+  dovecot-core dovecot-imapd dovecot-submissiond openssl
   dbus gnome-keyring python3 procps
   libgtk-4-dev libadwaita-1-dev libwebkitgtk-6.0-dev desktop-file-utils appstream
   xvfb xauth dbus-x11 at-spi2-core adwaita-icon-theme

@@ -1,0 +1,509 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "test-compose"
+
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gstdio.h>
+#include <gmime/gmime.h>
+
+#include "tern-compose.h"
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GMimeMessage, g_object_unref)
+
+/*
+ * Composition without a server: what GMime builds parses back (with GMime) to the same
+ * headers, text and attachments; the wire form follows the RFCs (CRLF, folding, RFC 2047
+ * headers, RFC 2231 file names, transfer encodings, format=flowed).
+ */
+
+static const char *long_subject =
+  "Ünïcödé subject that is long enough to need folding because it goes on past seventy-eight columns — ✓";
+
+static const char *body_text =
+  "Hello Jane,\n"
+  "\n"
+  "This first paragraph is one long line that a user typed without pressing return, with some "
+  "accents (é, ü, ñ) and a euro sign (€) so that the text is not ASCII and has to be encoded.\n"
+  "From here on, a line that starts with From, which mbox would mangle.\n"
+  " An indented line.\n"
+  "Trailing spaces at the end of this line go   \n"
+  "\n"
+  "> A quoted line from an earlier message that is also long enough to be wrapped inside its quote depth.\n"
+  ">> Deeper.\n"
+  "\n"
+  "-- \n"
+  "Zoë\n";
+
+static GMimeMessage *
+parse (GBytes *raw)
+{
+  GMimeStream *stream = g_mime_stream_mem_new_with_buffer (g_bytes_get_data (raw, NULL), g_bytes_get_size (raw));
+  GMimeParser *parser = g_mime_parser_new_with_stream (stream);
+  GMimeMessage *message = g_mime_parser_construct_message (parser, NULL);
+
+  g_object_unref (parser);
+  g_object_unref (stream);
+  g_assert_nonnull (message);
+  return message;
+}
+
+/* g_mime_content_type_get_mime_type() returns a new string: keep it for the assertion. */
+static const char *
+mime_type (GMimeObject *object)
+{
+  static char *last = NULL;
+
+  g_free (last);
+  last = g_mime_content_type_get_mime_type (g_mime_object_get_content_type (object));
+  return last;
+}
+
+static GBytes *
+decoded_content (GMimePart *part)
+{
+  GMimeDataWrapper *wrapper = g_mime_part_get_content (part);
+  GMimeStream *out = g_mime_stream_mem_new ();
+  GByteArray *array;
+  GBytes *bytes;
+
+  g_mime_data_wrapper_write_to_stream (wrapper, out);
+  array = g_mime_stream_mem_get_byte_array (GMIME_STREAM_MEM (out));
+  bytes = g_bytes_new (array->data, array->len);
+  g_object_unref (out);
+  return bytes;
+}
+
+/* What the text becomes after flowing and unflowing: trailing spaces go (a hard break
+ * cannot keep them), and a quote gets its space after the quote marks. */
+static char *
+expected_text (const char *text)
+{
+  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      if (lines[i + 1] == NULL && *lines[i] == '\0')
+        break;
+      if (g_str_equal (lines[i], "-- "))
+        g_string_append (out, "-- \n");
+      else if (lines[i][0] == '>')
+        {
+          const char *p = lines[i];
+          g_autofree char *rest = NULL;
+
+          while (*p == '>')
+            g_string_append_c (out, *p++);
+          if (*p == ' ')
+            p++;
+          rest = g_strchomp (g_strdup (p));
+          g_string_append_printf (out, " %s\n", rest);
+        }
+      else
+        g_string_append_printf (out, "%s\n", g_strchomp (lines[i]));
+    }
+  return g_string_free (out, FALSE);
+}
+
+static void
+assert_wire_form (GBytes *raw)
+{
+  gsize length = 0;
+  const char *data = g_bytes_get_data (raw, &length);
+  gsize line_start = 0;
+  gboolean in_header = TRUE;
+
+  for (gsize i = 0; i < length; i++)
+    {
+      if (data[i] != '\n')
+        continue;
+      /* Every line ends in CRLF, none is longer than RFC 5322 allows, and header lines are
+       * folded at 78 columns. */
+      g_assert_true (i > 0 && data[i - 1] == '\r');
+      g_assert_cmpuint (i - 1 - line_start, <=, 998);
+      if (in_header)
+        {
+          if (i - 1 == line_start)
+            in_header = FALSE;
+          else
+            g_assert_cmpuint (i - 1 - line_start, <=, 78);
+        }
+      line_start = i + 1;
+    }
+  g_assert_cmpuint (line_start, ==, length);
+}
+
+static void
+test_compose_parse_back (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernComposer) composer = tern_composer_new ();
+  g_autofree char *dir = g_dir_make_tmp ("tern-compose-XXXXXX", &error);
+  g_autofree char *pdf = g_build_filename (dir, "cv.bin", NULL);
+  g_autofree char *notes = g_build_filename (dir, "notes.txt", NULL);
+  g_autoptr(GByteArray) random = g_byte_array_new ();
+  g_autoptr(GBytes) random_bytes = NULL;
+  g_autoptr(GBytes) inline_bytes = g_bytes_new_static ("col1,col2\n1,2\n", 14);
+  g_autoptr(GBytes) original = NULL;
+  g_autoptr(GBytes) raw = NULL;
+  g_autoptr(GMimeMessage) parsed = NULL;
+  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", dir);
+  const char *original_text =
+    "From: Bob <bob@example.org>\r\nTo: zoe@example.org\r\nSubject: The original\r\n"
+    "Message-ID: <orig@example.org>\r\nDate: Mon, 2 Feb 2026 10:00:00 +0000\r\n\r\nOriginal body.\r\n";
+  const char *references = "<a@x> <b@x>";
+  InternetAddressList *list;
+  InternetAddress *address;
+  GMimeMultipart *mixed;
+  GMimeObject *object;
+  const char *raw_text;
+  GRand *rng = g_rand_new_with_seed (42);
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < 100000; i++)
+    {
+      guint8 b = (guint8) g_rand_int_range (rng, 0, 256);
+
+      g_byte_array_append (random, &b, 1);
+    }
+  g_rand_free (rng);
+  random_bytes = g_bytes_new (random->data, random->len);
+  g_assert_true (g_file_set_contents (pdf, (const char *) random->data, random->len, &error));
+  g_assert_true (g_file_set_contents (notes, "Plain notes\nline two\n", -1, &error));
+  original = g_bytes_new_static (original_text, strlen (original_text));
+
+  g_assert_true (tern_composer_set_from (composer, "Zoë Ünïcode <zoe@example.org>", &error));
+  g_assert_true (tern_composer_set_to (composer, "\"Doe, Jane\" <jane@example.org>, bob@example.org", &error));
+  g_assert_true (tern_composer_set_cc (composer, "Ça Va <cava@example.org>", &error));
+  g_assert_true (tern_composer_set_bcc (composer, "hidden@example.org", &error));
+  g_assert_no_error (error);
+  g_assert_true (tern_composer_set_to (composer, "", NULL));   /* clears it */
+  g_assert_true (tern_composer_set_to (composer, "\"Doe, Jane\" <jane@example.org>, bob@example.org", &error));
+  g_assert_false (tern_composer_set_from (composer, "a@example.org, b@example.org", &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_true (tern_composer_set_from (composer, "Zoë Ünïcode <zoe@example.org>", &error));
+  tern_composer_set_subject (composer, long_subject);
+  tern_composer_set_body (composer, body_text);
+  tern_composer_set_reply (composer, "orig@example.org", references, NULL);
+  g_assert_true (tern_composer_add_attachment (composer, pdf, "résumé – été 2026.pdf", "application/pdf", &error));
+  g_assert_true (tern_composer_add_attachment (composer, notes, NULL, NULL, &error));
+  g_assert_no_error (error);
+  tern_composer_add_attachment_bytes (composer, inline_bytes, "data.csv", "text/csv");
+  tern_composer_attach_message (composer, original, "The original.eml");
+  tern_composer_set_date (composer, 1770000000);
+
+  raw = tern_composer_to_bytes (composer, &error);
+  g_assert_no_error (error);
+  assert_wire_form (raw);
+  raw_text = g_bytes_get_data (raw, NULL);
+  /* RFC 2047 in headers, RFC 2231 in parameters. */
+  g_assert_nonnull (g_strstr_len (raw_text, -1, "Subject: =?"));
+  g_assert_nonnull (g_strstr_len (raw_text, -1, "filename*=UTF-8''r%C3%A9sum%C3%A9"));
+  g_assert_nonnull (g_strstr_len (raw_text, -1, "From: =?UTF-8?"));
+  g_assert_nonnull (g_strstr_len (raw_text, -1, "MIME-Version: 1.0"));
+
+  parsed = parse (raw);
+  g_assert_cmpstr (g_mime_message_get_subject (parsed), ==, long_subject);
+  g_assert_cmpstr (g_mime_message_get_message_id (parsed), !=, NULL);
+  {
+    g_autofree char *id = g_strdup_printf ("<%s>", g_mime_message_get_message_id (parsed));
+
+    g_assert_cmpstr (id, ==, tern_composer_get_message_id (composer));
+    g_assert_true (g_str_has_suffix (id, "@example.org>"));
+  }
+  g_assert_cmpint (g_date_time_to_unix (g_mime_message_get_date (parsed)), ==, 1770000000);
+  g_assert_cmpstr (g_mime_object_get_header (GMIME_OBJECT (parsed), "In-Reply-To"), ==, "<orig@example.org>");
+  g_assert_cmpstr (g_mime_object_get_header (GMIME_OBJECT (parsed), "References"), ==, "<a@x> <b@x> <orig@example.org>");
+
+  list = g_mime_message_get_from (parsed);
+  g_assert_cmpint (internet_address_list_length (list), ==, 1);
+  address = internet_address_list_get_address (list, 0);
+  g_assert_cmpstr (internet_address_get_name (address), ==, "Zoë Ünïcode");
+  g_assert_cmpstr (internet_address_mailbox_get_addr (INTERNET_ADDRESS_MAILBOX (address)), ==, "zoe@example.org");
+  list = g_mime_message_get_to (parsed);
+  g_assert_cmpint (internet_address_list_length (list), ==, 2);
+  g_assert_cmpstr (internet_address_get_name (internet_address_list_get_address (list, 0)), ==, "Doe, Jane");
+  g_assert_cmpstr (internet_address_mailbox_get_addr (INTERNET_ADDRESS_MAILBOX (internet_address_list_get_address (list, 1))),
+                   ==, "bob@example.org");
+  list = g_mime_message_get_cc (parsed);
+  g_assert_cmpstr (internet_address_get_name (internet_address_list_get_address (list, 0)), ==, "Ça Va");
+  list = g_mime_message_get_bcc (parsed);
+  g_assert_cmpint (internet_address_list_length (list), ==, 1);
+
+  /* multipart/mixed: the text, then the attachments in order. */
+  object = g_mime_message_get_mime_part (parsed);
+  g_assert_true (GMIME_IS_MULTIPART (object));
+  g_assert_cmpstr (mime_type (object), ==, "multipart/mixed");
+  mixed = GMIME_MULTIPART (object);
+  g_assert_cmpint (g_mime_multipart_get_count (mixed), ==, 5);
+
+  {
+    GMimeObject *text = g_mime_multipart_get_part (mixed, 0);
+    GMimeContentType *type = g_mime_object_get_content_type (text);
+    g_autofree char *decoded = NULL;
+    g_autofree char *unflowed = NULL;
+    g_autofree char *expected = expected_text (body_text);
+
+    g_assert_true (GMIME_IS_TEXT_PART (text));
+    g_assert_cmpstr (g_mime_content_type_get_parameter (type, "format"), ==, "flowed");
+    g_assert_cmpstr (g_mime_content_type_get_parameter (type, "charset"), ==, "utf-8");
+    g_assert_cmpint (g_mime_part_get_content_encoding (GMIME_PART (text)), ==, GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
+    decoded = g_mime_text_part_get_text (GMIME_TEXT_PART (text));
+    /* Flowed lines fit in 78 columns but for unbreakable words. */
+    {
+      g_auto(GStrv) lines = g_strsplit (decoded, "\n", -1);
+
+      for (guint i = 0; lines[i] != NULL; i++)
+        g_assert_cmpuint (g_utf8_strlen (g_strchomp (lines[i]), -1), <=, 78);
+    }
+    g_assert_nonnull (strstr (decoded, "\n From here on"));   /* space-stuffed */
+    unflowed = tern_compose_unflow_text (decoded, FALSE);
+    g_assert_cmpstr (unflowed, ==, expected);
+  }
+  {
+    GMimePart *part = GMIME_PART (g_mime_multipart_get_part (mixed, 1));
+    g_autoptr(GBytes) content = decoded_content (part);
+
+    g_assert_cmpstr (g_mime_part_get_filename (part), ==, "résumé – été 2026.pdf");
+    g_assert_cmpstr (mime_type (GMIME_OBJECT (part)), ==, "application/pdf");
+    g_assert_cmpint (g_mime_part_get_content_encoding (part), ==, GMIME_CONTENT_ENCODING_BASE64);
+    g_assert_true (g_bytes_equal (content, random_bytes));
+    g_assert_cmpstr (g_mime_object_get_disposition (GMIME_OBJECT (part)), ==, "attachment");
+  }
+  {
+    GMimePart *part = GMIME_PART (g_mime_multipart_get_part (mixed, 2));
+    g_autoptr(GBytes) content = decoded_content (part);
+
+    g_assert_cmpstr (g_mime_part_get_filename (part), ==, "notes.txt");
+    g_assert_cmpstr (mime_type (GMIME_OBJECT (part)), ==, "text/plain");
+    g_assert_cmpint (g_mime_part_get_content_encoding (part), <=, GMIME_CONTENT_ENCODING_7BIT); /* none said: 7bit */
+    /* CRLF on the wire, the same text once decoded with the line ends of the platform. */
+    g_assert_nonnull (g_strstr_len (g_bytes_get_data (content, NULL), g_bytes_get_size (content), "Plain notes"));
+  }
+  {
+    GMimePart *part = GMIME_PART (g_mime_multipart_get_part (mixed, 3));
+
+    g_assert_cmpstr (g_mime_part_get_filename (part), ==, "data.csv");
+  }
+  {
+    GMimeObject *forwarded = g_mime_multipart_get_part (mixed, 4);
+    GMimeMessage *inner;
+
+    g_assert_true (GMIME_IS_MESSAGE_PART (forwarded));
+    inner = g_mime_message_part_get_message (GMIME_MESSAGE_PART (forwarded));
+    g_assert_cmpstr (g_mime_message_get_subject (inner), ==, "The original");
+    g_assert_cmpstr (g_mime_message_get_message_id (inner), ==, "orig@example.org");
+  }
+
+  g_assert_cmpint (system (cmd), ==, 0);
+}
+
+/* A short ASCII message: one text/plain part in 7bit, written to a file. */
+static void
+test_compose_plain_file (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernComposer) composer = tern_composer_new ();
+  g_autofree char *dir = g_dir_make_tmp ("tern-compose-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "out.eml", NULL);
+  g_autofree char *contents = NULL;
+  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", dir);
+  g_autoptr(GBytes) raw = NULL;
+  g_autoptr(GMimeMessage) parsed = NULL;
+  gsize length;
+  GStatBuf st;
+
+  g_assert_true (tern_composer_set_from (composer, "alice@example.org", &error));
+  g_assert_true (tern_composer_set_to (composer, "bob@example.org", &error));
+  tern_composer_set_subject (composer, "Plain");
+  tern_composer_set_body (composer, "Short.\r\nTwo lines.");
+  tern_composer_set_message_id (composer, "draft-1@example.org");
+  g_assert_cmpstr (tern_composer_get_message_id (composer), ==, "<draft-1@example.org>");
+  g_assert_true (tern_composer_write_to_file (composer, path, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  g_assert_true (g_file_get_contents (path, &contents, &length, &error));
+  raw = g_bytes_new (contents, length);
+  assert_wire_form (raw);
+  parsed = parse (raw);
+  g_assert_cmpstr (g_mime_message_get_message_id (parsed), ==, "draft-1@example.org");
+  g_assert_true (GMIME_IS_TEXT_PART (g_mime_message_get_mime_part (parsed)));
+  g_assert_cmpint (g_mime_part_get_content_encoding (GMIME_PART (g_mime_message_get_mime_part (parsed))), <=,
+                   GMIME_CONTENT_ENCODING_7BIT);
+  g_assert_nonnull (strstr (contents, "\r\n\r\nShort.\r\nTwo lines.\r\n"));
+
+  /* No From: no message. */
+  {
+    g_autoptr(TernComposer) empty = tern_composer_new ();
+    g_autoptr(GBytes) none = tern_composer_to_bytes (empty, &error);
+
+    g_assert_null (none);
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  }
+  g_assert_cmpint (system (cmd), ==, 0);
+}
+
+static void
+test_flowed (void)
+{
+  const char *para = "word word word word word word word word word word word word word word word "
+                     "word word word word word word word word word word word word word word end";
+  g_autofree char *flowed = tern_compose_flow_text (para);
+  g_autofree char *back = tern_compose_unflow_text (flowed, FALSE);
+  g_autofree char *expected = g_strdup_printf ("%s\n", para);
+  g_auto(GStrv) lines = g_strsplit (flowed, "\n", -1);
+  g_autofree char *quoted = tern_compose_flow_text ("> aaa bbb ccc ddd eee fff ggg hhh iii jjj kkk lll mmm nnn ooo ppp qqq rrr sss ttt uuu vvv www\n");
+  g_autofree char *long_word = NULL;
+  g_autofree char *url = g_strnfill (120, 'x');
+
+  g_assert_cmpstr (back, ==, expected);
+  g_assert_cmpuint (g_strv_length (lines), ==, 3);
+  g_assert_true (g_str_has_suffix (lines[0], " "));      /* soft break */
+  g_assert_false (g_str_has_suffix (lines[1], " "));     /* hard break */
+  g_assert_cmpuint (strlen (lines[0]), <=, 78);
+
+  /* Each wrapped line of a quote keeps its quote marks. */
+  {
+    g_auto(GStrv) q = g_strsplit (quoted, "\n", -1);
+
+    g_assert_cmpuint (g_strv_length (q), ==, 3);
+    g_assert_true (g_str_has_prefix (q[0], "> ") && g_str_has_prefix (q[1], "> "));
+  }
+
+  /* A word longer than a line is not broken. */
+  long_word = tern_compose_flow_text (url);
+  g_assert_cmpuint (strlen (long_word), ==, 121);
+
+  /* Stuffing and the signature separator. */
+  {
+    g_autofree char *s = tern_compose_flow_text ("From me\n-- \nsig\n");
+
+    g_assert_cmpstr (s, ==, " From me\n-- \nsig\n");
+  }
+  /* DelSp=yes removes the space of soft breaks. */
+  {
+    g_autofree char *d = tern_compose_unflow_text ("abc \ndef\n", TRUE);
+
+    g_assert_cmpstr (d, ==, "abcdef\n");
+  }
+}
+
+static void
+test_reply_helpers (void)
+{
+  g_autoptr(TernMessage) m = tern_message_new ();
+  const char *mine[] = { "alice@example.org", NULL };
+  g_autofree char *to = NULL;
+  g_autofree char *cc = NULL;
+  g_autofree char *re = tern_compose_reply_subject ("Lunch");
+  g_autofree char *re2 = tern_compose_reply_subject ("RE: Lunch");
+  g_autofree char *fwd = tern_compose_forward_subject ("Lunch");
+  g_autofree char *fwd2 = tern_compose_forward_subject ("Fw: Lunch");
+  g_autofree char *quote = NULL;
+
+  g_assert_cmpstr (re, ==, "Re: Lunch");
+  g_assert_cmpstr (re2, ==, "RE: Lunch");
+  g_assert_cmpstr (fwd, ==, "Fwd: Lunch");
+  g_assert_cmpstr (fwd2, ==, "Fw: Lunch");
+
+  m->from_name = g_strdup ("Bob");
+  m->from_addr = g_strdup ("bob@example.org");
+  m->to_list = g_strdup ("Alice <alice@example.org>, Carol <carol@example.org>");
+  m->cc_list = g_strdup ("dave@example.org, ALICE@example.org, bob@example.org");
+
+  tern_compose_reply_recipients (m, mine, FALSE, &to, &cc);
+  g_assert_cmpstr (to, ==, "Bob <bob@example.org>");
+  g_assert_null (cc);
+  g_clear_pointer (&to, g_free);
+
+  tern_compose_reply_recipients (m, mine, TRUE, &to, &cc);
+  g_assert_cmpstr (to, ==, "Bob <bob@example.org>");
+  g_assert_cmpstr (cc, ==, "Carol <carol@example.org>, dave@example.org");
+  g_clear_pointer (&to, g_free);
+  g_clear_pointer (&cc, g_free);
+
+  /* Reply-To wins over From. */
+  m->reply_to = g_strdup ("list@example.org");
+  tern_compose_reply_recipients (m, mine, FALSE, &to, &cc);
+  g_assert_cmpstr (to, ==, "list@example.org");
+  g_clear_pointer (&to, g_free);
+
+  /* A reply to one's own message goes to its recipients. */
+  g_free (m->from_addr);
+  m->from_addr = g_strdup ("alice@example.org");
+  g_clear_pointer (&m->reply_to, g_free);
+  tern_compose_reply_recipients (m, mine, TRUE, &to, &cc);
+  g_assert_cmpstr (to, ==, "Alice <alice@example.org>, Carol <carol@example.org>");
+  g_assert_cmpstr (cc, ==, "dave@example.org, bob@example.org");
+
+  m->date = 1770000000;
+  quote = tern_compose_quote (m, "line one\n> older\n\nline three\n");
+  g_assert_true (g_str_has_prefix (quote, "On "));
+  g_assert_nonnull (strstr (quote, "Bob wrote:\n> line one\n>> older\n>\n> line three\n"));
+}
+
+static void
+test_references_trimmed (void)
+{
+  g_autoptr(GString) refs = g_string_new (NULL);
+  g_autoptr(TernComposer) composer = tern_composer_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) raw = NULL;
+  g_autoptr(GMimeMessage) parsed = NULL;
+  g_auto(GStrv) ids = NULL;
+
+  for (guint i = 0; i < 30; i++)
+    g_string_append_printf (refs, "%s<r%u@x>", i ? " " : "", i);
+  g_assert_true (tern_composer_set_from (composer, "a@example.org", &error));
+  g_assert_true (tern_composer_set_to (composer, "b@example.org", &error));
+  tern_composer_set_reply (composer, "<last@x>", refs->str, NULL);
+  raw = tern_composer_to_bytes (composer, &error);
+  g_assert_no_error (error);
+  assert_wire_form (raw);
+  parsed = parse (raw);
+  ids = g_strsplit_set (g_mime_object_get_header (GMIME_OBJECT (parsed), "References"), " \t\r\n", -1);
+  {
+    g_autoptr(GPtrArray) kept = g_ptr_array_new ();
+
+    for (guint i = 0; ids[i] != NULL; i++)
+      if (*ids[i] != '\0')
+        g_ptr_array_add (kept, ids[i]);
+    g_assert_cmpuint (kept->len, ==, 20);
+    g_assert_cmpstr (kept->pdata[0], ==, "<r0@x>");        /* the thread's root stays */
+    g_assert_cmpstr (kept->pdata[1], ==, "<r12@x>");      /* 31 ids: r1 to r11 dropped */
+    g_assert_cmpstr (kept->pdata[19], ==, "<last@x>");
+  }
+
+  /* Without References, the original's In-Reply-To stands in. */
+  {
+    g_autoptr(TernComposer) c2 = tern_composer_new ();
+    g_autoptr(GBytes) r2 = NULL;
+    g_autoptr(GMimeMessage) p2 = NULL;
+
+    g_assert_true (tern_composer_set_from (c2, "a@example.org", &error));
+    g_assert_true (tern_composer_set_to (c2, "b@example.org", &error));
+    tern_composer_set_reply (c2, "<m2@x>", NULL, "<m1@x>");
+    r2 = tern_composer_to_bytes (c2, &error);
+    p2 = parse (r2);
+    g_assert_cmpstr (g_mime_object_get_header (GMIME_OBJECT (p2), "References"), ==, "<m1@x> <m2@x>");
+  }
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_mime_init ();
+
+  g_test_add_func ("/compose/parse-back", test_compose_parse_back);
+  g_test_add_func ("/compose/plain-file", test_compose_plain_file);
+  g_test_add_func ("/compose/flowed", test_flowed);
+  g_test_add_func ("/compose/reply-helpers", test_reply_helpers);
+  g_test_add_func ("/compose/references-trimmed", test_references_trimmed);
+  return g_test_run ();
+}
