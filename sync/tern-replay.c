@@ -540,6 +540,8 @@ replay_move (TernSync    *self,
   g_auto(Location) loc = { 0 };
   g_autoptr(TernFolder) target = NULL;
   g_autofree char *set = NULL;
+  g_autofree char *note = NULL;
+  g_autoptr(GArray) before = NULL;
   Collected here = { 0 };
   guint32 new_uid = 0;
   gboolean uidplus = tern_imap_connection_has_capability (self->conn, "UIDPLUS");
@@ -557,7 +559,8 @@ replay_move (TernSync    *self,
   if (!fetch_one (self, loc.message->uid, &here, NULL))
     {
       /* Not in the source: if the last attempt went out, it may have worked. */
-      guint32 uid = a->sent ? find_by_message_id (self, target, loc.message->message_id, NULL, error) : 0;
+      g_autoptr(GArray) earlier = parse_uid_list (a->uids);
+      guint32 uid = a->sent ? find_by_message_id (self, target, loc.message->message_id, earlier, error) : 0;
 
       if (uid != 0)
         return settle (self, a, a->message, target->id, uid, error);
@@ -568,7 +571,21 @@ replay_move (TernSync    *self,
     }
   g_free (here.flags);
 
-  if (!tern_journal_mark_sent (self->store, a->id, NULL, error))
+  /* Without UIDPLUS the new UID is found by Message-ID: note which copies the target has
+   * already (another client may have put one there), so only the new one is taken. */
+  if (!uidplus)
+    {
+      g_autoptr(GArray) hits = message_id_hits (self, target, loc.message->message_id, error);
+
+      if (hits == NULL)
+        return FALSE;
+      before = hits->len > 0 ? g_steal_pointer (&hits) : NULL;
+      note = uid_list_string (before);
+      if (!select_for_uids (self, &loc.folder, error) ||
+          !tern_journal_locate (self->store, a->message, NULL, &loc.message->uid, error))
+        return FALSE;
+    }
+  if (!tern_journal_mark_sent (self->store, a->id, note, error))
     return FALSE;
 
   set = g_strdup_printf ("%u", loc.message->uid);
@@ -614,7 +631,7 @@ replay_move (TernSync    *self,
     {
       g_autoptr(GError) local_error = NULL;
 
-      new_uid = find_by_message_id (self, target, loc.message->message_id, NULL, &local_error);
+      new_uid = find_by_message_id (self, target, loc.message->message_id, before, &local_error);
       if (local_error != NULL && !g_str_equal (classify (local_error), TERN_ACTION_USER))
         {
           g_propagate_error (error, g_steal_pointer (&local_error));
