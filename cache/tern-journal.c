@@ -953,7 +953,9 @@ tern_journal_empty_folder (TernStore   *store,
    * UID EXPUNGE; messages moved or copied in here but not there yet are deleted one by one
    * after their earlier actions. Messages other clients add meanwhile are not touched. */
   stmt = ok ? _tern_store_prepare (store,
-                                   "SELECT id, uid, local_folder FROM message WHERE "
+                                   "SELECT id, uid, local_folder, EXISTS (SELECT 1 FROM action a WHERE "
+                                   "a.message = message.id AND a.kind = 'move' AND a.state = 'queued') "
+                                   "FROM message WHERE "
                                    "((folder_id = ?1 AND local_folder IS NULL) OR local_folder = ?1) "
                                    "AND hidden = 0 AND detached = 0 AND (?2 = 0 OR flags LIKE '%\\Deleted%') "
                                    "ORDER BY uid",
@@ -967,7 +969,9 @@ tern_journal_empty_folder (TernStore   *store,
         {
           gint64 id = sqlite3_column_int64 (stmt, 0);
 
-          if (sqlite3_column_type (stmt, 1) != SQLITE_NULL && sqlite3_column_type (stmt, 2) == SQLITE_NULL)
+          /* Moved away and back: the moves give it a new UID, so it goes by its local id. */
+          if (sqlite3_column_type (stmt, 1) != SQLITE_NULL && sqlite3_column_type (stmt, 2) == SQLITE_NULL &&
+              sqlite3_column_int (stmt, 3) == 0)
             g_string_append_printf (uids, "%s%" G_GINT64_FORMAT, uids->len ? " " : "",
                                     (gint64) sqlite3_column_int64 (stmt, 1));
           else
@@ -1068,10 +1072,13 @@ tern_journal_append (TernStore         *store,
     }
   if (ok)
     {
+      g_autofree char *saved_flags = tern_flags_canonicalize (message->flags);
+
       a.account_id = folder.account_id;
       a.kind = (char *) TERN_ACTION_APPEND;
       a.message = id;
       a.target = folder_id;
+      a.add_flags = saved_flags;
       ok = insert_action (store, &a, error) != 0;
     }
   if (!txn_end (&txn, ok, error))

@@ -540,11 +540,13 @@ replay_move (TernSync    *self,
   g_auto(Location) loc = { 0 };
   g_autoptr(TernFolder) target = NULL;
   g_autofree char *set = NULL;
-  g_autofree char *note = NULL;
-  g_autoptr(GArray) before = NULL;
   Collected here = { 0 };
   guint32 new_uid = 0;
   gboolean uidplus = tern_imap_connection_has_capability (self->conn, "UIDPLUS");
+  gboolean move = tern_imap_connection_has_capability (self->conn, "MOVE");
+  g_autoptr(GArray) earlier = a->sent && a->uids != NULL ? parse_uid_list (a->uids) : NULL;
+  g_autoptr(GArray) before = NULL;
+  g_autofree char *note = NULL;
   int r;
 
   if (!locate (self, a->message, TRUE, &loc, error) ||
@@ -552,6 +554,15 @@ replay_move (TernSync    *self,
     return FALSE;
   if (loc.folder->id == target->id)
     return finish (self, a, error);
+  /* The target's hits before anything goes out: without UIDPLUS the new UID is the one new
+   * hit; without MOVE a killed attempt may have made the copy already. */
+  if (!uidplus || !move)
+    {
+      before = message_id_hits (self, target, loc.message->message_id, error);
+      if (before == NULL)
+        return FALSE;
+      note = uid_list_string (earlier != NULL ? earlier : before);
+    }
   if (!select_for_uids (self, &loc.folder, error) ||
       !tern_journal_locate (self->store, a->message, NULL, &loc.message->uid, error))
     return FALSE;
@@ -559,7 +570,6 @@ replay_move (TernSync    *self,
   if (!fetch_one (self, loc.message->uid, &here, NULL))
     {
       /* Not in the source: if the last attempt went out, it may have worked. */
-      g_autoptr(GArray) earlier = parse_uid_list (a->uids);
       guint32 uid = a->sent ? find_by_message_id (self, target, loc.message->message_id, earlier, error) : 0;
 
       if (uid != 0)
@@ -570,25 +580,30 @@ replay_move (TernSync    *self,
       return FALSE;
     }
   g_free (here.flags);
+  set = g_strdup_printf ("%u", loc.message->uid);
 
-  /* Without UIDPLUS the new UID is found by Message-ID: note which copies the target has
-   * already (another client may have put one there), so only the new one is taken. */
-  if (!uidplus)
+  if (earlier != NULL && !move)
     {
-      g_autoptr(GArray) hits = message_id_hits (self, target, loc.message->message_id, error);
+      /* Still in the source: the last attempt was killed before its expunge, maybe after its
+       * COPY. A copy is a hit that was not there before: then only the expunge is left. */
+      guint32 uid = find_by_message_id (self, target, loc.message->message_id, earlier, error);
 
-      if (hits == NULL)
+      if (error != NULL && *error != NULL)
         return FALSE;
-      before = hits->len > 0 ? g_steal_pointer (&hits) : NULL;
-      note = uid_list_string (before);
-      if (!select_for_uids (self, &loc.folder, error) ||
-          !tern_journal_locate (self->store, a->message, NULL, &loc.message->uid, error))
+      if (uid != 0)
+        {
+          if (!_tern_sync_select (self, loc.folder->name, error) || !expunge_uids (self, set, error))
+            return FALSE;
+          return settle (self, a, a->message, target->id, uid, error);
+        }
+      if (!_tern_sync_select (self, loc.folder->name, error))
         return FALSE;
     }
+
+  /* A resumed action keeps the hits noted before its first attempt. */
   if (!tern_journal_mark_sent (self->store, a->id, note, error))
     return FALSE;
 
-  set = g_strdup_printf ("%u", loc.message->uid);
   if (tern_imap_connection_has_capability (self->conn, "MOVE"))
     {
       struct mailimap_set *uids = mailimap_set_new_single (loc.message->uid);
@@ -631,7 +646,8 @@ replay_move (TernSync    *self,
     {
       g_autoptr(GError) local_error = NULL;
 
-      new_uid = find_by_message_id (self, target, loc.message->message_id, before, &local_error);
+      new_uid = find_by_message_id (self, target, loc.message->message_id, earlier != NULL ? earlier : before,
+                                    &local_error);
       if (local_error != NULL && !g_str_equal (classify (local_error), TERN_ACTION_USER))
         {
           g_propagate_error (error, g_steal_pointer (&local_error));
@@ -887,7 +903,9 @@ replay_append (TernSync    *self,
   if (!tern_journal_mark_sent (self->store, a->id, note, error))
     return FALSE;
 
-  flags = flag_list_from (message->flags);
+  /* The flags it was saved with: later changes are later actions (and do not reach copies
+   * made before them). Older journals did not note them. */
+  flags = flag_list_from (a->add_flags != NULL ? a->add_flags : message->flags);
   date = date_time_from (message->internaldate);
   if (tern_imap_connection_has_capability (self->conn, "UIDPLUS"))
     r = mailimap_uidplus_append (_tern_sync_session (self), target->name, flags, date,
