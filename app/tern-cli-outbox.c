@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tern-cli-common.h"
 #include "tern-cli-outbox.h"
 #include "tern-journal.h"
 #include "tern-outbox-sync.h"
@@ -25,7 +26,6 @@
  * a server that cannot be reached is not an error: the message waits in the outbox.
  */
 
-#define EXIT_USAGE 2
 
 typedef struct
 {
@@ -36,50 +36,8 @@ typedef struct
   TernStore  *store;
 } Ctx;
 
-static int
-fail (GError *error)
-{
-  g_printerr ("tern-cli: %s\n", error->message);
-  g_error_free (error);
-  return 1;
-}
 
-static int
-usage (const char *message)
-{
-  g_printerr ("tern-cli: %s\nTry “tern-cli --help”.\n", message);
-  return EXIT_USAGE;
-}
 
-static void
-json_string (GString    *out,
-             const char *s)
-{
-  if (s == NULL)
-    {
-      g_string_append (out, "null");
-      return;
-    }
-  g_string_append_c (out, '"');
-  for (const char *p = s; *p != '\0'; p++)
-    {
-      guchar c = (guchar) *p;
-
-      if (c == '"' || c == '\\')
-        g_string_append_printf (out, "\\%c", c);
-      else if (c == '\n')
-        g_string_append (out, "\\n");
-      else if (c == '\r')
-        g_string_append (out, "\\r");
-      else if (c == '\t')
-        g_string_append (out, "\\t");
-      else if (c < 0x20)
-        g_string_append_printf (out, "\\u%04x", c);
-      else
-        g_string_append_c (out, (char) c);
-    }
-  g_string_append_c (out, '"');
-}
 
 static gboolean
 open_store (Ctx     *ctx,
@@ -105,15 +63,6 @@ parse_options (GOptionEntry  *entries,
   return g_option_context_parse (context, argc, argv, error);
 }
 
-static gboolean
-parse_id (const char *text,
-          gint64     *id)
-{
-  char *end = NULL;
-
-  *id = g_ascii_strtoll (text, &end, 10);
-  return end != text && *end == '\0' && *id > 0;
-}
 
 /* Sending. */
 
@@ -172,7 +121,7 @@ report (Ctx               *ctx,
   g_autoptr(TernOutboxItem) item = tern_outbox_get (ctx->store, id, &error);
 
   if (item == NULL)
-    return fail (g_steal_pointer (&error));
+    return tern_cli_fail (g_steal_pointer (&error));
   if (g_str_equal (item->state, TERN_OUTBOX_SENT))
     return 0;
   if (g_str_equal (item->state, TERN_OUTBOX_QUEUED))
@@ -215,11 +164,11 @@ cmd_send (Ctx   *ctx,
   gint64 id;
 
   if (!parse_options (entries, &argc, &argv, "ACCOUNT FILE.eml", &error))
-    return usage (error->message);
+    return tern_cli_usage (error->message);
   if (argc != 3)
-    return usage ("send takes ACCOUNT and FILE.eml");
+    return tern_cli_usage ("send takes ACCOUNT and FILE.eml");
   if (!open_store (ctx, &error) || (account = tern_store_get_account (ctx->store, argv[1], &error)) == NULL)
-    return fail (g_steal_pointer (&error));
+    return tern_cli_fail (g_steal_pointer (&error));
 
   if (forward_of != NULL)
     {
@@ -236,7 +185,7 @@ cmd_send (Ctx   *ctx,
   if (id == 0)
     {
       g_prefix_error (&error, "%s: ", argv[2]);
-      return fail (g_steal_pointer (&error));
+      return tern_cli_fail (g_steal_pointer (&error));
     }
   if (ctx->json)
     g_print ("{\"id\":%" G_GINT64_FORMAT "}\n", id);
@@ -247,7 +196,7 @@ cmd_send (Ctx   *ctx,
   if (ctx->offline)
     return 0;
   if (!flush_account (ctx, account, &run, &error))
-    return fail (g_steal_pointer (&error));
+    return tern_cli_fail (g_steal_pointer (&error));
   return report (ctx, account, id);
 }
 
@@ -270,28 +219,28 @@ print_items (Ctx       *ctx,
           if (i > 0)
             g_string_append_c (out, ',');
           g_string_append_printf (out, "{\"id\":%" G_GINT64_FORMAT ",\"account\":", item->id);
-          json_string (out, account ? account->name : NULL);
+          tern_cli_json_string (out, account ? account->name : NULL);
           g_string_append (out, ",\"state\":");
-          json_string (out, item->state);
+          tern_cli_json_string (out, item->state);
           g_string_append (out, ",\"message_id\":");
-          json_string (out, item->message_id);
+          tern_cli_json_string (out, item->message_id);
           g_string_append (out, ",\"subject\":");
-          json_string (out, item->subject);
+          tern_cli_json_string (out, item->subject);
           g_string_append (out, ",\"from\":");
-          json_string (out, item->mail_from);
+          tern_cli_json_string (out, item->mail_from);
           g_string_append (out, ",\"recipients\":[");
           for (guint j = 0; item->recipients[j] != NULL; j++)
             {
               if (j > 0)
                 g_string_append_c (out, ',');
-              json_string (out, item->recipients[j]);
+              tern_cli_json_string (out, item->recipients[j]);
             }
           g_string_append_printf (out, "],\"size\":%" G_GUINT64_FORMAT ",\"attempts\":%u,\"created\":%" G_GINT64_FORMAT
                                   ",\"sent\":%" G_GINT64_FORMAT ",\"error_class\":",
                                   item->size, item->attempts, item->created, item->sent);
-          json_string (out, item->error_class);
+          tern_cli_json_string (out, item->error_class);
           g_string_append (out, ",\"error\":");
-          json_string (out, item->error);
+          tern_cli_json_string (out, item->error);
           g_string_append_c (out, '}');
         }
       else
@@ -325,12 +274,12 @@ flush_accounts (Ctx        *ctx,
       TernAccount *account = tern_store_get_account (ctx->store, only, &error);
 
       if (account == NULL)
-        return fail (g_steal_pointer (&error));
+        return tern_cli_fail (g_steal_pointer (&error));
       accounts = g_ptr_array_new_with_free_func ((GDestroyNotify) tern_account_free);
       g_ptr_array_add (accounts, account);
     }
   else if ((accounts = tern_store_list_accounts (ctx->store, &error)) == NULL)
-    return fail (g_steal_pointer (&error));
+    return tern_cli_fail (g_steal_pointer (&error));
 
   for (guint i = 0; i < accounts->len; i++)
     {
@@ -340,7 +289,7 @@ flush_accounts (Ctx        *ctx,
       if (!flush_account (ctx, account, &run, &error))
         {
           g_prefix_error (&error, "%s: ", account->name);
-          status = fail (g_steal_pointer (&error));
+          status = tern_cli_fail (g_steal_pointer (&error));
           continue;
         }
       /* What the outbox holds now, not only what this run did: a message refused or of
@@ -375,16 +324,16 @@ cmd_outbox (Ctx   *ctx,
   gint64 account_id = 0;
 
   if (!parse_options (entries, &argc, &argv, "[ACCOUNT] | retry ID [FILE.eml] | discard ID | sent ID | flush [ACCOUNT]", &error))
-    return usage (error->message);
+    return tern_cli_usage (error->message);
   if (!open_store (ctx, &error))
-    return fail (g_steal_pointer (&error));
+    return tern_cli_fail (g_steal_pointer (&error));
 
   if (argc >= 2 && strcmp (argv[1], "flush") == 0)
     {
       if (argc > 3)
-        return usage ("outbox flush takes at most one ACCOUNT");
+        return tern_cli_usage ("outbox flush takes at most one ACCOUNT");
       if (ctx->offline)
-        return usage ("outbox flush cannot work --offline");
+        return tern_cli_usage ("outbox flush cannot work --offline");
       return flush_accounts (ctx, argc == 3 ? argv[2] : NULL);
     }
 
@@ -396,16 +345,16 @@ cmd_outbox (Ctx   *ctx,
       gint64 id;
       gboolean ok;
 
-      if (!parse_id (argv[2], &id))
-        return usage ("an outbox ID is a positive number (see “tern-cli outbox”)");
+      if (!tern_cli_parse_id (argv[2], &id))
+        return tern_cli_usage ("an outbox ID is a positive number (see “tern-cli outbox”)");
       if (argc > 4 || (argc == 4 && strcmp (argv[1], "retry") != 0))
-        return usage ("outbox retry ID [FILE.eml] | outbox discard ID | outbox sent ID");
+        return tern_cli_usage ("outbox retry ID [FILE.eml] | outbox discard ID | outbox sent ID");
       if ((item = tern_outbox_get (ctx->store, id, &error)) == NULL ||
           (account = tern_store_get_account_by_id (ctx->store, item->account_id, &error)) == NULL)
-        return fail (g_steal_pointer (&error));
+        return tern_cli_fail (g_steal_pointer (&error));
 
       if (strcmp (argv[1], "discard") == 0)
-        return tern_outbox_discard (ctx->store, id, &error) ? 0 : fail (g_steal_pointer (&error));
+        return tern_outbox_discard (ctx->store, id, &error) ? 0 : tern_cli_fail (g_steal_pointer (&error));
       if (strcmp (argv[1], "sent") == 0)
         ok = tern_outbox_mark_sent (ctx->store, id, &error);
       else if (argc == 4)
@@ -413,26 +362,26 @@ cmd_outbox (Ctx   *ctx,
       else
         ok = tern_outbox_retry (ctx->store, id, &error);
       if (!ok)
-        return fail (g_steal_pointer (&error));
+        return tern_cli_fail (g_steal_pointer (&error));
       if (ctx->offline)
         return 0;
       {
         TernOutboxRun run = { 0 };
 
         if (!flush_account (ctx, account, &run, &error))
-          return fail (g_steal_pointer (&error));
+          return tern_cli_fail (g_steal_pointer (&error));
       }
       return report (ctx, account, id);
     }
 
   if (argc > 2)
-    return usage ("outbox [ACCOUNT] | outbox retry ID [FILE.eml] | outbox discard ID | outbox sent ID | outbox flush [ACCOUNT]");
+    return tern_cli_usage ("outbox [ACCOUNT] | outbox retry ID [FILE.eml] | outbox discard ID | outbox sent ID | outbox flush [ACCOUNT]");
   if (argc == 2)
     {
       g_autoptr(TernAccount) account = tern_store_get_account (ctx->store, argv[1], &error);
 
       if (account == NULL)
-        return fail (g_steal_pointer (&error));
+        return tern_cli_fail (g_steal_pointer (&error));
       account_id = account->id;
     }
   /* A sender that died mid-way left messages "sending": show what they really are. */
@@ -440,7 +389,7 @@ cmd_outbox (Ctx   *ctx,
     g_autoptr(GPtrArray) accounts = tern_store_list_accounts (ctx->store, &error);
 
     if (accounts == NULL)
-      return fail (g_steal_pointer (&error));
+      return tern_cli_fail (g_steal_pointer (&error));
     for (guint i = 0; i < accounts->len; i++)
       {
         TernAccount *account = accounts->pdata[i];
@@ -450,12 +399,12 @@ cmd_outbox (Ctx   *ctx,
           continue;
         sender = tern_outbox_sender_new (ctx->store, account);
         if (!tern_outbox_sender_recover (sender, NULL, &error))
-          return fail (g_steal_pointer (&error));
+          return tern_cli_fail (g_steal_pointer (&error));
       }
   }
   items = tern_outbox_list (ctx->store, account_id, all, &error);
   if (items == NULL)
-    return fail (g_steal_pointer (&error));
+    return tern_cli_fail (g_steal_pointer (&error));
   print_items (ctx, items);
   return 0;
 }
@@ -476,11 +425,11 @@ cmd_draft (Ctx   *ctx,
   g_autoptr(TernAccount) account = NULL;
 
   if (!parse_options (entries, &argc, &argv, "save ACCOUNT FILE.eml | list ACCOUNT", &error))
-    return usage (error->message);
+    return tern_cli_usage (error->message);
   if (argc < 3)
-    return usage ("draft save ACCOUNT FILE.eml [--replace ID] | draft list ACCOUNT");
+    return tern_cli_usage ("draft save ACCOUNT FILE.eml [--replace ID] | draft list ACCOUNT");
   if (!open_store (ctx, &error) || (account = tern_store_get_account (ctx->store, argv[2], &error)) == NULL)
-    return fail (g_steal_pointer (&error));
+    return tern_cli_fail (g_steal_pointer (&error));
 
   if (strcmp (argv[1], "save") == 0 && argc == 4)
     {
@@ -490,11 +439,11 @@ cmd_draft (Ctx   *ctx,
       gint64 id;
 
       if (file == NULL)
-        return fail (g_steal_pointer (&error));
+        return tern_cli_fail (g_steal_pointer (&error));
       raw = g_mapped_file_get_bytes (file);
       id = tern_draft_save (ctx->store, account, raw, replace, &others, &error);
       if (id == 0)
-        return fail (g_steal_pointer (&error));
+        return tern_cli_fail (g_steal_pointer (&error));
       g_print ("%" G_GINT64_FORMAT "\n", id);
       if (others > 0)
         g_printerr ("tern-cli: %s: %u other version(s) of this draft, saved elsewhere, are kept as copies\n",
@@ -515,7 +464,7 @@ cmd_draft (Ctx   *ctx,
       if (drafts == 0)
         return 0;
       if ((messages = tern_store_list_messages (ctx->store, drafts, 0, &error)) == NULL)
-        return fail (g_steal_pointer (&error));
+        return tern_cli_fail (g_steal_pointer (&error));
       for (guint i = 0; i < messages->len; i++)
         {
           TernMessage *m = messages->pdata[i];
@@ -531,7 +480,7 @@ cmd_draft (Ctx   *ctx,
           if (ctx->json)
             {
               g_string_append_printf (out, "%s{\"id\":%" G_GINT64_FORMAT ",\"message_id\":", first ? "" : ",", current);
-              json_string (out, m->message_id);
+              tern_cli_json_string (out, m->message_id);
               g_string_append (out, ",\"copies\":[");
               for (guint j = 0; j < copies->len; j++)
                 g_string_append_printf (out, "%s%" G_GINT64_FORMAT, j ? "," : "", g_array_index (copies, gint64, j));
@@ -555,7 +504,7 @@ cmd_draft (Ctx   *ctx,
       fputs (out->str, stdout);
       return 0;
     }
-  return usage ("draft save ACCOUNT FILE.eml [--replace ID] | draft list ACCOUNT");
+  return tern_cli_usage ("draft save ACCOUNT FILE.eml [--replace ID] | draft list ACCOUNT");
 }
 
 /* Submission settings. */
@@ -581,17 +530,17 @@ cmd_smtp (Ctx   *ctx,
   g_autoptr(TernSmtpSettings) settings = NULL;
 
   if (!parse_options (entries, &argc, &argv, "ACCOUNT", &error))
-    return usage (error->message);
+    return tern_cli_usage (error->message);
   if (argc != 2)
-    return usage ("smtp takes one ACCOUNT");
+    return tern_cli_usage ("smtp takes one ACCOUNT");
   if (security != NULL && strcmp (security, "tls") != 0 && strcmp (security, "starttls") != 0)
-    return usage ("--security is tls or starttls");
+    return tern_cli_usage ("--security is tls or starttls");
   if (port != -1 && (port < 1 || port > 65535))
-    return usage ("--port is 1 to 65535");
+    return tern_cli_usage ("--port is 1 to 65535");
   if (saves != NULL && strcmp (saves, "yes") != 0 && strcmp (saves, "no") != 0)
-    return usage ("--server-saves-sent is yes or no");
+    return tern_cli_usage ("--server-saves-sent is yes or no");
   if (!open_store (ctx, &error) || (account = tern_store_get_account (ctx->store, argv[1], &error)) == NULL)
-    return fail (g_steal_pointer (&error));
+    return tern_cli_fail (g_steal_pointer (&error));
 
   if (host || security || user || pin || saves || port != -1)
     {
@@ -600,7 +549,7 @@ cmd_smtp (Ctx   *ctx,
       g_autofree char *pin_lower = pin ? g_ascii_strdown (pin, -1) : NULL;
 
       if (current == NULL)
-        return fail (g_steal_pointer (&error));
+        return tern_cli_fail (g_steal_pointer (&error));
       stored.account_id = account->id;
       stored.host = host ? host : current->host;
       stored.security = security ? security : current->security;
@@ -609,23 +558,23 @@ cmd_smtp (Ctx   *ctx,
       stored.pinned_sha256 = pin ? pin_lower : current->pinned_sha256;
       stored.server_saves_sent = saves ? strcmp (saves, "yes") == 0 : current->server_saves_sent;
       if (!tern_outbox_set_smtp (ctx->store, &stored, &error))
-        return fail (g_steal_pointer (&error));
+        return tern_cli_fail (g_steal_pointer (&error));
     }
 
   settings = tern_outbox_get_smtp (ctx->store, account->id, &error);
   if (settings == NULL)
-    return fail (g_steal_pointer (&error));
+    return tern_cli_fail (g_steal_pointer (&error));
   if (ctx->json)
     {
       g_autoptr(GString) out = g_string_new ("{\"host\":");
 
-      json_string (out, settings->host);
+      tern_cli_json_string (out, settings->host);
       g_string_append_printf (out, ",\"port\":%u,\"security\":", settings->port);
-      json_string (out, settings->security);
+      tern_cli_json_string (out, settings->security);
       g_string_append (out, ",\"user\":");
-      json_string (out, settings->user);
+      tern_cli_json_string (out, settings->user);
       g_string_append (out, ",\"pinned_sha256\":");
-      json_string (out, settings->pinned_sha256);
+      tern_cli_json_string (out, settings->pinned_sha256);
       g_string_append_printf (out, ",\"server_saves_sent\":%s}\n", settings->server_saves_sent ? "true" : "false");
       fputs (out->str, stdout);
     }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tern-cli-common.h"
 #include "tern-cli-outbox.h"
 #include "tern-imap-convert.h"
 #include "tern-journal.h"
@@ -31,55 +32,11 @@ typedef struct
   TernStore *store;
 } Cli;
 
-#define EXIT_USAGE 2
 
-static int
-fail (GError *error)
-{
-  g_printerr ("tern-cli: %s\n", error->message);
-  g_error_free (error);
-  return 1;
-}
 
-static int
-usage (const char *message)
-{
-  g_printerr ("tern-cli: %s\nTry “tern-cli --help”.\n", message);
-  return EXIT_USAGE;
-}
 
 /* JSON output. */
 
-static void
-json_string (GString    *out,
-             const char *s)
-{
-  if (s == NULL)
-    {
-      g_string_append (out, "null");
-      return;
-    }
-  g_string_append_c (out, '"');
-  for (const char *p = s; *p != '\0'; p++)
-    {
-      guchar c = (guchar) *p;
-
-      switch (c)
-        {
-        case '"': g_string_append (out, "\\\""); break;
-        case '\\': g_string_append (out, "\\\\"); break;
-        case '\n': g_string_append (out, "\\n"); break;
-        case '\r': g_string_append (out, "\\r"); break;
-        case '\t': g_string_append (out, "\\t"); break;
-        default:
-          if (c < 0x20)
-            g_string_append_printf (out, "\\u%04x", c);
-          else
-            g_string_append_c (out, (char) c);
-        }
-    }
-  g_string_append_c (out, '"');
-}
 
 static void
 json_key (GString    *out,
@@ -88,7 +45,7 @@ json_key (GString    *out,
 {
   if (!first)
     g_string_append_c (out, ',');
-  json_string (out, key);
+  tern_cli_json_string (out, key);
   g_string_append_c (out, ':');
 }
 
@@ -106,7 +63,7 @@ json_flags (GString    *out,
         continue;
       if (!first)
         g_string_append_c (out, ',');
-      json_string (out, list[i]);
+      tern_cli_json_string (out, list[i]);
       first = FALSE;
     }
   g_string_append_c (out, ']');
@@ -157,15 +114,15 @@ message_json (GString           *out,
   json_key (out, "flags", FALSE);
   json_flags (out, m->flags);
   json_key (out, "date", FALSE);
-  json_string (out, date);
+  tern_cli_json_string (out, date);
   json_key (out, "from", FALSE);
-  json_string (out, from);
+  tern_cli_json_string (out, from);
   json_key (out, "subject", FALSE);
-  json_string (out, m->subject);
+  tern_cli_json_string (out, m->subject);
   json_key (out, "size", FALSE);
   g_string_append_printf (out, "%" G_GUINT64_FORMAT, m->size);
   json_key (out, "message_id", FALSE);
-  json_string (out, m->message_id);
+  tern_cli_json_string (out, m->message_id);
   g_string_append_c (out, '}');
 }
 
@@ -242,24 +199,24 @@ cmd_account_add (Cli   *cli,
   g_autofree char *abs_ca = NULL;
 
   if (!parse_options (entries, &argc, &argv, "NAME", &error))
-    return usage (error->message);
+    return tern_cli_usage (error->message);
   if (argc != 2)
-    return usage ("account add takes one NAME");
+    return tern_cli_usage ("account add takes one NAME");
   if (email == NULL || host == NULL)
-    return usage ("account add needs --email and --host");
+    return tern_cli_usage ("account add needs --email and --host");
   if (security == NULL)
     security = g_strdup ("tls");
   if (strcmp (security, "tls") != 0 && strcmp (security, "starttls") != 0)
-    return usage ("--security is tls or starttls");
+    return tern_cli_usage ("--security is tls or starttls");
   if (password_stdin && password_command != NULL)
-    return usage ("--password-stdin and --password-command exclude each other");
+    return tern_cli_usage ("--password-stdin and --password-command exclude each other");
   if (port < 0 || port > 65535)
-    return usage ("--port is 1 to 65535");
+    return tern_cli_usage ("--port is 1 to 65535");
   if (ca_file != NULL)
     {
       abs_ca = g_canonicalize_filename (ca_file, NULL);
       if (!g_file_test (abs_ca, G_FILE_TEST_IS_REGULAR))
-        return usage ("--ca-file does not name a file");
+        return tern_cli_usage ("--ca-file does not name a file");
     }
 
   account.name = argv[1];
@@ -273,12 +230,12 @@ cmd_account_add (Cli   *cli,
   account.pinned_sha256 = pin ? g_ascii_strdown (pin, -1) : NULL;
 
   if (password_stdin && (password = read_password_stdin (&error)) == NULL)
-    return fail (g_steal_pointer (&error));
+    return tern_cli_fail (g_steal_pointer (&error));
 
   if (!open_store (cli, &error) || !tern_store_add_account (cli->store, &account, &account.id, &error))
     {
       g_free (account.pinned_sha256);
-      return fail (g_steal_pointer (&error));
+      return tern_cli_fail (g_steal_pointer (&error));
     }
   g_free (account.pinned_sha256);
 
@@ -286,12 +243,12 @@ cmd_account_add (Cli   *cli,
     {
       /* No account without its password: undo. */
       tern_store_remove_account (cli->store, account.name, NULL);
-      return fail (g_steal_pointer (&error));
+      return tern_cli_fail (g_steal_pointer (&error));
     }
 
   stored = tern_store_get_account (cli->store, account.name, &error);
   if (stored == NULL)
-    return fail (g_steal_pointer (&error));
+    return tern_cli_fail (g_steal_pointer (&error));
   if (!cli->json)
     g_print ("Added %s (%s@%s:%u, %s)\n", stored->name, stored->user, stored->host, stored->port,
              stored->security);
@@ -308,7 +265,7 @@ cmd_account_list (Cli   *cli,
   g_autoptr(GString) out = g_string_new (NULL);
 
   if (!open_store (cli, &error) || (accounts = tern_store_list_accounts (cli->store, &error)) == NULL)
-    return fail (g_steal_pointer (&error));
+    return tern_cli_fail (g_steal_pointer (&error));
 
   if (cli->json)
     g_string_append_c (out, '[');
@@ -324,19 +281,19 @@ cmd_account_list (Cli   *cli,
             g_string_append_c (out, ',');
           g_string_append_c (out, '{');
           json_key (out, "name", TRUE);
-          json_string (out, a->name);
+          tern_cli_json_string (out, a->name);
           json_key (out, "email", FALSE);
-          json_string (out, a->email);
+          tern_cli_json_string (out, a->email);
           json_key (out, "host", FALSE);
-          json_string (out, a->host);
+          tern_cli_json_string (out, a->host);
           json_key (out, "port", FALSE);
           g_string_append_printf (out, "%u", a->port);
           json_key (out, "security", FALSE);
-          json_string (out, a->security);
+          tern_cli_json_string (out, a->security);
           json_key (out, "user", FALSE);
-          json_string (out, a->user);
+          tern_cli_json_string (out, a->user);
           json_key (out, "last_sync", FALSE);
-          json_string (out, last);
+          tern_cli_json_string (out, last);
           g_string_append_c (out, '}');
         }
       else
@@ -358,13 +315,13 @@ cmd_account_remove (Cli   *cli,
   g_autoptr(TernAccount) account = NULL;
 
   if (argc != 2)
-    return usage ("account remove takes one NAME");
+    return tern_cli_usage ("account remove takes one NAME");
   if (!open_store (cli, &error) || (account = tern_store_get_account (cli->store, argv[1], &error)) == NULL)
-    return fail (g_steal_pointer (&error));
+    return tern_cli_fail (g_steal_pointer (&error));
   if (account->password_command == NULL)
     tern_password_clear (account, NULL); /* no keyring, nothing stored: fine */
   if (!tern_store_remove_account (cli->store, argv[1], &error))
-    return fail (g_steal_pointer (&error));
+    return tern_cli_fail (g_steal_pointer (&error));
   return 0;
 }
 
@@ -378,11 +335,11 @@ cmd_account_pin (Cli   *cli,
   g_autofree char *pin = NULL;
 
   if (argc != 3)
-    return usage ("account pin takes NAME and a SHA-256 fingerprint");
+    return tern_cli_usage ("account pin takes NAME and a SHA-256 fingerprint");
   pin = g_ascii_strdown (argv[2], -1);
   if (!open_store (cli, &error) || (account = tern_store_get_account (cli->store, argv[1], &error)) == NULL ||
       !tern_store_set_account_pin (cli->store, account->id, pin, &error))
-    return fail (g_steal_pointer (&error));
+    return tern_cli_fail (g_steal_pointer (&error));
   return 0;
 }
 
@@ -396,7 +353,7 @@ cmd_account (Cli   *cli,
              char **argv)
 {
   if (argc < 2)
-    return usage ("account: add, list, remove or pin");
+    return tern_cli_usage ("account: add, list, remove or pin");
   if (strcmp (argv[1], "add") == 0)
     return cmd_account_add (cli, argc - 1, argv + 1);
   if (strcmp (argv[1], "list") == 0)
@@ -407,7 +364,7 @@ cmd_account (Cli   *cli,
     return cmd_account_pin (cli, argc - 1, argv + 1);
   if (strcmp (argv[1], "set") == 0)
     return cmd_account_set (cli, argc - 1, argv + 1);
-  return usage ("account: add, list, remove, pin or set");
+  return tern_cli_usage ("account: add, list, remove, pin or set");
 }
 
 /* sync */
@@ -475,7 +432,7 @@ sync_account (Cli               *cli,
           error->message = message;
         }
       g_prefix_error (&error, "%s: ", account->name);
-      return fail (g_steal_pointer (&error));
+      return tern_cli_fail (g_steal_pointer (&error));
     }
   progress_end (&progress);
   if (cli->bodies && folder == NULL)
@@ -485,7 +442,7 @@ sync_account (Cli               *cli,
       if (!tern_sync_prefetch (sync, NULL, &fetched, &error))
         {
           g_prefix_error (&error, "%s: ", account->name);
-          return fail (g_steal_pointer (&error));
+          return tern_cli_fail (g_steal_pointer (&error));
         }
     }
   if (g_getenv ("TERN_CLI_STATS") != NULL)
@@ -517,33 +474,33 @@ cmd_sync (Cli   *cli,
   int status = 0;
 
   if (!parse_options (entries, &argc, &argv, "[ACCOUNT]", &error))
-    return usage (error->message);
+    return tern_cli_usage (error->message);
   if (argc > 2)
-    return usage ("sync takes at most one ACCOUNT");
+    return tern_cli_usage ("sync takes at most one ACCOUNT");
   if (cli->offline)
-    return usage ("sync cannot work --offline");
+    return tern_cli_usage ("sync cannot work --offline");
   if (!open_store (cli, &error))
-    return fail (g_steal_pointer (&error));
+    return tern_cli_fail (g_steal_pointer (&error));
 
   if (argc == 2)
     {
       g_autoptr(TernAccount) account = tern_store_get_account (cli->store, argv[1], &error);
 
       if (account == NULL)
-        return fail (g_steal_pointer (&error));
+        return tern_cli_fail (g_steal_pointer (&error));
       return sync_account (cli, account, folder);
     }
 
   if (folder != NULL)
-    return usage ("--folder needs an ACCOUNT");
+    return tern_cli_usage ("--folder needs an ACCOUNT");
   accounts = tern_store_list_accounts (cli->store, &error);
   if (accounts == NULL)
-    return fail (g_steal_pointer (&error));
+    return tern_cli_fail (g_steal_pointer (&error));
   if (accounts->len == 0)
     {
       g_set_error_literal (&error, TERN_STORE_ERROR, TERN_STORE_ERROR_NOT_FOUND,
                            "No accounts; add one with “tern-cli account add”");
-      return fail (g_steal_pointer (&error));
+      return tern_cli_fail (g_steal_pointer (&error));
     }
   for (guint i = 0; i < accounts->len; i++)
     if (sync_account (cli, accounts->pdata[i], NULL) != 0)
@@ -572,21 +529,21 @@ print_folders (Cli              *cli,
           *first = FALSE;
           g_string_append_c (out, '{');
           json_key (out, "name", TRUE);
-          json_string (out, f->display_name);
+          tern_cli_json_string (out, f->display_name);
           json_key (out, "server_name", FALSE);
-          json_string (out, f->name);
+          tern_cli_json_string (out, f->name);
           json_key (out, "account", FALSE);
-          json_string (out, account->name);
+          tern_cli_json_string (out, account->name);
           json_key (out, "special_use", FALSE);
-          json_string (out, f->special_use);
+          tern_cli_json_string (out, f->special_use);
           json_key (out, "namespace", FALSE);
-          json_string (out, f->namespace_kind);
+          tern_cli_json_string (out, f->namespace_kind);
           json_key (out, "subscribed", FALSE);
           g_string_append (out, f->subscribed ? "true" : "false");
           json_key (out, "selectable", FALSE);
           g_string_append (out, f->selectable ? "true" : "false");
           json_key (out, "myrights", FALSE);
-          json_string (out, f->myrights);
+          tern_cli_json_string (out, f->myrights);
           json_key (out, "unread", FALSE);
           g_string_append_printf (out, "%u", f->unread);
           json_key (out, "total", FALSE);
@@ -614,21 +571,21 @@ cmd_folders (Cli   *cli,
   gboolean first = TRUE;
 
   if (argc > 2)
-    return usage ("folders takes at most one ACCOUNT");
+    return tern_cli_usage ("folders takes at most one ACCOUNT");
   if (!open_store (cli, &error))
-    return fail (g_steal_pointer (&error));
+    return tern_cli_fail (g_steal_pointer (&error));
 
   if (argc == 2)
     {
       TernAccount *account = tern_store_get_account (cli->store, argv[1], &error);
 
       if (account == NULL)
-        return fail (g_steal_pointer (&error));
+        return tern_cli_fail (g_steal_pointer (&error));
       accounts = g_ptr_array_new_with_free_func ((GDestroyNotify) tern_account_free);
       g_ptr_array_add (accounts, account);
     }
   else if ((accounts = tern_store_list_accounts (cli->store, &error)) == NULL)
-    return fail (g_steal_pointer (&error));
+    return tern_cli_fail (g_steal_pointer (&error));
 
   if (cli->json)
     g_string_append_c (out, '[');
@@ -642,7 +599,7 @@ cmd_folders (Cli   *cli,
                                                               &error);
 
       if (folders == NULL)
-        return fail (g_steal_pointer (&error));
+        return tern_cli_fail (g_steal_pointer (&error));
       print_folders (cli, accounts->pdata[i], folders, out, accounts->len > 1, &first);
     }
   if (cli->json)
@@ -668,16 +625,16 @@ cmd_list (Cli   *cli,
   g_autoptr(GString) out = g_string_new (NULL);
 
   if (!parse_options (entries, &argc, &argv, "ACCOUNT FOLDER", &error))
-    return usage (error->message);
+    return tern_cli_usage (error->message);
   if (argc != 3)
-    return usage ("list takes ACCOUNT and FOLDER");
+    return tern_cli_usage ("list takes ACCOUNT and FOLDER");
   if (limit < 0)
-    return usage ("--limit must not be negative");
+    return tern_cli_usage ("--limit must not be negative");
   if (!open_store (cli, &error) ||
       (account = tern_store_get_account (cli->store, argv[1], &error)) == NULL ||
       (folder = tern_store_get_folder (cli->store, account->id, argv[2], &error)) == NULL ||
       (messages = tern_store_list_messages (cli->store, folder->id, (guint) limit, &error)) == NULL)
-    return fail (g_steal_pointer (&error));
+    return tern_cli_fail (g_steal_pointer (&error));
 
   if (cli->json)
     g_string_append_c (out, '[');
@@ -712,22 +669,22 @@ part_json (GString        *out,
 {
   g_string_append_c (out, '{');
   json_key (out, "section", TRUE);
-  json_string (out, p->section);
+  tern_cli_json_string (out, p->section);
   json_key (out, "type", FALSE);
   {
     g_autofree char *type = g_strdup_printf ("%s/%s", p->type, p->subtype);
-    json_string (out, type);
+    tern_cli_json_string (out, type);
   }
   json_key (out, "charset", FALSE);
-  json_string (out, p->charset);
+  tern_cli_json_string (out, p->charset);
   json_key (out, "encoding", FALSE);
-  json_string (out, p->encoding);
+  tern_cli_json_string (out, p->encoding);
   json_key (out, "size", FALSE);
   g_string_append_printf (out, "%" G_GUINT64_FORMAT, p->size);
   json_key (out, "disposition", FALSE);
-  json_string (out, p->disposition);
+  tern_cli_json_string (out, p->disposition);
   json_key (out, "filename", FALSE);
-  json_string (out, p->filename);
+  tern_cli_json_string (out, p->filename);
   g_string_append_c (out, '}');
 }
 
@@ -787,13 +744,13 @@ cmd_show (Cli   *cli,
   char *end = NULL;
 
   if (argc != 2)
-    return usage ("show takes one message ID");
+    return tern_cli_usage ("show takes one message ID");
   id = g_ascii_strtoll (argv[1], &end, 10);
   if (end == argv[1] || *end != '\0' || id <= 0)
-    return usage ("a message ID is a positive number (see “tern-cli list”)");
+    return tern_cli_usage ("a message ID is a positive number (see “tern-cli list”)");
   if (!open_store (cli, &error) || (m = tern_store_get_message (cli->store, id, &error)) == NULL ||
       (folder = tern_store_get_folder_by_id (cli->store, m->folder_id, &error)) == NULL)
-    return fail (g_steal_pointer (&error));
+    return tern_cli_fail (g_steal_pointer (&error));
 
   if (cli->json)
     {
@@ -801,17 +758,17 @@ cmd_show (Cli   *cli,
       message_json (out, m);
       g_string_truncate (out, out->len - 1);
       json_key (out, "folder", FALSE);
-      json_string (out, folder->display_name);
+      tern_cli_json_string (out, folder->display_name);
       json_key (out, "to", FALSE);
-      json_string (out, m->to_list);
+      tern_cli_json_string (out, m->to_list);
       json_key (out, "cc", FALSE);
-      json_string (out, m->cc_list);
+      tern_cli_json_string (out, m->cc_list);
       json_key (out, "reply_to", FALSE);
-      json_string (out, m->reply_to);
+      tern_cli_json_string (out, m->reply_to);
       json_key (out, "in_reply_to", FALSE);
-      json_string (out, m->in_reply_to);
+      tern_cli_json_string (out, m->in_reply_to);
       json_key (out, "references", FALSE);
-      json_string (out, m->references);
+      tern_cli_json_string (out, m->references);
       json_key (out, "parts", FALSE);
       g_string_append_c (out, '[');
       for (guint i = 0; m->parts && i < m->parts->len; i++)
@@ -825,9 +782,9 @@ cmd_show (Cli   *cli,
         g_autoptr(TernBody) body = tern_store_get_body (cli->store, m->id, NULL);
 
         json_key (out, "body", FALSE);
-        json_string (out, body ? body->text : NULL);
+        tern_cli_json_string (out, body ? body->text : NULL);
         json_key (out, "body_type", FALSE);
-        json_string (out, body ? body->content_type : NULL);
+        tern_cli_json_string (out, body ? body->content_type : NULL);
       }
       g_string_append (out, "}]\n");
     }
@@ -907,20 +864,20 @@ cmd_status (Cli   *cli,
   g_autoptr(GString) out = g_string_new (NULL);
 
   if (argc > 2)
-    return usage ("status takes at most one ACCOUNT");
+    return tern_cli_usage ("status takes at most one ACCOUNT");
   if (!open_store (cli, &error))
-    return fail (g_steal_pointer (&error));
+    return tern_cli_fail (g_steal_pointer (&error));
   if (argc == 2)
     {
       TernAccount *account = tern_store_get_account (cli->store, argv[1], &error);
 
       if (account == NULL)
-        return fail (g_steal_pointer (&error));
+        return tern_cli_fail (g_steal_pointer (&error));
       accounts = g_ptr_array_new_with_free_func ((GDestroyNotify) tern_account_free);
       g_ptr_array_add (accounts, account);
     }
   else if ((accounts = tern_store_list_accounts (cli->store, &error)) == NULL)
-    return fail (g_steal_pointer (&error));
+    return tern_cli_fail (g_steal_pointer (&error));
 
   if (cli->json)
     g_string_append_c (out, '[');
@@ -934,7 +891,7 @@ cmd_status (Cli   *cli,
       guint total = 0, unread = 0;
 
       if (folders == NULL)
-        return fail (g_steal_pointer (&error));
+        return tern_cli_fail (g_steal_pointer (&error));
       for (guint j = 0; j < folders->len; j++)
         {
           total += ((TernFolder *) folders->pdata[j])->total;
@@ -950,15 +907,15 @@ cmd_status (Cli   *cli,
             g_string_append_c (out, ',');
           g_string_append_c (out, '{');
           json_key (out, "account", TRUE);
-          json_string (out, a->name);
+          tern_cli_json_string (out, a->name);
           json_key (out, "reachable", FALSE);
           g_string_append (out, cli->offline ? "null" : reachable ? "true" : "false");
           json_key (out, "reason", FALSE);
-          json_string (out, reason);
+          tern_cli_json_string (out, reason);
           json_key (out, "last_sync", FALSE);
-          json_string (out, last);
+          tern_cli_json_string (out, last);
           json_key (out, "last_error", FALSE);
-          json_string (out, a->last_error);
+          tern_cli_json_string (out, a->last_error);
           json_key (out, "unread", FALSE);
           g_string_append_printf (out, "%u", unread);
           json_key (out, "total", FALSE);
@@ -1056,13 +1013,13 @@ change_cb (const TernSyncChange *change,
     {
       g_string_append_c (out, '{');
       json_key (out, "event", TRUE);
-      json_string (out, change_name (change->kind));
+      tern_cli_json_string (out, change_name (change->kind));
       json_key (out, "folder", FALSE);
-      json_string (out, change->folder);
+      tern_cli_json_string (out, change->folder);
       if (change->old_folder)
         {
           json_key (out, "old_folder", FALSE);
-          json_string (out, change->old_folder);
+          tern_cli_json_string (out, change->old_folder);
         }
       if (change->message_id)
         {
@@ -1082,7 +1039,7 @@ change_cb (const TernSyncChange *change,
       if (change->subject)
         {
           json_key (out, "subject", FALSE);
-          json_string (out, change->subject);
+          tern_cli_json_string (out, change->subject);
         }
       g_string_append (out, "}\n");
     }
@@ -1143,15 +1100,15 @@ cmd_watch (Cli   *cli,
   guint sigint, sigterm;
 
   if (!parse_options (entries, &argc, &argv, "ACCOUNT", &error))
-    return usage (error->message);
+    return tern_cli_usage (error->message);
   if (argc != 2)
-    return usage ("watch takes one ACCOUNT");
+    return tern_cli_usage ("watch takes one ACCOUNT");
   if (cli->offline)
-    return usage ("watch cannot work --offline");
+    return tern_cli_usage ("watch cannot work --offline");
   if (poll < 1)
-    return usage ("--poll must be at least 1");
+    return tern_cli_usage ("--poll must be at least 1");
   if (!open_store (cli, &error) || (account = tern_store_get_account (cli->store, argv[1], &error)) == NULL)
-    return fail (g_steal_pointer (&error));
+    return tern_cli_fail (g_steal_pointer (&error));
 
   w.sync = tern_sync_new (cli->store, account);
   if (cli->timeout > 0)
@@ -1169,7 +1126,7 @@ cmd_watch (Cli   *cli,
   tern_sync_free (w.sync);
 
   if (!w.ok)
-    return fail (w.error);
+    return tern_cli_fail (w.error);
   return 0;
 }
 
@@ -1177,15 +1134,6 @@ cmd_watch (Cli   *cli,
 /* Offline actions: applied to the cache and queued at once, then replayed if the server
  * can be reached (unless --offline). */
 
-static gboolean
-parse_id (const char *text,
-          gint64     *id)
-{
-  char *end = NULL;
-
-  *id = g_ascii_strtoll (text, &end, 10);
-  return end != text && *end == '\0' && *id > 0;
-}
 
 static TernAccount *
 account_of_message (Cli         *cli,
@@ -1280,33 +1228,33 @@ message_action (Cli               *cli,
   gint64 before;
 
   if (argc <= first)
-    return usage ("name at least one message ID");
+    return tern_cli_usage ("name at least one message ID");
   if (!open_store (cli, &error))
-    return fail (g_steal_pointer (&error));
+    return tern_cli_fail (g_steal_pointer (&error));
 
   before = tern_journal_last_id (cli->store);
   if (!tern_store_begin (cli->store, &error))
-    return fail (g_steal_pointer (&error));
+    return tern_cli_fail (g_steal_pointer (&error));
   for (int i = first; i < argc; i++)
     {
       gint64 id;
       g_autoptr(TernAccount) owner = NULL;
 
-      if (!parse_id (argv[i], &id))
+      if (!tern_cli_parse_id (argv[i], &id))
         {
           tern_store_rollback (cli->store);
-          return usage ("a message ID is a positive number (see “tern-cli list”)");
+          return tern_cli_usage ("a message ID is a positive number (see “tern-cli list”)");
         }
       if ((owner = account_of_message (cli, id, &error)) == NULL || !func (cli, id, data, &error))
         {
           tern_store_rollback (cli->store);
-          return fail (g_steal_pointer (&error));
+          return tern_cli_fail (g_steal_pointer (&error));
         }
       if (account == NULL)
         account = g_steal_pointer (&owner);
     }
   if (!tern_store_commit (cli->store, &error))
-    return fail (g_steal_pointer (&error));
+    return tern_cli_fail (g_steal_pointer (&error));
   return replay_after (cli, account, before);
 }
 
@@ -1350,13 +1298,13 @@ cmd_tag (Cli   *cli,
   char *rest[2];
 
   if (argc < 3)
-    return usage ("tag takes a message ID and +keyword or -keyword");
+    return tern_cli_usage ("tag takes a message ID and +keyword or -keyword");
   for (int i = 2; i < argc; i++)
     {
       GString *to = argv[i][0] == '+' ? add : argv[i][0] == '-' ? remove : NULL;
 
       if (to == NULL || argv[i][1] == '\0')
-        return usage ("keywords are given as +keyword or -keyword");
+        return tern_cli_usage ("keywords are given as +keyword or -keyword");
       g_string_append_printf (to, "%s%s", to->len ? " " : "", argv[i] + 1);
     }
   change.add = add->str;
@@ -1398,7 +1346,7 @@ cmd_transfer (Cli      *cli,
   Transfer t;
 
   if (argc < 3)
-    return usage (copy ? "copy takes message IDs and a FOLDER" : "move takes message IDs and a FOLDER");
+    return tern_cli_usage (copy ? "copy takes message IDs and a FOLDER" : "move takes message IDs and a FOLDER");
   t.folder = argv[argc - 1];
   t.copy = copy;
   return message_action (cli, argc - 1, argv, 1, transfer_cb, &t);
@@ -1427,7 +1375,7 @@ cmd_delete (Cli   *cli,
   g_autoptr(GError) error = NULL;
 
   if (!parse_options (entries, &argc, &argv, "ID…", &error))
-    return usage (error->message);
+    return tern_cli_usage (error->message);
   return message_action (cli, argc, argv, 1, delete_cb, GINT_TO_POINTER (permanent));
 }
 
@@ -1453,13 +1401,13 @@ cmd_empty (Cli      *cli,
   gint64 before;
 
   if (argc != 3)
-    return usage ("takes ACCOUNT and FOLDER");
+    return tern_cli_usage ("takes ACCOUNT and FOLDER");
   if (!open_store (cli, &error) || (account = tern_store_get_account (cli->store, argv[1], &error)) == NULL ||
       (folder = folder_named (cli, account, argv[2], &error)) == NULL)
-    return fail (g_steal_pointer (&error));
+    return tern_cli_fail (g_steal_pointer (&error));
   before = tern_journal_last_id (cli->store);
   if (!tern_journal_empty_folder (cli->store, folder->id, only_deleted, &error))
-    return fail (g_steal_pointer (&error));
+    return tern_cli_fail (g_steal_pointer (&error));
   return replay_after (cli, account, before);
 }
 
@@ -1488,10 +1436,10 @@ cmd_folder (Cli   *cli,
   gboolean ok;
 
   if (argc < 4)
-    return usage ("folder create|rename|delete|subscribe|unsubscribe ACCOUNT NAME [NEW]");
+    return tern_cli_usage ("folder create|rename|delete|subscribe|unsubscribe ACCOUNT NAME [NEW]");
   verb = argv[1];
   if (!open_store (cli, &error) || (account = tern_store_get_account (cli->store, argv[2], &error)) == NULL)
-    return fail (g_steal_pointer (&error));
+    return tern_cli_fail (g_steal_pointer (&error));
   before = tern_journal_last_id (cli->store);
 
   if (strcmp (verb, "create") == 0)
@@ -1499,7 +1447,7 @@ cmd_folder (Cli   *cli,
       g_autofree char *name = NULL;
 
       if (argc != 4)
-        return usage ("folder create takes ACCOUNT and NAME");
+        return tern_cli_usage ("folder create takes ACCOUNT and NAME");
       name = _tern_utf7_encode (argv[3]);
       ok = tern_journal_folder_create (cli->store, account->id, name, argv[3],
                                        account_delimiter (cli, account), &error) != 0;
@@ -1509,9 +1457,9 @@ cmd_folder (Cli   *cli,
       g_autofree char *name = NULL;
 
       if (argc != 5)
-        return usage ("folder rename takes ACCOUNT, OLD and NEW");
+        return tern_cli_usage ("folder rename takes ACCOUNT, OLD and NEW");
       if ((folder = folder_named (cli, account, argv[3], &error)) == NULL)
-        return fail (g_steal_pointer (&error));
+        return tern_cli_fail (g_steal_pointer (&error));
       name = _tern_utf7_encode (argv[4]);
       ok = tern_journal_folder_rename (cli->store, folder->id, name, argv[4], &error);
     }
@@ -1519,19 +1467,19 @@ cmd_folder (Cli   *cli,
            strcmp (verb, "unsubscribe") == 0)
     {
       if (argc != 4)
-        return usage ("takes ACCOUNT and NAME");
+        return tern_cli_usage ("takes ACCOUNT and NAME");
       if ((folder = folder_named (cli, account, argv[3], &error)) == NULL)
-        return fail (g_steal_pointer (&error));
+        return tern_cli_fail (g_steal_pointer (&error));
       if (strcmp (verb, "delete") == 0)
         ok = tern_journal_folder_delete (cli->store, folder->id, &error);
       else
         ok = tern_journal_folder_subscribe (cli->store, folder->id, strcmp (verb, "subscribe") == 0, &error);
     }
   else
-    return usage ("folder create|rename|delete|subscribe|unsubscribe ACCOUNT NAME [NEW]");
+    return tern_cli_usage ("folder create|rename|delete|subscribe|unsubscribe ACCOUNT NAME [NEW]");
 
   if (!ok)
-    return fail (g_steal_pointer (&error));
+    return tern_cli_fail (g_steal_pointer (&error));
   return replay_after (cli, account, before);
 }
 
@@ -1554,18 +1502,18 @@ cmd_append (Cli   *cli,
   gint64 before, id;
 
   if (!parse_options (entries, &argc, &argv, "ACCOUNT FOLDER FILE.eml", &error))
-    return usage (error->message);
+    return tern_cli_usage (error->message);
   if (argc != 4)
-    return usage ("append takes ACCOUNT, FOLDER and FILE.eml");
+    return tern_cli_usage ("append takes ACCOUNT, FOLDER and FILE.eml");
   file = g_mapped_file_new (argv[3], FALSE, &error);
   if (file == NULL)
-    return fail (g_steal_pointer (&error));
+    return tern_cli_fail (g_steal_pointer (&error));
   raw = g_mapped_file_get_bytes (file);
   message = tern_mime_parse_message (raw, &error);
   if (message == NULL)
     {
       g_prefix_error (&error, "%s: ", argv[3]);
-      return fail (g_steal_pointer (&error));
+      return tern_cli_fail (g_steal_pointer (&error));
     }
   g_free (message->flags);
   message->flags = tern_flags_canonicalize (flags);
@@ -1573,11 +1521,11 @@ cmd_append (Cli   *cli,
 
   if (!open_store (cli, &error) || (account = tern_store_get_account (cli->store, argv[1], &error)) == NULL ||
       (folder = folder_named (cli, account, argv[2], &error)) == NULL)
-    return fail (g_steal_pointer (&error));
+    return tern_cli_fail (g_steal_pointer (&error));
   before = tern_journal_last_id (cli->store);
   id = tern_journal_append (cli->store, folder->id, message, raw, &error);
   if (id == 0)
-    return fail (g_steal_pointer (&error));
+    return tern_cli_fail (g_steal_pointer (&error));
   if (!cli->json)
     g_print ("%" G_GINT64_FORMAT "\n", id);
   return replay_after (cli, account, before);
@@ -1594,7 +1542,7 @@ cmd_pending (Cli   *cli,
   gint64 account_id = 0;
 
   if (!open_store (cli, &error))
-    return fail (g_steal_pointer (&error));
+    return tern_cli_fail (g_steal_pointer (&error));
 
   if (argc == 3 && (strcmp (argv[1], "retry") == 0 || strcmp (argv[1], "discard") == 0))
     {
@@ -1602,31 +1550,31 @@ cmd_pending (Cli   *cli,
       g_autoptr(TernAction) a = NULL;
       g_autoptr(TernAccount) account = NULL;
 
-      if (!parse_id (argv[2], &id))
-        return usage ("an action ID is a positive number (see “tern-cli pending”)");
+      if (!tern_cli_parse_id (argv[2], &id))
+        return tern_cli_usage ("an action ID is a positive number (see “tern-cli pending”)");
       if ((a = tern_journal_get (cli->store, id, &error)) == NULL)
-        return fail (g_steal_pointer (&error));
+        return tern_cli_fail (g_steal_pointer (&error));
       if (strcmp (argv[1], "discard") == 0)
-        return tern_journal_discard (cli->store, id, &error) ? 0 : fail (g_steal_pointer (&error));
+        return tern_journal_discard (cli->store, id, &error) ? 0 : tern_cli_fail (g_steal_pointer (&error));
       if (!tern_journal_retry (cli->store, id, &error) ||
           (account = tern_store_get_account_by_id (cli->store, a->account_id, &error)) == NULL)
-        return fail (g_steal_pointer (&error));
+        return tern_cli_fail (g_steal_pointer (&error));
       return replay_after (cli, account, id - 1);
     }
   if (argc > 2)
-    return usage ("pending [ACCOUNT] | pending retry|discard ID");
+    return tern_cli_usage ("pending [ACCOUNT] | pending retry|discard ID");
   if (argc == 2)
     {
       g_autoptr(TernAccount) account = tern_store_get_account (cli->store, argv[1], &error);
 
       if (account == NULL)
-        return fail (g_steal_pointer (&error));
+        return tern_cli_fail (g_steal_pointer (&error));
       account_id = account->id;
     }
 
   actions = tern_journal_list (cli->store, account_id, &error);
   if (actions == NULL)
-    return fail (g_steal_pointer (&error));
+    return tern_cli_fail (g_steal_pointer (&error));
   if (cli->json)
     g_string_append_c (out, '[');
   for (guint i = 0; i < actions->len; i++)
@@ -1649,20 +1597,20 @@ cmd_pending (Cli   *cli,
           json_key (out, "id", TRUE);
           g_string_append_printf (out, "%" G_GINT64_FORMAT, a->id);
           json_key (out, "kind", FALSE);
-          json_string (out, a->kind);
+          tern_cli_json_string (out, a->kind);
           json_key (out, "state", FALSE);
-          json_string (out, a->state);
+          tern_cli_json_string (out, a->state);
           json_key (out, "message", FALSE);
           if (a->message != 0)
             g_string_append_printf (out, "%" G_GINT64_FORMAT, a->message);
           else
             g_string_append (out, "null");
           json_key (out, "what", FALSE);
-          json_string (out, what);
+          tern_cli_json_string (out, what);
           json_key (out, "error_class", FALSE);
-          json_string (out, a->error_class);
+          tern_cli_json_string (out, a->error_class);
           json_key (out, "error", FALSE);
-          json_string (out, a->error);
+          tern_cli_json_string (out, a->error);
           json_key (out, "attempts", FALSE);
           g_string_append_printf (out, "%u", a->attempts);
           g_string_append_c (out, '}');
@@ -1699,16 +1647,16 @@ cmd_account_set (Cli   *cli,
   g_autoptr(TernAccount) account = NULL;
 
   if (!parse_options (entries, &argc, &argv, "NAME", &error))
-    return usage (error->message);
+    return tern_cli_usage (error->message);
   if (argc != 2)
-    return usage ("account set takes one NAME");
+    return tern_cli_usage ("account set takes one NAME");
   if (delete_mode != NULL && strcmp (delete_mode, "trash") != 0 && strcmp (delete_mode, "expunge") != 0)
-    return usage ("--delete-mode is trash or expunge");
+    return tern_cli_usage ("--delete-mode is trash or expunge");
   if (!open_store (cli, &error) || (account = tern_store_get_account (cli->store, argv[1], &error)) == NULL)
-    return fail (g_steal_pointer (&error));
+    return tern_cli_fail (g_steal_pointer (&error));
   if (delete_mode != NULL &&
       !tern_store_set_account_delete_mode (cli->store, account->id, delete_mode, &error))
-    return fail (g_steal_pointer (&error));
+    return tern_cli_fail (g_steal_pointer (&error));
   return 0;
 }
 
@@ -1755,11 +1703,11 @@ cmd_fetch (Cli   *cli,
   gint64 id;
 
   if (!parse_options (entries, &argc, &argv, "ID", &error))
-    return usage (error->message);
-  if (argc != 2 || !parse_id (argv[1], &id))
-    return usage ("fetch takes one message ID");
+    return tern_cli_usage (error->message);
+  if (argc != 2 || !tern_cli_parse_id (argv[1], &id))
+    return tern_cli_usage ("fetch takes one message ID");
   if (!open_store (cli, &error) || (account = account_of_message (cli, id, &error)) == NULL)
-    return fail (g_steal_pointer (&error));
+    return tern_cli_fail (g_steal_pointer (&error));
   sync = tern_sync_new (cli->store, account);
   if (cli->timeout > 0)
     tern_sync_set_timeout (sync, (guint) cli->timeout);
@@ -1769,13 +1717,13 @@ cmd_fetch (Cli   *cli,
       g_autoptr(TernBody) body = NULL;
 
       if (cli->offline)
-        return usage ("fetch cannot work --offline");
+        return tern_cli_usage ("fetch cannot work --offline");
       if (!tern_sync_fetch_text (sync, id, &error) ||
           (body = tern_store_get_body (cli->store, id, &error)) == NULL)
-        return fail (error ? g_steal_pointer (&error)
+        return tern_cli_fail (error ? g_steal_pointer (&error)
                            : g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "No text"));
       if (out_path != NULL && !g_file_set_contents (out_path, body->text, -1, &error))
-        return fail (g_steal_pointer (&error));
+        return tern_cli_fail (g_steal_pointer (&error));
       return 0;
     }
 
@@ -1787,7 +1735,7 @@ cmd_fetch (Cli   *cli,
         {
           g_set_error (&error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
                        "Part %s of message %" G_GINT64_FORMAT " is not available offline", section, id);
-          return fail (g_steal_pointer (&error));
+          return tern_cli_fail (g_steal_pointer (&error));
         }
       if (out_path != NULL)
         {
@@ -1795,7 +1743,7 @@ cmd_fetch (Cli   *cli,
           g_autoptr(GFile) dst = g_file_new_for_path (out_path);
 
           if (!g_file_copy (src, dst, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, &error))
-            return fail (g_steal_pointer (&error));
+            return tern_cli_fail (g_steal_pointer (&error));
         }
       else
         g_print ("%s\n", path);
@@ -1806,7 +1754,7 @@ cmd_fetch (Cli   *cli,
     {
       if (progress.tty)
         g_printerr ("\r\033[K");
-      return fail (g_steal_pointer (&error));
+      return tern_cli_fail (g_steal_pointer (&error));
     }
   if (progress.tty)
     g_printerr ("\r\033[K");
@@ -1832,16 +1780,16 @@ cmd_search (Cli   *cli,
   const char *query;
 
   if (argc != 2 && argc != 3)
-    return usage ("search takes [ACCOUNT] QUERY");
+    return tern_cli_usage ("search takes [ACCOUNT] QUERY");
   query = argv[argc - 1];
   if (!open_store (cli, &error))
-    return fail (g_steal_pointer (&error));
+    return tern_cli_fail (g_steal_pointer (&error));
   if (argc == 3 && (account = tern_store_get_account (cli->store, argv[1], &error)) == NULL)
-    return fail (g_steal_pointer (&error));
+    return tern_cli_fail (g_steal_pointer (&error));
 
   results = tern_store_search (cli->store, account ? account->id : 0, query, 0, &error);
   if (results == NULL)
-    return fail (g_steal_pointer (&error));
+    return tern_cli_fail (g_steal_pointer (&error));
 
   /* Online, the server also searches bodies this cache does not have. */
   if (!cli->offline)
@@ -2007,33 +1955,33 @@ cmd_export (Cli   *cli,
   gint64 id;
 
   if (!parse_options (entries, &argc, &argv, "ID OUT.eml | ACCOUNT FOLDER OUT", &error))
-    return usage (error->message);
+    return tern_cli_usage (error->message);
   if (mbox && maildir)
-    return usage ("--mbox or --maildir, not both");
+    return tern_cli_usage ("--mbox or --maildir, not both");
   if (!open_store (cli, &error))
-    return fail (g_steal_pointer (&error));
+    return tern_cli_fail (g_steal_pointer (&error));
 
-  if (argc == 3 && parse_id (argv[1], &id))
+  if (argc == 3 && tern_cli_parse_id (argv[1], &id))
     {
       /* One message as .eml. */
       if ((account = account_of_message (cli, id, &error)) == NULL)
-        return fail (g_steal_pointer (&error));
+        return tern_cli_fail (g_steal_pointer (&error));
       sync = tern_sync_new (cli->store, account);
       file = g_file_new_for_commandline_arg (argv[2]);
       out = G_OUTPUT_STREAM (g_file_replace (file, NULL, FALSE, G_FILE_CREATE_NONE, NULL, &error));
       if (out == NULL || !tern_sync_export_message (sync, id, out, &error) ||
           !g_output_stream_close (out, NULL, &error))
-        return fail (g_steal_pointer (&error));
+        return tern_cli_fail (g_steal_pointer (&error));
       return 0;
     }
   if (argc != 4)
-    return usage ("export takes ID OUT.eml, or ACCOUNT FOLDER OUT with --mbox or --maildir");
+    return tern_cli_usage ("export takes ID OUT.eml, or ACCOUNT FOLDER OUT with --mbox or --maildir");
   if (!mbox && !maildir)
-    return usage ("a folder is exported with --mbox or --maildir");
+    return tern_cli_usage ("a folder is exported with --mbox or --maildir");
   if ((account = tern_store_get_account (cli->store, argv[1], &error)) == NULL ||
       (folder = folder_named (cli, account, argv[2], &error)) == NULL ||
       (messages = tern_store_list_messages (cli->store, folder->id, 0, &error)) == NULL)
-    return fail (g_steal_pointer (&error));
+    return tern_cli_fail (g_steal_pointer (&error));
   sync = tern_sync_new (cli->store, account);
   if (cli->timeout > 0)
     tern_sync_set_timeout (sync, (guint) cli->timeout);
@@ -2044,7 +1992,7 @@ cmd_export (Cli   *cli,
       file = g_file_new_for_commandline_arg (target);
       out = G_OUTPUT_STREAM (g_file_replace (file, NULL, FALSE, G_FILE_CREATE_NONE, NULL, &error));
       if (out == NULL)
-        return fail (g_steal_pointer (&error));
+        return tern_cli_fail (g_steal_pointer (&error));
     }
   else
     {
@@ -2057,7 +2005,7 @@ cmd_export (Cli   *cli,
           if (g_mkdir_with_parents (path, 0700) != 0)
             {
               g_set_error (&error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot create %s", path);
-              return fail (g_steal_pointer (&error));
+              return tern_cli_fail (g_steal_pointer (&error));
             }
         }
     }
@@ -2073,11 +2021,11 @@ cmd_export (Cli   *cli,
         {
           /* Streamed per message: one message at a time in memory. */
           if (!tern_sync_export_message (sync, m->id, mem, &error) || !g_output_stream_close (mem, NULL, &error))
-            return fail (g_steal_pointer (&error));
+            return tern_cli_fail (g_steal_pointer (&error));
           length = g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (mem));
           if (!write_mbox_message (out, g_memory_output_stream_get_data (G_MEMORY_OUTPUT_STREAM (mem)),
                                    length, m, &error))
-            return fail (g_steal_pointer (&error));
+            return tern_cli_fail (g_steal_pointer (&error));
         }
       else
         {
@@ -2091,11 +2039,11 @@ cmd_export (Cli   *cli,
 
           if (fout == NULL || !tern_sync_export_message (sync, m->id, fout, &error) ||
               !g_output_stream_close (fout, NULL, &error))
-            return fail (g_steal_pointer (&error));
+            return tern_cli_fail (g_steal_pointer (&error));
         }
     }
   if (out != NULL && !g_output_stream_close (out, NULL, &error))
-    return fail (g_steal_pointer (&error));
+    return tern_cli_fail (g_steal_pointer (&error));
   return 0;
 }
 
@@ -2119,21 +2067,21 @@ cmd_offline_policy (Cli   *cli,
   g_autoptr(TernFolder) folder = NULL;
 
   if (!parse_options (entries, &argc, &argv, "ACCOUNT [FOLDER]", &error))
-    return usage (error->message);
+    return tern_cli_usage (error->message);
   if (argc != 2 && argc != 3)
-    return usage ("offline-policy takes ACCOUNT [FOLDER]");
+    return tern_cli_usage ("offline-policy takes ACCOUNT [FOLDER]");
   if (!open_store (cli, &error) || (account = tern_store_get_account (cli->store, argv[1], &error)) == NULL ||
       (argc == 3 && (folder = folder_named (cli, account, argv[2], &error)) == NULL))
-    return fail (g_steal_pointer (&error));
+    return tern_cli_fail (g_steal_pointer (&error));
   if (folder == NULL && (full || not_full))
-    return usage ("--full is set per folder");
+    return tern_cli_usage ("--full is set per folder");
   if (folder != NULL && limit_mb >= 0)
-    return usage ("--cache-limit is set per account");
+    return tern_cli_usage ("--cache-limit is set per account");
   if (!tern_store_set_offline_policy (cli->store, account->id, folder ? folder->id : 0,
                                       days, max_kb >= 0 ? (gint64) max_kb * 1024 : -1,
                                       full ? 1 : not_full ? 0 : -1,
                                       limit_mb >= 0 ? (gint64) limit_mb * 1000 * 1000 : -1, &error))
-    return fail (g_steal_pointer (&error));
+    return tern_cli_fail (g_steal_pointer (&error));
   return 0;
 }
 
@@ -2195,7 +2143,7 @@ main (int    argc,
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_description (context, help_text);
   if (!g_option_context_parse (context, &argc, &argv, &error))
-    return usage (error->message);
+    return tern_cli_usage (error->message);
   if (argc < 2)
     {
       g_autofree char *help = g_option_context_get_help (context, TRUE, NULL);
@@ -2269,7 +2217,7 @@ main (int    argc,
   else
     {
       g_autofree char *message = g_strdup_printf ("unknown command “%s”", command);
-      status = usage (message);
+      status = tern_cli_usage (message);
     }
 
   g_clear_pointer (&cli.store, tern_store_free);
