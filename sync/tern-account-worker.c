@@ -8,6 +8,7 @@
 
 #include "tern-account-worker.h"
 #include "tern-journal.h"
+#include "tern-outbox-sync.h"
 #include "tern-sync.h"
 
 /*
@@ -668,6 +669,37 @@ went_well (Worker *w)
   post_state (w, TERN_ACCOUNT_STATE_ONLINE, NULL);
 }
 
+/* After a sync: what waits in the outbox goes out (its Sent copy and flags through the
+ * journal), then the bodies the offline policy keeps are fetched in the background; a
+ * command from the UI interrupts that and it goes on after the next sync. */
+static void
+after_sync (Worker *w)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernAccount) account = tern_store_get_account_by_id (w->store, w->shared->account_id, NULL);
+
+  if (account != NULL && !is_offline (w))
+    {
+      g_autoptr(TernOutboxSender) sender = tern_outbox_sender_new (w->store, account);
+      TernOutboxRun run = { 0 };
+
+      if (w->password != NULL)
+        tern_outbox_sender_set_password (sender, w->password);
+      if (tern_outbox_sender_run (sender, FALSE, &run, &error) && run.followed_up > 0)
+        tern_sync_replay (w->sync, NULL);
+      if (error != NULL)
+        g_debug ("outbox: %s", error->message);
+      g_clear_error (&error);
+      if (run.sent > 0)
+        w->other_changes++;
+    }
+
+  if (!is_offline (w) && !tern_sync_prefetch (w->sync, w->shared->interrupt, NULL, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_debug ("prefetch: %s", error->message);
+  flush_changes (w);
+}
+
 static void
 do_sync (Worker *w)
 {
@@ -694,6 +726,7 @@ do_sync (Worker *w)
     }
   w->other_changes++;   /* counts and the queue may have moved: the UI re-reads */
   flush_changes (w);
+  after_sync (w);
   w->next_poll = g_get_monotonic_time () + POLL_INTERVAL_US;
   went_well (w);
 }
