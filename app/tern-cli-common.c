@@ -64,3 +64,26 @@ tern_cli_parse_id (const char *text,
   *id = g_ascii_strtoll (text, &end, 10);
   return end != text && *end == '\0' && *id > 0;
 }
+
+gboolean
+tern_cli_parse_options (GOptionEntry  *entries,
+                        int           *argc,
+                        char        ***argv,
+                        const char    *parameter,
+                        GError       **error)
+{
+  g_autoptr(GOptionContext) context = g_option_context_new (parameter);
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_set_help_enabled (context, TRUE);
+  return g_option_context_parse (context, argc, argv, error);
+}
+
+TernStore *
+tern_cli_open_store (const char  *data_dir,
+                     GError     **error)
+{
+  g_autofree char *path = g_build_filename (data_dir, "tern.db", NULL);
+
+  return tern_store_open (path, error);
+}

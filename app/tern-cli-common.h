@@ -3,6 +3,8 @@
 
 #include <glib.h>
 
+#include "tern-store.h"
+
 G_BEGIN_DECLS
 
 #define EXIT_USAGE 2
@@ -16,5 +18,14 @@ void     tern_cli_json_string (GString    *out,
                                const char *s);
 gboolean tern_cli_parse_id    (const char *text,
                                gint64     *id);
+
+gboolean   tern_cli_parse_options (GOptionEntry  *entries,
+                                   int           *argc,
+                                   char        ***argv,
+                                   const char    *parameter,
+                                   GError       **error);
+/* The cache in data_dir (tern.db). */
+TernStore *tern_cli_open_store    (const char    *data_dir,
+                                   GError       **error);
 
 G_END_DECLS

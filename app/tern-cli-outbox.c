@@ -36,31 +36,12 @@ typedef struct
   TernStore  *store;
 } Ctx;
 
-
-
-
 static gboolean
 open_store (Ctx     *ctx,
             GError **error)
 {
-  g_autofree char *path = g_build_filename (ctx->data_dir, "tern.db", NULL);
-
-  ctx->store = tern_store_open (path, error);
+  ctx->store = tern_cli_open_store (ctx->data_dir, error);
   return ctx->store != NULL;
-}
-
-static gboolean
-parse_options (GOptionEntry  *entries,
-               int           *argc,
-               char        ***argv,
-               const char    *parameter,
-               GError       **error)
-{
-  g_autoptr(GOptionContext) context = g_option_context_new (parameter);
-
-  g_option_context_add_main_entries (context, entries, NULL);
-  g_option_context_set_help_enabled (context, TRUE);
-  return g_option_context_parse (context, argc, argv, error);
 }
 
 
@@ -163,7 +144,7 @@ cmd_send (Ctx   *ctx,
   TernOutboxRun run = { 0 };
   gint64 id;
 
-  if (!parse_options (entries, &argc, &argv, "ACCOUNT FILE.eml", &error))
+  if (!tern_cli_parse_options (entries, &argc, &argv, "ACCOUNT FILE.eml", &error))
     return tern_cli_usage (error->message);
   if (argc != 3)
     return tern_cli_usage ("send takes ACCOUNT and FILE.eml");
@@ -323,7 +304,7 @@ cmd_outbox (Ctx   *ctx,
   g_autoptr(GPtrArray) items = NULL;
   gint64 account_id = 0;
 
-  if (!parse_options (entries, &argc, &argv, "[ACCOUNT] | retry ID [FILE.eml] | discard ID | sent ID | flush [ACCOUNT]", &error))
+  if (!tern_cli_parse_options (entries, &argc, &argv, "[ACCOUNT] | retry ID [FILE.eml] | discard ID | sent ID | flush [ACCOUNT]", &error))
     return tern_cli_usage (error->message);
   if (!open_store (ctx, &error))
     return tern_cli_fail (g_steal_pointer (&error));
@@ -424,7 +405,7 @@ cmd_draft (Ctx   *ctx,
   g_autoptr(GError) error = NULL;
   g_autoptr(TernAccount) account = NULL;
 
-  if (!parse_options (entries, &argc, &argv, "save ACCOUNT FILE.eml | list ACCOUNT", &error))
+  if (!tern_cli_parse_options (entries, &argc, &argv, "save ACCOUNT FILE.eml | list ACCOUNT", &error))
     return tern_cli_usage (error->message);
   if (argc < 3)
     return tern_cli_usage ("draft save ACCOUNT FILE.eml [--replace ID] | draft list ACCOUNT");
@@ -529,7 +510,7 @@ cmd_smtp (Ctx   *ctx,
   g_autoptr(TernAccount) account = NULL;
   g_autoptr(TernSmtpSettings) settings = NULL;
 
-  if (!parse_options (entries, &argc, &argv, "ACCOUNT", &error))
+  if (!tern_cli_parse_options (entries, &argc, &argv, "ACCOUNT", &error))
     return tern_cli_usage (error->message);
   if (argc != 2)
     return tern_cli_usage ("smtp takes one ACCOUNT");

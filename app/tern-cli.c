@@ -132,24 +132,8 @@ static gboolean
 open_store (Cli     *cli,
             GError **error)
 {
-  g_autofree char *path = g_build_filename (cli->data_dir, "tern.db", NULL);
-
-  cli->store = tern_store_open (path, error);
+  cli->store = tern_cli_open_store (cli->data_dir, error);
   return cli->store != NULL;
-}
-
-static gboolean
-parse_options (GOptionEntry  *entries,
-               int           *argc,
-               char        ***argv,
-               const char    *parameter,
-               GError       **error)
-{
-  g_autoptr(GOptionContext) context = g_option_context_new (parameter);
-
-  g_option_context_add_main_entries (context, entries, NULL);
-  g_option_context_set_help_enabled (context, TRUE);
-  return g_option_context_parse (context, argc, argv, error);
 }
 
 /* account add|list|remove|pin */
@@ -198,7 +182,7 @@ cmd_account_add (Cli   *cli,
   g_autofree char *password = NULL;
   g_autofree char *abs_ca = NULL;
 
-  if (!parse_options (entries, &argc, &argv, "NAME", &error))
+  if (!tern_cli_parse_options (entries, &argc, &argv, "NAME", &error))
     return tern_cli_usage (error->message);
   if (argc != 2)
     return tern_cli_usage ("account add takes one NAME");
@@ -473,7 +457,7 @@ cmd_sync (Cli   *cli,
   g_autoptr(GPtrArray) accounts = NULL;
   int status = 0;
 
-  if (!parse_options (entries, &argc, &argv, "[ACCOUNT]", &error))
+  if (!tern_cli_parse_options (entries, &argc, &argv, "[ACCOUNT]", &error))
     return tern_cli_usage (error->message);
   if (argc > 2)
     return tern_cli_usage ("sync takes at most one ACCOUNT");
@@ -624,7 +608,7 @@ cmd_list (Cli   *cli,
   g_autoptr(GPtrArray) messages = NULL;
   g_autoptr(GString) out = g_string_new (NULL);
 
-  if (!parse_options (entries, &argc, &argv, "ACCOUNT FOLDER", &error))
+  if (!tern_cli_parse_options (entries, &argc, &argv, "ACCOUNT FOLDER", &error))
     return tern_cli_usage (error->message);
   if (argc != 3)
     return tern_cli_usage ("list takes ACCOUNT and FOLDER");
@@ -1099,7 +1083,7 @@ cmd_watch (Cli   *cli,
   GThread *thread;
   guint sigint, sigterm;
 
-  if (!parse_options (entries, &argc, &argv, "ACCOUNT", &error))
+  if (!tern_cli_parse_options (entries, &argc, &argv, "ACCOUNT", &error))
     return tern_cli_usage (error->message);
   if (argc != 2)
     return tern_cli_usage ("watch takes one ACCOUNT");
@@ -1374,7 +1358,7 @@ cmd_delete (Cli   *cli,
   };
   g_autoptr(GError) error = NULL;
 
-  if (!parse_options (entries, &argc, &argv, "ID…", &error))
+  if (!tern_cli_parse_options (entries, &argc, &argv, "ID…", &error))
     return tern_cli_usage (error->message);
   return message_action (cli, argc, argv, 1, delete_cb, GINT_TO_POINTER (permanent));
 }
@@ -1501,7 +1485,7 @@ cmd_append (Cli   *cli,
   g_autoptr(GMappedFile) file = NULL;
   gint64 before, id;
 
-  if (!parse_options (entries, &argc, &argv, "ACCOUNT FOLDER FILE.eml", &error))
+  if (!tern_cli_parse_options (entries, &argc, &argv, "ACCOUNT FOLDER FILE.eml", &error))
     return tern_cli_usage (error->message);
   if (argc != 4)
     return tern_cli_usage ("append takes ACCOUNT, FOLDER and FILE.eml");
@@ -1646,7 +1630,7 @@ cmd_account_set (Cli   *cli,
   g_autoptr(GError) error = NULL;
   g_autoptr(TernAccount) account = NULL;
 
-  if (!parse_options (entries, &argc, &argv, "NAME", &error))
+  if (!tern_cli_parse_options (entries, &argc, &argv, "NAME", &error))
     return tern_cli_usage (error->message);
   if (argc != 2)
     return tern_cli_usage ("account set takes one NAME");
@@ -1702,7 +1686,7 @@ cmd_fetch (Cli   *cli,
   FetchProgress progress = { isatty (STDERR_FILENO), 0 };
   gint64 id;
 
-  if (!parse_options (entries, &argc, &argv, "ID", &error))
+  if (!tern_cli_parse_options (entries, &argc, &argv, "ID", &error))
     return tern_cli_usage (error->message);
   if (argc != 2 || !tern_cli_parse_id (argv[1], &id))
     return tern_cli_usage ("fetch takes one message ID");
@@ -1954,7 +1938,7 @@ cmd_export (Cli   *cli,
   const char *target;
   gint64 id;
 
-  if (!parse_options (entries, &argc, &argv, "ID OUT.eml | ACCOUNT FOLDER OUT", &error))
+  if (!tern_cli_parse_options (entries, &argc, &argv, "ID OUT.eml | ACCOUNT FOLDER OUT", &error))
     return tern_cli_usage (error->message);
   if (mbox && maildir)
     return tern_cli_usage ("--mbox or --maildir, not both");
@@ -2066,7 +2050,7 @@ cmd_offline_policy (Cli   *cli,
   g_autoptr(TernAccount) account = NULL;
   g_autoptr(TernFolder) folder = NULL;
 
-  if (!parse_options (entries, &argc, &argv, "ACCOUNT [FOLDER]", &error))
+  if (!tern_cli_parse_options (entries, &argc, &argv, "ACCOUNT [FOLDER]", &error))
     return tern_cli_usage (error->message);
   if (argc != 2 && argc != 3)
     return tern_cli_usage ("offline-policy takes ACCOUNT [FOLDER]");

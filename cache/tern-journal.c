@@ -1257,21 +1257,6 @@ tern_journal_folder_rename (TernStore   *store,
   return txn_end (&txn, ok, error);
 }
 
-static gboolean
-set_folder_state (TernStore   *store,
-                  gint64       folder_id,
-                  int          state,
-                  GError     **error)
-{
-  sqlite3_stmt *stmt = _tern_store_prepare (store, "UPDATE folder SET local_state = ? WHERE id = ?", error);
-
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int (stmt, 1, state);
-  sqlite3_bind_int64 (stmt, 2, folder_id);
-  return _tern_store_step_done (store, stmt, "updating a folder", error);
-}
-
 gboolean
 tern_journal_folder_delete (TernStore   *store,
                             gint64       folder_id,
@@ -1298,7 +1283,7 @@ tern_journal_folder_delete (TernStore   *store,
       a.kind = (char *) TERN_ACTION_FOLDER_DELETE;
       a.folder = folder_id;
       a.name = f.name;
-      ok = insert_action (store, &a, error) != 0 && set_folder_state (store, folder_id, 2, error);
+      ok = insert_action (store, &a, error) != 0 && tern_store_set_folder_local_state (store, folder_id, 2, error);
     }
   return txn_end (&txn, ok, error);
 }
@@ -1399,7 +1384,7 @@ tern_journal_mark_done (TernStore   *store,
         ok = recompute_message (store, a->message, error);
     }
   if (ok && g_strcmp0 (a->kind, TERN_ACTION_FOLDER_CREATE) == 0)
-    ok = set_folder_state (store, a->folder, 0, error);
+    ok = tern_store_set_folder_local_state (store, a->folder, 0, error);
   return txn_end (&txn, ok, error);
 }
 
@@ -1462,7 +1447,7 @@ undo (TernStore   *store,
                           f.delimiter, error);
     }
   if (g_strcmp0 (a->kind, TERN_ACTION_FOLDER_DELETE) == 0)
-    return set_folder_state (store, a->folder, 0, error);
+    return tern_store_set_folder_local_state (store, a->folder, 0, error);
   if (g_strcmp0 (a->kind, TERN_ACTION_SUBSCRIBE) == 0 || g_strcmp0 (a->kind, TERN_ACTION_UNSUBSCRIBE) == 0)
     return set_subscribed (store, a->folder, g_strcmp0 (a->kind, TERN_ACTION_UNSUBSCRIBE) == 0, error);
   /* append, folder-create: what the user made stays, shown as not on the server. */
@@ -1562,7 +1547,7 @@ redo (TernStore   *store,
                           f.delimiter, error);
     }
   if (g_strcmp0 (a->kind, TERN_ACTION_FOLDER_DELETE) == 0)
-    return set_folder_state (store, a->folder, 2, error);
+    return tern_store_set_folder_local_state (store, a->folder, 2, error);
   if (g_strcmp0 (a->kind, TERN_ACTION_SUBSCRIBE) == 0 || g_strcmp0 (a->kind, TERN_ACTION_UNSUBSCRIBE) == 0)
     return set_subscribed (store, a->folder, g_strcmp0 (a->kind, TERN_ACTION_SUBSCRIBE) == 0, error);
   return TRUE;
