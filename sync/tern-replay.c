@@ -391,7 +391,8 @@ fail:
 }
 
 /* After a COPY/MOVE/APPEND without a UID from the server: the one new message with this
- * Message-ID in the target, or 0 (none, or several: then none is taken). */
+ * Message-ID in the target (not noted before, not known to the cache), or 0 (none, or
+ * several: then none is taken). */
 static guint32
 find_by_message_id (TernSync    *self,
                     TernFolder  *target,
@@ -417,6 +418,10 @@ find_by_message_id (TernSync    *self,
 
       for (guint j = 0; before != NULL && j < before->len && !seen; j++)
         seen = g_array_index (before, guint32, j) == uid;
+      /* A hit the cache already has as a message of that folder is another copy, not the
+       * one just put there (which the cache has no UID for yet). */
+      if (!seen && tern_store_find_uid (self->store, target->id, uid) != 0)
+        seen = TRUE;
       if (!seen)
         {
           found = uid;
