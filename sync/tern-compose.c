@@ -15,6 +15,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (GMimeStream, g_object_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GMimeMessage, g_object_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GMimeObject, g_object_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GMimeMultipart, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GMimeParser, g_object_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GMimeContentType, g_object_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GMimeDataWrapper, g_object_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (InternetAddressList, g_object_unref)
@@ -693,6 +694,34 @@ is_7bit_clean (GBytes *bytes)
   return TRUE;
 }
 
+/* A forwarded original with 8-bit bodies, re-encoded so that the whole message is 7-bit:
+ * libcurl cannot announce BODY=8BITMIME (RFC 6152) in MAIL FROM, and a submission server
+ * may refuse or mangle undeclared 8-bit data. Returns NULL when that is not possible (raw
+ * 8-bit header bytes, which no transfer encoding covers); the caller then sends it as 8bit. */
+static GBytes *
+seven_bit_message (GBytes *raw)
+{
+  g_autoptr(GMimeStream) in = g_mime_stream_mem_new_with_buffer (g_bytes_get_data (raw, NULL),
+                                                                   g_bytes_get_size (raw));
+  g_autoptr(GMimeParser) parser = g_mime_parser_new_with_stream (in);
+  g_autoptr(GMimeMessage) message = g_mime_parser_construct_message (parser, NULL);
+  g_autoptr(GMimeStream) out = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  GByteArray *array;
+
+  if (message == NULL)
+    return NULL;
+  g_mime_object_encode (GMIME_OBJECT (message), GMIME_ENCODING_CONSTRAINT_7BIT);
+  out = g_mime_stream_mem_new ();
+  if (g_mime_object_write_to_stream (GMIME_OBJECT (message), NULL, out) < 0)
+    return NULL;
+  array = g_mime_stream_mem_get_byte_array (GMIME_STREAM_MEM (out));
+  bytes = g_bytes_new (array->data, array->len);
+  if (!is_7bit_clean (bytes))
+    return NULL;
+  return g_steal_pointer (&bytes);
+}
+
 static GMimeObject *
 build_attachment (Attachment  *a,
                   GError     **error)
@@ -711,6 +740,18 @@ build_attachment (Attachment  *a,
           return NULL;
         }
     }
+  else if (a->message && !is_7bit_clean (a->data))
+    {
+      g_autoptr(GBytes) clean = seven_bit_message (a->data);
+
+      if (clean != NULL)
+        {
+          g_bytes_unref (a->data);
+          a->data = g_steal_pointer (&clean);
+        }
+      stream = g_mime_stream_mem_new_with_buffer (g_bytes_get_data (a->data, NULL),
+                                                  g_bytes_get_size (a->data));
+    }
   else
     stream = g_mime_stream_mem_new_with_buffer (g_bytes_get_data (a->data, NULL),
                                                 g_bytes_get_size (a->data));
@@ -722,7 +763,8 @@ build_attachment (Attachment  *a,
   g_mime_object_set_disposition (GMIME_OBJECT (part), GMIME_DISPOSITION_ATTACHMENT);
   g_mime_part_set_filename (part, a->filename);
   if (a->message)
-    /* RFC 2046 5.2.1: message/rfc822 is 7bit, 8bit or binary, never base64. */
+    /* RFC 2046 5.2.1: message/rfc822 is 7bit, 8bit or binary, never base64. An 8-bit original
+     * was re-encoded above where it could be (libcurl cannot declare BODY=8BITMIME). */
     g_mime_part_set_content_encoding (part, is_7bit_clean (a->data) ? GMIME_CONTENT_ENCODING_7BIT
                                                                     : GMIME_CONTENT_ENCODING_8BIT);
   else if (g_str_equal (g_mime_content_type_get_media_type (type), "text"))

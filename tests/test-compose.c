@@ -493,6 +493,75 @@ test_references_trimmed (void)
   }
 }
 
+/* A forwarded original with 8-bit bodies goes out 7-bit clean (libcurl cannot declare
+ * BODY=8BITMIME), and its text reads back unchanged; one with raw 8-bit header bytes cannot be
+ * re-encoded and stays 8bit, which RFC 2046 allows for message/rfc822. */
+static void
+test_forward_8bit_original (void)
+{
+  static const char original_text[] =
+    "From: Zoe <zoe@example.org>\r\n"
+    "To: bob@example.org\r\n"
+    "Subject: caf\xc3\xa9\r\n"   /* raw UTF-8 in a header: only the second pass keeps it */
+    "Message-ID: <orig8@example.org>\r\n"
+    "MIME-Version: 1.0\r\n"
+    "Content-Type: text/plain; charset=utf-8\r\n"
+    "Content-Transfer-Encoding: 8bit\r\n"
+    "\r\n"
+    "Gr\xc3\xbc\xc3\x9f aus K\xc3\xb6ln, \xe2\x82\xac 12.\r\n";
+  g_autoptr(GError) error = NULL;
+
+  for (guint pass = 0; pass < 2; pass++)
+    {
+      g_autoptr(TernComposer) composer = tern_composer_new ();
+      g_autofree char *source = NULL;
+      g_autoptr(GBytes) original = NULL;
+      g_autoptr(GBytes) raw = NULL;
+      g_autoptr(GMimeMessage) parsed = NULL;
+      GMimeObject *attached = NULL;
+      GMimeMessage *inner;
+      g_autofree char *text = NULL;
+      gsize length;
+      const guint8 *data;
+      gboolean clean = TRUE;
+
+      if (pass == 0)
+        {
+          g_autoptr(GRegex) subject = g_regex_new ("Subject: [^\r]*", 0, 0, NULL);
+
+          source = g_regex_replace_literal (subject, original_text, -1, 0, "Subject: cafe", 0, NULL);
+        }
+      else
+        source = g_strdup (original_text);
+      original = g_bytes_new (source, strlen (source));
+      g_assert_true (tern_composer_set_from (composer, "a@example.org", &error));
+      g_assert_true (tern_composer_set_to (composer, "b@example.org", &error));
+      tern_composer_set_body (composer, "See below.\n");
+      tern_composer_attach_message (composer, original, NULL);
+      raw = tern_composer_to_bytes (composer, &error);
+      g_assert_no_error (error);
+      assert_wire_form (raw);
+
+      data = g_bytes_get_data (raw, &length);
+      for (gsize i = 0; i < length; i++)
+        if (data[i] >= 0x80)
+          clean = FALSE;
+      g_assert_true (clean == (pass == 0));
+
+      parsed = parse (raw);
+      g_assert_true (GMIME_IS_MULTIPART (g_mime_message_get_mime_part (parsed)));
+      attached = g_mime_multipart_get_part (GMIME_MULTIPART (g_mime_message_get_mime_part (parsed)), 1);
+      g_assert_cmpstr (mime_type (attached), ==, "message/rfc822");
+      g_assert_cmpstr (g_mime_object_get_header (attached, "Content-Transfer-Encoding"), ==,
+                       pass == 0 ? "7bit" : "8bit");
+      inner = g_mime_message_part_get_message (GMIME_MESSAGE_PART (attached));
+      g_assert_nonnull (inner);
+      g_assert_cmpstr (g_mime_message_get_message_id (inner), ==, "orig8@example.org");
+      text = g_mime_text_part_get_text (GMIME_TEXT_PART (g_mime_message_get_body (inner)));
+      g_assert_cmpstr (text, ==, "Gr\xc3\xbc\xc3\x9f aus K\xc3\xb6ln, \xe2\x82\xac 12.\r\n");
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -505,5 +574,6 @@ main (int    argc,
   g_test_add_func ("/compose/flowed", test_flowed);
   g_test_add_func ("/compose/reply-helpers", test_reply_helpers);
   g_test_add_func ("/compose/references-trimmed", test_references_trimmed);
+  g_test_add_func ("/compose/forward-8bit-original", test_forward_8bit_original);
   return g_test_run ();
 }
