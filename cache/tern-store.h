@@ -419,4 +419,25 @@ gboolean     tern_store_index_pending (TernStore          *self,
                                        guint              *remaining_out,
                                        GError            **error);
 
+/* Address completion: people the cache has seen in From, To and Cc whose address, or a word
+ * of whose name, starts with prefix (case-insensitive). Each address once (with the name it
+ * was last seen with), best first: a score that adds up the messages it appears in, recent
+ * ones counting more. (transfer full) array of TernAddress */
+typedef struct
+{
+  char   *name;          /* NULL when the cache knows none */
+  char   *address;
+  guint   count;         /* messages it was seen in */
+  gint64  last_seen;     /* Date of the newest of them */
+  double  score;
+} TernAddress;
+
+void         tern_address_free        (TernAddress        *address);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TernAddress, tern_address_free)
+
+GPtrArray   *tern_store_complete_addresses (TernStore     *self,
+                                       const char         *prefix,
+                                       guint               limit,
+                                       GError            **error) G_GNUC_WARN_UNUSED_RESULT;
+
 G_END_DECLS
