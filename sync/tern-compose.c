@@ -3,12 +3,14 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 
 #include <gmime/gmime.h>
 
 #include "tern-compose.h"
+#include "tern-mime.h"
 
 /* GMime 3.2 declares no autoptr cleanups. */
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GMimeStream, g_object_unref)
@@ -1108,4 +1110,566 @@ tern_compose_reply_recipients (const TernMessage   *original,
 
   *to_out = recipients_string (to_list);
   *cc_out = recipients_string (cc_list);
+}
+
+/* Checking what the user typed. */
+
+static gboolean
+is_address (const char *addr)
+{
+  const char *at = addr ? strrchr (addr, '@') : NULL;
+
+  if (at == NULL || at == addr || at[1] == '\0' || at[1] == '.')
+    return FALSE;
+  for (const char *p = addr; *p != '\0'; p++)
+    if (g_ascii_isspace (*p) || *p == ',' || *p == '<' || *p == '>' || *p == '"' ||
+        *p == '(' || *p == ')' || *p == ';' || *p == '\\' || (*p == '@' && p != at))
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+check_list (InternetAddressList  *list,
+            guint                *count,
+            char                **invalid_out)
+{
+  for (int i = 0; list != NULL && i < internet_address_list_length (list); i++)
+    {
+      InternetAddress *a = internet_address_list_get_address (list, i);
+
+      if (INTERNET_ADDRESS_IS_GROUP (a))
+        {
+          if (!check_list (internet_address_group_get_members (INTERNET_ADDRESS_GROUP (a)), count,
+                           invalid_out))
+            return FALSE;
+          continue;
+        }
+      if (!is_address (internet_address_mailbox_get_addr (INTERNET_ADDRESS_MAILBOX (a))))
+        {
+          if (invalid_out != NULL)
+            *invalid_out = internet_address_to_string (a, NULL, FALSE);
+          return FALSE;
+        }
+      (*count)++;
+    }
+  return TRUE;
+}
+
+gboolean
+tern_compose_check_addresses (const char  *text,
+                              guint       *count_out,
+                              char       **invalid_out)
+{
+  g_autoptr(InternetAddressList) list = NULL;
+  g_autofree char *trimmed = g_strstrip (g_strdup (text ? text : ""));
+  guint count = 0;
+
+  if (count_out != NULL)
+    *count_out = 0;
+  if (invalid_out != NULL)
+    *invalid_out = NULL;
+  /* "a@b.org, " while typing: the empty entries do not count. */
+  while (*trimmed != '\0' && (trimmed[strlen (trimmed) - 1] == ',' ||
+                              trimmed[strlen (trimmed) - 1] == ';'))
+    {
+      trimmed[strlen (trimmed) - 1] = '\0';
+      g_strchomp (trimmed);
+    }
+  if (*trimmed == '\0')
+    return TRUE;
+
+  g_mime_init ();
+  list = internet_address_list_parse (NULL, trimmed);
+  if (list == NULL || internet_address_list_length (list) == 0)
+    {
+      if (invalid_out != NULL)
+        *invalid_out = g_steal_pointer (&trimmed);
+      return FALSE;
+    }
+  if (!check_list (list, &count, invalid_out))
+    return FALSE;
+  if (count_out != NULL)
+    *count_out = count;
+  return TRUE;
+}
+
+/* mailto: */
+
+void
+tern_mailto_free (TernMailto *mailto)
+{
+  if (mailto == NULL)
+    return;
+  g_free (mailto->to);
+  g_free (mailto->cc);
+  g_free (mailto->bcc);
+  g_free (mailto->subject);
+  g_free (mailto->body);
+  g_free (mailto->in_reply_to);
+  g_free (mailto);
+}
+
+/* %XX decoded (a "%" not followed by two hex digits stays as it is; "+" is a plus sign in
+ * mailto:, RFC 6068 section 5), made valid UTF-8. */
+static char *
+percent_decode (const char *text,
+                gssize      length)
+{
+  GString *out = g_string_new (NULL);
+  const char *end = text + (length < 0 ? (gssize) strlen (text) : length);
+  char *valid;
+
+  for (const char *p = text; p < end; p++)
+    {
+      if (*p == '%' && end - p >= 3 && g_ascii_isxdigit (p[1]) && g_ascii_isxdigit (p[2]))
+        {
+          g_string_append_c (out, (char) (g_ascii_xdigit_value (p[1]) * 16 + g_ascii_xdigit_value (p[2])));
+          p += 2;
+        }
+      else
+        g_string_append_c (out, *p);
+    }
+  valid = g_utf8_make_valid (out->str, (gssize) out->len);
+  g_string_free (out, TRUE);
+  return valid;
+}
+
+/* A header field from a link: no line breaks (they would start another header), no other
+ * control characters. */
+static char *
+one_line (char *text)
+{
+  for (char *p = text; *p != '\0'; p++)
+    if ((guchar) *p < 0x20 || *p == 0x7f)
+      *p = ' ';
+  return g_strstrip (text);
+}
+
+static void
+append_list (char       **slot,
+             const char  *addresses)
+{
+  char *joined;
+
+  if (*addresses == '\0')
+    return;
+  if (*slot == NULL)
+    {
+      *slot = g_strdup (addresses);
+      return;
+    }
+  joined = g_strdup_printf ("%s, %s", *slot, addresses);
+  g_free (*slot);
+  *slot = joined;
+}
+
+TernMailto *
+tern_compose_parse_mailto (const char  *uri,
+                           GError     **error)
+{
+  g_autoptr(TernMailto) mailto = NULL;
+  const char *rest, *query;
+
+  if (uri == NULL || g_ascii_strncasecmp (uri, "mailto:", 7) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "Not a mailto: link: %s",
+                   uri ? uri : "");
+      return NULL;
+    }
+  mailto = g_new0 (TernMailto, 1);
+  rest = uri + 7;
+  query = strchr (rest, '?');
+
+  {
+    g_autofree char *to = percent_decode (rest, query ? query - rest : -1);
+
+    append_list (&mailto->to, one_line (to));
+  }
+
+  if (query != NULL)
+    {
+      g_auto(GStrv) fields = g_strsplit (query + 1, "&", -1);
+
+      for (guint i = 0; fields[i] != NULL; i++)
+        {
+          const char *eq = strchr (fields[i], '=');
+          g_autofree char *name = NULL;
+          g_autofree char *value = NULL;
+
+          if (eq == NULL)
+            continue;
+          name = percent_decode (fields[i], eq - fields[i]);
+          value = percent_decode (eq + 1, -1);
+          if (g_ascii_strcasecmp (name, "body") == 0)
+            {
+              /* Line breaks are %0D%0A in a link; the composer wants LF. */
+              GString *text = g_string_new (NULL);
+
+              for (const char *p = value; *p != '\0'; p++)
+                if (*p == '\r')
+                  {
+                    g_string_append_c (text, '\n');
+                    if (p[1] == '\n')
+                      p++;
+                  }
+                else
+                  g_string_append_c (text, *p);
+              g_free (mailto->body);
+              mailto->body = g_string_free (text, FALSE);
+            }
+          else if (g_ascii_strcasecmp (name, "to") == 0)
+            append_list (&mailto->to, one_line (value));
+          else if (g_ascii_strcasecmp (name, "cc") == 0)
+            append_list (&mailto->cc, one_line (value));
+          else if (g_ascii_strcasecmp (name, "bcc") == 0)
+            append_list (&mailto->bcc, one_line (value));
+          else if (g_ascii_strcasecmp (name, "subject") == 0)
+            {
+              g_free (mailto->subject);
+              mailto->subject = g_strdup (one_line (value));
+            }
+          else if (g_ascii_strcasecmp (name, "in-reply-to") == 0)
+            {
+              g_free (mailto->in_reply_to);
+              mailto->in_reply_to = g_strdup (one_line (value));
+            }
+        }
+    }
+  return g_steal_pointer (&mailto);
+}
+
+/* Taking a message apart for editing. */
+
+static void
+compose_file_free (TernComposeFile *file)
+{
+  g_free (file->path);
+  g_free (file->filename);
+  g_free (file->content_type);
+  g_free (file);
+}
+
+void
+tern_compose_parsed_free (TernComposeParsed *parsed)
+{
+  if (parsed == NULL)
+    return;
+  g_free (parsed->from);
+  g_free (parsed->to);
+  g_free (parsed->cc);
+  g_free (parsed->bcc);
+  g_free (parsed->subject);
+  g_free (parsed->body);
+  g_free (parsed->message_id);
+  g_free (parsed->in_reply_to);
+  g_free (parsed->references);
+  g_clear_pointer (&parsed->attachments, g_ptr_array_unref);
+  g_free (parsed);
+}
+
+static char *
+list_text (InternetAddressList *list)
+{
+  if (list == NULL || internet_address_list_length (list) == 0)
+    return NULL;
+  return internet_address_list_to_string (list, NULL, FALSE);
+}
+
+static char *
+header_text (GMimeObject *object,
+             const char  *name)
+{
+  const char *value = g_mime_object_get_header (object, name);
+
+  return value ? g_strstrip (g_strdup (value)) : NULL;
+}
+
+/* A file name that stays inside the folder. */
+static char *
+safe_name (const char *filename,
+           guint       index)
+{
+  g_autofree char *base = g_path_get_basename (filename && *filename ? filename : "attachment");
+  GString *out = g_string_new (NULL);
+
+  g_string_append_printf (out, "%u-", index);
+  for (const char *p = base; *p != '\0'; p++)
+    g_string_append_c (out, *p == '/' || *p == '\\' || (guchar) *p < 0x20 ? '_' : *p);
+  if (g_str_equal (base, ".") || g_str_equal (base, ".."))
+    g_string_append (out, "attachment");
+  return g_string_free (out, FALSE);
+}
+
+typedef struct
+{
+  GMimeObject  *text;       /* the part the body came from */
+  GMimeObject  *html;
+} Bodies;
+
+static void
+find_bodies (GMimeObject *parent,
+             GMimeObject *part,
+             gpointer     data)
+{
+  Bodies *b = data;
+  GMimeContentType *type = g_mime_object_get_content_type (part);
+  GMimeContentDisposition *disposition = g_mime_object_get_content_disposition (part);
+
+  if (!GMIME_IS_TEXT_PART (part) ||
+      (disposition != NULL && g_strcmp0 (g_mime_content_disposition_get_disposition (disposition),
+                                         GMIME_DISPOSITION_ATTACHMENT) == 0))
+    return;
+  if (b->text == NULL && g_mime_content_type_is_type (type, "text", "plain"))
+    b->text = part;
+  else if (b->html == NULL && g_mime_content_type_is_type (type, "text", "html"))
+    b->html = part;
+}
+
+typedef struct
+{
+  GPtrArray   *files;
+  const char  *dir;
+  Bodies      *bodies;
+  GError     **error;
+  gboolean     failed;
+} Extract;
+
+static gboolean
+write_file (const char   *path,
+            GMimeObject  *object,
+            gboolean      decoded,
+            guint64      *size_out,
+            GError      **error)
+{
+  g_autoptr(GMimeStream) out = g_mime_stream_fs_open (path, O_WRONLY | O_CREAT | O_TRUNC, 0600, error);
+  gssize written;
+
+  if (out == NULL)
+    return FALSE;
+  if (decoded)
+    written = g_mime_data_wrapper_write_to_stream (g_mime_part_get_content (GMIME_PART (object)), out);
+  else
+    {
+      GMimeFormatOptions *options = format_options ();
+
+      written = g_mime_object_write_to_stream (object, options, out);
+      g_mime_format_options_free (options);
+    }
+  if (written < 0 || g_mime_stream_flush (out) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot write %s", path);
+      return FALSE;
+    }
+  *size_out = (guint64) g_mime_stream_length (out);
+  return TRUE;
+}
+
+static void
+extract_part (GMimeObject *parent,
+              GMimeObject *part,
+              gpointer     data)
+{
+  Extract *x = data;
+  TernComposeFile *file;
+  g_autofree char *name = NULL;
+  gboolean message;
+
+  if (x->failed || part == x->bodies->text || part == x->bodies->html || GMIME_IS_MULTIPART (part))
+    return;
+  message = GMIME_IS_MESSAGE_PART (part);
+  if (!message && !GMIME_IS_PART (part))
+    return;
+  file = g_new0 (TernComposeFile, 1);
+  if (message)
+    {
+      GMimeMessage *inner = g_mime_message_part_get_message (GMIME_MESSAGE_PART (part));
+      const char *subject = inner ? g_mime_message_get_subject (inner) : NULL;
+      const char *filename = g_mime_object_get_content_disposition_parameter (part, "filename");
+
+      file->filename = g_strdup (filename ? filename
+                                 : subject && *subject ? subject : "forwarded message.eml");
+      if (filename == NULL && !g_str_has_suffix (file->filename, ".eml"))
+        {
+          char *with = g_strconcat (file->filename, ".eml", NULL);
+
+          g_free (file->filename);
+          file->filename = with;
+        }
+      file->content_type = g_strdup ("message/rfc822");
+    }
+  else
+    {
+      const char *filename = g_mime_part_get_filename (GMIME_PART (part));
+
+      file->filename = g_strdup (filename ? filename : "attachment");
+      file->content_type = g_mime_content_type_get_mime_type (g_mime_object_get_content_type (part));
+    }
+  name = safe_name (file->filename, x->files->len + 1);
+  file->path = g_build_filename (x->dir, name, NULL);
+  if (!write_file (file->path, message ? GMIME_OBJECT (g_mime_message_part_get_message (GMIME_MESSAGE_PART (part)))
+                                       : part,
+                   !message, &file->size, x->error))
+    {
+      compose_file_free (file);
+      x->failed = TRUE;
+      return;
+    }
+  g_ptr_array_add (x->files, file);
+}
+
+/* Parts in order, but not inside a forwarded message: GMime's foreach walks into those. */
+static void
+walk_parts (GMimeObject *object,
+            GMimeObject *parent,
+            void       (*func) (GMimeObject *, GMimeObject *, gpointer),
+            gpointer     data)
+{
+  if (GMIME_IS_MULTIPART (object))
+    {
+      GMimeMultipart *multipart = GMIME_MULTIPART (object);
+
+      for (int i = 0; i < g_mime_multipart_get_count (multipart); i++)
+        walk_parts (g_mime_multipart_get_part (multipart, i), object, func, data);
+      return;
+    }
+  func (parent, object, data);
+}
+
+static char *
+part_text (GMimeObject *part)
+{
+  g_autofree char *text = g_mime_text_part_get_text (GMIME_TEXT_PART (part));
+  GMimeContentType *type = g_mime_object_get_content_type (part);
+  const char *format = g_mime_content_type_get_parameter (type, "format");
+  const char *delsp = g_mime_content_type_get_parameter (type, "delsp");
+  char *valid;
+
+  if (text == NULL)
+    return g_strdup ("");
+  valid = g_utf8_make_valid (text, -1);
+  if (format != NULL && g_ascii_strcasecmp (format, "flowed") == 0)
+    {
+      char *unflowed = tern_compose_unflow_text (valid, delsp && g_ascii_strcasecmp (delsp, "yes") == 0);
+
+      g_free (valid);
+      return unflowed;
+    }
+  return valid;
+}
+
+TernComposeParsed *
+tern_compose_parse_message (GBytes      *raw,
+                            const char  *attachment_dir,
+                            GError     **error)
+{
+  g_autoptr(GMimeStream) stream = NULL;
+  g_autoptr(GMimeParser) parser = NULL;
+  g_autoptr(GMimeMessage) message = NULL;
+  g_autoptr(TernComposeParsed) parsed = NULL;
+  GMimeObject *body;
+  Bodies bodies = { 0 };
+
+  g_return_val_if_fail (raw != NULL && attachment_dir != NULL, NULL);
+
+  g_mime_init ();
+  stream = g_mime_stream_mem_new_with_buffer (g_bytes_get_data (raw, NULL), g_bytes_get_size (raw));
+  parser = g_mime_parser_new_with_stream (stream);
+  message = g_mime_parser_construct_message (parser, NULL);
+  if (message == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "The message cannot be read");
+      return NULL;
+    }
+
+  parsed = g_new0 (TernComposeParsed, 1);
+  parsed->attachments = g_ptr_array_new_with_free_func ((GDestroyNotify) compose_file_free);
+  parsed->from = list_text (g_mime_message_get_from (message));
+  parsed->to = list_text (g_mime_message_get_to (message));
+  parsed->cc = list_text (g_mime_message_get_cc (message));
+  parsed->bcc = list_text (g_mime_message_get_bcc (message));
+  parsed->subject = g_strdup (g_mime_message_get_subject (message));
+  if (g_mime_message_get_message_id (message) != NULL)
+    parsed->message_id = g_strdup_printf ("<%s>", g_mime_message_get_message_id (message));
+  parsed->in_reply_to = header_text (GMIME_OBJECT (message), "In-Reply-To");
+  parsed->references = header_text (GMIME_OBJECT (message), "References");
+
+  body = g_mime_message_get_mime_part (message);
+  if (body != NULL)
+    walk_parts (body, NULL, find_bodies, &bodies);
+  if (bodies.text != NULL)
+    parsed->body = part_text (bodies.text);
+  else if (bodies.html != NULL)
+    {
+      g_autofree char *html = part_text (bodies.html);
+
+      parsed->body = tern_mime_html_to_text (html);
+    }
+  else
+    parsed->body = g_strdup ("");
+
+  if (body != NULL)
+    {
+      Extract x = { parsed->attachments, attachment_dir, &bodies, error, FALSE };
+
+      if (g_mkdir_with_parents (attachment_dir, 0700) != 0)
+        {
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "Cannot create %s: %s",
+                       attachment_dir, g_strerror (errno));
+          return NULL;
+        }
+      walk_parts (body, NULL, extract_part, &x);
+      if (x.failed)
+        return NULL;
+    }
+  return g_steal_pointer (&parsed);
+}
+
+/* "It is attached" without an attachment. */
+
+gboolean
+tern_compose_mentions_attachment (const char *text)
+{
+  /* Matched at the start of a word, case-insensitively. */
+  static const char *const stems[] = {
+    "attach",                                   /* attach, attached, attachment */
+    "enclosed", "enclosing", "enclosure",
+    "anhang", "angehängt", "anbei",             /* German */
+    "pièce jointe", "pièces jointes", "ci-joint", "joint à", /* French */
+    "adjunt",                                   /* Spanish: adjunto, adjunta, adjuntamos */
+    "allegato", "allegati", "allegata",         /* Italian */
+    "bijlage", "bijgevoegd",                    /* Dutch */
+    "anexo", "anexado",                         /* Portuguese */
+    "bifoga", "vedlagt", "vedhæft", "liite",    /* Swedish, Norwegian, Danish, Finnish */
+    "załącz",                                   /* Polish */
+    NULL
+  };
+  g_auto(GStrv) lines = NULL;
+
+  if (text == NULL)
+    return FALSE;
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const char *line = lines[i];
+      g_autofree char *folded = NULL;
+
+      while (*line == ' ' || *line == '\t')
+        line++;
+      if (*line == '>')
+        continue;
+      folded = g_utf8_casefold (line, -1);
+      for (guint s = 0; stems[s] != NULL; s++)
+        {
+          g_autofree char *stem = g_utf8_casefold (stems[s], -1);
+          const char *hit = folded;
+
+          while ((hit = strstr (hit, stem)) != NULL)
+            {
+              if (hit == folded || !g_unichar_isalnum (g_utf8_get_char (g_utf8_prev_char (hit))))
+                return TRUE;
+              hit++;
+            }
+        }
+    }
+  return FALSE;
 }

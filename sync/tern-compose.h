@@ -116,4 +116,70 @@ void          tern_compose_reply_recipients (const TernMessage   *original,
                                              char               **to_out,
                                              char               **cc_out);
 
+/* An address list as the user typed it: TRUE if every entry is an address (local@domain);
+ * *count_out (may be NULL) gets how many there are (0 for blank text). FALSE otherwise, with
+ * the first entry that is not an address in *invalid_out (may be NULL). */
+gboolean      tern_compose_check_addresses  (const char    *text,
+                                             guint         *count_out,
+                                             char         **invalid_out);
+
+/* A mailto: URI (RFC 6068), decoded: address lists ("a@b, c@d"; NULL for none), the
+ * subject and the body (LF line ends), each valid UTF-8 with no line breaks in the header
+ * fields. Other header fields are ignored: a link never sets anything else. */
+typedef struct
+{
+  char *to;
+  char *cc;
+  char *bcc;
+  char *subject;
+  char *body;
+  char *in_reply_to;
+} TernMailto;
+
+void          tern_mailto_free              (TernMailto    *mailto);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TernMailto, tern_mailto_free)
+
+/* G_IO_ERROR_INVALID_ARGUMENT for a URI that is not mailto:. (transfer full) */
+TernMailto   *tern_compose_parse_mailto     (const char    *uri,
+                                             GError       **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* A message taken apart to be edited again (a draft): its fields as a user would type them,
+ * the text (unflowed; from the HTML when there is no plain text), and its attachments
+ * written out as files. */
+typedef struct
+{
+  char    *path;
+  char    *filename;
+  char    *content_type;   /* "message/rfc822" for a forwarded message */
+  guint64  size;
+} TernComposeFile;
+
+typedef struct
+{
+  char      *from;
+  char      *to;
+  char      *cc;
+  char      *bcc;
+  char      *subject;
+  char      *body;
+  char      *message_id;   /* "<...>" */
+  char      *in_reply_to;
+  char      *references;
+  GPtrArray *attachments;  /* TernComposeFile */
+} TernComposeParsed;
+
+void          tern_compose_parsed_free      (TernComposeParsed *parsed);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TernComposeParsed, tern_compose_parsed_free)
+
+/* Attachments go into files in attachment_dir (created if needed). G_IO_ERROR_INVALID_DATA for
+ * what GMime cannot parse. (transfer full) */
+TernComposeParsed *tern_compose_parse_message (GBytes      *raw,
+                                             const char    *attachment_dir,
+                                             GError       **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* TRUE if the text says something is attached (attach, attached, attachment, enclosed; and
+ * Anhang, pièce jointe, adjunto, allegato, bijlage and a few more), quoted lines ("> ...")
+ * left out: a reply to a message that had an attachment does not count. */
+gboolean      tern_compose_mentions_attachment (const char *text);
+
 G_END_DECLS

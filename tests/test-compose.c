@@ -562,6 +562,192 @@ test_forward_8bit_original (void)
     }
 }
 
+static void
+test_mailto (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernMailto) m = NULL;
+
+  /* RFC 6068's examples, and several addresses in the path and in to= fields. */
+  m = tern_compose_parse_mailto ("mailto:chris@example.com", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (m->to, ==, "chris@example.com");
+  g_assert_null (m->cc);
+  g_assert_null (m->subject);
+  g_assert_null (m->body);
+  g_clear_pointer (&m, tern_mailto_free);
+
+  m = tern_compose_parse_mailto ("mailto:infobot@example.com?subject=current-issue", &error);
+  g_assert_cmpstr (m->subject, ==, "current-issue");
+  g_clear_pointer (&m, tern_mailto_free);
+
+  m = tern_compose_parse_mailto ("MAILTO:joe@example.com,bob@example.com?to=ann@example.com&CC=bob@example.org"
+                                 "&bcc=eve@example.org&cc=x@example.org"
+                                 "&body=send%20current-issue%0D%0Asend%20index&subject=hi%2C%20there+now"
+                                 "&in-reply-to=%3C3469A91.D10AF4C@example.com%3E"
+                                 "&X-Evil=1&attach=/etc/passwd", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (m->to, ==, "joe@example.com,bob@example.com, ann@example.com");
+  g_assert_cmpstr (m->cc, ==, "bob@example.org, x@example.org");
+  g_assert_cmpstr (m->bcc, ==, "eve@example.org");
+  g_assert_cmpstr (m->body, ==, "send current-issue\nsend index");
+  /* "+" is a plus sign in mailto:, not a space. */
+  g_assert_cmpstr (m->subject, ==, "hi, there+now");
+  g_assert_cmpstr (m->in_reply_to, ==, "<3469A91.D10AF4C@example.com>");
+  g_clear_pointer (&m, tern_mailto_free);
+
+  /* Percent-encoded UTF-8 and a name with its address; a line break in a header field does
+   * not start another header; a bad escape stays as it is; invalid UTF-8 is mended. */
+  m = tern_compose_parse_mailto ("mailto:%22Zo%C3%AB%20Martin%22%20%3Czoe@example.org%3E"
+                                 "?subject=Caf%C3%A9%0D%0ABcc:%20spy@example.org%20100%&body=%FF", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (m->to, ==, "\"Zoë Martin\" <zoe@example.org>");
+  g_assert_cmpstr (m->subject, ==, "Café  Bcc: spy@example.org 100%");
+  g_assert_null (m->bcc);
+  g_assert_true (g_utf8_validate (m->body, -1, NULL));
+  g_clear_pointer (&m, tern_mailto_free);
+
+  /* No address at all, only fields. */
+  m = tern_compose_parse_mailto ("mailto:?to=&subject=x", &error);
+  g_assert_null (m->to);
+  g_assert_cmpstr (m->subject, ==, "x");
+  g_clear_pointer (&m, tern_mailto_free);
+
+  m = tern_compose_parse_mailto ("https://example.org/", &error);
+  g_assert_null (m);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+}
+
+static void
+test_check_addresses (void)
+{
+  guint n = 99;
+  char *bad = NULL;
+
+  g_assert_true (tern_compose_check_addresses ("", &n, &bad));
+  g_assert_cmpuint (n, ==, 0);
+  g_assert_null (bad);
+  g_assert_true (tern_compose_check_addresses ("  ", &n, NULL));
+  g_assert_true (tern_compose_check_addresses ("a@example.org", &n, NULL));
+  g_assert_cmpuint (n, ==, 1);
+  g_assert_true (tern_compose_check_addresses ("Zoë Martin <zoe@example.org>, \"Doe, Jane\" <jane@example.org>, "
+                                               "bob@example.org, ", &n, NULL));
+  g_assert_cmpuint (n, ==, 3);
+  g_assert_true (tern_compose_check_addresses ("Team: a@example.org, b@example.org;", &n, NULL));
+  g_assert_cmpuint (n, ==, 2);
+
+  g_assert_false (tern_compose_check_addresses ("a@example.org, bob", &n, &bad));
+  g_assert_cmpstr (bad, ==, "bob");
+  g_clear_pointer (&bad, g_free);
+  g_assert_false (tern_compose_check_addresses ("bob@", &n, &bad));
+  g_assert_nonnull (bad);
+  g_clear_pointer (&bad, g_free);
+  g_assert_false (tern_compose_check_addresses ("@example.org", &n, &bad));
+  g_clear_pointer (&bad, g_free);
+  g_assert_false (tern_compose_check_addresses ("Bob <bob at example.org>", &n, &bad));
+  g_clear_pointer (&bad, g_free);
+}
+
+static void
+test_mentions_attachment (void)
+{
+  g_assert_true (tern_compose_mentions_attachment ("Hi,\nthe report is attached.\n"));
+  g_assert_true (tern_compose_mentions_attachment ("See the ATTACHMENT"));
+  g_assert_true (tern_compose_mentions_attachment ("Please find enclosed the contract"));
+  g_assert_true (tern_compose_mentions_attachment ("Im Anhang die Zahlen"));
+  g_assert_true (tern_compose_mentions_attachment ("Voici la pièce jointe"));
+  g_assert_true (tern_compose_mentions_attachment ("Te envío el adjunto"));
+  g_assert_true (tern_compose_mentions_attachment ("In allegato il file"));
+  g_assert_true (tern_compose_mentions_attachment ("Zie bijlage"));
+  g_assert_false (tern_compose_mentions_attachment ("Hi,\nsee you tomorrow.\n"));
+  g_assert_false (tern_compose_mentions_attachment (NULL));
+  /* Inside a word, or only in the quoted original, it does not count. */
+  g_assert_false (tern_compose_mentions_attachment ("We reattached nothing; a detachment"));
+  g_assert_false (tern_compose_mentions_attachment ("Thanks!\n\nOn Monday, Bob wrote:\n> the file is attached\n"));
+}
+
+static void
+test_parse_for_editing (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernComposer) c = tern_composer_new ();
+  g_autoptr(GBytes) raw = NULL;
+  g_autoptr(GBytes) forwarded = NULL;
+  g_autoptr(GBytes) data = NULL;
+  g_autoptr(TernComposeParsed) parsed = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("tern-parse-XXXXXX", &error);
+  g_autofree char *cmd = NULL;
+  g_autofree char *expected = expected_text (body_text);
+  TernComposeFile *file;
+  guint8 bytes[3000];
+
+  for (guint i = 0; i < sizeof bytes; i++)
+    bytes[i] = (guint8) (i * 7);
+  data = g_bytes_new (bytes, sizeof bytes);
+  forwarded = g_bytes_new_static ("From: a@example.org\r\nSubject: Old news\r\n\r\nOld.\r\n", 48);
+  g_assert_true (tern_composer_set_from (c, "Zoë <zoe@example.org>", &error));
+  g_assert_true (tern_composer_set_to (c, "\"Doe, Jane\" <jane@example.org>, bob@example.org", &error));
+  g_assert_true (tern_composer_set_cc (c, "carol@example.org", &error));
+  g_assert_true (tern_composer_set_bcc (c, "dave@example.org", &error));
+  tern_composer_set_subject (c, long_subject);
+  tern_composer_set_body (c, body_text);
+  tern_composer_set_message_id (c, "draft-1@example.org");
+  tern_composer_set_reply (c, "<orig@example.org>", "<root@example.org>", NULL);
+  tern_composer_add_attachment_bytes (c, data, "../../données.bin", "application/octet-stream");
+  tern_composer_attach_message (c, forwarded, "Old news.eml");
+  raw = tern_composer_to_bytes (c, &error);
+  g_assert_no_error (error);
+
+  parsed = tern_compose_parse_message (raw, dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (parsed->from, ==, "Zoë <zoe@example.org>");
+  g_assert_cmpstr (parsed->to, ==, "\"Doe, Jane\" <jane@example.org>, bob@example.org");
+  g_assert_cmpstr (parsed->cc, ==, "carol@example.org");
+  g_assert_cmpstr (parsed->bcc, ==, "dave@example.org");
+  g_assert_cmpstr (parsed->subject, ==, long_subject);
+  g_assert_cmpstr (parsed->body, ==, expected);
+  g_assert_cmpstr (parsed->message_id, ==, "<draft-1@example.org>");
+  g_assert_cmpstr (parsed->in_reply_to, ==, "<orig@example.org>");
+  g_assert_cmpstr (parsed->references, ==, "<root@example.org> <orig@example.org>");
+
+  g_assert_cmpuint (parsed->attachments->len, ==, 2);
+  file = parsed->attachments->pdata[0];
+  g_assert_cmpstr (file->filename, ==, "../../données.bin");
+  g_assert_cmpstr (file->content_type, ==, "application/octet-stream");
+  g_assert_cmpuint (file->size, ==, sizeof bytes);
+  /* Written inside the folder, whatever the name says. */
+  g_assert_true (g_str_has_prefix (file->path, dir));
+  g_assert_null (strstr (file->path + strlen (dir), ".."));
+  {
+    g_autofree char *contents = NULL;
+    gsize length = 0;
+
+    g_assert_true (g_file_get_contents (file->path, &contents, &length, NULL));
+    g_assert_cmpmem (contents, length, bytes, sizeof bytes);
+  }
+  file = parsed->attachments->pdata[1];
+  g_assert_cmpstr (file->filename, ==, "Old news.eml");
+  g_assert_cmpstr (file->content_type, ==, "message/rfc822");
+  {
+    g_autofree char *contents = NULL;
+
+    g_assert_true (g_file_get_contents (file->path, &contents, NULL, NULL));
+    g_assert_nonnull (strstr (contents, "Subject: Old news"));
+  }
+
+  /* Not a message at all. */
+  {
+    g_autoptr(GBytes) junk = g_bytes_new_static ("", 0);
+    g_autoptr(TernComposeParsed) none = tern_compose_parse_message (junk, dir, NULL);
+
+    /* GMime makes an empty message of nothing: no fields, no text. */
+    if (none != NULL)
+      g_assert_null (none->to);
+  }
+  cmd = g_strdup_printf ("rm -rf '%s'", dir);
+  g_assert_cmpint (system (cmd), ==, 0);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -575,5 +761,9 @@ main (int    argc,
   g_test_add_func ("/compose/reply-helpers", test_reply_helpers);
   g_test_add_func ("/compose/references-trimmed", test_references_trimmed);
   g_test_add_func ("/compose/forward-8bit-original", test_forward_8bit_original);
+  g_test_add_func ("/compose/mailto", test_mailto);
+  g_test_add_func ("/compose/check-addresses", test_check_addresses);
+  g_test_add_func ("/compose/mentions-attachment", test_mentions_attachment);
+  g_test_add_func ("/compose/parse-for-editing", test_parse_for_editing);
   return g_test_run ();
 }
