@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <glib/gstdio.h>
 #include <gmime/gmime.h>
 #include <string.h>
 
@@ -43,6 +45,8 @@ typedef enum
   CMD_FETCH_TEXT,
   CMD_FETCH_PART,
   CMD_SEARCH,
+  CMD_EXPORT,
+  CMD_SEND,
   CMD_SET_PASSWORD,
   CMD_RELOAD,
   CMD_OFFLINE_CHANGED,
@@ -73,6 +77,7 @@ typedef struct
 
   GMutex        lock;           /* guards everything below */
   TernSync     *sync;           /* for tern_sync_cancel() from the main thread */
+  TernOutboxSender *sender;     /* ... and tern_outbox_sender_cancel() */
   gboolean      progress_pending;
   char         *progress_folder;
   guint         progress_done;
@@ -137,6 +142,8 @@ struct _TernAccountWorker
   TernAccountState  state;
   guint             queued;
   guint             failed;
+  guint             outbox_waiting;
+  guint             outbox_failed;
   double            progress;
 };
 
@@ -148,6 +155,8 @@ enum {
   PROP_STATE,
   PROP_QUEUED,
   PROP_FAILED,
+  PROP_OUTBOX_WAITING,
+  PROP_OUTBOX_FAILED,
   PROP_WORK_OFFLINE,
   PROP_PROGRESS,
   PROP_STATUS_TEXT,
@@ -288,6 +297,22 @@ recount_queue (TernAccountWorker *self)
     {
       self->failed = failed;
       g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_FAILED]);
+    }
+
+  /* The outbox: what waits to be sent, and what the user has to look at. */
+  queued = tern_outbox_count (self->main_store, self->account_id, TERN_OUTBOX_QUEUED) +
+           tern_outbox_count (self->main_store, self->account_id, TERN_OUTBOX_SENDING);
+  failed = tern_outbox_count (self->main_store, self->account_id, TERN_OUTBOX_FAILED) +
+           tern_outbox_count (self->main_store, self->account_id, TERN_OUTBOX_UNKNOWN);
+  if (self->outbox_waiting != queued)
+    {
+      self->outbox_waiting = queued;
+      g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_OUTBOX_WAITING]);
+    }
+  if (self->outbox_failed != failed)
+    {
+      self->outbox_failed = failed;
+      g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_OUTBOX_FAILED]);
     }
 }
 
@@ -669,30 +694,59 @@ went_well (Worker *w)
   post_state (w, TERN_ACCOUNT_STATE_ONLINE, NULL);
 }
 
-/* After a sync: what waits in the outbox goes out (its Sent copy and flags through the
- * journal), then the bodies the offline policy keeps are fetched in the background; a
- * command from the UI interrupts that and it goes on after the next sync. */
+/* Sends what waits in the outbox (every queued message if `now`, else those that are due);
+ * the Sent copies and flags follow through the journal, replayed at once when connected.
+ * The sender is where tern_account_worker_stop() can cancel it: quitting never waits for a
+ * slow submission server. */
+static void
+send_outbox (Worker   *w,
+             gboolean  now)
+{
+  Shared *s = w->shared;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernAccount) account = NULL;
+  TernOutboxSender *sender;
+  TernOutboxRun run = { 0 };
+
+  if (is_offline (w) || w->store == NULL ||
+      (account = tern_store_get_account_by_id (w->store, s->account_id, NULL)) == NULL)
+    return;
+  if (!now && tern_outbox_count (w->store, s->account_id, TERN_OUTBOX_QUEUED) == 0)
+    return;
+
+  sender = tern_outbox_sender_new (w->store, account);
+  if (w->password != NULL)
+    tern_outbox_sender_set_password (sender, w->password);
+  g_mutex_lock (&s->lock);
+  s->sender = sender;
+  g_mutex_unlock (&s->lock);
+  /* A stop that came before the sender was visible to it. */
+  if (g_atomic_int_get (&s->stopping))
+    tern_outbox_sender_cancel (sender);
+
+  if (!tern_outbox_sender_run (sender, now, &run, &error))
+    g_debug ("outbox: %s", error->message);
+
+  g_mutex_lock (&s->lock);
+  s->sender = NULL;
+  g_mutex_unlock (&s->lock);
+  tern_outbox_sender_free (sender);
+
+  if (run.followed_up > 0 && w->sync != NULL && !is_offline (w))
+    tern_sync_replay (w->sync, NULL);
+  if (run.sent > 0 || run.failed > 0 || run.unknown > 0 || run.deferred > 0)
+    w->other_changes++;
+}
+
+/* After a sync: what waits in the outbox goes out, then the bodies the offline policy keeps
+ * are fetched in the background; a command from the UI interrupts that and it goes on after
+ * the next sync. */
 static void
 after_sync (Worker *w)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(TernAccount) account = tern_store_get_account_by_id (w->store, w->shared->account_id, NULL);
 
-  if (account != NULL && !is_offline (w))
-    {
-      g_autoptr(TernOutboxSender) sender = tern_outbox_sender_new (w->store, account);
-      TernOutboxRun run = { 0 };
-
-      if (w->password != NULL)
-        tern_outbox_sender_set_password (sender, w->password);
-      if (tern_outbox_sender_run (sender, FALSE, &run, &error) && run.followed_up > 0)
-        tern_sync_replay (w->sync, NULL);
-      if (error != NULL)
-        g_debug ("outbox: %s", error->message);
-      g_clear_error (&error);
-      if (run.sent > 0)
-        w->other_changes++;
-    }
+  send_outbox (w, FALSE);
 
   if (!is_offline (w) && !tern_sync_prefetch (w->sync, w->shared->interrupt, NULL, &error) &&
       !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -754,6 +808,8 @@ do_idle_round (Worker *w)
           handle_error (w, error);
           return;
         }
+      /* Messages deferred by a temporary refusal are tried again when due. */
+      send_outbox (w, FALSE);
       flush_changes (w);
       w->next_poll = g_get_monotonic_time () + POLL_INTERVAL_US;
     }
@@ -809,6 +865,35 @@ part_progress_cb (guint64  done,
   g_mutex_unlock (&s->lock);
 }
 
+/* The whole message into cmd->dest_path (written to a temporary file, then renamed). */
+static gboolean
+export_message (Worker   *w,
+                Command  *cmd,
+                GError  **error)
+{
+  g_autofree char *partial = g_strconcat (cmd->dest_path, ".part", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (partial);
+  g_autoptr(GFileOutputStream) out = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_PRIVATE,
+                                                     NULL, error);
+  gboolean ok;
+
+  if (out == NULL)
+    return FALSE;
+  ok = tern_sync_export_message (w->sync, cmd->message_id, G_OUTPUT_STREAM (out), error) &&
+       g_output_stream_close (G_OUTPUT_STREAM (out), NULL, error);
+  if (ok && g_rename (partial, cmd->dest_path) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "Cannot write %s: %s",
+                   cmd->dest_path, g_strerror (saved));
+      ok = FALSE;
+    }
+  if (!ok)
+    g_unlink (partial);
+  return ok;
+}
+
 static void
 do_fetch (Worker  *w,
           Command *cmd)
@@ -843,6 +928,8 @@ do_fetch (Worker  *w,
 
     if (cmd->kind == CMD_FETCH_TEXT)
       ok = tern_sync_fetch_text (w->sync, cmd->message_id, &error);
+    else if (cmd->kind == CMD_EXPORT)
+      ok = export_message (w, cmd, &error);
     else if (cmd->kind == CMD_SEARCH)
       ok = (ids = tern_sync_server_search (w->sync, cmd->section, &error)) != NULL;
     else
@@ -945,7 +1032,19 @@ worker_thread (gpointer data)
         case CMD_FETCH_TEXT:
         case CMD_FETCH_PART:
         case CMD_SEARCH:
+        case CMD_EXPORT:
           do_fetch (&w, cmd);
+          break;
+        case CMD_SEND:
+          /* Connected: at once. Otherwise the sync that connects sends it; an account whose
+           * IMAP side needs the user may still submit. */
+          if ((w.healthy && w.sync != NULL) || w.needs_user)
+            {
+              send_outbox (&w, TRUE);
+              flush_changes (&w);
+            }
+          else if (!is_offline (&w))
+            w.want_sync = TRUE;
           break;
         case CMD_SET_PASSWORD:
           g_free (w.password);
@@ -986,7 +1085,8 @@ worker_thread (gpointer data)
 
     while ((cmd = g_async_queue_try_pop (s->queue)) != NULL)
       {
-        if (cmd->kind == CMD_FETCH_TEXT || cmd->kind == CMD_FETCH_PART || cmd->kind == CMD_SEARCH)
+        if (cmd->kind == CMD_FETCH_TEXT || cmd->kind == CMD_FETCH_PART || cmd->kind == CMD_SEARCH ||
+            cmd->kind == CMD_EXPORT)
           post_result (&w, cmd->request,
                        g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Stopped"));
         command_free (cmd);
@@ -1038,6 +1138,17 @@ cancel_sync (Shared *s)
   g_mutex_unlock (&s->lock);
 }
 
+/* Stopping: a submission in progress too (the message's state says whether it went). */
+static void
+cancel_all (Shared *s)
+{
+  cancel_sync (s);
+  g_mutex_lock (&s->lock);
+  if (s->sender != NULL)
+    tern_outbox_sender_cancel (s->sender);
+  g_mutex_unlock (&s->lock);
+}
+
 void
 tern_account_worker_stop (TernAccountWorker *self)
 {
@@ -1047,7 +1158,7 @@ tern_account_worker_stop (TernAccountWorker *self)
     return;
   g_atomic_int_set (&self->shared->stopping, TRUE);
   push (self, command_new (CMD_STOP));
-  cancel_sync (self->shared);
+  cancel_all (self->shared);
   g_thread_join (g_steal_pointer (&self->thread));
   set_state (self, TERN_ACCOUNT_STATE_OFFLINE);
 }
@@ -1097,6 +1208,12 @@ tern_account_worker_get_property (GObject    *object,
       break;
     case PROP_FAILED:
       g_value_set_uint (value, self->failed);
+      break;
+    case PROP_OUTBOX_WAITING:
+      g_value_set_uint (value, self->outbox_waiting);
+      break;
+    case PROP_OUTBOX_FAILED:
+      g_value_set_uint (value, self->outbox_failed);
       break;
     case PROP_WORK_OFFLINE:
       g_value_set_boolean (value, tern_account_worker_get_work_offline (self));
@@ -1154,6 +1271,12 @@ tern_account_worker_class_init (TernAccountWorkerClass *klass)
                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   properties [PROP_FAILED] =
     g_param_spec_uint ("failed", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties [PROP_OUTBOX_WAITING] =
+    g_param_spec_uint ("outbox-waiting", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties [PROP_OUTBOX_FAILED] =
+    g_param_spec_uint ("outbox-failed", NULL, NULL, 0, G_MAXUINT, 0,
                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   properties [PROP_WORK_OFFLINE] =
     g_param_spec_boolean ("work-offline", NULL, NULL, FALSE,
@@ -1268,6 +1391,22 @@ tern_account_worker_get_failed (TernAccountWorker *self)
   return self->failed;
 }
 
+guint
+tern_account_worker_get_outbox_waiting (TernAccountWorker *self)
+{
+  g_return_val_if_fail (TERN_IS_ACCOUNT_WORKER (self), 0);
+
+  return self->outbox_waiting;
+}
+
+guint
+tern_account_worker_get_outbox_failed (TernAccountWorker *self)
+{
+  g_return_val_if_fail (TERN_IS_ACCOUNT_WORKER (self), 0);
+
+  return self->outbox_failed;
+}
+
 gboolean
 tern_account_worker_get_work_offline (TernAccountWorker *self)
 {
@@ -1345,6 +1484,16 @@ tern_account_worker_sync_now (TernAccountWorker *self)
   g_return_if_fail (TERN_IS_ACCOUNT_WORKER (self));
 
   push (self, command_new (CMD_SYNC));
+}
+
+void
+tern_account_worker_send_now (TernAccountWorker *self)
+{
+  g_return_if_fail (TERN_IS_ACCOUNT_WORKER (self));
+
+  recount_queue (self);
+  if (self->thread != NULL && !tern_account_worker_get_work_offline (self))
+    push (self, command_new (CMD_SEND));
 }
 
 void
@@ -1512,4 +1661,43 @@ tern_account_worker_search_finish (TernAccountWorker  *self,
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+tern_account_worker_export_async (TernAccountWorker   *self,
+                                  gint64               message_id,
+                                  const char          *dest_path,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  GTask *task;
+  Command *cmd;
+
+  g_return_if_fail (TERN_IS_ACCOUNT_WORKER (self));
+  g_return_if_fail (dest_path != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, tern_account_worker_export_async);
+  if (self->thread == NULL || tern_account_worker_get_work_offline (self))
+    {
+      g_task_return_new_error (task, TERN_SYNC_ERROR, TERN_SYNC_ERROR_OFFLINE, "Working offline");
+      g_object_unref (task);
+      return;
+    }
+  cmd = command_new (CMD_EXPORT);
+  cmd->message_id = message_id;
+  cmd->dest_path = g_strdup (dest_path);
+  cmd->request = add_request (self, task, NULL, NULL, NULL);
+  push (self, cmd);
+}
+
+gboolean
+tern_account_worker_export_finish (TernAccountWorker  *self,
+                                   GAsyncResult       *result,
+                                   GError            **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }

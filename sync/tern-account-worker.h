@@ -54,6 +54,10 @@ TernAccountState   tern_account_worker_get_state      (TernAccountWorker    *sel
 /* Actions of this account waiting for the server (queued or failed). */
 guint              tern_account_worker_get_queued     (TernAccountWorker    *self);
 guint              tern_account_worker_get_failed     (TernAccountWorker    *self);
+/* Messages of this account in the outbox: waiting to be sent (queued or being sent), and
+ * refused or of unknown outcome (waiting for the user). */
+guint              tern_account_worker_get_outbox_waiting (TernAccountWorker *self);
+guint              tern_account_worker_get_outbox_failed (TernAccountWorker *self);
 gboolean           tern_account_worker_get_work_offline (TernAccountWorker  *self);
 void               tern_account_worker_set_work_offline (TernAccountWorker  *self,
                                                        gboolean              work_offline);
@@ -70,6 +74,9 @@ void               tern_account_worker_set_password   (TernAccountWorker    *sel
 void               tern_account_worker_reload_account (TernAccountWorker    *self);
 /* Sync everything now; replay queued actions first. */
 void               tern_account_worker_sync_now       (TernAccountWorker    *self);
+/* A message was queued in the outbox: send it now if the account is connected, else as
+ * soon as it is (never while work-offline is set). */
+void               tern_account_worker_send_now       (TernAccountWorker    *self);
 /* The user acted on the cache: the queue changed; replay soon when online. */
 void               tern_account_worker_local_change   (TernAccountWorker    *self);
 
@@ -99,6 +106,18 @@ void               tern_account_worker_fetch_part_async  (TernAccountWorker   *s
 gboolean           tern_account_worker_fetch_part_finish (TernAccountWorker   *self,
                                                           GAsyncResult        *result,
                                                           GError             **error);
+
+/* The whole message (as the server has it) into dest_path, replaced only once complete.
+ * Fails with TERN_SYNC_ERROR_OFFLINE while offline. */
+void               tern_account_worker_export_async   (TernAccountWorker   *self,
+                                                       gint64               message_id,
+                                                       const char          *dest_path,
+                                                       GCancellable        *cancellable,
+                                                       GAsyncReadyCallback  callback,
+                                                       gpointer             user_data);
+gboolean           tern_account_worker_export_finish  (TernAccountWorker   *self,
+                                                       GAsyncResult        *result,
+                                                       GError             **error);
 
 /* Asks the server to search every message's text (online only). Result: local message
  * ids. (transfer full) */

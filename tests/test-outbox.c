@@ -12,6 +12,7 @@
 
 #include <glib/gstdio.h>
 
+#include "tern-account-worker.h"
 #include "tern-compose.h"
 #include "tern-journal.h"
 #include "tern-outbox-sync.h"
@@ -877,6 +878,36 @@ test_drafts_two_caches (Fixture       *f,
   (void) id_a;
 }
 
+/* The app's account worker sends after a sync; stopping it (quitting the app) cancels a
+ * submission the server is slow to confirm instead of waiting for the timeout. The message
+ * is then of unknown outcome: never resent without the user. */
+static void
+test_worker_stop_cancels_submission (Fixture       *f,
+                                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernOutboxSender) sender = NULL;
+  TernAccountWorker *worker;
+  gint64 id, started;
+
+  id = enqueue (f, "bob@example.org", "Slow server", NULL, NULL);
+  tern_test_server_sink_hold (f->server, TRUE);
+  worker = tern_account_worker_new (f->store, f->account->id);
+  tern_account_worker_start (worker);
+  g_assert_true (tern_test_server_sink_wait_held (f->server, 30000));
+
+  started = g_get_monotonic_time ();
+  tern_account_worker_stop (worker);
+  g_assert_cmpint (g_get_monotonic_time () - started, <, 5 * G_USEC_PER_SEC);
+  g_object_unref (worker);
+  tern_test_server_sink_hold (f->server, FALSE);
+
+  sender = tern_outbox_sender_new (f->store, f->account);
+  g_assert_true (tern_outbox_sender_recover (sender, NULL, &error));
+  g_assert_no_error (error);
+  assert_state (f, id, TERN_OUTBOX_UNKNOWN);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -899,5 +930,6 @@ main (int    argc,
   ADD ("cli-kill-during-submission", test_cli_kill_during_submission);
   ADD ("cli-offline-queue", test_cli_offline_queue);
   ADD ("drafts-two-caches", test_drafts_two_caches);
+  ADD ("worker-stop-cancels-submission", test_worker_stop_cancels_submission);
   return g_test_run ();
 }
