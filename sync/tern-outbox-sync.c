@@ -777,11 +777,12 @@ stops_run (const GError *error)
 
 static gboolean
 lookup_password (TernOutboxSender  *self,
+                 TernSmtpSettings  *smtp,
                  GError           **error)
 {
   if (self->password != NULL)
     return TRUE;
-  self->password = tern_password_lookup (self->account, error);
+  self->password = tern_password_lookup_smtp (self->account, smtp->host, smtp->user, error);
   return self->password != NULL;
 }
 
@@ -804,7 +805,7 @@ send_one (TernOutboxSender  *self,
 
   *stop_out = FALSE;
 
-  if (!lookup_password (self, &failure))
+  if (!lookup_password (self, smtp, &failure))
     {
       /* No password: nothing was tried. The message waits, with the reason. */
       *stop_out = TRUE;

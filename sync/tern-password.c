@@ -23,6 +23,22 @@ get_schema (void)
   return &schema;
 }
 
+/* A submission server with a password of its own (Preferences, "Outgoing server"). */
+static const SecretSchema *
+get_smtp_schema (void)
+{
+  static const SecretSchema schema = {
+    "org.gnome.Tern.Submission", SECRET_SCHEMA_NONE,
+    {
+      { "account", SECRET_SCHEMA_ATTRIBUTE_STRING },
+      { "host", SECRET_SCHEMA_ATTRIBUTE_STRING },
+      { "user", SECRET_SCHEMA_ATTRIBUTE_STRING },
+      { NULL, 0 },
+    }
+  };
+  return &schema;
+}
+
 static char *
 run_password_command (const TernAccount  *account,
                       GError            **error)
@@ -139,6 +155,64 @@ tern_password_clear (const TernAccount  *account,
     {
       g_set_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_CONFIG,
                    "Cannot remove the password from the keyring: %s", local_error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+char *
+tern_password_lookup_smtp (const TernAccount  *account,
+                           const char         *host,
+                           const char         *user,
+                           GError            **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  char *password;
+
+  g_return_val_if_fail (account != NULL && host != NULL && user != NULL, NULL);
+
+  if (account->password_command != NULL && *account->password_command != '\0')
+    return run_password_command (account, error);
+
+  password = secret_password_lookup_sync (get_smtp_schema (), NULL, &local_error,
+                                          "account", account->name,
+                                          "host", host,
+                                          "user", user,
+                                          NULL);
+  if (password == NULL)
+    {
+      /* None of its own (or no keyring to ask): the account's password. */
+      g_debug ("No submission password of its own for %s: %s", account->name,
+               local_error ? local_error->message : "none stored");
+      return tern_password_lookup (account, error);
+    }
+  {
+    char *copy = g_strdup (password);
+
+    secret_password_free (password);
+    return copy;
+  }
+}
+
+gboolean
+tern_password_store_smtp (const TernAccount  *account,
+                          const char         *host,
+                          const char         *user,
+                          const char         *password,
+                          GError            **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *label = g_strdup_printf ("Tern outgoing mail %s (%s@%s)", account->name, user, host);
+
+  if (!secret_password_store_sync (get_smtp_schema (), SECRET_COLLECTION_DEFAULT, label, password,
+                                   NULL, &local_error,
+                                   "account", account->name,
+                                   "host", host,
+                                   "user", user,
+                                   NULL))
+    {
+      g_set_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_CONFIG,
+                   "Cannot store the password in the keyring: %s", local_error->message);
       return FALSE;
     }
   return TRUE;

@@ -16,4 +16,17 @@ gboolean  tern_password_store  (const TernAccount  *account,
 gboolean  tern_password_clear  (const TernAccount  *account,
                                 GError            **error);
 
+/* The submission server's password: its own keyring item when the user gave it one (the
+ * server and login name are those of the account's SMTP settings), else the account's
+ * (keyring or command). */
+char     *tern_password_lookup_smtp (const TernAccount  *account,
+                                     const char         *host,
+                                     const char         *user,
+                                     GError            **error) G_GNUC_WARN_UNUSED_RESULT;
+gboolean  tern_password_store_smtp  (const TernAccount  *account,
+                                     const char         *host,
+                                     const char         *user,
+                                     const char         *password,
+                                     GError            **error);
+
 G_END_DECLS
