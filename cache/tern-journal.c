@@ -824,10 +824,10 @@ tern_journal_copy (TernStore   *store,
       stmt = _tern_store_prepare (store,
                                   "INSERT INTO message (folder_id, uid, flags, seen, flagged, internaldate, "
                                   "size, date, subject, from_name, from_addr, sender, reply_to, to_list, "
-                                  "cc_list, bcc_list, message_id, in_reply_to, refs, blob) "
+                                  "cc_list, bcc_list, message_id, in_reply_to, refs, blob, thread_id) "
                                   "SELECT ?2, NULL, flags, seen, flagged, internaldate, size, date, subject, "
                                   "from_name, from_addr, sender, reply_to, to_list, cc_list, bcc_list, "
-                                  "message_id, in_reply_to, refs, blob FROM message WHERE id = ?1",
+                                  "message_id, in_reply_to, refs, blob, thread_id FROM message WHERE id = ?1",
                                   error);
       ok = stmt != NULL;
       if (ok)

@@ -34,6 +34,7 @@ struct _TernMessageModel
   gint64      folder_id;
   gint64      account_id;   /* of the search */
   guint       n_loaded;
+  gboolean    fixed;        /* ids given by the owner (a conversation's messages) */
 };
 
 static void list_model_iface_init (GListModelInterface *iface);
@@ -135,7 +136,9 @@ query_ids (TernMessageModel  *self,
 {
   g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
 
-  if (self->query != NULL)
+  if (self->fixed)
+    g_array_append_vals (ids, self->ids->data, self->ids->len);
+  else if (self->query != NULL)
     {
       g_autoptr(GPtrArray) found = NULL;
 
@@ -448,6 +451,7 @@ tern_message_model_set_folder (TernMessageModel  *self,
 
   was_searching = self->query != NULL;
   g_clear_pointer (&self->query, g_free);
+  self->fixed = FALSE;
   if (self->folder_id != folder_id)
     {
       self->folder_id = folder_id;
@@ -480,6 +484,7 @@ tern_message_model_search (TernMessageModel  *self,
   was_searching = self->query != NULL;
   g_free (self->query);
   self->query = g_strdup (query);
+  self->fixed = FALSE;
   self->account_id = account_id;
   if (!was_searching)
     g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_SEARCHING]);
@@ -522,6 +527,32 @@ tern_message_model_add_ids (TernMessageModel *self,
       g_list_model_items_changed (G_LIST_MODEL (self), old_len, 0, self->ids->len - old_len);
       g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_N_ITEMS]);
     }
+}
+
+void
+tern_message_model_set_ids (TernMessageModel *self,
+                            GArray           *ids)
+{
+  g_autoptr(GArray) copy = NULL;
+
+  g_return_if_fail (TERN_IS_MESSAGE_MODEL (self));
+  g_return_if_fail (ids != NULL);
+
+  copy = g_array_sized_new (FALSE, FALSE, sizeof (gint64), ids->len);
+  g_array_append_vals (copy, ids->data, ids->len);
+  self->fixed = TRUE;
+  if (self->query != NULL)
+    {
+      g_clear_pointer (&self->query, g_free);
+      g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_SEARCHING]);
+    }
+  if (self->folder_id != 0)
+    {
+      self->folder_id = 0;
+      g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_FOLDER_ID]);
+    }
+  apply_ids (self, copy);
+  reload_envelopes (self);
 }
 
 gboolean

@@ -37,6 +37,10 @@ gboolean          tern_message_model_search        (TernMessageModel *self,
 void              tern_message_model_add_ids       (TernMessageModel *self,
                                                     GArray           *ids);
 gboolean          tern_message_model_get_searching (TernMessageModel *self);
+/* Shows exactly these messages, in this order (a conversation's); a minimal items-changed
+ * from what was shown, and refresh() re-reads only their envelopes. */
+void              tern_message_model_set_ids       (TernMessageModel *self,
+                                                    GArray           *ids);
 /* Re-reads the ids and the loaded envelopes after the cache changed. */
 gboolean          tern_message_model_refresh       (TernMessageModel *self,
                                                     GError          **error);

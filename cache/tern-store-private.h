@@ -34,4 +34,35 @@ char         *_tern_store_dup_column (sqlite3_stmt *stmt,
 gint64        _tern_store_step_int64 (sqlite3_stmt *stmt,
                                      gint64         fallback);
 
+/* Conversations (tern-threads.c). What a transaction begun with tern_store_begin() may
+ * remember: the account of the last folder, thread ids reserved in it (both forgotten when it
+ * ends, so a rollback cannot hand out ids another connection reserves). */
+typedef struct
+{
+  gint64 folder_id;
+  gint64 account_id;
+  gint64 next_thread;
+  gint64 end_thread;
+} TernThreadCache;
+
+/* NULL outside such a transaction. */
+TernThreadCache *_tern_store_get_thread_cache (TernStore *self);
+
+GPtrArray    *_tern_threads_collect_ids (const char *message_id,
+                                     const char    *in_reply_to,
+                                     const char    *references,
+                                     gboolean      *has_own);
+/* The thread a message stored in the folder belongs to, linking and merging as its ids say
+ * (inside the caller's transaction). */
+gboolean      _tern_threads_assign  (TernStore     *self,
+                                     gint64         folder_id,
+                                     const char    *message_id,
+                                     const char    *in_reply_to,
+                                     const char    *references,
+                                     gint64        *thread_out,
+                                     GError       **error);
+/* Threads every message that has no thread yet (the migration to schema 5). */
+gboolean      _tern_threads_backfill (TernStore    *self,
+                                     GError       **error);
+
 G_END_DECLS

@@ -18,7 +18,7 @@
  * order and recorded in PRAGMA user_version.
  */
 
-#define LATEST_SCHEMA 4
+#define LATEST_SCHEMA 5
 
 struct _TernStore
 {
@@ -26,6 +26,7 @@ struct _TernStore
   char       *path;
   GHashTable *statements; /* SQL text (static string) -> sqlite3_stmt */
   gboolean    in_transaction;
+  TernThreadCache threads;
 };
 
 G_DEFINE_QUARK (tern-store-error-quark, tern_store_error)
@@ -433,7 +434,9 @@ migrate (TernStore  *self,
 
       if (!exec (self, "BEGIN IMMEDIATE", error))
         return FALSE;
-      if (!exec (self, sql, error) || !exec (self, pragma, error))
+      /* Schema 5 threads the messages already cached. */
+      if (!exec (self, sql, error) || (v == 5 && !_tern_threads_backfill (self, error)) ||
+          !exec (self, pragma, error))
         {
           exec (self, "ROLLBACK", NULL);
           return FALSE;
@@ -544,6 +547,7 @@ tern_store_begin (TernStore  *self,
   if (!exec (self, "BEGIN IMMEDIATE", error))
     return FALSE;
   self->in_transaction = TRUE;
+  memset (&self->threads, 0, sizeof self->threads);
   return TRUE;
 }
 
@@ -559,6 +563,7 @@ tern_store_commit (TernStore  *self,
       return FALSE;
     }
   self->in_transaction = FALSE;
+  memset (&self->threads, 0, sizeof self->threads);
   return TRUE;
 }
 
@@ -569,6 +574,13 @@ tern_store_rollback (TernStore *self)
     return;
   exec (self, "ROLLBACK", NULL);
   self->in_transaction = FALSE;
+  memset (&self->threads, 0, sizeof self->threads);
+}
+
+TernThreadCache *
+_tern_store_get_thread_cache (TernStore *self)
+{
+  return self->in_transaction ? &self->threads : NULL;
 }
 
 /* Accounts. */
@@ -1170,7 +1182,8 @@ insert_parts (TernStore          *self,
 static void
 bind_message (sqlite3_stmt      *stmt,
               gint64             folder_id,
-              const TernMessage *message)
+              const TernMessage *message,
+              gint64             thread_id)
 {
   sqlite3_bind_int64 (stmt, 1, folder_id);
   bind_nonzero (stmt, 2, message->uid);
@@ -1192,6 +1205,7 @@ bind_message (sqlite3_stmt      *stmt,
   bind_text (stmt, 18, message->message_id);
   bind_text (stmt, 19, message->in_reply_to);
   bind_text (stmt, 20, message->references);
+  bind_nonzero (stmt, 21, thread_id);
 }
 
 gboolean
@@ -1204,8 +1218,9 @@ tern_store_upsert_message (TernStore          *self,
   sqlite3_stmt *stmt = prepare (self,
                                 "INSERT INTO message (folder_id, uid, modseq, flags, seen, flagged, "
                                 "internaldate, size, date, subject, from_name, from_addr, sender, "
-                                "reply_to, to_list, cc_list, bcc_list, message_id, in_reply_to, refs) "
-                                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+                                "reply_to, to_list, cc_list, bcc_list, message_id, in_reply_to, refs, "
+                                "thread_id) "
+                                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
                                 "ON CONFLICT (folder_id, uid) WHERE uid IS NOT NULL DO UPDATE SET "
                                 "modseq = excluded.modseq, flags = excluded.flags, "
                                 "seen = excluded.seen, flagged = excluded.flagged, "
@@ -1215,15 +1230,19 @@ tern_store_upsert_message (TernStore          *self,
                                 "sender = excluded.sender, reply_to = excluded.reply_to, "
                                 "to_list = excluded.to_list, cc_list = excluded.cc_list, "
                                 "bcc_list = excluded.bcc_list, message_id = excluded.message_id, "
-                                "in_reply_to = excluded.in_reply_to, refs = excluded.refs "
+                                "in_reply_to = excluded.in_reply_to, refs = excluded.refs, "
+                                "thread_id = excluded.thread_id "
                                 "RETURNING id",
                                 error);
-  gint64 id = 0;
+  gint64 id = 0, thread_id;
   int rc;
 
   if (stmt == NULL)
     return FALSE;
-  bind_message (stmt, folder_id, message);
+  if (!_tern_threads_assign (self, folder_id, message->message_id, message->in_reply_to,
+                             message->references, &thread_id, error))
+    return FALSE;
+  bind_message (stmt, folder_id, message, thread_id);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
     id = sqlite3_column_int64 (stmt, 0);
@@ -1248,15 +1267,19 @@ tern_store_insert_message (TernStore          *self,
   sqlite3_stmt *stmt = prepare (self,
                                 "INSERT INTO message (folder_id, uid, modseq, flags, seen, flagged, "
                                 "internaldate, size, date, subject, from_name, from_addr, sender, "
-                                "reply_to, to_list, cc_list, bcc_list, message_id, in_reply_to, refs) "
-                                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                                "reply_to, to_list, cc_list, bcc_list, message_id, in_reply_to, refs, "
+                                "thread_id) "
+                                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                                 error);
-  gint64 id;
+  gint64 id, thread_id;
   int rc;
 
   if (stmt == NULL)
     return FALSE;
-  bind_message (stmt, folder_id, message);
+  if (!_tern_threads_assign (self, folder_id, message->message_id, message->in_reply_to,
+                             message->references, &thread_id, error))
+    return FALSE;
+  bind_message (stmt, folder_id, message, thread_id);
   rc = sqlite3_step (stmt);
   sqlite3_reset (stmt);
   if (rc == SQLITE_CONSTRAINT_UNIQUE)
@@ -1484,7 +1507,8 @@ tern_store_count_uids (TernStore *self,
 
 #define MESSAGE_COLUMNS \
   "id, coalesce (local_folder, folder_id), uid, modseq, flags, internaldate, size, date, subject, " \
-  "from_name, from_addr, sender, reply_to, to_list, cc_list, bcc_list, message_id, in_reply_to, refs"
+  "from_name, from_addr, sender, reply_to, to_list, cc_list, bcc_list, message_id, in_reply_to, refs, " \
+  "thread_id"
 
 static TernMessage *
 message_from_row (sqlite3_stmt *stmt)
@@ -1510,6 +1534,7 @@ message_from_row (sqlite3_stmt *stmt)
   message->message_id = dup_column (stmt, 16);
   message->in_reply_to = dup_column (stmt, 17);
   message->references = dup_column (stmt, 18);
+  message->thread_id = sqlite3_column_int64 (stmt, 19);
   return message;
 }
 

@@ -108,6 +108,7 @@ typedef struct
   char      *message_id;
   char      *in_reply_to;
   char      *references;
+  gint64     thread_id;      /* the conversation (read only: the store sets it) */
   GPtrArray *parts;          /* of TernPart, may be NULL */
 } TernMessage;
 

@@ -5,6 +5,7 @@
 
 #include <glib/gstdio.h>
 
+#include "tern-conversation-model.h"
 #include "tern-folder-model.h"
 #include "tern-journal.h"
 #include "tern-message-model.h"
@@ -283,6 +284,276 @@ test_message_search (Fixture       *f,
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 10);
 }
 
+/* Conversations. */
+
+static gint64
+add_message (Fixture    *f,
+             gint64      folder_id,
+             guint       uid,
+             const char *message_id,
+             const char *in_reply_to,
+             const char *references,
+             const char *from,
+             const char *subject,
+             gint64      date,
+             gboolean    seen)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernMessage) m = tern_message_new ();
+  gint64 id = 0;
+
+  m->uid = uid;
+  m->flags = g_strdup (seen ? "\\Seen" : "");
+  m->date = 1800000000 + date * 60;
+  m->internaldate = m->date;
+  m->message_id = g_strdup (message_id);
+  m->in_reply_to = g_strdup (in_reply_to);
+  m->references = g_strdup (references);
+  m->from_name = g_strdup (from);
+  m->from_addr = g_strdup_printf ("%s@example.org", from);
+  m->subject = g_strdup (subject);
+  g_assert_true (tern_store_insert_message (f->store, folder_id, m, &id, &error));
+  g_assert_no_error (error);
+  return id;
+}
+
+static gint64
+thread_of (Fixture *f,
+           gint64   id)
+{
+  g_autoptr(TernMessage) m = tern_store_get_message (f->store, id, NULL);
+
+  g_assert_nonnull (m);
+  g_assert_cmpint (m->thread_id, >, 0);
+  return m->thread_id;
+}
+
+static void
+test_threads_build (Fixture       *f,
+                    gconstpointer  data)
+{
+  gint64 a, b, c, d, e, x, y, z, other, sent, lone1, lone2;
+
+  /* Out of order: the last reply first, then the root, then the middle one. */
+  c = add_message (f, f->ids.receipts, 1, "<c@t>", "<b@t>", "<a@t> <b@t>", "Grace", "Re: Plan", 3, FALSE);
+  a = add_message (f, f->ids.receipts, 2, "<a@t>", NULL, NULL, "Ada", "Plan", 1, TRUE);
+  b = add_message (f, f->ids.receipts, 3, "<b@t>", "<a@t>", "<a@t>", "Alan", "Re: Plan", 2, TRUE);
+  g_assert_cmpint (thread_of (f, a), ==, thread_of (f, c));
+  g_assert_cmpint (thread_of (f, b), ==, thread_of (f, c));
+
+  /* Two replies to a parent the cache never saw share a thread; In-Reply-To alone links. */
+  d = add_message (f, f->ids.receipts, 4, "<d@t>", "<missing@t>", NULL, "Ken", "Re: Gone", 4, TRUE);
+  e = add_message (f, f->ids.receipts, 5, "<e@t>", NULL, "<missing@t>", "Frances", "Re: Gone", 5, TRUE);
+  g_assert_cmpint (thread_of (f, d), ==, thread_of (f, e));
+  g_assert_cmpint (thread_of (f, d), !=, thread_of (f, a));
+
+  /* Two threads, then a message naming both: one thread, the earlier messages moved too. */
+  x = add_message (f, f->ids.receipts, 6, "<x@t>", NULL, NULL, "Ada", "X", 6, TRUE);
+  y = add_message (f, f->ids.receipts, 7, "<y@t>", "<x-parent@t>", NULL, "Alan", "Y", 7, TRUE);
+  g_assert_cmpint (thread_of (f, x), !=, thread_of (f, y));
+  z = add_message (f, f->ids.receipts, 8, "<z@t>", "<y@t>", "<x@t> <y@t>", "Grace", "Re: X", 8, TRUE);
+  g_assert_cmpint (thread_of (f, x), ==, thread_of (f, y));
+  g_assert_cmpint (thread_of (f, z), ==, thread_of (f, x));
+  g_assert_cmpint (thread_of (f, z), !=, thread_of (f, a));
+
+  /* The same subject is no link. */
+  other = add_message (f, f->ids.receipts, 9, "<o@t>", NULL, NULL, "Ken", "Re: Plan", 9, TRUE);
+  g_assert_cmpint (thread_of (f, other), !=, thread_of (f, a));
+
+  /* A reply filed in Sent is in the same thread: threads span the account's folders. */
+  sent = add_message (f, f->ids.sent, 1, "<s@t>", "<c@t>", "<a@t> <b@t> <c@t>", "alice", "Re: Plan", 10, TRUE);
+  g_assert_cmpint (thread_of (f, sent), ==, thread_of (f, a));
+
+  /* Messages naming no id are alone. */
+  lone1 = add_message (f, f->ids.receipts, 10, NULL, NULL, NULL, "Ken", "No id", 11, TRUE);
+  lone2 = add_message (f, f->ids.receipts, 11, NULL, NULL, NULL, "Ken", "No id", 12, TRUE);
+  g_assert_cmpint (thread_of (f, lone1), !=, thread_of (f, lone2));
+
+  /* A copy made offline keeps its thread. */
+  {
+    g_autoptr(GError) error = NULL;
+    gint64 copy = tern_journal_copy (f->store, a, f->ids.projects, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (thread_of (f, copy), ==, thread_of (f, a));
+  }
+}
+
+/* Receipts: thread P (Ada 1, Alan 2, Grace 3 unread), thread G (Ken 4, Frances 5),
+ * a lone message L (6), and alice's reply to P in Sent (7). */
+typedef struct
+{
+  gint64 p1, p2, p3, g1, g2, l, sent;
+} Threads;
+
+static void
+add_threads (Fixture *f,
+             Threads *t)
+{
+  t->p1 = add_message (f, f->ids.receipts, 1, "<a@t>", NULL, NULL, "Ada", "Plan", 1, TRUE);
+  t->p2 = add_message (f, f->ids.receipts, 2, "<b@t>", "<a@t>", "<a@t>", "Alan", "Re: Plan", 2, TRUE);
+  t->p3 = add_message (f, f->ids.receipts, 3, "<c@t>", "<b@t>", "<a@t> <b@t>", "Grace", "Re: Plan", 3, FALSE);
+  t->g1 = add_message (f, f->ids.receipts, 4, "<d@t>", "<missing@t>", NULL, "Ken", "Re: Gone", 4, FALSE);
+  t->g2 = add_message (f, f->ids.receipts, 5, "<e@t>", "<d@t>", NULL, "Frances", "Re: Gone", 5, TRUE);
+  t->l = add_message (f, f->ids.receipts, 6, "<l@t>", NULL, NULL, "Ada", "Lone", 6, TRUE);
+  t->sent = add_message (f, f->ids.sent, 1, "<s@t>", "<c@t>", "<a@t> <b@t> <c@t>", "alice", "Re: Plan", 7, TRUE);
+}
+
+static TernConversationItem *
+conversation_at (TernConversationModel *model,
+                 guint                  position)
+{
+  TernConversationItem *item = g_list_model_get_item (G_LIST_MODEL (model), position);
+
+  g_assert_nonnull (item);
+  g_object_unref (item); /* the model keeps it */
+  return item;
+}
+
+static void
+test_conversations_order (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernConversationModel) model = tern_conversation_model_new (f->store);
+  g_autoptr(TernMessageModel) messages = NULL;
+  g_autoptr(GArray) ids = NULL;
+  TernConversationItem *item;
+  Threads t;
+
+  add_threads (f, &t);
+  g_assert_true (tern_conversation_model_set_folder (model, f->ids.receipts, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 3);
+  g_assert_cmpuint (tern_conversation_model_get_n_loaded (model), ==, 0);
+  g_assert_true (g_list_model_get_item_type (G_LIST_MODEL (model)) == TERN_TYPE_CONVERSATION_ITEM);
+
+  /* Newest first: P (its newest is alice's reply in Sent), then the lone one, then G. */
+  item = conversation_at (model, 0);
+  g_assert_cmpint (tern_conversation_item_get_thread_id (item), ==, thread_of (f, t.p1));
+  g_assert_true (tern_conversation_item_get_loaded (item));
+  g_assert_cmpuint (tern_conversation_item_get_count (item), ==, 4);
+  g_assert_cmpuint (tern_conversation_item_get_unread_count (item), ==, 1);
+  g_assert_true (tern_conversation_item_get_unread (item));
+  g_assert_cmpstr (tern_conversation_item_get_subject (item), ==, "Plan");
+  g_assert_cmpstr (tern_conversation_item_get_participants (item), ==, "Ada, Alan, Grace, alice");
+  /* Selecting it opens the newest message of the folder shown. */
+  g_assert_cmpint (tern_conversation_item_get_newest_id (item), ==, t.p3);
+  g_assert_cmpint (tern_conversation_item_get_date (item), ==, 1800000000 + 7 * 60);
+
+  item = conversation_at (model, 1);
+  g_assert_cmpint (tern_conversation_item_get_newest_id (item), ==, t.l);
+  g_assert_cmpuint (tern_conversation_item_get_count (item), ==, 1);
+  g_assert_false (tern_conversation_item_get_unread (item));
+  item = conversation_at (model, 2);
+  g_assert_cmpuint (tern_conversation_item_get_count (item), ==, 2);
+  g_assert_cmpuint (tern_conversation_item_get_unread_count (item), ==, 1);
+  g_assert_cmpstr (tern_conversation_item_get_subject (item), ==, "Re: Gone");
+  g_assert_cmpstr (tern_conversation_item_get_participants (item), ==, "Ken, Frances");
+  g_assert_cmpuint (tern_conversation_model_find (model, thread_of (f, t.g1)), ==, 2);
+  g_assert_cmpuint (tern_conversation_model_find_message (model, t.sent), ==, 0);
+
+  /* Expanding P: its messages oldest first, the Sent reply among them; a lone message has
+   * nothing to expand. */
+  messages = tern_conversation_model_dup_messages (model, thread_of (f, t.p1));
+  g_assert_nonnull (messages);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (messages)), ==, 4);
+  g_assert_cmpint (tern_message_model_get_id (messages, 0), ==, t.p1);
+  g_assert_cmpint (tern_message_model_get_id (messages, 2), ==, t.p3);
+  g_assert_cmpint (tern_message_model_get_id (messages, 3), ==, t.sent);
+  g_assert_null (tern_conversation_model_dup_messages (model, thread_of (f, t.l)));
+  ids = tern_conversation_model_dup_message_ids (model, thread_of (f, t.p1), TRUE);
+  g_assert_cmpuint (ids->len, ==, 3);
+
+  /* Sent shows the same conversation from its side: alice's reply alone. */
+  g_assert_true (tern_conversation_model_set_folder (model, f->ids.sent, &error));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 1);
+  g_assert_cmpuint (tern_conversation_item_get_count (conversation_at (model, 0)), ==, 1);
+}
+
+static void
+test_conversations_new_reply (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernConversationModel) model = tern_conversation_model_new (f->store);
+  g_autoptr(TernConversationItem) gone = NULL;
+  g_autoptr(TernConversationItem) top = NULL;
+  g_autoptr(TernMessageModel) expanded = NULL;
+  guint count_notes = 0;
+  gint64 reply;
+  Threads t;
+
+  add_threads (f, &t);
+  g_assert_true (tern_conversation_model_set_folder (model, f->ids.receipts, &error));
+  g_signal_connect (model, "items-changed", G_CALLBACK (items_changed_cb), f);
+  gone = g_list_model_get_item (G_LIST_MODEL (model), 2);
+  top = g_list_model_get_item (G_LIST_MODEL (model), 0);
+  expanded = tern_conversation_model_dup_messages (model, tern_conversation_item_get_thread_id (gone));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (expanded)), ==, 2);
+  g_signal_connect (gone, "notify::count", G_CALLBACK (notify_cb), &count_notes);
+
+  /* Nothing changed: no signal. */
+  g_assert_true (tern_conversation_model_refresh (model, &error));
+  g_assert_cmpuint (f->changes, ==, 0);
+
+  /* A reply in the last conversation: that row leaves its place and comes in at the top,
+   * the same item, updated; the rows between do not change. */
+  reply = add_message (f, f->ids.receipts, 20, "<r@t>", "<e@t>", "<missing@t> <d@t> <e@t>", "Ada",
+                       "Re: Gone", 30, FALSE);
+  g_assert_true (tern_conversation_model_refresh (model, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (f->changes, ==, 2);
+  g_assert_cmpuint (f->last_position, ==, 0);
+  g_assert_cmpuint (f->last_removed, ==, 0);
+  g_assert_cmpuint (f->last_added, ==, 1);
+  g_assert_true (conversation_at (model, 0) == gone);
+  g_assert_true (conversation_at (model, 1) == top);
+  g_assert_cmpuint (tern_conversation_item_get_count (gone), ==, 3);
+  g_assert_cmpuint (tern_conversation_item_get_unread_count (gone), ==, 2);
+  g_assert_cmpint (tern_conversation_item_get_newest_id (gone), ==, reply);
+  g_assert_cmpstr (tern_conversation_item_get_participants (gone), ==, "Ken, Frances, Ada");
+  g_assert_cmpuint (count_notes, ==, 1);
+  /* The expanded conversation shows it at its end. */
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (expanded)), ==, 3);
+  g_assert_cmpint (tern_message_model_get_id (expanded, 2), ==, reply);
+
+  /* Another reply to the conversation at the top: no row moves, the counts change. */
+  add_message (f, f->ids.receipts, 21, "<r2@t>", "<r@t>", NULL, "Ken", "Re: Gone", 31, TRUE);
+  g_assert_true (tern_conversation_model_refresh (model, &error));
+  g_assert_cmpuint (f->changes, ==, 2);
+  g_assert_cmpuint (tern_conversation_item_get_count (gone), ==, 4);
+
+  /* Reading it: counts only. */
+  g_assert_true (tern_journal_set_flags (f->store, reply, "\\Seen", NULL, &error));
+  g_assert_true (tern_message_model_refresh (expanded, &error));
+  g_assert_true (tern_conversation_model_refresh (model, &error));
+  g_assert_cmpuint (f->changes, ==, 2);
+  g_assert_cmpuint (tern_conversation_item_get_unread_count (gone), ==, 1);
+
+  /* A new conversation: one row added at the top. */
+  add_message (f, f->ids.receipts, 22, "<n@t>", NULL, NULL, "Alan", "New", 40, FALSE);
+  g_assert_true (tern_conversation_model_refresh (model, &error));
+  g_assert_cmpuint (f->changes, ==, 3);
+  g_assert_cmpuint (f->last_position, ==, 0);
+  g_assert_cmpuint (f->last_removed, ==, 0);
+  g_assert_cmpuint (f->last_added, ==, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 4);
+
+  /* The whole of a conversation archived: its row leaves, nothing else changes. */
+  {
+    g_autoptr(GArray) ids = tern_conversation_model_dup_message_ids (model, thread_of (f, t.l), TRUE);
+
+    for (guint i = 0; i < ids->len; i++)
+      g_assert_true (tern_journal_archive (f->store, g_array_index (ids, gint64, i), &error));
+  }
+  g_assert_true (tern_conversation_model_refresh (model, &error));
+  g_assert_cmpuint (f->changes, ==, 4);
+  g_assert_cmpuint (f->last_removed, ==, 1);
+  g_assert_cmpuint (f->last_added, ==, 0);
+  g_assert_cmpuint (tern_conversation_model_find (model, thread_of (f, t.l)), ==, G_MAXUINT);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -296,6 +567,9 @@ main (int   argc,
   ADD ("/models/messages/lazy", test_message_lazy);
   ADD ("/models/messages/refresh", test_message_refresh);
   ADD ("/models/messages/search", test_message_search);
+  ADD ("/models/threads/build", test_threads_build);
+  ADD ("/models/conversations/order", test_conversations_order);
+  ADD ("/models/conversations/new-reply", test_conversations_new_reply);
 
   return g_test_run ();
 }

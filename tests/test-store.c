@@ -334,7 +334,7 @@ test_migrate_old (void)
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = g_dir_make_tmp ("tern-store-XXXXXX", &error);
   g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", dir);
-  const int latest = 4;
+  const int latest = 5;
 
   for (int version = 1; version < latest; version++)
     {
@@ -383,6 +383,91 @@ test_migrate_old (void)
   g_assert_cmpint (system (cmd), ==, 0);
 }
 
+static gint64
+thread_of (TernStore *store,
+           gint64     id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernMessage) m = tern_store_get_message (store, id, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpint (m->thread_id, >, 0);
+  return m->thread_id;
+}
+
+/* A schema 4 cache gets its conversations when it is migrated. */
+static void
+test_migrate_threads (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("tern-store-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "v4.db", NULL);
+  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", dir);
+  g_autoptr(TernStore) store = NULL;
+  g_autoptr(TernMessage) m = tern_message_new ();
+  gint64 late = 0;
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  for (int v = 1; v <= 4; v++)
+    {
+      g_autofree char *file = g_strdup_printf ("%s/cache/sql/version-%03d.sql", TERN_SOURCE_DIR, v);
+      g_autofree char *sql = NULL;
+      g_autofree char *pragma = g_strdup_printf ("PRAGMA user_version = %d", v);
+
+      g_assert_true (g_file_get_contents (file, &sql, NULL, &error));
+      g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+      g_assert_cmpint (sqlite3_exec (db, pragma, NULL, NULL, NULL), ==, SQLITE_OK);
+    }
+  /* 1 <- 2 <- 3 (3 names only 2's parent 1 and an unknown id); 4 alone; 5 and 6 answer a
+   * parent that is not cached; 7 has no ids; 8 is in another account with 1's id. */
+  g_assert_cmpint (sqlite3_exec (db,
+                                 "INSERT INTO account (id, name, email, host, port, security, user) "
+                                 "VALUES (1, 'old', 'a@b', 'h', 993, 'tls', 'u'), "
+                                 "(2, 'other', 'a@b', 'h', 993, 'tls', 'u');"
+                                 "INSERT INTO folder (id, account_id, name, display_name) "
+                                 "VALUES (1, 1, 'INBOX', 'INBOX'), (2, 1, 'Sent', 'Sent'), "
+                                 "(3, 2, 'INBOX', 'INBOX');"
+                                 "INSERT INTO message (id, folder_id, uid, message_id, in_reply_to, refs) VALUES "
+                                 "(1, 1, 1, '<a@x>', NULL, NULL), "
+                                 "(2, 2, 1, '<b@x>', '<a@x>', NULL), "
+                                 "(3, 1, 2, '<c@x>', NULL, '<zz@x> <a@x>'), "
+                                 "(4, 1, 3, '<d@x>', NULL, NULL), "
+                                 "(5, 1, 4, '<e@x>', '<p@x>', '<p@x>'), "
+                                 "(6, 1, 5, '<f@x>', '<p@x>', NULL), "
+                                 "(7, 1, 6, NULL, NULL, NULL), "
+                                 "(8, 3, 1, '<a@x>', NULL, NULL);",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  store = tern_store_open (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (thread_of (store, 1), ==, thread_of (store, 2));
+  g_assert_cmpint (thread_of (store, 1), ==, thread_of (store, 3));
+  g_assert_cmpint (thread_of (store, 4), !=, thread_of (store, 1));
+  g_assert_cmpint (thread_of (store, 5), ==, thread_of (store, 6));
+  g_assert_cmpint (thread_of (store, 5), !=, thread_of (store, 1));
+  g_assert_cmpint (thread_of (store, 7), !=, thread_of (store, 1));
+  g_assert_cmpint (thread_of (store, 7), !=, thread_of (store, 4));
+  g_assert_cmpint (thread_of (store, 8), !=, thread_of (store, 1));
+
+  /* A message stored after the migration continues the threads the backfill made. */
+  m->uid = 9;
+  m->message_id = g_strdup ("<g@x>");
+  m->references = g_strdup ("<p@x> <f@x>");
+  g_assert_true (tern_store_insert_message (store, 1, m, &late, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (thread_of (store, late), ==, thread_of (store, 6));
+  g_clear_pointer (&m, tern_message_free);
+  m = tern_message_new ();
+  m->uid = 10;
+  g_assert_true (tern_store_insert_message (store, 1, m, &late, &error));
+  g_assert_cmpint (thread_of (store, late), !=, thread_of (store, 7));
+  g_assert_cmpint (thread_of (store, late), !=, thread_of (store, 1));
+
+  g_assert_cmpint (system (cmd), ==, 0);
+}
+
 static void
 test_schema_versions (void)
 {
@@ -398,7 +483,7 @@ test_schema_versions (void)
   sqlite3_close (db);
   store = tern_store_open (path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (tern_store_get_schema_version (store), ==, 4);
+  g_assert_cmpint (tern_store_get_schema_version (store), ==, 5);
   tern_store_free (store);
 
   /* Re-opening is a no-op. */
@@ -426,6 +511,7 @@ main (int    argc,
   g_test_add_func ("/store/flags", test_flags);
   g_test_add_func ("/store/schema-versions", test_schema_versions);
   g_test_add_func ("/store/migrate-old", test_migrate_old);
+  g_test_add_func ("/store/migrate-threads", test_migrate_threads);
   g_test_add ("/store/accounts", Fixture, NULL, fixture_set_up, test_accounts, fixture_tear_down);
   g_test_add ("/store/folders", Fixture, NULL, fixture_set_up, test_folders, fixture_tear_down);
   g_test_add ("/store/messages", Fixture, NULL, fixture_set_up, test_messages, fixture_tear_down);

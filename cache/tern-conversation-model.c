@@ -1,0 +1,1002 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "tern-conversation-model"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "tern-conversation-model.h"
+#include "tern-store-private.h"
+
+/*
+ * One indexed query reads (id, thread, date, seen) of every message shown in the folder, and
+ * of the account's Sent folder, newest first; grouping them by thread in that order gives
+ * the conversations already sorted by their newest message. What is kept: per conversation
+ * 40 bytes (thread, newest, date, counts, where its messages are), per message its id, and
+ * an open-addressing map thread -> position. Subjects and participants are read in batches.
+ */
+
+#define BATCH        32   /* conversations read at once */
+#define ID_BATCH     64   /* message ids in one query */
+#define MAX_SHOWN    4    /* participants named */
+#define MAX_CHANGES  32   /* items-changed signals a refresh may emit before one wide one */
+
+typedef struct
+{
+  gint64 thread;
+  gint64 newest_id;   /* the newest message in the folder */
+  gint64 date;        /* the newest message, Sent replies included */
+  guint  first;       /* into members */
+  guint  count;
+  guint  unread;
+} Group;
+
+typedef struct
+{
+  gint64 id;
+  gint64 thread;
+  gint64 date;
+  guint8 seen;
+  guint8 in_folder;
+} Row;
+
+/* thread id -> value; keys are never 0 (thread ids start at 1, lone messages are -id). */
+typedef struct
+{
+  gint64 *keys;
+  guint  *values;
+  guint   mask;
+} IdMap;
+
+struct _TernConversationModel
+{
+  GObject     parent_instance;
+
+  /* Owned. */
+  GArray     *groups;      /* Group: the conversations, newest first */
+  GArray     *members;     /* gint64: each conversation's messages, oldest first */
+  GArray     *in_folder;   /* guint8, parallel to members */
+  IdMap       index;       /* thread -> position in groups */
+  GArray     *keys;        /* gint64: the threads the list shows (== groups but mid-refresh) */
+  GPtrArray  *items;       /* TernConversationItem or NULL, parallel to keys */
+  GPtrArray  *children;    /* TernMessageModel of expanded conversations (weak) */
+
+  /* Borrowed. */
+  TernStore  *store;
+
+  gint64      folder_id;
+  gint64      sent_id;     /* the account's Sent, 0 when none or when showing it */
+  guint       n_loaded;
+};
+
+static void list_model_iface_init (GListModelInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (TernConversationModel, tern_conversation_model, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, list_model_iface_init))
+
+enum {
+  PROP_0,
+  PROP_FOLDER_ID,
+  PROP_N_ITEMS,
+  N_PROPS
+};
+
+static GParamSpec *properties [N_PROPS];
+static char *envelope_sql;
+
+/* The map. */
+
+static void
+idmap_init (IdMap *map,
+            guint  n)
+{
+  guint size = 16;
+
+  while (size < n * 2)
+    size <<= 1;
+  map->keys = g_new0 (gint64, size);
+  map->values = g_new (guint, size);
+  map->mask = size - 1;
+}
+
+static void
+idmap_clear (IdMap *map)
+{
+  g_clear_pointer (&map->keys, g_free);
+  g_clear_pointer (&map->values, g_free);
+  map->mask = 0;
+}
+
+static inline guint
+idmap_slot (const IdMap *map,
+            gint64       key)
+{
+  guint64 h = (guint64) key * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15);
+  guint i = (guint) (h >> 32) & map->mask;
+
+  while (map->keys[i] != 0 && map->keys[i] != key)
+    i = (i + 1) & map->mask;
+  return i;
+}
+
+static guint
+idmap_lookup (const IdMap *map,
+              gint64       key)
+{
+  guint i;
+
+  if (map->keys == NULL)
+    return G_MAXUINT;
+  i = idmap_slot (map, key);
+  return map->keys[i] == key ? map->values[i] : G_MAXUINT;
+}
+
+/* Returns the value stored for key, storing value first if there was none. */
+static guint
+idmap_get_or_insert (IdMap  *map,
+                     gint64  key,
+                     guint   value)
+{
+  guint i = idmap_slot (map, key);
+
+  if (map->keys[i] == key)
+    return map->values[i];
+  map->keys[i] = key;
+  map->values[i] = value;
+  return value;
+}
+
+static void
+unref_item (gpointer item)
+{
+  if (item != NULL)
+    g_object_unref (item);
+}
+
+static void
+build_envelope_sql (void)
+{
+  GString *sql;
+
+  if (envelope_sql != NULL)
+    return;
+  sql = g_string_new ("SELECT m.id, m.subject, m.from_name, m.from_addr, m.flagged, "
+                      "EXISTS (SELECT 1 FROM part p WHERE p.message = m.id AND "
+                      "p.disposition = 'attachment' COLLATE NOCASE) "
+                      "FROM message m WHERE m.id IN (");
+  for (guint i = 0; i < ID_BATCH; i++)
+    g_string_append (sql, i == 0 ? "?" : ",?");
+  g_string_append (sql, ")");
+  /* Kept for the life of the process: the store caches statements by SQL pointer. */
+  envelope_sql = g_string_free (sql, FALSE);
+}
+
+static const Group *
+group_of (TernConversationModel *self,
+          gint64                 thread)
+{
+  guint pos = idmap_lookup (&self->index, thread);
+
+  return pos == G_MAXUINT ? NULL : &g_array_index (self->groups, Group, pos);
+}
+
+/* Reading the ids. */
+
+typedef struct
+{
+  GArray *groups;
+  GArray *members;
+  GArray *in_folder;
+  IdMap   index;
+} Scan;
+
+static void
+scan_clear (Scan *scan)
+{
+  g_clear_pointer (&scan->groups, g_array_unref);
+  g_clear_pointer (&scan->members, g_array_unref);
+  g_clear_pointer (&scan->in_folder, g_array_unref);
+  idmap_clear (&scan->index);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Scan, scan_clear)
+
+static gboolean
+scan_folder (TernConversationModel  *self,
+             Scan                   *scan,
+             GError                **error)
+{
+  g_autoptr(GArray) rows = g_array_new (FALSE, FALSE, sizeof (Row));
+  g_autofree guint *filled = NULL;
+  IdMap here = { 0 };
+  sqlite3_stmt *stmt;
+  guint n = 0;
+  int rc;
+
+  scan->groups = g_array_new (FALSE, FALSE, sizeof (Group));
+  scan->members = g_array_new (FALSE, FALSE, sizeof (gint64));
+  scan->in_folder = g_array_new (FALSE, FALSE, sizeof (guint8));
+  idmap_init (&scan->index, 8);
+  if (self->folder_id == 0)
+    return TRUE;
+
+  stmt = _tern_store_prepare (self->store,
+                              "SELECT m.id, coalesce (m.thread_id, -m.id), m.date, m.seen, "
+                              "(m.folder_id = ?1 AND m.local_folder IS NULL) OR m.local_folder = ?1 "
+                              "FROM message m WHERE "
+                              "((m.folder_id IN (?1, ?2) AND m.local_folder IS NULL) OR "
+                              "m.local_folder IN (?1, ?2)) AND m.hidden = 0 AND m.detached = 0 "
+                              "ORDER BY m.date DESC, m.uid DESC",
+                              error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, self->folder_id);
+  sqlite3_bind_int64 (stmt, 2, self->sent_id);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      Row row;
+
+      row.id = sqlite3_column_int64 (stmt, 0);
+      row.thread = sqlite3_column_int64 (stmt, 1);
+      row.date = sqlite3_column_int64 (stmt, 2);
+      row.seen = sqlite3_column_int (stmt, 3) != 0;
+      row.in_folder = sqlite3_column_int (stmt, 4) != 0;
+      g_array_append_val (rows, row);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return _tern_store_fail (self->store, rc, "listing conversations", error);
+
+  /* Sent replies count only in conversations that have a message in the folder. */
+  if (self->sent_id != 0)
+    {
+      idmap_init (&here, rows->len);
+      for (guint i = 0; i < rows->len; i++)
+        {
+          const Row *row = &g_array_index (rows, Row, i);
+
+          if (row->in_folder)
+            idmap_get_or_insert (&here, row->thread, 1);
+        }
+    }
+
+  idmap_clear (&scan->index);
+  idmap_init (&scan->index, rows->len);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      Row *row = &g_array_index (rows, Row, i);
+      Group *group;
+      guint pos;
+
+      if (!row->in_folder && idmap_lookup (&here, row->thread) == G_MAXUINT)
+        {
+          row->thread = 0;
+          continue;
+        }
+      pos = idmap_get_or_insert (&scan->index, row->thread, scan->groups->len);
+      if (pos == scan->groups->len)
+        {
+          Group fresh = { row->thread, 0, row->date, 0, 0, 0 };
+
+          g_array_append_val (scan->groups, fresh);
+        }
+      group = &g_array_index (scan->groups, Group, pos);
+      if (group->newest_id == 0 && row->in_folder)
+        group->newest_id = row->id;
+      group->count++;
+      if (!row->seen)
+        group->unread++;
+      n++;
+    }
+  idmap_clear (&here);
+
+  /* Each conversation's messages together, oldest first (the rows come newest first). */
+  for (guint i = 0, first = 0; i < scan->groups->len; i++)
+    {
+      Group *group = &g_array_index (scan->groups, Group, i);
+
+      group->first = first;
+      first += group->count;
+    }
+  g_array_set_size (scan->members, n);
+  g_array_set_size (scan->in_folder, n);
+  filled = g_new0 (guint, scan->groups->len);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      const Row *row = &g_array_index (rows, Row, i);
+      guint pos, at;
+      const Group *group;
+
+      if (row->thread == 0)
+        continue;
+      pos = idmap_lookup (&scan->index, row->thread);
+      group = &g_array_index (scan->groups, Group, pos);
+      at = group->first + group->count - 1 - filled[pos]++;
+      g_array_index (scan->members, gint64, at) = row->id;
+      g_array_index (scan->in_folder, guint8, at) = row->in_folder;
+    }
+  return TRUE;
+}
+
+/* Envelopes: subject of the first message, who wrote, any flagged, any attachment. */
+
+typedef struct
+{
+  char    *subject;
+  char    *sender;
+  gboolean flagged;
+  gboolean attachment;
+  gboolean seen;      /* a row came back */
+} Envelope;
+
+static void
+load_envelopes (TernConversationModel  *self,
+                TernConversationItem  **batch,
+                guint                   n)
+{
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autofree Envelope *envelopes = NULL;
+  IdMap where = { 0 };
+  guint starts[BATCH + 1];
+
+  g_assert (n <= BATCH);
+
+  for (guint i = 0; i < n; i++)
+    {
+      const Group *group = group_of (self, tern_conversation_item_get_thread_id (batch[i]));
+
+      starts[i] = ids->len;
+      if (group != NULL)
+        g_array_append_vals (ids, &g_array_index (self->members, gint64, group->first), group->count);
+    }
+  starts[n] = ids->len;
+
+  envelopes = g_new0 (Envelope, MAX (ids->len, 1));
+  idmap_init (&where, ids->len);
+  for (guint i = 0; i < ids->len; i++)
+    idmap_get_or_insert (&where, g_array_index (ids, gint64, i), i);
+
+  for (guint done = 0; done < ids->len; done += ID_BATCH)
+    {
+      g_autoptr(GError) error = NULL;
+      sqlite3_stmt *stmt = _tern_store_prepare (self->store, envelope_sql, &error);
+
+      if (stmt == NULL)
+        {
+          g_debug ("Cannot read conversations: %s", error->message);
+          break;
+        }
+      for (guint i = 0; i < ID_BATCH && done + i < ids->len; i++)
+        sqlite3_bind_int64 (stmt, (int) i + 1, g_array_index (ids, gint64, done + i));
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          guint at = idmap_lookup (&where, sqlite3_column_int64 (stmt, 0));
+          const char *name = (const char *) sqlite3_column_text (stmt, 2);
+          Envelope *e;
+
+          if (at == G_MAXUINT)
+            continue;
+          e = &envelopes[at];
+          e->seen = TRUE;
+          e->subject = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+          e->sender = g_strdup (name != NULL && *name != '\0'
+                                ? name : (const char *) sqlite3_column_text (stmt, 3));
+          e->flagged = sqlite3_column_int (stmt, 4) != 0;
+          e->attachment = sqlite3_column_int (stmt, 5) != 0;
+        }
+      sqlite3_reset (stmt);
+      sqlite3_clear_bindings (stmt);
+    }
+  idmap_clear (&where);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GString) people = g_string_new (NULL);
+      g_autoptr(GPtrArray) named = g_ptr_array_new ();
+      const char *subject = NULL;
+      gboolean flagged = FALSE, attachment = FALSE, more = FALSE;
+
+      for (guint j = starts[i]; j < starts[i + 1]; j++)
+        {
+          const Envelope *e = &envelopes[j];
+          gboolean known = FALSE;
+
+          if (!e->seen)
+            continue;
+          if (subject == NULL)
+            subject = e->subject;
+          flagged |= e->flagged;
+          attachment |= e->attachment;
+          if (e->sender == NULL)
+            continue;
+          for (guint k = 0; k < named->len && !known; k++)
+            known = g_str_equal (named->pdata[k], e->sender);
+          if (known)
+            continue;
+          if (named->len == MAX_SHOWN)
+            {
+              more = TRUE;
+              continue;
+            }
+          g_ptr_array_add (named, e->sender);
+          g_string_append_printf (people, "%s%s", people->len > 0 ? ", " : "", e->sender);
+        }
+      if (more)
+        g_string_append (people, ", …");
+      if (!tern_conversation_item_get_loaded (batch[i]))
+        self->n_loaded++;
+      _tern_conversation_item_set_envelope (batch[i], subject, people->str, flagged, attachment);
+    }
+
+  for (guint i = 0; i < ids->len; i++)
+    {
+      g_free (envelopes[i].subject);
+      g_free (envelopes[i].sender);
+    }
+}
+
+static void
+set_counts (TernConversationModel *self,
+            TernConversationItem  *item)
+{
+  const Group *group = group_of (self, tern_conversation_item_get_thread_id (item));
+
+  if (group != NULL)
+    _tern_conversation_item_set_counts (item, group->newest_id, group->date, group->count,
+                                        group->unread);
+}
+
+/* Changes. */
+
+static void
+emit_insert (TernConversationModel *self,
+             guint                  position,
+             const gint64          *keys,
+             guint                  n,
+             GHashTable            *spare)
+{
+  g_array_insert_vals (self->keys, position, keys, n);
+  for (guint i = 0; i < n; i++)
+    {
+      TernConversationItem *item = NULL;
+      gpointer key = NULL;
+
+      if (g_hash_table_steal_extended (spare, &keys[i], &key, (gpointer *) &item))
+        set_counts (self, item);
+      g_ptr_array_insert (self->items, (int) (position + i), item);
+    }
+  g_list_model_items_changed (G_LIST_MODEL (self), position, 0, n);
+}
+
+/* The longest run of old rows that keep their order (LIS of their new positions): those stay;
+ * every other row is removed and the new ones inserted. stay[i] says old row i stays. */
+static void
+longest_kept (const guint *new_pos,
+              guint        n,
+              gboolean    *stay)
+{
+  g_autofree guint *tail = g_new (guint, n + 1);   /* index of the smallest tail of each length */
+  g_autofree guint *prev = g_new (guint, n);
+  guint len = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      guint lo = 0, hi = len;
+
+      stay[i] = FALSE;
+      if (new_pos[i] == G_MAXUINT)
+        continue;
+      while (lo < hi)
+        {
+          guint mid = (lo + hi) / 2;
+
+          if (new_pos[tail[mid]] < new_pos[i])
+            lo = mid + 1;
+          else
+            hi = mid;
+        }
+      prev[i] = lo > 0 ? tail[lo - 1] : G_MAXUINT;
+      tail[lo] = i;
+      if (lo == len)
+        len++;
+    }
+  for (guint i = len > 0 ? tail[len - 1] : G_MAXUINT; i != G_MAXUINT; i = prev[i])
+    stay[i] = TRUE;
+}
+
+static void
+apply_scan (TernConversationModel *self,
+            Scan                  *scan)
+{
+  g_autoptr(GArray) new_keys = NULL;
+  g_autoptr(GArray) old_keys = NULL;
+  g_autoptr(GHashTable) spare = NULL;
+  g_autofree guint *new_pos = NULL;
+  g_autofree gboolean *stay = NULL;
+  g_autofree gboolean *new_stay = NULL;
+  guint old_len = self->keys->len, new_len = scan->groups->len;
+  guint prefix = 0, suffix = 0, old_mid, new_mid, runs = 0;
+  gboolean wide;
+
+  /* The new state first: items are looked up by thread from here on. */
+  g_array_unref (self->groups);
+  self->groups = g_steal_pointer (&scan->groups);
+  g_array_unref (self->members);
+  self->members = g_steal_pointer (&scan->members);
+  g_array_unref (self->in_folder);
+  self->in_folder = g_steal_pointer (&scan->in_folder);
+  idmap_clear (&self->index);
+  self->index = scan->index;
+  memset (&scan->index, 0, sizeof scan->index);
+
+  new_keys = g_array_sized_new (FALSE, FALSE, sizeof (gint64), new_len);
+  for (guint i = 0; i < new_len; i++)
+    g_array_append_val (new_keys, g_array_index (self->groups, Group, i).thread);
+
+  while (prefix < old_len && prefix < new_len &&
+         g_array_index (self->keys, gint64, prefix) == g_array_index (new_keys, gint64, prefix))
+    prefix++;
+  while (suffix < old_len - prefix && suffix < new_len - prefix &&
+         g_array_index (self->keys, gint64, old_len - 1 - suffix) ==
+         g_array_index (new_keys, gint64, new_len - 1 - suffix))
+    suffix++;
+  old_mid = old_len - prefix - suffix;
+  new_mid = new_len - prefix - suffix;
+
+  /* Where each old row of the changed span is now, and which of them keep their order. */
+  new_pos = g_new (guint, MAX (old_mid, 1));
+  stay = g_new (gboolean, MAX (old_mid, 1));
+  for (guint i = 0; i < old_mid; i++)
+    {
+      guint pos = idmap_lookup (&self->index, g_array_index (self->keys, gint64, prefix + i));
+
+      new_pos[i] = pos != G_MAXUINT && pos >= prefix && pos < prefix + new_mid ? pos : G_MAXUINT;
+    }
+  longest_kept (new_pos, old_mid, stay);
+  new_stay = g_new0 (gboolean, MAX (new_mid, 1));
+  for (guint i = 0; i < old_mid; i++)
+    {
+      if (stay[i])
+        new_stay[new_pos[i] - prefix] = TRUE;
+      else if (i == 0 || stay[i - 1])
+        runs++;
+    }
+  for (guint j = 0; j < new_mid; j++)
+    if (!new_stay[j] && (j == 0 || new_stay[j - 1]))
+      runs++;
+  wide = runs > MAX_CHANGES;
+
+  spare = g_hash_table_new (g_int64_hash, g_int64_equal);
+  /* Spare items' keys point into the old keys: keep a copy alive for the whole refresh. */
+  old_keys = g_array_ref (self->keys);
+  self->keys = g_array_sized_new (FALSE, FALSE, sizeof (gint64), MAX (old_len, new_len));
+  g_array_append_vals (self->keys, old_keys->data, old_keys->len);
+  if (wide)
+    {
+      for (guint i = prefix; i < prefix + old_mid; i++)
+        if (self->items->pdata[i] != NULL)
+          g_hash_table_insert (spare, &g_array_index (old_keys, gint64, i),
+                               g_steal_pointer (&self->items->pdata[i]));
+      g_ptr_array_remove_range (self->items, prefix, old_mid);
+      g_array_remove_range (self->keys, prefix, old_mid);
+      g_array_insert_vals (self->keys, prefix, &g_array_index (new_keys, gint64, prefix), new_mid);
+      for (guint i = 0; i < new_mid; i++)
+        {
+          TernConversationItem *item = NULL;
+          gpointer key = NULL;
+
+          if (g_hash_table_steal_extended (spare, &g_array_index (new_keys, gint64, prefix + i),
+                                           &key, (gpointer *) &item))
+            set_counts (self, item);
+          g_ptr_array_insert (self->items, (int) (prefix + i), item);
+        }
+      if (old_mid > 0 || new_mid > 0)
+        g_list_model_items_changed (G_LIST_MODEL (self), prefix, old_mid, new_mid);
+    }
+  else
+    {
+      /* Removals bottom up, so the positions above stay right... */
+      for (guint i = old_mid; i > 0;)
+        {
+          guint end = i, start;
+
+          if (stay[i - 1])
+            {
+              i--;
+              continue;
+            }
+          while (i > 0 && !stay[i - 1])
+            i--;
+          start = i;
+          for (guint j = start; j < end; j++)
+            if (self->items->pdata[prefix + j] != NULL)
+              g_hash_table_insert (spare, &g_array_index (old_keys, gint64, prefix + j),
+                                   g_steal_pointer (&self->items->pdata[prefix + j]));
+          g_ptr_array_remove_range (self->items, prefix + start, end - start);
+          g_array_remove_range (self->keys, prefix + start, end - start);
+          g_list_model_items_changed (G_LIST_MODEL (self), prefix + start, end - start, 0);
+        }
+      /* ... then insertions top down, each at its final place. */
+      for (guint j = 0; j < new_mid;)
+        {
+          guint k = j;
+
+          if (new_stay[j])
+            {
+              j++;
+              continue;
+            }
+          while (k < new_mid && !new_stay[k])
+            k++;
+          emit_insert (self, prefix + j, &g_array_index (new_keys, gint64, prefix + j), k - j, spare);
+          j = k;
+        }
+    }
+  g_assert (self->keys->len == new_len);
+  g_assert (memcmp (self->keys->data, new_keys->data, new_len * sizeof (gint64)) == 0);
+
+  if (old_len != new_len)
+    g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_N_ITEMS]);
+
+  /* Items that were not moved: new counts; those on screen re-read, the others dropped. */
+  {
+    TernConversationItem *batch[BATCH];
+    guint n = 0;
+
+    self->n_loaded = 0;
+    for (guint i = 0; i < self->items->len; i++)
+      {
+        TernConversationItem *item = self->items->pdata[i];
+
+        if (item == NULL)
+          continue;
+        if (G_OBJECT (item)->ref_count == 1)
+          {
+            g_clear_object ((TernConversationItem **) &self->items->pdata[i]);
+            continue;
+          }
+        set_counts (self, item);
+        if (tern_conversation_item_get_loaded (item))
+          self->n_loaded++;
+        batch[n++] = item;
+        if (n == BATCH)
+          {
+            load_envelopes (self, batch, n);
+            n = 0;
+          }
+      }
+    if (n > 0)
+      load_envelopes (self, batch, n);
+  }
+
+  /* Expanded conversations follow. */
+  for (guint i = 0; i < self->children->len; i++)
+    {
+      TernMessageModel *child = self->children->pdata[i];
+      gint64 *thread = g_object_get_data (G_OBJECT (child), "tern-thread-id");
+      g_autoptr(GArray) ids = tern_conversation_model_dup_message_ids (self, *thread, FALSE);
+
+      tern_message_model_set_ids (child, ids);
+    }
+}
+
+/* The account's Sent folder, when it is not the folder shown. */
+static gint64
+find_sent (TernConversationModel *self)
+{
+  sqlite3_stmt *stmt = _tern_store_prepare (self->store,
+                                            "SELECT s.id FROM folder f JOIN folder s ON "
+                                            "s.account_id = f.account_id AND s.special_use = '\\Sent' "
+                                            "WHERE f.id = ?1 AND s.id <> ?1 ORDER BY s.id LIMIT 1",
+                                            NULL);
+
+  if (stmt == NULL)
+    return 0;
+  sqlite3_bind_int64 (stmt, 1, self->folder_id);
+  return _tern_store_step_int64 (stmt, 0);
+}
+
+/* GListModel. */
+
+static GType
+tern_conversation_model_get_item_type (GListModel *model)
+{
+  return TERN_TYPE_CONVERSATION_ITEM;
+}
+
+static guint
+tern_conversation_model_get_n_items (GListModel *model)
+{
+  return TERN_CONVERSATION_MODEL (model)->keys->len;
+}
+
+static gpointer
+tern_conversation_model_get_item (GListModel *model,
+                                  guint       position)
+{
+  TernConversationModel *self = TERN_CONVERSATION_MODEL (model);
+  TernConversationItem *batch[BATCH];
+  guint n = 0, first, last;
+
+  if (position >= self->keys->len)
+    return NULL;
+  if (self->items->pdata[position] != NULL)
+    return g_object_ref (self->items->pdata[position]);
+
+  first = position > BATCH / 4 ? position - BATCH / 4 : 0;
+  last = MIN (self->keys->len, first + BATCH);
+  for (guint i = first; i < last; i++)
+    {
+      TernConversationItem *item;
+
+      if (self->items->pdata[i] != NULL)
+        continue;
+      item = tern_conversation_item_new (g_array_index (self->keys, gint64, i));
+      self->items->pdata[i] = item;
+      set_counts (self, item);
+      batch[n++] = item;
+    }
+  load_envelopes (self, batch, n);
+
+  return g_object_ref (self->items->pdata[position]);
+}
+
+static void
+list_model_iface_init (GListModelInterface *iface)
+{
+  iface->get_item_type = tern_conversation_model_get_item_type;
+  iface->get_n_items = tern_conversation_model_get_n_items;
+  iface->get_item = tern_conversation_model_get_item;
+}
+
+/* GObject. */
+
+static void
+forget_child (gpointer  data,
+              GObject  *child)
+{
+  g_ptr_array_remove_fast (data, child);
+}
+
+static void
+tern_conversation_model_finalize (GObject *object)
+{
+  TernConversationModel *self = TERN_CONVERSATION_MODEL (object);
+
+  for (guint i = 0; i < self->children->len; i++)
+    g_object_weak_unref (self->children->pdata[i], forget_child, self->children);
+  g_clear_pointer (&self->children, g_ptr_array_unref);
+  g_clear_pointer (&self->groups, g_array_unref);
+  g_clear_pointer (&self->members, g_array_unref);
+  g_clear_pointer (&self->in_folder, g_array_unref);
+  g_clear_pointer (&self->keys, g_array_unref);
+  g_clear_pointer (&self->items, g_ptr_array_unref);
+  idmap_clear (&self->index);
+
+  G_OBJECT_CLASS (tern_conversation_model_parent_class)->finalize (object);
+}
+
+static void
+tern_conversation_model_get_property (GObject    *object,
+                                      guint       prop_id,
+                                      GValue     *value,
+                                      GParamSpec *pspec)
+{
+  TernConversationModel *self = TERN_CONVERSATION_MODEL (object);
+
+  switch (prop_id)
+    {
+    case PROP_FOLDER_ID:
+      g_value_set_int64 (value, self->folder_id);
+      break;
+    case PROP_N_ITEMS:
+      g_value_set_uint (value, self->keys->len);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+tern_conversation_model_class_init (TernConversationModelClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = tern_conversation_model_finalize;
+  object_class->get_property = tern_conversation_model_get_property;
+
+  properties [PROP_FOLDER_ID] =
+    g_param_spec_int64 ("folder-id", NULL, NULL, 0, G_MAXINT64, 0,
+                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties [PROP_N_ITEMS] =
+    g_param_spec_uint ("n-items", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  build_envelope_sql ();
+}
+
+static void
+tern_conversation_model_init (TernConversationModel *self)
+{
+  self->groups = g_array_new (FALSE, FALSE, sizeof (Group));
+  self->members = g_array_new (FALSE, FALSE, sizeof (gint64));
+  self->in_folder = g_array_new (FALSE, FALSE, sizeof (guint8));
+  self->keys = g_array_new (FALSE, FALSE, sizeof (gint64));
+  self->items = g_ptr_array_new_with_free_func (unref_item);
+  self->children = g_ptr_array_new ();
+}
+
+TernConversationModel *
+tern_conversation_model_new (TernStore *store)
+{
+  TernConversationModel *self;
+
+  g_return_val_if_fail (store != NULL, NULL);
+
+  self = g_object_new (TERN_TYPE_CONVERSATION_MODEL, NULL);
+  self->store = store;
+  return self;
+}
+
+gboolean
+tern_conversation_model_set_folder (TernConversationModel  *self,
+                                    gint64                  folder_id,
+                                    GError                **error)
+{
+  g_auto(Scan) scan = { 0 };
+  guint old_len;
+  gboolean ok;
+
+  g_return_val_if_fail (TERN_IS_CONVERSATION_MODEL (self), FALSE);
+
+  if (self->folder_id != folder_id)
+    {
+      self->folder_id = folder_id;
+      g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_FOLDER_ID]);
+    }
+  self->sent_id = folder_id != 0 ? find_sent (self) : 0;
+  ok = scan_folder (self, &scan, error);
+  if (!ok)
+    {
+      scan_clear (&scan);
+      scan_folder (self, &scan, NULL);   /* nothing: folder 0 is not read */
+    }
+
+  /* Another folder: every row is new. */
+  old_len = self->keys->len;
+  g_array_unref (self->groups);
+  self->groups = g_steal_pointer (&scan.groups);
+  g_array_unref (self->members);
+  self->members = g_steal_pointer (&scan.members);
+  g_array_unref (self->in_folder);
+  self->in_folder = g_steal_pointer (&scan.in_folder);
+  idmap_clear (&self->index);
+  self->index = scan.index;
+  memset (&scan.index, 0, sizeof scan.index);
+  g_array_set_size (self->keys, 0);
+  for (guint i = 0; i < self->groups->len; i++)
+    g_array_append_val (self->keys, g_array_index (self->groups, Group, i).thread);
+  g_ptr_array_unref (self->items);
+  self->items = g_ptr_array_new_full (self->keys->len, unref_item);
+  g_ptr_array_set_size (self->items, self->keys->len);
+  self->n_loaded = 0;
+  if (old_len > 0 || self->keys->len > 0)
+    g_list_model_items_changed (G_LIST_MODEL (self), 0, old_len, self->keys->len);
+  if (old_len != self->keys->len)
+    g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_N_ITEMS]);
+  return ok;
+}
+
+gint64
+tern_conversation_model_get_folder_id (TernConversationModel *self)
+{
+  g_return_val_if_fail (TERN_IS_CONVERSATION_MODEL (self), 0);
+
+  return self->folder_id;
+}
+
+gboolean
+tern_conversation_model_refresh (TernConversationModel  *self,
+                                 GError                **error)
+{
+  g_auto(Scan) scan = { 0 };
+
+  g_return_val_if_fail (TERN_IS_CONVERSATION_MODEL (self), FALSE);
+
+  if (!scan_folder (self, &scan, error))
+    return FALSE;
+  apply_scan (self, &scan);
+  return TRUE;
+}
+
+gint64
+tern_conversation_model_get_thread_id (TernConversationModel *self,
+                                       guint                  position)
+{
+  g_return_val_if_fail (TERN_IS_CONVERSATION_MODEL (self), 0);
+
+  return position < self->keys->len ? g_array_index (self->keys, gint64, position) : 0;
+}
+
+guint
+tern_conversation_model_find (TernConversationModel *self,
+                              gint64                 thread_id)
+{
+  g_return_val_if_fail (TERN_IS_CONVERSATION_MODEL (self), G_MAXUINT);
+
+  return thread_id != 0 ? idmap_lookup (&self->index, thread_id) : G_MAXUINT;
+}
+
+guint
+tern_conversation_model_find_message (TernConversationModel *self,
+                                      gint64                 message_id)
+{
+  g_return_val_if_fail (TERN_IS_CONVERSATION_MODEL (self), G_MAXUINT);
+
+  for (guint i = 0; i < self->groups->len; i++)
+    {
+      const Group *group = &g_array_index (self->groups, Group, i);
+
+      for (guint j = group->first; j < group->first + group->count; j++)
+        if (g_array_index (self->members, gint64, j) == message_id)
+          return i;
+    }
+  return G_MAXUINT;
+}
+
+GArray *
+tern_conversation_model_dup_message_ids (TernConversationModel *self,
+                                         gint64                 thread_id,
+                                         gboolean               folder_only)
+{
+  GArray *ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  const Group *group;
+
+  g_return_val_if_fail (TERN_IS_CONVERSATION_MODEL (self), ids);
+
+  group = thread_id != 0 ? group_of (self, thread_id) : NULL;
+  if (group == NULL)
+    return ids;
+  for (guint j = group->first; j < group->first + group->count; j++)
+    if (!folder_only || g_array_index (self->in_folder, guint8, j))
+      g_array_append_val (ids, g_array_index (self->members, gint64, j));
+  return ids;
+}
+
+TernMessageModel *
+tern_conversation_model_dup_messages (TernConversationModel *self,
+                                      gint64                 thread_id)
+{
+  g_autoptr(GArray) ids = NULL;
+  TernMessageModel *child;
+
+  g_return_val_if_fail (TERN_IS_CONVERSATION_MODEL (self), NULL);
+
+  for (guint i = 0; i < self->children->len; i++)
+    {
+      gint64 *thread = g_object_get_data (self->children->pdata[i], "tern-thread-id");
+
+      if (*thread == thread_id)
+        return g_object_ref (self->children->pdata[i]);
+    }
+
+  ids = tern_conversation_model_dup_message_ids (self, thread_id, FALSE);
+  if (ids->len <= 1)
+    return NULL;
+  child = tern_message_model_new (self->store);
+  tern_message_model_set_ids (child, ids);
+  g_object_set_data_full (G_OBJECT (child), "tern-thread-id",
+                          g_memdup2 (&thread_id, sizeof thread_id), g_free);
+  g_ptr_array_add (self->children, child);
+  g_object_weak_ref (G_OBJECT (child), forget_child, self->children);
+  return child;
+}
+
+guint
+tern_conversation_model_get_n_loaded (TernConversationModel *self)
+{
+  g_return_val_if_fail (TERN_IS_CONVERSATION_MODEL (self), 0);
+
+  return self->n_loaded;
+}
