@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tern-conversation-model.h"
 #include "tern-message-model.h"
 #include "tern-test-cache.h"
 
@@ -14,7 +15,8 @@
  * bench-ui-model [N]: a cache with an N-message folder (100,000 by default); opens it in a
  * fresh connection the way the message list does and prints how long the first screen of
  * rows takes (target < 150 ms), how long reading every row end to end takes, and the
- * resident memory after that (target < 200 MB).
+ * resident memory after that (target < 200 MB). Then the same grouped by conversation (the
+ * prepared messages form conversations of four), in a fresh connection, and expanding one.
  */
 
 static double
@@ -84,6 +86,46 @@ main (int   argc,
     printf ("every row read end to end: %.0f ms (%.2f us a row)\n", scroll_ms,
             scroll_ms * 1000.0 / MAX (n, 1));
     printf ("resident memory after the end-to-end read: %.1f MB (target < 200 MB)\n",
+            rss_kib () / 1024.0);
+    if (first_ms >= 150 || rss_kib () / 1024.0 >= 200)
+      status = 1;
+  }
+
+  {
+    g_autoptr(TernStore) store = NULL;
+    g_autoptr(TernConversationModel) model = NULL;
+    g_autoptr(TernMessageModel) expanded = NULL;
+    guint rows;
+    double expand_ms;
+
+    start = g_get_monotonic_time ();
+    store = tern_store_open (path, &error);
+    g_assert_no_error (error);
+    model = tern_conversation_model_new (store);
+    g_assert_true (tern_conversation_model_set_folder (model, ids.inbox, &error));
+    open_ms = ms_since (start);
+    for (guint i = 0; i < 30; i++)
+      g_object_unref (g_list_model_get_item (G_LIST_MODEL (model), i));
+    first_ms = ms_since (start);
+    rows = g_list_model_get_n_items (G_LIST_MODEL (model));
+
+    start = g_get_monotonic_time ();
+    expanded = tern_conversation_model_dup_messages (model, tern_conversation_model_get_thread_id (model, 0));
+    for (guint i = 0; expanded != NULL && i < g_list_model_get_n_items (G_LIST_MODEL (expanded)); i++)
+      g_object_unref (g_list_model_get_item (G_LIST_MODEL (expanded), i));
+    expand_ms = ms_since (start);
+
+    start = g_get_monotonic_time ();
+    for (guint i = 0; i < rows; i++)
+      g_object_unref (g_list_model_get_item (G_LIST_MODEL (model), i));
+    scroll_ms = ms_since (start);
+
+    printf ("grouped: open folder (%u conversations of %u messages): %.1f ms\n", rows, n, open_ms);
+    printf ("grouped: first 30 rows visible: %.1f ms (target < 150 ms)\n", first_ms);
+    printf ("grouped: expanding the first conversation: %.1f ms\n", expand_ms);
+    printf ("grouped: every row read end to end: %.0f ms (%.2f us a row)\n", scroll_ms,
+            scroll_ms * 1000.0 / MAX (rows, 1));
+    printf ("grouped: resident memory after the end-to-end read: %.1f MB (target < 200 MB)\n",
             rss_kib () / 1024.0);
     if (first_ms >= 150 || rss_kib () / 1024.0 >= 200)
       status = 1;

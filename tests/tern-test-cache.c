@@ -98,6 +98,17 @@ tern_test_cache_add_messages (TernStore *store,
       m->from_addr = g_strdup_printf ("person%u@example.org", (guint) (uid % G_N_ELEMENTS (names)));
       m->to_list = g_strdup ("alice@example.org");
       m->message_id = g_strdup_printf ("<m%u.%" G_GINT64_FORMAT "@example.org>", uid, folder_id);
+      /* Conversations of four: each message answers the one before it. */
+      if ((uid - 1) % 4 != 0)
+        {
+          GString *refs = g_string_new (NULL);
+
+          for (guint r = uid - (uid - 1) % 4; r < uid; r++)
+            g_string_append_printf (refs, "%s<m%u.%" G_GINT64_FORMAT "@example.org>",
+                                    refs->len > 0 ? " " : "", r, folder_id);
+          m->in_reply_to = g_strdup_printf ("<m%u.%" G_GINT64_FORMAT "@example.org>", uid - 1, folder_id);
+          m->references = g_string_free (refs, FALSE);
+        }
       m->parts = g_ptr_array_new_with_free_func ((GDestroyNotify) tern_part_free);
       {
         TernPart *p = g_new0 (TernPart, 1);

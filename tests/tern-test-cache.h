@@ -30,7 +30,8 @@ typedef struct
 TernStore *tern_test_cache_new          (const char        *path,
                                          TernTestCacheIds  *ids);
 /* n messages with UIDs first_uid.., newest last, one transaction; every third read, every
- * seventh flagged, every fifth with an attachment (part 2), every eleventh answered. */
+ * seventh flagged, every fifth with an attachment (part 2), every eleventh answered; UIDs
+ * 4k+1 .. 4k+4 are one conversation (each answers the one before, with References). */
 void       tern_test_cache_add_messages (TernStore         *store,
                                          gint64             folder_id,
                                          guint              first_uid,
