@@ -993,6 +993,19 @@ tern_conversation_model_dup_messages (TernConversationModel *self,
   return child;
 }
 
+GArray *
+tern_conversation_model_dup_expanded (TernConversationModel *self)
+{
+  GArray *threads = g_array_new (FALSE, FALSE, sizeof (gint64));
+
+  g_return_val_if_fail (TERN_IS_CONVERSATION_MODEL (self), threads);
+
+  for (guint i = 0; i < self->children->len; i++)
+    g_array_append_val (threads, *(gint64 *) g_object_get_data (self->children->pdata[i],
+                                                                "tern-thread-id"));
+  return threads;
+}
+
 guint
 tern_conversation_model_get_n_loaded (TernConversationModel *self)
 {

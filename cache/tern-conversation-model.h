@@ -53,6 +53,9 @@ GArray     *tern_conversation_model_dup_message_ids    (TernConversationModel *s
  * has nothing to expand). (transfer full) */
 TernMessageModel *tern_conversation_model_dup_messages (TernConversationModel *self,
                                                         gint64                 thread_id) G_GNUC_WARN_UNUSED_RESULT;
+/* The thread ids of the conversations whose message lists are in use (expanded), so that a
+ * view can expand them again after a refresh moved them. (transfer full) */
+GArray     *tern_conversation_model_dup_expanded       (TernConversationModel *self) G_GNUC_WARN_UNUSED_RESULT;
 /* How many conversations have their subject and participants read (tests, benchmark). */
 guint       tern_conversation_model_get_n_loaded       (TernConversationModel *self);
 

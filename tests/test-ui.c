@@ -318,6 +318,148 @@ test_offline_notice (Fixture       *f,
   }
 }
 
+static guint
+count_flag_actions (Fixture    *f,
+                    gint64      message,
+                    const char *flag,
+                    gboolean    added)
+{
+  g_autoptr(GPtrArray) actions = tern_journal_list (f->store, f->ids.account, NULL);
+  guint n = 0;
+
+  for (guint i = 0; i < actions->len; i++)
+    {
+      TernAction *a = actions->pdata[i];
+
+      if (a->message == message && g_strcmp0 (a->kind, TERN_ACTION_FLAGS) == 0 &&
+          tern_flags_contain (added ? a->add_flags : a->remove_flags, flag))
+        n++;
+    }
+  return n;
+}
+
+static GObject *
+row_item (Fixture *f,
+          guint    position)
+{
+  g_autoptr(GtkTreeListRow) row = g_list_model_get_item (G_LIST_MODEL (tern_window_get_selection (f->window)),
+                                                         position);
+
+  g_assert_true (GTK_IS_TREE_LIST_ROW (row));
+  return gtk_tree_list_row_get_item (row);
+}
+
+static void
+test_offline_conversations (Fixture       *f,
+                            gconstpointer  data)
+{
+  GtkWidget *w = GTK_WIDGET (f->window);
+  GListModel *list = G_LIST_MODEL (tern_window_get_selection (f->window));
+  TernConversationModel *conversations = tern_window_get_conversation_model (f->window);
+  TernMessageView *view = tern_window_get_message_view (f->window);
+  g_autoptr(TernConversationItem) first = NULL;
+  g_autoptr(GObject) child = NULL;
+  g_autoptr(GArray) ids = NULL;
+  gint64 newest;
+
+  g_assert_cmpuint (g_list_model_get_n_items (list), ==, 1000);
+
+  /* "Group by Conversation" in the menu: one row a conversation (the prepared messages come
+   * in fours), and the choice is kept. */
+  gtk_widget_activate_action (w, "win.group-by-conversation", NULL);
+  spin (20);
+  g_assert_true (g_settings_get_boolean (tern_application_get_settings (f->app), "group-by-conversation"));
+  g_assert_cmpuint (g_list_model_get_n_items (list), ==, 250);
+  first = TERN_CONVERSATION_ITEM (row_item (f, 0));
+  g_assert_cmpuint (tern_conversation_item_get_count (first), ==, 4);
+  g_assert_cmpstr (tern_conversation_item_get_subject (first), ==, "Message 997 about things");
+  ids = tern_conversation_model_dup_message_ids (conversations, tern_conversation_item_get_thread_id (first), FALSE);
+  g_assert_cmpuint (ids->len, ==, 4);
+  /* Only the rows on screen were read. */
+  g_assert_cmpuint (tern_conversation_model_get_n_loaded (conversations), <=, 200 + 32);
+
+  /* Selecting the conversation opens its newest message, which is then read. */
+  newest = tern_conversation_item_get_newest_id (first);
+  g_assert_cmpint (newest, ==, g_array_index (ids, gint64, 3));
+  select_row (f, 0);
+  g_assert_cmpint (tern_message_view_get_message_id (view), ==, newest);
+  g_assert_cmpuint (count_flag_actions (f, newest, "\\Seen", TRUE), ==, 1);
+  g_assert_cmpuint (tern_conversation_item_get_unread_count (first), ==, 2); /* 997, 998 (999 is read) */
+
+  /* Right opens it: its messages under it, oldest first; Left folds it again. */
+  gtk_widget_activate_action (w, "win.expand", NULL);
+  g_assert_cmpuint (g_list_model_get_n_items (list), ==, 254);
+  child = row_item (f, 1);
+  g_assert_true (TERN_IS_MESSAGE_ITEM (child));
+  g_assert_cmpint (tern_message_item_get_id (TERN_MESSAGE_ITEM (child)), ==, g_array_index (ids, gint64, 0));
+  g_clear_object (&child);
+  child = row_item (f, 4);
+  g_assert_cmpint (tern_message_item_get_id (TERN_MESSAGE_ITEM (child)), ==, newest);
+  g_clear_object (&child);
+  /* Left on one of its messages goes back to the conversation. */
+  select_row (f, 2);
+  gtk_widget_activate_action (w, "win.collapse", NULL);
+  g_assert_cmpuint (g_list_model_get_n_items (list), ==, 250);
+  g_assert_true (gtk_selection_model_is_selected (tern_window_get_selection (f->window), 0));
+
+  /* Triage on the conversation row reaches every message, in the cache and the journal. */
+  gtk_widget_activate_action (w, "win.toggle-star", NULL);
+  for (guint i = 0; i < ids->len; i++)
+    {
+      gint64 id = g_array_index (ids, gint64, i);
+      g_autoptr(TernMessage) m = tern_store_get_message (f->store, id, NULL);
+
+      g_assert_true (tern_flags_contain (m->flags, "\\Flagged"));
+      g_assert_cmpuint (count_flag_actions (f, id, "\\Flagged", TRUE), ==, 1);
+    }
+  g_assert_true (tern_conversation_item_get_flagged (first));
+  gtk_widget_activate_action (w, "win.mark-read", NULL);
+  g_assert_cmpuint (tern_conversation_item_get_unread_count (first), ==, 0);
+  gtk_widget_activate_action (w, "win.toggle-read", NULL);
+  g_assert_cmpuint (tern_conversation_item_get_unread_count (first), ==, 4);
+  for (guint i = 0; i < ids->len; i++)
+    {
+      g_autoptr(TernMessage) m = tern_store_get_message (f->store, g_array_index (ids, gint64, i), NULL);
+
+      g_assert_false (tern_flags_contain (m->flags, "\\Seen"));
+    }
+
+  gtk_widget_activate_action (w, "win.archive", NULL);
+  g_assert_cmpuint (g_list_model_get_n_items (list), ==, 249);
+  g_assert_cmpuint (tern_conversation_model_find (conversations, tern_conversation_item_get_thread_id (first)),
+                    ==, G_MAXUINT);
+  {
+    g_autoptr(GPtrArray) actions = tern_journal_list (f->store, f->ids.account, NULL);
+    guint moves = 0;
+
+    for (guint i = 0; i < actions->len; i++)
+      {
+        TernAction *a = actions->pdata[i];
+
+        if (g_strcmp0 (a->kind, TERN_ACTION_MOVE) == 0 && a->target == f->ids.archive)
+          moves++;
+      }
+    g_assert_cmpuint (moves, ==, 4);
+  }
+  for (guint i = 0; i < ids->len; i++)
+    {
+      g_autoptr(TernMessage) m = tern_store_get_message (f->store, g_array_index (ids, gint64, i), NULL);
+
+      g_assert_cmpint (m->folder_id, ==, f->ids.archive);
+    }
+
+  /* Undo brings the conversation back, in its place. */
+  gtk_widget_activate_action (w, "win.undo", NULL);
+  g_assert_cmpuint (g_list_model_get_n_items (list), ==, 250);
+  g_assert_cmpuint (tern_conversation_model_find (conversations, tern_conversation_item_get_thread_id (first)),
+                    ==, 0);
+
+  /* Off again: the messages one a row. */
+  gtk_widget_activate_action (w, "win.group-by-conversation", NULL);
+  g_assert_false (g_settings_get_boolean (tern_application_get_settings (f->app), "group-by-conversation"));
+  g_assert_cmpuint (g_list_model_get_n_items (list), ==, 1000);
+}
+
 /* Online, against the fixture. */
 
 static const char plain_message[] =
@@ -661,6 +803,7 @@ main (int   argc,
   g_test_add ("/ui/offline/shows-cache", Fixture, NULL, offline_set_up, test_offline_shows_cache, tear_down);
   g_test_add ("/ui/offline/triage", Fixture, NULL, offline_set_up, test_offline_triage, tear_down);
   g_test_add ("/ui/offline/not-cached-notice", Fixture, NULL, offline_set_up, test_offline_notice, tear_down);
+  g_test_add ("/ui/offline/conversations", Fixture, NULL, offline_set_up, test_offline_conversations, tear_down);
   g_test_add ("/ui/online/fetch-text-and-attachment", Fixture, NULL, online_set_up, test_online_fetch, tear_down);
   g_test_add ("/ui/online/certificate-prompt", Fixture, NULL, online_set_up, test_online_certificate, tear_down);
   g_test_add ("/ui/online/remote-content", Fixture, NULL, online_set_up, test_online_remote_content, tear_down);

@@ -7,7 +7,9 @@
 
 #include "tern-message-row.h"
 
-/* One message in the list: sender and date on the first line, subject and marks below. */
+/* One message in the list: sender and date on the first line, subject and marks below. A
+ * conversation shows the same way, with who wrote in it, the subject of its first message and
+ * a badge with how many messages it has. */
 
 struct _TernMessageRow
 {
@@ -15,6 +17,7 @@ struct _TernMessageRow
 
   /* Owned. */
   TernMessageItem *item;
+  TernConversationItem *conversation;
 
   /* Children. */
   GtkWidget       *box;
@@ -25,6 +28,7 @@ struct _TernMessageRow
   GtkWidget       *flagged;
   GtkWidget       *answered;
   GtkWidget       *attachment;
+  GtkWidget       *count;
 };
 
 G_DEFINE_FINAL_TYPE (TernMessageRow, tern_message_row, GTK_TYPE_WIDGET)
@@ -56,24 +60,52 @@ static void
 update (TernMessageRow *self)
 {
   TernMessageItem *item = self->item;
+  TernConversationItem *conversation = self->conversation;
   g_autofree char *date = NULL;
-  gboolean unread;
+  const char *sender, *subject;
+  gboolean unread, flagged, answered, attachment;
+  guint count = 0;
 
-  if (item == NULL || !tern_message_item_get_loaded (item))
+  if (conversation != NULL && tern_conversation_item_get_loaded (conversation))
+    {
+      count = tern_conversation_item_get_count (conversation);
+      unread = tern_conversation_item_get_unread (conversation);
+      sender = tern_conversation_item_get_participants (conversation);
+      subject = tern_conversation_item_get_subject (conversation);
+      date = tern_format_date (tern_conversation_item_get_date (conversation));
+      flagged = tern_conversation_item_get_flagged (conversation);
+      answered = FALSE;
+      attachment = tern_conversation_item_get_has_attachment (conversation);
+    }
+  else if (item != NULL && tern_message_item_get_loaded (item))
+    {
+      unread = tern_message_item_get_unread (item);
+      sender = tern_message_item_get_sender (item);
+      subject = tern_message_item_get_subject (item);
+      date = tern_format_date (tern_message_item_get_date (item));
+      flagged = tern_message_item_get_flagged (item);
+      answered = tern_message_item_get_answered (item);
+      attachment = tern_message_item_get_has_attachment (item);
+    }
+  else
     {
       gtk_label_set_text (GTK_LABEL (self->sender), "");
       gtk_label_set_text (GTK_LABEL (self->subject), "");
       gtk_label_set_text (GTK_LABEL (self->date), "");
+      gtk_widget_set_visible (self->count, FALSE);
       return;
     }
 
-  unread = tern_message_item_get_unread (item);
-  date = tern_format_date (tern_message_item_get_date (item));
-  gtk_label_set_text (GTK_LABEL (self->sender), tern_message_item_get_sender (item)
-                      ? tern_message_item_get_sender (item) : _("(unknown sender)"));
-  gtk_label_set_text (GTK_LABEL (self->subject), tern_message_item_get_subject (item)
-                      ? tern_message_item_get_subject (item) : _("(no subject)"));
+  gtk_label_set_text (GTK_LABEL (self->sender), sender && *sender ? sender : _("(unknown sender)"));
+  gtk_label_set_text (GTK_LABEL (self->subject), subject ? subject : _("(no subject)"));
   gtk_label_set_text (GTK_LABEL (self->date), date);
+  if (count > 1)
+    {
+      g_autofree char *text = g_strdup_printf ("%u", count);
+
+      gtk_label_set_text (GTK_LABEL (self->count), text);
+    }
+  gtk_widget_set_visible (self->count, count > 1);
   gtk_widget_set_opacity (self->unread_dot, unread ? 1.0 : 0.0);
   if (unread)
     {
@@ -85,9 +117,9 @@ update (TernMessageRow *self)
       gtk_widget_remove_css_class (self->sender, "heading");
       gtk_widget_add_css_class (self->subject, "dim-label");
     }
-  gtk_widget_set_visible (self->flagged, tern_message_item_get_flagged (item));
-  gtk_widget_set_visible (self->answered, tern_message_item_get_answered (item));
-  gtk_widget_set_visible (self->attachment, tern_message_item_get_has_attachment (item));
+  gtk_widget_set_visible (self->flagged, flagged);
+  gtk_widget_set_visible (self->answered, answered);
+  gtk_widget_set_visible (self->attachment, attachment);
 }
 
 static void
@@ -110,6 +142,31 @@ tern_message_row_set_item (TernMessageRow  *self,
   if (item != NULL)
     g_signal_connect_object (item, "notify", G_CALLBACK (item_notify_cb), self, G_CONNECT_SWAPPED);
   update (self);
+}
+
+void
+tern_message_row_set_conversation (TernMessageRow       *self,
+                                   TernConversationItem *conversation)
+{
+  g_return_if_fail (TERN_IS_MESSAGE_ROW (self));
+
+  if (self->conversation == conversation)
+    return;
+  if (self->conversation != NULL)
+    g_signal_handlers_disconnect_by_func (self->conversation, item_notify_cb, self);
+  g_set_object (&self->conversation, conversation);
+  if (conversation != NULL)
+    g_signal_connect_object (conversation, "notify", G_CALLBACK (item_notify_cb), self,
+                             G_CONNECT_SWAPPED);
+  update (self);
+}
+
+TernConversationItem *
+tern_message_row_get_conversation (TernMessageRow *self)
+{
+  g_return_val_if_fail (TERN_IS_MESSAGE_ROW (self), NULL);
+
+  return self->conversation;
 }
 
 TernMessageItem *
@@ -138,6 +195,7 @@ tern_message_row_dispose (GObject *object)
   TernMessageRow *self = TERN_MESSAGE_ROW (object);
 
   tern_message_row_set_item (self, NULL);
+  tern_message_row_set_conversation (self, NULL);
   g_clear_pointer (&self->box, gtk_widget_unparent);
 
   G_OBJECT_CLASS (tern_message_row_parent_class)->dispose (object);
@@ -183,6 +241,14 @@ tern_message_row_init (TernMessageRow *self)
   gtk_label_set_ellipsize (GTK_LABEL (self->sender), PANGO_ELLIPSIZE_END);
   gtk_widget_set_hexpand (self->sender, TRUE);
   gtk_box_append (GTK_BOX (top), self->sender);
+  self->count = gtk_label_new (NULL);
+  gtk_widget_add_css_class (self->count, "conversation-count");
+  gtk_widget_add_css_class (self->count, "caption");
+  gtk_widget_add_css_class (self->count, "numeric");
+  gtk_widget_set_valign (self->count, GTK_ALIGN_CENTER);
+  gtk_widget_set_tooltip_text (self->count, _("Messages in this conversation"));
+  gtk_widget_set_visible (self->count, FALSE);
+  gtk_box_append (GTK_BOX (top), self->count);
   self->date = gtk_label_new (NULL);
   gtk_widget_add_css_class (self->date, "dim-label");
   gtk_widget_add_css_class (self->date, "caption");
@@ -210,4 +276,68 @@ GtkWidget *
 tern_message_row_new (void)
 {
   return g_object_new (TERN_TYPE_MESSAGE_ROW, NULL);
+}
+
+/* The list's factory: a disclosure triangle (a GtkTreeExpander, idle in a flat list) around
+ * a row; the items are messages, or, grouped, GtkTreeListRows of conversations and their
+ * messages. */
+
+static void
+factory_setup_cb (GtkSignalListItemFactory *factory,
+                  GtkListItem              *list_item,
+                  gpointer                  user_data)
+{
+  GtkWidget *expander = gtk_tree_expander_new ();
+
+  gtk_tree_expander_set_child (GTK_TREE_EXPANDER (expander), tern_message_row_new ());
+  gtk_list_item_set_child (list_item, expander);
+}
+
+static void
+factory_bind_cb (GtkSignalListItemFactory *factory,
+                 GtkListItem              *list_item,
+                 gpointer                  user_data)
+{
+  GtkTreeExpander *expander = GTK_TREE_EXPANDER (gtk_list_item_get_child (list_item));
+  TernMessageRow *row = TERN_MESSAGE_ROW (gtk_tree_expander_get_child (expander));
+  gpointer item = gtk_list_item_get_item (list_item);
+  g_autoptr(GObject) inner = NULL;
+
+  if (GTK_IS_TREE_LIST_ROW (item))
+    {
+      gtk_tree_expander_set_list_row (expander, item);
+      inner = gtk_tree_list_row_get_item (item);
+    }
+  else
+    {
+      gtk_tree_expander_set_list_row (expander, NULL);
+      inner = item != NULL ? g_object_ref (item) : NULL;
+    }
+  tern_message_row_set_item (row, TERN_IS_MESSAGE_ITEM (inner) ? TERN_MESSAGE_ITEM (inner) : NULL);
+  tern_message_row_set_conversation (row, TERN_IS_CONVERSATION_ITEM (inner)
+                                          ? TERN_CONVERSATION_ITEM (inner) : NULL);
+}
+
+static void
+factory_unbind_cb (GtkSignalListItemFactory *factory,
+                   GtkListItem              *list_item,
+                   gpointer                  user_data)
+{
+  GtkTreeExpander *expander = GTK_TREE_EXPANDER (gtk_list_item_get_child (list_item));
+  TernMessageRow *row = TERN_MESSAGE_ROW (gtk_tree_expander_get_child (expander));
+
+  gtk_tree_expander_set_list_row (expander, NULL);
+  tern_message_row_set_item (row, NULL);
+  tern_message_row_set_conversation (row, NULL);
+}
+
+GtkListItemFactory *
+tern_message_row_factory_new (void)
+{
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+
+  g_signal_connect (factory, "setup", G_CALLBACK (factory_setup_cb), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (factory_bind_cb), NULL);
+  g_signal_connect (factory, "unbind", G_CALLBACK (factory_unbind_cb), NULL);
+  return factory;
 }

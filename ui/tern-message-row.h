@@ -3,6 +3,7 @@
 
 #include <gtk/gtk.h>
 
+#include "tern-conversation-item.h"
 #include "tern-message-item.h"
 
 G_BEGIN_DECLS
@@ -15,6 +16,13 @@ GtkWidget       *tern_message_row_new      (void);
 void             tern_message_row_set_item (TernMessageRow  *self,
                                             TernMessageItem *item);
 TernMessageItem *tern_message_row_get_item (TernMessageRow  *self);
+/* A conversation instead of a message. */
+void             tern_message_row_set_conversation (TernMessageRow       *self,
+                                                    TernConversationItem *conversation);
+TernConversationItem *tern_message_row_get_conversation (TernMessageRow *self);
+/* The message list's items: messages, or GtkTreeListRows of conversations and messages.
+ * (transfer full) */
+GtkListItemFactory *tern_message_row_factory_new (void);
 /* "Today 14:05", "Mon", "12 Mar", "12/03/2023": short, by distance from now. */
 char            *tern_format_date          (gint64           unix_time) G_GNUC_WARN_UNUSED_RESULT;
 

@@ -59,6 +59,8 @@ struct _TernWindow
   TernFolderModel      *folder_model;
   GtkSingleSelection   *folder_selection;
   TernMessageModel     *message_model;
+  TernConversationModel *conversation_model;
+  GtkTreeListModel     *conversation_tree;  /* of conversation_model, expanding into messages */
   GtkMultiSelection    *message_selection;
   GCancellable         *search_cancellable;
   GArray               *undo;             /* UndoEntry */
@@ -76,9 +78,18 @@ struct _TernWindow
   UndoKind              undo_kind;
   char                 *undo_label;
   gboolean              selecting;
+  gboolean              grouped;           /* group-by-conversation */
 };
 
 G_DEFINE_FINAL_TYPE (TernWindow, tern_window, ADW_TYPE_APPLICATION_WINDOW)
+
+enum {
+  PROP_0,
+  PROP_GROUP_BY_CONVERSATION,
+  N_PROPS
+};
+
+static GParamSpec *properties [N_PROPS];
 
 static void update_view (TernWindow *self);
 
@@ -116,10 +127,68 @@ refresh_folders (TernWindow *self)
     g_debug ("Cannot read folders: %s", error->message);
 }
 
+/* Conversations: the list shows them when grouping is on (but not search results). */
+
+static gboolean
+showing_conversations (TernWindow *self)
+{
+  return self->grouped && !tern_message_model_get_searching (self->message_model);
+}
+
+static GListModel *
+shown_model (TernWindow *self)
+{
+  return showing_conversations (self) ? G_LIST_MODEL (self->conversation_tree)
+                                      : G_LIST_MODEL (self->message_model);
+}
+
+static void
+update_list_model (TernWindow *self)
+{
+  if (gtk_multi_selection_get_model (self->message_selection) != shown_model (self))
+    gtk_multi_selection_set_model (self->message_selection, shown_model (self));
+}
+
+/* The open folder into the model that shows it (the other one lets go of its rows). */
+static void
+load_folder (TernWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  if (self->grouped)
+    {
+      tern_message_model_set_folder (self->message_model, 0, NULL);
+      ok = tern_conversation_model_set_folder (self->conversation_model, self->folder_id, &error);
+    }
+  else
+    {
+      tern_conversation_model_set_folder (self->conversation_model, 0, NULL);
+      ok = tern_message_model_set_folder (self->message_model, self->folder_id, &error);
+    }
+  if (!ok)
+    g_debug ("Cannot open folder: %s", error->message);
+  update_list_model (self);
+}
+
+static GListModel *
+create_conversation_cb (gpointer item,
+                        gpointer user_data)
+{
+  TernWindow *self = user_data;
+
+  if (!TERN_IS_CONVERSATION_ITEM (item))
+    return NULL;
+  return (GListModel *) tern_conversation_model_dup_messages (self->conversation_model,
+                                                              tern_conversation_item_get_thread_id (item));
+}
+
 static void
 update_list_title (TernWindow *self)
 {
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->message_model));
+  guint n = g_list_model_get_n_items (showing_conversations (self)
+                                      ? G_LIST_MODEL (self->conversation_model)
+                                      : G_LIST_MODEL (self->message_model));
   g_autofree char *subtitle = NULL;
   guint pos;
 
@@ -137,7 +206,13 @@ update_list_title (TernWindow *self)
           guint unread = tern_folder_item_get_unread (item);
 
           adw_window_title_set_title (self->list_title, tern_folder_item_get_label (item));
-          if (unread > 0)
+          if (showing_conversations (self) && unread > 0)
+            subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u conversation, %u unread",
+                                                     "%u conversations, %u unread", n), n, unread);
+          else if (showing_conversations (self))
+            subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u conversation",
+                                                     "%u conversations", n), n);
+          else if (unread > 0)
             subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u message, %u unread",
                                                      "%u messages, %u unread", n), n, unread);
           else
@@ -157,6 +232,26 @@ refresh_messages (TernWindow *self)
 
   if (!tern_message_model_refresh (self->message_model, &error))
     g_debug ("Cannot read messages: %s", error->message);
+  if (showing_conversations (self))
+    {
+      /* A conversation a new message moved up comes back as a new row: expand it again. */
+      g_autoptr(GArray) expanded = tern_conversation_model_dup_expanded (self->conversation_model);
+
+      g_clear_error (&error);
+      if (!tern_conversation_model_refresh (self->conversation_model, &error))
+        g_debug ("Cannot read conversations: %s", error->message);
+      for (guint i = 0; i < expanded->len; i++)
+        {
+          guint pos = tern_conversation_model_find (self->conversation_model,
+                                                    g_array_index (expanded, gint64, i));
+          g_autoptr(GtkTreeListRow) row = NULL;
+
+          if (pos != G_MAXUINT)
+            row = gtk_tree_list_model_get_child_row (self->conversation_tree, pos);
+          if (row != NULL && !gtk_tree_list_row_get_expanded (row))
+            gtk_tree_list_row_set_expanded (row, TRUE);
+        }
+    }
   update_list_title (self);
 }
 
@@ -172,12 +267,17 @@ tern_window_refresh (TernWindow *self)
 
 /* The selection. */
 
+/* The messages of the selected rows: a conversation's row stands for all its messages
+ * (folder_only: those in the folder shown, without the account's replies in Sent). */
 static GArray *
-selected_ids (TernWindow *self,
-              guint      *first_out)
+collect_ids (TernWindow *self,
+             guint      *first_out,
+             gboolean    folder_only)
 {
   g_autoptr(GtkBitset) set = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->message_selection));
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_int64_hash, g_int64_equal);
   GArray *ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  gboolean grouped = showing_conversations (self);
   GtkBitsetIter iter;
   guint pos;
 
@@ -189,20 +289,79 @@ selected_ids (TernWindow *self,
         *first_out = pos;
       do
         {
-          gint64 id = tern_message_model_get_id (self->message_model, pos);
+          g_autoptr(GtkTreeListRow) row = NULL;
+          g_autoptr(GObject) item = NULL;
+          gint64 id;
 
-          g_array_append_val (ids, id);
+          if (!grouped)
+            {
+              id = tern_message_model_get_id (self->message_model, pos);
+              g_array_append_val (ids, id);
+              continue;
+            }
+          row = gtk_tree_list_model_get_row (self->conversation_tree, pos);
+          item = row != NULL ? gtk_tree_list_row_get_item (row) : NULL;
+          if (TERN_IS_CONVERSATION_ITEM (item))
+            {
+              g_autoptr(GArray) members = NULL;
+
+              members = tern_conversation_model_dup_message_ids (self->conversation_model,
+                                                                 tern_conversation_item_get_thread_id (TERN_CONVERSATION_ITEM (item)),
+                                                                 folder_only);
+              g_array_append_vals (ids, members->data, members->len);
+            }
+          else if (TERN_IS_MESSAGE_ITEM (item))
+            {
+              id = tern_message_item_get_id (TERN_MESSAGE_ITEM (item));
+              g_array_append_val (ids, id);
+            }
         }
       while (gtk_bitset_iter_next (&iter, &pos));
     }
+
+  /* A conversation and some of its messages may both be selected. */
+  if (grouped)
+    for (guint i = 0; i < ids->len;)
+      {
+        if (g_hash_table_add (seen, &g_array_index (ids, gint64, i)))
+          i++;
+        else
+          g_array_remove_index (ids, i);
+      }
   return ids;
+}
+
+static GArray *
+selected_ids (TernWindow *self,
+              guint      *first_out)
+{
+  return collect_ids (self, first_out, FALSE);
+}
+
+/* The conversation selected alone, if that is what is selected: its newest message. */
+static gint64
+selected_conversation (TernWindow *self)
+{
+  g_autoptr(GtkBitset) set = NULL;
+  g_autoptr(GtkTreeListRow) row = NULL;
+  g_autoptr(GObject) item = NULL;
+
+  if (!showing_conversations (self))
+    return 0;
+  set = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->message_selection));
+  if (gtk_bitset_get_size (set) != 1)
+    return 0;
+  row = gtk_tree_list_model_get_row (self->conversation_tree, gtk_bitset_get_nth (set, 0));
+  item = row != NULL ? gtk_tree_list_row_get_item (row) : NULL;
+  return TERN_IS_CONVERSATION_ITEM (item)
+         ? tern_conversation_item_get_newest_id (TERN_CONVERSATION_ITEM (item)) : 0;
 }
 
 static void
 select_position (TernWindow *self,
                  guint       position)
 {
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->message_model));
+  guint n = g_list_model_get_n_items (shown_model (self));
 
   if (n == 0)
     {
@@ -244,8 +403,21 @@ mark_read (TernWindow *self,
 static void
 update_view (TernWindow *self)
 {
-  g_autoptr(GArray) ids = selected_ids (self, NULL);
+  g_autoptr(GArray) ids = NULL;
+  gint64 newest = selected_conversation (self);
 
+  /* Selecting a conversation opens its newest message. */
+  if (newest != 0)
+    {
+      if (tern_message_view_get_message_id (self->message_view) != newest)
+        {
+          tern_message_view_show (self->message_view, newest);
+          mark_read (self, newest);
+        }
+      return;
+    }
+
+  ids = selected_ids (self, NULL);
   if (ids->len == 1)
     {
       gint64 id = g_array_index (ids, gint64, 0);
@@ -285,15 +457,12 @@ show_folder (TernWindow *self,
              gint64      folder_id,
              gint64      account_id)
 {
-  g_autoptr(GError) error = NULL;
-
   self->folder_id = folder_id;
   self->account_id = account_id;
   if (gtk_search_bar_get_search_mode (self->search_bar))
     gtk_search_bar_set_search_mode (self->search_bar, FALSE);
   self->selecting = TRUE;
-  if (!tern_message_model_set_folder (self->message_model, folder_id, &error))
-    g_debug ("Cannot open folder: %s", error->message);
+  load_folder (self);
   self->selecting = FALSE;
   gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (self->message_selection));
   tern_message_view_show (self->message_view, 0);
@@ -364,7 +533,18 @@ apply_flags (TernWindow *self,
   g_autoptr(GError) error = NULL;
   guint done = 0;
 
-  if (set < 0 && ids->len > 0)
+  if (set < 0 && ids->len > 0 && showing_conversations (self))
+    {
+      /* A conversation: set it on all when any lacks it (one unread: "read" reads them all). */
+      set = 0;
+      for (guint i = 0; i < ids->len && !set; i++)
+        {
+          g_autoptr(TernMessage) m = tern_store_get_message (self->store, g_array_index (ids, gint64, i), NULL);
+
+          set = m != NULL && !tern_flags_contain (m->flags, flag);
+        }
+    }
+  else if (set < 0 && ids->len > 0)
     {
       g_autoptr(TernMessage) first = tern_store_get_message (self->store, g_array_index (ids, gint64, 0), NULL);
 
@@ -434,7 +614,8 @@ move_messages (TernWindow *self,
   guint first, done = 0;
   gboolean undoable = TRUE;
 
-  ids = selected_ids (self, &first);
+  /* A conversation's replies stay filed in Sent. */
+  ids = collect_ids (self, &first, TRUE);
   if (ids->len == 0)
     return;
 
@@ -596,7 +777,7 @@ step_action (GtkWidget  *widget,
   guint first;
   g_autoptr(GArray) ids = selected_ids (self, &first);
   int delta = g_str_equal (action_name, "win.next") ? 1 : -1;
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->message_model));
+  guint n = g_list_model_get_n_items (shown_model (self));
 
   if (n == 0)
     return;
@@ -720,13 +901,14 @@ search_changed_cb (TernWindow *self)
   if (query == NULL)
     {
       if (tern_message_model_get_searching (self->message_model))
-        tern_message_model_set_folder (self->message_model, self->folder_id, NULL);
+        load_folder (self);
       self->selecting = FALSE;
       update_list_title (self);
       return;
     }
   if (!tern_message_model_search (self->message_model, 0, query, &error))
     g_debug ("Search failed: %s", error->message);
+  update_list_model (self);
   self->selecting = FALSE;
   gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (self->message_selection));
   update_list_title (self);
@@ -751,7 +933,7 @@ search_mode_cb (TernWindow *self)
     {
       gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
       self->selecting = TRUE;
-      tern_message_model_set_folder (self->message_model, self->folder_id, NULL);
+      load_folder (self);
       self->selecting = FALSE;
       update_list_title (self);
     }
@@ -961,29 +1143,119 @@ folder_unbind_cb (GtkSignalListItemFactory *factory,
   g_object_set_data (G_OBJECT (list_item), "binding", NULL);
 }
 
+/* Conversations: the menu's toggle, expanding and collapsing. */
+
 static void
-message_setup_cb (GtkSignalListItemFactory *factory,
-                  GtkListItem              *list_item,
-                  gpointer                  user_data)
+set_grouped (TernWindow *self,
+             gboolean    grouped)
 {
-  gtk_list_item_set_child (list_item, tern_message_row_new ());
+  grouped = !!grouped;
+  if (self->grouped == grouped)
+    return;
+  self->grouped = grouped;
+  /* Search results stay as they are; the folder comes back grouped or not. */
+  if (self->conversation_model != NULL && !tern_message_model_get_searching (self->message_model))
+    {
+      self->selecting = TRUE;
+      load_folder (self);
+      self->selecting = FALSE;
+      gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (self->message_selection));
+      tern_message_view_show (self->message_view, 0);
+      update_list_title (self);
+    }
+  g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_GROUP_BY_CONVERSATION]);
+}
+
+/* The first selected row (transfer full), or NULL. */
+static GtkTreeListRow *
+selected_row (TernWindow *self)
+{
+  g_autoptr(GtkBitset) set = NULL;
+
+  if (!showing_conversations (self))
+    return NULL;
+  set = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->message_selection));
+  if (gtk_bitset_is_empty (set))
+    return NULL;
+  return gtk_tree_list_model_get_row (self->conversation_tree, gtk_bitset_get_minimum (set));
 }
 
 static void
-message_bind_cb (GtkSignalListItemFactory *factory,
-                 GtkListItem              *list_item,
-                 gpointer                  user_data)
+expand_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *param)
 {
-  tern_message_row_set_item (TERN_MESSAGE_ROW (gtk_list_item_get_child (list_item)),
-                             gtk_list_item_get_item (list_item));
+  TernWindow *self = TERN_WINDOW (widget);
+  g_autoptr(GtkTreeListRow) row = selected_row (self);
+  g_autoptr(GtkTreeListRow) parent = NULL;
+
+  if (row == NULL)
+    return;
+  if (g_str_equal (action_name, "win.expand"))
+    {
+      if (gtk_tree_list_row_is_expandable (row))
+        gtk_tree_list_row_set_expanded (row, TRUE);
+    }
+  else if (gtk_tree_list_row_get_expanded (row))
+    gtk_tree_list_row_set_expanded (row, FALSE);
+  else if ((parent = gtk_tree_list_row_get_parent (row)) != NULL)
+    {
+      /* On a message of a conversation: back to the conversation, folded. */
+      gtk_tree_list_row_set_expanded (parent, FALSE);
+      select_position (self, gtk_tree_list_row_get_position (parent));
+    }
+}
+
+static gboolean
+list_key_pressed_cb (TernWindow      *self,
+                     guint            keyval,
+                     guint            keycode,
+                     GdkModifierType  state)
+{
+  if (!showing_conversations (self) ||
+      (state & (GDK_ALT_MASK | GDK_CONTROL_MASK | GDK_SHIFT_MASK)) != 0)
+    return FALSE;
+  if (keyval == GDK_KEY_Right || keyval == GDK_KEY_KP_Right)
+    return gtk_widget_activate_action (GTK_WIDGET (self), "win.expand", NULL);
+  if (keyval == GDK_KEY_Left || keyval == GDK_KEY_KP_Left)
+    return gtk_widget_activate_action (GTK_WIDGET (self), "win.collapse", NULL);
+  return FALSE;
 }
 
 static void
-message_unbind_cb (GtkSignalListItemFactory *factory,
-                   GtkListItem              *list_item,
-                   gpointer                  user_data)
+tern_window_get_property (GObject    *object,
+                          guint       prop_id,
+                          GValue     *value,
+                          GParamSpec *pspec)
 {
-  tern_message_row_set_item (TERN_MESSAGE_ROW (gtk_list_item_get_child (list_item)), NULL);
+  TernWindow *self = TERN_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_GROUP_BY_CONVERSATION:
+      g_value_set_boolean (value, self->grouped);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+tern_window_set_property (GObject      *object,
+                          guint         prop_id,
+                          const GValue *value,
+                          GParamSpec   *pspec)
+{
+  TernWindow *self = TERN_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_GROUP_BY_CONVERSATION:
+      set_grouped (self, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 /* Window state. */
@@ -1020,6 +1292,8 @@ tern_window_dispose (GObject *object)
   g_clear_object (&self->message_selection);
   g_clear_object (&self->folder_model);
   g_clear_object (&self->message_model);
+  g_clear_object (&self->conversation_tree);
+  g_clear_object (&self->conversation_model);
 
   G_OBJECT_CLASS (tern_window_parent_class)->dispose (object);
 }
@@ -1044,6 +1318,13 @@ tern_window_class_init (TernWindowClass *klass)
 
   object_class->dispose = tern_window_dispose;
   object_class->finalize = tern_window_finalize;
+  object_class->get_property = tern_window_get_property;
+  object_class->set_property = tern_window_set_property;
+
+  properties [PROP_GROUP_BY_CONVERSATION] =
+    g_param_spec_boolean ("group-by-conversation", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (TERN_TYPE_STATUS_AREA);
   g_type_ensure (TERN_TYPE_MESSAGE_VIEW);
@@ -1083,6 +1364,10 @@ tern_window_class_init (TernWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action);
   gtk_widget_class_install_action (widget_class, "win.back", NULL, back_action);
   gtk_widget_class_install_action (widget_class, "win.select-folder", "x", select_folder_action);
+  gtk_widget_class_install_property_action (widget_class, "win.group-by-conversation",
+                                            "group-by-conversation");
+  gtk_widget_class_install_action (widget_class, "win.expand", NULL, expand_action);
+  gtk_widget_class_install_action (widget_class, "win.collapse", NULL, expand_action);
 
   /* GNOME (Geary) and Thunderbird keys; the shortcuts window lists them. */
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_m, 0, "win.toggle-read", NULL);
@@ -1172,16 +1457,27 @@ tern_window_new (TernApplication *app)
 
   self->message_model = tern_message_model_new (self->store);
   self->message_selection = gtk_multi_selection_new (g_object_ref (G_LIST_MODEL (self->message_model)));
-  factory = gtk_signal_list_item_factory_new ();
-  g_signal_connect (factory, "setup", G_CALLBACK (message_setup_cb), NULL);
-  g_signal_connect (factory, "bind", G_CALLBACK (message_bind_cb), NULL);
-  g_signal_connect (factory, "unbind", G_CALLBACK (message_unbind_cb), NULL);
+  self->conversation_model = tern_conversation_model_new (self->store);
+  self->conversation_tree = gtk_tree_list_model_new (g_object_ref (G_LIST_MODEL (self->conversation_model)),
+                                                     FALSE, FALSE, create_conversation_cb, self, NULL);
+  factory = tern_message_row_factory_new ();
   gtk_list_view_set_factory (self->message_list, factory);
   g_object_unref (factory);
   gtk_list_view_set_model (self->message_list, GTK_SELECTION_MODEL (self->message_selection));
   g_signal_connect_swapped (self->message_selection, "selection-changed",
                             G_CALLBACK (message_selection_changed_cb), self);
   g_signal_connect_swapped (self->message_list, "activate", G_CALLBACK (message_activated_cb), self);
+  {
+    /* Right and Left open and fold a conversation (before the list view moves on them). */
+    GtkEventController *keys = gtk_event_controller_key_new ();
+
+    gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
+    g_signal_connect_swapped (keys, "key-pressed", G_CALLBACK (list_key_pressed_cb), self);
+    gtk_widget_add_controller (GTK_WIDGET (self->message_list), keys);
+  }
+  if (tern_application_get_settings (app) != NULL)
+    g_settings_bind (tern_application_get_settings (app), "group-by-conversation", self,
+                     "group-by-conversation", G_SETTINGS_BIND_DEFAULT);
 
   tern_message_view_set_application (self->message_view, app);
   tern_status_area_set_application (self->status_area, app);
@@ -1196,6 +1492,13 @@ tern_window_get_folder_model (TernWindow *self)
 {
   g_return_val_if_fail (TERN_IS_WINDOW (self), NULL);
   return self->folder_model;
+}
+
+TernConversationModel *
+tern_window_get_conversation_model (TernWindow *self)
+{
+  g_return_val_if_fail (TERN_IS_WINDOW (self), NULL);
+  return self->conversation_model;
 }
 
 TernMessageModel *

@@ -4,6 +4,7 @@
 #include <adwaita.h>
 
 #include "tern-application.h"
+#include "tern-conversation-model.h"
 #include "tern-folder-model.h"
 #include "tern-message-model.h"
 #include "tern-message-view.h"
@@ -19,6 +20,8 @@ TernWindow       *tern_window_new                (TernApplication *app);
 /* For tests and the app's own wiring. */
 TernFolderModel  *tern_window_get_folder_model   (TernWindow      *self);
 TernMessageModel *tern_window_get_message_model  (TernWindow      *self);
+/* What the list shows when "Group by Conversation" is on (and no search). */
+TernConversationModel *tern_window_get_conversation_model (TernWindow *self);
 TernMessageView  *tern_window_get_message_view   (TernWindow      *self);
 TernStatusArea   *tern_window_get_status_area    (TernWindow      *self);
 GtkSelectionModel *tern_window_get_selection     (TernWindow      *self);
