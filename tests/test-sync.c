@@ -673,6 +673,109 @@ test_errors (Fixture       *f,
   g_assert_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_NO_SUCH_FOLDER);
 }
 
+/* Conversations: References and In-Reply-To are stored, and threads built from them, on the
+ * first sync and on a later one, whatever order the messages arrive in. */
+
+static void
+append_raw (Fixture    *f,
+            const char *mailbox,
+            const char *message_id,
+            const char *subject,
+            const char *extra_headers)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernTestClient) client = tern_test_client_new (f->server, "alice", "secret", &error);
+  g_autofree char *message = g_strdup_printf ("From: Bob <bob@example.org>\r\n"
+                                              "To: alice@example.org\r\n"
+                                              "Subject: %s\r\n"
+                                              "Date: Mon, 2 Feb 2026 10:00:00 +0000\r\n"
+                                              "Message-ID: %s\r\n"
+                                              "%s"
+                                              "\r\n"
+                                              "Hello.\r\n", subject, message_id, extra_headers);
+
+  g_assert_no_error (error);
+  tern_test_client_append (client, mailbox, NULL, NULL, message, strlen (message), &error);
+  g_assert_no_error (error);
+}
+
+static TernMessage *
+cached_by_message_id (Fixture    *f,
+                      const char *mailbox,
+                      const char *message_id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernFolder) folder = tern_store_get_folder (f->store, f->account->id, mailbox, &error);
+  g_autoptr(GPtrArray) messages = NULL;
+
+  g_assert_no_error (error);
+  messages = tern_store_list_messages (f->store, folder->id, 0, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < messages->len; i++)
+    {
+      TernMessage *m = messages->pdata[i];
+
+      if (g_strcmp0 (m->message_id, message_id) == 0)
+        return g_ptr_array_steal_index (messages, i);
+    }
+  g_error ("%s is not cached in %s", message_id, mailbox);
+  return NULL;
+}
+
+static gint64
+thread_of (Fixture    *f,
+           const char *mailbox,
+           const char *message_id)
+{
+  g_autoptr(TernMessage) m = cached_by_message_id (f, mailbox, message_id);
+
+  g_assert_cmpint (m->thread_id, >, 0);
+  return m->thread_id;
+}
+
+static void
+test_threads (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autoptr(TernMessage) c = NULL;
+  gint64 plan;
+
+  /* The last reply first (a folded References), the root after it; two replies to a message
+   * nobody has; one that only shares the subject; alice's answer in Sent (In-Reply-To only). */
+  append_raw (f, "INBOX", "<c@thread.test>", "Re: Plan",
+              "In-Reply-To: <b@thread.test>\r\nReferences: <a@thread.test>\r\n <b@thread.test>\r\n");
+  append_raw (f, "INBOX", "<a@thread.test>", "Plan", "");
+  append_raw (f, "INBOX", "<d@thread.test>", "Re: Gone", "In-Reply-To: <gone@thread.test>\r\n");
+  append_raw (f, "INBOX", "<e@thread.test>", "Re: Gone", "References: <gone@thread.test>\r\n");
+  append_raw (f, "INBOX", "<u@thread.test>", "Re: Plan", "");
+  append_raw (f, "Sent", "<s@thread.test>", "Re: Plan", "In-Reply-To: <c@thread.test>\r\n");
+  sync_ok (f);
+
+  c = cached_by_message_id (f, "INBOX", "<c@thread.test>");
+  g_assert_cmpstr (c->references, ==, "<a@thread.test> <b@thread.test>");
+  g_assert_cmpstr (c->in_reply_to, ==, "<b@thread.test>");
+  plan = thread_of (f, "INBOX", "<a@thread.test>");
+  g_assert_cmpint (thread_of (f, "INBOX", "<c@thread.test>"), ==, plan);
+  g_assert_cmpint (thread_of (f, "Sent", "<s@thread.test>"), ==, plan);
+  g_assert_cmpint (thread_of (f, "INBOX", "<d@thread.test>"), ==, thread_of (f, "INBOX", "<e@thread.test>"));
+  g_assert_cmpint (thread_of (f, "INBOX", "<d@thread.test>"), !=, plan);
+  g_assert_cmpint (thread_of (f, "INBOX", "<u@thread.test>"), !=, plan);
+
+  /* The missing middle message arrives later, from another client: it joins, and a message
+   * linking the two threads makes them one. */
+  append_raw (f, "INBOX", "<b@thread.test>", "Re: Plan",
+              "In-Reply-To: <a@thread.test>\r\nReferences: <a@thread.test>\r\n");
+  append_raw (f, "INBOX", "<m@thread.test>", "Re: both",
+              "References: <a@thread.test> <gone@thread.test>\r\n");
+  sync_ok (f);
+  g_assert_cmpint (thread_of (f, "INBOX", "<b@thread.test>"), ==, plan);
+  plan = thread_of (f, "INBOX", "<m@thread.test>");
+  g_assert_cmpint (thread_of (f, "INBOX", "<a@thread.test>"), ==, plan);
+  g_assert_cmpint (thread_of (f, "INBOX", "<e@thread.test>"), ==, plan);
+  g_assert_cmpint (thread_of (f, "Sent", "<s@thread.test>"), ==, plan);
+  g_assert_cmpint (thread_of (f, "INBOX", "<u@thread.test>"), !=, plan);
+}
+
 static void
 add_level (const char          *name,
            TernTestServerFlags  flags,
@@ -701,6 +804,7 @@ main (int    argc,
   add_level ("/sync/idle/plain", TERN_TEST_SERVER_NO_CONDSTORE, test_idle);
   add_level ("/sync/errors", TERN_TEST_SERVER_FULL, test_errors);
   add_level ("/sync/watch-poll", TERN_TEST_SERVER_FULL, test_watch_poll);
+  add_level ("/sync/threads", TERN_TEST_SERVER_FULL, test_threads);
   add_level ("/sync/count-mismatch/qresync", TERN_TEST_SERVER_FULL, test_count_mismatch);
   add_level ("/sync/count-mismatch/condstore", TERN_TEST_SERVER_NO_QRESYNC, test_count_mismatch);
   add_level ("/sync/count-mismatch/plain", TERN_TEST_SERVER_NO_CONDSTORE, test_count_mismatch);
