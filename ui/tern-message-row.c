@@ -288,8 +288,11 @@ factory_setup_cb (GtkSignalListItemFactory *factory,
                   gpointer                  user_data)
 {
   GtkWidget *expander = gtk_tree_expander_new ();
+  GtkWidget *row = tern_message_row_new ();
 
-  gtk_tree_expander_set_child (GTK_TREE_EXPANDER (expander), tern_message_row_new ());
+  /* The expander gives its child its natural width only: the row takes the rest. */
+  gtk_widget_set_hexpand (row, TRUE);
+  gtk_tree_expander_set_child (GTK_TREE_EXPANDER (expander), row);
   gtk_list_item_set_child (list_item, expander);
 }
 
