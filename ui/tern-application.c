@@ -11,6 +11,7 @@
 #include <glib/gi18n.h>
 
 #include "tern-application.h"
+#include "tern-composer-window.h"
 #include "tern-preferences.h"
 #include "tern-window.h"
 
@@ -403,6 +404,8 @@ demo_cb (GSimpleAction *action,
   g_data_input_stream_read_line_async (d->lines, G_PRIORITY_DEFAULT, NULL, demo_line_cb, d);
 }
 
+static void compose_mailto_cb (GSimpleAction *action, GVariant *parameter, gpointer user_data);
+
 static const GActionEntry app_actions[] = {
   { "demo", demo_cb, NULL, NULL, NULL, { 0 } },
   { "quit", quit_cb, NULL, NULL, NULL, { 0 } },
@@ -410,6 +413,7 @@ static const GActionEntry app_actions[] = {
   { "add-account", add_account_cb, NULL, NULL, NULL, { 0 } },
   { "about", about_cb, NULL, NULL, NULL, { 0 } },
   { "work-offline", NULL, NULL, "false", work_offline_cb, { 0 } },
+  { "compose-mailto", compose_mailto_cb, "s", NULL, NULL, { 0 } },
 };
 
 /* GApplication. */
@@ -464,13 +468,63 @@ tern_application_activate (GApplication *app)
   gtk_window_present (window);
 }
 
-/* mailto: links. Writing mail is not in the app yet: show the window, say so. */
+/* Writing. */
+
+TernComposerWindow *
+tern_application_compose (TernApplication *self,
+                          TernComposeMode  mode,
+                          gint64           account_id,
+                          gint64           message_id)
+{
+  TernComposerWindow *composer;
+
+  g_return_val_if_fail (TERN_IS_APPLICATION (self), NULL);
+
+  if (self->store == NULL || self->order->len == 0)
+    return NULL;
+  composer = tern_composer_window_new (self, mode, account_id, message_id);
+  gtk_window_present (GTK_WINDOW (composer));
+  return composer;
+}
+
+TernComposerWindow *
+tern_application_compose_mailto (TernApplication *self,
+                                 const char      *uri)
+{
+  g_autoptr(TernMailto) mailto = NULL;
+  g_autoptr(GError) error = NULL;
+  TernComposerWindow *composer;
+
+  g_return_val_if_fail (TERN_IS_APPLICATION (self), NULL);
+
+  if ((mailto = tern_compose_parse_mailto (uri, &error)) == NULL)
+    {
+      g_debug ("%s", error->message);
+      return NULL;
+    }
+  composer = tern_application_compose (self, TERN_COMPOSE_NEW, 0, 0);
+  if (composer != NULL)
+    tern_composer_window_apply_mailto (composer, mailto);
+  return composer;
+}
+
+static void
+compose_mailto_cb (GSimpleAction *action,
+                   GVariant      *parameter,
+                   gpointer       user_data)
+{
+  tern_application_compose_mailto (TERN_APPLICATION (user_data), g_variant_get_string (parameter, NULL));
+}
+
+/* mailto: links (the desktop file registers Tern for them): a composer each. Without an
+ * account yet, the window says so. */
 static void
 tern_application_open (GApplication  *app,
                        GFile        **files,
                        int            n_files,
                        const char    *hint)
 {
+  TernApplication *self = TERN_APPLICATION (app);
   GtkWindow *window;
 
   g_application_activate (app);
@@ -480,8 +534,10 @@ tern_application_open (GApplication  *app,
       g_autofree char *uri = g_file_get_uri (files[i]);
       AdwToastOverlay *toasts = g_object_get_data (G_OBJECT (window), "tern-toasts");
 
-      if (toasts != NULL && g_str_has_prefix (uri, "mailto:"))
-        adw_toast_overlay_add_toast (toasts, adw_toast_new (_("Writing mail is not available yet")));
+      if (g_ascii_strncasecmp (uri, "mailto:", 7) != 0)
+        continue;
+      if (tern_application_compose_mailto (self, uri) == NULL && toasts != NULL)
+        adw_toast_overlay_add_toast (toasts, adw_toast_new (_("Add an account to write mail")));
     }
 }
 

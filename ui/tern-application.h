@@ -4,6 +4,7 @@
 #include <adwaita.h>
 
 #include "tern-account-worker.h"
+#include "tern-composer-window.h"
 #include "tern-store.h"
 
 G_BEGIN_DECLS
@@ -29,6 +30,14 @@ void               tern_application_reload_accounts (TernApplication *self);
 gboolean           tern_application_get_work_offline (TernApplication *self);
 void               tern_application_set_work_offline (TernApplication *self,
                                                     gboolean         work_offline);
+/* Opens a composer (see tern-composer-window.h); NULL when there is no account to write
+ * from. mailto: takes a link's fields (RFC 6068). */
+TernComposerWindow *tern_application_compose       (TernApplication *self,
+                                                    TernComposeMode  mode,
+                                                    gint64           account_id,
+                                                    gint64           message_id);
+TernComposerWindow *tern_application_compose_mailto (TernApplication *self,
+                                                    const char      *uri);
 /* Tests: do not start the worker threads at all. */
 void               tern_application_set_start_workers (TernApplication *self,
                                                     gboolean         start);

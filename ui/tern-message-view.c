@@ -66,6 +66,7 @@ struct _TernMessageView
   GtkWidget            *to;
   GtkWidget            *date;
   GtkWidget            *remote_bar;
+  GtkWidget            *draft_bar;
   GtkWidget            *attachments_strip;
   GtkWidget            *attachments_box;
   GtkWidget            *body_stack;
@@ -94,7 +95,7 @@ static WebKitUserContentFilter *block_filter;
 static void set_state (TernMessageView *self, TernMessageViewState state);
 static void load_body (TernMessageView *self);
 
-/* Opening links: never inside the app. */
+/* Opening links: never inside the app, but for mailto: links, which open a composer. */
 
 static void
 open_uri (GtkWidget  *widget,
@@ -102,6 +103,10 @@ open_uri (GtkWidget  *widget,
 {
   g_autoptr(GError) error = NULL;
   const char *log = g_getenv ("TERN_TEST_URI_LOG");
+
+  if (g_ascii_strncasecmp (uri, "mailto:", 7) == 0 &&
+      gtk_widget_activate_action (widget, "app.compose-mailto", "s", uri))
+    return;
 
   if (log != NULL)
     {
@@ -930,6 +935,14 @@ tern_message_view_show (TernMessageView *self,
   gtk_label_set_text (GTK_LABEL (self->date), date ? date : "");
 
   build_attachments (self);
+  /* A draft opens again in a composer. */
+  {
+    g_autoptr(TernFolder) folder = tern_store_get_folder_by_id (tern_application_get_store (self->app),
+                                                                self->message->folder_id, NULL);
+
+    gtk_widget_set_visible (self->draft_bar, folder != NULL &&
+                                             g_strcmp0 (folder->special_use, "\\Drafts") == 0);
+  }
   gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "message");
   load_body (self);
 }
@@ -1214,6 +1227,21 @@ tern_message_view_init (TernMessageView *self)
   gtk_widget_set_visible (bar, FALSE);
   self->remote_bar = bar;
   gtk_box_append (GTK_BOX (page), gtk_separator_new (GTK_ORIENTATION_HORIZONTAL));
+  gtk_box_append (GTK_BOX (page), bar);
+
+  bar = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  gtk_widget_add_css_class (bar, "toolbar");
+  label = gtk_label_new (_("This message is a draft"));
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_widget_set_hexpand (label, TRUE);
+  gtk_widget_set_margin_start (label, 12);
+  gtk_box_append (GTK_BOX (bar), label);
+  button = gtk_button_new_with_mnemonic (_("_Edit Draft"));
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "win.edit-draft");
+  gtk_widget_add_css_class (button, "suggested-action");
+  gtk_box_append (GTK_BOX (bar), button);
+  gtk_widget_set_visible (bar, FALSE);
+  self->draft_bar = bar;
   gtk_box_append (GTK_BOX (page), bar);
 
   self->body_stack = gtk_stack_new ();

@@ -7,12 +7,14 @@
 #include <glib/gi18n.h>
 
 #include "tern-journal.h"
+#include "tern-outbox.h"
 #include "tern-status-area.h"
 
 /*
  * Being offline, visibly: a line at the foot of the sidebar says online / offline /
- * syncing (with progress) and how many actions wait for the server. Its popover lists
- * them, with the reason of any that failed, and lets the user retry or discard those.
+ * syncing (with progress) and how many actions wait for the server and messages wait to be
+ * sent. Its popover lists them, with the reason of any that failed, and lets the user retry
+ * or discard those.
  */
 
 struct _TernStatusArea
@@ -122,6 +124,93 @@ action_button (TernStatusArea   *self,
   return button;
 }
 
+/* The outbox: a message refused, or whose outcome is unknown, waits for the user. */
+
+static void
+outbox_clicked_cb (GtkButton      *button,
+                   TernStatusArea *self)
+{
+  gint64 id = *(gint64 *) g_object_get_data (G_OBJECT (button), "outbox-id");
+  gint64 account = *(gint64 *) g_object_get_data (G_OBJECT (button), "account-id");
+  const char *what = g_object_get_data (G_OBJECT (button), "what");
+  TernStore *store = tern_application_get_store (self->app);
+  TernAccountWorker *worker = tern_application_get_worker (self->app, account);
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  if (g_str_equal (what, "discard"))
+    ok = tern_outbox_discard (store, id, &error);
+  else if (g_str_equal (what, "sent"))
+    ok = tern_outbox_mark_sent (store, id, &error);
+  else
+    ok = tern_outbox_retry (store, id, &error);
+  if (!ok)
+    g_debug ("Cannot change outbox message %" G_GINT64_FORMAT ": %s", id, error->message);
+  if (worker != NULL)
+    tern_account_worker_send_now (worker);
+  tern_status_area_update (self);
+}
+
+static GtkWidget *
+outbox_button (TernStatusArea       *self,
+               const TernOutboxItem *item,
+               const char           *label,
+               const char           *what)
+{
+  GtkWidget *button = gtk_button_new_with_mnemonic (label);
+
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  g_object_set_data_full (G_OBJECT (button), "outbox-id", g_memdup2 (&item->id, sizeof item->id), g_free);
+  g_object_set_data_full (G_OBJECT (button), "account-id",
+                          g_memdup2 (&item->account_id, sizeof item->account_id), g_free);
+  g_object_set_data (G_OBJECT (button), "what", (gpointer) what);
+  g_signal_connect (button, "clicked", G_CALLBACK (outbox_clicked_cb), self);
+  if (g_str_equal (what, "discard"))
+    gtk_widget_add_css_class (button, "destructive-action");
+  return button;
+}
+
+static guint
+add_outbox_rows (TernStatusArea *self,
+                 gint64          account_id)
+{
+  g_autoptr(GPtrArray) items = tern_outbox_list (tern_application_get_store (self->app), account_id,
+                                                 FALSE, NULL);
+  guint shown = 0;
+
+  for (guint i = 0; items != NULL && i < items->len; i++)
+    {
+      const TernOutboxItem *item = items->pdata[i];
+      g_autofree char *title = g_strdup_printf (_("Send · %s"), item->subject && *item->subject
+                                                                ? item->subject : _("(no subject)"));
+      g_autofree char *why = NULL;
+      GtkWidget *row = adw_action_row_new ();
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+      if (g_str_equal (item->state, TERN_OUTBOX_FAILED))
+        {
+          why = g_strdup_printf (_("Not sent: %s"), item->error ? item->error : "");
+          adw_action_row_add_suffix (ADW_ACTION_ROW (row), outbox_button (self, item, _("_Retry"), "retry"));
+          adw_action_row_add_suffix (ADW_ACTION_ROW (row), outbox_button (self, item, _("_Discard"), "discard"));
+        }
+      else if (g_str_equal (item->state, TERN_OUTBOX_UNKNOWN))
+        {
+          why = g_strdup_printf (_("May or may not have been sent: %s"), item->error ? item->error : "");
+          adw_action_row_add_suffix (ADW_ACTION_ROW (row), outbox_button (self, item, _("It _Was Sent"), "sent"));
+          adw_action_row_add_suffix (ADW_ACTION_ROW (row), outbox_button (self, item, _("Send _Again"), "retry"));
+        }
+      else if (g_str_equal (item->state, TERN_OUTBOX_SENDING))
+        why = g_strdup (_("Sending…"));
+      else
+        why = g_strdup (item->error ? item->error : _("Waiting to be sent"));
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), why);
+      gtk_box_append (GTK_BOX (self->actions_box), row);
+      shown++;
+    }
+  return shown;
+}
+
 static void
 clear_box (GtkWidget *box)
 {
@@ -182,6 +271,7 @@ fill_popover (TernStatusArea *self)
           gtk_box_append (GTK_BOX (self->actions_box), arow);
           shown++;
         }
+      shown += add_outbox_rows (self, account_id);
     }
   gtk_widget_set_visible (self->empty_label, shown == 0);
 }
@@ -197,7 +287,7 @@ void
 tern_status_area_update (TernStatusArea *self)
 {
   g_autoptr(GPtrArray) workers = NULL;
-  guint queued = 0, failed = 0, online = 0, syncing = 0, needs_user = 0;
+  guint queued = 0, failed = 0, online = 0, syncing = 0, needs_user = 0, to_send = 0;
   double progress = -1;
   const char *folder = NULL;
   const char *icon;
@@ -213,7 +303,8 @@ tern_status_area_update (TernStatusArea *self)
       TernAccountWorker *w = workers->pdata[i];
 
       queued += tern_account_worker_get_queued (w);
-      failed += tern_account_worker_get_failed (w);
+      failed += tern_account_worker_get_failed (w) + tern_account_worker_get_outbox_failed (w);
+      to_send += tern_account_worker_get_outbox_waiting (w);
       switch (tern_account_worker_get_state (w))
         {
         case TERN_ACCOUNT_STATE_ONLINE:
@@ -269,6 +360,9 @@ tern_status_area_update (TernStatusArea *self)
   if (queued > 0)
     g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE, " · %u waiting", " · %u waiting",
                                                queued), queued);
+  if (to_send > 0)
+    g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE, " · %u to send", " · %u to send",
+                                               to_send), to_send);
   if (failed > 0)
     g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE, " · %u failed", " · %u failed",
                                                failed), failed);

@@ -840,6 +840,39 @@ select_folder_action (GtkWidget  *widget,
   select_folder (TERN_WINDOW (widget), g_variant_get_int64 (param));
 }
 
+/* Writing: a new message from the folder's account; a reply, a forward or a draft opened
+ * again from the message shown. */
+
+static void
+compose_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *param)
+{
+  TernWindow *self = TERN_WINDOW (widget);
+  gint64 message_id = tern_message_view_get_message_id (self->message_view);
+  TernComposeMode mode = TERN_COMPOSE_NEW;
+
+  if (g_str_equal (action_name, "win.reply"))
+    mode = TERN_COMPOSE_REPLY;
+  else if (g_str_equal (action_name, "win.reply-all"))
+    mode = TERN_COMPOSE_REPLY_ALL;
+  else if (g_str_equal (action_name, "win.forward"))
+    mode = TERN_COMPOSE_FORWARD;
+  else if (g_str_equal (action_name, "win.forward-attached"))
+    mode = TERN_COMPOSE_FORWARD_ATTACHED;
+  else if (g_str_equal (action_name, "win.edit-draft"))
+    mode = TERN_COMPOSE_EDIT_DRAFT;
+
+  if (mode != TERN_COMPOSE_NEW && message_id == 0)
+    {
+      toast (self, _("Select a message first"), FALSE);
+      return;
+    }
+  if (tern_application_compose (self->app, mode, mode == TERN_COMPOSE_NEW ? self->account_id : 0,
+                                mode == TERN_COMPOSE_NEW ? 0 : message_id) == NULL)
+    toast (self, _("Add an account to write mail"), FALSE);
+}
+
 /* Search: the cache at once, the servers' answers added as they come. */
 
 static char *
@@ -1364,6 +1397,12 @@ tern_window_class_init (TernWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action);
   gtk_widget_class_install_action (widget_class, "win.back", NULL, back_action);
   gtk_widget_class_install_action (widget_class, "win.select-folder", "x", select_folder_action);
+  gtk_widget_class_install_action (widget_class, "win.compose", NULL, compose_action);
+  gtk_widget_class_install_action (widget_class, "win.reply", NULL, compose_action);
+  gtk_widget_class_install_action (widget_class, "win.reply-all", NULL, compose_action);
+  gtk_widget_class_install_action (widget_class, "win.forward", NULL, compose_action);
+  gtk_widget_class_install_action (widget_class, "win.forward-attached", NULL, compose_action);
+  gtk_widget_class_install_action (widget_class, "win.edit-draft", NULL, compose_action);
   gtk_widget_class_install_property_action (widget_class, "win.group-by-conversation",
                                             "group-by-conversation");
   gtk_widget_class_install_action (widget_class, "win.expand", NULL, expand_action);
@@ -1388,6 +1427,10 @@ tern_window_class_init (TernWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_k, 0, "win.previous", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_b, 0, "win.previous", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Left, GDK_ALT_MASK, "win.back", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK, "win.compose", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "win.reply", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.reply-all", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK, "win.forward", NULL);
 }
 
 static void
