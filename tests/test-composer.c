@@ -11,6 +11,7 @@
 #include "tern-composer-window.h"
 #include "tern-outbox-sync.h"
 #include "tern-outbox.h"
+#include "tern-preferences.h"
 #include "tern-sync.h"
 #include "tern-test-server.h"
 #include "tern-window.h"
@@ -848,6 +849,65 @@ test_drop_files (Fixture       *f,
   g_assert_cmpuint (tern_composer_window_get_n_attachments (composer), ==, 0);
 }
 
+static GtkWidget *
+find_named (GtkWidget  *widget,
+            const char *name)
+{
+  if (g_strcmp0 (gtk_widget_get_name (widget), name) == 0)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_named (child, name);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Preferences: the account's outgoing server, stored where `tern-cli smtp` stores it. */
+static void
+test_outgoing_server_preferences (Fixture       *f,
+                                  gconstpointer  data)
+{
+  TernPreferences *prefs;
+  g_autoptr(TernSmtpSettings) s = NULL;
+  GtkWidget *host, *port, *security, *saves;
+
+  start_app (f, TRUE);
+  prefs = tern_preferences_new (f->app);
+  gtk_window_present (GTK_WINDOW (prefs));
+  spin (50);
+  host = find_named (GTK_WIDGET (prefs), "smtp-host");
+  port = find_named (GTK_WIDGET (prefs), "smtp-port");
+  security = find_named (GTK_WIDGET (prefs), "smtp-security");
+  saves = find_named (GTK_WIDGET (prefs), "smtp-server-saves-sent");
+  g_assert_nonnull (host);
+  g_assert_nonnull (port);
+  g_assert_nonnull (security);
+  g_assert_nonnull (saves);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (host)), ==, tern_test_server_get_host (f->server));
+
+  gtk_editable_set_text (GTK_EDITABLE (host), "smtp.example.org");
+  g_signal_emit_by_name (host, "apply");
+  adw_combo_row_set_selected (ADW_COMBO_ROW (security), 1);
+  gtk_switch_set_active (GTK_SWITCH (saves), TRUE);
+  s = tern_outbox_get_smtp (f->store, f->account, NULL);
+  g_assert_cmpstr (s->host, ==, "smtp.example.org");
+  g_assert_cmpstr (s->security, ==, "starttls");
+  g_assert_cmpuint (s->port, ==, 587);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (port)), ==, "587");
+  g_assert_true (s->server_saves_sent);
+  g_clear_pointer (&s, tern_smtp_settings_free);
+
+  gtk_editable_set_text (GTK_EDITABLE (port), "2525");
+  g_signal_emit_by_name (port, "apply");
+  s = tern_outbox_get_smtp (f->store, f->account, NULL);
+  g_assert_cmpuint (s->port, ==, 2525);
+  gtk_window_destroy (GTK_WINDOW (prefs));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -867,5 +927,6 @@ main (int   argc,
   ADD ("mailto", test_mailto);
   ADD ("completion", test_completion);
   ADD ("drop-files", test_drop_files);
+  ADD ("outgoing-server-preferences", test_outgoing_server_preferences);
   return g_test_run ();
 }
