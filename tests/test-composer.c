@@ -719,6 +719,66 @@ test_drafts (Fixture       *f,
   g_assert_cmpuint (tern_test_server_count_submitted (f->server), ==, 1);
 }
 
+/* A draft written on another machine: fetched whole from the server to be edited, its
+ * attachment with it; the version saved here replaces it. */
+static void
+test_draft_from_server (Fixture       *f,
+                        gconstpointer  data)
+{
+  TernComposerWindow *composer;
+  DraftWait wait = { 0 };
+  g_autofree char *body = NULL;
+  gint64 drafts_folder;
+
+  append (f, "Drafts",
+          "From: alice@example.org\r\n"
+          "To: Bob <bob@example.org>\r\n"
+          "Subject: Started on the laptop\r\n"
+          "Date: Mon, 02 Feb 2026 10:00:00 +0000\r\n"
+          "Message-ID: <laptop-draft@example.org>\r\n"
+          "MIME-Version: 1.0\r\n"
+          "Content-Type: multipart/mixed; boundary=\"b\"\r\n"
+          "\r\n"
+          "--b\r\n"
+          "Content-Type: text/plain; charset=utf-8; format=flowed\r\n"
+          "\r\n"
+          "Half a thought \r\n"
+          "that goes on.\r\n"
+          "--b\r\n"
+          "Content-Type: application/pdf; name=\"plan.pdf\"\r\n"
+          "Content-Disposition: attachment; filename=\"plan.pdf\"\r\n"
+          "Content-Transfer-Encoding: base64\r\n"
+          "\r\n"
+          "JVBERi0xLjQKJcfsj6IKMSAwIG9iago8PD4+CmVuZG9iagp0cmFpbGVyCjw8Pj4KJSVFT0YK\r\n"
+          "--b--\r\n");
+  start_app (f, FALSE);
+  /* What the offline policy may have fetched is its text only: the whole comes from the server. */
+  g_assert_true (tern_store_evict (f->store, f->account, 1, NULL, NULL));
+  drafts_folder = tern_outbox_special_folder (f->store, f->account, "\\Drafts");
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.select-folder", "x", drafts_folder);
+  gtk_selection_model_select_item (tern_window_get_selection (f->window), 0, TRUE);
+  spin (50);
+
+  composer = open_composer (f, "win.edit-draft");
+  g_assert_true (wait_for (not_busy_cb, composer, 30));
+  g_assert_null (tern_composer_window_get_notice (composer));
+  g_assert_cmpstr (tern_composer_window_get_message_id (composer), ==, "<laptop-draft@example.org>");
+  g_assert_cmpstr (tern_composer_window_get_to (composer), ==, "Bob <bob@example.org>");
+  g_assert_cmpstr (tern_composer_window_get_subject (composer), ==, "Started on the laptop");
+  body = tern_composer_window_dup_body (composer);
+  g_assert_cmpstr (body, ==, "Half a thought that goes on.\n");
+  g_assert_cmpuint (tern_composer_window_get_n_attachments (composer), ==, 1);
+
+  tern_composer_window_set_autosave_interval (composer, 200);
+  tern_composer_window_set_body (composer, "A whole thought now.\n");
+  wait.composer = composer;
+  wait.other_than = tern_composer_window_get_draft_id (composer);
+  g_assert_true (wait_for (draft_saved_cb, &wait, 10));
+  g_assert_true (wait_server (f, "Drafts", "BODY \"whole thought\"", 1));
+  g_assert_true (wait_server (f, "Drafts", "HEADER Message-ID \"laptop-draft@example.org\"", 1));
+  g_assert_true (wait_server (f, "Drafts", "HEADER Content-Type \"multipart/mixed\"", 1));
+}
+
 static gboolean
 all_sent_cb (gpointer data)
 {
@@ -923,6 +983,7 @@ main (int   argc,
   ADD ("reply-and-forward", test_reply_and_forward);
   ADD ("reply-offline-uncached", test_reply_offline_uncached);
   ADD ("drafts", test_drafts);
+  ADD ("draft-from-server", test_draft_from_server);
   ADD ("offline-send", test_offline_send);
   ADD ("mailto", test_mailto);
   ADD ("completion", test_completion);

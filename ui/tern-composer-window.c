@@ -48,7 +48,6 @@ struct _TernComposerWindow
   /* Template widgets. */
   AdwToastOverlay      *toasts;
   AdwWindowTitle       *window_title;
-  GtkWidget            *send_button;
   GtkRevealer          *notice_revealer;
   GtkLabel             *notice_label;
   GtkWidget            *fields;
@@ -1531,10 +1530,12 @@ draft_exported_cb (GObject      *source,
   g_autoptr(GMappedFile) file = NULL;
 
   set_busy (self, FALSE);
+  if (!tern_account_worker_export_finish (TERN_ACCOUNT_WORKER (source), result, &error) &&
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;   /* the window is gone */
   gtk_widget_set_sensitive (self->fields, TRUE);
   gtk_widget_set_sensitive (GTK_WIDGET (self->body_view), TRUE);
-  if (tern_account_worker_export_finish (TERN_ACCOUNT_WORKER (source), result, &error) &&
-      (file = g_mapped_file_new (path, FALSE, &error)) != NULL)
+  if (error == NULL && (file = g_mapped_file_new (path, FALSE, &error)) != NULL)
     {
       g_autoptr(GBytes) raw = g_mapped_file_get_bytes (file);
 
@@ -1544,8 +1545,6 @@ draft_exported_cb (GObject      *source,
           return;
         }
     }
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
   if (m != NULL)
     load_draft_envelope (self, m);
 }
@@ -1912,7 +1911,6 @@ tern_composer_window_class_init (TernComposerWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/org/gnome/Tern/ui/tern-composer-window.ui");
   gtk_widget_class_bind_template_child (widget_class, TernComposerWindow, toasts);
   gtk_widget_class_bind_template_child (widget_class, TernComposerWindow, window_title);
-  gtk_widget_class_bind_template_child (widget_class, TernComposerWindow, send_button);
   gtk_widget_class_bind_template_child (widget_class, TernComposerWindow, notice_revealer);
   gtk_widget_class_bind_template_child (widget_class, TernComposerWindow, notice_label);
   gtk_widget_class_bind_template_child (widget_class, TernComposerWindow, fields);
@@ -1934,8 +1932,6 @@ tern_composer_window_class_init (TernComposerWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "composer.save-draft", NULL, save_draft_action);
   gtk_widget_class_install_action (widget_class, "composer.discard", NULL, discard_action);
 
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK, "composer.send", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Enter, GDK_CONTROL_MASK, "composer.send", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_a, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "composer.attach", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK, "composer.save-draft", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK, "window.close", NULL);
@@ -1945,6 +1941,7 @@ static void
 tern_composer_window_init (TernComposerWindow *self)
 {
   GtkDropTarget *drop;
+  GtkEventController *keys;
   GtkEntry *addresses[3];
 
   gtk_widget_init_template (GTK_WIDGET (self));
@@ -1975,4 +1972,12 @@ tern_composer_window_init (TernComposerWindow *self)
   gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (drop), GTK_PHASE_CAPTURE);
   g_signal_connect (drop, "drop", G_CALLBACK (drop_cb), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
+
+  /* Ctrl+Return sends from any field: before the text view takes it as a line break. */
+  keys = gtk_shortcut_controller_new ();
+  gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (keys),
+                                        gtk_shortcut_new (gtk_shortcut_trigger_parse_string ("<Control>Return|<Control>KP_Enter"),
+                                                          gtk_named_action_new ("composer.send")));
+  gtk_widget_add_controller (GTK_WIDGET (self), keys);
 }
