@@ -566,7 +566,8 @@ apply_scan (TernConversationModel *self,
       runs++;
   wide = runs > MAX_CHANGES;
 
-  spare = g_hash_table_new (g_int64_hash, g_int64_equal);
+  /* Rows removed and not inserted again drop their items at the end. */
+  spare = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, g_object_unref);
   /* Spare items' keys point into the old keys: keep a copy alive for the whole refresh. */
   old_keys = g_array_ref (self->keys);
   self->keys = g_array_sized_new (FALSE, FALSE, sizeof (gint64), MAX (old_len, new_len));
@@ -859,8 +860,12 @@ tern_conversation_model_set_folder (TernConversationModel  *self,
   ok = scan_folder (self, &scan, error);
   if (!ok)
     {
+      /* Nothing shown rather than half of it. */
       scan_clear (&scan);
-      scan_folder (self, &scan, NULL);   /* nothing: folder 0 is not read */
+      scan.groups = g_array_new (FALSE, FALSE, sizeof (Group));
+      scan.members = g_array_new (FALSE, FALSE, sizeof (gint64));
+      scan.in_folder = g_array_new (FALSE, FALSE, sizeof (guint8));
+      idmap_init (&scan.index, 8);
     }
 
   /* Another folder: every row is new. */

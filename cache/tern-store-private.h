@@ -39,11 +39,17 @@ gint64        _tern_store_step_int64 (sqlite3_stmt *stmt,
  * ends, so a rollback cannot hand out ids another connection reserves). */
 typedef struct
 {
-  gint64 folder_id;
-  gint64 account_id;
-  gint64 next_thread;
-  gint64 end_thread;
+  gint64  folder_id;
+  gint64  account_id;
+  gint64  next_thread;
+  gint64  end_thread;
+  gint64 *keys;         /* ref key -> thread, open addressing; 0: empty */
+  gint64 *values;
+  guint   mask;
+  guint   used;
 } TernThreadCache;
+
+void             _tern_thread_cache_reset     (TernThreadCache *cache);
 
 /* NULL outside such a transaction. */
 TernThreadCache *_tern_store_get_thread_cache (TernStore *self);

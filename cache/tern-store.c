@@ -512,6 +512,7 @@ tern_store_free (TernStore *self)
 {
   if (self == NULL)
     return;
+  _tern_thread_cache_reset (&self->threads);
   g_clear_pointer (&self->statements, g_hash_table_unref);
   if (self->db != NULL)
     sqlite3_close (self->db);
@@ -547,7 +548,7 @@ tern_store_begin (TernStore  *self,
   if (!exec (self, "BEGIN IMMEDIATE", error))
     return FALSE;
   self->in_transaction = TRUE;
-  memset (&self->threads, 0, sizeof self->threads);
+  _tern_thread_cache_reset (&self->threads);
   return TRUE;
 }
 
@@ -563,7 +564,7 @@ tern_store_commit (TernStore  *self,
       return FALSE;
     }
   self->in_transaction = FALSE;
-  memset (&self->threads, 0, sizeof self->threads);
+  _tern_thread_cache_reset (&self->threads);
   return TRUE;
 }
 
@@ -574,7 +575,7 @@ tern_store_rollback (TernStore *self)
     return;
   exec (self, "ROLLBACK", NULL);
   self->in_transaction = FALSE;
-  memset (&self->threads, 0, sizeof self->threads);
+  _tern_thread_cache_reset (&self->threads);
 }
 
 TernThreadCache *
@@ -1231,7 +1232,7 @@ tern_store_upsert_message (TernStore          *self,
                                 "to_list = excluded.to_list, cc_list = excluded.cc_list, "
                                 "bcc_list = excluded.bcc_list, message_id = excluded.message_id, "
                                 "in_reply_to = excluded.in_reply_to, refs = excluded.refs, "
-                                "thread_id = excluded.thread_id "
+                                "thread_id = coalesce (message.thread_id, excluded.thread_id) "
                                 "RETURNING id",
                                 error);
   gint64 id = 0, thread_id;

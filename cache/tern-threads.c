@@ -109,6 +109,26 @@ _tern_threads_collect_ids (const char *message_id,
   return ids;
 }
 
+/* thread_ref's key: FNV-1a (64 bits) of the account id and the Message-ID. */
+static gint64
+ref_key (gint64      account_id,
+         const char *ref)
+{
+  guint64 h = G_GUINT64_CONSTANT (0xcbf29ce484222325);
+
+  for (guint i = 0; i < 8; i++)
+    {
+      h ^= (guint64) ((account_id >> (8 * i)) & 0xff);
+      h *= G_GUINT64_CONSTANT (0x100000001b3);
+    }
+  for (const unsigned char *p = (const unsigned char *) ref; *p != '\0'; p++)
+    {
+      h ^= *p;
+      h *= G_GUINT64_CONSTANT (0x100000001b3);
+    }
+  return (gint64) h;
+}
+
 /* Thread ids reserved at once inside a transaction (a first sync starts many threads). */
 #define RESERVE 256
 
@@ -168,6 +188,8 @@ new_thread (TernStore  *self,
   return id;
 }
 
+/* The messages of gone move to keep now; the refs that name gone are sent on by an alias
+ * (rewriting them would need an index that every stored message pays for). */
 static gboolean
 merge_threads (TernStore  *self,
                gint64      account_id,
@@ -175,28 +197,142 @@ merge_threads (TernStore  *self,
                gint64      gone,
                GError    **error)
 {
+  static const char * const sql[] = {
+    "UPDATE message SET thread_id = ?1 WHERE thread_id = ?2 AND "
+    "folder_id IN (SELECT id FROM folder WHERE account_id = ?3)",
+    "UPDATE thread_alias SET keep = ?1 WHERE keep = ?2",
+    "INSERT OR REPLACE INTO thread_alias (gone, keep) VALUES (?2, ?1)",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (sql); i++)
+    {
+      sqlite3_stmt *stmt = _tern_store_prepare (self, sql[i], error);
+
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, keep);
+      sqlite3_bind_int64 (stmt, 2, gone);
+      if (sqlite3_bind_parameter_count (stmt) >= 3)
+        sqlite3_bind_int64 (stmt, 3, account_id);
+      if (!_tern_store_step_done (self, stmt, "merging conversations", error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* The transaction's map of ref keys to threads: what it looked up or stored itself. */
+
+static gint64 *
+map_slot (TernThreadCache *cache,
+          gint64           key)
+{
+  guint64 h = (guint64) key * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15);
+  guint i = (guint) (h >> 40) & cache->mask;
+
+  while (cache->keys[i] != 0 && cache->keys[i] != key)
+    i = (i + 1) & cache->mask;
+  return &cache->keys[i];
+}
+
+static gint64
+map_get (TernThreadCache *cache,
+         gint64           key)
+{
+  gint64 *slot;
+
+  if (cache == NULL || cache->keys == NULL || key == 0)
+    return 0;
+  slot = map_slot (cache, key);
+  return *slot == key ? cache->values[slot - cache->keys] : 0;
+}
+
+static void
+map_put (TernThreadCache *cache,
+         gint64           key,
+         gint64           thread)
+{
+  gint64 *slot;
+
+  if (cache == NULL || key == 0)
+    return;
+  if (cache->keys == NULL || (cache->used + 1) * 2 > cache->mask + 1)
+    {
+      gint64 *old_keys = cache->keys, *old_values = cache->values;
+      guint old_size = old_keys != NULL ? cache->mask + 1 : 0;
+      guint size = MAX (old_size * 2, 1024);
+
+      cache->keys = g_new0 (gint64, size);
+      cache->values = g_new (gint64, size);
+      cache->mask = size - 1;
+      cache->used = 0;
+      for (guint i = 0; i < old_size; i++)
+        if (old_keys[i] != 0)
+          map_put (cache, old_keys[i], old_values[i]);
+      g_free (old_keys);
+      g_free (old_values);
+    }
+  slot = map_slot (cache, key);
+  if (*slot == 0)
+    cache->used++;
+  *slot = key;
+  cache->values[slot - cache->keys] = thread;
+}
+
+void
+_tern_thread_cache_reset (TernThreadCache *cache)
+{
+  g_free (cache->keys);
+  g_free (cache->values);
+  memset (cache, 0, sizeof *cache);
+}
+
+static gint64
+lookup_ref (TernStore        *self,
+            TernThreadCache  *cache,
+            gint64            key,
+            GError          **error)
+{
+  sqlite3_stmt *stmt;
+  gint64 thread = map_get (cache, key);
+
+  if (thread != 0)
+    return thread;
+  stmt = _tern_store_prepare (self,
+                              "SELECT coalesce ((SELECT keep FROM thread_alias WHERE gone = r.thread_id), "
+                              "r.thread_id) FROM thread_ref r WHERE r.key = ?",
+                              error);
+  if (stmt == NULL)
+    return -1;
+  sqlite3_bind_int64 (stmt, 1, key);
+  thread = _tern_store_step_int64 (stmt, 0);
+  if (thread != 0)
+    map_put (cache, key, thread);
+  return thread;
+}
+
+/* Maps key to thread unless it is mapped already: TRUE in *stored if it was not. */
+static gboolean
+store_ref (TernStore        *self,
+           TernThreadCache  *cache,
+           gint64            key,
+           gint64            thread,
+           gboolean         *stored,
+           GError          **error)
+{
   sqlite3_stmt *stmt = _tern_store_prepare (self,
-                                            "UPDATE message SET thread_id = ?1 WHERE thread_id = ?2 AND "
-                                            "folder_id IN (SELECT id FROM folder WHERE account_id = ?3)",
+                                            "INSERT OR IGNORE INTO thread_ref (key, thread_id) VALUES (?, ?)",
                                             error);
 
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_int64 (stmt, 1, keep);
-  sqlite3_bind_int64 (stmt, 2, gone);
-  sqlite3_bind_int64 (stmt, 3, account_id);
-  if (!_tern_store_step_done (self, stmt, "merging conversations", error))
+  sqlite3_bind_int64 (stmt, 1, key);
+  sqlite3_bind_int64 (stmt, 2, thread);
+  if (!_tern_store_step_done (self, stmt, "storing a conversation", error))
     return FALSE;
-
-  stmt = _tern_store_prepare (self,
-                              "UPDATE thread_ref SET thread_id = ?1 WHERE account_id = ?3 AND thread_id = ?2",
-                              error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, keep);
-  sqlite3_bind_int64 (stmt, 2, gone);
-  sqlite3_bind_int64 (stmt, 3, account_id);
-  return _tern_store_step_done (self, stmt, "merging conversations", error);
+  *stored = sqlite3_changes (_tern_store_get_db (self)) > 0;
+  if (*stored)
+    map_put (cache, key, thread);
+  return TRUE;
 }
 
 gboolean
@@ -208,11 +344,13 @@ _tern_threads_assign (TernStore   *self,
                       gint64      *thread_out,
                       GError     **error)
 {
+  TernThreadCache *cache = _tern_store_get_thread_cache (self);
   g_autoptr(GPtrArray) ids = NULL;
+  g_autoptr(GArray) keys = NULL;    /* gint64 per id */
   g_autoptr(GArray) found = NULL;   /* gint64 per id, 0: not mapped */
-  sqlite3_stmt *stmt;
   gint64 account_id, thread = 0;
-  gboolean has_own;
+  gboolean has_own, stored;
+  guint first_ref;
 
   *thread_out = 0;
   account_id = folder_account (self, folder_id, error);
@@ -226,28 +364,58 @@ _tern_threads_assign (TernStore   *self,
       return *thread_out > 0;
     }
 
+  keys = g_array_sized_new (FALSE, FALSE, sizeof (gint64), ids->len);
   found = g_array_sized_new (FALSE, TRUE, sizeof (gint64), ids->len);
   g_array_set_size (found, ids->len);
   for (guint i = 0; i < ids->len; i++)
     {
-      stmt = _tern_store_prepare (self,
-                                  "SELECT thread_id FROM thread_ref WHERE account_id = ? AND ref = ?",
-                                  error);
-      if (stmt == NULL)
-        return FALSE;
-      sqlite3_bind_int64 (stmt, 1, account_id);
-      sqlite3_bind_text (stmt, 2, ids->pdata[i], -1, SQLITE_STATIC);
-      g_array_index (found, gint64, i) = _tern_store_step_int64 (stmt, 0);
-      if (g_array_index (found, gint64, i) != 0 &&
-          (thread == 0 || g_array_index (found, gint64, i) < thread))
-        thread = g_array_index (found, gint64, i);
+      gint64 key = ref_key (account_id, ids->pdata[i]);
+
+      g_array_append_val (keys, key);
     }
 
+  /* The parents first. A message's own id is mostly new: it is stored straight away below
+   * (one statement, not two), and looked up only when that finds it there already (a reply
+   * came first). */
+  first_ref = has_own ? 1 : 0;
+  if (has_own)
+    g_array_index (found, gint64, 0) = map_get (cache, g_array_index (keys, gint64, 0));
+  for (guint i = first_ref; i < ids->len; i++)
+    {
+      gint64 t = lookup_ref (self, cache, g_array_index (keys, gint64, i), error);
+
+      if (t < 0)
+        return FALSE;
+      g_array_index (found, gint64, i) = t;
+    }
+  for (guint i = 0; i < ids->len; i++)
+    {
+      gint64 t = g_array_index (found, gint64, i);
+
+      if (t != 0 && (thread == 0 || t < thread))
+        thread = t;
+    }
   if (thread == 0)
     {
       thread = new_thread (self, error);
       if (thread == 0)
         return FALSE;
+    }
+  if (has_own && g_array_index (found, gint64, 0) == 0)
+    {
+      if (!store_ref (self, cache, g_array_index (keys, gint64, 0), thread, &stored, error))
+        return FALSE;
+      if (!stored)
+        {
+          gint64 t = lookup_ref (self, cache, g_array_index (keys, gint64, 0), error);
+
+          if (t < 0)
+            return FALSE;
+          g_array_index (found, gint64, 0) = t;
+          thread = MIN (thread, t);
+        }
+      else
+        g_array_index (found, gint64, 0) = thread;
     }
 
   /* The message links threads that were apart: one conversation now. */
@@ -259,6 +427,13 @@ _tern_threads_assign (TernStore   *self,
         continue;
       if (!merge_threads (self, account_id, thread, other, error))
         return FALSE;
+      /* What the transaction remembers may name the other thread. */
+      if (cache != NULL)
+        {
+          g_clear_pointer (&cache->keys, g_free);
+          g_clear_pointer (&cache->values, g_free);
+          cache->used = 0;
+        }
       for (guint j = i; j < found->len; j++)
         if (g_array_index (found, gint64, j) == other)
           g_array_index (found, gint64, j) = thread;
@@ -268,15 +443,7 @@ _tern_threads_assign (TernStore   *self,
     {
       if (g_array_index (found, gint64, i) != 0)
         continue;
-      stmt = _tern_store_prepare (self,
-                                  "INSERT INTO thread_ref (account_id, ref, thread_id) VALUES (?, ?, ?)",
-                                  error);
-      if (stmt == NULL)
-        return FALSE;
-      sqlite3_bind_int64 (stmt, 1, account_id);
-      sqlite3_bind_text (stmt, 2, ids->pdata[i], -1, SQLITE_STATIC);
-      sqlite3_bind_int64 (stmt, 3, thread);
-      if (!_tern_store_step_done (self, stmt, "storing a conversation", error))
+      if (!store_ref (self, cache, g_array_index (keys, gint64, i), thread, &stored, error))
         return FALSE;
     }
 
@@ -396,14 +563,12 @@ _tern_threads_backfill (TernStore  *self,
       if (*thread == 0)
         *thread = next++;
       stmt = _tern_store_prepare (self,
-                                  "INSERT OR IGNORE INTO thread_ref (account_id, ref, thread_id) "
-                                  "VALUES (?, ?, ?)",
+                                  "INSERT OR IGNORE INTO thread_ref (key, thread_id) VALUES (?, ?)",
                                   error);
       if (stmt == NULL)
         return FALSE;
-      sqlite3_bind_int64 (stmt, 1, g_array_index (node_account, gint64, i));
-      sqlite3_bind_text (stmt, 2, strchr (key, ' ') + 1, -1, SQLITE_STATIC);
-      sqlite3_bind_int64 (stmt, 3, *thread);
+      sqlite3_bind_int64 (stmt, 1, ref_key (g_array_index (node_account, gint64, i), strchr (key, ' ') + 1));
+      sqlite3_bind_int64 (stmt, 2, *thread);
       if (!_tern_store_step_done (self, stmt, "threading the cache", error))
         return FALSE;
     }

@@ -5,22 +5,26 @@
 -- thread_ref maps every Message-ID an account's messages name (their own, and those they
 -- reference, cached or not) to the thread it belongs to, so two replies to a parent that is
 -- not in the cache still share a thread, and a parent arriving after its replies joins them.
--- A message that links two threads merges them into the older (lower) id. Threads span the
--- folders of an account. Filled when a message is stored (tern-threads.c); messages cached
--- before this version are threaded when the cache is migrated.
+-- Its key is a 64-bit hash of the account and the Message-ID (an integer key keeps storing a
+-- message cheap on a first sync; two ids colliding would only join two conversations).
+-- A message that links two threads merges them into the lower id: its messages move at
+-- once, and thread_alias sends the ids thread_ref still has for the other one to it.
+-- Thread ids are unique across accounts. Filled when a message is stored (tern-threads.c);
+-- messages cached before this version are threaded when the cache is migrated.
 
 ALTER TABLE message ADD COLUMN thread_id INTEGER;
 
 CREATE INDEX message_folder_thread ON message (folder_id, thread_id);
 
 CREATE TABLE thread_ref (
-  account_id       INTEGER NOT NULL REFERENCES account (id) ON DELETE CASCADE,
-  ref              TEXT NOT NULL,
-  thread_id        INTEGER NOT NULL,
-  PRIMARY KEY (account_id, ref)
-) WITHOUT ROWID;
+  key              INTEGER PRIMARY KEY,
+  thread_id        INTEGER NOT NULL
+);
 
-CREATE INDEX thread_ref_thread ON thread_ref (account_id, thread_id);
+CREATE TABLE thread_alias (
+  gone             INTEGER PRIMARY KEY,
+  keep             INTEGER NOT NULL
+);
 
 -- The next thread id to hand out.
 INSERT INTO meta (key, value) VALUES ('thread_next', 1);
