@@ -355,6 +355,21 @@ test_threads_build (Fixture       *f,
   g_assert_cmpint (thread_of (f, x), ==, thread_of (f, y));
   g_assert_cmpint (thread_of (f, z), ==, thread_of (f, x));
   g_assert_cmpint (thread_of (f, z), !=, thread_of (f, a));
+  /* Ids the merged thread had still lead to the one thread, after a second merge as well. */
+  {
+    gint64 w, v, u;
+
+    w = add_message (f, f->ids.receipts, 30, "<w@t>", "<x-parent@t>", NULL, "Ken", "W", 13, TRUE);
+    g_assert_cmpint (thread_of (f, w), ==, thread_of (f, x));
+    v = add_message (f, f->ids.receipts, 31, "<v@t>", NULL, NULL, "Ken", "V", 14, TRUE);
+    u = add_message (f, f->ids.receipts, 32, "<u@t>", NULL, "<v@t> <y@t>", "Ken", "U", 15, TRUE);
+    g_assert_cmpint (thread_of (f, v), ==, thread_of (f, x));
+    g_assert_cmpint (thread_of (f, u), ==, thread_of (f, x));
+    w = add_message (f, f->ids.receipts, 33, "<w2@t>", "<v@t>", NULL, "Ken", "W", 16, TRUE);
+    g_assert_cmpint (thread_of (f, w), ==, thread_of (f, x));
+    w = add_message (f, f->ids.receipts, 34, "<w3@t>", "<x-parent@t>", NULL, "Ken", "W", 17, TRUE);
+    g_assert_cmpint (thread_of (f, w), ==, thread_of (f, x));
+  }
 
   /* The same subject is no link. */
   other = add_message (f, f->ids.receipts, 9, "<o@t>", NULL, NULL, "Ken", "Re: Plan", 9, TRUE);
