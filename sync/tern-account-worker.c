@@ -1433,6 +1433,16 @@ tern_account_worker_set_work_offline (TernAccountWorker *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_WORK_OFFLINE]);
 }
 
+gboolean
+tern_account_worker_get_reachable (TernAccountWorker *self)
+{
+  g_return_val_if_fail (TERN_IS_ACCOUNT_WORKER (self), FALSE);
+
+  return !tern_account_worker_get_work_offline (self) &&
+         (self->state == TERN_ACCOUNT_STATE_ONLINE || self->state == TERN_ACCOUNT_STATE_SYNCING ||
+          self->state == TERN_ACCOUNT_STATE_CONNECTING);
+}
+
 double
 tern_account_worker_get_progress (TernAccountWorker *self)
 {
@@ -1524,6 +1534,34 @@ add_request (TernAccountWorker   *self,
   return id;
 }
 
+/* A request about one message for the worker thread; answered at once while offline. */
+static void
+push_message_request (TernAccountWorker   *self,
+                      CommandKind          kind,
+                      gint64               message_id,
+                      const char          *dest_path,
+                      gpointer             source_tag,
+                      GCancellable        *cancellable,
+                      GAsyncReadyCallback  callback,
+                      gpointer             user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  Command *cmd;
+
+  g_task_set_source_tag (task, source_tag);
+  if (self->thread == NULL || tern_account_worker_get_work_offline (self))
+    {
+      g_task_return_new_error (task, TERN_SYNC_ERROR, TERN_SYNC_ERROR_OFFLINE, "Working offline");
+      g_object_unref (task);
+      return;
+    }
+  cmd = command_new (kind);
+  cmd->message_id = message_id;
+  cmd->dest_path = g_strdup (dest_path);
+  cmd->request = add_request (self, task, NULL, NULL, NULL);
+  push (self, cmd);
+}
+
 void
 tern_account_worker_fetch_text_async (TernAccountWorker   *self,
                                       gint64               message_id,
@@ -1531,23 +1569,10 @@ tern_account_worker_fetch_text_async (TernAccountWorker   *self,
                                       GAsyncReadyCallback  callback,
                                       gpointer             user_data)
 {
-  GTask *task;
-  Command *cmd;
-
   g_return_if_fail (TERN_IS_ACCOUNT_WORKER (self));
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, tern_account_worker_fetch_text_async);
-  if (self->thread == NULL || tern_account_worker_get_work_offline (self))
-    {
-      g_task_return_new_error (task, TERN_SYNC_ERROR, TERN_SYNC_ERROR_OFFLINE, "Working offline");
-      g_object_unref (task);
-      return;
-    }
-  cmd = command_new (CMD_FETCH_TEXT);
-  cmd->message_id = message_id;
-  cmd->request = add_request (self, task, NULL, NULL, NULL);
-  push (self, cmd);
+  push_message_request (self, CMD_FETCH_TEXT, message_id, NULL, tern_account_worker_fetch_text_async,
+                        cancellable, callback, user_data);
 }
 
 gboolean
@@ -1671,25 +1696,11 @@ tern_account_worker_export_async (TernAccountWorker   *self,
                                   GAsyncReadyCallback  callback,
                                   gpointer             user_data)
 {
-  GTask *task;
-  Command *cmd;
-
   g_return_if_fail (TERN_IS_ACCOUNT_WORKER (self));
   g_return_if_fail (dest_path != NULL);
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, tern_account_worker_export_async);
-  if (self->thread == NULL || tern_account_worker_get_work_offline (self))
-    {
-      g_task_return_new_error (task, TERN_SYNC_ERROR, TERN_SYNC_ERROR_OFFLINE, "Working offline");
-      g_object_unref (task);
-      return;
-    }
-  cmd = command_new (CMD_EXPORT);
-  cmd->message_id = message_id;
-  cmd->dest_path = g_strdup (dest_path);
-  cmd->request = add_request (self, task, NULL, NULL, NULL);
-  push (self, cmd);
+  push_message_request (self, CMD_EXPORT, message_id, dest_path, tern_account_worker_export_async,
+                        cancellable, callback, user_data);
 }
 
 gboolean

@@ -59,6 +59,9 @@ guint              tern_account_worker_get_failed     (TernAccountWorker    *sel
 guint              tern_account_worker_get_outbox_waiting (TernAccountWorker *self);
 guint              tern_account_worker_get_outbox_failed (TernAccountWorker *self);
 gboolean           tern_account_worker_get_work_offline (TernAccountWorker  *self);
+/* Connected, or connecting, and not set to work offline: asking the server (a text, a
+ * part, a whole message) has a chance now. */
+gboolean           tern_account_worker_get_reachable  (TernAccountWorker    *self);
 void               tern_account_worker_set_work_offline (TernAccountWorker  *self,
                                                        gboolean              work_offline);
 /* 0..1 while syncing, -1 otherwise; the text says what (a folder name). */

@@ -189,13 +189,7 @@ refresh_windows (TernComposerWindow *self)
 static gboolean
 worker_online (TernAccountWorker *worker)
 {
-  TernAccountState state;
-
-  if (worker == NULL || tern_account_worker_get_work_offline (worker))
-    return FALSE;
-  state = tern_account_worker_get_state (worker);
-  return state == TERN_ACCOUNT_STATE_ONLINE || state == TERN_ACCOUNT_STATE_SYNCING ||
-         state == TERN_ACCOUNT_STATE_CONNECTING;
+  return worker != NULL && tern_account_worker_get_reachable (worker);
 }
 
 static void

@@ -838,7 +838,6 @@ load_body (TernMessageView *self)
   g_autoptr(GError) error = NULL;
   g_autoptr(TernBody) body = NULL;
   TernAccountWorker *worker;
-  TernAccountState state;
 
   body = tern_store_get_body (store, self->message_id, &error);
   if (body != NULL)
@@ -848,10 +847,7 @@ load_body (TernMessageView *self)
     }
 
   worker = worker_for_message (self);
-  state = worker ? tern_account_worker_get_state (worker) : TERN_ACCOUNT_STATE_OFFLINE;
-  if (worker == NULL || tern_account_worker_get_work_offline (worker) ||
-      (state != TERN_ACCOUNT_STATE_ONLINE && state != TERN_ACCOUNT_STATE_SYNCING &&
-       state != TERN_ACCOUNT_STATE_CONNECTING))
+  if (worker == NULL || !tern_account_worker_get_reachable (worker))
     {
       show_offline_notice (self);
       return;
