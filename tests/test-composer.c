@@ -14,6 +14,7 @@
 #include "tern-preferences.h"
 #include "tern-sync.h"
 #include "tern-test-server.h"
+#include "tern-test-ui.h"
 #include "tern-window.h"
 
 /*
@@ -39,37 +40,6 @@ typedef struct
   TernStore        *store;     /* the app's own, borrowed */
   gint64            account;
 } Fixture;
-
-static gboolean
-wait_for (gboolean (*cond) (gpointer),
-          gpointer   data,
-          guint      seconds)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) seconds * G_USEC_PER_SEC;
-
-  while (!cond (data))
-    {
-      if (g_get_monotonic_time () > end)
-        return FALSE;
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (2000);
-    }
-  return TRUE;
-}
-
-static gboolean
-true_after_cb (gpointer data)
-{
-  return g_get_monotonic_time () >= *(gint64 *) data;
-}
-
-static void
-spin (guint ms)
-{
-  gint64 until = g_get_monotonic_time () + (gint64) ms * 1000;
-
-  wait_for (true_after_cb, &until, 60);
-}
 
 /* The fixture: Dovecot with submission, an account whose SMTP settings point at it. */
 
@@ -124,7 +94,7 @@ tear_down (Fixture       *f,
       for (guint i = 0; i < workers->len; i++)
         tern_account_worker_stop (workers->pdata[i]);
     }
-  spin (50);
+  tern_test_ui_spin (50);
   g_clear_object (&f->app);
   g_clear_pointer (&f->server, tern_test_server_free);
   g_assert_cmpint (system (cmd), ==, 0);
@@ -146,26 +116,11 @@ static void
 start_app (Fixture  *f,
            gboolean  offline)
 {
-  g_autoptr(GError) error = NULL;
-  static guint serial;
-  g_autofree char *app_id = g_strdup_printf ("org.gnome.Tern.ComposerTest%u", ++serial);
-
-  f->app = tern_application_new ();
-  g_application_set_application_id (G_APPLICATION (f->app), app_id);
-  g_application_set_flags (G_APPLICATION (f->app),
-                           g_application_get_flags (G_APPLICATION (f->app)) | G_APPLICATION_NON_UNIQUE);
-  g_assert_true (tern_application_open_cache (f->app, f->dir, &error));
-  g_assert_no_error (error);
-  g_assert_true (g_application_register (G_APPLICATION (f->app), NULL, &error));
-  g_assert_no_error (error);
-  tern_application_set_work_offline (f->app, offline);
-  g_application_activate (G_APPLICATION (f->app));
-  f->window = TERN_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (f->app)));
-  g_assert_nonnull (f->window);
+  f->app = tern_test_ui_start_app (f->dir, offline, &f->window);
   f->store = tern_application_get_store (f->app);
   if (!offline)
-    g_assert_true (wait_for (online_cb, f, 60));
-  spin (100);
+    g_assert_true (tern_test_ui_wait_for (online_cb, f, 60));
+  tern_test_ui_spin (100);
 }
 
 static void
@@ -189,24 +144,11 @@ server_count (Fixture    *f,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(TernTestClient) client = tern_test_client_new (f->server, "alice", "secret", &error);
-  g_autofree char *response = NULL;
-  g_auto(GStrv) lines = NULL;
-  guint n = 0;
+  guint n;
 
   g_assert_no_error (error);
-  g_assert_true (tern_test_client_command (client, NULL, &error, "SELECT \"%s\"", mailbox));
-  g_assert_true (tern_test_client_command (client, &response, &error, "UID SEARCH %s", criteria));
+  n = tern_test_client_count (client, mailbox, criteria, &error);
   g_assert_no_error (error);
-  lines = g_strsplit (response, "\r\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
-    if (g_str_has_prefix (lines[i], "* SEARCH"))
-      {
-        g_auto(GStrv) words = g_strsplit (lines[i] + 8, " ", -1);
-
-        for (guint j = 0; words[j] != NULL; j++)
-          if (*words[j] != '\0')
-            n++;
-      }
   return n;
 }
 
@@ -223,7 +165,7 @@ server_has_cb (gpointer data)
 {
   ServerWait *w = data;
 
-  spin (50);
+  tern_test_ui_spin (50);
   return server_count (w->f, w->mailbox, w->criteria) == w->count;
 }
 
@@ -235,7 +177,7 @@ wait_server (Fixture    *f,
 {
   ServerWait w = { f, mailbox, criteria, count };
 
-  return wait_for (server_has_cb, &w, 30);
+  return tern_test_ui_wait_for (server_has_cb, &w, 30);
 }
 
 static TernComposerWindow *
@@ -267,7 +209,7 @@ open_composer (Fixture    *f,
   gtk_widget_activate_action (GTK_WIDGET (f->window), action, NULL);
   composer = find_composer (f);
   g_assert_nonnull (composer);
-  spin (50);
+  tern_test_ui_spin (50);
   return composer;
 }
 
@@ -381,8 +323,8 @@ test_send_new (Fixture       *f,
   g_assert_null (find_dialog ());
   g_assert_cmpuint (count_composers (f), ==, 0);
 
-  g_assert_true (wait_for (submitted_cb, &sink, 30));
-  spin (500);
+  g_assert_true (tern_test_ui_wait_for (submitted_cb, &sink, 30));
+  tern_test_ui_spin (500);
   g_assert_cmpuint (tern_test_server_count_submitted (f->server), ==, 1);
 
   message = submitted (f, 0);
@@ -467,7 +409,7 @@ test_validation_and_warning (Fixture       *f,
   g_assert_nonnull (dialog);
   g_assert_null (tern_composer_window_get_error (composer));
   adw_message_dialog_response (dialog, "cancel");
-  spin (20);
+  tern_test_ui_spin (20);
   g_assert_cmpuint (outbox_count (f, TERN_OUTBOX_QUEUED), ==, 0);
   g_assert_cmpuint (count_composers (f), ==, 1);
 
@@ -486,7 +428,7 @@ test_validation_and_warning (Fixture       *f,
   dialog = find_dialog ();
   g_assert_nonnull (dialog);
   adw_message_dialog_response (dialog, "send");
-  spin (20);
+  tern_test_ui_spin (20);
   g_assert_cmpuint (outbox_count (f, TERN_OUTBOX_QUEUED), ==, 2);
   g_assert_cmpuint (count_composers (f), ==, 0);
 }
@@ -518,14 +460,14 @@ test_reply_and_forward (Fixture       *f,
           "> Earlier words\r\n");
   start_app (f, FALSE);
   gtk_selection_model_select_item (tern_window_get_selection (f->window), 0, TRUE);
-  spin (50);
+  tern_test_ui_spin (50);
   original = tern_message_view_get_message_id (tern_window_get_message_view (f->window));
   g_assert_cmpint (original, >, 0);
 
   /* Reply: to the sender, "Re:", the original quoted under its attribution (fetched if the
    * view has not cached it yet). */
   composer = open_composer (f, "win.reply");
-  g_assert_true (wait_for (not_busy_cb, composer, 30));
+  g_assert_true (tern_test_ui_wait_for (not_busy_cb, composer, 30));
   g_assert_cmpstr (tern_composer_window_get_to (composer), ==, "Bob Smith <bob@example.org>");
   g_assert_cmpstr (tern_composer_window_get_cc (composer), ==, "");
   g_assert_cmpstr (tern_composer_window_get_subject (composer), ==, "Re: Lunch plans");
@@ -538,7 +480,7 @@ test_reply_and_forward (Fixture       *f,
   gtk_widget_activate_action (GTK_WIDGET (composer), "composer.send", NULL);
   g_assert_cmpuint (count_composers (f), ==, 0);
 
-  g_assert_true (wait_for (submitted_cb, &sink, 30));
+  g_assert_true (tern_test_ui_wait_for (submitted_cb, &sink, 30));
   reply = submitted (f, 0);
   g_assert_cmpstr (g_mime_object_get_header (GMIME_OBJECT (reply), "In-Reply-To"), ==, "<lunch@example.org>");
   g_assert_cmpstr (g_mime_object_get_header (GMIME_OBJECT (reply), "References"), ==,
@@ -551,21 +493,21 @@ test_reply_and_forward (Fixture       *f,
 
   /* Reply all: the other recipient in Cc, never the user. */
   composer = open_composer (f, "win.reply-all");
-  g_assert_true (wait_for (not_busy_cb, composer, 30));
+  g_assert_true (tern_test_ui_wait_for (not_busy_cb, composer, 30));
   g_assert_cmpstr (tern_composer_window_get_to (composer), ==, "Bob Smith <bob@example.org>");
   g_assert_cmpstr (tern_composer_window_get_cc (composer), ==, "Carol <carol@example.org>");
   gtk_window_destroy (GTK_WINDOW (composer));
 
   /* Forward as an attachment: the whole original, fetched from the server. */
   composer = open_composer (f, "win.forward-attached");
-  g_assert_true (wait_for (not_busy_cb, composer, 30));
+  g_assert_true (tern_test_ui_wait_for (not_busy_cb, composer, 30));
   g_assert_null (tern_composer_window_get_notice (composer));
   g_assert_cmpuint (tern_composer_window_get_n_attachments (composer), ==, 1);
   g_assert_cmpstr (tern_composer_window_get_subject (composer), ==, "Fwd: Lunch plans");
   tern_composer_window_set_to (composer, "dave@example.org");
   gtk_widget_activate_action (GTK_WIDGET (composer), "composer.send", NULL);
   sink.count = 2;
-  g_assert_true (wait_for (submitted_cb, &sink, 30));
+  g_assert_true (tern_test_ui_wait_for (submitted_cb, &sink, 30));
   forward = submitted (f, 1);
   {
     GMimeObject *mixed = g_mime_message_get_mime_part (forward);
@@ -582,7 +524,7 @@ test_reply_and_forward (Fixture       *f,
 
   /* Forward inline: the text under the forwarded message's headers. */
   composer = open_composer (f, "win.forward");
-  g_assert_true (wait_for (not_busy_cb, composer, 30));
+  g_assert_true (tern_test_ui_wait_for (not_busy_cb, composer, 30));
   g_clear_pointer (&body, g_free);
   body = tern_composer_window_dup_body (composer);
   g_assert_nonnull (strstr (body, "Subject: Lunch plans\n"));
@@ -604,7 +546,7 @@ test_reply_offline_uncached (Fixture       *f,
   /* The offline policy fetched its text after the sync: forget it again. */
   g_assert_true (tern_store_evict (f->store, f->account, 1, NULL, NULL));
   gtk_selection_model_select_item (tern_window_get_selection (f->window), 0, TRUE);
-  spin (50);
+  tern_test_ui_spin (50);
 
   /* Its text was never fetched: the composer opens without the quote and says why. */
   composer = open_composer (f, "win.reply");
@@ -658,7 +600,7 @@ test_drafts (Fixture       *f,
   criteria = g_strdup_printf ("HEADER Message-ID \"%s\"", message_id);
 
   /* Nothing typed, nothing saved. */
-  spin (400);
+  tern_test_ui_spin (400);
   g_assert_cmpint (tern_composer_window_get_draft_id (composer), ==, 0);
 
   /* Typing: saved a moment later, here and (through the journal) in the server's Drafts. */
@@ -666,7 +608,7 @@ test_drafts (Fixture       *f,
   tern_composer_window_set_subject (composer, "Plans for spring");
   tern_composer_window_set_body (composer, "First thoughts.\n");
   wait.composer = composer;
-  g_assert_true (wait_for (draft_saved_cb, &wait, 10));
+  g_assert_true (tern_test_ui_wait_for (draft_saved_cb, &wait, 10));
   first = tern_composer_window_get_draft_id (composer);
   path = tern_composer_window_dup_draft_path (composer);
   g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
@@ -675,7 +617,7 @@ test_drafts (Fixture       *f,
   /* More typing: a new version replaces the old one, on the server too. */
   tern_composer_window_set_body (composer, "First thoughts.\nSecond thoughts.\n");
   wait.other_than = first;
-  g_assert_true (wait_for (draft_saved_cb, &wait, 10));
+  g_assert_true (tern_test_ui_wait_for (draft_saved_cb, &wait, 10));
   g_assert_true (wait_server (f, "Drafts", "BODY \"Second thoughts\"", 1));
   g_assert_true (wait_server (f, "Drafts", criteria, 1));
 
@@ -683,7 +625,7 @@ test_drafts (Fixture       *f,
   tern_composer_window_set_autosave_interval (composer, 60000);
   tern_composer_window_set_body (composer, "First thoughts.\nSecond thoughts.\nThird, on closing.\n");
   gtk_window_close (GTK_WINDOW (composer));
-  spin (50);
+  tern_test_ui_spin (50);
   g_assert_cmpuint (count_composers (f), ==, 0);
   g_assert_true (wait_server (f, "Drafts", "BODY \"Third, on closing\"", 1));
   g_assert_true (wait_server (f, "Drafts", criteria, 1));
@@ -702,10 +644,10 @@ test_drafts (Fixture       *f,
   }
   gtk_widget_activate_action (GTK_WIDGET (f->window), "win.select-folder", "x", drafts_folder);
   gtk_selection_model_select_item (tern_window_get_selection (f->window), 0, TRUE);
-  spin (50);
+  tern_test_ui_spin (50);
   g_assert_cmpint (tern_message_view_get_message_id (tern_window_get_message_view (f->window)), ==, draft->id);
   composer = open_composer (f, "win.edit-draft");
-  g_assert_true (wait_for (not_busy_cb, composer, 30));
+  g_assert_true (tern_test_ui_wait_for (not_busy_cb, composer, 30));
   g_assert_cmpstr (tern_composer_window_get_message_id (composer), ==, message_id);
   g_assert_cmpint (tern_composer_window_get_draft_id (composer), ==, draft->id);
   g_assert_cmpstr (tern_composer_window_get_to (composer), ==, "bob@example.org");
@@ -757,10 +699,10 @@ test_draft_from_server (Fixture       *f,
   drafts_folder = tern_outbox_special_folder (f->store, f->account, "\\Drafts");
   gtk_widget_activate_action (GTK_WIDGET (f->window), "win.select-folder", "x", drafts_folder);
   gtk_selection_model_select_item (tern_window_get_selection (f->window), 0, TRUE);
-  spin (50);
+  tern_test_ui_spin (50);
 
   composer = open_composer (f, "win.edit-draft");
-  g_assert_true (wait_for (not_busy_cb, composer, 30));
+  g_assert_true (tern_test_ui_wait_for (not_busy_cb, composer, 30));
   g_assert_null (tern_composer_window_get_notice (composer));
   g_assert_cmpstr (tern_composer_window_get_message_id (composer), ==, "<laptop-draft@example.org>");
   g_assert_cmpstr (tern_composer_window_get_to (composer), ==, "Bob <bob@example.org>");
@@ -773,7 +715,7 @@ test_draft_from_server (Fixture       *f,
   tern_composer_window_set_body (composer, "A whole thought now.\n");
   wait.composer = composer;
   wait.other_than = tern_composer_window_get_draft_id (composer);
-  g_assert_true (wait_for (draft_saved_cb, &wait, 10));
+  g_assert_true (tern_test_ui_wait_for (draft_saved_cb, &wait, 10));
   g_assert_true (wait_server (f, "Drafts", "BODY \"whole thought\"", 1));
   g_assert_true (wait_server (f, "Drafts", "HEADER Message-ID \"laptop-draft@example.org\"", 1));
   g_assert_true (wait_server (f, "Drafts", "HEADER Content-Type \"multipart/mixed\"", 1));
@@ -804,7 +746,7 @@ test_offline_send (Fixture       *f,
   g_assert_cmpuint (count_composers (f), ==, 0);
 
   /* In the outbox, and the status line and its list say so. */
-  spin (1000);
+  tern_test_ui_spin (1000);
   g_assert_cmpuint (outbox_count (f, TERN_OUTBOX_QUEUED), ==, 1);
   g_assert_cmpuint (tern_test_server_count_submitted (f->server), ==, 0);
   status = tern_window_get_status_area (f->window);
@@ -814,8 +756,8 @@ test_offline_send (Fixture       *f,
 
   /* Online again: sent, once. */
   tern_application_set_work_offline (f->app, FALSE);
-  g_assert_true (wait_for (all_sent_cb, f, 60));
-  spin (1000);
+  g_assert_true (tern_test_ui_wait_for (all_sent_cb, f, 60));
+  tern_test_ui_spin (1000);
   g_assert_cmpuint (tern_test_server_count_submitted (f->server), ==, 1);
   g_assert_null (strstr (tern_status_area_get_text (status), "to send"));
 }
@@ -938,7 +880,7 @@ test_outgoing_server_preferences (Fixture       *f,
   start_app (f, TRUE);
   prefs = tern_preferences_new (f->app);
   gtk_window_present (GTK_WINDOW (prefs));
-  spin (50);
+  tern_test_ui_spin (50);
   host = find_named (GTK_WIDGET (prefs), "smtp-host");
   port = find_named (GTK_WIDGET (prefs), "smtp-port");
   security = find_named (GTK_WIDGET (prefs), "smtp-security");

@@ -12,6 +12,7 @@
 #include "tern-sync.h"
 #include "tern-test-cache.h"
 #include "tern-test-server.h"
+#include "tern-test-ui.h"
 #include "tern-window.h"
 
 /*
@@ -30,63 +31,13 @@ typedef struct
   TernStore        *store;     /* the app's own, borrowed */
 } Fixture;
 
-static gboolean
-wait_for (gboolean (*cond) (gpointer),
-          gpointer   data,
-          guint      seconds)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) seconds * G_USEC_PER_SEC;
-
-  while (!cond (data))
-    {
-      if (g_get_monotonic_time () > end)
-        return FALSE;
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (2000);
-    }
-  return TRUE;
-}
-
-static gboolean
-true_after_cb (gpointer data)
-{
-  gint64 *until = data;
-
-  return g_get_monotonic_time () >= *until;
-}
-
-static void
-spin (guint ms)
-{
-  gint64 until = g_get_monotonic_time () + (gint64) ms * 1000;
-
-  wait_for (true_after_cb, &until, 60);
-}
-
 static void
 start_app (Fixture  *f,
            gboolean  offline)
 {
-  g_autoptr(GError) error = NULL;
-
-  static guint serial;
-  g_autofree char *app_id = g_strdup_printf ("org.gnome.Tern.Test%u", ++serial);
-
-  f->app = tern_application_new ();
-  /* Each test's app exports itself on the session bus: a name of its own. */
-  g_application_set_application_id (G_APPLICATION (f->app), app_id);
-  g_application_set_flags (G_APPLICATION (f->app),
-                           g_application_get_flags (G_APPLICATION (f->app)) | G_APPLICATION_NON_UNIQUE);
-  g_assert_true (tern_application_open_cache (f->app, f->dir, &error));
-  g_assert_no_error (error);
-  g_assert_true (g_application_register (G_APPLICATION (f->app), NULL, &error));
-  g_assert_no_error (error);
-  tern_application_set_work_offline (f->app, offline);
-  g_application_activate (G_APPLICATION (f->app));
-  f->window = TERN_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (f->app)));
-  g_assert_nonnull (f->window);
+  f->app = tern_test_ui_start_app (f->dir, offline, &f->window);
   f->store = tern_application_get_store (f->app);
-  spin (200);
+  tern_test_ui_spin (200);
 }
 
 static void
@@ -120,7 +71,7 @@ tear_down (Fixture       *f,
       for (guint i = 0; i < workers->len; i++)
         tern_account_worker_stop (workers->pdata[i]);
     }
-  spin (50);
+  tern_test_ui_spin (50);
   g_clear_object (&f->app);
   g_clear_pointer (&f->server, tern_test_server_free);
   g_assert_cmpint (system (cmd), ==, 0);
@@ -133,7 +84,7 @@ select_row (Fixture *f,
             guint    position)
 {
   gtk_selection_model_select_item (tern_window_get_selection (f->window), position, TRUE);
-  spin (20);
+  tern_test_ui_spin (20);
 }
 
 static TernAction *
@@ -258,7 +209,7 @@ test_offline_triage (Fixture       *f,
 
   /* Move several at once. */
   gtk_selection_model_select_range (tern_window_get_selection (f->window), 0, 3, TRUE);
-  spin (20);
+  tern_test_ui_spin (20);
   {
     gint64 ids[3];
 
@@ -311,7 +262,7 @@ test_offline_notice (Fixture       *f,
                                         "Cached text, see https://example.org/x", &error));
     g_assert_no_error (error);
     gtk_selection_model_select_item (tern_window_get_selection (f->window), 6, TRUE);
-    spin (20);
+    tern_test_ui_spin (20);
     g_assert_cmpint (tern_message_view_get_state (view), ==, TERN_MESSAGE_VIEW_TEXT);
     body = tern_message_view_dup_text (view);
     g_assert_cmpstr (body, ==, "Cached text, see https://example.org/x");
@@ -367,7 +318,7 @@ test_offline_conversations (Fixture       *f,
   /* "Group by Conversation" in the menu: one row a conversation (the prepared messages come
    * in fours), and the choice is kept. */
   gtk_widget_activate_action (w, "win.group-by-conversation", NULL);
-  spin (20);
+  tern_test_ui_spin (20);
   g_assert_true (g_settings_get_boolean (tern_application_get_settings (f->app), "group-by-conversation"));
   g_assert_cmpuint (g_list_model_get_n_items (list), ==, 250);
   first = TERN_CONVERSATION_ITEM (row_item (f, 0));
@@ -600,13 +551,13 @@ test_online_fetch (Fixture       *f,
   append (f->server, message->str);
   add_account (f, TRUE);
   start_app (f, FALSE);
-  g_assert_true (wait_for (online_cb, f, 60));
+  g_assert_true (tern_test_ui_wait_for (online_cb, f, 60));
 
   /* Opening it fetches its text: readable now, the attachment not downloaded. */
   view = tern_window_get_message_view (f->window);
   id = tern_message_model_get_id (tern_window_get_message_model (f->window), 0);
   select_row (f, 0);
-  g_assert_true (wait_for (view_settled_cb, view, 30));
+  g_assert_true (tern_test_ui_wait_for (view_settled_cb, view, 30));
   g_assert_cmpint (tern_message_view_get_state (view), ==, TERN_MESSAGE_VIEW_TEXT);
   text = tern_message_view_dup_text (view);
   g_assert_nonnull (strstr (text, "the report is attached"));
@@ -617,7 +568,7 @@ test_online_fetch (Fixture       *f,
 
   /* The attachment: progress shown, then the right bytes on disk. */
   gtk_widget_activate_action (GTK_WIDGET (view), "view.download", "u", 0);
-  g_assert_true (wait_for (download_done_cb, view, 60));
+  g_assert_true (tern_test_ui_wait_for (download_done_cb, view, 60));
   g_assert_cmpfloat (tern_message_view_get_attachment_progress (view, 0), >=, 2);
   g_assert_cmpuint (tern_message_view_get_attachment_updates (view, 0), >=, 1);
   path = tern_message_view_dup_attachment_path (view, 0);
@@ -670,7 +621,7 @@ test_online_certificate (Fixture       *f,
   append (f->server, "From: a@example.org\r\nSubject: hi\r\n\r\nhello\r\n");
   add_account (f, FALSE);
   start_app (f, FALSE);
-  if (!wait_for (trust_prompt_cb, &dialog, 60))
+  if (!tern_test_ui_wait_for (trust_prompt_cb, &dialog, 60))
     {
       g_autoptr(GPtrArray) workers = tern_application_list_workers (f->app);
 
@@ -684,7 +635,7 @@ test_online_certificate (Fixture       *f,
   account = tern_store_get_account_by_id (f->store, f->ids.account, NULL);
   g_assert_cmpstr (account->pinned_sha256, ==, sha);
   gtk_window_destroy (GTK_WINDOW (dialog));
-  g_assert_true (wait_for (online_cb, f, 60));
+  g_assert_true (tern_test_ui_wait_for (online_cb, f, 60));
 }
 
 /* A web server on loopback that counts requests. */
@@ -770,21 +721,21 @@ test_online_remote_content (Fixture       *f,
   append (f->server, html);
   add_account (f, TRUE);
   start_app (f, FALSE);
-  g_assert_true (wait_for (online_cb, f, 60));
+  g_assert_true (tern_test_ui_wait_for (online_cb, f, 60));
 
   view = tern_window_get_message_view (f->window);
   select_row (f, 0);
-  g_assert_true (wait_for (view_settled_cb, view, 30));
+  g_assert_true (tern_test_ui_wait_for (view_settled_cb, view, 30));
   g_assert_cmpint (tern_message_view_get_state (view), ==, TERN_MESSAGE_VIEW_HTML);
   g_assert_true (tern_message_view_get_remote_blocked (view));
-  g_assert_true (wait_for (web_idle_cb, view, 30));
-  spin (1500);
+  g_assert_true (tern_test_ui_wait_for (web_idle_cb, view, 30));
+  tern_test_ui_spin (1500);
   g_assert_cmpuint (counter.requests, ==, 0);
 
   /* "Load": now the images come. */
   gtk_widget_activate_action (GTK_WIDGET (view), "view.load-remote", NULL);
   g_assert_false (tern_message_view_get_remote_blocked (view));
-  g_assert_true (wait_for (requested_cb, &counter, 30));
+  g_assert_true (tern_test_ui_wait_for (requested_cb, &counter, 30));
   g_assert_cmpuint (counter.requests, >, 0);
 
   g_socket_service_stop (counter.service);

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "tern-test-ui"
+
+#include "config.h"
+
+#include "tern-test-ui.h"
+
+gboolean
+tern_test_ui_wait_for (gboolean (*cond) (gpointer),
+                       gpointer   data,
+                       guint      seconds)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) seconds * G_USEC_PER_SEC;
+
+  while (!cond (data))
+    {
+      if (g_get_monotonic_time () > end)
+        return FALSE;
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (2000);
+    }
+  return TRUE;
+}
+
+static gboolean
+true_after_cb (gpointer data)
+{
+  return g_get_monotonic_time () >= *(gint64 *) data;
+}
+
+void
+tern_test_ui_spin (guint ms)
+{
+  gint64 until = g_get_monotonic_time () + (gint64) ms * 1000;
+
+  tern_test_ui_wait_for (true_after_cb, &until, 60);
+}
+
+TernApplication *
+tern_test_ui_start_app (const char  *dir,
+                        gboolean     offline,
+                        TernWindow **window_out)
+{
+  static guint serial;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *app_id = g_strdup_printf ("org.gnome.Tern.Test%u", ++serial);
+  TernApplication *app = tern_application_new ();
+
+  g_application_set_application_id (G_APPLICATION (app), app_id);
+  g_application_set_flags (G_APPLICATION (app),
+                           g_application_get_flags (G_APPLICATION (app)) | G_APPLICATION_NON_UNIQUE);
+  g_assert_true (tern_application_open_cache (app, dir, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  tern_application_set_work_offline (app, offline);
+  g_application_activate (G_APPLICATION (app));
+  *window_out = TERN_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  g_assert_nonnull (*window_out);
+  return app;
+}

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "tern-application.h"
+#include "tern-window.h"
+
+G_BEGIN_DECLS
+
+/* What the app's tests (under Xvfb) share. */
+
+/* Runs the main context until cond (data) holds; FALSE if it does not within `seconds`. */
+gboolean         tern_test_ui_wait_for  (gboolean  (*cond) (gpointer),
+                                         gpointer    data,
+                                         guint       seconds);
+/* Runs the main context for ms milliseconds. */
+void             tern_test_ui_spin      (guint       ms);
+/* The app on the cache in dir, registered on the session bus under an id of its own (so
+ * tests never meet a running Tern), work-offline as asked, its main window open.
+ * (transfer full) */
+TernApplication *tern_test_ui_start_app (const char *dir,
+                                         gboolean    offline,
+                                         TernWindow **window_out);
+
+G_END_DECLS
