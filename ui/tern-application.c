@@ -5,6 +5,9 @@
 
 #include <signal.h>
 #include <string.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #define G_SETTINGS_ENABLE_BACKEND
 #include <gio/gsettingsbackend.h>
@@ -36,6 +39,7 @@ G_DEFINE_FINAL_TYPE (TernApplication, tern_application, ADW_TYPE_APPLICATION)
 
 enum {
   SIGNAL_ACCOUNTS_CHANGED,
+  SIGNAL_NOTIFICATION_SENT,
   N_SIGNALS
 };
 
@@ -217,6 +221,76 @@ tern_application_set_start_workers (TernApplication *self,
   self->start_workers = start;
 }
 
+/* Desktop notifications. */
+
+static gboolean
+name_has_owner (GDBusConnection *bus,
+                const char      *name)
+{
+  g_autoptr(GVariant) reply = NULL;
+  gboolean owned = FALSE;
+
+  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "NameHasOwner",
+                                       g_variant_new ("(s)", name), G_VARIANT_TYPE ("(b)"),
+                                       G_DBUS_CALL_FLAGS_NONE, 1000, NULL, NULL);
+  if (reply != NULL)
+    g_variant_get (reply, "(b)", &owned);
+  return owned;
+}
+
+static gboolean
+name_is_activatable (GDBusConnection *bus,
+                     const char      *name)
+{
+  g_autoptr(GVariant) reply = NULL;
+  g_autofree const char **names = NULL;
+
+  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "ListActivatableNames", NULL,
+                                       G_VARIANT_TYPE ("(as)"), G_DBUS_CALL_FLAGS_NONE, 1000,
+                                       NULL, NULL);
+  if (reply == NULL)
+    return FALSE;
+  g_variant_get (reply, "(^a&s)", &names);
+  return g_strv_contains (names, name);
+}
+
+/* Whether GApplication has anyone to give a notification to. A session without a
+ * notification service (a bare D-Bus session, a test) would otherwise get a warning from
+ * GLib's fallback backend for every notification; sandboxed apps always have the portal. */
+static gboolean
+notifications_available (TernApplication *self)
+{
+  GDBusConnection *bus = g_application_get_dbus_connection (G_APPLICATION (self));
+
+  if (bus == NULL)
+    return FALSE;
+  if (g_file_test ("/.flatpak-info", G_FILE_TEST_EXISTS) || g_getenv ("GTK_USE_PORTAL") != NULL)
+    return TRUE;
+  return name_has_owner (bus, "org.gtk.Notifications") ||
+         name_has_owner (bus, "org.freedesktop.Notifications") ||
+         name_is_activatable (bus, "org.freedesktop.Notifications");
+}
+
+gboolean
+tern_application_send_notification (TernApplication *self,
+                                    const char      *id,
+                                    GNotification   *notification)
+{
+  g_return_val_if_fail (TERN_IS_APPLICATION (self), FALSE);
+  g_return_val_if_fail (G_IS_NOTIFICATION (notification), FALSE);
+
+  if (!notifications_available (self))
+    {
+      g_debug ("No notification service on the session bus: “%s” not shown", id);
+      return FALSE;
+    }
+  g_application_send_notification (G_APPLICATION (self), id, notification);
+  g_signal_emit (self, signals [SIGNAL_NOTIFICATION_SENT], 0, id, notification);
+  return TRUE;
+}
+
 /* Actions. */
 
 static void
@@ -291,11 +365,46 @@ about_cb (GSimpleAction *action,
 static char *
 find_demo_server (void)
 {
+  const char *env = g_getenv ("TERN_DEMO_SERVER");
   g_autofree char *built = g_build_filename (TERN_BUILD_DIR, "tests", "fixture", "tern-test-server", NULL);
 
+  if (env != NULL && *env != '\0')
+    return g_file_test (env, G_FILE_TEST_IS_EXECUTABLE) ? g_strdup (env) : NULL;
   if (g_file_test (built, G_FILE_TEST_IS_EXECUTABLE))
     return g_steal_pointer (&built);
   return g_find_program_in_path ("tern-test-server");
+}
+
+static void
+show_toast (TernApplication *self,
+            const char      *text)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  AdwToastOverlay *toasts = window ? g_object_get_data (G_OBJECT (window), "tern-toasts") : NULL;
+
+  if (toasts != NULL)
+    adw_toast_overlay_add_toast (toasts, adw_toast_new (text));
+}
+
+static void
+set_demo_enabled (TernApplication *self,
+                  gboolean         enabled)
+{
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "demo");
+
+  if (action != NULL)
+    g_simple_action_set_enabled (G_SIMPLE_ACTION (action), enabled);
+}
+
+static void
+stop_demo_server (TernApplication *self)
+{
+  if (self->demo_server == NULL)
+    return;
+  /* SIGTERM: it stops its Dovecot and removes its folder. */
+  g_subprocess_send_signal (self->demo_server, SIGTERM);
+  g_subprocess_wait (self->demo_server, NULL, NULL);
+  g_clear_object (&self->demo_server);
 }
 
 typedef struct
@@ -321,8 +430,10 @@ demo_ready (DemoStart *d)
 {
   TernApplication *self = d->app;
   g_autoptr(GError) error = NULL;
+  g_autoptr(TernAccount) earlier = NULL;
   g_autofree char *email = NULL;
   const char *user = g_hash_table_lookup (d->values, "TERN_TEST_USER");
+  const char *port = g_hash_table_lookup (d->values, "TERN_TEST_IMAPS_PORT");
   TernAccount account = { 0 };
 
   user = user ? user : "bob";
@@ -330,18 +441,34 @@ demo_ready (DemoStart *d)
   account.name = (char *) "demo";
   account.email = email;
   account.host = g_hash_table_lookup (d->values, "TERN_TEST_HOST");
-  account.port = (guint) g_ascii_strtoull (g_hash_table_lookup (d->values, "TERN_TEST_IMAPS_PORT"), NULL, 10);
+  account.port = port ? (guint) g_ascii_strtoull (port, NULL, 10) : 0;
   account.security = (char *) "tls";
   account.user = (char *) user;
   account.password_command = (char *) "echo secret";
   account.ca_file = g_hash_table_lookup (d->values, "TERN_TEST_CA_FILE");
   account.delete_mode = (char *) "trash";
 
-  /* The server picks new ports each time: a demo account from an earlier run is replaced. */
-  tern_store_remove_account (self->store, "demo", NULL);
-  tern_application_reload_accounts (self);
-  if (!tern_store_add_account (self->store, &account, NULL, &error))
-    g_warning ("Cannot add the demo account: %s", error->message);
+  /* The server picks new ports each time: a demo account from an earlier run is replaced
+   * (only the demo's own: an account of the user's that happens to be called "demo" stays). */
+  earlier = tern_store_get_account (self->store, "demo", NULL);
+  if (earlier != NULL && g_strcmp0 (earlier->password_command, account.password_command) == 0)
+    {
+      tern_store_remove_account (self->store, "demo", NULL);
+      tern_application_reload_accounts (self);
+    }
+  if (account.host == NULL || account.port == 0 ||
+      !tern_store_add_account (self->store, &account, NULL, &error))
+    {
+      g_autofree char *text = NULL;
+
+      text = g_strdup_printf (_("Cannot add the demo account: %s"),
+                              error ? error->message : _("the demo server did not say where it is"));
+
+      show_toast (self, text);
+      stop_demo_server (self);
+      set_demo_enabled (self, TRUE);
+      return;
+    }
   tern_application_reload_accounts (self);
 }
 
@@ -359,6 +486,9 @@ demo_line_cb (GObject      *source,
   if (line == NULL)
     {
       g_debug ("The demo server stopped before it was ready: %s", error ? error->message : "EOF");
+      show_toast (d->app, _("The demo server could not start"));
+      stop_demo_server (d->app);
+      set_demo_enabled (d->app, TRUE);
       demo_start_free (d);
       return;
     }
@@ -376,6 +506,15 @@ demo_line_cb (GObject      *source,
   g_data_input_stream_read_line_async (d->lines, G_PRIORITY_DEFAULT, NULL, demo_line_cb, d);
 }
 
+#ifdef __linux__
+static void
+demo_child_setup_cb (gpointer data)
+{
+  /* The demo server and its Dovecot do not outlive Tern, even when it crashes. */
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+#endif
+
 static void
 demo_cb (GSimpleAction *action,
          GVariant      *parameter,
@@ -383,20 +522,28 @@ demo_cb (GSimpleAction *action,
 {
   TernApplication *self = TERN_APPLICATION (user_data);
   g_autofree char *program = find_demo_server ();
-  g_autofree char *dir = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GError) error = NULL;
   DemoStart *d;
 
   if (program == NULL || self->demo_server != NULL || self->store == NULL)
     return;
-  dir = g_build_filename (self->data_dir, "demo-server", NULL);
-  self->demo_server = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
-                                        &error, program, "--dir", dir, "--demo", NULL);
+  /* A fresh server in a folder of its own, removed when it stops: its ports change, and a
+   * demo mailbox written twice into one folder would hold every message twice. */
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+#ifdef __linux__
+  g_subprocess_launcher_set_child_setup (launcher, demo_child_setup_cb, NULL, NULL);
+#endif
+  self->demo_server = g_subprocess_launcher_spawn (launcher, &error, program, "--demo", NULL);
   if (self->demo_server == NULL)
     {
-      g_warning ("Cannot start the demo server: %s", error->message);
+      g_autofree char *text = g_strdup_printf (_("Cannot start the demo server: %s"), error->message);
+
+      show_toast (self, text);
       return;
     }
+  /* One demo at a time; the button is back if it fails. */
+  set_demo_enabled (self, FALSE);
   d = g_new0 (DemoStart, 1);
   d->app = g_object_ref (self);
   d->lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (self->demo_server));
@@ -578,12 +725,7 @@ tern_application_shutdown (GApplication *app)
   /* Workers first: they use the cache file. */
   g_ptr_array_set_size (self->order, 0);
   g_hash_table_remove_all (self->workers);
-  if (self->demo_server != NULL)
-    {
-      g_subprocess_send_signal (self->demo_server, SIGTERM);
-      g_subprocess_wait (self->demo_server, NULL, NULL);
-      g_clear_object (&self->demo_server);
-    }
+  stop_demo_server (self);
 
   G_APPLICATION_CLASS (tern_application_parent_class)->shutdown (app);
 }
@@ -596,9 +738,8 @@ tern_application_finalize (GObject *object)
   g_clear_pointer (&self->order, g_ptr_array_unref);
   g_clear_pointer (&self->workers, g_hash_table_unref);
   g_clear_object (&self->settings);
-  if (self->demo_server != NULL)
-    g_subprocess_force_exit (self->demo_server);
-  g_clear_object (&self->demo_server);
+  /* An app that was never run (tests) has no shutdown: the demo server stops here. */
+  stop_demo_server (self);
   g_clear_pointer (&self->store, tern_store_free);
   g_free (self->data_dir);
 
@@ -622,6 +763,10 @@ tern_application_class_init (TernApplicationClass *klass)
   signals [SIGNAL_ACCOUNTS_CHANGED] =
     g_signal_new ("accounts-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /* A desktop notification was handed to the notification service (id, GNotification). */
+  signals [SIGNAL_NOTIFICATION_SENT] =
+    g_signal_new ("notification-sent", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_NOTIFICATION);
 }
 
 static void

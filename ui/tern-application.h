@@ -30,6 +30,11 @@ void               tern_application_reload_accounts (TernApplication *self);
 gboolean           tern_application_get_work_offline (TernApplication *self);
 void               tern_application_set_work_offline (TernApplication *self,
                                                     gboolean         work_offline);
+/* Hands a desktop notification to the session's notification service and emits
+ * "notification-sent"; FALSE (nothing sent) when the session has no such service. */
+gboolean           tern_application_send_notification (TernApplication *self,
+                                                    const char      *id,
+                                                    GNotification   *notification);
 /* Opens a composer (see tern-composer-window.h); NULL when there is no account to write
  * from. mailto: takes a link's fields (RFC 6068). */
 TernComposerWindow *tern_application_compose       (TernApplication *self,

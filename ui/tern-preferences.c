@@ -117,6 +117,47 @@ trust_response_cb (AdwMessageDialog *dialog,
     }
 }
 
+/* What the user reads under "Test connection": the kind of failure first, then the detail. */
+static char *
+describe_test_error (const GError *error)
+{
+  if (error == NULL)
+    return g_strdup (_("Failed"));
+  if (error->domain == TERN_SYNC_ERROR)
+    switch ((TernSyncError) error->code)
+      {
+      case TERN_SYNC_ERROR_AUTH:
+        return g_strdup_printf (_("The server did not accept the user name or password. %s"),
+                                error->message);
+      case TERN_SYNC_ERROR_OFFLINE:
+      case TERN_SYNC_ERROR_TRANSIENT:
+        return g_strdup_printf (_("Could not connect to the server. %s"), error->message);
+      case TERN_SYNC_ERROR_INSECURE:
+        return g_strdup_printf (_("Not logged in: no password is sent over an unencrypted "
+                                  "connection. %s"), error->message);
+      case TERN_SYNC_ERROR_CERTIFICATE:
+      case TERN_SYNC_ERROR_CONFIG:
+      case TERN_SYNC_ERROR_NO_SUCH_FOLDER:
+      case TERN_SYNC_ERROR_PERMANENT:
+      case TERN_SYNC_ERROR_PROTOCOL:
+      default:
+        break;
+      }
+  return g_strdup (error->message);
+}
+
+static void
+set_test_status (TernPreferences *self,
+                 const char      *text,
+                 const char      *css_class)
+{
+  gtk_label_set_text (GTK_LABEL (self->test_status), text);
+  gtk_widget_remove_css_class (self->test_status, "dim-label");
+  gtk_widget_remove_css_class (self->test_status, "error");
+  gtk_widget_remove_css_class (self->test_status, "success");
+  gtk_widget_add_css_class (self->test_status, css_class);
+}
+
 static gboolean
 test_done_cb (gpointer data)
 {
@@ -128,7 +169,7 @@ test_done_cb (gpointer data)
   self->testing = FALSE;
   gtk_widget_set_sensitive (self->test_button, TRUE);
   if (job->ok)
-    gtk_label_set_text (GTK_LABEL (self->test_status), _("Connected and logged in."));
+    set_test_status (self, _("Connected and logged in."), "success");
   else if (job->sha256 != NULL)
     {
       g_autofree char *body = g_strdup_printf (_("The server’s certificate could not be verified.\n\n"
@@ -136,18 +177,23 @@ test_done_cb (gpointer data)
                                                job->description ? job->description : "", job->sha256);
       GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Untrusted Certificate"), body);
 
-      gtk_label_set_text (GTK_LABEL (self->test_status), job->error->message);
+      set_test_status (self, job->error->message, "error");
       adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"),
                                         "trust", _("_Trust This Certificate"), NULL);
       adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "trust",
                                                   ADW_RESPONSE_DESTRUCTIVE);
+      adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
       adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
       g_object_set_data_full (G_OBJECT (dialog), "sha256", g_strdup (job->sha256), g_free);
       g_signal_connect (dialog, "response", G_CALLBACK (trust_response_cb), self);
       gtk_window_present (GTK_WINDOW (dialog));
     }
   else
-    gtk_label_set_text (GTK_LABEL (self->test_status), job->error ? job->error->message : _("Failed"));
+    {
+      g_autofree char *text = describe_test_error (job->error);
+
+      set_test_status (self, text, "error");
+    }
   return G_SOURCE_REMOVE;
 }
 
@@ -190,7 +236,9 @@ test_thread (gpointer data)
       g_remove (shm);
       g_rmdir (dir);
     }
-  g_main_context_invoke_full (NULL, G_PRIORITY_DEFAULT, test_done_cb, job, (GDestroyNotify) test_job_free);
+  /* Queued for the main thread, always: g_main_context_invoke_full() would run it right
+   * here whenever the main thread is between two iterations of its loop. */
+  g_idle_add_full (G_PRIORITY_DEFAULT, test_done_cb, job, (GDestroyNotify) test_job_free);
   return NULL;
 }
 
@@ -205,7 +253,7 @@ test_clicked_cb (TernPreferences *self)
   form_account (self, &a);
   if (*a.host == '\0')
     {
-      gtk_label_set_text (GTK_LABEL (self->test_status), _("Enter the server’s name first."));
+      set_test_status (self, _("Enter the server’s name first."), "error");
       return;
     }
   job = g_new0 (TestJob, 1);
@@ -221,7 +269,7 @@ test_clicked_cb (TernPreferences *self)
   job->password = g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->password)));
   self->testing = TRUE;
   gtk_widget_set_sensitive (self->test_button, FALSE);
-  gtk_label_set_text (GTK_LABEL (self->test_status), _("Connecting…"));
+  set_test_status (self, _("Connecting…"), "dim-label");
   g_thread_unref (g_thread_new ("tern-connection-test", test_thread, job));
 }
 
@@ -242,9 +290,15 @@ add_clicked_cb (TernPreferences *self)
       return;
     }
   if (!tern_store_add_account (store, &a, NULL, &error) ||
-      (added = tern_store_get_account (store, a.name, &error)) == NULL ||
-      (*password != '\0' && !tern_password_store (added, password, &error)))
+      (added = tern_store_get_account (store, a.name, &error)) == NULL)
     {
+      adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (error->message));
+      return;
+    }
+  if (*password != '\0' && !tern_password_store (added, password, &error))
+    {
+      /* No account without its password: the user can fix the keyring and add it again. */
+      tern_store_remove_account (store, added->name, NULL);
       adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (error->message));
       return;
     }
@@ -292,7 +346,10 @@ policy_changed_cb (GtkSpinButton   *spin,
   gboolean days = g_str_equal (key, "offline-days");
   g_autoptr(GVariant) old = NULL;
   g_autoptr(GError) error = NULL;
-  GVariantDict dict;
+  GVariantBuilder builder;
+  GVariantIter iter;
+  const char *name;
+  gint32 old_value;
 
   /* The cache's policy is what the sync engine follows; -1 leaves the other settings. */
   if (!tern_store_set_offline_policy (tern_application_get_store (self->app), account_id, 0,
@@ -300,10 +357,15 @@ policy_changed_cb (GtkSpinButton   *spin,
     adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (error->message));
   if (settings == NULL)
     return;
+  /* An a{si} map by account name (a GVariantDict would make it a{sv}). */
   old = g_settings_get_value (settings, key);
-  g_variant_dict_init (&dict, old);
-  g_variant_dict_insert (&dict, account, "i", gtk_spin_button_get_value_as_int (spin));
-  g_settings_set_value (settings, key, g_variant_dict_end (&dict));
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a{si}"));
+  g_variant_iter_init (&iter, old);
+  while (g_variant_iter_next (&iter, "{&si}", &name, &old_value))
+    if (!g_str_equal (name, account))
+      g_variant_builder_add (&builder, "{si}", name, old_value);
+  g_variant_builder_add (&builder, "{si}", account, (gint32) value);
+  g_settings_set_value (settings, key, g_variant_builder_end (&builder));
 }
 
 static int
@@ -340,11 +402,13 @@ spin_row (TernPreferences *self,
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin), policy_value (self, key, account, fallback));
   gtk_widget_set_valign (spin, GTK_ALIGN_CENTER);
+  gtk_widget_set_name (spin, key);
   g_object_set_data (G_OBJECT (spin), "key", (gpointer) key);
   g_object_set_data_full (G_OBJECT (spin), "account", g_strdup (account), g_free);
   g_object_set_data (G_OBJECT (spin), "account-id", GSIZE_TO_POINTER ((gsize) a->id));
   g_signal_connect (spin, "value-changed", G_CALLBACK (policy_changed_cb), self);
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), spin);
+  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), spin);
   return row;
 }
 
@@ -529,6 +593,7 @@ fill_accounts (TernPreferences *self)
 
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (expander), a->name);
       adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (expander), subtitle);
+      gtk_widget_set_name (combo, "delete-mode");
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (combo), _("Deleting a message"));
       adw_combo_row_set_model (ADW_COMBO_ROW (combo), G_LIST_MODEL (gtk_string_list_new (modes)));
       adw_combo_row_set_selected (ADW_COMBO_ROW (combo), g_strcmp0 (a->delete_mode, "expunge") == 0);
@@ -556,6 +621,8 @@ tern_preferences_show_add_account (TernPreferences *self)
   g_return_if_fail (TERN_IS_PREFERENCES (self));
 
   adw_preferences_window_set_visible_page (ADW_PREFERENCES_WINDOW (self), self->add_page);
+  /* Typing goes into the form, not into the window's search. */
+  gtk_widget_grab_focus (self->name);
 }
 
 static void
@@ -577,10 +644,13 @@ tern_preferences_class_init (TernPreferencesClass *klass)
 
 static GtkWidget *
 entry_row (AdwPreferencesGroup *group,
+           const char          *name,
            const char          *title)
 {
   GtkWidget *row = adw_entry_row_new ();
 
+  /* Named, like every control here: tests find them by name. */
+  gtk_widget_set_name (row, name);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
   adw_preferences_group_add (group, row);
   return row;
@@ -615,28 +685,31 @@ tern_preferences_init (TernPreferences *self)
   group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
   adw_preferences_group_set_title (group, _("You"));
   adw_preferences_page_add (self->add_page, group);
-  self->name = entry_row (group, _("Account name"));
-  self->email = entry_row (group, _("Email address"));
+  self->name = entry_row (group, "name", _("Account name"));
+  self->email = entry_row (group, "email", _("Email address"));
 
   group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
   adw_preferences_group_set_title (group, _("Incoming mail (IMAP)"));
   adw_preferences_page_add (self->add_page, group);
-  self->host = entry_row (group, _("Server"));
-  self->port = entry_row (group, _("Port (993 for TLS, 143 for STARTTLS)"));
+  self->host = entry_row (group, "host", _("Server"));
+  self->port = entry_row (group, "port", _("Port (993 for TLS, 143 for STARTTLS)"));
   self->security = adw_combo_row_new ();
+  gtk_widget_set_name (self->security, "security");
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->security), _("Security"));
   adw_combo_row_set_model (ADW_COMBO_ROW (self->security), G_LIST_MODEL (gtk_string_list_new (security)));
   g_signal_connect_swapped (self->security, "notify::selected", G_CALLBACK (security_changed_cb), self);
   adw_preferences_group_add (group, self->security);
   self->security_warning = adw_action_row_new ();
+  gtk_widget_set_name (self->security_warning, "security-warning");
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->security_warning),
                                  _("Without encryption anyone on the network can read your mail. "
                                    "No password will be sent."));
   gtk_widget_add_css_class (self->security_warning, "error");
   gtk_widget_set_visible (self->security_warning, FALSE);
   adw_preferences_group_add (group, self->security_warning);
-  self->user = entry_row (group, _("User name (the email address if empty)"));
+  self->user = entry_row (group, "user", _("User name (the email address if empty)"));
   self->password = adw_password_entry_row_new ();
+  gtk_widget_set_name (self->password, "password");
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->password), _("Password (kept in the keyring)"));
   adw_preferences_group_add (group, self->password);
 
@@ -645,10 +718,16 @@ tern_preferences_init (TernPreferences *self)
   row = adw_action_row_new ();
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Connection"));
   self->test_status = gtk_label_new (_("Not tested"));
+  gtk_widget_set_name (self->test_status, "test-status");
   gtk_label_set_wrap (GTK_LABEL (self->test_status), TRUE);
+  /* The row's room goes to what the test found, not to its title. */
+  gtk_widget_set_hexpand (self->test_status, TRUE);
+  gtk_label_set_xalign (GTK_LABEL (self->test_status), 1.0);
+  gtk_label_set_justify (GTK_LABEL (self->test_status), GTK_JUSTIFY_RIGHT);
   gtk_widget_add_css_class (self->test_status, "dim-label");
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), self->test_status);
   self->test_button = gtk_button_new_with_mnemonic (_("_Test Connection"));
+  gtk_widget_set_name (self->test_button, "test-button");
   gtk_widget_set_valign (self->test_button, GTK_ALIGN_CENTER);
   g_signal_connect_swapped (self->test_button, "clicked", G_CALLBACK (test_clicked_cb), self);
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), self->test_button);
@@ -658,6 +737,7 @@ tern_preferences_init (TernPreferences *self)
   gtk_widget_set_halign (box, GTK_ALIGN_CENTER);
   gtk_widget_set_margin_top (box, 12);
   self->add_button = gtk_button_new_with_mnemonic (_("_Add Account"));
+  gtk_widget_set_name (self->add_button, "add-button");
   gtk_widget_add_css_class (self->add_button, "suggested-action");
   gtk_widget_add_css_class (self->add_button, "pill");
   g_signal_connect_swapped (self->add_button, "clicked", G_CALLBACK (add_clicked_cb), self);

@@ -8,6 +8,7 @@
 #include "tern-journal.h"
 #include "tern-message-row.h"
 #include "tern-move-popover.h"
+#include "tern-pane-handle.h"
 #include "tern-window.h"
 
 /*
@@ -41,7 +42,9 @@ struct _TernWindow
   GtkStack             *main_stack;
   AdwLeaflet           *leaflet;
   GtkWidget            *sidebar_pane;
+  TernPaneHandle       *sidebar_handle;
   GtkWidget            *list_pane;
+  TernPaneHandle       *list_handle;
   GtkWidget            *view_pane;
   GtkListView          *folder_list;
   TernStatusArea       *status_area;
@@ -1007,8 +1010,9 @@ new_mail_cb (TernWindow *self,
   notification = g_notification_new (title);
   if (subject != NULL)
     g_notification_set_body (notification, subject);
-  g_notification_set_default_action (notification, "app.activate");
-  g_application_send_notification (G_APPLICATION (self->app), "new-mail", notification);
+  /* No default action: clicking it activates the application, which presents the window
+   * ("app.activate" is no action of ours). */
+  tern_application_send_notification (self->app, "new-mail", notification);
 }
 
 static void
@@ -1361,13 +1365,16 @@ tern_window_class_init (TernWindowClass *klass)
 
   g_type_ensure (TERN_TYPE_STATUS_AREA);
   g_type_ensure (TERN_TYPE_MESSAGE_VIEW);
+  g_type_ensure (TERN_TYPE_PANE_HANDLE);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/gnome/Tern/ui/tern-window.ui");
   gtk_widget_class_bind_template_child (widget_class, TernWindow, toasts);
   gtk_widget_class_bind_template_child (widget_class, TernWindow, main_stack);
   gtk_widget_class_bind_template_child (widget_class, TernWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, TernWindow, sidebar_pane);
+  gtk_widget_class_bind_template_child (widget_class, TernWindow, sidebar_handle);
   gtk_widget_class_bind_template_child (widget_class, TernWindow, list_pane);
+  gtk_widget_class_bind_template_child (widget_class, TernWindow, list_handle);
   gtk_widget_class_bind_template_child (widget_class, TernWindow, view_pane);
   gtk_widget_class_bind_template_child (widget_class, TernWindow, folder_list);
   gtk_widget_class_bind_template_child (widget_class, TernWindow, status_area);
@@ -1457,6 +1464,9 @@ restore_state (TernWindow *self)
   GSettings *settings = tern_application_get_settings (self->app);
   int width, height;
 
+  /* The borders between the panes resize them, and keep their widths. */
+  tern_pane_handle_set_pane (self->sidebar_handle, self->sidebar_pane, settings, "sidebar-width");
+  tern_pane_handle_set_pane (self->list_handle, self->list_pane, settings, "list-width");
   if (settings == NULL)
     return;
   g_settings_get (settings, "window-size", "(ii)", &width, &height);

@@ -1,0 +1,1283 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define _GNU_SOURCE
+#define G_LOG_DOMAIN "test-ui-prefs"
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tern-application.h"
+#include "tern-pane-handle.h"
+#include "tern-password.h"
+#include "tern-preferences.h"
+#include "tern-sync.h"
+#include "tern-test-cache.h"
+#include "tern-test-server.h"
+#include "tern-window.h"
+
+/*
+ * The desktop side of the app under Xvfb: the first-run welcome page and the demo, adding
+ * an account in the preferences (its password in a real keyring), "Test connection" against
+ * the Dovecot fixture, per-account settings, desktop notifications and the resizable panes.
+ *
+ * The whole test runs on a D-Bus session of its own (GTestDBus) with a gnome-keyring-daemon
+ * on it, and this process plays the desktop's notification service
+ * (org.freedesktop.Notifications), so what the app sends is seen as the desktop sees it.
+ */
+
+#define PASSWORD "kw9-Fj3p-tern"
+
+typedef struct
+{
+  char             *dir;
+  char             *db_path;
+  TernTestCacheIds  ids;
+  TernTestServer   *server;
+  TernApplication  *app;
+  TernWindow       *window;
+  TernStore        *store;     /* the app's own, borrowed */
+  GPtrArray        *sent;      /* ids of the notifications the app sent */
+  GtkWidget        *other;     /* another window that takes the focus */
+} Fixture;
+
+/* The desktop's notification service. */
+
+typedef struct
+{
+  char *summary;
+  char *body;
+} Shown;
+
+static GPtrArray *shown_notifications;  /* Shown */
+static GPid       keyring_pid;
+static char      *keyring_home;
+
+static void
+shown_free (Shown *n)
+{
+  g_free (n->summary);
+  g_free (n->body);
+  g_free (n);
+}
+
+static const char notifications_xml[] =
+  "<node>"
+  "  <interface name='org.freedesktop.Notifications'>"
+  "    <method name='Notify'>"
+  "      <arg type='s' direction='in'/><arg type='u' direction='in'/><arg type='s' direction='in'/>"
+  "      <arg type='s' direction='in'/><arg type='s' direction='in'/><arg type='as' direction='in'/>"
+  "      <arg type='a{sv}' direction='in'/><arg type='i' direction='in'/>"
+  "      <arg type='u' direction='out'/>"
+  "    </method>"
+  "    <method name='CloseNotification'><arg type='u' direction='in'/></method>"
+  "    <method name='GetCapabilities'><arg type='as' direction='out'/></method>"
+  "    <method name='GetServerInformation'>"
+  "      <arg type='s' direction='out'/><arg type='s' direction='out'/>"
+  "      <arg type='s' direction='out'/><arg type='s' direction='out'/>"
+  "    </method>"
+  "    <signal name='NotificationClosed'><arg type='u'/><arg type='u'/></signal>"
+  "    <signal name='ActionInvoked'><arg type='u'/><arg type='s'/></signal>"
+  "  </interface>"
+  "</node>";
+
+static void
+notifications_call_cb (GDBusConnection       *connection,
+                       const char            *sender,
+                       const char            *path,
+                       const char            *interface,
+                       const char            *method,
+                       GVariant              *parameters,
+                       GDBusMethodInvocation *invocation,
+                       gpointer               user_data)
+{
+  if (g_str_equal (method, "Notify"))
+    {
+      Shown *n = g_new0 (Shown, 1);
+
+      g_variant_get (parameters, "(&su&sss^a&s@a{sv}i)", NULL, NULL, NULL, &n->summary, &n->body,
+                     NULL, NULL, NULL);
+      g_ptr_array_add (shown_notifications, n);
+      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(u)", shown_notifications->len));
+    }
+  else if (g_str_equal (method, "GetCapabilities"))
+    {
+      const char *caps[] = { "body", "actions", NULL };
+
+      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(^as)", caps));
+    }
+  else if (g_str_equal (method, "GetServerInformation"))
+    g_dbus_method_invocation_return_value (invocation, g_variant_new ("(ssss)", "test", "tern", "1", "1.2"));
+  else
+    g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+static GDBusConnection *session_bus;
+
+/* Takes or gives up the service's name on the bus. */
+static void
+own_notifications (gboolean own)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  guint32 result = 0;
+
+  reply = g_dbus_connection_call_sync (session_bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", own ? "RequestName" : "ReleaseName",
+                                       own ? g_variant_new ("(su)", "org.freedesktop.Notifications", 4)
+                                           : g_variant_new ("(s)", "org.freedesktop.Notifications"),
+                                       G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(u)", &result);
+  /* DBUS_REQUEST_NAME_REPLY_PRIMARY_OWNER, DBUS_RELEASE_NAME_REPLY_RELEASED */
+  g_assert_cmpuint (result, ==, 1);
+}
+
+static void
+start_notification_service (void)
+{
+  static const GDBusInterfaceVTable vtable = { notifications_call_cb, NULL, NULL, { 0 } };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDBusNodeInfo) info = g_dbus_node_info_new_for_xml (notifications_xml, &error);
+
+  /* Kept for the whole run: the session connection closes, and the name goes, with its
+   * last reference. */
+  session_bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_assert_no_error (error);
+  shown_notifications = g_ptr_array_new_with_free_func ((GDestroyNotify) shown_free);
+  g_dbus_connection_register_object (session_bus, "/org/freedesktop/Notifications", info->interfaces[0],
+                                     &vtable, NULL, NULL, &error);
+  g_assert_no_error (error);
+  own_notifications (TRUE);
+}
+
+/* A keyring on the private bus, unlocked, in a home of its own. */
+static void
+start_keyring (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *run = NULL;
+  g_auto(GStrv) env = g_get_environ ();
+  const char *argv[] = { "gnome-keyring-daemon", "--foreground", "--components=secrets", "--unlock", NULL };
+  int in_fd = -1;
+  gint64 end;
+
+  keyring_home = g_dir_make_tmp ("tern-keyring-XXXXXX", &error);
+  g_assert_no_error (error);
+  run = g_build_filename (keyring_home, "run", NULL);
+  g_assert_cmpint (g_mkdir (run, 0700), ==, 0);
+  env = g_environ_setenv (env, "HOME", keyring_home, TRUE);
+  env = g_environ_setenv (env, "XDG_DATA_HOME", keyring_home, TRUE);
+  env = g_environ_setenv (env, "XDG_RUNTIME_DIR", run, TRUE);
+  g_assert_true (g_spawn_async_with_pipes (NULL, (char **) argv, env,
+                                           G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
+                                           G_SPAWN_STDERR_TO_DEV_NULL,
+                                           NULL, NULL, &keyring_pid, &in_fd, NULL, NULL, &error));
+  g_assert_no_error (error);
+  /* --unlock reads the new login keyring's password from standard input. */
+  g_assert_cmpint (write (in_fd, "x", 1), ==, 1);
+  close (in_fd);
+
+  end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  for (;;)
+    {
+      g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+      g_autoptr(GVariant) reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                                               "org.freedesktop.DBus", "NameHasOwner",
+                                                               g_variant_new ("(s)", "org.freedesktop.secrets"),
+                                                               G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE,
+                                                               -1, NULL, NULL);
+      gboolean owned = FALSE;
+
+      if (reply != NULL)
+        g_variant_get (reply, "(b)", &owned);
+      if (owned)
+        break;
+      if (g_get_monotonic_time () > end)
+        g_error ("gnome-keyring-daemon did not come up on the test bus");
+      g_usleep (20000);
+    }
+}
+
+/* Waiting, with the main loop running. */
+
+static gboolean
+wait_for (gboolean (*cond) (gpointer),
+          gpointer   data,
+          guint      seconds)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) seconds * G_USEC_PER_SEC;
+
+  while (!cond (data))
+    {
+      if (g_get_monotonic_time () > end)
+        return FALSE;
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (2000);
+    }
+  return TRUE;
+}
+
+static gboolean
+true_after_cb (gpointer data)
+{
+  gint64 *until = data;
+
+  return g_get_monotonic_time () >= *until;
+}
+
+static void
+spin (guint ms)
+{
+  gint64 until = g_get_monotonic_time () + (gint64) ms * 1000;
+
+  wait_for (true_after_cb, &until, 60);
+}
+
+/* Widgets, found as a user finds them: by what they are, in the window they are in. */
+
+static GtkWidget *
+find_named (GtkWidget  *root,
+            const char *name)
+{
+  /* A widget's name, or its id in the .ui file. */
+  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0 ||
+      g_strcmp0 (gtk_buildable_get_buildable_id (GTK_BUILDABLE (root)), name) == 0)
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_named (child, name);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static GtkWidget *
+find_type (GtkWidget *root,
+           GType      type,
+           guint      skip)
+{
+  GPtrArray *stack = g_ptr_array_new ();
+  GtkWidget *found = NULL;
+
+  g_ptr_array_add (stack, root);
+  /* Depth first, in order. */
+  while (stack->len > 0 && found == NULL)
+    {
+      GtkWidget *w = g_ptr_array_steal_index (stack, stack->len - 1);
+      GPtrArray *children = g_ptr_array_new ();
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (w, type) && skip-- == 0)
+        found = w;
+      for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
+        g_ptr_array_add (children, c);
+      for (guint i = children->len; i > 0; i--)
+        g_ptr_array_add (stack, children->pdata[i - 1]);
+      g_ptr_array_unref (children);
+    }
+  g_ptr_array_unref (stack);
+  return found;
+}
+
+static GtkWidget *
+need_named (GtkWidget  *root,
+            const char *name)
+{
+  GtkWidget *w = find_named (root, name);
+
+  if (w == NULL)
+    g_error ("No widget named “%s”", name);
+  return w;
+}
+
+static GtkWindow *
+find_toplevel (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) w = g_list_model_get_item (toplevels, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (w, type) && gtk_widget_get_visible (GTK_WIDGET (w)))
+        return GTK_WINDOW (w);
+    }
+  return NULL;
+}
+
+static gboolean
+toplevel_shown_cb (gpointer data)
+{
+  return find_toplevel (*(GType *) data) != NULL;
+}
+
+static gboolean
+toplevel_gone_cb (gpointer data)
+{
+  return find_toplevel (*(GType *) data) == NULL;
+}
+
+static GtkWindow *
+wait_toplevel (GType type)
+{
+  if (!wait_for (toplevel_shown_cb, &type, 30))
+    g_error ("No %s window", g_type_name (type));
+  return find_toplevel (type);
+}
+
+/* Every widget Tab reaches, starting from nothing focused. */
+static GPtrArray *
+tab_chain (GtkWindow *window)
+{
+  GPtrArray *chain = g_ptr_array_new ();
+
+  gtk_window_set_focus (window, NULL);
+  for (guint i = 0; i < 200; i++)
+    {
+      GtkWidget *focus;
+
+      if (!gtk_widget_child_focus (GTK_WIDGET (window), GTK_DIR_TAB_FORWARD))
+        break;
+      focus = gtk_window_get_focus (window);
+      if (focus == NULL || g_ptr_array_find (chain, focus, NULL))
+        break;
+      g_ptr_array_add (chain, focus);
+    }
+  return chain;
+}
+
+static gboolean
+reachable (GPtrArray *chain,
+           GtkWidget *widget)
+{
+  for (guint i = 0; i < chain->len; i++)
+    if (chain->pdata[i] == widget || gtk_widget_is_ancestor (chain->pdata[i], widget))
+      return TRUE;
+  return FALSE;
+}
+
+static guint
+mnemonic_of (GtkWidget *button)
+{
+  GtkWidget *label = find_type (button, GTK_TYPE_LABEL, 0);
+
+  g_assert_nonnull (label);
+  return gdk_keyval_to_lower (gtk_label_get_mnemonic_keyval (GTK_LABEL (label)));
+}
+
+static void
+set_text (GtkWidget  *root,
+          const char *name,
+          const char *text)
+{
+  gtk_editable_set_text (GTK_EDITABLE (need_named (root, name)), text);
+}
+
+/* The app. */
+
+static void
+notification_sent_cb (TernApplication *app,
+                      const char      *id,
+                      GNotification   *notification,
+                      Fixture         *f)
+{
+  g_ptr_array_add (f->sent, g_strdup (id));
+}
+
+static void
+start_app (Fixture  *f,
+           gboolean  offline)
+{
+  g_autoptr(GError) error = NULL;
+  static guint serial;
+  g_autofree char *app_id = g_strdup_printf ("org.gnome.Tern.TestPrefs%u", ++serial);
+
+  f->app = tern_application_new ();
+  g_application_set_application_id (G_APPLICATION (f->app), app_id);
+  g_application_set_flags (G_APPLICATION (f->app),
+                           g_application_get_flags (G_APPLICATION (f->app)) | G_APPLICATION_NON_UNIQUE);
+  g_assert_true (tern_application_open_cache (f->app, f->dir, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_application_register (G_APPLICATION (f->app), NULL, &error));
+  g_assert_no_error (error);
+  g_signal_connect (f->app, "notification-sent", G_CALLBACK (notification_sent_cb), f);
+  tern_application_set_work_offline (f->app, offline);
+  g_application_activate (G_APPLICATION (f->app));
+  f->window = TERN_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (f->app)));
+  g_assert_nonnull (f->window);
+  f->store = tern_application_get_store (f->app);
+  spin (200);
+}
+
+static void
+reset_settings (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new ("org.gnome.Tern");
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_auto(GStrv) keys = NULL;
+
+  g_object_get (settings, "settings-schema", &schema, NULL);
+  keys = g_settings_schema_list_keys (schema);
+  for (guint i = 0; keys[i] != NULL; i++)
+    g_settings_reset (settings, keys[i]);
+}
+
+static void
+set_up (Fixture       *f,
+        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  reset_settings ();
+  f->sent = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_set_size (shown_notifications, 0);
+  f->dir = g_dir_make_tmp ("tern-ui-prefs-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->db_path = g_build_filename (f->dir, "tern.db", NULL);
+}
+
+static void
+server_set_up (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  set_up (f, data);
+  f->server = tern_test_server_new (TERN_TEST_SERVER_FULL, &error);
+  g_assert_no_error (error);
+}
+
+static void
+tear_down (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", f->dir);
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  /* Every window: the app's, the preferences, dialogs. */
+  while (g_list_model_get_n_items (toplevels) > 0)
+    {
+      g_autoptr(GtkWindow) w = g_list_model_get_item (toplevels, 0);
+
+      gtk_window_destroy (w);
+    }
+  f->other = NULL;
+  f->window = NULL;
+  if (f->app != NULL)
+    {
+      g_autoptr(GPtrArray) workers = tern_application_list_workers (f->app);
+
+      for (guint i = 0; i < workers->len; i++)
+        tern_account_worker_stop (workers->pdata[i]);
+    }
+  spin (50);
+  g_clear_object (&f->app);
+  g_clear_pointer (&f->server, tern_test_server_free);
+  g_assert_cmpint (system (cmd), ==, 0);
+  g_clear_pointer (&f->sent, g_ptr_array_unref);
+  g_free (f->dir);
+  g_free (f->db_path);
+}
+
+static gboolean
+worker_online_cb (gpointer data)
+{
+  Fixture *f = data;
+  g_autoptr(GPtrArray) workers = tern_application_list_workers (f->app);
+
+  return workers->len > 0 && tern_account_worker_get_state (workers->pdata[0]) == TERN_ACCOUNT_STATE_ONLINE &&
+         tern_window_get_folder_id (f->window) != 0;
+}
+
+static gboolean
+messages_listed_cb (gpointer data)
+{
+  Fixture *f = data;
+
+  return worker_online_cb (f) &&
+         g_list_model_get_n_items (G_LIST_MODEL (tern_window_get_message_model (f->window))) > 0;
+}
+
+/* The welcome page: its buttons, by keyboard too; "Add Account" opens the preferences. */
+static void
+test_welcome (Fixture       *f,
+              gconstpointer  data)
+{
+  GtkWidget *add = NULL, *demo = NULL;
+  g_autoptr(GPtrArray) chain = NULL;
+  GtkWindow *prefs;
+
+  start_app (f, FALSE);
+  g_assert_cmpstr (tern_window_get_page (f->window), ==, "welcome");
+  add = find_named (GTK_WIDGET (f->window), "add_account_button");
+  demo = find_named (GTK_WIDGET (f->window), "demo_button");
+  g_assert_nonnull (add);
+  g_assert_nonnull (demo);
+  g_assert_true (gtk_widget_is_drawable (add));
+  g_assert_true (gtk_widget_is_drawable (demo));
+  /* The welcome page's icon is the app's, from its resources. */
+  g_assert_true (gtk_icon_theme_has_icon (gtk_icon_theme_get_for_display (gtk_widget_get_display (add)),
+                                          "org.gnome.Tern"));
+  /* Found by the demo server next to the build. */
+  g_assert_true (gtk_widget_is_sensitive (demo));
+
+  /* Tab reaches both; Alt+A and Alt+T are theirs. */
+  chain = tab_chain (GTK_WINDOW (f->window));
+  g_assert_true (reachable (chain, add));
+  g_assert_true (reachable (chain, demo));
+  g_assert_cmpuint (mnemonic_of (add), ==, GDK_KEY_a);
+  g_assert_cmpuint (mnemonic_of (demo), ==, GDK_KEY_t);
+
+  /* "Add Account" opens the preferences on the form. */
+  gtk_widget_activate (add);
+  prefs = wait_toplevel (TERN_TYPE_PREFERENCES);
+  g_assert_true (gtk_window_get_transient_for (prefs) == GTK_WINDOW (f->window));
+  g_assert_true (gtk_widget_is_drawable (need_named (GTK_WIDGET (prefs), "host")));
+  g_assert_true (gtk_widget_is_drawable (need_named (GTK_WIDGET (prefs), "add-button")));
+  /* What the user types first goes into the first field. */
+  g_assert_nonnull (gtk_window_get_focus (prefs));
+  g_assert_true (gtk_widget_is_ancestor (gtk_window_get_focus (prefs), need_named (GTK_WIDGET (prefs), "name")));
+
+  /* Every field and button of the form is reached by Tab, and the buttons have mnemonics. */
+  g_clear_pointer (&chain, g_ptr_array_unref);
+  chain = tab_chain (prefs);
+  {
+    const char *names[] = { "name", "email", "host", "port", "security", "user", "password",
+                            "test-button", "add-button" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+      if (!reachable (chain, need_named (GTK_WIDGET (prefs), names[i])))
+        g_error ("“%s” cannot be reached with Tab", names[i]);
+  }
+  g_assert_cmpuint (mnemonic_of (need_named (GTK_WIDGET (prefs), "test-button")), ==, GDK_KEY_t);
+  g_assert_cmpuint (mnemonic_of (need_named (GTK_WIDGET (prefs), "add-button")), ==, GDK_KEY_a);
+}
+
+/* What the status line under "Test connection" said, in order. */
+static void
+status_changed_cb (GtkLabel   *label,
+                   GParamSpec *pspec,
+                   GPtrArray  *said)
+{
+  g_ptr_array_add (said, g_strdup (gtk_label_get_text (label)));
+}
+
+static gboolean
+test_finished_cb (gpointer data)
+{
+  GPtrArray *said = data;
+
+  /* "Connecting…", then the outcome. */
+  return said->len >= 2 && g_strcmp0 (said->pdata[said->len - 1], "Connecting…") != 0;
+}
+
+static const char *
+wait_test (GtkWindow *prefs,
+           void     (*press) (GtkWindow *prefs))
+{
+  GtkWidget *status = need_named (GTK_WIDGET (prefs), "test-status");
+  g_autoptr(GPtrArray) said = g_ptr_array_new_with_free_func (g_free);
+  gulong handler = g_signal_connect (status, "notify::label", G_CALLBACK (status_changed_cb), said);
+
+  press (prefs);
+  if (!wait_for (test_finished_cb, said, 60))
+    g_error ("The connection test did not end");
+  g_signal_handler_disconnect (status, handler);
+  g_assert_cmpstr (said->pdata[0], ==, "Connecting…");
+  g_assert_true (gtk_widget_is_sensitive (need_named (GTK_WIDGET (prefs), "test-button")));
+  return gtk_label_get_text (GTK_LABEL (status));
+}
+
+static void
+activate_test_button (GtkWindow *prefs)
+{
+  /* As Enter or Space on the focused button does. */
+  gtk_widget_activate (need_named (GTK_WIDGET (prefs), "test-button"));
+}
+
+static const char *
+press_test (GtkWindow *prefs)
+{
+  return wait_test (prefs, activate_test_button);
+}
+
+static GtkWindow *
+open_add_account (Fixture *f)
+{
+  GtkWindow *prefs;
+
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "add-account", NULL);
+  prefs = wait_toplevel (TERN_TYPE_PREFERENCES);
+  return prefs;
+}
+
+static void
+fill_form (Fixture    *f,
+           GtkWindow  *prefs,
+           const char *user,
+           const char *password,
+           guint       port)
+{
+  GtkWidget *p = GTK_WIDGET (prefs);
+  g_autofree char *port_text = g_strdup_printf ("%u", port);
+
+  set_text (p, "name", "work");
+  set_text (p, "email", "carol@example.org");
+  set_text (p, "host", tern_test_server_get_host (f->server));
+  set_text (p, "port", port_text);
+  adw_combo_row_set_selected (ADW_COMBO_ROW (need_named (p, "security")), 0);
+  set_text (p, "user", user);
+  set_text (p, "password", password);
+}
+
+static void
+respond_trust (GtkWindow *prefs)
+{
+  GtkWindow *dialog = g_object_get_data (G_OBJECT (prefs), "dialog");
+
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "trust");
+  gtk_window_destroy (dialog);
+}
+
+/* The certificate prompt of "Test connection": shown with the fingerprint, trusted. */
+static void
+trust_certificate (Fixture   *f,
+                   GtkWindow *prefs)
+{
+  g_autofree char *sha = tern_test_server_dup_cert_sha256 (f->server);
+  AdwMessageDialog *dialog;
+  const char *status = press_test (prefs);
+
+  g_assert_nonnull (strstr (status, "certificate"));
+  dialog = ADW_MESSAGE_DIALOG (wait_toplevel (ADW_TYPE_MESSAGE_DIALOG));
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), sha));
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "Issuer"));
+  /* Enter does not trust it. */
+  g_assert_cmpstr (adw_message_dialog_get_default_response (dialog), ==, "cancel");
+  /* Trusting it tests again, with the certificate pinned. */
+  g_object_set_data (G_OBJECT (prefs), "dialog", dialog);
+  wait_test (prefs, respond_trust);
+}
+
+static gboolean
+contains_bytes (const char *path,
+                const char *needle)
+{
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+
+  if (!g_file_get_contents (path, &contents, &len, NULL))
+    return FALSE;
+  return memmem (contents, len, needle, strlen (needle)) != NULL;
+}
+
+/* Adding an account through the form: in the cache, its password in the keyring only. */
+static void
+test_add_account (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sha = tern_test_server_dup_cert_sha256 (f->server);
+  g_autoptr(TernAccount) account = NULL;
+  g_autofree char *password = NULL;
+  GtkWindow *prefs;
+
+  g_assert_true (tern_test_server_add_user (f->server, "carol", PASSWORD, &error));
+  g_assert_no_error (error);
+  start_app (f, FALSE);
+  prefs = open_add_account (f);
+  fill_form (f, prefs, "carol", PASSWORD, tern_test_server_get_imaps_port (f->server));
+  trust_certificate (f, prefs);
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (need_named (GTK_WIDGET (prefs), "test-status"))), ==,
+                   "Connected and logged in.");
+
+  /* "Add Account": the preferences close, the account is there, the window shows it. */
+  gtk_widget_activate (need_named (GTK_WIDGET (prefs), "add-button"));
+  {
+    GType type = TERN_TYPE_PREFERENCES;
+
+    g_assert_true (wait_for (toplevel_gone_cb, &type, 10));
+  }
+  account = tern_store_get_account (f->store, "work", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (account->email, ==, "carol@example.org");
+  g_assert_cmpstr (account->host, ==, tern_test_server_get_host (f->server));
+  g_assert_cmpuint (account->port, ==, tern_test_server_get_imaps_port (f->server));
+  g_assert_cmpstr (account->security, ==, "tls");
+  g_assert_cmpstr (account->user, ==, "carol");
+  g_assert_cmpstr (account->pinned_sha256, ==, sha);
+  g_assert_null (account->password_command);
+
+  /* The password is in the keyring ... */
+  password = tern_password_lookup (account, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (password, ==, PASSWORD);
+
+  /* ... and the account's worker logs in with it. */
+  g_assert_true (wait_for (worker_online_cb, f, 60));
+  g_assert_cmpstr (tern_window_get_page (f->window), ==, "mail");
+
+  /* Nowhere else: not in the cache file, not in the settings. */
+  {
+    const char *suffixes[] = { "", "-wal", "-shm" };
+    g_autoptr(GSettings) settings = g_settings_new ("org.gnome.Tern");
+    g_autoptr(GSettingsSchema) schema = NULL;
+    g_auto(GStrv) keys = NULL;
+
+    for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+      {
+        g_autofree char *path = g_strconcat (f->db_path, suffixes[i], NULL);
+
+        g_assert_false (contains_bytes (path, PASSWORD));
+      }
+    g_object_get (settings, "settings-schema", &schema, NULL);
+    keys = g_settings_schema_list_keys (schema);
+    for (guint i = 0; keys[i] != NULL; i++)
+      {
+        g_autoptr(GVariant) value = g_settings_get_value (settings, keys[i]);
+        g_autofree char *text = g_variant_print (value, FALSE);
+
+        g_assert_null (strstr (text, PASSWORD));
+      }
+  }
+}
+
+static guint16
+closed_port (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) effective = NULL;
+  guint16 port;
+
+  g_assert_true (g_socket_listener_add_address (listener, address, G_SOCKET_TYPE_STREAM,
+                                                G_SOCKET_PROTOCOL_TCP, NULL, &effective, &error));
+  g_assert_no_error (error);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
+  g_socket_listener_close (listener);
+  return port;
+}
+
+static char *
+read_log (Fixture *f)
+{
+  g_autofree char *path = g_build_filename (tern_test_server_get_dir (f->server), "dovecot.log", NULL);
+  char *contents = NULL;
+
+  g_file_get_contents (path, &contents, NULL, NULL);
+  return contents ? contents : g_strdup ("");
+}
+
+static gboolean
+log_grows_cb (gpointer data)
+{
+  Fixture *f = g_object_get_data (G_OBJECT (data), "fixture");
+  gsize before = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (data), "before"));
+  g_autofree char *log = read_log (f);
+
+  return strstr (log + MIN (before, strlen (log)), "Disconnected") != NULL;
+}
+
+/* "Test connection": a wrong password, a server that is not there, and no encryption. */
+static void
+test_connection_errors (Fixture       *f,
+                        gconstpointer  data)
+{
+  GtkWidget *p;
+  GtkWindow *prefs;
+  GtkWidget *password, *warning;
+  g_autofree char *port = NULL;
+  const char *status;
+
+  start_app (f, FALSE);
+  prefs = open_add_account (f);
+  p = GTK_WIDGET (prefs);
+  fill_form (f, prefs, "alice", "secret", tern_test_server_get_imaps_port (f->server));
+  trust_certificate (f, prefs);
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (need_named (p, "test-status"))), ==,
+                   "Connected and logged in.");
+  g_assert_true (gtk_widget_has_css_class (need_named (p, "test-status"), "success"));
+
+  /* A wrong password: the server says no, and the user reads that it was the password. */
+  set_text (p, "password", "not-the-password");
+  status = press_test (prefs);
+  g_assert_nonnull (strstr (status, "did not accept the user name or password"));
+  g_assert_true (gtk_widget_has_css_class (need_named (p, "test-status"), "error"));
+
+  /* Nothing listening: a connection error, not a password one. */
+  port = g_strdup_printf ("%u", closed_port ());
+  set_text (p, "password", "secret");
+  set_text (p, "port", port);
+  status = press_test (prefs);
+  g_assert_nonnull (strstr (status, "Could not connect"));
+  g_assert_null (strstr (status, "password"));
+
+  /* No encryption: the warning shows, the password field is emptied and locked, and the
+   * test logs in with nothing: the server sees no authentication attempt at all (it would
+   * accept a plaintext login from 127.0.0.1). */
+  password = need_named (p, "password");
+  warning = need_named (p, "security-warning");
+  g_assert_false (gtk_widget_get_visible (warning));
+  adw_combo_row_set_selected (ADW_COMBO_ROW (need_named (p, "security")), 2);
+  g_assert_true (gtk_widget_get_visible (warning));
+  g_assert_nonnull (strstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (warning)), "No password will be sent"));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (password)), ==, "");
+  g_assert_false (gtk_widget_is_sensitive (password));
+  g_free (port);
+  port = g_strdup_printf ("%u", tern_test_server_get_imap_port (f->server));
+  set_text (p, "port", port);
+  {
+    g_autofree char *before = read_log (f);
+    g_autofree char *log = NULL;
+    g_autoptr(GObject) probe = g_object_new (G_TYPE_OBJECT, NULL);
+    const char *added;
+
+    status = press_test (prefs);
+    g_assert_nonnull (strstr (status, "unencrypted"));
+    g_object_set_data (probe, "fixture", f);
+    g_object_set_data (probe, "before", GSIZE_TO_POINTER (strlen (before)));
+    g_assert_true (wait_for (log_grows_cb, probe, 10));
+    log = read_log (f);
+    added = log + strlen (before);
+    g_assert_nonnull (strstr (added, "no auth attempts"));
+    g_assert_null (strstr (added, "auth failed"));
+    g_assert_null (strstr (added, "Login: user=<alice>"));
+  }
+
+  /* Back to TLS: the password can be typed again and the warning is gone. */
+  adw_combo_row_set_selected (ADW_COMBO_ROW (need_named (p, "security")), 0);
+  g_assert_false (gtk_widget_get_visible (warning));
+  g_assert_true (gtk_widget_is_sensitive (password));
+}
+
+/* Per account: what deleting does and what stays offline reach the cache and the settings. */
+static void
+test_account_settings (Fixture       *f,
+                       gconstpointer  data)
+{
+  GtkWindow *prefs;
+  GtkWidget *expander = NULL;
+  GtkWidget *delete_mode, *days, *max_size;
+  g_autoptr(TernAccount) account = NULL;
+  g_autoptr(GVariant) map = NULL;
+  int value = 0;
+  TernStore *store;
+
+  store = tern_test_cache_new (f->db_path, &f->ids);
+  tern_store_free (store);
+  start_app (f, TRUE);
+  g_assert_cmpstr (tern_window_get_page (f->window), ==, "mail");
+
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "preferences", NULL);
+  prefs = wait_toplevel (TERN_TYPE_PREFERENCES);
+  for (guint i = 0; (expander = find_type (GTK_WIDGET (prefs), ADW_TYPE_EXPANDER_ROW, i)) != NULL; i++)
+    if (g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (expander)), "demo") == 0)
+      break;
+  g_assert_nonnull (expander);
+  delete_mode = need_named (expander, "delete-mode");
+  days = need_named (expander, "offline-days");
+  max_size = need_named (expander, "offline-max-size");
+
+  /* Deleting: mark deleted and expunge, then Trash again. */
+  g_assert_cmpuint (adw_combo_row_get_selected (ADW_COMBO_ROW (delete_mode)), ==, 0);
+  adw_combo_row_set_selected (ADW_COMBO_ROW (delete_mode), 1);
+  account = tern_store_get_account_by_id (f->store, f->ids.account, NULL);
+  g_assert_cmpstr (account->delete_mode, ==, "expunge");
+  g_clear_pointer (&account, tern_account_free);
+
+  /* ... and the window's delete follows it: no Trash, no undo. */
+  {
+    gint64 id;
+    g_autoptr(TernMessage) m = NULL;
+
+    tern_test_cache_add_messages (f->store, f->ids.inbox, 1, 3);
+    tern_window_refresh (f->window);
+    id = tern_message_model_get_id (tern_window_get_message_model (f->window), 0);
+    gtk_selection_model_select_item (tern_window_get_selection (f->window), 0, TRUE);
+    gtk_widget_activate_action (GTK_WIDGET (f->window), "win.delete", NULL);
+    m = tern_store_get_message (f->store, id, NULL);
+    g_assert_true (m == NULL || m->folder_id != f->ids.trash);
+  }
+
+  adw_combo_row_set_selected (ADW_COMBO_ROW (delete_mode), 0);
+  account = tern_store_get_account_by_id (f->store, f->ids.account, NULL);
+  g_assert_cmpstr (account->delete_mode, ==, "trash");
+  g_clear_pointer (&account, tern_account_free);
+
+  /* Offline: 7 days of bodies, attachments up to 512 KiB. */
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (days), 7);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (max_size), 512);
+  account = tern_store_get_account_by_id (f->store, f->ids.account, NULL);
+  g_assert_cmpint (account->offline_days, ==, 7);
+  g_assert_cmpint (account->offline_max_size, ==, 512 * 1024);
+  map = g_settings_get_value (tern_application_get_settings (f->app), "offline-days");
+  g_assert_true (g_variant_lookup (map, "demo", "i", &value));
+  g_assert_cmpint (value, ==, 7);
+  g_clear_pointer (&map, g_variant_unref);
+  map = g_settings_get_value (tern_application_get_settings (f->app), "offline-max-size");
+  g_assert_true (g_variant_lookup (map, "demo", "i", &value));
+  g_assert_cmpint (value, ==, 512);
+
+  /* Opened again, the preferences show what was set. */
+  gtk_window_destroy (prefs);
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "preferences", NULL);
+  prefs = wait_toplevel (TERN_TYPE_PREFERENCES);
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (need_named (GTK_WIDGET (prefs), "offline-days"))), ==, 7);
+}
+
+/* New mail in INBOX from another client: a notification when the window is not focused. */
+
+static void
+append (Fixture    *f,
+        const char *subject)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernTestClient) client = tern_test_client_new (f->server, "alice", "secret", &error);
+  g_autofree char *text = g_strdup_printf ("From: Bob <bob@example.org>\r\nTo: alice@example.org\r\n"
+                                           "Subject: %s\r\nMessage-ID: <%s@example.org>\r\n\r\nHello\r\n",
+                                           subject, subject);
+
+  g_assert_no_error (error);
+  tern_test_client_append (client, "INBOX", NULL, NULL, text, strlen (text), &error);
+  g_assert_no_error (error);
+}
+
+static void
+add_fixture_account (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernStore) store = tern_store_open (f->db_path, &error);
+  TernAccount account = { 0 };
+
+  g_assert_no_error (error);
+  account.name = (char *) "fixture";
+  account.email = (char *) "alice@example.org";
+  account.host = (char *) tern_test_server_get_host (f->server);
+  account.port = tern_test_server_get_imaps_port (f->server);
+  account.security = (char *) "tls";
+  account.user = (char *) "alice";
+  account.password_command = (char *) "echo secret";
+  account.ca_file = (char *) tern_test_server_get_ca_file (f->server);
+  g_assert_true (tern_store_add_account (store, &account, &f->ids.account, &error));
+  g_assert_no_error (error);
+}
+
+typedef struct
+{
+  Fixture *f;
+  guint    n;
+} Count;
+
+static gboolean
+n_messages_cb (gpointer data)
+{
+  Count *c = data;
+
+  return g_list_model_get_n_items (G_LIST_MODEL (tern_window_get_message_model (c->f->window))) >= c->n;
+}
+
+static gboolean
+window_active_cb (gpointer data)
+{
+  return gtk_window_is_active (GTK_WINDOW (data));
+}
+
+static gboolean
+window_inactive_cb (gpointer data)
+{
+  return !gtk_window_is_active (GTK_WINDOW (data));
+}
+
+static gboolean
+notified_cb (gpointer data)
+{
+  Fixture *f = data;
+
+  return f->sent->len > 0 && shown_notifications->len > 0;
+}
+
+static void
+test_notification (Fixture       *f,
+                   gconstpointer  data)
+{
+  Count count = { f, 2 };
+  Shown *shown;
+
+  append (f, "First");
+  add_fixture_account (f);
+  start_app (f, FALSE);
+  g_assert_true (wait_for (messages_listed_cb, f, 60));
+  /* The first sync of what was there raises nothing. */
+  spin (300);
+  g_assert_cmpuint (f->sent->len, ==, 0);
+
+  /* Focused: the new message shows in the list, and that is all. */
+  gtk_window_present (GTK_WINDOW (f->window));
+  g_assert_true (wait_for (window_active_cb, f->window, 10));
+  append (f, "Seen-in-the-list");
+  g_assert_true (wait_for (n_messages_cb, &count, 30));
+  spin (500);
+  g_assert_cmpuint (f->sent->len, ==, 0);
+  g_assert_cmpuint (shown_notifications->len, ==, 0);
+
+  /* Another window has the focus: the desktop shows a notification. */
+  f->other = gtk_window_new ();
+  gtk_window_set_title (GTK_WINDOW (f->other), "Another application");
+  gtk_window_present (GTK_WINDOW (f->other));
+  g_assert_true (wait_for (window_inactive_cb, f->window, 10));
+  count.n = 3;
+  append (f, "Lunch-on-Friday");
+  g_assert_true (wait_for (n_messages_cb, &count, 30));
+  g_assert_true (wait_for (notified_cb, f, 10));
+  g_assert_cmpuint (f->sent->len, ==, 1);
+  g_assert_cmpstr (f->sent->pdata[0], ==, "new-mail");
+  g_assert_cmpuint (shown_notifications->len, ==, 1);
+  shown = shown_notifications->pdata[0];
+  g_assert_cmpstr (shown->summary, ==, "1 new message");
+  g_assert_cmpstr (shown->body, ==, "Lunch-on-Friday");
+
+  /* A session with no notification service: nothing is sent, and nothing warns (the test
+   * runs with fatal warnings; GLib's own backend would warn). */
+  own_notifications (FALSE);
+  count.n = 4;
+  append (f, "Nobody-to-tell");
+  g_assert_true (wait_for (n_messages_cb, &count, 30));
+  spin (500);
+  g_assert_cmpuint (f->sent->len, ==, 1);
+  own_notifications (TRUE);
+}
+
+/* "Try the demo": the demo server starts, and its account's folders are listed. */
+
+static gboolean
+demo_listed_cb (gpointer data)
+{
+  Fixture *f = data;
+  TernFolderModel *folders = tern_window_get_folder_model (f->window);
+  gboolean team = FALSE, launch = FALSE;
+
+  if (!messages_listed_cb (f))
+    return FALSE;
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (folders)); i++)
+    {
+      g_autoptr(TernFolderItem) item = g_list_model_get_item (G_LIST_MODEL (folders), i);
+
+      team |= g_strcmp0 (tern_folder_item_get_label (item), "Team") == 0;
+      launch |= g_strcmp0 (tern_folder_item_get_label (item), "Launch") == 0;
+    }
+  return team && launch;
+}
+
+static gboolean
+demo_disabled_cb (gpointer data)
+{
+  Fixture *f = data;
+
+  return !g_action_group_get_action_enabled (G_ACTION_GROUP (f->app), "demo");
+}
+
+static void
+test_demo (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autoptr(TernAccount) account = NULL;
+  GtkWidget *demo;
+
+  start_app (f, FALSE);
+  g_assert_cmpstr (tern_window_get_page (f->window), ==, "welcome");
+  demo = need_named (GTK_WIDGET (f->window), "demo_button");
+  gtk_widget_activate (demo);
+  /* One demo at a time. */
+  g_assert_true (wait_for (demo_disabled_cb, f, 5));
+  if (!wait_for (demo_listed_cb, f, 60))
+    g_error ("The demo's folders and messages were not listed");
+  g_assert_cmpstr (tern_window_get_page (f->window), ==, "mail");
+  account = tern_store_get_account (f->store, "demo", NULL);
+  g_assert_nonnull (account);
+  g_assert_cmpstr (account->user, ==, "bob");
+  /* INBOX of the demo mailbox: a few hundred messages. */
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (tern_window_get_message_model (f->window))), >=, 200);
+}
+
+/* The borders between the panes: dragged, kept within bounds, saved and restored. */
+
+static void
+drag (TernPaneHandle *handle,
+      double          dx)
+{
+  GtkGesture *gesture = tern_pane_handle_get_gesture (handle);
+
+  g_signal_emit_by_name (gesture, "drag-begin", 2.0, 100.0);
+  g_signal_emit_by_name (gesture, "drag-update", dx / 2, 0.0);
+  g_signal_emit_by_name (gesture, "drag-update", dx, 0.0);
+  g_signal_emit_by_name (gesture, "drag-end", dx, 0.0);
+  spin (100);
+}
+
+static gboolean
+folded_cb (gpointer data)
+{
+  return adw_leaflet_get_folded (ADW_LEAFLET (data));
+}
+
+static gboolean
+unfolded_cb (gpointer data)
+{
+  return !adw_leaflet_get_folded (ADW_LEAFLET (data));
+}
+
+static void
+test_panes (Fixture       *f,
+            gconstpointer  data)
+{
+  TernPaneHandle *sidebar_handle, *list_handle;
+  GtkWidget *sidebar, *list;
+  GSettings *settings;
+  int request = 0, before;
+  TernStore *store;
+
+  store = tern_test_cache_new (f->db_path, &f->ids);
+  tern_test_cache_add_messages (store, f->ids.inbox, 1, 50);
+  tern_store_free (store);
+  start_app (f, TRUE);
+  settings = tern_application_get_settings (f->app);
+  /* As wide as the test's screen (1400): room to make panes wider without folding. */
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 1400, 860);
+  gtk_window_present (GTK_WINDOW (f->window));
+  spin (300);
+
+  sidebar_handle = TERN_PANE_HANDLE (need_named (GTK_WIDGET (f->window), "sidebar_handle"));
+  list_handle = TERN_PANE_HANDLE (need_named (GTK_WIDGET (f->window), "list_handle"));
+  g_assert_nonnull (sidebar_handle);
+  g_assert_nonnull (list_handle);
+  sidebar = tern_pane_handle_get_pane (sidebar_handle);
+  list = tern_pane_handle_get_pane (list_handle);
+  g_assert_nonnull (sidebar);
+  g_assert_nonnull (list);
+  g_assert_true (sidebar == need_named (GTK_WIDGET (f->window), "sidebar_pane"));
+  g_assert_true (list == need_named (GTK_WIDGET (f->window), "list_pane"));
+  g_assert_cmpstr (gdk_cursor_get_name (gtk_widget_get_cursor (GTK_WIDGET (sidebar_handle))), ==, "col-resize");
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (sidebar_handle)));
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (sidebar_handle)), >=, 3);
+
+  /* The settings' widths are what the window opened with. */
+  g_assert_cmpint (gtk_widget_get_width (sidebar), ==, g_settings_get_int (settings, "sidebar-width"));
+  g_assert_cmpint (gtk_widget_get_width (list), ==, g_settings_get_int (settings, "list-width"));
+
+  /* Wider sidebar. */
+  before = gtk_widget_get_width (sidebar);
+  drag (sidebar_handle, 60);
+  gtk_widget_get_size_request (sidebar, &request, NULL);
+  g_assert_cmpint (request, ==, before + 60);
+  g_assert_cmpint (gtk_widget_get_width (sidebar), ==, before + 60);
+  g_assert_cmpint (g_settings_get_int (settings, "sidebar-width"), ==, before + 60);
+
+  /* Not narrower than the schema allows. */
+  drag (sidebar_handle, -1000);
+  gtk_widget_get_size_request (sidebar, &request, NULL);
+  g_assert_cmpint (request, ==, 160);
+  /* (Or what the folder pane's contents need at the least.) */
+  g_assert_cmpint (gtk_widget_get_width (sidebar), <=, 170);
+  g_assert_cmpint (g_settings_get_int (settings, "sidebar-width"), ==, 160);
+
+  /* The list, wider by 80. */
+  before = gtk_widget_get_width (list);
+  drag (list_handle, 80);
+  g_assert_cmpint (gtk_widget_get_width (list), ==, before + 80);
+  g_assert_cmpint (g_settings_get_int (settings, "list-width"), ==, before + 80);
+
+  /* Dragged far to the right: the panes stay side by side (the window does not fold). */
+  drag (list_handle, 3000);
+  g_assert_false (adw_leaflet_get_folded (ADW_LEAFLET (gtk_widget_get_parent (list))));
+  g_assert_cmpint (g_settings_get_int (settings, "list-width"), <=, 900);
+
+  /* A new window opens with the saved widths. */
+  {
+    int sidebar_width = g_settings_get_int (settings, "sidebar-width");
+    int list_width = g_settings_get_int (settings, "list-width");
+    TernWindow *window;
+
+    gtk_window_destroy (GTK_WINDOW (f->window));
+    window = tern_window_new (f->app);
+    f->window = window;
+    gtk_window_set_default_size (GTK_WINDOW (window), 1400, 860);
+    gtk_window_present (GTK_WINDOW (window));
+    spin (300);
+    sidebar_handle = TERN_PANE_HANDLE (need_named (GTK_WIDGET (window), "sidebar_handle"));
+    list_handle = TERN_PANE_HANDLE (need_named (GTK_WIDGET (window), "list_handle"));
+    gtk_widget_get_size_request (tern_pane_handle_get_pane (sidebar_handle), &request, NULL);
+    g_assert_cmpint (request, ==, sidebar_width);
+    g_assert_cmpint (gtk_widget_get_width (tern_pane_handle_get_pane (sidebar_handle)), <=, 170);
+    g_assert_cmpint (gtk_widget_get_width (tern_pane_handle_get_pane (list_handle)), ==, list_width);
+    g_assert_false (adw_leaflet_get_folded (ADW_LEAFLET (need_named (GTK_WIDGET (window), "leaflet"))));
+
+    /* A narrow window still folds into one pane at a time, and unfolds when wide again (a
+     * folded window's headers have back and window buttons: with a list as wide as it can
+     * be, it would need more room than it had to unfold). */
+    drag (list_handle, -150);
+    gtk_window_set_default_size (GTK_WINDOW (window), 480, 700);
+    g_assert_true (wait_for (folded_cb, need_named (GTK_WIDGET (window), "leaflet"), 10));
+    gtk_window_set_default_size (GTK_WINDOW (window), 1400, 860);
+    g_assert_true (wait_for (unfolded_cb, need_named (GTK_WIDGET (window), "leaflet"), 10));
+  }
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  GTestDBus *bus;  /* not unreffed: that waits for the last connection to go */
+  g_autofree char *display = g_strdup (g_getenv ("DISPLAY"));
+  int status;
+
+  g_setenv ("TERN_TEST_URI_LOG", "/dev/null", TRUE);
+  /* A session bus of our own, before anything connects to one (GTestDBus unsets DISPLAY). */
+  bus = g_test_dbus_new (G_TEST_DBUS_NONE);
+  g_test_dbus_up (bus);
+  if (display != NULL)
+    g_setenv ("DISPLAY", display, TRUE);
+
+  gtk_test_init (&argc, &argv, NULL);
+  tern_sync_global_init ();
+  start_keyring ();
+  start_notification_service ();
+
+  g_test_add ("/ui-prefs/welcome", Fixture, NULL, set_up, test_welcome, tear_down);
+  g_test_add ("/ui-prefs/add-account", Fixture, NULL, server_set_up, test_add_account, tear_down);
+  g_test_add ("/ui-prefs/test-connection-errors", Fixture, NULL, server_set_up, test_connection_errors, tear_down);
+  g_test_add ("/ui-prefs/account-settings", Fixture, NULL, set_up, test_account_settings, tear_down);
+  g_test_add ("/ui-prefs/new-mail-notification", Fixture, NULL, server_set_up, test_notification, tear_down);
+  g_test_add ("/ui-prefs/demo", Fixture, NULL, set_up, test_demo, tear_down);
+  g_test_add ("/ui-prefs/resizable-panes", Fixture, NULL, set_up, test_panes, tear_down);
+
+  status = g_test_run ();
+
+  if (keyring_pid > 0)
+    {
+      kill (keyring_pid, SIGTERM);
+      g_spawn_close_pid (keyring_pid);
+    }
+  if (keyring_home != NULL)
+    {
+      g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", keyring_home);
+
+      if (system (cmd) != 0)
+        g_printerr ("could not remove %s\n", keyring_home);
+    }
+  {
+    g_autoptr(GDBusConnection) connection = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+
+    /* The bus goes away with us: that is no reason to be killed on the way out. */
+    if (connection != NULL)
+      g_dbus_connection_set_exit_on_close (connection, FALSE);
+  }
+  g_test_dbus_stop (bus);
+  return status;
+}
