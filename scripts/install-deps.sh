@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Installs everything Tern needs to build, test and run on Debian 12, by package name.
 # Idempotent: only missing packages are installed. Needs root (or sudo).
+#
+#   install-deps.sh          what the build and the tests need
+#   install-deps.sh --demo   also fonts for the demo mailbox's Chinese, Japanese and emoji
+#                            (about 66 MB to download: not on the test path)
 set -euo pipefail
 
 packages=(
@@ -12,6 +16,13 @@ packages=(
   libgtk-4-dev libadwaita-1-dev libwebkitgtk-6.0-dev desktop-file-utils appstream
   xvfb xauth dbus-x11 at-spi2-core adwaita-icon-theme
 )
+
+for arg in "$@"; do
+  case "$arg" in
+    --demo) packages+=(fonts-noto-cjk fonts-noto-color-emoji) ;;
+    *) echo "install-deps.sh: unknown option $arg" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do

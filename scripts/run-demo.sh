@@ -7,7 +7,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/install-deps.sh
+gui=""
+if [ -z "${TERN_DEMO_CLI:-}" ] && { [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; }; then
+  gui=1
+fi
+
+# The app shows the demo's mail in Chinese, Japanese and with emoji: its fonts come too.
+bash scripts/install-deps.sh ${gui:+--demo}
 
 build=${TERN_BUILD_DIR:-_build}
 [ -f "$build/build.ninja" ] || meson setup "$build" --buildtype=debugoptimized >/dev/null
@@ -37,7 +43,7 @@ source <(grep '^TERN_TEST_' "$demo/server.env")
 
 echo "The demo server is at $TERN_TEST_HOST:$TERN_TEST_IMAPS_PORT (user $TERN_TEST_USER, password secret)."
 
-if [ -z "${TERN_DEMO_CLI:-}" ] && { [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; }; then
+if [ -n "$gui" ]; then
   # The app syncs by itself; its settings schema comes from the build folder.
   GSETTINGS_SCHEMA_DIR="$build/data${GSETTINGS_SCHEMA_DIR:+:$GSETTINGS_SCHEMA_DIR}" \
     "$build/app/tern" --data-dir "$demo/data"
