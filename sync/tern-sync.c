@@ -1428,6 +1428,81 @@ special_use_from_flag (const char *flag)
   return NULL;
 }
 
+/* Servers without SPECIAL-USE (RFC 6154) still have their Sent, Drafts and Trash, by name:
+ * where no folder of the account carries a role, the personal folder whose last name part is
+ * a well-known name for it takes it (the names other clients create, in a few languages),
+ * shallowest first, then in the order of the list. */
+static void
+guess_special_uses (GHashTable *listed)
+{
+  static const struct { const char *use; const char *names; } roles[] = {
+    { "\\Sent", "Sent|Sent Items|Sent Messages|Sent Mail|Gesendet|Gesendete Objekte|Gesendete Elemente|"
+                 "Envoy\xc3\xa9s|\xc3\x89l\xc3\xa9ments envoy\xc3\xa9s|Enviados|Elementos enviados|"
+                 "Posta inviata|Inviati|Verzonden|Verzonden items" },
+    { "\\Drafts", "Drafts|Draft|Entw\xc3\xbcrfe|Brouillons|Borradores|Bozze|Concepten" },
+    { "\\Trash", "Trash|Deleted Items|Deleted Messages|Deleted|Bin|Papierkorb|Gel\xc3\xb6schte Elemente|"
+                  "Corbeille|\xc3\x89l\xc3\xa9ments supprim\xc3\xa9s|Papelera|Cestino|Prullenbak" },
+    { "\\Junk", "Junk|Spam|Junk E-mail|Junk Email|Bulk Mail|Courrier ind\xc3\xa9sirable|Spamverdacht" },
+    { "\\Archive", "Archive|Archives|Archiv|Archief|Archivio" },
+  };
+  GHashTableIter iter;
+  gpointer value;
+
+  for (guint r = 0; r < G_N_ELEMENTS (roles); r++)
+    {
+      g_auto(GStrv) names = g_strsplit (roles[r].names, "|", -1);
+      TernFolder *best = NULL;
+      guint best_rank = G_MAXUINT;
+      guint best_depth = G_MAXUINT;
+      gboolean taken = FALSE;
+
+      g_hash_table_iter_init (&iter, listed);
+      while (g_hash_table_iter_next (&iter, NULL, &value) && !taken)
+        taken = g_strcmp0 (((TernFolder *) value)->special_use, roles[r].use) == 0;
+      if (taken)
+        continue;
+
+      g_hash_table_iter_init (&iter, listed);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        {
+          TernFolder *folder = value;
+          const char *display = folder->display_name ? folder->display_name : folder->name;
+          const char *leaf = display;
+          guint depth = 0;
+
+          if (folder->special_use != NULL || !folder->selectable ||
+              g_strcmp0 (folder->namespace_kind, "personal") != 0)
+            continue;
+          if (folder->delimiter != NULL && *folder->delimiter != '\0')
+            for (const char *p = strchr (display, *folder->delimiter); p != NULL;
+                 p = strchr (p + 1, *folder->delimiter))
+              {
+                leaf = p + 1;
+                depth++;
+              }
+          /* "INBOX.Sent" on servers whose folders all live under INBOX counts as top level. */
+          if (depth > 0 && g_ascii_strncasecmp (display, "INBOX", 5) == 0 && display[5] == *folder->delimiter)
+            depth--;
+          for (guint n = 0; names[n] != NULL; n++)
+            {
+              g_autofree char *a = g_utf8_casefold (leaf, -1);
+              g_autofree char *b = g_utf8_casefold (names[n], -1);
+
+              if (strcmp (a, b) == 0 &&
+                  (depth < best_depth || (depth == best_depth && n < best_rank) ||
+                   (depth == best_depth && n == best_rank && strcmp (folder->name, best->name) < 0)))
+                {
+                  best = folder;
+                  best_depth = depth;
+                  best_rank = n;
+                }
+            }
+        }
+      if (best != NULL)
+        best->special_use = g_strdup (roles[r].use);
+    }
+}
+
 static const char *
 namespace_of (const char *name,
               GPtrArray  *other,
@@ -1673,6 +1748,8 @@ tern_sync_folders (TernSync  *self,
             now->namespace_kind = g_strdup (old->namespace_kind);
           }
       }
+
+  guess_special_uses (listed);
 
   /* A folder gone under one name and new under another with the same UIDVALIDITY was
    * renamed: keep its messages. */

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "tern-journal.h"
 #include "tern-store.h"
 #include "tern-sync.h"
 #include "tern-test-server.h"
@@ -776,6 +777,64 @@ test_threads (Fixture       *f,
   g_assert_cmpint (thread_of (f, "INBOX", "<u@thread.test>"), !=, plan);
 }
 
+static gint64
+message_in (Fixture    *f,
+            const char *folder_name,
+            const char *message_id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernFolder) folder = tern_store_get_folder (f->store, f->account->id, folder_name, &error);
+  g_autoptr(GPtrArray) list = NULL;
+
+  g_assert_no_error (error);
+  list = tern_store_list_messages (f->store, folder->id, 0, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < list->len; i++)
+    if (g_strcmp0 (((TernMessage *) list->pdata[i])->message_id, message_id) == 0)
+      return ((TernMessage *) list->pdata[i])->id;
+  return 0;
+}
+
+/* A server without SPECIAL-USE: Sent, Drafts, Trash, Junk and Archive are found by their
+ * names; a nested or lower-ranked namesake does not take a role. */
+static void
+test_special_use_by_name (Fixture       *f,
+                          gconstpointer  data)
+{
+  static const struct { const char *name; const char *use; } expected[] = {
+    { "INBOX", "\\Inbox" },
+    { "Drafts", "\\Drafts" },
+    { "Sent", "\\Sent" },
+    { "Trash", "\\Trash" },
+    { "Junk", "\\Junk" },
+    { "Archive", "\\Archive" },
+    { "Projects/Sent Items", NULL },
+    { "Spam", NULL },
+  };
+  g_autoptr(GError) error = NULL;
+
+  client_command (f, NULL, "CREATE \"Projects/Sent Items\"");
+  client_command (f, NULL, "CREATE \"Spam\"");
+  sync_ok (f);
+
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    {
+      g_autoptr(TernFolder) folder = tern_store_get_folder (f->store, f->account->id, expected[i].name, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpstr (folder->special_use, ==, expected[i].use);
+    }
+
+  /* Deleting goes to the Trash found by name, here and on the server. */
+  append_message (f, "INBOX", "<doomed@example.org>", "To the bin");
+  sync_ok (f);
+  g_assert_true (tern_journal_delete (f->store, message_in (f, "INBOX", "<doomed@example.org>"), &error));
+  g_assert_no_error (error);
+  sync_ok (f);   /* replays the journal first */
+  g_assert_cmpint (message_in (f, "INBOX", "<doomed@example.org>"), ==, 0);
+  g_assert_cmpint (message_in (f, "Trash", "<doomed@example.org>"), !=, 0);
+}
+
 static void
 add_level (const char          *name,
            TernTestServerFlags  flags,
@@ -805,6 +864,7 @@ main (int    argc,
   add_level ("/sync/errors", TERN_TEST_SERVER_FULL, test_errors);
   add_level ("/sync/watch-poll", TERN_TEST_SERVER_FULL, test_watch_poll);
   add_level ("/sync/threads", TERN_TEST_SERVER_FULL, test_threads);
+  add_level ("/sync/special-use-by-name", TERN_TEST_SERVER_NO_SPECIAL_USE, test_special_use_by_name);
   add_level ("/sync/count-mismatch/qresync", TERN_TEST_SERVER_FULL, test_count_mismatch);
   add_level ("/sync/count-mismatch/condstore", TERN_TEST_SERVER_NO_QRESYNC, test_count_mismatch);
   add_level ("/sync/count-mismatch/plain", TERN_TEST_SERVER_NO_CONDSTORE, test_count_mismatch);
