@@ -18,7 +18,7 @@
  * order and recorded in PRAGMA user_version.
  */
 
-#define LATEST_SCHEMA 5
+#define LATEST_SCHEMA 6
 
 struct _TernStore
 {
