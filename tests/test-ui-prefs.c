@@ -16,6 +16,7 @@
 #include "tern-sync.h"
 #include "tern-test-cache.h"
 #include "tern-test-server.h"
+#include "tern-test-ui.h"
 #include "tern-window.h"
 
 /*
@@ -41,6 +42,7 @@ typedef struct
   TernStore        *store;     /* the app's own, borrowed */
   GPtrArray        *sent;      /* ids of the notifications the app sent */
   GtkWidget        *other;     /* another window that takes the focus */
+  const char       *demo_ca_file; /* the demo server's before a restart, borrowed */
 } Fixture;
 
 /* The desktop's notification service. */
@@ -201,41 +203,6 @@ start_keyring (void)
     }
 }
 
-/* Waiting, with the main loop running. */
-
-static gboolean
-wait_for (gboolean (*cond) (gpointer),
-          gpointer   data,
-          guint      seconds)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) seconds * G_USEC_PER_SEC;
-
-  while (!cond (data))
-    {
-      if (g_get_monotonic_time () > end)
-        return FALSE;
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (2000);
-    }
-  return TRUE;
-}
-
-static gboolean
-true_after_cb (gpointer data)
-{
-  gint64 *until = data;
-
-  return g_get_monotonic_time () >= *until;
-}
-
-static void
-spin (guint ms)
-{
-  gint64 until = g_get_monotonic_time () + (gint64) ms * 1000;
-
-  wait_for (true_after_cb, &until, 60);
-}
-
 /* Widgets, found as a user finds them: by what they are, in the window they are in. */
 
 static GtkWidget *
@@ -325,7 +292,7 @@ toplevel_gone_cb (gpointer data)
 static GtkWindow *
 wait_toplevel (GType type)
 {
-  if (!wait_for (toplevel_shown_cb, &type, 30))
+  if (!tern_test_ui_wait_for (toplevel_shown_cb, &type, 30))
     g_error ("No %s window", g_type_name (type));
   return find_toplevel (type);
 }
@@ -393,25 +360,12 @@ static void
 start_app (Fixture  *f,
            gboolean  offline)
 {
-  g_autoptr(GError) error = NULL;
-  static guint serial;
-  g_autofree char *app_id = g_strdup_printf ("org.gnome.Tern.TestPrefs%u", ++serial);
-
-  f->app = tern_application_new ();
-  g_application_set_application_id (G_APPLICATION (f->app), app_id);
-  g_application_set_flags (G_APPLICATION (f->app),
-                           g_application_get_flags (G_APPLICATION (f->app)) | G_APPLICATION_NON_UNIQUE);
-  g_assert_true (tern_application_open_cache (f->app, f->dir, &error));
-  g_assert_no_error (error);
-  g_assert_true (g_application_register (G_APPLICATION (f->app), NULL, &error));
-  g_assert_no_error (error);
+  f->app = tern_test_ui_start_app (f->dir, offline, &f->window);
+  /* New mail reaches the window from the worker through the main loop, never while the app
+   * starts, so no notification goes before this. */
   g_signal_connect (f->app, "notification-sent", G_CALLBACK (notification_sent_cb), f);
-  tern_application_set_work_offline (f->app, offline);
-  g_application_activate (G_APPLICATION (f->app));
-  f->window = TERN_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (f->app)));
-  g_assert_nonnull (f->window);
   f->store = tern_application_get_store (f->app);
-  spin (200);
+  tern_test_ui_spin (200);
 }
 
 static void
@@ -475,7 +429,7 @@ tear_down (Fixture       *f,
       for (guint i = 0; i < workers->len; i++)
         tern_account_worker_stop (workers->pdata[i]);
     }
-  spin (50);
+  tern_test_ui_spin (50);
   g_clear_object (&f->app);
   g_clear_pointer (&f->server, tern_test_server_free);
   g_assert_cmpint (system (cmd), ==, 0);
@@ -585,7 +539,7 @@ wait_test (GtkWindow *prefs,
   gulong handler = g_signal_connect (status, "notify::label", G_CALLBACK (status_changed_cb), said);
 
   press (prefs);
-  if (!wait_for (test_finished_cb, said, 60))
+  if (!tern_test_ui_wait_for (test_finished_cb, said, 60))
     g_error ("The connection test did not end");
   g_signal_handler_disconnect (status, handler);
   g_assert_cmpstr (said->pdata[0], ==, "Connecting…");
@@ -701,7 +655,7 @@ test_add_account (Fixture       *f,
   {
     GType type = TERN_TYPE_PREFERENCES;
 
-    g_assert_true (wait_for (toplevel_gone_cb, &type, 10));
+    g_assert_true (tern_test_ui_wait_for (toplevel_gone_cb, &type, 10));
   }
   account = tern_store_get_account (f->store, "work", &error);
   g_assert_no_error (error);
@@ -719,7 +673,7 @@ test_add_account (Fixture       *f,
   g_assert_cmpstr (password, ==, PASSWORD);
 
   /* ... and the account's worker logs in with it. */
-  g_assert_true (wait_for (worker_online_cb, f, 60));
+  g_assert_true (tern_test_ui_wait_for (worker_online_cb, f, 60));
   g_assert_cmpstr (tern_window_get_page (f->window), ==, "mail");
 
   /* Nowhere else: not in the cache file, not in the settings. */
@@ -843,7 +797,7 @@ test_connection_errors (Fixture       *f,
     g_assert_nonnull (strstr (status, "unencrypted"));
     g_object_set_data (probe, "fixture", f);
     g_object_set_data (probe, "before", GSIZE_TO_POINTER (strlen (before)));
-    g_assert_true (wait_for (log_grows_cb, probe, 10));
+    g_assert_true (tern_test_ui_wait_for (log_grows_cb, probe, 10));
     log = read_log (f);
     added = log + strlen (before);
     g_assert_nonnull (strstr (added, "no auth attempts"));
@@ -1013,17 +967,17 @@ test_notification (Fixture       *f,
   append (f, "First");
   add_fixture_account (f);
   start_app (f, FALSE);
-  g_assert_true (wait_for (messages_listed_cb, f, 60));
+  g_assert_true (tern_test_ui_wait_for (messages_listed_cb, f, 60));
   /* The first sync of what was there raises nothing. */
-  spin (300);
+  tern_test_ui_spin (300);
   g_assert_cmpuint (f->sent->len, ==, 0);
 
   /* Focused: the new message shows in the list, and that is all. */
   gtk_window_present (GTK_WINDOW (f->window));
-  g_assert_true (wait_for (window_active_cb, f->window, 10));
+  g_assert_true (tern_test_ui_wait_for (window_active_cb, f->window, 10));
   append (f, "Seen-in-the-list");
-  g_assert_true (wait_for (n_messages_cb, &count, 30));
-  spin (500);
+  g_assert_true (tern_test_ui_wait_for (n_messages_cb, &count, 30));
+  tern_test_ui_spin (500);
   g_assert_cmpuint (f->sent->len, ==, 0);
   g_assert_cmpuint (shown_notifications->len, ==, 0);
 
@@ -1031,11 +985,11 @@ test_notification (Fixture       *f,
   f->other = gtk_window_new ();
   gtk_window_set_title (GTK_WINDOW (f->other), "Another application");
   gtk_window_present (GTK_WINDOW (f->other));
-  g_assert_true (wait_for (window_inactive_cb, f->window, 10));
+  g_assert_true (tern_test_ui_wait_for (window_inactive_cb, f->window, 10));
   count.n = 3;
   append (f, "Lunch-on-Friday");
-  g_assert_true (wait_for (n_messages_cb, &count, 30));
-  g_assert_true (wait_for (notified_cb, f, 10));
+  g_assert_true (tern_test_ui_wait_for (n_messages_cb, &count, 30));
+  g_assert_true (tern_test_ui_wait_for (notified_cb, f, 10));
   g_assert_cmpuint (f->sent->len, ==, 1);
   g_assert_cmpstr (f->sent->pdata[0], ==, "new-mail");
   g_assert_cmpuint (shown_notifications->len, ==, 1);
@@ -1048,8 +1002,8 @@ test_notification (Fixture       *f,
   own_notifications (FALSE);
   count.n = 4;
   append (f, "Nobody-to-tell");
-  g_assert_true (wait_for (n_messages_cb, &count, 30));
-  spin (500);
+  g_assert_true (tern_test_ui_wait_for (n_messages_cb, &count, 30));
+  tern_test_ui_spin (500);
   g_assert_cmpuint (f->sent->len, ==, 1);
   own_notifications (TRUE);
 }
@@ -1076,6 +1030,15 @@ demo_listed_cb (gpointer data)
 }
 
 static gboolean
+demo_replaced_cb (gpointer data)
+{
+  Fixture *f = data;
+  g_autoptr(TernAccount) account = tern_store_get_account (f->store, "demo", NULL);
+
+  return account != NULL && g_strcmp0 (account->ca_file, f->demo_ca_file) != 0;
+}
+
+static gboolean
 demo_disabled_cb (gpointer data)
 {
   Fixture *f = data;
@@ -1095,8 +1058,8 @@ test_demo (Fixture       *f,
   demo = need_named (GTK_WIDGET (f->window), "demo_button");
   gtk_widget_activate (demo);
   /* One demo at a time. */
-  g_assert_true (wait_for (demo_disabled_cb, f, 5));
-  if (!wait_for (demo_listed_cb, f, 60))
+  g_assert_true (tern_test_ui_wait_for (demo_disabled_cb, f, 5));
+  if (!tern_test_ui_wait_for (demo_listed_cb, f, 60))
     g_error ("The demo's folders and messages were not listed");
   g_assert_cmpstr (tern_window_get_page (f->window), ==, "mail");
   account = tern_store_get_account (f->store, "demo", NULL);
@@ -1104,6 +1067,38 @@ test_demo (Fixture       *f,
   g_assert_cmpstr (account->user, ==, "bob");
   /* INBOX of the demo mailbox: a few hundred messages. */
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (tern_window_get_message_model (f->window))), >=, 200);
+
+  /* Tern quits (its demo server stops with it) and starts again: the demo account gets a new
+   * server instead of staying offline. */
+  {
+    g_autoptr(TernAccount) again = NULL;
+    g_autofree char *ca_file = g_strdup (account->ca_file);
+    GListModel *toplevels = gtk_window_get_toplevels ();
+    g_autoptr(GPtrArray) workers = tern_application_list_workers (f->app);
+
+    for (guint i = 0; i < workers->len; i++)
+      tern_account_worker_stop (workers->pdata[i]);
+    while (g_list_model_get_n_items (toplevels) > 0)
+      {
+        g_autoptr(GtkWindow) w = g_list_model_get_item (toplevels, 0);
+
+        gtk_window_destroy (w);
+      }
+    f->window = NULL;
+    tern_test_ui_spin (50);
+    g_clear_object (&f->app);
+
+    start_app (f, FALSE);
+    g_assert_true (tern_test_ui_wait_for (demo_disabled_cb, f, 5));
+    /* A fresh server, in a folder of its own, replaces the account. */
+    f->demo_ca_file = ca_file;
+    if (!tern_test_ui_wait_for (demo_replaced_cb, f, 60) || !tern_test_ui_wait_for (worker_online_cb, f, 60) ||
+        !tern_test_ui_wait_for (demo_listed_cb, f, 60))
+      g_error ("The demo did not come back after a restart");
+    again = tern_store_get_account (f->store, "demo", NULL);
+    g_assert_nonnull (again);
+    g_assert_cmpstr (again->ca_file, !=, ca_file);
+  }
 }
 
 /* The borders between the panes: dragged, kept within bounds, saved and restored. */
@@ -1118,7 +1113,7 @@ drag (TernPaneHandle *handle,
   g_signal_emit_by_name (gesture, "drag-update", dx / 2, 0.0);
   g_signal_emit_by_name (gesture, "drag-update", dx, 0.0);
   g_signal_emit_by_name (gesture, "drag-end", dx, 0.0);
-  spin (100);
+  tern_test_ui_spin (100);
 }
 
 static gboolean
@@ -1151,7 +1146,7 @@ test_panes (Fixture       *f,
   /* As wide as the test's screen (1400): room to make panes wider without folding. */
   gtk_window_set_default_size (GTK_WINDOW (f->window), 1400, 860);
   gtk_window_present (GTK_WINDOW (f->window));
-  spin (300);
+  tern_test_ui_spin (300);
 
   sidebar_handle = TERN_PANE_HANDLE (need_named (GTK_WIDGET (f->window), "sidebar_handle"));
   list_handle = TERN_PANE_HANDLE (need_named (GTK_WIDGET (f->window), "list_handle"));
@@ -1209,7 +1204,7 @@ test_panes (Fixture       *f,
     f->window = window;
     gtk_window_set_default_size (GTK_WINDOW (window), 1400, 860);
     gtk_window_present (GTK_WINDOW (window));
-    spin (300);
+    tern_test_ui_spin (300);
     sidebar_handle = TERN_PANE_HANDLE (need_named (GTK_WIDGET (window), "sidebar_handle"));
     list_handle = TERN_PANE_HANDLE (need_named (GTK_WIDGET (window), "list_handle"));
     gtk_widget_get_size_request (tern_pane_handle_get_pane (sidebar_handle), &request, NULL);
@@ -1223,9 +1218,9 @@ test_panes (Fixture       *f,
      * be, it would need more room than it had to unfold). */
     drag (list_handle, -150);
     gtk_window_set_default_size (GTK_WINDOW (window), 480, 700);
-    g_assert_true (wait_for (folded_cb, need_named (GTK_WIDGET (window), "leaflet"), 10));
+    g_assert_true (tern_test_ui_wait_for (folded_cb, need_named (GTK_WIDGET (window), "leaflet"), 10));
     gtk_window_set_default_size (GTK_WINDOW (window), 1400, 860);
-    g_assert_true (wait_for (unfolded_cb, need_named (GTK_WIDGET (window), "leaflet"), 10));
+    g_assert_true (tern_test_ui_wait_for (unfolded_cb, need_named (GTK_WIDGET (window), "leaflet"), 10));
   }
 }
 

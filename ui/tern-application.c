@@ -362,6 +362,8 @@ about_cb (GSimpleAction *action,
 
 /* "Try the demo": the test Dovecot with its demo mailbox, next to the build. */
 
+#define DEMO_PASSWORD_COMMAND "echo secret"
+
 static char *
 find_demo_server (void)
 {
@@ -425,6 +427,16 @@ demo_start_free (DemoStart *d)
 
 static void demo_line_cb (GObject *source, GAsyncResult *result, gpointer user_data);
 
+/* The account "Try the demo" added in an earlier run (an account of the user's that happens to
+ * be called "demo" was not added by it, and has no such password command). */
+static gboolean
+is_demo_account (TernApplication   *self,
+                 const TernAccount *account)
+{
+  return account != NULL && g_strcmp0 (account->password_command, DEMO_PASSWORD_COMMAND) == 0 &&
+         self->settings != NULL && g_settings_get_boolean (self->settings, "demo-added");
+}
+
 static void
 demo_ready (DemoStart *d)
 {
@@ -444,14 +456,14 @@ demo_ready (DemoStart *d)
   account.port = port ? (guint) g_ascii_strtoull (port, NULL, 10) : 0;
   account.security = (char *) "tls";
   account.user = (char *) user;
-  account.password_command = (char *) "echo secret";
+  account.password_command = (char *) DEMO_PASSWORD_COMMAND;
   account.ca_file = g_hash_table_lookup (d->values, "TERN_TEST_CA_FILE");
   account.delete_mode = (char *) "trash";
 
   /* The server picks new ports each time: a demo account from an earlier run is replaced
    * (only the demo's own: an account of the user's that happens to be called "demo" stays). */
   earlier = tern_store_get_account (self->store, "demo", NULL);
-  if (earlier != NULL && g_strcmp0 (earlier->password_command, account.password_command) == 0)
+  if (earlier != NULL && g_strcmp0 (earlier->password_command, DEMO_PASSWORD_COMMAND) == 0)
     {
       tern_store_remove_account (self->store, "demo", NULL);
       tern_application_reload_accounts (self);
@@ -469,6 +481,8 @@ demo_ready (DemoStart *d)
       set_demo_enabled (self, TRUE);
       return;
     }
+  if (self->settings != NULL)
+    g_settings_set_boolean (self->settings, "demo-added", TRUE);
   tern_application_reload_accounts (self);
 }
 
@@ -594,6 +608,20 @@ tern_application_startup (GApplication *app)
   }
 }
 
+/* The demo's server lived only as long as the Tern that started it: a demo account from an
+ * earlier run gets a fresh one (which replaces the account), instead of staying offline. */
+static void
+restart_demo (TernApplication *self)
+{
+  g_autoptr(TernAccount) demo = NULL;
+
+  if (self->store == NULL || self->demo_server != NULL)
+    return;
+  demo = tern_store_get_account (self->store, "demo", NULL);
+  if (is_demo_account (self, demo) && g_action_group_get_action_enabled (G_ACTION_GROUP (self), "demo"))
+    g_action_group_activate_action (G_ACTION_GROUP (self), "demo", NULL);
+}
+
 static void
 tern_application_activate (GApplication *app)
 {
@@ -611,6 +639,7 @@ tern_application_activate (GApplication *app)
         }
       tern_application_reload_accounts (self);
       window = GTK_WINDOW (tern_window_new (self));
+      restart_demo (self);
     }
   gtk_window_present (window);
 }
