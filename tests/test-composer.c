@@ -9,6 +9,7 @@
 
 #include "tern-application.h"
 #include "tern-composer-window.h"
+#include "tern-identity.h"
 #include "tern-outbox-sync.h"
 #include "tern-outbox.h"
 #include "tern-preferences.h"
@@ -910,6 +911,88 @@ test_outgoing_server_preferences (Fixture       *f,
   gtk_window_destroy (GTK_WINDOW (prefs));
 }
 
+/* Identities: a reply to a message sent to an alias goes from the alias, with its Reply-To and
+ * its signature (above the quote, replaced when the identity changes); reply all leaves out
+ * every address of the user's. */
+static void
+test_identities (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GMimeMessage) reply = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *typed = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *from = NULL;
+  TernComposerWindow *composer;
+  GtkDropDown *from_dropdown;
+  SinkWait sink = { f->server, 1 };
+  TernIdentity sales = { 0 };
+  TernIdentity help = { 0 };
+
+  append (f, "INBOX",
+          "From: Bob Smith <bob@example.org>\r\n"
+          "To: Sales <SALES@example.org>, Carol <carol@example.org>\r\n"
+          "Cc: alice@example.org, help@example.org\r\n"
+          "Subject: Prices\r\n"
+          "Date: Mon, 02 Feb 2026 10:00:00 +0000\r\n"
+          "Message-ID: <prices@example.org>\r\n"
+          "Content-Type: text/plain; charset=utf-8\r\n"
+          "\r\n"
+          "How much?\r\n");
+  start_app (f, FALSE);
+  sales.account_id = help.account_id = f->account;
+  sales.name = (char *) "Alice Sales";
+  sales.address = (char *) "sales@example.org";
+  sales.reply_to = (char *) "team@example.org";
+  sales.signature = (char *) "Alice\nSales team";
+  help.address = (char *) "help@example.org";
+  g_assert_true (tern_identity_add (f->store, &sales, NULL, &error));
+  g_assert_true (tern_identity_add (f->store, &help, NULL, &error));
+  g_assert_no_error (error);
+  gtk_selection_model_select_item (tern_window_get_selection (f->window), 0, TRUE);
+  tern_test_ui_spin (50);
+
+  /* Reply: from the alias the message was sent to, its signature above the quote. */
+  composer = open_composer (f, "win.reply");
+  g_assert_true (tern_test_ui_wait_for (not_busy_cb, composer, 30));
+  from_dropdown = GTK_DROP_DOWN (find_named (GTK_WIDGET (composer), "GtkDropDown"));
+  g_assert_cmpuint (g_list_model_get_n_items (gtk_drop_down_get_model (from_dropdown)), ==, 3);
+  g_assert_cmpuint (gtk_drop_down_get_selected (from_dropdown), ==, 1);
+  g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (gtk_drop_down_get_model (from_dropdown)), 1), ==,
+                   "Alice Sales <sales@example.org> — fixture");
+  body = tern_composer_window_dup_body (composer);
+  g_assert_true (g_str_has_prefix (body, "\n\n-- \nAlice\nSales team\n\nOn "));
+
+  /* Another identity: its signature (none) instead; back again. */
+  gtk_drop_down_set_selected (from_dropdown, 2);
+  g_clear_pointer (&body, g_free);
+  body = tern_composer_window_dup_body (composer);
+  g_assert_true (g_str_has_prefix (body, "\n\nOn "));
+  gtk_drop_down_set_selected (from_dropdown, 1);
+  g_clear_pointer (&body, g_free);
+  body = tern_composer_window_dup_body (composer);
+  g_assert_true (g_str_has_prefix (body, "\n\n-- \nAlice\nSales team\n\nOn "));
+
+  typed = g_strconcat ("About 10 euros.", body, NULL);
+  tern_composer_window_set_body (composer, typed);
+  gtk_widget_activate_action (GTK_WIDGET (composer), "composer.send", NULL);
+  g_assert_true (tern_test_ui_wait_for (submitted_cb, &sink, 30));
+  reply = submitted (f, 0);
+  from = internet_address_list_to_string (g_mime_message_get_from (reply), NULL, FALSE);
+  g_assert_cmpstr (from, ==, "Alice Sales <sales@example.org>");
+  g_assert_cmpstr (g_mime_object_get_header (GMIME_OBJECT (reply), "Reply-To"), ==, "team@example.org");
+  text = text_of (reply);
+  g_assert_true (g_str_has_prefix (text, "About 10 euros.\r\n\r\n-- \r\nAlice\r\nSales team\r\n\r\nOn "));
+
+  /* Reply all: none of the user's addresses. */
+  composer = open_composer (f, "win.reply-all");
+  g_assert_true (tern_test_ui_wait_for (not_busy_cb, composer, 30));
+  g_assert_cmpstr (tern_composer_window_get_to (composer), ==, "Bob Smith <bob@example.org>");
+  g_assert_cmpstr (tern_composer_window_get_cc (composer), ==, "Carol <carol@example.org>");
+  gtk_window_destroy (GTK_WINDOW (composer));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -931,5 +1014,6 @@ main (int   argc,
   ADD ("completion", test_completion);
   ADD ("drop-files", test_drop_files);
   ADD ("outgoing-server-preferences", test_outgoing_server_preferences);
+  ADD ("identities", test_identities);
   return g_test_run ();
 }

@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 
 #include "tern-composer-window.h"
+#include "tern-identity.h"
 #include "tern-journal.h"
 #include "tern-mime.h"
 #include "tern-outbox-sync.h"
@@ -64,8 +65,10 @@ struct _TernComposerWindow
 
   /* Owned. */
   GPtrArray            *attachments;      /* Attachment */
-  GArray               *account_ids;      /* gint64, in the From list's order */
+  GPtrArray            *identities;       /* TernIdentity, in the From list's order */
+  char                 *signature_block;  /* the signature as inserted ("" if none) */
   GCancellable         *cancellable;      /* fetches of the original */
+  GtkTextMark          *quote_mark;       /* where the original's text starts */
   char                 *message_id;       /* "<...>", the same for every draft version */
   char                 *reply_id;         /* the original's Message-ID, References, In-Reply-To */
   char                 *reply_references;
@@ -204,14 +207,22 @@ set_busy (TernComposerWindow *self,
 
 /* Accounts: the From list. */
 
-static gint64
-account_id (TernComposerWindow *self)
+static const TernIdentity *
+current_identity (TernComposerWindow *self)
 {
   guint pos = gtk_drop_down_get_selected (self->from_dropdown);
 
-  if (pos == GTK_INVALID_LIST_POSITION || pos >= self->account_ids->len)
-    return 0;
-  return g_array_index (self->account_ids, gint64, pos);
+  if (pos == GTK_INVALID_LIST_POSITION || pos >= self->identities->len)
+    return NULL;
+  return self->identities->pdata[pos];
+}
+
+static gint64
+account_id (TernComposerWindow *self)
+{
+  const TernIdentity *identity = current_identity (self);
+
+  return identity != NULL ? identity->account_id : 0;
 }
 
 static TernAccount *
@@ -222,16 +233,32 @@ current_account (TernComposerWindow *self)
   return id != 0 ? tern_store_get_account_by_id (self->store, id, NULL) : NULL;
 }
 
+/* The identity of the account with that address; the account's default one for NULL. */
+static gboolean
+select_identity (TernComposerWindow *self,
+                 gint64              account,
+                 const char         *address)
+{
+  for (guint i = 0; i < self->identities->len; i++)
+    {
+      const TernIdentity *identity = self->identities->pdata[i];
+
+      if ((account == 0 || identity->account_id == account) &&
+          (address == NULL ? identity->is_default
+                           : g_ascii_strcasecmp (identity->address, address) == 0))
+        {
+          gtk_drop_down_set_selected (self->from_dropdown, i);
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
 static void
 select_account (TernComposerWindow *self,
                 gint64              id)
 {
-  for (guint i = 0; i < self->account_ids->len; i++)
-    if (g_array_index (self->account_ids, gint64, i) == id)
-      {
-        gtk_drop_down_set_selected (self->from_dropdown, i);
-        return;
-      }
+  select_identity (self, id, NULL);
 }
 
 static void
@@ -240,30 +267,83 @@ fill_accounts (TernComposerWindow *self)
   g_autoptr(GPtrArray) accounts = tern_store_list_accounts (self->store, NULL);
   g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
 
-  g_array_set_size (self->account_ids, 0);
+  g_ptr_array_set_size (self->identities, 0);
   for (guint i = 0; accounts != NULL && i < accounts->len; i++)
     {
       const TernAccount *a = accounts->pdata[i];
-      g_autofree char *label = g_strcmp0 (a->name, a->email) == 0
-                               ? g_strdup (a->email)
-                               : g_strdup_printf ("%s — %s", a->email, a->name);
+      g_autoptr(GPtrArray) identities = tern_identity_list (self->store, a->id, NULL);
 
-      gtk_string_list_append (names, label);
-      g_array_append_val (self->account_ids, a->id);
+      for (guint j = 0; identities != NULL && j < identities->len; j++)
+        {
+          TernIdentity *identity = identities->pdata[j];
+          g_autofree char *mailbox = identity->name != NULL
+                                     ? g_strdup_printf ("%s <%s>", identity->name, identity->address)
+                                     : g_strdup (identity->address);
+          g_autofree char *label = g_strcmp0 (a->name, identity->address) == 0
+                                   ? g_strdup (mailbox)
+                                   : g_strdup_printf ("%s — %s", mailbox, a->name);
+
+          gtk_string_list_append (names, label);
+          g_ptr_array_add (self->identities, g_steal_pointer (&identities->pdata[j]));
+        }
     }
   gtk_drop_down_set_model (self->from_dropdown, G_LIST_MODEL (names));
 }
 
-/* The user's own addresses: never replied to. (transfer full) */
+/* The user's own addresses, every identity's: never replied to. (transfer full) */
 static GStrv
 my_addresses (TernComposerWindow *self)
 {
-  g_autoptr(GPtrArray) accounts = tern_store_list_accounts (self->store, NULL);
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  return tern_identity_dup_all_addresses (self->store);
+}
 
-  for (guint i = 0; accounts != NULL && i < accounts->len; i++)
-    g_strv_builder_add (builder, ((TernAccount *) accounts->pdata[i])->email);
-  return g_strv_builder_end (builder);
+/* Whether address appears as an address in a header's text (case-insensitive). */
+static gboolean
+header_names (const char *header,
+              const char *address)
+{
+  g_autofree char *hay = NULL;
+  g_autofree char *needle = NULL;
+  const char *p;
+  const char *word = "abcdefghijklmnopqrstuvwxyz0123456789.!#$%&'*+/=?^_`{|}~-";
+
+  if (header == NULL || address == NULL || *address == '\0')
+    return FALSE;
+  hay = g_ascii_strdown (header, -1);
+  needle = g_ascii_strdown (address, -1);
+  for (p = strstr (hay, needle); p != NULL; p = strstr (p + 1, needle))
+    {
+      char after = p[strlen (needle)];
+
+      if ((p == hay || strchr (word, p[-1]) == NULL) && (after == '\0' || strchr (word, after) == NULL))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* A reply or forward goes from the identity the original was sent to (To before Cc): one of
+ * its account's, else one of another account's; else the account's default. */
+static void
+select_identity_for (TernComposerWindow *self,
+                     const TernMessage  *original,
+                     gint64              account)
+{
+  const char *headers[] = { original->to_list, original->cc_list };
+
+  for (int pass = 0; pass < 2; pass++)
+    for (guint h = 0; h < G_N_ELEMENTS (headers); h++)
+      for (guint i = 0; i < self->identities->len; i++)
+        {
+          const TernIdentity *identity = self->identities->pdata[i];
+
+          if ((pass == 0) != (identity->account_id == account))
+            continue;
+          if (header_names (headers[h], identity->address))
+            {
+              gtk_drop_down_set_selected (self->from_dropdown, i);
+              return;
+            }
+        }
 }
 
 /* "Name <address>" with the name quoted if it needs to be. */
@@ -293,15 +373,98 @@ format_mailbox (const char *name,
   return g_string_free (out, FALSE);
 }
 
-/* The From address: the user's name (as the session knows it) and the account's address. */
+/* The From address: the identity's name, else the user's (as the session knows it), and its
+ * address. */
 static char *
-from_address (const TernAccount *account)
+from_address (const TernIdentity *identity)
 {
   const char *real = g_get_real_name ();
 
-  if (real == NULL || *real == '\0' || g_str_equal (real, "Unknown"))
+  if (identity->name != NULL)
+    real = identity->name;
+  else if (real == NULL || *real == '\0' || g_str_equal (real, "Unknown"))
     real = NULL;
-  return format_mailbox (real, account->email);
+  return format_mailbox (real, identity->address);
+}
+
+/* Signatures. */
+
+static char *
+signature_block (const TernIdentity *identity)
+{
+  if (identity == NULL || identity->signature == NULL || *identity->signature == '\0')
+    return g_strdup ("");
+  return g_strconcat ("\n\n-- \n", identity->signature, NULL);
+}
+
+/* Where a signature goes: above the original's text, or at the end. */
+static void
+signature_limit (TernComposerWindow *self,
+                 GtkTextIter        *iter)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->body_view);
+
+  if (self->quote_mark != NULL)
+    gtk_text_buffer_get_iter_at_mark (buffer, iter, self->quote_mark);
+  else
+    gtk_text_buffer_get_end_iter (buffer, iter);
+}
+
+/* The identity's signature in place of the one inserted before, unless the user changed
+ * that; nothing for a draft opened again (signature_block NULL). */
+static void
+update_signature (TernComposerWindow *self)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->body_view);
+  g_autofree char *block = NULL;
+  g_autofree char *before = NULL;
+  GtkTextIter start, limit;
+
+  if (self->signature_block == NULL)
+    return;
+  block = signature_block (current_identity (self));
+  if (g_str_equal (block, self->signature_block))
+    return;
+
+  signature_limit (self, &limit);
+  gtk_text_buffer_get_start_iter (buffer, &start);
+  before = gtk_text_buffer_get_text (buffer, &start, &limit, FALSE);
+  if (*self->signature_block != '\0')
+    {
+      const char *found = g_str_has_suffix (before, self->signature_block)
+                          ? before + strlen (before) - strlen (self->signature_block) : NULL;
+      GtkTextIter from;
+
+      /* Edited: the user's now. */
+      if (found == NULL)
+        {
+          g_clear_pointer (&self->signature_block, g_free);
+          return;
+        }
+      gtk_text_buffer_get_iter_at_offset (buffer, &from, (int) g_utf8_pointer_to_offset (before, found));
+      gtk_text_buffer_delete (buffer, &from, &limit);
+      signature_limit (self, &limit);
+    }
+  if (*block != '\0')
+    {
+      GtkTextIter cursor;
+      int offset;
+
+      gtk_text_buffer_get_iter_at_mark (buffer, &cursor, gtk_text_buffer_get_insert (buffer));
+      offset = gtk_text_iter_get_offset (&cursor);
+      gtk_text_buffer_insert (buffer, &limit, block, -1);
+      /* The cursor stays where the user writes, above it. */
+      gtk_text_buffer_get_iter_at_offset (buffer, &cursor, offset);
+      gtk_text_buffer_place_cursor (buffer, &cursor);
+    }
+  g_free (self->signature_block);
+  self->signature_block = g_steal_pointer (&block);
+}
+
+static void
+from_changed_cb (TernComposerWindow *self)
+{
+  update_signature (self);
 }
 
 /* Where this message's files go: <cache>/outbox/drafts/<Message-ID>.eml and a folder beside. */
@@ -747,7 +910,8 @@ build (TernComposerWindow  *self,
        GError             **error)
 {
   g_autoptr(TernComposer) c = tern_composer_new ();
-  g_autofree char *from = from_address (account);
+  const TernIdentity *identity = current_identity (self);
+  g_autofree char *from = NULL;
   g_autofree char *body = body_text (self);
   struct { GtkEntry *entry; gboolean (*set) (TernComposer *, const char *, GError **); } lists[] = {
     { self->to_entry, tern_composer_set_to },
@@ -755,7 +919,11 @@ build (TernComposerWindow  *self,
     { self->bcc_entry, tern_composer_set_bcc },
   };
 
+  g_assert (identity != NULL && identity->account_id == account->id);
+  from = from_address (identity);
   if (!tern_composer_set_from (c, from, error))
+    return NULL;
+  if (identity->reply_to != NULL && !tern_composer_set_reply_to (c, identity->reply_to, error))
     return NULL;
   for (guint i = 0; i < G_N_ELEMENTS (lists); i++)
     {
@@ -1231,16 +1399,24 @@ insert_original (TernComposerWindow *self,
   g_autofree char *block = NULL;
   g_autofree char *typed = body_text (self);
   GtkTextIter end, start;
+  int offset;
 
   if (original == NULL)
     return;
   block = original_block (self, original, text);
   self->loading = TRUE;
   gtk_text_buffer_get_end_iter (buffer, &end);
+  offset = gtk_text_iter_get_offset (&end);
   /* The reply goes above the quote: an empty line for it, the cursor on it. */
   gtk_text_buffer_insert (buffer, &end, "\n\n", -1);
   gtk_text_buffer_insert (buffer, &end, block, -1);
-  if (*typed == '\0')
+  /* A signature inserted later goes here: text inserted at the mark goes before it. */
+  if (self->quote_mark == NULL)
+    {
+      gtk_text_buffer_get_iter_at_offset (buffer, &start, offset);
+      self->quote_mark = g_object_ref (gtk_text_buffer_create_mark (buffer, NULL, &start, FALSE));
+    }
+  if (*typed == '\0' || g_strcmp0 (typed, self->signature_block) == 0)
     {
       gtk_text_buffer_get_start_iter (buffer, &start);
       gtk_text_buffer_place_cursor (buffer, &start);
@@ -1453,15 +1629,17 @@ apply_parsed (TernComposerWindow      *self,
   /* The From address says which account it belongs to. */
   if (parsed->from != NULL)
     {
-      g_autoptr(GPtrArray) accounts = tern_store_list_accounts (self->store, NULL);
-
-      for (guint i = 0; accounts != NULL && i < accounts->len; i++)
+      for (guint i = 0; i < self->identities->len; i++)
         {
-          const TernAccount *a = accounts->pdata[i];
-          g_autofree char *needle = g_strdup_printf ("<%s>", a->email);
+          const TernIdentity *identity = self->identities->pdata[i];
+          g_autofree char *needle = g_strdup_printf ("<%s>", identity->address);
 
-          if (g_ascii_strcasecmp (parsed->from, a->email) == 0 || strstr (parsed->from, needle) != NULL)
-            select_account (self, a->id);
+          if (g_ascii_strcasecmp (parsed->from, identity->address) == 0 ||
+              strstr (parsed->from, needle) != NULL)
+            {
+              gtk_drop_down_set_selected (self->from_dropdown, i);
+              break;
+            }
         }
     }
   self->loading = FALSE;
@@ -1646,6 +1824,7 @@ tern_composer_window_new (TernApplication *app,
                           gint64           message_id)
 {
   TernComposerWindow *self;
+  GtkTextIter start;
 
   g_return_val_if_fail (TERN_IS_APPLICATION (app), NULL);
 
@@ -1666,6 +1845,21 @@ tern_composer_window_new (TernApplication *app,
   self->loading = TRUE;
   if (account != 0)
     select_account (self, account);
+  if (self->original_id != 0 && self->mode != TERN_COMPOSE_EDIT_DRAFT)
+    {
+      g_autoptr(TernMessage) original = tern_store_get_message (self->store, self->original_id, NULL);
+
+      if (original != NULL)
+        select_identity_for (self, original, account);
+    }
+  /* The identity's signature, below the text (above the original's, which comes after). */
+  if (self->mode != TERN_COMPOSE_EDIT_DRAFT)
+    {
+      self->signature_block = g_strdup ("");
+      update_signature (self);
+      gtk_text_buffer_get_start_iter (gtk_text_view_get_buffer (self->body_view), &start);
+      gtk_text_buffer_place_cursor (gtk_text_view_get_buffer (self->body_view), &start);
+    }
   self->loading = FALSE;
 
   /* One Message-ID for every version of the draft and for the message sent. */
@@ -1674,7 +1868,7 @@ tern_composer_window_new (TernApplication *app,
     g_autoptr(TernComposer) c = tern_composer_new ();
 
     if (a != NULL)
-      tern_composer_set_from (c, a->email, NULL);
+      tern_composer_set_from (c, current_identity (self)->address, NULL);
     self->message_id = g_strdup (tern_composer_get_message_id (c));
   }
 
@@ -1880,7 +2074,9 @@ tern_composer_window_finalize (GObject *object)
   TernComposerWindow *self = TERN_COMPOSER_WINDOW (object);
 
   g_clear_pointer (&self->attachments, g_ptr_array_unref);
-  g_clear_pointer (&self->account_ids, g_array_unref);
+  g_clear_pointer (&self->identities, g_ptr_array_unref);
+  g_clear_pointer (&self->signature_block, g_free);
+  g_clear_object (&self->quote_mark);
   g_free (self->message_id);
   g_free (self->reply_id);
   g_free (self->reply_references);
@@ -1940,7 +2136,7 @@ tern_composer_window_init (TernComposerWindow *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
   self->attachments = g_ptr_array_new_with_free_func ((GDestroyNotify) attachment_free);
-  self->account_ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  self->identities = g_ptr_array_new_with_free_func ((GDestroyNotify) tern_identity_free);
   self->cancellable = g_cancellable_new ();
   self->autosave_ms = AUTOSAVE_MS;
   self->replace_draft = TRUE;
@@ -1958,6 +2154,7 @@ tern_composer_window_init (TernComposerWindow *self)
   g_signal_connect_swapped (gtk_text_view_get_buffer (self->body_view), "changed",
                             G_CALLBACK (field_changed_cb), self);
   g_signal_connect_swapped (self->from_dropdown, "notify::selected", G_CALLBACK (field_changed_cb), self);
+  g_signal_connect_swapped (self->from_dropdown, "notify::selected", G_CALLBACK (from_changed_cb), self);
   g_signal_connect (self, "close-request", G_CALLBACK (close_request_cb), NULL);
 
   /* Files dropped anywhere on the window are attached (before the text view takes them as
