@@ -8,6 +8,7 @@
 
 #include "tern-cli-common.h"
 #include "tern-cli-outbox.h"
+#include "tern-identity.h"
 #include "tern-journal.h"
 #include "tern-outbox-sync.h"
 #include "tern-outbox.h"
@@ -21,6 +22,8 @@
  * tern-cli draft save ACCOUNT FILE.eml [--replace ID] | draft list ACCOUNT
  * tern-cli smtp ACCOUNT [--host H] [--port P] [--security tls|starttls] [--user U]
  *          [--pin SHA256] [--server-saves-sent yes|no]
+ * tern-cli identity list ACCOUNT | identity add ACCOUNT ADDRESS [--name N] [--reply-to R]
+ *          [--signature-file F] | identity remove ACCOUNT ADDRESS
  *
  * "send" queues the message (durable at once), then sends what is queued unless --offline;
  * a server that cannot be reached is not an error: the message waits in the outbox.
@@ -567,11 +570,117 @@ cmd_smtp (Ctx   *ctx,
   return 0;
 }
 
+/* Identities. */
+
+static int
+cmd_identity (Ctx   *ctx,
+              int    argc,
+              char **argv)
+{
+  g_autofree char *name = NULL, *reply_to = NULL, *signature_file = NULL;
+  GOptionEntry entries[] = {
+    { "name", 0, 0, G_OPTION_ARG_STRING, &name, "The name shown with the address", "N" },
+    { "reply-to", 0, 0, G_OPTION_ARG_STRING, &reply_to, "Where replies go", "R" },
+    { "signature-file", 0, 0, G_OPTION_ARG_FILENAME, &signature_file, "A plain-text signature", "F" },
+    { NULL }
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernAccount) account = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  const char *verb;
+
+  if (!tern_cli_parse_options (entries, &argc, &argv, "list|add|remove ACCOUNT [ADDRESS]", &error))
+    return tern_cli_usage (error->message);
+  verb = argc > 1 ? argv[1] : "";
+  if (strcmp (verb, "list") == 0 ? argc != 3
+      : (strcmp (verb, "add") == 0 || strcmp (verb, "remove") == 0) ? argc != 4 : TRUE)
+    return tern_cli_usage ("identity list ACCOUNT | identity add ACCOUNT ADDRESS | identity remove ACCOUNT ADDRESS");
+  if ((name || reply_to || signature_file) && strcmp (verb, "add") != 0)
+    return tern_cli_usage ("--name, --reply-to and --signature-file go with identity add");
+  if (!open_store (ctx, &error) || (account = tern_store_get_account (ctx->store, argv[2], &error)) == NULL)
+    return tern_cli_fail (g_steal_pointer (&error));
+
+  if (strcmp (verb, "add") == 0)
+    {
+      TernIdentity identity = { 0 };
+      g_autofree char *signature = NULL;
+
+      if (strchr (argv[3], '@') == NULL)
+        return tern_cli_usage ("ADDRESS is an email address");
+      if (signature_file != NULL)
+        {
+          if (!g_file_get_contents (signature_file, &signature, NULL, &error))
+            return tern_cli_fail (g_steal_pointer (&error));
+          /* A file ends with a line break; the signature does not. */
+          g_strchomp (signature);
+          if (!g_utf8_validate (signature, -1, NULL))
+            return tern_cli_usage ("the signature file is not UTF-8");
+        }
+      identity.account_id = account->id;
+      identity.address = argv[3];
+      identity.name = name;
+      identity.reply_to = reply_to;
+      identity.signature = signature;
+      if (!tern_identity_add (ctx->store, &identity, NULL, &error))
+        return tern_cli_fail (g_steal_pointer (&error));
+    }
+  else if (strcmp (verb, "remove") == 0)
+    {
+      g_autoptr(TernIdentity) identity = tern_identity_find (ctx->store, account->id, argv[3], &error);
+
+      if (identity == NULL && error == NULL)
+        g_set_error (&error, TERN_STORE_ERROR, TERN_STORE_ERROR_NOT_FOUND,
+                     "%s has no identity %s", account->name, argv[3]);
+      else if (identity != NULL && identity->id == 0)
+        g_set_error (&error, TERN_STORE_ERROR, TERN_STORE_ERROR_NOT_FOUND,
+                     "%s is the account's own address", argv[3]);
+      if (error != NULL || !tern_identity_remove (ctx->store, identity->id, &error))
+        return tern_cli_fail (g_steal_pointer (&error));
+    }
+
+  list = tern_identity_list (ctx->store, account->id, &error);
+  if (list == NULL)
+    return tern_cli_fail (g_steal_pointer (&error));
+  if (ctx->json)
+    {
+      g_autoptr(GString) out = g_string_new ("[");
+
+      for (guint i = 0; i < list->len; i++)
+        {
+          const TernIdentity *identity = list->pdata[i];
+
+          g_string_append (out, i > 0 ? ",{\"address\":" : "{\"address\":");
+          tern_cli_json_string (out, identity->address);
+          g_string_append (out, ",\"name\":");
+          tern_cli_json_string (out, identity->name);
+          g_string_append (out, ",\"reply_to\":");
+          tern_cli_json_string (out, identity->reply_to);
+          g_string_append (out, ",\"signature\":");
+          tern_cli_json_string (out, identity->signature);
+          g_string_append_printf (out, ",\"default\":%s}", identity->is_default ? "true" : "false");
+        }
+      g_string_append (out, "]\n");
+      fputs (out->str, stdout);
+    }
+  else
+    for (guint i = 0; i < list->len; i++)
+      {
+        const TernIdentity *identity = list->pdata[i];
+
+        g_print ("%s%s%s%s%s%s%s%s\n", identity->name ? identity->name : "", identity->name ? " <" : "",
+                 identity->address, identity->name ? ">" : "",
+                 identity->reply_to ? ", reply to " : "", identity->reply_to ? identity->reply_to : "",
+                 identity->signature ? ", signature" : "", identity->is_default ? " (default)" : "");
+      }
+  return 0;
+}
+
 gboolean
 tern_cli_outbox_handles (const char *command)
 {
   return g_strcmp0 (command, "send") == 0 || g_strcmp0 (command, "outbox") == 0 ||
-         g_strcmp0 (command, "draft") == 0 || g_strcmp0 (command, "smtp") == 0;
+         g_strcmp0 (command, "draft") == 0 || g_strcmp0 (command, "smtp") == 0 ||
+         g_strcmp0 (command, "identity") == 0;
 }
 
 int
@@ -592,6 +701,8 @@ tern_cli_outbox_run (const char  *command,
     status = cmd_outbox (&ctx, argc, argv);
   else if (strcmp (command, "draft") == 0)
     status = cmd_draft (&ctx, argc, argv);
+  else if (strcmp (command, "identity") == 0)
+    status = cmd_identity (&ctx, argc, argv);
   else
     status = cmd_smtp (&ctx, argc, argv);
   g_clear_pointer (&ctx.store, tern_store_free);

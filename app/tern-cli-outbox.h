@@ -5,7 +5,7 @@
 
 G_BEGIN_DECLS
 
-/* tern-cli's commands for sending mail: send, outbox, draft, smtp. argv[0] is the command,
+/* tern-cli's commands for sending mail: send, outbox, draft, smtp, identity. argv[0] is the command,
  * as for the others; the global options are passed in. Returns the exit status. */
 gboolean tern_cli_outbox_handles (const char  *command);
 int      tern_cli_outbox_run     (const char  *command,

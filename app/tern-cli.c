@@ -2097,7 +2097,9 @@ static const char *help_text =
   "  outbox [ACCOUNT] [--all] | outbox retry ID [FILE.eml] | outbox discard ID | outbox sent ID\n"
   "  outbox flush [ACCOUNT]    draft save ACCOUNT FILE.eml [--replace ID] | draft list ACCOUNT\n"
   "  smtp ACCOUNT [--host H] [--port P] [--security tls|starttls] [--user U] [--pin SHA256]\n"
-  "              [--server-saves-sent yes|no]\n";
+  "              [--server-saves-sent yes|no]\n"
+  "  identity list ACCOUNT | identity remove ACCOUNT ADDRESS\n"
+  "  identity add ACCOUNT ADDRESS [--name N] [--reply-to R] [--signature-file F]\n";
 
 int
 main (int    argc,

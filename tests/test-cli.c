@@ -536,6 +536,48 @@ test_watch (Fixture       *f,
   g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 0);
 }
 
+/* identity list/add/remove: the account's own address first, aliases after it. */
+static void
+test_identities (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_auto(Result) r = { 0 };
+  g_autofree char *sig = g_build_filename (f->dir, "sig.txt", NULL);
+
+  add_account (f, "work", "secret", TRUE);
+  g_assert_true (g_file_set_contents (sig, "Alice\nSales\n", -1, NULL));
+
+  run (f, &r, NULL, "identity", "add", "work", "sales@example.org", "--name", "Alice Sales",
+       "--reply-to", "team@example.org", "--signature-file", sig, NULL);
+  assert_ok (&r);
+  result_clear (&r);
+  run (f, &r, NULL, "identity", "add", "work", "help@example.org", NULL);
+  assert_ok (&r);
+  result_clear (&r);
+  run (f, &r, NULL, "identity", "add", "work", "SALES@example.org", NULL);
+  assert_fails_with (&r, "already");
+  result_clear (&r);
+
+  run (f, &r, NULL, "--json", "identity", "list", "work", NULL);
+  assert_ok (&r);
+  g_assert_cmpstr (r.out, ==,
+                   "[{\"address\":\"alice@example.org\",\"name\":null,\"reply_to\":null,\"signature\":null,\"default\":true},"
+                   "{\"address\":\"sales@example.org\",\"name\":\"Alice Sales\",\"reply_to\":\"team@example.org\","
+                   "\"signature\":\"Alice\\nSales\",\"default\":false},"
+                   "{\"address\":\"help@example.org\",\"name\":null,\"reply_to\":null,\"signature\":null,\"default\":false}]\n");
+  result_clear (&r);
+
+  run (f, &r, NULL, "identity", "remove", "work", "sales@example.org", NULL);
+  assert_ok (&r);
+  g_assert_cmpstr (r.out, ==, "alice@example.org (default)\nhelp@example.org\n");
+  result_clear (&r);
+  run (f, &r, NULL, "identity", "remove", "work", "sales@example.org", NULL);
+  assert_fails_with (&r, "no identity");
+  result_clear (&r);
+  run (f, &r, NULL, "identity", "list", "nowhere", NULL);
+  assert_fails_with (&r, "nowhere");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -550,6 +592,8 @@ main (int    argc,
               fixture_set_up, test_actions, fixture_tear_down);
   g_test_add ("/cli/watch", Fixture, GUINT_TO_POINTER (TERN_TEST_SERVER_FULL),
               fixture_set_up, test_watch, fixture_tear_down);
+  g_test_add ("/cli/identities", Fixture, GUINT_TO_POINTER (TERN_TEST_SERVER_FULL),
+              fixture_set_up, test_identities, fixture_tear_down);
   g_test_add ("/cli/keyring", Fixture, GUINT_TO_POINTER (TERN_TEST_SERVER_FULL),
               fixture_set_up, test_keyring, fixture_tear_down);
 
