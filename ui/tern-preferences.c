@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
+#include "tern-identities-dialog.h"
 #include "tern-outbox.h"
 #include "tern-password.h"
 #include "tern-preferences.h"
@@ -574,6 +575,37 @@ add_outgoing_rows (TernPreferences   *self,
   adw_expander_row_add_row (ADW_EXPANDER_ROW (expander), row);
 }
 
+/* Identities: the account's addresses, names, Reply-To and signatures, in their own dialog. */
+static void
+identities_clicked_cb (GtkWidget       *button,
+                       TernPreferences *self)
+{
+  gint64 id = (gint64) GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (button), "account-id"));
+  TernIdentitiesDialog *dialog = tern_identities_dialog_new (GTK_WINDOW (self),
+                                                             tern_application_get_store (self->app), id);
+
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+add_identities_row (TernPreferences   *self,
+                    GtkWidget         *expander,
+                    const TernAccount *a)
+{
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *button = gtk_button_new_with_mnemonic (_("_Edit…"));
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Identities"));
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), _("Addresses to write from, with Reply-To and signatures"));
+  gtk_widget_set_name (button, "identities");
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  g_object_set_data (G_OBJECT (button), "account-id", GSIZE_TO_POINTER ((gsize) a->id));
+  g_signal_connect (button, "clicked", G_CALLBACK (identities_clicked_cb), self);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), button);
+  adw_expander_row_add_row (ADW_EXPANDER_ROW (expander), row);
+}
+
 static void
 fill_accounts (TernPreferences *self)
 {
@@ -610,6 +642,7 @@ fill_accounts (TernPreferences *self)
                                           "offline-max-size", a, (int) (a->offline_max_size / 1024),
                                           1024 * 1024));
       add_outgoing_rows (self, expander, a);
+      add_identities_row (self, expander, a);
       adw_preferences_group_add (self->accounts_group, expander);
       g_ptr_array_add (self->account_rows, expander);
     }
