@@ -9,6 +9,7 @@
 
 #include "tern-application.h"
 #include "tern-composer-window.h"
+#include "tern-identities-dialog.h"
 #include "tern-identity.h"
 #include "tern-outbox-sync.h"
 #include "tern-outbox.h"
@@ -911,6 +912,60 @@ test_outgoing_server_preferences (Fixture       *f,
   gtk_window_destroy (GTK_WINDOW (prefs));
 }
 
+/* Preferences: an account's identities added, refused when duplicate, and removed. */
+static void
+test_identities_preferences (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(GPtrArray) list = NULL;
+  TernPreferences *prefs;
+  GtkWidget *dialog = NULL;
+  GListModel *toplevels = gtk_window_get_toplevels ();
+  const TernIdentity *alias;
+
+  start_app (f, TRUE);
+  prefs = tern_preferences_new (f->app);
+  gtk_window_present (GTK_WINDOW (prefs));
+  tern_test_ui_spin (50);
+  g_signal_emit_by_name (find_named (GTK_WIDGET (prefs), "identities"), "clicked");
+  tern_test_ui_spin (50);
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) w = g_list_model_get_item (toplevels, i);
+
+      if (TERN_IS_IDENTITIES_DIALOG (w))
+        dialog = GTK_WIDGET (w);
+    }
+  g_assert_nonnull (dialog);
+
+  for (int round = 0; round < 2; round++)
+    {
+      g_signal_emit_by_name (find_named (dialog, "identity-add"), "clicked");
+      gtk_editable_set_text (GTK_EDITABLE (find_named (dialog, "identity-address")), "sales@example.org");
+      gtk_editable_set_text (GTK_EDITABLE (find_named (dialog, "identity-name")), "Alice Sales");
+      gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (find_named (dialog, "identity-signature"))),
+                                "Alice\n", -1);
+      g_signal_emit_by_name (find_named (dialog, "identity-save"), "clicked");
+    }
+  /* The second time: refused, the editor still open. */
+  g_assert_true (gtk_widget_is_visible (find_named (dialog, "identity-save")));
+  list = tern_identity_list (f->store, f->account, NULL);
+  g_assert_cmpuint (list->len, ==, 2);
+  alias = list->pdata[1];
+  g_assert_cmpstr (alias->address, ==, "sales@example.org");
+  g_assert_cmpstr (alias->name, ==, "Alice Sales");
+  g_assert_cmpstr (alias->signature, ==, "Alice");
+  g_assert_null (alias->reply_to);
+  g_clear_pointer (&list, g_ptr_array_unref);
+
+  /* The default has no remove button: the first one is the alias's. */
+  g_signal_emit_by_name (find_named (dialog, "identity-remove"), "clicked");
+  list = tern_identity_list (f->store, f->account, NULL);
+  g_assert_cmpuint (list->len, ==, 1);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  gtk_window_destroy (GTK_WINDOW (prefs));
+}
+
 /* Identities: a reply to a message sent to an alias goes from the alias, with its Reply-To and
  * its signature (above the quote, replaced when the identity changes); reply all leaves out
  * every address of the user's. */
@@ -1015,5 +1070,6 @@ main (int   argc,
   ADD ("drop-files", test_drop_files);
   ADD ("outgoing-server-preferences", test_outgoing_server_preferences);
   ADD ("identities", test_identities);
+  ADD ("identities-preferences", test_identities_preferences);
   return g_test_run ();
 }
