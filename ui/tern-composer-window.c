@@ -983,6 +983,10 @@ is_empty (TernComposerWindow *self)
 {
   g_autofree char *body = body_text (self);
 
+  /* The identity's signature alone, as inserted, is nothing written. */
+  if (self->signature_block != NULL && *self->signature_block != '\0' &&
+      g_str_has_suffix (body, self->signature_block))
+    body[strlen (body) - strlen (self->signature_block)] = '\0';
   return *entry_text (self->to_entry) == '\0' && *entry_text (self->cc_entry) == '\0' &&
          *entry_text (self->bcc_entry) == '\0' && *entry_text (self->subject_entry) == '\0' &&
          *g_strstrip (body) == '\0' && self->attachments->len == 0;
