@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "tern-conversation-item.h"
+#include "tern-model-private.h"
 
 struct _TernConversationItem
 {
@@ -158,27 +159,7 @@ GETTER (gboolean, flagged, self->flagged, FALSE)
 GETTER (gboolean, has_attachment, self->has_attachment, FALSE)
 
 #define SET(field, value, prop) \
-  G_STMT_START { \
-    if (self->field != (value)) \
-      { \
-        self->field = (value); \
-        g_object_notify_by_pspec (G_OBJECT (self), properties [prop]); \
-      } \
-  } G_STMT_END
-
-static void
-set_str (TernConversationItem  *self,
-         char                 **field,
-         const char            *value,
-         int                    prop)
-{
-  if (g_strcmp0 (*field, value) != 0)
-    {
-      g_free (*field);
-      *field = g_strdup (value);
-      g_object_notify_by_pspec (G_OBJECT (self), properties [prop]);
-    }
-}
+  _TERN_MODEL_SET_FIELD (self, field, value, properties [prop])
 
 void
 _tern_conversation_item_set_counts (TernConversationItem *self,
@@ -212,8 +193,8 @@ _tern_conversation_item_set_envelope (TernConversationItem *self,
   g_return_if_fail (TERN_IS_CONVERSATION_ITEM (self));
 
   g_object_freeze_notify (G_OBJECT (self));
-  set_str (self, &self->subject, subject, PROP_SUBJECT);
-  set_str (self, &self->participants, participants, PROP_PARTICIPANTS);
+  _tern_model_set_str (self, &self->subject, subject, properties [PROP_SUBJECT]);
+  _tern_model_set_str (self, &self->participants, participants, properties [PROP_PARTICIPANTS]);
   SET (flagged, !!flagged, PROP_FLAGGED);
   SET (has_attachment, !!has_attachment, PROP_HAS_ATTACHMENT);
   SET (loaded, TRUE, PROP_LOADED);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "tern-conversation-model.h"
+#include "tern-model-private.h"
 #include "tern-store-private.h"
 
 /*
@@ -147,28 +148,17 @@ idmap_get_or_insert (IdMap  *map,
 }
 
 static void
-unref_item (gpointer item)
-{
-  if (item != NULL)
-    g_object_unref (item);
-}
-
-static void
 build_envelope_sql (void)
 {
-  GString *sql;
-
   if (envelope_sql != NULL)
     return;
-  sql = g_string_new ("SELECT m.id, m.subject, m.from_name, m.from_addr, m.flagged, "
-                      "EXISTS (SELECT 1 FROM part p WHERE p.message = m.id AND "
-                      "p.disposition = 'attachment' COLLATE NOCASE) "
-                      "FROM message m WHERE m.id IN (");
-  for (guint i = 0; i < ID_BATCH; i++)
-    g_string_append (sql, i == 0 ? "?" : ",?");
-  g_string_append (sql, ")");
   /* Kept for the life of the process: the store caches statements by SQL pointer. */
-  envelope_sql = g_string_free (sql, FALSE);
+  envelope_sql = _tern_model_build_in_sql ("SELECT m.id, m.subject, m.from_name, m.from_addr, "
+                                           "m.flagged, "
+                                           "EXISTS (SELECT 1 FROM part p WHERE p.message = m.id "
+                                           "AND p.disposition = 'attachment' COLLATE NOCASE) "
+                                           "FROM message m WHERE m.id",
+                                           ID_BATCH);
 }
 
 static const Group *
@@ -515,7 +505,7 @@ apply_scan (TernConversationModel *self,
   g_autofree gboolean *stay = NULL;
   g_autofree gboolean *new_stay = NULL;
   guint old_len = self->keys->len, new_len = scan->groups->len;
-  guint prefix = 0, suffix = 0, old_mid, new_mid, runs = 0;
+  guint prefix, suffix, old_mid, new_mid, runs = 0;
   gboolean wide;
 
   /* The new state first: items are looked up by thread from here on. */
@@ -533,13 +523,8 @@ apply_scan (TernConversationModel *self,
   for (guint i = 0; i < new_len; i++)
     g_array_append_val (new_keys, g_array_index (self->groups, Group, i).thread);
 
-  while (prefix < old_len && prefix < new_len &&
-         g_array_index (self->keys, gint64, prefix) == g_array_index (new_keys, gint64, prefix))
-    prefix++;
-  while (suffix < old_len - prefix && suffix < new_len - prefix &&
-         g_array_index (self->keys, gint64, old_len - 1 - suffix) ==
-         g_array_index (new_keys, gint64, new_len - 1 - suffix))
-    suffix++;
+  _tern_model_common_ends ((const gint64 *) (gpointer) self->keys->data, old_len,
+                           (const gint64 *) (gpointer) new_keys->data, new_len, &prefix, &suffix);
   old_mid = old_len - prefix - suffix;
   new_mid = new_len - prefix - suffix;
 
@@ -724,8 +709,7 @@ tern_conversation_model_get_item (GListModel *model,
   if (self->items->pdata[position] != NULL)
     return g_object_ref (self->items->pdata[position]);
 
-  first = position > BATCH / 4 ? position - BATCH / 4 : 0;
-  last = MIN (self->keys->len, first + BATCH);
+  _tern_model_batch_range (position, self->keys->len, BATCH, &first, &last);
   for (guint i = first; i < last; i++)
     {
       TernConversationItem *item;
@@ -824,7 +808,7 @@ tern_conversation_model_init (TernConversationModel *self)
   self->members = g_array_new (FALSE, FALSE, sizeof (gint64));
   self->in_folder = g_array_new (FALSE, FALSE, sizeof (guint8));
   self->keys = g_array_new (FALSE, FALSE, sizeof (gint64));
-  self->items = g_ptr_array_new_with_free_func (unref_item);
+  self->items = g_ptr_array_new_with_free_func (_tern_model_unref_item);
   self->children = g_ptr_array_new ();
 }
 
@@ -882,14 +866,9 @@ tern_conversation_model_set_folder (TernConversationModel  *self,
   g_array_set_size (self->keys, 0);
   for (guint i = 0; i < self->groups->len; i++)
     g_array_append_val (self->keys, g_array_index (self->groups, Group, i).thread);
-  g_ptr_array_unref (self->items);
-  self->items = g_ptr_array_new_full (self->keys->len, unref_item);
-  g_ptr_array_set_size (self->items, self->keys->len);
   self->n_loaded = 0;
-  if (old_len > 0 || self->keys->len > 0)
-    g_list_model_items_changed (G_LIST_MODEL (self), 0, old_len, self->keys->len);
-  if (old_len != self->keys->len)
-    g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_N_ITEMS]);
+  _tern_model_replace_rows (G_LIST_MODEL (self), &self->items, old_len, self->keys->len,
+                            properties [PROP_N_ITEMS]);
   return ok;
 }
 

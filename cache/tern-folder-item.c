@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "tern-folder-item.h"
+#include "tern-model-private.h"
 
 struct _TernFolderItem
 {
@@ -133,28 +134,8 @@ _tern_folder_item_new (TernFolderItemKind kind,
   return self;
 }
 
-static void
-set_str (TernFolderItem  *self,
-         char           **field,
-         const char      *value,
-         int              prop)
-{
-  if (g_strcmp0 (*field, value) != 0)
-    {
-      g_free (*field);
-      *field = g_strdup (value);
-      g_object_notify_by_pspec (G_OBJECT (self), properties [prop]);
-    }
-}
-
 #define SET_FIELD(field, value, prop) \
-  G_STMT_START { \
-    if (self->field != (value)) \
-      { \
-        self->field = (value); \
-        g_object_notify_by_pspec (G_OBJECT (self), properties [prop]); \
-      } \
-  } G_STMT_END
+  _TERN_MODEL_SET_FIELD (self, field, value, properties [prop])
 
 void
 _tern_folder_item_update (TernFolderItem *self,
@@ -170,13 +151,10 @@ _tern_folder_item_update (TernFolderItem *self,
   g_return_if_fail (TERN_IS_FOLDER_ITEM (self));
 
   g_object_freeze_notify (G_OBJECT (self));
-  set_str (self, &self->label, label, PROP_LABEL);
-  set_str (self, &self->path, path, PROP_PATH);
-  if (g_strcmp0 (self->special_use, special_use) != 0)
-    {
-      set_str (self, &self->special_use, special_use, PROP_SPECIAL_USE);
-      g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_ICON_NAME]);
-    }
+  _tern_model_set_str (self, &self->label, label, properties [PROP_LABEL]);
+  _tern_model_set_str (self, &self->path, path, properties [PROP_PATH]);
+  if (_tern_model_set_str (self, &self->special_use, special_use, properties [PROP_SPECIAL_USE]))
+    g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_ICON_NAME]);
   SET_FIELD (depth, depth, PROP_DEPTH);
   SET_FIELD (unread, unread, PROP_UNREAD);
   SET_FIELD (total, total, PROP_TOTAL);

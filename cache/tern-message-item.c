@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "tern-message-item.h"
+#include "tern-model-private.h"
 #include "tern-store.h"
 
 struct _TernMessageItem
@@ -168,20 +169,6 @@ GETTER (gboolean, flagged, flagged, FALSE)
 GETTER (gboolean, answered, answered, FALSE)
 GETTER (gboolean, has_attachment, has_attachment, FALSE)
 
-static void
-set_str (TernMessageItem  *self,
-         char            **field,
-         const char       *value,
-         int               prop)
-{
-  if (g_strcmp0 (*field, value) != 0)
-    {
-      g_free (*field);
-      *field = g_strdup (value);
-      g_object_notify_by_pspec (G_OBJECT (self), properties [prop]);
-    }
-}
-
 #define SET_BIT(field, value, prop) \
   G_STMT_START { \
     gboolean v_ = !!(value); \
@@ -205,21 +192,14 @@ _tern_message_item_set_envelope (TernMessageItem *self,
   g_return_if_fail (TERN_IS_MESSAGE_ITEM (self));
 
   g_object_freeze_notify (G_OBJECT (self));
-  if (self->folder_id != folder_id)
-    {
-      self->folder_id = folder_id;
-      g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_FOLDER_ID]);
-    }
-  set_str (self, &self->subject, subject, PROP_SUBJECT);
-  set_str (self, &self->sender, from_name != NULL && *from_name != '\0' ? from_name : from_addr,
-           PROP_SENDER);
-  set_str (self, &self->sender_address, from_addr, PROP_SENDER_ADDRESS);
-  if (self->date != date)
-    {
-      self->date = date;
-      g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_DATE]);
-    }
-  set_str (self, &self->flags, flags, PROP_FLAGS);
+  _TERN_MODEL_SET_FIELD (self, folder_id, folder_id, properties [PROP_FOLDER_ID]);
+  _tern_model_set_str (self, &self->subject, subject, properties [PROP_SUBJECT]);
+  _tern_model_set_str (self, &self->sender,
+                       from_name != NULL && *from_name != '\0' ? from_name : from_addr,
+                       properties [PROP_SENDER]);
+  _tern_model_set_str (self, &self->sender_address, from_addr, properties [PROP_SENDER_ADDRESS]);
+  _TERN_MODEL_SET_FIELD (self, date, date, properties [PROP_DATE]);
+  _tern_model_set_str (self, &self->flags, flags, properties [PROP_FLAGS]);
   SET_BIT (unread, !tern_flags_contain (flags, "\\Seen"), PROP_UNREAD);
   SET_BIT (flagged, tern_flags_contain (flags, "\\Flagged"), PROP_FLAGGED);
   SET_BIT (answered, tern_flags_contain (flags, "\\Answered"), PROP_ANSWERED);

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "tern-message-model.h"
+#include "tern-model-private.h"
 #include "tern-store-private.h"
 
 /*
@@ -53,31 +54,18 @@ enum {
 static GParamSpec *properties [N_PROPS];
 static char *batch_sql;
 
-/* Rows not read yet are NULL. */
-static void
-unref_item (gpointer item)
-{
-  if (item != NULL)
-    g_object_unref (item);
-}
-
 static void
 build_batch_sql (void)
 {
-  GString *sql;
-
   if (batch_sql != NULL)
     return;
-  sql = g_string_new ("SELECT m.id, coalesce (m.local_folder, m.folder_id), m.subject, "
-                      "m.from_name, m.from_addr, m.date, m.flags, "
-                      "EXISTS (SELECT 1 FROM part p WHERE p.message = m.id AND "
-                      "p.disposition = 'attachment' COLLATE NOCASE) "
-                      "FROM message m WHERE m.id IN (");
-  for (guint i = 0; i < BATCH; i++)
-    g_string_append (sql, i == 0 ? "?" : ",?");
-  g_string_append (sql, ")");
   /* Kept for the life of the process: the store caches statements by SQL pointer. */
-  batch_sql = g_string_free (sql, FALSE);
+  batch_sql = _tern_model_build_in_sql ("SELECT m.id, coalesce (m.local_folder, m.folder_id), "
+                                        "m.subject, m.from_name, m.from_addr, m.date, m.flags, "
+                                        "EXISTS (SELECT 1 FROM part p WHERE p.message = m.id AND "
+                                        "p.disposition = 'attachment' COLLATE NOCASE) "
+                                        "FROM message m WHERE m.id",
+                                        BATCH);
 }
 
 /* Reads the envelopes of up to BATCH items in one query. */
@@ -187,18 +175,13 @@ apply_ids (TernMessageModel *self,
 {
   guint old_len = self->ids->len;
   guint new_len = new_ids->len;
-  guint prefix = 0, suffix = 0;
+  guint prefix, suffix;
   g_autoptr(GHashTable) kept = NULL;
   g_autoptr(GPtrArray) new_items = NULL;
   const gint64 *o = (const gint64 *) (gpointer) self->ids->data;
   const gint64 *n = (const gint64 *) (gpointer) new_ids->data;
 
-  while (prefix < old_len && prefix < new_len && o[prefix] == n[prefix])
-    prefix++;
-  while (suffix < old_len - prefix && suffix < new_len - prefix &&
-         o[old_len - 1 - suffix] == n[new_len - 1 - suffix])
-    suffix++;
-
+  _tern_model_common_ends (o, old_len, n, new_len, &prefix, &suffix);
   if (prefix == old_len && prefix == new_len)
     return;
 
@@ -212,7 +195,7 @@ apply_ids (TernMessageModel *self,
         g_hash_table_insert (kept, &((gint64 *) (gpointer) self->ids->data)[i], item);
     }
 
-  new_items = g_ptr_array_new_full (new_len, unref_item);
+  new_items = g_ptr_array_new_full (new_len, _tern_model_unref_item);
   g_ptr_array_set_size (new_items, new_len);
   for (guint i = 0; i < prefix; i++)
     new_items->pdata[i] = g_steal_pointer (&self->items->pdata[i]);
@@ -282,33 +265,19 @@ reset (TernMessageModel  *self,
 {
   g_autoptr(GArray) ids = query_ids (self, error);
   guint old_len = self->ids->len;
+  gboolean ok = ids != NULL;
 
-  if (ids == NULL)
-    {
-      ids = g_array_new (FALSE, FALSE, sizeof (gint64));
-      g_ptr_array_set_size (self->items, 0);
-      g_array_set_size (self->ids, 0);
-      self->n_loaded = 0;
-      if (old_len > 0)
-        {
-          g_list_model_items_changed (G_LIST_MODEL (self), 0, old_len, 0);
-          g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_N_ITEMS]);
-        }
-      return FALSE;
-    }
+  /* A failed read shows nothing rather than stale rows. */
+  if (!ok)
+    ids = g_array_new (FALSE, FALSE, sizeof (gint64));
 
   /* Another folder or search: every row is new. */
-  g_ptr_array_unref (self->items);
-  self->items = g_ptr_array_new_full (ids->len, unref_item);
-  g_ptr_array_set_size (self->items, ids->len);
   g_array_unref (self->ids);
   self->ids = g_steal_pointer (&ids);
   self->n_loaded = 0;
-  if (old_len > 0 || self->ids->len > 0)
-    g_list_model_items_changed (G_LIST_MODEL (self), 0, old_len, self->ids->len);
-  if (old_len != self->ids->len)
-    g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_N_ITEMS]);
-  return TRUE;
+  _tern_model_replace_rows (G_LIST_MODEL (self), &self->items, old_len, self->ids->len,
+                            properties [PROP_N_ITEMS]);
+  return ok;
 }
 
 /* GListModel. */
@@ -338,9 +307,7 @@ tern_message_model_get_item (GListModel *model,
   if (self->items->pdata[position] != NULL)
     return g_object_ref (self->items->pdata[position]);
 
-  /* Mostly ahead of the position: lists scroll down more than up. */
-  first = position > BATCH / 4 ? position - BATCH / 4 : 0;
-  last = MIN (self->ids->len, first + BATCH);
+  _tern_model_batch_range (position, self->ids->len, BATCH, &first, &last);
   for (guint i = first; i < last; i++)
     {
       if (self->items->pdata[i] != NULL)
@@ -425,7 +392,7 @@ static void
 tern_message_model_init (TernMessageModel *self)
 {
   self->ids = g_array_new (FALSE, FALSE, sizeof (gint64));
-  self->items = g_ptr_array_new_with_free_func (unref_item);
+  self->items = g_ptr_array_new_with_free_func (_tern_model_unref_item);
 }
 
 TernMessageModel *

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/*
+ * What the cache's lazy list models (tern-message-model.c, tern-conversation-model.c) and
+ * their items share: a model keeps an array of row keys and, parallel to it, a GPtrArray of
+ * items that are NULL until a row is asked for. Main thread only.
+ */
+
+/* A GDestroyNotify for the items array: rows not read yet are NULL. */
+void  _tern_model_unref_item   (gpointer      item);
+
+/* "select ... IN (?,?,...)" with n placeholders. (transfer full) */
+char *_tern_model_build_in_sql (const char   *select,
+                                guint         n) G_GNUC_WARN_UNUSED_RESULT;
+
+/* How many keys old and new share at their start (prefix) and, after that, at their end
+ * (suffix). */
+void  _tern_model_common_ends  (const gint64 *old_keys,
+                                guint         old_len,
+                                const gint64 *new_keys,
+                                guint         new_len,
+                                guint        *prefix,
+                                guint        *suffix);
+
+/* The rows a batch read around position fills: mostly ahead of it, as lists scroll down more
+ * than up; [first, last) within len. */
+void  _tern_model_batch_range  (guint         position,
+                                guint         len,
+                                guint         batch,
+                                guint        *first,
+                                guint        *last);
+
+/* Every row is new: *items becomes new_len NULLs, then one items-changed replaces old_len
+ * rows and n_items_pspec is notified when the count changes. */
+void  _tern_model_replace_rows (GListModel   *model,
+                                GPtrArray   **items,
+                                guint         old_len,
+                                guint         new_len,
+                                GParamSpec   *n_items_pspec);
+
+/* Items. */
+
+/* Sets *field to a copy of value and notifies pspec on object, if they differ. Returns
+ * whether they did. */
+gboolean _tern_model_set_str   (gpointer      object,
+                                char        **field,
+                                const char   *value,
+                                GParamSpec   *pspec);
+
+/* Sets object->field to value and notifies pspec, if they differ. */
+#define _TERN_MODEL_SET_FIELD(object, field, value, pspec) \
+  G_STMT_START { \
+    if ((object)->field != (value)) \
+      { \
+        (object)->field = (value); \
+        g_object_notify_by_pspec (G_OBJECT (object), (pspec)); \
+      } \
+  } G_STMT_END
+
+G_END_DECLS

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "tern-model"
+
+#include "config.h"
+
+#include "tern-model-private.h"
+
+void
+_tern_model_unref_item (gpointer item)
+{
+  if (item != NULL)
+    g_object_unref (item);
+}
+
+char *
+_tern_model_build_in_sql (const char *select,
+                          guint       n)
+{
+  GString *sql = g_string_new (select);
+
+  g_string_append (sql, " IN (");
+  for (guint i = 0; i < n; i++)
+    g_string_append (sql, i == 0 ? "?" : ",?");
+  g_string_append (sql, ")");
+  return g_string_free (sql, FALSE);
+}
+
+void
+_tern_model_common_ends (const gint64 *old_keys,
+                         guint         old_len,
+                         const gint64 *new_keys,
+                         guint         new_len,
+                         guint        *prefix,
+                         guint        *suffix)
+{
+  guint p = 0, s = 0;
+
+  while (p < old_len && p < new_len && old_keys[p] == new_keys[p])
+    p++;
+  while (s < old_len - p && s < new_len - p &&
+         old_keys[old_len - 1 - s] == new_keys[new_len - 1 - s])
+    s++;
+  *prefix = p;
+  *suffix = s;
+}
+
+void
+_tern_model_batch_range (guint  position,
+                         guint  len,
+                         guint  batch,
+                         guint *first,
+                         guint *last)
+{
+  *first = position > batch / 4 ? position - batch / 4 : 0;
+  *last = MIN (len, *first + batch);
+}
+
+void
+_tern_model_replace_rows (GListModel  *model,
+                          GPtrArray  **items,
+                          guint        old_len,
+                          guint        new_len,
+                          GParamSpec  *n_items_pspec)
+{
+  g_ptr_array_unref (*items);
+  *items = g_ptr_array_new_full (new_len, _tern_model_unref_item);
+  g_ptr_array_set_size (*items, new_len);
+  if (old_len > 0 || new_len > 0)
+    g_list_model_items_changed (model, 0, old_len, new_len);
+  if (old_len != new_len)
+    g_object_notify_by_pspec (G_OBJECT (model), n_items_pspec);
+}
+
+gboolean
+_tern_model_set_str (gpointer     object,
+                     char       **field,
+                     const char  *value,
+                     GParamSpec  *pspec)
+{
+  if (g_strcmp0 (*field, value) == 0)
+    return FALSE;
+  g_free (*field);
+  *field = g_strdup (value);
+  g_object_notify_by_pspec (G_OBJECT (object), pspec);
+  return TRUE;
+}
