@@ -139,3 +139,26 @@ tern_test_cache_add_messages (TernStore *store,
   g_assert_true (tern_store_commit (store, &error));
   g_assert_no_error (error);
 }
+
+gint64
+tern_test_cache_add_server_account (TernStore      *store,
+                                    TernTestServer *server,
+                                    const char     *name,
+                                    gboolean        trusted)
+{
+  g_autoptr(GError) error = NULL;
+  TernAccount account = { 0 };
+  gint64 id = 0;
+
+  account.name = (char *) name;
+  account.email = (char *) "alice@example.org";
+  account.host = (char *) tern_test_server_get_host (server);
+  account.port = tern_test_server_get_imaps_port (server);
+  account.security = (char *) "tls";
+  account.user = (char *) "alice";
+  account.password_command = (char *) "echo secret";
+  account.ca_file = trusted ? (char *) tern_test_server_get_ca_file (server) : NULL;
+  g_assert_true (tern_store_add_account (store, &account, &id, &error));
+  g_assert_no_error (error);
+  return id;
+}

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "tern-store.h"
+#include "tern-test-server.h"
 
 G_BEGIN_DECLS
 
@@ -36,5 +37,11 @@ void       tern_test_cache_add_messages (TernStore         *store,
                                          gint64             folder_id,
                                          guint              first_uid,
                                          guint              n);
+/* An account `name` for alice on the Dovecot fixture (implicit TLS, password by "echo
+ * secret"), the fixture's CA trusted or not. Returns its id. */
+gint64     tern_test_cache_add_server_account (TernStore      *store,
+                                               TernTestServer *server,
+                                               const char     *name,
+                                               gboolean        trusted);
 
 G_END_DECLS

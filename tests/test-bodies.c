@@ -11,6 +11,7 @@
 #include "tern-journal.h"
 #include "tern-store.h"
 #include "tern-sync.h"
+#include "tern-test-cache.h"
 #include "tern-test-server.h"
 
 /* Bodies and attachments on demand, against a real Dovecot. */
@@ -29,7 +30,6 @@ fixture_set_up (Fixture       *f,
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *path = NULL;
-  TernAccount account = { 0 };
 
   f->server = tern_test_server_new (TERN_TEST_SERVER_FULL, &error);
   g_assert_no_error (error);
@@ -38,15 +38,7 @@ fixture_set_up (Fixture       *f,
   path = g_build_filename (f->dir, "tern.db", NULL);
   f->store = tern_store_open (path, &error);
   g_assert_no_error (error);
-  account.name = (char *) "test";
-  account.email = (char *) "alice@example.org";
-  account.host = (char *) tern_test_server_get_host (f->server);
-  account.port = tern_test_server_get_imaps_port (f->server);
-  account.security = (char *) "tls";
-  account.user = (char *) "alice";
-  account.password_command = (char *) "echo secret";
-  account.ca_file = (char *) tern_test_server_get_ca_file (f->server);
-  g_assert_true (tern_store_add_account (f->store, &account, NULL, &error));
+  tern_test_cache_add_server_account (f->store, f->server, "test", TRUE);
   f->account = tern_store_get_account (f->store, "test", &error);
   g_assert_no_error (error);
 }

@@ -15,6 +15,7 @@
 #include "tern-outbox.h"
 #include "tern-preferences.h"
 #include "tern-sync.h"
+#include "tern-test-cache.h"
 #include "tern-test-server.h"
 #include "tern-test-ui.h"
 #include "tern-window.h"
@@ -51,7 +52,6 @@ set_up (Fixture       *f,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(TernStore) store = NULL;
-  TernAccount account = { 0 };
   TernSmtpSettings smtp = { 0 };
 
   f->server = tern_test_server_new (TERN_TEST_SERVER_SUBMISSION, &error);
@@ -62,16 +62,7 @@ set_up (Fixture       *f,
 
   store = tern_store_open (f->db_path, &error);
   g_assert_no_error (error);
-  account.name = (char *) "fixture";
-  account.email = (char *) "alice@example.org";
-  account.host = (char *) tern_test_server_get_host (f->server);
-  account.port = tern_test_server_get_imaps_port (f->server);
-  account.security = (char *) "tls";
-  account.user = (char *) "alice";
-  account.password_command = (char *) "echo secret";
-  account.ca_file = (char *) tern_test_server_get_ca_file (f->server);
-  g_assert_true (tern_store_add_account (store, &account, &f->account, &error));
-  g_assert_no_error (error);
+  f->account = tern_test_cache_add_server_account (store, f->server, "fixture", TRUE);
   smtp.account_id = f->account;
   smtp.port = tern_test_server_get_submissions_port (f->server);
   smtp.security = (char *) "tls";
@@ -130,12 +121,7 @@ append (Fixture    *f,
         const char *mailbox,
         const char *text)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TernTestClient) client = tern_test_client_new (f->server, "alice", "secret", &error);
-
-  g_assert_no_error (error);
-  tern_test_client_append (client, mailbox, NULL, NULL, text, strlen (text), &error);
-  g_assert_no_error (error);
+  tern_test_server_append_message (f->server, "alice", mailbox, text);
 }
 
 /* How many messages of the mailbox match an IMAP SEARCH, as the server sees it. */
@@ -144,14 +130,7 @@ server_count (Fixture    *f,
               const char *mailbox,
               const char *criteria)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TernTestClient) client = tern_test_client_new (f->server, "alice", "secret", &error);
-  guint n;
-
-  g_assert_no_error (error);
-  n = tern_test_client_count (client, mailbox, criteria, &error);
-  g_assert_no_error (error);
-  return n;
+  return tern_test_server_count_messages (f->server, "alice", mailbox, criteria);
 }
 
 typedef struct

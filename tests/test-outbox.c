@@ -130,16 +130,12 @@ put (Fixture    *f,
      const char *mailbox,
      const char *message_id)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TernTestClient) client = tern_test_client_new (f->server, "alice", "secret", &error);
   g_autofree char *message = g_strdup_printf ("From: Bob <bob@example.org>\r\nTo: alice@example.org\r\n"
                                               "Subject: %s\r\nDate: Mon, 2 Feb 2026 10:00:00 +0000\r\n"
                                               "Message-ID: %s\r\n\r\nBody.\r\n",
                                               message_id, message_id);
 
-  g_assert_no_error (error);
-  tern_test_client_append (client, mailbox, NULL, NULL, message, strlen (message), &error);
-  g_assert_no_error (error);
+  tern_test_server_append_message (f->server, "alice", mailbox, message);
 }
 
 /* How many messages in the mailbox match an IMAP SEARCH. */
@@ -148,14 +144,7 @@ server_count (Fixture    *f,
               const char *mailbox,
               const char *criteria)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TernTestClient) client = tern_test_client_new (f->server, "alice", "secret", &error);
-  guint n;
-
-  g_assert_no_error (error);
-  n = tern_test_client_count (client, mailbox, criteria, &error);
-  g_assert_no_error (error);
-  return n;
+  return tern_test_server_count_messages (f->server, "alice", mailbox, criteria);
 }
 
 /* Messages. */

@@ -451,12 +451,7 @@ static void
 append (TernTestServer *server,
         const char     *text)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TernTestClient) client = tern_test_client_new (server, "alice", "secret", &error);
-
-  g_assert_no_error (error);
-  tern_test_client_append (client, "INBOX", NULL, NULL, text, strlen (text), &error);
-  g_assert_no_error (error);
+  tern_test_server_append_message (server, "alice", "INBOX", text);
 }
 
 static void
@@ -465,19 +460,9 @@ add_account (Fixture  *f,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(TernStore) store = tern_store_open (f->db_path, &error);
-  TernAccount account = { 0 };
 
   g_assert_no_error (error);
-  account.name = (char *) "fixture";
-  account.email = (char *) "alice@example.org";
-  account.host = (char *) tern_test_server_get_host (f->server);
-  account.port = tern_test_server_get_imaps_port (f->server);
-  account.security = (char *) "tls";
-  account.user = (char *) "alice";
-  account.password_command = (char *) "echo secret";
-  account.ca_file = trusted ? (char *) tern_test_server_get_ca_file (f->server) : NULL;
-  g_assert_true (tern_store_add_account (store, &account, &f->ids.account, &error));
-  g_assert_no_error (error);
+  f->ids.account = tern_test_cache_add_server_account (store, f->server, "fixture", trusted);
 }
 
 static gboolean
