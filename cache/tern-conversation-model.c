@@ -436,6 +436,37 @@ set_counts (TernConversationModel *self,
                                         group->unread);
 }
 
+static void
+load_cb (gpointer  model,
+         gpointer *batch,
+         guint     n)
+{
+  load_envelopes (model, (TernConversationItem **) batch, n);
+}
+
+static gpointer
+new_item_cb (gpointer model,
+             guint    position)
+{
+  TernConversationModel *self = model;
+  TernConversationItem *item = tern_conversation_item_new (g_array_index (self->keys, gint64,
+                                                                          position));
+
+  set_counts (self, item);
+  return item;
+}
+
+static void
+kept_cb (gpointer model,
+         gpointer item)
+{
+  TernConversationModel *self = model;
+
+  set_counts (self, item);
+  if (tern_conversation_item_get_loaded (item))
+    self->n_loaded++;
+}
+
 /* Changes. */
 
 static void
@@ -625,35 +656,8 @@ apply_scan (TernConversationModel *self,
     g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_N_ITEMS]);
 
   /* Items that were not moved: new counts; those on screen re-read, the others dropped. */
-  {
-    TernConversationItem *batch[BATCH];
-    guint n = 0;
-
-    self->n_loaded = 0;
-    for (guint i = 0; i < self->items->len; i++)
-      {
-        TernConversationItem *item = self->items->pdata[i];
-
-        if (item == NULL)
-          continue;
-        if (G_OBJECT (item)->ref_count == 1)
-          {
-            g_clear_object ((TernConversationItem **) &self->items->pdata[i]);
-            continue;
-          }
-        set_counts (self, item);
-        if (tern_conversation_item_get_loaded (item))
-          self->n_loaded++;
-        batch[n++] = item;
-        if (n == BATCH)
-          {
-            load_envelopes (self, batch, n);
-            n = 0;
-          }
-      }
-    if (n > 0)
-      load_envelopes (self, batch, n);
-  }
+  self->n_loaded = 0;
+  _tern_model_reload_held (self, self->items, BATCH, NULL, kept_cb, load_cb);
 
   /* Expanded conversations follow. */
   for (guint i = 0; i < self->children->len; i++)
@@ -701,29 +705,8 @@ tern_conversation_model_get_item (GListModel *model,
                                   guint       position)
 {
   TernConversationModel *self = TERN_CONVERSATION_MODEL (model);
-  TernConversationItem *batch[BATCH];
-  guint n = 0, first, last;
 
-  if (position >= self->keys->len)
-    return NULL;
-  if (self->items->pdata[position] != NULL)
-    return g_object_ref (self->items->pdata[position]);
-
-  _tern_model_batch_range (position, self->keys->len, BATCH, &first, &last);
-  for (guint i = first; i < last; i++)
-    {
-      TernConversationItem *item;
-
-      if (self->items->pdata[i] != NULL)
-        continue;
-      item = tern_conversation_item_new (g_array_index (self->keys, gint64, i));
-      self->items->pdata[i] = item;
-      set_counts (self, item);
-      batch[n++] = item;
-    }
-  load_envelopes (self, batch, n);
-
-  return g_object_ref (self->items->pdata[position]);
+  return _tern_model_get_item (self, self->items, position, BATCH, new_item_cb, load_cb);
 }
 
 static void

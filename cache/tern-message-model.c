@@ -227,36 +227,39 @@ apply_ids (TernMessageModel *self,
     g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_N_ITEMS]);
 }
 
+static void
+load_cb (gpointer  model,
+         gpointer *batch,
+         guint     n)
+{
+  load_envelopes (model, (TernMessageItem **) batch, n);
+}
+
+static gpointer
+new_item_cb (gpointer model,
+             guint    position)
+{
+  TernMessageModel *self = model;
+
+  return tern_message_item_new (g_array_index (self->ids, gint64, position));
+}
+
+static void
+dropped_cb (gpointer model,
+            gpointer item)
+{
+  TernMessageModel *self = model;
+
+  if (tern_message_item_get_loaded (item))
+    self->n_loaded--;
+}
+
 /* Envelopes of items somebody holds (a row on screen, the message view) are re-read at
  * once; the others are dropped and read again if they are asked for. */
 static void
 reload_envelopes (TernMessageModel *self)
 {
-  TernMessageItem *batch[BATCH];
-  guint n = 0;
-
-  for (guint i = 0; i < self->items->len; i++)
-    {
-      TernMessageItem *item = self->items->pdata[i];
-
-      if (item == NULL)
-        continue;
-      if (G_OBJECT (item)->ref_count == 1)
-        {
-          if (tern_message_item_get_loaded (item))
-            self->n_loaded--;
-          g_clear_object ((TernMessageItem **) &self->items->pdata[i]);
-          continue;
-        }
-      batch[n++] = item;
-      if (n == BATCH)
-        {
-          load_envelopes (self, batch, n);
-          n = 0;
-        }
-    }
-  if (n > 0)
-    load_envelopes (self, batch, n);
+  _tern_model_reload_held (self, self->items, BATCH, dropped_cb, NULL, load_cb);
 }
 
 static gboolean
@@ -299,25 +302,8 @@ tern_message_model_get_item (GListModel *model,
                              guint       position)
 {
   TernMessageModel *self = TERN_MESSAGE_MODEL (model);
-  TernMessageItem *batch[BATCH];
-  guint n = 0, first, last;
 
-  if (position >= self->ids->len)
-    return NULL;
-  if (self->items->pdata[position] != NULL)
-    return g_object_ref (self->items->pdata[position]);
-
-  _tern_model_batch_range (position, self->ids->len, BATCH, &first, &last);
-  for (guint i = first; i < last; i++)
-    {
-      if (self->items->pdata[i] != NULL)
-        continue;
-      self->items->pdata[i] = tern_message_item_new (g_array_index (self->ids, gint64, i));
-      batch[n++] = self->items->pdata[i];
-    }
-  load_envelopes (self, batch, n);
-
-  return g_object_ref (self->items->pdata[position]);
+  return _tern_model_get_item (self, self->items, position, BATCH, new_item_cb, load_cb);
 }
 
 static void

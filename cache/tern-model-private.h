@@ -35,6 +35,37 @@ void  _tern_model_batch_range  (guint         position,
                                 guint        *first,
                                 guint        *last);
 
+/* Creates the item of the row at position, not read yet. */
+typedef gpointer (*TernModelNewItemFunc) (gpointer   model,
+                                          guint      position);
+/* Reads n items (at most the model's batch) in one go. */
+typedef void     (*TernModelLoadFunc)    (gpointer   model,
+                                          gpointer  *batch,
+                                          guint      n);
+/* Called for one item. */
+typedef void     (*TernModelItemFunc)    (gpointer   model,
+                                          gpointer   item);
+
+/* GListModel.get_item(): the item at position (transfer full), or NULL past the end. A row
+ * not read yet is read with the rows around it that are not (_tern_model_batch_range()), in
+ * one call of load. */
+gpointer _tern_model_get_item     (gpointer              model,
+                                   GPtrArray            *items,
+                                   guint                 position,
+                                   guint                 batch,
+                                   TernModelNewItemFunc  new_item,
+                                   TernModelLoadFunc     load);
+
+/* After the rows changed: items only the model holds are dropped (dropped, may be NULL, is
+ * called first); those somebody holds (a row on screen, the message view) are passed to kept
+ * (may be NULL), then re-read through load, batch at a time. */
+void     _tern_model_reload_held  (gpointer              model,
+                                   GPtrArray            *items,
+                                   guint                 batch,
+                                   TernModelItemFunc     dropped,
+                                   TernModelItemFunc     kept,
+                                   TernModelLoadFunc     load);
+
 /* Every row is new: *items becomes new_len NULLs, then one items-changed replaces old_len
  * rows and n_items_pspec is notified when the count changes. */
 void  _tern_model_replace_rows (GListModel   *model,

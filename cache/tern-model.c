@@ -55,6 +55,72 @@ _tern_model_batch_range (guint  position,
   *last = MIN (len, *first + batch);
 }
 
+gpointer
+_tern_model_get_item (gpointer              model,
+                      GPtrArray            *items,
+                      guint                 position,
+                      guint                 batch,
+                      TernModelNewItemFunc  new_item,
+                      TernModelLoadFunc     load)
+{
+  gpointer *fresh = g_newa (gpointer, batch);
+  guint n = 0, first, last;
+
+  if (position >= items->len)
+    return NULL;
+  if (items->pdata[position] != NULL)
+    return g_object_ref (items->pdata[position]);
+
+  _tern_model_batch_range (position, items->len, batch, &first, &last);
+  for (guint i = first; i < last; i++)
+    {
+      if (items->pdata[i] != NULL)
+        continue;
+      items->pdata[i] = new_item (model, i);
+      fresh[n++] = items->pdata[i];
+    }
+  load (model, fresh, n);
+
+  return g_object_ref (items->pdata[position]);
+}
+
+void
+_tern_model_reload_held (gpointer           model,
+                         GPtrArray         *items,
+                         guint              batch,
+                         TernModelItemFunc  dropped,
+                         TernModelItemFunc  kept,
+                         TernModelLoadFunc  load)
+{
+  gpointer *held = g_newa (gpointer, batch);
+  guint n = 0;
+
+  for (guint i = 0; i < items->len; i++)
+    {
+      gpointer item = items->pdata[i];
+
+      if (item == NULL)
+        continue;
+      if (G_OBJECT (item)->ref_count == 1)
+        {
+          if (dropped != NULL)
+            dropped (model, item);
+          g_clear_object (&items->pdata[i]);
+          continue;
+        }
+      if (kept != NULL)
+        kept (model, item);
+      held[n++] = item;
+      if (n == batch)
+        {
+          load (model, held, n);
+          n = 0;
+        }
+    }
+  if (n > 0)
+    load (model, held, n);
+}
+
 void
 _tern_model_replace_rows (GListModel  *model,
                           GPtrArray  **items,
