@@ -59,3 +59,23 @@ tern_test_ui_start_app (const char  *dir,
   g_assert_nonnull (*window_out);
   return app;
 }
+
+void
+tern_test_ui_stop_workers (TernApplication *app)
+{
+  g_autoptr(GPtrArray) workers = NULL;
+
+  if (app == NULL)
+    return;
+  workers = tern_application_list_workers (app);
+  for (guint i = 0; i < workers->len; i++)
+    tern_account_worker_stop (workers->pdata[i]);
+}
+
+gboolean
+tern_test_ui_worker_online (TernApplication *app)
+{
+  g_autoptr(GPtrArray) workers = tern_application_list_workers (app);
+
+  return workers->len > 0 && tern_account_worker_get_state (workers->pdata[0]) == TERN_ACCOUNT_STATE_ONLINE;
+}

@@ -20,5 +20,9 @@ void             tern_test_ui_spin      (guint       ms);
 TernApplication *tern_test_ui_start_app (const char *dir,
                                          gboolean    offline,
                                          TernWindow **window_out);
+/* Stops every account worker of app (which may be NULL). */
+void             tern_test_ui_stop_workers (TernApplication *app);
+/* Whether app has an account worker and the first one is online. */
+gboolean         tern_test_ui_worker_online (TernApplication *app);
 
 G_END_DECLS

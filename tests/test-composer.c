@@ -79,14 +79,12 @@ tear_down (Fixture       *f,
   if (f->app != NULL)
     {
       GList *windows = g_list_copy (gtk_application_get_windows (GTK_APPLICATION (f->app)));
-      g_autoptr(GPtrArray) workers = tern_application_list_workers (f->app);
 
       for (GList *l = windows; l != NULL; l = l->next)
         gtk_window_destroy (l->data);
       g_list_free (windows);
-      for (guint i = 0; i < workers->len; i++)
-        tern_account_worker_stop (workers->pdata[i]);
     }
+  tern_test_ui_stop_workers (f->app);
   tern_test_ui_spin (50);
   g_clear_object (&f->app);
   g_clear_pointer (&f->server, tern_test_server_free);
@@ -99,9 +97,8 @@ static gboolean
 online_cb (gpointer data)
 {
   Fixture *f = data;
-  g_autoptr(GPtrArray) workers = tern_application_list_workers (f->app);
 
-  return workers->len > 0 && tern_account_worker_get_state (workers->pdata[0]) == TERN_ACCOUNT_STATE_ONLINE &&
+  return tern_test_ui_worker_online (f->app) &&
          g_list_model_get_n_items (G_LIST_MODEL (tern_window_get_folder_model (f->window))) > 0;
 }
 

@@ -422,13 +422,7 @@ tear_down (Fixture       *f,
     }
   f->other = NULL;
   f->window = NULL;
-  if (f->app != NULL)
-    {
-      g_autoptr(GPtrArray) workers = tern_application_list_workers (f->app);
-
-      for (guint i = 0; i < workers->len; i++)
-        tern_account_worker_stop (workers->pdata[i]);
-    }
+  tern_test_ui_stop_workers (f->app);
   tern_test_ui_spin (50);
   g_clear_object (&f->app);
   g_clear_pointer (&f->server, tern_test_server_free);
@@ -442,10 +436,8 @@ static gboolean
 worker_online_cb (gpointer data)
 {
   Fixture *f = data;
-  g_autoptr(GPtrArray) workers = tern_application_list_workers (f->app);
 
-  return workers->len > 0 && tern_account_worker_get_state (workers->pdata[0]) == TERN_ACCOUNT_STATE_ONLINE &&
-         tern_window_get_folder_id (f->window) != 0;
+  return tern_test_ui_worker_online (f->app) && tern_window_get_folder_id (f->window) != 0;
 }
 
 static gboolean
@@ -1060,10 +1052,8 @@ test_demo (Fixture       *f,
     g_autoptr(TernAccount) again = NULL;
     g_autofree char *ca_file = g_strdup (account->ca_file);
     GListModel *toplevels = gtk_window_get_toplevels ();
-    g_autoptr(GPtrArray) workers = tern_application_list_workers (f->app);
 
-    for (guint i = 0; i < workers->len; i++)
-      tern_account_worker_stop (workers->pdata[i]);
+    tern_test_ui_stop_workers (f->app);
     while (g_list_model_get_n_items (toplevels) > 0)
       {
         g_autoptr(GtkWindow) w = g_list_model_get_item (toplevels, 0);

@@ -64,13 +64,7 @@ tear_down (Fixture       *f,
 
   if (f->window != NULL)
     gtk_window_destroy (GTK_WINDOW (f->window));
-  if (f->app != NULL)
-    {
-      g_autoptr(GPtrArray) workers = tern_application_list_workers (f->app);
-
-      for (guint i = 0; i < workers->len; i++)
-        tern_account_worker_stop (workers->pdata[i]);
-    }
+  tern_test_ui_stop_workers (f->app);
   tern_test_ui_spin (50);
   g_clear_object (&f->app);
   g_clear_pointer (&f->server, tern_test_server_free);
@@ -469,9 +463,8 @@ static gboolean
 online_cb (gpointer data)
 {
   Fixture *f = data;
-  g_autoptr(GPtrArray) workers = tern_application_list_workers (f->app);
 
-  return workers->len > 0 && tern_account_worker_get_state (workers->pdata[0]) == TERN_ACCOUNT_STATE_ONLINE &&
+  return tern_test_ui_worker_online (f->app) &&
          g_list_model_get_n_items (G_LIST_MODEL (tern_window_get_message_model (f->window))) > 0;
 }
 
