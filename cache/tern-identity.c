@@ -159,6 +159,29 @@ tern_identity_find (TernStore   *store,
   return NULL;
 }
 
+/* Runs an INSERT or UPDATE of identity's row: a second identity of the account with its
+ * address is refused (TERN_STORE_ERROR_EXISTS). */
+static gboolean
+step_write (TernStore           *store,
+            sqlite3_stmt        *stmt,
+            const TernIdentity  *identity,
+            const char          *what,
+            GError             **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  sqlite3_reset (stmt);
+  if (rc == SQLITE_CONSTRAINT_UNIQUE)
+    {
+      g_set_error (error, TERN_STORE_ERROR, TERN_STORE_ERROR_EXISTS,
+                   "The account has an identity “%s” already", identity->address);
+      return FALSE;
+    }
+  if (rc != SQLITE_DONE)
+    return _tern_store_fail (store, rc, what, error);
+  return TRUE;
+}
+
 gboolean
 tern_identity_add (TernStore           *store,
                    const TernIdentity  *identity,
@@ -167,7 +190,6 @@ tern_identity_add (TernStore           *store,
 {
   g_autoptr(TernAccount) account = NULL;
   sqlite3_stmt *stmt;
-  int rc;
 
   g_return_val_if_fail (store != NULL, FALSE);
   g_return_val_if_fail (identity != NULL && identity->address != NULL, FALSE);
@@ -187,16 +209,8 @@ tern_identity_add (TernStore           *store,
   _tern_store_bind_text (stmt, 3, identity->address);
   bind_optional (stmt, 4, identity->reply_to);
   bind_optional (stmt, 5, identity->signature);
-  rc = sqlite3_step (stmt);
-  sqlite3_reset (stmt);
-  if (rc == SQLITE_CONSTRAINT_UNIQUE)
-    {
-      g_set_error (error, TERN_STORE_ERROR, TERN_STORE_ERROR_EXISTS,
-                   "The account has an identity “%s” already", identity->address);
-      return FALSE;
-    }
-  if (rc != SQLITE_DONE)
-    return _tern_store_fail (store, rc, "adding an identity", error);
+  if (!step_write (store, stmt, identity, "adding an identity", error))
+    return FALSE;
   if (id_out != NULL)
     *id_out = sqlite3_last_insert_rowid (_tern_store_get_db (store));
   return TRUE;
@@ -208,7 +222,6 @@ tern_identity_update (TernStore           *store,
                       GError             **error)
 {
   sqlite3_stmt *stmt;
-  int rc;
 
   g_return_val_if_fail (store != NULL, FALSE);
   g_return_val_if_fail (identity != NULL && identity->address != NULL, FALSE);
@@ -228,16 +241,8 @@ tern_identity_update (TernStore           *store,
   bind_optional (stmt, 3, identity->reply_to);
   bind_optional (stmt, 4, identity->signature);
   sqlite3_bind_int64 (stmt, 5, identity->id);
-  rc = sqlite3_step (stmt);
-  sqlite3_reset (stmt);
-  if (rc == SQLITE_CONSTRAINT_UNIQUE)
-    {
-      g_set_error (error, TERN_STORE_ERROR, TERN_STORE_ERROR_EXISTS,
-                   "The account has an identity “%s” already", identity->address);
-      return FALSE;
-    }
-  if (rc != SQLITE_DONE)
-    return _tern_store_fail (store, rc, "updating an identity", error);
+  if (!step_write (store, stmt, identity, "updating an identity", error))
+    return FALSE;
   if (sqlite3_changes (_tern_store_get_db (store)) == 0)
     {
       g_set_error (error, TERN_STORE_ERROR, TERN_STORE_ERROR_NOT_FOUND,
