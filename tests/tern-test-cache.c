@@ -5,6 +5,8 @@
 
 #include "tern-test-cache.h"
 
+#include "tern-outbox.h"
+
 static gint64
 add_folder (TernStore  *store,
             gint64      account,
@@ -161,4 +163,40 @@ tern_test_cache_add_server_account (TernStore      *store,
   g_assert_true (tern_store_add_account (store, &account, &id, &error));
   g_assert_no_error (error);
   return id;
+}
+
+void
+tern_test_cache_set_server_smtp (TernStore      *store,
+                                 TernTestServer *server,
+                                 gint64          account_id)
+{
+  g_autoptr(GError) error = NULL;
+  TernSmtpSettings smtp = { 0 };
+
+  smtp.account_id = account_id;
+  smtp.port = tern_test_server_get_submissions_port (server);
+  smtp.security = (char *) "tls";
+  g_assert_true (tern_outbox_set_smtp (store, &smtp, &error));
+  g_assert_no_error (error);
+}
+
+sqlite3 *
+tern_test_cache_open_schema (const char *path,
+                             int         version)
+{
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  for (int v = 1; v <= version; v++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *file = g_strdup_printf ("%s/cache/sql/version-%03d.sql", TERN_SOURCE_DIR, v);
+      g_autofree char *sql = NULL;
+      g_autofree char *pragma = g_strdup_printf ("PRAGMA user_version = %d", v);
+
+      g_assert_true (g_file_get_contents (file, &sql, NULL, &error));
+      g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+      g_assert_cmpint (sqlite3_exec (db, pragma, NULL, NULL, NULL), ==, SQLITE_OK);
+    }
+  return db;
 }

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include <sqlite3.h>
+
 #include "tern-store.h"
 #include "tern-test-server.h"
 
@@ -43,5 +45,13 @@ gint64     tern_test_cache_add_server_account (TernStore      *store,
                                                TernTestServer *server,
                                                const char     *name,
                                                gboolean        trusted);
+/* The account's outgoing server: the fixture's submission service, implicit TLS. */
+void       tern_test_cache_set_server_smtp    (TernStore      *store,
+                                               TernTestServer *server,
+                                               gint64          account_id);
+/* A database at path with the schema the cache's migrations 1 .. version (cache/sql/) give,
+ * user_version set: an old cache to migrate. Close it with sqlite3_close(). */
+sqlite3   *tern_test_cache_open_schema        (const char     *path,
+                                               int             version);
 
 G_END_DECLS

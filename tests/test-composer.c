@@ -52,7 +52,6 @@ set_up (Fixture       *f,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(TernStore) store = NULL;
-  TernSmtpSettings smtp = { 0 };
 
   f->server = tern_test_server_new (TERN_TEST_SERVER_SUBMISSION, &error);
   g_assert_no_error (error);
@@ -63,11 +62,7 @@ set_up (Fixture       *f,
   store = tern_store_open (f->db_path, &error);
   g_assert_no_error (error);
   f->account = tern_test_cache_add_server_account (store, f->server, "fixture", TRUE);
-  smtp.account_id = f->account;
-  smtp.port = tern_test_server_get_submissions_port (f->server);
-  smtp.security = (char *) "tls";
-  g_assert_true (tern_outbox_set_smtp (store, &smtp, &error));
-  g_assert_no_error (error);
+  tern_test_cache_set_server_smtp (store, f->server, f->account);
 }
 
 static void

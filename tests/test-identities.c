@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include "tern-identity.h"
+#include "tern-test-cache.h"
 
 typedef struct
 {
@@ -173,17 +174,7 @@ test_migrate (void)
   TernIdentity alias = { .account_id = 1, .address = "alias@b" };
   sqlite3 *db = NULL;
 
-  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
-  for (int v = 1; v <= 5; v++)
-    {
-      g_autofree char *file = g_strdup_printf ("%s/cache/sql/version-%03d.sql", TERN_SOURCE_DIR, v);
-      g_autofree char *sql = NULL;
-      g_autofree char *pragma = g_strdup_printf ("PRAGMA user_version = %d", v);
-
-      g_assert_true (g_file_get_contents (file, &sql, NULL, &error));
-      g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
-      g_assert_cmpint (sqlite3_exec (db, pragma, NULL, NULL, NULL), ==, SQLITE_OK);
-    }
+  db = tern_test_cache_open_schema (path, 5);
   g_assert_cmpint (sqlite3_exec (db,
                                  "INSERT INTO account (id, name, email, host, port, security, user) "
                                  "VALUES (1, 'old', 'a@b', 'h', 993, 'tls', 'u');",

@@ -19,6 +19,7 @@
 #include "tern-outbox.h"
 #include "tern-store.h"
 #include "tern-sync.h"
+#include "tern-test-cache.h"
 #include "tern-test-server.h"
 
 /*
@@ -44,28 +45,12 @@ add_account (TernStore      *store,
              TernTestServer *server)
 {
   g_autoptr(GError) error = NULL;
-  TernAccount account = { 0 };
-  TernSmtpSettings smtp = { 0 };
   TernAccount *stored;
 
-  account.name = (char *) "alice";
-  account.email = (char *) "alice@example.org";
-  account.host = (char *) tern_test_server_get_host (server);
-  account.port = tern_test_server_get_imaps_port (server);
-  account.security = (char *) "tls";
-  account.user = (char *) "alice";
-  account.password_command = (char *) "echo secret";
-  account.ca_file = (char *) tern_test_server_get_ca_file (server);
-  g_assert_true (tern_store_add_account (store, &account, NULL, &error));
-  g_assert_no_error (error);
+  tern_test_cache_add_server_account (store, server, "alice", TRUE);
   stored = tern_store_get_account (store, "alice", &error);
   g_assert_no_error (error);
-
-  smtp.account_id = stored->id;
-  smtp.port = tern_test_server_get_submissions_port (server);
-  smtp.security = (char *) "tls";
-  g_assert_true (tern_outbox_set_smtp (store, &smtp, &error));
-  g_assert_no_error (error);
+  tern_test_cache_set_server_smtp (store, server, stored->id);
   return stored;
 }
 

@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include "tern-store.h"
+#include "tern-test-cache.h"
 
 typedef struct
 {
@@ -345,17 +346,7 @@ test_migrate_old (void)
       g_autoptr(GPtrArray) messages = NULL;
       sqlite3 *db = NULL;
 
-      g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
-      for (int v = 1; v <= version; v++)
-        {
-          g_autofree char *file = g_strdup_printf ("%s/cache/sql/version-%03d.sql", TERN_SOURCE_DIR, v);
-          g_autofree char *sql = NULL;
-          g_autofree char *pragma = g_strdup_printf ("PRAGMA user_version = %d", v);
-
-          g_assert_true (g_file_get_contents (file, &sql, NULL, &error));
-          g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
-          g_assert_cmpint (sqlite3_exec (db, pragma, NULL, NULL, NULL), ==, SQLITE_OK);
-        }
+      db = tern_test_cache_open_schema (path, version);
       g_assert_cmpint (sqlite3_exec (db,
                                      "INSERT INTO account (id, name, email, host, port, security, user) "
                                      "VALUES (1, 'old', 'a@b', 'h', 993, 'tls', 'u');"
@@ -408,17 +399,7 @@ test_migrate_threads (void)
   gint64 late = 0;
   sqlite3 *db = NULL;
 
-  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
-  for (int v = 1; v <= 4; v++)
-    {
-      g_autofree char *file = g_strdup_printf ("%s/cache/sql/version-%03d.sql", TERN_SOURCE_DIR, v);
-      g_autofree char *sql = NULL;
-      g_autofree char *pragma = g_strdup_printf ("PRAGMA user_version = %d", v);
-
-      g_assert_true (g_file_get_contents (file, &sql, NULL, &error));
-      g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
-      g_assert_cmpint (sqlite3_exec (db, pragma, NULL, NULL, NULL), ==, SQLITE_OK);
-    }
+  db = tern_test_cache_open_schema (path, 4);
   /* 1 <- 2 <- 3 (3 names only 2's parent 1 and an unknown id); 4 alone; 5 and 6 answer a
    * parent that is not cached; 7 has no ids; 8 is in another account with 1's id. */
   g_assert_cmpint (sqlite3_exec (db,
