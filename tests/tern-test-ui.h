@@ -24,5 +24,11 @@ TernApplication *tern_test_ui_start_app (const char *dir,
 void             tern_test_ui_stop_workers (TernApplication *app);
 /* Whether app has an account worker and the first one is online. */
 gboolean         tern_test_ui_worker_online (TernApplication *app);
+/* The first widget, depth first from root (included), whose name or id in its .ui file is
+ * name; NULL if none. */
+GtkWidget       *tern_test_ui_find_named    (GtkWidget  *root,
+                                             const char *name);
+/* A visible toplevel window of type, or NULL. */
+GtkWindow       *tern_test_ui_find_toplevel (GType       type);
 
 G_END_DECLS

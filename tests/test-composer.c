@@ -189,16 +189,7 @@ open_composer (Fixture    *f,
 static AdwMessageDialog *
 find_dialog (void)
 {
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GObject) w = g_list_model_get_item (toplevels, i);
-
-      if (ADW_IS_MESSAGE_DIALOG (w) && gtk_widget_get_visible (GTK_WIDGET (w)))
-        return ADW_MESSAGE_DIALOG (w);
-    }
-  return NULL;
+  return (AdwMessageDialog *) tern_test_ui_find_toplevel (ADW_TYPE_MESSAGE_DIALOG);
 }
 
 static gboolean
@@ -824,23 +815,6 @@ test_drop_files (Fixture       *f,
   g_assert_cmpuint (tern_composer_window_get_n_attachments (composer), ==, 0);
 }
 
-static GtkWidget *
-find_named (GtkWidget  *widget,
-            const char *name)
-{
-  if (g_strcmp0 (gtk_widget_get_name (widget), name) == 0)
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_named (child, name);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 /* Preferences: the account's outgoing server, stored where `tern-cli smtp` stores it. */
 static void
 test_outgoing_server_preferences (Fixture       *f,
@@ -854,10 +828,10 @@ test_outgoing_server_preferences (Fixture       *f,
   prefs = tern_preferences_new (f->app);
   gtk_window_present (GTK_WINDOW (prefs));
   tern_test_ui_spin (50);
-  host = find_named (GTK_WIDGET (prefs), "smtp-host");
-  port = find_named (GTK_WIDGET (prefs), "smtp-port");
-  security = find_named (GTK_WIDGET (prefs), "smtp-security");
-  saves = find_named (GTK_WIDGET (prefs), "smtp-server-saves-sent");
+  host = tern_test_ui_find_named (GTK_WIDGET (prefs), "smtp-host");
+  port = tern_test_ui_find_named (GTK_WIDGET (prefs), "smtp-port");
+  security = tern_test_ui_find_named (GTK_WIDGET (prefs), "smtp-security");
+  saves = tern_test_ui_find_named (GTK_WIDGET (prefs), "smtp-server-saves-sent");
   g_assert_nonnull (host);
   g_assert_nonnull (port);
   g_assert_nonnull (security);
@@ -898,7 +872,7 @@ test_identities_preferences (Fixture       *f,
   prefs = tern_preferences_new (f->app);
   gtk_window_present (GTK_WINDOW (prefs));
   tern_test_ui_spin (50);
-  g_signal_emit_by_name (find_named (GTK_WIDGET (prefs), "identities"), "clicked");
+  g_signal_emit_by_name (tern_test_ui_find_named (GTK_WIDGET (prefs), "identities"), "clicked");
   tern_test_ui_spin (50);
   for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
     {
@@ -911,15 +885,19 @@ test_identities_preferences (Fixture       *f,
 
   for (int round = 0; round < 2; round++)
     {
-      g_signal_emit_by_name (find_named (dialog, "identity-add"), "clicked");
-      gtk_editable_set_text (GTK_EDITABLE (find_named (dialog, "identity-address")), "sales@example.org");
-      gtk_editable_set_text (GTK_EDITABLE (find_named (dialog, "identity-name")), "Alice Sales");
-      gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (find_named (dialog, "identity-signature"))),
-                                "Alice\n", -1);
-      g_signal_emit_by_name (find_named (dialog, "identity-save"), "clicked");
+      GtkWidget *signature;
+
+      g_signal_emit_by_name (tern_test_ui_find_named (dialog, "identity-add"), "clicked");
+      gtk_editable_set_text (GTK_EDITABLE (tern_test_ui_find_named (dialog, "identity-address")),
+                             "sales@example.org");
+      gtk_editable_set_text (GTK_EDITABLE (tern_test_ui_find_named (dialog, "identity-name")),
+                             "Alice Sales");
+      signature = tern_test_ui_find_named (dialog, "identity-signature");
+      gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (signature)), "Alice\n", -1);
+      g_signal_emit_by_name (tern_test_ui_find_named (dialog, "identity-save"), "clicked");
     }
   /* The second time: refused, the editor still open. */
-  g_assert_true (gtk_widget_is_visible (find_named (dialog, "identity-save")));
+  g_assert_true (gtk_widget_is_visible (tern_test_ui_find_named (dialog, "identity-save")));
   list = tern_identity_list (f->store, f->account, NULL);
   g_assert_cmpuint (list->len, ==, 2);
   alias = list->pdata[1];
@@ -930,7 +908,7 @@ test_identities_preferences (Fixture       *f,
   g_clear_pointer (&list, g_ptr_array_unref);
 
   /* The default has no remove button: the first one is the alias's. */
-  g_signal_emit_by_name (find_named (dialog, "identity-remove"), "clicked");
+  g_signal_emit_by_name (tern_test_ui_find_named (dialog, "identity-remove"), "clicked");
   list = tern_identity_list (f->store, f->account, NULL);
   g_assert_cmpuint (list->len, ==, 1);
   gtk_window_destroy (GTK_WINDOW (dialog));
@@ -982,7 +960,7 @@ test_identities (Fixture       *f,
   /* Reply: from the alias the message was sent to, its signature above the quote. */
   composer = open_composer (f, "win.reply");
   g_assert_true (tern_test_ui_wait_for (not_busy_cb, composer, 30));
-  from_dropdown = GTK_DROP_DOWN (find_named (GTK_WIDGET (composer), "GtkDropDown"));
+  from_dropdown = GTK_DROP_DOWN (tern_test_ui_find_named (GTK_WIDGET (composer), "GtkDropDown"));
   g_assert_cmpuint (g_list_model_get_n_items (gtk_drop_down_get_model (from_dropdown)), ==, 3);
   g_assert_cmpuint (gtk_drop_down_get_selected (from_dropdown), ==, 1);
   g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (gtk_drop_down_get_model (from_dropdown)), 1), ==,

@@ -206,25 +206,6 @@ start_keyring (void)
 /* Widgets, found as a user finds them: by what they are, in the window they are in. */
 
 static GtkWidget *
-find_named (GtkWidget  *root,
-            const char *name)
-{
-  /* A widget's name, or its id in the .ui file. */
-  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0 ||
-      g_strcmp0 (gtk_buildable_get_buildable_id (GTK_BUILDABLE (root)), name) == 0)
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_named (child, name);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static GtkWidget *
 find_type (GtkWidget *root,
            GType      type,
            guint      skip)
@@ -255,38 +236,23 @@ static GtkWidget *
 need_named (GtkWidget  *root,
             const char *name)
 {
-  GtkWidget *w = find_named (root, name);
+  GtkWidget *w = tern_test_ui_find_named (root, name);
 
   if (w == NULL)
     g_error ("No widget named “%s”", name);
   return w;
 }
 
-static GtkWindow *
-find_toplevel (GType type)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GObject) w = g_list_model_get_item (toplevels, i);
-
-      if (G_TYPE_CHECK_INSTANCE_TYPE (w, type) && gtk_widget_get_visible (GTK_WIDGET (w)))
-        return GTK_WINDOW (w);
-    }
-  return NULL;
-}
-
 static gboolean
 toplevel_shown_cb (gpointer data)
 {
-  return find_toplevel (*(GType *) data) != NULL;
+  return tern_test_ui_find_toplevel (*(GType *) data) != NULL;
 }
 
 static gboolean
 toplevel_gone_cb (gpointer data)
 {
-  return find_toplevel (*(GType *) data) == NULL;
+  return tern_test_ui_find_toplevel (*(GType *) data) == NULL;
 }
 
 static GtkWindow *
@@ -294,7 +260,7 @@ wait_toplevel (GType type)
 {
   if (!tern_test_ui_wait_for (toplevel_shown_cb, &type, 30))
     g_error ("No %s window", g_type_name (type));
-  return find_toplevel (type);
+  return tern_test_ui_find_toplevel (type);
 }
 
 /* Every widget Tab reaches, starting from nothing focused. */
@@ -460,8 +426,8 @@ test_welcome (Fixture       *f,
 
   start_app (f, FALSE);
   g_assert_cmpstr (tern_window_get_page (f->window), ==, "welcome");
-  add = find_named (GTK_WIDGET (f->window), "add_account_button");
-  demo = find_named (GTK_WIDGET (f->window), "demo_button");
+  add = tern_test_ui_find_named (GTK_WIDGET (f->window), "add_account_button");
+  demo = tern_test_ui_find_named (GTK_WIDGET (f->window), "demo_button");
   g_assert_nonnull (add);
   g_assert_nonnull (demo);
   g_assert_true (gtk_widget_is_drawable (add));
