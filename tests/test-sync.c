@@ -700,10 +700,11 @@ append_raw (Fixture    *f,
   g_assert_no_error (error);
 }
 
+/* The cached message with this Message-ID in a folder, or NULL. */
 static TernMessage *
-cached_by_message_id (Fixture    *f,
-                      const char *mailbox,
-                      const char *message_id)
+find_cached (Fixture    *f,
+             const char *mailbox,
+             const char *message_id)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(TernFolder) folder = tern_store_get_folder (f->store, f->account->id, mailbox, &error);
@@ -719,8 +720,19 @@ cached_by_message_id (Fixture    *f,
       if (g_strcmp0 (m->message_id, message_id) == 0)
         return g_ptr_array_steal_index (messages, i);
     }
-  g_error ("%s is not cached in %s", message_id, mailbox);
   return NULL;
+}
+
+static TernMessage *
+cached_by_message_id (Fixture    *f,
+                      const char *mailbox,
+                      const char *message_id)
+{
+  TernMessage *m = find_cached (f, mailbox, message_id);
+
+  if (m == NULL)
+    g_error ("%s is not cached in %s", message_id, mailbox);
+  return m;
 }
 
 static gint64
@@ -782,17 +794,9 @@ message_in (Fixture    *f,
             const char *folder_name,
             const char *message_id)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TernFolder) folder = tern_store_get_folder (f->store, f->account->id, folder_name, &error);
-  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(TernMessage) m = find_cached (f, folder_name, message_id);
 
-  g_assert_no_error (error);
-  list = tern_store_list_messages (f->store, folder->id, 0, &error);
-  g_assert_no_error (error);
-  for (guint i = 0; i < list->len; i++)
-    if (g_strcmp0 (((TernMessage *) list->pdata[i])->message_id, message_id) == 0)
-      return ((TernMessage *) list->pdata[i])->id;
-  return 0;
+  return m != NULL ? m->id : 0;
 }
 
 /* A server without SPECIAL-USE: Sent, Drafts, Trash, Junk and Archive are found by their
