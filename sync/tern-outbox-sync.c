@@ -440,6 +440,105 @@ count_folders (TernStore *store,
   return folders ? folders->len : 0;
 }
 
+/* Where an account keeps a folder it creates: top level, or under "INBOX<delimiter>" when
+ * every personal folder besides INBOX is there (Courier and Cyrus style). (transfer full) */
+static char *
+dup_new_folder_name (GPtrArray   *folders,
+                     const char  *leaf,
+                     char       **delimiter_out)
+{
+  const char *delimiter = NULL;
+  g_autofree char *prefix = NULL;
+  guint personal = 0, inside = 0;
+
+  for (guint i = 0; i < folders->len; i++)
+    {
+      TernFolder *f = folders->pdata[i];
+
+      if (f->delimiter == NULL || *f->delimiter == '\0')
+        continue;
+      if (g_ascii_strcasecmp (f->name, "INBOX") == 0)
+        {
+          delimiter = f->delimiter;
+          break;
+        }
+      if (delimiter == NULL)
+        delimiter = f->delimiter;
+    }
+  *delimiter_out = g_strdup (delimiter);
+  if (delimiter == NULL)
+    return g_strdup (leaf);
+
+  prefix = g_strconcat ("INBOX", delimiter, NULL);
+  for (guint i = 0; i < folders->len; i++)
+    {
+      TernFolder *f = folders->pdata[i];
+
+      if (g_ascii_strcasecmp (f->name, "INBOX") == 0 || f->local_state == 2 ||
+          f->local_state == 3 || g_strcmp0 (f->namespace_kind, "other") == 0 ||
+          g_strcmp0 (f->namespace_kind, "shared") == 0)
+        continue;
+      personal++;
+      if (g_ascii_strncasecmp (f->name, prefix, strlen (prefix)) == 0)
+        inside++;
+    }
+  if (personal > 0 && inside == personal)
+    return g_strconcat (prefix, leaf, NULL);
+  return g_strdup (leaf);
+}
+
+/* The account's folder with this special use; where the folder list is known and has none,
+ * a folder of that name is created through the journal (so offline too; replayed as CREATE)
+ * and takes the role here, so that it is found next time (a later LIST that shows the
+ * server's own roles wins). Returns 0 with no error if the folder list was never synced.
+ * Nests in the caller's transaction. */
+static gint64
+ensure_special_folder (TernStore   *store,
+                       gint64       account_id,
+                       const char  *special_use,
+                       const char  *leaf,
+                       GError     **error)
+{
+  g_autoptr(GPtrArray) folders = NULL;
+  g_autoptr(TernFolder) folder = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *delimiter = NULL;
+  g_autofree char *name = NULL;
+  gint64 id = tern_outbox_special_folder (store, account_id, special_use);
+
+  if (id != 0)
+    return id;
+  folders = tern_store_list_folders_uncounted (store, account_id, error);
+  if (folders == NULL || folders->len == 0)
+    return 0;
+
+  name = dup_new_folder_name (folders, leaf, &delimiter);
+  id = tern_journal_folder_create (store, account_id, name, name, delimiter, &local_error);
+  if (id == 0 && g_error_matches (local_error, TERN_JOURNAL_ERROR, TERN_JOURNAL_ERROR_EXISTS))
+    {
+      /* A folder of that name without the role (not selectable, say, or created here by
+       * another thread a moment ago): it takes the role if it can hold messages. */
+      folder = tern_store_get_folder (store, account_id, name, NULL);
+      if (folder != NULL && folder->selectable && folder->local_state != 2 &&
+          folder->local_state != 3)
+        id = folder->id;
+    }
+  if (id == 0)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return 0;
+    }
+  if (folder == NULL && (folder = tern_store_get_folder_by_id (store, id, error)) == NULL)
+    return 0;
+  g_free (folder->special_use);
+  folder->special_use = g_strdup (special_use);
+  if (!tern_store_upsert_folder (store, folder, NULL, error))
+    return 0;
+  g_debug ("Created %s as the %s folder of account %" G_GINT64_FORMAT, name, special_use,
+           account_id);
+  return id;
+}
+
 /* The sender. */
 
 struct _TernOutboxSender
@@ -644,13 +743,8 @@ follow_up (TernOutboxSender  *self,
     return FALSE;
   if (!smtp->server_saves_sent)
     {
-      sent_folder = tern_outbox_special_folder (self->store, self->account->id, "\\Sent");
-      if (sent_folder == 0 && count_folders (self->store, self->account->id) == 0)
+      if (count_folders (self->store, self->account->id) == 0)
         return FALSE; /* no folder list yet: the Sent copy waits for a sync */
-    }
-
-  if (sent_folder != 0)
-    {
       file = g_mapped_file_new (item->path, FALSE, error);
       if (file == NULL)
         return FALSE;
@@ -659,6 +753,37 @@ follow_up (TernOutboxSender  *self,
 
   if (!tern_store_begin (self->store, error))
     return FALSE;
+  if (raw != NULL)
+    {
+      g_autoptr(GArray) copies = NULL;
+      g_autoptr(GError) local_error = NULL;
+
+      /* An account without Sent gets one. */
+      sent_folder = ensure_special_folder (self->store, self->account->id, "\\Sent", "Sent",
+                                           &local_error);
+      if (sent_folder == 0)
+        {
+          /* As below: a folder that cannot be made leaves the message without a copy. */
+          if (local_error == NULL || local_error->domain != TERN_JOURNAL_ERROR)
+            {
+              if (local_error != NULL)
+                g_propagate_error (error, g_steal_pointer (&local_error));
+              goto rollback;
+            }
+          g_debug ("No Sent copy of %s: %s", item->message_id, local_error->message);
+          g_clear_pointer (&raw, g_bytes_unref);
+        }
+      /* A copy there already (filed by the server or another client: how an unknown outcome
+       * is settled) is not appended twice. */
+      if (sent_folder != 0 && item->message_id != NULL)
+        {
+          copies = tern_outbox_find_in_folder (self->store, sent_folder, item->message_id, error);
+          if (copies == NULL)
+            goto rollback;
+          if (copies->len > 0)
+            g_clear_pointer (&raw, g_bytes_unref);
+        }
+    }
   if (raw != NULL)
     {
       g_autoptr(TernMessage) message = tern_mime_parse_message (raw, error);
@@ -735,6 +860,77 @@ follow_up_all (TernOutboxSender  *self,
           g_debug ("Cannot file the sent message %" G_GINT64_FORMAT " yet: %s", item->id,
                    local_error->message);
         }
+    }
+  return TRUE;
+}
+
+/* Whether a message with this Message-ID is in the folder on the server, as the last sync saw
+ * it (a copy only queued here does not count). */
+static gboolean
+on_server_in (TernStore   *store,
+              gint64       folder_id,
+              const char  *message_id,
+              GError     **error)
+{
+  g_autoptr(GArray) ids = tern_outbox_find_in_folder (store, folder_id, message_id, error);
+
+  for (guint i = 0; ids != NULL && i < ids->len; i++)
+    {
+      gint64 where = 0;
+      guint32 uid = 0;
+
+      if (tern_journal_locate (store, g_array_index (ids, gint64, i), &where, &uid, NULL) &&
+          where == folder_id && uid != 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Unknown outcomes with evidence: a copy of the message in Sent on the server means the
+ * submission server took it. Such a message is marked sent and followed up (no second copy:
+ * follow_up() sees the one there). Nothing is sent. */
+static gboolean
+settle_unknown (TernOutboxSender  *self,
+                TernOutboxRun     *result,
+                GError           **error)
+{
+  g_autoptr(GPtrArray) items = NULL;
+  gint64 sent_folder = tern_outbox_special_folder (self->store, self->account->id, "\\Sent");
+
+  if (sent_folder == 0 ||
+      tern_outbox_count (self->store, self->account->id, TERN_OUTBOX_UNKNOWN) == 0)
+    return TRUE;
+  items = tern_outbox_list (self->store, self->account->id, FALSE, error);
+  if (items == NULL)
+    return FALSE;
+  for (guint i = 0; i < items->len; i++)
+    {
+      TernOutboxItem *item = items->pdata[i];
+      g_autoptr(TernOutboxItem) sent = NULL;
+      g_autoptr(GError) local_error = NULL;
+
+      if (g_strcmp0 (item->state, TERN_OUTBOX_UNKNOWN) != 0 || item->message_id == NULL)
+        continue;
+      if (!on_server_in (self->store, sent_folder, item->message_id, &local_error))
+        {
+          if (local_error != NULL)
+            {
+              g_propagate_error (error, g_steal_pointer (&local_error));
+              return FALSE;
+            }
+          continue;
+        }
+      g_debug ("%s is in Sent: outbox message %" G_GINT64_FORMAT " was sent", item->message_id,
+               item->id);
+      if (!tern_outbox_mark_sent (self->store, item->id, error) ||
+          (sent = tern_outbox_get (self->store, item->id, error)) == NULL)
+        return FALSE;
+      result->settled++;
+      if (follow_up (self, sent, &local_error))
+        result->followed_up++;
+      else if (local_error != NULL)
+        g_debug ("Filing sent message %" G_GINT64_FORMAT " later: %s", item->id,
+                 local_error->message);
     }
   return TRUE;
 }
@@ -921,6 +1117,7 @@ tern_outbox_sender_run (TernOutboxSender  *self,
   smtp = tern_outbox_get_smtp (self->store, self->account->id, error);
   ok = smtp != NULL &&
        tern_outbox_recover (self->store, self->account->id, &result->unknown, error) &&
+       settle_unknown (self, result, error) &&
        follow_up_all (self, result, error);
 
   while (ok && !g_cancellable_is_cancelled (self->cancellable))
@@ -966,6 +1163,7 @@ tern_outbox_sender_recover (TernOutboxSender  *self,
                             gboolean          *busy_out,
                             GError           **error)
 {
+  TernOutboxRun run = { 0 };
   gboolean busy = FALSE;
   gboolean ok;
 
@@ -981,7 +1179,8 @@ tern_outbox_sender_recover (TernOutboxSender  *self,
         *busy_out = TRUE;
       return TRUE;
     }
-  ok = tern_outbox_recover (self->store, self->account->id, NULL, error);
+  ok = tern_outbox_recover (self->store, self->account->id, NULL, error) &&
+       settle_unknown (self, &run, error);
   drop_lock (self);
   return ok;
 }
@@ -1007,7 +1206,7 @@ tern_draft_save (TernStore         *store,
   if (others_out != NULL)
     *others_out = 0;
   drafts = tern_outbox_special_folder (store, account->id, "\\Drafts");
-  if (drafts == 0)
+  if (drafts == 0 && count_folders (store, account->id) == 0)
     {
       g_set_error (error, TERN_JOURNAL_ERROR, TERN_JOURNAL_ERROR_INVALID,
                    "%s has no Drafts folder (sync the folder list first)", account->name);
@@ -1026,9 +1225,15 @@ tern_draft_save (TernStore         *store,
   message->flags = tern_flags_canonicalize ("\\Seen \\Draft");
   message->internaldate = g_get_real_time () / G_USEC_PER_SEC;
 
+  if (!tern_store_begin (store, error))
+    return 0;
+  /* An account without Drafts gets one, in the same transaction as the draft. */
+  if (drafts == 0 &&
+      (drafts = ensure_special_folder (store, account->id, "\\Drafts", "Drafts", error)) == 0)
+    goto fail;
   before = tern_outbox_find_in_folder (store, drafts, message->message_id, error);
   if (before == NULL)
-    return 0;
+    goto fail;
   for (guint i = 0; i < before->len; i++)
     {
       if (g_array_index (before, gint64, i) == replaces)
@@ -1037,8 +1242,6 @@ tern_draft_save (TernStore         *store,
         others++;
     }
 
-  if (!tern_store_begin (store, error))
-    return 0;
   id = tern_journal_append (store, drafts, message, raw, error);
   /* The old version goes only after the new one, in journal order: on the server the new one
    * is stored before the old one is expunged. */
@@ -1046,13 +1249,14 @@ tern_draft_save (TernStore         *store,
       !tern_journal_delete_permanently (store, replaces, error))
     id = 0;
   if (id == 0 || !tern_store_commit (store, error))
-    {
-      tern_store_rollback (store);
-      return 0;
-    }
+    goto fail;
   if (others_out != NULL)
     *others_out = others;
   return id;
+
+fail:
+  tern_store_rollback (store);
+  return 0;
 }
 
 gint64

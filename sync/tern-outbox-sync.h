@@ -55,6 +55,7 @@ typedef struct
   guint    failed;      /* refused: waiting for the user, with the reason */
   guint    unknown;     /* outcome unknown: waiting for the user */
   guint    followed_up; /* Sent copies and flags queued in the journal */
+  guint    settled;     /* unknown outcomes found sent (a copy in Sent), now "sent" */
   gboolean busy;        /* another sender (another process) works on this outbox now */
 } TernOutboxRun;
 
@@ -75,7 +76,12 @@ typedef struct
  *  - bad password, certificate, TLS or settings problems: "failed" with the reason, and the
  *    run stops (the other messages would fail the same way).
  *  - the end of the data went out and no answer came: "unknown", never sent again unless
- *    the user says so (tern_outbox_retry() or tern_outbox_mark_sent()).
+ *    the user says so (tern_outbox_retry() or tern_outbox_mark_sent()). Evidence settles it
+ *    without the user: a message with its Message-ID in the Sent folder on the server (as the
+ *    last sync saw it: filed there by the server, as accounts with server_saves_sent do, or
+ *    by another client) was accepted. It becomes "sent" with the usual follow-ups, minus a
+ *    second Sent copy (none is appended where one with that Message-ID is there already).
+ *    Both run() and recover() do this; nothing is ever resent automatically.
  * Returns FALSE only if the outbox could not be worked on (the cache failed).
  * Any thread may call cancel().
  */
@@ -119,7 +125,10 @@ char             *tern_outbox_sender_dup_refused_sha256 (TernOutboxSender *self)
  * *others_out (may be NULL) gets how many other versions of this draft are in Drafts: if
  * another machine saved one meanwhile (or replaced the one edited here), it is kept, as a
  * copy, never deleted. Returns the new local id, 0 on error; TERN_JOURNAL_ERROR_INVALID if
- * the account has no Drafts folder.
+ * the account's folder list was never synced. An account whose folder list has no Drafts gets
+ * one: a "Drafts" folder (under "INBOX<delimiter>" where all personal folders are) is created
+ * through the journal and takes the role here, until a LIST shows the server's own roles.
+ * The Sent copy after sending does the same with "Sent".
  *
  * find_current(): the newest version (by Date, then the latest saved here) of the draft
  * with this Message-ID, 0 if there is none; *copies_out (may be NULL) gets the local ids of

@@ -1803,6 +1803,26 @@ tern_sync_folders (TernSync  *self,
       if (!tern_store_delete_folder (self->store, folder->id, error))
         goto fail;
     }
+  /* A folder created here for a role it lacked (Drafts, Sent) gives the role up once the
+   * server shows a folder of its own with it. */
+  for (guint i = 0; i < cached->len; i++)
+    {
+      TernFolder *folder = cached->pdata[i];
+      gboolean taken = FALSE;
+
+      if (folder->local_state != 1 || folder->special_use == NULL ||
+          g_hash_table_contains (listed, folder->name))
+        continue;
+      g_hash_table_iter_init (&iter, listed);
+      while (!taken && g_hash_table_iter_next (&iter, NULL, &value))
+        taken = g_strcmp0 (((TernFolder *) value)->special_use, folder->special_use) == 0;
+      if (taken)
+        {
+          g_clear_pointer (&folder->special_use, g_free);
+          if (!tern_store_upsert_folder (self->store, folder, NULL, error))
+            goto fail;
+        }
+    }
   g_hash_table_iter_init (&iter, listed);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     {

@@ -61,7 +61,7 @@ fixture_set_up (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autofree char *path = NULL;
 
-  f->server = tern_test_server_new (TERN_TEST_SERVER_SUBMISSION, &error);
+  f->server = tern_test_server_new (TERN_TEST_SERVER_SUBMISSION | GPOINTER_TO_UINT (data), &error);
   g_assert_no_error (error);
   f->dir = g_dir_make_tmp ("tern-outbox-XXXXXX", &error);
   g_assert_no_error (error);
@@ -869,6 +869,196 @@ test_worker_stop_cancels_submission (Fixture       *f,
   assert_state (f, id, TERN_OUTBOX_UNKNOWN);
 }
 
+/* An account without Drafts and Sent: saving a draft offline creates Drafts through the
+ * journal, sending creates Sent; each reaches the server once, with its message, once. */
+static void
+test_drafts_sent_created (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernFolder) folder = NULL;
+  TernOutboxOptions from_draft = { NULL, 0 };
+  TernOutboxRun run;
+  gint64 t = 1770000000, drafts, sent, id;
+
+  put (f, "INBOX", "<orig-created@test>");
+  sync_cache (f->store, f->account);
+  g_assert_cmpint (tern_outbox_special_folder (f->store, f->account->id, "\\Drafts"), ==, 0);
+  g_assert_cmpint (tern_outbox_special_folder (f->store, f->account->id, "\\Sent"), ==, 0);
+
+  /* Offline: the folder is made here, the draft goes in it; saved again, the same folder. */
+  tern_test_server_stop (f->server);
+  {
+    g_autoptr(GBytes) v1 = draft_version ("Draft v1", t + 10);
+    g_autoptr(GBytes) v2 = draft_version ("Draft v2", t + 20);
+
+    id = tern_draft_save (f->store, f->account, v1, 0, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (id, >, 0);
+    drafts = tern_outbox_special_folder (f->store, f->account->id, "\\Drafts");
+    g_assert_cmpint (drafts, >, 0);
+    folder = tern_store_get_folder_by_id (f->store, drafts, &error);
+    g_assert_cmpstr (folder->name, ==, "Drafts");
+    g_assert_cmpint (folder->local_state, ==, 1);
+    g_clear_pointer (&folder, tern_folder_free);
+    id = tern_draft_save (f->store, f->account, v2, id, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (tern_outbox_special_folder (f->store, f->account->id, "\\Drafts"), ==, drafts);
+    g_assert_cmpuint (tern_journal_count_queued (f->store, f->account->id,
+                                                 TERN_ACTION_FOLDER_CREATE), ==, 1);
+  }
+
+  /* Online again: created on the server with the draft, once; the role stays with it. */
+  g_assert_true (tern_test_server_start (f->server, &error));
+  g_assert_no_error (error);
+  replay (f->store, f->account);
+  sync_cache (f->store, f->account);
+  replay (f->store, f->account);
+  g_assert_cmpuint (server_count (f, "Drafts", "HEADER Message-ID <the-draft@example.org>"), ==, 1);
+  g_assert_cmpuint (server_count (f, "Drafts", "SUBJECT \"Draft v2\""), ==, 1);
+  g_assert_cmpint (tern_outbox_special_folder (f->store, f->account->id, "\\Drafts"), ==, drafts);
+  folder = tern_store_get_folder_by_id (f->store, drafts, &error);
+  g_assert_cmpint (folder->local_state, ==, 0);
+  g_clear_pointer (&folder, tern_folder_free);
+
+  /* Sent: the copy after sending creates it. */
+  from_draft.draft = id;
+  enqueue (f, "bob@example.org", "Re: created", "In-Reply-To: <orig-created@test>\n", &from_draft);
+  run = run_sender (f, TRUE, "secret");
+  g_assert_cmpuint (run.sent, ==, 1);
+  g_assert_cmpuint (run.followed_up, ==, 1);
+  sent = tern_outbox_special_folder (f->store, f->account->id, "\\Sent");
+  g_assert_cmpint (sent, >, 0);
+  folder = tern_store_get_folder_by_id (f->store, sent, &error);
+  g_assert_cmpstr (folder->name, ==, "Sent");
+  replay (f->store, f->account);
+  sync_cache (f->store, f->account);
+  replay (f->store, f->account);
+  g_assert_cmpuint (server_count (f, "Sent", "SUBJECT \"Re: created\""), ==, 1);
+  g_assert_cmpuint (server_count (f, "Sent", "ALL"), ==, 1);
+  g_assert_cmpuint (server_count (f, "Drafts", "ALL"), ==, 0);
+  g_assert_cmpuint (server_count (f, "INBOX", "HEADER Message-ID <orig-created@test> ANSWERED"),
+                    ==, 1);
+  g_assert_cmpint (tern_outbox_special_folder (f->store, f->account->id, "\\Sent"), ==, sent);
+  g_assert_cmpuint (tern_test_server_count_submitted (f->server), ==, 1);
+}
+
+/* Where all personal folders live under INBOX (Courier, Cyrus), so do the new ones. */
+static void
+test_created_under_inbox (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernFolder) folder = NULL;
+  g_autoptr(GBytes) v1 = draft_version ("Draft", 1770000000);
+  const char *names[] = { "INBOX", "INBOX.Trash", "INBOX.Lists", "INBOX.Lists.GNOME" };
+  gint64 drafts;
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      TernFolder row = { 0 };
+
+      row.account_id = f->account->id;
+      row.name = (char *) names[i];
+      row.delimiter = (char *) ".";
+      row.special_use = i == 0 ? (char *) "\\Inbox" : i == 1 ? (char *) "\\Trash" : NULL;
+      row.selectable = TRUE;
+      g_assert_true (tern_store_upsert_folder (f->store, &row, NULL, &error));
+      g_assert_no_error (error);
+    }
+  g_assert_cmpint (tern_draft_save (f->store, f->account, v1, 0, NULL, &error), >, 0);
+  g_assert_no_error (error);
+  drafts = tern_outbox_special_folder (f->store, f->account->id, "\\Drafts");
+  folder = tern_store_get_folder_by_id (f->store, drafts, &error);
+  g_assert_cmpstr (folder->name, ==, "INBOX.Drafts");
+  g_assert_cmpstr (folder->delimiter, ==, ".");
+  g_clear_pointer (&folder, tern_folder_free);
+
+  /* One top-level folder besides INBOX: new ones go to the top level. */
+  {
+    TernFolder row = { 0 };
+
+    row.account_id = f->account->id;
+    row.name = (char *) "Projects";
+    row.delimiter = (char *) ".";
+    row.selectable = TRUE;
+    g_assert_true (tern_store_upsert_folder (f->store, &row, NULL, &error));
+  }
+  enqueue (f, "bob@example.org", "Filed at the top", NULL, NULL);
+  g_assert_cmpuint (run_sender (f, TRUE, "secret").followed_up, ==, 1);
+  folder = tern_store_get_folder_by_id (f->store,
+                                        tern_outbox_special_folder (f->store, f->account->id, "\\Sent"),
+                                        &error);
+  g_assert_cmpstr (folder->name, ==, "Sent");
+}
+
+/* An unknown outcome whose message shows up in Sent (filed by the server or another client)
+ * is settled as sent, with its follow-ups and no second copy; without such evidence it waits
+ * for the user. Nothing is sent again. */
+static void
+test_unknown_settled (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  TernOutboxRun run = { 0 };
+  gint64 lost, absent;
+
+  put (f, "INBOX", "<orig-settle@test>");
+  sync_cache (f->store, f->account);
+
+  /* The server took it, its answer never came. */
+  tern_test_server_sink_hold (f->server, TRUE);
+  lost = enqueue (f, "bob@example.org", "Answer lost",
+                  "In-Reply-To: <orig-settle@test>\nMessage-ID: <settle@example.org>\n", NULL);
+  {
+    g_autoptr(TernOutboxSender) sender = tern_outbox_sender_new (f->store, f->account);
+
+    tern_outbox_sender_set_timeout (sender, 2);
+    tern_outbox_sender_set_password (sender, "secret");
+    g_assert_true (tern_outbox_sender_run (sender, TRUE, &run, &error));
+    g_assert_no_error (error);
+  }
+  tern_test_server_sink_hold (f->server, FALSE);
+  g_assert_cmpuint (run.unknown, ==, 1);
+  assert_state (f, lost, TERN_OUTBOX_UNKNOWN);
+  g_assert_cmpuint (tern_test_server_count_submitted (f->server), ==, 1);
+
+  /* A sender that died once the data was out: unknown too, and never delivered. */
+  absent = enqueue (f, "bob@example.org", "Never arrived", "Message-ID: <absent@example.org>\n",
+                    NULL);
+  g_assert_true (tern_outbox_begin_sending (f->store, absent, &error));
+  g_assert_true (tern_outbox_mark_data_sent (f->store, absent, &error));
+  g_assert_no_error (error);
+
+  /* No evidence yet: both wait. */
+  run = run_sender (f, TRUE, "secret");
+  g_assert_cmpuint (run.settled, ==, 0);
+  assert_state (f, lost, TERN_OUTBOX_UNKNOWN);
+  assert_state (f, absent, TERN_OUTBOX_UNKNOWN);
+
+  /* The copy the server filed in Sent, seen by a sync, settles the first. */
+  put (f, "Sent", "<settle@example.org>");
+  sync_cache (f->store, f->account);
+  run = run_sender (f, TRUE, "secret");
+  g_assert_cmpuint (run.settled, ==, 1);
+  g_assert_cmpuint (run.sent, ==, 0);
+  g_assert_cmpuint (run.followed_up, ==, 1);
+  assert_state (f, lost, TERN_OUTBOX_SENT);
+  assert_state (f, absent, TERN_OUTBOX_UNKNOWN);
+  g_assert_cmpuint (tern_journal_count_queued (f->store, f->account->id, TERN_ACTION_APPEND),
+                    ==, 0);
+  replay (f->store, f->account);
+  g_assert_cmpuint (server_count (f, "Sent", "HEADER Message-ID <settle@example.org>"), ==, 1);
+  g_assert_cmpuint (server_count (f, "INBOX", "HEADER Message-ID <orig-settle@test> ANSWERED"),
+                    ==, 1);
+
+  /* Once settled, settled: nothing goes again, the other still waits. */
+  run = run_sender (f, TRUE, "secret");
+  g_assert_cmpuint (run.settled + run.sent, ==, 0);
+  assert_state (f, absent, TERN_OUTBOX_UNKNOWN);
+  g_assert_cmpuint (tern_test_server_count_submitted (f->server), ==, 1);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -892,5 +1082,10 @@ main (int    argc,
   ADD ("cli-offline-queue", test_cli_offline_queue);
   ADD ("drafts-two-caches", test_drafts_two_caches);
   ADD ("worker-stop-cancels-submission", test_worker_stop_cancels_submission);
+  ADD ("unknown-settled", test_unknown_settled);
+  ADD ("created-under-inbox", test_created_under_inbox);
+  g_test_add ("/outbox/drafts-sent-created", Fixture,
+              GUINT_TO_POINTER (TERN_TEST_SERVER_NO_DRAFTS_SENT), fixture_set_up,
+              test_drafts_sent_created, fixture_tear_down);
   return g_test_run ();
 }
