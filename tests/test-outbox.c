@@ -943,6 +943,48 @@ test_drafts_sent_created (Fixture       *f,
   g_assert_cmpuint (tern_test_server_count_submitted (f->server), ==, 1);
 }
 
+/* A Drafts folder made here gives the role up when the server shows one of its own (a
+ * "Brouillons" another client made, found by its name); the draft still reaches the server. */
+static void
+test_created_role_yields (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) v1 = draft_version ("Draft", 1770000000);
+  g_autoptr(TernFolder) mine = NULL;
+  g_autoptr(TernFolder) theirs = NULL;
+  gint64 drafts;
+
+  sync_cache (f->store, f->account);
+  tern_test_server_stop (f->server);
+  g_assert_cmpint (tern_draft_save (f->store, f->account, v1, 0, NULL, &error), >, 0);
+  g_assert_no_error (error);
+  drafts = tern_outbox_special_folder (f->store, f->account->id, "\\Drafts");
+  g_assert_cmpint (drafts, >, 0);
+
+  g_assert_true (tern_test_server_start (f->server, &error));
+  g_assert_true (tern_test_server_create_mailbox (f->server, "alice", "Brouillons", &error));
+  g_assert_no_error (error);
+  {
+    g_autoptr(TernSync) sync = tern_sync_new (f->store, f->account);
+
+    /* The folder list alone, before the journal is replayed. */
+    tern_sync_set_password (sync, "secret");
+    g_assert_true (tern_sync_folders (sync, &error));
+    g_assert_no_error (error);
+  }
+  theirs = tern_store_get_folder (f->store, f->account->id, "Brouillons", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (tern_outbox_special_folder (f->store, f->account->id, "\\Drafts"), ==,
+                   theirs->id);
+  mine = tern_store_get_folder_by_id (f->store, drafts, &error);
+  g_assert_null (mine->special_use);
+  g_assert_cmpint (mine->local_state, ==, 1);
+
+  replay (f->store, f->account);
+  g_assert_cmpuint (server_count (f, "Drafts", "HEADER Message-ID <the-draft@example.org>"), ==, 1);
+}
+
 /* Where all personal folders live under INBOX (Courier, Cyrus), so do the new ones. */
 static void
 test_created_under_inbox (Fixture       *f,
@@ -1087,5 +1129,8 @@ main (int    argc,
   g_test_add ("/outbox/drafts-sent-created", Fixture,
               GUINT_TO_POINTER (TERN_TEST_SERVER_NO_DRAFTS_SENT), fixture_set_up,
               test_drafts_sent_created, fixture_tear_down);
+  g_test_add ("/outbox/created-role-yields", Fixture,
+              GUINT_TO_POINTER (TERN_TEST_SERVER_NO_DRAFTS_SENT), fixture_set_up,
+              test_created_role_yields, fixture_tear_down);
   return g_test_run ();
 }
