@@ -40,6 +40,27 @@ struct _TernStatusArea
 
 G_DEFINE_FINAL_TYPE (TernStatusArea, tern_status_area, GTK_TYPE_WIDGET)
 
+/* The account's state in words: the enum's nick is for code, not for people. */
+static const char *
+describe_state (TernAccountState state)
+{
+  switch (state)
+    {
+    case TERN_ACCOUNT_STATE_OFFLINE:
+      return _("Offline");
+    case TERN_ACCOUNT_STATE_CONNECTING:
+      return _("Connecting…");
+    case TERN_ACCOUNT_STATE_SYNCING:
+      return _("Syncing…");
+    case TERN_ACCOUNT_STATE_ONLINE:
+      return _("Online");
+    case TERN_ACCOUNT_STATE_NEEDS_USER:
+      return _("Needs attention");
+    default:
+      return "";
+    }
+}
+
 static const char *
 describe_kind (const char *kind)
 {
@@ -66,19 +87,81 @@ describe_kind (const char *kind)
   return kind;
 }
 
+/* One flag added or removed, in the words of the window's buttons; NULL for a flag the
+ * window does not set. */
+static const char *
+describe_flag (const char *flag,
+               gboolean    add)
+{
+  if (g_strcmp0 (flag, "\\Seen") == 0)
+    return add ? _("Mark as read") : _("Mark as unread");
+  if (g_strcmp0 (flag, "\\Flagged") == 0)
+    return add ? _("Star") : _("Unstar");
+  if (g_strcmp0 (flag, "\\Answered") == 0 && add)
+    return _("Mark as answered");
+  if (g_strcmp0 (flag, "$Forwarded") == 0 && add)
+    return _("Mark as forwarded");
+  return NULL;
+}
+
+/* A flag change in words ("Mark as read, Star"); NULL when one of its flags has no words,
+ * and the change is then shown with its IMAP flags. */
+static char *
+describe_flags (const TernAction *a)
+{
+  const char *lists[2] = { a->add_flags, a->remove_flags };
+  g_autoptr(GString) s = g_string_new (NULL);
+
+  if (g_strcmp0 (a->kind, TERN_ACTION_FLAGS) != 0)
+    return NULL;
+  for (guint i = 0; i < G_N_ELEMENTS (lists); i++)
+    {
+      g_auto(GStrv) flags = g_strsplit (lists[i] ? lists[i] : "", " ", -1);
+
+      for (guint j = 0; flags[j] != NULL; j++)
+        {
+          const char *words;
+
+          if (*flags[j] == '\0')
+            continue;
+          if ((words = describe_flag (flags[j], i == 0)) == NULL)
+            return NULL;
+          if (s->len > 0)
+            g_string_append (s, ", ");
+          g_string_append (s, words);
+        }
+    }
+  return s->len > 0 ? g_string_free (g_steal_pointer (&s), FALSE) : NULL;
+}
+
 static char *
 describe_action (TernStore        *store,
                  const TernAction *a)
 {
   g_autoptr(TernMessage) m = NULL;
-  GString *s = g_string_new (describe_kind (a->kind));
+  g_autofree char *words = describe_flags (a);
+  GString *s = g_string_new (words ? words : describe_kind (a->kind));
 
-  if (g_strcmp0 (a->kind, TERN_ACTION_FLAGS) == 0)
+  if (g_strcmp0 (a->kind, TERN_ACTION_FLAGS) == 0 && words == NULL)
     {
       if (a->add_flags && *a->add_flags)
         g_string_append_printf (s, " +%s", a->add_flags);
       if (a->remove_flags && *a->remove_flags)
         g_string_append_printf (s, " −%s", a->remove_flags);
+    }
+  else if ((g_strcmp0 (a->kind, TERN_ACTION_MOVE) == 0 || g_strcmp0 (a->kind, TERN_ACTION_COPY) == 0)
+           && a->target != 0)
+    {
+      g_autoptr(TernFolder) target = tern_store_get_folder_by_id (store, a->target, NULL);
+
+      if (target != NULL)
+        {
+          g_string_truncate (s, 0);
+          g_string_append_printf (s,
+                                  g_strcmp0 (a->kind, TERN_ACTION_MOVE) == 0
+                                  ? _("Move to %s") : _("Copy to %s"),
+                                  target->display_name ? target->display_name : target->name);
+        }
     }
   if (a->message != 0 && (m = tern_store_get_message (store, a->message, NULL)) != NULL)
     g_string_append_printf (s, " · %s", m->subject ? m->subject : _("(no subject)"));
@@ -238,12 +321,8 @@ fill_popover (TernStatusArea *self)
       g_autoptr(GPtrArray) actions = tern_journal_list (store, account_id, NULL);
       GtkWidget *row = adw_action_row_new ();
       const char *error = tern_account_worker_get_last_error (worker);
-      g_autofree char *state = NULL;
-      GEnumClass *klass = g_type_class_ref (TERN_TYPE_ACCOUNT_STATE);
-      GEnumValue *value = g_enum_get_value (klass, tern_account_worker_get_state (worker));
+      const char *state = describe_state (tern_account_worker_get_state (worker));
 
-      state = g_strdup (value ? value->value_nick : "");
-      g_type_class_unref (klass);
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), account ? account->name : "?");
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), error ? error : state);
       gtk_box_append (GTK_BOX (self->accounts_box), row);
@@ -484,6 +563,8 @@ tern_status_area_init (TernStatusArea *self)
   gtk_box_append (GTK_BOX (box), self->icon);
   lines = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
   gtk_widget_set_hexpand (lines, TRUE);
+  /* Centred on the icon: the button is taller than a caption line. */
+  gtk_widget_set_valign (lines, GTK_ALIGN_CENTER);
   gtk_box_append (GTK_BOX (box), lines);
   self->label = gtk_label_new (NULL);
   gtk_label_set_xalign (GTK_LABEL (self->label), 0);
