@@ -109,12 +109,12 @@ update (TernMessageRow *self)
   gtk_widget_set_opacity (self->unread_dot, unread ? 1.0 : 0.0);
   if (unread)
     {
-      gtk_widget_add_css_class (self->sender, "heading");
+      gtk_widget_add_css_class (self->sender, "unread");
       gtk_widget_remove_css_class (self->subject, "dim-label");
     }
   else
     {
-      gtk_widget_remove_css_class (self->sender, "heading");
+      gtk_widget_remove_css_class (self->sender, "unread");
       gtk_widget_add_css_class (self->subject, "dim-label");
     }
   gtk_widget_set_visible (self->flagged, flagged);
