@@ -71,6 +71,7 @@ tern_move_popover_set_folders (TernMovePopover *self,
 {
   GtkWidget *child;
   guint n;
+  int last;  /* the indent of the row shown last, -1 for none */
 
   g_return_if_fail (TERN_IS_MOVE_POPOVER (self));
 
@@ -79,21 +80,31 @@ tern_move_popover_set_folders (TernMovePopover *self,
   gtk_editable_set_text (GTK_EDITABLE (self->entry), "");
 
   n = g_list_model_get_n_items (G_LIST_MODEL (model));
+  last = -1;
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(TernFolderItem) item = g_list_model_get_item (G_LIST_MODEL (model), i);
+      int depth = (int) tern_folder_item_get_depth (item);
       GtkWidget *row, *box, *label;
       gint64 id;
+      int indent;
 
       if (tern_folder_item_get_kind (item) != TERN_FOLDER_ITEM_FOLDER ||
           tern_folder_item_get_account_id (item) != account_id ||
           !tern_folder_item_get_selectable (item) ||
           tern_folder_item_get_id (item) == current_folder)
-        continue;
+        {
+          /* Its children must not look like children of the row shown before it (another
+           * user's "Team" under "Receipts" when the heading and "alice" are left out). */
+          last = MIN (last, depth - 1);
+          continue;
+        }
+      indent = MIN (depth, last + 1);
+      last = indent;
       id = tern_folder_item_get_id (item);
       row = gtk_list_box_row_new ();
       box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
-      gtk_widget_set_margin_start (box, 6 + 12 * (int) tern_folder_item_get_depth (item));
+      gtk_widget_set_margin_start (box, 6 + 12 * indent);
       gtk_widget_set_margin_top (box, 4);
       gtk_widget_set_margin_bottom (box, 4);
       gtk_box_append (GTK_BOX (box), gtk_image_new_from_icon_name (tern_folder_item_get_icon_name (item)));
