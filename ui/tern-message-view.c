@@ -915,10 +915,19 @@ tern_message_view_show (TernMessageView *self,
   to = format_people (self->message->to_list);
   if (self->message->cc_list != NULL && *self->message->cc_list != '\0')
     {
-      char *with_cc = g_strdup_printf (_("%s; Cc: %s"), to, self->message->cc_list);
+      char *with_cc = *to != '\0'
+                      ? g_strdup_printf (_("To: %s; Cc: %s"), to, self->message->cc_list)
+                      : g_strdup_printf (_("Cc: %s"), self->message->cc_list);
 
       g_free (to);
       to = with_cc;
+    }
+  else if (*to != '\0')
+    {
+      char *labelled = g_strdup_printf (_("To: %s"), to);
+
+      g_free (to);
+      to = labelled;
     }
   gtk_label_set_text (GTK_LABEL (self->to), to);
   gtk_widget_set_visible (self->to, *to != '\0');
@@ -926,7 +935,9 @@ tern_message_view_show (TernMessageView *self,
     {
       g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (self->message->date);
 
-      date = when ? g_date_time_format (when, "%c") : NULL;
+      /* Translators: a message's date above its text, in g_date_time_format()'s codes
+       * (seconds and "%c"'s C-locale order say nothing to a reader). */
+      date = when ? g_date_time_format (when, _("%A, %-d %B %Y, %R")) : NULL;
     }
   gtk_label_set_text (GTK_LABEL (self->date), date ? date : "");
 
