@@ -722,7 +722,7 @@ tern_preferences_init (TernPreferences *self)
   self->email = entry_row (group, "email", _("Email address"));
 
   group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
-  adw_preferences_group_set_title (group, _("Incoming mail (IMAP)"));
+  adw_preferences_group_set_title (group, _("Incoming Mail (IMAP)"));
   adw_preferences_page_add (self->add_page, group);
   self->host = entry_row (group, "host", _("Server"));
   self->port = entry_row (group, "port", _("Port (993 for TLS, 143 for STARTTLS)"));
