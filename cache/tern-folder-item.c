@@ -212,7 +212,7 @@ tern_folder_item_get_icon_name (TernFolderItem *self)
     { "\\Inbox", "mail-unread-symbolic" },
     { "\\Drafts", "document-edit-symbolic" },
     { "\\Sent", "mail-send-symbolic" },
-    { "\\Archive", "folder-documents-symbolic" },
+    { "\\Archive", "package-x-generic-symbolic" },
     { "\\All", "folder-saved-search-symbolic" },
     { "\\Flagged", "starred-symbolic" },
     { "\\Junk", "mail-mark-junk-symbolic" },

@@ -1161,6 +1161,14 @@ test_panes (Fixture       *f,
     drag (list_handle, -150);
     gtk_window_set_default_size (GTK_WINDOW (window), 480, 700);
     g_assert_true (tern_test_ui_wait_for (folded_cb, need_named (GTK_WIDGET (window), "leaflet"), 10));
+    /* Folded, the message view's header bar puts its less used actions in a menu, so it no
+     * longer holds the window at 628 px (what is left is the panes' own widths). */
+    {
+      int minimum = 0;
+
+      gtk_widget_measure (GTK_WIDGET (window), GTK_ORIENTATION_HORIZONTAL, -1, &minimum, NULL, NULL, NULL);
+      g_assert_cmpint (minimum, <=, 560);
+    }
     gtk_window_set_default_size (GTK_WINDOW (window), 1400, 860);
     g_assert_true (tern_test_ui_wait_for (unfolded_cb, need_named (GTK_WIDGET (window), "leaflet"), 10));
   }
