@@ -283,7 +283,11 @@ flush_accounts (Ctx        *ctx,
         guint failed = tern_outbox_count (ctx->store, account->id, TERN_OUTBOX_FAILED);
         guint unknown = tern_outbox_count (ctx->store, account->id, TERN_OUTBOX_UNKNOWN);
 
-        if (!ctx->json)
+        if (!ctx->json && run.settled > 0)
+          /* Unknown outcomes a copy in Sent showed to have gone out. */
+          g_print ("%s: %u sent, %u found sent, %u waiting, %u failed, %u unknown\n", account->name,
+                   run.sent, run.settled, waiting, failed, unknown);
+        else if (!ctx->json)
           g_print ("%s: %u sent, %u waiting, %u failed, %u unknown\n", account->name, run.sent,
                    waiting, failed, unknown);
         if (failed > 0 || unknown > 0)
