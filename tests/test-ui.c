@@ -81,6 +81,45 @@ select_row (Fixture *f,
   tern_test_ui_spin (20);
 }
 
+/* The first actionable widget under root bound to action_name, or NULL. */
+static GtkWidget *
+find_actionable (GtkWidget  *root,
+                 const char *action_name)
+{
+  if (GTK_IS_ACTIONABLE (root) &&
+      g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (root)), action_name) == 0)
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_actionable (child, action_name);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Whether the message actions' toolbar buttons are sensitive (they follow their actions). */
+static void
+assert_message_actions (Fixture  *f,
+                        gboolean  enabled)
+{
+  const char *names[] = { "win.reply", "win.reply-all", "win.forward", "win.archive",
+                          "win.delete", "win.toggle-star", "win.toggle-read" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      GtkWidget *button = find_actionable (GTK_WIDGET (f->window), names[i]);
+
+      g_assert_nonnull (button);
+      if (enabled)
+        g_assert_true (gtk_widget_get_sensitive (button));
+      else
+        g_assert_false (gtk_widget_get_sensitive (button));
+    }
+}
+
 static TernAction *
 last_action (Fixture *f)
 {
@@ -137,9 +176,13 @@ test_offline_triage (Fixture       *f,
   gint64 id;
   guint before;
 
+  /* With nothing selected the message actions are insensitive, not a toast. */
+  assert_message_actions (f, FALSE);
+
   /* Opening a message marks it read, in the cache and in the journal. */
   id = tern_message_model_get_id (messages, 0);
   select_row (f, 0);
+  assert_message_actions (f, TRUE);
   m = tern_store_get_message (f->store, id, NULL);
   g_assert_true (tern_flags_contain (m->flags, "\\Seen"));
   a = last_action (f);

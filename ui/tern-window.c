@@ -57,6 +57,7 @@ struct _TernWindow
   AdwStatusPage        *empty_page;
   TernMessageView      *message_view;
   GtkMenuButton        *move_button;
+  AdwSplitButton       *forward_button;
 
   /* Owned. */
   TernFolderModel      *folder_model;
@@ -403,6 +404,39 @@ mark_read (TernWindow *self,
   tell_workers (self);
 }
 
+/* Actions on messages are insensitive with nothing to act on: the flags and moves need a
+ * selected row, writing a reply or a forward needs the message shown. */
+static const char * const selection_actions[] = {
+  "win.toggle-read", "win.mark-read", "win.mark-unread", "win.toggle-star",
+  "win.archive", "win.delete", "win.move-to", "win.open-move",
+};
+static const char * const shown_message_actions[] = {
+  "win.reply", "win.reply-all", "win.forward", "win.forward-attached", "win.edit-draft",
+};
+
+static void
+update_message_actions (TernWindow *self)
+{
+  g_autoptr(GtkBitset) set = NULL;
+  gboolean any_selected;
+  gboolean shown;
+
+  if (self->message_selection == NULL)
+    return;
+  set = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->message_selection));
+  any_selected = !gtk_bitset_is_empty (set);
+  shown = tern_message_view_get_message_id (self->message_view) != 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (selection_actions); i++)
+    gtk_widget_action_set_enabled (GTK_WIDGET (self), selection_actions[i], any_selected);
+  for (guint i = 0; i < G_N_ELEMENTS (shown_message_actions); i++)
+    gtk_widget_action_set_enabled (GTK_WIDGET (self), shown_message_actions[i], shown);
+  /* The Move To button opens a popover, not an action; the Forward split button's arrow
+   * would still open a menu of insensitive items. */
+  gtk_widget_set_sensitive (GTK_WIDGET (self->move_button), any_selected);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->forward_button), shown);
+}
+
 static void
 update_view (TernWindow *self)
 {
@@ -417,6 +451,7 @@ update_view (TernWindow *self)
           tern_message_view_show (self->message_view, newest);
           mark_read (self, newest);
         }
+      update_message_actions (self);
       return;
     }
 
@@ -435,13 +470,17 @@ update_view (TernWindow *self)
     tern_message_view_show_several (self->message_view, ids->len);
   else
     tern_message_view_show (self->message_view, 0);
+  update_message_actions (self);
 }
 
 static void
 message_selection_changed_cb (TernWindow *self)
 {
   if (self->selecting)
-    return;
+    {
+      update_message_actions (self);
+      return;
+    }
   update_view (self);
 }
 
@@ -469,6 +508,7 @@ show_folder (TernWindow *self,
   self->selecting = FALSE;
   gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (self->message_selection));
   tern_message_view_show (self->message_view, 0);
+  update_message_actions (self);
   update_list_title (self);
 }
 
@@ -866,11 +906,9 @@ compose_action (GtkWidget  *widget,
   else if (g_str_equal (action_name, "win.edit-draft"))
     mode = TERN_COMPOSE_EDIT_DRAFT;
 
+  /* The action is insensitive then. */
   if (mode != TERN_COMPOSE_NEW && message_id == 0)
-    {
-      toast (self, _("Select a message first"), FALSE);
-      return;
-    }
+    return;
   if (tern_application_compose (self->app, mode, mode == TERN_COMPOSE_NEW ? self->account_id : 0,
                                 mode == TERN_COMPOSE_NEW ? 0 : message_id) == NULL)
     toast (self, _("Add an account to write mail"), FALSE);
@@ -1198,6 +1236,7 @@ set_grouped (TernWindow *self,
       self->selecting = FALSE;
       gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (self->message_selection));
       tern_message_view_show (self->message_view, 0);
+      update_message_actions (self);
       update_list_title (self);
     }
   g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_GROUP_BY_CONVERSATION]);
@@ -1384,6 +1423,7 @@ tern_window_class_init (TernWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TernWindow, search_entry);
   gtk_widget_class_bind_template_child (widget_class, TernWindow, list_stack);
   gtk_widget_class_bind_template_child (widget_class, TernWindow, message_list);
+  gtk_widget_class_bind_template_child (widget_class, TernWindow, forward_button);
   gtk_widget_class_bind_template_child (widget_class, TernWindow, empty_page);
   gtk_widget_class_bind_template_child (widget_class, TernWindow, message_view);
   gtk_widget_class_bind_template_child (widget_class, TernWindow, move_button);
@@ -1519,6 +1559,10 @@ tern_window_new (TernApplication *app)
   gtk_list_view_set_model (self->message_list, GTK_SELECTION_MODEL (self->message_selection));
   g_signal_connect_swapped (self->message_selection, "selection-changed",
                             G_CALLBACK (message_selection_changed_cb), self);
+  /* Rows going away take their selection with them without "selection-changed". */
+  g_signal_connect_swapped (self->message_selection, "items-changed",
+                            G_CALLBACK (update_message_actions), self);
+  update_message_actions (self);
   g_signal_connect_swapped (self->message_list, "activate", G_CALLBACK (message_activated_cb), self);
   {
     /* Right and Left open and fold a conversation (before the list view moves on them). */
