@@ -696,10 +696,47 @@ ensure_web_view (TernMessageView *self)
   gtk_stack_add_named (GTK_STACK (self->body_stack), self->web_view, "html");
 }
 
+/* A user style sheet that lines HTML up with the headers and plain-text messages: the text
+ * view's margins instead of WebKit's 8 px, and the UI font instead of WebKit's. User
+ * declarations lose to the message's own (the font sits on the root, so that a message's
+ * html or body rule still wins over it), and need nothing the CSP would block. */
+static WebKitUserStyleSheet *
+dup_default_style (TernMessageView *self)
+{
+  GtkSettings *gtk_settings = gtk_widget_get_settings (GTK_WIDGET (self));
+  g_autofree char *font_name = NULL;
+  g_autoptr(PangoFontDescription) font = NULL;
+  g_autoptr(GString) css = g_string_new ("body { margin: 12px 18px; }\n");
+
+  g_object_get (gtk_settings, "gtk-font-name", &font_name, NULL);
+  font = pango_font_description_from_string (font_name != NULL ? font_name : "Sans 10");
+  g_string_append (css, "html { font-family: ");
+  if (pango_font_description_get_family (font) != NULL)
+    {
+      g_autofree char *family = g_strescape (pango_font_description_get_family (font), NULL);
+
+      g_string_append_printf (css, "\"%s\", ", family);
+    }
+  g_string_append (css, "sans-serif;");
+  if (pango_font_description_get_size (font) > 0)
+    {
+      char size[G_ASCII_DTOSTR_BUF_SIZE];
+
+      g_ascii_dtostr (size, sizeof size, (double) pango_font_description_get_size (font) / PANGO_SCALE);
+      g_string_append_printf (css, " font-size: %s%s;", size,
+                              pango_font_description_get_size_is_absolute (font) ? "px" : "pt");
+    }
+  g_string_append (css, " }\n");
+
+  return webkit_user_style_sheet_new (css->str, WEBKIT_USER_CONTENT_INJECT_TOP_FRAME,
+                                      WEBKIT_USER_STYLE_LEVEL_USER, NULL, NULL);
+}
+
 static void
 show_html (TernMessageView *self)
 {
   WebKitUserContentManager *manager;
+  g_autoptr(WebKitUserStyleSheet) style = NULL;
   g_autofree char *doc = NULL;
 
   ensure_web_view (self);
@@ -707,6 +744,10 @@ show_html (TernMessageView *self)
   webkit_user_content_manager_remove_all_filters (manager);
   if (!self->remote_allowed && block_filter != NULL)
     webkit_user_content_manager_add_filter (manager, block_filter);
+  /* Built again for each message: the UI font may have changed since. */
+  style = dup_default_style (self);
+  webkit_user_content_manager_remove_all_style_sheets (manager);
+  webkit_user_content_manager_add_style_sheet (manager, style);
 
   doc = with_csp (self->html, self->remote_allowed);
   webkit_web_view_load_html (WEBKIT_WEB_VIEW (self->web_view), doc, NULL);
