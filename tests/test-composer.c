@@ -492,6 +492,8 @@ test_reply_and_forward (Fixture       *f,
   g_clear_pointer (&body, g_free);
   body = tern_composer_window_dup_body (composer);
   g_assert_nonnull (strstr (body, "Subject: Lunch plans\n"));
+  /* The message view's readable date, not %c's "Mon Feb  2 10:00:00 2026". */
+  g_assert_nonnull (strstr (body, "Date: Monday, 2 February 2026, "));
   g_assert_nonnull (strstr (body, "From: Bob Smith <bob@example.org>\n"));
   g_assert_nonnull (strstr (body, "Shall we meet at noon?"));
   gtk_window_destroy (GTK_WINDOW (composer));

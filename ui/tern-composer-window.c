@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 
 #include "tern-composer-window.h"
+#include "tern-format.h"
 #include "tern-identity.h"
 #include "tern-journal.h"
 #include "tern-mime.h"
@@ -1379,10 +1380,10 @@ original_block (TernComposerWindow *self,
   g_string_append_printf (out, _("Subject: %s\n"), original->subject ? original->subject : "");
   if (original->date != 0)
     {
-      g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (original->date);
-      g_autofree char *date = g_date_time_format (when, "%c");
+      g_autofree char *date = tern_format_message_date (original->date);
 
-      g_string_append_printf (out, _("Date: %s\n"), date);
+      if (date != NULL)
+        g_string_append_printf (out, _("Date: %s\n"), date);
     }
   g_string_append_printf (out, _("From: %s\n"), from);
   if (original->to_list != NULL)

@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 #include <webkit/webkit.h>
 
+#include "tern-format.h"
 #include "tern-message-row.h"
 #include "tern-message-view.h"
 
@@ -972,14 +973,7 @@ tern_message_view_show (TernMessageView *self,
     }
   gtk_label_set_text (GTK_LABEL (self->to), to);
   gtk_widget_set_visible (self->to, *to != '\0');
-  if (self->message->date > 0)
-    {
-      g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (self->message->date);
-
-      /* Translators: a message's date above its text, in g_date_time_format()'s codes
-       * (seconds and "%c"'s C-locale order say nothing to a reader). */
-      date = when ? g_date_time_format (when, _("%A, %-d %B %Y, %R")) : NULL;
-    }
+  date = tern_format_message_date (self->message->date);
   gtk_label_set_text (GTK_LABEL (self->date), date ? date : "");
 
   build_attachments (self);
