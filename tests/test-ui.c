@@ -9,6 +9,7 @@
 
 #include "tern-application.h"
 #include "tern-journal.h"
+#include "tern-move-popover.h"
 #include "tern-sync.h"
 #include "tern-test-cache.h"
 #include "tern-test-server.h"
@@ -100,6 +101,24 @@ find_actionable (GtkWidget  *root,
   return NULL;
 }
 
+/* The first label under root that reads text, or NULL. */
+static GtkWidget *
+find_label (GtkWidget  *root,
+            const char *text)
+{
+  if (GTK_IS_LABEL (root) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (root)), text) == 0)
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_label (child, text);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
 /* Whether the message actions' toolbar buttons are sensitive (they follow their actions). */
 static void
 assert_message_actions (Fixture  *f,
@@ -158,6 +177,16 @@ test_offline_shows_cache (Fixture       *f,
   g_assert_cmpuint (tern_message_model_get_n_loaded (messages), <=, 200 + 64);
   g_assert_cmpuint (tern_message_model_get_n_loaded (messages), >, 0);
   g_assert_nonnull (strstr (tern_status_area_get_text (status), "offline"));
+
+  /* Move To: bob's shared "Team" says whose it is. */
+  {
+    GtkWidget *popover = g_object_ref_sink (tern_move_popover_new ());
+
+    tern_move_popover_set_folders (TERN_MOVE_POPOVER (popover), folders, f->ids.account, f->ids.inbox);
+    g_assert_nonnull (find_label (popover, "Team"));
+    g_assert_nonnull (find_label (popover, "— bob"));
+    g_object_unref (popover);
+  }
 
   /* Another folder. */
   gtk_widget_activate_action (GTK_WIDGET (f->window), "win.select-folder", "x", f->ids.projects_2024);

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "tern-move-popover.h"
 
@@ -63,6 +64,32 @@ activate_cb (TernMovePopover *self)
       }
 }
 
+/* Whose another namespace's folder is, for a row that would otherwise read like a personal
+ * folder of the same name: the owner, the path's component after the namespace prefix
+ * ("alice" in "shared/alice/Team"), or else the heading the folder list shows it under. */
+static char *
+dup_namespace_owner (TernFolderItem *item,
+                     const char     *heading)
+{
+  const char *path = tern_folder_item_get_path (item);
+  const char *label = tern_folder_item_get_label (item);
+  gsize path_len, label_len;
+
+  path_len = path != NULL ? strlen (path) : 0;
+  label_len = label != NULL ? strlen (label) : 0;
+  /* The label is the path's last component: the character before it is the delimiter. */
+  if (label_len > 0 && path_len > label_len + 1 &&
+      strcmp (path + path_len - label_len, label) == 0)
+    {
+      char delimiter[2] = { path[path_len - label_len - 1], '\0' };
+      g_auto(GStrv) parts = g_strsplit (path, delimiter, -1);
+
+      if (g_strv_length (parts) >= 3 && *parts[1] != '\0')
+        return g_strdup (parts[1]);
+    }
+  return g_strdup (heading);
+}
+
 void
 tern_move_popover_set_folders (TernMovePopover *self,
                                TernFolderModel *model,
@@ -72,6 +99,7 @@ tern_move_popover_set_folders (TernMovePopover *self,
   GtkWidget *child;
   guint n;
   int last;  /* the indent of the row shown last, -1 for none */
+  const char *heading = NULL;  /* the namespace heading the rows are under, if any */
 
   g_return_if_fail (TERN_IS_MOVE_POPOVER (self));
 
@@ -89,6 +117,13 @@ tern_move_popover_set_folders (TernMovePopover *self,
       gint64 id;
       int indent;
 
+      if (tern_folder_item_get_account_id (item) == account_id)
+        {
+          if (tern_folder_item_get_kind (item) == TERN_FOLDER_ITEM_HEADING)
+            heading = tern_folder_item_get_label (item);
+          else if (tern_folder_item_get_kind (item) == TERN_FOLDER_ITEM_ACCOUNT)
+            heading = NULL;
+        }
       if (tern_folder_item_get_kind (item) != TERN_FOLDER_ITEM_FOLDER ||
           tern_folder_item_get_account_id (item) != account_id ||
           !tern_folder_item_get_selectable (item) ||
@@ -111,6 +146,21 @@ tern_move_popover_set_folders (TernMovePopover *self,
       label = gtk_label_new (tern_folder_item_get_label (item));
       gtk_label_set_xalign (GTK_LABEL (label), 0);
       gtk_box_append (GTK_BOX (box), label);
+      if (heading != NULL)
+        {
+          /* Another user's "Team" next to a personal "Team". */
+          g_autofree char *owner = dup_namespace_owner (item, heading);
+          /* Translators: after another user's or a shared folder's name in the Move To
+           * list, its owner ("Team — alice") or its namespace ("Team — Shared folders"). */
+          g_autofree char *text = g_strdup_printf (_("— %s"), owner);
+          GtkWidget *suffix = gtk_label_new (text);
+
+          gtk_widget_add_css_class (suffix, "dim-label");
+          gtk_label_set_xalign (GTK_LABEL (suffix), 0);
+          gtk_label_set_ellipsize (GTK_LABEL (suffix), PANGO_ELLIPSIZE_END);
+          gtk_widget_set_hexpand (suffix, TRUE);
+          gtk_box_append (GTK_BOX (box), suffix);
+        }
       gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
       g_object_set_data_full (G_OBJECT (row), "path", g_strdup (tern_folder_item_get_path (item)), g_free);
       g_object_set_data_full (G_OBJECT (row), "folder-id", g_memdup2 (&id, sizeof id), g_free);
