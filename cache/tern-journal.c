@@ -474,22 +474,12 @@ tern_journal_list (TernStore   *store,
                                             "SELECT " ACTION_COLUMNS " FROM action "
                                             "WHERE (?1 = 0 OR account_id = ?1) ORDER BY id",
                                             error);
-  g_autoptr(GPtrArray) list = NULL;
-  int rc;
 
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, account_id);
-  list = g_ptr_array_new_with_free_func ((GDestroyNotify) tern_action_free);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (list, action_from_row (stmt));
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      _tern_store_fail (store, rc, "reading the journal", error);
-      return NULL;
-    }
-  return g_steal_pointer (&list);
+  return _tern_store_collect (store, stmt, (TernRowFunc) action_from_row,
+                              (GDestroyNotify) tern_action_free, "reading the journal", error);
 }
 
 gint64

@@ -236,18 +236,8 @@ collect_items (TernStore     *store,
                sqlite3_stmt  *stmt,
                GError       **error)
 {
-  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func ((GDestroyNotify) tern_outbox_item_free);
-  int rc;
-
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (items, item_from_row (stmt));
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      _tern_store_fail (store, rc, "reading the outbox", error);
-      return NULL;
-    }
-  return g_steal_pointer (&items);
+  return _tern_store_collect (store, stmt, (TernRowFunc) item_from_row,
+                              (GDestroyNotify) tern_outbox_item_free, "reading the outbox", error);
 }
 
 static char *

@@ -30,6 +30,15 @@ void          _tern_store_bind_nonzero (sqlite3_stmt *stmt,
                                      gint64         value);
 char         *_tern_store_dup_column (sqlite3_stmt *stmt,
                                      int            col);
+/* Steps a bound SELECT to its end: one from_row() object a row, in an array that frees them
+ * with free_func; NULL and an error naming `what` if a step fails. Resets stmt. */
+typedef gpointer (*TernRowFunc) (sqlite3_stmt *stmt);
+GPtrArray    *_tern_store_collect   (TernStore     *self,
+                                     sqlite3_stmt  *stmt,
+                                     TernRowFunc    from_row,
+                                     GDestroyNotify free_func,
+                                     const char    *what,
+                                     GError       **error);
 /* Steps a bound one-value query: its first column, or fallback when there is no row. */
 gint64        _tern_store_step_int64 (sqlite3_stmt *stmt,
                                      gint64         fallback);

@@ -160,6 +160,28 @@ _tern_store_fail (TernStore   *self,
   return set_sqlite_error (self, rc, what, error);
 }
 
+GPtrArray *
+_tern_store_collect (TernStore      *self,
+                     sqlite3_stmt   *stmt,
+                     TernRowFunc     from_row,
+                     GDestroyNotify  free_func,
+                     const char     *what,
+                     GError        **error)
+{
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func (free_func);
+  int rc;
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (list, from_row (stmt));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (self, rc, what, error);
+      return NULL;
+    }
+  return g_steal_pointer (&list);
+}
+
 sqlite3 *
 _tern_store_get_db (TernStore *self)
 {
@@ -717,21 +739,11 @@ tern_store_list_accounts (TernStore  *self,
 {
   sqlite3_stmt *stmt = prepare (self, "SELECT " ACCOUNT_COLUMNS " FROM account ORDER BY name",
                                 error);
-  g_autoptr(GPtrArray) list = NULL;
-  int rc;
 
   if (stmt == NULL)
     return NULL;
-  list = g_ptr_array_new_with_free_func ((GDestroyNotify) tern_account_free);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (list, account_from_row (stmt));
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      set_sqlite_error (self, rc, "listing accounts", error);
-      return NULL;
-    }
-  return g_steal_pointer (&list);
+  return _tern_store_collect (self, stmt, (TernRowFunc) account_from_row,
+                              (GDestroyNotify) tern_account_free, "listing accounts", error);
 }
 
 gboolean
@@ -868,6 +880,18 @@ folder_from_row (sqlite3_stmt *stmt,
   return folder;
 }
 
+static TernFolder *
+folder_from_row_counted (sqlite3_stmt *stmt)
+{
+  return folder_from_row (stmt, TRUE);
+}
+
+static TernFolder *
+folder_from_row_uncounted (sqlite3_stmt *stmt)
+{
+  return folder_from_row (stmt, FALSE);
+}
+
 static GPtrArray *
 list_folders (TernStore   *self,
               const char  *sql,
@@ -876,22 +900,14 @@ list_folders (TernStore   *self,
               GError     **error)
 {
   sqlite3_stmt *stmt = prepare (self, sql, error);
-  g_autoptr(GPtrArray) list = NULL;
-  int rc;
 
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, account_id);
-  list = g_ptr_array_new_with_free_func ((GDestroyNotify) tern_folder_free);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (list, folder_from_row (stmt, with_counts));
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      set_sqlite_error (self, rc, "listing folders", error);
-      return NULL;
-    }
-  return g_steal_pointer (&list);
+  return _tern_store_collect (self, stmt,
+                              with_counts ? (TernRowFunc) folder_from_row_counted
+                                          : (TernRowFunc) folder_from_row_uncounted,
+                              (GDestroyNotify) tern_folder_free, "listing folders", error);
 }
 
 /* INBOX first, then special-use folders, then the rest by name. */
@@ -1550,23 +1566,13 @@ tern_store_list_messages (TernStore  *self,
                                 "WHERE " SHOWN_IN ("?1") " "
                                 "ORDER BY date DESC, uid DESC LIMIT ?2",
                                 error);
-  g_autoptr(GPtrArray) list = NULL;
-  int rc;
 
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, folder_id);
   sqlite3_bind_int64 (stmt, 2, limit > 0 ? (gint64) limit : -1);
-  list = g_ptr_array_new_with_free_func ((GDestroyNotify) tern_message_free);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (list, message_from_row (stmt));
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      set_sqlite_error (self, rc, "listing messages", error);
-      return NULL;
-    }
-  return g_steal_pointer (&list);
+  return _tern_store_collect (self, stmt, (TernRowFunc) message_from_row,
+                              (GDestroyNotify) tern_message_free, "listing messages", error);
 }
 
 TernMessage *
@@ -1978,12 +1984,9 @@ tern_store_search (TernStore   *self,
 {
   g_autofree char *match = fts_query (query ? query : "");
   sqlite3_stmt *stmt;
-  g_autoptr(GPtrArray) list = NULL;
-  int rc;
 
-  list = g_ptr_array_new_with_free_func ((GDestroyNotify) tern_message_free);
   if (*match == '\0')
-    return g_steal_pointer (&list);
+    return g_ptr_array_new_with_free_func ((GDestroyNotify) tern_message_free);
   if (!tern_store_index_pending (self, 0, NULL, error))
     return NULL;
 
@@ -2000,15 +2003,8 @@ tern_store_search (TernStore   *self,
   bind_text (stmt, 1, match);
   sqlite3_bind_int64 (stmt, 2, account_id);
   sqlite3_bind_int64 (stmt, 3, limit > 0 ? (gint64) limit : -1);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (list, message_from_row (stmt));
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      set_sqlite_error (self, rc, "searching", error);
-      return NULL;
-    }
-  return g_steal_pointer (&list);
+  return _tern_store_collect (self, stmt, (TernRowFunc) message_from_row,
+                              (GDestroyNotify) tern_message_free, "searching", error);
 }
 
 /* Part files. */
