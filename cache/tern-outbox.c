@@ -749,10 +749,8 @@ tern_outbox_find_message_ids (TernStore   *store,
                               const char  *message_id,
                               GError     **error)
 {
-  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autofree char *wanted = NULL;
   sqlite3_stmt *stmt;
-  int rc;
 
   g_return_val_if_fail (store != NULL && message_id != NULL, NULL);
 
@@ -767,19 +765,7 @@ tern_outbox_find_message_ids (TernStore   *store,
     return NULL;
   _tern_store_bind_text (stmt, 1, wanted);
   sqlite3_bind_int64 (stmt, 2, account_id);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      gint64 id = sqlite3_column_int64 (stmt, 0);
-
-      g_array_append_val (ids, id);
-    }
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      _tern_store_fail (store, rc, "looking up a Message-ID", error);
-      return NULL;
-    }
-  return g_steal_pointer (&ids);
+  return _tern_store_collect_ids (store, stmt, "looking up a Message-ID", error);
 }
 
 GArray *
@@ -788,10 +774,8 @@ tern_outbox_find_in_folder (TernStore   *store,
                             const char  *message_id,
                             GError     **error)
 {
-  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autofree char *wanted = NULL;
   sqlite3_stmt *stmt;
-  int rc;
 
   g_return_val_if_fail (store != NULL && message_id != NULL, NULL);
 
@@ -806,17 +790,5 @@ tern_outbox_find_in_folder (TernStore   *store,
     return NULL;
   _tern_store_bind_text (stmt, 1, wanted);
   sqlite3_bind_int64 (stmt, 2, folder_id);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      gint64 id = sqlite3_column_int64 (stmt, 0);
-
-      g_array_append_val (ids, id);
-    }
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      _tern_store_fail (store, rc, "looking up a draft", error);
-      return NULL;
-    }
-  return g_steal_pointer (&ids);
+  return _tern_store_collect_ids (store, stmt, "looking up a draft", error);
 }

@@ -39,6 +39,11 @@ GPtrArray    *_tern_store_collect   (TernStore     *self,
                                      GDestroyNotify free_func,
                                      const char    *what,
                                      GError       **error);
+/* The same for a SELECT of ids: its first column as gint64s. */
+GArray       *_tern_store_collect_ids (TernStore   *self,
+                                     sqlite3_stmt  *stmt,
+                                     const char    *what,
+                                     GError       **error);
 /* Steps a bound one-value query: its first column, or fallback when there is no row. */
 gint64        _tern_store_step_int64 (sqlite3_stmt *stmt,
                                      gint64         fallback);

@@ -160,6 +160,30 @@ _tern_store_fail (TernStore   *self,
   return set_sqlite_error (self, rc, what, error);
 }
 
+GArray *
+_tern_store_collect_ids (TernStore     *self,
+                         sqlite3_stmt  *stmt,
+                         const char    *what,
+                         GError       **error)
+{
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  int rc;
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+
+      g_array_append_val (ids, id);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (self, rc, what, error);
+      return NULL;
+    }
+  return g_steal_pointer (&ids);
+}
+
 GPtrArray *
 _tern_store_collect (TernStore      *self,
                      sqlite3_stmt   *stmt,
@@ -2154,26 +2178,12 @@ tern_store_list_prefetch (TernStore   *self,
                                 "      m.size <= coalesce (f.offline_max_size, a.offline_max_size))) "
                                 "ORDER BY m.date DESC",
                                 error);
-  g_autoptr(GArray) ids = NULL;
-  int rc;
 
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, folder_id);
   sqlite3_bind_int64 (stmt, 2, g_get_real_time () / G_USEC_PER_SEC);
-  ids = g_array_new (FALSE, FALSE, sizeof (gint64));
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      gint64 id = sqlite3_column_int64 (stmt, 0);
-      g_array_append_val (ids, id);
-    }
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      set_sqlite_error (self, rc, "choosing bodies to keep offline", error);
-      return NULL;
-    }
-  return g_steal_pointer (&ids);
+  return _tern_store_collect_ids (self, stmt, "choosing bodies to keep offline", error);
 }
 
 gboolean
@@ -2309,12 +2319,10 @@ tern_store_search_ids (TernStore   *self,
                        GError     **error)
 {
   g_autofree char *match = fts_query (query ? query : "");
-  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
   sqlite3_stmt *stmt;
-  int rc;
 
   if (*match == '\0')
-    return g_steal_pointer (&ids);
+    return g_array_new (FALSE, FALSE, sizeof (gint64));
   if (!tern_store_index_pending (self, 0, NULL, error))
     return NULL;
   /* Newest first by id order, straight from the index: no row is read. */
@@ -2322,18 +2330,7 @@ tern_store_search_ids (TernStore   *self,
   if (stmt == NULL)
     return NULL;
   bind_text (stmt, 1, match);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      gint64 id = sqlite3_column_int64 (stmt, 0);
-      g_array_append_val (ids, id);
-    }
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      set_sqlite_error (self, rc, "searching", error);
-      return NULL;
-    }
-  return g_steal_pointer (&ids);
+  return _tern_store_collect_ids (self, stmt, "searching", error);
 }
 
 /* Address completion. */
