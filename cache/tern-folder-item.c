@@ -16,6 +16,7 @@ struct _TernFolderItem
   char               *label;
   char               *path;
   char               *special_use;
+  char               *owner;
   guint               depth;
   guint               unread;
   guint               total;
@@ -49,6 +50,7 @@ tern_folder_item_finalize (GObject *object)
   g_free (self->label);
   g_free (self->path);
   g_free (self->special_use);
+  g_free (self->owner);
 
   G_OBJECT_CLASS (tern_folder_item_parent_class)->finalize (object);
 }
@@ -161,6 +163,24 @@ _tern_folder_item_update (TernFolderItem *self,
   SET_FIELD (selectable, !!selectable, PROP_SELECTABLE);
   SET_FIELD (local_state, local_state, PROP_LOCAL_STATE);
   g_object_thaw_notify (G_OBJECT (self));
+}
+
+/* Set before the item is shown, with its path: no notification. */
+void
+_tern_folder_item_set_owner (TernFolderItem *self,
+                             const char     *owner)
+{
+  g_return_if_fail (TERN_IS_FOLDER_ITEM (self));
+
+  g_free (self->owner);
+  self->owner = g_strdup (owner);
+}
+
+const char *
+tern_folder_item_get_owner (TernFolderItem *self)
+{
+  g_return_val_if_fail (TERN_IS_FOLDER_ITEM (self), NULL);
+  return self->owner;
 }
 
 TernFolderItemKind

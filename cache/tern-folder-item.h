@@ -35,6 +35,9 @@ guint              tern_folder_item_get_depth       (TernFolderItem *self);
 guint              tern_folder_item_get_unread      (TernFolderItem *self);
 guint              tern_folder_item_get_total       (TernFolderItem *self);
 gboolean           tern_folder_item_get_selectable  (TernFolderItem *self);
+/* Whose another user's or a shared folder is ("alice" for "shared/alice/Team"); NULL for
+ * personal folders and for one whose path names no owner. */
+const char        *tern_folder_item_get_owner       (TernFolderItem *self);
 /* 0 on the server, 1 created offline, 2 being deleted, 3 kept locally (TernFolder). */
 int                tern_folder_item_get_local_state (TernFolderItem *self);
 
@@ -51,5 +54,7 @@ void               _tern_folder_item_update         (TernFolderItem    *self,
                                                      guint              total,
                                                      gboolean           selectable,
                                                      int                local_state);
+void               _tern_folder_item_set_owner      (TernFolderItem    *self,
+                                                     const char        *owner);
 
 G_END_DECLS

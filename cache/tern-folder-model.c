@@ -114,6 +114,14 @@ add_folders (GPtrArray  *rows,
         depth = depth > strip ? depth - strip : 0;
       _tern_folder_item_update (item, leaf, f->display_name, f->special_use, depth, f->unread,
                                 f->total, f->selectable, f->local_state);
+      /* Another namespace's "shared/alice/Team": the component after the prefix is whose it is. */
+      if (strip > 0 && f->delimiter != NULL && *f->delimiter != '\0')
+        {
+          g_auto(GStrv) parts = g_strsplit (f->display_name, f->delimiter, -1);
+
+          if (g_strv_length (parts) > strip + 1 && *parts[strip] != '\0')
+            _tern_folder_item_set_owner (item, parts[strip]);
+        }
       g_ptr_array_add (rows, item);
     }
 }
@@ -239,6 +247,7 @@ copy_into (TernFolderItem *dest,
                             tern_folder_item_get_total (src),
                             tern_folder_item_get_selectable (src),
                             tern_folder_item_get_local_state (src));
+  _tern_folder_item_set_owner (dest, tern_folder_item_get_owner (src));
 }
 
 gboolean

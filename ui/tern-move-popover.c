@@ -64,32 +64,6 @@ activate_cb (TernMovePopover *self)
       }
 }
 
-/* Whose another namespace's folder is, for a row that would otherwise read like a personal
- * folder of the same name: the owner, the path's component after the namespace prefix
- * ("alice" in "shared/alice/Team"), or else the heading the folder list shows it under. */
-static char *
-dup_namespace_owner (TernFolderItem *item,
-                     const char     *heading)
-{
-  const char *path = tern_folder_item_get_path (item);
-  const char *label = tern_folder_item_get_label (item);
-  gsize path_len, label_len;
-
-  path_len = path != NULL ? strlen (path) : 0;
-  label_len = label != NULL ? strlen (label) : 0;
-  /* The label is the path's last component: the character before it is the delimiter. */
-  if (label_len > 0 && path_len > label_len + 1 &&
-      strcmp (path + path_len - label_len, label) == 0)
-    {
-      char delimiter[2] = { path[path_len - label_len - 1], '\0' };
-      g_auto(GStrv) parts = g_strsplit (path, delimiter, -1);
-
-      if (g_strv_length (parts) >= 3 && *parts[1] != '\0')
-        return g_strdup (parts[1]);
-    }
-  return g_strdup (heading);
-}
-
 void
 tern_move_popover_set_folders (TernMovePopover *self,
                                TernFolderModel *model,
@@ -149,10 +123,10 @@ tern_move_popover_set_folders (TernMovePopover *self,
       if (heading != NULL)
         {
           /* Another user's "Team" next to a personal "Team". */
-          g_autofree char *owner = dup_namespace_owner (item, heading);
+          const char *owner = tern_folder_item_get_owner (item);
           /* Translators: after another user's or a shared folder's name in the Move To
            * list, its owner ("Team — alice") or its namespace ("Team — Shared folders"). */
-          g_autofree char *text = g_strdup_printf (_("— %s"), owner);
+          g_autofree char *text = g_strdup_printf (_("— %s"), owner != NULL ? owner : heading);
           GtkWidget *suffix = gtk_label_new (text);
 
           gtk_widget_add_css_class (suffix, "dim-label");
