@@ -237,7 +237,7 @@ select_for_uids (TernSync    *self,
         return FALSE;
       tern_folder_free (*folder);
       *folder = fresh;
-      g_clear_pointer (&self->selected, g_free);
+      _tern_sync_clear_selected (self);
       return _tern_sync_select (self, (*folder)->name, error);
     }
   return TRUE;

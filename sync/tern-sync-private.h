@@ -53,7 +53,11 @@ struct _TernSync
 
   /* What the FETCH handler does with each message as it is parsed. */
   FetchMode            fetch_mode;
-  TernFolder          *fetch_folder;
+  /* The folder whose untagged FETCH responses the handler stores: an owned copy of its
+   * id and name, never a pointer borrowed from a caller (a FETCH can arrive during IDLE,
+   * long after that caller returned). 0/NULL when no folder is targeted. */
+  gint64               fetch_folder_id;
+  char                *fetch_folder_name;
   gboolean             fetch_emit;
   TernFillWriter      *fill_writer;    /* a first sync's inserts, on a thread of their own */
   guint                fetch_done;
@@ -69,6 +73,10 @@ struct _TernSync
 
 
 mailimap *_tern_sync_session            (TernSync    *self);
+/* Points the FETCH handler at `folder` (copied), or at nothing with NULL. */
+void      _tern_sync_set_fetch_folder   (TernSync         *self,
+                                         const TernFolder *folder);
+void      _tern_sync_clear_selected     (TernSync         *self);
 gboolean  _tern_sync_check              (TernSync    *self,
                                          int          r,
                                          const char  *what,

@@ -112,6 +112,7 @@ tern_sync_free (TernSync *self)
       g_free (self->password);
     }
   g_free (self->selected);
+  g_free (self->fetch_folder_name);
   g_free (self->refused_sha256);
   g_free (self->refused_description);
   g_clear_error (&self->fetch_error);
@@ -264,7 +265,7 @@ tern_sync_disconnect (TernSync *self)
   self->stats.round_trips += tern_imap_connection_get_round_trips (conn);
   tern_imap_connection_close (conn);
   tern_imap_connection_free (conn);
-  g_clear_pointer (&self->selected, g_free);
+  _tern_sync_clear_selected (self);
 }
 
 gboolean
@@ -359,7 +360,8 @@ store_fetch_error (TernSync *self,
 
 static void
 apply_flags (TernSync   *self,
-             TernFolder *folder,
+             gint64      folder_id,
+             const char *folder_name,
              guint32     uid,
              const char *flags,
              guint64     modseq)
@@ -373,11 +375,11 @@ apply_flags (TernSync   *self,
     return;
   /* The user wins for the flags they changed and the server does not know yet. */
   if (self->pending_flags)
-    flags = adjusted = tern_journal_apply_pending_flags (self->store, folder->id, uid, flags);
-  if (!tern_store_update_flags (self->store, folder->id, uid, flags, modseq, &changed, &error))
+    flags = adjusted = tern_journal_apply_pending_flags (self->store, folder_id, uid, flags);
+  if (!tern_store_update_flags (self->store, folder_id, uid, flags, modseq, &changed, &error))
     store_fetch_error (self, error);
   else if (changed)
-    emit_change (self, TERN_SYNC_CHANGE_FLAGS, folder->display_name, 0, uid, flags, NULL);
+    emit_change (self, TERN_SYNC_CHANGE_FLAGS, folder_name, 0, uid, flags, NULL);
 }
 
 static void
@@ -397,7 +399,7 @@ handle_headers (TernSync                *self,
       self->stats.messages_fetched++;
       return;
     }
-  if (!tern_store_upsert_message (self->store, self->fetch_folder->id, message, &id, &error))
+  if (!tern_store_upsert_message (self->store, self->fetch_folder_id, message, &id, &error))
     {
       store_fetch_error (self, error);
       return;
@@ -405,10 +407,10 @@ handle_headers (TernSync                *self,
   self->fetch_done++;
   self->stats.messages_fetched++;
   if (self->fetch_emit)
-    emit_change (self, TERN_SYNC_CHANGE_NEW, self->fetch_folder->display_name, id, message->uid,
+    emit_change (self, TERN_SYNC_CHANGE_NEW, self->fetch_folder_name, id, message->uid,
                  message->flags, message->subject);
   if (self->fetch_total > 0 && (self->fetch_done % 250 == 0 || self->fetch_done == self->fetch_total))
-    report_progress (self, self->fetch_folder->display_name, self->fetch_done, self->fetch_total);
+    report_progress (self, self->fetch_folder_name, self->fetch_done, self->fetch_total);
 }
 
 static void
@@ -421,7 +423,7 @@ handle_reattach (TernSync                *self,
 
   if (message->uid == 0)
     return;
-  if (!tern_store_reattach_message (self->store, self->fetch_folder->id, message->uid,
+  if (!tern_store_reattach_message (self->store, self->fetch_folder_id, message->uid,
                                     message->message_id, message->internaldate, message->size,
                                     message->flags, message->modseq, &attached, &error))
     {
@@ -483,7 +485,7 @@ msg_att_cb (struct mailimap_msg_att *msg_att,
         g_free (c.flags);
       return;
     }
-  if (self->fetch_folder == NULL)
+  if (self->fetch_folder_id == 0)
     return;
 
   switch (self->fetch_mode)
@@ -501,7 +503,7 @@ msg_att_cb (struct mailimap_msg_att *msg_att,
         guint64 modseq = 0;
         g_autofree char *flags = _tern_flags_from_msg_att (msg_att, &uid, &modseq);
 
-        apply_flags (self, self->fetch_folder, uid, flags, modseq);
+        apply_flags (self, self->fetch_folder_id, self->fetch_folder_name, uid, flags, modseq);
       }
       break;
     }
@@ -540,7 +542,7 @@ harvest (TernSync   *self,
         guint64 modseq = 0;
         g_autofree char *flags = _tern_flags_from_msg_att (clist_content (it), &uid, &modseq);
 
-        apply_flags (self, folder, uid, flags, modseq);
+        apply_flags (self, folder->id, folder->display_name, uid, flags, modseq);
       }
 
   if (info->rsp_extension_list == NULL)
@@ -733,7 +735,7 @@ uid_fetch (TernSync                   *self,
   int r;
 
   self->fetch_mode = mode;
-  self->fetch_folder = folder;
+  _tern_sync_set_fetch_folder (self, folder);
   r = mailimap_uid_fetch (session (self), set, ft, &result);
   self->fetch_mode = FETCH_NONE;
   mailimap_set_free (set);
@@ -882,8 +884,10 @@ select_folder (TernSync      *self,
   int r;
 
   memset (state, 0, sizeof *state);
-  self->fetch_folder = folder;
+  _tern_sync_clear_selected (self);
   self->fetch_mode = FETCH_NONE;
+  /* Set before the command: its response carries the folder's changes. */
+  _tern_sync_set_fetch_folder (self, folder);
 
   if (self->qresync && folder->uidvalidity != 0 && folder->highestmodseq != 0)
     {
@@ -898,7 +902,6 @@ select_folder (TernSync      *self,
       if (s->imap_selection_info != NULL)
         mailimap_selection_info_free (s->imap_selection_info);
       s->imap_selection_info = mailimap_selection_info_new ();
-      g_clear_pointer (&self->selected, g_free);
       if (!tern_imap_connection_raw_command (self->conn, command, error))
         {
           s->imap_state = MAILIMAP_STATE_AUTHENTICATED;
@@ -912,7 +915,6 @@ select_folder (TernSync      *self,
     {
       uint64_t modseq = 0;
 
-      g_clear_pointer (&self->selected, g_free);
       r = mailimap_select_condstore (session (self), folder->name, &modseq);
       if (!check (self, r, "SELECT", error))
         return FALSE;
@@ -921,7 +923,6 @@ select_folder (TernSync      *self,
     }
   else
     {
-      g_clear_pointer (&self->selected, g_free);
       r = mailimap_select (session (self), folder->name);
       if (!check (self, r, "SELECT", error))
         return FALSE;
@@ -1305,7 +1306,7 @@ resync (TernSync    *self,
       clist *result = NULL;
       int r;
 
-      self->fetch_folder = folder;
+      _tern_sync_set_fetch_folder (self, folder);
       self->fetch_mode = FETCH_NONE;
       r = mailimap_uid_fetch_changedsince (session (self), set, flags_fetch_type (self),
                                            folder->highestmodseq, &result);
@@ -1385,7 +1386,9 @@ sync_one (TernSync    *self,
         return FALSE;
     }
   ok = resync (self, *folder, FALSE, error);
-  self->fetch_folder = NULL;
+  /* The handler keeps the (copied) folder while it stays selected: flag changes that
+   * arrive during IDLE are stored at once. */
+  self->fetch_mode = FETCH_NONE;
   if (ok)
     self->stats.folders_synced++;
   return ok;
@@ -2077,7 +2080,12 @@ tern_sync_wait_for_changes (TernSync      *self,
 
   if (tern_imap_connection_has_capability (self->conn, "IDLE"))
     {
-      if (!select_inbox (self, error) || !tern_imap_connection_idle_start (self->conn, error))
+      if (!select_inbox (self, error))
+        return -2;
+      /* Flag changes reported during IDLE are stored as they come: keep whatever the user
+       * queues meanwhile (the worker interrupts IDLE for it) over the server's value. */
+      self->pending_flags = TRUE;
+      if (!tern_imap_connection_idle_start (self->conn, error))
         return -2;
       r = tern_imap_connection_idle_wait (self->conn, MIN (wait_ms, IDLE_REISSUE_MS), interrupt);
       if (!tern_imap_connection_idle_done (self->conn, error))
@@ -2167,6 +2175,24 @@ tern_sync_watch (TernSync      *self,
 
 /* For tern-replay.c. */
 
+void
+_tern_sync_set_fetch_folder (TernSync         *self,
+                             const TernFolder *folder)
+{
+  self->fetch_folder_id = folder != NULL ? folder->id : 0;
+  g_free (self->fetch_folder_name);
+  self->fetch_folder_name = folder != NULL ? g_strdup (folder->display_name) : NULL;
+}
+
+/* Nothing is selected any more (or something else is about to be): the FETCH handler's
+ * folder goes with it. */
+void
+_tern_sync_clear_selected (TernSync *self)
+{
+  g_clear_pointer (&self->selected, g_free);
+  _tern_sync_set_fetch_folder (self, NULL);
+}
+
 mailimap *
 _tern_sync_session (TernSync *self)
 {
@@ -2191,8 +2217,7 @@ _tern_sync_select (TernSync    *self,
 
   if (g_strcmp0 (self->selected, name) == 0)
     return TRUE;
-  g_clear_pointer (&self->selected, g_free);
-  self->fetch_folder = NULL;
+  _tern_sync_clear_selected (self);
   self->fetch_mode = FETCH_NONE;
   if (self->condstore)
     {
@@ -2214,7 +2239,7 @@ _tern_sync_unselect (TernSync  *self,
 {
   if (self->selected == NULL)
     return TRUE;
-  g_clear_pointer (&self->selected, g_free);
+  _tern_sync_clear_selected (self);
   if (tern_imap_connection_has_capability (self->conn, "UNSELECT"))
     {
       if (!tern_imap_connection_raw_command (self->conn, "UNSELECT", error))

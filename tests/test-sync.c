@@ -590,6 +590,67 @@ test_idle (Fixture       *f,
   assert_in_step (f, "INBOX");
 }
 
+/* Another client's flag change that reaches the first IDLE after INBOX was selected again
+ * (here: after another folder was synced) is stored through the FETCH handler, whose
+ * folder must still be alive then (it was a freed local: a use after free under ASan). */
+typedef struct
+{
+  Fixture  *f;
+  gboolean  stored;
+} IdleFlagData;
+
+static void
+idle_flag_change_cb (const TernSyncChange *change,
+                     gpointer              user_data)
+{
+  IdleFlagData *d = user_data;
+
+  change_cb (change, d->f);
+  /* INBOX's resync is fetching the new message: change a flag before IDLE starts, so
+   * that the server reports it in the IDLE that follows. */
+  if (!d->stored && change->kind == TERN_SYNC_CHANGE_NEW && change->uid == 11)
+    {
+      d->stored = TRUE;
+      client_command (d->f, "INBOX", "UID STORE 3 +FLAGS (\\Flagged)");
+    }
+}
+
+static void
+test_idle_first_flags (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GCancellable) interrupt = g_cancellable_new ();
+  g_autoptr(TernFolder) inbox = NULL;
+  g_autoptr(TernMessage) message = NULL;
+  IdleFlagData d = { f, FALSE };
+  int r;
+
+  g_assert_true (tern_test_server_seed (f->server, "alice", "INBOX", 10, &error));
+  sync_ok (f);
+  /* Leave INBOX (a changed folder is selected, an unchanged one only asked for STATUS):
+   * the next wait selects INBOX again before IDLE. */
+  append_message (f, "Sent", "<sent@example.org>", "Sent elsewhere");
+  g_assert_true (tern_sync_folder (f->sync, "Sent", &error));
+  g_assert_no_error (error);
+  append_message (f, "INBOX", "<idle-first@example.org>", "New before IDLE");
+
+  tern_sync_set_change_func (f->sync, idle_flag_change_cb, &d);
+  r = tern_sync_wait_for_changes (f->sync, 20000, interrupt, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (r, ==, 0);
+  g_assert_true (d.stored);
+  g_assert_true (has_change (f, "flags INBOX 3"));
+
+  inbox = tern_store_get_folder (f->store, f->account->id, "INBOX", &error);
+  g_assert_no_error (error);
+  message = tern_store_get_message (f->store, tern_store_find_uid (f->store, inbox->id, 3), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (message->flags, "\\Flagged"));
+  tern_sync_set_change_func (f->sync, change_cb, f);
+  assert_in_step (f, "INBOX");
+}
+
 /* A cache that disagrees with EXISTS after a QRESYNC/CONDSTORE resync (here: a message
  * lost from the cache) is repaired by a full UID comparison. */
 static void
@@ -865,6 +926,8 @@ main (int    argc,
   add_level ("/sync/shared", TERN_TEST_SERVER_FULL, test_shared);
   add_level ("/sync/idle/qresync", TERN_TEST_SERVER_FULL, test_idle);
   add_level ("/sync/idle/plain", TERN_TEST_SERVER_NO_CONDSTORE, test_idle);
+  add_level ("/sync/idle/first-flags/qresync", TERN_TEST_SERVER_FULL, test_idle_first_flags);
+  add_level ("/sync/idle/first-flags/plain", TERN_TEST_SERVER_NO_CONDSTORE, test_idle_first_flags);
   add_level ("/sync/errors", TERN_TEST_SERVER_FULL, test_errors);
   add_level ("/sync/watch-poll", TERN_TEST_SERVER_FULL, test_watch_poll);
   add_level ("/sync/threads", TERN_TEST_SERVER_FULL, test_threads);
