@@ -6,7 +6,6 @@
 #include <gmime/gmime.h>
 #include <string.h>
 
-#include "tern-imap-convert.h"
 #include "tern-mime.h"
 
 /* GMime 3.2 declares no autoptr cleanups. */
