@@ -12,7 +12,7 @@
 
 #include "tern-cli-common.h"
 #include "tern-cli-outbox.h"
-#include "tern-imap-convert.h"
+#include "tern-imap-utils.h"
 #include "tern-journal.h"
 #include "tern-mime.h"
 #include "tern-password.h"

@@ -6,7 +6,8 @@
 #include <gmime/gmime.h>
 #include <string.h>
 
-#include "tern-imap-convert.h"
+#include "tern-imap-utils.h"
+#include "tern-mime.h"
 
 static gint64
 gmime_date (const char *text)

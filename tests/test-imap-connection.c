@@ -8,7 +8,7 @@
 #include <sys/wait.h>
 #include <glib/gstdio.h>
 
-#include "tern-imap-connection.h"
+#include "tern-imap-connection-private.h"
 #include "tern-test-server.h"
 
 /*

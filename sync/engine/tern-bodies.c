@@ -3,13 +3,10 @@
 
 #include "config.h"
 
-#include <fcntl.h>
-#include <gmime/gmime.h>
 #include <glib/gstdio.h>
 #include <string.h>
 
 #include "tern-bodies.h"
-#include "tern-imap-convert.h"
 #include "tern-journal.h"
 #include "tern-mime.h"
 #include "tern-sync-private.h"
@@ -28,10 +25,6 @@
 #define INLINE_LIMIT (256 * 1024)
 /* Above this a message without a usable structure is not fetched whole just to show it. */
 #define WHOLE_MESSAGE_LIMIT (512 * 1024)
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (GMimeStream, g_object_unref)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (GMimeFilter, g_object_unref)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (GMimeParser, g_object_unref)
 
 static const TernPart *
 find_part (TernMessage *m,
@@ -124,44 +117,6 @@ _tern_bodies_pick_text (TernMessage *m,
   return first;
 }
 
-/* Transfer encoding, then charset, to UTF-8. */
-char *
-_tern_bodies_decode (const guint8 *data,
-                     gsize         length,
-                     const char   *encoding,
-                     const char   *charset)
-{
-  g_autoptr(GMimeStream) out = g_mime_stream_mem_new ();
-  g_autoptr(GMimeStream) filtered = g_mime_stream_filter_new (out);
-  GByteArray *bytes;
-  GMimeContentEncoding enc = g_mime_content_encoding_from_string (encoding ? encoding : "7bit");
-  char *text;
-
-  g_mime_init ();
-  if (data == NULL || length == 0)
-    return g_strdup ("");
-  if (enc == GMIME_CONTENT_ENCODING_BASE64 || enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
-      enc == GMIME_CONTENT_ENCODING_UUENCODE)
-    {
-      g_autoptr(GMimeFilter) decoder = g_mime_filter_basic_new (enc, FALSE);
-      g_mime_stream_filter_add (GMIME_STREAM_FILTER (filtered), decoder);
-    }
-  if (charset != NULL && g_ascii_strcasecmp (charset, "utf-8") != 0 &&
-      g_ascii_strcasecmp (charset, "us-ascii") != 0)
-    {
-      g_autoptr(GMimeFilter) convert = g_mime_filter_charset_new (charset, "UTF-8");
-
-      /* An unknown charset: keep the bytes, made valid below. */
-      if (convert != NULL)
-        g_mime_stream_filter_add (GMIME_STREAM_FILTER (filtered), convert);
-    }
-  g_mime_stream_write (filtered, (const char *) data, length);
-  g_mime_stream_flush (filtered);
-  bytes = g_mime_stream_mem_get_byte_array (GMIME_STREAM_MEM (out));
-  text = g_utf8_make_valid ((const char *) bytes->data, (gssize) bytes->len);
-  return text;
-}
-
 /* One FETCH of a section (or a range of it): the bytes as sent (transfer-encoded). */
 static GByteArray *
 fetch_section (TernSync    *self,
@@ -171,21 +126,14 @@ fetch_section (TernSync    *self,
                guint64      length,
                GError     **error)
 {
-  g_autofree char *command = NULL;
   GByteArray *data;
-
-  if (length > 0)
-    command = g_strdup_printf ("UID FETCH %u (BODY.PEEK[%s]<%" G_GUINT64_FORMAT ".%" G_GUINT64_FORMAT ">)",
-                               uid, section, offset, length);
-  else
-    command = g_strdup_printf ("UID FETCH %u (BODY.PEEK[%s])", uid, section);
 
   g_clear_pointer (&self->section_data, g_byte_array_unref);
   self->section_data = g_byte_array_new ();
   self->section_uid = uid;
   self->section_seen = FALSE;
   self->fetch_mode = FETCH_SECTION;
-  if (!tern_imap_connection_raw_command (self->conn, command, error))
+  if (!tern_imap_connection_uid_fetch_section (self->conn, uid, section, offset, length, error))
     {
       self->fetch_mode = FETCH_NONE;
       g_clear_pointer (&self->section_data, g_byte_array_unref);
@@ -232,28 +180,12 @@ text_from_blob (TernSync     *self,
                 GError      **error)
 {
   g_autoptr(GBytes) raw = tern_journal_dup_raw (self->store, m->id, error);
-  g_autoptr(GMimeStream) stream = NULL;
-  g_autoptr(GMimeParser) parser = NULL;
-  GMimeMessage *mime;
   g_autofree char *text = NULL;
   gboolean html = FALSE;
 
   if (raw == NULL)
     return FALSE;
-  stream = g_mime_stream_mem_new_with_buffer (g_bytes_get_data (raw, NULL), g_bytes_get_size (raw));
-  parser = g_mime_parser_new_with_stream (stream);
-  mime = g_mime_parser_construct_message (parser, NULL);
-  if (mime != NULL)
-    {
-      GMimeObject *body = g_mime_message_get_body (mime);
-
-      if (body != NULL && GMIME_IS_TEXT_PART (body))
-        {
-          text = g_mime_text_part_get_text (GMIME_TEXT_PART (body));
-          html = g_mime_content_type_is_type (g_mime_object_get_content_type (body), "text", "html");
-        }
-      g_object_unref (mime);
-    }
+  text = tern_mime_dup_body_text (g_bytes_get_data (raw, NULL), g_bytes_get_size (raw), &html);
   return tern_store_set_body (self->store, m->id, NULL, html ? "text/html" : "text/plain",
                               text ? text : "", error);
 }
@@ -270,13 +202,10 @@ refine_attachment_names (TernSync        *self,
   for (guint i = 0; m->parts != NULL && i < m->parts->len; i++)
     {
       TernPart *p = m->parts->pdata[i];
-      const char *disposition;
       g_autofree char *section = NULL;
       g_autoptr(GByteArray) headers = NULL;
-      g_autoptr(GMimeStream) stream = NULL;
-      g_autoptr(GMimeParser) parser = NULL;
-      GMimeObject *object;
-      const char *name;
+      g_autofree char *name = NULL;
+      g_autofree char *disposition = NULL;
 
       /* Every leaf but the text shown, and attached messages: servers disagree most about
        * exactly these (unquoted names, broken nested bodies). */
@@ -287,17 +216,8 @@ refine_attachment_names (TernSync        *self,
       if (headers == NULL)
         return FALSE;
       g_byte_array_append (headers, (const guint8 *) "\r\n", 2);
-      stream = g_mime_stream_mem_new_with_buffer ((const char *) headers->data, headers->len);
-      parser = g_mime_parser_new_with_stream (stream);
-      object = g_mime_parser_construct_part (parser, NULL);
-      if (object == NULL)
+      if (!tern_mime_read_part_header (headers->data, headers->len, &name, &disposition))
         continue;
-      name = g_mime_object_get_content_disposition_parameter (object, "filename");
-      if (name == NULL)
-        name = g_mime_object_get_content_type_parameter (object, "name");
-      disposition = g_mime_object_get_content_disposition (object)
-                    ? g_mime_content_disposition_get_disposition (g_mime_object_get_content_disposition (object))
-                    : NULL;
       if ((name != NULL && g_strcmp0 (name, p->filename) != 0) ||
           (disposition != NULL && g_ascii_strcasecmp (disposition, p->disposition ? p->disposition : "") != 0))
         {
@@ -305,12 +225,8 @@ refine_attachment_names (TernSync        *self,
           g_autofree char *lower = disposition ? g_ascii_strdown (disposition, -1) : g_strdup (p->disposition);
 
           if (!tern_store_set_part_filename (self->store, m->id, p->section, valid, lower, error))
-            {
-              g_object_unref (object);
-              return FALSE;
-            }
+            return FALSE;
         }
-      g_object_unref (object);
     }
   return TRUE;
 }
@@ -322,27 +238,14 @@ text_from_whole_message (TernSync     *self,
                          GError      **error)
 {
   g_autoptr(GByteArray) data = fetch_section (self, m->uid, "", 0, 0, error);
-  g_autoptr(GMimeStream) stream = NULL;
-  g_autoptr(GMimeParser) parser = NULL;
+  g_autofree char *raw = NULL;
   g_autofree char *text = NULL;
-  GMimeMessage *mime;
-  GMimeObject *body;
   gboolean html = FALSE;
 
   if (data == NULL)
     return FALSE;
-  stream = g_mime_stream_mem_new_with_buffer ((const char *) data->data, data->len);
-  parser = g_mime_parser_new_with_stream (stream);
-  mime = g_mime_parser_construct_message (parser, NULL);
-  body = mime ? g_mime_message_get_body (mime) : NULL;
-  if (body != NULL && GMIME_IS_TEXT_PART (body))
-    {
-      g_autofree char *raw = g_mime_text_part_get_text (GMIME_TEXT_PART (body));
-
-      text = raw ? g_utf8_make_valid (raw, -1) : NULL;
-      html = g_mime_content_type_is_type (g_mime_object_get_content_type (body), "text", "html");
-    }
-  g_clear_object (&mime);
+  raw = tern_mime_dup_body_text (data->data, data->len, &html);
+  text = raw ? g_utf8_make_valid (raw, -1) : NULL;
   return tern_store_set_body (self->store, m->id, NULL, html ? "text/html" : "text/plain",
                               text ? text : "", error);
 }
@@ -405,7 +308,7 @@ tern_sync_fetch_text (TernSync  *self,
   data = fetch_section (self, m->uid, part->section, 0, 0, error);
   if (data == NULL || !refine_attachment_names (self, m, part, error))
     return FALSE;
-  text = _tern_bodies_decode (data->data, data->len, part->encoding, part->charset);
+  text = tern_mime_decode_body (data->data, data->len, part->encoding, part->charset);
   {
     g_autofree char *type = g_strdup_printf ("text/%s", part->subtype);
 
@@ -425,52 +328,6 @@ parts_dir (TernSync *self,
   g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, message_id);
 
   return g_build_filename (dir, "parts", id, NULL);
-}
-
-/* Decodes the transfer encoding of a file into another, streaming. */
-static gboolean
-decode_file (const char  *from,
-             const char  *to,
-             const char  *encoding,
-             GError     **error)
-{
-  GMimeContentEncoding enc = g_mime_content_encoding_from_string (encoding ? encoding : "7bit");
-  g_autoptr(GMimeStream) in = NULL;
-  g_autoptr(GMimeStream) out = NULL;
-  g_autoptr(GMimeStream) filtered = NULL;
-  g_autofree char *tmp = g_strconcat (to, ".tmp", NULL);
-  gint64 written;
-
-  g_mime_init ();
-  in = g_mime_stream_fs_open (from, O_RDONLY, 0, NULL);
-  out = g_mime_stream_fs_open (tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600, NULL);
-  if (in == NULL || out == NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot write %s", to);
-      return FALSE;
-    }
-  filtered = g_mime_stream_filter_new (out);
-  if (enc == GMIME_CONTENT_ENCODING_BASE64 || enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
-      enc == GMIME_CONTENT_ENCODING_UUENCODE)
-    {
-      g_autoptr(GMimeFilter) decoder = g_mime_filter_basic_new (enc, FALSE);
-      g_mime_stream_filter_add (GMIME_STREAM_FILTER (filtered), decoder);
-    }
-  written = g_mime_stream_write_to_stream (in, filtered);
-  if (written < 0 || g_mime_stream_flush (filtered) < 0 || g_mime_stream_flush (out) < 0)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE, "Cannot write %s (disk full?)", to);
-      g_unlink (tmp);
-      return FALSE;
-    }
-  g_clear_object (&filtered);
-  g_clear_object (&out);
-  if (g_rename (tmp, to) != 0)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot write %s", to);
-      return FALSE;
-    }
-  return TRUE;
 }
 
 static gboolean
@@ -593,7 +450,7 @@ tern_sync_fetch_part (TernSync              *self,
                    fetched, total, section);
       return FALSE;
     }
-  if (!decode_file (encoded_path, decoded_path, part->encoding, error))
+  if (!tern_mime_decode_file (encoded_path, decoded_path, part->encoding, error))
     return FALSE;
   g_unlink (encoded_path);
   if (!tern_store_set_part_file (self->store, message_id, section, decoded_path, fetched, TRUE, error))
@@ -635,6 +492,10 @@ tern_sync_server_search (TernSync    *self,
   g_auto(GStrv) words = g_strsplit_set (query, " \t", -1);
   g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
 
+  /* Words go out without "*" (a space instead). */
+  for (guint w = 0; words[w] != NULL; w++)
+    g_strdelimit (words[w], "*", ' ');
+
   if (!tern_sync_connect (self, error))
     return NULL;
   folders = tern_store_list_folders_uncounted (self->store, self->account->id, error);
@@ -644,35 +505,22 @@ tern_sync_server_search (TernSync    *self,
   for (guint i = 0; i < folders->len; i++)
     {
       TernFolder *folder = folders->pdata[i];
-      struct mailimap_search_key *key = mailimap_search_key_new_multiple_empty ();
-      clist *result = NULL;
-      int r;
+      g_autoptr(GArray) uids = NULL;
 
       if (!folder->selectable || folder->local_state != 0)
-        {
-          mailimap_search_key_free (key);
-          continue;
-        }
-      for (guint w = 0; words[w] != NULL; w++)
-        if (*words[w] != '\0')
-          mailimap_search_key_multiple_add (key, mailimap_search_key_new_text (g_strdup (g_strdelimit (words[w], "*", ' '))));
+        continue;
       if (!_tern_sync_select (self, folder->name, error))
-        {
-          mailimap_search_key_free (key);
-          return NULL;
-        }
-      r = mailimap_uid_search (_tern_sync_session (self), "UTF-8", key, &result);
-      mailimap_search_key_free (key);
-      if (!_tern_sync_check (self, r, "UID SEARCH", error))
         return NULL;
-      for (clistiter *it = clist_begin (result); it != NULL; it = clist_next (it))
+      uids = tern_imap_connection_uid_search_text (self->conn, (const char * const *) words, error);
+      if (uids == NULL)
+        return NULL;
+      for (guint u = 0; u < uids->len; u++)
         {
-          gint64 id = tern_store_find_uid (self->store, folder->id, *(uint32_t *) clist_content (it));
+          gint64 id = tern_store_find_uid (self->store, folder->id, g_array_index (uids, guint32, u));
 
           if (id != 0)
             g_array_append_val (ids, id);
         }
-      mailimap_search_result_free (result);
     }
   return g_steal_pointer (&ids);
 }

@@ -9,10 +9,5 @@ G_BEGIN_DECLS
  * attached message), or its HTML/plain sibling in a multipart/alternative. */
 const TernPart *_tern_bodies_pick_text (TernMessage  *message,
                                         gboolean      prefer_html);
-/* Transfer encoding and charset to valid UTF-8. (transfer full) */
-char           *_tern_bodies_decode    (const guint8 *data,
-                                        gsize         length,
-                                        const char   *encoding,
-                                        const char   *charset) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

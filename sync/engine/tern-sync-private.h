@@ -2,13 +2,13 @@
 #pragma once
 
 #include "tern-fill-writer.h"
+#include "tern-imap-commands.h"
 #include "tern-imap-connection.h"
 #include "tern-sync.h"
 
 G_BEGIN_DECLS
 
-/* Shared by the engine's files: tern-sync.c (server to cache) and tern-replay.c (the
- * journal to the server). */
+/* Shared by the files that implement TernSync (see tern-sync.c). Owner thread only. */
 
 typedef enum
 {
@@ -71,16 +71,26 @@ struct _TernSync
   gboolean             section_seen;
 };
 
+/* Flag updates, VANISHED and HIGHESTMODSEQ the responses of a command carried. */
+typedef TernImapUnsolicited Harvest;
+typedef TernImapMailbox     MailboxState;
 
-mailimap *_tern_sync_session            (TernSync    *self);
+/* tern-sync.c */
+void      _tern_sync_emit_change        (TernSync           *self,
+                                         TernSyncChangeKind  kind,
+                                         const char         *folder,
+                                         gint64              message_id,
+                                         guint32             uid,
+                                         const char         *flags,
+                                         const char         *subject);
+void      _tern_sync_report_progress    (TernSync           *self,
+                                         const char         *folder,
+                                         guint               done,
+                                         guint               total);
 /* Points the FETCH handler at `folder` (copied), or at nothing with NULL. */
 void      _tern_sync_set_fetch_folder   (TernSync         *self,
                                          const TernFolder *folder);
 void      _tern_sync_clear_selected     (TernSync         *self);
-gboolean  _tern_sync_check              (TernSync    *self,
-                                         int          r,
-                                         const char  *what,
-                                         GError     **error);
 /* SELECT (with CONDSTORE where offered) unless the folder is selected already. */
 gboolean  _tern_sync_select             (TernSync    *self,
                                          const char  *name,
@@ -97,6 +107,60 @@ GArray   *_tern_sync_search_message_id  (TernSync    *self,
                                          const char  *message_id,
                                          GError     **error);
 
+/* tern-sync-fetch.c */
+void      _tern_sync_fetch_cb           (const TernImapFetchItem *item,
+                                         gpointer                 user_data);
+void      _tern_sync_harvest_clear      (Harvest            *h);
+/* Applies the flag changes the last command's responses carried, adds the rest to h. */
+void      _tern_sync_harvest            (TernSync           *self,
+                                         TernFolder         *folder,
+                                         Harvest            *h);
+gboolean  _tern_sync_apply_vanished     (TernSync           *self,
+                                         TernFolder         *folder,
+                                         Harvest            *h,
+                                         GError            **error);
+TernImapFetchAttrs _tern_sync_flags_fetch_attrs    (TernSync *self);
+TernImapFetchAttrs _tern_sync_header_fetch_attrs   (TernSync *self);
+TernImapFetchAttrs _tern_sync_reattach_fetch_attrs (TernSync *self);
+int       _tern_sync_compare_uid        (gconstpointer       a,
+                                         gconstpointer       b);
+/* UID SEARCH UID first:last, sorted. last == 0 means "*". */
+GArray   *_tern_sync_uid_search         (TernSync           *self,
+                                         guint32             first,
+                                         guint32             last,
+                                         GError            **error);
+/* UID FETCH first:last with the handler in `mode`; no transaction handling. */
+gboolean  _tern_sync_uid_fetch          (TernSync           *self,
+                                         TernFolder         *folder,
+                                         FetchMode           mode,
+                                         guint32             first,
+                                         guint32             last,
+                                         TernImapFetchAttrs  attrs,
+                                         GError            **error);
+/* Headers of the given UIDs (sorted ascending), newest first, one transaction a chunk;
+ * with `fill`, a first sync's chunks through the fill writer. */
+gboolean  _tern_sync_fetch_headers      (TernSync           *self,
+                                         TernFolder         *folder,
+                                         GArray             *uids,
+                                         gboolean            fill,
+                                         gboolean            emit,
+                                         GError            **error);
+
+/* tern-sync-folder.c */
+gboolean  _tern_sync_status_folder      (TernSync           *self,
+                                         TernFolder         *folder,
+                                         MailboxState       *state,
+                                         GError            **error);
+gboolean  _tern_sync_resync             (TernSync           *self,
+                                         TernFolder         *folder,
+                                         gboolean            force_select,
+                                         GError            **error);
+/* A first sync or a resync of a selectable folder; *folder may be replaced by a fresh copy. */
+gboolean  _tern_sync_sync_one           (TernSync           *self,
+                                         TernFolder        **folder,
+                                         GError            **error);
+
+/* tern-replay.c */
 gboolean  _tern_sync_replay             (TernSync    *self,
                                          GError     **error);
 

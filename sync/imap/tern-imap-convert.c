@@ -1,78 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#define G_LOG_DOMAIN "tern-sync"
+#define G_LOG_DOMAIN "tern-imap-convert"
 
 #include "config.h"
 
-#include <gmime/gmime.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tern-imap-convert.h"
-
-static void
-ensure_gmime (void)
-{
-  static gsize initialized = 0;
-
-  if (g_once_init_enter (&initialized))
-    {
-      g_mime_init ();
-      g_once_init_leave (&initialized, 1);
-    }
-}
-
-/* RFC 2047 words in headers; invalid bytes never reach the cache as non-UTF-8. */
-static gboolean
-is_plain (const char *text)
-{
-  for (const char *p = text; *p != '\0'; p++)
-    if ((guchar) *p >= 0x80 || (p[0] == '=' && p[1] == '?'))
-      return FALSE;
-  return TRUE;
-}
-
-static char *
-decode_text (const char *text)
-{
-  char *decoded;
-
-  if (text == NULL)
-    return NULL;
-  /* Most headers are plain ASCII with no encoded words: nothing to decode. */
-  if (is_plain (text))
-    return g_strdup (text);
-  ensure_gmime ();
-  decoded = g_mime_utils_header_decode_text (NULL, text);
-  if (decoded != NULL && !g_utf8_validate (decoded, -1, NULL))
-    {
-      char *valid = g_utf8_make_valid (decoded, -1);
-
-      g_free (decoded);
-      decoded = valid;
-    }
-  return decoded;
-}
-
-static char *
-decode_phrase (const char *text)
-{
-  char *decoded;
-
-  if (text == NULL)
-    return NULL;
-  if (is_plain (text) && strchr (text, '"') == NULL && strchr (text, '\\') == NULL)
-    return g_strdup (text);
-  ensure_gmime ();
-  decoded = g_mime_utils_header_decode_phrase (NULL, text);
-  if (decoded != NULL && !g_utf8_validate (decoded, -1, NULL))
-    {
-      char *valid = g_utf8_make_valid (decoded, -1);
-
-      g_free (decoded);
-      decoded = valid;
-    }
-  return decoded;
-}
+#include "tern-mime.h"
 
 gint64
 _tern_date_time_to_unix (struct mailimap_date_time *dt)
@@ -94,7 +29,7 @@ _tern_date_time_to_unix (struct mailimap_date_time *dt)
 static char *
 format_address (struct mailimap_address *addr)
 {
-  g_autofree char *name = decode_phrase (addr->ad_personal_name);
+  g_autofree char *name = _tern_mime_decode_phrase (addr->ad_personal_name);
   g_autofree char *email = NULL;
 
   if (addr->ad_mailbox_name == NULL)
@@ -135,100 +70,6 @@ format_address_list (clist *list)
   return g_string_free (out, FALSE);
 }
 
-/* Days from 1970-01-01 to a civil date (proleptic Gregorian). */
-static gint64
-days_from_civil (gint64 y,
-                 guint  m,
-                 guint  d)
-{
-  gint64 era;
-  guint yoe, doy, doe;
-
-  y -= m <= 2;
-  era = (y >= 0 ? y : y - 399) / 400;
-  yoe = (guint) (y - era * 400);
-  doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + (gint64) doe - 719468;
-}
-
-/* The usual form, "Mon, 2 Feb 2026 10:00:00 +0100" (day name optional), without GMime;
- * anything else falls back to GMime's lenient parser. */
-gboolean
-_tern_parse_date_fast (const char *text,
-                       gint64     *out)
-{
-  static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-  const char *p = text;
-  guint day, month = 0, year, hour, min, sec = 0;
-  int sign, zone;
-  char *end;
-
-  while (*p == ' ')
-    p++;
-  if (g_ascii_isalpha (p[0]))
-    {
-      p = strchr (p, ',');
-      if (p == NULL)
-        return FALSE;
-      p++;
-      while (*p == ' ')
-        p++;
-    }
-  day = (guint) strtoul (p, &end, 10);
-  if (end == p || *end != ' ' || day < 1 || day > 31)
-    return FALSE;
-  p = end + 1;
-  for (guint i = 0; i < 12; i++)
-    if (g_ascii_strncasecmp (p, months + i * 3, 3) == 0)
-      month = i + 1;
-  if (month == 0 || p[3] != ' ')
-    return FALSE;
-  p += 4;
-  year = (guint) strtoul (p, &end, 10);
-  if (end - p != 4 || *end != ' ')
-    return FALSE;
-  p = end + 1;
-  hour = (guint) strtoul (p, &end, 10);
-  if (end == p || *end != ':')
-    return FALSE;
-  p = end + 1;
-  min = (guint) strtoul (p, &end, 10);
-  if (end == p)
-    return FALSE;
-  p = end;
-  if (*p == ':')
-    {
-      sec = (guint) strtoul (p + 1, &end, 10);
-      p = end;
-    }
-  if (*p != ' ' || (p[1] != '+' && p[1] != '-') || !g_ascii_isdigit (p[2]))
-    return FALSE;
-  sign = p[1] == '-' ? -1 : 1;
-  zone = (int) strtol (p + 2, &end, 10);
-  if (end - (p + 2) != 4 || hour > 23 || min > 59 || sec > 60)
-    return FALSE;
-
-  *out = days_from_civil (year, month, day) * 86400 + hour * 3600 + min * 60 + sec
-         - sign * ((zone / 100) * 3600 + (zone % 100) * 60);
-  return TRUE;
-}
-
-gint64
-_tern_parse_date (const char *text)
-{
-  g_autoptr(GDateTime) date = NULL;
-  gint64 value;
-
-  if (text == NULL)
-    return 0;
-  if (_tern_parse_date_fast (text, &value))
-    return value;
-  ensure_gmime ();
-  date = g_mime_utils_header_decode_date (text);
-  return date ? g_date_time_to_unix (date) : 0;
-}
-
 static void
 fill_envelope (TernMessage              *message,
                struct mailimap_envelope *env)
@@ -236,7 +77,7 @@ fill_envelope (TernMessage              *message,
   if (env == NULL)
     return;
 
-  message->subject = decode_text (env->env_subject);
+  message->subject = _tern_mime_decode_text (env->env_subject);
   message->message_id = g_strdup (env->env_message_id);
   message->in_reply_to = g_strdup (env->env_in_reply_to);
 
@@ -248,7 +89,7 @@ fill_envelope (TernMessage              *message,
     {
       struct mailimap_address *addr = clist_content (clist_begin (env->env_from->frm_list));
 
-      message->from_name = decode_phrase (addr->ad_personal_name);
+      message->from_name = _tern_mime_decode_phrase (addr->ad_personal_name);
       if (addr->ad_mailbox_name != NULL && addr->ad_host_name != NULL)
         message->from_addr = g_strdup_printf ("%s@%s", addr->ad_mailbox_name, addr->ad_host_name);
       else
@@ -569,10 +410,10 @@ param_get_decoded (struct mailimap_body_fld_param *params,
       g_string_append (joined, segment);
     }
   if (joined != NULL)
-    return encoded ? percent_decode_charset (charset, joined->str) : decode_text (joined->str);
+    return encoded ? percent_decode_charset (charset, joined->str) : _tern_mime_decode_text (joined->str);
 
   value = param_get (params, name);
-  return value ? decode_text (value) : NULL;
+  return value ? _tern_mime_decode_text (value) : NULL;
 }
 
 static const char *
@@ -746,126 +587,4 @@ _tern_parts_from_body (struct mailimap_body *body)
 
   walk_body (body, "", TRUE, parts);
   return parts;
-}
-
-/* Modified UTF-7 (RFC 3501, 5.1.3). */
-
-char *
-_tern_utf7_decode (const char *name)
-{
-  GString *out = g_string_new (NULL);
-  const char *p = name;
-
-  while (*p != '\0')
-    {
-      if (*p != '&')
-        {
-          g_string_append_c (out, *p++);
-          continue;
-        }
-      p++;
-      if (*p == '-')
-        {
-          g_string_append_c (out, '&');
-          p++;
-          continue;
-        }
-
-      {
-        const char *end = strchr (p, '-');
-        g_autofree char *b64 = NULL;
-        g_autofree guchar *utf16 = NULL;
-        g_autofree char *utf8 = NULL;
-        gsize len = 0, n;
-
-        if (end == NULL)
-          end = p + strlen (p);
-        n = (gsize) (end - p);
-        b64 = g_malloc0 (n + 4);
-        for (gsize i = 0; i < n; i++)
-          b64[i] = p[i] == ',' ? '/' : p[i];
-        while (n % 4 != 0)
-          b64[n++] = '=';
-        utf16 = g_base64_decode (b64, &len);
-        utf8 = g_convert ((const char *) utf16, (gssize) len, "UTF-8", "UTF-16BE", NULL, NULL, NULL);
-        if (utf8 != NULL)
-          g_string_append (out, utf8);
-        else
-          g_string_append_len (out, p - 1, end - p + 1 + (*end == '-'));
-        p = *end == '-' ? end + 1 : end;
-      }
-    }
-
-  if (!g_utf8_validate (out->str, (gssize) out->len, NULL))
-    {
-      char *valid = g_utf8_make_valid (out->str, (gssize) out->len);
-
-      g_string_free (out, TRUE);
-      return valid;
-    }
-  return g_string_free (out, FALSE);
-}
-
-char *
-_tern_utf7_encode (const char *utf8)
-{
-  GString *out = g_string_new (NULL);
-  const char *p = utf8;
-
-  while (*p != '\0')
-    {
-      gunichar c = g_utf8_get_char (p);
-
-      if (c >= 0x20 && c <= 0x7e)
-        {
-          if (c == '&')
-            g_string_append (out, "&-");
-          else
-            g_string_append_c (out, (char) c);
-          p = g_utf8_next_char (p);
-          continue;
-        }
-
-      {
-        const char *start = p;
-        g_autofree char *utf16 = NULL;
-        g_autofree char *b64 = NULL;
-        gsize len = 0;
-
-        while (*p != '\0')
-          {
-            gunichar d = g_utf8_get_char (p);
-
-            if (d >= 0x20 && d <= 0x7e)
-              break;
-            p = g_utf8_next_char (p);
-          }
-        utf16 = g_convert (start, p - start, "UTF-16BE", "UTF-8", NULL, &len, NULL);
-        if (utf16 == NULL)
-          continue;
-        b64 = g_base64_encode ((const guchar *) utf16, len);
-        g_string_append_c (out, '&');
-        for (char *q = b64; *q != '\0' && *q != '='; q++)
-          g_string_append_c (out, *q == '/' ? ',' : *q);
-        g_string_append_c (out, '-');
-      }
-    }
-  return g_string_free (out, FALSE);
-}
-
-char *
-_tern_imap_quote (const char *text)
-{
-  GString *out = g_string_new ("\"");
-
-  for (const char *p = text; *p != '\0'; p++)
-    {
-      if (*p == '"' || *p == '\\')
-        g_string_append_c (out, '\\');
-      if (*p == '\r' || *p == '\n')
-        continue;
-      g_string_append_c (out, *p);
-    }
-  g_string_append_c (out, '"');
-  return g_string_free (out, FALSE);
 }

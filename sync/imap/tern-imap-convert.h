@@ -7,7 +7,8 @@
 
 G_BEGIN_DECLS
 
-/* Conversions from libetpan's parsed responses to the cache's records. Thread-safe. */
+/* Conversions from libetpan's parsed responses to the cache's records. Thread-safe.
+ * Internal to sync/imap/: what is above it sees TernImapFetchItem (tern-imap-commands.h). */
 
 TernMessage *_tern_message_from_msg_att   (struct mailimap_msg_att *msg_att) G_GNUC_WARN_UNUSED_RESULT;
 /* Only UID, FLAGS and MODSEQ; *uid_out is 0 if the response carried no UID. */
@@ -16,14 +17,5 @@ char        *_tern_flags_from_msg_att     (struct mailimap_msg_att *msg_att,
                                            guint64                 *modseq_out) G_GNUC_WARN_UNUSED_RESULT;
 GPtrArray   *_tern_parts_from_body        (struct mailimap_body    *body) G_GNUC_WARN_UNUSED_RESULT;
 gint64       _tern_date_time_to_unix      (struct mailimap_date_time *dt);
-/* An RFC 5322 date as Unix time, 0 if unreadable. The usual form is parsed directly,
- * anything else by GMime. */
-gint64       _tern_parse_date             (const char              *text);
-gboolean     _tern_parse_date_fast        (const char              *text,
-                                           gint64                  *out);
-char        *_tern_utf7_decode            (const char              *name) G_GNUC_WARN_UNUSED_RESULT;
-char        *_tern_utf7_encode            (const char              *utf8) G_GNUC_WARN_UNUSED_RESULT;
-/* An IMAP quoted string for a command line: "name" with \\ and \" escaped. */
-char        *_tern_imap_quote             (const char              *text) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

@@ -292,3 +292,148 @@ tern_mime_html_to_text (const char *html)
     }
   return g_string_free (out, FALSE);
 }
+
+/* The envelope of a message to send. */
+
+#define MAX_HEADER_BYTES (1024 * 1024)
+
+void
+tern_mime_envelope_free (TernMimeEnvelope *envelope)
+{
+  if (envelope == NULL)
+    return;
+  g_free (envelope->message_id);
+  g_free (envelope->subject);
+  g_free (envelope->from);
+  g_clear_pointer (&envelope->recipients, g_ptr_array_unref);
+  g_free (envelope->in_reply_to);
+  g_free (envelope);
+}
+
+/* Where the header ends (after its empty line), or the whole length if it does not. */
+static gsize
+header_length (const char *data,
+               gsize       length)
+{
+  gsize limit = MIN (length, (gsize) MAX_HEADER_BYTES);
+
+  if (limit >= 1 && data[0] == '\n')
+    return 1;
+  if (limit >= 2 && data[0] == '\r' && data[1] == '\n')
+    return 2;
+  for (gsize i = 0; i + 1 < limit; i++)
+    {
+      if (data[i] != '\n')
+        continue;
+      if (data[i + 1] == '\n')
+        return i + 2;
+      if (i + 2 < limit && data[i + 1] == '\r' && data[i + 2] == '\n')
+        return i + 3;
+    }
+  return limit;
+}
+
+static void
+add_mailboxes (GPtrArray           *out,
+               GHashTable          *seen,
+               InternetAddressList *list)
+{
+  for (int i = 0; list != NULL && i < internet_address_list_length (list); i++)
+    {
+      InternetAddress *a = internet_address_list_get_address (list, i);
+      const char *addr;
+
+      if (INTERNET_ADDRESS_IS_GROUP (a))
+        {
+          add_mailboxes (out, seen, internet_address_group_get_members (INTERNET_ADDRESS_GROUP (a)));
+          continue;
+        }
+      addr = internet_address_mailbox_get_addr (INTERNET_ADDRESS_MAILBOX (a));
+      if (addr == NULL || strchr (addr, '@') == NULL || strpbrk (addr, "<>\r\n ") != NULL)
+        continue;
+      if (g_hash_table_add (seen, g_ascii_strdown (addr, -1)))
+        g_ptr_array_add (out, g_strdup (addr));
+    }
+}
+
+/* From the header alone: the body may be large and does not matter. */
+TernMimeEnvelope *
+tern_mime_read_envelope (const char  *data,
+                         gsize        length,
+                         GError     **error)
+{
+  gsize head = header_length (data, length);
+  g_autoptr(GMimeStream) stream = NULL;
+  g_autoptr(GMimeParser) parser = NULL;
+  g_autoptr(GMimeMessage) mime = NULL;
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  TernMimeEnvelope *env;
+  InternetAddressList *from;
+  const char *value;
+
+  g_mime_init ();
+  stream = g_mime_stream_mem_new_with_buffer (data, head);
+  parser = g_mime_parser_new_with_stream (stream);
+  mime = g_mime_parser_construct_message (parser, NULL);
+  if (mime == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "Not a mail message");
+      return NULL;
+    }
+
+  env = g_new0 (TernMimeEnvelope, 1);
+  value = g_mime_message_get_message_id (mime);
+  env->message_id = value && *value ? g_strdup_printf ("<%s>", value) : NULL;
+  value = g_mime_message_get_subject (mime);
+  env->subject = value ? g_utf8_make_valid (value, -1) : NULL;
+  env->has_date = g_mime_object_get_header (GMIME_OBJECT (mime), "Date") != NULL;
+
+  from = g_mime_message_get_from (mime);
+  env->has_from = from != NULL && internet_address_list_length (from) > 0;
+  if (env->has_from)
+    {
+      g_autoptr(GPtrArray) addrs = g_ptr_array_new_with_free_func (g_free);
+      g_autoptr(GHashTable) none = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+      add_mailboxes (addrs, none, from);
+      env->from = addrs->len > 0 ? g_strdup (addrs->pdata[0]) : NULL;
+    }
+
+  env->recipients = g_ptr_array_new_with_free_func (g_free);
+  add_mailboxes (env->recipients, seen, g_mime_message_get_to (mime));
+  add_mailboxes (env->recipients, seen, g_mime_message_get_cc (mime));
+  add_mailboxes (env->recipients, seen, g_mime_message_get_bcc (mime));
+
+  value = g_mime_object_get_header (GMIME_OBJECT (mime), "In-Reply-To");
+  if (value != NULL)
+    {
+      g_autoptr(GString) ids = g_string_new (NULL);
+      const char *p = value;
+
+      while ((p = strchr (p, '<')) != NULL)
+        {
+          const char *end = strchr (p, '>');
+
+          if (end == NULL)
+            break;
+          g_string_append_printf (ids, "%s%.*s", ids->len ? " " : "", (int) (end - p + 1), p);
+          p = end + 1;
+        }
+      env->in_reply_to = ids->len ? g_strdup (ids->str) : NULL;
+    }
+  return env;
+}
+
+char *
+tern_mime_make_message_id (const char *domain)
+{
+  g_mime_init ();
+  return g_mime_utils_generate_message_id (domain);
+}
+
+char *
+tern_mime_format_date (GDateTime *date)
+{
+  g_mime_init ();
+  return g_mime_utils_header_format_date (date);
+}

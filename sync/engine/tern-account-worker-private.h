@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "tern-account-worker.h"
+#include "tern-outbox-sync.h"
+#include "tern-sync.h"
+
+G_BEGIN_DECLS
+
+/*
+ * TernAccountWorker is implemented by tern-account-worker.c (the GObject and the main
+ * thread's side), tern-account-worker-thread.c (the worker thread) and
+ * tern-account-worker-requests.c (the async requests). The thread sees only Shared,
+ * Command and Event, never the object.
+ */
+
+typedef enum
+{
+  CMD_SYNC,
+  CMD_REPLAY,
+  CMD_FETCH_TEXT,
+  CMD_FETCH_PART,
+  CMD_SEARCH,
+  CMD_EXPORT,
+  CMD_SEND,
+  CMD_SET_PASSWORD,
+  CMD_RELOAD,
+  CMD_OFFLINE_CHANGED,
+  CMD_STOP,
+} CommandKind;
+
+typedef struct
+{
+  CommandKind   kind;
+  guint         request;
+  gint64        message_id;
+  char         *section;
+  char         *dest_path;
+  char         *password;
+  GCancellable *cancellable;
+} Command;
+
+typedef struct
+{
+  char         *db_path;
+  gint64        account_id;
+  GMainContext *main_context;
+  GWeakRef      owner;
+  GAsyncQueue  *queue;
+  GCancellable *interrupt;
+  gint          stopping;       /* atomic */
+  gint          work_offline;   /* atomic */
+
+  GMutex        lock;           /* guards everything below */
+  TernSync     *sync;           /* for tern_sync_cancel() from the main thread */
+  TernOutboxSender *sender;     /* ... and tern_outbox_sender_cancel() */
+  gboolean      progress_pending;
+  char         *progress_folder;
+  guint         progress_done;
+  guint         progress_total;
+  gboolean      progress_changed;
+  guint         part_request;
+  guint64       part_done;
+  guint64       part_total;
+  gboolean      part_changed;
+} Shared;
+
+typedef enum
+{
+  EVENT_STATE,
+  EVENT_CHANGED,
+  EVENT_CERTIFICATE,
+  EVENT_RESULT,
+} EventKind;
+
+typedef struct
+{
+  Shared           *shared;
+  EventKind         kind;
+  TernAccountState  state;
+  char             *text;          /* state: error message; certificate: sha256 */
+  char             *description;   /* certificate */
+  gboolean          folders_changed;
+  guint             new_messages;
+  guint             new_in_inbox;
+  char             *subject;
+  guint             request;
+  GError           *error;
+  GArray           *ids;           /* search results */
+} Event;
+
+typedef struct
+{
+  GTask               *task;
+  GCancellable        *caller_cancellable;
+  gulong               cancelled_id;
+  TernPartProgressFunc progress;
+  gpointer             progress_data;
+  GDestroyNotify       progress_destroy;
+} Request;
+
+struct _TernAccountWorker
+{
+  GObject           parent_instance;
+
+  /* Owned. */
+  Shared           *shared;
+  GThread          *thread;
+  GHashTable       *requests;      /* request id -> Request */
+  char             *status_text;
+  char             *last_error;
+
+  /* Borrowed. */
+  TernStore        *main_store;
+
+  gint64            account_id;
+  guint             next_request;
+  TernAccountState  state;
+  guint             queued;
+  guint             failed;
+  guint             outbox_waiting;
+  guint             outbox_failed;
+  double            progress;
+};
+
+/* tern-account-worker.c */
+Shared   *_tern_worker_shared_ref   (Shared               *s);
+void      _tern_worker_shared_unref (Shared               *s);
+void      _tern_worker_command_free (Command              *cmd);
+void      _tern_worker_event_free   (Event                *ev);
+Command  *_tern_worker_command_new  (CommandKind           kind);
+/* Queues a command and interrupts a waiting IDLE. Main thread. */
+void      _tern_worker_push         (TernAccountWorker    *self,
+                                     Command              *cmd);
+/* The main-thread ends of Events and of coalesced progress. */
+gboolean  _tern_worker_event_cb     (gpointer              data);
+gboolean  _tern_worker_progress_cb  (gpointer              data);
+
+/* tern-account-worker-thread.c */
+gpointer  _tern_worker_thread       (gpointer              data);
+
+/* tern-account-worker-requests.c */
+guint     _tern_worker_add_request  (TernAccountWorker    *self,
+                                     GTask                *task,
+                                     TernPartProgressFunc  progress,
+                                     gpointer              progress_data,
+                                     GDestroyNotify        progress_destroy);
+
+G_END_DECLS

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "tern-journal.h"
+#include "tern-sync-private.h"
+
+G_BEGIN_DECLS
+
+/* Shared by tern-replay.c and tern-replay-transfer.c. Owner thread only. */
+
+#define REPLAY_ERROR (_tern_replay_error_quark ())
+GQuark _tern_replay_error_quark (void);
+
+typedef enum
+{
+  REPLAY_GONE,      /* the message is no longer on the server: permanent */
+  REPLAY_DEPENDS,   /* it needs something an earlier, failed action should have made */
+} ReplayError;
+
+/* Where the message is on the server now: its row's (folder_id, uid). */
+typedef struct
+{
+  TernFolder  *folder;
+  TernMessage *message;
+} Location;
+
+void         _tern_replay_location_clear     (Location     *loc);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Location, _tern_replay_location_clear)
+
+/* TERN_ACTION_RETRY, _USER or _PERMANENT for a failed action. */
+const char  *_tern_replay_classify           (const GError *error);
+/* "4 7 9" (a journal note) to UIDs and back. */
+GArray      *_tern_replay_parse_uid_list     (const char   *text);
+char        *_tern_replay_uid_list_string    (GArray       *uids);
+gboolean     _tern_replay_locate             (TernSync     *self,
+                                              gint64        message_id,
+                                              gboolean      need_uid,
+                                              Location     *loc,
+                                              GError      **error);
+/* The folder of a queued action on the server, or REPLAY_DEPENDS. */
+TernFolder  *_tern_replay_server_folder      (TernSync     *self,
+                                              gint64        folder_id,
+                                              GError      **error);
+/* SELECT for an action on UIDs, following a rename or a UIDVALIDITY change. */
+gboolean     _tern_replay_select_for_uids    (TernSync     *self,
+                                              TernFolder  **folder,
+                                              GError      **error);
+/* The message's current server state, or REPLAY_GONE. */
+gboolean     _tern_replay_fetch_one          (TernSync     *self,
+                                              guint32       uid,
+                                              Collected    *out,
+                                              GError      **error);
+gboolean     _tern_replay_finish             (TernSync     *self,
+                                              TernAction   *a,
+                                              GError      **error);
+guint32      _tern_replay_find_by_message_id (TernSync     *self,
+                                              TernFolder   *target,
+                                              const char   *message_id,
+                                              GArray       *before,
+                                              GError      **error);
+GArray      *_tern_replay_message_id_hits    (TernSync     *self,
+                                              TernFolder   *target,
+                                              const char   *message_id,
+                                              GError      **error);
+gboolean     _tern_replay_settle             (TernSync     *self,
+                                              TernAction   *a,
+                                              gint64        message_id,
+                                              gint64        folder_id,
+                                              guint32       uid,
+                                              GError      **error);
+
+/* tern-replay-transfer.c */
+gboolean     _tern_replay_move               (TernSync     *self,
+                                              TernAction   *a,
+                                              GError      **error);
+gboolean     _tern_replay_copy               (TernSync     *self,
+                                              TernAction   *a,
+                                              GError      **error);
+gboolean     _tern_replay_expunge            (TernSync     *self,
+                                              TernAction   *a,
+                                              GError      **error);
+gboolean     _tern_replay_expunge_uids       (TernSync     *self,
+                                              TernAction   *a,
+                                              GError      **error);
+gboolean     _tern_replay_append             (TernSync     *self,
+                                              TernAction   *a,
+                                              GError      **error);
+
+G_END_DECLS

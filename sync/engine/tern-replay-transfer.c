@@ -1,0 +1,377 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "tern-sync"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "tern-imap-utils.h"
+#include "tern-journal.h"
+#include "tern-replay-private.h"
+
+/* Moving, copying, deleting and appending messages on the server (see tern-replay.c). */
+
+/* UID COPY (or UID MOVE) of one message; *new_uid from COPYUID, 0 if the server did not say. */
+static gboolean
+copy_one (TernSync    *self,
+          guint32      uid,
+          const char  *target,
+          gboolean     move,
+          guint32     *new_uid,
+          GError     **error)
+{
+  g_autoptr(GArray) uids = g_array_new (FALSE, FALSE, sizeof (guint32));
+  g_autoptr(GArray) new_uids = NULL;
+
+  g_array_append_val (uids, uid);
+  if (!tern_imap_connection_uid_copy (self->conn, uids, target, move, &new_uids, error))
+    return FALSE;
+  *new_uid = g_array_index (new_uids, guint32, 0);
+  return TRUE;
+}
+
+/* \Deleted + expunge of exactly these UIDs in the selected folder. */
+static gboolean
+expunge_uids (TernSync    *self,
+              const char  *set,
+              GError     **error)
+{
+  if (!tern_imap_connection_uid_store (self->conn, set, TRUE, "\\Deleted", 0, NULL, error))
+    return FALSE;
+  if (tern_imap_connection_has_capability (self->conn, "UIDPLUS"))
+    return tern_imap_connection_uid_expunge (self->conn, set, error);
+  else
+    {
+      /* Without UID EXPUNGE, EXPUNGE only if nothing else in the folder is \Deleted: never
+       * expunge what another client merely marked. Otherwise the message stays marked. */
+      g_autoptr(GArray) deleted = NULL;
+      g_autoptr(GArray) ours = g_array_new (FALSE, FALSE, sizeof (guint32));
+      gboolean only_ours = TRUE;
+
+      deleted = tern_imap_connection_uid_search_deleted (self->conn, error);
+      if (deleted == NULL)
+        return FALSE;
+      {
+        g_auto(GStrv) ranges = g_strsplit (set, ",", -1);
+
+        for (guint i = 0; ranges[i] != NULL; i++)
+          {
+            guint32 first = (guint32) g_ascii_strtoull (ranges[i], NULL, 10);
+            const char *colon = strchr (ranges[i], ':');
+            guint32 last = colon ? (guint32) g_ascii_strtoull (colon + 1, NULL, 10) : first;
+
+            for (guint32 u = first; u <= last && u != 0; u++)
+              g_array_append_val (ours, u);
+          }
+      }
+      for (guint d = 0; d < deleted->len && only_ours; d++)
+        {
+          guint32 uid = g_array_index (deleted, guint32, d);
+          gboolean mine = FALSE;
+
+          for (guint i = 0; i < ours->len && !mine; i++)
+            mine = g_array_index (ours, guint32, i) == uid;
+          only_ours = mine;
+        }
+      if (!only_ours)
+        return TRUE;
+      return tern_imap_connection_expunge (self->conn, error);
+    }
+}
+
+gboolean
+_tern_replay_move (TernSync    *self,
+                   TernAction  *a,
+                   GError     **error)
+{
+  g_auto(Location) loc = { 0 };
+  g_autoptr(TernFolder) target = NULL;
+  g_autofree char *set = NULL;
+  Collected here = { 0 };
+  guint32 new_uid = 0;
+  gboolean uidplus = tern_imap_connection_has_capability (self->conn, "UIDPLUS");
+  gboolean move = tern_imap_connection_has_capability (self->conn, "MOVE");
+  g_autoptr(GArray) earlier = a->sent && a->uids != NULL ? _tern_replay_parse_uid_list (a->uids) : NULL;
+  g_autoptr(GArray) before = NULL;
+  g_autofree char *note = NULL;
+
+  if (!_tern_replay_locate (self, a->message, TRUE, &loc, error) ||
+      (target = _tern_replay_server_folder (self, a->target, error)) == NULL)
+    return FALSE;
+  if (loc.folder->id == target->id)
+    return _tern_replay_finish (self, a, error);
+  /* The target's hits before anything goes out: without UIDPLUS the new UID is the one new
+   * hit; without MOVE a killed attempt may have made the copy already. */
+  if (!uidplus || !move)
+    {
+      before = _tern_replay_message_id_hits (self, target, loc.message->message_id, error);
+      if (before == NULL)
+        return FALSE;
+      note = _tern_replay_uid_list_string (earlier != NULL ? earlier : before);
+    }
+  if (!_tern_replay_select_for_uids (self, &loc.folder, error) ||
+      !tern_journal_locate (self->store, a->message, NULL, &loc.message->uid, error))
+    return FALSE;
+
+  if (!_tern_replay_fetch_one (self, loc.message->uid, &here, NULL))
+    {
+      /* Not in the source: if the last attempt went out, it may have worked. */
+      guint32 uid = a->sent ? _tern_replay_find_by_message_id (self, target, loc.message->message_id, earlier, error) : 0;
+
+      if (uid != 0)
+        return _tern_replay_settle (self, a, a->message, target->id, uid, error);
+      if (error != NULL && *error != NULL)
+        return FALSE;
+      g_set_error (error, REPLAY_ERROR, REPLAY_GONE, "The message was deleted on the server");
+      return FALSE;
+    }
+  g_free (here.flags);
+  set = g_strdup_printf ("%u", loc.message->uid);
+
+  if (earlier != NULL && !move)
+    {
+      /* Still in the source: the last attempt was killed before its expunge, maybe after its
+       * COPY. A copy is a hit that was not there before: then only the expunge is left. */
+      guint32 uid = _tern_replay_find_by_message_id (self, target, loc.message->message_id, earlier, error);
+
+      if (error != NULL && *error != NULL)
+        return FALSE;
+      if (uid != 0)
+        {
+          if (!_tern_sync_select (self, loc.folder->name, error) || !expunge_uids (self, set, error))
+            return FALSE;
+          return _tern_replay_settle (self, a, a->message, target->id, uid, error);
+        }
+      if (!_tern_sync_select (self, loc.folder->name, error))
+        return FALSE;
+    }
+
+  /* A resumed action keeps the hits noted before its first attempt. */
+  if (!tern_journal_mark_sent (self->store, a->id, note, error))
+    return FALSE;
+
+  if (tern_imap_connection_has_capability (self->conn, "MOVE"))
+    {
+      if (!copy_one (self, loc.message->uid, target->name, TRUE, &new_uid, error))
+        return FALSE;
+    }
+  else
+    {
+      /* A COPY that failed leaves the original untouched: no \Deleted. */
+      if (!copy_one (self, loc.message->uid, target->name, FALSE, &new_uid, error) ||
+          !expunge_uids (self, set, error))
+        return FALSE;
+    }
+
+  if (new_uid == 0)
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      new_uid = _tern_replay_find_by_message_id (self, target, loc.message->message_id, earlier != NULL ? earlier : before,
+                                                 &local_error);
+      if (local_error != NULL && !g_str_equal (_tern_replay_classify (local_error), TERN_ACTION_USER))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+    }
+  return _tern_replay_settle (self, a, a->message, target->id, new_uid, error);
+}
+
+gboolean
+_tern_replay_copy (TernSync    *self,
+                   TernAction  *a,
+                   GError     **error)
+{
+  g_auto(Location) loc = { 0 };
+  g_autoptr(TernFolder) target = NULL;
+  g_autoptr(GArray) before = NULL;
+  g_autofree char *note = NULL;
+  Collected here = { 0 };
+  guint32 new_uid = 0;
+
+  {
+    g_autoptr(TernMessage) copy = tern_store_get_message (self->store, a->new_message, NULL);
+
+    if (copy == NULL)
+      return _tern_replay_finish (self, a, error); /* the copy was discarded here meanwhile */
+  }
+  if (!_tern_replay_locate (self, a->message, TRUE, &loc, error) ||
+      (target = _tern_replay_server_folder (self, a->target, error)) == NULL)
+    return FALSE;
+
+  if (a->sent)
+    {
+      /* The last attempt may have worked: a Message-ID hit that was not there before. */
+      g_autoptr(GArray) earlier = _tern_replay_parse_uid_list (a->uids);
+      guint32 uid = _tern_replay_find_by_message_id (self, target, loc.message->message_id, earlier, error);
+
+      if (uid != 0)
+        return _tern_replay_settle (self, a, a->new_message, target->id, uid, error);
+      if (error != NULL && *error != NULL)
+        return FALSE;
+    }
+
+  before = _tern_replay_message_id_hits (self, target, loc.message->message_id, error);
+  if (before == NULL)
+    return FALSE;
+  note = _tern_replay_uid_list_string (before);
+
+  if (!_tern_replay_select_for_uids (self, &loc.folder, error) ||
+      !tern_journal_locate (self->store, a->message, NULL, &loc.message->uid, error) ||
+      !_tern_replay_fetch_one (self, loc.message->uid, &here, error))
+    return FALSE;
+  g_free (here.flags);
+
+  if (!tern_journal_mark_sent (self->store, a->id, note, error))
+    return FALSE;
+  if (!copy_one (self, loc.message->uid, target->name, FALSE, &new_uid, error))
+    return FALSE;
+  if (new_uid == 0)
+    {
+      new_uid = _tern_replay_find_by_message_id (self, target, loc.message->message_id, before, error);
+      if (error != NULL && *error != NULL)
+        return FALSE;
+    }
+  return _tern_replay_settle (self, a, a->new_message, target->id, new_uid, error);
+}
+
+gboolean
+_tern_replay_expunge (TernSync    *self,
+                      TernAction  *a,
+                      GError     **error)
+{
+  g_auto(Location) loc = { 0 };
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *set = NULL;
+  Collected here = { 0 };
+
+  if (!_tern_replay_locate (self, a->message, FALSE, &loc, &local_error))
+    {
+      /* Deleting what is gone is not an error. */
+      if (g_error_matches (local_error, REPLAY_ERROR, REPLAY_GONE))
+        return _tern_replay_finish (self, a, error);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (loc.message->uid == 0)
+    {
+      /* Never reached the server: deleting it here is all there is to do. */
+      return _tern_replay_settle (self, a, a->message, 0, 0, error);
+    }
+  if (!_tern_replay_select_for_uids (self, &loc.folder, error) ||
+      !tern_journal_locate (self->store, a->message, NULL, &loc.message->uid, error))
+    return FALSE;
+  if (!_tern_replay_fetch_one (self, loc.message->uid, &here, &local_error))
+    {
+      if (g_error_matches (local_error, REPLAY_ERROR, REPLAY_GONE))
+        return _tern_replay_settle (self, a, a->message, 0, 0, error);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  g_free (here.flags);
+  set = g_strdup_printf ("%u", loc.message->uid);
+  if (!expunge_uids (self, set, error))
+    return FALSE;
+  return _tern_replay_settle (self, a, a->message, 0, 0, error);
+}
+
+gboolean
+_tern_replay_expunge_uids (TernSync    *self,
+                           TernAction  *a,
+                           GError     **error)
+{
+  g_autoptr(TernFolder) folder = NULL;
+  g_autoptr(GArray) wanted = _tern_replay_parse_uid_list (a->uids);
+  g_autoptr(GArray) present = g_array_new (FALSE, FALSE, sizeof (guint32));
+  g_autofree char *set = NULL;
+
+  if ((folder = _tern_replay_server_folder (self, a->folder, error)) == NULL)
+    return FALSE;
+  if (wanted->len == 0)
+    return _tern_replay_finish (self, a, error);
+  if (!_tern_replay_select_for_uids (self, &folder, error))
+    return FALSE;
+
+  set = tern_imap_uid_set_new (wanted);
+  if (!_tern_sync_collect_flags (self, set, error))
+    return FALSE;
+  for (guint i = 0; i < self->collected->len; i++)
+    g_array_append_val (present, g_array_index (self->collected, Collected, i).uid);
+  g_array_sort (present, _tern_sync_compare_uid);
+
+  if (present->len > 0)
+    {
+      g_autofree char *present_set = NULL;
+
+      present_set = tern_imap_uid_set_new (present);
+      if (!expunge_uids (self, present_set, error))
+        return FALSE;
+    }
+
+  if (!tern_store_begin (self->store, error))
+    return FALSE;
+  for (guint i = 0; i < wanted->len; i++)
+    if (!tern_store_expunge_uid (self->store, folder->id, g_array_index (wanted, guint32, i), error))
+      goto rollback;
+  if (!tern_journal_mark_done (self->store, a->id, error) || !tern_store_commit (self->store, error))
+    goto rollback;
+  self->stats.actions_replayed++;
+  return TRUE;
+
+rollback:
+  tern_store_rollback (self->store);
+  return FALSE;
+}
+
+gboolean
+_tern_replay_append (TernSync    *self,
+                     TernAction  *a,
+                     GError     **error)
+{
+  g_autoptr(TernFolder) target = NULL;
+  g_autoptr(TernMessage) message = NULL;
+  g_autoptr(GBytes) raw = NULL;
+  g_autoptr(GArray) before = NULL;
+  g_autofree char *note = NULL;
+  guint32 new_uid = 0;
+
+  message = tern_store_get_message (self->store, a->message, NULL);
+  if (message == NULL)
+    return _tern_replay_finish (self, a, error); /* deleted here before it was uploaded */
+  if ((target = _tern_replay_server_folder (self, a->target, error)) == NULL ||
+      (raw = tern_journal_dup_raw (self->store, a->message, error)) == NULL)
+    return FALSE;
+
+  if (a->sent)
+    {
+      /* An APPEND whose answer was lost: look for it before sending it again. */
+      g_autoptr(GArray) earlier = _tern_replay_parse_uid_list (a->uids);
+      guint32 uid = _tern_replay_find_by_message_id (self, target, message->message_id, earlier, error);
+
+      if (uid != 0)
+        return _tern_replay_settle (self, a, a->message, target->id, uid, error);
+      if (error != NULL && *error != NULL)
+        return FALSE;
+    }
+  before = _tern_replay_message_id_hits (self, target, message->message_id, error);
+  if (before == NULL)
+    return FALSE;
+  note = _tern_replay_uid_list_string (before);
+  if (!tern_journal_mark_sent (self->store, a->id, note, error))
+    return FALSE;
+
+  /* The flags it was saved with: later changes are later actions (and do not reach copies
+   * made before them). Older journals did not note them. */
+  if (!tern_imap_connection_append (self->conn, target->name,
+                                    a->add_flags != NULL ? a->add_flags : message->flags,
+                                    message->internaldate, raw, &new_uid, error))
+    return FALSE;
+  if (new_uid == 0)
+    {
+      new_uid = _tern_replay_find_by_message_id (self, target, message->message_id, before, error);
+      if (error != NULL && *error != NULL)
+        return FALSE;
+    }
+  return _tern_replay_settle (self, a, a->message, target->id, new_uid, error);
+}

@@ -1,0 +1,510 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "tern-sync"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "tern-imap-commands.h"
+#include "tern-imap-connection.h"
+#include "tern-journal.h"
+#include "tern-sync-private.h"
+
+/* One folder: SELECT or STATUS, then a first sync (the fill) or a _tern_sync_resync (see tern-sync.c). */
+
+#define FLAG_WINDOW          500
+#define FULL_SWEEP_BELOW     2000
+#define FULL_SWEEP_INTERVAL  3600
+
+static void
+read_selection (TernSync     *self,
+                MailboxState *state)
+{
+  TernImapMailbox sel;
+
+  if (!tern_imap_connection_get_mailbox (self->conn, &sel))
+    return;
+  state->uidvalidity = sel.uidvalidity;
+  state->uidnext = sel.uidnext;
+  state->exists = sel.exists;
+}
+
+static gboolean
+select_folder (TernSync      *self,
+               TernFolder    *folder,
+               MailboxState  *state,
+               Harvest       *h,
+               GError       **error)
+{
+  memset (state, 0, sizeof *state);
+  _tern_sync_clear_selected (self);
+  self->fetch_mode = FETCH_NONE;
+  /* Set before the command: its response carries the folder's changes. */
+  _tern_sync_set_fetch_folder (self, folder);
+
+  if (self->qresync && folder->uidvalidity != 0 && folder->highestmodseq != 0)
+    {
+      if (!tern_imap_connection_select_qresync (self->conn, folder->name, folder->uidvalidity,
+                                                folder->highestmodseq, NULL, error))
+        return FALSE;
+      _tern_sync_harvest (self, folder, h);
+      state->highestmodseq = h->highestmodseq;
+    }
+  else if (self->condstore)
+    {
+      guint64 modseq = 0;
+
+      if (!tern_imap_connection_select (self->conn, folder->name, TRUE, &modseq, error))
+        return FALSE;
+      _tern_sync_harvest (self, folder, h);
+      state->highestmodseq = modseq ? modseq : h->highestmodseq;
+    }
+  else
+    {
+      if (!tern_imap_connection_select (self->conn, folder->name, FALSE, NULL, error))
+        return FALSE;
+      _tern_sync_harvest (self, folder, h);
+    }
+
+  if (self->fetch_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&self->fetch_error));
+      return FALSE;
+    }
+  self->selected = g_strdup (folder->name);
+  read_selection (self, state);
+  if (h->nomodseq)
+    state->highestmodseq = 0;
+  return TRUE;
+}
+
+/* STATUS for a folder that is not selected; FALSE on error. */
+gboolean
+_tern_sync_status_folder (TernSync      *self,
+                          TernFolder    *folder,
+                          MailboxState  *state,
+                          GError       **error)
+{
+  return tern_imap_connection_status (self->conn, folder->name, self->condstore, state, error);
+}
+
+static gboolean
+reload_folder (TernSync    *self,
+               TernFolder **folder,
+               GError     **error)
+{
+  TernFolder *fresh = tern_store_get_folder_by_id (self->store, (*folder)->id, error);
+
+  if (fresh == NULL)
+    return FALSE;
+  tern_folder_free (*folder);
+  *folder = fresh;
+  return TRUE;
+}
+
+/* Makes the cache hold exactly the server's UIDs: expunges what is gone, fetches what is missing. */
+static gboolean
+full_compare (TernSync    *self,
+              TernFolder  *folder,
+              gboolean     emit,
+              GError     **error)
+{
+  g_autoptr(GArray) server = _tern_sync_uid_search (self, 1, 0, error);
+  g_autoptr(GArray) cached = NULL;
+  g_autoptr(GArray) missing = NULL;
+
+  if (server == NULL)
+    return FALSE;
+  self->stats.full_compares++;
+
+  cached = tern_store_list_uids (self->store, folder->id, error);
+  if (cached == NULL)
+    return FALSE;
+  if (!tern_store_begin (self->store, error))
+    return FALSE;
+  for (guint i = 0; i < cached->len; i++)
+    {
+      guint32 uid = g_array_index (cached, guint32, i);
+      guint index;
+
+      if (g_array_binary_search (server, &uid, _tern_sync_compare_uid, &index))
+        continue;
+      if (!tern_store_expunge_uid (self->store, folder->id, uid, error))
+        {
+          tern_store_rollback (self->store);
+          return FALSE;
+        }
+      _tern_sync_emit_change (self, TERN_SYNC_CHANGE_EXPUNGED, folder->display_name, 0, uid, NULL, NULL);
+    }
+  if (!tern_store_commit (self->store, error))
+    return FALSE;
+
+  missing = g_array_new (FALSE, FALSE, sizeof (guint32));
+  for (guint i = 0; i < server->len; i++)
+    {
+      guint32 uid = g_array_index (server, guint32, i);
+      guint index;
+
+      if (!g_array_binary_search (cached, &uid, _tern_sync_compare_uid, &index))
+        g_array_append_val (missing, uid);
+    }
+  return _tern_sync_fetch_headers (self, folder, missing, FALSE, emit, error);
+}
+
+static gboolean
+fetch_new (TernSync    *self,
+           TernFolder  *folder,
+           guint32      from_uid,
+           gboolean     emit,
+           GError     **error)
+{
+  g_autoptr(GArray) uids = _tern_sync_uid_search (self, MAX (from_uid, 1), 0, error);
+
+  if (uids == NULL)
+    return FALSE;
+  g_array_sort (uids, _tern_sync_compare_uid);
+  return _tern_sync_fetch_headers (self, folder, uids, FALSE, emit, error);
+}
+
+static gboolean
+count_matches (TernSync    *self,
+               TernFolder  *folder,
+               GError     **error)
+{
+  TernImapMailbox sel;
+
+  return tern_imap_connection_get_mailbox (self->conn, &sel) &&
+         tern_store_count_uids (self->store, folder->id) == sel.exists;
+}
+
+static gboolean
+commit_state (TernSync      *self,
+              TernFolder    *folder,
+              MailboxState  *state,
+              GError       **error)
+{
+  TernImapMailbox sel;
+  guint32 exists = tern_imap_connection_get_mailbox (self->conn, &sel) ? sel.exists : state->exists;
+
+  if (!tern_store_begin (self->store, error))
+    return FALSE;
+  if (!tern_store_set_folder_state (self->store, folder->id, state->uidvalidity, state->uidnext,
+                                    state->highestmodseq, exists, error) ||
+      !tern_store_commit (self->store, error))
+    {
+      tern_store_rollback (self->store);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The server renumbered the folder: keep what can be matched by Message-ID, INTERNALDATE and
+ * size, re-fetch the rest. Idempotent: a crash part way repeats it from the start. */
+static gboolean
+uidvalidity_changed (TernSync      *self,
+                     TernFolder    *folder,
+                     MailboxState  *state,
+                     GError       **error)
+{
+  g_autoptr(GArray) uids = NULL;
+  g_autoptr(GArray) unmatched = g_array_new (FALSE, FALSE, sizeof (guint32));
+  guint dropped = 0;
+  gint i;
+
+  g_debug ("%s: UIDVALIDITY %u -> %u", folder->name, folder->uidvalidity, state->uidvalidity);
+
+  if (!tern_store_begin (self->store, error))
+    return FALSE;
+  if (!tern_store_detach_folder (self->store, folder->id, error) ||
+      !tern_store_commit (self->store, error))
+    {
+      tern_store_rollback (self->store);
+      return FALSE;
+    }
+
+  uids = _tern_sync_uid_search (self, 1, 0, error);
+  if (uids == NULL)
+    return FALSE;
+  g_array_sort (uids, _tern_sync_compare_uid);
+
+  self->fetch_unmatched = unmatched;
+  for (i = (gint) uids->len - 1; i >= 0; i -= (gint) self->chunk)
+    {
+      gint lo_index = MAX (0, i - (gint) self->chunk + 1);
+
+      if (!tern_store_begin (self->store, error))
+        goto fail;
+      if (!_tern_sync_uid_fetch (self, folder, FETCH_REATTACH, g_array_index (uids, guint32, lo_index),
+                                 g_array_index (uids, guint32, i), _tern_sync_reattach_fetch_attrs (self), error) ||
+          !tern_store_commit (self->store, error))
+        {
+          tern_store_rollback (self->store);
+          goto fail;
+        }
+    }
+  self->fetch_unmatched = NULL;
+
+  if (!tern_store_begin (self->store, error))
+    return FALSE;
+  if (!tern_store_drop_detached (self->store, folder->id, &dropped, error) ||
+      !tern_store_commit (self->store, error))
+    {
+      tern_store_rollback (self->store);
+      return FALSE;
+    }
+  self->stats.dropped += dropped;
+
+  g_array_sort (unmatched, _tern_sync_compare_uid);
+  if (!_tern_sync_fetch_headers (self, folder, unmatched, FALSE, FALSE, error))
+    return FALSE;
+
+  _tern_sync_emit_change (self, TERN_SYNC_CHANGE_UIDVALIDITY, folder->display_name, 0, state->uidvalidity,
+                          NULL, NULL);
+  return commit_state (self, folder, state, error);
+
+fail:
+  self->fetch_unmatched = NULL;
+  return FALSE;
+}
+
+static gboolean
+sweep_flags (TernSync    *self,
+             TernFolder  *folder,
+             GError     **error)
+{
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  g_autoptr(GArray) cached = tern_store_list_uids (self->store, folder->id, error);
+  gboolean full;
+  guint32 from;
+
+  if (cached == NULL)
+    return FALSE;
+  if (cached->len == 0)
+    return TRUE;
+
+  full = cached->len <= FULL_SWEEP_BELOW || now - folder->flags_swept > FULL_SWEEP_INTERVAL;
+  from = full ? 1 : g_array_index (cached, guint32, cached->len - MIN (cached->len, FLAG_WINDOW));
+
+  if (!tern_store_begin (self->store, error))
+    return FALSE;
+  if (!_tern_sync_uid_fetch (self, folder, FETCH_NONE, from, g_array_index (cached, guint32, cached->len - 1),
+                             _tern_sync_flags_fetch_attrs (self), error) ||
+      (full && !tern_store_set_folder_flags_swept (self->store, folder->id, now, error)) ||
+      !tern_store_commit (self->store, error))
+    {
+      tern_store_rollback (self->store);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+first_sync (TernSync    *self,
+            TernFolder **folder_p,
+            GError     **error)
+{
+  TernFolder *folder = *folder_p;
+  MailboxState state;
+  Harvest h = { 0 };
+  g_autoptr(GArray) uids = NULL;
+
+  if (!select_folder (self, folder, &state, &h, error))
+    return FALSE;
+  _tern_sync_harvest_clear (&h);
+
+  if (folder->fill_uidvalidity != 0 && folder->fill_uidvalidity != state.uidvalidity)
+    {
+      /* A first sync was interrupted and the folder was renumbered since: start over. */
+      if (!tern_store_begin (self->store, error))
+        return FALSE;
+      if (!tern_store_detach_folder (self->store, folder->id, error) ||
+          !tern_store_drop_detached (self->store, folder->id, NULL, error) ||
+          !tern_store_commit (self->store, error))
+        {
+          tern_store_rollback (self->store);
+          return FALSE;
+        }
+      folder->fill_uidvalidity = 0;
+    }
+
+  if (folder->fill_uidvalidity == 0)
+    {
+      folder->fill_uidvalidity = state.uidvalidity;
+      folder->fill_uidnext = state.uidnext;
+      folder->fill_modseq = state.highestmodseq;
+      folder->fill_low = state.uidnext;
+      if (!tern_store_set_folder_fill (self->store, folder->id, folder->fill_uidvalidity,
+                                       folder->fill_uidnext, folder->fill_modseq,
+                                       folder->fill_low, error))
+        return FALSE;
+    }
+
+  if (folder->fill_low > 1 && state.exists > 0)
+    {
+      uids = _tern_sync_uid_search (self, 1, folder->fill_low - 1, error);
+      if (uids == NULL)
+        return FALSE;
+      g_array_sort (uids, _tern_sync_compare_uid);
+      if (!_tern_sync_fetch_headers (self, folder, uids, TRUE, FALSE, error))
+        return FALSE;
+    }
+
+  /* The fill is complete: it stands for the server as it was when it started. */
+  state.uidnext = folder->fill_uidnext;
+  state.highestmodseq = folder->fill_modseq;
+  if (!commit_state (self, folder, &state, error))
+    return FALSE;
+  return reload_folder (self, folder_p, error);
+}
+
+gboolean
+_tern_sync_resync (TernSync    *self,
+                   TernFolder  *folder,
+                   gboolean     force_select,
+                   GError     **error)
+{
+  MailboxState state;
+  Harvest h = { 0 };
+  gboolean ok = FALSE;
+  gboolean selected = g_strcmp0 (self->selected, folder->name) == 0;
+
+  /* With CONDSTORE, STATUS tells an unchanged folder in one round trip. */
+  if (self->condstore && !selected && !force_select)
+    {
+      MailboxState status;
+
+      if (!_tern_sync_status_folder (self, folder, &status, error))
+        return FALSE;
+      g_debug ("%s: STATUS uv %u/%u next %u/%u modseq %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT
+               " exists %u/%u", folder->name, status.uidvalidity, folder->uidvalidity,
+               status.uidnext, folder->uidnext, status.highestmodseq, folder->highestmodseq,
+               status.exists, folder->server_exists);
+      /* The cache's own count too: a cache that lost or kept a message it should not
+       * have must not pass as unchanged. */
+      if (status.uidvalidity == folder->uidvalidity && status.uidnext == folder->uidnext &&
+          status.highestmodseq == folder->highestmodseq && status.exists == folder->server_exists &&
+          status.exists == tern_store_count_uids (self->store, folder->id) &&
+          status.highestmodseq != 0)
+        return TRUE;
+    }
+
+  if (!tern_store_begin (self->store, error))
+    return FALSE;
+  if (!select_folder (self, folder, &state, &h, error))
+    goto out;
+
+  if (state.uidvalidity != folder->uidvalidity)
+    {
+      tern_store_rollback (self->store);
+      _tern_sync_harvest_clear (&h);
+      return uidvalidity_changed (self, folder, &state, error);
+    }
+
+  if (self->condstore && !self->qresync && folder->highestmodseq != 0 &&
+      state.highestmodseq != folder->highestmodseq && folder->uidnext > 1)
+    {
+      /* CONDSTORE without QRESYNC: ask for what changed. */
+      _tern_sync_set_fetch_folder (self, folder);
+      self->fetch_mode = FETCH_NONE;
+      if (!tern_imap_connection_uid_fetch_changedsince (self->conn, 1, folder->uidnext - 1,
+                                                        _tern_sync_flags_fetch_attrs (self),
+                                                        folder->highestmodseq, error))
+        goto out;
+    }
+
+  if (!_tern_sync_apply_vanished (self, folder, &h, error))
+    goto out;
+  if (self->fetch_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&self->fetch_error));
+      goto out;
+    }
+  if (!tern_store_commit (self->store, error))
+    goto out;
+
+  if (!self->condstore && !sweep_flags (self, folder, error))
+    goto out_nobegin;
+
+  if (state.uidnext > folder->uidnext || state.uidnext == 0)
+    if (!fetch_new (self, folder, folder->uidnext, TRUE, error))
+      goto out_nobegin;
+
+  if (!count_matches (self, folder, error))
+    {
+      if (error != NULL && *error != NULL)
+        goto out_nobegin;
+      g_debug ("%s: cached count differs from EXISTS, comparing UIDs", folder->name);
+      if (!full_compare (self, folder, TRUE, error))
+        goto out_nobegin;
+    }
+
+  /* Any VANISHED that arrived during the fetches. */
+  _tern_sync_harvest (self, folder, &h);
+  if (h.vanished != NULL && h.vanished->len > 0)
+    {
+      if (!tern_store_begin (self->store, error))
+        goto out_nobegin;
+      if (!_tern_sync_apply_vanished (self, folder, &h, error) || !tern_store_commit (self->store, error))
+        goto out;
+    }
+
+  if (state.uidnext == 0)
+    state.uidnext = folder->uidnext;
+  ok = commit_state (self, folder, &state, error);
+  _tern_sync_harvest_clear (&h);
+  return ok;
+
+out:
+  tern_store_rollback (self->store);
+out_nobegin:
+  _tern_sync_harvest_clear (&h);
+  return FALSE;
+}
+
+gboolean
+_tern_sync_sync_one (TernSync    *self,
+                     TernFolder **folder,
+                     GError     **error)
+{
+  gboolean ok;
+
+  if (!(*folder)->selectable)
+    return TRUE;
+
+  g_clear_error (&self->fetch_error);
+  self->pending_flags = tern_journal_count_queued (self->store, self->account->id, TERN_ACTION_FLAGS) > 0;
+  if ((*folder)->uidvalidity == 0)
+    {
+      if (!first_sync (self, folder, error))
+        return FALSE;
+    }
+  ok = _tern_sync_resync (self, *folder, FALSE, error);
+  /* The handler keeps the (copied) folder while it stays selected: flag changes that
+   * arrive during IDLE are stored at once. */
+  self->fetch_mode = FETCH_NONE;
+  if (ok)
+    self->stats.folders_synced++;
+  return ok;
+}
+
+gboolean
+tern_sync_folder (TernSync    *self,
+                  const char  *name,
+                  GError     **error)
+{
+  g_autoptr(TernFolder) folder = tern_store_get_folder (self->store, self->account->id, name, error);
+
+  if (folder == NULL)
+    {
+      if (error != NULL && g_error_matches (*error, TERN_STORE_ERROR, TERN_STORE_ERROR_NOT_FOUND))
+        {
+          g_clear_error (error);
+          g_set_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_NO_SUCH_FOLDER,
+                       "No folder “%s” in %s", name, self->account->name);
+        }
+      return FALSE;
+    }
+  if (!tern_sync_connect (self, error))
+    return FALSE;
+  return _tern_sync_sync_one (self, &folder, error);
+}

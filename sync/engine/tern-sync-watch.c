@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "tern-sync"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "tern-imap-commands.h"
+#include "tern-imap-connection.h"
+#include "tern-journal.h"
+#include "tern-sync-private.h"
+
+/* Whole runs with retries, and staying connected: IDLE on INBOX, polling the rest. */
+
+#define IDLE_REISSUE_MS      (20 * 60 * 1000)
+#define MAX_ATTEMPTS         3
+
+/* Whole runs. */
+
+static gboolean
+is_retryable (const GError *error)
+{
+  return error != NULL && error->domain == TERN_SYNC_ERROR &&
+         (error->code == TERN_SYNC_ERROR_TRANSIENT || error->code == TERN_SYNC_ERROR_OFFLINE);
+}
+
+static gboolean
+run_once (TernSync    *self,
+          const char  *only_folder,
+          GError     **error)
+{
+  g_autoptr(GPtrArray) folders = NULL;
+  TernFolder *inbox = NULL;
+
+  /* RFC 4549: the user's changes go to the server first, so that what comes back never
+   * has to be reconciled with changes the server has not seen. */
+  if (!tern_sync_connect (self, error) || !_tern_sync_replay (self, error) ||
+      !tern_sync_folders (self, error))
+    return FALSE;
+
+  if (only_folder != NULL)
+    return tern_sync_folder (self, only_folder, error);
+
+  folders = tern_store_list_folders_uncounted (self->store, self->account->id, error);
+  if (folders == NULL)
+    return FALSE;
+
+  /* INBOX last, so that it stays selected for IDLE. */
+  for (guint i = 0; i < folders->len; i++)
+    {
+      TernFolder **folder = (TernFolder **) &folders->pdata[i];
+
+      if (g_strcmp0 ((*folder)->name, "INBOX") == 0)
+        {
+          inbox = *folder;
+          continue;
+        }
+      if (!_tern_sync_sync_one (self, folder, error))
+        {
+          /* A folder that vanished between LIST and SELECT is not an error for the run. */
+          if (error != NULL && *error != NULL &&
+              g_error_matches (*error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_NO_SUCH_FOLDER))
+            {
+              g_clear_error (error);
+              continue;
+            }
+          return FALSE;
+        }
+    }
+  if (inbox != NULL)
+    {
+      for (guint i = 0; i < folders->len; i++)
+        if (folders->pdata[i] == inbox)
+          return _tern_sync_sync_one (self, (TernFolder **) &folders->pdata[i], error);
+    }
+  return TRUE;
+}
+
+gboolean
+tern_sync_run (TernSync    *self,
+               const char  *only_folder,
+               GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  guint delay_ms = 500;
+
+  for (guint attempt = 1; ; attempt++)
+    {
+      g_clear_error (&local_error);
+      if (run_once (self, only_folder, &local_error))
+        {
+          tern_store_set_account_status (self->store, self->account->id, TRUE, NULL, NULL);
+          return TRUE;
+        }
+
+      tern_sync_disconnect (self);
+      if (!is_retryable (local_error) || attempt >= MAX_ATTEMPTS || self->cancelled)
+        break;
+      g_debug ("sync attempt %u failed (%s), retrying in %u ms", attempt, local_error->message, delay_ms);
+      g_usleep (delay_ms * 1000);
+      delay_ms *= 4;
+    }
+
+  if (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    tern_store_set_account_status (self->store, self->account->id, FALSE, local_error->message, NULL);
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
+}
+
+static gboolean
+set_flag_cb (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+cancelled_cb (GCancellable *cancellable,
+              gpointer      data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Sleeps up to ms; FALSE if stop was cancelled. */
+static gboolean
+wait_or_stop (GCancellable *stop,
+              guint         ms)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(GSource) timeout = g_timeout_source_new (ms);
+  g_autoptr(GSource) cancel = NULL;
+  gboolean fired = FALSE;
+
+  if (stop != NULL && g_cancellable_is_cancelled (stop))
+    return FALSE;
+  g_source_set_callback (timeout, set_flag_cb, &fired, NULL);
+  g_source_attach (timeout, context);
+  if (stop != NULL)
+    {
+      cancel = g_cancellable_source_new (stop);
+      g_source_set_callback (cancel, G_SOURCE_FUNC (cancelled_cb), &fired, NULL);
+      g_source_attach (cancel, context);
+    }
+  while (!fired)
+    g_main_context_iteration (context, TRUE);
+  g_source_destroy (timeout);
+  if (cancel != NULL)
+    g_source_destroy (cancel);
+  return !(stop != NULL && g_cancellable_is_cancelled (stop));
+}
+
+static gboolean
+poll_other_folders (TernSync    *self,
+                    GError     **error)
+{
+  g_autoptr(GPtrArray) folders = NULL;
+
+  if (!tern_sync_folders (self, error))
+    return FALSE;
+  folders = tern_store_list_folders_uncounted (self->store, self->account->id, error);
+  if (folders == NULL)
+    return FALSE;
+  for (guint i = 0; i < folders->len; i++)
+    {
+      TernFolder **folder = (TernFolder **) &folders->pdata[i];
+
+      if (g_strcmp0 ((*folder)->name, "INBOX") == 0)
+        continue;
+      if (!_tern_sync_sync_one (self, folder, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* IDLE only reports on the selected folder. */
+static gboolean
+select_inbox (TernSync  *self,
+              GError   **error)
+{
+  g_autoptr(TernFolder) inbox = NULL;
+
+  if (g_strcmp0 (self->selected, "INBOX") == 0)
+    return TRUE;
+  inbox = tern_store_get_folder (self->store, self->account->id, "INBOX", error);
+  if (inbox == NULL)
+    return FALSE;
+  if (inbox->uidvalidity == 0)
+    return _tern_sync_sync_one (self, &inbox, error);
+  return _tern_sync_resync (self, inbox, TRUE, error);
+}
+
+/* One round of waiting for news: IDLE on INBOX (or a NOOP poll without IDLE) for up to
+ * wait_ms, then INBOX is resynced; queued local actions are replayed first. Returns -1
+ * if interrupt was cancelled (before or during the wait), else 0. */
+int
+tern_sync_wait_for_changes (TernSync      *self,
+                            guint          wait_ms,
+                            GCancellable  *interrupt,
+                            GError       **error)
+{
+  int r = 0;
+
+  if (!tern_sync_connect (self, error))
+    return -2;
+  if (tern_journal_count_queued (self->store, self->account->id, NULL) > 0 && !_tern_sync_replay (self, error))
+    return -2;
+
+  if (tern_imap_connection_has_capability (self->conn, "IDLE"))
+    {
+      if (!select_inbox (self, error))
+        return -2;
+      /* Flag changes reported during IDLE are stored as they come: keep whatever the user
+       * queues meanwhile (the worker interrupts IDLE for it) over the server's value. */
+      self->pending_flags = TRUE;
+      if (!tern_imap_connection_idle_start (self->conn, error))
+        return -2;
+      r = tern_imap_connection_idle_wait (self->conn, MIN (wait_ms, IDLE_REISSUE_MS), interrupt);
+      if (!tern_imap_connection_idle_done (self->conn, error))
+        return -2;
+    }
+  else
+    {
+      if (!wait_or_stop (interrupt, MIN (wait_ms, 5000)))
+        r = -1;
+      if (!tern_imap_connection_noop (self->conn, error))
+        return -2;
+    }
+
+  if (!tern_sync_folder (self, "INBOX", error))
+    return -2;
+  return r < 0 ? -1 : 0;
+}
+
+gboolean
+tern_sync_poll_folders (TernSync  *self,
+                        GError   **error)
+{
+  return tern_sync_connect (self, error) && poll_other_folders (self, error);
+}
+
+static gboolean
+watch_connected (TernSync      *self,
+                 guint          poll_seconds,
+                 GCancellable  *stop,
+                 GError       **error)
+{
+  gint64 next_poll = g_get_monotonic_time () + (gint64) poll_seconds * G_USEC_PER_SEC;
+
+  while (!g_cancellable_is_cancelled (stop))
+    {
+      gint64 now = g_get_monotonic_time ();
+      guint wait_ms = (guint) MAX (0, (next_poll - now) / 1000);
+      int r = tern_sync_wait_for_changes (self, wait_ms, stop, error);
+
+      if (r == -2)
+        return FALSE;
+      if (r == -1)
+        break;
+
+      if (g_get_monotonic_time () >= next_poll)
+        {
+          if (!poll_other_folders (self, error) || !tern_sync_folder (self, "INBOX", error))
+            return FALSE;
+          next_poll = g_get_monotonic_time () + (gint64) poll_seconds * G_USEC_PER_SEC;
+        }
+    }
+  return TRUE;
+}
+
+gboolean
+tern_sync_watch (TernSync      *self,
+                 guint          poll_seconds,
+                 GCancellable  *stop,
+                 GError       **error)
+{
+  guint backoff_ms = 1000;
+
+  while (!g_cancellable_is_cancelled (stop))
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      if (tern_sync_run (self, NULL, &local_error) &&
+          watch_connected (self, poll_seconds, stop, &local_error))
+        break;
+
+      if (g_cancellable_is_cancelled (stop))
+        break;
+      if (!is_retryable (local_error))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      tern_sync_disconnect (self);
+      g_debug ("watch: %s; reconnecting in %u ms", local_error->message, backoff_ms);
+      if (!wait_or_stop (stop, backoff_ms))
+        break;
+      backoff_ms = MIN (backoff_ms * 2, 60000);
+    }
+  tern_sync_disconnect (self);
+  return TRUE;
+}

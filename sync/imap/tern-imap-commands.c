@@ -1,0 +1,1179 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "tern-imap-connection"
+
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "tern-imap-connection-private.h"
+#include "tern-imap-convert.h"
+#include "tern-imap-utils.h"
+
+/*
+ * The command API (tern-imap-commands.h) over libetpan: each call is the libetpan command
+ * or raw line the engine used to send itself, with the answer turned into GLib and cache
+ * types here, so that nothing above this folder sees a clist or a mailimap struct.
+ */
+
+/* FETCH responses */
+
+guint32
+tern_imap_fetch_item_get_uid (const TernImapFetchItem *item)
+{
+  guint32 uid = 0;
+
+  g_return_val_if_fail (item != NULL, 0);
+
+  for (clistiter *it = clist_begin (item->msg_att->att_list); it != NULL; it = clist_next (it))
+    {
+      struct mailimap_msg_att_item *att = clist_content (it);
+
+      if (att->att_type == MAILIMAP_MSG_ATT_ITEM_STATIC &&
+          att->att_data.att_static->att_type == MAILIMAP_MSG_ATT_UID)
+        uid = att->att_data.att_static->att_data.att_uid;
+    }
+  return uid;
+}
+
+char *
+tern_imap_fetch_item_dup_flags (const TernImapFetchItem *item,
+                                guint32                 *uid_out,
+                                guint64                 *modseq_out)
+{
+  g_return_val_if_fail (item != NULL, NULL);
+  g_return_val_if_fail (uid_out != NULL, NULL);
+
+  return _tern_flags_from_msg_att (item->msg_att, uid_out, modseq_out);
+}
+
+TernMessage *
+tern_imap_fetch_item_dup_message (const TernImapFetchItem *item)
+{
+  g_return_val_if_fail (item != NULL, NULL);
+
+  return _tern_message_from_msg_att (item->msg_att);
+}
+
+gboolean
+tern_imap_fetch_item_get_body_sections (const TernImapFetchItem *item,
+                                        GByteArray              *out)
+{
+  gboolean seen = FALSE;
+
+  g_return_val_if_fail (item != NULL, FALSE);
+
+  for (clistiter *it = clist_begin (item->msg_att->att_list); it != NULL; it = clist_next (it))
+    {
+      struct mailimap_msg_att_item *att = clist_content (it);
+      struct mailimap_msg_att_body_section *section;
+
+      if (att->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC ||
+          att->att_data.att_static->att_type != MAILIMAP_MSG_ATT_BODY_SECTION)
+        continue;
+      section = att->att_data.att_static->att_data.att_body_section;
+      seen = TRUE;
+      if (out != NULL && section != NULL && section->sec_body_part != NULL)
+        g_byte_array_append (out, (const guint8 *) section->sec_body_part,
+                             (guint) section->sec_length);
+    }
+  return seen;
+}
+
+/* Called by libetpan for each FETCH response as soon as it is parsed, so a large response
+ * is handed on message by message instead of being held whole. */
+static void
+msg_att_cb (struct mailimap_msg_att *msg_att,
+            void                    *context)
+{
+  TernImapConnection *self = context;
+  TernImapFetchItem item = { msg_att };
+
+  if (self->fetch_func != NULL)
+    self->fetch_func (&item, self->fetch_data);
+}
+
+static void
+items_progress_cb (size_t  current,
+                   size_t  maximum,
+                   void   *context)
+{
+}
+
+void
+_tern_imap_install_fetch_func (TernImapConnection *self)
+{
+  if (self->session == NULL)
+    return;
+  if (self->fetch_func != NULL)
+    {
+      /* libetpan calls the per-message handler only while a progress callback is set. */
+      mailimap_set_progress_callback (self->session, NULL, items_progress_cb, self);
+      mailimap_set_msg_att_handler (self->session, msg_att_cb, self);
+    }
+  else
+    {
+      mailimap_set_msg_att_handler (self->session, NULL, NULL);
+      mailimap_set_progress_callback (self->session, NULL, NULL, NULL);
+    }
+}
+
+void
+tern_imap_connection_set_fetch_func (TernImapConnection *self,
+                                     TernImapFetchFunc   func,
+                                     gpointer            user_data)
+{
+  g_return_if_fail (self != NULL);
+
+  self->fetch_func = func;
+  self->fetch_data = user_data;
+  _tern_imap_install_fetch_func (self);
+}
+
+void
+tern_imap_connection_foreach_fetch (TernImapConnection *self,
+                                    TernImapFetchFunc   func,
+                                    gpointer            user_data)
+{
+  struct mailimap_response_info *info;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (func != NULL);
+
+  info = self->session != NULL ? self->session->imap_response_info : NULL;
+  if (info == NULL || info->rsp_fetch_list == NULL)
+    return;
+  for (clistiter *it = clist_begin (info->rsp_fetch_list); it != NULL; it = clist_next (it))
+    {
+      TernImapFetchItem item = { clist_content (it) };
+
+      func (&item, user_data);
+    }
+}
+
+/* Sets as (first, last) pairs: first <= last, "*" (0) as G_MAXUINT32. */
+static void
+append_set (GArray              **pairs,
+            struct mailimap_set  *set)
+{
+  if (*pairs == NULL)
+    *pairs = g_array_new (FALSE, FALSE, sizeof (guint32));
+  for (clistiter *s = set ? clist_begin (set->set_list) : NULL; s != NULL; s = clist_next (s))
+    {
+      struct mailimap_set_item *item = clist_content (s);
+      guint32 first = MIN (item->set_first, item->set_last);
+      guint32 last = MAX (item->set_first, item->set_last);
+
+      if (first == 0)
+        first = last;
+      if (last == 0)
+        last = G_MAXUINT32;
+      g_array_append_val (*pairs, first);
+      g_array_append_val (*pairs, last);
+    }
+}
+
+void
+tern_imap_connection_collect_unsolicited (TernImapConnection  *self,
+                                          TernImapUnsolicited *into)
+{
+  struct mailimap_response_info *info;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (into != NULL);
+
+  info = self->session != NULL ? self->session->imap_response_info : NULL;
+  if (info == NULL)
+    return;
+
+  for (clistiter *it = info->rsp_expunged ? clist_begin (info->rsp_expunged) : NULL;
+       it != NULL; it = clist_next (it))
+    {
+      guint32 seq = *(uint32_t *) clist_content (it);
+
+      if (into->expunged == NULL)
+        into->expunged = g_array_new (FALSE, FALSE, sizeof (guint32));
+      g_array_append_val (into->expunged, seq);
+    }
+
+  if (info->rsp_extension_list == NULL)
+    return;
+  /* With QRESYNC enabled expunges come as VANISHED here, not in rsp_expunged; libetpan's
+   * own helper returns only the first one: walk the list. */
+  for (clistiter *it = clist_begin (info->rsp_extension_list); it != NULL; it = clist_next (it))
+    {
+      struct mailimap_extension_data *ext = clist_content (it);
+
+      if (ext->ext_extension == &mailimap_extension_qresync &&
+          ext->ext_type == MAILIMAP_QRESYNC_TYPE_VANISHED && ext->ext_data != NULL)
+        {
+          struct mailimap_qresync_vanished *v = ext->ext_data;
+
+          if (v->qr_known_uids == NULL)
+            continue;
+          append_set (&into->vanished, v->qr_known_uids);
+        }
+      else if (ext->ext_extension == &mailimap_extension_condstore &&
+               ext->ext_type == MAILIMAP_CONDSTORE_TYPE_RESP_TEXT_CODE && ext->ext_data != NULL)
+        {
+          struct mailimap_condstore_resptextcode *code = ext->ext_data;
+
+          if (code->cs_type == MAILIMAP_CONDSTORE_RESPTEXTCODE_HIGHESTMODSEQ)
+            into->highestmodseq = code->cs_data.cs_modseq_value;
+          else if (code->cs_type == MAILIMAP_CONDSTORE_RESPTEXTCODE_NOMODSEQ)
+            into->nomodseq = TRUE;
+        }
+    }
+}
+
+void
+tern_imap_unsolicited_clear (TernImapUnsolicited *self)
+{
+  g_return_if_fail (self != NULL);
+
+  g_clear_pointer (&self->expunged, g_array_unref);
+  g_clear_pointer (&self->vanished, g_array_unref);
+  self->highestmodseq = 0;
+  self->nomodseq = FALSE;
+}
+
+/* Mailboxes */
+
+guint64
+_tern_imap_find_highestmodseq (TernImapConnection *self)
+{
+  struct mailimap_response_info *info = self->session->imap_response_info;
+  guint64 modseq = 0;
+
+  if (info == NULL || info->rsp_extension_list == NULL)
+    return 0;
+
+  for (clistiter *cur = clist_begin (info->rsp_extension_list); cur != NULL; cur = clist_next (cur))
+    {
+      struct mailimap_extension_data *data = clist_content (cur);
+      struct mailimap_condstore_resptextcode *code;
+
+      if (data->ext_extension->ext_id != MAILIMAP_EXTENSION_CONDSTORE ||
+          data->ext_type != MAILIMAP_CONDSTORE_TYPE_RESP_TEXT_CODE)
+        continue;
+
+      code = data->ext_data;
+      if (code->cs_type == MAILIMAP_CONDSTORE_RESPTEXTCODE_HIGHESTMODSEQ)
+        modseq = code->cs_data.cs_modseq_value;
+      else if (code->cs_type == MAILIMAP_CONDSTORE_RESPTEXTCODE_NOMODSEQ)
+        modseq = 0;
+    }
+
+  return modseq;
+}
+
+guint64
+tern_imap_connection_get_highestmodseq (TernImapConnection *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  if (self->session == NULL)
+    return 0;
+
+  return _tern_imap_find_highestmodseq (self);
+}
+
+gboolean
+tern_imap_connection_select (TernImapConnection  *self,
+                             const char          *mailbox,
+                             gboolean             condstore,
+                             guint64             *highestmodseq_out,
+                             GError             **error)
+{
+  uint64_t modseq = 0;
+  int r;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (mailbox != NULL, FALSE);
+
+  if (highestmodseq_out != NULL)
+    *highestmodseq_out = 0;
+
+  if (!_tern_imap_ensure_usable (self, error))
+    return FALSE;
+
+  if (condstore)
+    r = mailimap_select_condstore (self->session, mailbox, &modseq);
+  else
+    r = mailimap_select (self->session, mailbox);
+
+  if (!tern_imap_connection_check (self, r, "SELECT", error))
+    return FALSE;
+
+  if (highestmodseq_out != NULL)
+    *highestmodseq_out = condstore ? modseq : _tern_imap_find_highestmodseq (self);
+
+  return TRUE;
+}
+
+static gboolean
+valid_sequence_set (const char *set)
+{
+  if (*set == '\0')
+    return FALSE;
+
+  for (const char *p = set; *p != '\0'; p++)
+    {
+      /* RFC 7162: known-uids is a sequence set without "*". */
+      if (!g_ascii_isdigit (*p) && *p != ':' && *p != ',')
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+gboolean
+tern_imap_connection_select_qresync (TernImapConnection  *self,
+                                     const char          *mailbox,
+                                     guint32              uidvalidity,
+                                     guint64              modseq,
+                                     const char          *known_uids,
+                                     GError             **error)
+{
+  g_autofree char *parameters = NULL;
+  int status = MAILIMAP_RESP_COND_STATE_NO;
+  gboolean sent;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (mailbox != NULL, FALSE);
+  g_return_val_if_fail (uidvalidity > 0, FALSE);
+  g_return_val_if_fail (modseq > 0, FALSE);
+  g_return_val_if_fail (known_uids == NULL || valid_sequence_set (known_uids), FALSE);
+
+  if (!_tern_imap_ensure_usable (self, error))
+    return FALSE;
+
+  if (!self->qresync_enabled)
+    {
+      g_set_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_PROTOCOL,
+                   "SELECT with QRESYNC needs ENABLE QRESYNC, which %s did not accept",
+                   self->host);
+      return FALSE;
+    }
+
+  parameters = g_strdup_printf (" (QRESYNC (%u %" G_GUINT64_FORMAT "%s%s))\r\n",
+                                uidvalidity, modseq,
+                                known_uids ? " " : "", known_uids ? known_uids : "");
+
+  if (!_tern_imap_begin_command (self, "SELECT", error))
+    return FALSE;
+
+  _tern_imap_begin_select (self);
+
+  if (!_tern_imap_write_str (self, "SELECT ", "SELECT", error) ||
+      !_tern_imap_write_string (self, mailbox, FALSE, "SELECT", &sent, &status, error))
+    return FALSE;
+
+  if (sent &&
+      (!_tern_imap_write_str (self, parameters, "SELECT", error) ||
+       !_tern_imap_flush (self, "SELECT", error) ||
+       !_tern_imap_read_response (self, "SELECT", &status, error)))
+    return FALSE;
+
+  _tern_imap_end_select (self, status == MAILIMAP_RESP_COND_STATE_OK);
+
+  if (status != MAILIMAP_RESP_COND_STATE_OK)
+    return _tern_imap_command_failed (self, status == MAILIMAP_RESP_COND_STATE_BAD, "SELECT", error);
+
+  return TRUE;
+}
+
+gboolean
+tern_imap_connection_is_qresync_enabled (TernImapConnection *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  return self->qresync_enabled;
+}
+
+gboolean
+tern_imap_connection_get_mailbox (TernImapConnection *self,
+                                  TernImapMailbox    *out)
+{
+  struct mailimap_selection_info *sel;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (out != NULL, FALSE);
+
+  sel = self->session != NULL ? self->session->imap_selection_info : NULL;
+  if (sel == NULL)
+    return FALSE;
+  out->uidvalidity = sel->sel_uidvalidity;
+  out->uidnext = sel->sel_uidnext;
+  out->exists = sel->sel_exists;
+  out->highestmodseq = 0;
+  return TRUE;
+}
+
+gboolean
+tern_imap_connection_unselect (TernImapConnection  *self,
+                               GError             **error)
+{
+  g_return_val_if_fail (self != NULL && self->session != NULL, FALSE);
+
+  if (tern_imap_connection_has_capability (self, "UNSELECT"))
+    {
+      if (!tern_imap_connection_raw_command (self, "UNSELECT", error))
+        return FALSE;
+      self->session->imap_state = MAILIMAP_STATE_AUTHENTICATED;
+      return TRUE;
+    }
+  /* Never CLOSE: it expunges. A read-only EXAMINE leaves the mailbox quietly. */
+  return tern_imap_connection_check (self, mailimap_examine (self->session, "INBOX"), "EXAMINE", error);
+}
+
+gboolean
+tern_imap_connection_status (TernImapConnection  *self,
+                             const char          *mailbox,
+                             gboolean             highestmodseq,
+                             TernImapMailbox     *out,
+                             GError             **error)
+{
+  struct mailimap_status_att_list *atts;
+  struct mailimap_mailbox_data_status *status = NULL;
+  int r;
+
+  g_return_val_if_fail (self != NULL && self->session != NULL, FALSE);
+  g_return_val_if_fail (mailbox != NULL, FALSE);
+  g_return_val_if_fail (out != NULL, FALSE);
+
+  memset (out, 0, sizeof *out);
+  atts = mailimap_status_att_list_new_empty ();
+  mailimap_status_att_list_add (atts, MAILIMAP_STATUS_ATT_MESSAGES);
+  mailimap_status_att_list_add (atts, MAILIMAP_STATUS_ATT_UIDNEXT);
+  mailimap_status_att_list_add (atts, MAILIMAP_STATUS_ATT_UIDVALIDITY);
+  if (highestmodseq)
+    mailimap_status_att_list_add (atts, MAILIMAP_STATUS_ATT_HIGHESTMODSEQ);
+  r = mailimap_status (self->session, mailbox, atts, &status);
+  mailimap_status_att_list_free (atts);
+  if (!tern_imap_connection_check (self, r, "STATUS", error))
+    return FALSE;
+
+  for (clistiter *it = clist_begin (status->st_info_list); it != NULL; it = clist_next (it))
+    {
+      struct mailimap_status_info *info = clist_content (it);
+
+      /* libetpan files HIGHESTMODSEQ under an extension record. */
+      if (info->st_ext_data != NULL && info->st_ext_data->ext_extension == &mailimap_extension_condstore &&
+          info->st_ext_data->ext_data != NULL)
+        {
+          out->highestmodseq =
+            ((struct mailimap_condstore_status_info *) info->st_ext_data->ext_data)->cs_highestmodseq_value;
+          continue;
+        }
+      switch (info->st_att)
+        {
+        case MAILIMAP_STATUS_ATT_MESSAGES: out->exists = info->st_value; break;
+        case MAILIMAP_STATUS_ATT_UIDNEXT: out->uidnext = info->st_value; break;
+        case MAILIMAP_STATUS_ATT_UIDVALIDITY: out->uidvalidity = info->st_value; break;
+        default: break;
+        }
+    }
+  mailimap_mailbox_data_status_free (status);
+  return TRUE;
+}
+
+void
+tern_imap_list_entry_free (TernImapListEntry *entry)
+{
+  if (entry == NULL)
+    return;
+  g_free (entry->name);
+  g_strfreev (entry->attributes);
+  g_free (entry);
+}
+
+static TernImapListEntry *
+list_entry_new (struct mailimap_mailbox_list *mb)
+{
+  TernImapListEntry *entry = g_new0 (TernImapListEntry, 1);
+  GPtrArray *attributes = g_ptr_array_new ();
+
+  entry->name = g_strdup (mb->mb_name);
+  entry->delimiter = mb->mb_delimiter;
+  if (mb->mb_flag != NULL)
+    {
+      if (mb->mb_flag->mbf_type == MAILIMAP_MBX_LIST_FLAGS_SFLAG)
+        {
+          switch (mb->mb_flag->mbf_sflag)
+            {
+            case MAILIMAP_MBX_LIST_SFLAG_NOSELECT:
+              g_ptr_array_add (attributes, g_strdup ("\\Noselect"));
+              break;
+            case MAILIMAP_MBX_LIST_SFLAG_MARKED:
+              g_ptr_array_add (attributes, g_strdup ("\\Marked"));
+              break;
+            case MAILIMAP_MBX_LIST_SFLAG_UNMARKED:
+              g_ptr_array_add (attributes, g_strdup ("\\Unmarked"));
+              break;
+            default:
+              break;
+            }
+        }
+      for (clistiter *it = clist_begin (mb->mb_flag->mbf_oflags); it != NULL; it = clist_next (it))
+        {
+          struct mailimap_mbx_list_oflag *of = clist_content (it);
+
+          if (of->of_type == MAILIMAP_MBX_LIST_OFLAG_NOINFERIORS)
+            g_ptr_array_add (attributes, g_strdup ("\\Noinferiors"));
+          else if (of->of_flag_ext != NULL)
+            g_ptr_array_add (attributes, g_strdup_printf ("\\%s", of->of_flag_ext));
+        }
+    }
+  g_ptr_array_add (attributes, NULL);
+  entry->attributes = (char **) g_ptr_array_free (attributes, FALSE);
+  return entry;
+}
+
+GPtrArray *
+tern_imap_connection_list (TernImapConnection  *self,
+                           gboolean             lsub,
+                           const char          *reference,
+                           const char          *pattern,
+                           GError             **error)
+{
+  clist *result = NULL;
+  GPtrArray *entries;
+  int r;
+
+  g_return_val_if_fail (self != NULL && self->session != NULL, NULL);
+  g_return_val_if_fail (reference != NULL && pattern != NULL, NULL);
+
+  r = lsub ? mailimap_lsub (self->session, reference, pattern, &result)
+           : mailimap_list (self->session, reference, pattern, &result);
+  if (!tern_imap_connection_check (self, r, lsub ? "LSUB" : "LIST", error))
+    return NULL;
+  entries = g_ptr_array_new_with_free_func ((GDestroyNotify) tern_imap_list_entry_free);
+  for (clistiter *it = clist_begin (result); it != NULL; it = clist_next (it))
+    g_ptr_array_add (entries, list_entry_new (clist_content (it)));
+  mailimap_list_result_free (result);
+  return entries;
+}
+
+static GPtrArray *
+namespace_prefixes (struct mailimap_namespace_item *item)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+
+  if (item == NULL || item->ns_data_list == NULL)
+    return out;
+  for (clistiter *it = clist_begin (item->ns_data_list); it != NULL; it = clist_next (it))
+    {
+      struct mailimap_namespace_info *info = clist_content (it);
+
+      g_ptr_array_add (out, g_strdup (info->ns_prefix));
+    }
+  return out;
+}
+
+gboolean
+tern_imap_connection_namespace (TernImapConnection  *self,
+                                GPtrArray          **personal_out,
+                                GPtrArray          **other_out,
+                                GPtrArray          **shared_out,
+                                GError             **error)
+{
+  struct mailimap_namespace_data *ns = NULL;
+  int r;
+
+  g_return_val_if_fail (self != NULL && self->session != NULL, FALSE);
+
+  r = mailimap_namespace (self->session, &ns);
+  if (!tern_imap_connection_check (self, r, "NAMESPACE", error))
+    return FALSE;
+  if (personal_out != NULL)
+    *personal_out = namespace_prefixes (ns ? ns->ns_personal : NULL);
+  if (other_out != NULL)
+    *other_out = namespace_prefixes (ns ? ns->ns_other : NULL);
+  if (shared_out != NULL)
+    *shared_out = namespace_prefixes (ns ? ns->ns_shared : NULL);
+  if (ns != NULL)
+    mailimap_namespace_data_free (ns);
+  return TRUE;
+}
+
+/* MYRIGHTS sent raw: libetpan's mailimap_acl_myrights() refuses to run while a mailbox is
+ * selected, and a worker nearly always has one selected. */
+char *
+tern_imap_connection_myrights (TernImapConnection  *self,
+                               const char          *mailbox,
+                               GError             **error)
+{
+  g_autofree char *quoted = NULL;
+  g_autofree char *command = NULL;
+  struct mailimap_response_info *info;
+
+  g_return_val_if_fail (self != NULL && self->session != NULL, NULL);
+  g_return_val_if_fail (mailbox != NULL, NULL);
+
+  quoted = _tern_imap_quote (mailbox);
+  command = g_strdup_printf ("MYRIGHTS %s", quoted);
+  if (!tern_imap_connection_raw_command (self, command, error))
+    return NULL;
+  info = self->session->imap_response_info;
+  for (clistiter *it = info ? clist_begin (info->rsp_extension_list) : NULL; it != NULL; it = clist_next (it))
+    {
+      struct mailimap_extension_data *ext = clist_content (it);
+
+      if (ext->ext_extension->ext_id == MAILIMAP_EXTENSION_ACL &&
+          ext->ext_type == MAILIMAP_ACL_TYPE_MYRIGHTS_DATA && ext->ext_data != NULL)
+        return g_strdup (((struct mailimap_acl_myrights_data *) ext->ext_data)->rights);
+    }
+  g_set_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_PROTOCOL, "No MYRIGHTS data for %s", mailbox);
+  return NULL;
+}
+
+gboolean
+tern_imap_connection_create (TernImapConnection  *self,
+                             const char          *mailbox,
+                             GError             **error)
+{
+  g_return_val_if_fail (self != NULL && self->session != NULL, FALSE);
+  g_return_val_if_fail (mailbox != NULL, FALSE);
+
+  return tern_imap_connection_check (self, mailimap_create (self->session, mailbox), "CREATE", error);
+}
+
+gboolean
+tern_imap_connection_delete (TernImapConnection  *self,
+                             const char          *mailbox,
+                             GError             **error)
+{
+  g_return_val_if_fail (self != NULL && self->session != NULL, FALSE);
+  g_return_val_if_fail (mailbox != NULL, FALSE);
+
+  return tern_imap_connection_check (self, mailimap_delete (self->session, mailbox), "DELETE", error);
+}
+
+gboolean
+tern_imap_connection_rename (TernImapConnection  *self,
+                             const char          *mailbox,
+                             const char          *new_name,
+                             GError             **error)
+{
+  g_return_val_if_fail (self != NULL && self->session != NULL, FALSE);
+  g_return_val_if_fail (mailbox != NULL && new_name != NULL, FALSE);
+
+  return tern_imap_connection_check (self, mailimap_rename (self->session, mailbox, new_name),
+                                     "RENAME", error);
+}
+
+gboolean
+tern_imap_connection_subscribe (TernImapConnection  *self,
+                                const char          *mailbox,
+                                gboolean             subscribe,
+                                GError             **error)
+{
+  int r;
+
+  g_return_val_if_fail (self != NULL && self->session != NULL, FALSE);
+  g_return_val_if_fail (mailbox != NULL, FALSE);
+
+  r = subscribe ? mailimap_subscribe (self->session, mailbox)
+                : mailimap_unsubscribe (self->session, mailbox);
+  /* Both are reported as "SUBSCRIBE", as the journal's messages always said. */
+  return tern_imap_connection_check (self, r, "SUBSCRIBE", error);
+}
+
+gboolean
+tern_imap_connection_noop (TernImapConnection  *self,
+                           GError             **error)
+{
+  g_return_val_if_fail (self != NULL && self->session != NULL, FALSE);
+
+  return tern_imap_connection_check (self, mailimap_noop (self->session), "NOOP", error);
+}
+
+/* Searching */
+
+static GArray *
+uid_search (TernImapConnection          *self,
+            const char                  *charset,
+            struct mailimap_search_key  *key,
+            GError                     **error)
+{
+  clist *result = NULL;
+  GArray *uids;
+  int r;
+
+  r = mailimap_uid_search (self->session, charset, key, &result);
+  mailimap_search_key_free (key);
+  if (!tern_imap_connection_check (self, r, "UID SEARCH", error))
+    return NULL;
+  uids = g_array_new (FALSE, FALSE, sizeof (guint32));
+  for (clistiter *it = clist_begin (result); it != NULL; it = clist_next (it))
+    g_array_append_val (uids, *(uint32_t *) clist_content (it));
+  mailimap_search_result_free (result);
+  return uids;
+}
+
+GArray *
+tern_imap_connection_uid_search_range (TernImapConnection  *self,
+                                       guint32              first,
+                                       guint32              last,
+                                       GError             **error)
+{
+  g_return_val_if_fail (self != NULL && self->session != NULL, NULL);
+
+  return uid_search (self, NULL, mailimap_search_key_new_uid (mailimap_set_new_interval (first, last)),
+                     error);
+}
+
+GArray *
+tern_imap_connection_uid_search_header (TernImapConnection  *self,
+                                        const char          *name,
+                                        const char          *value,
+                                        GError             **error)
+{
+  g_return_val_if_fail (self != NULL && self->session != NULL, NULL);
+  g_return_val_if_fail (name != NULL && value != NULL, NULL);
+
+  return uid_search (self, NULL, mailimap_search_key_new_header (strdup (name), strdup (value)), error);
+}
+
+GArray *
+tern_imap_connection_uid_search_text (TernImapConnection  *self,
+                                      const char * const  *words,
+                                      GError             **error)
+{
+  struct mailimap_search_key *key;
+
+  g_return_val_if_fail (self != NULL && self->session != NULL, NULL);
+  g_return_val_if_fail (words != NULL, NULL);
+
+  key = mailimap_search_key_new_multiple_empty ();
+  for (guint w = 0; words[w] != NULL; w++)
+    if (*words[w] != '\0')
+      mailimap_search_key_multiple_add (key, mailimap_search_key_new_text (strdup (words[w])));
+  return uid_search (self, "UTF-8", key, error);
+}
+
+GArray *
+tern_imap_connection_uid_search_deleted (TernImapConnection  *self,
+                                         GError             **error)
+{
+  struct mailimap_response_info *info;
+  GArray *uids;
+
+  g_return_val_if_fail (self != NULL && self->session != NULL, NULL);
+
+  if (!tern_imap_connection_raw_command (self, "UID SEARCH DELETED", error))
+    return NULL;
+  uids = g_array_new (FALSE, FALSE, sizeof (guint32));
+  info = self->session->imap_response_info;
+  for (clistiter *it = info ? clist_begin (info->rsp_search_result) : NULL; it != NULL; it = clist_next (it))
+    g_array_append_val (uids, *(uint32_t *) clist_content (it));
+  return uids;
+}
+
+/* Fetching */
+
+static struct mailimap_fetch_type *
+fetch_type_new (TernImapFetchAttrs attrs)
+{
+  struct mailimap_fetch_type *ft = mailimap_fetch_type_new_fetch_att_list_empty ();
+
+  if (attrs & TERN_IMAP_FETCH_UID)
+    mailimap_fetch_type_new_fetch_att_list_add (ft, mailimap_fetch_att_new_uid ());
+  if (attrs & TERN_IMAP_FETCH_FLAGS)
+    mailimap_fetch_type_new_fetch_att_list_add (ft, mailimap_fetch_att_new_flags ());
+  if (attrs & TERN_IMAP_FETCH_INTERNALDATE)
+    mailimap_fetch_type_new_fetch_att_list_add (ft, mailimap_fetch_att_new_internaldate ());
+  if (attrs & TERN_IMAP_FETCH_SIZE)
+    mailimap_fetch_type_new_fetch_att_list_add (ft, mailimap_fetch_att_new_rfc822_size ());
+  if (attrs & TERN_IMAP_FETCH_ENVELOPE)
+    mailimap_fetch_type_new_fetch_att_list_add (ft, mailimap_fetch_att_new_envelope ());
+  if (attrs & TERN_IMAP_FETCH_BODYSTRUCTURE)
+    mailimap_fetch_type_new_fetch_att_list_add (ft, mailimap_fetch_att_new_bodystructure ());
+  if (attrs & TERN_IMAP_FETCH_REFERENCES)
+    {
+      clist *headers = clist_new ();
+
+      clist_append (headers, strdup ("References"));
+      mailimap_fetch_type_new_fetch_att_list_add (
+        ft, mailimap_fetch_att_new_body_peek_section (
+              mailimap_section_new_header_fields (mailimap_header_list_new (headers))));
+    }
+  if (attrs & TERN_IMAP_FETCH_MODSEQ)
+    mailimap_fetch_type_new_fetch_att_list_add (ft, mailimap_fetch_att_new_modseq ());
+  return ft;
+}
+
+/* The same items as text, for commands sent raw. */
+static char *
+fetch_items_text (TernImapFetchAttrs attrs)
+{
+  static const struct { TernImapFetchAttrs attr; const char *text; } items[] = {
+    { TERN_IMAP_FETCH_UID, "UID" },
+    { TERN_IMAP_FETCH_FLAGS, "FLAGS" },
+    { TERN_IMAP_FETCH_INTERNALDATE, "INTERNALDATE" },
+    { TERN_IMAP_FETCH_SIZE, "RFC822.SIZE" },
+    { TERN_IMAP_FETCH_ENVELOPE, "ENVELOPE" },
+    { TERN_IMAP_FETCH_BODYSTRUCTURE, "BODYSTRUCTURE" },
+    { TERN_IMAP_FETCH_REFERENCES, "BODY.PEEK[HEADER.FIELDS (References)]" },
+    { TERN_IMAP_FETCH_MODSEQ, "MODSEQ" },
+  };
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (items); i++)
+    if (attrs & items[i].attr)
+      g_string_append_printf (out, "%s%s", out->len > 0 ? " " : "", items[i].text);
+  return g_string_free (out, FALSE);
+}
+
+gboolean
+tern_imap_connection_uid_fetch (TernImapConnection  *self,
+                                guint32              first,
+                                guint32              last,
+                                TernImapFetchAttrs   attrs,
+                                GError             **error)
+{
+  struct mailimap_set *set;
+  struct mailimap_fetch_type *ft;
+  clist *result = NULL;
+  int r;
+
+  g_return_val_if_fail (self != NULL && self->session != NULL, FALSE);
+
+  set = mailimap_set_new_interval (first, last);
+  ft = fetch_type_new (attrs);
+  r = mailimap_uid_fetch (self->session, set, ft, &result);
+  mailimap_set_free (set);
+  mailimap_fetch_type_free (ft);
+  /* The fetch function consumed the responses; anything left is freed here. */
+  if (result != NULL)
+    mailimap_fetch_list_free (result);
+
+  if (r == MAILIMAP_ERROR_FETCH && clist_count (self->session->imap_response_info->rsp_fetch_list) == 0)
+    r = MAILIMAP_NO_ERROR; /* an empty result is not an error */
+  return tern_imap_connection_check (self, r, "UID FETCH", error);
+}
+
+gboolean
+tern_imap_connection_uid_fetch_changedsince (TernImapConnection  *self,
+                                             guint32              first,
+                                             guint32              last,
+                                             TernImapFetchAttrs   attrs,
+                                             guint64              modseq,
+                                             GError             **error)
+{
+  struct mailimap_set *set;
+  struct mailimap_fetch_type *ft;
+  clist *result = NULL;
+  int r;
+
+  g_return_val_if_fail (self != NULL && self->session != NULL, FALSE);
+
+  set = mailimap_set_new_interval (first, last);
+  ft = fetch_type_new (attrs);
+  r = mailimap_uid_fetch_changedsince (self->session, set, ft, modseq, &result);
+  mailimap_set_free (set);
+  mailimap_fetch_type_free (ft);
+  if (result != NULL)
+    mailimap_fetch_list_free (result);
+  if (r == MAILIMAP_ERROR_FETCH)
+    r = MAILIMAP_NO_ERROR;
+  return tern_imap_connection_check (self, r, "UID FETCH CHANGEDSINCE", error);
+}
+
+gboolean
+tern_imap_connection_uid_fetch_set (TernImapConnection  *self,
+                                    const char          *uid_set,
+                                    TernImapFetchAttrs   attrs,
+                                    GError             **error)
+{
+  g_autofree char *items = NULL;
+  g_autofree char *command = NULL;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (uid_set != NULL, FALSE);
+
+  items = fetch_items_text (attrs);
+  command = g_strdup_printf ("UID FETCH %s (%s)", uid_set, items);
+  return tern_imap_connection_raw_command (self, command, error);
+}
+
+gboolean
+tern_imap_connection_uid_fetch_section (TernImapConnection  *self,
+                                        guint32              uid,
+                                        const char          *section,
+                                        guint64              offset,
+                                        guint64              length,
+                                        GError             **error)
+{
+  g_autofree char *command = NULL;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (section != NULL, FALSE);
+
+  if (length > 0)
+    command = g_strdup_printf ("UID FETCH %u (BODY.PEEK[%s]<%" G_GUINT64_FORMAT ".%" G_GUINT64_FORMAT ">)",
+                               uid, section, offset, length);
+  else
+    command = g_strdup_printf ("UID FETCH %u (BODY.PEEK[%s])", uid, section);
+  return tern_imap_connection_raw_command (self, command, error);
+}
+
+/* Changing messages */
+
+/* The [MODIFIED set] code of the last tagged response, or NULL. */
+static GArray *
+find_modified (TernImapConnection *self)
+{
+  struct mailimap_response_info *info = self->session->imap_response_info;
+
+  for (clistiter *it = info ? clist_begin (info->rsp_extension_list) : NULL; it != NULL; it = clist_next (it))
+    {
+      struct mailimap_extension_data *ext = clist_content (it);
+
+      if (ext->ext_extension == &mailimap_extension_condstore &&
+          ext->ext_type == MAILIMAP_CONDSTORE_TYPE_RESP_TEXT_CODE && ext->ext_data != NULL &&
+          ((struct mailimap_condstore_resptextcode *) ext->ext_data)->cs_type ==
+            MAILIMAP_CONDSTORE_RESPTEXTCODE_MODIFIED)
+        {
+          GArray *pairs = g_array_new (FALSE, FALSE, sizeof (guint32));
+
+          append_set (&pairs, ((struct mailimap_condstore_resptextcode *) ext->ext_data)->cs_data.cs_modified_set);
+          return pairs;
+        }
+    }
+  return NULL;
+}
+
+gboolean
+tern_imap_connection_uid_store (TernImapConnection  *self,
+                                const char          *uid_set,
+                                gboolean             add,
+                                const char          *flags,
+                                guint64              unchanged_since,
+                                GArray             **modified_out,
+                                GError             **error)
+{
+  g_autofree char *command = NULL;
+  char sign = add ? '+' : '-';
+
+  g_return_val_if_fail (self != NULL && self->session != NULL, FALSE);
+  g_return_val_if_fail (uid_set != NULL && flags != NULL, FALSE);
+
+  if (modified_out != NULL)
+    *modified_out = NULL;
+  /* Sent raw: libetpan's UNCHANGEDSINCE form is malformed (no space). MODIFIED comes as a
+   * response code while the command still succeeds. */
+  if (unchanged_since != 0)
+    command = g_strdup_printf ("UID STORE %s (UNCHANGEDSINCE %" G_GUINT64_FORMAT ") %cFLAGS.SILENT (%s)",
+                               uid_set, unchanged_since, sign, flags);
+  else
+    command = g_strdup_printf ("UID STORE %s %cFLAGS.SILENT (%s)", uid_set, sign, flags);
+  if (!tern_imap_connection_raw_command (self, command, error))
+    return FALSE;
+  if (modified_out != NULL && unchanged_since != 0)
+    *modified_out = find_modified (self);
+  return TRUE;
+}
+
+gboolean
+tern_imap_connection_uid_expunge (TernImapConnection  *self,
+                                  const char          *uid_set,
+                                  GError             **error)
+{
+  g_autofree char *command = NULL;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (uid_set != NULL, FALSE);
+
+  command = g_strdup_printf ("UID EXPUNGE %s", uid_set);
+  return tern_imap_connection_raw_command (self, command, error);
+}
+
+gboolean
+tern_imap_connection_expunge (TernImapConnection  *self,
+                              GError             **error)
+{
+  g_return_val_if_fail (self != NULL && self->session != NULL, FALSE);
+
+  return tern_imap_connection_check (self, mailimap_expunge (self->session), "EXPUNGE", error);
+}
+
+/* Expands a set into UIDs, at most limit of them. */
+static GArray *
+expand_set (struct mailimap_set *set,
+            guint                limit)
+{
+  GArray *uids = g_array_new (FALSE, FALSE, sizeof (guint32));
+
+  for (clistiter *s = set ? clist_begin (set->set_list) : NULL; s != NULL; s = clist_next (s))
+    {
+      struct mailimap_set_item *item = clist_content (s);
+
+      for (guint64 u = item->set_first; u <= item->set_last && uids->len <= limit; u++)
+        {
+          guint32 uid = (guint32) u;
+
+          g_array_append_val (uids, uid);
+        }
+    }
+  return uids;
+}
+
+gboolean
+tern_imap_connection_uid_copy (TernImapConnection  *self,
+                               GArray              *uids,
+                               const char          *mailbox,
+                               gboolean             move,
+                               GArray             **new_uids_out,
+                               GError             **error)
+{
+  struct mailimap_set *set;
+  struct mailimap_set *src = NULL, *dest = NULL;
+  uint32_t uidvalidity = 0;
+  gboolean uidplus;
+  int r;
+
+  g_return_val_if_fail (self != NULL && self->session != NULL, FALSE);
+  g_return_val_if_fail (uids != NULL && uids->len > 0, FALSE);
+  g_return_val_if_fail (mailbox != NULL, FALSE);
+
+  if (uids->len == 1)
+    set = mailimap_set_new_single (g_array_index (uids, guint32, 0));
+  else
+    {
+      set = mailimap_set_new_empty ();
+      for (guint i = 0; i < uids->len; i++)
+        mailimap_set_add_single (set, g_array_index (uids, guint32, i));
+    }
+
+  uidplus = tern_imap_connection_has_capability (self, "UIDPLUS");
+  if (move)
+    r = uidplus ? mailimap_uidplus_uid_move (self->session, set, mailbox, &uidvalidity, &src, &dest)
+                : mailimap_uid_move (self->session, set, mailbox);
+  else
+    r = uidplus ? mailimap_uidplus_uid_copy (self->session, set, mailbox, &uidvalidity, &src, &dest)
+                : mailimap_uid_copy (self->session, set, mailbox);
+  mailimap_set_free (set);
+
+  if (new_uids_out != NULL)
+    {
+      GArray *mapped = g_array_new (FALSE, TRUE, sizeof (guint32));
+
+      g_array_set_size (mapped, uids->len);
+      if (dest != NULL && clist_begin (dest->set_list) != NULL)
+        {
+          if (uids->len == 1)
+            {
+              /* COPYUID's first target UID, whatever the source part says. */
+              g_array_index (mapped, guint32, 0) =
+                ((struct mailimap_set_item *) clist_content (clist_begin (dest->set_list)))->set_first;
+            }
+          else
+            {
+              g_autoptr(GArray) from = expand_set (src, uids->len);
+              g_autoptr(GArray) to = expand_set (dest, uids->len);
+
+              /* RFC 4315: the two sets list the UIDs in the same order. */
+              if (from->len == to->len)
+                for (guint i = 0; i < uids->len; i++)
+                  for (guint j = 0; j < from->len; j++)
+                    if (g_array_index (from, guint32, j) == g_array_index (uids, guint32, i))
+                      {
+                        g_array_index (mapped, guint32, i) = g_array_index (to, guint32, j);
+                        break;
+                      }
+            }
+        }
+      *new_uids_out = mapped;
+    }
+  g_clear_pointer (&src, mailimap_set_free);
+  g_clear_pointer (&dest, mailimap_set_free);
+
+  if (!tern_imap_connection_check (self, r, move ? "UID MOVE" : "UID COPY", error))
+    {
+      if (new_uids_out != NULL)
+        g_clear_pointer (new_uids_out, g_array_unref);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static struct mailimap_flag_list *
+flag_list_new (const char *flags)
+{
+  struct mailimap_flag_list *list = mailimap_flag_list_new_empty ();
+  g_auto(GStrv) parts = g_strsplit (flags ? flags : "", " ", -1);
+
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      const char *f = parts[i];
+      struct mailimap_flag *flag = NULL;
+
+      if (*f == '\0')
+        continue;
+      if (g_ascii_strcasecmp (f, "\\Seen") == 0)
+        flag = mailimap_flag_new_seen ();
+      else if (g_ascii_strcasecmp (f, "\\Answered") == 0)
+        flag = mailimap_flag_new_answered ();
+      else if (g_ascii_strcasecmp (f, "\\Flagged") == 0)
+        flag = mailimap_flag_new_flagged ();
+      else if (g_ascii_strcasecmp (f, "\\Draft") == 0)
+        flag = mailimap_flag_new_draft ();
+      else if (g_ascii_strcasecmp (f, "\\Deleted") == 0)
+        flag = mailimap_flag_new_deleted ();
+      else if (*f != '\\')
+        flag = mailimap_flag_new_flag_keyword (strdup (f));
+      if (flag != NULL)
+        mailimap_flag_list_add (list, flag);
+    }
+  return list;
+}
+
+static struct mailimap_date_time *
+date_time_new (gint64 unix_time)
+{
+  g_autoptr(GDateTime) dt = NULL;
+
+  if (unix_time == 0)
+    return NULL;
+  dt = g_date_time_new_from_unix_utc (unix_time);
+  return mailimap_date_time_new (g_date_time_get_day_of_month (dt), g_date_time_get_month (dt),
+                                 g_date_time_get_year (dt), g_date_time_get_hour (dt),
+                                 g_date_time_get_minute (dt), g_date_time_get_second (dt), 0);
+}
+
+gboolean
+tern_imap_connection_append (TernImapConnection  *self,
+                             const char          *mailbox,
+                             const char          *flags,
+                             gint64               internaldate,
+                             GBytes              *message,
+                             guint32             *new_uid_out,
+                             GError             **error)
+{
+  struct mailimap_flag_list *flag_list;
+  struct mailimap_date_time *date;
+  uint32_t uidvalidity = 0, new_uid = 0;
+  int r;
+
+  g_return_val_if_fail (self != NULL && self->session != NULL, FALSE);
+  g_return_val_if_fail (mailbox != NULL, FALSE);
+  g_return_val_if_fail (message != NULL, FALSE);
+
+  flag_list = flag_list_new (flags);
+  date = date_time_new (internaldate);
+  if (tern_imap_connection_has_capability (self, "UIDPLUS"))
+    r = mailimap_uidplus_append (self->session, mailbox, flag_list, date,
+                                 g_bytes_get_data (message, NULL), g_bytes_get_size (message),
+                                 &uidvalidity, &new_uid);
+  else
+    r = mailimap_append (self->session, mailbox, flag_list, date,
+                         g_bytes_get_data (message, NULL), g_bytes_get_size (message));
+  mailimap_flag_list_free (flag_list);
+  if (date != NULL)
+    mailimap_date_time_free (date);
+  if (new_uid_out != NULL)
+    *new_uid_out = new_uid;
+  return tern_imap_connection_check (self, r, "APPEND", error);
+}
