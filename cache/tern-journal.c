@@ -5,8 +5,7 @@
 
 #include <string.h>
 
-#include "tern-journal.h"
-#include "tern-store-private.h"
+#include "tern-journal-private.h"
 
 /*
  * Local effects, and how a failure undoes them:
@@ -17,6 +16,9 @@
  *   expunge   message.hidden = 1               hidden recomputed from queued deletions
  *   append    a new row, uid NULL, with blob   kept: shown as not uploaded, never dropped
  *   folders   created (local_state 1), renamed, hidden (2), (un)subscribed: each reverted
+ *
+ * This file: actions, the queue and the helpers of tern-journal-private.h;
+ * tern-journal-messages.c and tern-journal-folders.c: the actions the user takes.
  */
 
 G_DEFINE_QUARK (tern-journal-error-quark, tern_journal_error)
@@ -40,40 +42,15 @@ tern_action_free (TernAction *action)
 
 /* Rows we need. */
 
-typedef struct
-{
-  gint64   id;
-  gint64   folder_id;     /* server location */
-  guint32  uid;
-  gint64   local_folder;  /* 0: none */
-  gboolean hidden;
-  char    *flags;
-  gint64   blob;
-  char    *message_id;
-} MessageRow;
-
-typedef struct
-{
-  gint64   id;
-  gint64   account_id;
-  char    *name;
-  char    *display_name;
-  char    *delimiter;
-  char    *myrights;
-  char    *special_use;
-  int      local_state;
-  gboolean subscribed;
-} FolderRow;
-
-static void
-message_row_clear (MessageRow *m)
+void
+_tern_journal_message_row_clear (MessageRow *m)
 {
   g_clear_pointer (&m->flags, g_free);
   g_clear_pointer (&m->message_id, g_free);
 }
 
-static void
-folder_row_clear (FolderRow *f)
+void
+_tern_journal_folder_row_clear (FolderRow *f)
 {
   g_clear_pointer (&f->name, g_free);
   g_clear_pointer (&f->display_name, g_free);
@@ -82,14 +59,11 @@ folder_row_clear (FolderRow *f)
   g_clear_pointer (&f->special_use, g_free);
 }
 
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (MessageRow, message_row_clear)
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (FolderRow, folder_row_clear)
-
-static gboolean
-load_message (TernStore   *store,
-              gint64       id,
-              MessageRow  *m,
-              GError     **error)
+gboolean
+_tern_journal_load_message (TernStore   *store,
+                            gint64       id,
+                            MessageRow  *m,
+                            GError     **error)
 {
   sqlite3_stmt *stmt = _tern_store_prepare (store,
                                             "SELECT id, folder_id, uid, local_folder, hidden, flags, "
@@ -124,11 +98,11 @@ load_message (TernStore   *store,
   return TRUE;
 }
 
-static gboolean
-load_folder (TernStore   *store,
-             gint64       id,
-             FolderRow   *f,
-             GError     **error)
+gboolean
+_tern_journal_load_folder (TernStore   *store,
+                           gint64       id,
+                           FolderRow   *f,
+                           GError     **error)
 {
   sqlite3_stmt *stmt = _tern_store_prepare (store,
                                             "SELECT id, account_id, name, display_name, delimiter, "
@@ -166,19 +140,19 @@ load_folder (TernStore   *store,
 }
 
 /* The folder the user sees the message in. */
-static gint64
-shown_in (const MessageRow *m)
+gint64
+_tern_journal_shown_in (const MessageRow *m)
 {
   return m->local_folder != 0 ? m->local_folder : m->folder_id;
 }
 
 /* RFC 4314 rights, when the server told us (MYRIGHTS); unknown rights allow everything
  * and the server has the last word at replay. */
-static gboolean
-check_rights (const FolderRow  *folder,
-              const char       *needed,
-              const char       *what,
-              GError          **error)
+gboolean
+_tern_journal_check_rights (const FolderRow  *folder,
+                            const char       *needed,
+                            const char       *what,
+                            GError          **error)
 {
   if (folder->myrights == NULL)
     return TRUE;
@@ -193,9 +167,9 @@ check_rights (const FolderRow  *folder,
   return TRUE;
 }
 
-static gboolean
-usable_folder (const FolderRow  *folder,
-               GError          **error)
+gboolean
+_tern_journal_usable_folder (const FolderRow  *folder,
+                             GError          **error)
 {
   if (folder->local_state == 2)
     {
@@ -208,8 +182,8 @@ usable_folder (const FolderRow  *folder,
 
 /* Flag sets. */
 
-static gboolean
-valid_flag (const char *flag)
+gboolean
+_tern_journal_valid_flag (const char *flag)
 {
   const char *p = flag;
 
@@ -231,8 +205,8 @@ valid_flag (const char *flag)
   return TRUE;
 }
 
-static GPtrArray *
-split_flags (const char *flags)
+GPtrArray *
+_tern_journal_split_flags (const char *flags)
 {
   GPtrArray *list = g_ptr_array_new_with_free_func (g_free);
   g_auto(GStrv) parts = g_strsplit (flags ? flags : "", " ", -1);
@@ -243,8 +217,8 @@ split_flags (const char *flags)
   return list;
 }
 
-static char *
-join_flags (GPtrArray *list)
+char *
+_tern_journal_join_flags (GPtrArray *list)
 {
   g_autoptr(GString) out = g_string_new (NULL);
 
@@ -257,9 +231,9 @@ join_flags (GPtrArray *list)
   return tern_flags_canonicalize (out->str);
 }
 
-static gboolean
-contains_flag (GPtrArray  *list,
-               const char *flag)
+gboolean
+_tern_journal_contains_flag (GPtrArray  *list,
+                             const char *flag)
 {
   for (guint i = 0; i < list->len; i++)
     if (g_ascii_strcasecmp (list->pdata[i], flag) == 0)
@@ -277,28 +251,28 @@ remove_flag (GPtrArray  *list,
 }
 
 /* (flags + add) - remove */
-static char *
-apply_delta (const char *flags,
-             const char *add,
-             const char *remove)
+char *
+_tern_journal_apply_delta (const char *flags,
+                           const char *add,
+                           const char *remove)
 {
-  g_autoptr(GPtrArray) list = split_flags (flags);
-  g_autoptr(GPtrArray) adds = split_flags (add);
-  g_autoptr(GPtrArray) removes = split_flags (remove);
+  g_autoptr(GPtrArray) list = _tern_journal_split_flags (flags);
+  g_autoptr(GPtrArray) adds = _tern_journal_split_flags (add);
+  g_autoptr(GPtrArray) removes = _tern_journal_split_flags (remove);
 
   for (guint i = 0; i < adds->len; i++)
-    if (!contains_flag (list, adds->pdata[i]))
+    if (!_tern_journal_contains_flag (list, adds->pdata[i]))
       g_ptr_array_add (list, g_strdup (adds->pdata[i]));
   for (guint i = 0; i < removes->len; i++)
     remove_flag (list, removes->pdata[i]);
-  return join_flags (list);
+  return _tern_journal_join_flags (list);
 }
 
-static gboolean
-set_message_flags (TernStore   *store,
-                   gint64       message_id,
-                   const char  *flags,
-                   GError     **error)
+gboolean
+_tern_journal_set_message_flags (TernStore   *store,
+                                 gint64       message_id,
+                                 const char  *flags,
+                                 GError     **error)
 {
   sqlite3_stmt *stmt = _tern_store_prepare (store,
                                             "UPDATE message SET flags = ?, seen = ?, flagged = ? "
@@ -316,26 +290,20 @@ set_message_flags (TernStore   *store,
 
 /* Transactions: every public call is one, unless the caller already opened one. */
 
-typedef struct
-{
-  TernStore *store;
-  gboolean   own;
-} Txn;
-
-static gboolean
-txn_begin (Txn        *txn,
-           TernStore  *store,
-           GError    **error)
+gboolean
+_tern_journal_txn_begin (Txn        *txn,
+                         TernStore  *store,
+                         GError    **error)
 {
   txn->store = store;
   txn->own = !_tern_store_in_transaction (store);
   return !txn->own || tern_store_begin (store, error);
 }
 
-static gboolean
-txn_end (Txn        *txn,
-         gboolean    ok,
-         GError    **error)
+gboolean
+_tern_journal_txn_end (Txn        *txn,
+                       gboolean    ok,
+                       GError    **error)
 {
   if (!txn->own)
     return ok;
@@ -349,10 +317,10 @@ txn_end (Txn        *txn,
 
 /* Actions. */
 
-static gint64
-insert_action (TernStore         *store,
-               const TernAction  *a,
-               GError           **error)
+gint64
+_tern_journal_insert_action (TernStore         *store,
+                             const TernAction  *a,
+                             GError           **error)
 {
   sqlite3_stmt *stmt = _tern_store_prepare (store,
                                             "INSERT INTO action (account_id, kind, message, new_message, "
@@ -379,12 +347,8 @@ insert_action (TernStore         *store,
   return sqlite3_last_insert_rowid (_tern_store_get_db (store));
 }
 
-#define ACTION_COLUMNS \
-  "id, account_id, kind, message, new_message, folder, target, add_flags, remove_flags, " \
-  "name, new_name, uids, state, sent, error_class, error, attempts, created"
-
-static TernAction *
-action_from_row (sqlite3_stmt *stmt)
+TernAction *
+_tern_journal_action_from_row (sqlite3_stmt *stmt)
 {
   TernAction *a = g_new0 (TernAction, 1);
 
@@ -409,16 +373,16 @@ action_from_row (sqlite3_stmt *stmt)
   return a;
 }
 
-static TernAction *
-get_one_action (TernStore     *store,
-                sqlite3_stmt  *stmt,
-                GError       **error)
+TernAction *
+_tern_journal_get_one_action (TernStore     *store,
+                              sqlite3_stmt  *stmt,
+                              GError       **error)
 {
   TernAction *a = NULL;
   int rc = sqlite3_step (stmt);
 
   if (rc == SQLITE_ROW)
-    a = action_from_row (stmt);
+    a = _tern_journal_action_from_row (stmt);
   sqlite3_reset (stmt);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
     _tern_store_fail (store, rc, "reading the journal", error);
@@ -438,7 +402,7 @@ tern_journal_get (TernStore   *store,
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, action_id);
-  a = get_one_action (store, stmt, &local_error);
+  a = _tern_journal_get_one_action (store, stmt, &local_error);
   if (a == NULL && local_error == NULL)
     g_set_error (error, TERN_JOURNAL_ERROR, TERN_JOURNAL_ERROR_NOT_FOUND,
                  "No pending action %" G_GINT64_FORMAT, action_id);
@@ -462,7 +426,7 @@ tern_journal_next (TernStore   *store,
     return NULL;
   sqlite3_bind_int64 (stmt, 1, account_id);
   sqlite3_bind_int64 (stmt, 2, after_id);
-  return get_one_action (store, stmt, error);
+  return _tern_journal_get_one_action (store, stmt, error);
 }
 
 GPtrArray *
@@ -478,7 +442,7 @@ tern_journal_list (TernStore   *store,
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, account_id);
-  return _tern_store_collect (store, stmt, (TernRowFunc) action_from_row,
+  return _tern_store_collect (store, stmt, (TernRowFunc) _tern_journal_action_from_row,
                               (GDestroyNotify) tern_action_free, "reading the journal", error);
 }
 
@@ -507,817 +471,6 @@ tern_journal_count_queued (TernStore  *store,
   sqlite3_bind_int64 (stmt, 1, account_id);
   _tern_store_bind_text (stmt, 2, kind);
   return (guint) _tern_store_step_int64 (stmt, 0);
-}
-
-/* The local view of a message follows from its queued actions: where the last queued move
- * takes it, and whether a deletion is queued. */
-static gboolean
-recompute_message (TernStore   *store,
-                   gint64       message_id,
-                   GError     **error)
-{
-  sqlite3_stmt *stmt = _tern_store_prepare (store,
-                                            "UPDATE message SET "
-                                            "local_folder = nullif ((SELECT a.target FROM action a "
-                                            "  WHERE a.message = message.id AND a.kind = 'move' "
-                                            "  AND a.state = 'queued' ORDER BY a.id DESC LIMIT 1), folder_id), "
-                                            "hidden = EXISTS (SELECT 1 FROM action a WHERE a.state = 'queued' "
-                                            "  AND ((a.message = message.id AND a.kind = 'expunge') OR "
-                                            "       (a.kind = 'expunge-uids' AND a.folder = message.folder_id "
-                                            "        AND message.uid IS NOT NULL AND "
-                                            "        instr (' ' || a.uids || ' ', ' ' || message.uid || ' ') > 0))) "
-                                            "WHERE id = ?",
-                                            error);
-
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, message_id);
-  return _tern_store_step_done (store, stmt, "updating a message", error);
-}
-
-/* The last queued action, if it is an unsent flags action on this message: a new flag
- * change merges into it (read then unread is one change, not two). */
-static TernAction *
-mergeable_flags_action (TernStore *store,
-                        gint64     account_id,
-                        gint64     message_id)
-{
-  sqlite3_stmt *stmt = _tern_store_prepare (store,
-                                            "SELECT " ACTION_COLUMNS " FROM action WHERE account_id = ? "
-                                            "ORDER BY id DESC LIMIT 1",
-                                            NULL);
-  TernAction *a;
-
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_int64 (stmt, 1, account_id);
-  a = get_one_action (store, stmt, NULL);
-  if (a != NULL && (g_strcmp0 (a->kind, TERN_ACTION_FLAGS) != 0 || a->message != message_id ||
-                    g_strcmp0 (a->state, "queued") != 0 || a->sent))
-    g_clear_pointer (&a, tern_action_free);
-  return a;
-}
-
-gboolean
-tern_journal_set_flags (TernStore   *store,
-                        gint64       message_id,
-                        const char  *add,
-                        const char  *remove,
-                        GError     **error)
-{
-  g_auto(MessageRow) m = { 0 };
-  g_auto(FolderRow) f = { 0 };
-  g_autoptr(GPtrArray) adds = split_flags (add);
-  g_autoptr(GPtrArray) removes = split_flags (remove);
-  g_autoptr(TernAction) prev = NULL;
-  g_autofree char *flags = NULL;
-  g_autofree char *add_c = NULL;
-  g_autofree char *remove_c = NULL;
-  Txn txn;
-  gboolean ok;
-
-  for (guint i = 0; i < adds->len; i++)
-    if (!valid_flag (adds->pdata[i]) || contains_flag (removes, adds->pdata[i]))
-      {
-        g_set_error (error, TERN_JOURNAL_ERROR, TERN_JOURNAL_ERROR_INVALID,
-                     "“%s” cannot be set as a flag or keyword", (char *) adds->pdata[i]);
-        return FALSE;
-      }
-  for (guint i = 0; i < removes->len; i++)
-    if (!valid_flag (removes->pdata[i]))
-      {
-        g_set_error (error, TERN_JOURNAL_ERROR, TERN_JOURNAL_ERROR_INVALID,
-                     "“%s” cannot be cleared as a flag or keyword", (char *) removes->pdata[i]);
-        return FALSE;
-      }
-  add_c = join_flags (adds);
-  remove_c = join_flags (removes);
-  if (*add_c == '\0' && *remove_c == '\0')
-    return TRUE;
-
-  if (!txn_begin (&txn, store, error))
-    return FALSE;
-  ok = load_message (store, message_id, &m, error) && load_folder (store, shown_in (&m), &f, error);
-  if (ok && m.hidden)
-    {
-      g_set_error (error, TERN_JOURNAL_ERROR, TERN_JOURNAL_ERROR_NOT_FOUND,
-                   "Message %" G_GINT64_FORMAT " is being deleted", message_id);
-      ok = FALSE;
-    }
-  if (ok)
-    {
-      /* \Seen needs "s", \Deleted "t", anything else "w". */
-      GString *needed = g_string_new (NULL);
-      GPtrArray *all[] = { adds, removes };
-
-      for (guint k = 0; k < 2; k++)
-        for (guint i = 0; i < all[k]->len; i++)
-          {
-            const char *flag = all[k]->pdata[i];
-            char right = g_ascii_strcasecmp (flag, "\\Seen") == 0 ? 's'
-                       : g_ascii_strcasecmp (flag, "\\Deleted") == 0 ? 't' : 'w';
-
-            if (strchr (needed->str, right) == NULL)
-              g_string_append_c (needed, right);
-          }
-      ok = check_rights (&f, needed->str, "change these flags", error);
-      g_string_free (needed, TRUE);
-    }
-
-  if (ok)
-    {
-      flags = apply_delta (m.flags, add_c, remove_c);
-      ok = set_message_flags (store, message_id, flags, error);
-    }
-
-  if (ok && (prev = mergeable_flags_action (store, f.account_id, message_id)) != NULL)
-    {
-      /* (A1 - R2) + A2 and (R1 - A2) + R2 */
-      g_autofree char *a = apply_delta (prev->add_flags, add_c, remove_c);
-      g_autofree char *r = apply_delta (prev->remove_flags, remove_c, add_c);
-      sqlite3_stmt *stmt = _tern_store_prepare (store,
-                                                "UPDATE action SET add_flags = ?, remove_flags = ? "
-                                                "WHERE id = ?",
-                                                error);
-
-      ok = stmt != NULL;
-      if (ok)
-        {
-          _tern_store_bind_text (stmt, 1, a);
-          _tern_store_bind_text (stmt, 2, r);
-          sqlite3_bind_int64 (stmt, 3, prev->id);
-          ok = _tern_store_step_done (store, stmt, "merging a flag change", error);
-        }
-    }
-  else if (ok)
-    {
-      TernAction a = { 0 };
-
-      a.account_id = f.account_id;
-      a.kind = (char *) TERN_ACTION_FLAGS;
-      a.message = message_id;
-      a.folder = m.folder_id;
-      a.add_flags = add_c;
-      a.remove_flags = remove_c;
-      ok = insert_action (store, &a, error) != 0;
-    }
-
-  return txn_end (&txn, ok, error);
-}
-
-static gboolean
-queue_move (TernStore   *store,
-            MessageRow  *m,
-            FolderRow   *source,
-            FolderRow   *target,
-            GError     **error)
-{
-  TernAction a = { 0 };
-
-  if (target->id == shown_in (m))
-    {
-      g_set_error (error, TERN_JOURNAL_ERROR, TERN_JOURNAL_ERROR_INVALID,
-                   "The message is in “%s” already", target->display_name);
-      return FALSE;
-    }
-  if (target->account_id != source->account_id)
-    {
-      g_set_error_literal (error, TERN_JOURNAL_ERROR, TERN_JOURNAL_ERROR_INVALID,
-                           "Messages move between folders of one account");
-      return FALSE;
-    }
-  if (!usable_folder (target, error) ||
-      !check_rights (source, "te", "move messages out", error) ||
-      !check_rights (target, "i", "put messages", error))
-    return FALSE;
-
-  a.account_id = source->account_id;
-  a.kind = (char *) TERN_ACTION_MOVE;
-  a.message = m->id;
-  a.folder = shown_in (m);
-  a.target = target->id;
-  if (insert_action (store, &a, error) == 0)
-    return FALSE;
-  return recompute_message (store, m->id, error);
-}
-
-gboolean
-tern_journal_move (TernStore   *store,
-                   gint64       message_id,
-                   gint64       target_folder,
-                   GError     **error)
-{
-  g_auto(MessageRow) m = { 0 };
-  g_auto(FolderRow) source = { 0 };
-  g_auto(FolderRow) target = { 0 };
-  Txn txn;
-  gboolean ok;
-
-  if (!txn_begin (&txn, store, error))
-    return FALSE;
-  ok = load_message (store, message_id, &m, error) &&
-       load_folder (store, shown_in (&m), &source, error) &&
-       load_folder (store, target_folder, &target, error) &&
-       queue_move (store, &m, &source, &target, error);
-  return txn_end (&txn, ok, error);
-}
-
-static gint64
-find_special (TernStore  *store,
-              gint64      account_id,
-              const char *use)
-{
-  sqlite3_stmt *stmt = _tern_store_prepare (store,
-                                            "SELECT id FROM folder WHERE account_id = ? AND special_use = ? "
-                                            "AND local_state IN (0, 1) ORDER BY namespace <> 'personal', id LIMIT 1",
-                                            NULL);
-
-  if (stmt == NULL)
-    return 0;
-  sqlite3_bind_int64 (stmt, 1, account_id);
-  _tern_store_bind_text (stmt, 2, use);
-  return _tern_store_step_int64 (stmt, 0);
-}
-
-gboolean
-tern_journal_archive (TernStore   *store,
-                      gint64       message_id,
-                      GError     **error)
-{
-  g_auto(MessageRow) m = { 0 };
-  g_auto(FolderRow) source = { 0 };
-  gint64 archive;
-
-  if (!load_message (store, message_id, &m, error) || !load_folder (store, shown_in (&m), &source, error))
-    return FALSE;
-  archive = find_special (store, source.account_id, "\\Archive");
-  if (archive == 0)
-    {
-      g_set_error_literal (error, TERN_JOURNAL_ERROR, TERN_JOURNAL_ERROR_INVALID,
-                           "This account has no Archive folder");
-      return FALSE;
-    }
-  return tern_journal_move (store, message_id, archive, error);
-}
-
-static gboolean
-copy_parts (TernStore  *store,
-            gint64      from,
-            gint64      to,
-            GError    **error)
-{
-  sqlite3_stmt *stmt = _tern_store_prepare (store,
-                                            "INSERT INTO part (message, section, type, subtype, charset, "
-                                            "encoding, size, disposition, filename, content_id) "
-                                            "SELECT ?2, section, type, subtype, charset, encoding, size, "
-                                            "disposition, filename, content_id FROM part WHERE message = ?1",
-                                            error);
-
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, from);
-  sqlite3_bind_int64 (stmt, 2, to);
-  return _tern_store_step_done (store, stmt, "copying a message structure", error);
-}
-
-gint64
-tern_journal_copy (TernStore   *store,
-                   gint64       message_id,
-                   gint64       target_folder,
-                   GError     **error)
-{
-  g_auto(MessageRow) m = { 0 };
-  g_auto(FolderRow) source = { 0 };
-  g_auto(FolderRow) target = { 0 };
-  sqlite3_stmt *stmt;
-  TernAction a = { 0 };
-  gint64 copy = 0;
-  Txn txn;
-  gboolean ok;
-
-  if (!txn_begin (&txn, store, error))
-    return 0;
-  ok = load_message (store, message_id, &m, error) &&
-       load_folder (store, shown_in (&m), &source, error) &&
-       load_folder (store, target_folder, &target, error) &&
-       usable_folder (&target, error) &&
-       check_rights (&target, "i", "put messages", error);
-  if (ok && target.account_id != source.account_id)
-    {
-      g_set_error_literal (error, TERN_JOURNAL_ERROR, TERN_JOURNAL_ERROR_INVALID,
-                           "Messages are copied between folders of one account");
-      ok = FALSE;
-    }
-
-  if (ok)
-    {
-      stmt = _tern_store_prepare (store,
-                                  "INSERT INTO message (folder_id, uid, flags, seen, flagged, internaldate, "
-                                  "size, date, subject, from_name, from_addr, sender, reply_to, to_list, "
-                                  "cc_list, bcc_list, message_id, in_reply_to, refs, blob, thread_id) "
-                                  "SELECT ?2, NULL, flags, seen, flagged, internaldate, size, date, subject, "
-                                  "from_name, from_addr, sender, reply_to, to_list, cc_list, bcc_list, "
-                                  "message_id, in_reply_to, refs, blob, thread_id FROM message WHERE id = ?1",
-                                  error);
-      ok = stmt != NULL;
-      if (ok)
-        {
-          sqlite3_bind_int64 (stmt, 1, message_id);
-          sqlite3_bind_int64 (stmt, 2, target_folder);
-          ok = _tern_store_step_done (store, stmt, "copying a message", error);
-          copy = sqlite3_last_insert_rowid (_tern_store_get_db (store));
-        }
-    }
-  ok = ok && copy_parts (store, message_id, copy, error);
-
-  if (ok)
-    {
-      a.account_id = source.account_id;
-      a.kind = (char *) TERN_ACTION_COPY;
-      a.message = message_id;
-      a.new_message = copy;
-      a.folder = shown_in (&m);
-      a.target = target_folder;
-      ok = insert_action (store, &a, error) != 0;
-    }
-
-  if (!txn_end (&txn, ok, error))
-    return 0;
-  return copy;
-}
-
-static gboolean
-queue_expunge (TernStore   *store,
-               MessageRow  *m,
-               FolderRow   *folder,
-               GError     **error)
-{
-  TernAction a = { 0 };
-
-  if (!check_rights (folder, "te", "delete messages", error))
-    return FALSE;
-  a.account_id = folder->account_id;
-  a.kind = (char *) TERN_ACTION_EXPUNGE;
-  a.message = m->id;
-  a.folder = shown_in (m);
-  if (insert_action (store, &a, error) == 0)
-    return FALSE;
-  return recompute_message (store, m->id, error);
-}
-
-static gboolean
-delete_message (TernStore   *store,
-                gint64       message_id,
-                gboolean     permanently,
-                GError     **error)
-{
-  g_auto(MessageRow) m = { 0 };
-  g_auto(FolderRow) folder = { 0 };
-  g_autoptr(TernAccount) account = NULL;
-  Txn txn;
-  gboolean ok;
-
-  if (!txn_begin (&txn, store, error))
-    return FALSE;
-  ok = load_message (store, message_id, &m, error) && load_folder (store, shown_in (&m), &folder, error);
-  if (ok && m.hidden)
-    return txn_end (&txn, TRUE, error); /* deleting what is being deleted: done */
-  if (ok)
-    ok = (account = tern_store_get_account_by_id (store, folder.account_id, error)) != NULL;
-
-  if (ok)
-    {
-      gint64 trash = find_special (store, folder.account_id, "\\Trash");
-
-      if (!permanently && g_strcmp0 (account->delete_mode, "expunge") != 0 && trash != 0 &&
-          trash != folder.id)
-        {
-          g_auto(FolderRow) target = { 0 };
-
-          ok = load_folder (store, trash, &target, error) &&
-               queue_move (store, &m, &folder, &target, error);
-        }
-      else
-        ok = queue_expunge (store, &m, &folder, error);
-    }
-  return txn_end (&txn, ok, error);
-}
-
-gboolean
-tern_journal_delete (TernStore   *store,
-                     gint64       message_id,
-                     GError     **error)
-{
-  return delete_message (store, message_id, FALSE, error);
-}
-
-gboolean
-tern_journal_delete_permanently (TernStore   *store,
-                                 gint64       message_id,
-                                 GError     **error)
-{
-  return delete_message (store, message_id, TRUE, error);
-}
-
-gboolean
-tern_journal_empty_folder (TernStore   *store,
-                           gint64       folder_id,
-                           gboolean     only_deleted,
-                           GError     **error)
-{
-  g_auto(FolderRow) folder = { 0 };
-  g_autoptr(GString) uids = g_string_new (NULL);
-  g_autoptr(GArray) others = g_array_new (FALSE, FALSE, sizeof (gint64));
-  sqlite3_stmt *stmt;
-  Txn txn;
-  gboolean ok;
-  int rc;
-
-  if (!txn_begin (&txn, store, error))
-    return FALSE;
-  ok = load_folder (store, folder_id, &folder, error) &&
-       usable_folder (&folder, error) &&
-       check_rights (&folder, "te", "delete messages", error);
-
-  /* What the user sees in the folder: messages that are there on the server go in one
-   * UID EXPUNGE; messages moved or copied in here but not there yet are deleted one by one
-   * after their earlier actions. Messages other clients add meanwhile are not touched. */
-  stmt = ok ? _tern_store_prepare (store,
-                                   "SELECT id, uid, local_folder, EXISTS (SELECT 1 FROM action a WHERE "
-                                   "a.message = message.id AND a.kind = 'move' AND a.state = 'queued') "
-                                   "FROM message WHERE "
-                                   "((folder_id = ?1 AND local_folder IS NULL) OR local_folder = ?1) "
-                                   "AND hidden = 0 AND detached = 0 AND (?2 = 0 OR flags LIKE '%\\Deleted%') "
-                                   "ORDER BY uid",
-                                   error) : NULL;
-  ok = ok && stmt != NULL;
-  if (ok)
-    {
-      sqlite3_bind_int64 (stmt, 1, folder_id);
-      sqlite3_bind_int (stmt, 2, only_deleted);
-      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-        {
-          gint64 id = sqlite3_column_int64 (stmt, 0);
-
-          /* Moved away and back: the moves give it a new UID, so it goes by its local id. */
-          if (sqlite3_column_type (stmt, 1) != SQLITE_NULL && sqlite3_column_type (stmt, 2) == SQLITE_NULL &&
-              sqlite3_column_int (stmt, 3) == 0)
-            g_string_append_printf (uids, "%s%" G_GINT64_FORMAT, uids->len ? " " : "",
-                                    (gint64) sqlite3_column_int64 (stmt, 1));
-          else
-            g_array_append_val (others, id);
-        }
-      sqlite3_reset (stmt);
-      if (rc != SQLITE_DONE)
-        ok = _tern_store_fail (store, rc, "listing a folder", error);
-    }
-
-  if (ok && uids->len > 0)
-    {
-      TernAction a = { 0 };
-      sqlite3_stmt *hide;
-
-      a.account_id = folder.account_id;
-      a.kind = (char *) TERN_ACTION_EXPUNGE_UIDS;
-      a.folder = folder_id;
-      a.uids = uids->str;
-      ok = insert_action (store, &a, error) != 0;
-      hide = ok ? _tern_store_prepare (store,
-                                       "UPDATE message SET hidden = 1 WHERE folder_id = ?1 AND "
-                                       "local_folder IS NULL AND uid IS NOT NULL AND "
-                                       "instr (' ' || ?2 || ' ', ' ' || uid || ' ') > 0",
-                                       error) : NULL;
-      ok = ok && hide != NULL;
-      if (ok)
-        {
-          sqlite3_bind_int64 (hide, 1, folder_id);
-          _tern_store_bind_text (hide, 2, uids->str);
-          ok = _tern_store_step_done (store, hide, "hiding messages", error);
-        }
-    }
-
-  for (guint i = 0; ok && i < others->len; i++)
-    {
-      g_auto(MessageRow) m = { 0 };
-
-      ok = load_message (store, g_array_index (others, gint64, i), &m, error) &&
-           queue_expunge (store, &m, &folder, error);
-    }
-  return txn_end (&txn, ok, error);
-}
-
-gint64
-tern_journal_append (TernStore         *store,
-                     gint64             folder_id,
-                     const TernMessage *message,
-                     GBytes            *raw,
-                     GError           **error)
-{
-  g_auto(FolderRow) folder = { 0 };
-  sqlite3_stmt *stmt;
-  TernMessage copy;
-  TernAction a = { 0 };
-  gint64 blob = 0, id = 0;
-  Txn txn;
-  gboolean ok;
-
-  g_return_val_if_fail (raw != NULL, 0);
-
-  if (!txn_begin (&txn, store, error))
-    return 0;
-  ok = load_folder (store, folder_id, &folder, error) &&
-       usable_folder (&folder, error) &&
-       check_rights (&folder, "i", "put messages", error);
-
-  stmt = ok ? _tern_store_prepare (store, "INSERT INTO blob (data) VALUES (?)", error) : NULL;
-  ok = ok && stmt != NULL;
-  if (ok)
-    {
-      sqlite3_bind_blob64 (stmt, 1, g_bytes_get_data (raw, NULL), g_bytes_get_size (raw), SQLITE_STATIC);
-      ok = _tern_store_step_done (store, stmt, "storing a message", error);
-      blob = sqlite3_last_insert_rowid (_tern_store_get_db (store));
-    }
-
-  if (ok)
-    {
-      copy = *message;
-      copy.uid = 0;
-      copy.modseq = 0;
-      if (copy.size == 0)
-        copy.size = g_bytes_get_size (raw);
-      if (copy.internaldate == 0)
-        copy.internaldate = g_get_real_time () / G_USEC_PER_SEC;
-      ok = tern_store_upsert_message (store, folder_id, &copy, &id, error);
-    }
-  if (ok)
-    {
-      stmt = _tern_store_prepare (store, "UPDATE message SET blob = ? WHERE id = ?", error);
-      ok = stmt != NULL;
-      if (ok)
-        {
-          sqlite3_bind_int64 (stmt, 1, blob);
-          sqlite3_bind_int64 (stmt, 2, id);
-          ok = _tern_store_step_done (store, stmt, "storing a message", error);
-        }
-    }
-  if (ok)
-    {
-      g_autofree char *saved_flags = tern_flags_canonicalize (message->flags);
-
-      a.account_id = folder.account_id;
-      a.kind = (char *) TERN_ACTION_APPEND;
-      a.message = id;
-      a.target = folder_id;
-      a.add_flags = saved_flags;
-      ok = insert_action (store, &a, error) != 0;
-    }
-  if (!txn_end (&txn, ok, error))
-    return 0;
-  return id;
-}
-
-/* Folders. */
-
-static gint64
-folder_by_name (TernStore  *store,
-                gint64      account_id,
-                const char *name)
-{
-  sqlite3_stmt *stmt = _tern_store_prepare (store,
-                                            "SELECT id FROM folder WHERE account_id = ? AND name = ?",
-                                            NULL);
-
-  if (stmt == NULL)
-    return 0;
-  sqlite3_bind_int64 (stmt, 1, account_id);
-  _tern_store_bind_text (stmt, 2, name);
-  return _tern_store_step_int64 (stmt, 0);
-}
-
-static gboolean
-valid_folder_name (const char  *name,
-                   GError     **error)
-{
-  if (name == NULL || *name == '\0' || g_ascii_strcasecmp (name, "INBOX") == 0 ||
-      strpbrk (name, "\r\n*%") != NULL)
-    {
-      g_set_error (error, TERN_JOURNAL_ERROR, TERN_JOURNAL_ERROR_INVALID,
-                   "“%s” cannot be a folder name", name ? name : "");
-      return FALSE;
-    }
-  return TRUE;
-}
-
-gint64
-tern_journal_folder_create (TernStore   *store,
-                            gint64       account_id,
-                            const char  *name,
-                            const char  *display,
-                            const char  *delimiter,
-                            GError     **error)
-{
-  sqlite3_stmt *stmt;
-  TernAction a = { 0 };
-  gint64 id = 0, existing;
-  Txn txn;
-  gboolean ok;
-
-  if (!valid_folder_name (name, error) || !txn_begin (&txn, store, error))
-    return 0;
-
-  existing = folder_by_name (store, account_id, name);
-  ok = TRUE;
-  if (existing != 0)
-    {
-      g_auto(FolderRow) f = { 0 };
-
-      ok = load_folder (store, existing, &f, error);
-      if (ok && f.local_state == 2)
-        {
-          /* Deleted here, created again before the server heard of either. */
-          g_set_error (error, TERN_JOURNAL_ERROR, TERN_JOURNAL_ERROR_EXISTS,
-                       "The folder “%s” is still being deleted", display);
-          ok = FALSE;
-        }
-      else if (ok)
-        {
-          g_set_error (error, TERN_JOURNAL_ERROR, TERN_JOURNAL_ERROR_EXISTS,
-                       "A folder “%s” exists already", display);
-          ok = FALSE;
-        }
-    }
-
-  stmt = ok ? _tern_store_prepare (store,
-                                   "INSERT INTO folder (account_id, name, display_name, delimiter, "
-                                   "subscribed, selectable, local_state) VALUES (?, ?, ?, ?, 1, 1, 1)",
-                                   error) : NULL;
-  ok = ok && stmt != NULL;
-  if (ok)
-    {
-      sqlite3_bind_int64 (stmt, 1, account_id);
-      _tern_store_bind_text (stmt, 2, name);
-      _tern_store_bind_text (stmt, 3, display ? display : name);
-      _tern_store_bind_text (stmt, 4, delimiter);
-      ok = _tern_store_step_done (store, stmt, "creating a folder", error);
-      id = sqlite3_last_insert_rowid (_tern_store_get_db (store));
-    }
-  if (ok)
-    {
-      a.account_id = account_id;
-      a.kind = (char *) TERN_ACTION_FOLDER_CREATE;
-      a.folder = id;
-      a.name = (char *) name;
-      ok = insert_action (store, &a, error) != 0;
-    }
-  if (!txn_end (&txn, ok, error))
-    return 0;
-  return id;
-}
-
-/* Renames a folder row and its children (name and display name prefixes). */
-static gboolean
-rename_rows (TernStore   *store,
-             gint64       account_id,
-             const char  *old_name,
-             const char  *new_name,
-             const char  *old_display,
-             const char  *new_display,
-             const char  *delimiter,
-             GError     **error)
-{
-  g_autofree char *child_prefix = g_strconcat (old_name, delimiter ? delimiter : "/", NULL);
-  sqlite3_stmt *stmt = _tern_store_prepare (store,
-                                            "UPDATE folder SET "
-                                            "name = ?3 || substr (name, length (?2) + 1), "
-                                            "display_name = ?5 || substr (display_name, length (?4) + 1) "
-                                            "WHERE account_id = ?1 AND (name = ?2 OR "
-                                            "(?6 <> '' AND substr (name, 1, length (?6)) = ?6))",
-                                            error);
-
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, account_id);
-  _tern_store_bind_text (stmt, 2, old_name);
-  _tern_store_bind_text (stmt, 3, new_name);
-  _tern_store_bind_text (stmt, 4, old_display);
-  _tern_store_bind_text (stmt, 5, new_display);
-  _tern_store_bind_text (stmt, 6, delimiter ? child_prefix : "");
-  return _tern_store_step_done (store, stmt, "renaming a folder", error);
-}
-
-gboolean
-tern_journal_folder_rename (TernStore   *store,
-                            gint64       folder_id,
-                            const char  *name,
-                            const char  *display,
-                            GError     **error)
-{
-  g_auto(FolderRow) f = { 0 };
-  TernAction a = { 0 };
-  Txn txn;
-  gboolean ok;
-
-  if (!valid_folder_name (name, error) || !txn_begin (&txn, store, error))
-    return FALSE;
-  ok = load_folder (store, folder_id, &f, error) && usable_folder (&f, error) &&
-       check_rights (&f, "x", "rename this folder", error);
-  if (ok && (g_ascii_strcasecmp (f.name, "INBOX") == 0))
-    {
-      g_set_error_literal (error, TERN_JOURNAL_ERROR, TERN_JOURNAL_ERROR_INVALID,
-                           "INBOX cannot be renamed");
-      ok = FALSE;
-    }
-  if (ok && folder_by_name (store, f.account_id, name) != 0)
-    {
-      g_set_error (error, TERN_JOURNAL_ERROR, TERN_JOURNAL_ERROR_EXISTS,
-                   "A folder “%s” exists already", display ? display : name);
-      ok = FALSE;
-    }
-  if (ok)
-    {
-      a.account_id = f.account_id;
-      a.kind = (char *) TERN_ACTION_FOLDER_RENAME;
-      a.folder = folder_id;
-      a.name = f.name;
-      a.new_name = (char *) name;
-      ok = insert_action (store, &a, error) != 0 &&
-           rename_rows (store, f.account_id, f.name, name, f.display_name, display ? display : name,
-                        f.delimiter, error);
-    }
-  return txn_end (&txn, ok, error);
-}
-
-gboolean
-tern_journal_folder_delete (TernStore   *store,
-                            gint64       folder_id,
-                            GError     **error)
-{
-  g_auto(FolderRow) f = { 0 };
-  TernAction a = { 0 };
-  Txn txn;
-  gboolean ok;
-
-  if (!txn_begin (&txn, store, error))
-    return FALSE;
-  ok = load_folder (store, folder_id, &f, error) && usable_folder (&f, error) &&
-       check_rights (&f, "x", "delete this folder", error);
-  if (ok && g_ascii_strcasecmp (f.name, "INBOX") == 0)
-    {
-      g_set_error_literal (error, TERN_JOURNAL_ERROR, TERN_JOURNAL_ERROR_INVALID,
-                           "INBOX cannot be deleted");
-      ok = FALSE;
-    }
-  if (ok)
-    {
-      a.account_id = f.account_id;
-      a.kind = (char *) TERN_ACTION_FOLDER_DELETE;
-      a.folder = folder_id;
-      a.name = f.name;
-      ok = insert_action (store, &a, error) != 0 && tern_store_set_folder_local_state (store, folder_id, 2, error);
-    }
-  return txn_end (&txn, ok, error);
-}
-
-static gboolean
-set_subscribed (TernStore   *store,
-                gint64       folder_id,
-                gboolean     subscribed,
-                GError     **error)
-{
-  sqlite3_stmt *stmt = _tern_store_prepare (store, "UPDATE folder SET subscribed = ? WHERE id = ?", error);
-
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int (stmt, 1, subscribed);
-  sqlite3_bind_int64 (stmt, 2, folder_id);
-  return _tern_store_step_done (store, stmt, "updating a folder", error);
-}
-
-gboolean
-tern_journal_folder_subscribe (TernStore   *store,
-                               gint64       folder_id,
-                               gboolean     subscribe,
-                               GError     **error)
-{
-  g_auto(FolderRow) f = { 0 };
-  TernAction a = { 0 };
-  Txn txn;
-  gboolean ok;
-
-  if (!txn_begin (&txn, store, error))
-    return FALSE;
-  ok = load_folder (store, folder_id, &f, error) && usable_folder (&f, error);
-  if (ok && f.subscribed == !!subscribe)
-    return txn_end (&txn, TRUE, error);
-  if (ok)
-    {
-      a.account_id = f.account_id;
-      a.kind = (char *) (subscribe ? TERN_ACTION_SUBSCRIBE : TERN_ACTION_UNSUBSCRIBE);
-      a.folder = folder_id;
-      a.name = f.name;
-      ok = insert_action (store, &a, error) != 0 && set_subscribed (store, folder_id, subscribe, error);
-    }
-  return txn_end (&txn, ok, error);
 }
 
 /* Queue bookkeeping. */
@@ -1362,7 +515,7 @@ tern_journal_mark_done (TernStore   *store,
   Txn txn;
   gboolean ok;
 
-  if (a == NULL || !txn_begin (&txn, store, error))
+  if (a == NULL || !_tern_journal_txn_begin (&txn, store, error))
     return FALSE;
   ok = delete_action (store, action_id, error);
   if (ok && a->message != 0)
@@ -1370,12 +523,12 @@ tern_journal_mark_done (TernStore   *store,
       /* The row may be gone (expunged): nothing to recompute then. */
       g_auto(MessageRow) m = { 0 };
 
-      if (load_message (store, a->message, &m, NULL))
-        ok = recompute_message (store, a->message, error);
+      if (_tern_journal_load_message (store, a->message, &m, NULL))
+        ok = _tern_journal_recompute_message (store, a->message, error);
     }
   if (ok && g_strcmp0 (a->kind, TERN_ACTION_FOLDER_CREATE) == 0)
     ok = tern_store_set_folder_local_state (store, a->folder, 0, error);
-  return txn_end (&txn, ok, error);
+  return _tern_journal_txn_end (&txn, ok, error);
 }
 
 static gboolean
@@ -1388,18 +541,18 @@ undo (TernStore   *store,
       g_auto(MessageRow) m = { 0 };
       g_autofree char *flags = NULL;
 
-      if (!load_message (store, a->message, &m, NULL))
+      if (!_tern_journal_load_message (store, a->message, &m, NULL))
         return TRUE;
-      flags = apply_delta (m.flags, a->remove_flags, a->add_flags);
-      return set_message_flags (store, a->message, flags, error);
+      flags = _tern_journal_apply_delta (m.flags, a->remove_flags, a->add_flags);
+      return _tern_journal_set_message_flags (store, a->message, flags, error);
     }
   if (g_strcmp0 (a->kind, TERN_ACTION_MOVE) == 0 || g_strcmp0 (a->kind, TERN_ACTION_EXPUNGE) == 0)
     {
       g_auto(MessageRow) m = { 0 };
 
-      if (!load_message (store, a->message, &m, NULL))
+      if (!_tern_journal_load_message (store, a->message, &m, NULL))
         return TRUE;
-      return recompute_message (store, a->message, error);
+      return _tern_journal_recompute_message (store, a->message, error);
     }
   if (g_strcmp0 (a->kind, TERN_ACTION_EXPUNGE_UIDS) == 0)
     {
@@ -1430,16 +583,16 @@ undo (TernStore   *store,
       g_auto(FolderRow) f = { 0 };
       g_autofree char *old_display = NULL;
 
-      if (!load_folder (store, a->folder, &f, NULL))
+      if (!_tern_journal_load_folder (store, a->folder, &f, NULL))
         return TRUE;
       old_display = g_strdup (a->name);
-      return rename_rows (store, f.account_id, f.name, a->name, f.display_name, old_display,
-                          f.delimiter, error);
+      return _tern_journal_rename_rows (store, f.account_id, f.name, a->name, f.display_name, old_display,
+                                        f.delimiter, error);
     }
   if (g_strcmp0 (a->kind, TERN_ACTION_FOLDER_DELETE) == 0)
     return tern_store_set_folder_local_state (store, a->folder, 0, error);
   if (g_strcmp0 (a->kind, TERN_ACTION_SUBSCRIBE) == 0 || g_strcmp0 (a->kind, TERN_ACTION_UNSUBSCRIBE) == 0)
-    return set_subscribed (store, a->folder, g_strcmp0 (a->kind, TERN_ACTION_UNSUBSCRIBE) == 0, error);
+    return _tern_journal_set_subscribed (store, a->folder, g_strcmp0 (a->kind, TERN_ACTION_UNSUBSCRIBE) == 0, error);
   /* append, folder-create: what the user made stays, shown as not on the server. */
   return TRUE;
 }
@@ -1456,7 +609,7 @@ tern_journal_mark_failed (TernStore   *store,
   Txn txn;
   gboolean ok;
 
-  if (a == NULL || !txn_begin (&txn, store, error))
+  if (a == NULL || !_tern_journal_txn_begin (&txn, store, error))
     return FALSE;
   stmt = _tern_store_prepare (store,
                               "UPDATE action SET state = 'failed', sent = 0, error_class = ?, error = ? "
@@ -1471,7 +624,7 @@ tern_journal_mark_failed (TernStore   *store,
       ok = _tern_store_step_done (store, stmt, "recording a failure", error);
     }
   ok = ok && undo (store, a, error);
-  return txn_end (&txn, ok, error);
+  return _tern_journal_txn_end (&txn, ok, error);
 }
 
 gboolean
@@ -1501,13 +654,13 @@ redo (TernStore   *store,
       g_auto(MessageRow) m = { 0 };
       g_autofree char *flags = NULL;
 
-      if (!load_message (store, a->message, &m, error))
+      if (!_tern_journal_load_message (store, a->message, &m, error))
         return FALSE;
-      flags = apply_delta (m.flags, a->add_flags, a->remove_flags);
-      return set_message_flags (store, a->message, flags, error);
+      flags = _tern_journal_apply_delta (m.flags, a->add_flags, a->remove_flags);
+      return _tern_journal_set_message_flags (store, a->message, flags, error);
     }
   if (g_strcmp0 (a->kind, TERN_ACTION_MOVE) == 0 || g_strcmp0 (a->kind, TERN_ACTION_EXPUNGE) == 0)
-    return recompute_message (store, a->message, error);
+    return _tern_journal_recompute_message (store, a->message, error);
   if (g_strcmp0 (a->kind, TERN_ACTION_EXPUNGE_UIDS) == 0)
     {
       sqlite3_stmt *stmt = _tern_store_prepare (store,
@@ -1531,15 +684,15 @@ redo (TernStore   *store,
     {
       g_auto(FolderRow) f = { 0 };
 
-      if (!load_folder (store, a->folder, &f, error))
+      if (!_tern_journal_load_folder (store, a->folder, &f, error))
         return FALSE;
-      return rename_rows (store, f.account_id, f.name, a->new_name, f.display_name, a->new_name,
-                          f.delimiter, error);
+      return _tern_journal_rename_rows (store, f.account_id, f.name, a->new_name, f.display_name, a->new_name,
+                                        f.delimiter, error);
     }
   if (g_strcmp0 (a->kind, TERN_ACTION_FOLDER_DELETE) == 0)
     return tern_store_set_folder_local_state (store, a->folder, 2, error);
   if (g_strcmp0 (a->kind, TERN_ACTION_SUBSCRIBE) == 0 || g_strcmp0 (a->kind, TERN_ACTION_UNSUBSCRIBE) == 0)
-    return set_subscribed (store, a->folder, g_strcmp0 (a->kind, TERN_ACTION_SUBSCRIBE) == 0, error);
+    return _tern_journal_set_subscribed (store, a->folder, g_strcmp0 (a->kind, TERN_ACTION_SUBSCRIBE) == 0, error);
   return TRUE;
 }
 
@@ -1557,7 +710,7 @@ tern_journal_retry (TernStore   *store,
     return FALSE;
   if (g_strcmp0 (a->state, "failed") != 0)
     return TRUE;
-  if (!txn_begin (&txn, store, error))
+  if (!_tern_journal_txn_begin (&txn, store, error))
     return FALSE;
   /* Back in the queue at its place in the user's order: it runs before later actions. */
   stmt = _tern_store_prepare (store,
@@ -1570,7 +723,7 @@ tern_journal_retry (TernStore   *store,
       sqlite3_bind_int64 (stmt, 1, action_id);
       ok = _tern_store_step_done (store, stmt, "retrying an action", error) && redo (store, a, error);
     }
-  return txn_end (&txn, ok, error);
+  return _tern_journal_txn_end (&txn, ok, error);
 }
 
 gboolean
@@ -1582,7 +735,7 @@ tern_journal_discard (TernStore   *store,
   Txn txn;
   gboolean ok;
 
-  if (a == NULL || !txn_begin (&txn, store, error))
+  if (a == NULL || !_tern_journal_txn_begin (&txn, store, error))
     return FALSE;
   ok = TRUE;
   /* A queued action is undone first; a failed one was undone when it failed. */
@@ -1594,10 +747,10 @@ tern_journal_discard (TernStore   *store,
     {
       g_auto(MessageRow) m = { 0 };
 
-      if (load_message (store, a->message, &m, NULL))
-        ok = recompute_message (store, a->message, error);
+      if (_tern_journal_load_message (store, a->message, &m, NULL))
+        ok = _tern_journal_recompute_message (store, a->message, error);
     }
-  return txn_end (&txn, ok, error);
+  return _tern_journal_txn_end (&txn, ok, error);
 }
 
 gboolean
@@ -1609,7 +762,7 @@ tern_journal_locate (TernStore   *store,
 {
   g_auto(MessageRow) m = { 0 };
 
-  if (!load_message (store, message_id, &m, error))
+  if (!_tern_journal_load_message (store, message_id, &m, error))
     return FALSE;
   if (folder_id != NULL)
     *folder_id = m.folder_id;
@@ -1636,7 +789,7 @@ tern_journal_attach_uid (TernStore   *store,
   _tern_store_bind_nonzero (stmt, 3, uid);
   if (!_tern_store_step_done (store, stmt, "attaching a UID", error))
     return FALSE;
-  return recompute_message (store, message_id, error);
+  return _tern_journal_recompute_message (store, message_id, error);
 }
 
 gboolean
@@ -1699,8 +852,8 @@ tern_journal_apply_pending_flags (TernStore  *store,
   sqlite3_bind_int64 (stmt, 2, uid);
   while (sqlite3_step (stmt) == SQLITE_ROW)
     {
-      char *next = apply_delta (flags, (const char *) sqlite3_column_text (stmt, 0),
-                                (const char *) sqlite3_column_text (stmt, 1));
+      char *next = _tern_journal_apply_delta (flags, (const char *) sqlite3_column_text (stmt, 0),
+                                              (const char *) sqlite3_column_text (stmt, 1));
 
       g_free (flags);
       flags = next;

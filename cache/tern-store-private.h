@@ -7,7 +7,22 @@
 
 G_BEGIN_DECLS
 
-/* Shared by the cache's own files (tern-store.c, tern-journal.c). */
+/* Shared by the cache's own files: TernStore is implemented by tern-store.c (opening,
+ * migrations, transactions, records, flags) and tern-store-accounts.c, -folders.c,
+ * -messages.c, -bodies.c, -search.c and -addresses.c; tern-journal*.c, tern-outbox.c,
+ * tern-identity.c, tern-threads.c and the list models use it too. */
+
+/* What the user sees in a folder: messages there (unless a move takes them elsewhere) and
+ * messages moved there that the server has not moved yet; not those being deleted. */
+#define SHOWN_IN(folder) \
+  "((m.folder_id = " folder " AND m.local_folder IS NULL) OR m.local_folder = " folder ") " \
+  "AND m.hidden = 0 AND m.detached = 0"
+
+/* The columns _tern_store_message_from_row() reads. */
+#define MESSAGE_COLUMNS \
+  "id, coalesce (local_folder, folder_id), uid, modseq, flags, internaldate, size, date, subject, " \
+  "from_name, from_addr, sender, reply_to, to_list, cc_list, bcc_list, message_id, in_reply_to, refs, " \
+  "thread_id"
 
 sqlite3_stmt *_tern_store_prepare   (TernStore     *self,
                                      const char    *sql,
@@ -64,6 +79,18 @@ typedef struct
 } TernThreadCache;
 
 void             _tern_thread_cache_reset     (TernThreadCache *cache);
+
+struct _TernStore
+{
+  sqlite3    *db;
+  char       *path;
+  GHashTable *statements; /* SQL text (static string) -> sqlite3_stmt */
+  gboolean    in_transaction;
+  TernThreadCache threads;
+};
+
+/* A message record from a row of "SELECT " MESSAGE_COLUMNS. (transfer full) */
+TernMessage  *_tern_store_message_from_row (sqlite3_stmt *stmt);
 
 /* NULL outside such a transaction. */
 TernThreadCache *_tern_store_get_thread_cache (TernStore *self);

@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "tern-journal"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "tern-journal-private.h"
+
+/* Actions on folders: create, rename, delete, (un)subscribe. */
+
+/* Folders. */
+
+static gint64
+folder_by_name (TernStore  *store,
+                gint64      account_id,
+                const char *name)
+{
+  sqlite3_stmt *stmt = _tern_store_prepare (store,
+                                            "SELECT id FROM folder WHERE account_id = ? AND name = ?",
+                                            NULL);
+
+  if (stmt == NULL)
+    return 0;
+  sqlite3_bind_int64 (stmt, 1, account_id);
+  _tern_store_bind_text (stmt, 2, name);
+  return _tern_store_step_int64 (stmt, 0);
+}
+
+static gboolean
+valid_folder_name (const char  *name,
+                   GError     **error)
+{
+  if (name == NULL || *name == '\0' || g_ascii_strcasecmp (name, "INBOX") == 0 ||
+      strpbrk (name, "\r\n*%") != NULL)
+    {
+      g_set_error (error, TERN_JOURNAL_ERROR, TERN_JOURNAL_ERROR_INVALID,
+                   "“%s” cannot be a folder name", name ? name : "");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gint64
+tern_journal_folder_create (TernStore   *store,
+                            gint64       account_id,
+                            const char  *name,
+                            const char  *display,
+                            const char  *delimiter,
+                            GError     **error)
+{
+  sqlite3_stmt *stmt;
+  TernAction a = { 0 };
+  gint64 id = 0, existing;
+  Txn txn;
+  gboolean ok;
+
+  if (!valid_folder_name (name, error) || !_tern_journal_txn_begin (&txn, store, error))
+    return 0;
+
+  existing = folder_by_name (store, account_id, name);
+  ok = TRUE;
+  if (existing != 0)
+    {
+      g_auto(FolderRow) f = { 0 };
+
+      ok = _tern_journal_load_folder (store, existing, &f, error);
+      if (ok && f.local_state == 2)
+        {
+          /* Deleted here, created again before the server heard of either. */
+          g_set_error (error, TERN_JOURNAL_ERROR, TERN_JOURNAL_ERROR_EXISTS,
+                       "The folder “%s” is still being deleted", display);
+          ok = FALSE;
+        }
+      else if (ok)
+        {
+          g_set_error (error, TERN_JOURNAL_ERROR, TERN_JOURNAL_ERROR_EXISTS,
+                       "A folder “%s” exists already", display);
+          ok = FALSE;
+        }
+    }
+
+  stmt = ok ? _tern_store_prepare (store,
+                                   "INSERT INTO folder (account_id, name, display_name, delimiter, "
+                                   "subscribed, selectable, local_state) VALUES (?, ?, ?, ?, 1, 1, 1)",
+                                   error) : NULL;
+  ok = ok && stmt != NULL;
+  if (ok)
+    {
+      sqlite3_bind_int64 (stmt, 1, account_id);
+      _tern_store_bind_text (stmt, 2, name);
+      _tern_store_bind_text (stmt, 3, display ? display : name);
+      _tern_store_bind_text (stmt, 4, delimiter);
+      ok = _tern_store_step_done (store, stmt, "creating a folder", error);
+      id = sqlite3_last_insert_rowid (_tern_store_get_db (store));
+    }
+  if (ok)
+    {
+      a.account_id = account_id;
+      a.kind = (char *) TERN_ACTION_FOLDER_CREATE;
+      a.folder = id;
+      a.name = (char *) name;
+      ok = _tern_journal_insert_action (store, &a, error) != 0;
+    }
+  if (!_tern_journal_txn_end (&txn, ok, error))
+    return 0;
+  return id;
+}
+
+/* Renames a folder row and its children (name and display name prefixes). */
+gboolean
+_tern_journal_rename_rows (TernStore   *store,
+                           gint64       account_id,
+                           const char  *old_name,
+                           const char  *new_name,
+                           const char  *old_display,
+                           const char  *new_display,
+                           const char  *delimiter,
+                           GError     **error)
+{
+  g_autofree char *child_prefix = g_strconcat (old_name, delimiter ? delimiter : "/", NULL);
+  sqlite3_stmt *stmt = _tern_store_prepare (store,
+                                            "UPDATE folder SET "
+                                            "name = ?3 || substr (name, length (?2) + 1), "
+                                            "display_name = ?5 || substr (display_name, length (?4) + 1) "
+                                            "WHERE account_id = ?1 AND (name = ?2 OR "
+                                            "(?6 <> '' AND substr (name, 1, length (?6)) = ?6))",
+                                            error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, account_id);
+  _tern_store_bind_text (stmt, 2, old_name);
+  _tern_store_bind_text (stmt, 3, new_name);
+  _tern_store_bind_text (stmt, 4, old_display);
+  _tern_store_bind_text (stmt, 5, new_display);
+  _tern_store_bind_text (stmt, 6, delimiter ? child_prefix : "");
+  return _tern_store_step_done (store, stmt, "renaming a folder", error);
+}
+
+gboolean
+tern_journal_folder_rename (TernStore   *store,
+                            gint64       folder_id,
+                            const char  *name,
+                            const char  *display,
+                            GError     **error)
+{
+  g_auto(FolderRow) f = { 0 };
+  TernAction a = { 0 };
+  Txn txn;
+  gboolean ok;
+
+  if (!valid_folder_name (name, error) || !_tern_journal_txn_begin (&txn, store, error))
+    return FALSE;
+  ok = _tern_journal_load_folder (store, folder_id, &f, error) && _tern_journal_usable_folder (&f, error) &&
+       _tern_journal_check_rights (&f, "x", "rename this folder", error);
+  if (ok && (g_ascii_strcasecmp (f.name, "INBOX") == 0))
+    {
+      g_set_error_literal (error, TERN_JOURNAL_ERROR, TERN_JOURNAL_ERROR_INVALID,
+                           "INBOX cannot be renamed");
+      ok = FALSE;
+    }
+  if (ok && folder_by_name (store, f.account_id, name) != 0)
+    {
+      g_set_error (error, TERN_JOURNAL_ERROR, TERN_JOURNAL_ERROR_EXISTS,
+                   "A folder “%s” exists already", display ? display : name);
+      ok = FALSE;
+    }
+  if (ok)
+    {
+      a.account_id = f.account_id;
+      a.kind = (char *) TERN_ACTION_FOLDER_RENAME;
+      a.folder = folder_id;
+      a.name = f.name;
+      a.new_name = (char *) name;
+      ok = _tern_journal_insert_action (store, &a, error) != 0 &&
+           _tern_journal_rename_rows (store, f.account_id, f.name, name, f.display_name, display ? display : name,
+                                      f.delimiter, error);
+    }
+  return _tern_journal_txn_end (&txn, ok, error);
+}
+
+gboolean
+tern_journal_folder_delete (TernStore   *store,
+                            gint64       folder_id,
+                            GError     **error)
+{
+  g_auto(FolderRow) f = { 0 };
+  TernAction a = { 0 };
+  Txn txn;
+  gboolean ok;
+
+  if (!_tern_journal_txn_begin (&txn, store, error))
+    return FALSE;
+  ok = _tern_journal_load_folder (store, folder_id, &f, error) && _tern_journal_usable_folder (&f, error) &&
+       _tern_journal_check_rights (&f, "x", "delete this folder", error);
+  if (ok && g_ascii_strcasecmp (f.name, "INBOX") == 0)
+    {
+      g_set_error_literal (error, TERN_JOURNAL_ERROR, TERN_JOURNAL_ERROR_INVALID,
+                           "INBOX cannot be deleted");
+      ok = FALSE;
+    }
+  if (ok)
+    {
+      a.account_id = f.account_id;
+      a.kind = (char *) TERN_ACTION_FOLDER_DELETE;
+      a.folder = folder_id;
+      a.name = f.name;
+      ok = _tern_journal_insert_action (store, &a, error) != 0 && tern_store_set_folder_local_state (store, folder_id, 2, error);
+    }
+  return _tern_journal_txn_end (&txn, ok, error);
+}
+
+gboolean
+_tern_journal_set_subscribed (TernStore   *store,
+                              gint64       folder_id,
+                              gboolean     subscribed,
+                              GError     **error)
+{
+  sqlite3_stmt *stmt = _tern_store_prepare (store, "UPDATE folder SET subscribed = ? WHERE id = ?", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int (stmt, 1, subscribed);
+  sqlite3_bind_int64 (stmt, 2, folder_id);
+  return _tern_store_step_done (store, stmt, "updating a folder", error);
+}
+
+gboolean
+tern_journal_folder_subscribe (TernStore   *store,
+                               gint64       folder_id,
+                               gboolean     subscribe,
+                               GError     **error)
+{
+  g_auto(FolderRow) f = { 0 };
+  TernAction a = { 0 };
+  Txn txn;
+  gboolean ok;
+
+  if (!_tern_journal_txn_begin (&txn, store, error))
+    return FALSE;
+  ok = _tern_journal_load_folder (store, folder_id, &f, error) && _tern_journal_usable_folder (&f, error);
+  if (ok && f.subscribed == !!subscribe)
+    return _tern_journal_txn_end (&txn, TRUE, error);
+  if (ok)
+    {
+      a.account_id = f.account_id;
+      a.kind = (char *) (subscribe ? TERN_ACTION_SUBSCRIBE : TERN_ACTION_UNSUBSCRIBE);
+      a.folder = folder_id;
+      a.name = f.name;
+      ok = _tern_journal_insert_action (store, &a, error) != 0 && _tern_journal_set_subscribed (store, folder_id, subscribe, error);
+    }
+  return _tern_journal_txn_end (&txn, ok, error);
+}

@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "tern-store"
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+#include <string.h>
+
+#include "tern-store-private.h"
+
+/* Accounts: their settings and sync status. */
+
+/* Accounts. */
+
+#define ACCOUNT_COLUMNS \
+  "id, name, email, host, port, security, user, password_command, ca_file, " \
+  "pinned_sha256, last_sync, last_attempt, last_error, delete_mode, offline_days, offline_max_size, " \
+  "cache_limit"
+
+static TernAccount *
+account_from_row (sqlite3_stmt *stmt)
+{
+  TernAccount *account = g_new0 (TernAccount, 1);
+
+  account->id = sqlite3_column_int64 (stmt, 0);
+  account->name = _tern_store_dup_column (stmt, 1);
+  account->email = _tern_store_dup_column (stmt, 2);
+  account->host = _tern_store_dup_column (stmt, 3);
+  account->port = (guint) sqlite3_column_int (stmt, 4);
+  account->security = _tern_store_dup_column (stmt, 5);
+  account->user = _tern_store_dup_column (stmt, 6);
+  account->password_command = _tern_store_dup_column (stmt, 7);
+  account->ca_file = _tern_store_dup_column (stmt, 8);
+  account->pinned_sha256 = _tern_store_dup_column (stmt, 9);
+  account->last_sync = sqlite3_column_int64 (stmt, 10);
+  account->last_attempt = sqlite3_column_int64 (stmt, 11);
+  account->last_error = _tern_store_dup_column (stmt, 12);
+  account->delete_mode = _tern_store_dup_column (stmt, 13);
+  account->offline_days = sqlite3_column_int64 (stmt, 14);
+  account->offline_max_size = sqlite3_column_int64 (stmt, 15);
+  account->cache_limit = sqlite3_column_int64 (stmt, 16);
+  return account;
+}
+
+gboolean
+tern_store_add_account (TernStore          *self,
+                        const TernAccount  *account,
+                        gint64             *id_out,
+                        GError            **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (account != NULL && account->name != NULL, FALSE);
+
+  stmt = _tern_store_prepare (self,
+                              "INSERT INTO account (name, email, host, port, security, user, "
+                              "password_command, ca_file, pinned_sha256) VALUES (?,?,?,?,?,?,?,?,?)",
+                              error);
+  if (stmt == NULL)
+    return FALSE;
+  _tern_store_bind_text (stmt, 1, account->name);
+  _tern_store_bind_text (stmt, 2, account->email);
+  _tern_store_bind_text (stmt, 3, account->host);
+  sqlite3_bind_int (stmt, 4, (int) account->port);
+  _tern_store_bind_text (stmt, 5, account->security);
+  _tern_store_bind_text (stmt, 6, account->user);
+  _tern_store_bind_text (stmt, 7, account->password_command);
+  _tern_store_bind_text (stmt, 8, account->ca_file);
+  _tern_store_bind_text (stmt, 9, account->pinned_sha256);
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  if (rc == SQLITE_CONSTRAINT_UNIQUE)
+    {
+      g_set_error (error, TERN_STORE_ERROR, TERN_STORE_ERROR_EXISTS,
+                   "An account named “%s” exists already", account->name);
+      return FALSE;
+    }
+  if (rc != SQLITE_DONE)
+    return _tern_store_fail (self, rc, "adding an account", error);
+  if (id_out)
+    *id_out = sqlite3_last_insert_rowid (self->db);
+  return TRUE;
+}
+
+static TernAccount *
+get_account (TernStore   *self,
+             const char  *sql,
+             const char  *name,
+             gint64       id,
+             GError     **error)
+{
+  sqlite3_stmt *stmt = _tern_store_prepare (self, sql, error);
+  TernAccount *account = NULL;
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  if (name != NULL)
+    _tern_store_bind_text (stmt, 1, name);
+  else
+    sqlite3_bind_int64 (stmt, 1, id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    account = account_from_row (stmt);
+  else if (rc == SQLITE_DONE)
+    {
+      if (name != NULL)
+        g_set_error (error, TERN_STORE_ERROR, TERN_STORE_ERROR_NOT_FOUND,
+                     "No account named “%s”", name);
+      else
+        g_set_error (error, TERN_STORE_ERROR, TERN_STORE_ERROR_NOT_FOUND,
+                     "No account with id %" G_GINT64_FORMAT, id);
+    }
+  else
+    _tern_store_fail (self, rc, "reading an account", error);
+  sqlite3_reset (stmt);
+  return account;
+}
+
+TernAccount *
+tern_store_get_account (TernStore   *self,
+                        const char  *name,
+                        GError     **error)
+{
+  g_return_val_if_fail (name != NULL, NULL);
+  return get_account (self, "SELECT " ACCOUNT_COLUMNS " FROM account WHERE name = ?",
+                      name, 0, error);
+}
+
+TernAccount *
+tern_store_get_account_by_id (TernStore   *self,
+                              gint64       id,
+                              GError     **error)
+{
+  return get_account (self, "SELECT " ACCOUNT_COLUMNS " FROM account WHERE id = ?",
+                      NULL, id, error);
+}
+
+GPtrArray *
+tern_store_list_accounts (TernStore  *self,
+                          GError    **error)
+{
+  sqlite3_stmt *stmt = _tern_store_prepare (self, "SELECT " ACCOUNT_COLUMNS " FROM account ORDER BY name",
+                                            error);
+
+  if (stmt == NULL)
+    return NULL;
+  return _tern_store_collect (self, stmt, (TernRowFunc) account_from_row,
+                              (GDestroyNotify) tern_account_free, "listing accounts", error);
+}
+
+gboolean
+tern_store_remove_account (TernStore   *self,
+                           const char  *name,
+                           GError     **error)
+{
+  sqlite3_stmt *stmt = _tern_store_prepare (self, "DELETE FROM account WHERE name = ?", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  _tern_store_bind_text (stmt, 1, name);
+  if (!_tern_store_step_done (self, stmt, "removing an account", error))
+    return FALSE;
+  if (sqlite3_changes (self->db) == 0)
+    {
+      g_set_error (error, TERN_STORE_ERROR, TERN_STORE_ERROR_NOT_FOUND,
+                   "No account named “%s”", name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+tern_store_set_account_status (TernStore   *self,
+                               gint64       account_id,
+                               gboolean     success,
+                               const char  *error_message,
+                               GError     **error)
+{
+  sqlite3_stmt *stmt;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  if (success)
+    stmt = _tern_store_prepare (self, "UPDATE account SET last_sync = ?2, last_attempt = ?2, last_error = NULL "
+                                "WHERE id = ?1", error);
+  else
+    stmt = _tern_store_prepare (self, "UPDATE account SET last_attempt = ?2, last_error = ?3 WHERE id = ?1",
+                                error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, account_id);
+  sqlite3_bind_int64 (stmt, 2, now);
+  if (!success)
+    _tern_store_bind_text (stmt, 3, error_message ? error_message : "failed");
+  return _tern_store_step_done (self, stmt, "recording the account status", error);
+}
+
+gboolean
+tern_store_set_account_delete_mode (TernStore   *self,
+                                    gint64       account_id,
+                                    const char  *mode,
+                                    GError     **error)
+{
+  sqlite3_stmt *stmt = _tern_store_prepare (self, "UPDATE account SET delete_mode = ? WHERE id = ?", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  _tern_store_bind_text (stmt, 1, mode);
+  sqlite3_bind_int64 (stmt, 2, account_id);
+  return _tern_store_step_done (self, stmt, "setting the delete behaviour", error);
+}
+
+gboolean
+tern_store_set_account_pin (TernStore   *self,
+                            gint64       account_id,
+                            const char  *pinned_sha256,
+                            GError     **error)
+{
+  sqlite3_stmt *stmt = _tern_store_prepare (self, "UPDATE account SET pinned_sha256 = ? WHERE id = ?", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  _tern_store_bind_text (stmt, 1, pinned_sha256);
+  sqlite3_bind_int64 (stmt, 2, account_id);
+  return _tern_store_step_done (self, stmt, "pinning a certificate", error);
+}
