@@ -46,7 +46,7 @@
 #define FLAG_COMMANDS  4
 #define SAMPLE_EXTRA   500
 
-/* The item list of header_fetch_type() in sync/tern-sync.c (with CONDSTORE). */
+/* The item list of header_fetch_attrs() in sync/engine/tern-sync-fetch.c (with CONDSTORE). */
 #define FETCH_ITEMS "(UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE BODYSTRUCTURE " \
                     "BODY.PEEK[HEADER.FIELDS (References)] MODSEQ)"
 

@@ -13,7 +13,8 @@ G_BEGIN_DECLS
  * Inside sync/imap/ only (and the imap layer's own tests): the connection's state and the
  * helpers its files share (tern-imap-connection.c: errors, raw commands, capabilities, life
  * cycle; tern-imap-tls.c: connecting; tern-imap-auth.c: logging in; tern-imap-idle.c;
- * tern-imap-commands.c: the command API). Owner thread only, like the connection.
+ * tern-imap-commands.c and tern-imap-messages.c: the command API). Owner thread only,
+ * like the connection.
  */
 
 #define DEFAULT_TIMEOUT_SECONDS 30
@@ -173,5 +174,9 @@ GSocket    *_tern_imap_get_socket                 (TernImapConnection           
 guint64     _tern_imap_find_highestmodseq         (TernImapConnection              *self);
 /* Hands libetpan's per-message handler the fetch function (or takes it back). */
 void        _tern_imap_install_fetch_func         (TernImapConnection              *self);
+/* Appends a set as guint32 pairs (first, last), first <= last, "*" as G_MAXUINT32; creates
+ * *pairs if NULL. */
+void        _tern_imap_append_set                 (GArray                         **pairs,
+                                                   struct mailimap_set             *set);
 
 G_END_DECLS
