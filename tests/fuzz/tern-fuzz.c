@@ -1,0 +1,439 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "tern-fuzz"
+
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "tern-fuzz.h"
+#include "tern-sync.h"
+
+void
+tern_fuzz_fail (const char *where,
+                const char *cond,
+                const char *format,
+                ...)
+{
+  va_list args;
+
+  fprintf (stderr, "\n%s: check failed: %s: ", where, cond);
+  va_start (args, format);
+  vfprintf (stderr, format, args);
+  va_end (args);
+  fprintf (stderr, "\n");
+  fflush (stderr);
+  abort ();
+}
+
+static char *tmpdir;
+static char *template_path;
+
+static void
+remove_tmpdir (void)
+{
+  if (tmpdir == NULL)
+    return;
+  tern_fuzz_empty_dir (tmpdir);
+  g_rmdir (tmpdir);
+}
+
+/* GLib's own fatal path ends in a breakpoint trap, which libFuzzer does not catch (no
+ * reproducer written): abort instead, after printing the message. */
+static GLogWriterOutput
+log_writer (GLogLevelFlags   level,
+            const GLogField *fields,
+            gsize            n_fields,
+            gpointer         user_data)
+{
+  g_autofree char *line = NULL;
+
+  if (!(level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING)))
+    return g_log_writer_default (level, fields, n_fields, user_data);
+  line = g_log_writer_format_fields (level, fields, n_fields, FALSE);
+  fprintf (stderr, "\n%s\n", line);
+  fflush (stderr);
+  abort ();
+}
+
+void
+tern_fuzz_init (void)
+{
+  static gboolean done;
+
+  if (done)
+    return;
+  done = TRUE;
+
+  /* A critical (a g_return_if_fail that fired) or a warning is a defect found. */
+  g_log_set_writer_func (log_writer, NULL, NULL);
+  g_setenv ("GIO_USE_VFS", "local", TRUE);
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  tern_sync_global_init ();
+}
+
+const char *
+tern_fuzz_tmpdir (void)
+{
+  if (tmpdir == NULL)
+    {
+      const char *base = g_file_test ("/dev/shm", G_FILE_TEST_IS_DIR) ? "/dev/shm" : g_get_tmp_dir ();
+      g_autofree char *tmpl = g_build_filename (base, "tern-fuzz-XXXXXX", NULL);
+
+      tmpdir = g_mkdtemp (g_steal_pointer (&tmpl));
+      if (tmpdir == NULL)
+        tern_fuzz_fail (G_STRLOC, "tmpdir", "cannot make a folder in %s: %s", base, g_strerror (errno));
+      atexit (remove_tmpdir);
+    }
+  return tmpdir;
+}
+
+void
+tern_fuzz_empty_dir (const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  if (d == NULL)
+    return;
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+        {
+          tern_fuzz_empty_dir (path);
+          g_rmdir (path);
+        }
+      else
+        g_unlink (path);
+    }
+}
+
+char *
+tern_fuzz_strndup (const guint8 *data,
+                   gsize         size)
+{
+  return g_strndup ((const char *) data, size);
+}
+
+/* The cache */
+
+static TernAccount *
+make_account (guint16 port)
+{
+  TernAccount *account = g_new0 (TernAccount, 1);
+
+  account->name = g_strdup ("fuzz");
+  account->email = g_strdup ("fuzz@example.org");
+  account->host = g_strdup ("127.0.0.1");
+  account->port = port;
+  /* PREAUTH over plain TCP: Tern never sends a password on it, and no TLS handshake
+   * stands between the fuzzer's bytes and the parser. */
+  account->security = g_strdup ("none");
+  account->user = g_strdup ("fuzz");
+  account->delete_mode = g_strdup ("trash");
+  return account;
+}
+
+static void
+make_template (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_build_filename (tern_fuzz_tmpdir (), "template", NULL);
+  g_autoptr(TernAccount) account = make_account (143);
+  TernFolder inbox = {
+    .name = (char *) "INBOX", .display_name = (char *) "Inbox", .delimiter = (char *) "/",
+    .special_use = (char *) "\\Inbox", .selectable = TRUE, .subscribed = TRUE,
+  };
+  TernStore *store;
+  gint64 id = 0;
+
+  template_path = g_build_filename (dir, "tern.db", NULL);
+  store = tern_store_open (template_path, &error);
+  if (store == NULL)
+    tern_fuzz_fail (G_STRLOC, "store", "%s", error->message);
+  if (!tern_store_add_account (store, account, &id, &error))
+    tern_fuzz_fail (G_STRLOC, "account", "%s", error->message);
+  inbox.account_id = id;
+  if (!tern_store_upsert_folder (store, &inbox, &id, &error))
+    tern_fuzz_fail (G_STRLOC, "folder", "%s", error->message);
+  /* Closing checkpoints the WAL into the file: the template is one file. */
+  tern_store_free (store);
+}
+
+TernFuzzStore *
+tern_fuzz_store_new (guint16 port)
+{
+  static guint serial;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(TernFolder) inbox = NULL;
+  TernFuzzStore *self;
+  gsize length;
+
+  if (template_path == NULL)
+    make_template ();
+
+  self = g_new0 (TernFuzzStore, 1);
+  self->dir = g_strdup_printf ("%s/cache-%u", tern_fuzz_tmpdir (), serial++);
+  path = g_build_filename (self->dir, "tern.db", NULL);
+  g_mkdir_with_parents (self->dir, 0700);
+  if (!g_file_get_contents (template_path, &contents, &length, &error) ||
+      !g_file_set_contents (path, contents, (gssize) length, &error))
+    tern_fuzz_fail (G_STRLOC, "copy", "%s", error->message);
+
+  self->store = tern_store_open (path, &error);
+  if (self->store == NULL)
+    tern_fuzz_fail (G_STRLOC, "store", "%s", error->message);
+  self->account = tern_store_get_account (self->store, "fuzz", &error);
+  if (self->account == NULL)
+    tern_fuzz_fail (G_STRLOC, "account", "%s", error->message);
+  self->account->port = port;
+  inbox = tern_store_get_folder (self->store, self->account->id, "INBOX", &error);
+  if (inbox == NULL)
+    tern_fuzz_fail (G_STRLOC, "inbox", "%s", error->message);
+  self->inbox_id = inbox->id;
+  return self;
+}
+
+void
+tern_fuzz_store_free (TernFuzzStore *self)
+{
+  if (self == NULL)
+    return;
+  tern_store_free (self->store);
+  tern_account_free (self->account);
+  tern_fuzz_empty_dir (self->dir);
+  g_rmdir (self->dir);
+  g_free (self->dir);
+  g_free (self);
+}
+
+/* The scripted server */
+
+typedef struct
+{
+  GMutex   lock;
+  GCond    cond;
+  int      listen_fd;
+  guint16  port;
+  GBytes  *script;      /* for the next connection, then NULL */
+  guint    active;      /* connections not closed yet */
+  guint    connections; /* accepted since the last script */
+} Server;
+
+static Server server;
+
+static void
+serve (int     fd,
+       GBytes *script)
+{
+  const guint8 *data = script ? g_bytes_get_data (script, NULL) : NULL;
+  gsize size = script ? g_bytes_get_size (script) : 0;
+  gsize sent = 0;
+  gboolean shut = FALSE;
+  char sink[16384];
+
+  /* Send everything while reading (and dropping) what the client writes, so that neither
+   * side blocks the other; then end-of-stream, and wait for the client to close. */
+  for (;;)
+    {
+      struct pollfd p = { .fd = fd, .events = POLLIN };
+
+      if (!shut && sent == size)
+        {
+          shutdown (fd, SHUT_WR);
+          shut = TRUE;
+        }
+      if (!shut)
+        p.events |= POLLOUT;
+      if (poll (&p, 1, -1) < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          break;
+        }
+      if (p.revents & (POLLIN | POLLHUP | POLLERR))
+        {
+          ssize_t n = recv (fd, sink, sizeof sink, 0);
+
+          if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
+            break;
+        }
+      if (!shut && (p.revents & POLLOUT))
+        {
+          ssize_t n = send (fd, data + sent, MIN (size - sent, (gsize) 65536), MSG_NOSIGNAL);
+
+          if (n > 0)
+            sent += (gsize) n;
+          else if (n < 0 && errno != EINTR && errno != EAGAIN)
+            shut = TRUE; /* the client is gone; read until it closes */
+        }
+    }
+  close (fd);
+}
+
+typedef struct
+{
+  int     fd;
+  GBytes *script;
+} Connection;
+
+static gpointer
+connection_thread (gpointer data)
+{
+  Connection *c = data;
+
+  serve (c->fd, c->script);
+  g_clear_pointer (&c->script, g_bytes_unref);
+  g_free (c);
+
+  g_mutex_lock (&server.lock);
+  server.active--;
+  g_cond_broadcast (&server.cond);
+  g_mutex_unlock (&server.lock);
+  return NULL;
+}
+
+static gpointer
+accept_thread (gpointer data)
+{
+  for (;;)
+    {
+      int fd = accept (server.listen_fd, NULL, NULL);
+      Connection *c;
+
+      if (fd < 0)
+        {
+          if (errno == EINTR || errno == ECONNABORTED)
+            continue;
+          tern_fuzz_fail (G_STRLOC, "accept", "%s", g_strerror (errno));
+        }
+      c = g_new0 (Connection, 1);
+      c->fd = fd;
+      g_mutex_lock (&server.lock);
+      c->script = g_steal_pointer (&server.script);
+      server.active++;
+      server.connections++;
+      g_mutex_unlock (&server.lock);
+      g_thread_unref (g_thread_new ("fuzz-connection", connection_thread, c));
+    }
+  return NULL;
+}
+
+guint16
+tern_fuzz_server_start (void)
+{
+  struct sockaddr_in addr = { .sin_family = AF_INET };
+  socklen_t len = sizeof addr;
+  int one = 1;
+
+  if (server.port != 0)
+    return server.port;
+
+  g_mutex_init (&server.lock);
+  g_cond_init (&server.cond);
+  server.listen_fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  setsockopt (server.listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+  if (server.listen_fd < 0 ||
+      bind (server.listen_fd, (struct sockaddr *) &addr, sizeof addr) != 0 ||
+      listen (server.listen_fd, 16) != 0 ||
+      getsockname (server.listen_fd, (struct sockaddr *) &addr, &len) != 0)
+    tern_fuzz_fail (G_STRLOC, "listen", "%s", g_strerror (errno));
+  server.port = ntohs (addr.sin_port);
+  g_thread_unref (g_thread_new ("fuzz-server", accept_thread, NULL));
+  return server.port;
+}
+
+void
+tern_fuzz_server_script (const guint8 *data,
+                         gsize         size)
+{
+  g_mutex_lock (&server.lock);
+  g_clear_pointer (&server.script, g_bytes_unref);
+  server.script = g_bytes_new (data, size);
+  server.connections = 0;
+  g_mutex_unlock (&server.lock);
+}
+
+void
+tern_fuzz_server_wait_done (void)
+{
+  gint64 deadline = g_get_monotonic_time () + 20 * G_TIME_SPAN_SECOND;
+
+  g_mutex_lock (&server.lock);
+  while (server.active > 0)
+    if (!g_cond_wait_until (&server.cond, &server.lock, deadline))
+      tern_fuzz_fail (G_STRLOC, "active == 0", "Tern left %u connection(s) open", server.active);
+  g_clear_pointer (&server.script, g_bytes_unref);
+  g_mutex_unlock (&server.lock);
+}
+
+guint
+tern_fuzz_server_get_connections (void)
+{
+  guint n;
+
+  g_mutex_lock (&server.lock);
+  n = server.connections;
+  g_mutex_unlock (&server.lock);
+  return n;
+}
+
+/* The engine's steps */
+
+void
+tern_fuzz_imap_drive (TernFuzzStore *fs)
+{
+  g_autoptr(TernSync) sync = tern_sync_new (fs->store, fs->account);
+  g_autoptr(GPtrArray) messages = NULL;
+  g_autoptr(GArray) hits = NULL;
+  TernMessage *first = NULL;
+
+  /* Every read ends: the script is followed by end-of-stream. The timeout only bounds a
+   * defect that would make Tern wait for what it already has. */
+  tern_sync_set_timeout (sync, 10);
+  tern_sync_set_chunk_size (sync, 20);
+
+#define STEP(x) G_STMT_START { gint64 t0 = g_get_monotonic_time (); x; if (g_getenv ("TERN_FUZZ_TIMING")) fprintf (stderr, "%s: %.3f s\n", #x, (g_get_monotonic_time () - t0) / 1e6); } G_STMT_END
+  if (!tern_sync_connect (sync, NULL))
+    return;
+  STEP(tern_sync_folders (sync, NULL));
+  STEP(tern_sync_folder (sync, "INBOX", NULL));
+  STEP(tern_sync_poll_folders (sync, NULL));
+
+  messages = tern_store_list_messages (fs->store, fs->inbox_id, 1, NULL);
+  if (messages != NULL && messages->len > 0)
+    first = messages->pdata[0];
+  if (first != NULL)
+    {
+      g_autoptr(TernMessage) full = tern_store_get_message (fs->store, first->id, NULL);
+      g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
+
+      tern_sync_fetch_text (sync, first->id, NULL);
+      for (guint i = 0; full != NULL && full->parts != NULL && i < full->parts->len; i++)
+        {
+          TernPart *part = full->parts->pdata[i];
+
+          if (g_strcmp0 (part->disposition, "attachment") == 0)
+            {
+              tern_sync_fetch_part (sync, first->id, part->section, NULL, NULL, NULL, NULL, NULL);
+              break;
+            }
+        }
+      tern_sync_export_message (sync, first->id, out, NULL);
+    }
+  STEP(hits = tern_sync_server_search (sync, "report", NULL));
+  STEP(tern_sync_wait_for_changes (sync, 1, NULL, NULL));
+  STEP(tern_sync_disconnect (sync));
+}
