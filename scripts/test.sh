@@ -42,10 +42,25 @@ if [ -z "${TERN_SKIP_ASAN:-}" ]; then
   logs+=("$asan/meson-logs/testlog.json")
 fi
 
-python3 - "${logs[@]}" <<'PY'
+# The fuzz targets (tests/fuzz/README.md), 45 s each: a crash not listed as known fails.
+fuzz_results=""
+if [ -z "${TERN_SKIP_FUZZ:-}" ]; then
+  fuzz_results=$(mktemp)
+  TERN_FUZZ_RESULTS=$fuzz_results bash tests/fuzz/run.sh -t "${TERN_FUZZ_SECONDS:-45}" || status=1
+fi
+
+python3 - "$fuzz_results" "${logs[@]}" <<'PY'
 import json, os, sys
 passed = failed = skipped = 0
-for path in sys.argv[1:]:
+if sys.argv[1]:
+    # One line per fuzz target: "NAME OK", "NAME FAIL" or "NAME SKIP".
+    with open(sys.argv[1]) as f:
+        for line in f:
+            r = line.split()[-1] if line.strip() else ""
+            passed += r == "OK"
+            failed += r == "FAIL"
+            skipped += r == "SKIP"
+for path in sys.argv[2:]:
     if not os.path.exists(path):
         failed += 1
         continue
@@ -63,4 +78,5 @@ for path in sys.argv[1:]:
                 failed += 1
 print(f"{passed} passed, {failed} failed, {skipped} skipped")
 PY
+[ -n "$fuzz_results" ] && rm -f "$fuzz_results"
 exit $status

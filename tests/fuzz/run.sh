@@ -28,15 +28,21 @@ if ! command -v clang >/dev/null 2>&1 ||
    ! echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return 0; }' |
      clang -x c -fsanitize=fuzzer -o /dev/null - 2>/dev/null; then
   echo "fuzz: clang with libFuzzer (clang, libclang-rt-14-dev) not installed: skipped"
+  for target in "${targets[@]}"; do echo "fuzz-$target SKIP"; done >>"${TERN_FUZZ_RESULTS:-/dev/null}"
   exit 0
 fi
 
 build=${TERN_FUZZ_BUILD_DIR:-_build-fuzz}
 if [ ! -f "$build/build.ninja" ]; then
   CC=clang meson setup "$build" -Dfuzzing=true -Db_sanitize=address,undefined -Db_lundef=false \
-    --buildtype=debugoptimized >/dev/null || { echo "fuzz: meson setup failed"; exit 1; }
+    --buildtype=debugoptimized >/dev/null || build_failed=1
 fi
-ninja -C "$build" >/dev/null || { ninja -C "$build"; exit 1; }
+[ -n "${build_failed:-}" ] || ninja -C "$build" >/dev/null || { ninja -C "$build"; build_failed=1; }
+if [ -n "${build_failed:-}" ]; then
+  echo "fuzz: the build in $build failed"
+  for target in "${targets[@]}"; do echo "fuzz-$target FAIL"; done >>"${TERN_FUZZ_RESULTS:-/dev/null}"
+  exit 1
+fi
 
 out=${TERN_FUZZ_OUT:-$top/$build/fuzz-out}
 mkdir -p "$out"
@@ -55,10 +61,11 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export LSAN_OPTIONS=suppressions=$top/tests/fuzz/lsan.supp:print_suppressions=0
 export G_DEBUG=gc-friendly
 
+results=${TERN_FUZZ_RESULTS:-/dev/null}
 status=0
 for target in "${targets[@]}"; do
   exe=$build/tests/fuzz/fuzz-$target
-  [ -x "$exe" ] || { echo "fuzz: no target $target"; status=1; continue; }
+  [ -x "$exe" ] || { echo "fuzz: no target $target"; echo "fuzz-$target FAIL" >>"$results"; status=1; continue; }
   corpus=$corpus_root/$target
   mkdir -p "$corpus"
   dirs=("$corpus" "tests/fuzz/seeds/$target")
@@ -80,6 +87,8 @@ for target in "${targets[@]}"; do
     -max_total_time="$seconds" -timeout=25 -rss_limit_mb=2560 -max_len=$max_len \
     -print_final_stats=1 -artifact_prefix="$out/$target-" "${dirs[@]}" >"$log" 2>&1
   rc=$?
+  before=$status
+  status=0
   grep -E "^#[0-9]+: cov|^INFO: fuzzed for" "$log" | tail -1
   declare -A seen=()
   for f in $(ls -tr "$out/$target-"* 2>/dev/null | grep -v '\.log$'); do
@@ -103,5 +112,11 @@ for target in "${targets[@]}"; do
   if [ $rc -ne 0 ] && [ $status -eq 0 ]; then
     echo "fuzz-$target: libFuzzer exited with $rc:"; tail -20 "$log"; status=1
   fi
+  if [ $status -eq 0 ]; then
+    echo "fuzz-$target OK" >>"$results"
+  else
+    echo "fuzz-$target FAIL" >>"$results"
+  fi
+  [ $before -eq 0 ] || status=1
 done
 exit $status
