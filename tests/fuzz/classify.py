@@ -21,7 +21,7 @@ if m:
 
 m = re.search(r"-(?:CRITICAL|WARNING) \*\*: [\d:.]+: (.*)", text)
 if m:
-    print("critical " + re.sub(r"0x[0-9a-f]+|\d+", "N", m.group(1)).strip())
+    print("critical " + re.sub(r"0x[0-9a-f]+|\d\d+", "N", m.group(1)).strip())
     sys.exit(0)
 
 kind = None
