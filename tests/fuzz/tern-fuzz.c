@@ -503,12 +503,11 @@ tern_fuzz_imap_drive (TernFuzzStore *fs)
   tern_sync_set_timeout (sync, 10);
   tern_sync_set_chunk_size (sync, 20);
 
-#define STEP(x) G_STMT_START { gint64 t0 = g_get_monotonic_time (); x; if (g_getenv ("TERN_FUZZ_TIMING")) fprintf (stderr, "%s: %.3f s\n", #x, (g_get_monotonic_time () - t0) / 1e6); } G_STMT_END
   if (!tern_sync_connect (sync, NULL))
     return;
-  STEP(tern_sync_folders (sync, NULL));
-  STEP(tern_sync_folder (sync, "INBOX", NULL));
-  STEP(tern_sync_poll_folders (sync, NULL));
+  tern_sync_folders (sync, NULL);
+  tern_sync_folder (sync, "INBOX", NULL);
+  tern_sync_poll_folders (sync, NULL);
 
   messages = tern_store_list_messages (fs->store, fs->inbox_id, 1, NULL);
   if (messages != NULL && messages->len > 0)
@@ -531,7 +530,7 @@ tern_fuzz_imap_drive (TernFuzzStore *fs)
         }
       tern_sync_export_message (sync, first->id, out, NULL);
     }
-  STEP(hits = tern_sync_server_search (sync, "report", NULL));
-  STEP(tern_sync_wait_for_changes (sync, 1, NULL, NULL));
-  STEP(tern_sync_disconnect (sync));
+  hits = tern_sync_server_search (sync, "report", NULL);
+  tern_sync_wait_for_changes (sync, 1, NULL, NULL);
+  tern_sync_disconnect (sync);
 }
