@@ -785,7 +785,8 @@ cancel_when_blocked_thread (gpointer user_data)
   Canceller *c = user_data;
   gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
 
-  while (c->fake != NULL && !g_atomic_int_get (&c->fake->accepted) && g_get_monotonic_time () < deadline)
+  while (c->fake != NULL && !g_atomic_int_get (&c->fake->accepted) &&
+         g_get_monotonic_time () < deadline)
     g_usleep (1000);
   c->blocked = tern_test_wait_blocked (c->reader, 10000);
   tern_imap_connection_cancel (c->conn);

@@ -4,7 +4,7 @@
 
   KIND in FUNCTION          the first frame in Tern's own code (sync/, cache/, tests/fuzz/);
                             KIND is crash, stack-overflow, heap-use-after-free, leak, timeout...
-  check FILE:LINE           a tern_fuzz_check() that failed
+  check FILE: MESSAGE       a tern_fuzz_check() that failed (its message up to a colon)
   critical MESSAGE          a GLib critical or warning (addresses and numbers left out)
 
 Used by run.sh to tell a defect already reported (listed in known-crashes.txt) from a new one.
@@ -14,7 +14,7 @@ import sys
 
 text = sys.stdin.read()
 
-m = re.search(r"^\S*?(tests/fuzz/[\w.-]+:\d+): check failed: .*?: ([^:\"<>\n]*)", text, re.M)
+m = re.search(r"^\S*?(tests/fuzz/[\w.-]+):\d+: check failed: .*?: ([^:\"<>\n]*)", text, re.M)
 if m:
     print(f"check {m.group(1)}: " + re.sub(r"\d\d+", "N", m.group(2)).strip())
     sys.exit(0)

@@ -60,7 +60,8 @@ LLVMFuzzerTestOneInput (const guint8 *data,
 
       if (messages != NULL && messages->len > 0)
         body = tern_store_get_body (fs->store, ((TernMessage *) messages->pdata[0])->id, NULL);
-      fprintf (stderr, "  %u connection(s), %u folders, %u messages in INBOX, first one's text: %s\n",
+      fprintf (stderr, "  %u connection(s), %u folders, %u messages in INBOX, "
+               "first one's text: %s\n",
                tern_fuzz_server_get_connections (), folders ? folders->len : 0,
                messages ? messages->len : 0, body ? "stored" : "none");
     }

@@ -107,7 +107,8 @@ check_text (TernFuzzStore *fs,
    * message's body after its header stands in for them. */
   text_start = data + size;
   for (gsize i = 0; i + 1 < size; i++)
-    if (data[i] == '\n' && (data[i + 1] == '\n' || (data[i + 1] == '\r' && i + 2 < size && data[i + 2] == '\n')))
+    if (data[i] == '\n' &&
+        (data[i + 1] == '\n' || (data[i + 1] == '\r' && i + 2 < size && data[i + 2] == '\n')))
       {
         text_start = data + i + (data[i + 1] == '\n' ? 2 : 3);
         break;
@@ -117,7 +118,8 @@ check_text (TernFuzzStore *fs,
       part = _tern_bodies_pick_text (stored, prefer_html);
       if (part != NULL)
         {
-          g_autofree char *decoded = _tern_bodies_decode (text_start, (gsize) (data + size - text_start),
+          g_autofree char *decoded = _tern_bodies_decode (text_start,
+                                                          (gsize) (data + size - text_start),
                                                           part->encoding, part->charset);
 
           check_utf8 ("decoded part", decoded);
@@ -164,7 +166,8 @@ check_export (TernSync     *sync,
     tern_fuzz_fail (G_STRLOC, "export", "%s", error->message);
   g_output_stream_close (out, NULL, NULL);
   tern_fuzz_check (g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (out)) == size &&
-                   memcmp (g_memory_output_stream_get_data (G_MEMORY_OUTPUT_STREAM (out)), data, size) == 0,
+                   memcmp (g_memory_output_stream_get_data (G_MEMORY_OUTPUT_STREAM (out)), data,
+                           size) == 0,
                    "the export differs from the message");
 }
 

@@ -106,14 +106,16 @@ check_references (const char *text)
   const char *in_reply_to = message_id ? fields[1] : NULL;
   const char *references = in_reply_to ? fields[2] : NULL;
   gboolean has_own = FALSE;
-  g_autoptr(GPtrArray) ids = _tern_threads_collect_ids (message_id, in_reply_to, references, &has_own);
+  g_autoptr(GPtrArray) ids = _tern_threads_collect_ids (message_id, in_reply_to, references,
+                                                        &has_own);
 
   tern_fuzz_check (!has_own || ids->len > 0, "has_own with no ids");
   for (guint i = 0; i < ids->len; i++)
     {
       tern_fuzz_check (*(const char *) ids->pdata[i] != '\0', "empty id");
       for (guint j = 0; j < i; j++)
-        tern_fuzz_check (strcmp (ids->pdata[i], ids->pdata[j]) != 0, "%s twice", (char *) ids->pdata[i]);
+        tern_fuzz_check (strcmp (ids->pdata[i], ids->pdata[j]) != 0, "%s twice",
+                         (char *) ids->pdata[i]);
     }
 }
 
@@ -179,8 +181,8 @@ static void
 check_mailto (const char *text)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *uri = g_ascii_strncasecmp (text, "mailto:", 7) == 0 ? g_strdup (text)
-                                                                        : g_strconcat ("mailto:", text, NULL);
+  g_autofree char *uri = g_ascii_strncasecmp (text, "mailto:", 7) == 0
+                         ? g_strdup (text) : g_strconcat ("mailto:", text, NULL);
   g_autoptr(TernMailto) mailto = tern_compose_parse_mailto (uri, &error);
 
   tern_fuzz_check (mailto != NULL, "%s", error->message);
@@ -189,7 +191,8 @@ check_mailto (const char *text)
   check_header_field ("bcc", mailto->bcc);
   check_header_field ("subject", mailto->subject);
   check_header_field ("in-reply-to", mailto->in_reply_to);
-  tern_fuzz_check (mailto->body == NULL || g_utf8_validate (mailto->body, -1, NULL), "body not UTF-8");
+  tern_fuzz_check (mailto->body == NULL || g_utf8_validate (mailto->body, -1, NULL),
+                   "body not UTF-8");
   tern_fuzz_check (mailto->body == NULL || strchr (mailto->body, '\r') == NULL, "CR in body");
 }
 
@@ -206,7 +209,8 @@ check_quote (const char *text)
     {
       if (quoted[i] == '\\')
         {
-          tern_fuzz_check (quoted[i + 1] == '"' || quoted[i + 1] == '\\', "lone backslash: %s", quoted);
+          tern_fuzz_check (quoted[i + 1] == '"' || quoted[i + 1] == '\\', "lone backslash: %s",
+                           quoted);
           i++;
         }
       else

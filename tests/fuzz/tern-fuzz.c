@@ -27,7 +27,8 @@ known_signatures (void)
   if (known == NULL)
     {
       const char *path = g_getenv ("TERN_FUZZ_KNOWN_CRASHES");
-      g_autofree char *fallback = g_build_filename (TERN_SOURCE_DIR, "tests", "fuzz", "known-crashes.txt", NULL);
+      g_autofree char *fallback = g_build_filename (TERN_SOURCE_DIR, "tests", "fuzz",
+                                                    "known-crashes.txt", NULL);
       g_autofree char *contents = NULL;
 
       known = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -111,7 +112,9 @@ tern_fuzz_fail (const char *where,
   {
     g_autofree char *what = normalize (message, strcspn (message, ":\"<>\n"));
 
-    signature = g_strdup_printf ("check %s: %s", file ? file : where, what);
+    /* Without the line number: the message names the check. */
+    signature = g_strdup_printf ("check %.*s: %s", (int) strcspn (file ? file : where, ":"),
+                                 file ? file : where, what);
   }
   if (is_known (signature))
     return;
@@ -182,12 +185,14 @@ tern_fuzz_tmpdir (void)
 {
   if (tmpdir == NULL)
     {
-      const char *base = g_file_test ("/dev/shm", G_FILE_TEST_IS_DIR) ? "/dev/shm" : g_get_tmp_dir ();
+      const char *base = g_file_test ("/dev/shm", G_FILE_TEST_IS_DIR) ? "/dev/shm"
+                                                                      : g_get_tmp_dir ();
       g_autofree char *tmpl = g_build_filename (base, "tern-fuzz-XXXXXX", NULL);
 
       tmpdir = g_mkdtemp (g_steal_pointer (&tmpl));
       if (tmpdir == NULL)
-        tern_fuzz_fail (G_STRLOC, "tmpdir", "cannot make a folder in %s: %s", base, g_strerror (errno));
+        tern_fuzz_fail (G_STRLOC, "tmpdir", "cannot make a folder in %s: %s", base,
+                        g_strerror (errno));
       atexit (remove_tmpdir);
     }
   return tmpdir;

@@ -20,7 +20,10 @@ G_BEGIN_DECLS
  * promise of Tern's API is a finding like any crash. Unless known-crashes.txt lists it
  * (reported, not fixed yet): then it says so once and returns. */
 #define tern_fuzz_check(cond, ...) \
-  G_STMT_START { if (G_UNLIKELY (!(cond))) tern_fuzz_fail (G_STRLOC, #cond, __VA_ARGS__); } G_STMT_END
+  G_STMT_START { \
+    if (G_UNLIKELY (!(cond))) \
+      tern_fuzz_fail (G_STRLOC, #cond, __VA_ARGS__); \
+  } G_STMT_END
 
 void         tern_fuzz_fail       (const char *where,
                                       const char *cond,
