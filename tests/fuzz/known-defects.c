@@ -53,7 +53,7 @@ clean_greeting (const guint8 *data,
 
       if (c == ' ' && (line[i - 1] == ' ' || (i + 1 < size && line[i + 1] == ']')))
         return FALSE;
-      if (c != ' ' && (c <= 0x20 || c >= 0x7f || strchr ("(){%*\"[", c) != NULL))
+      if (c != ' ' && (c <= 0x20 || c >= 0x7f || strchr ("(){%*\\\"[", c) != NULL))
         return FALSE;
     }
   if (i >= size)
