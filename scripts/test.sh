@@ -18,7 +18,9 @@ run_suite () {
   fi
   ninja -C "$dir" || return 1
   local rc=0
-  meson test -C "$dir" --print-errorlogs --num-processes 2 --suite engine $TEST_ARGS || rc=1
+  # Sanitizers make the engine several times slower: its time limits scale with it.
+  meson test -C "$dir" --print-errorlogs --num-processes 2 --suite engine \
+    --timeout-multiplier "${TIMEOUT_MULTIPLIER:-1}" $TEST_ARGS || rc=1
   if [ "$suites" = "engine+ui" ]; then
     # The app's suite needs a display and a session bus: a private Xvfb and dbus-daemon.
     GTK_A11Y=none NO_AT_BRIDGE=1 GSETTINGS_BACKEND=memory \
@@ -38,7 +40,8 @@ logs=("$build/meson-logs/testlog.json" "$build/meson-logs/testlog-ui.json")
 if [ -z "${TERN_SKIP_ASAN:-}" ]; then
   export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1}
   export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-  run_suite "$asan" engine --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false || status=1
+  TIMEOUT_MULTIPLIER=3 run_suite "$asan" engine --buildtype=debug -Db_sanitize=address,undefined \
+    -Db_lundef=false || status=1
   logs+=("$asan/meson-logs/testlog.json")
 fi
 
