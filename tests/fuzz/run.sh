@@ -47,12 +47,13 @@ fi
 out=${TERN_FUZZ_OUT:-$top/$build/fuzz-out}
 mkdir -p "$out"
 corpus_root=${TERN_FUZZ_CORPUS:-}
-tmp=""
-if [ -z "$corpus_root" ]; then
-  tmp=$(mktemp -d)
-  corpus_root=$tmp
-  trap 'rm -rf "$tmp"' EXIT
-fi
+tmp=$(mktemp -d)
+# The targets' scratch caches (in memory when /dev/shm is there); a crashed input's are left
+# behind by its process, so the whole folder goes at the end.
+scratch=$(mktemp -d -p /dev/shm tern-fuzz-run-XXXXXX 2>/dev/null || mktemp -d)
+export TERN_FUZZ_TMPDIR=$scratch
+trap 'rm -rf "$tmp" "$scratch"' EXIT
+[ -n "$corpus_root" ] || corpus_root=$tmp
 
 # A small quarantine and no malloc fill: the IMAP target frees and allocates a cache per input;
 # with ASan's defaults page faults take most of the time.

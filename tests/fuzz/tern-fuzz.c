@@ -185,8 +185,12 @@ tern_fuzz_tmpdir (void)
 {
   if (tmpdir == NULL)
     {
-      const char *base = g_file_test ("/dev/shm", G_FILE_TEST_IS_DIR) ? "/dev/shm"
-                                                                      : g_get_tmp_dir ();
+      /* run.sh gives each run a folder of its own and removes it afterwards: a crashed
+       * input's process leaves its folder behind (no atexit after an abort). */
+      const char *base = g_getenv ("TERN_FUZZ_TMPDIR");
+
+      if (base == NULL)
+        base = g_file_test ("/dev/shm", G_FILE_TEST_IS_DIR) ? "/dev/shm" : g_get_tmp_dir ();
       g_autofree char *tmpl = g_build_filename (base, "tern-fuzz-XXXXXX", NULL);
 
       tmpdir = g_mkdtemp (g_steal_pointer (&tmpl));
