@@ -15,6 +15,7 @@ packages=(
   dbus gnome-keyring python3 procps
   libgtk-4-dev libadwaita-1-dev libwebkitgtk-6.0-dev desktop-file-utils appstream
   xvfb xauth dbus-x11 at-spi2-core adwaita-icon-theme
+  clang libclang-rt-14-dev
 )
 
 for arg in "$@"; do

@@ -18,7 +18,9 @@ run_suite () {
   fi
   ninja -C "$dir" || return 1
   local rc=0
-  meson test -C "$dir" --print-errorlogs --num-processes 2 --suite engine $TEST_ARGS || rc=1
+  # Sanitizers make the engine several times slower: its time limits scale with it.
+  meson test -C "$dir" --print-errorlogs --num-processes 2 --suite engine \
+    --timeout-multiplier "${TIMEOUT_MULTIPLIER:-1}" $TEST_ARGS || rc=1
   if [ "$suites" = "engine+ui" ]; then
     # The app's suite needs a display and a session bus: a private Xvfb and dbus-daemon.
     GTK_A11Y=none NO_AT_BRIDGE=1 GSETTINGS_BACKEND=memory \
@@ -38,14 +40,30 @@ logs=("$build/meson-logs/testlog.json" "$build/meson-logs/testlog-ui.json")
 if [ -z "${TERN_SKIP_ASAN:-}" ]; then
   export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1}
   export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-  run_suite "$asan" engine --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false || status=1
+  TIMEOUT_MULTIPLIER=3 run_suite "$asan" engine --buildtype=debug -Db_sanitize=address,undefined \
+    -Db_lundef=false || status=1
   logs+=("$asan/meson-logs/testlog.json")
 fi
 
-python3 - "${logs[@]}" <<'PY'
+# The fuzz targets (tests/fuzz/README.md), 45 s each: a crash not listed as known fails.
+fuzz_results=""
+if [ -z "${TERN_SKIP_FUZZ:-}" ]; then
+  fuzz_results=$(mktemp)
+  TERN_FUZZ_RESULTS=$fuzz_results bash tests/fuzz/run.sh -t "${TERN_FUZZ_SECONDS:-45}" || status=1
+fi
+
+python3 - "$fuzz_results" "${logs[@]}" <<'PY'
 import json, os, sys
 passed = failed = skipped = 0
-for path in sys.argv[1:]:
+if sys.argv[1]:
+    # One line per fuzz target: "NAME OK", "NAME FAIL" or "NAME SKIP".
+    with open(sys.argv[1]) as f:
+        for line in f:
+            r = line.split()[-1] if line.strip() else ""
+            passed += r == "OK"
+            failed += r == "FAIL"
+            skipped += r == "SKIP"
+for path in sys.argv[2:]:
     if not os.path.exists(path):
         failed += 1
         continue
@@ -63,4 +81,5 @@ for path in sys.argv[1:]:
                 failed += 1
 print(f"{passed} passed, {failed} failed, {skipped} skipped")
 PY
+[ -n "$fuzz_results" ] && rm -f "$fuzz_results"
 exit $status

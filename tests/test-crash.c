@@ -138,6 +138,8 @@ sync_and_kill (Fixture    *f,
   gint64 delay = g_test_rand_int_range (0, (gint32) MAX (max_us, 2));
   int status;
 
+  /* The kill's moment is random on purpose (a crash at any point of the sync): no condition
+   * to wait for here; what follows asserts on the cache, not on timing. */
   g_usleep ((gulong) delay);
   kill (pid, SIGKILL);
   status = wait_child (pid);

@@ -51,6 +51,24 @@ has_change (Fixture    *f,
   return found;
 }
 
+/* Waits (at most `seconds`) until the change callback, on another thread, reports `text`:
+ * the condition polled is the list of changes itself. */
+static gboolean
+wait_change (Fixture    *f,
+             const char *text,
+             guint       seconds)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) seconds * G_USEC_PER_SEC;
+
+  while (!has_change (f, text))
+    {
+      if (g_get_monotonic_time () > deadline)
+        return FALSE;
+      g_usleep (5000);
+    }
+  return TRUE;
+}
+
 static TernSync *
 new_sync (Fixture *f)
 {
@@ -553,7 +571,6 @@ test_idle (Fixture       *f,
   TernSync *sync;
   WatchData w = { f, NULL, stop, FALSE, NULL };
   GThread *thread;
-  gint64 start;
 
   g_assert_true (tern_test_server_seed (f->server, "alice", "INBOX", 10, &error));
   sync_ok (f);
@@ -565,22 +582,18 @@ test_idle (Fixture       *f,
   w.sync = sync;
   thread = g_thread_new ("watch", watch_thread, &w);
 
-  /* Let it sync and settle into IDLE. */
-  g_usleep (700 * 1000);
+  /* Once it has synced and is in IDLE (the server has its IDLE command)... */
+  g_assert_true (tern_test_server_wait_command (f->server, "alice", "IDLE", 1, 20000));
 
-  start = g_get_monotonic_time ();
+  /* ...another client's changes arrive by push: the watcher polls every 30 s, so seeing
+   * them well within that is IDLE at work. */
   append_message (f, "INBOX", "<pushed@example.org>", "Pushed");
-  while (!has_change (f, "new INBOX 11") && g_get_monotonic_time () - start < 5 * G_USEC_PER_SEC)
-    g_usleep (20 * 1000);
-  g_assert_true (has_change (f, "new INBOX 11"));
-  g_assert_cmpint (g_get_monotonic_time () - start, <, 2 * G_USEC_PER_SEC);
+  g_assert_true (wait_change (f, "new INBOX 11", 20));
 
-  start = g_get_monotonic_time ();
   client_command (f, "INBOX", "UID STORE 3 +FLAGS (\\Flagged)");
-  while (!has_change (f, "flags INBOX 3") && g_get_monotonic_time () - start < 5 * G_USEC_PER_SEC)
-    g_usleep (20 * 1000);
-  g_assert_true (has_change (f, "flags INBOX 3"));
-  g_assert_cmpint (g_get_monotonic_time () - start, <, 2 * G_USEC_PER_SEC);
+  g_assert_true (wait_change (f, "flags INBOX 3", 20));
+  /* Without polling STATUS or NOOP in between: the IDLE command saw it. */
+  g_assert_cmpuint (tern_test_server_count_commands (f->server, "alice", "NOOP"), ==, 0);
 
   g_cancellable_cancel (stop);
   g_thread_join (thread);
@@ -692,6 +705,7 @@ test_watch_poll (Fixture       *f,
   g_autoptr(TernStore) store = tern_store_open (path, &error);
   WatchData w = { f, NULL, stop, FALSE, NULL };
   GThread *thread;
+  guint statuses;
   gint64 start;
 
   g_assert_true (tern_test_server_create_mailbox (f->server, "alice", "Projects", &error));
@@ -702,14 +716,17 @@ test_watch_poll (Fixture       *f,
   tern_sync_set_password (w.sync, "secret");
   tern_sync_set_change_func (w.sync, change_cb, f);
   thread = g_thread_new ("watch", poll_thread, &w);
-  g_usleep (500 * 1000);
+  /* Its first sync is over once it idles on INBOX: a message added now is news for the
+   * polling of Projects, not part of that first sync. */
+  g_assert_true (tern_test_server_wait_command (f->server, "alice", "IDLE", 1, 20000));
+  statuses = tern_test_server_count_commands (f->server, "alice", "STATUS");
 
   start = g_get_monotonic_time ();
   append_message (f, "Projects", "<polled@example.org>", "Polled");
-  while (!has_change (f, "new Projects 1") && g_get_monotonic_time () - start < 6 * G_USEC_PER_SEC)
-    g_usleep (20 * 1000);
-  g_assert_true (has_change (f, "new Projects 1"));
+  g_assert_true (wait_change (f, "new Projects 1", 30));
   g_test_message ("seen after %" G_GINT64_FORMAT " ms", (g_get_monotonic_time () - start) / 1000);
+  /* Found by polling Projects with STATUS while INBOX idled. */
+  g_assert_cmpuint (tern_test_server_count_commands (f->server, "alice", "STATUS"), >, statuses);
 
   g_cancellable_cancel (stop);
   g_thread_join (thread);
