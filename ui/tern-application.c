@@ -46,7 +46,7 @@ static guint signals [N_SIGNALS];
 /* The settings schema (APP_ID: org.gnome.Tern, or org.gnome.Tern.Devel for the development
  * profile) where it was installed: through XDG_DATA_DIRS or GSETTINGS_SCHEMA_DIR as for every
  * app, else in Tern's own prefix, which need not be on XDG_DATA_DIRS (meson install
- * --prefix ~/.local). Running from the build folder, `meson devenv` sets GSETTINGS_SCHEMA_DIR. */
+ * --prefix /opt/tern). Running from the build folder, `meson devenv` sets GSETTINGS_SCHEMA_DIR. */
 static GSettingsSchema *
 lookup_schema (void)
 {
