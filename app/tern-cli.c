@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "tern-cli-common.h"
+#include "tern-cli-help.h"
 #include "tern-cli-outbox.h"
 #include "tern-cli-private.h"
 #include "tern-imap-utils.h"
@@ -53,7 +54,8 @@ static const char *help_text =
   "  smtp ACCOUNT [--host H] [--port P] [--security tls|starttls] [--user U] [--pin SHA256]\n"
   "              [--server-saves-sent yes|no]\n"
   "  identity list ACCOUNT | identity remove ACCOUNT ADDRESS\n"
-  "  identity add ACCOUNT ADDRESS [--name N] [--reply-to R] [--signature-file F]\n";
+  "  identity add ACCOUNT ADDRESS [--name N] [--reply-to R] [--signature-file F]\n"
+  "  help [COMMAND]    (what a command does, its options)\n";
 
 int
 main (int    argc,
@@ -81,9 +83,13 @@ main (int    argc,
   /* Global options stop at the command; the command parses the rest. */
   g_option_context_set_strict_posix (context, TRUE);
   g_option_context_add_main_entries (context, entries, NULL);
+  tern_cli_help_add_options (context);
   g_option_context_set_description (context, help_text);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return tern_cli_usage (error->message);
+  /* --version, help [COMMAND]: app/tern-cli-help.c. */
+  if (tern_cli_help_run (argc, argv, &status))
+    return status;
   if (argc < 2)
     {
       g_autofree char *help = g_option_context_get_help (context, TRUE, NULL);

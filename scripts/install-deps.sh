@@ -16,6 +16,10 @@ packages=(
   libgtk-4-dev libadwaita-1-dev libwebkitgtk-6.0-dev desktop-file-utils appstream
   xvfb xauth dbus-x11 at-spi2-core adwaita-icon-theme
   clang libclang-rt-14-dev
+  # An installed Tern: settings kept by dconf; what `meson install` runs after copying
+  # (gnome.post_install); the install test looks at the running app over AT-SPI.
+  dconf-gsettings-backend dconf-service gtk-update-icon-cache x11-utils
+  python3-gi gir1.2-atspi-2.0
 )
 
 for arg in "$@"; do

@@ -19,13 +19,17 @@ build=${TERN_BUILD_DIR:-_build}
 [ -f "$build/build.ninja" ] || meson setup "$build" --buildtype=debugoptimized >/dev/null
 ninja -C "$build" >/dev/null
 
+# The demo's cache and the server's log live here; any user's home will do, even one of mode
+# 0700 (root's, for one).
 demo=${TERN_DEMO_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/tern-demo}
 rm -rf "$demo"
 mkdir -p "$demo"
 cli=("$build/app/tern-cli" --data-dir "$demo/data")
 
-"$build/tests/fixture/tern-test-server" --dir "$demo/server" --demo \
-  >"$demo/server.env" 2>"$demo/server.log" &
+# The server (the one "Try the Demo" in the app starts too) keeps its mail in a temporary
+# folder of its own that Dovecot's mail user can enter (as root that user is "nobody", which
+# cannot go through a 0700 home), and removes it when it stops.
+"$build/tests/fixture/tern-demo-server" --demo >"$demo/server.env" 2>"$demo/server.log" &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
 
@@ -44,9 +48,9 @@ source <(grep '^TERN_TEST_' "$demo/server.env")
 echo "The demo server is at $TERN_TEST_HOST:$TERN_TEST_IMAPS_PORT (user $TERN_TEST_USER, password secret)."
 
 if [ -n "$gui" ]; then
-  # The app syncs by itself; its settings schema comes from the build folder.
-  GSETTINGS_SCHEMA_DIR="$build/data${GSETTINGS_SCHEMA_DIR:+:$GSETTINGS_SCHEMA_DIR}" \
-    "$build/app/tern" --data-dir "$demo/data"
+  # The app syncs by itself. `meson devenv` gives it what an installed Tern has in its prefix:
+  # the settings schema (compiled in the build folder) and the demo server.
+  meson devenv -C "$build" "$(realpath "$build")/app/tern" --data-dir "$demo/data"
   exit 0
 fi
 

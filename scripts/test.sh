@@ -27,13 +27,18 @@ run_suite () {
       xvfb-run -a -s "-screen 0 1400x900x24" dbus-run-session -- \
       meson test -C "$dir" --print-errorlogs --num-processes 1 --suite ui \
         --logbase testlog-ui $TEST_ARGS || rc=1
+    # The README's first command as root and as another user, and an installed Tern (built
+    # for a temporary prefix; each test starts its own Xvfb and D-Bus session as needed).
+    meson test -C "$dir" --print-errorlogs --num-processes 2 --suite install \
+      --logbase testlog-install $TEST_ARGS || rc=1
   fi
   return $rc
 }
 
 TEST_ARGS="$*"
 run_suite "$build" engine+ui --buildtype=debugoptimized || status=1
-logs=("$build/meson-logs/testlog.json" "$build/meson-logs/testlog-ui.json")
+logs=("$build/meson-logs/testlog.json" "$build/meson-logs/testlog-ui.json"
+      "$build/meson-logs/testlog-install.json")
 
 # The engine suite built with AddressSanitizer and UndefinedBehaviorSanitizer (the UI suite
 # runs WebKit's processes, too slow under ASan for the time budget).

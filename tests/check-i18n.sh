@@ -85,7 +85,7 @@ if [ ${#nodomain[@]} -gt 0 ]; then
 else
   ok '.ui files name the "tern" domain'
 fi
-if grep -q 'gettext-domain="tern"' data/org.gnome.Tern.gschema.xml; then
+if grep -q 'gettext-domain="tern"' data/org.gnome.Tern.gschema.xml.in; then
   ok 'the settings schema names the "tern" domain'
 else
   fail 'the settings schema has no gettext-domain="tern"'

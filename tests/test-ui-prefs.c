@@ -337,7 +337,7 @@ start_app (Fixture  *f,
 static void
 reset_settings (void)
 {
-  g_autoptr(GSettings) settings = g_settings_new ("org.gnome.Tern");
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
   g_autoptr(GSettingsSchema) schema = NULL;
   g_auto(GStrv) keys = NULL;
 
@@ -434,8 +434,8 @@ test_welcome (Fixture       *f,
   g_assert_true (gtk_widget_is_drawable (demo));
   /* The welcome page's icon is the app's, from its resources. */
   g_assert_true (gtk_icon_theme_has_icon (gtk_icon_theme_get_for_display (gtk_widget_get_display (add)),
-                                          "org.gnome.Tern"));
-  /* Found by the demo server next to the build. */
+                                          APP_ID));
+  /* The demo server: the build's, named by TERN_DEMO_SERVER. */
   g_assert_true (gtk_widget_is_sensitive (demo));
 
   /* Tab reaches both; Alt+A and Alt+T are theirs. */
@@ -637,7 +637,7 @@ test_add_account (Fixture       *f,
   /* Nowhere else: not in the cache file, not in the settings. */
   {
     const char *suffixes[] = { "", "-wal", "-shm" };
-    g_autoptr(GSettings) settings = g_settings_new ("org.gnome.Tern");
+    g_autoptr(GSettings) settings = g_settings_new (APP_ID);
     g_autoptr(GSettingsSchema) schema = NULL;
     g_auto(GStrv) keys = NULL;
 

@@ -9,8 +9,6 @@
 #include <sys/prctl.h>
 #endif
 
-#define G_SETTINGS_ENABLE_BACKEND
-#include <gio/gsettingsbackend.h>
 #include <glib/gi18n.h>
 
 #include "tern-application.h"
@@ -45,28 +43,37 @@ enum {
 
 static guint signals [N_SIGNALS];
 
+/* The settings schema (APP_ID: org.gnome.Tern, or org.gnome.Tern.Devel for the development
+ * profile) where it was installed: through XDG_DATA_DIRS or GSETTINGS_SCHEMA_DIR as for every
+ * app, else in Tern's own prefix, which need not be on XDG_DATA_DIRS (meson install
+ * --prefix /opt/tern). Running from the build folder, `meson devenv` sets GSETTINGS_SCHEMA_DIR. */
+static GSettingsSchema *
+lookup_schema (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchemaSource) installed = NULL;
+  GSettingsSchema *schema = NULL;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, APP_ID, TRUE);
+  if (schema == NULL)
+    {
+      installed = g_settings_schema_source_new_from_directory (TERN_SCHEMA_DIR, source, FALSE, NULL);
+      if (installed != NULL)
+        schema = g_settings_schema_source_lookup (installed, APP_ID, FALSE);
+    }
+  return schema;
+}
+
+/* Stored by GLib's default backend (dconf on a desktop), so they outlive the process. Without
+ * the schema there are no settings at all: `tern` refuses to start (handle_local_options()),
+ * never silently keeps them in memory only. */
 static GSettings *
 settings_new (void)
 {
-  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
-  g_autoptr(GSettingsSchema) schema = NULL;
+  g_autoptr(GSettingsSchema) schema = lookup_schema ();
 
-  if (source != NULL)
-    schema = g_settings_schema_source_lookup (source, "org.gnome.Tern", TRUE);
-  if (schema == NULL)
-    {
-      /* Running from the build tree without the schema: settings live only in memory. */
-      g_autoptr(GSettingsBackend) backend = g_memory_settings_backend_new ();
-      g_autoptr(GSettingsSchemaSource) local = NULL;
-
-      local = g_settings_schema_source_new_from_directory (TERN_BUILD_DIR "/data", source, FALSE, NULL);
-      if (local != NULL)
-        schema = g_settings_schema_source_lookup (local, "org.gnome.Tern", FALSE);
-      if (schema == NULL)
-        return NULL;
-      return g_settings_new_full (schema, backend, NULL);
-    }
-  return g_settings_new_full (schema, NULL, NULL);
+  return schema != NULL ? g_settings_new_full (schema, NULL, NULL) : NULL;
 }
 
 gboolean
@@ -352,7 +359,7 @@ about_cb (GSimpleAction *action,
 
   adw_show_about_window (parent,
                          "application-name", _("Tern"),
-                         "application-icon", "org.gnome.Tern",
+                         "application-icon", APP_ID,
                          "version", PACKAGE_VERSION,
                          "comments", _("Offline-first email"),
                          "license-type", GTK_LICENSE_GPL_3_0,
@@ -360,7 +367,9 @@ about_cb (GSimpleAction *action,
                          NULL);
 }
 
-/* "Try the demo": the test Dovecot with its demo mailbox, next to the build. */
+/* "Try the demo": a private Dovecot with the demo mailbox, from the demo server installed
+ * beside Tern (libexecdir), or the one $TERN_DEMO_SERVER names (the build folder's, set by
+ * `meson devenv` and the tests). Without one the button is insensitive. */
 
 #define DEMO_PASSWORD_COMMAND "echo secret"
 
@@ -368,13 +377,9 @@ static char *
 find_demo_server (void)
 {
   const char *env = g_getenv ("TERN_DEMO_SERVER");
-  g_autofree char *built = g_build_filename (TERN_BUILD_DIR, "tests", "fixture", "tern-test-server", NULL);
+  const char *program = env != NULL && *env != '\0' ? env : TERN_DEMO_SERVER_PATH;
 
-  if (env != NULL && *env != '\0')
-    return g_file_test (env, G_FILE_TEST_IS_EXECUTABLE) ? g_strdup (env) : NULL;
-  if (g_file_test (built, G_FILE_TEST_IS_EXECUTABLE))
-    return g_steal_pointer (&built);
-  return g_find_program_in_path ("tern-test-server");
+  return g_file_test (program, G_FILE_TEST_IS_EXECUTABLE) ? g_strdup (program) : NULL;
 }
 
 static void
@@ -639,6 +644,10 @@ tern_application_activate (GApplication *app)
         }
       tern_application_reload_accounts (self);
       window = GTK_WINDOW (tern_window_new (self));
+#if DEVELOPMENT_BUILD
+      /* GNOME's mark of a development build: a striped header bar. */
+      gtk_widget_add_css_class (GTK_WIDGET (window), "devel");
+#endif
       restart_demo (self);
     }
   gtk_window_present (window);
@@ -725,11 +734,26 @@ tern_application_handle_local_options (GApplication *app,
   const char *data_dir = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (g_variant_dict_lookup (options, "version", "b", NULL))
+  if (g_variant_dict_contains (options, "version"))
     {
+#if DEVELOPMENT_BUILD
+      g_print ("tern %s (development build, %s)\n", PACKAGE_VERSION, APP_ID);
+#else
       g_print ("tern %s\n", PACKAGE_VERSION);
+#endif
       return 0;
     }
+  {
+    g_autoptr(GSettingsSchema) schema = lookup_schema ();
+
+    if (schema == NULL)
+      {
+        g_printerr (_("tern: the settings schema %s is not installed (looked in $XDG_DATA_DIRS and "
+                      "%s). Install Tern with “meson install”, or run it from its build folder with "
+                      "“meson devenv”.\n"), APP_ID, TERN_SCHEMA_DIR);
+        return 1;
+      }
+  }
   g_variant_dict_lookup (options, "data-dir", "^&ay", &data_dir);
   if (data_dir != NULL || g_variant_dict_contains (options, "offline"))
     {
@@ -819,7 +843,7 @@ TernApplication *
 tern_application_new (void)
 {
   return g_object_new (TERN_TYPE_APPLICATION,
-                       "application-id", "org.gnome.Tern",
+                       "application-id", APP_ID,
                        "flags", G_APPLICATION_HANDLES_OPEN,
                        "resource-base-path", "/org/gnome/Tern",
                        NULL);

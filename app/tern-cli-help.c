@@ -1,0 +1,321 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "tern-cli"
+
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "tern-cli-common.h"
+#include "tern-cli-help.h"
+
+/* tern-cli --version, `tern-cli help` (every command in a line) and `tern-cli help COMMAND`
+ * (its forms, what it does, its options). tests/test-cli-help.sh checks that every command
+ * of `tern-cli --help` has a page here, and that each page names every option the command
+ * itself accepts. */
+
+typedef struct
+{
+  const char *names;    /* the command, or a family of commands sharing a page, space-separated */
+  const char *summary;  /* one line for `tern-cli help` */
+  const char *usage;    /* one form a line, without "tern-cli" */
+  const char *text;     /* what it does and its options */
+} Page;
+
+static const Page pages[] = {
+  { "account", "add, list, remove and set up accounts",
+    "account add NAME --email E --host H [--port P] [--security tls|starttls] [--user U]\n"
+    "            [--password-stdin | --password-command CMD] [--ca-file F] [--pin SHA256]\n"
+    "account list\n"
+    "account remove NAME\n"
+    "account pin NAME SHA256\n"
+    "account set NAME --delete-mode trash|expunge",
+    "“account add” adds an IMAP account called NAME (any name; other commands use it). It does\n"
+    "not connect: “tern-cli sync NAME” does.\n"
+    "  --email E             the address\n"
+    "  --host H              the IMAP server\n"
+    "  --port P              993 for tls (the default), 143 for starttls\n"
+    "  --security S          tls (TLS from the start) or starttls\n"
+    "  --user U              the login name (default: the address)\n"
+    "  --password-stdin      read the password from standard input and keep it in the keyring\n"
+    "                        (libsecret); it is never written to the cache or a file\n"
+    "  --password-command C  run C (with sh -c) each time a password is needed, and use the\n"
+    "                        first line it prints\n"
+    "  --ca-file F           trust the CA certificates in this PEM file as well\n"
+    "  --pin SHA256          trust the server certificate with this SHA-256 fingerprint\n"
+    "“account list” lists the accounts and their servers. “account remove” removes an account\n"
+    "and its cached mail (never anything on the server) and its password from the keyring.\n"
+    "“account pin” trusts one server certificate by its fingerprint: a certificate that does not\n"
+    "verify is refused with that fingerprint in the error.\n"
+    "“account set NAME --delete-mode M” says what “delete” does: trash (move to Trash, the\n"
+    "default) or expunge (delete for good)." },
+  { "sync", "mirror folders and message headers into the cache",
+    "sync [ACCOUNT] [--folder F] [--bodies]",
+    "Sends what waits in the journal first (changes made offline, in order), then mirrors the\n"
+    "folder list and the headers of every message of ACCOUNT (of every account without one)\n"
+    "into the cache. With CONDSTORE/QRESYNC an unchanged folder costs one round trip.\n"
+    "  --folder F   only this folder\n"
+    "  --bodies     then fetch the bodies that the offline policy keeps (“help offline-policy”)" },
+  { "folders", "list folders with their unread and total counts",
+    "folders [ACCOUNT]",
+    "Lists the cached folders of ACCOUNT (of every account without one): name, special use\n"
+    "(\\Sent, \\Trash, \\Archive, ...), unread and total. Works offline." },
+  { "list", "list the messages of a folder, newest first",
+    "list ACCOUNT FOLDER [--limit N]",
+    "Lists the cached messages of FOLDER, newest first: id (what other commands take), uid,\n"
+    "flags, date, sender and subject. Works offline.\n"
+    "  --limit N   at most N messages" },
+  { "show", "headers, structure and text of one message",
+    "show ID",
+    "Shows the headers and the MIME structure of message ID, and its text: from the cache, or\n"
+    "fetched when online (only the text part; attachments stay on the server until “fetch”)." },
+  { "status", "reachable or not, last sync, what is available offline",
+    "status [ACCOUNT]",
+    "For ACCOUNT (every account without one): whether the server is reachable, the last sync,\n"
+    "what is available offline, the size of the cache, what waits in the journal, and the\n"
+    "counts of each folder." },
+  { "watch", "stay connected and print changes as they arrive (IDLE)",
+    "watch ACCOUNT [--poll S]",
+    "Stays connected to ACCOUNT (IMAP IDLE) and prints each change as it arrives: new mail,\n"
+    "flags changed and messages removed by other clients. Stops on Ctrl+C.\n"
+    "  --poll S   check the other folders every S seconds (default 60)" },
+  { "read unread flag unflag", "mark messages read or unread, flag or unflag them",
+    "read ID…\n"
+    "unread ID…\n"
+    "flag ID…\n"
+    "unflag ID…",
+    "Sets or clears \\Seen (read, unread) or \\Flagged (flag, unflag) on the messages. Applied\n"
+    "to the cache at once and recorded in the journal; sent to the server now when it is\n"
+    "reachable, else by the next sync." },
+  { "tag", "add or remove keywords",
+    "tag ID +KEYWORD|-KEYWORD…",
+    "Adds (+) or removes (-) IMAP keywords ($Label1, Junk, ...) on message ID, like “read”:\n"
+    "at once in the cache, then on the server." },
+  { "move copy", "move or copy messages to another folder",
+    "move ID… FOLDER\n"
+    "copy ID… FOLDER",
+    "Moves or copies the messages into FOLDER of the same account, offline too: the cache\n"
+    "changes at once, the server follows (MOVE, or COPY and expunge)." },
+  { "delete", "delete messages (to Trash)",
+    "delete [--permanent] ID…",
+    "Moves the messages to Trash, or deletes them for good when the account says so\n"
+    "(“account set NAME --delete-mode expunge”) or with --permanent. Offline too.\n"
+    "  --permanent   delete for good, not to Trash" },
+  { "archive", "move messages to the Archive folder",
+    "archive ID…",
+    "Moves the messages to the account's Archive folder (special use \\Archive). Offline too." },
+  { "expunge empty", "delete the deleted, or all, messages of a folder for good",
+    "expunge ACCOUNT FOLDER\n"
+    "empty ACCOUNT FOLDER",
+    "“expunge” removes the messages of FOLDER marked \\Deleted; “empty” removes all of them.\n"
+    "Both are permanent on the server." },
+  { "folder", "create, rename, delete and subscribe to folders",
+    "folder create ACCOUNT NAME\n"
+    "folder rename ACCOUNT OLD NEW\n"
+    "folder delete ACCOUNT NAME\n"
+    "folder subscribe ACCOUNT NAME\n"
+    "folder unsubscribe ACCOUNT NAME",
+    "Changes the folders of ACCOUNT, offline too (the server follows). NAME is the full path,\n"
+    "e.g. “Projects/2024”." },
+  { "append", "save a message file into a folder",
+    "append ACCOUNT FOLDER FILE.eml [--flags F]",
+    "Saves the message in FILE.eml (RFC 5322) into FOLDER, offline too.\n"
+    "  --flags F   the flags to store it with, e.g. \"\\Seen \\Draft\"" },
+  { "pending", "what waits for the server, and why something failed",
+    "pending [ACCOUNT]\n"
+    "pending retry ID\n"
+    "pending discard ID",
+    "Lists the journal of ACCOUNT (every account without one): the changes still to send, in\n"
+    "order, and the ones the server refused, with its reason. “retry” sends a refused change\n"
+    "again; “discard” drops it (the cache takes the server's state at the next sync)." },
+  { "fetch", "fetch a message's text, or one attachment (resumable)",
+    "fetch ID [--part SECTION] [--out FILE]",
+    "Without --part: fetches the text of message ID into the cache. With it: downloads that\n"
+    "part (an attachment) into the cache, showing progress, and prints where it is; a download\n"
+    "that was cut off resumes where it stopped. --offline prints a part already downloaded.\n"
+    "  --part SECTION   the part, as “show” numbers them (e.g. 2 or 1.2)\n"
+    "  --out FILE       also save the text or the part to FILE" },
+  { "search", "full-text search of the cache and the server",
+    "search [ACCOUNT] QUERY",
+    "Searches the cached mail of ACCOUNT (every account without one) at once, then, online,\n"
+    "adds what the server's search finds in mail this cache does not hold." },
+  { "export", "save a message, or a folder as mbox or Maildir",
+    "export ID OUT.eml\n"
+    "export ACCOUNT FOLDER --mbox OUT\n"
+    "export ACCOUNT FOLDER --maildir OUT",
+    "Writes message ID to OUT.eml, or every message of FOLDER (oldest first) to one mbox file\n"
+    "or a Maildir: each message whole, as the server has it (so this needs a connection),\n"
+    "streamed, never all in memory.\n"
+    "  --mbox      write the folder as one mbox file\n"
+    "  --maildir   write the folder as a Maildir (cur/, new/, tmp/), with its flags" },
+  { "offline-policy", "what stays readable offline",
+    "offline-policy ACCOUNT [FOLDER] [--days N] [--max-size KB] [--full|--no-full]\n"
+    "               [--cache-limit MB]",
+    "Sets which message bodies are fetched ahead of time (by “sync --bodies” and the app),\n"
+    "for the account or, with FOLDER, for one folder.\n"
+    "  --days N          bodies of messages newer than N days (default 30; 0: all)\n"
+    "  --max-size KB     and attachments up to KB kibibytes (default 256)\n"
+    "  --full            everything of FOLDER, whatever its age or size\n"
+    "  --no-full         undo --full\n"
+    "  --cache-limit MB  the most bodies and attachments of the account may take (0: no\n"
+    "                    limit); the least recently used go first, never one with changes\n"
+    "                    still to send or of a folder kept fully offline" },
+  { "send", "queue a message and send it",
+    "send ACCOUNT FILE.eml [--forward-of MESSAGE-ID] [--draft ID]",
+    "Puts the message in the durable outbox at once, then submits it (once, over TLS) when\n"
+    "online and files a copy in Sent. A refusal stays in the outbox (“help outbox”).\n"
+    "  --forward-of MESSAGE-ID   mark this message $Forwarded once sent (repeatable)\n"
+    "  --draft ID                delete this draft (local ID) once sent" },
+  { "outbox", "messages waiting to be sent, refused, or sent",
+    "outbox [ACCOUNT] [--all]\n"
+    "outbox retry ID [FILE.eml]\n"
+    "outbox discard ID\n"
+    "outbox sent ID\n"
+    "outbox flush [ACCOUNT]",
+    "Lists what waits in the outbox and what the server refused, with its reason.\n"
+    "  --all   also the messages sent in the last days\n"
+    "“retry” sends a refused message again (or FILE.eml in its place); “discard” drops it;\n"
+    "“sent” files a message that may have gone out as sent, without sending it again;\n"
+    "“flush” sends everything waiting now." },
+  { "draft", "save drafts on the server",
+    "draft save ACCOUNT FILE.eml [--replace ID]\n"
+    "draft list ACCOUNT",
+    "“save” stores FILE.eml as a draft in the account's Drafts folder, through the journal\n"
+    "(offline too); “list” lists the drafts.\n"
+    "  --replace ID   the earlier version (local ID) this one replaces" },
+  { "smtp", "the outgoing (submission) server of an account",
+    "smtp ACCOUNT [--host H] [--port P] [--security tls|starttls] [--user U] [--pin SHA256]\n"
+    "             [--server-saves-sent yes|no]",
+    "Sets where ACCOUNT sends mail, and prints the settings (only prints them without\n"
+    "options).\n"
+    "  --host H                  the submission server (default: the IMAP host)\n"
+    "  --port P                  465 for tls (the default), 587 for starttls\n"
+    "  --security S              tls or starttls\n"
+    "  --user U                  the login name (default: the IMAP one)\n"
+    "  --pin SHA256              trust the server certificate with this SHA-256 fingerprint\n"
+    "  --server-saves-sent yes   the server files sent mail in Sent itself (Tern does not)" },
+  { "identity", "the addresses an account sends from",
+    "identity list ACCOUNT\n"
+    "identity add ACCOUNT ADDRESS [--name N] [--reply-to R] [--signature-file F]\n"
+    "identity remove ACCOUNT ADDRESS",
+    "The From addresses of ACCOUNT, each with a name, a Reply-To and a signature.\n"
+    "  --name N             the name shown with the address\n"
+    "  --reply-to R         where replies go\n"
+    "  --signature-file F   a plain-text signature" },
+  { "help", "this list, or what one command does",
+    "help [COMMAND]",
+    "Without COMMAND: every command in a line. With it: its forms, what it does, its options." },
+};
+
+static const char global_usage[] =
+  "Usage: tern-cli [--data-dir DIR] [--json] [--offline] [--timeout S] COMMAND [ARGS…]\n";
+
+static const char global_options[] =
+  "Global options (before COMMAND):\n"
+  "  --data-dir DIR   the cache (default $XDG_DATA_HOME/tern, shared with the Tern app)\n"
+  "  --json           print listings as JSON\n"
+  "  --offline        never connect: changes wait in the journal\n"
+  "  --timeout S      network timeout in seconds (default 30)\n"
+  "  --version        print the version\n";
+
+static gboolean version;
+
+void
+tern_cli_help_add_options (GOptionContext *context)
+{
+  const GOptionEntry entries[] = {
+    { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL },
+    G_OPTION_ENTRY_NULL
+  };
+
+  g_option_context_add_main_entries (context, entries, NULL);
+}
+
+static const Page *
+find_page (const char *command)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+    {
+      g_auto(GStrv) names = g_strsplit (pages[i].names, " ", -1);
+
+      if (g_strv_contains ((const char * const *) names, command))
+        return &pages[i];
+    }
+  return NULL;
+}
+
+static void
+print_overview (void)
+{
+  g_autoptr(GString) out = g_string_new (global_usage);
+
+  g_string_append (out, "\nCommands:\n");
+  for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+    {
+      g_auto(GStrv) names = g_strsplit (pages[i].names, " ", -1);
+      g_autofree char *list = g_strjoinv (", ", names);
+
+      g_string_append_printf (out, "  %-27s %s\n", list, pages[i].summary);
+    }
+  g_string_append_printf (out, "\n%s\n", global_options);
+  g_string_append (out, "“tern-cli help COMMAND” says more about one command.\n");
+  fputs (out->str, stdout);
+}
+
+static void
+print_page (const Page *page)
+{
+  g_autoptr(GString) out = g_string_new ("Usage:\n");
+  g_auto(GStrv) forms = g_strsplit (page->usage, "\n", -1);
+
+  for (guint i = 0; forms[i] != NULL; i++)
+    {
+      /* Continuation lines (indented) belong to the form above. */
+      if (forms[i][0] == ' ')
+        g_string_append_printf (out, "           %s\n", forms[i]);
+      else
+        g_string_append_printf (out, "  tern-cli %s\n", forms[i]);
+    }
+  g_string_append_printf (out, "\n%s\n\n%s", page->text, global_options);
+  fputs (out->str, stdout);
+}
+
+gboolean
+tern_cli_help_run (int    argc,
+                   char **argv,
+                   int   *status)
+{
+  const Page *page;
+
+  if (version)
+    {
+#if DEVELOPMENT_BUILD
+      g_print ("tern-cli %s (development build)\n", PACKAGE_VERSION);
+#else
+      g_print ("tern-cli %s\n", PACKAGE_VERSION);
+#endif
+      *status = 0;
+      return TRUE;
+    }
+  if (argc < 2 || strcmp (argv[1], "help") != 0)
+    return FALSE;
+
+  if (argc == 2)
+    {
+      print_overview ();
+      *status = 0;
+    }
+  else if (argc > 3)
+    *status = tern_cli_usage ("help takes one COMMAND");
+  else if ((page = find_page (argv[2])) == NULL)
+    {
+      g_printerr ("tern-cli: no command “%s”; “tern-cli help” lists them\n", argv[2]);
+      *status = EXIT_USAGE;
+    }
+  else
+    {
+      print_page (page);
+      *status = 0;
+    }
+  return TRUE;
+}
