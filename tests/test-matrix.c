@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "convergence-scenario.h"
 #include "tern-test-server.h"
 #include "tern-test-trace.h"
 
@@ -21,6 +22,9 @@
  *
  *   TERN_MATRIX_SERVERS=cyrus,courier   only these servers (names as in servers[])
  *   TERN_MATRIX_TRACE_DIR=DIR            write every case's trace to DIR/SERVER-CASE.log
+ *   TERN_MATRIX_SEEDS=N                  convergence seeds per server (default 3 on Cyrus and
+ *                                        Courier, 1 on Dovecot, whose levels test-convergence
+ *                                        runs with 34 seeds each)
  */
 
 typedef struct
@@ -70,6 +74,8 @@ static const ExpectedFailure expected_failures[] = {
     "outside INBOX. is refused, \"Invalid mailbox name\")" },
   { "cyrus-classic", "offline-actions", "Permission denied",
     "#10.5: folder create outside the INBOX. namespace" },
+  { "courier", "convergence", "needs \u201ct\u201d",
+    "#10.3: RFC 2086 rights \"acdilrsw\" make the journal refuse moves" },
   { "*", "mbox-export", "UnicodeDecodeError",
     "#10.10: mbox From_ line padded with U+2007 (GLib %e)" },
 };
@@ -702,6 +708,36 @@ case_mbox_export (Ctx *ctx)
   return TRUE;
 }
 
+/* The randomized offline scenario of test-convergence (alice's account, through the engine,
+ * not the trace proxy), a few seeds per server. */
+static gboolean
+case_convergence (Ctx *ctx)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConvergenceContext) context = convergence_context_new_on_server (ctx->server, &error);
+  const char *env = g_getenv ("TERN_MATRIX_SEEDS");
+  guint n = env != NULL ? (guint) g_ascii_strtoull (env, NULL, 10)
+             : tern_test_server_get_kind (ctx->server) == TERN_TEST_SERVER_DOVECOT ? 1 : 3;
+  guint32 base = g_test_rand_int_range (0, 1000000);
+  gboolean ok = TRUE;
+
+  CHECK (ctx, context != NULL, "the convergence harness failed: %s", error->message);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *divergence = NULL;
+
+      CHECK (ctx, convergence_run_seed (context, base + i, &divergence, &error),
+             "seed %u: the harness failed: %s", base + i, error->message);
+      if (divergence != NULL)
+        {
+          g_string_append_printf (ctx->report, "DIVERGENCE at %s\n", divergence);
+          ok = FALSE;
+        }
+    }
+
+  return ok;
+}
+
 static const struct
 {
   const char *name;
@@ -713,6 +749,7 @@ static const struct
   { "uidvalidity", case_uidvalidity },
   { "search", case_search },
   { "mbox-export", case_mbox_export },
+  { "convergence", case_convergence },
 };
 
 /* ------------------------------------------------------------------------------------------ */
