@@ -20,7 +20,10 @@
  * expected_failures[] below, with the #10 item that fixes them: such a case is reported as
  * TODO (meson: expected failure); when it passes, the test fails until its entry is removed.
  *
- *   TERN_MATRIX_SERVERS=cyrus,courier   only these servers (names as in servers[])
+ *   TERN_MATRIX_SERVERS=cyrus,courier   only these servers (names as in servers[]); under
+ *                                        AddressSanitizer (ASAN_OPTIONS set, as scripts/test.sh
+ *                                        does) the default is dovecot,cyrus,courier: every
+ *                                        tern-cli runs several times slower there
  *   TERN_MATRIX_TRACE_DIR=DIR            write every case's trace to DIR/SERVER-CASE.log
  *   TERN_MATRIX_SEEDS=N                  convergence seeds per server (default 2 on Cyrus and
  *                                        Courier, 1 on Dovecot, whose levels test-convergence
@@ -908,6 +911,9 @@ main (int   argc,
       char *argv[])
 {
   const char *only = g_getenv ("TERN_MATRIX_SERVERS");
+
+  if (only == NULL && g_getenv ("ASAN_OPTIONS") != NULL)
+    only = "dovecot,cyrus,courier";
   g_auto(GStrv) wanted = only != NULL && *only != '\0' ? g_strsplit (only, ",", -1) : NULL;
   int status;
 
