@@ -1131,13 +1131,35 @@ other_transfer (Scenario    *self,
                 GError     **error)
 {
   g_autofree char *response = NULL;
+  g_autoptr(GError) local_error = NULL;
   guint32 dest;
   Inst *copy;
 
-  if (!client_select (self, self->folders[inst->folder], TRUE, NULL, error) ||
-      !tern_test_client_command (self->client, &response, error, "UID %s %u \"%s\"",
-                                 move ? "MOVE" : "COPY", inst->uid, self->folders[target]))
+  if (!client_select (self, self->folders[inst->folder], TRUE, NULL, error))
     return FALSE;
+  if (!tern_test_client_command (self->client, &response, move ? &local_error : error,
+                                 "UID %s %u \"%s\"", move ? "MOVE" : "COPY", inst->uid,
+                                 self->folders[target]))
+    {
+      /* A server without MOVE (Courier refuses it): COPY, \Deleted and UID EXPUNGE of that one
+       * message (every such server here has UIDPLUS). */
+      if (local_error == NULL
+          || local_error->domain != TERN_TEST_SERVER_ERROR
+          || (local_error->code != TERN_TEST_SERVER_ERROR_NO
+              && local_error->code != TERN_TEST_SERVER_ERROR_BAD))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      g_clear_error (&local_error);
+      if (!client_select (self, self->folders[inst->folder], TRUE, NULL, error)
+          || !tern_test_client_command (self->client, &response, error, "UID COPY %u \"%s\"",
+                                        inst->uid, self->folders[target])
+          || !tern_test_client_command (self->client, NULL, error,
+                                        "UID STORE %u +FLAGS.SILENT (\\Deleted)", inst->uid)
+          || !tern_test_client_command (self->client, NULL, error, "UID EXPUNGE %u", inst->uid))
+        return FALSE;
+    }
   copy = inst_new (self, inst->mid, target, inst->flags);
   dest = copyuid_dest (response);
   g_string_append_printf (self->log, "other: %s %s %s uid %u to %s uid %u\n",
