@@ -338,7 +338,19 @@ client_unselect (Scenario  *self,
   if (self->selected == NULL)
     return TRUE;
   g_clear_pointer (&self->selected, g_free);
-  return tern_test_client_command (self->client, NULL, error, "UNSELECT");
+  if (strstr (tern_test_client_get_login_response (self->client), "UNSELECT") != NULL)
+    return tern_test_client_command (self->client, NULL, error, "UNSELECT");
+
+  /* Courier has no UNSELECT, and CLOSE would expunge: a failed EXAMINE deselects too
+   * (RFC 3501 6.3.1). */
+  {
+    g_autoptr(GError) expected = NULL;
+
+    if (tern_test_client_command (self->client, NULL, &expected,
+                                  "EXAMINE \"tern-no-such-mailbox\""))
+      return tern_test_client_command (self->client, NULL, error, "CLOSE");
+  }
+  return TRUE;
 }
 
 static char *
@@ -400,6 +412,24 @@ copyuid_dest (const char *response)
   return (guint32) g_ascii_strtoull (parts[3], NULL, 10);
 }
 
+/* The personal namespace's prefix from NAMESPACE ("" when there is none). */
+static char *
+personal_prefix (TernTestClient  *client,
+                 GError         **error)
+{
+  g_autofree char *response = NULL;
+  const char *at;
+
+  if (!tern_test_client_command (client, &response, error, "NAMESPACE"))
+    return NULL;
+  at = strstr (response, "* NAMESPACE ((\"");
+  if (at == NULL)
+    return g_strdup ("");
+  at += strlen ("* NAMESPACE ((\"");
+
+  return g_strndup (at, strcspn (at, "\""));
+}
+
 Scenario *
 scenario_new (TernTestClient     *client,
               const char         *tag,
@@ -418,9 +448,16 @@ scenario_new (TernTestClient     *client,
   self->size = *size;
   self->n_folders = size->n_folders;
   self->folders = g_new0 (char *, self->n_folders + 2);
-  for (guint i = 0; i < self->n_folders; i++)
-    self->folders[i] = g_strdup_printf ("%s-%c", tag, 'A' + i);
-  self->folders[self->n_folders] = g_strdup ("Trash");
+  /* In the personal namespace: "INBOX." on Courier and classic Cyrus. */
+  {
+    g_autofree char *prefix = personal_prefix (client, error);
+
+    if (prefix == NULL)
+      return NULL;
+    for (guint i = 0; i < self->n_folders; i++)
+      self->folders[i] = g_strdup_printf ("%s%s-%c", prefix, tag, 'A' + i);
+    self->folders[self->n_folders] = g_strdup_printf ("%sTrash", prefix);
+  }
   self->folder_ids = g_new0 (gint64, self->n_folders + 1);
   self->uidnext = g_new0 (guint32, self->n_folders + 1);
   self->insts = g_ptr_array_new_with_free_func ((GDestroyNotify) inst_free);
@@ -431,7 +468,7 @@ scenario_new (TernTestClient     *client,
   self->log = g_string_new (NULL);
 
   /* Trash starts empty: the oracle predicts all of it. */
-  if (!client_select (self, "Trash", TRUE, &exists, error))
+  if (!client_select (self, self->folders[self->n_folders], TRUE, &exists, error))
     return NULL;
   if (exists > 0 &&
       (!tern_test_client_command (client, NULL, error, "STORE 1:* +FLAGS.SILENT (\\Deleted)") ||
@@ -1094,13 +1131,35 @@ other_transfer (Scenario    *self,
                 GError     **error)
 {
   g_autofree char *response = NULL;
+  g_autoptr(GError) local_error = NULL;
   guint32 dest;
   Inst *copy;
 
-  if (!client_select (self, self->folders[inst->folder], TRUE, NULL, error) ||
-      !tern_test_client_command (self->client, &response, error, "UID %s %u \"%s\"",
-                                 move ? "MOVE" : "COPY", inst->uid, self->folders[target]))
+  if (!client_select (self, self->folders[inst->folder], TRUE, NULL, error))
     return FALSE;
+  if (!tern_test_client_command (self->client, &response, move ? &local_error : error,
+                                 "UID %s %u \"%s\"", move ? "MOVE" : "COPY", inst->uid,
+                                 self->folders[target]))
+    {
+      /* A server without MOVE (Courier refuses it): COPY, \Deleted and UID EXPUNGE of that one
+       * message (every such server here has UIDPLUS). */
+      if (local_error == NULL
+          || local_error->domain != TERN_TEST_SERVER_ERROR
+          || (local_error->code != TERN_TEST_SERVER_ERROR_NO
+              && local_error->code != TERN_TEST_SERVER_ERROR_BAD))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      g_clear_error (&local_error);
+      if (!client_select (self, self->folders[inst->folder], TRUE, NULL, error)
+          || !tern_test_client_command (self->client, &response, error, "UID COPY %u \"%s\"",
+                                        inst->uid, self->folders[target])
+          || !tern_test_client_command (self->client, NULL, error,
+                                        "UID STORE %u +FLAGS.SILENT (\\Deleted)", inst->uid)
+          || !tern_test_client_command (self->client, NULL, error, "UID EXPUNGE %u", inst->uid))
+        return FALSE;
+    }
   copy = inst_new (self, inst->mid, target, inst->flags);
   dest = copyuid_dest (response);
   g_string_append_printf (self->log, "other: %s %s %s uid %u to %s uid %u\n",
@@ -1535,7 +1594,7 @@ scenario_cleanup (Scenario  *self,
   for (guint i = 0; i < self->n_folders; i++)
     if (!tern_test_client_command (self->client, NULL, error, "DELETE \"%s\"", self->folders[i]))
       return FALSE;
-  if (!client_select (self, "Trash", TRUE, &exists, error))
+  if (!client_select (self, self->folders[self->n_folders], TRUE, &exists, error))
     return FALSE;
   if (exists > 0 &&
       (!tern_test_client_command (self->client, NULL, error,
@@ -1572,6 +1631,7 @@ scenario_add_account (TernTestServer  *server,
 struct _ConvergenceContext
 {
   guint           level;
+  gboolean        borrowed;   /* the server is the caller's */
   TernTestServer *server;
   TernTestClient *client;
   char           *dir;
@@ -1598,13 +1658,31 @@ convergence_context_new (guint    level,
   return g_steal_pointer (&self);
 }
 
+ConvergenceContext *
+convergence_context_new_on_server (TernTestServer  *server,
+                                   GError         **error)
+{
+  g_autoptr(ConvergenceContext) self = g_new0 (ConvergenceContext, 1);
+
+  self->borrowed = TRUE;
+  self->server = server;
+  self->client = tern_test_client_new (self->server, "alice", "secret", error);
+  if (self->client == NULL)
+    return NULL;
+  self->dir = g_dir_make_tmp ("tern-convergence-XXXXXX", error);
+  if (self->dir == NULL)
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
 void
 convergence_context_free (ConvergenceContext *self)
 {
   if (self == NULL)
     return;
   tern_test_client_free (self->client);
-  tern_test_server_free (self->server);
+  if (!self->borrowed)
+    tern_test_server_free (self->server);
   if (self->dir != NULL)
     {
       /* What a failed seed left behind. */

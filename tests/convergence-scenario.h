@@ -11,9 +11,9 @@ G_BEGIN_DECLS
  * Randomized offline scenarios and their oracle, shared by test-convergence, test-replay-crash
  * and bench-soak.
  *
- * A Scenario owns a few fresh folders on a Dovecot fixture ("<tag>-A", "<tag>-B", ...) plus the
- * account's Trash, filled with messages whose Message-IDs are unique to the scenario. Next to
- * the real server and cache it keeps a pure model (the oracle), tracking every message
+ * A Scenario owns a few fresh folders on a fixture server ("<tag>-A", "<tag>-B", ..., in the
+ * personal namespace NAMESPACE gives: "INBOX.<tag>-A" on Courier) plus the account's Trash,
+ * filled with messages whose Message-IDs are unique to the scenario. Next to the real server and cache it keeps a pure model (the oracle), tracking every message
  * instance by Message-ID (a copy shares its original's Message-ID: instances are compared as
  * multisets of (Message-ID, flags) per folder):
  *
@@ -120,6 +120,9 @@ typedef struct _ConvergenceContext ConvergenceContext;
 
 ConvergenceContext *convergence_context_new  (guint          level,
                                               GError       **error);
+/* Seeds on a server of the caller's (any kind; kept by the caller), at level 0's name. */
+ConvergenceContext *convergence_context_new_on_server (TernTestServer *server,
+                                                       GError        **error);
 void                convergence_context_free (ConvergenceContext *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConvergenceContext, convergence_context_free)
 
