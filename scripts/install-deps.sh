@@ -14,7 +14,7 @@ packages=(
   dovecot-core dovecot-imapd dovecot-submissiond openssl
   dbus gnome-keyring python3 procps
   libgtk-4-dev libadwaita-1-dev libwebkitgtk-6.0-dev desktop-file-utils appstream
-  xvfb xauth dbus-x11 at-spi2-core adwaita-icon-theme
+  xvfb xauth dbus-x11 at-spi2-core adwaita-icon-theme libxtst-dev
 )
 
 for arg in "$@"; do
