@@ -374,6 +374,18 @@ tern_message_view_show_several (TernMessageView *self,
   set_state (self, TERN_MESSAGE_VIEW_SEVERAL);
 }
 
+gboolean
+tern_message_view_focus_body (TernMessageView *self)
+{
+  g_return_val_if_fail (TERN_IS_MESSAGE_VIEW (self), FALSE);
+
+  if (self->state == TERN_MESSAGE_VIEW_HTML && self->web_view != NULL)
+    return gtk_widget_grab_focus (self->web_view);
+  if (self->state == TERN_MESSAGE_VIEW_TEXT)
+    return gtk_widget_grab_focus (self->text_view);
+  return FALSE;
+}
+
 void
 tern_message_view_reload (TernMessageView *self)
 {

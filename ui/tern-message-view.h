@@ -49,4 +49,7 @@ char                *tern_message_view_dup_attachment_path (TernMessageView *sel
                                                         guint            index) G_GNUC_WARN_UNUSED_RESULT;
 GtkWidget           *tern_message_view_get_web_view    (TernMessageView *self);
 
+/* Gives the keyboard focus to the message's text (plain or HTML); FALSE if none is shown. */
+gboolean              tern_message_view_focus_body      (TernMessageView *self);
+
 G_END_DECLS

@@ -399,12 +399,81 @@ expand_action (GtkWidget  *widget,
     }
 }
 
+/* The keyboard between the panes: F6 and Shift+F6 go round the folder list, the message
+ * list and the message (as in GNOME's apps and Thunderbird); Tab leaves a list for the
+ * next pane instead of walking its rows. Folded, the pane reached is shown. */
+
+enum { PANE_FOLDERS, PANE_MESSAGES, PANE_MESSAGE, N_PANES };
+
+static GtkWidget *
+pane_widget (TernWindow *self,
+             int         pane)
+{
+  return pane == PANE_FOLDERS ? self->sidebar_pane : pane == PANE_MESSAGES ? self->list_pane : self->view_pane;
+}
+
+static int
+focused_pane (TernWindow *self)
+{
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
+
+  for (int pane = 0; focus != NULL && pane < N_PANES; pane++)
+    if (gtk_widget_is_ancestor (focus, pane_widget (self, pane)))
+      return pane;
+  return -1;
+}
+
+static gboolean
+focus_pane (TernWindow *self,
+            int         pane)
+{
+  gboolean ok;
+
+  if (adw_leaflet_get_folded (self->leaflet))
+    adw_leaflet_set_visible_child (self->leaflet, pane_widget (self, pane));
+  if (pane == PANE_FOLDERS)
+    ok = gtk_widget_grab_focus (GTK_WIDGET (self->folder_list));
+  else if (pane == PANE_MESSAGES)
+    ok = gtk_widget_get_mapped (GTK_WIDGET (self->message_list)) &&
+         gtk_widget_grab_focus (GTK_WIDGET (self->message_list));
+  else
+    ok = tern_message_view_focus_body (self->message_view);
+  return ok;
+}
+
+static void
+cycle_pane_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *param)
+{
+  TernWindow *self = TERN_WINDOW (widget);
+  int delta = g_str_equal (action_name, "win.next-pane") ? 1 : -1;
+  int pane = focused_pane (self);
+
+  if (pane < 0)
+    pane = delta > 0 ? N_PANES - 1 : 0;
+  /* A pane with nothing to focus (no message shown, an empty folder) is passed over. */
+  for (int i = 0; i < N_PANES; i++)
+    {
+      pane = (pane + delta + N_PANES) % N_PANES;
+      if (focus_pane (self, pane))
+        return;
+    }
+}
+
 gboolean
 _tern_window_list_key_pressed_cb (TernWindow      *self,
-                     guint            keyval,
-                     guint            keycode,
-                     GdkModifierType  state)
+                                  guint            keyval,
+                                  guint            keycode,
+                                  GdkModifierType  state)
 {
+  if ((keyval == GDK_KEY_Tab || keyval == GDK_KEY_KP_Tab || keyval == GDK_KEY_ISO_Left_Tab) &&
+      (state & (GDK_ALT_MASK | GDK_CONTROL_MASK)) == 0)
+    {
+      gboolean back = keyval == GDK_KEY_ISO_Left_Tab || (state & GDK_SHIFT_MASK) != 0;
+
+      return gtk_widget_activate_action (GTK_WIDGET (self), back ? "win.previous-pane" : "win.next-pane", NULL);
+    }
   if (!_tern_window_showing_conversations (self) ||
       (state & (GDK_ALT_MASK | GDK_CONTROL_MASK | GDK_SHIFT_MASK)) != 0)
     return FALSE;
@@ -442,6 +511,8 @@ _tern_window_class_add_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_property_action (widget_class, "win.group-by-conversation",
                                             "group-by-conversation");
   gtk_widget_class_install_action (widget_class, "win.expand", NULL, expand_action);
+  gtk_widget_class_install_action (widget_class, "win.next-pane", NULL, cycle_pane_action);
+  gtk_widget_class_install_action (widget_class, "win.previous-pane", NULL, cycle_pane_action);
   gtk_widget_class_install_action (widget_class, "win.collapse", NULL, expand_action);
 
   /* GNOME (Geary) and Thunderbird keys; the shortcuts window lists them. */
@@ -467,4 +538,6 @@ _tern_window_class_add_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "win.reply", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.reply-all", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK, "win.forward", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F6, 0, "win.next-pane", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F6, GDK_SHIFT_MASK, "win.previous-pane", NULL);
 }

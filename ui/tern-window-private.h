@@ -50,6 +50,8 @@ struct _TernWindow
   TernMessageView      *message_view;
   GtkMenuButton        *move_button;
   AdwSplitButton       *forward_button;
+  GtkToggleButton      *star_button;
+  GtkToggleButton      *unread_button;
 
   /* Owned. */
   TernFolderModel      *folder_model;
@@ -75,6 +77,9 @@ struct _TernWindow
   char                 *undo_label;
   gboolean              selecting;
   gboolean              grouped;           /* group-by-conversation */
+  gboolean              compact;           /* narrow: secondary actions in "More" */
+  guint                 compact_idle;
+  guint                 navigate_idle;
 };
 
 void                _tern_window_toast                 (TernWindow *self,
@@ -102,6 +107,9 @@ void                _tern_window_update_view           (TernWindow *self);
 void                _tern_window_set_grouped           (TernWindow *self,
                                                         gboolean    grouped);
 void                _tern_window_move_popover_show_cb  (TernWindow *self);
+/* Folded, a click on a folder or a message goes on to what it opens. */
+void                _tern_window_navigate_after_click  (TernWindow *self,
+                                                        GtkWidget  *pane);
 
 /* tern-window-folders.c */
 gboolean            _tern_window_select_folder         (TernWindow *self,

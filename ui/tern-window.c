@@ -23,10 +23,13 @@ G_DEFINE_FINAL_TYPE (TernWindow, tern_window, ADW_TYPE_APPLICATION_WINDOW)
 enum {
   PROP_0,
   PROP_GROUP_BY_CONVERSATION,
+  PROP_COMPACT,
   N_PROPS
 };
 
 static GParamSpec *properties [N_PROPS];
+
+static void update_state_buttons (TernWindow *self);
 
 static void
 undo_entry_clear (UndoEntry *e)
@@ -188,6 +191,7 @@ _tern_window_refresh_messages (TernWindow *self)
         }
     }
   _tern_window_update_list_title (self);
+  update_state_buttons (self);
 }
 
 void
@@ -335,6 +339,24 @@ mark_read (TernWindow *self,
   _tern_window_tell_workers (self);
 }
 
+/* The star and read buttons show the state of the message shown: pressed when it is
+ * starred, or unread; their tooltips say what a click does. */
+static void
+update_state_buttons (TernWindow *self)
+{
+  gint64 id = tern_message_view_get_message_id (self->message_view);
+  g_autoptr(TernMessage) m = id != 0 ? tern_store_get_message (self->store, id, NULL) : NULL;
+  gboolean flagged = m != NULL && tern_flags_contain (m->flags, "\\Flagged");
+  gboolean unread = m != NULL && !tern_flags_contain (m->flags, "\\Seen");
+
+  gtk_toggle_button_set_active (self->star_button, flagged);
+  gtk_button_set_icon_name (GTK_BUTTON (self->star_button), flagged ? "starred-symbolic" : "non-starred-symbolic");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->star_button), flagged ? _("Unstar (S)") : _("Star (S)"));
+  gtk_toggle_button_set_active (self->unread_button, unread);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->unread_button),
+                               unread ? _("Mark as Read (M)") : _("Mark as Unread (M)"));
+}
+
 /* Actions on messages are insensitive with nothing to act on: the flags and moves need a
  * selected row, writing a reply or a forward needs the message shown. */
 static const char * const selection_actions[] = {
@@ -366,6 +388,7 @@ _tern_window_update_message_actions (TernWindow *self)
    * would still open a menu of insensitive items. */
   gtk_widget_set_sensitive (GTK_WIDGET (self->move_button), any_selected);
   gtk_widget_set_sensitive (GTK_WIDGET (self->forward_button), shown);
+  update_state_buttons (self);
 }
 
 void
@@ -413,6 +436,60 @@ message_selection_changed_cb (TernWindow *self)
       return;
     }
   _tern_window_update_view (self);
+}
+
+static gboolean
+navigate_cb (gpointer data)
+{
+  TernWindow *self = data;
+  GtkWidget *pane = g_object_get_data (G_OBJECT (self), "tern-navigate-to");
+
+  self->navigate_idle = 0;
+  if (pane == self->view_pane && tern_message_view_get_message_id (self->message_view) == 0)
+    return G_SOURCE_REMOVE;
+  if (adw_leaflet_get_folded (self->leaflet))
+    adw_leaflet_set_visible_child (self->leaflet, pane);
+  return G_SOURCE_REMOVE;
+}
+
+void
+_tern_window_navigate_after_click (TernWindow *self,
+                                   GtkWidget  *pane)
+{
+  /* After the list has taken the click as a selection. */
+  g_object_set_data (G_OBJECT (self), "tern-navigate-to", pane);
+  if (self->navigate_idle == 0 && adw_leaflet_get_folded (self->leaflet))
+    self->navigate_idle = g_idle_add (navigate_cb, self);
+}
+
+static void
+list_pressed_cb (GtkGestureClick *gesture,
+                  int              n_press,
+                  double           x,
+                  double           y,
+                  TernWindow      *self)
+{
+  GtkWidget *list = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (gesture));
+  GdkModifierType state = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (gesture));
+
+  /* Ctrl and Shift add to the selection: no navigation then. */
+  if ((state & (GDK_CONTROL_MASK | GDK_SHIFT_MASK)) != 0)
+    return;
+  _tern_window_navigate_after_click (self, list == GTK_WIDGET (self->folder_list) ? self->list_pane
+                                                                                 : self->view_pane);
+}
+
+static void
+add_click_navigation (TernWindow *self,
+                      GtkWidget  *list)
+{
+  GtkGesture *click = gtk_gesture_click_new ();
+
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_PRIMARY);
+  gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (click), GTK_PHASE_CAPTURE);
+  /* "pressed": the row's own gesture claims the click, and an ancestor's sees no release. */
+  g_signal_connect (click, "pressed", G_CALLBACK (list_pressed_cb), self);
+  gtk_widget_add_controller (list, GTK_EVENT_CONTROLLER (click));
 }
 
 static void
@@ -581,6 +658,9 @@ tern_window_get_property (GObject    *object,
     case PROP_GROUP_BY_CONVERSATION:
       g_value_set_boolean (value, self->grouped);
       break;
+    case PROP_COMPACT:
+      g_value_set_boolean (value, self->compact);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -606,6 +686,82 @@ tern_window_set_property (GObject      *object,
 
 /* Window state. */
 
+/* Below this width the message's secondary actions (Reply All, Forward, Move To, Star,
+ * Read) go into its "More" menu, so that the window narrows to 360 px. The window's width
+ * decides, not the leaflet's folding: folding depends on the panes' minimum widths, which
+ * these buttons change, and a change made while the leaflet allocates its children left
+ * the message pane without an allocation, drawn blank (issue 14). */
+#define COMPACT_WIDTH 700
+#define SIDEBAR_NARROW_WIDTH 220
+#define LIST_NARROW_WIDTH 300
+
+/* The widths the user gave the panes are their minimums when the window is wide; narrow
+ * (folded, one pane at a time), the panes' own, so that it narrows to 360 px. */
+static void
+apply_pane_widths (TernWindow *self)
+{
+  GSettings *settings = self->app != NULL ? tern_application_get_settings (self->app) : NULL;
+
+  if (self->compact || settings == NULL)
+    {
+      gtk_widget_set_size_request (self->sidebar_pane, SIDEBAR_NARROW_WIDTH, -1);
+      gtk_widget_set_size_request (self->list_pane, LIST_NARROW_WIDTH, -1);
+    }
+  else
+    {
+      gtk_widget_set_size_request (self->sidebar_pane, g_settings_get_int (settings, "sidebar-width"), -1);
+      gtk_widget_set_size_request (self->list_pane, g_settings_get_int (settings, "list-width"), -1);
+    }
+}
+
+static gboolean
+set_compact_cb (gpointer data)
+{
+  TernWindow *self = data;
+  gboolean compact = gtk_widget_get_width (GTK_WIDGET (self)) < COMPACT_WIDTH;
+
+  self->compact_idle = 0;
+  if (self->compact != compact)
+    {
+      self->compact = compact;
+      apply_pane_widths (self);
+      g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_COMPACT]);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/* Before the window is shown, its default width decides (the first allocation would
+ * otherwise be made wide enough for the wide header). */
+static void
+default_width_cb (TernWindow *self)
+{
+  int width, height;
+
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+    return;
+  gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
+  if (width > 0 && (width < COMPACT_WIDTH) != self->compact)
+    {
+      self->compact = width < COMPACT_WIDTH;
+      apply_pane_widths (self);
+      g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_COMPACT]);
+    }
+}
+
+static void
+tern_window_size_allocate (GtkWidget *widget,
+                           int        width,
+                           int        height,
+                           int        baseline)
+{
+  TernWindow *self = TERN_WINDOW (widget);
+
+  GTK_WIDGET_CLASS (tern_window_parent_class)->size_allocate (widget, width, height, baseline);
+  /* Not while allocating: after it. */
+  if ((width < COMPACT_WIDTH) != self->compact && self->compact_idle == 0)
+    self->compact_idle = g_idle_add_full (G_PRIORITY_HIGH_IDLE, set_compact_cb, self, NULL);
+}
+
 static gboolean
 close_request_cb (TernWindow *self)
 {
@@ -629,6 +785,8 @@ tern_window_dispose (GObject *object)
   if (self->search_cancellable != NULL)
     g_cancellable_cancel (self->search_cancellable);
   g_clear_object (&self->search_cancellable);
+  g_clear_handle_id (&self->compact_idle, g_source_remove);
+  g_clear_handle_id (&self->navigate_idle, g_source_remove);
   for (guint i = 0; self->watched != NULL && i < self->watched->len; i++)
     g_object_weak_unref (self->watched->pdata[i], (GWeakNotify) (void (*) (void)) g_ptr_array_remove_fast,
                          self->watched);
@@ -666,7 +824,11 @@ tern_window_class_init (TernWindowClass *klass)
   object_class->finalize = tern_window_finalize;
   object_class->get_property = tern_window_get_property;
   object_class->set_property = tern_window_set_property;
+  widget_class->size_allocate = tern_window_size_allocate;
 
+  properties [PROP_COMPACT] =
+    g_param_spec_boolean ("compact", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   properties [PROP_GROUP_BY_CONVERSATION] =
     g_param_spec_boolean ("group-by-conversation", NULL, NULL, FALSE,
                           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
@@ -697,6 +859,8 @@ tern_window_class_init (TernWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TernWindow, empty_page);
   gtk_widget_class_bind_template_child (widget_class, TernWindow, message_view);
   gtk_widget_class_bind_template_child (widget_class, TernWindow, move_button);
+  gtk_widget_class_bind_template_child (widget_class, TernWindow, star_button);
+  gtk_widget_class_bind_template_child (widget_class, TernWindow, unread_button);
 
   gtk_widget_class_bind_template_callback_full (widget_class, "search_changed_cb",
                                                 G_CALLBACK (_tern_window_search_changed_cb));
@@ -719,6 +883,7 @@ tern_window_init (TernWindow *self)
                             G_CALLBACK (_tern_window_search_mode_cb), self);
   gtk_search_bar_set_key_capture_widget (self->search_bar, NULL);
   g_signal_connect (self, "close-request", G_CALLBACK (close_request_cb), NULL);
+  g_signal_connect (self, "notify::default-width", G_CALLBACK (default_width_cb), NULL);
   g_object_set_data (G_OBJECT (self), "tern-toasts", self->toasts);
 }
 
@@ -738,8 +903,7 @@ restore_state (TernWindow *self)
     gtk_window_set_default_size (GTK_WINDOW (self), width, height);
   if (g_settings_get_boolean (settings, "window-maximized"))
     gtk_window_maximize (GTK_WINDOW (self));
-  gtk_widget_set_size_request (self->sidebar_pane, g_settings_get_int (settings, "sidebar-width"), -1);
-  gtk_widget_set_size_request (self->list_pane, g_settings_get_int (settings, "list-width"), -1);
+  apply_pane_widths (self);
 }
 
 TernWindow *
@@ -785,6 +949,8 @@ tern_window_new (TernApplication *app)
                             G_CALLBACK (_tern_window_update_message_actions), self);
   _tern_window_update_message_actions (self);
   g_signal_connect_swapped (self->message_list, "activate", G_CALLBACK (message_activated_cb), self);
+  add_click_navigation (self, GTK_WIDGET (self->message_list));
+  add_click_navigation (self, GTK_WIDGET (self->folder_list));
   {
     /* Right and Left open and fold a conversation (before the list view moves on them). */
     GtkEventController *keys = gtk_event_controller_key_new ();
@@ -792,6 +958,11 @@ tern_window_new (TernApplication *app)
     gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
     g_signal_connect_swapped (keys, "key-pressed", G_CALLBACK (_tern_window_list_key_pressed_cb), self);
     gtk_widget_add_controller (GTK_WIDGET (self->message_list), keys);
+    /* Tab leaves the folder list too. */
+    keys = gtk_event_controller_key_new ();
+    gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
+    g_signal_connect_swapped (keys, "key-pressed", G_CALLBACK (_tern_window_list_key_pressed_cb), self);
+    gtk_widget_add_controller (GTK_WIDGET (self->folder_list), keys);
   }
   if (tern_application_get_settings (app) != NULL)
     g_settings_bind (tern_application_get_settings (app), "group-by-conversation", self,

@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "test-ui-reading"
+
+#include "config.h"
+
+#include <string.h>
+#include <webkit/webkit.h>
+
+#include "tern-application.h"
+#include "tern-sync.h"
+#include "tern-test-cache.h"
+#include "tern-test-server.h"
+#include "tern-test-ui.h"
+#include "tern-window.h"
+
+/*
+ * Reading messages, offline on a prepared cache whose bodies the tests write: what the
+ * window draws (a frame after each step, so GTK's snapshot warnings, fatal here, catch a
+ * pane left without an allocation), HTML and plain text one after the other.
+ */
+
+typedef struct
+{
+  char             *dir;
+  TernTestCacheIds  ids;
+  TernApplication  *app;
+  TernWindow       *window;
+  TernStore        *store;     /* the app's own, borrowed */
+  TernTestServer   *server;
+} Fixture;
+
+static void
+set_up (Fixture       *f,
+        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *db = NULL;
+  TernStore *store;
+
+  f->dir = g_dir_make_tmp ("tern-ui-XXXXXX", &error);
+  g_assert_no_error (error);
+  db = g_build_filename (f->dir, "tern.db", NULL);
+  store = tern_test_cache_new (db, &f->ids);
+  tern_test_cache_add_messages (store, f->ids.inbox, 1, 40);
+  tern_store_free (store);
+  f->app = tern_test_ui_start_app (f->dir, TRUE, &f->window);
+  f->store = tern_application_get_store (f->app);
+  gtk_window_present (GTK_WINDOW (f->window));
+  tern_test_ui_wait_frames (GTK_WIDGET (f->window), 2);
+}
+
+static void
+tear_down (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", f->dir);
+
+  if (f->window != NULL)
+    gtk_window_destroy (GTK_WINDOW (f->window));
+  tern_test_ui_stop_workers (f->app);
+  g_clear_object (&f->app);
+  g_clear_pointer (&f->server, tern_test_server_free);
+  g_assert_cmpint (system (cmd), ==, 0);
+  g_free (f->dir);
+}
+
+static gint64
+row_id (Fixture *f,
+        guint    position)
+{
+  return tern_message_model_get_id (tern_window_get_message_model (f->window), position);
+}
+
+static void
+set_body (Fixture    *f,
+          guint       position,
+          const char *type,
+          const char *text)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (tern_store_set_body (f->store, row_id (f, position), "1", type, text, &error));
+  g_assert_no_error (error);
+}
+
+static void
+select_row (Fixture *f,
+            guint    position)
+{
+  gtk_selection_model_select_item (tern_window_get_selection (f->window), position, TRUE);
+}
+
+static gboolean
+web_loaded_cb (gpointer data)
+{
+  GtkWidget *web = tern_message_view_get_web_view (data);
+
+  return web != NULL && !webkit_web_view_is_loading (WEBKIT_WEB_VIEW (web));
+}
+
+/* Issue 14, 1: an HTML message, then a plain one: the message pane (its header bar too)
+ * is drawn, each widget of it with its allocation. */
+static void
+test_html_then_plain (Fixture       *f,
+                      gconstpointer  data)
+{
+  TernMessageView *view = tern_window_get_message_view (f->window);
+  GtkWidget *pane = tern_test_ui_find_named (GTK_WIDGET (f->window), "view_pane");
+
+  /* As the demo's newsletter: remote images (the bar offering to load them shows). */
+  set_body (f, 1, "text/html",
+            "<!DOCTYPE html><html><head><style>body{font-family:sans-serif;margin:0}"
+            ".hero{background:#3584e4;color:white;padding:24px}</style></head><body>"
+            "<div class=\"hero\"><h1>This week in GNOME</h1><p>Issue 40</p></div>"
+            "<img src=\"https://cdn.example.net/banner.png\" alt=\"Banner\" width=\"560\">"
+            "<p><a href=\"https://news.example.org/1\">Read the whole issue</a></p></body></html>");
+  /* As the demo's report: plain text and an attachment (the first row has one). */
+  set_body (f, 0, "text/plain", "Hi Bob,\n\nattached is the report. https://wiki.example.com/launch\n");
+
+  for (guint round = 0; round < 3; round++)
+    {
+      select_row (f, 1);
+      g_assert_cmpint (tern_message_view_get_state (view), ==, TERN_MESSAGE_VIEW_HTML);
+      g_assert_true (tern_test_ui_wait_for (web_loaded_cb, view, 30));
+      tern_test_ui_wait_frames (GTK_WIDGET (f->window), 3);
+      g_assert_true (tern_test_ui_drawn (pane));
+
+      select_row (f, 0);
+      g_assert_cmpint (tern_message_view_get_state (view), ==, TERN_MESSAGE_VIEW_TEXT);
+      g_assert_cmpuint (tern_message_view_get_n_attachments (view), ==, 1);
+      tern_test_ui_wait_frames (GTK_WIDGET (f->window), 3);
+      g_assert_true (tern_test_ui_drawn (pane));
+    }
+}
+
+/* The same online, as in the demo: each plain message's text is fetched (the pane shows
+ * "loading" first), after the HTML one. */
+static gboolean
+online_cb (gpointer data)
+{
+  Fixture *f = data;
+
+  return tern_test_ui_worker_online (f->app) &&
+         g_list_model_get_n_items (G_LIST_MODEL (tern_window_get_message_model (f->window))) >= 7;
+}
+
+static gboolean
+settled_cb (gpointer data)
+{
+  TernMessageViewState state = tern_message_view_get_state (data);
+
+  return state != TERN_MESSAGE_VIEW_LOADING && state != TERN_MESSAGE_VIEW_EMPTY;
+}
+
+static void
+online_set_up (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *db = NULL;
+  TernStore *store;
+
+  f->server = tern_test_server_new (TERN_TEST_SERVER_FULL, &error);
+  g_assert_no_error (error);
+  f->dir = g_dir_make_tmp ("tern-ui-XXXXXX", &error);
+  g_assert_no_error (error);
+  db = g_build_filename (f->dir, "tern.db", NULL);
+  tern_test_server_append_message (f->server, "alice", "INBOX",
+    "From: News <news@example.org>\r\nTo: alice@example.org\r\nSubject: This week in GNOME\r\n"
+    "Date: Mon, 02 Feb 2026 09:00:00 +0000\r\nMIME-Version: 1.0\r\n"
+    "Content-Type: text/html; charset=utf-8\r\n\r\n"
+    "<!DOCTYPE html><html><head><style>body{font-family:sans-serif;margin:0}"
+    ".hero{background:#3584e4;color:white;padding:24px}</style></head><body>"
+    "<div class=\"hero\"><h1>This week in GNOME</h1><p>Issue 40</p></div>"
+    "<img src=\"https://cdn.example.net/banner.png\" alt=\"Banner\" width=\"560\">"
+    "<p><a href=\"https://news.example.org/1\">Read the whole issue</a></p></body></html>\r\n");
+  for (guint i = 0; i < 6; i++)
+    {
+      g_autofree char *m = g_strdup_printf (
+        "From: Carla <carla@example.com>\r\nTo: alice@example.org\r\nSubject: Q3 report %u\r\n"
+        "Date: Mon, 02 Feb 2026 1%u:00:00 +0000\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: multipart/mixed; boundary=\"mix\"\r\n\r\n"
+        "--mix\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHi Bob,\r\n\r\nattached is the "
+        "report. https://wiki.example.com/launch\r\n--mix\r\nContent-Type: application/pdf; name=r.pdf\r\n"
+        "Content-Disposition: attachment; filename=r.pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        "JVBERi0xLjQK\r\n--mix--\r\n", i, i);
+
+      tern_test_server_append_message (f->server, "alice", "INBOX", m);
+    }
+  store = tern_store_open (db, &error);
+  g_assert_no_error (error);
+  tern_test_cache_add_server_account (store, f->server, "fixture", TRUE);
+  tern_store_free (store);
+  f->app = tern_test_ui_start_app (f->dir, FALSE, &f->window);
+  f->store = tern_application_get_store (f->app);
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 1200, 760);
+  gtk_window_present (GTK_WINDOW (f->window));
+  g_assert_true (tern_test_ui_wait_for (online_cb, f, 60));
+}
+
+static void
+test_html_then_fetched (Fixture       *f,
+                        gconstpointer  data)
+{
+  TernMessageView *view = tern_window_get_message_view (f->window);
+  GtkWidget *pane = tern_test_ui_find_named (GTK_WIDGET (f->window), "view_pane");
+  guint html = G_MAXUINT;
+
+  for (guint i = 0; i < 7 && html == G_MAXUINT; i++)
+    {
+      g_autoptr(TernMessageItem) item = g_list_model_get_item (G_LIST_MODEL (tern_window_get_message_model (f->window)), i);
+
+      if (g_str_equal (tern_message_item_get_subject (item), "This week in GNOME"))
+        html = i;
+    }
+  g_assert_cmpuint (html, !=, G_MAXUINT);
+  for (guint i = 0; i < 7; i++)
+    {
+      if (i == html)
+        continue;
+      select_row (f, html);
+      g_assert_true (tern_test_ui_wait_for (settled_cb, view, 30));
+      g_assert_cmpint (tern_message_view_get_state (view), ==, TERN_MESSAGE_VIEW_HTML);
+      g_assert_true (tern_test_ui_wait_for (web_loaded_cb, view, 30));
+      tern_test_ui_wait_frames (GTK_WIDGET (f->window), 2);
+
+      select_row (f, i);
+      g_assert_true (tern_test_ui_wait_for (settled_cb, view, 30));
+      g_assert_cmpint (tern_message_view_get_state (view), ==, TERN_MESSAGE_VIEW_TEXT);
+      tern_test_ui_wait_frames (GTK_WIDGET (f->window), 3);
+      g_assert_true (tern_test_ui_drawn (pane));
+    }
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  /* WebKit as users run it: in compositing mode (ui_test_env turns it off for the other
+   * tests), in which the blank pane of issue 14 showed. */
+  g_unsetenv ("WEBKIT_DISABLE_COMPOSITING_MODE");
+  gtk_test_init (&argc, &argv, NULL);
+  tern_sync_global_init ();
+  g_setenv ("TERN_TEST_URI_LOG", "/dev/null", TRUE);
+
+  g_test_add ("/ui-reading/html-then-plain", Fixture, NULL, set_up, test_html_then_plain, tear_down);
+
+  g_test_add ("/ui-reading/html-then-fetched", Fixture, NULL, online_set_up, test_html_then_fetched, tear_down);
+
+  return g_test_run ();
+}
