@@ -245,6 +245,12 @@ seen_cb (gpointer data)
   return *(gboolean *) data;
 }
 
+static gboolean
+window_active_cb (gpointer data)
+{
+  return gtk_window_is_active (GTK_WINDOW (data));
+}
+
 static void
 fake_modifiers (Display         *dpy,
                 GdkModifierType  mods,
@@ -269,8 +275,10 @@ tern_test_ui_press_key (GtkWidget       *widget,
   KeySeen seen = { keyval, FALSE };
   gboolean ok;
 
-  /* No window manager gives the window the input focus. */
+  /* No window manager gives the window the input focus; the key waits until it has it. */
   XSetInputFocus (dpy, xwindow (widget), RevertToParent, CurrentTime);
+  XSync (dpy, False);
+  g_assert_true (tern_test_ui_wait_for (window_active_cb, root, 5));
   gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
   g_signal_connect (keys, "key-released", G_CALLBACK (key_released_cb), &seen);
   gtk_widget_add_controller (root, keys);

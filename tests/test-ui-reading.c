@@ -7,6 +7,7 @@
 #include <webkit/webkit.h>
 
 #include "tern-application.h"
+#include "tern-message-row.h"
 #include "tern-sync.h"
 #include "tern-test-cache.h"
 #include "tern-test-server.h"
@@ -232,6 +233,189 @@ test_html_then_fetched (Fixture       *f,
     }
 }
 
+/* The first message row under root showing item id, or NULL. */
+static TernMessageRow *
+find_row (GtkWidget *root,
+          gint64     id)
+{
+  if (TERN_IS_MESSAGE_ROW (root) && tern_message_row_get_item (TERN_MESSAGE_ROW (root)) != NULL &&
+      tern_message_item_get_id (tern_message_row_get_item (TERN_MESSAGE_ROW (root))) == id)
+    return TERN_MESSAGE_ROW (root);
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      TernMessageRow *found = find_row (child, id);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+searching_cb (gpointer data)
+{
+  Fixture *f = data;
+  TernMessageModel *messages = tern_window_get_message_model (f->window);
+  const char *wanted = g_object_get_data (G_OBJECT (f->window), "test-searching");
+
+  return tern_message_model_get_searching (messages) == (wanted != NULL);
+}
+
+static gboolean
+list_page_is_cb (gpointer data)
+{
+  Fixture *f = data;
+  GtkStack *stack = GTK_STACK (tern_test_ui_find_named (GTK_WIDGET (f->window), "list_stack"));
+
+  return g_strcmp0 (gtk_stack_get_visible_child_name (stack), g_object_get_data (G_OBJECT (f->window), "test-page")) == 0;
+}
+
+static gboolean
+highlighted_cb (gpointer data)
+{
+  return tern_message_view_get_n_highlights (data) > 0;
+}
+
+static GtkRevealer *
+find_revealer (GtkWidget *root)
+{
+  if (GTK_IS_REVEALER (root))
+    return GTK_REVEALER (root);
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkRevealer *found = find_revealer (child);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+search_bar_open_cb (gpointer data)
+{
+  GtkRevealer *revealer = find_revealer (data);
+
+  return revealer != NULL && gtk_revealer_get_child_revealed (revealer);
+}
+
+static void
+type (Fixture    *f,
+      const char *text)
+{
+  for (const char *p = text; *p != '\0'; p++)
+    g_assert_true (tern_test_ui_press_key (GTK_WIDGET (f->window), gdk_unicode_to_keyval ((guint) *p), 0));
+}
+
+/* Issue 14, 6: Ctrl+F and typing search every folder; each result says its folder; the words
+ * are marked in the message opened (plain text and HTML); nothing found says "No Results";
+ * Escape goes back to the folder and the message selected before. */
+static void
+test_search (Fixture       *f,
+             gconstpointer  data)
+{
+  GtkWidget *w = GTK_WIDGET (f->window);
+  TernMessageView *view = tern_window_get_message_view (f->window);
+  TernMessageModel *messages = tern_window_get_message_model (f->window);
+  GtkWidget *entry = tern_test_ui_find_named (w, "search_entry");
+  gint64 selected = row_id (f, 3);
+  gint64 result;
+  TernMessageRow *row;
+
+  gtk_selection_model_select_item (tern_window_get_selection (f->window), 3, TRUE);
+  g_assert_true (tern_test_ui_press_key (w, GDK_KEY_f, GDK_CONTROL_MASK));
+  g_assert_true (gtk_widget_has_focus (entry) || gtk_widget_is_ancestor (gtk_root_get_focus (GTK_ROOT (w)), entry));
+  /* Keys reach the entry once the search bar has slid open. */
+  g_assert_true (tern_test_ui_wait_for (search_bar_open_cb, tern_test_ui_find_named (w, "search_bar"), 5));
+  type (f, "things");
+  g_object_set_data (G_OBJECT (f->window), "test-searching", (gpointer) "yes");
+  g_assert_true (tern_test_ui_wait_for (searching_cb, f, 5));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (messages)), >, 0);
+
+  /* The result rows say their folder. */
+  g_assert_true (tern_test_ui_wait_frames (w, 2));
+  result = tern_message_model_get_id (messages, 0);
+  row = find_row (w, result);
+  g_assert_nonnull (row);
+  g_assert_cmpstr (tern_message_row_get_folder_name (row), ==, "Inbox");
+
+  /* Plain text: each "things" marked. */
+  g_assert_true (tern_store_set_body (f->store, result, "1", "text/plain",
+                                      "All the things we said, and other things.", NULL));
+  gtk_selection_model_select_item (tern_window_get_selection (f->window), 0, TRUE);
+  g_assert_cmpint (tern_message_view_get_state (view), ==, TERN_MESSAGE_VIEW_TEXT);
+  g_assert_cmpuint (tern_message_view_get_n_highlights (view), ==, 2);
+
+  /* HTML: WebKit marks them. */
+  result = tern_message_model_get_id (messages, 1);
+  g_assert_true (tern_store_set_body (f->store, result, "1", "text/html",
+                                      "<html><body><p>Some <b>things</b> and more things.</p></body></html>", NULL));
+  gtk_selection_model_select_item (tern_window_get_selection (f->window), 1, TRUE);
+  g_assert_cmpint (tern_message_view_get_state (view), ==, TERN_MESSAGE_VIEW_HTML);
+  g_assert_true (tern_test_ui_wait_for (highlighted_cb, view, 30));
+  g_assert_cmpuint (tern_message_view_get_n_highlights (view), ==, 2);
+
+  /* Nothing found. */
+  gtk_editable_set_text (GTK_EDITABLE (entry), "zzqqxx");
+  g_object_set_data (G_OBJECT (f->window), "test-page", (gpointer) "empty");
+  g_assert_true (tern_test_ui_wait_for (list_page_is_cb, f, 5));
+  g_assert_cmpstr (adw_status_page_get_title (ADW_STATUS_PAGE (tern_test_ui_find_named (w, "empty_page"))), ==,
+                   "No Results");
+
+  /* Escape: the folder again, the message selected before selected again. */
+  gtk_widget_grab_focus (entry);
+  g_assert_true (tern_test_ui_press_key (w, GDK_KEY_Escape, 0));
+  g_object_set_data (G_OBJECT (f->window), "test-searching", NULL);
+  g_assert_true (tern_test_ui_wait_for (searching_cb, f, 5));
+  g_assert_cmpint (tern_window_get_folder_id (f->window), ==, f->ids.inbox);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (messages)), ==, 40);
+  g_assert_true (gtk_selection_model_is_selected (tern_window_get_selection (f->window), 3));
+  g_assert_cmpint (tern_message_view_get_message_id (view), ==, selected);
+  g_assert_cmpstr (adw_status_page_get_title (ADW_STATUS_PAGE (tern_test_ui_find_named (w, "empty_page"))), ==,
+                   "No Messages");
+  row = find_row (w, selected);
+  g_assert_nonnull (row);
+  g_assert_null (tern_message_row_get_folder_name (row));
+}
+
+/* Issue 14, 6: grouped by conversation, leaving search keeps the conversations opened and
+ * the message selected. */
+static void
+test_search_keeps_threads (Fixture       *f,
+                           gconstpointer  data)
+{
+  GtkWidget *w = GTK_WIDGET (f->window);
+  GListModel *rows = G_LIST_MODEL (tern_window_get_selection (f->window));
+  GtkWidget *entry = tern_test_ui_find_named (w, "search_entry");
+  TernMessageView *view = tern_window_get_message_view (f->window);
+  gint64 selected;
+  guint n;
+
+  gtk_widget_activate_action (w, "win.group-by-conversation", NULL);
+  gtk_selection_model_select_item (tern_window_get_selection (f->window), 0, TRUE);
+  gtk_widget_activate_action (w, "win.expand", NULL);
+  n = g_list_model_get_n_items (rows);
+  g_assert_cmpuint (n, ==, 10 + 4);
+  gtk_selection_model_select_item (tern_window_get_selection (f->window), 2, TRUE);
+  selected = tern_message_view_get_message_id (view);
+  g_assert_cmpint (selected, !=, 0);
+
+  gtk_widget_activate_action (w, "win.search", NULL);
+  g_assert_true (tern_test_ui_wait_for (search_bar_open_cb, tern_test_ui_find_named (w, "search_bar"), 5));
+  gtk_editable_set_text (GTK_EDITABLE (entry), "things");
+  g_object_set_data (G_OBJECT (f->window), "test-searching", (gpointer) "yes");
+  g_assert_true (tern_test_ui_wait_for (searching_cb, f, 5));
+  g_assert_true (tern_test_ui_press_key (w, GDK_KEY_Escape, 0));
+  g_object_set_data (G_OBJECT (f->window), "test-searching", NULL);
+  g_assert_true (tern_test_ui_wait_for (searching_cb, f, 5));
+
+  g_assert_cmpuint (g_list_model_get_n_items (rows), ==, n);
+  g_assert_true (gtk_selection_model_is_selected (tern_window_get_selection (f->window), 2));
+  g_assert_cmpint (tern_message_view_get_message_id (view), ==, selected);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -245,6 +429,8 @@ main (int   argc,
 
   g_test_add ("/ui-reading/html-then-plain", Fixture, NULL, set_up, test_html_then_plain, tear_down);
 
+  g_test_add ("/ui-reading/search", Fixture, NULL, set_up, test_search, tear_down);
+  g_test_add ("/ui-reading/search-keeps-threads", Fixture, NULL, set_up, test_search_keeps_threads, tear_down);
   g_test_add ("/ui-reading/html-then-fetched", Fixture, NULL, online_set_up, test_html_then_fetched, tear_down);
 
   return g_test_run ();

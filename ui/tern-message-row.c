@@ -29,6 +29,7 @@ struct _TernMessageRow
   GtkWidget       *answered;
   GtkWidget       *attachment;
   GtkWidget       *count;
+  GtkWidget       *folder;
 };
 
 G_DEFINE_FINAL_TYPE (TernMessageRow, tern_message_row, GTK_TYPE_WIDGET)
@@ -262,6 +263,14 @@ tern_message_row_init (TernMessageRow *self)
   gtk_label_set_ellipsize (GTK_LABEL (self->subject), PANGO_ELLIPSIZE_END);
   gtk_widget_set_hexpand (self->subject, TRUE);
   gtk_box_append (GTK_BOX (bottom), self->subject);
+  /* In search results: the folder the message is in. */
+  self->folder = gtk_label_new (NULL);
+  gtk_widget_add_css_class (self->folder, "dim-label");
+  gtk_widget_add_css_class (self->folder, "caption");
+  gtk_label_set_ellipsize (GTK_LABEL (self->folder), PANGO_ELLIPSIZE_END);
+  gtk_label_set_max_width_chars (GTK_LABEL (self->folder), 16);
+  gtk_widget_set_visible (self->folder, FALSE);
+  gtk_box_append (GTK_BOX (bottom), self->folder);
   self->answered = mark ("mail-replied-symbolic", _("Answered"));
   gtk_box_append (GTK_BOX (bottom), self->answered);
   self->attachment = mark ("mail-attachment-symbolic", _("Has attachments"));
@@ -270,6 +279,24 @@ tern_message_row_init (TernMessageRow *self)
   gtk_widget_remove_css_class (self->flagged, "dim-label");
   gtk_widget_add_css_class (self->flagged, "warning");
   gtk_box_append (GTK_BOX (bottom), self->flagged);
+}
+
+void
+tern_message_row_set_folder_name (TernMessageRow *self,
+                                  const char     *name)
+{
+  g_return_if_fail (TERN_IS_MESSAGE_ROW (self));
+
+  gtk_label_set_text (GTK_LABEL (self->folder), name ? name : "");
+  gtk_widget_set_visible (self->folder, name != NULL);
+}
+
+const char *
+tern_message_row_get_folder_name (TernMessageRow *self)
+{
+  g_return_val_if_fail (TERN_IS_MESSAGE_ROW (self), NULL);
+
+  return gtk_widget_get_visible (self->folder) ? gtk_label_get_text (GTK_LABEL (self->folder)) : NULL;
 }
 
 GtkWidget *
@@ -319,6 +346,22 @@ factory_bind_cb (GtkSignalListItemFactory *factory,
   tern_message_row_set_item (row, TERN_IS_MESSAGE_ITEM (inner) ? TERN_MESSAGE_ITEM (inner) : NULL);
   tern_message_row_set_conversation (row, TERN_IS_CONVERSATION_ITEM (inner)
                                           ? TERN_CONVERSATION_ITEM (inner) : NULL);
+  {
+    TernFolderModel *folders = g_object_get_data (G_OBJECT (factory), "tern-folders");
+    const char *name = NULL;
+    g_autoptr(TernFolderItem) folder = NULL;
+
+    if (folders != NULL && TERN_IS_MESSAGE_ITEM (inner) &&
+        GPOINTER_TO_INT (g_object_get_data (G_OBJECT (factory), "tern-show-folders")))
+      {
+        guint pos = tern_folder_model_find (folders, tern_message_item_get_folder_id (TERN_MESSAGE_ITEM (inner)));
+
+        if (pos != G_MAXUINT)
+          folder = g_list_model_get_item (G_LIST_MODEL (folders), pos);
+        name = folder != NULL ? tern_folder_item_get_label (folder) : NULL;
+      }
+    tern_message_row_set_folder_name (row, name);
+  }
 }
 
 static void
@@ -332,6 +375,16 @@ factory_unbind_cb (GtkSignalListItemFactory *factory,
   gtk_tree_expander_set_list_row (expander, NULL);
   tern_message_row_set_item (row, NULL);
   tern_message_row_set_conversation (row, NULL);
+}
+
+void
+tern_message_row_factory_set_folders (GtkListItemFactory *factory,
+                                      TernFolderModel    *folders,
+                                      gboolean            show)
+{
+  g_object_set_data_full (G_OBJECT (factory), "tern-folders",
+                          folders ? g_object_ref (folders) : NULL, g_object_unref);
+  g_object_set_data (G_OBJECT (factory), "tern-show-folders", GINT_TO_POINTER (!!show));
 }
 
 GtkListItemFactory *

@@ -16,6 +16,9 @@
 
 static WebKitUserContentFilter *block_filter;
 
+static void load_changed_cb (WebKitWebView *web_view, WebKitLoadEvent event, TernMessageView *self);
+static void counted_matches_cb (WebKitFindController *find, guint count, TernMessageView *self);
+
 /* The content filter: compiled once per process into the cache folder. */
 
 static void
@@ -162,6 +165,9 @@ ensure_web_view (TernMessageView *self)
   g_object_unref (settings);
   gtk_widget_set_vexpand (self->web_view, TRUE);
   g_signal_connect (self->web_view, "decide-policy", G_CALLBACK (decide_policy_cb), self);
+  g_signal_connect (self->web_view, "load-changed", G_CALLBACK (load_changed_cb), self);
+  g_signal_connect (webkit_web_view_get_find_controller (WEBKIT_WEB_VIEW (self->web_view)), "counted-matches",
+                    G_CALLBACK (counted_matches_cb), self);
   gtk_stack_add_named (GTK_STACK (self->body_stack), self->web_view, "html");
 }
 
@@ -220,6 +226,7 @@ _tern_message_view_show_html (TernMessageView *self)
 
   doc = with_csp (self->html, self->remote_allowed);
   webkit_web_view_load_html (WEBKIT_WEB_VIEW (self->web_view), doc, NULL);
+  self->n_highlights = 0;
   gtk_stack_set_visible_child_name (GTK_STACK (self->body_stack), "html");
 
   _tern_message_view_set_remote_blocked (self, !self->remote_allowed && has_remote_content (self->html));
@@ -236,4 +243,46 @@ _tern_message_view_load_remote_action (GtkWidget  *widget,
     return;
   self->remote_allowed = TRUE;
   _tern_message_view_show_html (self);
+}
+
+/* The words searched for in HTML: WebKit's find, which marks every match, once the document
+ * is loaded. Only the first word: WebKit finds one string at a time. */
+
+static void
+counted_matches_cb (WebKitFindController *find,
+                    guint                 count,
+                    TernMessageView      *self)
+{
+  self->n_highlights = count;
+}
+
+void
+_tern_message_view_highlight_html (TernMessageView *self)
+{
+  WebKitFindController *find;
+  g_auto(GStrv) words = _tern_message_view_highlight_words (self->highlight);
+
+  if (self->web_view == NULL)
+    return;
+  find = webkit_web_view_get_find_controller (WEBKIT_WEB_VIEW (self->web_view));
+  self->n_highlights = 0;
+  if (words[0] == NULL)
+    {
+      webkit_find_controller_search_finish (find);
+      return;
+    }
+  webkit_find_controller_search (find, words[0], WEBKIT_FIND_OPTIONS_CASE_INSENSITIVE |
+                                 WEBKIT_FIND_OPTIONS_AT_WORD_STARTS | WEBKIT_FIND_OPTIONS_WRAP_AROUND,
+                                 G_MAXUINT);
+  webkit_find_controller_count_matches (find, words[0], WEBKIT_FIND_OPTIONS_CASE_INSENSITIVE |
+                                        WEBKIT_FIND_OPTIONS_AT_WORD_STARTS, G_MAXUINT);
+}
+
+static void
+load_changed_cb (WebKitWebView   *web_view,
+                 WebKitLoadEvent  event,
+                 TernMessageView *self)
+{
+  if (event == WEBKIT_LOAD_FINISHED && self->highlight != NULL)
+    _tern_message_view_highlight_html (self);
 }

@@ -64,6 +64,8 @@ struct _TernMessageView
   TernMessageViewState  state;
   gboolean              remote_blocked;
   gboolean              remote_allowed;
+  char                 *highlight;       /* the words searched for, marked in the text */
+  guint                 n_highlights;
 };
 
 void     _tern_message_view_open_uri              (GtkWidget       *widget,
@@ -74,9 +76,13 @@ void     _tern_message_view_set_remote_blocked    (TernMessageView *self,
 /* tern-message-view-html.c */
 void     _tern_message_view_ensure_filter         (void);
 void     _tern_message_view_show_html             (TernMessageView *self);
+void     _tern_message_view_highlight_html        (TernMessageView *self);
 void     _tern_message_view_load_remote_action    (GtkWidget       *widget,
                                                    const char      *action_name,
                                                    GVariant        *param);
+
+/* Words of text, lower case, of two characters or more. (transfer full) */
+GStrv    _tern_message_view_highlight_words       (const char      *text);
 
 /* tern-message-view-attachments.c */
 void     _tern_message_view_attachment_free       (Attachment      *a);

@@ -70,6 +70,63 @@ _tern_message_view_open_uri (GtkWidget  *widget,
     g_debug ("Cannot open %s: %s", uri, error->message);
 }
 
+/* The words searched for, marked where they start a word (as the search matched them). */
+
+GStrv
+_tern_message_view_highlight_words (const char *text)
+{
+  g_autoptr(GStrvBuilder) words = g_strv_builder_new ();
+  g_autoptr(GString) word = g_string_new (NULL);
+
+  for (const char *p = text != NULL ? text : ""; ; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (c != 0 && g_unichar_isalnum (c))
+        {
+          g_string_append_unichar (word, g_unichar_tolower (c));
+          continue;
+        }
+      if (g_utf8_strlen (word->str, -1) >= 2)
+        g_strv_builder_add (words, word->str);
+      g_string_truncate (word, 0);
+      if (c == 0)
+        break;
+    }
+  return g_strv_builder_end (words);
+}
+
+static void
+highlight_text (TernMessageView *self)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (self->text_view));
+  g_auto(GStrv) words = _tern_message_view_highlight_words (self->highlight);
+  GtkTextTag *tag = gtk_text_tag_table_lookup (gtk_text_buffer_get_tag_table (buffer), "search-match");
+  GtkTextIter start, end;
+
+  if (tag == NULL)
+    tag = gtk_text_buffer_create_tag (buffer, "search-match", "background", "#f8e45c",
+                                      "foreground", "#000000", NULL);
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  gtk_text_buffer_remove_tag (buffer, tag, &start, &end);
+  self->n_highlights = 0;
+  for (guint i = 0; words[i] != NULL; i++)
+    {
+      GtkTextIter from = start, match_start, match_end;
+
+      while (gtk_text_iter_forward_search (&from, words[i], GTK_TEXT_SEARCH_CASE_INSENSITIVE, &match_start,
+                                           &match_end, NULL))
+        {
+          if (gtk_text_iter_starts_word (&match_start))
+            {
+              gtk_text_buffer_apply_tag (buffer, tag, &match_start, &match_end);
+              self->n_highlights++;
+            }
+          from = match_end;
+        }
+    }
+}
+
 /* Plain text with clickable links. */
 
 static void
@@ -107,6 +164,7 @@ set_plain_text (TernMessageView *self,
       gtk_text_buffer_apply_tag (buffer, tag, &start, &end);
       g_match_info_next (match, NULL);
     }
+  highlight_text (self);
 }
 
 static void
@@ -174,6 +232,7 @@ show_body (TernMessageView *self,
            TernBody        *body)
 {
   g_clear_pointer (&self->html, g_free);
+  self->n_highlights = 0;
   if (g_strcmp0 (body->content_type, "text/html") == 0)
     {
       self->html = g_strdup (body->text);
@@ -374,6 +433,30 @@ tern_message_view_show_several (TernMessageView *self,
   set_state (self, TERN_MESSAGE_VIEW_SEVERAL);
 }
 
+void
+tern_message_view_set_highlight (TernMessageView *self,
+                                 const char      *text)
+{
+  g_return_if_fail (TERN_IS_MESSAGE_VIEW (self));
+
+  if (g_strcmp0 (self->highlight, text) == 0)
+    return;
+  g_free (self->highlight);
+  self->highlight = text != NULL && *text != '\0' ? g_strdup (text) : NULL;
+  if (self->state == TERN_MESSAGE_VIEW_TEXT)
+    highlight_text (self);
+  else if (self->state == TERN_MESSAGE_VIEW_HTML)
+    _tern_message_view_highlight_html (self);
+}
+
+guint
+tern_message_view_get_n_highlights (TernMessageView *self)
+{
+  g_return_val_if_fail (TERN_IS_MESSAGE_VIEW (self), 0);
+
+  return self->n_highlights;
+}
+
 gboolean
 tern_message_view_focus_body (TernMessageView *self)
 {
@@ -523,6 +606,7 @@ tern_message_view_dispose (GObject *object)
   g_clear_pointer (&self->attachments, g_ptr_array_unref);
   g_clear_pointer (&self->message, tern_message_free);
   g_clear_pointer (&self->html, g_free);
+  g_clear_pointer (&self->highlight, g_free);
   g_clear_pointer (&self->stack, gtk_widget_unparent);
 
   G_OBJECT_CLASS (tern_message_view_parent_class)->dispose (object);

@@ -52,4 +52,10 @@ GtkWidget           *tern_message_view_get_web_view    (TernMessageView *self);
 /* Gives the keyboard focus to the message's text (plain or HTML); FALSE if none is shown. */
 gboolean              tern_message_view_focus_body      (TernMessageView *self);
 
+/* Marks the words of text (a search) in the messages shown; NULL for none. */
+void                  tern_message_view_set_highlight   (TernMessageView *self,
+                                                         const char      *text);
+/* How many places of the message shown are marked. */
+guint                 tern_message_view_get_n_highlights (TernMessageView *self);
+
 G_END_DECLS

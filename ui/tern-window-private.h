@@ -77,6 +77,7 @@ struct _TernWindow
   char                 *undo_label;
   gboolean              selecting;
   gboolean              grouped;           /* group-by-conversation */
+  gint64                before_search;     /* the message selected when search began */
   gboolean              compact;           /* narrow: secondary actions in "More" */
   guint                 compact_idle;
   guint                 navigate_idle;

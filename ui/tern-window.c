@@ -83,6 +83,12 @@ _tern_window_shown_model (TernWindow *self)
 void
 _tern_window_update_list_model (TernWindow *self)
 {
+  GtkListItemFactory *factory = gtk_list_view_get_factory (self->message_list);
+
+  /* Search results come from every folder: each says which. */
+  if (factory != NULL)
+    tern_message_row_factory_set_folders (factory, self->folder_model,
+                                          tern_message_model_get_searching (self->message_model));
   if (gtk_multi_selection_get_model (self->message_selection) != _tern_window_shown_model (self))
     gtk_multi_selection_set_model (self->message_selection, _tern_window_shown_model (self));
 }
@@ -160,6 +166,21 @@ _tern_window_update_list_title (TernWindow *self)
         adw_window_title_set_title (self->list_title, "");
     }
   adw_window_title_set_subtitle (self->list_title, subtitle ? subtitle : "");
+  if (tern_message_model_get_searching (self->message_model))
+    {
+      g_autofree char *description = g_strdup_printf (_("No message in any folder matches “%s”."),
+                                                      gtk_editable_get_text (GTK_EDITABLE (self->search_entry)));
+
+      adw_status_page_set_icon_name (self->empty_page, "edit-find-symbolic");
+      adw_status_page_set_title (self->empty_page, _("No Results"));
+      adw_status_page_set_description (self->empty_page, description);
+    }
+  else
+    {
+      adw_status_page_set_icon_name (self->empty_page, "mail-read-symbolic");
+      adw_status_page_set_title (self->empty_page, _("No Messages"));
+      adw_status_page_set_description (self->empty_page, NULL);
+    }
   gtk_stack_set_visible_child_name (self->list_stack, n > 0 ? "list" : "empty");
 }
 
