@@ -416,6 +416,108 @@ test_search_keeps_threads (Fixture       *f,
   g_assert_cmpint (tern_message_view_get_message_id (view), ==, selected);
 }
 
+/* The colour at (x, y) of what widget draws. */
+static void
+pixel_at (GtkWidget *widget,
+          int        x,
+          int        y,
+          guint8     rgb[3])
+{
+  g_autoptr(GdkTexture) texture = tern_test_ui_render (widget);
+  int width = gdk_texture_get_width (texture);
+  int height = gdk_texture_get_height (texture);
+  g_autofree guint8 *pixels = g_malloc ((gsize) width * height * 4);
+  guint8 *p;
+
+  gdk_texture_download (texture, pixels, (gsize) width * 4);
+  p = pixels + ((gsize) y * width + x) * 4;
+  /* Cairo's ARGB32, native endian: B G R A on this machine. */
+  rgb[0] = p[2];
+  rgb[1] = p[1];
+  rgb[2] = p[0];
+}
+
+/* Issue 14, 11: dark style, an HTML message without colours of its own is drawn in the dark
+ * palette; one with its own keeps its light page. */
+static void
+test_dark_html (Fixture       *f,
+                gconstpointer  data)
+{
+  TernMessageView *view = tern_window_get_message_view (f->window);
+  GtkWidget *web;
+  guint8 rgb[3];
+
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
+  set_body (f, 0, "text/html", "<html><body><p>Plain words, no colours.</p></body></html>");
+  set_body (f, 1, "text/html",
+            "<html><body style=\"background:#ffffff;color:#222222\"><p>My own colours.</p></body></html>");
+
+  select_row (f, 0);
+  g_assert_true (tern_test_ui_wait_for (web_loaded_cb, view, 30));
+  g_assert_true (tern_message_view_get_html_dark (view));
+  web = tern_message_view_get_web_view (view);
+  g_assert_true (tern_test_ui_wait_frames (GTK_WIDGET (f->window), 3));
+  pixel_at (web, gtk_widget_get_width (web) - 4, gtk_widget_get_height (web) - 4, rgb);
+  g_assert_cmpuint (rgb[0], <, 80);
+
+  select_row (f, 1);
+  g_assert_true (tern_test_ui_wait_for (web_loaded_cb, view, 30));
+  g_assert_false (tern_message_view_get_html_dark (view));
+  g_assert_true (tern_test_ui_wait_frames (GTK_WIDGET (f->window), 3));
+  pixel_at (web, gtk_widget_get_width (web) - 4, gtk_widget_get_height (web) - 4, rgb);
+  g_assert_cmpuint (rgb[0], >, 200);
+
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+}
+
+/* Issue 14, 12: a link in plain text goes to the next line whole, not broken after
+ * "https://". */
+static void
+test_link_wrap (Fixture       *f,
+                gconstpointer  data)
+{
+  static const char text[] = "attached is Quarterly report Q3.pdf (3072 KB). Let me know what you think: "
+                             "https://wiki.example.com/launch";
+  TernMessageView *view = tern_window_get_message_view (f->window);
+  GtkTextView *text_view = NULL;
+  GtkTextIter scheme, host;
+  GdkRectangle a, b;
+  const char *link = strstr (text, "https://");
+
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 1200, 700);
+  set_body (f, 0, "text/plain", text);
+  select_row (f, 0);
+  for (GtkWidget *w = GTK_WIDGET (view); w != NULL && text_view == NULL;)
+    {
+      /* The first text view under the message view. */
+      GtkWidget *child = gtk_widget_get_first_child (w);
+
+      if (GTK_IS_TEXT_VIEW (w))
+        text_view = GTK_TEXT_VIEW (w);
+      else if (child != NULL)
+        w = child;
+      else
+        {
+          while (w != NULL && gtk_widget_get_next_sibling (w) == NULL)
+            w = gtk_widget_get_parent (w);
+          w = w != NULL ? gtk_widget_get_next_sibling (w) : NULL;
+        }
+    }
+  g_assert_nonnull (text_view);
+  /* Narrow the text until the line breaks in the link or before it. */
+  for (int width = 700; width >= 300; width -= 10)
+    {
+      gtk_widget_set_size_request (GTK_WIDGET (text_view), -1, -1);
+      gtk_text_view_set_right_margin (text_view, gtk_widget_get_width (GTK_WIDGET (text_view)) - width);
+      g_assert_true (tern_test_ui_wait_frames (GTK_WIDGET (f->window), 2));
+      gtk_text_buffer_get_iter_at_offset (gtk_text_view_get_buffer (text_view), &scheme, (int) (link - text));
+      gtk_text_buffer_get_iter_at_offset (gtk_text_view_get_buffer (text_view), &host, (int) (link - text) + 8);
+      gtk_text_view_get_iter_location (text_view, &scheme, &a);
+      gtk_text_view_get_iter_location (text_view, &host, &b);
+      g_assert_cmpint (a.y, ==, b.y);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -429,6 +531,8 @@ main (int   argc,
 
   g_test_add ("/ui-reading/html-then-plain", Fixture, NULL, set_up, test_html_then_plain, tear_down);
 
+  g_test_add ("/ui-reading/dark-html", Fixture, NULL, set_up, test_dark_html, tear_down);
+  g_test_add ("/ui-reading/link-wrap", Fixture, NULL, set_up, test_link_wrap, tear_down);
   g_test_add ("/ui-reading/search", Fixture, NULL, set_up, test_search, tear_down);
   g_test_add ("/ui-reading/search-keeps-threads", Fixture, NULL, set_up, test_search_keeps_threads, tear_down);
   g_test_add ("/ui-reading/html-then-fetched", Fixture, NULL, online_set_up, test_html_then_fetched, tear_down);

@@ -7,6 +7,8 @@
 
 #include <webkit/webkit.h>
 
+#include <adwaita.h>
+
 #include "tern-message-view-private.h"
 
 #define CSP_BLOCKED "default-src 'none'; style-src 'unsafe-inline' data:; img-src data: cid:; " \
@@ -16,6 +18,7 @@
 
 static WebKitUserContentFilter *block_filter;
 
+static void dark_changed_cb (TernMessageView *self);
 static void load_changed_cb (WebKitWebView *web_view, WebKitLoadEvent event, TernMessageView *self);
 static void counted_matches_cb (WebKitFindController *find, guint count, TernMessageView *self);
 
@@ -166,6 +169,8 @@ ensure_web_view (TernMessageView *self)
   gtk_widget_set_vexpand (self->web_view, TRUE);
   g_signal_connect (self->web_view, "decide-policy", G_CALLBACK (decide_policy_cb), self);
   g_signal_connect (self->web_view, "load-changed", G_CALLBACK (load_changed_cb), self);
+  g_signal_connect_object (adw_style_manager_get_default (), "notify::dark", G_CALLBACK (dark_changed_cb),
+                           self, G_CONNECT_SWAPPED);
   g_signal_connect (webkit_web_view_get_find_controller (WEBKIT_WEB_VIEW (self->web_view)), "counted-matches",
                     G_CALLBACK (counted_matches_cb), self);
   gtk_stack_add_named (GTK_STACK (self->body_stack), self->web_view, "html");
@@ -202,6 +207,11 @@ dup_default_style (TernMessageView *self)
                               pango_font_description_get_size_is_absolute (font) ? "px" : "pt");
     }
   g_string_append (css, " }\n");
+  /* Dark style: a message with no colours of its own is shown in the window's (one that
+   * sets any keeps them all, on the light page it was made for). */
+  if (self->html_dark)
+    g_string_append (css, "html { color-scheme: dark; background: #1e1e1e; color: #ffffff; }\n"
+                          "a:link { color: #78aeed; } a:visited { color: #c0bfbc; }\n");
 
   return webkit_user_style_sheet_new (css->str, WEBKIT_USER_CONTENT_INJECT_TOP_FRAME,
                                       WEBKIT_USER_STYLE_LEVEL_USER, NULL, NULL);
@@ -215,6 +225,15 @@ _tern_message_view_show_html (TernMessageView *self)
   g_autofree char *doc = NULL;
 
   ensure_web_view (self);
+  self->html_dark = adw_style_manager_get_dark (adw_style_manager_get_default ()) &&
+                    !_tern_message_view_html_has_colours (self->html);
+  {
+    GdkRGBA background = { 1, 1, 1, 1 };
+
+    if (self->html_dark)
+      gdk_rgba_parse (&background, "#1e1e1e");
+    webkit_web_view_set_background_color (WEBKIT_WEB_VIEW (self->web_view), &background);
+  }
   manager = webkit_web_view_get_user_content_manager (WEBKIT_WEB_VIEW (self->web_view));
   webkit_user_content_manager_remove_all_filters (manager);
   if (!self->remote_allowed && block_filter != NULL)
@@ -243,6 +262,28 @@ _tern_message_view_load_remote_action (GtkWidget  *widget,
     return;
   self->remote_allowed = TRUE;
   _tern_message_view_show_html (self);
+}
+
+/* Whether a message sets colours of its own: CSS colours or backgrounds, or the old
+ * attributes (bgcolor, <font color>, <body text link>). */
+gboolean
+_tern_message_view_html_has_colours (const char *html)
+{
+  static GRegex *colours;
+
+  if (colours == NULL)
+    colours = g_regex_new ("(?:[^-]\\bcolor\\s*:)|(?:background(?:-color|-image)?\\s*:)|"
+                           "(?:\\b(?:bgcolor|color|text|link|vlink|alink)\\s*=)",
+                           G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0, NULL);
+  return html != NULL && g_regex_match (colours, html, 0, NULL);
+}
+
+gboolean
+tern_message_view_get_html_dark (TernMessageView *self)
+{
+  g_return_val_if_fail (TERN_IS_MESSAGE_VIEW (self), FALSE);
+
+  return self->state == TERN_MESSAGE_VIEW_HTML && self->html_dark;
 }
 
 /* The words searched for in HTML: WebKit's find, which marks every match, once the document
@@ -285,4 +326,12 @@ load_changed_cb (WebKitWebView   *web_view,
 {
   if (event == WEBKIT_LOAD_FINISHED && self->highlight != NULL)
     _tern_message_view_highlight_html (self);
+}
+
+/* The style changed: an HTML message shown follows it. */
+static void
+dark_changed_cb (TernMessageView *self)
+{
+  if (self->html != NULL && self->state == TERN_MESSAGE_VIEW_HTML)
+    _tern_message_view_show_html (self);
 }

@@ -66,6 +66,7 @@ struct _TernMessageView
   gboolean              remote_allowed;
   char                 *highlight;       /* the words searched for, marked in the text */
   guint                 n_highlights;
+  gboolean              html_dark;       /* shown in the dark palette */
 };
 
 void     _tern_message_view_open_uri              (GtkWidget       *widget,
@@ -77,6 +78,7 @@ void     _tern_message_view_set_remote_blocked    (TernMessageView *self,
 void     _tern_message_view_ensure_filter         (void);
 void     _tern_message_view_show_html             (TernMessageView *self);
 void     _tern_message_view_highlight_html        (TernMessageView *self);
+gboolean _tern_message_view_html_has_colours      (const char      *html);
 void     _tern_message_view_load_remote_action    (GtkWidget       *widget,
                                                    const char      *action_name,
                                                    GVariant        *param);

@@ -151,8 +151,10 @@ set_plain_text (TernMessageView *self,
       GtkTextTag *tag;
 
       g_match_info_fetch_pos (match, 0, &s, &e);
+      /* A link goes to the next line whole rather than break after "https://" (one longer
+       * than a line still breaks: the view wraps by characters then). */
       tag = gtk_text_buffer_create_tag (buffer, NULL, "underline", PANGO_UNDERLINE_SINGLE,
-                                        "foreground", "#1c71d8", NULL);
+                                        "foreground", "#1c71d8", "allow-breaks", FALSE, NULL);
       g_object_set_data_full (G_OBJECT (tag), "uri",
                               g_str_has_prefix (uri, "www.") ? g_strconcat ("https://", uri, NULL)
                                                              : g_strdup (uri),

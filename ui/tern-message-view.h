@@ -58,4 +58,8 @@ void                  tern_message_view_set_highlight   (TernMessageView *self,
 /* How many places of the message shown are marked. */
 guint                 tern_message_view_get_n_highlights (TernMessageView *self);
 
+/* Whether the HTML message shown is drawn in the dark palette (dark style, and it sets no
+ * colours of its own). */
+gboolean              tern_message_view_get_html_dark   (TernMessageView *self);
+
 G_END_DECLS
