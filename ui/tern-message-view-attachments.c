@@ -5,6 +5,8 @@
 
 #include <glib/gi18n.h>
 
+#include <adwaita.h>
+
 #include "tern-message-view-private.h"
 
 /* Attachments. */
@@ -19,6 +21,7 @@ _tern_message_view_attachment_free (Attachment *a)
   g_free (a->filename);
   g_free (a->content_type);
   g_free (a->path);
+  g_free (a->progress_text);
   g_free (a);
 }
 
@@ -74,16 +77,73 @@ part_progress_cb (guint64  done,
 {
   ProgressTarget *t = user_data;
   Attachment *a = find_attachment (t->view, t->cancellable);
-  g_autofree char *done_text = g_format_size (done);
-  g_autofree char *total_text = g_format_size (total);
-  g_autofree char *text = g_strdup_printf (_("%s of %s"), done_text, total_text);
+  g_autofree char *done_text = NULL;
+  g_autofree char *total_text = NULL;
+  g_autofree char *text = NULL;
 
   if (a == NULL)
     return;
+  /* The server counts the encoded bytes (base64: a third more): say the file's own size. */
+  done_text = g_format_size (total > 0 ? (guint64) ((double) done / (double) total * (double) a->size) : done);
+  total_text = g_format_size (a->size);
+  text = g_strdup_printf (_("%s of %s"), done_text, total_text);
+  g_free (a->progress_text);
+  a->progress_text = g_strdup (text);
   a->progress = total > 0 ? (double) done / (double) total : 0;
   a->updates++;
   gtk_label_set_text (GTK_LABEL (a->status), text);
   attachment_update (a);
+}
+
+/* Image attachments show below the text once here: scaled to the pane, a click opens them. */
+
+#define INLINE_IMAGE_MAX_SIZE (10 * 1024 * 1024)
+
+static gboolean
+is_inline_image (Attachment *a)
+{
+  return g_str_has_prefix (a->content_type, "image/") && !g_str_equal (a->content_type, "image/svg+xml") &&
+         a->size <= INLINE_IMAGE_MAX_SIZE;
+}
+
+static void
+image_clicked_cb (GtkGestureClick *gesture,
+                  int              n_press,
+                  double           x,
+                  double           y,
+                  TernMessageView *self)
+{
+  GtkWidget *picture = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (gesture));
+  const char *uri = g_object_get_data (G_OBJECT (picture), "tern-uri");
+
+  if (uri != NULL)
+    _tern_message_view_open_uri (GTK_WIDGET (self), uri);
+}
+
+static void
+show_inline_image (TernMessageView *self,
+                   Attachment      *a)
+{
+  g_autoptr(GFile) file = NULL;
+  GtkGesture *click;
+  GtkWidget *picture;
+
+  if (a->path == NULL || !is_inline_image (a) || a->inline_shown)
+    return;
+  file = g_file_new_for_path (a->path);
+  picture = gtk_picture_new_for_file (file);
+  gtk_picture_set_can_shrink (GTK_PICTURE (picture), TRUE);
+  gtk_picture_set_keep_aspect_ratio (GTK_PICTURE (picture), TRUE);
+  gtk_widget_set_halign (picture, GTK_ALIGN_START);
+  gtk_widget_set_size_request (picture, -1, 240);
+  gtk_widget_set_tooltip_text (picture, a->filename);
+  gtk_widget_set_cursor_from_name (picture, "pointer");
+  g_object_set_data_full (G_OBJECT (picture), "tern-uri", g_file_get_uri (file), g_free);
+  click = gtk_gesture_click_new ();
+  g_signal_connect (click, "released", G_CALLBACK (image_clicked_cb), self);
+  gtk_widget_add_controller (picture, GTK_EVENT_CONTROLLER (click));
+  gtk_box_append (GTK_BOX (self->images_box), picture);
+  a->inline_shown = TRUE;
 }
 
 static void
@@ -102,6 +162,7 @@ set_attachment_done (TernMessageView *self,
       a->path = g_steal_pointer (&path);
       a->progress = 2;
       gtk_label_set_text (GTK_LABEL (a->status), size);
+      show_inline_image (self, a);
     }
 }
 
@@ -210,41 +271,124 @@ _tern_message_view_open_attachment_action (GtkWidget  *widget,
     _tern_message_view_open_uri (widget, uri);
 }
 
+typedef struct
+{
+  TernMessageView *view;
+  char            *source;
+  char            *name;
+} SaveData;
+
+static void
+save_data_free (SaveData *d)
+{
+  g_object_unref (d->view);
+  g_free (d->source);
+  g_free (d->name);
+  g_free (d);
+}
+
+static void
+open_folder_cb (AdwToast  *toast,
+                GtkWidget *view)
+{
+  const char *uri = g_object_get_data (G_OBJECT (toast), "tern-folder-uri");
+
+  if (uri != NULL)
+    _tern_message_view_open_uri (view, uri);
+}
+
+static void
+save_toast (TernMessageView *self,
+            const char      *text,
+            GFile           *folder)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  AdwToastOverlay *overlay = root != NULL ? g_object_get_data (G_OBJECT (root), "tern-toasts") : NULL;
+  AdwToast *toast = adw_toast_new (text);
+
+  if (folder != NULL)
+    {
+      g_object_set_data_full (G_OBJECT (toast), "tern-folder-uri", g_file_get_uri (folder), g_free);
+      adw_toast_set_button_label (toast, _("Open Folder"));
+      g_signal_connect_object (toast, "button-clicked", G_CALLBACK (open_folder_cb), self, 0);
+    }
+  g_free (self->last_toast);
+  self->last_toast = g_strdup (text);
+  if (overlay != NULL)
+    adw_toast_overlay_add_toast (overlay, toast);
+  else
+    g_object_unref (g_object_ref_sink (toast));
+}
+
 static void
 save_response_cb (GtkNativeDialog *dialog,
                   int              response,
                   gpointer         user_data)
 {
-  char *source = user_data;
+  SaveData *d = user_data;
 
   if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autoptr(GFile) dest = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autoptr(GFile) src = g_file_new_for_path (source);
+      g_autoptr(GFile) src = g_file_new_for_path (d->source);
+      g_autoptr(GFile) folder = dest != NULL ? g_file_get_parent (dest) : NULL;
       g_autoptr(GError) error = NULL;
 
-      if (!g_file_copy (src, dest, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, &error))
-        g_debug ("Cannot save: %s", error->message);
+      if (dest != NULL && g_file_copy (src, dest, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, &error))
+        {
+          g_autofree char *text = g_strdup_printf (_("Saved “%s”"), d->name);
+
+          save_toast (d->view, text, folder);
+        }
+      else
+        {
+          g_autofree char *text = g_strdup_printf (_("“%s” could not be saved: %s"), d->name,
+                                                   error != NULL ? error->message : _("no file chosen"));
+
+          save_toast (d->view, text, NULL);
+        }
     }
-  g_free (source);
+  save_data_free (d);
   g_object_unref (dialog);
+}
+
+/* Where saved attachments go first: the Downloads folder (XDG), else home. */
+static GFile *
+downloads_folder (void)
+{
+  const char *dir = g_get_user_special_dir (G_USER_DIRECTORY_DOWNLOAD);
+  g_autofree char *fallback = g_build_filename (g_get_home_dir (), "Downloads", NULL);
+
+  if (dir != NULL && g_file_test (dir, G_FILE_TEST_IS_DIR))
+    return g_file_new_for_path (dir);
+  if (g_file_test (fallback, G_FILE_TEST_IS_DIR))
+    return g_file_new_for_path (fallback);
+  return g_file_new_for_path (g_get_home_dir ());
 }
 
 void
 _tern_message_view_save_attachment_action (GtkWidget  *widget,
-                        const char *action_name,
-                        GVariant   *param)
+                                           const char *action_name,
+                                           GVariant   *param)
 {
-  Attachment *a = get_attachment (TERN_MESSAGE_VIEW (widget), param);
+  TernMessageView *self = TERN_MESSAGE_VIEW (widget);
+  Attachment *a = get_attachment (self, param);
   GtkFileChooserNative *chooser;
   GtkRoot *root = gtk_widget_get_root (widget);
+  g_autoptr(GFile) folder = downloads_folder ();
+  SaveData *d;
 
   if (a == NULL || a->path == NULL)
     return;
   chooser = gtk_file_chooser_native_new (_("Save Attachment"), GTK_WINDOW (root),
                                          GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
+  gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), folder, NULL);
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), a->filename);
-  g_signal_connect (chooser, "response", G_CALLBACK (save_response_cb), g_strdup (a->path));
+  d = g_new0 (SaveData, 1);
+  d->view = g_object_ref (self);
+  d->source = g_strdup (a->path);
+  d->name = g_strdup (a->filename);
+  g_signal_connect (chooser, "response", G_CALLBACK (save_response_cb), d);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
@@ -284,6 +428,8 @@ _tern_message_view_build_attachments (TernMessageView *self)
 
   while ((child = gtk_widget_get_first_child (self->attachments_box)) != NULL)
     gtk_box_remove (GTK_BOX (self->attachments_box), child);
+  while ((child = gtk_widget_get_first_child (self->images_box)) != NULL)
+    gtk_box_remove (GTK_BOX (self->images_box), child);
   g_clear_pointer (&self->attachments, g_ptr_array_unref);
   self->attachments = g_ptr_array_new_with_free_func ((GDestroyNotify) _tern_message_view_attachment_free);
 
@@ -357,5 +503,21 @@ _tern_message_view_build_attachments (TernMessageView *self)
       attachment_update (a);
     }
   gtk_widget_set_visible (self->attachments_strip, self->attachments->len > 0);
+
+  /* Images not here yet come by themselves when the account is online. */
+  {
+    g_autoptr(TernFolder) folder = tern_store_get_folder_by_id (tern_application_get_store (self->app),
+                                                                self->message->folder_id, NULL);
+    TernAccountWorker *worker = folder ? tern_application_get_worker (self->app, folder->account_id) : NULL;
+
+    for (guint i = 0; worker != NULL && tern_account_worker_get_reachable (worker) &&
+                      i < self->attachments->len; i++)
+      {
+        Attachment *a = self->attachments->pdata[i];
+
+        if (a->path == NULL && is_inline_image (a))
+          gtk_widget_activate_action (GTK_WIDGET (self), "view.download", "u", a->index);
+      }
+  }
 }
 

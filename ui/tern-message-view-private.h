@@ -29,6 +29,8 @@ typedef struct
   GtkWidget       *cancel;
   GtkWidget       *open;
   GtkWidget       *save;
+  char            *progress_text;   /* the last "N of M" */
+  gboolean         inline_shown;
 } Attachment;
 
 struct _TernMessageView
@@ -57,6 +59,7 @@ struct _TernMessageView
   GtkWidget            *attachments_box;
   GtkWidget            *body_stack;
   GtkWidget            *text_view;
+  GtkWidget            *images_box;
   GtkWidget            *web_view;
   GtkWidget            *notice;
 
@@ -66,7 +69,8 @@ struct _TernMessageView
   gboolean              remote_allowed;
   char                 *highlight;       /* the words searched for, marked in the text */
   guint                 n_highlights;
-  gboolean              html_dark;       /* shown in the dark palette */
+  gboolean              html_dark;
+  char                 *last_toast;       /* shown in the dark palette */
 };
 
 void     _tern_message_view_open_uri              (GtkWidget       *widget,

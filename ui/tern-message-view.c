@@ -578,6 +578,37 @@ tern_message_view_dup_attachment_path (TernMessageView *self,
   return g_strdup (((Attachment *) self->attachments->pdata[index])->path);
 }
 
+char *
+tern_message_view_dup_attachment_progress_text (TernMessageView *self,
+                                                guint            index)
+{
+  g_return_val_if_fail (TERN_IS_MESSAGE_VIEW (self), NULL);
+
+  if (self->attachments == NULL || index >= self->attachments->len)
+    return NULL;
+  return g_strdup (((Attachment *) self->attachments->pdata[index])->progress_text);
+}
+
+guint
+tern_message_view_get_n_inline_images (TernMessageView *self)
+{
+  guint n = 0;
+
+  g_return_val_if_fail (TERN_IS_MESSAGE_VIEW (self), 0);
+
+  for (GtkWidget *c = gtk_widget_get_first_child (self->images_box); c != NULL; c = gtk_widget_get_next_sibling (c))
+    n++;
+  return n;
+}
+
+const char *
+tern_message_view_get_last_toast (TernMessageView *self)
+{
+  g_return_val_if_fail (TERN_IS_MESSAGE_VIEW (self), NULL);
+
+  return self->last_toast;
+}
+
 GtkWidget *
 tern_message_view_get_web_view (TernMessageView *self)
 {
@@ -609,6 +640,7 @@ tern_message_view_dispose (GObject *object)
   g_clear_pointer (&self->message, tern_message_free);
   g_clear_pointer (&self->html, g_free);
   g_clear_pointer (&self->highlight, g_free);
+  g_clear_pointer (&self->last_toast, g_free);
   g_clear_pointer (&self->stack, gtk_widget_unparent);
 
   G_OBJECT_CLASS (tern_message_view_parent_class)->dispose (object);
@@ -770,7 +802,15 @@ tern_message_view_init (TernMessageView *self)
   click = gtk_gesture_click_new ();
   g_signal_connect (click, "released", G_CALLBACK (text_released_cb), self);
   gtk_widget_add_controller (self->text_view, GTK_EVENT_CONTROLLER (click));
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), self->text_view);
+  /* Image attachments below the text, scaled to the pane. */
+  self->images_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
+  gtk_widget_set_margin_start (self->images_box, 18);
+  gtk_widget_set_margin_end (self->images_box, 18);
+  gtk_widget_set_margin_bottom (self->images_box, 12);
+  label = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  gtk_box_append (GTK_BOX (label), self->text_view);
+  gtk_box_append (GTK_BOX (label), self->images_box);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), label);
   gtk_stack_add_named (GTK_STACK (self->body_stack), scroller, "text");
 
   spinner = gtk_spinner_new ();

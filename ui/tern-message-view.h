@@ -62,4 +62,13 @@ guint                 tern_message_view_get_n_highlights (TernMessageView *self)
  * colours of its own). */
 gboolean              tern_message_view_get_html_dark   (TernMessageView *self);
 
+/* The last "N of M" an attachment's download said (decoded sizes). (transfer full) */
+char                 *tern_message_view_dup_attachment_progress_text (TernMessageView *self,
+                                                                      guint            index);
+/* What the view last said in a toast (saving an attachment), or NULL. */
+const char           *tern_message_view_get_last_toast  (TernMessageView *self);
+
+/* How many image attachments show below the text. */
+guint                 tern_message_view_get_n_inline_images (TernMessageView *self);
+
 G_END_DECLS
