@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "tern-application.h"
+#include "tern-journal.h"
 #include "tern-sync.h"
 #include "tern-test-cache.h"
 #include "tern-test-ui.h"
@@ -314,6 +315,105 @@ test_state_buttons (Fixture       *f,
   }
 }
 
+static GtkWidget *
+find_button_labelled (GtkWidget  *root,
+                      const char *label)
+{
+  if (GTK_IS_BUTTON (root) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (root)), label) == 0)
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_button_labelled (child, label);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static guint
+count_queued (Fixture *f)
+{
+  g_autoptr(GPtrArray) actions = tern_journal_list (f->store, f->ids.account, NULL);
+
+  return actions != NULL ? actions->len : 0;
+}
+
+static gboolean
+mapped_cb (gpointer data)
+{
+  return gtk_widget_get_mapped (data);
+}
+
+/* Issue 14, 9: the status popover has no "Waiting for the Server" heading over nothing; with
+ * many changes waiting it is as tall as about ten rows and scrolls; each queued change can be
+ * cancelled by itself (undone here, the others still go). */
+static void
+test_status_popover (Fixture       *f,
+                     gconstpointer  data)
+{
+  GtkWidget *status = GTK_WIDGET (tern_window_get_status_area (f->window));
+  GtkWidget *button = NULL;
+  GtkWidget *popover, *title, *scroller, *cancel;
+  TernMessageModel *messages = tern_window_get_message_model (f->window);
+
+  g_assert_true (resize (f, 1300));
+  for (GtkWidget *w = gtk_widget_get_first_child (status); w != NULL && button == NULL; w = gtk_widget_get_next_sibling (w))
+    if (GTK_IS_MENU_BUTTON (w))
+      button = w;
+  g_assert_nonnull (button);
+  popover = GTK_WIDGET (gtk_menu_button_get_popover (GTK_MENU_BUTTON (button)));
+  title = tern_test_ui_find_named (popover, "actions_title");
+  scroller = tern_test_ui_find_named (popover, "actions_scroller");
+
+  gtk_menu_button_popup (GTK_MENU_BUTTON (button));
+  g_assert_true (tern_test_ui_wait_for (mapped_cb, popover, 5));
+  g_assert_cmpuint (count_queued (f), ==, 0);
+  g_assert_false (gtk_widget_get_visible (title));
+  gtk_menu_button_popdown (GTK_MENU_BUTTON (button));
+
+  /* Fifteen messages starred: fifteen changes waiting (opening the first read it too). */
+  gtk_selection_model_select_range (tern_window_get_selection (f->window), 0, 15, TRUE);
+  for (guint i = 0; i < 15; i++)
+    {
+      g_autoptr(TernMessage) m = tern_store_get_message (f->store, tern_message_model_get_id (messages, i), NULL);
+
+      if (tern_flags_contain (m->flags, "\\Flagged"))
+        {
+          g_autoptr(GError) error = NULL;
+
+          g_assert_true (tern_journal_set_flags (f->store, m->id, NULL, "\\Flagged", &error));
+        }
+    }
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.mark-read", NULL);
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.toggle-star", NULL);
+  g_assert_cmpuint (count_queued (f), >=, 15);
+
+  gtk_menu_button_popup (GTK_MENU_BUTTON (button));
+  g_assert_true (tern_test_ui_wait_for (mapped_cb, popover, 5));
+  g_assert_true (tern_test_ui_wait_frames (GTK_WIDGET (f->window), 2));
+  g_assert_true (gtk_widget_get_visible (title));
+  g_assert_cmpint (gtk_widget_get_height (scroller), >=, 400);
+  g_assert_cmpint (gtk_widget_get_height (scroller), <=, 560);
+
+  /* Cancel the first change listed, alone. */
+  cancel = find_button_labelled (popover, "_Cancel");
+  g_assert_nonnull (cancel);
+  {
+    g_autoptr(GPtrArray) before = tern_journal_list (f->store, f->ids.account, NULL);
+    g_autoptr(GPtrArray) after = NULL;
+    gint64 cancelled = ((TernAction *) before->pdata[0])->id;
+
+    g_signal_emit_by_name (cancel, "clicked");
+    after = tern_journal_list (f->store, f->ids.account, NULL);
+    g_assert_cmpuint (after->len, ==, before->len - 1);
+    for (guint i = 0; i < after->len; i++)
+      g_assert_cmpint (((TernAction *) after->pdata[i])->id, !=, cancelled);
+  }
+  gtk_menu_button_popdown (GTK_MENU_BUTTON (button));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -326,6 +426,7 @@ main (int   argc,
   g_test_add ("/ui-window/narrow", Fixture, NULL, set_up, test_narrow, tear_down);
   g_test_add ("/ui-window/folded-click-navigates", Fixture, NULL, set_up, test_folded_click_navigates, tear_down);
   g_test_add ("/ui-window/keyboard-panes", Fixture, NULL, set_up, test_keyboard_panes, tear_down);
+  g_test_add ("/ui-window/status-popover", Fixture, NULL, set_up, test_status_popover, tear_down);
   g_test_add ("/ui-window/state-buttons", Fixture, NULL, set_up, test_state_buttons, tear_down);
 
   return g_test_run ();
