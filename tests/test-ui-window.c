@@ -414,6 +414,93 @@ test_status_popover (Fixture       *f,
   gtk_menu_button_popdown (GTK_MENU_BUTTON (button));
 }
 
+/* A cache whose shared folder (bob's "Team") was shared with "lrwi": no "s", "t", "e". */
+static void
+read_only_set_up (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *db = NULL;
+  g_autoptr(TernFolder) team = NULL;
+  TernStore *store;
+
+  f->dir = g_dir_make_tmp ("tern-ui-XXXXXX", &error);
+  g_assert_no_error (error);
+  db = g_build_filename (f->dir, "tern.db", NULL);
+  store = tern_test_cache_new (db, &f->ids);
+  tern_test_cache_add_messages (store, f->ids.inbox, 1, 10);
+  tern_test_cache_add_messages (store, f->ids.team, 1, 6);
+  team = tern_store_get_folder_by_id (store, f->ids.team, &error);
+  g_assert_no_error (error);
+  g_free (team->myrights);
+  team->myrights = g_strdup ("lrwi");
+  g_assert_true (tern_store_upsert_folder (store, team, NULL, &error));
+  g_assert_no_error (error);
+  tern_store_free (store);
+  f->app = tern_test_ui_start_app (f->dir, TRUE, &f->window);
+  f->store = tern_application_get_store (f->app);
+  gtk_window_present (GTK_WINDOW (f->window));
+  g_assert_true (tern_test_ui_wait_frames (GTK_WIDGET (f->window), 2));
+}
+
+/* Issue 14, 8: in a folder shared read-only, what its rights forbid is insensitive and says
+ * why in words; opening a message there leaves it unread, and a bar says why. */
+static void
+test_read_only_folder (Fixture       *f,
+                       gconstpointer  data)
+{
+  GtkWidget *w = GTK_WIDGET (f->window);
+  TernMessageModel *messages = tern_window_get_message_model (f->window);
+  GtkWidget *archive;
+  guint unread = G_MAXUINT;
+  gint64 id;
+
+  g_assert_true (resize (f, 1300));
+  gtk_widget_activate_action (w, "win.select-folder", "x", f->ids.team);
+  g_assert_cmpint (tern_window_get_folder_id (f->window), ==, f->ids.team);
+  g_assert_true (gtk_widget_get_visible (named (f, "read_only_bar")));
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (named (f, "read_only_label"))),
+                            "bob shares this folder read-only"));
+
+  for (guint i = 0; i < 6 && unread == G_MAXUINT; i++)
+    {
+      g_autoptr(TernMessage) m = tern_store_get_message (f->store, tern_message_model_get_id (messages, i), NULL);
+
+      if (!tern_flags_contain (m->flags, "\\Seen"))
+        unread = i;
+    }
+  g_assert_cmpuint (unread, !=, G_MAXUINT);
+  id = tern_message_model_get_id (messages, unread);
+  gtk_selection_model_select_item (tern_window_get_selection (f->window), unread, TRUE);
+  {
+    g_autoptr(TernMessage) m = tern_store_get_message (f->store, id, NULL);
+    g_autoptr(GPtrArray) actions = tern_journal_list (f->store, f->ids.account, NULL);
+
+    g_assert_false (tern_flags_contain (m->flags, "\\Seen"));
+    g_assert_cmpuint (actions->len, ==, 0);
+  }
+
+  /* "s" missing: read and unread insensitive; "t", "e": archive, delete, move; "w" is
+   * there: star works. */
+  g_assert_false (gtk_widget_is_sensitive (named (f, "unread_button")));
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (named (f, "unread_button")), ==, "bob shares this folder read-only");
+  g_assert_true (gtk_widget_is_sensitive (named (f, "star_button")));
+  archive = named (f, "archive_button");
+  g_assert_false (gtk_widget_is_sensitive (archive));
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (archive), ==, "bob shares this folder read-only");
+  g_assert_false (gtk_widget_is_sensitive (named (f, "move_button")));
+  /* The key (m) does nothing either. */
+  g_assert_true (tern_test_ui_press_key (w, GDK_KEY_m, 0));
+  g_assert_cmpuint (count_queued (f), ==, 0);
+
+  /* INBOX, one's own: all of it again. */
+  gtk_widget_activate_action (w, "win.select-folder", "x", f->ids.inbox);
+  gtk_selection_model_select_item (tern_window_get_selection (f->window), 0, TRUE);
+  g_assert_false (gtk_widget_get_visible (named (f, "read_only_bar")));
+  g_assert_true (gtk_widget_is_sensitive (archive));
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (archive), ==, "Archive (A)");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -427,6 +514,7 @@ main (int   argc,
   g_test_add ("/ui-window/folded-click-navigates", Fixture, NULL, set_up, test_folded_click_navigates, tear_down);
   g_test_add ("/ui-window/keyboard-panes", Fixture, NULL, set_up, test_keyboard_panes, tear_down);
   g_test_add ("/ui-window/status-popover", Fixture, NULL, set_up, test_status_popover, tear_down);
+  g_test_add ("/ui-window/read-only-folder", Fixture, NULL, read_only_set_up, test_read_only_folder, tear_down);
   g_test_add ("/ui-window/state-buttons", Fixture, NULL, set_up, test_state_buttons, tear_down);
 
   return g_test_run ();

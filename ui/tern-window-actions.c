@@ -399,6 +399,62 @@ expand_action (GtkWidget  *widget,
     }
 }
 
+/* Folded, a click (or a tap) on a list goes on to what it opens. */
+
+static gboolean
+navigate_cb (gpointer data)
+{
+  TernWindow *self = data;
+  GtkWidget *pane = g_object_get_data (G_OBJECT (self), "tern-navigate-to");
+
+  self->navigate_idle = 0;
+  if (pane == self->view_pane && tern_message_view_get_message_id (self->message_view) == 0)
+    return G_SOURCE_REMOVE;
+  if (adw_leaflet_get_folded (self->leaflet))
+    adw_leaflet_set_visible_child (self->leaflet, pane);
+  return G_SOURCE_REMOVE;
+}
+
+void
+_tern_window_navigate_after_click (TernWindow *self,
+                                   GtkWidget  *pane)
+{
+  /* After the list has taken the click as a selection. */
+  g_object_set_data (G_OBJECT (self), "tern-navigate-to", pane);
+  if (self->navigate_idle == 0 && adw_leaflet_get_folded (self->leaflet))
+    self->navigate_idle = g_idle_add (navigate_cb, self);
+}
+
+static void
+list_pressed_cb (GtkGestureClick *gesture,
+                  int              n_press,
+                  double           x,
+                  double           y,
+                  TernWindow      *self)
+{
+  GtkWidget *list = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (gesture));
+  GdkModifierType state = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (gesture));
+
+  /* Ctrl and Shift add to the selection: no navigation then. */
+  if ((state & (GDK_CONTROL_MASK | GDK_SHIFT_MASK)) != 0)
+    return;
+  _tern_window_navigate_after_click (self, list == GTK_WIDGET (self->folder_list) ? self->list_pane
+                                                                                 : self->view_pane);
+}
+
+void
+_tern_window_add_click_navigation (TernWindow *self,
+                                   GtkWidget  *list)
+{
+  GtkGesture *click = gtk_gesture_click_new ();
+
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_PRIMARY);
+  gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (click), GTK_PHASE_CAPTURE);
+  /* "pressed": the row's own gesture claims the click, and an ancestor's sees no release. */
+  g_signal_connect (click, "pressed", G_CALLBACK (list_pressed_cb), self);
+  gtk_widget_add_controller (list, GTK_EVENT_CONTROLLER (click));
+}
+
 /* The keyboard between the panes: F6 and Shift+F6 go round the folder list, the message
  * list and the message (as in GNOME's apps and Thunderbird); Tab leaves a list for the
  * next pane instead of walking its rows. Folded, the pane reached is shown. */

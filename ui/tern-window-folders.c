@@ -14,6 +14,7 @@ show_folder (TernWindow *self,
 {
   self->folder_id = folder_id;
   self->account_id = account_id;
+  _tern_window_load_rights (self);
   if (gtk_search_bar_get_search_mode (self->search_bar))
     gtk_search_bar_set_search_mode (self->search_bar, FALSE);
   self->selecting = TRUE;

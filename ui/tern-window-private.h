@@ -52,6 +52,8 @@ struct _TernWindow
   AdwSplitButton       *forward_button;
   GtkToggleButton      *star_button;
   GtkToggleButton      *unread_button;
+  GtkWidget            *read_only_bar;
+  GtkLabel             *read_only_label;
 
   /* Owned. */
   TernFolderModel      *folder_model;
@@ -77,6 +79,8 @@ struct _TernWindow
   char                 *undo_label;
   gboolean              selecting;
   gboolean              grouped;           /* group-by-conversation */
+  char                 *rights;            /* the open folder's MYRIGHTS; NULL: all */
+  char                 *owner;             /* whose it is, another user's folder */
   gint64                before_search;     /* the message selected when search began */
   gboolean              compact;           /* narrow: secondary actions in "More" */
   guint                 compact_idle;
@@ -111,6 +115,24 @@ void                _tern_window_move_popover_show_cb  (TernWindow *self);
 /* Folded, a click on a folder or a message goes on to what it opens. */
 void                _tern_window_navigate_after_click  (TernWindow *self,
                                                         GtkWidget  *pane);
+
+/* Whether the open folder lets the user do what needs right (RFC 4314: "s" seen, "w" other
+ * flags, "t" and "e" to move or delete). */
+gboolean            _tern_window_folder_allows         (TernWindow *self,
+                                                        char        right);
+/* Reads the open folder's rights and owner again. */
+void                _tern_window_load_rights           (TernWindow *self);
+
+/* tern-window-state.c */
+gboolean            _tern_window_allows_all            (TernWindow *self,
+                                                        const char *rights);
+void                _tern_window_apply_rights          (TernWindow *self);
+void                _tern_window_update_read_only      (TernWindow *self);
+void                _tern_window_update_state_buttons  (TernWindow *self);
+
+/* tern-window-actions.c */
+void                _tern_window_add_click_navigation  (TernWindow *self,
+                                                        GtkWidget  *list);
 
 /* tern-window-folders.c */
 gboolean            _tern_window_select_folder         (TernWindow *self,

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "tern-journal.h"
 #include "tern-message-row.h"
@@ -29,7 +30,7 @@ enum {
 
 static GParamSpec *properties [N_PROPS];
 
-static void update_state_buttons (TernWindow *self);
+
 
 static void
 undo_entry_clear (UndoEntry *e)
@@ -182,6 +183,7 @@ _tern_window_update_list_title (TernWindow *self)
       adw_status_page_set_description (self->empty_page, NULL);
     }
   gtk_stack_set_visible_child_name (self->list_stack, n > 0 ? "list" : "empty");
+  _tern_window_update_read_only (self);
 }
 
 void
@@ -212,7 +214,7 @@ _tern_window_refresh_messages (TernWindow *self)
         }
     }
   _tern_window_update_list_title (self);
-  update_state_buttons (self);
+  _tern_window_update_state_buttons (self);
 }
 
 void
@@ -221,6 +223,7 @@ tern_window_refresh (TernWindow *self)
   g_return_if_fail (TERN_IS_WINDOW (self));
 
   _tern_window_refresh_folders (self);
+  _tern_window_load_rights (self);
   _tern_window_refresh_messages (self);
   tern_status_area_update (self->status_area);
 }
@@ -350,6 +353,9 @@ mark_read (TernWindow *self,
 
   if (m == NULL || tern_flags_contain (m->flags, "\\Seen"))
     return;
+  /* A folder shared without "s" keeps it unread (the bar over the list says so). */
+  if (!tern_message_model_get_searching (self->message_model) && !_tern_window_folder_allows (self, 's'))
+    return;
   if (!tern_journal_set_flags (self->store, message_id, "\\Seen", NULL, &error))
     {
       g_debug ("Cannot mark read: %s", error->message);
@@ -358,24 +364,6 @@ mark_read (TernWindow *self,
   _tern_window_refresh_folders (self);
   _tern_window_refresh_messages (self);
   _tern_window_tell_workers (self);
-}
-
-/* The star and read buttons show the state of the message shown: pressed when it is
- * starred, or unread; their tooltips say what a click does. */
-static void
-update_state_buttons (TernWindow *self)
-{
-  gint64 id = tern_message_view_get_message_id (self->message_view);
-  g_autoptr(TernMessage) m = id != 0 ? tern_store_get_message (self->store, id, NULL) : NULL;
-  gboolean flagged = m != NULL && tern_flags_contain (m->flags, "\\Flagged");
-  gboolean unread = m != NULL && !tern_flags_contain (m->flags, "\\Seen");
-
-  gtk_toggle_button_set_active (self->star_button, flagged);
-  gtk_button_set_icon_name (GTK_BUTTON (self->star_button), flagged ? "starred-symbolic" : "non-starred-symbolic");
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->star_button), flagged ? _("Unstar (S)") : _("Star (S)"));
-  gtk_toggle_button_set_active (self->unread_button, unread);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->unread_button),
-                               unread ? _("Mark as Read (M)") : _("Mark as Unread (M)"));
 }
 
 /* Actions on messages are insensitive with nothing to act on: the flags and moves need a
@@ -403,13 +391,14 @@ _tern_window_update_message_actions (TernWindow *self)
 
   for (guint i = 0; i < G_N_ELEMENTS (selection_actions); i++)
     gtk_widget_action_set_enabled (GTK_WIDGET (self), selection_actions[i], any_selected);
+  _tern_window_apply_rights (self);
   for (guint i = 0; i < G_N_ELEMENTS (shown_message_actions); i++)
     gtk_widget_action_set_enabled (GTK_WIDGET (self), shown_message_actions[i], shown);
   /* The Move To button opens a popover, not an action; the Forward split button's arrow
    * would still open a menu of insensitive items. */
-  gtk_widget_set_sensitive (GTK_WIDGET (self->move_button), any_selected);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->move_button), any_selected && _tern_window_allows_all (self, "te"));
   gtk_widget_set_sensitive (GTK_WIDGET (self->forward_button), shown);
-  update_state_buttons (self);
+  _tern_window_update_state_buttons (self);
 }
 
 void
@@ -457,60 +446,6 @@ message_selection_changed_cb (TernWindow *self)
       return;
     }
   _tern_window_update_view (self);
-}
-
-static gboolean
-navigate_cb (gpointer data)
-{
-  TernWindow *self = data;
-  GtkWidget *pane = g_object_get_data (G_OBJECT (self), "tern-navigate-to");
-
-  self->navigate_idle = 0;
-  if (pane == self->view_pane && tern_message_view_get_message_id (self->message_view) == 0)
-    return G_SOURCE_REMOVE;
-  if (adw_leaflet_get_folded (self->leaflet))
-    adw_leaflet_set_visible_child (self->leaflet, pane);
-  return G_SOURCE_REMOVE;
-}
-
-void
-_tern_window_navigate_after_click (TernWindow *self,
-                                   GtkWidget  *pane)
-{
-  /* After the list has taken the click as a selection. */
-  g_object_set_data (G_OBJECT (self), "tern-navigate-to", pane);
-  if (self->navigate_idle == 0 && adw_leaflet_get_folded (self->leaflet))
-    self->navigate_idle = g_idle_add (navigate_cb, self);
-}
-
-static void
-list_pressed_cb (GtkGestureClick *gesture,
-                  int              n_press,
-                  double           x,
-                  double           y,
-                  TernWindow      *self)
-{
-  GtkWidget *list = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (gesture));
-  GdkModifierType state = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (gesture));
-
-  /* Ctrl and Shift add to the selection: no navigation then. */
-  if ((state & (GDK_CONTROL_MASK | GDK_SHIFT_MASK)) != 0)
-    return;
-  _tern_window_navigate_after_click (self, list == GTK_WIDGET (self->folder_list) ? self->list_pane
-                                                                                 : self->view_pane);
-}
-
-static void
-add_click_navigation (TernWindow *self,
-                      GtkWidget  *list)
-{
-  GtkGesture *click = gtk_gesture_click_new ();
-
-  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_PRIMARY);
-  gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (click), GTK_PHASE_CAPTURE);
-  /* "pressed": the row's own gesture claims the click, and an ancestor's sees no release. */
-  g_signal_connect (click, "pressed", G_CALLBACK (list_pressed_cb), self);
-  gtk_widget_add_controller (list, GTK_EVENT_CONTROLLER (click));
 }
 
 static void
@@ -829,6 +764,8 @@ tern_window_finalize (GObject *object)
   TernWindow *self = TERN_WINDOW (object);
 
   g_clear_pointer (&self->undo, g_array_unref);
+  g_free (self->rights);
+  g_free (self->owner);
   g_free (self->trust_sha256);
   g_free (self->undo_label);
 
@@ -882,6 +819,8 @@ tern_window_class_init (TernWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TernWindow, move_button);
   gtk_widget_class_bind_template_child (widget_class, TernWindow, star_button);
   gtk_widget_class_bind_template_child (widget_class, TernWindow, unread_button);
+  gtk_widget_class_bind_template_child (widget_class, TernWindow, read_only_bar);
+  gtk_widget_class_bind_template_child (widget_class, TernWindow, read_only_label);
 
   gtk_widget_class_bind_template_callback_full (widget_class, "search_changed_cb",
                                                 G_CALLBACK (_tern_window_search_changed_cb));
@@ -970,8 +909,8 @@ tern_window_new (TernApplication *app)
                             G_CALLBACK (_tern_window_update_message_actions), self);
   _tern_window_update_message_actions (self);
   g_signal_connect_swapped (self->message_list, "activate", G_CALLBACK (message_activated_cb), self);
-  add_click_navigation (self, GTK_WIDGET (self->message_list));
-  add_click_navigation (self, GTK_WIDGET (self->folder_list));
+  _tern_window_add_click_navigation (self, GTK_WIDGET (self->message_list));
+  _tern_window_add_click_navigation (self, GTK_WIDGET (self->folder_list));
   {
     /* Right and Left open and fold a conversation (before the list view moves on them). */
     GtkEventController *keys = gtk_event_controller_key_new ();
