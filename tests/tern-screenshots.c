@@ -133,6 +133,23 @@ main (int   argc,
   if (open_message (window, "Photo from the site visit"))
     shot (window, "photo");
 
+  /* An empty folder (the demo's Junk). */
+  {
+    GListModel *folders = G_LIST_MODEL (tern_window_get_folder_model (window));
+
+    for (guint i = 0; i < g_list_model_get_n_items (folders); i++)
+      {
+        g_autoptr(TernFolderItem) item = g_list_model_get_item (folders, i);
+
+        if (g_strcmp0 (tern_folder_item_get_special_use (item), "\\Junk") == 0)
+          {
+            gtk_widget_activate_action (GTK_WIDGET (window), "win.select-folder", "x", tern_folder_item_get_id (item));
+            shot (window, "junk");
+            break;
+          }
+      }
+  }
+
   gtk_window_destroy (GTK_WINDOW (window));
   tern_test_ui_stop_workers (app);
   return 0;

@@ -25,18 +25,13 @@ tern_test_ui_wait_for (gboolean (*cond) (gpointer),
   return TRUE;
 }
 
-static gboolean
-true_after_cb (gpointer data)
-{
-  return g_get_monotonic_time () >= *(gint64 *) data;
-}
-
 void
-tern_test_ui_spin (guint ms)
+tern_test_ui_drain (void)
 {
-  gint64 until = g_get_monotonic_time () + (gint64) ms * 1000;
+  gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
 
-  tern_test_ui_wait_for (true_after_cb, &until, 60);
+  while (g_main_context_pending (NULL) && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE);
 }
 
 TernApplication *

@@ -12,8 +12,9 @@ G_BEGIN_DECLS
 gboolean         tern_test_ui_wait_for  (gboolean  (*cond) (gpointer),
                                          gpointer    data,
                                          guint       seconds);
-/* Runs the main context for ms milliseconds. */
-void             tern_test_ui_spin      (guint       ms);
+/* Runs the main context until nothing is pending (what an action queued for later: idle
+ * callbacks, redraws, the results workers posted); at most 5 s if workers keep posting. */
+void             tern_test_ui_drain     (void);
 /* The app on the cache in dir, registered on the session bus under an id of its own (so
  * tests never meet a running Tern), work-offline as asked, its main window open.
  * (transfer full) */

@@ -196,7 +196,7 @@ online_set_up (Fixture       *f,
   f->store = tern_application_get_store (f->app);
   gtk_window_set_default_size (GTK_WINDOW (f->window), 1200, 760);
   gtk_window_present (GTK_WINDOW (f->window));
-  g_assert_true (tern_test_ui_wait_for (online_cb, f, 60));
+  g_assert_true (tern_test_ui_wait_for (online_cb, f, 120));
 }
 
 static void
@@ -231,6 +231,53 @@ test_html_then_fetched (Fixture       *f,
       tern_test_ui_wait_frames (GTK_WIDGET (f->window), 3);
       g_assert_true (tern_test_ui_drawn (pane));
     }
+}
+
+/* Issue 14, 3: a message not downloaded, Tern set to work offline: the notice offers "Go
+ * Online" (its "Try Again" did nothing), which turns working offline off. */
+static void
+test_go_online (Fixture       *f,
+                gconstpointer  data)
+{
+  TernMessageView *view = tern_window_get_message_view (f->window);
+  GtkWidget *button = tern_test_ui_find_named (GTK_WIDGET (view), "notice_button");
+
+  g_assert_true (tern_application_get_work_offline (f->app));
+  select_row (f, 0);
+  g_assert_cmpint (tern_message_view_get_state (view), ==, TERN_MESSAGE_VIEW_NOT_AVAILABLE);
+  g_assert_nonnull (button);
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (button)), ==, "_Go Online");
+  g_signal_emit_by_name (button, "clicked");
+  g_assert_false (tern_application_get_work_offline (f->app));
+}
+
+static TernMessageRow *find_row (GtkWidget *root, gint64 id);
+
+/* Issue 14, 12: a line under the subject with the start of the cached text (quotes and
+ * signature left out), which the menu's "Show Previews" turns off. */
+static void
+test_preview (Fixture       *f,
+              gconstpointer  data)
+{
+  GtkWidget *w = GTK_WIDGET (f->window);
+  gint64 id = row_id (f, 0);
+  TernMessageRow *row;
+
+  set_body (f, 0, "text/plain", "On Monday, Bob wrote:\n> Shall we?\n\nYes, the   numbers are in.\nSee you.\n-- \nCarla\n");
+  tern_window_refresh (f->window);
+  g_assert_true (tern_test_ui_wait_frames (w, 2));
+  row = find_row (w, id);
+  g_assert_nonnull (row);
+  g_assert_cmpstr (tern_message_row_get_preview (row), ==, "Yes, the numbers are in. See you.");
+  /* A message whose text is not here has no line. */
+  g_assert_null (tern_message_row_get_preview (find_row (w, row_id (f, 1))));
+
+  gtk_widget_activate_action (w, "win.show-previews", NULL);
+  g_assert_true (tern_test_ui_wait_frames (w, 2));
+  row = find_row (w, id);
+  g_assert_nonnull (row);
+  g_assert_null (tern_message_row_get_preview (row));
+  gtk_widget_activate_action (w, "win.show-previews", NULL);
 }
 
 /* The first message row under root showing item id, or NULL. */
@@ -414,6 +461,8 @@ test_search_keeps_threads (Fixture       *f,
   g_assert_cmpuint (g_list_model_get_n_items (rows), ==, n);
   g_assert_true (gtk_selection_model_is_selected (tern_window_get_selection (f->window), 2));
   g_assert_cmpint (tern_message_view_get_message_id (view), ==, selected);
+  /* The setting is the process's (a memory backend): back to one row a message. */
+  gtk_widget_activate_action (w, "win.group-by-conversation", NULL);
 }
 
 /* The colour at (x, y) of what widget draws. */
@@ -531,6 +580,8 @@ main (int   argc,
 
   g_test_add ("/ui-reading/html-then-plain", Fixture, NULL, set_up, test_html_then_plain, tear_down);
 
+  g_test_add ("/ui-reading/preview", Fixture, NULL, set_up, test_preview, tear_down);
+  g_test_add ("/ui-reading/go-online", Fixture, NULL, set_up, test_go_online, tear_down);
   g_test_add ("/ui-reading/dark-html", Fixture, NULL, set_up, test_dark_html, tear_down);
   g_test_add ("/ui-reading/link-wrap", Fixture, NULL, set_up, test_link_wrap, tear_down);
   g_test_add ("/ui-reading/search", Fixture, NULL, set_up, test_search, tear_down);

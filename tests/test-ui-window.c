@@ -7,6 +7,7 @@
 
 #include "tern-application.h"
 #include "tern-journal.h"
+#include "tern-message-row.h"
 #include "tern-sync.h"
 #include "tern-test-cache.h"
 #include "tern-test-ui.h"
@@ -501,6 +502,71 @@ test_read_only_folder (Fixture       *f,
   g_assert_cmpstr (gtk_widget_get_tooltip_text (archive), ==, "Archive (A)");
 }
 
+/* Issue 14, 7: toasts only for what the user can act on: a move offers Undo; undoing, or
+ * nothing to undo, says nothing; Sync while working offline offers "Go Online". */
+static void
+test_toasts (Fixture       *f,
+             gconstpointer  data)
+{
+  GtkWidget *w = GTK_WIDGET (f->window);
+
+  gtk_widget_activate_action (w, "win.undo", NULL);
+  g_assert_null (tern_window_get_last_toast (f->window));
+
+  gtk_selection_model_select_item (tern_window_get_selection (f->window), 0, TRUE);
+  gtk_widget_activate_action (w, "win.archive", NULL);
+  g_assert_cmpstr (tern_window_get_last_toast (f->window), ==, "1 message archived");
+  gtk_widget_activate_action (w, "win.undo", NULL);
+  g_assert_cmpstr (tern_window_get_last_toast (f->window), ==, "1 message archived");
+
+  gtk_widget_activate_action (w, "win.sync", NULL);
+  g_assert_cmpstr (tern_window_get_last_toast (f->window), ==, "Tern is working offline");
+}
+
+static int
+row_height_with (const char *subject)
+{
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *row = tern_message_row_new ();
+  GtkWidget *labels[8];
+  guint n = 0;
+  int height;
+
+  gtk_window_set_child (GTK_WINDOW (window), row);
+  /* Its labels, depth first: sender, count, date, subject, folder. */
+  for (GtkWidget *w = gtk_widget_get_first_child (row); w != NULL;)
+    {
+      if (GTK_IS_LABEL (w) && n < G_N_ELEMENTS (labels))
+        labels[n++] = w;
+      if (gtk_widget_get_first_child (w) != NULL)
+        w = gtk_widget_get_first_child (w);
+      else
+        {
+          while (w != NULL && w != row && gtk_widget_get_next_sibling (w) == NULL)
+            w = gtk_widget_get_parent (w);
+          w = w != NULL && w != row ? gtk_widget_get_next_sibling (w) : NULL;
+        }
+    }
+  g_assert_cmpuint (n, >=, 4);
+  gtk_label_set_text (GTK_LABEL (labels[0]), "田中 ゆき");
+  gtk_label_set_text (GTK_LABEL (labels[3]), subject);
+  gtk_widget_measure (row, GTK_ORIENTATION_VERTICAL, 300, NULL, &height, NULL, NULL);
+  gtk_window_destroy (GTK_WINDOW (window));
+  return height;
+}
+
+/* Issue 14, 12: a row in Chinese or Japanese is as tall as one in English (where the
+ * machine has the fonts: without, both show boxes). */
+static void
+test_cjk_rows (Fixture       *f,
+               gconstpointer  data)
+{
+  int latin = row_height_with ("Budget numbers for next year");
+  int cjk = row_height_with ("会議の資料と来週の予定について");
+
+  g_assert_cmpint (cjk, ==, latin);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -515,6 +581,8 @@ main (int   argc,
   g_test_add ("/ui-window/keyboard-panes", Fixture, NULL, set_up, test_keyboard_panes, tear_down);
   g_test_add ("/ui-window/status-popover", Fixture, NULL, set_up, test_status_popover, tear_down);
   g_test_add ("/ui-window/read-only-folder", Fixture, NULL, read_only_set_up, test_read_only_folder, tear_down);
+  g_test_add ("/ui-window/toasts", Fixture, NULL, set_up, test_toasts, tear_down);
+  g_test_add ("/ui-window/cjk-rows", Fixture, NULL, set_up, test_cjk_rows, tear_down);
   g_test_add ("/ui-window/state-buttons", Fixture, NULL, set_up, test_state_buttons, tear_down);
 
   return g_test_run ();

@@ -735,6 +735,14 @@ tern_composer_window_get_notice (TernComposerWindow *self)
 }
 
 gboolean
+tern_composer_window_get_save_pending (TernComposerWindow *self)
+{
+  g_return_val_if_fail (TERN_IS_COMPOSER_WINDOW (self), FALSE);
+
+  return self->autosave_id != 0 || self->dirty;
+}
+
+gboolean
 tern_composer_window_get_busy (TernComposerWindow *self)
 {
   g_return_val_if_fail (TERN_IS_COMPOSER_WINDOW (self), FALSE);

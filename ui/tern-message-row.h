@@ -28,6 +28,10 @@ GtkListItemFactory *tern_message_row_factory_new (void);
 void             tern_message_row_set_folder_name (TernMessageRow *self,
                                                    const char     *name);
 const char      *tern_message_row_get_folder_name (TernMessageRow *self);
+/* A line under the subject with the start of the message's text, where the cache has it. */
+void             tern_message_row_set_show_preview (TernMessageRow *self,
+                                                    gboolean        show);
+const char      *tern_message_row_get_preview     (TernMessageRow *self);
 /* Whether the factory's rows say which folder their message is in (in folders' words). */
 void             tern_message_row_factory_set_folders (GtkListItemFactory *factory,
                                                        TernFolderModel    *folders,

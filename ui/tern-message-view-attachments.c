@@ -133,7 +133,7 @@ show_inline_image (TernMessageView *self,
   file = g_file_new_for_path (a->path);
   picture = gtk_picture_new_for_file (file);
   gtk_picture_set_can_shrink (GTK_PICTURE (picture), TRUE);
-  gtk_picture_set_keep_aspect_ratio (GTK_PICTURE (picture), TRUE);
+  gtk_picture_set_content_fit (GTK_PICTURE (picture), GTK_CONTENT_FIT_CONTAIN);
   gtk_widget_set_halign (picture, GTK_ALIGN_START);
   gtk_widget_set_size_request (picture, -1, 240);
   gtk_widget_set_tooltip_text (picture, a->filename);

@@ -62,6 +62,7 @@ struct _TernMessageView
   GtkWidget            *images_box;
   GtkWidget            *web_view;
   GtkWidget            *notice;
+  GtkWidget            *notice_button;
 
   gint64                message_id;
   TernMessageViewState  state;

@@ -225,6 +225,8 @@ show_notice (TernMessageView      *self,
   adw_status_page_set_icon_name (ADW_STATUS_PAGE (self->notice), icon);
   adw_status_page_set_title (ADW_STATUS_PAGE (self->notice), title);
   adw_status_page_set_description (ADW_STATUS_PAGE (self->notice), description);
+  gtk_button_set_label (GTK_BUTTON (self->notice_button), _("_Try Again"));
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->notice_button), "view.retry");
   gtk_stack_set_visible_child_name (GTK_STACK (self->body_stack), "notice");
   set_state (self, state);
 }
@@ -266,10 +268,17 @@ worker_for_message (TernMessageView *self)
 static void
 show_offline_notice (TernMessageView *self)
 {
+  /* Working offline by choice, "Try Again" could do nothing: offer to go online. */
+  gboolean by_choice = self->app != NULL && tern_application_get_work_offline (self->app);
+
   show_notice (self, TERN_MESSAGE_VIEW_NOT_AVAILABLE, "network-offline-symbolic",
                _("Not Available Offline"),
-               _("This message has not been downloaded yet, and Tern is offline. "
-                 "It will open once the connection is back."));
+               by_choice ? _("This message has not been downloaded yet, and Tern is set to work "
+                             "offline. Go online to read it.")
+                         : _("This message has not been downloaded yet, and Tern is offline. "
+                             "It will open once the connection is back."));
+  gtk_button_set_label (GTK_BUTTON (self->notice_button), by_choice ? _("_Go Online") : _("_Try Again"));
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->notice_button), by_choice ? "view.go-online" : "view.retry");
 }
 
 static void
@@ -484,6 +493,21 @@ tern_message_view_reload (TernMessageView *self)
 }
 
 static void
+go_online_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *param)
+{
+  TernMessageView *self = TERN_MESSAGE_VIEW (widget);
+
+  if (self->app == NULL)
+    return;
+  /* The window reloads the message when the account's state changes. */
+  tern_application_set_work_offline (self->app, FALSE);
+  if (self->message_id != 0)
+    load_body (self);
+}
+
+static void
 retry_action (GtkWidget  *widget,
               const char *action_name,
               GVariant   *param)
@@ -688,6 +712,7 @@ tern_message_view_class_init (TernMessageViewClass *klass)
   gtk_widget_class_set_css_name (widget_class, "ternmessageview");
   gtk_widget_class_install_action (widget_class, "view.load-remote", NULL, _tern_message_view_load_remote_action);
   gtk_widget_class_install_action (widget_class, "view.retry", NULL, retry_action);
+  gtk_widget_class_install_action (widget_class, "view.go-online", NULL, go_online_action);
   gtk_widget_class_install_action (widget_class, "view.download", "u", _tern_message_view_download_action);
   gtk_widget_class_install_action (widget_class, "view.cancel-download", "u", _tern_message_view_cancel_download_action);
   gtk_widget_class_install_action (widget_class, "view.open-attachment", "u", _tern_message_view_open_attachment_action);
@@ -823,6 +848,8 @@ tern_message_view_init (TernMessageView *self)
   self->notice = adw_status_page_new ();
   button = gtk_button_new_with_mnemonic (_("_Try Again"));
   gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "view.retry");
+  gtk_widget_set_name (button, "notice_button");
+  self->notice_button = button;
   gtk_widget_set_halign (button, GTK_ALIGN_CENTER);
   gtk_widget_add_css_class (button, "pill");
   adw_status_page_set_child (ADW_STATUS_PAGE (self->notice), button);

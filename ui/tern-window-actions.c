@@ -227,11 +227,9 @@ undo_action (GtkWidget  *widget,
   g_autoptr(GError) error = NULL;
   guint done = 0;
 
+  /* Nothing to undo: nothing happens (a toast would give the user nothing to do). */
   if (self->undo_kind == UNDO_NONE || self->undo->len == 0)
-    {
-      _tern_window_toast (self, _("Nothing to undo"), FALSE);
-      return;
-    }
+    return;
   for (guint i = 0; i < self->undo->len && error == NULL; i++)
     {
       UndoEntry *e = &g_array_index (self->undo, UndoEntry, i);
@@ -249,10 +247,9 @@ undo_action (GtkWidget  *widget,
   _tern_window_refresh_folders (self);
   _tern_window_refresh_messages (self);
   _tern_window_tell_workers (self);
+  /* Undone shows in the list itself; only a failure is worth a toast. */
   if (error != NULL)
     _tern_window_toast (self, error->message, FALSE);
-  else
-    _tern_window_toast (self, _("Undone"), FALSE);
 }
 
 static void
@@ -291,7 +288,14 @@ sync_action (GtkWidget  *widget,
 
   if (tern_application_get_work_offline (self->app))
     {
-      _tern_window_toast (self, _("Working offline: turn “Work Offline” off to sync"), FALSE);
+      AdwToast *toast = adw_toast_new (_("Tern is working offline"));
+
+      adw_toast_set_button_label (toast, _("_Go Online"));
+      adw_toast_set_action_name (toast, "app.work-offline");
+      adw_toast_set_timeout (toast, 4);
+      g_free (self->last_toast);
+      self->last_toast = g_strdup (adw_toast_get_title (toast));
+      adw_toast_overlay_add_toast (self->toasts, toast);
       return;
     }
   for (guint i = 0; i < workers->len; i++)
@@ -564,6 +568,7 @@ _tern_window_class_add_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.forward", NULL, compose_action);
   gtk_widget_class_install_action (widget_class, "win.forward-attached", NULL, compose_action);
   gtk_widget_class_install_action (widget_class, "win.edit-draft", NULL, compose_action);
+  gtk_widget_class_install_property_action (widget_class, "win.show-previews", "show-previews");
   gtk_widget_class_install_property_action (widget_class, "win.group-by-conversation",
                                             "group-by-conversation");
   gtk_widget_class_install_action (widget_class, "win.expand", NULL, expand_action);

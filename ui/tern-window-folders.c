@@ -127,6 +127,11 @@ folder_bind_cb (GtkSignalListItemFactory *factory,
   TernFolderItemKind kind = tern_folder_item_get_kind (item);
   GBinding *binding;
 
+  /* A folder that holds no messages (another user's name over their folders, a \Noselect
+   * parent) reads as a heading over its children, not as a folder that opens nothing. */
+  if (kind == TERN_FOLDER_ITEM_FOLDER && !tern_folder_item_get_selectable (item))
+    kind = TERN_FOLDER_ITEM_HEADING;
+
   gtk_label_set_text (GTK_LABEL (label), tern_folder_item_get_label (item));
   gtk_widget_set_margin_start (box, 12 * (int) tern_folder_item_get_depth (item) +
                                     (kind == TERN_FOLDER_ITEM_FOLDER ? 6 : 0));
@@ -146,6 +151,7 @@ folder_bind_cb (GtkSignalListItemFactory *factory,
   gtk_list_item_set_selectable (list_item, kind == TERN_FOLDER_ITEM_FOLDER &&
                                            tern_folder_item_get_selectable (item));
   gtk_list_item_set_activatable (list_item, kind == TERN_FOLDER_ITEM_FOLDER);
+  g_object_set_data (G_OBJECT (box), "tern-heading", GINT_TO_POINTER (kind == TERN_FOLDER_ITEM_HEADING));
   binding = g_object_bind_property_full (item, "unread", count, "label", G_BINDING_SYNC_CREATE,
                                          count_transform, NULL, NULL, NULL);
   g_object_set_data (G_OBJECT (list_item), "binding", binding);

@@ -52,6 +52,7 @@ struct _TernWindow
   AdwSplitButton       *forward_button;
   GtkToggleButton      *star_button;
   GtkToggleButton      *unread_button;
+  GtkButton            *demo_button;
   GtkWidget            *read_only_bar;
   GtkLabel             *read_only_label;
 
@@ -79,9 +80,11 @@ struct _TernWindow
   char                 *undo_label;
   gboolean              selecting;
   gboolean              grouped;           /* group-by-conversation */
+  char                 *last_toast;
   char                 *rights;            /* the open folder's MYRIGHTS; NULL: all */
   char                 *owner;             /* whose it is, another user's folder */
   gint64                before_search;     /* the message selected when search began */
+  gboolean              show_previews;     /* a line of text under each subject */
   gboolean              compact;           /* narrow: secondary actions in "More" */
   guint                 compact_idle;
   guint                 navigate_idle;
@@ -123,12 +126,22 @@ gboolean            _tern_window_folder_allows         (TernWindow *self,
 /* Reads the open folder's rights and owner again. */
 void                _tern_window_load_rights           (TernWindow *self);
 
+/* tern-window-layout.c */
+void                _tern_window_apply_pane_widths     (TernWindow *self);
+void                _tern_window_default_width_cb      (TernWindow *self);
+/* After each allocation of the window, width its width. */
+void                _tern_window_allocated             (TernWindow *self,
+                                                        int         width);
+void                _tern_window_set_show_previews     (TernWindow *self,
+                                                        gboolean    show);
+
 /* tern-window-state.c */
 gboolean            _tern_window_allows_all            (TernWindow *self,
                                                         const char *rights);
 void                _tern_window_apply_rights          (TernWindow *self);
 void                _tern_window_update_read_only      (TernWindow *self);
 void                _tern_window_update_state_buttons  (TernWindow *self);
+void                _tern_window_update_demo_button    (TernWindow *self);
 
 /* tern-window-actions.c */
 void                _tern_window_add_click_navigation  (TernWindow *self,

@@ -161,3 +161,26 @@ _tern_window_apply_rights (TernWindow *self)
           }
       }
 }
+
+/* "Try the Demo" takes a few seconds to start its server: the button says so, with a
+ * spinner, while the app's demo action is off. */
+void
+_tern_window_update_demo_button (TernWindow *self)
+{
+  gboolean starting = !g_action_group_get_action_enabled (G_ACTION_GROUP (self->app), "demo") &&
+                      g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "welcome") == 0;
+
+  if (starting)
+    {
+      GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
+      GtkWidget *spinner = gtk_spinner_new ();
+
+      gtk_spinner_start (GTK_SPINNER (spinner));
+      gtk_box_append (GTK_BOX (box), spinner);
+      gtk_box_append (GTK_BOX (box), gtk_label_new (_("Starting the Demo…")));
+      gtk_widget_set_halign (box, GTK_ALIGN_CENTER);
+      gtk_button_set_child (self->demo_button, box);
+    }
+  else if (gtk_button_get_label (self->demo_button) == NULL)
+    gtk_button_set_label (self->demo_button, _("_Try the Demo"));
+}

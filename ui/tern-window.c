@@ -24,6 +24,7 @@ G_DEFINE_FINAL_TYPE (TernWindow, tern_window, ADW_TYPE_APPLICATION_WINDOW)
 enum {
   PROP_0,
   PROP_GROUP_BY_CONVERSATION,
+  PROP_SHOW_PREVIEWS,
   PROP_COMPACT,
   N_PROPS
 };
@@ -52,6 +53,8 @@ _tern_window_toast (TernWindow *self,
       adw_toast_set_action_name (t, "win.undo");
     }
   adw_toast_set_timeout (t, 4);
+  g_free (self->last_toast);
+  self->last_toast = g_strdup (text);
   adw_toast_overlay_add_toast (self->toasts, t);
 }
 
@@ -601,6 +604,7 @@ _tern_window_set_grouped (TernWindow *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_GROUP_BY_CONVERSATION]);
 }
 
+
 static void
 tern_window_get_property (GObject    *object,
                           guint       prop_id,
@@ -613,6 +617,9 @@ tern_window_get_property (GObject    *object,
     {
     case PROP_GROUP_BY_CONVERSATION:
       g_value_set_boolean (value, self->grouped);
+      break;
+    case PROP_SHOW_PREVIEWS:
+      g_value_set_boolean (value, self->show_previews);
       break;
     case PROP_COMPACT:
       g_value_set_boolean (value, self->compact);
@@ -635,6 +642,9 @@ tern_window_set_property (GObject      *object,
     case PROP_GROUP_BY_CONVERSATION:
       _tern_window_set_grouped (self, g_value_get_boolean (value));
       break;
+    case PROP_SHOW_PREVIEWS:
+      _tern_window_set_show_previews (self, g_value_get_boolean (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -642,67 +652,6 @@ tern_window_set_property (GObject      *object,
 
 /* Window state. */
 
-/* Below this width the message's secondary actions (Reply All, Forward, Move To, Star,
- * Read) go into its "More" menu, so that the window narrows to 360 px. The window's width
- * decides, not the leaflet's folding: folding depends on the panes' minimum widths, which
- * these buttons change, and a change made while the leaflet allocates its children left
- * the message pane without an allocation, drawn blank (issue 14). */
-#define COMPACT_WIDTH 700
-#define SIDEBAR_NARROW_WIDTH 220
-#define LIST_NARROW_WIDTH 300
-
-/* The widths the user gave the panes are their minimums when the window is wide; narrow
- * (folded, one pane at a time), the panes' own, so that it narrows to 360 px. */
-static void
-apply_pane_widths (TernWindow *self)
-{
-  GSettings *settings = self->app != NULL ? tern_application_get_settings (self->app) : NULL;
-
-  if (self->compact || settings == NULL)
-    {
-      gtk_widget_set_size_request (self->sidebar_pane, SIDEBAR_NARROW_WIDTH, -1);
-      gtk_widget_set_size_request (self->list_pane, LIST_NARROW_WIDTH, -1);
-    }
-  else
-    {
-      gtk_widget_set_size_request (self->sidebar_pane, g_settings_get_int (settings, "sidebar-width"), -1);
-      gtk_widget_set_size_request (self->list_pane, g_settings_get_int (settings, "list-width"), -1);
-    }
-}
-
-static gboolean
-set_compact_cb (gpointer data)
-{
-  TernWindow *self = data;
-  gboolean compact = gtk_widget_get_width (GTK_WIDGET (self)) < COMPACT_WIDTH;
-
-  self->compact_idle = 0;
-  if (self->compact != compact)
-    {
-      self->compact = compact;
-      apply_pane_widths (self);
-      g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_COMPACT]);
-    }
-  return G_SOURCE_REMOVE;
-}
-
-/* Before the window is shown, its default width decides (the first allocation would
- * otherwise be made wide enough for the wide header). */
-static void
-default_width_cb (TernWindow *self)
-{
-  int width, height;
-
-  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
-    return;
-  gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
-  if (width > 0 && (width < COMPACT_WIDTH) != self->compact)
-    {
-      self->compact = width < COMPACT_WIDTH;
-      apply_pane_widths (self);
-      g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_COMPACT]);
-    }
-}
 
 static void
 tern_window_size_allocate (GtkWidget *widget,
@@ -710,12 +659,8 @@ tern_window_size_allocate (GtkWidget *widget,
                            int        height,
                            int        baseline)
 {
-  TernWindow *self = TERN_WINDOW (widget);
-
   GTK_WIDGET_CLASS (tern_window_parent_class)->size_allocate (widget, width, height, baseline);
-  /* Not while allocating: after it. */
-  if ((width < COMPACT_WIDTH) != self->compact && self->compact_idle == 0)
-    self->compact_idle = g_idle_add_full (G_PRIORITY_HIGH_IDLE, set_compact_cb, self, NULL);
+  _tern_window_allocated (TERN_WINDOW (widget), width);
 }
 
 static gboolean
@@ -765,6 +710,7 @@ tern_window_finalize (GObject *object)
 
   g_clear_pointer (&self->undo, g_array_unref);
   g_free (self->rights);
+  g_free (self->last_toast);
   g_free (self->owner);
   g_free (self->trust_sha256);
   g_free (self->undo_label);
@@ -787,6 +733,9 @@ tern_window_class_init (TernWindowClass *klass)
   properties [PROP_COMPACT] =
     g_param_spec_boolean ("compact", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties [PROP_SHOW_PREVIEWS] =
+    g_param_spec_boolean ("show-previews", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   properties [PROP_GROUP_BY_CONVERSATION] =
     g_param_spec_boolean ("group-by-conversation", NULL, NULL, FALSE,
                           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
@@ -820,6 +769,7 @@ tern_window_class_init (TernWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TernWindow, star_button);
   gtk_widget_class_bind_template_child (widget_class, TernWindow, unread_button);
   gtk_widget_class_bind_template_child (widget_class, TernWindow, read_only_bar);
+  gtk_widget_class_bind_template_child (widget_class, TernWindow, demo_button);
   gtk_widget_class_bind_template_child (widget_class, TernWindow, read_only_label);
 
   gtk_widget_class_bind_template_callback_full (widget_class, "search_changed_cb",
@@ -832,6 +782,7 @@ static void
 tern_window_init (TernWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->show_previews = TRUE;
   self->undo = g_array_new (FALSE, TRUE, sizeof (UndoEntry));
   g_array_set_clear_func (self->undo, (GDestroyNotify) undo_entry_clear);
   self->watched = g_ptr_array_new ();
@@ -843,7 +794,7 @@ tern_window_init (TernWindow *self)
                             G_CALLBACK (_tern_window_search_mode_cb), self);
   gtk_search_bar_set_key_capture_widget (self->search_bar, NULL);
   g_signal_connect (self, "close-request", G_CALLBACK (close_request_cb), NULL);
-  g_signal_connect (self, "notify::default-width", G_CALLBACK (default_width_cb), NULL);
+  g_signal_connect (self, "notify::default-width", G_CALLBACK (_tern_window_default_width_cb), NULL);
   g_object_set_data (G_OBJECT (self), "tern-toasts", self->toasts);
 }
 
@@ -863,7 +814,7 @@ restore_state (TernWindow *self)
     gtk_window_set_default_size (GTK_WINDOW (self), width, height);
   if (g_settings_get_boolean (settings, "window-maximized"))
     gtk_window_maximize (GTK_WINDOW (self));
-  apply_pane_widths (self);
+  _tern_window_apply_pane_widths (self);
 }
 
 TernWindow *
@@ -899,6 +850,7 @@ tern_window_new (TernApplication *app)
   self->conversation_tree = gtk_tree_list_model_new (g_object_ref (G_LIST_MODEL (self->conversation_model)),
                                                      FALSE, FALSE, create_conversation_cb, self, NULL);
   factory = tern_message_row_factory_new ();
+  g_object_set_data (G_OBJECT (factory), "tern-show-preview", GINT_TO_POINTER (self->show_previews));
   gtk_list_view_set_factory (self->message_list, factory);
   g_object_unref (factory);
   gtk_list_view_set_model (self->message_list, GTK_SELECTION_MODEL (self->message_selection));
@@ -925,13 +877,19 @@ tern_window_new (TernApplication *app)
     gtk_widget_add_controller (GTK_WIDGET (self->folder_list), keys);
   }
   if (tern_application_get_settings (app) != NULL)
-    g_settings_bind (tern_application_get_settings (app), "group-by-conversation", self,
-                     "group-by-conversation", G_SETTINGS_BIND_DEFAULT);
+    {
+      g_settings_bind (tern_application_get_settings (app), "group-by-conversation", self,
+                       "group-by-conversation", G_SETTINGS_BIND_DEFAULT);
+      g_settings_bind (tern_application_get_settings (app), "show-previews", self,
+                       "show-previews", G_SETTINGS_BIND_DEFAULT);
+    }
 
   tern_message_view_set_application (self->message_view, app);
   tern_status_area_set_application (self->status_area, app);
   g_signal_connect_object (app, "accounts-changed", G_CALLBACK (accounts_changed_cb), self,
                            G_CONNECT_SWAPPED);
+  g_signal_connect_object (app, "action-enabled-changed::demo", G_CALLBACK (_tern_window_update_demo_button),
+                           self, G_CONNECT_SWAPPED);
   accounts_changed_cb (self);
   return self;
 }
@@ -983,6 +941,13 @@ tern_window_get_folder_id (TernWindow *self)
 {
   g_return_val_if_fail (TERN_IS_WINDOW (self), 0);
   return self->folder_id;
+}
+
+const char *
+tern_window_get_last_toast (TernWindow *self)
+{
+  g_return_val_if_fail (TERN_IS_WINDOW (self), NULL);
+  return self->last_toast;
 }
 
 const char *
