@@ -523,6 +523,22 @@ test_toasts (Fixture       *f,
   g_assert_cmpstr (tern_window_get_last_toast (f->window), ==, "Tern is working offline");
 }
 
+/* Issue 14, 12: an empty folder says "No Messages" once, in the list; the pane beside it
+ * does not add "No Message Selected" under the same icon. */
+static void
+test_empty_folder (Fixture       *f,
+                   gconstpointer  data)
+{
+  TernMessageView *view = tern_window_get_message_view (f->window);
+
+  g_assert_true (tern_message_view_get_placeholder (view));
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.select-folder", "x", f->ids.junk);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (tern_window_get_message_model (f->window))), ==, 0);
+  g_assert_false (tern_message_view_get_placeholder (view));
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.select-folder", "x", f->ids.inbox);
+  g_assert_true (tern_message_view_get_placeholder (view));
+}
+
 static int
 row_height_with (const char *subject)
 {
@@ -581,6 +597,7 @@ main (int   argc,
   g_test_add ("/ui-window/keyboard-panes", Fixture, NULL, set_up, test_keyboard_panes, tear_down);
   g_test_add ("/ui-window/status-popover", Fixture, NULL, set_up, test_status_popover, tear_down);
   g_test_add ("/ui-window/read-only-folder", Fixture, NULL, read_only_set_up, test_read_only_folder, tear_down);
+  g_test_add ("/ui-window/empty-folder", Fixture, NULL, set_up, test_empty_folder, tear_down);
   g_test_add ("/ui-window/toasts", Fixture, NULL, set_up, test_toasts, tear_down);
   g_test_add ("/ui-window/cjk-rows", Fixture, NULL, set_up, test_cjk_rows, tear_down);
   g_test_add ("/ui-window/state-buttons", Fixture, NULL, set_up, test_state_buttons, tear_down);

@@ -468,6 +468,25 @@ tern_message_view_get_n_highlights (TernMessageView *self)
   return self->n_highlights;
 }
 
+void
+tern_message_view_set_placeholder (TernMessageView *self,
+                                   gboolean         shown)
+{
+  g_return_if_fail (TERN_IS_MESSAGE_VIEW (self));
+
+  /* An empty folder already says so in the list: the pane beside it stays blank rather than
+   * say "No Message Selected" under the same icon. */
+  gtk_widget_set_opacity (self->empty_page, shown ? 1.0 : 0.0);
+}
+
+gboolean
+tern_message_view_get_placeholder (TernMessageView *self)
+{
+  g_return_val_if_fail (TERN_IS_MESSAGE_VIEW (self), FALSE);
+
+  return gtk_widget_get_opacity (self->empty_page) > 0;
+}
+
 gboolean
 tern_message_view_focus_body (TernMessageView *self)
 {

@@ -49,6 +49,11 @@ char                *tern_message_view_dup_attachment_path (TernMessageView *sel
                                                         guint            index) G_GNUC_WARN_UNUSED_RESULT;
 GtkWidget           *tern_message_view_get_web_view    (TernMessageView *self);
 
+/* Whether the pane says "No Message Selected" when nothing is shown (not beside an empty
+ * list, which says "No Messages"). */
+void                  tern_message_view_set_placeholder (TernMessageView *self,
+                                                         gboolean         shown);
+gboolean              tern_message_view_get_placeholder (TernMessageView *self);
 /* Gives the keyboard focus to the message's text (plain or HTML); FALSE if none is shown. */
 gboolean              tern_message_view_focus_body      (TernMessageView *self);
 

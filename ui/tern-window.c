@@ -186,6 +186,7 @@ _tern_window_update_list_title (TernWindow *self)
       adw_status_page_set_description (self->empty_page, NULL);
     }
   gtk_stack_set_visible_child_name (self->list_stack, n > 0 ? "list" : "empty");
+  tern_message_view_set_placeholder (self->message_view, n > 0);
   _tern_window_update_read_only (self);
 }
 
