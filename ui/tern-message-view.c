@@ -852,6 +852,8 @@ tern_message_view_init (TernMessageView *self)
   gtk_widget_set_margin_end (self->images_box, 18);
   gtk_widget_set_margin_bottom (self->images_box, 12);
   label = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  /* The text's background down to the foot of the pane, however short the text. */
+  gtk_widget_set_vexpand (self->text_view, TRUE);
   gtk_box_append (GTK_BOX (label), self->text_view);
   gtk_box_append (GTK_BOX (label), self->images_box);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), label);
