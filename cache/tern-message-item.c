@@ -17,6 +17,7 @@ struct _TernMessageItem
   char     *sender;
   char     *sender_address;
   char     *flags;
+  char     *preview;
   gint64    date;
   guint     loaded : 1;
   guint     unread : 1;
@@ -41,6 +42,7 @@ enum {
   PROP_FLAGGED,
   PROP_ANSWERED,
   PROP_HAS_ATTACHMENT,
+  PROP_PREVIEW,
   N_PROPS
 };
 
@@ -55,6 +57,7 @@ tern_message_item_finalize (GObject *object)
   g_free (self->sender);
   g_free (self->sender_address);
   g_free (self->flags);
+  g_free (self->preview);
 
   G_OBJECT_CLASS (tern_message_item_parent_class)->finalize (object);
 }
@@ -105,6 +108,9 @@ tern_message_item_get_property (GObject    *object,
     case PROP_HAS_ATTACHMENT:
       g_value_set_boolean (value, self->has_attachment);
       break;
+    case PROP_PREVIEW:
+      g_value_set_string (value, self->preview);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -131,6 +137,7 @@ tern_message_item_class_init (TernMessageItemClass *klass)
   properties [PROP_FLAGGED] = g_param_spec_boolean ("flagged", NULL, NULL, FALSE, flags);
   properties [PROP_ANSWERED] = g_param_spec_boolean ("answered", NULL, NULL, FALSE, flags);
   properties [PROP_HAS_ATTACHMENT] = g_param_spec_boolean ("has-attachment", NULL, NULL, FALSE, flags);
+  properties [PROP_PREVIEW] = g_param_spec_string ("preview", NULL, NULL, NULL, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -206,4 +213,52 @@ _tern_message_item_set_envelope (TernMessageItem *self,
   SET_BIT (has_attachment, has_attachment, PROP_HAS_ATTACHMENT);
   SET_BIT (loaded, TRUE, PROP_LOADED);
   g_object_thaw_notify (G_OBJECT (self));
+}
+
+const char *
+tern_message_item_get_preview (TernMessageItem *self)
+{
+  g_return_val_if_fail (TERN_IS_MESSAGE_ITEM (self), NULL);
+
+  return self->preview;
+}
+
+/* The start of the cached plain text as one line: quoted lines ("> ...", "On ... wrote:"
+ * before them), signatures and blank lines skipped, white space collapsed. */
+void
+_tern_message_item_set_preview (TernMessageItem *self,
+                                const char      *text)
+{
+  g_autoptr(GString) line = g_string_new (NULL);
+  g_auto(GStrv) lines = NULL;
+
+  g_return_if_fail (TERN_IS_MESSAGE_ITEM (self));
+
+  if (text != NULL)
+    lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines != NULL && lines[i] != NULL && line->len < 160; i++)
+    {
+      const char *l = g_strstrip (lines[i]);
+
+      if (g_str_equal (l, "--") || g_str_has_prefix (l, "-- "))
+        break;
+      if (*l == '\0' || *l == '>' ||
+          (g_str_has_suffix (l, "wrote:") && lines[i + 1] != NULL && g_str_has_prefix (g_strchug (lines[i + 1]), ">")))
+        continue;
+      if (line->len > 0)
+        g_string_append_c (line, ' ');
+      for (const char *p = l; *p != '\0'; p = g_utf8_next_char (p))
+        {
+          gunichar c = g_utf8_get_char (p);
+
+          if (g_unichar_isspace (c))
+            {
+              if (line->len > 0 && line->str[line->len - 1] != ' ')
+                g_string_append_c (line, ' ');
+            }
+          else
+            g_string_append_unichar (line, c);
+        }
+    }
+  _tern_model_set_str (self, &self->preview, line->len > 0 ? line->str : NULL, properties [PROP_PREVIEW]);
 }

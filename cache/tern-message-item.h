@@ -29,6 +29,8 @@ gboolean         tern_message_item_get_unread      (TernMessageItem *self);
 gboolean         tern_message_item_get_flagged     (TernMessageItem *self);
 gboolean         tern_message_item_get_answered    (TernMessageItem *self);
 gboolean         tern_message_item_get_has_attachment (TernMessageItem *self);
+/* The start of its text, as one line, where the cache has the text; NULL otherwise. */
+const char      *tern_message_item_get_preview     (TernMessageItem *self);
 
 /* For TernMessageModel: sets the envelope, notifying what changed. */
 void             _tern_message_item_set_envelope   (TernMessageItem *self,
@@ -39,5 +41,8 @@ void             _tern_message_item_set_envelope   (TernMessageItem *self,
                                                     gint64           date,
                                                     const char      *flags,
                                                     gboolean         has_attachment);
+
+void             _tern_message_item_set_preview    (TernMessageItem *self,
+                                                    const char      *text);
 
 G_END_DECLS

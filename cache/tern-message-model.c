@@ -63,7 +63,10 @@ build_batch_sql (void)
   batch_sql = _tern_model_build_in_sql ("SELECT m.id, coalesce (m.local_folder, m.folder_id), "
                                         "m.subject, m.from_name, m.from_addr, m.date, m.flags, "
                                         "EXISTS (SELECT 1 FROM part p WHERE p.message = m.id AND "
-                                        "p.disposition = 'attachment' COLLATE NOCASE) "
+                                        "p.disposition = 'attachment' COLLATE NOCASE), "
+                                        /* The start of the cached plain text: the preview line. */
+                                        "(SELECT substr (b.text, 1, 600) FROM body b WHERE b.message = m.id "
+                                        "AND b.content_type = 'text/plain') "
                                         "FROM message m WHERE m.id",
                                         BATCH);
 }
@@ -113,6 +116,7 @@ load_envelopes (TernMessageModel  *self,
                                        sqlite3_column_int64 (stmt, 5),
                                        (const char *) sqlite3_column_text (stmt, 6),
                                        sqlite3_column_int (stmt, 7) != 0);
+      _tern_message_item_set_preview (item, (const char *) sqlite3_column_text (stmt, 8));
     }
   sqlite3_reset (stmt);
   sqlite3_clear_bindings (stmt);

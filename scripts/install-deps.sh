@@ -16,7 +16,7 @@ packages=(
   courier-base courier-authdaemon courier-authlib-userdb gamin libgamin0 libidn12 util-linux
   dbus gnome-keyring python3 procps
   libgtk-4-dev libadwaita-1-dev libwebkitgtk-6.0-dev desktop-file-utils appstream
-  xvfb xauth dbus-x11 at-spi2-core adwaita-icon-theme
+  xvfb xauth dbus-x11 at-spi2-core adwaita-icon-theme libxtst-dev
   clang libclang-rt-14-dev
   # An installed Tern: settings kept by dconf; what `meson install` runs after copying
   # (gnome.post_install); the install test looks at the running app over AT-SPI.

@@ -3,6 +3,9 @@
 
 #include "config.h"
 
+#include <gdk/x11/gdkx.h>
+#include <X11/extensions/XTest.h>
+
 #include "tern-test-ui.h"
 
 gboolean
@@ -22,18 +25,13 @@ tern_test_ui_wait_for (gboolean (*cond) (gpointer),
   return TRUE;
 }
 
-static gboolean
-true_after_cb (gpointer data)
-{
-  return g_get_monotonic_time () >= *(gint64 *) data;
-}
-
 void
-tern_test_ui_spin (guint ms)
+tern_test_ui_drain (void)
 {
-  gint64 until = g_get_monotonic_time () + (gint64) ms * 1000;
+  gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
 
-  tern_test_ui_wait_for (true_after_cb, &until, 60);
+  while (g_main_context_pending (NULL) && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE);
 }
 
 TernApplication *
@@ -112,4 +110,222 @@ tern_test_ui_find_toplevel (GType type)
         return GTK_WINDOW (w);
     }
   return NULL;
+}
+
+static void
+after_paint_cb (GdkFrameClock *clock,
+                guint         *count)
+{
+  (*count)++;
+}
+
+typedef struct
+{
+  GtkWidget *widget;
+  guint      count;
+  guint      wanted;
+  guint      queued;
+} FrameWait;
+
+static gboolean
+frames_done_cb (gpointer data)
+{
+  FrameWait *w = data;
+
+  if (w->count >= w->wanted)
+    return TRUE;
+  /* One queued draw for each frame still wanted. */
+  if (w->queued <= w->count)
+    {
+      gtk_widget_queue_draw (w->widget);
+      w->queued = w->count + 1;
+    }
+  return FALSE;
+}
+
+gboolean
+tern_test_ui_wait_frames (GtkWidget *widget,
+                          guint      n)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
+  FrameWait w = { gtk_widget_get_ancestor (widget, GTK_TYPE_WINDOW), 0, n, 0 };
+  gulong id;
+  gboolean ok;
+
+  g_assert_nonnull (clock);
+  g_assert_nonnull (w.widget);
+  id = g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint_cb), &w.count);
+  ok = tern_test_ui_wait_for (frames_done_cb, &w, 10);
+  g_signal_handler_disconnect (clock, id);
+  return ok;
+}
+
+GdkTexture *
+tern_test_ui_render (GtkWidget *widget)
+{
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+
+  g_assert_cmpint (width, >, 0);
+  g_assert_cmpint (height, >, 0);
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  if (node == NULL)
+    return NULL;
+  return gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+}
+
+gboolean
+tern_test_ui_drawn (GtkWidget *widget)
+{
+  g_autoptr(GdkTexture) texture = tern_test_ui_render (widget);
+  g_autofree guint32 *pixels = NULL;
+  int width, height;
+
+  if (texture == NULL)
+    return FALSE;
+  width = gdk_texture_get_width (texture);
+  height = gdk_texture_get_height (texture);
+  pixels = g_new (guint32, (gsize) width * height);
+  gdk_texture_download (texture, (guchar *) pixels, (gsize) width * 4);
+  for (gsize i = 1; i < (gsize) width * height; i++)
+    if (pixels[i] != pixels[0])
+      return TRUE;
+  return FALSE;
+}
+
+/* Real input: X events made by the XTest extension of the Xvfb the tests run on, so that
+ * they reach the app as a user's keys and clicks do, through GDK and GTK's controllers. */
+
+static Display *
+xdisplay (GtkWidget *widget)
+{
+  GdkDisplay *display = gtk_widget_get_display (widget);
+
+  g_assert_true (GDK_IS_X11_DISPLAY (display));
+  return gdk_x11_display_get_xdisplay (display);
+}
+
+static Window
+xwindow (GtkWidget *widget)
+{
+  return gdk_x11_surface_get_xid (gtk_native_get_surface (gtk_widget_get_native (widget)));
+}
+
+typedef struct
+{
+  guint    keyval;
+  gboolean seen;
+} KeySeen;
+
+static void
+key_released_cb (GtkEventControllerKey *controller,
+                 guint                  keyval,
+                 guint                  keycode,
+                 GdkModifierType        state,
+                 KeySeen               *seen)
+{
+  if (gdk_keyval_to_lower (keyval) == gdk_keyval_to_lower (seen->keyval) ||
+      (seen->keyval == GDK_KEY_Tab && keyval == GDK_KEY_ISO_Left_Tab))
+    seen->seen = TRUE;
+}
+
+static gboolean
+seen_cb (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+static gboolean
+window_active_cb (gpointer data)
+{
+  return gtk_window_is_active (GTK_WINDOW (data));
+}
+
+static void
+fake_modifiers (Display         *dpy,
+                GdkModifierType  mods,
+                gboolean         press)
+{
+  if (mods & GDK_SHIFT_MASK)
+    XTestFakeKeyEvent (dpy, XKeysymToKeycode (dpy, GDK_KEY_Shift_L), press, CurrentTime);
+  if (mods & GDK_CONTROL_MASK)
+    XTestFakeKeyEvent (dpy, XKeysymToKeycode (dpy, GDK_KEY_Control_L), press, CurrentTime);
+  if (mods & GDK_ALT_MASK)
+    XTestFakeKeyEvent (dpy, XKeysymToKeycode (dpy, GDK_KEY_Alt_L), press, CurrentTime);
+}
+
+gboolean
+tern_test_ui_press_key (GtkWidget       *widget,
+                        guint            keyval,
+                        GdkModifierType  mods)
+{
+  Display *dpy = xdisplay (widget);
+  GtkWidget *root = GTK_WIDGET (gtk_widget_get_root (widget));
+  GtkEventController *keys = gtk_event_controller_key_new ();
+  KeySeen seen = { keyval, FALSE };
+  gboolean ok;
+
+  /* No window manager gives the window the input focus; the key waits until it has it. */
+  XSetInputFocus (dpy, xwindow (widget), RevertToParent, CurrentTime);
+  XSync (dpy, False);
+  g_assert_true (tern_test_ui_wait_for (window_active_cb, root, 5));
+  gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
+  g_signal_connect (keys, "key-released", G_CALLBACK (key_released_cb), &seen);
+  gtk_widget_add_controller (root, keys);
+
+  fake_modifiers (dpy, mods, TRUE);
+  XTestFakeKeyEvent (dpy, XKeysymToKeycode (dpy, keyval), True, CurrentTime);
+  XTestFakeKeyEvent (dpy, XKeysymToKeycode (dpy, keyval), False, CurrentTime);
+  fake_modifiers (dpy, mods, FALSE);
+  XSync (dpy, False);
+  ok = tern_test_ui_wait_for (seen_cb, &seen.seen, 5);
+  gtk_widget_remove_controller (root, keys);
+  return ok;
+}
+
+static void
+released_cb (GtkGestureClick *gesture,
+             int              n_press,
+             double           x,
+             double           y,
+             gboolean        *seen)
+{
+  *seen = TRUE;
+}
+
+gboolean
+tern_test_ui_click (GtkWidget *widget,
+                    double     x,
+                    double     y)
+{
+  Display *dpy = xdisplay (widget);
+  GtkNative *native = gtk_widget_get_native (widget);
+  GtkGesture *watch = gtk_gesture_click_new ();
+  graphene_point_t in_native;
+  double tx, ty;
+  int rx, ry;
+  Window child;
+  gboolean seen = FALSE, ok;
+
+  g_assert_true (gtk_widget_compute_point (widget, GTK_WIDGET (native), &GRAPHENE_POINT_INIT (x, y), &in_native));
+  gtk_native_get_surface_transform (native, &tx, &ty);
+  XTranslateCoordinates (dpy, xwindow (widget), DefaultRootWindow (dpy),
+                         (int) (in_native.x + tx), (int) (in_native.y + ty), &rx, &ry, &child);
+
+  gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (watch), GTK_PHASE_CAPTURE);
+  g_signal_connect (watch, "released", G_CALLBACK (released_cb), &seen);
+  gtk_widget_add_controller (GTK_WIDGET (native), GTK_EVENT_CONTROLLER (watch));
+
+  XTestFakeMotionEvent (dpy, -1, rx, ry, CurrentTime);
+  XTestFakeButtonEvent (dpy, 1, True, CurrentTime);
+  XTestFakeButtonEvent (dpy, 1, False, CurrentTime);
+  XSync (dpy, False);
+  ok = tern_test_ui_wait_for (seen_cb, &seen, 5);
+  gtk_widget_remove_controller (GTK_WIDGET (native), GTK_EVENT_CONTROLLER (watch));
+  return ok;
 }

@@ -12,8 +12,9 @@ G_BEGIN_DECLS
 gboolean         tern_test_ui_wait_for  (gboolean  (*cond) (gpointer),
                                          gpointer    data,
                                          guint       seconds);
-/* Runs the main context for ms milliseconds. */
-void             tern_test_ui_spin      (guint       ms);
+/* Runs the main context until nothing is pending (what an action queued for later: idle
+ * callbacks, redraws, the results workers posted); at most 5 s if workers keep posting. */
+void             tern_test_ui_drain     (void);
 /* The app on the cache in dir, registered on the session bus under an id of its own (so
  * tests never meet a running Tern), work-offline as asked, its main window open.
  * (transfer full) */
@@ -30,5 +31,25 @@ GtkWidget       *tern_test_ui_find_named    (GtkWidget  *root,
                                              const char *name);
 /* A visible toplevel window of type, or NULL. */
 GtkWindow       *tern_test_ui_find_toplevel (GType       type);
+
+/* Runs the main context until widget's window has painted n more frames (a draw is queued
+ * for each); FALSE if that takes more than 10 s. */
+gboolean         tern_test_ui_wait_frames   (GtkWidget  *widget,
+                                             guint       n);
+/* widget drawn into a texture, as its window draws it (GTK's snapshot warnings are fatal in
+ * the tests). (transfer full) */
+GdkTexture      *tern_test_ui_render        (GtkWidget  *widget);
+/* Whether widget draws something: its texture is not one colour. */
+gboolean         tern_test_ui_drawn         (GtkWidget  *widget);
+
+/* A key pressed and released (with mods held) as a user does, through the X server (XTest):
+ * the window gets the input focus first. FALSE if the app did not get it within 5 s. */
+gboolean         tern_test_ui_press_key     (GtkWidget       *widget,
+                                             guint            keyval,
+                                             GdkModifierType  mods);
+/* The primary button clicked at (x, y) in widget's coordinates, through the X server. */
+gboolean         tern_test_ui_click         (GtkWidget       *widget,
+                                             double           x,
+                                             double           y);
 
 G_END_DECLS

@@ -80,7 +80,7 @@ tear_down (Fixture       *f,
       g_list_free (windows);
     }
   tern_test_ui_stop_workers (f->app);
-  tern_test_ui_spin (50);
+  tern_test_ui_drain ();
   g_clear_object (&f->app);
   g_clear_pointer (&f->server, tern_test_server_free);
   g_assert_cmpint (system (cmd), ==, 0);
@@ -105,7 +105,7 @@ start_app (Fixture  *f,
   f->store = tern_application_get_store (f->app);
   if (!offline)
     g_assert_true (tern_test_ui_wait_for (online_cb, f, 60));
-  tern_test_ui_spin (100);
+  tern_test_ui_drain ();
 }
 
 static void
@@ -131,14 +131,19 @@ typedef struct
   const char *mailbox;
   const char *criteria;
   guint       count;
+  gint64      asked;
 } ServerWait;
 
 static gboolean
 server_has_cb (gpointer data)
 {
   ServerWait *w = data;
+  gint64 now = g_get_monotonic_time ();
 
-  tern_test_ui_spin (50);
+  /* Asking the server is slow: not more than every 50 ms, the main loop running between. */
+  if (now - w->asked < 50000)
+    return FALSE;
+  w->asked = now;
   return server_count (w->f, w->mailbox, w->criteria) == w->count;
 }
 
@@ -182,7 +187,7 @@ open_composer (Fixture    *f,
   gtk_widget_activate_action (GTK_WIDGET (f->window), action, NULL);
   composer = find_composer (f);
   g_assert_nonnull (composer);
-  tern_test_ui_spin (50);
+  tern_test_ui_drain ();
   return composer;
 }
 
@@ -258,6 +263,38 @@ outbox_count (Fixture    *f,
   return tern_outbox_count (f->store, f->account, state);
 }
 
+static gboolean
+all_sent_cb (gpointer data)
+{
+  Fixture *f = data;
+
+  return outbox_count (f, TERN_OUTBOX_SENT) == 1;
+}
+
+static gboolean
+one_queued_cb (gpointer data)
+{
+  return outbox_count (data, TERN_OUTBOX_QUEUED) == 1;
+}
+
+static gboolean
+nothing_to_send_cb (gpointer data)
+{
+  return strstr (tern_status_area_get_text (data), "to send") == NULL;
+}
+
+static gboolean
+save_settled_cb (gpointer data)
+{
+  return !tern_composer_window_get_save_pending (data);
+}
+
+static gboolean
+no_composer_cb (gpointer data)
+{
+  return count_composers (data) == 0;
+}
+
 /* Tests. */
 
 static void
@@ -288,7 +325,8 @@ test_send_new (Fixture       *f,
   g_assert_cmpuint (count_composers (f), ==, 0);
 
   g_assert_true (tern_test_ui_wait_for (submitted_cb, &sink, 30));
-  tern_test_ui_spin (500);
+  /* Once: the outbox has settled it as sent, and submitted it that once. */
+  g_assert_true (tern_test_ui_wait_for (all_sent_cb, f, 30));
   g_assert_cmpuint (tern_test_server_count_submitted (f->server), ==, 1);
 
   message = submitted (f, 0);
@@ -373,7 +411,7 @@ test_validation_and_warning (Fixture       *f,
   g_assert_nonnull (dialog);
   g_assert_null (tern_composer_window_get_error (composer));
   adw_message_dialog_response (dialog, "cancel");
-  tern_test_ui_spin (20);
+  tern_test_ui_drain ();
   g_assert_cmpuint (outbox_count (f, TERN_OUTBOX_QUEUED), ==, 0);
   g_assert_cmpuint (count_composers (f), ==, 1);
 
@@ -392,7 +430,7 @@ test_validation_and_warning (Fixture       *f,
   dialog = find_dialog ();
   g_assert_nonnull (dialog);
   adw_message_dialog_response (dialog, "send");
-  tern_test_ui_spin (20);
+  tern_test_ui_drain ();
   g_assert_cmpuint (outbox_count (f, TERN_OUTBOX_QUEUED), ==, 2);
   g_assert_cmpuint (count_composers (f), ==, 0);
 }
@@ -424,7 +462,7 @@ test_reply_and_forward (Fixture       *f,
           "> Earlier words\r\n");
   start_app (f, FALSE);
   gtk_selection_model_select_item (tern_window_get_selection (f->window), 0, TRUE);
-  tern_test_ui_spin (50);
+  tern_test_ui_drain ();
   original = tern_message_view_get_message_id (tern_window_get_message_view (f->window));
   g_assert_cmpint (original, >, 0);
 
@@ -512,7 +550,7 @@ test_reply_offline_uncached (Fixture       *f,
   /* The offline policy fetched its text after the sync: forget it again. */
   g_assert_true (tern_store_evict (f->store, f->account, 1, NULL, NULL));
   gtk_selection_model_select_item (tern_window_get_selection (f->window), 0, TRUE);
-  tern_test_ui_spin (50);
+  tern_test_ui_drain ();
 
   /* Its text was never fetched: the composer opens without the quote and says why. */
   composer = open_composer (f, "win.reply");
@@ -565,8 +603,8 @@ test_drafts (Fixture       *f,
   message_id = g_strdup (tern_composer_window_get_message_id (composer));
   criteria = g_strdup_printf ("HEADER Message-ID \"%s\"", message_id);
 
-  /* Nothing typed, nothing saved. */
-  tern_test_ui_spin (400);
+  /* Nothing typed, nothing saved: once the autosave has looked, no draft. */
+  g_assert_true (tern_test_ui_wait_for (save_settled_cb, composer, 10));
   g_assert_cmpint (tern_composer_window_get_draft_id (composer), ==, 0);
 
   /* Typing: saved a moment later, here and (through the journal) in the server's Drafts. */
@@ -591,8 +629,7 @@ test_drafts (Fixture       *f,
   tern_composer_window_set_autosave_interval (composer, 60000);
   tern_composer_window_set_body (composer, "First thoughts.\nSecond thoughts.\nThird, on closing.\n");
   gtk_window_close (GTK_WINDOW (composer));
-  tern_test_ui_spin (50);
-  g_assert_cmpuint (count_composers (f), ==, 0);
+  g_assert_true (tern_test_ui_wait_for (no_composer_cb, f, 10));
   g_assert_true (wait_server (f, "Drafts", "BODY \"Third, on closing\"", 1));
   g_assert_true (wait_server (f, "Drafts", criteria, 1));
 
@@ -610,7 +647,7 @@ test_drafts (Fixture       *f,
   }
   gtk_widget_activate_action (GTK_WIDGET (f->window), "win.select-folder", "x", drafts_folder);
   gtk_selection_model_select_item (tern_window_get_selection (f->window), 0, TRUE);
-  tern_test_ui_spin (50);
+  tern_test_ui_drain ();
   g_assert_cmpint (tern_message_view_get_message_id (tern_window_get_message_view (f->window)), ==, draft->id);
   composer = open_composer (f, "win.edit-draft");
   g_assert_true (tern_test_ui_wait_for (not_busy_cb, composer, 30));
@@ -665,7 +702,7 @@ test_draft_from_server (Fixture       *f,
   drafts_folder = tern_outbox_special_folder (f->store, f->account, "\\Drafts");
   gtk_widget_activate_action (GTK_WIDGET (f->window), "win.select-folder", "x", drafts_folder);
   gtk_selection_model_select_item (tern_window_get_selection (f->window), 0, TRUE);
-  tern_test_ui_spin (50);
+  tern_test_ui_drain ();
 
   composer = open_composer (f, "win.edit-draft");
   g_assert_true (tern_test_ui_wait_for (not_busy_cb, composer, 30));
@@ -687,14 +724,6 @@ test_draft_from_server (Fixture       *f,
   g_assert_true (wait_server (f, "Drafts", "HEADER Content-Type \"multipart/mixed\"", 1));
 }
 
-static gboolean
-all_sent_cb (gpointer data)
-{
-  Fixture *f = data;
-
-  return outbox_count (f, TERN_OUTBOX_SENT) == 1;
-}
-
 static void
 test_offline_send (Fixture       *f,
                    gconstpointer  data)
@@ -711,9 +740,9 @@ test_offline_send (Fixture       *f,
   gtk_widget_activate_action (GTK_WIDGET (composer), "composer.send", NULL);
   g_assert_cmpuint (count_composers (f), ==, 0);
 
-  /* In the outbox, and the status line and its list say so. */
-  tern_test_ui_spin (1000);
-  g_assert_cmpuint (outbox_count (f, TERN_OUTBOX_QUEUED), ==, 1);
+  /* In the outbox, and the status line and its list say so (working offline, nothing can
+   * have been submitted). */
+  g_assert_true (tern_test_ui_wait_for (one_queued_cb, f, 10));
   g_assert_cmpuint (tern_test_server_count_submitted (f->server), ==, 0);
   status = tern_window_get_status_area (f->window);
   g_assert_nonnull (strstr (tern_status_area_get_text (status), "1 to send"));
@@ -723,9 +752,8 @@ test_offline_send (Fixture       *f,
   /* Online again: sent, once. */
   tern_application_set_work_offline (f->app, FALSE);
   g_assert_true (tern_test_ui_wait_for (all_sent_cb, f, 60));
-  tern_test_ui_spin (1000);
   g_assert_cmpuint (tern_test_server_count_submitted (f->server), ==, 1);
-  g_assert_null (strstr (tern_status_area_get_text (status), "to send"));
+  g_assert_true (tern_test_ui_wait_for (nothing_to_send_cb, status, 30));
 }
 
 static void
@@ -829,7 +857,7 @@ test_outgoing_server_preferences (Fixture       *f,
   start_app (f, TRUE);
   prefs = tern_preferences_new (f->app);
   gtk_window_present (GTK_WINDOW (prefs));
-  tern_test_ui_spin (50);
+  tern_test_ui_drain ();
   host = tern_test_ui_find_named (GTK_WIDGET (prefs), "smtp-host");
   port = tern_test_ui_find_named (GTK_WIDGET (prefs), "smtp-port");
   security = tern_test_ui_find_named (GTK_WIDGET (prefs), "smtp-security");
@@ -873,9 +901,9 @@ test_identities_preferences (Fixture       *f,
   start_app (f, TRUE);
   prefs = tern_preferences_new (f->app);
   gtk_window_present (GTK_WINDOW (prefs));
-  tern_test_ui_spin (50);
+  tern_test_ui_drain ();
   g_signal_emit_by_name (tern_test_ui_find_named (GTK_WIDGET (prefs), "identities"), "clicked");
-  tern_test_ui_spin (50);
+  tern_test_ui_drain ();
   for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
     {
       g_autoptr(GObject) w = g_list_model_get_item (toplevels, i);
@@ -957,7 +985,7 @@ test_identities (Fixture       *f,
   g_assert_true (tern_identity_add (f->store, &help, NULL, &error));
   g_assert_no_error (error);
   gtk_selection_model_select_item (tern_window_get_selection (f->window), 0, TRUE);
-  tern_test_ui_spin (50);
+  tern_test_ui_drain ();
 
   /* Reply: from the alias the message was sent to, its signature above the quote. */
   composer = open_composer (f, "win.reply");

@@ -41,6 +41,8 @@ typedef struct
   TernWindow       *window;
   TernStore        *store;     /* the app's own, borrowed */
   GPtrArray        *sent;      /* ids of the notifications the app sent */
+  guint             new_mail;  /* "new-mail" signals of the workers */
+  guint             new_mail_wanted;
   GtkWidget        *other;     /* another window that takes the focus */
   const char       *demo_ca_file; /* the demo server's before a restart, borrowed */
 } Fixture;
@@ -331,7 +333,7 @@ start_app (Fixture  *f,
    * starts, so no notification goes before this. */
   g_signal_connect (f->app, "notification-sent", G_CALLBACK (notification_sent_cb), f);
   f->store = tern_application_get_store (f->app);
-  tern_test_ui_spin (200);
+  tern_test_ui_drain ();
 }
 
 static void
@@ -389,7 +391,7 @@ tear_down (Fixture       *f,
   f->other = NULL;
   f->window = NULL;
   tern_test_ui_stop_workers (f->app);
-  tern_test_ui_spin (50);
+  tern_test_ui_drain ();
   g_clear_object (&f->app);
   g_clear_pointer (&f->server, tern_test_server_free);
   g_assert_cmpint (system (cmd), ==, 0);
@@ -893,6 +895,24 @@ window_inactive_cb (gpointer data)
   return !gtk_window_is_active (GTK_WINDOW (data));
 }
 
+static void
+new_mail_cb (TernAccountWorker *worker,
+             guint              count,
+             const char        *subject,
+             Fixture           *f)
+{
+  f->new_mail++;
+}
+
+/* The workers said "new mail" new_mail_wanted times (once if unset). */
+static gboolean
+new_mail_heard_cb (gpointer data)
+{
+  Fixture *f = data;
+
+  return f->new_mail >= MAX (f->new_mail_wanted, 1);
+}
+
 static gboolean
 notified_cb (gpointer data)
 {
@@ -911,9 +931,14 @@ test_notification (Fixture       *f,
   append (f, "First");
   add_fixture_account (f);
   start_app (f, FALSE);
+  {
+    g_autoptr(GPtrArray) workers = tern_application_list_workers (f->app);
+
+    g_signal_connect (workers->pdata[0], "new-mail", G_CALLBACK (new_mail_cb), f);
+  }
   g_assert_true (tern_test_ui_wait_for (messages_listed_cb, f, 60));
-  /* The first sync of what was there raises nothing. */
-  tern_test_ui_spin (300);
+  /* The first sync of what was there raises nothing (checked again after the next new
+   * mail, which comes after it). */
   g_assert_cmpuint (f->sent->len, ==, 0);
 
   /* Focused: the new message shows in the list, and that is all. */
@@ -921,7 +946,8 @@ test_notification (Fixture       *f,
   g_assert_true (tern_test_ui_wait_for (window_active_cb, f->window, 10));
   append (f, "Seen-in-the-list");
   g_assert_true (tern_test_ui_wait_for (n_messages_cb, &count, 30));
-  tern_test_ui_spin (500);
+  /* The worker said "new mail" (the window heard it and, focused, said nothing). */
+  g_assert_true (tern_test_ui_wait_for (new_mail_heard_cb, f, 30));
   g_assert_cmpuint (f->sent->len, ==, 0);
   g_assert_cmpuint (shown_notifications->len, ==, 0);
 
@@ -945,9 +971,11 @@ test_notification (Fixture       *f,
    * runs with fatal warnings; GLib's own backend would warn). */
   own_notifications (FALSE);
   count.n = 4;
+  f->new_mail_wanted = f->new_mail + 1;
   append (f, "Nobody-to-tell");
   g_assert_true (tern_test_ui_wait_for (n_messages_cb, &count, 30));
-  tern_test_ui_spin (500);
+  /* The window heard of it, and had nobody to tell. */
+  g_assert_true (tern_test_ui_wait_for (new_mail_heard_cb, f, 30));
   g_assert_cmpuint (f->sent->len, ==, 1);
   own_notifications (TRUE);
 }
@@ -990,6 +1018,36 @@ demo_disabled_cb (gpointer data)
   return !g_action_group_get_action_enabled (G_ACTION_GROUP (f->app), "demo");
 }
 
+static gboolean
+status_error_cb (gpointer data)
+{
+  return gtk_widget_has_css_class (data, "error");
+}
+
+/* Issue 14, 12: "Add Account" on an incomplete form says what is missing under the form,
+ * beside the buttons, and marks the fields (a toast covered the Add button). */
+static void
+test_add_account_validation (Fixture       *f,
+                             gconstpointer  data)
+{
+  GtkWindow *prefs;
+  GtkWidget *status;
+
+  start_app (f, FALSE);
+  prefs = open_add_account (f);
+  status = need_named (GTK_WIDGET (prefs), "test-status");
+  gtk_editable_set_text (GTK_EDITABLE (need_named (GTK_WIDGET (prefs), "email")), "");
+  gtk_editable_set_text (GTK_EDITABLE (need_named (GTK_WIDGET (prefs), "host")), "");
+  /* A button activated from the keyboard clicks a moment later. */
+  gtk_widget_activate (need_named (GTK_WIDGET (prefs), "add-button"));
+  g_assert_true (tern_test_ui_wait_for (status_error_cb, status, 5));
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (status)), ==, "An email address and a server are needed");
+  g_assert_true (gtk_widget_has_css_class (status, "error"));
+  g_assert_true (gtk_widget_has_css_class (need_named (GTK_WIDGET (prefs), "email"), "error"));
+  g_assert_true (gtk_widget_has_css_class (need_named (GTK_WIDGET (prefs), "host"), "error"));
+  gtk_window_destroy (prefs);
+}
+
 static void
 test_demo (Fixture       *f,
            gconstpointer  data)
@@ -1003,6 +1061,13 @@ test_demo (Fixture       *f,
   gtk_widget_activate (demo);
   /* One demo at a time. */
   g_assert_true (tern_test_ui_wait_for (demo_disabled_cb, f, 5));
+  /* Its server takes seconds to start: the button says so, with a spinner. */
+  {
+    GtkWidget *spinner = gtk_widget_get_first_child (gtk_button_get_child (GTK_BUTTON (demo)));
+
+    g_assert_true (GTK_IS_SPINNER (spinner));
+    g_assert_true (gtk_spinner_get_spinning (GTK_SPINNER (spinner)));
+  }
   if (!tern_test_ui_wait_for (demo_listed_cb, f, 60))
     g_error ("The demo's folders and messages were not listed");
   g_assert_cmpstr (tern_window_get_page (f->window), ==, "mail");
@@ -1027,7 +1092,7 @@ test_demo (Fixture       *f,
         gtk_window_destroy (w);
       }
     f->window = NULL;
-    tern_test_ui_spin (50);
+    tern_test_ui_drain ();
     g_clear_object (&f->app);
 
     start_app (f, FALSE);
@@ -1055,13 +1120,23 @@ drag (TernPaneHandle *handle,
   g_signal_emit_by_name (gesture, "drag-update", dx / 2, 0.0);
   g_signal_emit_by_name (gesture, "drag-update", dx, 0.0);
   g_signal_emit_by_name (gesture, "drag-end", dx, 0.0);
-  tern_test_ui_spin (100);
+  /* Laid out again at the new widths. */
+  g_assert_true (tern_test_ui_wait_frames (GTK_WIDGET (handle), 2));
 }
 
 static gboolean
 folded_cb (gpointer data)
 {
   return adw_leaflet_get_folded (ADW_LEAFLET (data));
+}
+
+static gboolean
+compact_cb (gpointer data)
+{
+  gboolean compact = FALSE;
+
+  g_object_get (data, "compact", &compact, NULL);
+  return compact;
 }
 
 static gboolean
@@ -1088,7 +1163,7 @@ test_panes (Fixture       *f,
   /* As wide as the test's screen (1400): room to make panes wider without folding. */
   gtk_window_set_default_size (GTK_WINDOW (f->window), 1400, 860);
   gtk_window_present (GTK_WINDOW (f->window));
-  tern_test_ui_spin (300);
+  g_assert_true (tern_test_ui_wait_frames (GTK_WIDGET (f->window), 2));
 
   sidebar_handle = TERN_PANE_HANDLE (need_named (GTK_WIDGET (f->window), "sidebar_handle"));
   list_handle = TERN_PANE_HANDLE (need_named (GTK_WIDGET (f->window), "list_handle"));
@@ -1146,7 +1221,7 @@ test_panes (Fixture       *f,
     f->window = window;
     gtk_window_set_default_size (GTK_WINDOW (window), 1400, 860);
     gtk_window_present (GTK_WINDOW (window));
-    tern_test_ui_spin (300);
+    g_assert_true (tern_test_ui_wait_frames (GTK_WIDGET (window), 2));
     sidebar_handle = TERN_PANE_HANDLE (need_named (GTK_WIDGET (window), "sidebar_handle"));
     list_handle = TERN_PANE_HANDLE (need_named (GTK_WIDGET (window), "list_handle"));
     gtk_widget_get_size_request (tern_pane_handle_get_pane (sidebar_handle), &request, NULL);
@@ -1161,13 +1236,15 @@ test_panes (Fixture       *f,
     drag (list_handle, -150);
     gtk_window_set_default_size (GTK_WINDOW (window), 480, 700);
     g_assert_true (tern_test_ui_wait_for (folded_cb, need_named (GTK_WIDGET (window), "leaflet"), 10));
-    /* Folded, the message view's header bar puts its less used actions in a menu, so it no
-     * longer holds the window at 628 px (what is left is the panes' own widths). */
+    /* Narrow, the message view's header bar puts its less used actions in a menu, so it no
+     * longer holds the window wider than the HIG's 360 px. */
     {
       int minimum = 0;
 
-      gtk_widget_measure (GTK_WIDGET (window), GTK_ORIENTATION_HORIZONTAL, -1, &minimum, NULL, NULL, NULL);
-      g_assert_cmpint (minimum, <=, 560);
+      g_assert_true (tern_test_ui_wait_for (compact_cb, window, 10));
+      gtk_widget_measure (need_named (GTK_WIDGET (window), "leaflet"), GTK_ORIENTATION_HORIZONTAL, -1,
+                          &minimum, NULL, NULL, NULL);
+      g_assert_cmpint (minimum, <=, 360);
     }
     gtk_window_set_default_size (GTK_WINDOW (window), 1400, 860);
     g_assert_true (tern_test_ui_wait_for (unfolded_cb, need_named (GTK_WIDGET (window), "leaflet"), 10));
@@ -1199,6 +1276,7 @@ main (int   argc,
   g_test_add ("/ui-prefs/test-connection-errors", Fixture, NULL, server_set_up, test_connection_errors, tear_down);
   g_test_add ("/ui-prefs/account-settings", Fixture, NULL, set_up, test_account_settings, tear_down);
   g_test_add ("/ui-prefs/new-mail-notification", Fixture, NULL, server_set_up, test_notification, tear_down);
+  g_test_add ("/ui-prefs/add-account-validation", Fixture, NULL, set_up, test_add_account_validation, tear_down);
   g_test_add ("/ui-prefs/demo", Fixture, NULL, set_up, test_demo, tear_down);
   g_test_add ("/ui-prefs/resizable-panes", Fixture, NULL, set_up, test_panes, tear_down);
 

@@ -38,7 +38,7 @@ start_app (Fixture  *f,
 {
   f->app = tern_test_ui_start_app (f->dir, offline, &f->window);
   f->store = tern_application_get_store (f->app);
-  tern_test_ui_spin (200);
+  tern_test_ui_drain ();
 }
 
 static void
@@ -66,7 +66,7 @@ tear_down (Fixture       *f,
   if (f->window != NULL)
     gtk_window_destroy (GTK_WINDOW (f->window));
   tern_test_ui_stop_workers (f->app);
-  tern_test_ui_spin (50);
+  tern_test_ui_drain ();
   g_clear_object (&f->app);
   g_clear_pointer (&f->server, tern_test_server_free);
   g_assert_cmpint (system (cmd), ==, 0);
@@ -79,7 +79,7 @@ select_row (Fixture *f,
             guint    position)
 {
   gtk_selection_model_select_item (tern_window_get_selection (f->window), position, TRUE);
-  tern_test_ui_spin (20);
+  tern_test_ui_drain ();
 }
 
 /* The first actionable widget under root bound to action_name, or NULL. */
@@ -275,7 +275,7 @@ test_offline_triage (Fixture       *f,
 
   /* Move several at once. */
   gtk_selection_model_select_range (tern_window_get_selection (f->window), 0, 3, TRUE);
-  tern_test_ui_spin (20);
+  tern_test_ui_drain ();
   {
     gint64 ids[3];
 
@@ -328,7 +328,7 @@ test_offline_notice (Fixture       *f,
                                         "Cached text, see https://example.org/x", &error));
     g_assert_no_error (error);
     gtk_selection_model_select_item (tern_window_get_selection (f->window), 6, TRUE);
-    tern_test_ui_spin (20);
+    tern_test_ui_drain ();
     g_assert_cmpint (tern_message_view_get_state (view), ==, TERN_MESSAGE_VIEW_TEXT);
     body = tern_message_view_dup_text (view);
     g_assert_cmpstr (body, ==, "Cached text, see https://example.org/x");
@@ -384,7 +384,7 @@ test_offline_conversations (Fixture       *f,
   /* "Group by Conversation" in the menu: one row a conversation (the prepared messages come
    * in fours), and the choice is kept. */
   gtk_widget_activate_action (w, "win.group-by-conversation", NULL);
-  tern_test_ui_spin (20);
+  tern_test_ui_drain ();
   g_assert_true (g_settings_get_boolean (tern_application_get_settings (f->app), "group-by-conversation"));
   g_assert_cmpuint (g_list_model_get_n_items (list), ==, 250);
   first = TERN_CONVERSATION_ITEM (row_item (f, 0));
@@ -576,6 +576,27 @@ download_done_cb (gpointer data)
          tern_message_view_get_attachment_progress (view, 0) < 0;
 }
 
+static gboolean
+chooser_cb (gpointer data)
+{
+  *(GtkWindow **) data = tern_test_ui_find_toplevel (GTK_TYPE_FILE_CHOOSER_DIALOG);
+  return *(GtkWindow **) data != NULL;
+}
+
+static gboolean
+chooser_folder_cb (gpointer data)
+{
+  g_autoptr(GFile) folder = gtk_file_chooser_get_current_folder (data);
+
+  return folder != NULL;
+}
+
+static gboolean
+toast_cb (gpointer data)
+{
+  return tern_message_view_get_last_toast (data) != NULL;
+}
+
 static void
 test_online_fetch (Fixture       *f,
                    gconstpointer  data)
@@ -626,6 +647,37 @@ test_online_fetch (Fixture       *f,
   g_assert_true (g_file_get_contents (path, &on_disk, &on_disk_len, NULL));
   g_assert_cmpuint (on_disk_len, ==, g_bytes_get_size (attachment));
   g_assert_cmpmem (on_disk, on_disk_len, g_bytes_get_data (attachment, NULL), g_bytes_get_size (attachment));
+  /* Sizes as the file's own: 1.5 MiB, not the 2.1 MB of base64 the server counts. */
+  {
+    g_autofree char *progress = tern_message_view_dup_attachment_progress_text (view, 0);
+    g_autofree char *size = g_format_size (g_bytes_get_size (attachment));
+    g_autofree char *expected = g_strdup_printf (" of %s", size);
+
+    g_assert_nonnull (progress);
+    g_assert_true (g_str_has_suffix (progress, expected));
+  }
+
+  /* Save: the chooser opens in Downloads; a toast says it is saved, with "Open Folder". */
+  {
+    GtkWindow *chooser = NULL;
+    g_autoptr(GFile) folder = NULL;
+    g_autoptr(GFile) dest = NULL;
+    g_autofree char *downloads = g_build_filename (g_get_home_dir (), "Downloads", NULL);
+    g_autofree char *saved_path = NULL;
+
+    gtk_widget_activate_action (GTK_WIDGET (view), "view.save-attachment", "u", 0);
+    g_assert_true (tern_test_ui_wait_for (chooser_cb, &chooser, 10));
+    g_assert_true (tern_test_ui_wait_for (chooser_folder_cb, chooser, 10));
+    folder = gtk_file_chooser_get_current_folder (GTK_FILE_CHOOSER (chooser));
+    g_assert_cmpstr (g_file_peek_path (folder), ==, downloads);
+    saved_path = g_build_filename (downloads, "data.bin", NULL);
+    dest = g_file_new_for_path (saved_path);
+    g_assert_true (gtk_file_chooser_set_file (GTK_FILE_CHOOSER (chooser), dest, NULL));
+    gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
+    g_assert_true (tern_test_ui_wait_for (toast_cb, view, 10));
+    g_assert_cmpstr (tern_message_view_get_last_toast (view), ==, "Saved “data.bin”");
+    g_assert_true (g_file_test (saved_path, G_FILE_TEST_EXISTS));
+  }
 
   /* "Work offline": the worker lets go of the server at once, and what is cached still reads. */
   tern_application_set_work_offline (f->app, TRUE);
@@ -639,6 +691,52 @@ test_online_fetch (Fixture       *f,
   g_assert_cmpint (tern_message_view_get_state (view), ==, TERN_MESSAGE_VIEW_TEXT);
   g_assert_nonnull (strstr (tern_status_area_get_text (tern_window_get_status_area (f->window)),
                             "offline"));
+}
+
+static gboolean
+inline_image_cb (gpointer data)
+{
+  return tern_message_view_get_n_inline_images (data) == 1;
+}
+
+/* Issue 14, 10: an image attachment comes by itself and shows below the text. */
+static void
+test_online_inline_image (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autoptr(GBytes) png = NULL;
+  g_autofree char *encoded = NULL;
+  g_autofree char *message = NULL;
+  guint32 pixels[16 * 16];
+  TernMessageView *view;
+
+  for (guint i = 0; i < G_N_ELEMENTS (pixels); i++)
+    pixels[i] = 0xff3584e4;
+  {
+    g_autoptr(GBytes) raw = g_bytes_new (pixels, sizeof pixels);
+
+    texture = gdk_memory_texture_new (16, 16, GDK_MEMORY_DEFAULT, raw, 16 * 4);
+  }
+  png = gdk_texture_save_to_png_bytes (texture);
+  encoded = g_base64_encode (g_bytes_get_data (png, NULL), g_bytes_get_size (png));
+  message = g_strdup_printf ("From: Carla <carla@example.com>\r\nTo: alice@example.org\r\n"
+                             "Subject: Photo from the site visit\r\nMIME-Version: 1.0\r\n"
+                             "Content-Type: multipart/mixed; boundary=\"mix\"\r\n\r\n"
+                             "--mix\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nThe site, today.\r\n"
+                             "--mix\r\nContent-Type: image/png; name=\"site.png\"\r\n"
+                             "Content-Disposition: attachment; filename=\"site.png\"\r\n"
+                             "Content-Transfer-Encoding: base64\r\n\r\n%s\r\n--mix--\r\n", encoded);
+  append (f->server, message);
+  add_account (f, TRUE);
+  start_app (f, FALSE);
+  g_assert_true (tern_test_ui_wait_for (online_cb, f, 60));
+
+  view = tern_window_get_message_view (f->window);
+  select_row (f, 0);
+  g_assert_true (tern_test_ui_wait_for (view_settled_cb, view, 30));
+  g_assert_cmpint (tern_message_view_get_state (view), ==, TERN_MESSAGE_VIEW_TEXT);
+  g_assert_true (tern_test_ui_wait_for (inline_image_cb, view, 30));
 }
 
 static gboolean
@@ -779,7 +877,7 @@ test_online_remote_content (Fixture       *f,
   g_assert_cmpint (tern_message_view_get_state (view), ==, TERN_MESSAGE_VIEW_HTML);
   g_assert_true (tern_message_view_get_remote_blocked (view));
   g_assert_true (tern_test_ui_wait_for (web_idle_cb, view, 30));
-  tern_test_ui_spin (1500);
+  /* Loaded: every resource of the page was asked for or blocked by then. */
   g_assert_cmpuint (counter.requests, ==, 0);
 
   /* "Load": now the images come. */
@@ -796,6 +894,15 @@ int
 main (int   argc,
       char *argv[])
 {
+  /* A home of its own, with a Downloads folder (where attachments are saved). */
+  {
+    g_autofree char *home = g_dir_make_tmp ("tern-ui-home-XXXXXX", NULL);
+    g_autofree char *downloads = g_build_filename (home, "Downloads", NULL);
+
+    g_mkdir (downloads, 0700);
+    g_setenv ("HOME", home, TRUE);
+    g_setenv ("XDG_CONFIG_HOME", home, TRUE);
+  }
   gtk_test_init (&argc, &argv, NULL);
   tern_sync_global_init ();
   /* The worker threads post results that tests wait for; GTK must not quit on them. */
@@ -806,6 +913,7 @@ main (int   argc,
   g_test_add ("/ui/offline/not-cached-notice", Fixture, NULL, offline_set_up, test_offline_notice, tear_down);
   g_test_add ("/ui/offline/conversations", Fixture, NULL, offline_set_up, test_offline_conversations, tear_down);
   g_test_add ("/ui/online/fetch-text-and-attachment", Fixture, NULL, online_set_up, test_online_fetch, tear_down);
+  g_test_add ("/ui/online/inline-image", Fixture, NULL, online_set_up, test_online_inline_image, tear_down);
   g_test_add ("/ui/online/certificate-prompt", Fixture, NULL, online_set_up, test_online_certificate, tear_down);
   g_test_add ("/ui/online/remote-content", Fixture, NULL, online_set_up, test_online_remote_content, tear_down);
 

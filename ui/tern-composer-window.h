@@ -66,6 +66,8 @@ const char         *tern_composer_window_get_notice     (TernComposerWindow *sel
 /* TRUE while the original message (its text or, forwarded as an attachment, the whole of it)
  * is still being fetched. */
 gboolean            tern_composer_window_get_busy       (TernComposerWindow *self);
+/* Whether a draft save is due (something changed since the last one). */
+gboolean            tern_composer_window_get_save_pending (TernComposerWindow *self);
 /* The Message-ID this message has (kept by every version of its draft). */
 const char         *tern_composer_window_get_message_id (TernComposerWindow *self);
 /* The local id of the last version of the draft saved to the Drafts folder, 0 if none. */

@@ -18,6 +18,7 @@ struct _TernMessageRow
   /* Owned. */
   TernMessageItem *item;
   TernConversationItem *conversation;
+  gboolean         show_preview;
 
   /* Children. */
   GtkWidget       *box;
@@ -29,6 +30,8 @@ struct _TernMessageRow
   GtkWidget       *answered;
   GtkWidget       *attachment;
   GtkWidget       *count;
+  GtkWidget       *folder;
+  GtkWidget       *preview;
 };
 
 G_DEFINE_FINAL_TYPE (TernMessageRow, tern_message_row, GTK_TYPE_WIDGET)
@@ -107,17 +110,26 @@ update (TernMessageRow *self)
     }
   gtk_widget_set_visible (self->count, count > 1);
   gtk_widget_set_opacity (self->unread_dot, unread ? 1.0 : 0.0);
+  /* Read: the sender not bold, the subject a little lighter (Adwaita's dim-label, at 55%,
+   * read as disabled text). */
   if (unread)
     {
       gtk_widget_add_css_class (self->sender, "unread");
-      gtk_widget_remove_css_class (self->subject, "dim-label");
+      gtk_widget_remove_css_class (self->subject, "read");
     }
   else
     {
       gtk_widget_remove_css_class (self->sender, "unread");
-      gtk_widget_add_css_class (self->subject, "dim-label");
+      gtk_widget_add_css_class (self->subject, "read");
     }
   gtk_widget_set_visible (self->flagged, flagged);
+  {
+    const char *preview = self->show_preview && item != NULL && conversation == NULL
+                          ? tern_message_item_get_preview (item) : NULL;
+
+    gtk_label_set_text (GTK_LABEL (self->preview), preview ? preview : "");
+    gtk_widget_set_visible (self->preview, preview != NULL);
+  }
   gtk_widget_set_visible (self->answered, answered);
   gtk_widget_set_visible (self->attachment, attachment);
 }
@@ -262,14 +274,66 @@ tern_message_row_init (TernMessageRow *self)
   gtk_label_set_ellipsize (GTK_LABEL (self->subject), PANGO_ELLIPSIZE_END);
   gtk_widget_set_hexpand (self->subject, TRUE);
   gtk_box_append (GTK_BOX (bottom), self->subject);
+  /* In search results: the folder the message is in. */
+  self->folder = gtk_label_new (NULL);
+  gtk_widget_add_css_class (self->folder, "dim-label");
+  gtk_widget_add_css_class (self->folder, "caption");
+  gtk_label_set_ellipsize (GTK_LABEL (self->folder), PANGO_ELLIPSIZE_END);
+  gtk_label_set_max_width_chars (GTK_LABEL (self->folder), 16);
+  gtk_widget_set_visible (self->folder, FALSE);
+  gtk_box_append (GTK_BOX (bottom), self->folder);
   self->answered = mark ("mail-replied-symbolic", _("Answered"));
   gtk_box_append (GTK_BOX (bottom), self->answered);
   self->attachment = mark ("mail-attachment-symbolic", _("Has attachments"));
   gtk_box_append (GTK_BOX (bottom), self->attachment);
+  self->preview = gtk_label_new (NULL);
+  gtk_label_set_xalign (GTK_LABEL (self->preview), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (self->preview), PANGO_ELLIPSIZE_END);
+  gtk_label_set_single_line_mode (GTK_LABEL (self->preview), TRUE);
+  gtk_widget_add_css_class (self->preview, "dim-label");
+  gtk_widget_add_css_class (self->preview, "caption");
+  gtk_widget_set_visible (self->preview, FALSE);
+  gtk_box_append (GTK_BOX (lines), self->preview);
   self->flagged = mark ("starred-symbolic", _("Starred"));
   gtk_widget_remove_css_class (self->flagged, "dim-label");
   gtk_widget_add_css_class (self->flagged, "warning");
   gtk_box_append (GTK_BOX (bottom), self->flagged);
+}
+
+void
+tern_message_row_set_folder_name (TernMessageRow *self,
+                                  const char     *name)
+{
+  g_return_if_fail (TERN_IS_MESSAGE_ROW (self));
+
+  gtk_label_set_text (GTK_LABEL (self->folder), name ? name : "");
+  gtk_widget_set_visible (self->folder, name != NULL);
+}
+
+void
+tern_message_row_set_show_preview (TernMessageRow *self,
+                                   gboolean        show)
+{
+  g_return_if_fail (TERN_IS_MESSAGE_ROW (self));
+
+  self->show_preview = !!show;
+  update (self);
+}
+
+const char *
+tern_message_row_get_preview (TernMessageRow *self)
+{
+  g_return_val_if_fail (TERN_IS_MESSAGE_ROW (self), NULL);
+
+  return gtk_widget_get_visible (self->preview) ? gtk_label_get_text (GTK_LABEL (self->preview)) : NULL;
+}
+
+const char *
+tern_message_row_get_folder_name (TernMessageRow *self)
+{
+  g_return_val_if_fail (TERN_IS_MESSAGE_ROW (self), NULL);
+
+  return gtk_widget_get_visible (self->folder) ? gtk_label_get_text (GTK_LABEL (self->folder)) : NULL;
 }
 
 GtkWidget *
@@ -316,9 +380,26 @@ factory_bind_cb (GtkSignalListItemFactory *factory,
       gtk_tree_expander_set_list_row (expander, NULL);
       inner = item != NULL ? g_object_ref (item) : NULL;
     }
+  row->show_preview = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (factory), "tern-show-preview"));
   tern_message_row_set_item (row, TERN_IS_MESSAGE_ITEM (inner) ? TERN_MESSAGE_ITEM (inner) : NULL);
   tern_message_row_set_conversation (row, TERN_IS_CONVERSATION_ITEM (inner)
                                           ? TERN_CONVERSATION_ITEM (inner) : NULL);
+  {
+    TernFolderModel *folders = g_object_get_data (G_OBJECT (factory), "tern-folders");
+    const char *name = NULL;
+    g_autoptr(TernFolderItem) folder = NULL;
+
+    if (folders != NULL && TERN_IS_MESSAGE_ITEM (inner) &&
+        GPOINTER_TO_INT (g_object_get_data (G_OBJECT (factory), "tern-show-folders")))
+      {
+        guint pos = tern_folder_model_find (folders, tern_message_item_get_folder_id (TERN_MESSAGE_ITEM (inner)));
+
+        if (pos != G_MAXUINT)
+          folder = g_list_model_get_item (G_LIST_MODEL (folders), pos);
+        name = folder != NULL ? tern_folder_item_get_label (folder) : NULL;
+      }
+    tern_message_row_set_folder_name (row, name);
+  }
 }
 
 static void
@@ -332,6 +413,16 @@ factory_unbind_cb (GtkSignalListItemFactory *factory,
   gtk_tree_expander_set_list_row (expander, NULL);
   tern_message_row_set_item (row, NULL);
   tern_message_row_set_conversation (row, NULL);
+}
+
+void
+tern_message_row_factory_set_folders (GtkListItemFactory *factory,
+                                      TernFolderModel    *folders,
+                                      gboolean            show)
+{
+  g_object_set_data_full (G_OBJECT (factory), "tern-folders",
+                          folders ? g_object_ref (folders) : NULL, g_object_unref);
+  g_object_set_data (G_OBJECT (factory), "tern-show-folders", GINT_TO_POINTER (!!show));
 }
 
 GtkListItemFactory *

@@ -4,6 +4,7 @@
 #include <gtk/gtk.h>
 
 #include "tern-conversation-item.h"
+#include "tern-folder-model.h"
 #include "tern-message-item.h"
 
 G_BEGIN_DECLS
@@ -23,6 +24,18 @@ TernConversationItem *tern_message_row_get_conversation (TernMessageRow *self);
 /* The message list's items: messages, or GtkTreeListRows of conversations and messages.
  * (transfer full) */
 GtkListItemFactory *tern_message_row_factory_new (void);
+/* The folder a message is in, shown after its subject (search results); NULL hides it. */
+void             tern_message_row_set_folder_name (TernMessageRow *self,
+                                                   const char     *name);
+const char      *tern_message_row_get_folder_name (TernMessageRow *self);
+/* A line under the subject with the start of the message's text, where the cache has it. */
+void             tern_message_row_set_show_preview (TernMessageRow *self,
+                                                    gboolean        show);
+const char      *tern_message_row_get_preview     (TernMessageRow *self);
+/* Whether the factory's rows say which folder their message is in (in folders' words). */
+void             tern_message_row_factory_set_folders (GtkListItemFactory *factory,
+                                                       TernFolderModel    *folders,
+                                                       gboolean            show);
 /* "Today 14:05", "Mon", "12 Mar", "12/03/2023": short, by distance from now. */
 char            *tern_format_date          (gint64           unix_time) G_GNUC_WARN_UNUSED_RESULT;
 

@@ -9,7 +9,7 @@
 
 #include "tern-format.h"
 #include "tern-message-row.h"
-#include "tern-message-view.h"
+#include "tern-message-view-private.h"
 
 /*
  * The reading pane. The body comes from the cache; if it is not there it is fetched
@@ -19,67 +19,6 @@
  * WebKitUserContentFilter that blocks every http(s) load. "Load" lifts both for the
  * message shown. Links never navigate inside the view: they open in the browser.
  */
-
-#define CSP_BLOCKED "default-src 'none'; style-src 'unsafe-inline' data:; img-src data: cid:; " \
-                    "font-src data:; media-src data:"
-#define CSP_REMOTE  "default-src 'none'; style-src 'unsafe-inline' data: http: https:; " \
-                    "img-src data: cid: http: https:; font-src data: http: https:; media-src data:"
-
-typedef struct
-{
-  TernMessageView *view;      /* unowned: the attachment lives in the view */
-  guint            index;
-  char            *section;
-  char            *filename;
-  char            *content_type;
-  guint64          size;
-  char            *path;      /* when downloaded */
-  GCancellable    *cancellable;
-  double           progress;
-  guint            updates;
-  GtkWidget       *card;
-  GtkWidget       *bar;
-  GtkWidget       *status;
-  GtkWidget       *download;
-  GtkWidget       *cancel;
-  GtkWidget       *open;
-  GtkWidget       *save;
-} Attachment;
-
-struct _TernMessageView
-{
-  GtkWidget             parent_instance;
-
-  /* Owned. */
-  GCancellable         *cancellable;     /* the body fetch of the message shown */
-  GPtrArray            *attachments;     /* Attachment */
-  char                 *html;
-  TernMessage          *message;
-
-  /* Borrowed. */
-  TernApplication      *app;
-
-  /* Children. */
-  GtkWidget            *stack;
-  GtkWidget            *empty_page;
-  GtkWidget            *subject;
-  GtkWidget            *from;
-  GtkWidget            *to;
-  GtkWidget            *date;
-  GtkWidget            *remote_bar;
-  GtkWidget            *draft_bar;
-  GtkWidget            *attachments_strip;
-  GtkWidget            *attachments_box;
-  GtkWidget            *body_stack;
-  GtkWidget            *text_view;
-  GtkWidget            *web_view;
-  GtkWidget            *notice;
-
-  gint64                message_id;
-  TernMessageViewState  state;
-  gboolean              remote_blocked;
-  gboolean              remote_allowed;
-};
 
 G_DEFINE_FINAL_TYPE (TernMessageView, tern_message_view, GTK_TYPE_WIDGET)
 
@@ -91,15 +30,22 @@ enum {
 };
 
 static GParamSpec *properties [N_PROPS];
-static WebKitUserContentFilter *block_filter;
 
-static void set_state (TernMessageView *self, TernMessageViewState state);
 static void load_body (TernMessageView *self);
+
+void
+_tern_message_view_set_remote_blocked (TernMessageView *self,
+                                       gboolean         blocked)
+{
+  self->remote_blocked = blocked;
+  gtk_widget_set_visible (self->remote_bar, blocked);
+  g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_REMOTE_BLOCKED]);
+}
 
 /* Opening links: never inside the app, but for mailto: links, which open a composer. */
 
-static void
-open_uri (GtkWidget  *widget,
+void
+_tern_message_view_open_uri (GtkWidget  *widget,
           const char *uri)
 {
   g_autoptr(GError) error = NULL;
@@ -124,398 +70,61 @@ open_uri (GtkWidget  *widget,
     g_debug ("Cannot open %s: %s", uri, error->message);
 }
 
-/* The content filter: compiled once per process into the cache folder. */
+/* The words searched for, marked where they start a word (as the search matched them). */
 
-static void
-filter_ready_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+GStrv
+_tern_message_view_highlight_words (const char *text)
 {
-  g_autoptr(GError) error = NULL;
-  WebKitUserContentFilter *filter;
+  g_autoptr(GStrvBuilder) words = g_strv_builder_new ();
+  g_autoptr(GString) word = g_string_new (NULL);
 
-  filter = webkit_user_content_filter_store_save_finish (WEBKIT_USER_CONTENT_FILTER_STORE (source),
-                                                         result, &error);
-  if (filter == NULL)
+  for (const char *p = text != NULL ? text : ""; ; p = g_utf8_next_char (p))
     {
-      g_debug ("Content filter not compiled: %s", error->message);
-      return;
+      gunichar c = g_utf8_get_char (p);
+
+      if (c != 0 && g_unichar_isalnum (c))
+        {
+          g_string_append_unichar (word, g_unichar_tolower (c));
+          continue;
+        }
+      if (g_utf8_strlen (word->str, -1) >= 2)
+        g_strv_builder_add (words, word->str);
+      g_string_truncate (word, 0);
+      if (c == 0)
+        break;
     }
-  block_filter = filter;
+  return g_strv_builder_end (words);
 }
 
 static void
-ensure_filter (void)
+highlight_text (TernMessageView *self)
 {
-  static gboolean started;
-  g_autofree char *dir = NULL;
-  g_autoptr(WebKitUserContentFilterStore) store = NULL;
-  g_autoptr(GBytes) rules = NULL;
-  static const char json[] =
-    "[{\"trigger\":{\"url-filter\":\"^https?:\"},\"action\":{\"type\":\"block\"}},"
-    "{\"trigger\":{\"url-filter\":\"^wss?:\"},\"action\":{\"type\":\"block\"}},"
-    "{\"trigger\":{\"url-filter\":\"^ftp:\"},\"action\":{\"type\":\"block\"}}]";
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (self->text_view));
+  g_auto(GStrv) words = _tern_message_view_highlight_words (self->highlight);
+  GtkTextTag *tag = gtk_text_tag_table_lookup (gtk_text_buffer_get_tag_table (buffer), "search-match");
+  GtkTextIter start, end;
 
-  if (started)
-    return;
-  started = TRUE;
-  dir = g_build_filename (g_get_user_cache_dir (), "tern", "content-filters", NULL);
-  store = webkit_user_content_filter_store_new (dir);
-  rules = g_bytes_new_static (json, sizeof json - 1);
-  webkit_user_content_filter_store_save (store, "tern-block-remote", rules, NULL,
-                                         filter_ready_cb, NULL);
-}
-
-/* Attachments. */
-
-static void
-attachment_free (Attachment *a)
-{
-  if (a->cancellable != NULL)
-    g_cancellable_cancel (a->cancellable);
-  g_clear_object (&a->cancellable);
-  g_free (a->section);
-  g_free (a->filename);
-  g_free (a->content_type);
-  g_free (a->path);
-  g_free (a);
-}
-
-static void
-attachment_update (Attachment *a)
-{
-  gboolean downloading = a->cancellable != NULL;
-  gboolean done = a->path != NULL;
-
-  gtk_widget_set_visible (a->bar, downloading);
-  gtk_widget_set_visible (a->download, !downloading && !done);
-  gtk_widget_set_visible (a->cancel, downloading);
-  gtk_widget_set_visible (a->open, done);
-  gtk_widget_set_visible (a->save, done);
-  if (downloading)
-    gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (a->bar), MAX (a->progress, 0));
-}
-
-static Attachment *
-find_attachment (TernMessageView *self,
-                 GCancellable    *cancellable)
-{
-  for (guint i = 0; cancellable != NULL && self->attachments != NULL && i < self->attachments->len; i++)
+  if (tag == NULL)
+    tag = gtk_text_buffer_create_tag (buffer, "search-match", "background", "#f8e45c",
+                                      "foreground", "#000000", NULL);
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  gtk_text_buffer_remove_tag (buffer, tag, &start, &end);
+  self->n_highlights = 0;
+  for (guint i = 0; words[i] != NULL; i++)
     {
-      Attachment *a = self->attachments->pdata[i];
+      GtkTextIter from = start, match_start, match_end;
 
-      if (a->cancellable == cancellable)
-        return a;
+      while (gtk_text_iter_forward_search (&from, words[i], GTK_TEXT_SEARCH_CASE_INSENSITIVE, &match_start,
+                                           &match_end, NULL))
+        {
+          if (gtk_text_iter_starts_word (&match_start))
+            {
+              gtk_text_buffer_apply_tag (buffer, tag, &match_start, &match_end);
+              self->n_highlights++;
+            }
+          from = match_end;
+        }
     }
-  return NULL;
-}
-
-/* What a download's progress callback holds: the view and the download's cancellable, by
- * which it finds its attachment (gone if the user moved on to another message). */
-typedef struct
-{
-  TernMessageView *view;
-  GCancellable    *cancellable;
-} ProgressTarget;
-
-static void
-progress_target_free (ProgressTarget *t)
-{
-  g_object_unref (t->view);
-  g_object_unref (t->cancellable);
-  g_free (t);
-}
-
-static void
-part_progress_cb (guint64  done,
-                  guint64  total,
-                  gpointer user_data)
-{
-  ProgressTarget *t = user_data;
-  Attachment *a = find_attachment (t->view, t->cancellable);
-  g_autofree char *done_text = g_format_size (done);
-  g_autofree char *total_text = g_format_size (total);
-  g_autofree char *text = g_strdup_printf (_("%s of %s"), done_text, total_text);
-
-  if (a == NULL)
-    return;
-  a->progress = total > 0 ? (double) done / (double) total : 0;
-  a->updates++;
-  gtk_label_set_text (GTK_LABEL (a->status), text);
-  attachment_update (a);
-}
-
-static void
-set_attachment_done (TernMessageView *self,
-                     Attachment      *a)
-{
-  TernStore *store = tern_application_get_store (self->app);
-  g_autofree char *path = NULL;
-  g_autofree char *size = g_format_size (a->size);
-  gboolean complete = FALSE;
-
-  if (tern_store_get_part_file (store, self->message_id, a->section, &path, NULL, &complete) &&
-      complete && path != NULL && g_file_test (path, G_FILE_TEST_EXISTS))
-    {
-      g_free (a->path);
-      a->path = g_steal_pointer (&path);
-      a->progress = 2;
-      gtk_label_set_text (GTK_LABEL (a->status), size);
-    }
-}
-
-static void
-part_fetched_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TernMessageView) self = user_data;
-  gboolean ok = tern_account_worker_fetch_part_finish (TERN_ACCOUNT_WORKER (source), result, &error);
-  Attachment *a = NULL;
-
-  /* The message may have changed meanwhile: find the attachment by its cancellable. */
-  a = find_attachment (self, g_task_get_cancellable (G_TASK (result)));
-  if (a == NULL)
-    return;
-
-  g_clear_object (&a->cancellable);
-  if (ok)
-    set_attachment_done (self, a);
-  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      a->progress = -1;
-      gtk_label_set_text (GTK_LABEL (a->status), _("Cancelled"));
-    }
-  else
-    {
-      a->progress = -1;
-      if (g_error_matches (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_OFFLINE))
-        gtk_label_set_text (GTK_LABEL (a->status), _("Not available offline"));
-      else
-        gtk_label_set_text (GTK_LABEL (a->status), error->message);
-    }
-  attachment_update (a);
-}
-
-static Attachment *
-get_attachment (TernMessageView *self,
-                GVariant        *param)
-{
-  guint index = g_variant_get_uint32 (param);
-
-  if (self->attachments == NULL || index >= self->attachments->len)
-    return NULL;
-  return self->attachments->pdata[index];
-}
-
-static void
-download_action (GtkWidget  *widget,
-                 const char *action_name,
-                 GVariant   *param)
-{
-  TernMessageView *self = TERN_MESSAGE_VIEW (widget);
-  Attachment *a = get_attachment (self, param);
-  TernAccountWorker *worker;
-  g_autoptr(TernFolder) folder = NULL;
-
-  if (a == NULL || a->cancellable != NULL || a->path != NULL || self->message == NULL)
-    return;
-  folder = tern_store_get_folder_by_id (tern_application_get_store (self->app),
-                                        self->message->folder_id, NULL);
-  worker = folder ? tern_application_get_worker (self->app, folder->account_id) : NULL;
-  if (worker == NULL)
-    return;
-  a->cancellable = g_cancellable_new ();
-  a->progress = 0;
-  a->updates = 0;
-  gtk_label_set_text (GTK_LABEL (a->status), _("Starting…"));
-  attachment_update (a);
-  {
-    ProgressTarget *t = g_new0 (ProgressTarget, 1);
-
-    t->view = g_object_ref (self);
-    t->cancellable = g_object_ref (a->cancellable);
-    tern_account_worker_fetch_part_async (worker, self->message_id, a->section, NULL,
-                                          part_progress_cb, t,
-                                          (GDestroyNotify) progress_target_free,
-                                          a->cancellable, part_fetched_cb, g_object_ref (self));
-  }
-}
-
-static void
-cancel_download_action (GtkWidget  *widget,
-                        const char *action_name,
-                        GVariant   *param)
-{
-  Attachment *a = get_attachment (TERN_MESSAGE_VIEW (widget), param);
-
-  if (a != NULL && a->cancellable != NULL)
-    g_cancellable_cancel (a->cancellable);
-}
-
-static void
-open_attachment_action (GtkWidget  *widget,
-                        const char *action_name,
-                        GVariant   *param)
-{
-  Attachment *a = get_attachment (TERN_MESSAGE_VIEW (widget), param);
-  g_autofree char *uri = NULL;
-
-  if (a == NULL || a->path == NULL)
-    return;
-  uri = g_filename_to_uri (a->path, NULL, NULL);
-  if (uri != NULL)
-    open_uri (widget, uri);
-}
-
-static void
-save_response_cb (GtkNativeDialog *dialog,
-                  int              response,
-                  gpointer         user_data)
-{
-  char *source = user_data;
-
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr(GFile) dest = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autoptr(GFile) src = g_file_new_for_path (source);
-      g_autoptr(GError) error = NULL;
-
-      if (!g_file_copy (src, dest, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, &error))
-        g_debug ("Cannot save: %s", error->message);
-    }
-  g_free (source);
-  g_object_unref (dialog);
-}
-
-static void
-save_attachment_action (GtkWidget  *widget,
-                        const char *action_name,
-                        GVariant   *param)
-{
-  Attachment *a = get_attachment (TERN_MESSAGE_VIEW (widget), param);
-  GtkFileChooserNative *chooser;
-  GtkRoot *root = gtk_widget_get_root (widget);
-
-  if (a == NULL || a->path == NULL)
-    return;
-  chooser = gtk_file_chooser_native_new (_("Save Attachment"), GTK_WINDOW (root),
-                                         GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), a->filename);
-  g_signal_connect (chooser, "response", G_CALLBACK (save_response_cb), g_strdup (a->path));
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
-}
-
-static GtkWidget *
-small_button (const char *icon,
-              const char *tooltip,
-              const char *action,
-              guint       index)
-{
-  GtkWidget *button = gtk_button_new_from_icon_name (icon);
-
-  gtk_widget_set_tooltip_text (button, tooltip);
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), action);
-  gtk_actionable_set_action_target_value (GTK_ACTIONABLE (button), g_variant_new_uint32 (index));
-  gtk_widget_add_css_class (button, "flat");
-  gtk_widget_add_css_class (button, "circular");
-  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
-  return button;
-}
-
-static gboolean
-is_attachment (const TernPart *p)
-{
-  if (g_strcmp0 (p->type, "multipart") == 0 || g_strcmp0 (p->type, "message") == 0)
-    return FALSE;
-  if (p->disposition != NULL && g_ascii_strcasecmp (p->disposition, "attachment") == 0)
-    return TRUE;
-  return p->filename != NULL && g_strcmp0 (p->type, "text") != 0 &&
-         (p->disposition == NULL || g_ascii_strcasecmp (p->disposition, "inline") != 0 ||
-          p->content_id == NULL);
-}
-
-static void
-build_attachments (TernMessageView *self)
-{
-  GtkWidget *child;
-
-  while ((child = gtk_widget_get_first_child (self->attachments_box)) != NULL)
-    gtk_box_remove (GTK_BOX (self->attachments_box), child);
-  g_clear_pointer (&self->attachments, g_ptr_array_unref);
-  self->attachments = g_ptr_array_new_with_free_func ((GDestroyNotify) attachment_free);
-
-  for (guint i = 0; self->message->parts != NULL && i < self->message->parts->len; i++)
-    {
-      const TernPart *p = self->message->parts->pdata[i];
-      Attachment *a;
-      g_autofree char *mime = NULL;
-      g_autofree char *size = NULL;
-      g_autoptr(GIcon) icon = NULL;
-      GtkWidget *box, *labels, *name;
-
-      if (!is_attachment (p))
-        continue;
-      a = g_new0 (Attachment, 1);
-      a->view = self;
-      a->index = self->attachments->len;
-      a->section = g_strdup (p->section);
-      a->filename = g_strdup (p->filename ? p->filename : _("attachment"));
-      /* BODYSTRUCTURE gives the encoded size: base64 lines of 76 carry 57 bytes in 78. */
-      a->size = p->encoding != NULL && g_ascii_strcasecmp (p->encoding, "base64") == 0
-                ? p->size / 78 * 57 : p->size;
-      a->progress = -1;
-      mime = g_strdup_printf ("%s/%s", p->type ? p->type : "application",
-                              p->subtype ? p->subtype : "octet-stream");
-      a->content_type = g_ascii_strdown (mime, -1);
-      size = g_format_size (a->size);
-
-      box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
-      gtk_widget_add_css_class (box, "card");
-      gtk_widget_set_size_request (box, 240, -1);
-      icon = g_content_type_get_symbolic_icon (a->content_type);
-      child = gtk_image_new_from_gicon (icon);
-      gtk_image_set_icon_size (GTK_IMAGE (child), GTK_ICON_SIZE_LARGE);
-      gtk_widget_set_margin_start (child, 8);
-      gtk_box_append (GTK_BOX (box), child);
-
-      labels = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
-      gtk_widget_set_hexpand (labels, TRUE);
-      gtk_widget_set_margin_top (labels, 6);
-      gtk_widget_set_margin_bottom (labels, 6);
-      gtk_box_append (GTK_BOX (box), labels);
-      name = gtk_label_new (a->filename);
-      gtk_label_set_xalign (GTK_LABEL (name), 0);
-      gtk_label_set_ellipsize (GTK_LABEL (name), PANGO_ELLIPSIZE_MIDDLE);
-      gtk_label_set_max_width_chars (GTK_LABEL (name), 24);
-      gtk_box_append (GTK_BOX (labels), name);
-      a->status = gtk_label_new (size);
-      gtk_label_set_xalign (GTK_LABEL (a->status), 0);
-      gtk_widget_add_css_class (a->status, "dim-label");
-      gtk_widget_add_css_class (a->status, "caption");
-      gtk_box_append (GTK_BOX (labels), a->status);
-      a->bar = gtk_progress_bar_new ();
-      gtk_box_append (GTK_BOX (labels), a->bar);
-
-      a->download = small_button ("folder-download-symbolic", _("Download"), "view.download", a->index);
-      a->cancel = small_button ("process-stop-symbolic", _("Cancel Download"), "view.cancel-download", a->index);
-      a->open = small_button ("document-open-symbolic", _("Open"), "view.open-attachment", a->index);
-      a->save = small_button ("document-save-symbolic", _("Save…"), "view.save-attachment", a->index);
-      gtk_widget_set_margin_end (a->save, 6);
-      gtk_widget_set_margin_end (a->download, 6);
-      gtk_widget_set_margin_end (a->cancel, 6);
-      gtk_box_append (GTK_BOX (box), a->download);
-      gtk_box_append (GTK_BOX (box), a->cancel);
-      gtk_box_append (GTK_BOX (box), a->open);
-      gtk_box_append (GTK_BOX (box), a->save);
-      a->card = box;
-      gtk_box_append (GTK_BOX (self->attachments_box), box);
-      g_ptr_array_add (self->attachments, a);
-      set_attachment_done (self, a);
-      attachment_update (a);
-    }
-  gtk_widget_set_visible (self->attachments_strip, self->attachments->len > 0);
 }
 
 /* Plain text with clickable links. */
@@ -542,8 +151,10 @@ set_plain_text (TernMessageView *self,
       GtkTextTag *tag;
 
       g_match_info_fetch_pos (match, 0, &s, &e);
+      /* A link goes to the next line whole rather than break after "https://" (one longer
+       * than a line still breaks: the view wraps by characters then). */
       tag = gtk_text_buffer_create_tag (buffer, NULL, "underline", PANGO_UNDERLINE_SINGLE,
-                                        "foreground", "#1c71d8", NULL);
+                                        "foreground", "#1c71d8", "allow-breaks", FALSE, NULL);
       g_object_set_data_full (G_OBJECT (tag), "uri",
                               g_str_has_prefix (uri, "www.") ? g_strconcat ("https://", uri, NULL)
                                                              : g_strdup (uri),
@@ -555,6 +166,7 @@ set_plain_text (TernMessageView *self,
       gtk_text_buffer_apply_tag (buffer, tag, &start, &end);
       g_match_info_next (match, NULL);
     }
+  highlight_text (self);
 }
 
 static void
@@ -583,193 +195,11 @@ text_released_cb (GtkGestureClick *gesture,
 
       if (uri != NULL)
         {
-          open_uri (GTK_WIDGET (self), uri);
+          _tern_message_view_open_uri (GTK_WIDGET (self), uri);
           break;
         }
     }
   g_slist_free (tags);
-}
-
-/* HTML. */
-
-static gboolean
-has_remote_content (const char *html)
-{
-  static GRegex *remote;
-
-  if (remote == NULL)
-    remote = g_regex_new ("(?:\\b(?:src|background|poster|srcset)\\s*=\\s*[\"']?\\s*(?:https?:)?//)|"
-                          "(?:url\\(\\s*[\"']?\\s*(?:https?:)?//)|(?:@import)|"
-                          "(?:<link\\b[^>]*\\bhref\\s*=\\s*[\"']?\\s*(?:https?:)?//)",
-                          G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0, NULL);
-  return g_regex_match (remote, html, 0, NULL);
-}
-
-/* The document with our CSP first in its head. */
-static char *
-with_csp (const char *html,
-          gboolean    allow_remote)
-{
-  g_autofree char *meta = g_strdup_printf ("<meta http-equiv=\"Content-Security-Policy\" "
-                                           "content=\"%s\">",
-                                           allow_remote ? CSP_REMOTE : CSP_BLOCKED);
-  const char *head = NULL;
-  const char *p;
-
-  for (p = html; p != NULL && (p = strchr (p, '<')) != NULL; p++)
-    if (g_ascii_strncasecmp (p, "<head", 5) == 0 && (p[5] == '>' || g_ascii_isspace (p[5])))
-      {
-        head = strchr (p, '>');
-        break;
-      }
-  if (head != NULL)
-    return g_strdup_printf ("%.*s%s%s", (int) (head + 1 - html), html, meta, head + 1);
-  /* No head: a meta before anything else starts one, after a doctype if there is one. */
-  if (g_ascii_strncasecmp (html, "<!doctype", 9) == 0 && (p = strchr (html, '>')) != NULL)
-    return g_strdup_printf ("%.*s%s%s", (int) (p + 1 - html), html, meta, p + 1);
-  return g_strconcat (meta, html, NULL);
-}
-
-static gboolean
-decide_policy_cb (WebKitWebView            *web_view,
-                  WebKitPolicyDecision     *decision,
-                  WebKitPolicyDecisionType  type,
-                  TernMessageView          *self)
-{
-  if (type == WEBKIT_POLICY_DECISION_TYPE_NAVIGATION_ACTION ||
-      type == WEBKIT_POLICY_DECISION_TYPE_NEW_WINDOW_ACTION)
-    {
-      WebKitNavigationAction *action =
-        webkit_navigation_policy_decision_get_navigation_action (WEBKIT_NAVIGATION_POLICY_DECISION (decision));
-      WebKitURIRequest *request = webkit_navigation_action_get_request (action);
-      const char *uri = webkit_uri_request_get_uri (request);
-
-      /* Our own load_html() is the only navigation allowed inside the view. */
-      if (type == WEBKIT_POLICY_DECISION_TYPE_NAVIGATION_ACTION &&
-          webkit_navigation_action_get_navigation_type (action) == WEBKIT_NAVIGATION_TYPE_OTHER &&
-          g_str_has_prefix (uri, "about:"))
-        {
-          webkit_policy_decision_use (decision);
-          return TRUE;
-        }
-      webkit_policy_decision_ignore (decision);
-      if (webkit_navigation_action_is_user_gesture (action) ||
-          webkit_navigation_action_get_navigation_type (action) == WEBKIT_NAVIGATION_TYPE_LINK_CLICKED)
-        open_uri (GTK_WIDGET (self), uri);
-      return TRUE;
-    }
-  return FALSE;
-}
-
-static void
-ensure_web_view (TernMessageView *self)
-{
-  WebKitSettings *settings;
-  WebKitUserContentManager *manager;
-  g_autoptr(WebKitNetworkSession) session = NULL;
-
-  if (self->web_view != NULL)
-    return;
-
-  session = webkit_network_session_new_ephemeral ();
-  manager = webkit_user_content_manager_new ();
-  settings = webkit_settings_new ();
-  webkit_settings_set_enable_javascript (settings, FALSE);
-  webkit_settings_set_enable_javascript_markup (settings, FALSE);
-  webkit_settings_set_javascript_can_open_windows_automatically (settings, FALSE);
-  webkit_settings_set_enable_html5_local_storage (settings, FALSE);
-  webkit_settings_set_enable_html5_database (settings, FALSE);
-  webkit_settings_set_enable_page_cache (settings, FALSE);
-  webkit_settings_set_enable_webaudio (settings, FALSE);
-  webkit_settings_set_enable_webgl (settings, FALSE);
-  webkit_settings_set_enable_media (settings, FALSE);
-  webkit_settings_set_hardware_acceleration_policy (settings, WEBKIT_HARDWARE_ACCELERATION_POLICY_NEVER);
-
-  self->web_view = g_object_new (WEBKIT_TYPE_WEB_VIEW,
-                                 "network-session", session,
-                                 "user-content-manager", manager,
-                                 "settings", settings,
-                                 NULL);
-  g_object_unref (manager);
-  g_object_unref (settings);
-  gtk_widget_set_vexpand (self->web_view, TRUE);
-  g_signal_connect (self->web_view, "decide-policy", G_CALLBACK (decide_policy_cb), self);
-  gtk_stack_add_named (GTK_STACK (self->body_stack), self->web_view, "html");
-}
-
-/* A user style sheet that lines HTML up with the headers and plain-text messages: the text
- * view's margins instead of WebKit's 8 px, and the UI font instead of WebKit's. User
- * declarations lose to the message's own (the font sits on the root, so that a message's
- * html or body rule still wins over it), and need nothing the CSP would block. */
-static WebKitUserStyleSheet *
-dup_default_style (TernMessageView *self)
-{
-  GtkSettings *gtk_settings = gtk_widget_get_settings (GTK_WIDGET (self));
-  g_autofree char *font_name = NULL;
-  g_autoptr(PangoFontDescription) font = NULL;
-  g_autoptr(GString) css = g_string_new ("body { margin: 12px 18px; }\n");
-
-  g_object_get (gtk_settings, "gtk-font-name", &font_name, NULL);
-  font = pango_font_description_from_string (font_name != NULL ? font_name : "Sans 10");
-  g_string_append (css, "html { font-family: ");
-  if (pango_font_description_get_family (font) != NULL)
-    {
-      g_autofree char *family = g_strescape (pango_font_description_get_family (font), NULL);
-
-      g_string_append_printf (css, "\"%s\", ", family);
-    }
-  g_string_append (css, "sans-serif;");
-  if (pango_font_description_get_size (font) > 0)
-    {
-      char size[G_ASCII_DTOSTR_BUF_SIZE];
-
-      g_ascii_dtostr (size, sizeof size, (double) pango_font_description_get_size (font) / PANGO_SCALE);
-      g_string_append_printf (css, " font-size: %s%s;", size,
-                              pango_font_description_get_size_is_absolute (font) ? "px" : "pt");
-    }
-  g_string_append (css, " }\n");
-
-  return webkit_user_style_sheet_new (css->str, WEBKIT_USER_CONTENT_INJECT_TOP_FRAME,
-                                      WEBKIT_USER_STYLE_LEVEL_USER, NULL, NULL);
-}
-
-static void
-show_html (TernMessageView *self)
-{
-  WebKitUserContentManager *manager;
-  g_autoptr(WebKitUserStyleSheet) style = NULL;
-  g_autofree char *doc = NULL;
-
-  ensure_web_view (self);
-  manager = webkit_web_view_get_user_content_manager (WEBKIT_WEB_VIEW (self->web_view));
-  webkit_user_content_manager_remove_all_filters (manager);
-  if (!self->remote_allowed && block_filter != NULL)
-    webkit_user_content_manager_add_filter (manager, block_filter);
-  /* Built again for each message: the UI font may have changed since. */
-  style = dup_default_style (self);
-  webkit_user_content_manager_remove_all_style_sheets (manager);
-  webkit_user_content_manager_add_style_sheet (manager, style);
-
-  doc = with_csp (self->html, self->remote_allowed);
-  webkit_web_view_load_html (WEBKIT_WEB_VIEW (self->web_view), doc, NULL);
-  gtk_stack_set_visible_child_name (GTK_STACK (self->body_stack), "html");
-
-  self->remote_blocked = !self->remote_allowed && has_remote_content (self->html);
-  gtk_widget_set_visible (self->remote_bar, self->remote_blocked);
-  g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_REMOTE_BLOCKED]);
-}
-
-static void
-load_remote_action (GtkWidget  *widget,
-                    const char *action_name,
-                    GVariant   *param)
-{
-  TernMessageView *self = TERN_MESSAGE_VIEW (widget);
-
-  if (self->html == NULL || self->remote_allowed)
-    return;
-  self->remote_allowed = TRUE;
-  show_html (self);
 }
 
 /* The message. */
@@ -795,6 +225,8 @@ show_notice (TernMessageView      *self,
   adw_status_page_set_icon_name (ADW_STATUS_PAGE (self->notice), icon);
   adw_status_page_set_title (ADW_STATUS_PAGE (self->notice), title);
   adw_status_page_set_description (ADW_STATUS_PAGE (self->notice), description);
+  gtk_button_set_label (GTK_BUTTON (self->notice_button), _("_Try Again"));
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->notice_button), "view.retry");
   gtk_stack_set_visible_child_name (GTK_STACK (self->body_stack), "notice");
   set_state (self, state);
 }
@@ -804,10 +236,11 @@ show_body (TernMessageView *self,
            TernBody        *body)
 {
   g_clear_pointer (&self->html, g_free);
+  self->n_highlights = 0;
   if (g_strcmp0 (body->content_type, "text/html") == 0)
     {
       self->html = g_strdup (body->text);
-      show_html (self);
+      _tern_message_view_show_html (self);
       set_state (self, TERN_MESSAGE_VIEW_HTML);
     }
   else
@@ -835,10 +268,17 @@ worker_for_message (TernMessageView *self)
 static void
 show_offline_notice (TernMessageView *self)
 {
+  /* Working offline by choice, "Try Again" could do nothing: offer to go online. */
+  gboolean by_choice = self->app != NULL && tern_application_get_work_offline (self->app);
+
   show_notice (self, TERN_MESSAGE_VIEW_NOT_AVAILABLE, "network-offline-symbolic",
                _("Not Available Offline"),
-               _("This message has not been downloaded yet, and Tern is offline. "
-                 "It will open once the connection is back."));
+               by_choice ? _("This message has not been downloaded yet, and Tern is set to work "
+                             "offline. Go online to read it.")
+                         : _("This message has not been downloaded yet, and Tern is offline. "
+                             "It will open once the connection is back."));
+  gtk_button_set_label (GTK_BUTTON (self->notice_button), by_choice ? _("_Go Online") : _("_Try Again"));
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->notice_button), by_choice ? "view.go-online" : "view.retry");
 }
 
 static void
@@ -976,7 +416,7 @@ tern_message_view_show (TernMessageView *self,
   date = tern_format_message_date (self->message->date);
   gtk_label_set_text (GTK_LABEL (self->date), date ? date : "");
 
-  build_attachments (self);
+  _tern_message_view_build_attachments (self);
   /* A draft opens again in a composer. */
   {
     g_autoptr(TernFolder) folder = tern_store_get_folder_by_id (tern_application_get_store (self->app),
@@ -1005,6 +445,61 @@ tern_message_view_show_several (TernMessageView *self,
 }
 
 void
+tern_message_view_set_highlight (TernMessageView *self,
+                                 const char      *text)
+{
+  g_return_if_fail (TERN_IS_MESSAGE_VIEW (self));
+
+  if (g_strcmp0 (self->highlight, text) == 0)
+    return;
+  g_free (self->highlight);
+  self->highlight = text != NULL && *text != '\0' ? g_strdup (text) : NULL;
+  if (self->state == TERN_MESSAGE_VIEW_TEXT)
+    highlight_text (self);
+  else if (self->state == TERN_MESSAGE_VIEW_HTML)
+    _tern_message_view_highlight_html (self);
+}
+
+guint
+tern_message_view_get_n_highlights (TernMessageView *self)
+{
+  g_return_val_if_fail (TERN_IS_MESSAGE_VIEW (self), 0);
+
+  return self->n_highlights;
+}
+
+void
+tern_message_view_set_placeholder (TernMessageView *self,
+                                   gboolean         shown)
+{
+  g_return_if_fail (TERN_IS_MESSAGE_VIEW (self));
+
+  /* An empty folder already says so in the list: the pane beside it stays blank rather than
+   * say "No Message Selected" under the same icon. */
+  gtk_widget_set_opacity (self->empty_page, shown ? 1.0 : 0.0);
+}
+
+gboolean
+tern_message_view_get_placeholder (TernMessageView *self)
+{
+  g_return_val_if_fail (TERN_IS_MESSAGE_VIEW (self), FALSE);
+
+  return gtk_widget_get_opacity (self->empty_page) > 0;
+}
+
+gboolean
+tern_message_view_focus_body (TernMessageView *self)
+{
+  g_return_val_if_fail (TERN_IS_MESSAGE_VIEW (self), FALSE);
+
+  if (self->state == TERN_MESSAGE_VIEW_HTML && self->web_view != NULL)
+    return gtk_widget_grab_focus (self->web_view);
+  if (self->state == TERN_MESSAGE_VIEW_TEXT)
+    return gtk_widget_grab_focus (self->text_view);
+  return FALSE;
+}
+
+void
 tern_message_view_reload (TernMessageView *self)
 {
   g_return_if_fail (TERN_IS_MESSAGE_VIEW (self));
@@ -1013,6 +508,21 @@ tern_message_view_reload (TernMessageView *self)
     return;
   /* Only a message still waiting for its text needs another look. */
   if (self->state == TERN_MESSAGE_VIEW_NOT_AVAILABLE || self->state == TERN_MESSAGE_VIEW_ERROR)
+    load_body (self);
+}
+
+static void
+go_online_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *param)
+{
+  TernMessageView *self = TERN_MESSAGE_VIEW (widget);
+
+  if (self->app == NULL)
+    return;
+  /* The window reloads the message when the account's state changes. */
+  tern_application_set_work_offline (self->app, FALSE);
+  if (self->message_id != 0)
     load_body (self);
 }
 
@@ -1111,6 +621,37 @@ tern_message_view_dup_attachment_path (TernMessageView *self,
   return g_strdup (((Attachment *) self->attachments->pdata[index])->path);
 }
 
+char *
+tern_message_view_dup_attachment_progress_text (TernMessageView *self,
+                                                guint            index)
+{
+  g_return_val_if_fail (TERN_IS_MESSAGE_VIEW (self), NULL);
+
+  if (self->attachments == NULL || index >= self->attachments->len)
+    return NULL;
+  return g_strdup (((Attachment *) self->attachments->pdata[index])->progress_text);
+}
+
+guint
+tern_message_view_get_n_inline_images (TernMessageView *self)
+{
+  guint n = 0;
+
+  g_return_val_if_fail (TERN_IS_MESSAGE_VIEW (self), 0);
+
+  for (GtkWidget *c = gtk_widget_get_first_child (self->images_box); c != NULL; c = gtk_widget_get_next_sibling (c))
+    n++;
+  return n;
+}
+
+const char *
+tern_message_view_get_last_toast (TernMessageView *self)
+{
+  g_return_val_if_fail (TERN_IS_MESSAGE_VIEW (self), NULL);
+
+  return self->last_toast;
+}
+
 GtkWidget *
 tern_message_view_get_web_view (TernMessageView *self)
 {
@@ -1141,6 +682,8 @@ tern_message_view_dispose (GObject *object)
   g_clear_pointer (&self->attachments, g_ptr_array_unref);
   g_clear_pointer (&self->message, tern_message_free);
   g_clear_pointer (&self->html, g_free);
+  g_clear_pointer (&self->highlight, g_free);
+  g_clear_pointer (&self->last_toast, g_free);
   g_clear_pointer (&self->stack, gtk_widget_unparent);
 
   G_OBJECT_CLASS (tern_message_view_parent_class)->dispose (object);
@@ -1186,12 +729,13 @@ tern_message_view_class_init (TernMessageViewClass *klass)
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "ternmessageview");
-  gtk_widget_class_install_action (widget_class, "view.load-remote", NULL, load_remote_action);
+  gtk_widget_class_install_action (widget_class, "view.load-remote", NULL, _tern_message_view_load_remote_action);
   gtk_widget_class_install_action (widget_class, "view.retry", NULL, retry_action);
-  gtk_widget_class_install_action (widget_class, "view.download", "u", download_action);
-  gtk_widget_class_install_action (widget_class, "view.cancel-download", "u", cancel_download_action);
-  gtk_widget_class_install_action (widget_class, "view.open-attachment", "u", open_attachment_action);
-  gtk_widget_class_install_action (widget_class, "view.save-attachment", "u", save_attachment_action);
+  gtk_widget_class_install_action (widget_class, "view.go-online", NULL, go_online_action);
+  gtk_widget_class_install_action (widget_class, "view.download", "u", _tern_message_view_download_action);
+  gtk_widget_class_install_action (widget_class, "view.cancel-download", "u", _tern_message_view_cancel_download_action);
+  gtk_widget_class_install_action (widget_class, "view.open-attachment", "u", _tern_message_view_open_attachment_action);
+  gtk_widget_class_install_action (widget_class, "view.save-attachment", "u", _tern_message_view_save_attachment_action);
 }
 
 static GtkWidget *
@@ -1213,7 +757,7 @@ tern_message_view_init (TernMessageView *self)
   GtkWidget *page, *headers, *bar, *label, *button, *scroller, *spinner;
   GtkGesture *click;
 
-  ensure_filter ();
+  _tern_message_view_ensure_filter ();
 
   self->stack = gtk_stack_new ();
   gtk_widget_set_parent (self->stack, GTK_WIDGET (self));
@@ -1302,7 +846,17 @@ tern_message_view_init (TernMessageView *self)
   click = gtk_gesture_click_new ();
   g_signal_connect (click, "released", G_CALLBACK (text_released_cb), self);
   gtk_widget_add_controller (self->text_view, GTK_EVENT_CONTROLLER (click));
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), self->text_view);
+  /* Image attachments below the text, scaled to the pane. */
+  self->images_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
+  gtk_widget_set_margin_start (self->images_box, 18);
+  gtk_widget_set_margin_end (self->images_box, 18);
+  gtk_widget_set_margin_bottom (self->images_box, 12);
+  label = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  /* The text's background down to the foot of the pane, however short the text. */
+  gtk_widget_set_vexpand (self->text_view, TRUE);
+  gtk_box_append (GTK_BOX (label), self->text_view);
+  gtk_box_append (GTK_BOX (label), self->images_box);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), label);
   gtk_stack_add_named (GTK_STACK (self->body_stack), scroller, "text");
 
   spinner = gtk_spinner_new ();
@@ -1315,6 +869,8 @@ tern_message_view_init (TernMessageView *self)
   self->notice = adw_status_page_new ();
   button = gtk_button_new_with_mnemonic (_("_Try Again"));
   gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "view.retry");
+  gtk_widget_set_name (button, "notice_button");
+  self->notice_button = button;
   gtk_widget_set_halign (button, GTK_ALIGN_CENTER);
   gtk_widget_add_css_class (button, "pill");
   adw_status_page_set_child (ADW_STATUS_PAGE (self->notice), button);

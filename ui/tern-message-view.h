@@ -49,4 +49,31 @@ char                *tern_message_view_dup_attachment_path (TernMessageView *sel
                                                         guint            index) G_GNUC_WARN_UNUSED_RESULT;
 GtkWidget           *tern_message_view_get_web_view    (TernMessageView *self);
 
+/* Whether the pane says "No Message Selected" when nothing is shown (not beside an empty
+ * list, which says "No Messages"). */
+void                  tern_message_view_set_placeholder (TernMessageView *self,
+                                                         gboolean         shown);
+gboolean              tern_message_view_get_placeholder (TernMessageView *self);
+/* Gives the keyboard focus to the message's text (plain or HTML); FALSE if none is shown. */
+gboolean              tern_message_view_focus_body      (TernMessageView *self);
+
+/* Marks the words of text (a search) in the messages shown; NULL for none. */
+void                  tern_message_view_set_highlight   (TernMessageView *self,
+                                                         const char      *text);
+/* How many places of the message shown are marked. */
+guint                 tern_message_view_get_n_highlights (TernMessageView *self);
+
+/* Whether the HTML message shown is drawn in the dark palette (dark style, and it sets no
+ * colours of its own). */
+gboolean              tern_message_view_get_html_dark   (TernMessageView *self);
+
+/* The last "N of M" an attachment's download said (decoded sizes). (transfer full) */
+char                 *tern_message_view_dup_attachment_progress_text (TernMessageView *self,
+                                                                      guint            index);
+/* What the view last said in a toast (saving an attachment), or NULL. */
+const char           *tern_message_view_get_last_toast  (TernMessageView *self);
+
+/* How many image attachments show below the text. */
+guint                 tern_message_view_get_n_inline_images (TernMessageView *self);
+
 G_END_DECLS

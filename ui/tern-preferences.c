@@ -283,24 +283,34 @@ add_clicked_cb (TernPreferences *self)
   g_autoptr(TernAccount) added = NULL;
   TernAccount a;
 
+  /* What is wrong is said under the form, beside the buttons, with the fields to fill
+   * marked: a toast would cover the Add button. */
   form_account (self, &a);
+  if (*a.email == '\0')
+    gtk_widget_add_css_class (self->email, "error");
+  else
+    gtk_widget_remove_css_class (self->email, "error");
+  if (*a.host == '\0')
+    gtk_widget_add_css_class (self->host, "error");
+  else
+    gtk_widget_remove_css_class (self->host, "error");
   if (*a.email == '\0' || *a.host == '\0')
     {
-      adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self),
-                                        adw_toast_new (_("An email address and a server are needed")));
+      set_test_status (self, _("An email address and a server are needed"), "error");
+      gtk_widget_grab_focus (*a.email == '\0' ? self->email : self->host);
       return;
     }
   if (!tern_store_add_account (store, &a, NULL, &error) ||
       (added = tern_store_get_account (store, a.name, &error)) == NULL)
     {
-      adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (error->message));
+      set_test_status (self, error->message, "error");
       return;
     }
   if (*password != '\0' && !tern_password_store (added, password, &error))
     {
       /* No account without its password: the user can fix the keyring and add it again. */
       tern_store_remove_account (store, added->name, NULL);
-      adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (error->message));
+      set_test_status (self, error->message, "error");
       return;
     }
   tern_application_reload_accounts (self->app);

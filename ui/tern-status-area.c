@@ -9,6 +9,7 @@
 #include "tern-journal.h"
 #include "tern-outbox.h"
 #include "tern-status-area.h"
+#include "tern-window.h"
 
 /*
  * Being offline, visibly: a line at the foot of the sidebar says online / offline /
@@ -33,12 +34,17 @@ struct _TernStatusArea
   GtkWidget       *accounts_box;
   GtkWidget       *actions_box;
   GtkWidget       *empty_label;
+  GtkWidget       *actions_title;
 
-  GPtrArray       *watched;   /* TernAccountWorker we listen to (weak) */
+  GPtrArray       *watched;
+  char            *shown;     /* what the popover's rows say: rebuilt only when it changes */   /* TernAccountWorker we listen to (weak) */
   char            *text;
 };
 
 G_DEFINE_FINAL_TYPE (TernStatusArea, tern_status_area, GTK_TYPE_WIDGET)
+
+#define POPOVER_WIDTH   360
+#define MAX_LIST_HEIGHT 560
 
 /* The account's state in words: the enum's nick is for code, not for people. */
 static const char *
@@ -181,10 +187,15 @@ retry_clicked_cb (GtkButton      *button,
   TernAccountWorker *worker = tern_application_get_worker (self->app, account);
   g_autoptr(GError) error = NULL;
 
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
   if (discard ? !tern_journal_discard (store, id, &error) : !tern_journal_retry (store, id, &error))
     g_debug ("Cannot change action %" G_GINT64_FORMAT ": %s", id, error->message);
   if (worker != NULL)
     tern_account_worker_local_change (worker);
+  /* A discarded change was undone in the cache: the window shows it so. */
+  if (TERN_IS_WINDOW (root))
+    tern_window_refresh (TERN_WINDOW (root));
   tern_status_area_update (self);
 }
 
@@ -303,13 +314,54 @@ clear_box (GtkWidget *box)
     gtk_box_remove (GTK_BOX (box), child);
 }
 
+/* What the popover would show, in one string: the rows are rebuilt only when it changes, so
+ * that the popover does not jump on each update. */
+static char *
+dup_signature (TernStatusArea *self)
+{
+  TernStore *store = tern_application_get_store (self->app);
+  g_autoptr(GPtrArray) workers = tern_application_list_workers (self->app);
+  GString *s = g_string_new (NULL);
+
+  for (guint i = 0; i < workers->len; i++)
+    {
+      TernAccountWorker *worker = workers->pdata[i];
+      gint64 account_id = tern_account_worker_get_account_id (worker);
+      g_autoptr(GPtrArray) actions = tern_journal_list (store, account_id, NULL);
+      g_autoptr(GPtrArray) items = tern_outbox_list (store, account_id, FALSE, NULL);
+
+      g_string_append_printf (s, "a%" G_GINT64_FORMAT ":%d:%s;", account_id,
+                              (int) tern_account_worker_get_state (worker),
+                              tern_account_worker_get_last_error (worker) ? tern_account_worker_get_last_error (worker) : "");
+      for (guint j = 0; actions != NULL && j < actions->len; j++)
+        {
+          const TernAction *a = actions->pdata[j];
+
+          g_string_append_printf (s, "j%" G_GINT64_FORMAT ":%s:%s:%s:%s;", a->id, a->state, a->error ? a->error : "",
+                                  a->add_flags ? a->add_flags : "", a->remove_flags ? a->remove_flags : "");
+        }
+      for (guint j = 0; items != NULL && j < items->len; j++)
+        {
+          const TernOutboxItem *item = items->pdata[j];
+
+          g_string_append_printf (s, "o%s:%s;", item->state, item->error ? item->error : "");
+        }
+    }
+  return g_string_free (s, FALSE);
+}
+
 static void
 fill_popover (TernStatusArea *self)
 {
   TernStore *store = tern_application_get_store (self->app);
   g_autoptr(GPtrArray) workers = tern_application_list_workers (self->app);
   guint shown = 0;
+  g_autofree char *signature = dup_signature (self);
 
+  if (g_strcmp0 (signature, self->shown) == 0)
+    return;
+  g_free (self->shown);
+  self->shown = g_steal_pointer (&signature);
   clear_box (self->accounts_box);
   clear_box (self->actions_box);
 
@@ -345,21 +397,52 @@ fill_popover (TernStatusArea *self)
               adw_action_row_add_suffix (ADW_ACTION_ROW (arow), action_button (self, a, _("_Discard"), TRUE));
             }
           else
-            adw_action_row_set_subtitle (ADW_ACTION_ROW (arow),
-                                         a->error ? a->error : _("Waiting for the server"));
+            {
+              g_autofree char *why = a->error ? g_strdup_printf (_("Will try again: %s"), a->error) : NULL;
+              GtkWidget *cancel = action_button (self, a, _("_Cancel"), TRUE);
+
+              adw_action_row_set_subtitle (ADW_ACTION_ROW (arow), why ? why : _("Waiting for the server"));
+              /* Cancelling one change undoes it here; the others still go. */
+              gtk_widget_set_tooltip_text (cancel, _("Undo this change here instead of sending it"));
+              gtk_widget_remove_css_class (cancel, "destructive-action");
+              gtk_widget_add_css_class (cancel, "flat");
+              adw_action_row_add_suffix (ADW_ACTION_ROW (arow), cancel);
+            }
           gtk_box_append (GTK_BOX (self->actions_box), arow);
           shown++;
         }
       shown += add_outbox_rows (self, account_id);
     }
   gtk_widget_set_visible (self->empty_label, shown == 0);
+  /* No heading over nothing. */
+  gtk_widget_set_visible (self->actions_title, shown > 0);
+  /* As tall as its rows, up to about ten (a popover's scrolled window otherwise settles on
+   * the height of one). */
+  {
+    GtkWidget *scroller = gtk_widget_get_parent (gtk_widget_get_parent (self->actions_box));
+    int height = 0;
+
+    for (GtkWidget *row = gtk_widget_get_first_child (self->actions_box); row != NULL;
+         row = gtk_widget_get_next_sibling (row))
+      {
+        int natural = 0;
+
+        gtk_widget_measure (row, GTK_ORIENTATION_VERTICAL, POPOVER_WIDTH - 12, NULL, &natural, NULL, NULL);
+        height += natural;
+      }
+    gtk_scrolled_window_set_min_content_height (GTK_SCROLLED_WINDOW (scroller), MIN (height, MAX_LIST_HEIGHT));
+  }
 }
 
 static void
 popover_show_cb (TernStatusArea *self)
 {
   if (self->app != NULL)
-    fill_popover (self);
+    {
+      /* Built again on opening: nothing stale from the last time. */
+      g_clear_pointer (&self->shown, g_free);
+      fill_popover (self);
+    }
 }
 
 void
@@ -529,6 +612,7 @@ tern_status_area_dispose (GObject *object)
   g_clear_pointer (&self->button, gtk_widget_unparent);
   g_clear_pointer (&self->text, g_free);
 
+  g_clear_pointer (&self->shown, g_free);
   G_OBJECT_CLASS (tern_status_area_parent_class)->dispose (object);
 }
 
@@ -577,7 +661,7 @@ tern_status_area_init (TernStatusArea *self)
   gtk_menu_button_set_child (GTK_MENU_BUTTON (self->button), box);
 
   self->popover = gtk_popover_new ();
-  gtk_widget_set_size_request (self->popover, 360, -1);
+  gtk_widget_set_size_request (self->popover, POPOVER_WIDTH, -1);
   content = gtk_box_new (GTK_ORIENTATION_VERTICAL, 8);
   gtk_widget_set_margin_top (content, 6);
   gtk_widget_set_margin_bottom (content, 6);
@@ -598,6 +682,9 @@ tern_status_area_init (TernStatusArea *self)
   title = gtk_label_new (_("Waiting for the Server"));
   gtk_label_set_xalign (GTK_LABEL (title), 0);
   gtk_widget_add_css_class (title, "heading");
+  gtk_widget_set_name (title, "actions_title");
+  gtk_widget_set_visible (title, FALSE);
+  self->actions_title = title;
   gtk_box_append (GTK_BOX (content), title);
   self->empty_label = gtk_label_new (_("Nothing is waiting: every change has reached the server."));
   gtk_label_set_wrap (GTK_LABEL (self->empty_label), TRUE);
@@ -606,7 +693,9 @@ tern_status_area_init (TernStatusArea *self)
   gtk_box_append (GTK_BOX (content), self->empty_label);
   scroller = gtk_scrolled_window_new ();
   gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (scroller), TRUE);
-  gtk_scrolled_window_set_max_content_height (GTK_SCROLLED_WINDOW (scroller), 320);
+  /* About ten rows, then it scrolls. */
+  gtk_scrolled_window_set_max_content_height (GTK_SCROLLED_WINDOW (scroller), MAX_LIST_HEIGHT);
+  gtk_widget_set_name (scroller, "actions_scroller");
   gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
   self->actions_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
   gtk_widget_add_css_class (self->actions_box, "boxed-list");

@@ -4,12 +4,13 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "tern-journal.h"
 #include "tern-message-row.h"
 #include "tern-move-popover.h"
 #include "tern-pane-handle.h"
-#include "tern-window.h"
+#include "tern-window-private.h"
 
 /*
  * The main window: folders, messages, the message. Every triage action is a widget action
@@ -18,84 +19,19 @@
  * changed; the account's worker is told to replay.
  */
 
-typedef struct
-{
-  gint64  id;
-  gint64  folder;      /* move: where it was */
-  char   *add;         /* flags: what undo adds and removes */
-  char   *remove;
-} UndoEntry;
-
-typedef enum
-{
-  UNDO_NONE,
-  UNDO_FLAGS,
-  UNDO_MOVE,
-} UndoKind;
-
-struct _TernWindow
-{
-  AdwApplicationWindow  parent_instance;
-
-  /* Template widgets. */
-  AdwToastOverlay      *toasts;
-  GtkStack             *main_stack;
-  AdwLeaflet           *leaflet;
-  GtkWidget            *sidebar_pane;
-  TernPaneHandle       *sidebar_handle;
-  GtkWidget            *list_pane;
-  TernPaneHandle       *list_handle;
-  GtkWidget            *view_pane;
-  GtkListView          *folder_list;
-  TernStatusArea       *status_area;
-  AdwWindowTitle       *list_title;
-  GtkToggleButton      *search_button;
-  GtkSearchBar         *search_bar;
-  GtkSearchEntry       *search_entry;
-  GtkStack             *list_stack;
-  GtkListView          *message_list;
-  AdwStatusPage        *empty_page;
-  TernMessageView      *message_view;
-  GtkMenuButton        *move_button;
-  AdwSplitButton       *forward_button;
-
-  /* Owned. */
-  TernFolderModel      *folder_model;
-  GtkSingleSelection   *folder_selection;
-  TernMessageModel     *message_model;
-  TernConversationModel *conversation_model;
-  GtkTreeListModel     *conversation_tree;  /* of conversation_model, expanding into messages */
-  GtkMultiSelection    *message_selection;
-  GCancellable         *search_cancellable;
-  GArray               *undo;             /* UndoEntry */
-  GPtrArray            *watched;          /* workers whose signals we take (weak) */
-  GtkWidget            *move_popover;
-  AdwMessageDialog     *trust_dialog;
-  char                 *trust_sha256;
-
-  /* Borrowed. */
-  TernApplication      *app;
-  TernStore            *store;
-
-  gint64                folder_id;
-  gint64                account_id;
-  UndoKind              undo_kind;
-  char                 *undo_label;
-  gboolean              selecting;
-  gboolean              grouped;           /* group-by-conversation */
-};
-
 G_DEFINE_FINAL_TYPE (TernWindow, tern_window, ADW_TYPE_APPLICATION_WINDOW)
 
 enum {
   PROP_0,
   PROP_GROUP_BY_CONVERSATION,
+  PROP_SHOW_PREVIEWS,
+  PROP_COMPACT,
   N_PROPS
 };
 
 static GParamSpec *properties [N_PROPS];
 
-static void update_view (TernWindow *self);
+
 
 static void
 undo_entry_clear (UndoEntry *e)
@@ -104,8 +40,8 @@ undo_entry_clear (UndoEntry *e)
   g_free (e->remove);
 }
 
-static void
-toast (TernWindow *self,
+void
+_tern_window_toast (TernWindow *self,
        const char *text,
        gboolean    with_undo)
 {
@@ -117,13 +53,15 @@ toast (TernWindow *self,
       adw_toast_set_action_name (t, "win.undo");
     }
   adw_toast_set_timeout (t, 4);
+  g_free (self->last_toast);
+  self->last_toast = g_strdup (text);
   adw_toast_overlay_add_toast (self->toasts, t);
 }
 
 /* Reading the cache again. */
 
-static void
-refresh_folders (TernWindow *self)
+void
+_tern_window_refresh_folders (TernWindow *self)
 {
   g_autoptr(GError) error = NULL;
 
@@ -133,29 +71,35 @@ refresh_folders (TernWindow *self)
 
 /* Conversations: the list shows them when grouping is on (but not search results). */
 
-static gboolean
-showing_conversations (TernWindow *self)
+gboolean
+_tern_window_showing_conversations (TernWindow *self)
 {
   return self->grouped && !tern_message_model_get_searching (self->message_model);
 }
 
-static GListModel *
-shown_model (TernWindow *self)
+GListModel *
+_tern_window_shown_model (TernWindow *self)
 {
-  return showing_conversations (self) ? G_LIST_MODEL (self->conversation_tree)
+  return _tern_window_showing_conversations (self) ? G_LIST_MODEL (self->conversation_tree)
                                       : G_LIST_MODEL (self->message_model);
 }
 
-static void
-update_list_model (TernWindow *self)
+void
+_tern_window_update_list_model (TernWindow *self)
 {
-  if (gtk_multi_selection_get_model (self->message_selection) != shown_model (self))
-    gtk_multi_selection_set_model (self->message_selection, shown_model (self));
+  GtkListItemFactory *factory = gtk_list_view_get_factory (self->message_list);
+
+  /* Search results come from every folder: each says which. */
+  if (factory != NULL)
+    tern_message_row_factory_set_folders (factory, self->folder_model,
+                                          tern_message_model_get_searching (self->message_model));
+  if (gtk_multi_selection_get_model (self->message_selection) != _tern_window_shown_model (self))
+    gtk_multi_selection_set_model (self->message_selection, _tern_window_shown_model (self));
 }
 
 /* The open folder into the model that shows it (the other one lets go of its rows). */
-static void
-load_folder (TernWindow *self)
+void
+_tern_window_load_folder (TernWindow *self)
 {
   g_autoptr(GError) error = NULL;
   gboolean ok;
@@ -172,7 +116,7 @@ load_folder (TernWindow *self)
     }
   if (!ok)
     g_debug ("Cannot open folder: %s", error->message);
-  update_list_model (self);
+  _tern_window_update_list_model (self);
 }
 
 static GListModel *
@@ -187,10 +131,10 @@ create_conversation_cb (gpointer item,
                                                               tern_conversation_item_get_thread_id (item));
 }
 
-static void
-update_list_title (TernWindow *self)
+void
+_tern_window_update_list_title (TernWindow *self)
 {
-  guint n = g_list_model_get_n_items (showing_conversations (self)
+  guint n = g_list_model_get_n_items (_tern_window_showing_conversations (self)
                                       ? G_LIST_MODEL (self->conversation_model)
                                       : G_LIST_MODEL (self->message_model));
   g_autofree char *subtitle = NULL;
@@ -210,10 +154,10 @@ update_list_title (TernWindow *self)
           guint unread = tern_folder_item_get_unread (item);
 
           adw_window_title_set_title (self->list_title, tern_folder_item_get_label (item));
-          if (showing_conversations (self) && unread > 0)
+          if (_tern_window_showing_conversations (self) && unread > 0)
             subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u conversation, %u unread",
                                                      "%u conversations, %u unread", n), n, unread);
-          else if (showing_conversations (self))
+          else if (_tern_window_showing_conversations (self))
             subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u conversation",
                                                      "%u conversations", n), n);
           else if (unread > 0)
@@ -226,17 +170,34 @@ update_list_title (TernWindow *self)
         adw_window_title_set_title (self->list_title, "");
     }
   adw_window_title_set_subtitle (self->list_title, subtitle ? subtitle : "");
+  if (tern_message_model_get_searching (self->message_model))
+    {
+      g_autofree char *description = g_strdup_printf (_("No message in any folder matches “%s”."),
+                                                      gtk_editable_get_text (GTK_EDITABLE (self->search_entry)));
+
+      adw_status_page_set_icon_name (self->empty_page, "edit-find-symbolic");
+      adw_status_page_set_title (self->empty_page, _("No Results"));
+      adw_status_page_set_description (self->empty_page, description);
+    }
+  else
+    {
+      adw_status_page_set_icon_name (self->empty_page, "mail-read-symbolic");
+      adw_status_page_set_title (self->empty_page, _("No Messages"));
+      adw_status_page_set_description (self->empty_page, NULL);
+    }
   gtk_stack_set_visible_child_name (self->list_stack, n > 0 ? "list" : "empty");
+  tern_message_view_set_placeholder (self->message_view, n > 0);
+  _tern_window_update_read_only (self);
 }
 
-static void
-refresh_messages (TernWindow *self)
+void
+_tern_window_refresh_messages (TernWindow *self)
 {
   g_autoptr(GError) error = NULL;
 
   if (!tern_message_model_refresh (self->message_model, &error))
     g_debug ("Cannot read messages: %s", error->message);
-  if (showing_conversations (self))
+  if (_tern_window_showing_conversations (self))
     {
       /* A conversation a new message moved up comes back as a new row: expand it again. */
       g_autoptr(GArray) expanded = tern_conversation_model_dup_expanded (self->conversation_model);
@@ -256,7 +217,8 @@ refresh_messages (TernWindow *self)
             gtk_tree_list_row_set_expanded (row, TRUE);
         }
     }
-  update_list_title (self);
+  _tern_window_update_list_title (self);
+  _tern_window_update_state_buttons (self);
 }
 
 void
@@ -264,8 +226,9 @@ tern_window_refresh (TernWindow *self)
 {
   g_return_if_fail (TERN_IS_WINDOW (self));
 
-  refresh_folders (self);
-  refresh_messages (self);
+  _tern_window_refresh_folders (self);
+  _tern_window_load_rights (self);
+  _tern_window_refresh_messages (self);
   tern_status_area_update (self->status_area);
 }
 
@@ -273,15 +236,15 @@ tern_window_refresh (TernWindow *self)
 
 /* The messages of the selected rows: a conversation's row stands for all its messages
  * (folder_only: those in the folder shown, without the account's replies in Sent). */
-static GArray *
-collect_ids (TernWindow *self,
+GArray *
+_tern_window_collect_ids (TernWindow *self,
              guint      *first_out,
              gboolean    folder_only)
 {
   g_autoptr(GtkBitset) set = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->message_selection));
   g_autoptr(GHashTable) seen = g_hash_table_new (g_int64_hash, g_int64_equal);
   GArray *ids = g_array_new (FALSE, FALSE, sizeof (gint64));
-  gboolean grouped = showing_conversations (self);
+  gboolean grouped = _tern_window_showing_conversations (self);
   GtkBitsetIter iter;
   guint pos;
 
@@ -335,11 +298,11 @@ collect_ids (TernWindow *self,
   return ids;
 }
 
-static GArray *
-selected_ids (TernWindow *self,
+GArray *
+_tern_window_selected_ids (TernWindow *self,
               guint      *first_out)
 {
-  return collect_ids (self, first_out, FALSE);
+  return _tern_window_collect_ids (self, first_out, FALSE);
 }
 
 /* The conversation selected alone, if that is what is selected: its newest message. */
@@ -350,7 +313,7 @@ selected_conversation (TernWindow *self)
   g_autoptr(GtkTreeListRow) row = NULL;
   g_autoptr(GObject) item = NULL;
 
-  if (!showing_conversations (self))
+  if (!_tern_window_showing_conversations (self))
     return 0;
   set = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->message_selection));
   if (gtk_bitset_get_size (set) != 1)
@@ -361,11 +324,11 @@ selected_conversation (TernWindow *self)
          ? tern_conversation_item_get_newest_id (TERN_CONVERSATION_ITEM (item)) : 0;
 }
 
-static void
-select_position (TernWindow *self,
+void
+_tern_window_select_position (TernWindow *self,
                  guint       position)
 {
-  guint n = g_list_model_get_n_items (shown_model (self));
+  guint n = g_list_model_get_n_items (_tern_window_shown_model (self));
 
   if (n == 0)
     {
@@ -376,8 +339,8 @@ select_position (TernWindow *self,
   gtk_selection_model_select_item (GTK_SELECTION_MODEL (self->message_selection), position, TRUE);
 }
 
-static void
-tell_workers (TernWindow *self)
+void
+_tern_window_tell_workers (TernWindow *self)
 {
   g_autoptr(GPtrArray) workers = tern_application_list_workers (self->app);
 
@@ -394,14 +357,17 @@ mark_read (TernWindow *self,
 
   if (m == NULL || tern_flags_contain (m->flags, "\\Seen"))
     return;
+  /* A folder shared without "s" keeps it unread (the bar over the list says so). */
+  if (!tern_message_model_get_searching (self->message_model) && !_tern_window_folder_allows (self, 's'))
+    return;
   if (!tern_journal_set_flags (self->store, message_id, "\\Seen", NULL, &error))
     {
       g_debug ("Cannot mark read: %s", error->message);
       return;
     }
-  refresh_folders (self);
-  refresh_messages (self);
-  tell_workers (self);
+  _tern_window_refresh_folders (self);
+  _tern_window_refresh_messages (self);
+  _tern_window_tell_workers (self);
 }
 
 /* Actions on messages are insensitive with nothing to act on: the flags and moves need a
@@ -414,8 +380,8 @@ static const char * const shown_message_actions[] = {
   "win.reply", "win.reply-all", "win.forward", "win.forward-attached", "win.edit-draft",
 };
 
-static void
-update_message_actions (TernWindow *self)
+void
+_tern_window_update_message_actions (TernWindow *self)
 {
   g_autoptr(GtkBitset) set = NULL;
   gboolean any_selected;
@@ -429,16 +395,18 @@ update_message_actions (TernWindow *self)
 
   for (guint i = 0; i < G_N_ELEMENTS (selection_actions); i++)
     gtk_widget_action_set_enabled (GTK_WIDGET (self), selection_actions[i], any_selected);
+  _tern_window_apply_rights (self);
   for (guint i = 0; i < G_N_ELEMENTS (shown_message_actions); i++)
     gtk_widget_action_set_enabled (GTK_WIDGET (self), shown_message_actions[i], shown);
   /* The Move To button opens a popover, not an action; the Forward split button's arrow
    * would still open a menu of insensitive items. */
-  gtk_widget_set_sensitive (GTK_WIDGET (self->move_button), any_selected);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->move_button), any_selected && _tern_window_allows_all (self, "te"));
   gtk_widget_set_sensitive (GTK_WIDGET (self->forward_button), shown);
+  _tern_window_update_state_buttons (self);
 }
 
-static void
-update_view (TernWindow *self)
+void
+_tern_window_update_view (TernWindow *self)
 {
   g_autoptr(GArray) ids = NULL;
   gint64 newest = selected_conversation (self);
@@ -451,11 +419,11 @@ update_view (TernWindow *self)
           tern_message_view_show (self->message_view, newest);
           mark_read (self, newest);
         }
-      update_message_actions (self);
+      _tern_window_update_message_actions (self);
       return;
     }
 
-  ids = selected_ids (self, NULL);
+  ids = _tern_window_selected_ids (self, NULL);
   if (ids->len == 1)
     {
       gint64 id = g_array_index (ids, gint64, 0);
@@ -470,7 +438,7 @@ update_view (TernWindow *self)
     tern_message_view_show_several (self->message_view, ids->len);
   else
     tern_message_view_show (self->message_view, 0);
-  update_message_actions (self);
+  _tern_window_update_message_actions (self);
 }
 
 static void
@@ -478,10 +446,10 @@ message_selection_changed_cb (TernWindow *self)
 {
   if (self->selecting)
     {
-      update_message_actions (self);
+      _tern_window_update_message_actions (self);
       return;
     }
-  update_view (self);
+  _tern_window_update_view (self);
 }
 
 static void
@@ -495,534 +463,13 @@ message_activated_cb (TernWindow *self,
 /* Folders. */
 
 static void
-show_folder (TernWindow *self,
-             gint64      folder_id,
-             gint64      account_id)
-{
-  self->folder_id = folder_id;
-  self->account_id = account_id;
-  if (gtk_search_bar_get_search_mode (self->search_bar))
-    gtk_search_bar_set_search_mode (self->search_bar, FALSE);
-  self->selecting = TRUE;
-  load_folder (self);
-  self->selecting = FALSE;
-  gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (self->message_selection));
-  tern_message_view_show (self->message_view, 0);
-  update_message_actions (self);
-  update_list_title (self);
-}
-
-static void
-folder_selection_changed_cb (TernWindow *self)
-{
-  TernFolderItem *item = gtk_single_selection_get_selected_item (self->folder_selection);
-
-  if (item == NULL || tern_folder_item_get_kind (item) != TERN_FOLDER_ITEM_FOLDER ||
-      !tern_folder_item_get_selectable (item))
-    return;
-  if (tern_folder_item_get_id (item) == self->folder_id &&
-      !tern_message_model_get_searching (self->message_model))
-    return;
-  show_folder (self, tern_folder_item_get_id (item), tern_folder_item_get_account_id (item));
-}
-
-static void
-folder_activated_cb (TernWindow *self,
-                     guint       position)
-{
-  if (adw_leaflet_get_folded (self->leaflet))
-    adw_leaflet_set_visible_child (self->leaflet, self->list_pane);
-}
-
-static gboolean
-select_folder (TernWindow *self,
-               gint64      folder_id)
-{
-  guint pos = tern_folder_model_find (self->folder_model, folder_id);
-
-  if (pos == G_MAXUINT)
-    return FALSE;
-  gtk_single_selection_set_selected (self->folder_selection, pos);
-  folder_selection_changed_cb (self);
-  return TRUE;
-}
-
-static void
-select_first_inbox (TernWindow *self)
-{
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->folder_model));
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(TernFolderItem) item = g_list_model_get_item (G_LIST_MODEL (self->folder_model), i);
-
-      if (tern_folder_item_get_kind (item) == TERN_FOLDER_ITEM_FOLDER &&
-          tern_folder_item_get_selectable (item))
-        {
-          select_folder (self, tern_folder_item_get_id (item));
-          return;
-        }
-    }
-}
-
-/* Triage. */
-
-static gboolean
-apply_flags (TernWindow *self,
-             GArray     *ids,
-             const char *flag,
-             int         set)  /* 1 add, 0 remove, -1 toggle by the first message */
-{
-  g_autoptr(GError) error = NULL;
-  guint done = 0;
-
-  if (set < 0 && ids->len > 0 && showing_conversations (self))
-    {
-      /* A conversation: set it on all when any lacks it (one unread: "read" reads them all). */
-      set = 0;
-      for (guint i = 0; i < ids->len && !set; i++)
-        {
-          g_autoptr(TernMessage) m = tern_store_get_message (self->store, g_array_index (ids, gint64, i), NULL);
-
-          set = m != NULL && !tern_flags_contain (m->flags, flag);
-        }
-    }
-  else if (set < 0 && ids->len > 0)
-    {
-      g_autoptr(TernMessage) first = tern_store_get_message (self->store, g_array_index (ids, gint64, 0), NULL);
-
-      set = first != NULL && !tern_flags_contain (first->flags, flag);
-    }
-
-  g_array_set_size (self->undo, 0);
-  self->undo_kind = UNDO_FLAGS;
-  for (guint i = 0; i < ids->len; i++)
-    {
-      gint64 id = g_array_index (ids, gint64, i);
-      g_autoptr(TernMessage) m = tern_store_get_message (self->store, id, NULL);
-      UndoEntry e = { 0 };
-
-      if (m == NULL || !!tern_flags_contain (m->flags, flag) == !!set)
-        continue;
-      if (!tern_journal_set_flags (self->store, id, set ? flag : NULL, set ? NULL : flag, &error))
-        break;
-      e.id = id;
-      e.add = set ? NULL : g_strdup (flag);
-      e.remove = set ? g_strdup (flag) : NULL;
-      g_array_append_val (self->undo, e);
-      done++;
-    }
-  if (error != NULL)
-    toast (self, error->message, FALSE);
-  refresh_folders (self);
-  refresh_messages (self);
-  tell_workers (self);
-  return done > 0;
-}
-
-static void
-flag_action (GtkWidget  *widget,
-             const char *action_name,
-             GVariant   *param)
-{
-  TernWindow *self = TERN_WINDOW (widget);
-  g_autoptr(GArray) ids = selected_ids (self, NULL);
-
-  if (ids->len == 0)
-    return;
-  if (g_str_equal (action_name, "win.toggle-read"))
-    apply_flags (self, ids, "\\Seen", -1);
-  else if (g_str_equal (action_name, "win.mark-read"))
-    apply_flags (self, ids, "\\Seen", 1);
-  else if (g_str_equal (action_name, "win.mark-unread"))
-    apply_flags (self, ids, "\\Seen", 0);
-  else if (g_str_equal (action_name, "win.toggle-star"))
-    apply_flags (self, ids, "\\Flagged", -1);
-}
-
-typedef enum
-{
-  MOVE_TO,
-  MOVE_ARCHIVE,
-  MOVE_DELETE,
-} MoveKind;
-
-static void
-move_messages (TernWindow *self,
-               MoveKind    kind,
-               gint64      target)
-{
-  g_autoptr(GArray) ids = NULL;
-  g_autoptr(GError) error = NULL;
-  guint first, done = 0;
-  gboolean undoable = TRUE;
-
-  /* A conversation's replies stay filed in Sent. */
-  ids = collect_ids (self, &first, TRUE);
-  if (ids->len == 0)
-    return;
-
-  g_array_set_size (self->undo, 0);
-  self->undo_kind = UNDO_MOVE;
-  for (guint i = 0; i < ids->len && error == NULL; i++)
-    {
-      gint64 id = g_array_index (ids, gint64, i);
-      g_autoptr(TernMessageItem) item = NULL;
-      g_autoptr(TernMessage) m = tern_store_get_message (self->store, id, NULL);
-      UndoEntry e = { 0 };
-      gboolean ok;
-
-      if (m == NULL)
-        continue;
-      e.id = id;
-      e.folder = m->folder_id;   /* where the user sees it */
-
-      if (kind == MOVE_DELETE)
-        {
-          g_autoptr(TernFolder) folder = tern_store_get_folder_by_id (self->store, m->folder_id, NULL);
-          g_autoptr(TernAccount) account = folder ? tern_store_get_account_by_id (self->store, folder->account_id, NULL) : NULL;
-          TernFolderItem *trash = folder ? tern_folder_model_get_special (self->folder_model, folder->account_id, "\\Trash") : NULL;
-
-          /* Undo can only bring back what went to Trash. */
-          if (account == NULL || g_strcmp0 (account->delete_mode, "trash") != 0 || trash == NULL ||
-              tern_folder_item_get_id (trash) == m->folder_id)
-            undoable = FALSE;
-          ok = tern_journal_delete (self->store, id, &error);
-        }
-      else if (kind == MOVE_ARCHIVE)
-        ok = tern_journal_archive (self->store, id, &error);
-      else
-        ok = tern_journal_move (self->store, id, target, &error);
-      if (ok)
-        {
-          g_array_append_val (self->undo, e);
-          done++;
-        }
-    }
-  if (!undoable)
-    {
-      g_array_set_size (self->undo, 0);
-      self->undo_kind = UNDO_NONE;
-    }
-
-  self->selecting = TRUE;
-  refresh_folders (self);
-  refresh_messages (self);
-  self->selecting = FALSE;
-  if (done > 0 && first != G_MAXUINT)
-    select_position (self, first);
-  update_view (self);
-  tell_workers (self);
-
-  if (error != NULL)
-    toast (self, error->message, FALSE);
-  else if (done > 0)
-    {
-      g_autofree char *text = NULL;
-
-      if (kind == MOVE_DELETE)
-        text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u message deleted",
-                                             "%u messages deleted", done), done);
-      else if (kind == MOVE_ARCHIVE)
-        text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u message archived",
-                                             "%u messages archived", done), done);
-      else
-        text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u message moved",
-                                             "%u messages moved", done), done);
-      toast (self, text, self->undo_kind != UNDO_NONE);
-    }
-}
-
-static void
-archive_action (GtkWidget  *widget,
-                const char *action_name,
-                GVariant   *param)
-{
-  move_messages (TERN_WINDOW (widget), MOVE_ARCHIVE, 0);
-}
-
-static void
-delete_action (GtkWidget  *widget,
-               const char *action_name,
-               GVariant   *param)
-{
-  move_messages (TERN_WINDOW (widget), MOVE_DELETE, 0);
-}
-
-static void
-move_to_action (GtkWidget  *widget,
-                const char *action_name,
-                GVariant   *param)
-{
-  move_messages (TERN_WINDOW (widget), MOVE_TO, g_variant_get_int64 (param));
-}
-
-static void
-open_move_action (GtkWidget  *widget,
-                  const char *action_name,
-                  GVariant   *param)
-{
-  TernWindow *self = TERN_WINDOW (widget);
-
-  gtk_menu_button_popup (self->move_button);
-}
-
-static void
-move_popover_show_cb (TernWindow *self)
-{
-  tern_move_popover_set_folders (TERN_MOVE_POPOVER (self->move_popover), self->folder_model,
-                                 self->account_id, self->folder_id);
-}
-
-static void
-undo_action (GtkWidget  *widget,
-             const char *action_name,
-             GVariant   *param)
-{
-  TernWindow *self = TERN_WINDOW (widget);
-  g_autoptr(GError) error = NULL;
-  guint done = 0;
-
-  if (self->undo_kind == UNDO_NONE || self->undo->len == 0)
-    {
-      toast (self, _("Nothing to undo"), FALSE);
-      return;
-    }
-  for (guint i = 0; i < self->undo->len && error == NULL; i++)
-    {
-      UndoEntry *e = &g_array_index (self->undo, UndoEntry, i);
-      gboolean ok;
-
-      if (self->undo_kind == UNDO_FLAGS)
-        ok = tern_journal_set_flags (self->store, e->id, e->add, e->remove, &error);
-      else
-        ok = tern_journal_move (self->store, e->id, e->folder, &error);
-      if (ok)
-        done++;
-    }
-  g_array_set_size (self->undo, 0);
-  self->undo_kind = UNDO_NONE;
-  refresh_folders (self);
-  refresh_messages (self);
-  tell_workers (self);
-  if (error != NULL)
-    toast (self, error->message, FALSE);
-  else
-    toast (self, _("Undone"), FALSE);
-}
-
-static void
-step_action (GtkWidget  *widget,
-             const char *action_name,
-             GVariant   *param)
-{
-  TernWindow *self = TERN_WINDOW (widget);
-  guint first;
-  g_autoptr(GArray) ids = selected_ids (self, &first);
-  int delta = g_str_equal (action_name, "win.next") ? 1 : -1;
-  guint n = g_list_model_get_n_items (shown_model (self));
-
-  if (n == 0)
-    return;
-  if (first == G_MAXUINT)
-    first = delta > 0 ? 0 : n - 1;
-  else if (delta < 0 && first == 0)
-    return;
-  else
-    first = (guint) ((int) first + delta);
-  if (first < n)
-    {
-      select_position (self, first);
-      gtk_widget_activate_action (GTK_WIDGET (self->message_list), "list.scroll-to-item", "u", first);
-    }
-}
-
-static void
-sync_action (GtkWidget  *widget,
-             const char *action_name,
-             GVariant   *param)
-{
-  TernWindow *self = TERN_WINDOW (widget);
-  g_autoptr(GPtrArray) workers = tern_application_list_workers (self->app);
-
-  if (tern_application_get_work_offline (self->app))
-    {
-      toast (self, _("Working offline: turn “Work Offline” off to sync"), FALSE);
-      return;
-    }
-  for (guint i = 0; i < workers->len; i++)
-    tern_account_worker_sync_now (workers->pdata[i]);
-}
-
-static void
-search_action (GtkWidget  *widget,
-               const char *action_name,
-               GVariant   *param)
-{
-  TernWindow *self = TERN_WINDOW (widget);
-
-  gtk_search_bar_set_search_mode (self->search_bar, TRUE);
-  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
-}
-
-static void
-back_action (GtkWidget  *widget,
-             const char *action_name,
-             GVariant   *param)
-{
-  TernWindow *self = TERN_WINDOW (widget);
-
-  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
-}
-
-static void
-select_folder_action (GtkWidget  *widget,
-                      const char *action_name,
-                      GVariant   *param)
-{
-  select_folder (TERN_WINDOW (widget), g_variant_get_int64 (param));
-}
-
-/* Writing: a new message from the folder's account; a reply, a forward or a draft opened
- * again from the message shown. */
-
-static void
-compose_action (GtkWidget  *widget,
-                const char *action_name,
-                GVariant   *param)
-{
-  TernWindow *self = TERN_WINDOW (widget);
-  gint64 message_id = tern_message_view_get_message_id (self->message_view);
-  TernComposeMode mode = TERN_COMPOSE_NEW;
-
-  if (g_str_equal (action_name, "win.reply"))
-    mode = TERN_COMPOSE_REPLY;
-  else if (g_str_equal (action_name, "win.reply-all"))
-    mode = TERN_COMPOSE_REPLY_ALL;
-  else if (g_str_equal (action_name, "win.forward"))
-    mode = TERN_COMPOSE_FORWARD;
-  else if (g_str_equal (action_name, "win.forward-attached"))
-    mode = TERN_COMPOSE_FORWARD_ATTACHED;
-  else if (g_str_equal (action_name, "win.edit-draft"))
-    mode = TERN_COMPOSE_EDIT_DRAFT;
-
-  /* The action is insensitive then. */
-  if (mode != TERN_COMPOSE_NEW && message_id == 0)
-    return;
-  if (tern_application_compose (self->app, mode, mode == TERN_COMPOSE_NEW ? self->account_id : 0,
-                                mode == TERN_COMPOSE_NEW ? 0 : message_id) == NULL)
-    toast (self, _("Add an account to write mail"), FALSE);
-}
-
-/* Search: the cache at once, the servers' answers added as they come. */
-
-static char *
-fts_query (const char *text)
-{
-  g_autoptr(GString) q = g_string_new (NULL);
-  const char *p = text;
-  gboolean in_word = FALSE;
-
-  for (; *p != '\0'; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-
-      if (g_unichar_isalnum (c))
-        {
-          if (!in_word && q->len > 0)
-            g_string_append_c (q, ' ');
-          g_string_append_unichar (q, c);
-          in_word = TRUE;
-        }
-      else
-        in_word = FALSE;
-    }
-  if (q->len == 0)
-    return NULL;
-  /* The word being typed is a prefix. */
-  g_string_append_c (q, '*');
-  return g_string_free (g_steal_pointer (&q), FALSE);
-}
-
-static void
-server_search_cb (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  g_autoptr(TernWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GArray) ids = tern_account_worker_search_finish (TERN_ACCOUNT_WORKER (source), result, &error);
-
-  if (ids == NULL || !tern_message_model_get_searching (self->message_model))
-    return;
-  tern_message_model_add_ids (self->message_model, ids);
-  update_list_title (self);
-}
-
-static void
-search_changed_cb (TernWindow *self)
-{
-  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
-  g_autofree char *query = fts_query (text);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) workers = NULL;
-
-  if (self->search_cancellable != NULL)
-    g_cancellable_cancel (self->search_cancellable);
-  g_clear_object (&self->search_cancellable);
-
-  self->selecting = TRUE;
-  if (query == NULL)
-    {
-      if (tern_message_model_get_searching (self->message_model))
-        load_folder (self);
-      self->selecting = FALSE;
-      update_list_title (self);
-      return;
-    }
-  if (!tern_message_model_search (self->message_model, 0, query, &error))
-    g_debug ("Search failed: %s", error->message);
-  update_list_model (self);
-  self->selecting = FALSE;
-  gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (self->message_selection));
-  update_list_title (self);
-
-  self->search_cancellable = g_cancellable_new ();
-  workers = tern_application_list_workers (self->app);
-  for (guint i = 0; i < workers->len; i++)
-    {
-      TernAccountState state = tern_account_worker_get_state (workers->pdata[i]);
-
-      if (state == TERN_ACCOUNT_STATE_ONLINE || state == TERN_ACCOUNT_STATE_SYNCING)
-        tern_account_worker_search_async (workers->pdata[i], text, self->search_cancellable,
-                                          server_search_cb, g_object_ref (self));
-    }
-}
-
-static void
-search_mode_cb (TernWindow *self)
-{
-  if (!gtk_search_bar_get_search_mode (self->search_bar) &&
-      tern_message_model_get_searching (self->message_model))
-    {
-      gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
-      self->selecting = TRUE;
-      load_folder (self);
-      self->selecting = FALSE;
-      update_list_title (self);
-    }
-}
-
-/* Workers. */
-
-static void
 worker_changed_cb (TernWindow *self,
                    gboolean    folders_changed)
 {
   tern_window_refresh (self);
   /* A first sync brings the folders: open INBOX. */
   if (self->folder_id == 0)
-    select_first_inbox (self);
+    _tern_window_select_first_inbox (self);
   tern_message_view_reload (self->message_view);
 }
 
@@ -1066,7 +513,7 @@ trust_response_cb (AdwMessageDialog *dialog,
       TernAccountWorker *worker = tern_application_get_worker (self->app, account);
 
       if (!tern_store_set_account_pin (self->store, account, self->trust_sha256, &error))
-        toast (self, error->message, FALSE);
+        _tern_window_toast (self, error->message, FALSE);
       else if (worker != NULL)
         tern_account_worker_reload_account (worker);
     }
@@ -1127,101 +574,17 @@ accounts_changed_cb (TernWindow *self)
       g_object_weak_ref (worker, (GWeakNotify) (void (*) (void)) g_ptr_array_remove_fast, self->watched);
     }
 
-  refresh_folders (self);
+  _tern_window_refresh_folders (self);
   gtk_stack_set_visible_child_name (self->main_stack, workers->len > 0 ? "mail" : "welcome");
   if (workers->len > 0 && self->folder_id == 0)
-    select_first_inbox (self);
+    _tern_window_select_first_inbox (self);
   tern_status_area_update (self->status_area);
 }
 
 /* List items. */
 
-static void
-folder_setup_cb (GtkSignalListItemFactory *factory,
-                 GtkListItem              *list_item,
-                 gpointer                  user_data)
-{
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
-  GtkWidget *icon = gtk_image_new ();
-  GtkWidget *label = gtk_label_new (NULL);
-  GtkWidget *count = gtk_label_new (NULL);
-
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-  gtk_widget_set_hexpand (label, TRUE);
-  gtk_widget_add_css_class (count, "dim-label");
-  gtk_widget_add_css_class (count, "numeric");
-  gtk_box_append (GTK_BOX (box), icon);
-  gtk_box_append (GTK_BOX (box), label);
-  gtk_box_append (GTK_BOX (box), count);
-  gtk_list_item_set_child (list_item, box);
-}
-
-static gboolean
-count_transform (GBinding     *binding,
-                 const GValue *from,
-                 GValue       *to,
-                 gpointer      user_data)
-{
-  guint n = g_value_get_uint (from);
-
-  g_value_take_string (to, n > 0 ? g_strdup_printf ("%u", n) : g_strdup (""));
-  return TRUE;
-}
-
-static void
-folder_bind_cb (GtkSignalListItemFactory *factory,
-                GtkListItem              *list_item,
-                gpointer                  user_data)
-{
-  TernFolderItem *item = gtk_list_item_get_item (list_item);
-  GtkWidget *box = gtk_list_item_get_child (list_item);
-  GtkWidget *icon = gtk_widget_get_first_child (box);
-  GtkWidget *label = gtk_widget_get_next_sibling (icon);
-  GtkWidget *count = gtk_widget_get_next_sibling (label);
-  TernFolderItemKind kind = tern_folder_item_get_kind (item);
-  GBinding *binding;
-
-  gtk_label_set_text (GTK_LABEL (label), tern_folder_item_get_label (item));
-  gtk_widget_set_margin_start (box, 12 * (int) tern_folder_item_get_depth (item) +
-                                    (kind == TERN_FOLDER_ITEM_FOLDER ? 6 : 0));
-  gtk_image_set_from_icon_name (GTK_IMAGE (icon), tern_folder_item_get_icon_name (item));
-  gtk_widget_set_visible (icon, kind != TERN_FOLDER_ITEM_HEADING);
-  gtk_widget_remove_css_class (label, "heading");
-  gtk_widget_remove_css_class (label, "dim-label");
-  gtk_widget_remove_css_class (label, "caption-heading");
-  if (kind == TERN_FOLDER_ITEM_ACCOUNT)
-    gtk_widget_add_css_class (label, "heading");
-  else if (kind == TERN_FOLDER_ITEM_HEADING)
-    {
-      gtk_widget_add_css_class (label, "dim-label");
-      gtk_widget_add_css_class (label, "caption-heading");
-    }
-  gtk_widget_set_opacity (box, tern_folder_item_get_local_state (item) == 1 ? 0.7 : 1.0);
-  gtk_list_item_set_selectable (list_item, kind == TERN_FOLDER_ITEM_FOLDER &&
-                                           tern_folder_item_get_selectable (item));
-  gtk_list_item_set_activatable (list_item, kind == TERN_FOLDER_ITEM_FOLDER);
-  binding = g_object_bind_property_full (item, "unread", count, "label", G_BINDING_SYNC_CREATE,
-                                         count_transform, NULL, NULL, NULL);
-  g_object_set_data (G_OBJECT (list_item), "binding", binding);
-}
-
-static void
-folder_unbind_cb (GtkSignalListItemFactory *factory,
-                  GtkListItem              *list_item,
-                  gpointer                  user_data)
-{
-  GBinding *binding = g_object_get_data (G_OBJECT (list_item), "binding");
-
-  if (binding != NULL)
-    g_binding_unbind (binding);
-  g_object_set_data (G_OBJECT (list_item), "binding", NULL);
-}
-
-/* Conversations: the menu's toggle, expanding and collapsing. */
-
-static void
-set_grouped (TernWindow *self,
+void
+_tern_window_set_grouped (TernWindow *self,
              gboolean    grouped)
 {
   grouped = !!grouped;
@@ -1232,71 +595,16 @@ set_grouped (TernWindow *self,
   if (self->conversation_model != NULL && !tern_message_model_get_searching (self->message_model))
     {
       self->selecting = TRUE;
-      load_folder (self);
+      _tern_window_load_folder (self);
       self->selecting = FALSE;
       gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (self->message_selection));
       tern_message_view_show (self->message_view, 0);
-      update_message_actions (self);
-      update_list_title (self);
+      _tern_window_update_message_actions (self);
+      _tern_window_update_list_title (self);
     }
   g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_GROUP_BY_CONVERSATION]);
 }
 
-/* The first selected row (transfer full), or NULL. */
-static GtkTreeListRow *
-selected_row (TernWindow *self)
-{
-  g_autoptr(GtkBitset) set = NULL;
-
-  if (!showing_conversations (self))
-    return NULL;
-  set = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->message_selection));
-  if (gtk_bitset_is_empty (set))
-    return NULL;
-  return gtk_tree_list_model_get_row (self->conversation_tree, gtk_bitset_get_minimum (set));
-}
-
-static void
-expand_action (GtkWidget  *widget,
-               const char *action_name,
-               GVariant   *param)
-{
-  TernWindow *self = TERN_WINDOW (widget);
-  g_autoptr(GtkTreeListRow) row = selected_row (self);
-  g_autoptr(GtkTreeListRow) parent = NULL;
-
-  if (row == NULL)
-    return;
-  if (g_str_equal (action_name, "win.expand"))
-    {
-      if (gtk_tree_list_row_is_expandable (row))
-        gtk_tree_list_row_set_expanded (row, TRUE);
-    }
-  else if (gtk_tree_list_row_get_expanded (row))
-    gtk_tree_list_row_set_expanded (row, FALSE);
-  else if ((parent = gtk_tree_list_row_get_parent (row)) != NULL)
-    {
-      /* On a message of a conversation: back to the conversation, folded. */
-      gtk_tree_list_row_set_expanded (parent, FALSE);
-      select_position (self, gtk_tree_list_row_get_position (parent));
-    }
-}
-
-static gboolean
-list_key_pressed_cb (TernWindow      *self,
-                     guint            keyval,
-                     guint            keycode,
-                     GdkModifierType  state)
-{
-  if (!showing_conversations (self) ||
-      (state & (GDK_ALT_MASK | GDK_CONTROL_MASK | GDK_SHIFT_MASK)) != 0)
-    return FALSE;
-  if (keyval == GDK_KEY_Right || keyval == GDK_KEY_KP_Right)
-    return gtk_widget_activate_action (GTK_WIDGET (self), "win.expand", NULL);
-  if (keyval == GDK_KEY_Left || keyval == GDK_KEY_KP_Left)
-    return gtk_widget_activate_action (GTK_WIDGET (self), "win.collapse", NULL);
-  return FALSE;
-}
 
 static void
 tern_window_get_property (GObject    *object,
@@ -1310,6 +618,12 @@ tern_window_get_property (GObject    *object,
     {
     case PROP_GROUP_BY_CONVERSATION:
       g_value_set_boolean (value, self->grouped);
+      break;
+    case PROP_SHOW_PREVIEWS:
+      g_value_set_boolean (value, self->show_previews);
+      break;
+    case PROP_COMPACT:
+      g_value_set_boolean (value, self->compact);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1327,7 +641,10 @@ tern_window_set_property (GObject      *object,
   switch (prop_id)
     {
     case PROP_GROUP_BY_CONVERSATION:
-      set_grouped (self, g_value_get_boolean (value));
+      _tern_window_set_grouped (self, g_value_get_boolean (value));
+      break;
+    case PROP_SHOW_PREVIEWS:
+      _tern_window_set_show_previews (self, g_value_get_boolean (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1335,6 +652,17 @@ tern_window_set_property (GObject      *object,
 }
 
 /* Window state. */
+
+
+static void
+tern_window_size_allocate (GtkWidget *widget,
+                           int        width,
+                           int        height,
+                           int        baseline)
+{
+  GTK_WIDGET_CLASS (tern_window_parent_class)->size_allocate (widget, width, height, baseline);
+  _tern_window_allocated (TERN_WINDOW (widget), width);
+}
 
 static gboolean
 close_request_cb (TernWindow *self)
@@ -1359,6 +687,8 @@ tern_window_dispose (GObject *object)
   if (self->search_cancellable != NULL)
     g_cancellable_cancel (self->search_cancellable);
   g_clear_object (&self->search_cancellable);
+  g_clear_handle_id (&self->compact_idle, g_source_remove);
+  g_clear_handle_id (&self->navigate_idle, g_source_remove);
   for (guint i = 0; self->watched != NULL && i < self->watched->len; i++)
     g_object_weak_unref (self->watched->pdata[i], (GWeakNotify) (void (*) (void)) g_ptr_array_remove_fast,
                          self->watched);
@@ -1380,6 +710,9 @@ tern_window_finalize (GObject *object)
   TernWindow *self = TERN_WINDOW (object);
 
   g_clear_pointer (&self->undo, g_array_unref);
+  g_free (self->rights);
+  g_free (self->last_toast);
+  g_free (self->owner);
   g_free (self->trust_sha256);
   g_free (self->undo_label);
 
@@ -1396,7 +729,14 @@ tern_window_class_init (TernWindowClass *klass)
   object_class->finalize = tern_window_finalize;
   object_class->get_property = tern_window_get_property;
   object_class->set_property = tern_window_set_property;
+  widget_class->size_allocate = tern_window_size_allocate;
 
+  properties [PROP_COMPACT] =
+    g_param_spec_boolean ("compact", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties [PROP_SHOW_PREVIEWS] =
+    g_param_spec_boolean ("show-previews", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   properties [PROP_GROUP_BY_CONVERSATION] =
     g_param_spec_boolean ("group-by-conversation", NULL, NULL, FALSE,
                           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
@@ -1427,74 +767,35 @@ tern_window_class_init (TernWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TernWindow, empty_page);
   gtk_widget_class_bind_template_child (widget_class, TernWindow, message_view);
   gtk_widget_class_bind_template_child (widget_class, TernWindow, move_button);
-  gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
+  gtk_widget_class_bind_template_child (widget_class, TernWindow, star_button);
+  gtk_widget_class_bind_template_child (widget_class, TernWindow, unread_button);
+  gtk_widget_class_bind_template_child (widget_class, TernWindow, read_only_bar);
+  gtk_widget_class_bind_template_child (widget_class, TernWindow, demo_button);
+  gtk_widget_class_bind_template_child (widget_class, TernWindow, read_only_label);
 
-  gtk_widget_class_install_action (widget_class, "win.toggle-read", NULL, flag_action);
-  gtk_widget_class_install_action (widget_class, "win.mark-read", NULL, flag_action);
-  gtk_widget_class_install_action (widget_class, "win.mark-unread", NULL, flag_action);
-  gtk_widget_class_install_action (widget_class, "win.toggle-star", NULL, flag_action);
-  gtk_widget_class_install_action (widget_class, "win.archive", NULL, archive_action);
-  gtk_widget_class_install_action (widget_class, "win.delete", NULL, delete_action);
-  gtk_widget_class_install_action (widget_class, "win.move-to", "x", move_to_action);
-  gtk_widget_class_install_action (widget_class, "win.open-move", NULL, open_move_action);
-  gtk_widget_class_install_action (widget_class, "win.undo", NULL, undo_action);
-  gtk_widget_class_install_action (widget_class, "win.next", NULL, step_action);
-  gtk_widget_class_install_action (widget_class, "win.previous", NULL, step_action);
-  gtk_widget_class_install_action (widget_class, "win.sync", NULL, sync_action);
-  gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action);
-  gtk_widget_class_install_action (widget_class, "win.back", NULL, back_action);
-  gtk_widget_class_install_action (widget_class, "win.select-folder", "x", select_folder_action);
-  gtk_widget_class_install_action (widget_class, "win.compose", NULL, compose_action);
-  gtk_widget_class_install_action (widget_class, "win.reply", NULL, compose_action);
-  gtk_widget_class_install_action (widget_class, "win.reply-all", NULL, compose_action);
-  gtk_widget_class_install_action (widget_class, "win.forward", NULL, compose_action);
-  gtk_widget_class_install_action (widget_class, "win.forward-attached", NULL, compose_action);
-  gtk_widget_class_install_action (widget_class, "win.edit-draft", NULL, compose_action);
-  gtk_widget_class_install_property_action (widget_class, "win.group-by-conversation",
-                                            "group-by-conversation");
-  gtk_widget_class_install_action (widget_class, "win.expand", NULL, expand_action);
-  gtk_widget_class_install_action (widget_class, "win.collapse", NULL, expand_action);
+  gtk_widget_class_bind_template_callback_full (widget_class, "search_changed_cb",
+                                                G_CALLBACK (_tern_window_search_changed_cb));
 
-  /* GNOME (Geary) and Thunderbird keys; the shortcuts window lists them. */
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_m, 0, "win.toggle-read", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_i, GDK_CONTROL_MASK, "win.mark-read", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_u, GDK_CONTROL_MASK, "win.mark-unread", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, 0, "win.toggle-star", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_a, 0, "win.archive", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, 0, "win.delete", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Delete, 0, "win.delete", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_v, 0, "win.open-move", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_m, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.open-move", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_z, GDK_CONTROL_MASK, "win.undo", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.search", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_slash, 0, "win.search", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "win.sync", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_j, 0, "win.next", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, 0, "win.next", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_k, 0, "win.previous", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_b, 0, "win.previous", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Left, GDK_ALT_MASK, "win.back", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK, "win.compose", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "win.reply", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.reply-all", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK, "win.forward", NULL);
+  _tern_window_class_add_actions (widget_class);
 }
 
 static void
 tern_window_init (TernWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->show_previews = TRUE;
   self->undo = g_array_new (FALSE, TRUE, sizeof (UndoEntry));
   g_array_set_clear_func (self->undo, (GDestroyNotify) undo_entry_clear);
   self->watched = g_ptr_array_new ();
 
   self->move_popover = tern_move_popover_new ();
   gtk_menu_button_set_popover (self->move_button, self->move_popover);
-  g_signal_connect_swapped (self->move_popover, "show", G_CALLBACK (move_popover_show_cb), self);
+  g_signal_connect_swapped (self->move_popover, "show", G_CALLBACK (_tern_window_move_popover_show_cb), self);
   g_signal_connect_swapped (self->search_bar, "notify::search-mode-enabled",
-                            G_CALLBACK (search_mode_cb), self);
+                            G_CALLBACK (_tern_window_search_mode_cb), self);
   gtk_search_bar_set_key_capture_widget (self->search_bar, NULL);
   g_signal_connect (self, "close-request", G_CALLBACK (close_request_cb), NULL);
+  g_signal_connect (self, "notify::default-width", G_CALLBACK (_tern_window_default_width_cb), NULL);
   g_object_set_data (G_OBJECT (self), "tern-toasts", self->toasts);
 }
 
@@ -1514,8 +815,7 @@ restore_state (TernWindow *self)
     gtk_window_set_default_size (GTK_WINDOW (self), width, height);
   if (g_settings_get_boolean (settings, "window-maximized"))
     gtk_window_maximize (GTK_WINDOW (self));
-  gtk_widget_set_size_request (self->sidebar_pane, g_settings_get_int (settings, "sidebar-width"), -1);
-  gtk_widget_set_size_request (self->list_pane, g_settings_get_int (settings, "list-width"), -1);
+  _tern_window_apply_pane_widths (self);
 }
 
 TernWindow *
@@ -1532,21 +832,18 @@ tern_window_new (TernApplication *app)
   restore_state (self);
 
   self->folder_model = tern_folder_model_new (self->store);
-  refresh_folders (self);
+  _tern_window_refresh_folders (self);
   self->folder_selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->folder_model)));
   gtk_single_selection_set_autoselect (self->folder_selection, FALSE);
   gtk_single_selection_set_can_unselect (self->folder_selection, TRUE);
   gtk_single_selection_set_selected (self->folder_selection, GTK_INVALID_LIST_POSITION);
-  factory = gtk_signal_list_item_factory_new ();
-  g_signal_connect (factory, "setup", G_CALLBACK (folder_setup_cb), NULL);
-  g_signal_connect (factory, "bind", G_CALLBACK (folder_bind_cb), NULL);
-  g_signal_connect (factory, "unbind", G_CALLBACK (folder_unbind_cb), NULL);
+  factory = _tern_window_folder_factory_new ();
   gtk_list_view_set_factory (self->folder_list, factory);
   g_object_unref (factory);
   gtk_list_view_set_model (self->folder_list, GTK_SELECTION_MODEL (self->folder_selection));
   g_signal_connect_swapped (self->folder_selection, "selection-changed",
-                            G_CALLBACK (folder_selection_changed_cb), self);
-  g_signal_connect_swapped (self->folder_list, "activate", G_CALLBACK (folder_activated_cb), self);
+                            G_CALLBACK (_tern_window_folder_selection_changed_cb), self);
+  g_signal_connect_swapped (self->folder_list, "activate", G_CALLBACK (_tern_window_folder_activated_cb), self);
 
   self->message_model = tern_message_model_new (self->store);
   self->message_selection = gtk_multi_selection_new (g_object_ref (G_LIST_MODEL (self->message_model)));
@@ -1554,6 +851,7 @@ tern_window_new (TernApplication *app)
   self->conversation_tree = gtk_tree_list_model_new (g_object_ref (G_LIST_MODEL (self->conversation_model)),
                                                      FALSE, FALSE, create_conversation_cb, self, NULL);
   factory = tern_message_row_factory_new ();
+  g_object_set_data (G_OBJECT (factory), "tern-show-preview", GINT_TO_POINTER (self->show_previews));
   gtk_list_view_set_factory (self->message_list, factory);
   g_object_unref (factory);
   gtk_list_view_set_model (self->message_list, GTK_SELECTION_MODEL (self->message_selection));
@@ -1561,25 +859,38 @@ tern_window_new (TernApplication *app)
                             G_CALLBACK (message_selection_changed_cb), self);
   /* Rows going away take their selection with them without "selection-changed". */
   g_signal_connect_swapped (self->message_selection, "items-changed",
-                            G_CALLBACK (update_message_actions), self);
-  update_message_actions (self);
+                            G_CALLBACK (_tern_window_update_message_actions), self);
+  _tern_window_update_message_actions (self);
   g_signal_connect_swapped (self->message_list, "activate", G_CALLBACK (message_activated_cb), self);
+  _tern_window_add_click_navigation (self, GTK_WIDGET (self->message_list));
+  _tern_window_add_click_navigation (self, GTK_WIDGET (self->folder_list));
   {
     /* Right and Left open and fold a conversation (before the list view moves on them). */
     GtkEventController *keys = gtk_event_controller_key_new ();
 
     gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
-    g_signal_connect_swapped (keys, "key-pressed", G_CALLBACK (list_key_pressed_cb), self);
+    g_signal_connect_swapped (keys, "key-pressed", G_CALLBACK (_tern_window_list_key_pressed_cb), self);
     gtk_widget_add_controller (GTK_WIDGET (self->message_list), keys);
+    /* Tab leaves the folder list too. */
+    keys = gtk_event_controller_key_new ();
+    gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
+    g_signal_connect_swapped (keys, "key-pressed", G_CALLBACK (_tern_window_list_key_pressed_cb), self);
+    gtk_widget_add_controller (GTK_WIDGET (self->folder_list), keys);
   }
   if (tern_application_get_settings (app) != NULL)
-    g_settings_bind (tern_application_get_settings (app), "group-by-conversation", self,
-                     "group-by-conversation", G_SETTINGS_BIND_DEFAULT);
+    {
+      g_settings_bind (tern_application_get_settings (app), "group-by-conversation", self,
+                       "group-by-conversation", G_SETTINGS_BIND_DEFAULT);
+      g_settings_bind (tern_application_get_settings (app), "show-previews", self,
+                       "show-previews", G_SETTINGS_BIND_DEFAULT);
+    }
 
   tern_message_view_set_application (self->message_view, app);
   tern_status_area_set_application (self->status_area, app);
   g_signal_connect_object (app, "accounts-changed", G_CALLBACK (accounts_changed_cb), self,
                            G_CONNECT_SWAPPED);
+  g_signal_connect_object (app, "action-enabled-changed::demo", G_CALLBACK (_tern_window_update_demo_button),
+                           self, G_CONNECT_SWAPPED);
   accounts_changed_cb (self);
   return self;
 }
@@ -1631,6 +942,13 @@ tern_window_get_folder_id (TernWindow *self)
 {
   g_return_val_if_fail (TERN_IS_WINDOW (self), 0);
   return self->folder_id;
+}
+
+const char *
+tern_window_get_last_toast (TernWindow *self)
+{
+  g_return_val_if_fail (TERN_IS_WINDOW (self), NULL);
+  return self->last_toast;
 }
 
 const char *

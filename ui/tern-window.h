@@ -28,6 +28,8 @@ GtkSelectionModel *tern_window_get_selection     (TernWindow      *self);
 gint64            tern_window_get_folder_id      (TernWindow      *self);
 /* "welcome" or "mail". */
 const char       *tern_window_get_page           (TernWindow      *self);
+/* What the window last said in a toast, or NULL (for tests). */
+const char       *tern_window_get_last_toast     (TernWindow      *self);
 /* Re-reads folders, messages and status from the cache. */
 void              tern_window_refresh            (TernWindow      *self);
 

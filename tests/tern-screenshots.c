@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "tern-screenshots"
+
+#include "config.h"
+
+#include <string.h>
+#include <webkit/webkit.h>
+
+#include "tern-application.h"
+#include "tern-sync.h"
+#include "tern-test-ui.h"
+#include "tern-window.h"
+
+/*
+ * Screenshots of the app on a cache (the demo's, by tests/screenshots.sh): the window as it
+ * draws itself, saved as PNG files, so that anyone can look at what a user sees.
+ *
+ *   tern-screenshots --data-dir DIR --out DIR [--dark] [--width W] [--height H] [--prefix P]
+ */
+
+static char *out_dir;
+static char *prefix;
+
+static void
+shot (TernWindow *window,
+      const char *name)
+{
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *file = g_strdup_printf ("%s%s.png", prefix, name);
+  g_autofree char *path = g_build_filename (out_dir, file, NULL);
+
+  tern_test_ui_wait_frames (GTK_WIDGET (window), 3);
+  texture = tern_test_ui_render (GTK_WIDGET (window));
+  if (texture == NULL || !gdk_texture_save_to_png (texture, path))
+    g_printerr ("Cannot save %s\n", path);
+  else
+    g_print ("%s\n", path);
+}
+
+static gboolean
+ready_cb (gpointer data)
+{
+  TernWindow *window = data;
+
+  return g_list_model_get_n_items (G_LIST_MODEL (tern_window_get_message_model (window))) > 20;
+}
+
+static gboolean
+settled_cb (gpointer data)
+{
+  TernMessageView *view = data;
+  GtkWidget *web = tern_message_view_get_web_view (view);
+
+  if (tern_message_view_get_state (view) == TERN_MESSAGE_VIEW_LOADING)
+    return FALSE;
+  return tern_message_view_get_state (view) != TERN_MESSAGE_VIEW_HTML ||
+         (web != NULL && !webkit_web_view_is_loading (WEBKIT_WEB_VIEW (web)));
+}
+
+/* Selects the first message whose subject starts with subject; FALSE if none. */
+static gboolean
+open_message (TernWindow *window,
+              const char *subject)
+{
+  GListModel *messages = G_LIST_MODEL (tern_window_get_message_model (window));
+
+  for (guint i = 0; i < g_list_model_get_n_items (messages); i++)
+    {
+      g_autoptr(TernMessageItem) item = g_list_model_get_item (messages, i);
+
+      if (g_str_has_prefix (tern_message_item_get_subject (item), subject))
+        {
+          gtk_selection_model_select_item (tern_window_get_selection (window), i, TRUE);
+          /* Folded, as a click would: on to the message. */
+          g_signal_emit_by_name (tern_test_ui_find_named (GTK_WIDGET (window), "message_list"), "activate", i);
+          tern_test_ui_wait_for (settled_cb, tern_window_get_message_view (window), 30);
+          return TRUE;
+        }
+    }
+  g_printerr ("No message “%s”\n", subject);
+  return FALSE;
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autofree char *data_dir = NULL;
+  gboolean dark = FALSE;
+  int width = 1200, height = 760;
+  GOptionEntry entries[] = {
+    { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, "The cache", "DIR" },
+    { "out", 0, 0, G_OPTION_ARG_FILENAME, &out_dir, "Where the PNG files go", "DIR" },
+    { "prefix", 0, 0, G_OPTION_ARG_STRING, &prefix, "Before each file name", "P" },
+    { "dark", 0, 0, G_OPTION_ARG_NONE, &dark, "Dark style", NULL },
+    { "width", 0, 0, G_OPTION_ARG_INT, &width, "Window width", "W" },
+    { "height", 0, 0, G_OPTION_ARG_INT, &height, "Window height", "H" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernApplication) app = NULL;
+  TernWindow *window;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error) || data_dir == NULL || out_dir == NULL)
+    {
+      g_printerr ("%s\n", error ? error->message : "--data-dir and --out are needed");
+      return 2;
+    }
+  if (prefix == NULL)
+    prefix = g_strdup (dark ? "dark-" : "light-");
+  gtk_init ();
+  adw_init ();
+  tern_sync_global_init ();
+  g_setenv ("TERN_TEST_URI_LOG", "/dev/null", TRUE);
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
+                                      dark ? ADW_COLOR_SCHEME_FORCE_DARK : ADW_COLOR_SCHEME_FORCE_LIGHT);
+
+  app = tern_test_ui_start_app (data_dir, FALSE, &window);
+  gtk_window_set_default_size (GTK_WINDOW (window), width, height);
+  gtk_window_present (GTK_WINDOW (window));
+  /* Narrower once the narrow header is in (as when a user narrows it by dragging). */
+  tern_test_ui_wait_frames (GTK_WIDGET (window), 2);
+  gtk_window_set_default_size (GTK_WINDOW (window), width, height);
+  if (!tern_test_ui_wait_for (ready_cb, window, 90))
+    g_printerr ("The demo's INBOX did not fill\n");
+  shot (window, "inbox");
+  if (open_message (window, "This week in GNOME"))
+    shot (window, "newsletter");
+  if (open_message (window, "Q3 report"))
+    shot (window, "report");
+  if (open_message (window, "Photo from the site visit"))
+    shot (window, "photo");
+
+  /* An empty folder (the demo's Junk). */
+  {
+    GListModel *folders = G_LIST_MODEL (tern_window_get_folder_model (window));
+
+    for (guint i = 0; i < g_list_model_get_n_items (folders); i++)
+      {
+        g_autoptr(TernFolderItem) item = g_list_model_get_item (folders, i);
+
+        if (g_strcmp0 (tern_folder_item_get_special_use (item), "\\Junk") == 0)
+          {
+            gtk_widget_activate_action (GTK_WIDGET (window), "win.select-folder", "x", tern_folder_item_get_id (item));
+            shot (window, "junk");
+            break;
+          }
+      }
+  }
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  tern_test_ui_stop_workers (app);
+  return 0;
+}

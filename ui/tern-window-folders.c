@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "tern-window"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "tern-window-private.h"
+
+static void
+show_folder (TernWindow *self,
+             gint64      folder_id,
+             gint64      account_id)
+{
+  self->folder_id = folder_id;
+  self->account_id = account_id;
+  _tern_window_load_rights (self);
+  if (gtk_search_bar_get_search_mode (self->search_bar))
+    gtk_search_bar_set_search_mode (self->search_bar, FALSE);
+  self->selecting = TRUE;
+  _tern_window_load_folder (self);
+  self->selecting = FALSE;
+  gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (self->message_selection));
+  tern_message_view_show (self->message_view, 0);
+  _tern_window_update_message_actions (self);
+  _tern_window_update_list_title (self);
+}
+
+void
+_tern_window_folder_selection_changed_cb (TernWindow *self)
+{
+  TernFolderItem *item = gtk_single_selection_get_selected_item (self->folder_selection);
+
+  if (item == NULL || tern_folder_item_get_kind (item) != TERN_FOLDER_ITEM_FOLDER ||
+      !tern_folder_item_get_selectable (item))
+    return;
+  if (tern_folder_item_get_id (item) == self->folder_id &&
+      !tern_message_model_get_searching (self->message_model))
+    return;
+  show_folder (self, tern_folder_item_get_id (item), tern_folder_item_get_account_id (item));
+}
+
+void
+_tern_window_folder_activated_cb (TernWindow *self,
+                     guint       position)
+{
+  if (adw_leaflet_get_folded (self->leaflet))
+    adw_leaflet_set_visible_child (self->leaflet, self->list_pane);
+}
+
+gboolean
+_tern_window_select_folder (TernWindow *self,
+               gint64      folder_id)
+{
+  guint pos = tern_folder_model_find (self->folder_model, folder_id);
+
+  if (pos == G_MAXUINT)
+    return FALSE;
+  gtk_single_selection_set_selected (self->folder_selection, pos);
+  _tern_window_folder_selection_changed_cb (self);
+  return TRUE;
+}
+
+void
+_tern_window_select_first_inbox (TernWindow *self)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->folder_model));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(TernFolderItem) item = g_list_model_get_item (G_LIST_MODEL (self->folder_model), i);
+
+      if (tern_folder_item_get_kind (item) == TERN_FOLDER_ITEM_FOLDER &&
+          tern_folder_item_get_selectable (item))
+        {
+          _tern_window_select_folder (self, tern_folder_item_get_id (item));
+          return;
+        }
+    }
+}
+
+/* Triage. */
+
+static void
+folder_setup_cb (GtkSignalListItemFactory *factory,
+                 GtkListItem              *list_item,
+                 gpointer                  user_data)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
+  GtkWidget *icon = gtk_image_new ();
+  GtkWidget *label = gtk_label_new (NULL);
+  GtkWidget *count = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_widget_set_hexpand (label, TRUE);
+  gtk_widget_add_css_class (count, "dim-label");
+  gtk_widget_add_css_class (count, "numeric");
+  gtk_box_append (GTK_BOX (box), icon);
+  gtk_box_append (GTK_BOX (box), label);
+  gtk_box_append (GTK_BOX (box), count);
+  gtk_list_item_set_child (list_item, box);
+}
+
+static gboolean
+count_transform (GBinding     *binding,
+                 const GValue *from,
+                 GValue       *to,
+                 gpointer      user_data)
+{
+  guint n = g_value_get_uint (from);
+
+  g_value_take_string (to, n > 0 ? g_strdup_printf ("%u", n) : g_strdup (""));
+  return TRUE;
+}
+
+static void
+folder_bind_cb (GtkSignalListItemFactory *factory,
+                GtkListItem              *list_item,
+                gpointer                  user_data)
+{
+  TernFolderItem *item = gtk_list_item_get_item (list_item);
+  GtkWidget *box = gtk_list_item_get_child (list_item);
+  GtkWidget *icon = gtk_widget_get_first_child (box);
+  GtkWidget *label = gtk_widget_get_next_sibling (icon);
+  GtkWidget *count = gtk_widget_get_next_sibling (label);
+  TernFolderItemKind kind = tern_folder_item_get_kind (item);
+  GBinding *binding;
+
+  /* A folder that holds no messages (another user's name over their folders, a \Noselect
+   * parent) reads as a heading over its children, not as a folder that opens nothing. */
+  if (kind == TERN_FOLDER_ITEM_FOLDER && !tern_folder_item_get_selectable (item))
+    kind = TERN_FOLDER_ITEM_HEADING;
+
+  gtk_label_set_text (GTK_LABEL (label), tern_folder_item_get_label (item));
+  gtk_widget_set_margin_start (box, 12 * (int) tern_folder_item_get_depth (item) +
+                                    (kind == TERN_FOLDER_ITEM_FOLDER ? 6 : 0));
+  gtk_image_set_from_icon_name (GTK_IMAGE (icon), tern_folder_item_get_icon_name (item));
+  gtk_widget_set_visible (icon, kind != TERN_FOLDER_ITEM_HEADING);
+  gtk_widget_remove_css_class (label, "heading");
+  gtk_widget_remove_css_class (label, "dim-label");
+  gtk_widget_remove_css_class (label, "caption-heading");
+  if (kind == TERN_FOLDER_ITEM_ACCOUNT)
+    gtk_widget_add_css_class (label, "heading");
+  else if (kind == TERN_FOLDER_ITEM_HEADING)
+    {
+      gtk_widget_add_css_class (label, "dim-label");
+      gtk_widget_add_css_class (label, "caption-heading");
+    }
+  gtk_widget_set_opacity (box, tern_folder_item_get_local_state (item) == 1 ? 0.7 : 1.0);
+  gtk_list_item_set_selectable (list_item, kind == TERN_FOLDER_ITEM_FOLDER &&
+                                           tern_folder_item_get_selectable (item));
+  gtk_list_item_set_activatable (list_item, kind == TERN_FOLDER_ITEM_FOLDER);
+  g_object_set_data (G_OBJECT (box), "tern-heading", GINT_TO_POINTER (kind == TERN_FOLDER_ITEM_HEADING));
+  binding = g_object_bind_property_full (item, "unread", count, "label", G_BINDING_SYNC_CREATE,
+                                         count_transform, NULL, NULL, NULL);
+  g_object_set_data (G_OBJECT (list_item), "binding", binding);
+}
+
+static void
+folder_unbind_cb (GtkSignalListItemFactory *factory,
+                  GtkListItem              *list_item,
+                  gpointer                  user_data)
+{
+  GBinding *binding = g_object_get_data (G_OBJECT (list_item), "binding");
+
+  if (binding != NULL)
+    g_binding_unbind (binding);
+  g_object_set_data (G_OBJECT (list_item), "binding", NULL);
+}
+
+/* Conversations: the menu's toggle, expanding and collapsing. */
+
+GtkListItemFactory *
+_tern_window_folder_factory_new (void)
+{
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+
+  g_signal_connect (factory, "setup", G_CALLBACK (folder_setup_cb), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (folder_bind_cb), NULL);
+  g_signal_connect (factory, "unbind", G_CALLBACK (folder_unbind_cb), NULL);
+  return factory;
+}

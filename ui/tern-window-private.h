@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "tern-pane-handle.h"
+#include "tern-window.h"
+
+G_BEGIN_DECLS
+
+/* What the files of TernWindow share: tern-window.c (models, selection, the message shown,
+ * workers), -actions.c (triage, undo, moving about, writing), -search.c, -folders.c (the
+ * folder list). */
+
+typedef struct
+{
+  gint64  id;
+  gint64  folder;      /* move: where it was */
+  char   *add;         /* flags: what undo adds and removes */
+  char   *remove;
+} UndoEntry;
+
+typedef enum
+{
+  UNDO_NONE,
+  UNDO_FLAGS,
+  UNDO_MOVE,
+} UndoKind;
+
+struct _TernWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  /* Template widgets. */
+  AdwToastOverlay      *toasts;
+  GtkStack             *main_stack;
+  AdwLeaflet           *leaflet;
+  GtkWidget            *sidebar_pane;
+  TernPaneHandle       *sidebar_handle;
+  GtkWidget            *list_pane;
+  TernPaneHandle       *list_handle;
+  GtkWidget            *view_pane;
+  GtkListView          *folder_list;
+  TernStatusArea       *status_area;
+  AdwWindowTitle       *list_title;
+  GtkToggleButton      *search_button;
+  GtkSearchBar         *search_bar;
+  GtkSearchEntry       *search_entry;
+  GtkStack             *list_stack;
+  GtkListView          *message_list;
+  AdwStatusPage        *empty_page;
+  TernMessageView      *message_view;
+  GtkMenuButton        *move_button;
+  AdwSplitButton       *forward_button;
+  GtkToggleButton      *star_button;
+  GtkToggleButton      *unread_button;
+  GtkButton            *demo_button;
+  GtkWidget            *read_only_bar;
+  GtkLabel             *read_only_label;
+
+  /* Owned. */
+  TernFolderModel      *folder_model;
+  GtkSingleSelection   *folder_selection;
+  TernMessageModel     *message_model;
+  TernConversationModel *conversation_model;
+  GtkTreeListModel     *conversation_tree;  /* of conversation_model, expanding into messages */
+  GtkMultiSelection    *message_selection;
+  GCancellable         *search_cancellable;
+  GArray               *undo;             /* UndoEntry */
+  GPtrArray            *watched;          /* workers whose signals we take (weak) */
+  GtkWidget            *move_popover;
+  AdwMessageDialog     *trust_dialog;
+  char                 *trust_sha256;
+
+  /* Borrowed. */
+  TernApplication      *app;
+  TernStore            *store;
+
+  gint64                folder_id;
+  gint64                account_id;
+  UndoKind              undo_kind;
+  char                 *undo_label;
+  gboolean              selecting;
+  gboolean              grouped;           /* group-by-conversation */
+  char                 *last_toast;
+  char                 *rights;            /* the open folder's MYRIGHTS; NULL: all */
+  char                 *owner;             /* whose it is, another user's folder */
+  gint64                before_search;     /* the message selected when search began */
+  gboolean              show_previews;     /* a line of text under each subject */
+  gboolean              compact;           /* narrow: secondary actions in "More" */
+  guint                 compact_idle;
+  guint                 navigate_idle;
+};
+
+void                _tern_window_toast                 (TernWindow *self,
+                                                        const char *text,
+                                                        gboolean    with_undo);
+void                _tern_window_refresh_folders       (TernWindow *self);
+void                _tern_window_refresh_messages      (TernWindow *self);
+gboolean            _tern_window_showing_conversations (TernWindow *self);
+GListModel         *_tern_window_shown_model           (TernWindow *self);
+void                _tern_window_update_list_model     (TernWindow *self);
+void                _tern_window_load_folder           (TernWindow *self);
+void                _tern_window_update_list_title     (TernWindow *self);
+/* (transfer full) */
+GArray             *_tern_window_collect_ids           (TernWindow *self,
+                                                        guint      *first_out,
+                                                        gboolean    folder_only);
+/* (transfer full) */
+GArray             *_tern_window_selected_ids          (TernWindow *self,
+                                                        guint      *first_out);
+void                _tern_window_select_position       (TernWindow *self,
+                                                        guint       position);
+void                _tern_window_tell_workers          (TernWindow *self);
+void                _tern_window_update_message_actions (TernWindow *self);
+void                _tern_window_update_view           (TernWindow *self);
+void                _tern_window_set_grouped           (TernWindow *self,
+                                                        gboolean    grouped);
+void                _tern_window_move_popover_show_cb  (TernWindow *self);
+/* Folded, a click on a folder or a message goes on to what it opens. */
+void                _tern_window_navigate_after_click  (TernWindow *self,
+                                                        GtkWidget  *pane);
+
+/* Whether the open folder lets the user do what needs right (RFC 4314: "s" seen, "w" other
+ * flags, "t" and "e" to move or delete). */
+gboolean            _tern_window_folder_allows         (TernWindow *self,
+                                                        char        right);
+/* Reads the open folder's rights and owner again. */
+void                _tern_window_load_rights           (TernWindow *self);
+
+/* tern-window-layout.c */
+void                _tern_window_apply_pane_widths     (TernWindow *self);
+void                _tern_window_default_width_cb      (TernWindow *self);
+/* After each allocation of the window, width its width. */
+void                _tern_window_allocated             (TernWindow *self,
+                                                        int         width);
+void                _tern_window_set_show_previews     (TernWindow *self,
+                                                        gboolean    show);
+
+/* tern-window-state.c */
+gboolean            _tern_window_allows_all            (TernWindow *self,
+                                                        const char *rights);
+void                _tern_window_apply_rights          (TernWindow *self);
+void                _tern_window_update_read_only      (TernWindow *self);
+void                _tern_window_update_state_buttons  (TernWindow *self);
+void                _tern_window_update_demo_button    (TernWindow *self);
+
+/* tern-window-actions.c */
+void                _tern_window_add_click_navigation  (TernWindow *self,
+                                                        GtkWidget  *list);
+
+/* tern-window-folders.c */
+gboolean            _tern_window_select_folder         (TernWindow *self,
+                                                        gint64      folder_id);
+void                _tern_window_select_first_inbox    (TernWindow *self);
+void                _tern_window_folder_selection_changed_cb (TernWindow *self);
+void                _tern_window_folder_activated_cb   (TernWindow *self,
+                                                        guint       position);
+/* (transfer full) */
+GtkListItemFactory *_tern_window_folder_factory_new    (void);
+
+/* tern-window-search.c */
+void                _tern_window_search_changed_cb     (TernWindow *self);
+void                _tern_window_search_mode_cb        (TernWindow *self);
+
+/* tern-window-actions.c */
+gboolean            _tern_window_list_key_pressed_cb   (TernWindow      *self,
+                                                        guint            keyval,
+                                                        guint            keycode,
+                                                        GdkModifierType  state);
+void                _tern_window_class_add_actions     (GtkWidgetClass *widget_class);
+
+G_END_DECLS

@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "tern-window"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "tern-message-row.h"
+#include "tern-window-private.h"
+
+static char *
+fts_query (const char *text)
+{
+  g_autoptr(GString) q = g_string_new (NULL);
+  const char *p = text;
+  gboolean in_word = FALSE;
+
+  for (; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_isalnum (c))
+        {
+          if (!in_word && q->len > 0)
+            g_string_append_c (q, ' ');
+          g_string_append_unichar (q, c);
+          in_word = TRUE;
+        }
+      else
+        in_word = FALSE;
+    }
+  if (q->len == 0)
+    return NULL;
+  /* The word being typed is a prefix. */
+  g_string_append_c (q, '*');
+  return g_string_free (g_steal_pointer (&q), FALSE);
+}
+
+static void
+server_search_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(TernWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) ids = tern_account_worker_search_finish (TERN_ACCOUNT_WORKER (source), result, &error);
+
+  if (ids == NULL || !tern_message_model_get_searching (self->message_model))
+    return;
+  tern_message_model_add_ids (self->message_model, ids);
+  _tern_window_update_list_title (self);
+}
+
+/* The message selected alone, or 0. */
+static gint64
+selected_message (TernWindow *self)
+{
+  g_autoptr(GArray) ids = _tern_window_selected_ids (self, NULL);
+
+  return ids->len == 1 ? g_array_index (ids, gint64, 0) : 0;
+}
+
+/* Back from search: the folder as it was, its conversations opened as they were (the tree
+ * is kept while search shows its results) and the message that was selected. */
+static void
+leave_search (TernWindow *self)
+{
+  gint64 selected = self->before_search;
+  guint pos = G_MAXUINT;
+
+  self->before_search = 0;
+  tern_message_row_factory_set_folders (gtk_list_view_get_factory (self->message_list), self->folder_model, FALSE);
+  self->selecting = TRUE;
+  if (self->grouped)
+    {
+      /* The conversations never left; the flat model lets go of the results. */
+      tern_message_model_set_folder (self->message_model, 0, NULL);
+      _tern_window_update_list_model (self);
+    }
+  else
+    _tern_window_load_folder (self);
+  self->selecting = FALSE;
+  _tern_window_update_list_title (self);
+
+  if (selected != 0 && !self->grouped)
+    pos = tern_message_model_find (self->message_model, selected);
+  else if (selected != 0)
+    {
+      GListModel *rows = _tern_window_shown_model (self);
+
+      for (guint i = 0; i < g_list_model_get_n_items (rows) && pos == G_MAXUINT; i++)
+        {
+          g_autoptr(GtkTreeListRow) row = g_list_model_get_item (rows, i);
+          g_autoptr(GObject) item = gtk_tree_list_row_get_item (row);
+
+          if ((TERN_IS_MESSAGE_ITEM (item) && tern_message_item_get_id (TERN_MESSAGE_ITEM (item)) == selected) ||
+              (TERN_IS_CONVERSATION_ITEM (item) && !gtk_tree_list_row_get_expanded (row) &&
+               tern_conversation_item_get_newest_id (TERN_CONVERSATION_ITEM (item)) == selected))
+            pos = i;
+        }
+    }
+  if (pos != G_MAXUINT)
+    {
+      _tern_window_select_position (self, pos);
+      gtk_widget_activate_action (GTK_WIDGET (self->message_list), "list.scroll-to-item", "u", pos);
+    }
+  else
+    {
+      gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (self->message_selection));
+      _tern_window_update_view (self);
+    }
+  tern_message_view_set_highlight (self->message_view, NULL);
+}
+
+void
+_tern_window_search_changed_cb (TernWindow *self)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  g_autofree char *query = fts_query (text);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) workers = NULL;
+
+  if (self->search_cancellable != NULL)
+    g_cancellable_cancel (self->search_cancellable);
+  g_clear_object (&self->search_cancellable);
+
+  if (query == NULL)
+    {
+      if (tern_message_model_get_searching (self->message_model))
+        leave_search (self);
+      _tern_window_update_list_title (self);
+      return;
+    }
+  if (!tern_message_model_get_searching (self->message_model))
+    self->before_search = selected_message (self);
+  tern_message_row_factory_set_folders (gtk_list_view_get_factory (self->message_list), self->folder_model, TRUE);
+  self->selecting = TRUE;
+  if (!tern_message_model_search (self->message_model, 0, query, &error))
+    g_debug ("Search failed: %s", error->message);
+  _tern_window_update_list_model (self);
+  self->selecting = FALSE;
+  gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (self->message_selection));
+  _tern_window_update_list_title (self);
+  /* The words searched for are marked in the message opened from the results. */
+  tern_message_view_set_highlight (self->message_view, text);
+
+  self->search_cancellable = g_cancellable_new ();
+  workers = tern_application_list_workers (self->app);
+  for (guint i = 0; i < workers->len; i++)
+    {
+      TernAccountState state = tern_account_worker_get_state (workers->pdata[i]);
+
+      if (state == TERN_ACCOUNT_STATE_ONLINE || state == TERN_ACCOUNT_STATE_SYNCING)
+        tern_account_worker_search_async (workers->pdata[i], text, self->search_cancellable,
+                                          server_search_cb, g_object_ref (self));
+    }
+}
+
+void
+_tern_window_search_mode_cb (TernWindow *self)
+{
+  if (!gtk_search_bar_get_search_mode (self->search_bar) &&
+      tern_message_model_get_searching (self->message_model))
+    {
+      /* Clearing the entry leaves search (search_changed_cb). */
+      gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
+      if (tern_message_model_get_searching (self->message_model))
+        leave_search (self);
+    }
+}
