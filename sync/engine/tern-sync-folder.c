@@ -372,13 +372,24 @@ _tern_sync_resync (TernSync    *self,
   if (self->condstore && !selected && !force_select)
     {
       MailboxState status;
+      g_autoptr(GError) status_error = NULL;
 
-      if (!_tern_sync_status_folder (self, folder, &status, error))
-        return FALSE;
-      g_debug ("%s: STATUS uv %u/%u next %u/%u modseq %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT
-               " exists %u/%u", folder->name, status.uidvalidity, folder->uidvalidity,
-               status.uidnext, folder->uidnext, status.highestmodseq, folder->highestmodseq,
-               status.exists, folder->server_exists);
+      if (!_tern_sync_status_folder (self, folder, &status, &status_error))
+        {
+          /* A server that answers STATUS without its data: SELECT tells the same. */
+          if (!g_error_matches (status_error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_PROTOCOL))
+            {
+              g_propagate_error (error, g_steal_pointer (&status_error));
+              return FALSE;
+            }
+          g_debug ("%s: %s; selecting it instead", folder->name, status_error->message);
+          memset (&status, 0, sizeof status);
+        }
+      else
+        g_debug ("%s: STATUS uv %u/%u next %u/%u modseq %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT
+                 " exists %u/%u", folder->name, status.uidvalidity, folder->uidvalidity,
+                 status.uidnext, folder->uidnext, status.highestmodseq, folder->highestmodseq,
+                 status.exists, folder->server_exists);
       /* The cache's own count too: a cache that lost or kept a message it should not
        * have must not pass as unchanged. */
       if (status.uidvalidity == folder->uidvalidity && status.uidnext == folder->uidnext &&

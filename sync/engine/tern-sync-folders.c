@@ -279,11 +279,18 @@ tern_sync_folders (TernSync  *self,
       {
         TernFolder *folder = added->pdata[i];
         MailboxState status;
+        g_autoptr(GError) status_error = NULL;
 
         if (!folder->selectable)
           continue;
-        if (!_tern_sync_status_folder (self, folder, &status, error))
-          return FALSE;
+        if (!_tern_sync_status_folder (self, folder, &status, &status_error))
+          {
+            /* No STATUS data for it: it is taken as new, the old one as gone. */
+            if (g_error_matches (status_error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_PROTOCOL))
+              continue;
+            g_propagate_error (error, g_steal_pointer (&status_error));
+            return FALSE;
+          }
         for (guint j = 0; j < gone->len; j++)
           {
             TernFolder *old = gone->pdata[j];

@@ -453,6 +453,13 @@ tern_imap_connection_status (TernImapConnection  *self,
   mailimap_status_att_list_free (atts);
   if (!tern_imap_connection_check (self, r, "STATUS", error))
     return FALSE;
+  /* A tagged OK without its "* STATUS" line: libetpan reports success with no result. */
+  if (status == NULL)
+    {
+      g_set_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_PROTOCOL,
+                   "The server gave no STATUS for “%s”", mailbox);
+      return FALSE;
+    }
 
   for (clistiter *it = clist_begin (status->st_info_list); it != NULL; it = clist_next (it))
     {

@@ -120,7 +120,11 @@ write_file (const char   *path,
 
   if (out == NULL)
     return FALSE;
-  if (decoded)
+  /* A part whose headers run into the next boundary, or a forwarded message without a
+   * body: an empty file, not a draft that cannot be opened. */
+  if (object == NULL || (decoded && g_mime_part_get_content (GMIME_PART (object)) == NULL))
+    written = 0;
+  else if (decoded)
     written = g_mime_data_wrapper_write_to_stream (g_mime_part_get_content (GMIME_PART (object)), out);
   else
     {
@@ -160,8 +164,8 @@ extract_part (GMimeObject *parent,
       const char *subject = inner ? g_mime_message_get_subject (inner) : NULL;
       const char *filename = g_mime_object_get_content_disposition_parameter (part, "filename");
 
-      file->filename = g_strdup (filename ? filename
-                                 : subject && *subject ? subject : "forwarded message.eml");
+      file->filename = g_utf8_make_valid (filename ? filename
+                                          : subject && *subject ? subject : "forwarded message.eml", -1);
       if (filename == NULL && !g_str_has_suffix (file->filename, ".eml"))
         {
           char *with = g_strconcat (file->filename, ".eml", NULL);
@@ -175,7 +179,7 @@ extract_part (GMimeObject *parent,
     {
       const char *filename = g_mime_part_get_filename (GMIME_PART (part));
 
-      file->filename = g_strdup (filename ? filename : "attachment");
+      file->filename = g_utf8_make_valid (filename ? filename : "attachment", -1);
       file->content_type = g_mime_content_type_get_mime_type (g_mime_object_get_content_type (part));
     }
   name = safe_name (file->filename, x->files->len + 1);
@@ -246,6 +250,11 @@ tern_compose_parse_message (GBytes      *raw,
   g_return_val_if_fail (raw != NULL && attachment_dir != NULL, NULL);
 
   g_mime_init ();
+  if (g_bytes_get_size (raw) == 0)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "The message is empty");
+      return NULL;
+    }
   stream = g_mime_stream_mem_new_with_buffer (g_bytes_get_data (raw, NULL), g_bytes_get_size (raw));
   parser = g_mime_parser_new_with_stream (stream);
   message = g_mime_parser_construct_message (parser, NULL);

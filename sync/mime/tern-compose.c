@@ -502,14 +502,18 @@ is_7bit_clean (GBytes *bytes)
 static GBytes *
 seven_bit_message (GBytes *raw)
 {
-  g_autoptr(GMimeStream) in = g_mime_stream_mem_new_with_buffer (g_bytes_get_data (raw, NULL),
-                                                                   g_bytes_get_size (raw));
-  g_autoptr(GMimeParser) parser = g_mime_parser_new_with_stream (in);
-  g_autoptr(GMimeMessage) message = g_mime_parser_construct_message (parser, NULL);
+  g_autoptr(GMimeStream) in = NULL;
+  g_autoptr(GMimeParser) parser = NULL;
+  g_autoptr(GMimeMessage) message = NULL;
   g_autoptr(GMimeStream) out = NULL;
   g_autoptr(GBytes) bytes = NULL;
   GByteArray *array;
 
+  if (g_bytes_get_size (raw) == 0)
+    return NULL;
+  in = g_mime_stream_mem_new_with_buffer (g_bytes_get_data (raw, NULL), g_bytes_get_size (raw));
+  parser = g_mime_parser_new_with_stream (in);
+  message = g_mime_parser_construct_message (parser, NULL);
   if (message == NULL)
     return NULL;
   g_mime_object_encode (GMIME_OBJECT (message), GMIME_ENCODING_CONSTRAINT_7BIT);
@@ -550,10 +554,11 @@ build_attachment (Attachment  *a,
           g_bytes_unref (a->data);
           a->data = g_steal_pointer (&clean);
         }
-      stream = g_mime_stream_mem_new_with_buffer (g_bytes_get_data (a->data, NULL),
-                                                  g_bytes_get_size (a->data));
     }
-  else
+  /* An empty file is a valid attachment; GMime asserts on a buffer without data. */
+  if (stream == NULL && g_bytes_get_size (a->data) == 0)
+    stream = g_mime_stream_mem_new ();
+  else if (stream == NULL)
     stream = g_mime_stream_mem_new_with_buffer (g_bytes_get_data (a->data, NULL),
                                                 g_bytes_get_size (a->data));
 

@@ -57,6 +57,9 @@ tern_mime_decode_body (const guint8 *data,
   g_mime_stream_write (filtered, (const char *) data, length);
   g_mime_stream_flush (filtered);
   bytes = g_mime_stream_mem_get_byte_array (GMIME_STREAM_MEM (out));
+  /* A part that decodes to nothing (base64 of only padding, say) has no data at all. */
+  if (bytes->len == 0)
+    return g_strdup ("");
   text = g_utf8_make_valid ((const char *) bytes->data, (gssize) bytes->len);
   return text;
 }
@@ -119,13 +122,19 @@ tern_mime_dup_body_text (const guint8 *data,
   char *text = NULL;
 
   *html_out = FALSE;
+  /* GMime asserts on an empty buffer. */
+  if (data == NULL || length == 0)
+    return NULL;
   stream = g_mime_stream_mem_new_with_buffer ((const char *) data, length);
   parser = g_mime_parser_new_with_stream (stream);
   mime = g_mime_parser_construct_message (parser, NULL);
   body = mime ? g_mime_message_get_body (mime) : NULL;
   if (body != NULL && GMIME_IS_TEXT_PART (body))
     {
-      text = g_mime_text_part_get_text (GMIME_TEXT_PART (body));
+      g_autofree char *raw = g_mime_text_part_get_text (GMIME_TEXT_PART (body));
+
+      /* 8-bit text without a charset comes back as it was: made valid for the cache. */
+      text = raw ? g_utf8_make_valid (raw, -1) : NULL;
       *html_out = g_mime_content_type_is_type (g_mime_object_get_content_type (body), "text", "html");
     }
   g_clear_object (&mime);
@@ -145,6 +154,8 @@ tern_mime_read_part_header (const guint8  *data,
 
   *filename_out = NULL;
   *disposition_out = NULL;
+  if (data == NULL || length == 0)
+    return FALSE;
   stream = g_mime_stream_mem_new_with_buffer ((const char *) data, length);
   parser = g_mime_parser_new_with_stream (stream);
   object = g_mime_parser_construct_part (parser, NULL);
@@ -153,7 +164,7 @@ tern_mime_read_part_header (const guint8  *data,
   name = g_mime_object_get_content_disposition_parameter (object, "filename");
   if (name == NULL)
     name = g_mime_object_get_content_type_parameter (object, "name");
-  *filename_out = g_strdup (name);
+  *filename_out = name ? g_utf8_make_valid (name, -1) : NULL;
   if (g_mime_object_get_content_disposition (object) != NULL)
     *disposition_out =
       g_strdup (g_mime_content_disposition_get_disposition (g_mime_object_get_content_disposition (object)));

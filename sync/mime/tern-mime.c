@@ -142,6 +142,11 @@ tern_mime_parse_message (GBytes  *raw,
   const char *value;
 
   g_mime_init ();
+  if (g_bytes_get_size (raw) == 0)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "The message is empty");
+      return NULL;
+    }
   stream = g_mime_stream_mem_new_with_buffer (g_bytes_get_data (raw, NULL), g_bytes_get_size (raw));
   parser = g_mime_parser_new_with_stream (stream);
   mime = g_mime_parser_construct_message (parser, NULL);
