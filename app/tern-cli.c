@@ -99,7 +99,7 @@ main (int    argc,
     }
 
   cli.data_dir = data_dir ? g_canonicalize_filename (data_dir, NULL)
-                          : g_build_filename (g_get_user_data_dir (), "tern", NULL);
+                          : g_build_filename (g_get_user_data_dir (), TERN_DATA_NAME, NULL);
   cli.json = json;
   cli.offline = offline;
   cli.timeout = timeout;

@@ -182,6 +182,10 @@ if meson setup "$tmp/devel" "$src" --prefix "$prefix" -Dprofile=development -Dte
     grep -qx '#define APP_ID "org.gnome.Tern.Devel"' "$tmp/devel/config.h" &&
     ok "development profile: its own settings (/org/gnome/Tern/Devel/), D-Bus name, app id" ||
     fail "development profile: settings, D-Bus name or app id"
+  grep -qx '#define TERN_DATA_NAME "tern-devel"' "$tmp/devel/config.h" &&
+    grep -qx '#define TERN_DATA_NAME "tern"' "$build/config.h" &&
+    ok "development profile: its own accounts and mail (XDG_DATA_HOME/tern-devel)" ||
+    fail "development profile: shares the installed app's data folder"
 else
   fail "meson setup -Dprofile=development" "$(cat "$tmp/devel.log")"
 fi

@@ -89,7 +89,7 @@ tern_application_open_cache (TernApplication  *self,
     return TRUE;
   g_free (self->data_dir);
   self->data_dir = data_dir ? g_canonicalize_filename (data_dir, NULL)
-                            : g_build_filename (g_get_user_data_dir (), "tern", NULL);
+                            : g_build_filename (g_get_user_data_dir (), TERN_DATA_NAME, NULL);
   if (g_mkdir_with_parents (self->data_dir, 0700) != 0)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("Cannot create %s"), self->data_dir);

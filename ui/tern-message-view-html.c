@@ -57,7 +57,7 @@ _tern_message_view_ensure_filter (void)
   if (started)
     return;
   started = TRUE;
-  dir = g_build_filename (g_get_user_cache_dir (), "tern", "content-filters", NULL);
+  dir = g_build_filename (g_get_user_cache_dir (), TERN_DATA_NAME, "content-filters", NULL);
   store = webkit_user_content_filter_store_new (dir);
   rules = g_bytes_new_static (json, sizeof json - 1);
   webkit_user_content_filter_store_save (store, "tern-block-remote", rules, NULL,

@@ -783,6 +783,13 @@ static void
 tern_window_init (TernWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  /* A development build shows its own icon and GNOME's striped header bars. */
+  adw_status_page_set_icon_name (ADW_STATUS_PAGE (gtk_widget_get_template_child (GTK_WIDGET (self),
+                                                                                 TERN_TYPE_WINDOW,
+                                                                                 "welcome_page")),
+                                 APP_ID);
+  if (DEVELOPMENT_BUILD)
+    gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
   self->show_previews = TRUE;
   self->undo = g_array_new (FALSE, TRUE, sizeof (UndoEntry));
   g_array_set_clear_func (self->undo, (GDestroyNotify) undo_entry_clear);
