@@ -504,8 +504,24 @@ demo_line_cb (GObject      *source,
 
   if (line == NULL)
     {
+      g_autofree char *log = g_build_filename (d->app->data_dir, "demo-server.log", NULL);
+      g_autofree char *contents = NULL;
+      g_autofree char *text = NULL;
+      char *last = NULL;
+
+      /* Its own words on why (the last line it wrote), the whole story in the log. */
+      if (g_file_get_contents (log, &contents, NULL, NULL))
+        {
+          g_strchomp (contents);
+          last = strrchr (contents, '\n');
+          last = last ? last + 1 : contents;
+        }
       g_debug ("The demo server stopped before it was ready: %s", error ? error->message : "EOF");
-      show_toast (d->app, _("The demo server could not start"));
+      if (last != NULL && *last != '\0')
+        text = g_strdup_printf (_("The demo server could not start: %s"), last);
+      else
+        text = g_strdup (_("The demo server could not start"));
+      show_toast (d->app, text);
       stop_demo_server (d->app);
       set_demo_enabled (d->app, TRUE);
       demo_start_free (d);
@@ -543,13 +559,17 @@ demo_cb (GSimpleAction *action,
   g_autofree char *program = find_demo_server ();
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *log = NULL;
   DemoStart *d;
 
   if (program == NULL || self->demo_server != NULL || self->store == NULL)
     return;
   /* A fresh server in a folder of its own, removed when it stops: its ports change, and a
    * demo mailbox written twice into one folder would hold every message twice. */
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  /* What it says goes to a log beside the cache, for a failure to be explained. */
+  log = g_build_filename (self->data_dir, "demo-server.log", NULL);
+  g_subprocess_launcher_set_stderr_file_path (launcher, log);
 #ifdef __linux__
   g_subprocess_launcher_set_child_setup (launcher, demo_child_setup_cb, NULL, NULL);
 #endif
