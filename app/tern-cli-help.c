@@ -202,6 +202,25 @@ static const Page pages[] = {
     "  --name N             the name shown with the address\n"
     "  --reply-to R         where replies go\n"
     "  --signature-file F   a plain-text signature" },
+  { "rules", "server-side rules (filters) and the vacation reply",
+    "rules ACCOUNT [list]\n"
+    "rules ACCOUNT add NAME [--from T] [--not-from T] [--to T] [--subject T] [--list-id T]\n"
+    "                       [--larger-than SIZE] [--smaller-than SIZE] [--any]\n"
+    "                       [--file-into FOLDER] [--mark-read] [--flag] [--forward ADDRESS]\n"
+    "                       [--trash] [--stop] [--off] [--replace]\n"
+    "rules ACCOUNT remove|enable|disable NAME\n"
+    "rules ACCOUNT vacation --message TEXT|--message-file F [--subject S] [--from DATE]\n"
+    "                       [--until DATE] [--days N] | --off\n"
+    "rules ACCOUNT script | set-script FILE | upload [--replace]\n"
+    "rules ACCOUNT server HOST PORT",
+    "The rules the account's server applies to new mail (ManageSieve, RFC 5804): they work\n"
+    "for every device, and while this one is off. “add” makes a rule (a rule with the same\n"
+    "name is replaced); conditions are all needed unless --any. Changes are kept here first\n"
+    "and uploaded when the server can be reached (with --offline: by “upload” or the next\n"
+    "sync). Tern writes only its own script and does not replace rules made elsewhere\n"
+    "without --replace; “script” prints the active script and “set-script” replaces it\n"
+    "with a file (the server checks it). “server” sets where the rules live (default: the\n"
+    "IMAP host, port 4190, always STARTTLS)." },
   { "help", "this list, or what one command does",
     "help [COMMAND]",
     "Without COMMAND: every command in a line. With it: its forms, what it does, its options." },

@@ -143,6 +143,11 @@ int          cmd_pending                 (Cli               *cli,
 int          cmd_export                  (Cli               *cli,
                                           int                argc,
                                           char             **argv);
+/* tern-cli-rules.c */
+int          cmd_rules                   (Cli               *cli,
+                                          int                argc,
+                                          char             **argv);
+
 int          cmd_offline_policy          (Cli               *cli,
                                           int                argc,
                                           char             **argv);

@@ -11,6 +11,7 @@
 #include <glib-unix.h>
 
 #include "tern-cli-private.h"
+#include "tern-sieve-sync.h"
 #include "tern-journal.h"
 #include "tern-sync.h"
 
@@ -103,6 +104,18 @@ sync_account (Cli               *cli,
                   " round_trips=%u fetched=%u full_compares=%u reattached=%u dropped=%u\n",
                   stats.bytes_read, stats.bytes_written, stats.round_trips, stats.messages_fetched,
                   stats.full_compares, stats.reattached, stats.dropped);
+    }
+  /* Rules changed offline go up with the rest. */
+  if (folder == NULL)
+    {
+      g_autoptr(TernSieveSettings) sieve = tern_sieve_store_get (cli->store, account->id, NULL);
+
+      if (sieve != NULL && sieve->dirty && !sieve->disabled &&
+          !tern_sieve_push (cli->store, account, FALSE, cli->timeout, &error))
+        {
+          g_printerr ("tern-cli: %s: the rules were not uploaded: %s\n", account->name, error->message);
+          g_clear_error (&error);
+        }
     }
   return 0;
 }

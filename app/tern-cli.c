@@ -158,6 +158,8 @@ main (int    argc,
     status = cmd_export (&cli, argc, argv);
   else if (strcmp (command, "offline-policy") == 0)
     status = cmd_offline_policy (&cli, argc, argv);
+  else if (strcmp (command, "rules") == 0)
+    status = cmd_rules (&cli, argc, argv);
   else if (tern_cli_outbox_handles (command))
     status = tern_cli_outbox_run (command, cli.data_dir, cli.json, cli.offline, cli.timeout, argc, argv);
   else
