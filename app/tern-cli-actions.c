@@ -13,6 +13,7 @@
 #include "tern-journal.h"
 #include "tern-mime.h"
 #include "tern-sync.h"
+#include "tern-sync-acl.h"
 
 /* Offline actions on messages and folders, and the queue (pending). */
 
@@ -302,6 +303,68 @@ account_delimiter (Cli               *cli,
   return delimiter;
 }
 
+/* Who may do what in a folder: needs the server. */
+static int
+folder_rights (Cli               *cli,
+               const TernAccount *account,
+               int                argc,
+               char             **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernFolder) folder = NULL;
+  g_autoptr(TernSync) sync = NULL;
+  g_autoptr(GPtrArray) acl = NULL;
+  g_autofree char *mine = NULL;
+  g_autofree char *words = NULL;
+
+  if (argc != 4)
+    return tern_cli_usage ("folder rights takes ACCOUNT and FOLDER");
+  if (cli->offline)
+    return tern_cli_usage ("folder rights asks the server: not with --offline");
+  if ((folder = tern_cli_folder_named (cli, account, argv[3], &error)) == NULL)
+    return tern_cli_fail (g_steal_pointer (&error));
+  sync = tern_sync_new (cli->store, account);
+  tern_sync_set_timeout (sync, (guint) cli->timeout);
+  acl = tern_sync_get_acl (sync, folder, &mine, &error);
+  if (acl == NULL)
+    return tern_cli_fail (g_steal_pointer (&error));
+  if (cli->json)
+    {
+      g_autoptr(GString) out = g_string_new ("{\"myrights\":");
+
+      tern_cli_json_string (out, mine);
+      g_string_append (out, ",\"acl\":[");
+      for (guint i = 0; i < acl->len; i++)
+        {
+          TernImapAclEntry *e = acl->pdata[i];
+          g_autofree char *described = tern_acl_describe (e->identifier, e->rights);
+
+          g_string_append (out, i > 0 ? ",{\"identifier\":" : "{\"identifier\":");
+          tern_cli_json_string (out, e->identifier);
+          g_string_append (out, ",\"rights\":");
+          tern_cli_json_string (out, e->rights);
+          g_string_append (out, ",\"description\":");
+          tern_cli_json_string (out, described);
+          g_string_append_c (out, '}');
+        }
+      g_string_append (out, "]}\n");
+      fputs (out->str, stdout);
+      return 0;
+    }
+  words = tern_acl_describe ("You", mine);
+  printf ("%s (%s)\n", words, mine);
+  if (acl->len == 0 && strchr (mine, 'a') == NULL)
+    printf ("Only someone who may share this folder sees who else can use it.\n");
+  for (guint i = 0; i < acl->len; i++)
+    {
+      TernImapAclEntry *e = acl->pdata[i];
+      g_autofree char *described = tern_acl_describe (e->identifier, e->rights);
+
+      printf ("%s (%s)\n", described, e->rights);
+    }
+  return 0;
+}
+
 int
 cmd_folder (Cli   *cli,
             int    argc,
@@ -315,7 +378,7 @@ cmd_folder (Cli   *cli,
   gboolean ok;
 
   if (argc < 4)
-    return tern_cli_usage ("folder create|rename|delete|subscribe|unsubscribe ACCOUNT NAME [NEW]");
+    return tern_cli_usage ("folder create|rename|delete|subscribe|unsubscribe|share|unshare|rights ACCOUNT NAME …");
   verb = argv[1];
   if (!tern_cli_ensure_store (cli, &error) || (account = tern_store_get_account (cli->store, argv[2], &error)) == NULL)
     return tern_cli_fail (g_steal_pointer (&error));
@@ -354,8 +417,24 @@ cmd_folder (Cli   *cli,
       else
         ok = tern_journal_folder_subscribe (cli->store, folder->id, strcmp (verb, "subscribe") == 0, &error);
     }
+  else if (strcmp (verb, "share") == 0 || strcmp (verb, "unshare") == 0)
+    {
+      g_autofree char *rights = NULL;
+      gboolean share = strcmp (verb, "share") == 0;
+
+      if (argc != (share ? 6 : 5))
+        return tern_cli_usage (share ? "folder share takes ACCOUNT, FOLDER, USER and read|triage|full|RIGHTS"
+                                     : "folder unshare takes ACCOUNT, FOLDER and USER");
+      if (share && (rights = tern_acl_parse_rights (argv[5])) == NULL)
+        return tern_cli_usage ("the rights are read, triage, full, or RFC 4314 letters (lrswipkxtea)");
+      if ((folder = tern_cli_folder_named (cli, account, argv[3], &error)) == NULL)
+        return tern_cli_fail (g_steal_pointer (&error));
+      ok = tern_journal_folder_share (cli->store, folder->id, argv[4], rights, &error);
+    }
+  else if (strcmp (verb, "rights") == 0)
+    return folder_rights (cli, account, argc, argv);
   else
-    return tern_cli_usage ("folder create|rename|delete|subscribe|unsubscribe ACCOUNT NAME [NEW]");
+    return tern_cli_usage ("folder create|rename|delete|subscribe|unsubscribe|share|unshare|rights ACCOUNT NAME …");
 
   if (!ok)
     return tern_cli_fail (g_steal_pointer (&error));

@@ -109,14 +109,23 @@ static const Page pages[] = {
     "empty ACCOUNT FOLDER",
     "“expunge” removes the messages of FOLDER marked \\Deleted; “empty” removes all of them.\n"
     "Both are permanent on the server." },
-  { "folder", "create, rename, delete and subscribe to folders",
+  { "folder", "create, rename, delete, subscribe to and share folders",
     "folder create ACCOUNT NAME\n"
     "folder rename ACCOUNT OLD NEW\n"
     "folder delete ACCOUNT NAME\n"
     "folder subscribe ACCOUNT NAME\n"
-    "folder unsubscribe ACCOUNT NAME",
+    "folder unsubscribe ACCOUNT NAME\n"
+    "folder share ACCOUNT NAME USER read|triage|full|RIGHTS\n"
+    "folder unshare ACCOUNT NAME USER\n"
+    "folder rights ACCOUNT NAME",
     "Changes the folders of ACCOUNT, offline too (the server follows). NAME is the full path,\n"
-    "e.g. “Projects/2024”." },
+    "e.g. “Projects/2024”.\n"
+    "“share” lets USER (a login name on the same server, or “anyone”) use the folder:\n"
+    "  read     read and mark as read\n"
+    "  triage   also star, file messages in and delete them\n"
+    "  full     also make, rename and delete folders in it (not share it further)\n"
+    "or RFC 4314 letters (lrswipkxtea). “unshare” takes it back. “rights” asks the server who\n"
+    "can do what there (only who may share a folder sees the others)." },
   { "append", "save a message file into a folder",
     "append ACCOUNT FOLDER FILE.eml [--flags F]",
     "Saves the message in FILE.eml (RFC 5322) into FOLDER, offline too.\n"

@@ -227,6 +227,36 @@ _tern_journal_set_subscribed (TernStore   *store,
 }
 
 gboolean
+tern_journal_folder_share (TernStore   *store,
+                           gint64       folder_id,
+                           const char  *identifier,
+                           const char  *rights,
+                           GError     **error)
+{
+  g_auto(FolderRow) f = { 0 };
+  TernAction a = { 0 };
+  Txn txn;
+  gboolean ok;
+
+  g_return_val_if_fail (identifier != NULL && *identifier != '\0', FALSE);
+
+  if (!_tern_journal_txn_begin (&txn, store, error))
+    return FALSE;
+  ok = _tern_journal_load_folder (store, folder_id, &f, error) && _tern_journal_usable_folder (&f, error);
+  if (ok)
+    {
+      a.account_id = f.account_id;
+      a.kind = (char *) (rights ? TERN_ACTION_SETACL : TERN_ACTION_DELETEACL);
+      a.folder = folder_id;
+      a.name = f.name;
+      a.new_name = (char *) identifier;
+      a.add_flags = (char *) rights;
+      ok = _tern_journal_insert_action (store, &a, error) != 0;
+    }
+  return _tern_journal_txn_end (&txn, ok, error);
+}
+
+gboolean
 tern_journal_folder_subscribe (TernStore   *store,
                                gint64       folder_id,
                                gboolean     subscribe,

@@ -39,6 +39,9 @@ GQuark tern_journal_error_quark (void);
 #define TERN_ACTION_FOLDER_DELETE   "folder-delete"
 #define TERN_ACTION_SUBSCRIBE       "subscribe"
 #define TERN_ACTION_UNSUBSCRIBE     "unsubscribe"
+/* Sharing (RFC 4314): name is the folder, new_name the user, add_flags the rights. */
+#define TERN_ACTION_SETACL          "setacl"
+#define TERN_ACTION_DELETEACL       "deleteacl"
 
 /* Failure classes, as stored in error_class. */
 #define TERN_ACTION_RETRY      "retry"      /* offline, timeout: tried again later by itself */
@@ -129,6 +132,13 @@ gboolean    tern_journal_folder_delete    (TernStore   *store,
 gboolean    tern_journal_folder_subscribe (TernStore   *store,
                                            gint64       folder_id,
                                            gboolean     subscribe,
+                                           GError     **error);
+/* Shares a folder with identifier (a user, "anyone") with these RFC 4314 rights, replacing
+ * what it had; rights NULL: no longer shared with it. Queued like any other change. */
+gboolean    tern_journal_folder_share     (TernStore   *store,
+                                           gint64       folder_id,
+                                           const char  *identifier,
+                                           const char  *rights,
                                            GError     **error);
 
 /* The queue. */

@@ -90,6 +90,10 @@ describe_kind (const char *kind)
     return _("Subscribe");
   if (g_strcmp0 (kind, TERN_ACTION_UNSUBSCRIBE) == 0)
     return _("Unsubscribe");
+  if (g_strcmp0 (kind, TERN_ACTION_SETACL) == 0)
+    return _("Share folder");
+  if (g_strcmp0 (kind, TERN_ACTION_DELETEACL) == 0)
+    return _("Stop sharing folder");
   return kind;
 }
 

@@ -86,4 +86,9 @@ gboolean     _tern_replay_append             (TernSync     *self,
                                               TernAction   *a,
                                               GError      **error);
 
+/* tern-sync-acl.c: SETACL / DELETEACL of a queued share. */
+gboolean _tern_replay_share (TernSync    *self,
+                             TernAction  *a,
+                             GError     **error);
+
 G_END_DECLS

@@ -514,6 +514,8 @@ replay_one (TernSync    *self,
     return _tern_replay_expunge_uids (self, a, error);
   if (g_strcmp0 (a->kind, TERN_ACTION_APPEND) == 0)
     return _tern_replay_append (self, a, error);
+  if (g_strcmp0 (a->kind, TERN_ACTION_SETACL) == 0 || g_strcmp0 (a->kind, TERN_ACTION_DELETEACL) == 0)
+    return _tern_replay_share (self, a, error);
   return replay_folder (self, a, error);
 }
 

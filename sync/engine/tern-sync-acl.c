@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "tern-sync"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "tern-replay-private.h"
+#include "tern-sync-acl.h"
+#include "tern-sync-private.h"
+
+#define ALL_RIGHTS "lrswipkxtea"
+
+static const struct
+{
+  const char *name;
+  const char *rights;
+} presets[] = {
+  { "read", "lrs" },
+  { "triage", "lrswite" },
+  { "full", "lrswipkxte" },
+};
+
+const char *
+tern_acl_preset_rights (const char *preset)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (presets); i++)
+    if (g_strcmp0 (preset, presets[i].name) == 0)
+      return presets[i].rights;
+  return NULL;
+}
+
+char *
+tern_acl_parse_rights (const char *text)
+{
+  const char *preset = tern_acl_preset_rights (text);
+
+  if (preset != NULL)
+    return g_strdup (preset);
+  if (text == NULL || *text == '\0')
+    return NULL;
+  for (const char *p = text; *p != '\0'; p++)
+    if (strchr (ALL_RIGHTS, *p) == NULL)
+      return NULL;
+  return g_strdup (text);
+}
+
+char *
+tern_acl_describe (const char *identifier,
+                   const char *rights)
+{
+  static const struct { char letter; const char *words; } abilities[] = {
+    { 'r', "read" },
+    { 's', "mark as read" },
+    { 'w', "star and tag" },
+    { 'i', "file messages into it" },
+    { 't', "delete messages" },
+    { 'k', "make folders in it" },
+    { 'x', "delete or rename it" },
+    { 'a', "share it" },
+  };
+  g_autoptr(GPtrArray) can = g_ptr_array_new ();
+  GString *out = g_string_new (NULL);
+  const char *who = g_strcmp0 (identifier, "anyone") == 0 ? "anyone" : identifier;
+
+  for (guint i = 0; i < G_N_ELEMENTS (abilities); i++)
+    if (rights != NULL && strchr (rights, abilities[i].letter) != NULL)
+      g_ptr_array_add (can, (gpointer) abilities[i].words);
+  if (can->len == 0)
+    {
+      g_string_append_printf (out, "%s %s", who,
+                              rights && strchr (rights, 'l') ? "can see it, not read it" : "has no access");
+      return g_string_free (out, FALSE);
+    }
+  g_string_append_printf (out, "%s can ", who);
+  for (guint i = 0; i < can->len; i++)
+    {
+      if (i > 0)
+        g_string_append (out, i + 1 == can->len ? " and " : ", ");
+      g_string_append (out, can->pdata[i]);
+    }
+  return g_string_free (out, FALSE);
+}
+
+GPtrArray *
+tern_sync_get_acl (TernSync          *self,
+                   const TernFolder  *folder,
+                   char             **myrights_out,
+                   GError           **error)
+{
+  g_autofree char *mine = NULL;
+
+  g_return_val_if_fail (self != NULL && folder != NULL, NULL);
+
+  if (!tern_sync_is_connected (self) && !tern_sync_connect (self, error))
+    return NULL;
+  mine = tern_imap_connection_myrights (self->conn, folder->name, error);
+  if (mine == NULL)
+    return NULL;
+  if (myrights_out != NULL)
+    *myrights_out = g_strdup (mine);
+  if (strchr (mine, 'a') == NULL)
+    return g_ptr_array_new_with_free_func ((GDestroyNotify) tern_imap_acl_entry_free);
+  return tern_imap_connection_getacl (self->conn, folder->name, error);
+}
+
+gboolean
+_tern_replay_share (TernSync    *self,
+                    TernAction  *a,
+                    GError     **error)
+{
+  gboolean ok;
+
+  /* SETACL and DELETEACL set a state: sending one again after a lost answer is harmless. */
+  if (g_strcmp0 (a->kind, TERN_ACTION_SETACL) == 0)
+    ok = tern_imap_connection_setacl (self->conn, a->name, a->new_name, a->add_flags ? a->add_flags : "", error);
+  else
+    ok = tern_imap_connection_deleteacl (self->conn, a->name, a->new_name, error);
+  return ok && _tern_replay_finish (self, a, error);
+}
