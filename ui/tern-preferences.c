@@ -7,6 +7,7 @@
 #include <glib/gstdio.h>
 
 #include "tern-identities-dialog.h"
+#include "tern-rules-dialog.h"
 #include "tern-outbox.h"
 #include "tern-password.h"
 #include "tern-preferences.h"
@@ -616,6 +617,36 @@ add_identities_row (TernPreferences   *self,
   adw_expander_row_add_row (ADW_EXPANDER_ROW (expander), row);
 }
 
+/* Rules: the server's filters and vacation reply, in their own window. */
+static void
+rules_clicked_cb (GtkWidget       *button,
+                  TernPreferences *self)
+{
+  gint64 id = (gint64) GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (button), "account-id"));
+  TernRulesDialog *dialog = tern_rules_dialog_new (GTK_WINDOW (self), tern_application_get_store (self->app), id);
+
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+add_rules_row (TernPreferences   *self,
+               GtkWidget         *expander,
+               const TernAccount *a)
+{
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *button = gtk_button_new_with_mnemonic (_("_Edit…"));
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Rules and Vacation Reply"));
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), _("Filters your mail server applies to new mail"));
+  gtk_widget_set_name (button, "rules");
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  g_object_set_data (G_OBJECT (button), "account-id", GSIZE_TO_POINTER ((gsize) a->id));
+  g_signal_connect (button, "clicked", G_CALLBACK (rules_clicked_cb), self);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), button);
+  adw_expander_row_add_row (ADW_EXPANDER_ROW (expander), row);
+}
+
 static void
 fill_accounts (TernPreferences *self)
 {
@@ -653,6 +684,7 @@ fill_accounts (TernPreferences *self)
                                           1024 * 1024));
       add_outgoing_rows (self, expander, a);
       add_identities_row (self, expander, a);
+      add_rules_row (self, expander, a);
       adw_preferences_group_add (self->accounts_group, expander);
       g_ptr_array_add (self->account_rows, expander);
     }
