@@ -147,6 +147,9 @@ void                _tern_window_update_demo_button    (TernWindow *self);
 void                _tern_window_add_click_navigation  (TernWindow *self,
                                                         GtkWidget  *list);
 
+/* tern-window-share.c: win.share-folder, the open folder's sharing. */
+void                _tern_window_class_add_share_action (GtkWidgetClass *widget_class);
+
 /* tern-window-folders.c */
 gboolean            _tern_window_select_folder         (TernWindow *self,
                                                         gint64      folder_id);

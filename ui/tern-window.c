@@ -777,6 +777,7 @@ tern_window_class_init (TernWindowClass *klass)
                                                 G_CALLBACK (_tern_window_search_changed_cb));
 
   _tern_window_class_add_actions (widget_class);
+  _tern_window_class_add_share_action (widget_class);
 }
 
 static void
