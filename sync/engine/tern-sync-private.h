@@ -66,6 +66,7 @@ struct _TernSync
   GError              *fetch_error;
   GArray              *collected;      /* of Collected, in FETCH_COLLECT mode */
   gboolean             pending_flags;  /* queued flag changes exist: re-apply them */
+  gpointer             notify_conn;    /* the connection NOTIFY SET was sent on (compared only) */
   GByteArray          *section_data;
   guint32              section_uid;
   gboolean             section_seen;

@@ -190,6 +190,51 @@ select_inbox (TernSync  *self,
   return _tern_sync_resync (self, inbox, TRUE, error);
 }
 
+/* NOTIFY (RFC 5465), once per connection where offered: news of every personal and
+ * subscribed folder (shared ones included) arrives during IDLE, not at the next poll. */
+static void
+ask_for_news (TernSync *self)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (self->notify_conn == self->conn || !tern_imap_connection_has_capability (self->conn, "NOTIFY"))
+    return;
+  self->notify_conn = self->conn;
+  if (!tern_imap_connection_notify_set (self->conn, &local_error))
+    g_debug ("NOTIFY SET refused (%s): other folders are polled", local_error->message);
+}
+
+/* The folders NOTIFY said changed, each synced now (INBOX is, after IDLE, anyway). */
+static gboolean
+sync_notified (TernSync  *self,
+               GError   **error)
+{
+  g_auto(GStrv) names = tern_imap_connection_take_notified (self->conn);
+  gboolean listed = FALSE;
+
+  for (guint i = 0; names != NULL && names[i] != NULL; i++)
+    {
+      g_autoptr(TernFolder) folder = NULL;
+
+      if (*names[i] == '\0')
+        return poll_other_folders (self, error);
+      if (g_str_equal (names[i], "INBOX"))
+        continue;
+      folder = tern_store_get_folder (self->store, self->account->id, names[i], NULL);
+      /* A folder made elsewhere since the last LIST. */
+      if (folder == NULL && !listed)
+        {
+          listed = TRUE;
+          if (!tern_sync_folders (self, error))
+            return FALSE;
+          folder = tern_store_get_folder (self->store, self->account->id, names[i], NULL);
+        }
+      if (folder != NULL && !_tern_sync_sync_one (self, &folder, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 /* One round of waiting for news: IDLE on INBOX (or a NOOP poll without IDLE) for up to
  * wait_ms, then INBOX is resynced; queued local actions are replayed first. Returns -1
  * if interrupt was cancelled (before or during the wait), else 0. */
@@ -210,13 +255,14 @@ tern_sync_wait_for_changes (TernSync      *self,
     {
       if (!select_inbox (self, error))
         return -2;
+      ask_for_news (self);
       /* Flag changes reported during IDLE are stored as they come: keep whatever the user
        * queues meanwhile (the worker interrupts IDLE for it) over the server's value. */
       self->pending_flags = TRUE;
       if (!tern_imap_connection_idle_start (self->conn, error))
         return -2;
       r = tern_imap_connection_idle_wait (self->conn, MIN (wait_ms, IDLE_REISSUE_MS), interrupt);
-      if (!tern_imap_connection_idle_done (self->conn, error))
+      if (!tern_imap_connection_idle_done (self->conn, error) || !sync_notified (self, error))
         return -2;
     }
   else

@@ -50,6 +50,9 @@ struct _TernImapConnection
   gpointer              fetch_data;
 
   GTlsCertificateFlags  peer_errors;
+  /* Mailboxes a NOTIFY "* STATUS" named while idling (server names; "" for one Tern could
+   * not read), until tern_imap_connection_take_notified(). */
+  GPtrArray            *notified;
   guint                 encrypted : 1;
   guint                 qresync_enabled : 1;
   guint                 idling : 1;
@@ -135,6 +138,9 @@ const char *_tern_imap_read_line                  (TernImapConnection           
                                                    const char                      *what,
                                                    GError                         **error);
 gboolean    _tern_imap_is_continuation            (const char                      *line);
+/* tern-imap-notify.c: notes the mailbox of an untagged "* STATUS" line (NOTIFY). */
+void        _tern_imap_note_status_line           (TernImapConnection              *self,
+                                                   const char                      *line);
 char       *_tern_imap_continuation_text          (const char                      *line);
 gboolean    _tern_imap_parse_response             (TernImapConnection              *self,
                                                    const char                      *what,

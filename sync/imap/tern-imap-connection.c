@@ -807,6 +807,7 @@ tern_imap_connection_free (TernImapConnection *self)
   g_free (self->user);
   g_free (self->ca_file);
   g_free (self->pinned_sha256);
+  g_clear_pointer (&self->notified, g_ptr_array_unref);
   g_free (self);
 }
 

@@ -91,4 +91,15 @@ guint64             tern_imap_connection_get_bytes_read    (TernImapConnection  
 guint64             tern_imap_connection_get_bytes_written (TernImapConnection    *self);
 guint               tern_imap_connection_get_round_trips   (TernImapConnection    *self);
 
+/*
+ * NOTIFY (RFC 5465): notify_set() asks for news of the selected mailbox and of every personal
+ * and subscribed one (new mail, expunges, flag changes); the server then reports the others
+ * with "* STATUS" lines, which IDLE notes. take_notified() hands over the mailboxes noted since
+ * the last call (server names; "" stands for one that could not be read: check them all), or
+ * NULL for none.
+ */
+gboolean            tern_imap_connection_notify_set       (TernImapConnection     *self,
+                                                           GError                **error);
+GStrv               tern_imap_connection_take_notified    (TernImapConnection     *self);
+
 G_END_DECLS

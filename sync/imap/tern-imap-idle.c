@@ -286,6 +286,61 @@ tern_imap_connection_idle_wait (TernImapConnection *self,
   return wait.result;
 }
 
+/* What came while idling, up to IDLE's tagged answer: read here first (NOTIFY's "* STATUS"
+ * lines name the mailboxes that changed, which libetpan would not keep), then handed back to
+ * libetpan's parser whole. */
+static gboolean
+read_news (TernImapConnection  *self,
+           GError             **error)
+{
+  mailstream *stream = self->session->imap_stream;
+  g_autofree char *tag = g_strdup_printf ("%d ", self->session->imap_tag);
+  g_autoptr(GByteArray) news = g_byte_array_new ();
+  gboolean continued = FALSE;
+
+  for (;;)
+    {
+      const char *line = _tern_imap_read_line (self, "IDLE", error);
+      gssize literal;
+
+      if (line == NULL)
+        return FALSE;
+      g_byte_array_append (news, (const guint8 *) line, strlen (line));
+      /* A line after a literal goes on with the same response. */
+      if (!continued && g_str_has_prefix (line, tag))
+        break;
+      if (!continued && g_str_has_prefix (line, "* STATUS "))
+        _tern_imap_note_status_line (self, line);
+      continued = FALSE;
+      literal = literal_size (line);
+      if (literal == G_MAXSSIZE)
+        return _tern_imap_fail (self, TRUE,
+                                g_error_new (TERN_SYNC_ERROR, TERN_SYNC_ERROR_PROTOCOL,
+                                             "%s sent an oversized literal during IDLE", self->host),
+                                error);
+      if (literal >= 0)
+        {
+          g_autofree char *buffer = g_malloc (MAX (literal, 1));
+          gssize done = 0;
+
+          while (done < literal)
+            {
+              ssize_t n = mailstream_read (stream, buffer + done, literal - done);
+
+              if (n <= 0)
+                return _tern_imap_check_stream (self, "IDLE", error);
+              done += n;
+            }
+          g_byte_array_append (news, (const guint8 *) buffer, literal);
+          continued = TRUE;
+        }
+    }
+  g_byte_array_append (news, (const guint8 *) stream->read_buffer, stream->read_buffer_len);
+  stream->read_buffer_len = 0;
+  g_byte_array_append (self->stream_state.replay, news->data, news->len);
+  return TRUE;
+}
+
 gboolean
 tern_imap_connection_idle_done (TernImapConnection  *self,
                                 GError             **error)
@@ -310,6 +365,7 @@ tern_imap_connection_idle_done (TernImapConnection  *self,
 
   if (!_tern_imap_write_str (self, "DONE\r\n", "IDLE", error) ||
       !_tern_imap_flush (self, "IDLE", error) ||
+      !read_news (self, error) ||
       !_tern_imap_read_response (self, "IDLE", &status, error))
     return FALSE;
 

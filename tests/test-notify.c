@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Every folder live (issue #18): with NOTIFY (RFC 5465) on Dovecot, another client's new mail,
+ * flag change or expunge in a folder other than INBOX (a shared one included) reaches the
+ * cache while Tern idles, long before its next poll (an hour away here).
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "tern-sync.h"
+#include "tern-test-cache.h"
+#include "tern-test-server.h"
+
+typedef struct
+{
+  TernTestServer *server;
+  char           *dir;
+  TernStore      *store;     /* the test's own connection to the cache */
+  TernAccount    *account;
+} Fixture;
+
+typedef struct
+{
+  TernSync     *sync;
+  GCancellable *stop;
+  gboolean      ok;
+  GError       *error;
+} Watch;
+
+static gpointer
+watch_thread (gpointer data)
+{
+  Watch *w = data;
+
+  w->ok = tern_sync_watch (w->sync, 3600, w->stop, &w->error);
+  return NULL;
+}
+
+static void
+set_up (Fixture    *f,
+        const char *user)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  TernAccount account = { 0 };
+
+  f->server = tern_test_server_new (TERN_TEST_SERVER_FULL, &error);
+  g_assert_no_error (error);
+  f->dir = g_dir_make_tmp ("tern-notify-XXXXXX", &error);
+  path = g_build_filename (f->dir, "tern.db", NULL);
+  f->store = tern_store_open (path, &error);
+  g_assert_no_error (error);
+  account.name = (char *) user;
+  account.email = (char *) "someone@example.org";
+  account.host = (char *) tern_test_server_get_host (f->server);
+  account.port = tern_test_server_get_imaps_port (f->server);
+  account.security = (char *) "tls";
+  account.user = (char *) user;
+  account.password_command = (char *) "echo secret";
+  account.ca_file = (char *) tern_test_server_get_ca_file (f->server);
+  g_assert_true (tern_store_add_account (f->store, &account, NULL, &error));
+  f->account = tern_store_get_account (f->store, user, &error);
+  g_assert_no_error (error);
+}
+
+static void
+tear_down (Fixture *f)
+{
+  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", f->dir);
+
+  tern_account_free (f->account);
+  tern_store_free (f->store);
+  tern_test_server_free (f->server);
+  g_assert_cmpint (system (cmd), ==, 0);
+  g_free (f->dir);
+}
+
+static guint
+cached (Fixture    *f,
+        const char *folder_name)
+{
+  g_autoptr(TernFolder) folder = tern_store_get_folder (f->store, f->account->id, folder_name, NULL);
+
+  return folder != NULL ? tern_store_count_uids (f->store, folder->id) : 0;
+}
+
+/* Waits (on the condition, checked every 50 ms) until the cache holds n messages there. */
+static gboolean
+wait_cached (Fixture    *f,
+             const char *folder_name,
+             guint       n)
+{
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      if (cached (f, folder_name) == n)
+        return TRUE;
+      g_usleep (50000);
+    }
+  return FALSE;
+}
+
+static void
+test_personal_folders (void)
+{
+  Fixture fx = { 0 };
+  Fixture *f = &fx;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GCancellable) stop = g_cancellable_new ();
+  g_autoptr(TernStore) worker_store = NULL;
+  g_autoptr(TernTestClient) other = NULL;
+  g_autofree char *path = NULL;
+  Watch w = { 0 };
+  GThread *thread;
+
+  set_up (f, "alice");
+  g_assert_true (tern_test_server_seed (f->server, "alice", "Archive", 3, &error));
+  path = g_build_filename (f->dir, "tern.db", NULL);
+  worker_store = tern_store_open (path, &error);
+  w.sync = tern_sync_new (worker_store, f->account);
+  w.stop = stop;
+  thread = g_thread_new ("watch", watch_thread, &w);
+
+  /* Synced, NOTIFY asked for, idling. */
+  g_assert_true (tern_test_server_wait_command (f->server, "alice", "NOTIFY", 1, 30000));
+  g_assert_true (tern_test_server_wait_command (f->server, "alice", "IDLE", 1, 30000));
+  g_assert_cmpuint (cached (f, "Archive"), ==, 3);
+
+  /* Another client files a message into Archive: here within the hour's poll. */
+  tern_test_server_append_message (f->server, "alice", "Archive",
+                                   "Subject: filed elsewhere\r\nMessage-ID: <filed@x>\r\n\r\nHi.\r\n");
+  g_assert_true (wait_cached (f, "Archive", 4));
+
+  /* ...and deletes one there. */
+  other = tern_test_client_new (f->server, "alice", "secret", &error);
+  g_assert_no_error (error);
+  g_assert_true (tern_test_client_command (other, NULL, &error, "SELECT Archive"));
+  g_assert_true (tern_test_client_command (other, NULL, &error, "STORE 1 +FLAGS (\\Deleted)"));
+  g_assert_true (tern_test_client_command (other, NULL, &error, "EXPUNGE"));
+  g_assert_no_error (error);
+  g_assert_true (wait_cached (f, "Archive", 3));
+
+  g_cancellable_cancel (stop);
+  g_thread_join (thread);
+  g_assert_no_error (w.error);
+  g_assert_true (w.ok);
+  tern_sync_free (w.sync);
+  tear_down (f);
+}
+
+static void
+test_shared_folder (void)
+{
+  Fixture fx = { 0 };
+  Fixture *f = &fx;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GCancellable) stop = g_cancellable_new ();
+  g_autoptr(TernStore) worker_store = NULL;
+  g_autoptr(TernTestClient) bob = NULL;
+  g_autofree char *path = NULL;
+  Watch w = { 0 };
+  GThread *thread;
+
+  /* bob follows alice's Team (subscribed): the help desk's shared folder. */
+  set_up (f, "bob");
+  bob = tern_test_client_new (f->server, "bob", "secret", &error);
+  g_assert_no_error (error);
+  g_assert_true (tern_test_client_command (bob, NULL, &error, "SUBSCRIBE \"shared/alice/Team\""));
+  g_assert_no_error (error);
+  path = g_build_filename (f->dir, "tern.db", NULL);
+  worker_store = tern_store_open (path, &error);
+  w.sync = tern_sync_new (worker_store, f->account);
+  w.stop = stop;
+  thread = g_thread_new ("watch", watch_thread, &w);
+  g_assert_true (tern_test_server_wait_command (f->server, "bob", "IDLE", 1, 30000));
+
+  /* alice's colleague answers in Team. */
+  tern_test_server_append_message (f->server, "alice", "Team",
+                                   "Subject: picked up\r\nMessage-ID: <picked@x>\r\n\r\nI take this one.\r\n");
+  g_assert_true (wait_cached (f, "shared/alice/Team", 1));
+
+  g_cancellable_cancel (stop);
+  g_thread_join (thread);
+  g_assert_no_error (w.error);
+  tern_sync_free (w.sync);
+  tear_down (f);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  tern_sync_global_init ();
+
+  g_test_add_func ("/notify/personal-folders", test_personal_folders);
+  g_test_add_func ("/notify/shared-folder", test_shared_folder);
+
+  return g_test_run ();
+}
