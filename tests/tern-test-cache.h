@@ -54,4 +54,11 @@ void       tern_test_cache_set_server_smtp    (TernStore      *store,
 sqlite3   *tern_test_cache_open_schema        (const char     *path,
                                                int             version);
 
+/* Runs the built tern-cli on the cache in data_dir with the arguments (NULL-terminated);
+ * returns what it printed (stdout, then stderr), its wait status in *status_out. */
+char      *tern_test_cache_run_cli            (const char     *data_dir,
+                                               int            *status_out,
+                                               const char     *first,
+                                               ...) G_GNUC_NULL_TERMINATED G_GNUC_WARN_UNUSED_RESULT;
+
 G_END_DECLS

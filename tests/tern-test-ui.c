@@ -329,3 +329,32 @@ tern_test_ui_click (GtkWidget *widget,
   gtk_widget_remove_controller (GTK_WIDGET (native), GTK_EVENT_CONTROLLER (watch));
   return ok;
 }
+
+void
+tern_test_ui_screenshots (GtkWindow  *window,
+                          const char *name,
+                          int         width,
+                          int         height)
+{
+  const char *dir = g_getenv ("TERN_SCREENSHOT_DIR");
+  static const struct { const char *variant; gboolean narrow; gboolean dark; } variants[] = {
+    { "light", FALSE, FALSE }, { "dark", FALSE, TRUE }, { "narrow", TRUE, FALSE },
+  };
+
+  if (dir == NULL)
+    return;
+  for (guint i = 0; i < G_N_ELEMENTS (variants); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("%s/%s-%s.png", dir, name, variants[i].variant);
+      g_autoptr(GdkTexture) texture = NULL;
+
+      adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
+                                          variants[i].dark ? ADW_COLOR_SCHEME_FORCE_DARK
+                                                           : ADW_COLOR_SCHEME_FORCE_LIGHT);
+      gtk_window_set_default_size (window, variants[i].narrow ? 360 : width, height);
+      g_assert_true (tern_test_ui_wait_frames (GTK_WIDGET (window), 3));
+      texture = tern_test_ui_render (GTK_WIDGET (window));
+      g_assert_true (gdk_texture_save_to_png (texture, path));
+    }
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+}

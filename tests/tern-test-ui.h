@@ -52,4 +52,11 @@ gboolean         tern_test_ui_click         (GtkWidget       *widget,
                                              double           x,
                                              double           y);
 
+/* When $TERN_SCREENSHOT_DIR is set: PNGs of window there, named NAME-light.png, NAME-dark.png
+ * (width wide) and NAME-narrow.png (360 px), each after it has painted. */
+void             tern_test_ui_screenshots   (GtkWindow  *window,
+                                             const char *name,
+                                             int         width,
+                                             int         height);
+
 G_END_DECLS

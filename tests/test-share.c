@@ -37,33 +37,7 @@ typedef struct
   char           *dir;
 } Fixture;
 
-static char *
-run_cli (Fixture     *f,
-         int         *status_out,
-         const char  *first,
-         ...)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autofree char *cli = g_build_filename (TERN_BUILD_DIR, "app", "tern-cli", NULL);
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
-  g_autoptr(GError) error = NULL;
-  va_list ap;
-
-  g_ptr_array_add (argv, cli);
-  g_ptr_array_add (argv, (char *) "--data-dir");
-  g_ptr_array_add (argv, f->dir);
-  va_start (ap, first);
-  for (const char *arg = first; arg != NULL; arg = va_arg (ap, const char *))
-    g_ptr_array_add (argv, (char *) arg);
-  va_end (ap);
-  g_ptr_array_add (argv, NULL);
-  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                               &out, &err, status_out, &error));
-  g_assert_no_error (error);
-  g_test_message ("tern-cli %s: %s%s", first, out, err);
-  return g_strconcat (out, err, NULL);
-}
+#define run_cli(f, status_out, ...) tern_test_cache_run_cli ((f)->dir, (status_out), __VA_ARGS__)
 
 #define CLI_OK(f, ...) \
   G_STMT_START { \

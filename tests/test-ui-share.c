@@ -131,27 +131,9 @@ static void
 screenshot (Fixture    *f,
             const char *name)
 {
-  const char *dir = g_getenv ("TERN_SCREENSHOT_DIR");
-  static const struct { const char *variant; int width; gboolean dark; } variants[] = {
-    { "light", 560, FALSE }, { "dark", 560, TRUE }, { "narrow", 360, FALSE },
-  };
+  g_autofree char *prefix = g_strdup_printf ("share-%s", name);
 
-  if (dir == NULL)
-    return;
-  for (guint i = 0; i < G_N_ELEMENTS (variants); i++)
-    {
-      g_autofree char *path = g_strdup_printf ("%s/share-%s-%s.png", dir, name, variants[i].variant);
-      g_autoptr(GdkTexture) texture = NULL;
-
-      adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
-                                          variants[i].dark ? ADW_COLOR_SCHEME_FORCE_DARK
-                                                           : ADW_COLOR_SCHEME_FORCE_LIGHT);
-      gtk_window_set_default_size (GTK_WINDOW (f->dialog), variants[i].width, 640);
-      g_assert_true (tern_test_ui_wait_frames (GTK_WIDGET (f->dialog), 3));
-      texture = tern_test_ui_render (GTK_WIDGET (f->dialog));
-      g_assert_true (gdk_texture_save_to_png (texture, path));
-    }
-  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+  tern_test_ui_screenshots (GTK_WINDOW (f->dialog), prefix, 560, 640);
 }
 
 static void

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "tern-certificate.h"
 #include "tern-imap-connection-private.h"
 
 /*
@@ -26,34 +27,10 @@
 
 /* Settings and certificates */
 
-static char *
-normalize_fingerprint (const char *fingerprint)
-{
-  GString *out;
-
-  if (fingerprint == NULL || *fingerprint == '\0')
-    return NULL;
-
-  out = g_string_new (NULL);
-  for (const char *p = fingerprint; *p != '\0'; p++)
-    {
-      if (g_ascii_isxdigit (*p))
-        g_string_append_c (out, g_ascii_tolower (*p));
-    }
-
-  return g_string_free (out, FALSE);
-}
-
 char *
 _tern_imap_certificate_sha256 (GTlsCertificate *certificate)
 {
-  g_autoptr(GByteArray) der = NULL;
-
-  g_object_get (certificate, "certificate", &der, NULL);
-  if (der == NULL)
-    return NULL;
-
-  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, der->data, der->len);
+  return tern_certificate_dup_sha256 (certificate);
 }
 
 /* Errors and the dead state */
@@ -718,7 +695,7 @@ tern_imap_connection_new (const TernImapSettings *settings)
   self->host = g_strdup (settings->host);
   self->user = g_strdup (settings->user);
   self->ca_file = (settings->ca_file && *settings->ca_file) ? g_strdup (settings->ca_file) : NULL;
-  self->pinned_sha256 = normalize_fingerprint (settings->pinned_sha256);
+  self->pinned_sha256 = tern_certificate_normalize_fingerprint (settings->pinned_sha256);
   self->security = settings->security;
   self->port = settings->port;
   if (self->port == 0)

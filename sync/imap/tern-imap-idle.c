@@ -42,6 +42,46 @@ literal_size (const char *line)
   return (gssize) size;
 }
 
+/* The literal announced at the end of line, read into `into`: 1 if there was one, 0 if
+ * not, -1 on error (`when` says where, for an oversized one). */
+static int
+read_literal (TernImapConnection  *self,
+              const char          *line,
+              GByteArray          *into,
+              const char          *when,
+              GError             **error)
+{
+  mailstream *stream = self->session->imap_stream;
+  gssize literal = literal_size (line);
+  g_autofree char *buffer = NULL;
+  gssize done = 0;
+
+  if (literal < 0)
+    return 0;
+  if (literal == G_MAXSSIZE)
+    {
+      _tern_imap_fail (self, TRUE,
+                       g_error_new (TERN_SYNC_ERROR, TERN_SYNC_ERROR_PROTOCOL,
+                                    "%s sent an oversized literal %s", self->host, when),
+                       error);
+      return -1;
+    }
+  buffer = g_malloc (MAX (literal, 1));
+  while (done < literal)
+    {
+      ssize_t n = mailstream_read (stream, buffer + done, literal - done);
+
+      if (n <= 0)
+        {
+          _tern_imap_check_stream (self, "IDLE", error);
+          return -1;
+        }
+      done += n;
+    }
+  g_byte_array_append (into, (const guint8 *) buffer, literal);
+  return 1;
+}
+
 gboolean
 tern_imap_connection_idle_start (TernImapConnection  *self,
                                  GError             **error)
@@ -99,31 +139,10 @@ tern_imap_connection_idle_start (TernImapConnection  *self,
       g_byte_array_append (early, (const guint8 *) line, strlen (line));
       continued = FALSE;
 
-      literal = literal_size (line);
-      if (literal == G_MAXSSIZE)
-        {
-          GError *local_error = g_error_new (TERN_SYNC_ERROR, TERN_SYNC_ERROR_PROTOCOL,
-                                             "%s sent an oversized literal before IDLE",
-                                             self->host);
-
-          return _tern_imap_fail (self, TRUE, local_error, error);
-        }
-      if (literal >= 0)
-        {
-          g_autofree char *buffer = g_malloc (MAX (literal, 1));
-          gssize done = 0;
-
-          while (done < literal)
-            {
-              ssize_t n = mailstream_read (stream, buffer + done, literal - done);
-
-              if (n <= 0)
-                return _tern_imap_check_stream (self, "IDLE", error);
-              done += n;
-            }
-          g_byte_array_append (early, (const guint8 *) buffer, literal);
-          continued = TRUE;
-        }
+      literal = read_literal (self, line, early, "before IDLE", error);
+      if (literal < 0)
+        return FALSE;
+      continued = literal > 0;
     }
 
   if (early->len > 0)
@@ -311,29 +330,10 @@ read_news (TernImapConnection  *self,
         break;
       if (!continued && g_str_has_prefix (line, "* STATUS "))
         _tern_imap_note_status_line (self, line);
-      continued = FALSE;
-      literal = literal_size (line);
-      if (literal == G_MAXSSIZE)
-        return _tern_imap_fail (self, TRUE,
-                                g_error_new (TERN_SYNC_ERROR, TERN_SYNC_ERROR_PROTOCOL,
-                                             "%s sent an oversized literal during IDLE", self->host),
-                                error);
-      if (literal >= 0)
-        {
-          g_autofree char *buffer = g_malloc (MAX (literal, 1));
-          gssize done = 0;
-
-          while (done < literal)
-            {
-              ssize_t n = mailstream_read (stream, buffer + done, literal - done);
-
-              if (n <= 0)
-                return _tern_imap_check_stream (self, "IDLE", error);
-              done += n;
-            }
-          g_byte_array_append (news, (const guint8 *) buffer, literal);
-          continued = TRUE;
-        }
+      literal = read_literal (self, line, news, "during IDLE", error);
+      if (literal < 0)
+        return FALSE;
+      continued = literal > 0;
     }
   g_byte_array_append (news, (const guint8 *) stream->read_buffer, stream->read_buffer_len);
   stream->read_buffer_len = 0;

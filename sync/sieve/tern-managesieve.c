@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "tern-certificate.h"
 #include "tern-managesieve.h"
 
 #define DEFAULT_PORT 4190
@@ -386,32 +387,16 @@ accept_certificate_cb (GTlsConnection       *connection,
                        gpointer              user_data)
 {
   TernManageSieve *self = user_data;
-  g_autoptr(GByteArray) der = NULL;
   g_autofree char *sha256 = NULL;
 
   g_set_object (&self->peer_certificate, peer_certificate);
   self->peer_errors = errors;
   if (self->pinned_sha256 == NULL)
     return FALSE;
-  g_object_get (peer_certificate, "certificate", &der, NULL);
-  if (der != NULL)
-    sha256 = g_compute_checksum_for_data (G_CHECKSUM_SHA256, der->data, der->len);
+  sha256 = tern_certificate_dup_sha256 (peer_certificate);
   return sha256 != NULL && g_str_equal (sha256, self->pinned_sha256);
 }
 
-static char *
-normalize_fingerprint (const char *fingerprint)
-{
-  GString *out;
-
-  if (fingerprint == NULL || *fingerprint == '\0')
-    return NULL;
-  out = g_string_new (NULL);
-  for (const char *p = fingerprint; *p != '\0'; p++)
-    if (g_ascii_isxdigit (*p))
-      g_string_append_c (out, g_ascii_tolower (*p));
-  return g_string_free (out, FALSE);
-}
 
 static gboolean
 start_tls (TernManageSieve               *self,
@@ -532,7 +517,7 @@ tern_managesieve_connect (const TernManageSieveSettings  *settings,
 
   self->host = g_strdup (settings->host);
   self->port = settings->port ? settings->port : DEFAULT_PORT;
-  self->pinned_sha256 = normalize_fingerprint (settings->pinned_sha256);
+  self->pinned_sha256 = tern_certificate_normalize_fingerprint (settings->pinned_sha256);
   self->cancellable = cancellable ? g_object_ref (cancellable) : NULL;
   g_socket_client_set_timeout (client, settings->timeout_seconds ? settings->timeout_seconds
                                                                  : DEFAULT_TIMEOUT_SECONDS);
