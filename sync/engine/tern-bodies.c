@@ -143,7 +143,7 @@ fetch_section (TernSync    *self,
   if (!self->section_seen)
     {
       g_clear_pointer (&self->section_data, g_byte_array_unref);
-      g_set_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_PERMANENT,
+      g_set_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_GONE,
                    "The message is no longer on the server");
       return NULL;
     }
@@ -588,8 +588,8 @@ prefetch_folder (TernSync      *self,
         return FALSE;
       if (!tern_sync_fetch_text (self, id, &local_error))
         {
-          /* A message expunged meanwhile is not a reason to stop. */
-          if (g_error_matches (local_error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_PERMANENT))
+          /* A message expunged meanwhile (or refused) is not a reason to stop. */
+          if (tern_failure_classify (local_error) == TERN_FAILURE_GIVE_UP)
             continue;
           g_propagate_error (error, g_steal_pointer (&local_error));
           return FALSE;

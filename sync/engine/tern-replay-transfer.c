@@ -122,7 +122,7 @@ _tern_replay_move (TernSync    *self,
         return _tern_replay_settle (self, a, a->message, target->id, uid, error);
       if (error != NULL && *error != NULL)
         return FALSE;
-      g_set_error (error, REPLAY_ERROR, REPLAY_GONE, "The message was deleted on the server");
+      g_set_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_GONE, "The message was deleted on the server");
       return FALSE;
     }
   g_free (here.flags);
@@ -249,7 +249,7 @@ _tern_replay_expunge (TernSync    *self,
   if (!_tern_replay_locate (self, a->message, FALSE, &loc, &local_error))
     {
       /* Deleting what is gone is not an error. */
-      if (g_error_matches (local_error, REPLAY_ERROR, REPLAY_GONE))
+      if (g_error_matches (local_error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_GONE))
         return _tern_replay_finish (self, a, error);
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
@@ -264,7 +264,7 @@ _tern_replay_expunge (TernSync    *self,
     return FALSE;
   if (!_tern_replay_fetch_one (self, loc.message->uid, &here, &local_error))
     {
-      if (g_error_matches (local_error, REPLAY_ERROR, REPLAY_GONE))
+      if (g_error_matches (local_error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_GONE))
         return _tern_replay_settle (self, a, a->message, 0, 0, error);
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;

@@ -29,31 +29,21 @@
  * tern-replay-transfer.c: moves, copies, deletions and appends.
  */
 
-G_DEFINE_QUARK (tern-replay-error-quark, _tern_replay_error)
-
 const char *
 _tern_replay_classify (const GError *error)
 {
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return TERN_ACTION_RETRY;
-  if (error->domain == REPLAY_ERROR)
-    return error->code == REPLAY_GONE ? TERN_ACTION_PERMANENT : TERN_ACTION_USER;
-  if (error->domain == TERN_SYNC_ERROR)
-    switch (error->code)
-      {
-      case TERN_SYNC_ERROR_TRANSIENT:
-      case TERN_SYNC_ERROR_OFFLINE:
-      case TERN_SYNC_ERROR_PROTOCOL:
-      case TERN_SYNC_ERROR_AUTH:
-      case TERN_SYNC_ERROR_CERTIFICATE:
-      case TERN_SYNC_ERROR_CONFIG:
-      case TERN_SYNC_ERROR_INSECURE:
-        return TERN_ACTION_RETRY;
-      default:
-        return TERN_ACTION_USER;
-      }
-  /* The cache itself failed (disk full): keep the action and try later. */
-  return TERN_ACTION_RETRY;
+  switch (tern_failure_classify (error))
+    {
+    case TERN_FAILURE_RETRY_NOW:
+    case TERN_FAILURE_RETRY_LATER:
+    case TERN_FAILURE_ASK_USER:
+      /* Nothing wrong with the action itself: kept, in order, for the next replay. */
+      return TERN_ACTION_RETRY;
+    case TERN_FAILURE_GIVE_UP:
+    default:
+      return g_error_matches (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_GONE) ? TERN_ACTION_PERMANENT
+                                                                             : TERN_ACTION_USER;
+    }
 }
 
 GArray *
@@ -102,12 +92,12 @@ _tern_replay_locate (TernSync  *self,
 
   if (!tern_journal_locate (self->store, message_id, &folder_id, &uid, NULL))
     {
-      g_set_error (error, REPLAY_ERROR, REPLAY_GONE, "The message no longer exists");
+      g_set_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_GONE, "The message no longer exists");
       return FALSE;
     }
   if (need_uid && uid == 0)
     {
-      g_set_error (error, REPLAY_ERROR, REPLAY_DEPENDS,
+      g_set_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_PERMANENT,
                    "The message is not on the server (an earlier action on it failed)");
       return FALSE;
     }
@@ -130,12 +120,12 @@ _tern_replay_server_folder (TernSync  *self,
 
   if (folder == NULL)
     {
-      g_set_error (error, REPLAY_ERROR, REPLAY_DEPENDS, "The folder no longer exists");
+      g_set_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_PERMANENT, "The folder no longer exists");
       return NULL;
     }
   if (folder->local_state == 1)
     {
-      g_set_error (error, REPLAY_ERROR, REPLAY_DEPENDS,
+      g_set_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_PERMANENT,
                    "The folder “%s” is not on the server (creating it failed)", folder->display_name);
       tern_folder_free (folder);
       return NULL;
@@ -197,7 +187,7 @@ _tern_replay_select_for_uids (TernSync    *self,
   return TRUE;
 }
 
-/* The message's current server state, or REPLAY_GONE. */
+/* The message's current server state, or TERN_SYNC_ERROR_GONE. */
 gboolean
 _tern_replay_fetch_one (TernSync   *self,
                         guint32     uid,
@@ -220,7 +210,7 @@ _tern_replay_fetch_one (TernSync   *self,
           return TRUE;
         }
     }
-  g_set_error (error, REPLAY_ERROR, REPLAY_GONE, "The message was deleted on the server");
+  g_set_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_GONE, "The message was deleted on the server");
   return FALSE;
 }
 
