@@ -335,7 +335,7 @@ test_migrate_old (void)
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = g_dir_make_tmp ("tern-store-XXXXXX", &error);
   g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", dir);
-  const int latest = 6;
+  const int latest = 8;
 
   for (int version = 1; version < latest; version++)
     {
@@ -464,7 +464,7 @@ test_schema_versions (void)
   sqlite3_close (db);
   store = tern_store_open (path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (tern_store_get_schema_version (store), ==, 6);
+  g_assert_cmpint (tern_store_get_schema_version (store), ==, 8);
   tern_store_free (store);
 
   /* Re-opening is a no-op. */
