@@ -306,7 +306,9 @@ tern_sync_connect (TernSync  *self,
   if (!tern_imap_connection_login (conn, self->password ? self->password : "", error))
     goto fail;
 
-  self->qresync = tern_imap_connection_has_capability (conn, "QRESYNC");
+  /* What the server agreed to, not what it advertised: a refused ENABLE, or a PREAUTH
+   * session that never sent one, leaves QRESYNC off (SELECT (QRESYNC ...) would fail). */
+  self->qresync = tern_imap_connection_is_qresync_enabled (conn);
   self->condstore = self->qresync || tern_imap_connection_has_capability (conn, "CONDSTORE");
   tern_imap_connection_set_fetch_func (conn, _tern_sync_fetch_cb, self);
   return TRUE;

@@ -418,6 +418,7 @@ enable_qresync (TernImapConnection  *self,
 {
   struct mailimap_capability_data *wanted;
   struct mailimap_capability_data *enabled = NULL;
+  g_autoptr(GError) local_error = NULL;
   clist *list = clist_new ();
   int r;
 
@@ -426,8 +427,19 @@ enable_qresync (TernImapConnection  *self,
 
   r = mailimap_enable (self->session, wanted, &enabled);
   mailimap_capability_data_free (wanted);
-  if (!tern_imap_connection_check (self, r, "ENABLE QRESYNC", error))
-    return FALSE;
+  if (!tern_imap_connection_check (self, r, "ENABLE QRESYNC", &local_error))
+    {
+      /* A refused ENABLE (NO or BAD) is not a failed login: the session goes on without
+       * QRESYNC. A connection lost on the way is. */
+      if (_tern_imap_is_dead (self) || !g_error_matches (local_error, TERN_SYNC_ERROR,
+                                                         TERN_SYNC_ERROR_PERMANENT))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      g_debug ("%s refused ENABLE QRESYNC: %s", self->host, local_error->message);
+      return TRUE;
+    }
 
   for (clistiter *cur = enabled ? clist_begin (enabled->cap_list) : NULL;
        cur != NULL;
@@ -462,7 +474,12 @@ tern_imap_connection_login (TernImapConnection  *self,
 
   if (self->session->imap_state == MAILIMAP_STATE_AUTHENTICATED ||
       self->session->imap_state == MAILIMAP_STATE_SELECTED)
-    return TRUE; /* PREAUTH */
+    {
+      /* PREAUTH: no login, but QRESYNC must still be enabled before it is used. */
+      if (!self->qresync_enabled && tern_imap_connection_has_capability (self, "QRESYNC"))
+        return enable_qresync (self, error);
+      return TRUE;
+    }
 
   /* Checked before anything is written: no mechanism is safe in the clear, and the
    * server cannot be trusted to have said LOGINDISABLED (a forged list can hide it). */

@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "test-interop"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "tern-journal.h"
+#include "tern-store.h"
+#include "tern-sync.h"
+#include "tern-fake-imap.h"
+#include "tern-test-server.h"
+
+/*
+ * Servers that behave in ways Dovecot does not (issue #10, #17): the scripted fake server
+ * (tern-fake-imap) with one quirk at a time, over TLS with the fixture's certificate. Each
+ * test is the reproducer of one defect: it fails without the engine's fix.
+ */
+
+#define MESSAGES 200
+
+typedef struct
+{
+  TernTestServer *real;      /* only for its CA and certificate */
+  TernFakeImap   *fake;
+  char           *dir;
+  char           *db_path;
+  TernStore      *store;
+  TernAccount    *account;
+} Fixture;
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *key = NULL;
+  TernAccount account = { 0 };
+
+  f->real = tern_test_server_new (TERN_TEST_SERVER_FULL, &error);
+  g_assert_no_error (error);
+  key = g_build_filename (tern_test_server_get_dir (f->real), "server.key", NULL);
+  f->fake = tern_fake_imap_new (tern_test_server_get_cert_file (f->real), key, &error);
+  g_assert_no_error (error);
+  tern_fake_imap_set_uidvalidity (f->fake, "INBOX", 7);
+  tern_fake_imap_add_messages (f->fake, "INBOX", MESSAGES);
+
+  f->dir = g_dir_make_tmp ("tern-interop-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->db_path = g_build_filename (f->dir, "tern.db", NULL);
+  f->store = tern_store_open (f->db_path, &error);
+  g_assert_no_error (error);
+
+  account.name = (char *) "fake";
+  account.email = (char *) "alice@example.org";
+  account.host = (char *) "127.0.0.1";
+  account.port = tern_fake_imap_get_port (f->fake);
+  account.security = (char *) "tls";
+  account.user = (char *) "alice";
+  account.ca_file = (char *) tern_test_server_get_ca_file (f->real);
+  g_assert_true (tern_store_add_account (f->store, &account, &account.id, &error));
+  f->account = tern_store_get_account (f->store, "fake", &error);
+  g_assert_no_error (error);
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", f->dir);
+
+  tern_fake_imap_free (f->fake);
+  tern_account_free (f->account);
+  tern_store_free (f->store);
+  tern_test_server_free (f->real);
+  g_assert_cmpint (system (cmd), ==, 0);
+  g_free (f->db_path);
+  g_free (f->dir);
+}
+
+static TernSync *
+new_sync (Fixture *f)
+{
+  TernSync *sync = tern_sync_new (f->store, f->account);
+
+  tern_sync_set_password (sync, "secret");
+  tern_sync_set_timeout (sync, 5);
+  return sync;
+}
+
+static void
+run_sync (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernSync) sync = new_sync (f);
+
+  if (!tern_sync_run (sync, NULL, &error))
+    g_error ("sync failed: %s\n%s", error->message, tern_fake_imap_dup_log (f->fake));
+}
+
+static guint
+cached_count (Fixture    *f,
+              const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernFolder) folder = tern_store_get_folder (f->store, f->account->id, name, &error);
+
+  if (folder == NULL)
+    return 0;
+  return tern_store_count_uids (f->store, folder->id);
+}
+
+static char *
+dup_trait (Fixture    *f,
+           const char *name)
+{
+  return tern_store_dup_server_trait (f->store, f->account->id, name);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Engine: QRESYNC only once ENABLE QRESYNC succeeded                                          */
+/* ------------------------------------------------------------------------------------------ */
+
+static gboolean
+select_modseq_hook (TernFakeImapSession *session,
+                    const char          *tag,
+                    const char          *command,
+                    gpointer             user_data)
+{
+  /* The fake has no CONDSTORE of its own: a HIGHESTMODSEQ is all the engine needs to try
+   * QRESYNC at the next sync. The server then answers the SELECT itself. */
+  tern_fake_imap_session_send (session, "* OK [HIGHESTMODSEQ 5] ok\r\n");
+  return FALSE;
+}
+
+/* QRESYNC is advertised but ENABLE does not enable it (no "* ENABLED QRESYNC"): the engine
+ * must not SELECT with QRESYNC parameters (the connection refuses them, and a server would
+ * answer BAD). */
+static void
+test_qresync_not_enabled (Fixture       *f,
+                          gconstpointer  data)
+{
+  tern_fake_imap_set_capabilities (f->fake, "IMAP4rev1 UIDPLUS ENABLE CONDSTORE QRESYNC");
+  tern_fake_imap_set_hook (f->fake, "SELECT", select_modseq_hook, NULL);
+
+  run_sync (f);
+  g_assert_cmpuint (cached_count (f, "INBOX"), ==, MESSAGES);
+  run_sync (f);
+  g_assert_cmpuint (cached_count (f, "INBOX"), ==, MESSAGES);
+  g_assert_true (tern_fake_imap_wait_log (f->fake, "ENABLE QRESYNC", 0));
+}
+
+static gboolean
+refuse_hook (TernFakeImapSession *session,
+             const char          *tag,
+             const char          *command,
+             gpointer             user_data)
+{
+  tern_fake_imap_session_send (session, "%s NO %s refused\r\n", tag, (const char *) user_data);
+  return TRUE;
+}
+
+/* A server that refuses ENABLE QRESYNC with NO is still logged in to, without QRESYNC. */
+static void
+test_qresync_enable_refused (Fixture       *f,
+                             gconstpointer  data)
+{
+  tern_fake_imap_set_capabilities (f->fake, "IMAP4rev1 UIDPLUS ENABLE CONDSTORE QRESYNC");
+  tern_fake_imap_set_hook (f->fake, "SELECT", select_modseq_hook, NULL);
+  tern_fake_imap_set_hook (f->fake, "ENABLE", refuse_hook, (gpointer) "ENABLE");
+
+  run_sync (f);
+  run_sync (f);
+  g_assert_cmpuint (cached_count (f, "INBOX"), ==, MESSAGES);
+  g_assert_true (tern_fake_imap_wait_log (f->fake, "NO ENABLE refused", 0));
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+
+  ADD ("/interop/qresync-not-enabled", test_qresync_not_enabled);
+  ADD ("/interop/qresync-enable-refused", test_qresync_enable_refused);
+
+  return g_test_run ();
+}
