@@ -150,6 +150,65 @@ test_qresync_not_enabled (Fixture       *f,
   g_assert_true (tern_fake_imap_wait_log (f->fake, "ENABLE QRESYNC", 0));
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* #10.1: the cache that empties itself                                                         */
+/* ------------------------------------------------------------------------------------------ */
+
+#define NEW_MESSAGE "From: bob@example.org\r\nTo: alice@example.org\r\nSubject: late\r\n" \
+                    "Message-ID: <late@example.org>\r\nDate: Mon, 1 Jan 2024 10:00:00 +0000\r\n\r\nhi\r\n"
+
+/* A server answers UID SEARCH UID n:* with an empty SEARCH (it reads the set as sequence
+ * numbers). Believed, every cached message looks expunged. The answer disagrees with EXISTS:
+ * it is checked by UID FETCH (UID), nothing is dropped, and the server is remembered. */
+static void
+test_search_uid_empty (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autofree char *trait = NULL;
+  g_autofree char *log = NULL;
+
+  tern_fake_imap_set_capabilities (f->fake, "IMAP4rev1 UIDPLUS");
+  run_sync (f);
+  g_assert_cmpuint (cached_count (f, "INBOX"), ==, MESSAGES);
+  g_assert_null ((trait = dup_trait (f, "uid-search")));
+
+  /* From now on the server misreads UID sets; another client delivers one message and
+   * expunges two. */
+  tern_fake_imap_set_quirks (f->fake, TERN_FAKE_IMAP_QUIRK_SEARCH_UID_EMPTY);
+  tern_fake_imap_add_message (f->fake, "INBOX", NEW_MESSAGE, NULL);
+  g_assert_true (tern_fake_imap_expunge_uid (f->fake, "INBOX", 10));
+  g_assert_true (tern_fake_imap_expunge_uid (f->fake, "INBOX", 11));
+  run_sync (f);
+  g_assert_cmpuint (cached_count (f, "INBOX"), ==, MESSAGES - 1);
+  trait = dup_trait (f, "uid-search");
+  g_assert_cmpstr (trait, ==, "untrusted");
+
+  /* Remembered: the next syncs list UIDs by FETCH and converge, a new connection too. */
+  tern_fake_imap_add_message (f->fake, "INBOX", NEW_MESSAGE, NULL);
+  g_assert_true (tern_fake_imap_expunge_uid (f->fake, "INBOX", 12));
+  run_sync (f);
+  run_sync (f);
+  g_assert_cmpuint (cached_count (f, "INBOX"), ==, MESSAGES - 1);
+  g_assert_cmpuint (cached_count (f, "INBOX"), ==, tern_fake_imap_count_messages (f->fake, "INBOX"));
+}
+
+/* From the first sync on: an empty SEARCH for a folder of 200 fills nothing. */
+static void
+test_search_uid_empty_first_sync (Fixture       *f,
+                                  gconstpointer  data)
+{
+  g_autofree char *trait = NULL;
+
+  tern_fake_imap_set_capabilities (f->fake, "IMAP4rev1 UIDPLUS");
+  tern_fake_imap_set_quirks (f->fake, TERN_FAKE_IMAP_QUIRK_SEARCH_UID_EMPTY);
+  run_sync (f);
+  g_assert_cmpuint (cached_count (f, "INBOX"), ==, MESSAGES);
+  trait = dup_trait (f, "uid-search");
+  g_assert_cmpstr (trait, ==, "untrusted");
+  run_sync (f);
+  g_assert_cmpuint (cached_count (f, "INBOX"), ==, MESSAGES);
+}
+
 static gboolean
 refuse_hook (TernFakeImapSession *session,
              const char          *tag,
@@ -186,6 +245,8 @@ main (int    argc,
 
   ADD ("/interop/qresync-not-enabled", test_qresync_not_enabled);
   ADD ("/interop/qresync-enable-refused", test_qresync_enable_refused);
+  ADD ("/interop/search-uid-empty/resync", test_search_uid_empty);
+  ADD ("/interop/search-uid-empty/first-sync", test_search_uid_empty_first_sync);
 
   return g_test_run ();
 }

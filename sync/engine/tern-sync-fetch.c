@@ -271,16 +271,90 @@ _tern_sync_compare_uid (gconstpointer a,
   return ua < ub ? -1 : ua > ub;
 }
 
-/* UID SEARCH UID first:last, sorted. last == 0 means "*". */
+/* The UIDs first:last (last 0: "*"), sorted and without duplicates, by UID FETCH (UID) of a
+ * set: what the server says it holds, message by message. */
+GArray *
+_tern_sync_fetch_uid_list (TernSync    *self,
+                           const char  *uid_set,
+                           guint32      first,
+                           guint32      last,
+                           GError     **error)
+{
+  GArray *uids;
+  gboolean ok;
+
+  _tern_sync_clear_collected (self);
+  self->fetch_mode = FETCH_COLLECT;
+  ok = tern_imap_connection_uid_fetch_set (self->conn, uid_set, TERN_IMAP_FETCH_UID, error);
+  self->fetch_mode = FETCH_NONE;
+  if (!ok)
+    return NULL;
+
+  uids = g_array_new (FALSE, FALSE, sizeof (guint32));
+  for (guint i = 0; i < self->collected->len; i++)
+    {
+      guint32 uid = g_array_index (self->collected, Collected, i).uid;
+
+      if (uid >= first && (last == 0 || uid <= last))
+        g_array_append_val (uids, uid);
+    }
+  _tern_sync_clear_collected (self);
+  g_array_sort (uids, _tern_sync_compare_uid);
+  /* An unsolicited FETCH of a message in the range may repeat a UID. */
+  for (guint i = 1; i < uids->len; i++)
+    if (g_array_index (uids, guint32, i) == g_array_index (uids, guint32, i - 1))
+      g_array_remove_index (uids, i--);
+  return uids;
+}
+
+static GArray *
+fetch_uid_range (TernSync  *self,
+                 guint32    first,
+                 guint32    last,
+                 GError   **error)
+{
+  g_autofree char *set = last == 0 ? g_strdup_printf ("%u:*", first) : g_strdup_printf ("%u:%u", first, last);
+
+  return _tern_sync_fetch_uid_list (self, set, first, last, error);
+}
+
+static gboolean
+same_uids (GArray *a,
+           GArray *b)
+{
+  return a->len == b->len && memcmp (a->data, b->data, a->len * sizeof (guint32)) == 0;
+}
+
+void
+_tern_sync_distrust_uid_search (TernSync *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->uid_search_untrusted)
+    return;
+  g_message ("%s: UID SEARCH by UID gave a wrong answer; UIDs are listed by UID FETCH from now on",
+             self->account->host);
+  self->uid_search_untrusted = TRUE;
+  if (!tern_store_set_server_trait (self->store, self->account->id, TERN_TRAIT_UID_SEARCH,
+                                    "untrusted", &error))
+    g_debug ("could not remember the server's trait: %s", error->message);
+}
+
+/* UID SEARCH UID first:last, sorted. last == 0 means "*". A server whose UID SEARCH was
+ * caught wrong (see _tern_sync_confirm_uids()) is asked by UID FETCH (UID) instead. */
 GArray *
 _tern_sync_uid_search (TernSync  *self,
                        guint32    first,
                        guint32    last,
                        GError   **error)
 {
-  g_autoptr(GArray) found = tern_imap_connection_uid_search_range (self->conn, first, last, error);
+  g_autoptr(GArray) found = NULL;
   GArray *uids;
 
+  if (self->uid_search_untrusted)
+    return fetch_uid_range (self, first, last, error);
+
+  found = tern_imap_connection_uid_search_range (self->conn, first, last, error);
   if (found == NULL)
     return NULL;
 
@@ -295,6 +369,34 @@ _tern_sync_uid_search (TernSync  *self,
     }
   g_array_sort (uids, _tern_sync_compare_uid);
   return uids;
+}
+
+/* *uids came from _tern_sync_uid_search (self, first, last): if `suspect`, the answer is
+ * asked again a second way, by UID FETCH first:last (UID). When the two disagree the FETCH
+ * is believed (it names each message) and the server is remembered as one whose UID SEARCH
+ * cannot be trusted. TRUE when *uids (perhaps replaced) is confirmed. */
+gboolean
+_tern_sync_confirm_uids (TernSync  *self,
+                         guint32    first,
+                         guint32    last,
+                         GArray   **uids,
+                         GError   **error)
+{
+  g_autoptr(GArray) fetched = NULL;
+
+  if (self->uid_search_untrusted)
+    return TRUE;   /* it came from UID FETCH already */
+  fetched = fetch_uid_range (self, first, last, error);
+  if (fetched == NULL)
+    return FALSE;
+  if (!same_uids (fetched, *uids))
+    {
+      g_debug ("UID SEARCH %u:%u gave %u UIDs, UID FETCH %u", first, last, (*uids)->len, fetched->len);
+      _tern_sync_distrust_uid_search (self);
+      g_array_unref (*uids);
+      *uids = g_steal_pointer (&fetched);
+    }
+  return TRUE;
 }
 
 /* UID FETCH first:last with the handler in `mode`; no transaction handling. */

@@ -102,16 +102,75 @@ reload_folder (TernSync    *self,
   return TRUE;
 }
 
-/* Makes the cache hold exactly the server's UIDs: expunges what is gone, fetches what is missing. */
+static guint32
+current_exists (TernSync *self)
+{
+  TernImapMailbox sel;
+
+  return tern_imap_connection_get_mailbox (self->conn, &sel) ? sel.exists : 0;
+}
+
+/*
+ * The server's UIDs first:last (last 0: "*"). `whole`: the range covers every message the
+ * server's count (EXISTS) counts, so an answer of another length is wrong somewhere and is
+ * asked again a second way (UID FETCH (UID)) before anything is built on it. A server that
+ * read the UID set as sequence numbers answers an empty SEARCH for a full folder: believed,
+ * that empties the cache (#10).
+ */
+static GArray *
+server_uids (TernSync  *self,
+             guint32    first,
+             guint32    last,
+             gboolean   whole,
+             gboolean  *confirmed,
+             GError   **error)
+{
+  GArray *uids = _tern_sync_uid_search (self, first, last, error);
+
+  *confirmed = self->uid_search_untrusted;
+  if (uids == NULL || !whole || *confirmed || uids->len == current_exists (self))
+    return uids;
+  if (!_tern_sync_confirm_uids (self, first, last, &uids, error))
+    {
+      g_array_unref (uids);
+      return NULL;
+    }
+  *confirmed = TRUE;
+  return uids;
+}
+
+static guint
+count_missing_from (GArray *cached,
+                    GArray *server)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < cached->len; i++)
+    {
+      guint index;
+
+      if (!g_array_binary_search (server, &g_array_index (cached, guint32, i), _tern_sync_compare_uid, &index))
+        n++;
+    }
+  return n;
+}
+
+/* Makes the cache hold exactly the server's UIDs: expunges what is gone, fetches what is
+ * missing. Never drops cached mail on one unconfirmed answer: a removal of more than a
+ * fifth of the folder is confirmed a second way, and nothing is removed while the list and
+ * the server's count (EXISTS) disagree. */
 static gboolean
 full_compare (TernSync    *self,
               TernFolder  *folder,
               gboolean     emit,
               GError     **error)
 {
-  g_autoptr(GArray) server = _tern_sync_uid_search (self, 1, 0, error);
+  gboolean confirmed = FALSE;
+  g_autoptr(GArray) server = server_uids (self, 1, 0, TRUE, &confirmed, error);
   g_autoptr(GArray) cached = NULL;
   g_autoptr(GArray) missing = NULL;
+  gboolean may_remove;
+  guint removed;
 
   if (server == NULL)
     return FALSE;
@@ -120,9 +179,22 @@ full_compare (TernSync    *self,
   cached = tern_store_list_uids (self->store, folder->id, error);
   if (cached == NULL)
     return FALSE;
+  removed = count_missing_from (cached, server);
+  if (removed > 0 && removed * 5 > cached->len && !confirmed)
+    {
+      if (!_tern_sync_confirm_uids (self, 1, 0, &server, error))
+        return FALSE;
+      removed = count_missing_from (cached, server);
+    }
+  may_remove = server->len == current_exists (self);
+  if (removed > 0 && !may_remove)
+    g_message ("%s: the server lists %u messages but counts %u: %u cached messages are kept "
+               "until it agrees with itself", folder->name, server->len, current_exists (self),
+               removed);
+
   if (!tern_store_begin (self->store, error))
     return FALSE;
-  for (guint i = 0; i < cached->len; i++)
+  for (guint i = 0; i < cached->len && may_remove; i++)
     {
       guint32 uid = g_array_index (cached, guint32, i);
       guint index;
@@ -222,10 +294,21 @@ uidvalidity_changed (TernSync      *self,
       return FALSE;
     }
 
-  uids = _tern_sync_uid_search (self, 1, 0, error);
+  {
+    gboolean confirmed;
+
+    /* Every message not found again is dropped below: the list must be right. */
+    uids = server_uids (self, 1, 0, TRUE, &confirmed, error);
+  }
   if (uids == NULL)
     return FALSE;
-  g_array_sort (uids, _tern_sync_compare_uid);
+  if (uids->len != current_exists (self))
+    {
+      g_set_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_TRANSIENT,
+                   "%s lists %u messages in %s but counts %u", self->account->host, uids->len,
+                   folder->name, current_exists (self));
+      return FALSE;
+    }
 
   self->fetch_unmatched = unmatched;
   for (i = (gint) uids->len - 1; i >= 0; i -= (gint) self->chunk)
@@ -341,10 +424,13 @@ first_sync (TernSync    *self,
 
   if (folder->fill_low > 1 && state.exists > 0)
     {
-      uids = _tern_sync_uid_search (self, 1, folder->fill_low - 1, error);
+      gboolean confirmed;
+
+      /* At the start of a fill, 1:fill_low-1 is the whole folder EXISTS counts. */
+      uids = server_uids (self, 1, folder->fill_low - 1,
+                          folder->fill_low == folder->fill_uidnext, &confirmed, error);
       if (uids == NULL)
         return FALSE;
-      g_array_sort (uids, _tern_sync_compare_uid);
       if (!_tern_sync_fetch_headers (self, folder, uids, TRUE, FALSE, error))
         return FALSE;
     }

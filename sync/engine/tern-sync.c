@@ -311,6 +311,12 @@ tern_sync_connect (TernSync  *self,
   self->qresync = tern_imap_connection_is_qresync_enabled (conn);
   self->condstore = self->qresync || tern_imap_connection_has_capability (conn, "CONDSTORE");
   tern_imap_connection_set_fetch_func (conn, _tern_sync_fetch_cb, self);
+  {
+    g_autofree char *trait = tern_store_dup_server_trait (self->store, self->account->id,
+                                                          TERN_TRAIT_UID_SEARCH);
+
+    self->uid_search_untrusted = g_strcmp0 (trait, "untrusted") == 0;
+  }
   return TRUE;
 
 fail:
