@@ -209,6 +209,52 @@ test_search_uid_empty_first_sync (Fixture       *f,
   g_assert_cmpuint (cached_count (f, "INBOX"), ==, MESSAGES);
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* #10.2: SCRAM advertised but failing                                                          */
+/* ------------------------------------------------------------------------------------------ */
+
+/* AUTH=SCRAM-SHA-256 is advertised and fails: PLAIN (inside TLS) logs in, and is remembered so
+ * the next connection starts with it. */
+static void
+test_scram_fails (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autofree char *trait = NULL;
+
+  tern_fake_imap_set_capabilities (f->fake, "IMAP4rev1 UIDPLUS");
+  tern_fake_imap_set_auth_mechanisms (f->fake, "SCRAM-SHA-256 PLAIN");
+  tern_fake_imap_set_quirks (f->fake, TERN_FAKE_IMAP_QUIRK_SCRAM_FAILS);
+
+  run_sync (f);
+  g_assert_cmpuint (cached_count (f, "INBOX"), ==, MESSAGES);
+  g_assert_cmpuint (tern_fake_imap_count_commands (f->fake, "AUTHENTICATE SCRAM-SHA-256"), ==, 1);
+  g_assert_cmpuint (tern_fake_imap_count_commands (f->fake, "AUTHENTICATE PLAIN"), ==, 1);
+  trait = dup_trait (f, "auth-mechanism");
+  g_assert_cmpstr (trait, ==, "PLAIN");
+
+  run_sync (f);
+  g_assert_cmpuint (tern_fake_imap_count_commands (f->fake, "AUTHENTICATE SCRAM-SHA-256"), ==, 1);
+  g_assert_cmpuint (tern_fake_imap_count_commands (f->fake, "AUTHENTICATE PLAIN"), ==, 2);
+}
+
+/* A wrong password is still a clear AUTH error, after at most one try per mechanism. */
+static void
+test_scram_fails_wrong_password (Fixture       *f,
+                                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernSync) sync = new_sync (f);
+
+  tern_fake_imap_set_capabilities (f->fake, "IMAP4rev1 UIDPLUS");
+  tern_fake_imap_set_auth_mechanisms (f->fake, "SCRAM-SHA-256 PLAIN");
+  tern_fake_imap_set_quirks (f->fake, TERN_FAKE_IMAP_QUIRK_SCRAM_FAILS);
+  tern_sync_set_password (sync, "wrong");
+  g_assert_false (tern_sync_run (sync, NULL, &error));
+  g_assert_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_AUTH);
+  g_assert_cmpuint (tern_fake_imap_count_commands (f->fake, "AUTHENTICATE"), ==, 2);
+  g_assert_cmpuint (tern_fake_imap_count_connections (f->fake), ==, 1);
+}
+
 static gboolean
 refuse_hook (TernFakeImapSession *session,
              const char          *tag,
@@ -246,6 +292,8 @@ main (int    argc,
   ADD ("/interop/qresync-not-enabled", test_qresync_not_enabled);
   ADD ("/interop/qresync-enable-refused", test_qresync_enable_refused);
   ADD ("/interop/search-uid-empty/resync", test_search_uid_empty);
+  ADD ("/interop/scram-fails", test_scram_fails);
+  ADD ("/interop/scram-fails/wrong-password", test_scram_fails_wrong_password);
   ADD ("/interop/search-uid-empty/first-sync", test_search_uid_empty_first_sync);
 
   return g_test_run ();

@@ -804,6 +804,8 @@ tern_imap_connection_free (TernImapConnection *self)
   g_clear_object (&self->peer_certificate);
   g_clear_error (&self->dead_error);
   g_free (self->host);
+  g_free (self->preferred_mechanism);
+  g_free (self->mechanism);
   g_free (self->user);
   g_free (self->ca_file);
   g_free (self->pinned_sha256);
