@@ -255,6 +255,43 @@ test_scram_fails_wrong_password (Fixture       *f,
   g_assert_cmpuint (tern_fake_imap_count_connections (f->fake), ==, 1);
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* #17.2: CAPABILITY answered without a list                                                    */
+/* ------------------------------------------------------------------------------------------ */
+
+/* No capability list anywhere (greeting, CAPABILITY, after login): libetpan used to read a
+ * NULL list (SIGSEGV). Over implicit TLS it is a server with no extensions: LOGIN, then a
+ * plain IMAP4rev1 sync. */
+static void
+test_capability_bare_ok (Fixture       *f,
+                         gconstpointer  data)
+{
+  tern_fake_imap_set_quirks (f->fake, TERN_FAKE_IMAP_QUIRK_CAPABILITY_BARE_OK);
+  run_sync (f);
+  g_assert_cmpuint (cached_count (f, "INBOX"), ==, MESSAGES);
+  g_assert_cmpuint (tern_fake_imap_count_commands (f->fake, "CAPABILITY"), >=, 1);
+}
+
+/* With STARTTLS, a missing list means STARTTLS is not offered: INSECURE, nothing sent. */
+static void
+test_capability_bare_ok_starttls (Fixture       *f,
+                                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernSync) sync = NULL;
+  g_autoptr(TernAccount) account = NULL;
+
+  tern_fake_imap_set_implicit_tls (f->fake, FALSE);
+  tern_fake_imap_set_quirks (f->fake, TERN_FAKE_IMAP_QUIRK_CAPABILITY_BARE_OK);
+  g_free (f->account->security);
+  f->account->security = g_strdup ("starttls");
+  sync = new_sync (f);
+  g_assert_false (tern_sync_run (sync, NULL, &error));
+  g_assert_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_INSECURE);
+  g_assert_cmpuint (tern_fake_imap_count_commands (f->fake, "LOGIN"), ==, 0);
+  g_assert_cmpuint (tern_fake_imap_count_commands (f->fake, "AUTHENTICATE"), ==, 0);
+}
+
 static gboolean
 refuse_hook (TernFakeImapSession *session,
              const char          *tag,
@@ -293,6 +330,8 @@ main (int    argc,
   ADD ("/interop/qresync-enable-refused", test_qresync_enable_refused);
   ADD ("/interop/search-uid-empty/resync", test_search_uid_empty);
   ADD ("/interop/scram-fails", test_scram_fails);
+  ADD ("/interop/capability-bare-ok/tls", test_capability_bare_ok);
+  ADD ("/interop/capability-bare-ok/starttls", test_capability_bare_ok_starttls);
   ADD ("/interop/scram-fails/wrong-password", test_scram_fails_wrong_password);
   ADD ("/interop/search-uid-empty/first-sync", test_search_uid_empty_first_sync);
 
