@@ -292,6 +292,53 @@ test_capability_bare_ok_starttls (Fixture       *f,
   g_assert_cmpuint (tern_fake_imap_count_commands (f->fake, "AUTHENTICATE"), ==, 0);
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* #10.6: SELECT without UIDNEXT                                                                */
+/* ------------------------------------------------------------------------------------------ */
+
+static void
+count_new_cb (const TernSyncChange *change,
+              gpointer              user_data)
+{
+  if (change->kind == TERN_SYNC_CHANGE_NEW)
+    (*(guint *) user_data)++;
+}
+
+/* SELECT says nothing of UIDNEXT: a resync fetches only what is new (one message, not the
+ * folder again) and reports only it as new. */
+static void
+test_no_uidnext (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernSync) sync = NULL;
+  TernSyncStats stats = { 0 };
+  guint news = 0;
+
+  tern_fake_imap_set_capabilities (f->fake, "IMAP4rev1 UIDPLUS");
+  tern_fake_imap_set_quirks (f->fake, TERN_FAKE_IMAP_QUIRK_NO_UIDNEXT);
+  run_sync (f);
+  g_assert_cmpuint (cached_count (f, "INBOX"), ==, MESSAGES);
+
+  tern_fake_imap_add_message (f->fake, "INBOX", NEW_MESSAGE, NULL);
+  sync = new_sync (f);
+  tern_sync_set_change_func (sync, count_new_cb, &news);
+  g_assert_true (tern_sync_run (sync, NULL, &error));
+  g_assert_no_error (error);
+  tern_sync_get_stats (sync, &stats);
+  g_assert_cmpuint (cached_count (f, "INBOX"), ==, MESSAGES + 1);
+  g_assert_cmpuint (stats.messages_fetched, ==, 1);
+  g_assert_cmpuint (news, ==, 1);
+
+  /* Nothing changed: nothing fetched, nothing new. */
+  news = 0;
+  g_assert_true (tern_sync_run (sync, NULL, &error));
+  g_assert_no_error (error);
+  tern_sync_get_stats (sync, &stats);
+  g_assert_cmpuint (stats.messages_fetched, ==, 1);
+  g_assert_cmpuint (news, ==, 0);
+}
+
 static gboolean
 refuse_hook (TernFakeImapSession *session,
              const char          *tag,
@@ -330,6 +377,7 @@ main (int    argc,
   ADD ("/interop/qresync-enable-refused", test_qresync_enable_refused);
   ADD ("/interop/search-uid-empty/resync", test_search_uid_empty);
   ADD ("/interop/scram-fails", test_scram_fails);
+  ADD ("/interop/no-uidnext", test_no_uidnext);
   ADD ("/interop/capability-bare-ok/tls", test_capability_bare_ok);
   ADD ("/interop/capability-bare-ok/starttls", test_capability_bare_ok_starttls);
   ADD ("/interop/scram-fails/wrong-password", test_scram_fails_wrong_password);

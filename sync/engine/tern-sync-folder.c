@@ -29,6 +29,34 @@ read_selection (TernSync     *self,
   state->exists = sel.exists;
 }
 
+/* A SELECT without UIDNEXT (RFC 3501 makes it optional): without one every resync would
+ * fetch every message again as new. The highest UID + 1 stands in for it (UID FETCH *),
+ * which is all "fetch what is new" needs; an empty folder keeps what the cache knew. */
+static gboolean
+guess_uidnext (TernSync      *self,
+               TernFolder    *folder,
+               MailboxState  *state,
+               GError       **error)
+{
+  g_autoptr(GArray) last = NULL;
+
+  if (state->exists == 0)
+    {
+      state->uidnext = state->uidvalidity == folder->uidvalidity ? MAX (folder->uidnext, 1) : 1;
+      return TRUE;
+    }
+  last = _tern_sync_fetch_uid_list (self, "*", 1, 0, error);
+  if (last == NULL)
+    return FALSE;
+  if (last->len > 0)
+    state->uidnext = g_array_index (last, guint32, last->len - 1) + 1;
+  /* Never below what the cache has seen: UIDs only grow (in one UIDVALIDITY). */
+  if (state->uidvalidity == folder->uidvalidity)
+    state->uidnext = MAX (state->uidnext, folder->uidnext);
+  g_debug ("%s: no UIDNEXT from SELECT, using %u", folder->name, state->uidnext);
+  return TRUE;
+}
+
 static gboolean
 select_folder (TernSync      *self,
                TernFolder    *folder,
@@ -75,6 +103,8 @@ select_folder (TernSync      *self,
   read_selection (self, state);
   if (h->nomodseq)
     state->highestmodseq = 0;
+  if (state->uidnext == 0)
+    return guess_uidnext (self, folder, state, error);
   return TRUE;
 }
 
