@@ -242,7 +242,7 @@ switch_to_tls (TernImapConnection  *self,
 
   /* A man in the middle can append commands or responses to the plaintext part
    * (CVE-2011-0411 and relatives): anything already buffered is an attack. */
-  if (stream->read_buffer_len > 0)
+  if (stream->read_buffer_len > 0 || _tern_imap_stream_buffered (&self->stream_state) > 0)
     {
       GError *local_error = g_error_new_literal (TERN_SYNC_ERROR, TERN_SYNC_ERROR_INSECURE,
                                                  "The server sent data after agreeing to "
