@@ -110,6 +110,50 @@ cached_count (Fixture    *f,
   return tern_store_count_uids (f->store, folder->id);
 }
 
+static gint64
+message_id_of (Fixture    *f,
+               const char *folder,
+               guint32     uid)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernFolder) row = tern_store_get_folder (f->store, f->account->id, folder, &error);
+  g_autoptr(GPtrArray) list = NULL;
+
+  g_assert_no_error (error);
+  list = tern_store_list_messages (f->store, row->id, 0, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < list->len; i++)
+    if (((TernMessage *) list->pdata[i])->uid == uid)
+      return ((TernMessage *) list->pdata[i])->id;
+  g_error ("no UID %u in %s", uid, folder);
+  return 0;
+}
+
+static void
+replay (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernSync) sync = new_sync (f);
+
+  if (!tern_sync_replay (sync, &error))
+    g_error ("replay failed: %s\n%s", error->message, tern_fake_imap_dup_log (f->fake));
+}
+
+static guint
+count_actions (Fixture    *f,
+               const char *state)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) list = tern_journal_list (f->store, f->account->id, &error);
+  guint n = 0;
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < list->len; i++)
+    if (state == NULL || g_strcmp0 (((TernAction *) list->pdata[i])->state, state) == 0)
+      n++;
+  return n;
+}
+
 static char *
 dup_trait (Fixture    *f,
            const char *name)
@@ -339,6 +383,71 @@ test_no_uidnext (Fixture       *f,
   g_assert_cmpuint (news, ==, 0);
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* #10.7: broken replies do not break the session                                               */
+/* ------------------------------------------------------------------------------------------ */
+
+/* EXPUNGE is answered with a malformed "* 57 EXPUNGED" as well: it is skipped (logged), the
+ * session goes on, the deletion is done on one connection. */
+static void
+test_malformed_expunge (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  tern_fake_imap_set_capabilities (f->fake, "IMAP4rev1 UIDPLUS");
+  tern_fake_imap_set_quirks (f->fake, TERN_FAKE_IMAP_QUIRK_MALFORMED_EXPUNGE);
+  run_sync (f);
+  g_assert_true (tern_journal_delete_permanently (f->store, message_id_of (f, "INBOX", 5), &error));
+  g_assert_true (tern_journal_delete_permanently (f->store, message_id_of (f, "INBOX", 6), &error));
+  g_assert_no_error (error);
+
+  g_test_expect_message ("tern-imap-stream", G_LOG_LEVEL_MESSAGE, "*malformed*57 EXPUNGED*");
+  replay (f);
+  g_test_assert_expected_messages ();
+  g_assert_true (tern_fake_imap_wait_log (f->fake, "* 57 EXPUNGED", 0));
+  g_assert_cmpuint (count_actions (f, NULL), ==, 0);
+  g_assert_cmpuint (tern_fake_imap_count_messages (f->fake, "INBOX"), ==, MESSAGES - 2);
+  g_assert_cmpuint (tern_fake_imap_count_connections (f->fake), ==, 2);
+  run_sync (f);
+  g_assert_cmpuint (cached_count (f, "INBOX"), ==, MESSAGES - 2);
+}
+
+/* UID FETCH of a UID that no longer exists is answered BAD: the message is gone (another
+ * client deleted it), not a failed action. */
+static void
+test_bad_fetch_gone_uid (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernFolder) trash = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+
+  tern_fake_imap_set_capabilities (f->fake, "IMAP4rev1 UIDPLUS");
+  tern_fake_imap_set_quirks (f->fake, TERN_FAKE_IMAP_QUIRK_BAD_FETCH_GONE_UID);
+  run_sync (f);
+  g_assert_true (tern_journal_set_flags (f->store, message_id_of (f, "INBOX", 8), "\\Flagged", NULL, &error));
+  trash = tern_store_get_folder (f->store, f->account->id, "Trash", &error);
+  g_assert_true (tern_journal_move (f->store, message_id_of (f, "INBOX", 9), trash->id, &error));
+  g_assert_no_error (error);
+  g_assert_true (tern_fake_imap_expunge_uid (f->fake, "INBOX", 8));
+  g_assert_true (tern_fake_imap_expunge_uid (f->fake, "INBOX", 9));
+
+  replay (f);
+  g_assert_true (tern_fake_imap_wait_log (f->fake, "BAD Invalid message set", 0));
+  /* As for any message another client deleted: given up as gone (not shown as a failure
+   * the user must look at), not refused by the server. */
+  list = tern_journal_list (f->store, f->account->id, &error);
+  g_assert_cmpuint (list->len, ==, 2);
+  for (guint i = 0; i < list->len; i++)
+    {
+      TernAction *a = list->pdata[i];
+
+      g_assert_cmpstr (a->error_class, ==, TERN_ACTION_PERMANENT);
+      g_assert_cmpstr (a->error, ==, "The message was deleted on the server");
+    }
+}
+
 static gboolean
 refuse_hook (TernFakeImapSession *session,
              const char          *tag,
@@ -377,6 +486,8 @@ main (int    argc,
   ADD ("/interop/qresync-enable-refused", test_qresync_enable_refused);
   ADD ("/interop/search-uid-empty/resync", test_search_uid_empty);
   ADD ("/interop/scram-fails", test_scram_fails);
+  ADD ("/interop/malformed-expunge", test_malformed_expunge);
+  ADD ("/interop/bad-fetch-gone-uid", test_bad_fetch_gone_uid);
   ADD ("/interop/no-uidnext", test_no_uidnext);
   ADD ("/interop/capability-bare-ok/tls", test_capability_bare_ok);
   ADD ("/interop/capability-bare-ok/starttls", test_capability_bare_ok_starttls);

@@ -195,9 +195,33 @@ _tern_replay_fetch_one (TernSync   *self,
                         GError    **error)
 {
   g_autofree char *set = g_strdup_printf ("%u", uid);
+  g_autoptr(GError) local_error = NULL;
 
-  if (!_tern_sync_collect_flags (self, set, error))
-    return FALSE;
+  if (!_tern_sync_collect_flags (self, set, &local_error))
+    {
+      g_autofree char *range = g_strdup_printf ("%u:*", uid);
+      g_autoptr(GArray) there = NULL;
+
+      /* Some servers answer BAD to a UID FETCH of a UID that no longer exists. Whether it
+       * is gone is asked another way (a range is never BAD): a gone UID is gone, not a
+       * failed action. */
+      if (!g_error_matches (local_error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_PERMANENT))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      there = _tern_sync_fetch_uid_list (self, range, uid, uid, error);
+      if (there == NULL)
+        return FALSE;
+      if (there->len == 0)
+        {
+          g_set_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_GONE,
+                       "The message was deleted on the server");
+          return FALSE;
+        }
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
   for (guint i = 0; i < self->collected->len; i++)
     {
       Collected *c = &g_array_index (self->collected, Collected, i);
