@@ -448,6 +448,38 @@ test_bad_fetch_gone_uid (Fixture       *f,
     }
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* #17.3: a BODYSTRUCTURE nested 20,000 levels deep                                              */
+/* ------------------------------------------------------------------------------------------ */
+
+/* libetpan's recursive parser overflowed the stack on it. The response is skipped before
+ * libetpan sees it and the messages are fetched whole and parsed with GMime: all there, with
+ * their subjects and flags. */
+static void
+test_deep_bodystructure (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernFolder) inbox = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+
+  tern_fake_imap_set_capabilities (f->fake, "IMAP4rev1 UIDPLUS");
+  tern_fake_imap_set_quirks (f->fake, TERN_FAKE_IMAP_QUIRK_DEEP_BODYSTRUCTURE);
+  run_sync (f);
+  g_assert_cmpuint (cached_count (f, "INBOX"), ==, MESSAGES);
+
+  inbox = tern_store_get_folder (f->store, f->account->id, "INBOX", &error);
+  list = tern_store_list_messages (f->store, inbox->id, 0, &error);
+  for (guint i = 0; i < list->len; i++)
+    {
+      TernMessage *m = list->pdata[i];
+      g_autofree char *subject = g_strdup_printf ("Message %u", m->uid);
+
+      g_assert_cmpstr (m->subject, ==, subject);
+      g_assert_cmpstr (m->flags, ==, m->uid % 2 ? "\\Seen" : "");
+    }
+}
+
 static gboolean
 refuse_hook (TernFakeImapSession *session,
              const char          *tag,
@@ -486,6 +518,7 @@ main (int    argc,
   ADD ("/interop/qresync-enable-refused", test_qresync_enable_refused);
   ADD ("/interop/search-uid-empty/resync", test_search_uid_empty);
   ADD ("/interop/scram-fails", test_scram_fails);
+  ADD ("/interop/deep-bodystructure", test_deep_bodystructure);
   ADD ("/interop/malformed-expunge", test_malformed_expunge);
   ADD ("/interop/bad-fetch-gone-uid", test_bad_fetch_gone_uid);
   ADD ("/interop/no-uidnext", test_no_uidnext);

@@ -8,6 +8,7 @@
 #include "tern-imap-commands.h"
 #include "tern-imap-connection.h"
 #include "tern-journal.h"
+#include "tern-mime.h"
 #include "tern-sync-private.h"
 
 /* FETCH responses as they are parsed (headers, flags, body sections), what else the
@@ -399,6 +400,80 @@ _tern_sync_confirm_uids (TernSync  *self,
   return TRUE;
 }
 
+/* A message whose FETCH response was too deep for the IMAP parser: its flags, then the
+ * whole message (a literal, which the filter does not count), parsed with GMime. */
+static gboolean
+fetch_parsed_locally (TernSync    *self,
+                      TernFolder  *folder,
+                      guint32      uid,
+                      GError     **error)
+{
+  g_autofree char *set = g_strdup_printf ("%u", uid);
+  g_autofree char *flags = NULL;
+  g_autoptr(GByteArray) data = NULL;
+  g_autoptr(GBytes) raw = NULL;
+  g_autoptr(TernMessage) message = NULL;
+  g_autoptr(GError) local_error = NULL;
+  guint64 modseq = 0;
+  gint64 id = 0;
+  gboolean ok;
+
+  g_message ("%s: message %u is nested too deep for the IMAP parser; parsing it locally",
+             folder->name, uid);
+  if (!_tern_sync_collect_flags (self, set, error))
+    return FALSE;
+  for (guint i = 0; i < self->collected->len; i++)
+    if (g_array_index (self->collected, Collected, i).uid == uid)
+      {
+        flags = g_strdup (g_array_index (self->collected, Collected, i).flags);
+        modseq = g_array_index (self->collected, Collected, i).modseq;
+      }
+  _tern_sync_clear_collected (self);
+
+  g_clear_pointer (&self->section_data, g_byte_array_unref);
+  self->section_data = g_byte_array_new ();
+  self->section_uid = uid;
+  self->section_seen = FALSE;
+  self->fetch_mode = FETCH_SECTION;
+  ok = tern_imap_connection_uid_fetch_section (self->conn, uid, "", 0, 0, error);
+  self->fetch_mode = FETCH_NONE;
+  data = g_steal_pointer (&self->section_data);
+  if (!ok)
+    return FALSE;
+  if (!self->section_seen)
+    return TRUE;   /* expunged meanwhile */
+
+  raw = g_byte_array_free_to_bytes (g_steal_pointer (&data));
+  message = tern_mime_parse_message (raw, &local_error);
+  if (message == NULL)
+    {
+      /* Kept out of the cache, like any message the server cannot describe. */
+      g_message ("%s: message %u cannot be parsed: %s", folder->name, uid, local_error->message);
+      return TRUE;
+    }
+  message->uid = uid;
+  message->modseq = modseq;
+  message->size = g_bytes_get_size (raw);
+  g_free (message->flags);
+  message->flags = g_strdup (flags != NULL ? flags : "");
+  if (message->internaldate == 0)
+    message->internaldate = message->date;
+
+  if (self->fill_writer != NULL)
+    {
+      _tern_fill_writer_push (self->fill_writer, g_steal_pointer (&message));
+      self->stats.messages_fetched++;
+      return TRUE;
+    }
+  if (!tern_store_upsert_message (self->store, folder->id, message, &id, error))
+    return FALSE;
+  self->stats.messages_fetched++;
+  if (self->fetch_emit)
+    _tern_sync_emit_change (self, TERN_SYNC_CHANGE_NEW, folder->display_name, id, uid,
+                            message->flags, message->subject);
+  return TRUE;
+}
+
 /* UID FETCH first:last with the handler in `mode`; no transaction handling. */
 gboolean
 _tern_sync_uid_fetch (TernSync            *self,
@@ -411,6 +486,8 @@ _tern_sync_uid_fetch (TernSync            *self,
 {
   gboolean ok;
 
+  g_autoptr(GArray) skipped = NULL;
+
   self->fetch_mode = mode;
   _tern_sync_set_fetch_folder (self, folder);
   ok = tern_imap_connection_uid_fetch (self->conn, first, last, attrs, error);
@@ -421,6 +498,17 @@ _tern_sync_uid_fetch (TernSync            *self,
     {
       g_propagate_error (error, g_steal_pointer (&self->fetch_error));
       return FALSE;
+    }
+
+  /* Responses too deep for the IMAP parser were skipped: those messages come whole and
+   * are parsed with GMime instead. */
+  skipped = tern_imap_connection_take_skipped_uids (self->conn);
+  for (guint i = 0; mode == FETCH_HEADERS && skipped != NULL && i < skipped->len; i++)
+    {
+      guint32 uid = g_array_index (skipped, guint32, i);
+
+      if (uid >= first && uid <= last && !fetch_parsed_locally (self, folder, uid, error))
+        return FALSE;
     }
   return TRUE;
 }

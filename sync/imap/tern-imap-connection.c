@@ -916,6 +916,20 @@ tern_imap_connection_dup_peer_description (TernImapConnection *self)
   return g_string_free (out, FALSE);
 }
 
+GArray *
+tern_imap_connection_take_skipped_uids (TernImapConnection *self)
+{
+  GArray *uids;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  if (self->stream_state.skipped_deep_uids == NULL || self->stream_state.skipped_deep_uids->len == 0)
+    return NULL;
+  uids = g_steal_pointer (&self->stream_state.skipped_deep_uids);
+  self->stream_state.skipped_deep_uids = g_array_new (FALSE, FALSE, sizeof (guint32));
+  return uids;
+}
+
 guint64
 tern_imap_connection_get_bytes_read (TernImapConnection *self)
 {

@@ -93,6 +93,10 @@ int                 tern_imap_connection_idle_wait        (TernImapConnection   
 gboolean            tern_imap_connection_idle_done        (TernImapConnection     *self,
                                                            GError                **error);
 
+/* The UIDs of the FETCH responses skipped since the last call because they were nested too
+ * deep for the parser (a BODYSTRUCTURE thousands of levels deep): fetch those messages
+ * another way. (transfer full) GArray of guint32, or NULL if there were none. */
+GArray             *tern_imap_connection_take_skipped_uids (TernImapConnection    *self);
 guint64             tern_imap_connection_get_bytes_read    (TernImapConnection    *self);
 guint64             tern_imap_connection_get_bytes_written (TernImapConnection    *self);
 guint               tern_imap_connection_get_round_trips   (TernImapConnection    *self);
