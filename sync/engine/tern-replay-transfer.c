@@ -79,6 +79,96 @@ expunge_uids (TernSync    *self,
     }
 }
 
+/* flags (cache text) without what a copy never carries. */
+static char *
+copyable_flags (const char *flags)
+{
+  g_auto(GStrv) words = g_strsplit (flags != NULL ? flags : "", " ", -1);
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; words[i] != NULL; i++)
+    {
+      if (words[i][0] == '\0' || g_ascii_strcasecmp (words[i], "\\Deleted") == 0 ||
+          g_ascii_strcasecmp (words[i], "\\Recent") == 0)
+        continue;
+      if (out->len > 0)
+        g_string_append_c (out, ' ');
+      g_string_append (out, words[i]);
+    }
+  return g_string_free (out, FALSE);
+}
+
+static gboolean
+has_every_flag (const char *have,
+                const char *wanted)
+{
+  g_auto(GStrv) have_words = g_strsplit (have != NULL ? have : "", " ", -1);
+  g_auto(GStrv) wanted_words = g_strsplit (wanted, " ", -1);
+
+  for (guint i = 0; wanted_words[i] != NULL; i++)
+    {
+      gboolean found = FALSE;
+
+      for (guint j = 0; have_words[j] != NULL && !found; j++)
+        found = g_ascii_strcasecmp (have_words[j], wanted_words[i]) == 0;
+      if (!found && wanted_words[i][0] != '\0')
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/*
+ * Some servers drop the flags on COPY/MOVE: the moved message lost \Seen, \Flagged,
+ * \Answered. The first copy with flags on an account is checked (the target selected, the
+ * copy's flags fetched); what the server does is remembered (trait copy-flags: "kept" or
+ * "dropped"), so a server that keeps them costs nothing from then on and one that drops them
+ * gets them stored again after every copy.
+ */
+static gboolean
+restore_flags (TernSync    *self,
+               TernFolder  *target,
+               guint32      new_uid,
+               const char  *source_flags,
+               GError     **error)
+{
+  g_autofree char *wanted = copyable_flags (source_flags);
+  g_autofree char *trait = NULL;
+  g_autofree char *set = NULL;
+
+  if (new_uid == 0 || wanted[0] == '\0')
+    return TRUE;
+  trait = tern_store_dup_server_trait (self->store, self->account->id, TERN_TRAIT_COPY_FLAGS);
+  if (g_strcmp0 (trait, "kept") == 0)
+    return TRUE;
+  if (!_tern_sync_select (self, target->name, error))
+    return FALSE;
+  if (trait == NULL)
+    {
+      g_autoptr(GError) local_error = NULL;
+      Collected now = { 0 };
+      gboolean kept;
+
+      if (!_tern_replay_fetch_one (self, new_uid, &now, &local_error))
+        {
+          if (g_error_matches (local_error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_GONE))
+            return TRUE;
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      kept = has_every_flag (now.flags, wanted);
+      g_free (now.flags);
+      if (!tern_store_set_server_trait (self->store, self->account->id, TERN_TRAIT_COPY_FLAGS,
+                                        kept ? "kept" : "dropped", error))
+        return FALSE;
+      if (kept)
+        return TRUE;
+      g_message ("%s drops flags on COPY/MOVE: they are stored again after each one",
+                 self->account->host);
+    }
+  set = g_strdup_printf ("%u", new_uid);
+  return tern_imap_connection_uid_store (self->conn, set, TRUE, wanted, 0, NULL, error);
+}
+
 gboolean
 _tern_replay_move (TernSync    *self,
                    TernAction  *a,
@@ -94,6 +184,7 @@ _tern_replay_move (TernSync    *self,
   g_autoptr(GArray) earlier = a->sent && a->uids != NULL ? _tern_replay_parse_uid_list (a->uids) : NULL;
   g_autoptr(GArray) before = NULL;
   g_autofree char *note = NULL;
+  g_autofree char *source_flags = NULL;
 
   if (!_tern_replay_locate (self, a->message, TRUE, &loc, error) ||
       (target = _tern_replay_server_folder (self, a->target, error)) == NULL)
@@ -125,7 +216,7 @@ _tern_replay_move (TernSync    *self,
       g_set_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_GONE, "The message was deleted on the server");
       return FALSE;
     }
-  g_free (here.flags);
+  source_flags = g_steal_pointer (&here.flags);
   set = g_strdup_printf ("%u", loc.message->uid);
 
   if (earlier != NULL && !move)
@@ -175,6 +266,8 @@ _tern_replay_move (TernSync    *self,
           return FALSE;
         }
     }
+  if (!restore_flags (self, target, new_uid, source_flags, error))
+    return FALSE;
   return _tern_replay_settle (self, a, a->message, target->id, new_uid, error);
 }
 
@@ -189,6 +282,7 @@ _tern_replay_copy (TernSync    *self,
   g_autofree char *note = NULL;
   Collected here = { 0 };
   guint32 new_uid = 0;
+  g_autofree char *source_flags = NULL;
 
   {
     g_autoptr(TernMessage) copy = tern_store_get_message (self->store, a->new_message, NULL);
@@ -221,7 +315,7 @@ _tern_replay_copy (TernSync    *self,
       !tern_journal_locate (self->store, a->message, NULL, &loc.message->uid, error) ||
       !_tern_replay_fetch_one (self, loc.message->uid, &here, error))
     return FALSE;
-  g_free (here.flags);
+  source_flags = g_steal_pointer (&here.flags);
 
   if (!tern_journal_mark_sent (self->store, a->id, note, error))
     return FALSE;
@@ -233,6 +327,8 @@ _tern_replay_copy (TernSync    *self,
       if (error != NULL && *error != NULL)
         return FALSE;
     }
+  if (!restore_flags (self, target, new_uid, source_flags, error))
+    return FALSE;
   return _tern_replay_settle (self, a, a->new_message, target->id, new_uid, error);
 }
 
