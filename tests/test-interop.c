@@ -480,6 +480,124 @@ test_deep_bodystructure (Fixture       *f,
     }
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* #10.8: flags lost on copy                                                                    */
+/* ------------------------------------------------------------------------------------------ */
+
+/* The server makes copies (COPY and MOVE) without flags: after a move and a copy the messages
+ * have their \Seen and \Flagged again; the server is remembered as one that drops them. */
+static void
+test_copy_drops_flags (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernFolder) trash = NULL;
+  g_autofree char *trait = NULL;
+  g_autofree char *moved = NULL;
+  g_autofree char *copied = NULL;
+  gint64 id;
+
+  tern_fake_imap_set_capabilities (f->fake, "IMAP4rev1 UIDPLUS MOVE");
+  tern_fake_imap_set_quirks (f->fake, TERN_FAKE_IMAP_QUIRK_COPY_DROPS_FLAGS);
+  run_sync (f);
+  trash = tern_store_get_folder (f->store, f->account->id, "Trash", &error);
+  g_assert_no_error (error);
+
+  /* UID 3 is \Seen; flagged too, then moved. UID 5 (\Seen) copied. */
+  id = message_id_of (f, "INBOX", 3);
+  g_assert_true (tern_journal_set_flags (f->store, id, "\\Flagged", NULL, &error));
+  g_assert_true (tern_journal_move (f->store, id, trash->id, &error));
+  g_assert_cmpint (tern_journal_copy (f->store, message_id_of (f, "INBOX", 5), trash->id, &error), >, 0);
+  g_assert_no_error (error);
+  replay (f);
+  g_assert_cmpuint (count_actions (f, NULL), ==, 0);
+
+  moved = tern_fake_imap_dup_flags (f->fake, "Trash", 1);
+  copied = tern_fake_imap_dup_flags (f->fake, "Trash", 2);
+  g_assert_cmpstr (moved, ==, "\\Flagged \\Seen");
+  g_assert_cmpstr (copied, ==, "\\Seen");
+  trait = dup_trait (f, "copy-flags");
+  g_assert_cmpstr (trait, ==, "dropped");
+
+  run_sync (f);
+  {
+    g_autoptr(GPtrArray) list = tern_store_list_messages (f->store, trash->id, 0, &error);
+
+    g_assert_cmpuint (list->len, ==, 2);
+    for (guint i = 0; i < list->len; i++)
+      g_assert_nonnull (strstr (((TernMessage *) list->pdata[i])->flags, "\\Seen"));
+  }
+}
+
+/* A server that keeps them: checked once, then no extra command per copy. */
+static void
+test_copy_keeps_flags (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernFolder) trash = NULL;
+  g_autofree char *trait = NULL;
+  guint stores, selects;
+
+  tern_fake_imap_set_capabilities (f->fake, "IMAP4rev1 UIDPLUS MOVE");
+  run_sync (f);
+  trash = tern_store_get_folder (f->store, f->account->id, "Trash", &error);
+  g_assert_true (tern_journal_move (f->store, message_id_of (f, "INBOX", 3), trash->id, &error));
+  replay (f);
+  trait = dup_trait (f, "copy-flags");
+  g_assert_cmpstr (trait, ==, "kept");
+  stores = tern_fake_imap_count_commands (f->fake, "UID STORE");
+  selects = tern_fake_imap_count_commands (f->fake, "SELECT Trash");
+  g_assert_true (tern_journal_move (f->store, message_id_of (f, "INBOX", 7), trash->id, &error));
+  replay (f);
+  g_assert_cmpuint (tern_fake_imap_count_commands (f->fake, "UID STORE"), ==, stores);
+  g_assert_cmpuint (tern_fake_imap_count_commands (f->fake, "SELECT Trash"), ==, selects);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* #10.3: RFC 2086 rights                                                                       */
+/* ------------------------------------------------------------------------------------------ */
+
+/* MYRIGHTS "acdilrsw" (RFC 2086): moves and deletions are not refused offline ("needs t"),
+ * and reach the server. */
+static void
+test_rfc2086_rights (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernFolder) trash = NULL;
+
+  tern_fake_imap_set_capabilities (f->fake, "IMAP4rev1 UIDPLUS MOVE ACL");
+  tern_fake_imap_set_myrights (f->fake, "acdilrsw");
+  run_sync (f);
+  trash = tern_store_get_folder (f->store, f->account->id, "Trash", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (trash->myrights);
+
+  g_assert_true (tern_journal_move (f->store, message_id_of (f, "INBOX", 3), trash->id, &error));
+  g_assert_no_error (error);
+  g_assert_true (tern_journal_delete_permanently (f->store, message_id_of (f, "INBOX", 4), &error));
+  g_assert_no_error (error);
+  replay (f);
+  g_assert_cmpuint (count_actions (f, NULL), ==, 0);
+  g_assert_cmpuint (tern_fake_imap_count_messages (f->fake, "INBOX"), ==, MESSAGES - 2);
+  g_assert_cmpuint (tern_fake_imap_count_messages (f->fake, "Trash"), ==, 1);
+}
+
+/* Rights that really lack deletion ("lrs") still refuse offline. */
+static void
+test_rights_without_delete (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  tern_fake_imap_set_capabilities (f->fake, "IMAP4rev1 UIDPLUS MOVE ACL");
+  tern_fake_imap_set_myrights (f->fake, "lrs");
+  run_sync (f);
+  g_assert_false (tern_journal_delete_permanently (f->store, message_id_of (f, "INBOX", 4), &error));
+  g_assert_nonnull (error);
+}
+
 static gboolean
 refuse_hook (TernFakeImapSession *session,
              const char          *tag,
@@ -518,6 +636,10 @@ main (int    argc,
   ADD ("/interop/qresync-enable-refused", test_qresync_enable_refused);
   ADD ("/interop/search-uid-empty/resync", test_search_uid_empty);
   ADD ("/interop/scram-fails", test_scram_fails);
+  ADD ("/interop/rights/rfc2086", test_rfc2086_rights);
+  ADD ("/interop/rights/no-delete", test_rights_without_delete);
+  ADD ("/interop/copy-drops-flags", test_copy_drops_flags);
+  ADD ("/interop/copy-keeps-flags", test_copy_keeps_flags);
   ADD ("/interop/deep-bodystructure", test_deep_bodystructure);
   ADD ("/interop/malformed-expunge", test_malformed_expunge);
   ADD ("/interop/bad-fetch-gone-uid", test_bad_fetch_gone_uid);

@@ -162,6 +162,29 @@ folder_from_list (TernSync          *self,
   return folder;
 }
 
+/*
+ * Rights as RFC 4314 letters. An RFC 2086 server (Courier: "acdilrsw") has no k, x, t or e:
+ * its "c" (create) and "d" (delete) were split by RFC 4314 (section 2.1.1) into k and x,
+ * and t, e and x. Read literally, "acdilrsw" refuses every move and deletion ("needs t").
+ * Which of the split rights an old "c" or "d" grants is ambiguous (x may come with either),
+ * so all of them are granted here: the server decides, and its NO is shown with the action,
+ * rather than Tern refusing offline what the server would have done.
+ */
+static char *
+rfc4314_rights (const char *rights)
+{
+  GString *out;
+
+  if (strpbrk (rights, "kxte") != NULL)
+    return g_strdup (rights);
+  out = g_string_new (rights);
+  if (strchr (rights, 'c') != NULL)
+    g_string_append (out, "kx");
+  if (strchr (rights, 'd') != NULL)
+    g_string_append (out, "tex");
+  return g_string_free (out, FALSE);
+}
+
 gboolean
 tern_sync_folders (TernSync  *self,
                    GError   **error)
@@ -391,7 +414,7 @@ tern_sync_folders (TernSync  *self,
                 }
               continue;
             }
-          folder->myrights = g_steal_pointer (&rights);
+          folder->myrights = rfc4314_rights (rights);
           if (!tern_store_upsert_folder (self->store, folder, NULL, error))
             return FALSE;
         }
