@@ -598,6 +598,48 @@ test_rights_without_delete (Fixture       *f,
   g_assert_nonnull (error);
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* #10.10: raw 8-bit header bytes                                                               */
+/* ------------------------------------------------------------------------------------------ */
+
+/* A message whose headers carry raw Latin-1 bytes (no encoded words) in a name, an address,
+ * the Message-ID and References: everything the cache keeps (and show prints) is UTF-8, the
+ * Latin-1 read as such. */
+static void
+test_latin1_headers (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernMessage) m = NULL;
+  guint32 uid;
+  const char *fields[6];
+
+  tern_fake_imap_set_capabilities (f->fake, "IMAP4rev1 UIDPLUS");
+  uid = tern_fake_imap_add_message (f->fake, "INBOX",
+                                    "From: J\xe9r\xf4me <j\xe9r@example.org>\r\n"
+                                    "To: Ren\xe9" "e <ren\xe9" "e@example.org>\r\n"
+                                    "Subject: Caf\xe9\r\n"
+                                    "Message-ID: <caf\xe9@example.org>\r\n"
+                                    "References: <cr\xe8me@example.org>\r\n"
+                                    "Date: Mon, 1 Jan 2024 10:00:00 +0000\r\n\r\nhi\r\n", NULL);
+  run_sync (f);
+  m = tern_store_get_message (f->store, message_id_of (f, "INBOX", uid), &error);
+  g_assert_no_error (error);
+  fields[0] = m->from_name;
+  fields[1] = m->from_addr;
+  fields[2] = m->to_list;
+  fields[3] = m->subject;
+  fields[4] = m->message_id;
+  fields[5] = m->references;
+  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+    {
+      g_assert_nonnull (fields[i]);
+      g_assert_true (g_utf8_validate (fields[i], -1, NULL));
+    }
+  g_assert_cmpstr (m->to_list, ==, "Ren\u00e9e <ren\u00e9e@example.org>");
+  g_assert_cmpstr (m->message_id, ==, "<caf\u00e9@example.org>");
+}
+
 static gboolean
 refuse_hook (TernFakeImapSession *session,
              const char          *tag,
@@ -636,6 +678,7 @@ main (int    argc,
   ADD ("/interop/qresync-enable-refused", test_qresync_enable_refused);
   ADD ("/interop/search-uid-empty/resync", test_search_uid_empty);
   ADD ("/interop/scram-fails", test_scram_fails);
+  ADD ("/interop/latin1-headers", test_latin1_headers);
   ADD ("/interop/rights/rfc2086", test_rfc2086_rights);
   ADD ("/interop/rights/no-delete", test_rights_without_delete);
   ADD ("/interop/copy-drops-flags", test_copy_drops_flags);

@@ -26,18 +26,31 @@ _tern_date_time_to_unix (struct mailimap_date_time *dt)
   return date ? g_date_time_to_unix (date) : 0;
 }
 
+/* A field that should be ASCII (an address, a Message-ID) but may carry raw 8-bit bytes
+ * (Latin-1 from an old client): decoded as header text is (GMime's fallback charsets), so
+ * that the cache holds UTF-8 and `show` prints valid UTF-8. */
+static char *
+utf8_field (const char *raw)
+{
+  if (raw == NULL || g_utf8_validate (raw, -1, NULL))
+    return g_strdup (raw);
+  return _tern_mime_decode_text (raw);
+}
+
 static char *
 format_address (struct mailimap_address *addr)
 {
   g_autofree char *name = _tern_mime_decode_phrase (addr->ad_personal_name);
   g_autofree char *email = NULL;
+  g_autofree char *joined = NULL;
 
   if (addr->ad_mailbox_name == NULL)
     return NULL; /* group syntax markers */
   if (addr->ad_host_name != NULL)
-    email = g_strdup_printf ("%s@%s", addr->ad_mailbox_name, addr->ad_host_name);
+    joined = g_strdup_printf ("%s@%s", addr->ad_mailbox_name, addr->ad_host_name);
   else
-    email = g_strdup (addr->ad_mailbox_name);
+    joined = g_strdup (addr->ad_mailbox_name);
+  email = utf8_field (joined);
 
   if (name != NULL && *name != '\0')
     return g_strdup_printf ("%s <%s>", name, email);
@@ -78,8 +91,8 @@ fill_envelope (TernMessage              *message,
     return;
 
   message->subject = _tern_mime_decode_text (env->env_subject);
-  message->message_id = g_strdup (env->env_message_id);
-  message->in_reply_to = g_strdup (env->env_in_reply_to);
+  message->message_id = utf8_field (env->env_message_id);
+  message->in_reply_to = utf8_field (env->env_in_reply_to);
 
   if (env->env_date != NULL)
     message->date = _tern_parse_date (env->env_date);
@@ -89,11 +102,14 @@ fill_envelope (TernMessage              *message,
     {
       struct mailimap_address *addr = clist_content (clist_begin (env->env_from->frm_list));
 
+      g_autofree char *joined = NULL;
+
       message->from_name = _tern_mime_decode_phrase (addr->ad_personal_name);
       if (addr->ad_mailbox_name != NULL && addr->ad_host_name != NULL)
-        message->from_addr = g_strdup_printf ("%s@%s", addr->ad_mailbox_name, addr->ad_host_name);
+        joined = g_strdup_printf ("%s@%s", addr->ad_mailbox_name, addr->ad_host_name);
       else
-        message->from_addr = g_strdup (addr->ad_mailbox_name);
+        joined = g_strdup (addr->ad_mailbox_name);
+      message->from_addr = utf8_field (joined);
     }
   if (env->env_sender != NULL)
     message->sender = format_address_list (env->env_sender->snd_list);
@@ -136,6 +152,12 @@ parse_references (const char *header,
     {
       g_string_free (out, TRUE);
       return NULL;
+    }
+  if (!g_utf8_validate (out->str, (gssize) out->len, NULL))
+    {
+      g_autofree char *raw = g_string_free (out, FALSE);
+
+      return utf8_field (raw);
     }
   return g_string_free (out, FALSE);
 }
