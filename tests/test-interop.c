@@ -640,6 +640,54 @@ test_latin1_headers (Fixture       *f,
   g_assert_cmpstr (m->message_id, ==, "<caf\u00e9@example.org>");
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* #17.4: partial fetches the server does not honour                                            */
+/* ------------------------------------------------------------------------------------------ */
+
+static guint32
+add_big_message (Fixture *f,
+                 gsize    body_size)
+{
+  GString *text = g_string_new ("From: bob@example.org\r\nTo: alice@example.org\r\n"
+                                "Subject: big\r\nMessage-ID: <big@example.org>\r\n"
+                                "Date: Mon, 1 Jan 2024 10:00:00 +0000\r\n\r\n");
+  guint32 uid;
+
+  while (text->len < body_size)
+    g_string_append (text, "0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuv\r\n");
+  uid = tern_fake_imap_add_message (f->fake, "INBOX", text->str, NULL);
+  g_string_free (text, TRUE);
+  return uid;
+}
+
+/* Export of a 600 KB message in 256 KB chunks from a server that returns more than asked,
+ * or the first chunk whatever offset is asked: a clear error, and never more than the
+ * message's size written (the export used to grow without end). */
+static void
+test_partial_broken (Fixture       *f,
+                     gconstpointer  data)
+{
+  TernFakeImapQuirks quirk = GPOINTER_TO_UINT (data);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernSync) sync = NULL;
+  g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
+  g_autoptr(TernMessage) m = NULL;
+  guint32 uid;
+
+  tern_fake_imap_set_capabilities (f->fake, "IMAP4rev1 UIDPLUS");
+  uid = add_big_message (f, 600 * 1024);
+  run_sync (f);
+  tern_fake_imap_set_quirks (f->fake, quirk);
+  m = tern_store_get_message (f->store, message_id_of (f, "INBOX", uid), &error);
+  g_assert_no_error (error);
+
+  sync = new_sync (f);
+  g_assert_false (tern_sync_export_message (sync, m->id, out, &error));
+  g_assert_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_PROTOCOL);
+  g_test_message ("%s", error->message);
+  g_assert_cmpuint (g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (out)), <=, m->size);
+}
+
 static gboolean
 refuse_hook (TernFakeImapSession *session,
              const char          *tag,
@@ -678,6 +726,10 @@ main (int    argc,
   ADD ("/interop/qresync-enable-refused", test_qresync_enable_refused);
   ADD ("/interop/search-uid-empty/resync", test_search_uid_empty);
   ADD ("/interop/scram-fails", test_scram_fails);
+  g_test_add ("/interop/partial/overrun", Fixture, GUINT_TO_POINTER (TERN_FAKE_IMAP_QUIRK_PARTIAL_OVERRUN),
+              fixture_set_up, test_partial_broken, fixture_tear_down);
+  g_test_add ("/interop/partial/repeat", Fixture, GUINT_TO_POINTER (TERN_FAKE_IMAP_QUIRK_PARTIAL_REPEAT),
+              fixture_set_up, test_partial_broken, fixture_tear_down);
   ADD ("/interop/latin1-headers", test_latin1_headers);
   ADD ("/interop/rights/rfc2086", test_rfc2086_rights);
   ADD ("/interop/rights/no-delete", test_rights_without_delete);

@@ -132,6 +132,7 @@ fetch_section (TernSync    *self,
   self->section_data = g_byte_array_new ();
   self->section_uid = uid;
   self->section_seen = FALSE;
+  self->section_repeated = FALSE;
   self->fetch_mode = FETCH_SECTION;
   if (!tern_imap_connection_uid_fetch_section (self->conn, uid, section, offset, length, error))
     {
@@ -148,6 +149,18 @@ fetch_section (TernSync    *self,
       return NULL;
     }
   data = g_steal_pointer (&self->section_data);
+  /* A server that sends more than was asked, or the section twice, is not believed: a
+   * chunked loop built on it would never end (#17). */
+  if (self->section_repeated || (length > 0 && data->len > length))
+    {
+      g_set_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_PROTOCOL,
+                   "The server sent %u bytes of %s for at most %" G_GUINT64_FORMAT
+                   " at offset %" G_GUINT64_FORMAT "%s: not what was asked", data->len,
+                   *section != '\0' ? section : "the message", length, offset,
+                   self->section_repeated ? ", in more than one response" : "");
+      g_byte_array_unref (data);
+      return NULL;
+    }
   return data;
 }
 
@@ -557,6 +570,15 @@ tern_sync_export_message (TernSync       *self,
 
       if (chunk == NULL)
         return FALSE;
+      /* Never past the size the server gave (RFC822.SIZE): a server that repeats the
+       * same chunk whatever offset is asked would otherwise fill the disk. */
+      if (offset + chunk->len > (m->size > 0 ? m->size : G_MAXUINT32))
+        {
+          g_set_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_PROTOCOL,
+                       "The server sent more than the %" G_GUINT64_FORMAT " bytes of message %"
+                       G_GINT64_FORMAT " it announced", m->size, message_id);
+          return FALSE;
+        }
       if (chunk->len > 0 && !g_output_stream_write_all (out, chunk->data, chunk->len, NULL, NULL, error))
         return FALSE;
       offset += chunk->len;

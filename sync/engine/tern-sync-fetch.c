@@ -117,7 +117,10 @@ _tern_sync_fetch_cb (const TernImapFetchItem *item,
       if (tern_imap_fetch_item_get_uid (item) != self->section_uid)
         return;
       if (tern_imap_fetch_item_get_body_sections (item, self->section_data))
-        self->section_seen = TRUE;
+        {
+          self->section_repeated |= self->section_seen;
+          self->section_seen = TRUE;
+        }
       return;
     }
   if (self->fetch_mode == FETCH_COLLECT && self->collected != NULL)

@@ -71,6 +71,7 @@ struct _TernSync
   GByteArray          *section_data;
   guint32              section_uid;
   gboolean             section_seen;
+  gboolean             section_repeated; /* a second FETCH response carried the section */
 };
 
 /* Names of the server traits the engine remembers (tern_store_set_server_trait()). They
