@@ -688,6 +688,43 @@ test_partial_broken (Fixture       *f,
   g_assert_cmpuint (g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (out)), <=, m->size);
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* Engine: an unsolicited flags-only FETCH during a header fetch                                */
+/* ------------------------------------------------------------------------------------------ */
+
+static gboolean
+unsolicited_flags_hook (TernFakeImapSession *session,
+                        const char          *tag,
+                        const char          *command,
+                        gpointer             user_data)
+{
+  /* Another client flags message 3 while Tern fetches headers (RFC 7162 servers add the
+   * UID to such a FETCH). */
+  if (strstr (command, "ENVELOPE") != NULL)
+    tern_fake_imap_session_send (session, "* 3 FETCH (UID 3 FLAGS (\\Seen \\Flagged))\r\n");
+  return FALSE;
+}
+
+/* It is a flag change of message 3, not a message 3 without envelope: the subject stays. */
+static void
+test_unsolicited_flags_in_header_fetch (Fixture       *f,
+                                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernMessage) m = NULL;
+
+  tern_fake_imap_set_capabilities (f->fake, "IMAP4rev1 UIDPLUS");
+  run_sync (f);
+  tern_fake_imap_add_message (f->fake, "INBOX", NEW_MESSAGE, NULL);
+  tern_fake_imap_set_hook (f->fake, "UID FETCH", unsolicited_flags_hook, NULL);
+  run_sync (f);
+  g_assert_cmpuint (cached_count (f, "INBOX"), ==, MESSAGES + 1);
+  m = tern_store_get_message (f->store, message_id_of (f, "INBOX", 3), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (m->subject, ==, "Message 3");
+  g_assert_nonnull (strstr (m->flags, "\\Flagged"));
+}
+
 static gboolean
 refuse_hook (TernFakeImapSession *session,
              const char          *tag,
@@ -726,6 +763,7 @@ main (int    argc,
   ADD ("/interop/qresync-enable-refused", test_qresync_enable_refused);
   ADD ("/interop/search-uid-empty/resync", test_search_uid_empty);
   ADD ("/interop/scram-fails", test_scram_fails);
+  ADD ("/interop/unsolicited-flags-in-header-fetch", test_unsolicited_flags_in_header_fetch);
   g_test_add ("/interop/partial/overrun", Fixture, GUINT_TO_POINTER (TERN_FAKE_IMAP_QUIRK_PARTIAL_OVERRUN),
               fixture_set_up, test_partial_broken, fixture_tear_down);
   g_test_add ("/interop/partial/repeat", Fixture, GUINT_TO_POINTER (TERN_FAKE_IMAP_QUIRK_PARTIAL_REPEAT),

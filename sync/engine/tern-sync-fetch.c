@@ -140,11 +140,18 @@ _tern_sync_fetch_cb (const TernImapFetchItem *item,
   switch (self->fetch_mode)
     {
     case FETCH_HEADERS:
-      handle_headers (self, item);
-      break;
     case FETCH_REATTACH:
-      handle_reattach (self, item);
-      break;
+      /* An unsolicited FETCH (another client's flag change) can arrive in the middle of a
+       * header fetch: it carries FLAGS (and perhaps UID), not a message to store. */
+      if (tern_imap_fetch_item_has_envelope (item))
+        {
+          if (self->fetch_mode == FETCH_HEADERS)
+            handle_headers (self, item);
+          else
+            handle_reattach (self, item);
+          break;
+        }
+      G_GNUC_FALLTHROUGH;
     case FETCH_NONE:
     default:
       {

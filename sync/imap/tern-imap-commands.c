@@ -36,6 +36,22 @@ tern_imap_fetch_item_get_uid (const TernImapFetchItem *item)
   return uid;
 }
 
+gboolean
+tern_imap_fetch_item_has_envelope (const TernImapFetchItem *item)
+{
+  g_return_val_if_fail (item != NULL, FALSE);
+
+  for (clistiter *it = clist_begin (item->msg_att->att_list); it != NULL; it = clist_next (it))
+    {
+      struct mailimap_msg_att_item *att = clist_content (it);
+
+      if (att->att_type == MAILIMAP_MSG_ATT_ITEM_STATIC &&
+          att->att_data.att_static->att_type == MAILIMAP_MSG_ATT_ENVELOPE)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 char *
 tern_imap_fetch_item_dup_flags (const TernImapFetchItem *item,
                                 guint32                 *uid_out,

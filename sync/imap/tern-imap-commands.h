@@ -49,6 +49,9 @@ typedef void (*TernImapFetchFunc) (const TernImapFetchItem *item,
 
 /* Its UID, 0 if it carried none. */
 guint32      tern_imap_fetch_item_get_uid           (const TernImapFetchItem *item);
+/* Whether it carried an ENVELOPE: a response to a header fetch rather than a flag change
+ * the server sent on its own in the middle of one. */
+gboolean     tern_imap_fetch_item_has_envelope      (const TernImapFetchItem *item);
 /* FLAGS as canonical cache text (tern_flags_canonicalize()), NULL if it carried none;
  * *uid_out its UID (0 if none), *modseq_out (may be NULL) its MODSEQ (0 if none).
  * (transfer full) */
