@@ -42,11 +42,19 @@ expunge_uids (TernSync    *self,
     return tern_imap_connection_uid_expunge (self->conn, set, error);
   else
     {
-      /* Without UID EXPUNGE, EXPUNGE only if nothing else in the folder is \Deleted: never
-       * expunge what another client merely marked. Otherwise the message stays marked. */
+      /*
+       * Without UID EXPUNGE, EXPUNGE removes every \Deleted message of the folder, also those
+       * another client merely marked. Those are unmarked for the EXPUNGE and marked again
+       * after it, so that a move or deletion completes (it used to stay half done: a move
+       * became a copy, silently). The risk, accepted: a connection lost between the two
+       * STOREs leaves the other messages unmarked (nothing is lost, they show again), and a
+       * message another client marks in that instant is expunged with ours.
+       */
       g_autoptr(GArray) deleted = NULL;
       g_autoptr(GArray) ours = g_array_new (FALSE, FALSE, sizeof (guint32));
-      gboolean only_ours = TRUE;
+      g_autoptr(GArray) others = g_array_new (FALSE, FALSE, sizeof (guint32));
+      g_autofree char *others_set = NULL;
+      gboolean ok;
 
       deleted = tern_imap_connection_uid_search_deleted (self->conn, error);
       if (deleted == NULL)
@@ -64,18 +72,30 @@ expunge_uids (TernSync    *self,
               g_array_append_val (ours, u);
           }
       }
-      for (guint d = 0; d < deleted->len && only_ours; d++)
+      for (guint d = 0; d < deleted->len; d++)
         {
           guint32 uid = g_array_index (deleted, guint32, d);
           gboolean mine = FALSE;
 
           for (guint i = 0; i < ours->len && !mine; i++)
             mine = g_array_index (ours, guint32, i) == uid;
-          only_ours = mine;
+          if (!mine)
+            g_array_append_val (others, uid);
         }
-      if (!only_ours)
-        return TRUE;
-      return tern_imap_connection_expunge (self->conn, error);
+      if (others->len == 0)
+        return tern_imap_connection_expunge (self->conn, error);
+
+      g_array_sort (others, _tern_sync_compare_uid);
+      others_set = tern_imap_uid_set_new (others);
+      g_debug ("EXPUNGE without UIDPLUS: %u other \\Deleted messages unmarked around it", others->len);
+      if (!tern_imap_connection_uid_store (self->conn, others_set, FALSE, "\\Deleted", 0, NULL, error))
+        return FALSE;
+      ok = tern_imap_connection_expunge (self->conn, error);
+      /* Marked again whatever the EXPUNGE did (if the connection is alive). */
+      if (!tern_imap_connection_uid_store (self->conn, others_set, TRUE, "\\Deleted", 0, NULL,
+                                           ok ? error : NULL))
+        return FALSE;
+      return ok;
     }
 }
 
