@@ -67,14 +67,8 @@ typedef struct
 } ExpectedFailure;
 
 static const ExpectedFailure expected_failures[] = {
-  { "courier", "first-sync", "is shown as \"INBOX.Work\"",
-    "#10.5: folder names keep the INBOX. namespace prefix" },
-  { "cyrus-classic", "first-sync", "is shown as \"INBOX.Work\"",
-    "#10.5: folder names keep the INBOX. namespace prefix" },
-  { "courier", "offline-actions", "Invalid mailbox name",
-    "#10.5: CREATE Projects outside the INBOX. namespace is refused" },
-  { "cyrus-classic", "offline-actions", "Permission denied",
-    "#10.5: folder create outside the INBOX. namespace" },
+  /* None left: every #10 item the matrix showed is fixed. A new row goes above this end. */
+  { NULL, NULL, NULL, NULL },
 };
 
 typedef struct
@@ -759,7 +753,7 @@ static const ExpectedFailure *
 expected_failure (const char *server,
                   const char *test_case)
 {
-  for (guint i = 0; i < G_N_ELEMENTS (expected_failures); i++)
+  for (guint i = 0; expected_failures[i].server != NULL; i++)
     if ((g_str_equal (expected_failures[i].server, "*")
          || g_str_equal (expected_failures[i].server, server))
         && g_str_equal (expected_failures[i].test_case, test_case))

@@ -448,18 +448,38 @@ replay_folder (TernSync    *self,
 
   if (g_strcmp0 (a->kind, TERN_ACTION_FOLDER_CREATE) == 0)
     {
-      if (!tern_imap_connection_create (self->conn, a->name, &local_error))
+      g_autofree char *prefix = tern_store_dup_server_trait (self->store, self->account->id,
+                                                             TERN_TRAIT_PERSONAL_NS);
+      g_autofree char *name = NULL;
+
+      /* Made where the server keeps the user's folders: under the personal namespace's
+       * prefix ("INBOX." on Courier or a classic Cyrus), which refuse anything else. */
+      if (prefix != NULL && *prefix != '\0' && !g_str_has_prefix (a->name, prefix) &&
+          g_ascii_strcasecmp (a->name, "INBOX") != 0)
+        name = g_strconcat (prefix, a->name, NULL);
+      else
+        name = g_strdup (a->name);
+
+      if (!tern_imap_connection_create (self->conn, name, &local_error))
         {
           /* Created by an earlier attempt whose answer was lost, or by someone else. */
           if (!g_str_equal (_tern_replay_classify (local_error), TERN_ACTION_USER) ||
-              !folder_exists (self, a->name, &exists, error) || !exists)
+              !folder_exists (self, name, &exists, error) || !exists)
             {
               if (error != NULL && *error == NULL)
                 g_propagate_error (error, g_steal_pointer (&local_error));
               return FALSE;
             }
         }
-      tern_imap_connection_subscribe (self->conn, a->name, TRUE, NULL);
+      tern_imap_connection_subscribe (self->conn, name, TRUE, NULL);
+      if (g_strcmp0 (name, a->name) != 0)
+        {
+          g_autoptr(TernFolder) folder = tern_store_get_folder_by_id (self->store, a->folder, NULL);
+
+          if (folder != NULL &&
+              !tern_store_rename_folder (self->store, a->folder, name, folder->display_name, error))
+            return FALSE;
+        }
       return _tern_replay_finish (self, a, error);
     }
 

@@ -78,7 +78,8 @@ struct _TernSync
  * describe behaviour, never a product. */
 #define TERN_TRAIT_UID_SEARCH   "uid-search"      /* "untrusted": UIDs are listed by UID FETCH */
 #define TERN_TRAIT_AUTH         "auth-mechanism"  /* the SASL mechanism (or LOGIN) that worked */
-#define TERN_TRAIT_COPY_FLAGS   "copy-flags"      /* "dropped": COPY/MOVE lose the flags */
+#define TERN_TRAIT_COPY_FLAGS   "copy-flags"      /* "kept" or "dropped": flags on COPY/MOVE */
+#define TERN_TRAIT_PERSONAL_NS  "personal-namespace" /* NAMESPACE's personal prefix ("INBOX.") */
 
 /* Flag updates, VANISHED and HIGHESTMODSEQ the responses of a command carried. */
 typedef TernImapUnsolicited Harvest;
