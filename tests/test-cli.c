@@ -537,6 +537,53 @@ test_watch (Fixture       *f,
   g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 0);
 }
 
+/* watch --poll S checks the other folders every S seconds (it was parsed and ignored: always
+ * 60 s, #17). A message delivered to Team shows within the test's 20 s bound. */
+static void
+test_watch_poll (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GDataInputStream) lines = NULL;
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autoptr(TernTestClient) client = NULL;
+  g_autoptr(GString) seen = g_string_new (NULL);
+  const char *message = "From: b@example.org\r\nSubject: Polled one\r\nMessage-ID: <polled@x>\r\n\r\nhi\r\n";
+  WatchRead w = { loop, seen, "new\tTeam" };
+  g_auto(Result) r = { 0 };
+  g_autoptr(GSource) timeout = NULL;
+
+  add_account (f, "work", "secret", TRUE);
+  run (f, &r, NULL, "sync", NULL);
+  assert_ok (&r);
+
+  proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
+                           f->cli, "--data-dir", f->data, "watch", "--poll", "2", "work", NULL);
+  g_assert_no_error (error);
+  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc));
+
+  g_assert_true (tern_test_server_wait_command (f->server, "alice", "IDLE", 1, 20000));
+  client = tern_test_client_new (f->server, "alice", "secret", &error);
+  g_assert_no_error (error);
+  tern_test_client_append (client, "Team", NULL, NULL, message, strlen (message), &error);
+  g_assert_no_error (error);
+
+  g_data_input_stream_read_line_async (lines, G_PRIORITY_DEFAULT, NULL, watch_line_cb, &w);
+  timeout = g_timeout_source_new_seconds (20);
+  g_source_set_callback (timeout, quit_cb, loop, NULL);
+  g_source_attach (timeout, NULL);
+  g_main_loop_run (loop);
+  g_source_destroy (timeout);
+
+  g_assert_nonnull (strstr (seen->str, "new\tTeam"));
+  g_assert_nonnull (strstr (seen->str, "Polled one"));
+
+  g_subprocess_send_signal (proc, SIGTERM);
+  g_assert_true (g_subprocess_wait (proc, NULL, &error));
+  g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 0);
+}
+
 /* identity list/add/remove: the account's own address first, aliases after it. */
 static void
 test_identities (Fixture       *f,
@@ -593,6 +640,8 @@ main (int    argc,
               fixture_set_up, test_actions, fixture_tear_down);
   g_test_add ("/cli/watch", Fixture, GUINT_TO_POINTER (TERN_TEST_SERVER_FULL),
               fixture_set_up, test_watch, fixture_tear_down);
+  g_test_add ("/cli/watch-poll", Fixture, GUINT_TO_POINTER (TERN_TEST_SERVER_FULL),
+              fixture_set_up, test_watch_poll, fixture_tear_down);
   g_test_add ("/cli/identities", Fixture, GUINT_TO_POINTER (TERN_TEST_SERVER_FULL),
               fixture_set_up, test_identities, fixture_tear_down);
   g_test_add ("/cli/keyring", Fixture, GUINT_TO_POINTER (TERN_TEST_SERVER_FULL),
