@@ -725,6 +725,30 @@ test_unsolicited_flags_in_header_fetch (Fixture       *f,
   g_assert_nonnull (strstr (m->flags, "\\Flagged"));
 }
 
+/* #17.6: a response injected after "OK Begin TLS" is refused as an injection, not as a
+ * server that "refused STARTTLS: Begin TLS"; nothing is sent in the clear. */
+static void
+test_starttls_injection (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernSync) sync = NULL;
+
+  tern_fake_imap_set_implicit_tls (f->fake, FALSE);
+  tern_fake_imap_set_capabilities (f->fake, "IMAP4rev1 UIDPLUS");
+  tern_fake_imap_set_quirks (f->fake, TERN_FAKE_IMAP_QUIRK_STARTTLS_INJECTION);
+  g_free (f->account->security);
+  f->account->security = g_strdup ("starttls");
+  sync = new_sync (f);
+  g_assert_false (tern_sync_run (sync, NULL, &error));
+  g_assert_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_INSECURE);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "injection"));
+  g_assert_null (strstr (error->message, "refused STARTTLS"));
+  g_assert_cmpuint (tern_fake_imap_count_commands (f->fake, "AUTHENTICATE"), ==, 0);
+  g_assert_cmpuint (tern_fake_imap_count_commands (f->fake, "LOGIN"), ==, 0);
+}
+
 static gboolean
 refuse_hook (TernFakeImapSession *session,
              const char          *tag,
@@ -763,6 +787,7 @@ main (int    argc,
   ADD ("/interop/qresync-enable-refused", test_qresync_enable_refused);
   ADD ("/interop/search-uid-empty/resync", test_search_uid_empty);
   ADD ("/interop/scram-fails", test_scram_fails);
+  ADD ("/interop/starttls-injection", test_starttls_injection);
   ADD ("/interop/unsolicited-flags-in-header-fetch", test_unsolicited_flags_in_header_fetch);
   g_test_add ("/interop/partial/overrun", Fixture, GUINT_TO_POINTER (TERN_FAKE_IMAP_QUIRK_PARTIAL_OVERRUN),
               fixture_set_up, test_partial_broken, fixture_tear_down);
