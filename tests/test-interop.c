@@ -749,6 +749,52 @@ test_starttls_injection (Fixture       *f,
   g_assert_cmpuint (tern_fake_imap_count_commands (f->fake, "LOGIN"), ==, 0);
 }
 
+/* #17.6: invalid UTF-8 in a BODYSTRUCTURE ("multi\xff2~\xffpart") is never stored as a
+ * part's type, subtype or charset. */
+static gboolean
+bad_bodystructure_hook (TernFakeImapSession *session,
+                        const char          *tag,
+                        const char          *command,
+                        gpointer             user_data)
+{
+  if (strstr (command, "BODYSTRUCTURE") == NULL)
+    return FALSE;
+  tern_fake_imap_session_send (session,
+                               "* 1 FETCH (UID 1 FLAGS () INTERNALDATE \"01-Jan-2024 10:00:00 +0000\" "
+                               "RFC822.SIZE 10 ENVELOPE (\"Mon, 1 Jan 2024 10:00:00 +0000\" \"odd\" "
+                               "NIL NIL NIL NIL NIL NIL NIL \"<odd@x>\") BODYSTRUCTURE "
+                               "(\"te\xffxt\" \"pl\xff" "ain\" (\"charset\" \"ut\xff-8\") NIL NIL "
+                               "\"7bit\" 10 1 NIL NIL NIL NIL))\r\n"
+                               "%s OK done\r\n", tag);
+  return TRUE;
+}
+
+static void
+test_bodystructure_not_utf8 (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernMessage) m = NULL;
+
+  tern_fake_imap_set_capabilities (f->fake, "IMAP4rev1 UIDPLUS");
+  for (guint32 uid = 2; uid <= MESSAGES; uid++)
+    g_assert_true (tern_fake_imap_expunge_uid (f->fake, "INBOX", uid));
+  tern_fake_imap_set_hook (f->fake, "UID FETCH", bad_bodystructure_hook, NULL);
+  run_sync (f);
+  m = tern_store_get_message (f->store, message_id_of (f, "INBOX", 1), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (m->parts);
+  g_assert_cmpuint (m->parts->len, >=, 1);
+  for (guint i = 0; i < m->parts->len; i++)
+    {
+      TernPart *part = m->parts->pdata[i];
+
+      g_assert_true (g_utf8_validate (part->type, -1, NULL));
+      g_assert_true (g_utf8_validate (part->subtype, -1, NULL));
+      g_assert_true (part->charset == NULL || g_utf8_validate (part->charset, -1, NULL));
+    }
+}
+
 static gboolean
 refuse_hook (TernFakeImapSession *session,
              const char          *tag,
@@ -787,6 +833,7 @@ main (int    argc,
   ADD ("/interop/qresync-enable-refused", test_qresync_enable_refused);
   ADD ("/interop/search-uid-empty/resync", test_search_uid_empty);
   ADD ("/interop/scram-fails", test_scram_fails);
+  ADD ("/interop/bodystructure-not-utf8", test_bodystructure_not_utf8);
   ADD ("/interop/starttls-injection", test_starttls_injection);
   ADD ("/interop/unsolicited-flags-in-header-fetch", test_unsolicited_flags_in_header_fetch);
   g_test_add ("/interop/partial/overrun", Fixture, GUINT_TO_POINTER (TERN_FAKE_IMAP_QUIRK_PARTIAL_OVERRUN),

@@ -468,6 +468,21 @@ media_basic_type (struct mailimap_media_basic *media)
     }
 }
 
+/* A MIME token (type, subtype, charset, encoding, disposition) as the cache keeps it:
+ * lower case, and valid UTF-8 whatever the server sent (tokens are ASCII; a server that
+ * sends bytes like "multi\xff2~\xffpart" gets U+FFFD, never invalid text in the cache). */
+static char *
+token_down (const char *token)
+{
+  g_autofree char *valid = NULL;
+
+  if (token == NULL)
+    return NULL;
+  if (!g_utf8_validate (token, -1, NULL))
+    token = valid = g_utf8_make_valid (token, -1);
+  return g_ascii_strdown (token, -1);
+}
+
 static TernPart *
 part_new (const char                  *section,
           const char                  *type,
@@ -478,23 +493,23 @@ part_new (const char                  *section,
   TernPart *part = g_new0 (TernPart, 1);
 
   part->section = g_strdup (section);
-  part->type = g_ascii_strdown (type, -1);
-  part->subtype = g_ascii_strdown (subtype ? subtype : "", -1);
+  part->type = token_down (type);
+  part->subtype = token_down (subtype ? subtype : "");
   if (fields != NULL)
     {
       const char *charset = param_get (fields->bd_parameter, "charset");
 
-      part->charset = charset ? g_ascii_strdown (charset, -1) : NULL;
-      part->encoding = g_ascii_strdown (encoding_name (fields->bd_encoding) ?: "7bit", -1);
+      part->charset = token_down (charset);
+      part->encoding = token_down (encoding_name (fields->bd_encoding) ?: "7bit");
       part->size = fields->bd_size;
-      part->content_id = g_strdup (fields->bd_id);
+      part->content_id = fields->bd_id != NULL ? g_utf8_make_valid (fields->bd_id, -1) : NULL;
       part->filename = param_get_decoded (fields->bd_parameter, "name");
     }
   if (dsp != NULL)
     {
       g_autofree char *filename = param_get_decoded (dsp->dsp_attributes, "filename");
 
-      part->disposition = g_ascii_strdown (dsp->dsp_type, -1);
+      part->disposition = token_down (dsp->dsp_type);
       if (filename != NULL)
         {
           g_free (part->filename);
