@@ -795,6 +795,57 @@ test_bodystructure_not_utf8 (Fixture       *f,
     }
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* #17.5: a message with many parts                                                             */
+/* ------------------------------------------------------------------------------------------ */
+
+#define MANY_PARTS 250
+
+/* Opening a message of 250 attachments asks for their MIME headers 100 at a time (3
+ * commands, not 250), and the names GMime reads there are kept. */
+static void
+test_many_parts (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) text = g_string_new ("From: bob@example.org\r\nTo: alice@example.org\r\n"
+                                          "Subject: many\r\nMessage-ID: <many@example.org>\r\n"
+                                          "Date: Mon, 1 Jan 2024 10:00:00 +0000\r\nMIME-Version: 1.0\r\n"
+                                          "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"
+                                          "--b\r\nContent-Type: text/plain\r\n\r\nSee attached.\r\n");
+  g_autoptr(TernSync) sync = NULL;
+  g_autoptr(TernMessage) m = NULL;
+  guint32 uid;
+  guint before, named = 0;
+
+  for (guint i = 1; i <= MANY_PARTS; i++)
+    g_string_append_printf (text, "--b\r\nContent-Type: application/octet-stream\r\n"
+                            "Content-Disposition: attachment; filename*=UTF-8''r%%C3%%A9sum%%C3%%A9%u.bin\r\n"
+                            "\r\nx\r\n", i);
+  g_string_append (text, "--b--\r\n");
+  tern_fake_imap_set_capabilities (f->fake, "IMAP4rev1 UIDPLUS");
+  uid = tern_fake_imap_add_message (f->fake, "INBOX", text->str, NULL);
+  run_sync (f);
+
+  before = tern_fake_imap_count_commands (f->fake, "UID FETCH");
+  sync = new_sync (f);
+  g_assert_true (tern_sync_fetch_text (sync, message_id_of (f, "INBOX", uid), &error));
+  g_assert_no_error (error);
+  /* The text, then three commands of MIME headers. */
+  g_assert_cmpuint (tern_fake_imap_count_commands (f->fake, "UID FETCH") - before, <=, 4);
+
+  m = tern_store_get_message (f->store, message_id_of (f, "INBOX", uid), &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < m->parts->len; i++)
+    {
+      TernPart *part = m->parts->pdata[i];
+
+      if (part->filename != NULL && g_str_has_prefix (part->filename, "r\u00e9sum\u00e9"))
+        named++;
+    }
+  g_assert_cmpuint (named, ==, MANY_PARTS);
+}
+
 static gboolean
 refuse_hook (TernFakeImapSession *session,
              const char          *tag,
@@ -833,6 +884,7 @@ main (int    argc,
   ADD ("/interop/qresync-enable-refused", test_qresync_enable_refused);
   ADD ("/interop/search-uid-empty/resync", test_search_uid_empty);
   ADD ("/interop/scram-fails", test_scram_fails);
+  ADD ("/interop/many-parts", test_many_parts);
   ADD ("/interop/bodystructure-not-utf8", test_bodystructure_not_utf8);
   ADD ("/interop/starttls-injection", test_starttls_injection);
   ADD ("/interop/unsolicited-flags-in-header-fetch", test_unsolicited_flags_in_header_fetch);

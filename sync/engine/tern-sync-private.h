@@ -17,6 +17,7 @@ typedef enum
   FETCH_REATTACH,  /* UIDVALIDITY change: match by Message-ID */
   FETCH_COLLECT,   /* keep UID, FLAGS and MODSEQ in `collected` for the caller */
   FETCH_SECTION,   /* keep the body section bytes of message section_uid */
+  FETCH_MIME_HEADERS, /* keep the "n.MIME" sections of message section_uid in mime_headers */
 } FetchMode;
 
 typedef struct
@@ -72,6 +73,7 @@ struct _TernSync
   guint32              section_uid;
   gboolean             section_seen;
   gboolean             section_repeated; /* a second FETCH response carried the section */
+  GHashTable          *mime_headers;     /* "n.MIME" -> GBytes, in FETCH_MIME_HEADERS mode */
 };
 
 /* Names of the server traits the engine remembers (tern_store_set_server_trait()). They
