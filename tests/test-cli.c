@@ -175,6 +175,31 @@ test_commands (Fixture       *f,
   g_assert_nonnull (strstr (r.out, "\"unread\":"));
   result_clear (&r);
 
+  /* The table keeps its columns after a non-ASCII name (padded in characters, #10.10). */
+  run (f, &r, NULL, "--offline", "folder", "create", "work", "Ünïcødé", NULL);
+  assert_ok (&r);
+  result_clear (&r);
+  run (f, &r, NULL, "folders", "work", NULL);
+  assert_ok (&r);
+  {
+    g_auto(GStrv) rows = g_strsplit (r.out, "\n", -1);
+    glong inbox_column = -1, other_column = -1;
+
+    for (guint i = 0; rows[i] != NULL; i++)
+      {
+        const char *dash = strstr (rows[i], " -");
+        const char *in = strstr (rows[i], " \\Inbox");
+
+        if (g_str_has_prefix (rows[i], "INBOX ") && in != NULL)
+          inbox_column = g_utf8_pointer_to_offset (rows[i], in);
+        if (g_str_has_prefix (rows[i], "Ünïcødé") && dash != NULL)
+          other_column = g_utf8_pointer_to_offset (rows[i], dash);
+      }
+    g_assert_cmpint (inbox_column, >, 0);
+    g_assert_cmpint (other_column, ==, inbox_column);
+  }
+  result_clear (&r);
+
   run (f, &r, NULL, "--json", "list", "work", "INBOX", "--limit", "3", NULL);
   assert_ok (&r);
   g_assert_true (g_str_has_prefix (r.out, "[{\"id\":"));
