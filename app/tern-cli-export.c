@@ -24,7 +24,11 @@ write_mbox_message (GOutputStream  *out,
                     GError        **error)
 {
   g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (m->internaldate ? m->internaldate : m->date);
-  g_autofree char *when = g_date_time_format (dt, "%a %b %e %H:%M:%S %Y");
+  /* asctime()'s layout with the day padded by an ASCII space: GLib's %e pads with U+2007
+   * (FIGURE SPACE), which no mbox reader expects (Python's mailbox fails on it). */
+  g_autofree char *day_name = g_date_time_format (dt, "%a %b");
+  g_autofree char *clock = g_date_time_format (dt, "%H:%M:%S %Y");
+  g_autofree char *when = g_strdup_printf ("%s %2d %s", day_name, g_date_time_get_day_of_month (dt), clock);
   g_autofree char *from = g_strdup_printf ("From %s %s\n", m->from_addr && *m->from_addr ? m->from_addr : "MAILER-DAEMON", when);
   GString *body = g_string_sized_new (length + 64);
   gboolean ok;

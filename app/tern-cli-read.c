@@ -61,7 +61,13 @@ tern_cli_print_folders (Cli              *cli,
         {
           if (with_account)
             g_string_append_printf (out, "%s\t", account->name);
-          g_string_append_printf (out, "%-30s %-10s %6u %7u\n", f->display_name,
+          /* Padded to 30 characters, not bytes: a non-ASCII name keeps the columns. */
+          glong chars = g_utf8_strlen (f->display_name, -1);
+
+          g_string_append (out, f->display_name);
+          for (glong pad = chars; pad < 30; pad++)
+            g_string_append_c (out, ' ');
+          g_string_append_printf (out, " %-10s %6u %7u\n",
                                   f->special_use ? f->special_use : "-", f->unread, f->total);
         }
     }

@@ -319,6 +319,7 @@ typedef struct
   GMainLoop    *loop;
   GError       *error;
   gboolean      ok;
+  guint         poll_seconds;
 } Watch;
 
 static const char *
@@ -402,7 +403,7 @@ watch_thread (gpointer data)
 {
   Watch *w = data;
 
-  w->ok = tern_sync_watch (w->sync, 60, w->stop, &w->error);
+  w->ok = tern_sync_watch (w->sync, w->poll_seconds, w->stop, &w->error);
   g_main_loop_quit (w->loop);
   return NULL;
 }
@@ -445,6 +446,7 @@ cmd_watch (Cli   *cli,
   if (!tern_cli_ensure_store (cli, &error) || (account = tern_store_get_account (cli->store, argv[1], &error)) == NULL)
     return tern_cli_fail (g_steal_pointer (&error));
 
+  w.poll_seconds = (guint) poll;
   w.sync = tern_sync_new (cli->store, account);
   if (cli->timeout > 0)
     tern_sync_set_timeout (w.sync, (guint) cli->timeout);

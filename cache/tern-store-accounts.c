@@ -226,3 +226,53 @@ tern_store_set_account_pin (TernStore   *self,
   sqlite3_bind_int64 (stmt, 2, account_id);
   return _tern_store_step_done (self, stmt, "pinning a certificate", error);
 }
+
+/* Server traits (schema 8). */
+
+char *
+tern_store_dup_server_trait (TernStore  *self,
+                             gint64      account_id,
+                             const char *name)
+{
+  sqlite3_stmt *stmt = _tern_store_prepare (self, "SELECT value FROM server_trait "
+                                            "WHERE account_id = ? AND name = ?", NULL);
+  char *value = NULL;
+
+  g_return_val_if_fail (name != NULL, NULL);
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, account_id);
+  _tern_store_bind_text (stmt, 2, name);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    value = _tern_store_dup_column (stmt, 0);
+  sqlite3_reset (stmt);
+  return value;
+}
+
+gboolean
+tern_store_set_server_trait (TernStore   *self,
+                             gint64       account_id,
+                             const char  *name,
+                             const char  *value,
+                             GError     **error)
+{
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  if (value == NULL)
+    stmt = _tern_store_prepare (self, "DELETE FROM server_trait WHERE account_id = ?1 AND name = ?2",
+                                error);
+  else
+    stmt = _tern_store_prepare (self, "INSERT INTO server_trait (account_id, name, value) "
+                                "VALUES (?1, ?2, ?3) ON CONFLICT (account_id, name) "
+                                "DO UPDATE SET value = excluded.value", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, account_id);
+  _tern_store_bind_text (stmt, 2, name);
+  if (value != NULL)
+    _tern_store_bind_text (stmt, 3, value);
+  return _tern_store_step_done (self, stmt, "remembering how the server behaves", error);
+}

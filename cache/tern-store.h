@@ -6,7 +6,7 @@
 G_BEGIN_DECLS
 
 /* The schema a cache has once opened (PRAGMA user_version; cache/sql/version-NNN.sql). */
-#define TERN_STORE_SCHEMA_LATEST 7
+#define TERN_STORE_SCHEMA_LATEST 8
 
 #define TERN_STORE_ERROR (tern_store_error_quark ())
 
@@ -181,6 +181,16 @@ gboolean     tern_store_set_account_delete_mode (TernStore *self,
 gboolean     tern_store_set_account_pin (TernStore        *self,
                                        gint64              account_id,
                                        const char         *pinned_sha256,
+                                       GError            **error);
+/* What the sync engine learnt about how an account's server behaves (a trait by name, see
+ * the engine's tern-sync-private.h); NULL if nothing is known. set with value NULL forgets. */
+char        *tern_store_dup_server_trait (TernStore       *self,
+                                       gint64              account_id,
+                                       const char         *name) G_GNUC_WARN_UNUSED_RESULT;
+gboolean     tern_store_set_server_trait (TernStore       *self,
+                                       gint64              account_id,
+                                       const char         *name,
+                                       const char         *value,
                                        GError            **error);
 
 /* Folders. */

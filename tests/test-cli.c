@@ -175,6 +175,31 @@ test_commands (Fixture       *f,
   g_assert_nonnull (strstr (r.out, "\"unread\":"));
   result_clear (&r);
 
+  /* The table keeps its columns after a non-ASCII name (padded in characters, #10.10). */
+  run (f, &r, NULL, "--offline", "folder", "create", "work", "Ünïcødé", NULL);
+  assert_ok (&r);
+  result_clear (&r);
+  run (f, &r, NULL, "folders", "work", NULL);
+  assert_ok (&r);
+  {
+    g_auto(GStrv) rows = g_strsplit (r.out, "\n", -1);
+    glong inbox_column = -1, other_column = -1;
+
+    for (guint i = 0; rows[i] != NULL; i++)
+      {
+        const char *dash = strstr (rows[i], " -");
+        const char *in = strstr (rows[i], " \\Inbox");
+
+        if (g_str_has_prefix (rows[i], "INBOX ") && in != NULL)
+          inbox_column = g_utf8_pointer_to_offset (rows[i], in);
+        if (g_str_has_prefix (rows[i], "Ünïcødé") && dash != NULL)
+          other_column = g_utf8_pointer_to_offset (rows[i], dash);
+      }
+    g_assert_cmpint (inbox_column, >, 0);
+    g_assert_cmpint (other_column, ==, inbox_column);
+  }
+  result_clear (&r);
+
   run (f, &r, NULL, "--json", "list", "work", "INBOX", "--limit", "3", NULL);
   assert_ok (&r);
   g_assert_true (g_str_has_prefix (r.out, "[{\"id\":"));
@@ -537,6 +562,53 @@ test_watch (Fixture       *f,
   g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 0);
 }
 
+/* watch --poll S checks the other folders every S seconds (it was parsed and ignored: always
+ * 60 s, #17). A message delivered to Team shows within the test's 20 s bound. */
+static void
+test_watch_poll (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GDataInputStream) lines = NULL;
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autoptr(TernTestClient) client = NULL;
+  g_autoptr(GString) seen = g_string_new (NULL);
+  const char *message = "From: b@example.org\r\nSubject: Polled one\r\nMessage-ID: <polled@x>\r\n\r\nhi\r\n";
+  WatchRead w = { loop, seen, "new\tTeam" };
+  g_auto(Result) r = { 0 };
+  g_autoptr(GSource) timeout = NULL;
+
+  add_account (f, "work", "secret", TRUE);
+  run (f, &r, NULL, "sync", NULL);
+  assert_ok (&r);
+
+  proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
+                           f->cli, "--data-dir", f->data, "watch", "--poll", "2", "work", NULL);
+  g_assert_no_error (error);
+  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc));
+
+  g_assert_true (tern_test_server_wait_command (f->server, "alice", "IDLE", 1, 20000));
+  client = tern_test_client_new (f->server, "alice", "secret", &error);
+  g_assert_no_error (error);
+  tern_test_client_append (client, "Team", NULL, NULL, message, strlen (message), &error);
+  g_assert_no_error (error);
+
+  g_data_input_stream_read_line_async (lines, G_PRIORITY_DEFAULT, NULL, watch_line_cb, &w);
+  timeout = g_timeout_source_new_seconds (20);
+  g_source_set_callback (timeout, quit_cb, loop, NULL);
+  g_source_attach (timeout, NULL);
+  g_main_loop_run (loop);
+  g_source_destroy (timeout);
+
+  g_assert_nonnull (strstr (seen->str, "new\tTeam"));
+  g_assert_nonnull (strstr (seen->str, "Polled one"));
+
+  g_subprocess_send_signal (proc, SIGTERM);
+  g_assert_true (g_subprocess_wait (proc, NULL, &error));
+  g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 0);
+}
+
 /* identity list/add/remove: the account's own address first, aliases after it. */
 static void
 test_identities (Fixture       *f,
@@ -593,6 +665,8 @@ main (int    argc,
               fixture_set_up, test_actions, fixture_tear_down);
   g_test_add ("/cli/watch", Fixture, GUINT_TO_POINTER (TERN_TEST_SERVER_FULL),
               fixture_set_up, test_watch, fixture_tear_down);
+  g_test_add ("/cli/watch-poll", Fixture, GUINT_TO_POINTER (TERN_TEST_SERVER_FULL),
+              fixture_set_up, test_watch_poll, fixture_tear_down);
   g_test_add ("/cli/identities", Fixture, GUINT_TO_POINTER (TERN_TEST_SERVER_FULL),
               fixture_set_up, test_identities, fixture_tear_down);
   g_test_add ("/cli/keyring", Fixture, GUINT_TO_POINTER (TERN_TEST_SERVER_FULL),

@@ -891,6 +891,9 @@ test_scram (void)
   g_assert_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_AUTH);
   g_test_message ("%s", error->message);
   g_clear_error (&error);
+  /* (After SCRAM's NO the wrong password was also tried with PLAIN, inside TLS: a server
+   * may advertise SCRAM and fail it, #10.) The right one goes by SCRAM alone. */
+  g_string_truncate (sent, 0);
 
   g_assert_true (tern_imap_connection_login (conn, PASSWORD, &error));
   g_assert_no_error (error);

@@ -815,15 +815,43 @@ test_delete_expunge_mode (Fixture       *f,
   sync_ok (f);
   inbox = server_state (f, "INBOX");
   trash = server_state (f, "Trash");
-  if (GPOINTER_TO_UINT (data) & TERN_TEST_SERVER_NO_UIDPLUS)
-    /* Without UID EXPUNGE a plain EXPUNGE would also remove "keep", which another client
-     * only marked: m1 stays marked \Deleted instead. */
-    g_assert_cmpstr (server_flags_of (inbox, "m1"), ==, "\\Deleted");
-  else
-    g_assert_null (server_flags_of (inbox, "m1"));
+  /* Without UID EXPUNGE too: "keep", which another client only marked, is unmarked around
+   * the EXPUNGE and marked again (#10.4); m1 is gone. */
+  g_assert_null (server_flags_of (inbox, "m1"));
   g_assert_nonnull (server_flags_of (inbox, "m2"));
-  g_assert_nonnull (server_flags_of (inbox, "keep"));
+  g_assert_cmpstr (server_flags_of (inbox, "keep"), ==, "\\Deleted");
   g_assert_cmpuint (g_hash_table_size (trash), ==, 0);
+  assert_cache_matches (f, "INBOX");
+}
+
+/* A move without MOVE and without UIDPLUS is COPY, \Deleted, EXPUNGE: another client's
+ * \Deleted message in the source used to stop the EXPUNGE, and the move silently became a
+ * copy (#10.4). It completes, and the other message is still only marked. */
+static void
+test_move_beside_foreign_deleted (Fixture       *f,
+                                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) inbox = NULL;
+  g_autoptr(GHashTable) archive = NULL;
+
+  put (f, "INBOX", "m1", "(\\Seen)");
+  put (f, "INBOX", "m2", NULL);
+  put (f, "INBOX", "keep", "(\\Deleted)");
+  sync_ok (f);
+  g_assert_true (tern_journal_move (f->store, local_id (f, "INBOX", "m1"), folder_id (f, "Archive"), &error));
+  g_assert_no_error (error);
+  sync_ok (f);
+  g_assert_cmpuint (queued (f), ==, 0);
+  inbox = server_state (f, "INBOX");
+  archive = server_state (f, "Archive");
+  g_assert_null (server_flags_of (inbox, "m1"));
+  g_assert_cmpstr (server_flags_of (archive, "m1"), ==, "\\Seen");
+  g_assert_cmpstr (server_flags_of (inbox, "keep"), ==, "\\Deleted");
+  g_assert_nonnull (server_flags_of (inbox, "m2"));
+  sync_ok (f);
+  g_assert_cmpint (local_id (f, "INBOX", "m1"), ==, 0);
+  g_assert_cmpint (local_id (f, "Archive", "m1"), >, 0);
   assert_cache_matches (f, "INBOX");
 }
 
@@ -882,6 +910,8 @@ main (int    argc,
   add ("/journal/delete-expunge-mode", TERN_TEST_SERVER_FULL, test_delete_expunge_mode);
   add ("/journal/delete-expunge-mode/no-uidplus", TERN_TEST_SERVER_NO_UIDPLUS, test_delete_expunge_mode);
   add ("/journal/durable", TERN_TEST_SERVER_FULL, test_durable);
+  add ("/journal/move-beside-foreign-deleted/no-move-no-uidplus",
+       TERN_TEST_SERVER_NO_MOVE | TERN_TEST_SERVER_NO_UIDPLUS, test_move_beside_foreign_deleted);
 
   return g_test_run ();
 }

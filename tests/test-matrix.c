@@ -67,21 +67,8 @@ typedef struct
 } ExpectedFailure;
 
 static const ExpectedFailure expected_failures[] = {
-  { "courier", "first-sync", "is shown as \"INBOX.Work\"",
-    "#10.5: folder names keep the INBOX. namespace prefix" },
-  { "cyrus-classic", "first-sync", "is shown as \"INBOX.Work\"",
-    "#10.5: folder names keep the INBOX. namespace prefix" },
-  { "courier", "resync", "headers again",
-    "#10.6: SELECT without UIDNEXT: every resync fetches every message" },
-  { "courier", "offline-actions", "needs \u201ct\u201d",
-    "#10.3: RFC 2086 rights \"acdilrsw\" refuse the move offline (then #10.5: CREATE Projects "
-    "outside INBOX. is refused, \"Invalid mailbox name\")" },
-  { "cyrus-classic", "offline-actions", "Permission denied",
-    "#10.5: folder create outside the INBOX. namespace" },
-  { "courier", "convergence", "needs \u201ct\u201d",
-    "#10.3: RFC 2086 rights \"acdilrsw\" make the journal refuse moves" },
-  { "*", "mbox-export", "UnicodeDecodeError",
-    "#10.10: mbox From_ line padded with U+2007 (GLib %e)" },
+  /* None left: every #10 item the matrix showed is fixed. A new row goes above this end. */
+  { NULL, NULL, NULL, NULL },
 };
 
 typedef struct
@@ -766,7 +753,7 @@ static const ExpectedFailure *
 expected_failure (const char *server,
                   const char *test_case)
 {
-  for (guint i = 0; i < G_N_ELEMENTS (expected_failures); i++)
+  for (guint i = 0; expected_failures[i].server != NULL; i++)
     if ((g_str_equal (expected_failures[i].server, "*")
          || g_str_equal (expected_failures[i].server, server))
         && g_str_equal (expected_failures[i].test_case, test_case))

@@ -215,6 +215,8 @@ static void
 handle_error (Worker *w,
               GError *error)
 {
+  TernFailureClass class;
+
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || is_offline (w))
     {
       /* Cancelled: never an error for the user. A cancelled TernSync stays cancelled. */
@@ -225,9 +227,8 @@ handle_error (Worker *w,
       return;
     }
 
-  if (error->domain == TERN_SYNC_ERROR &&
-      (error->code == TERN_SYNC_ERROR_AUTH || error->code == TERN_SYNC_ERROR_CERTIFICATE ||
-       error->code == TERN_SYNC_ERROR_CONFIG || error->code == TERN_SYNC_ERROR_INSECURE))
+  class = tern_failure_classify (error);
+  if (class == TERN_FAILURE_ASK_USER)
     {
       if (error->code == TERN_SYNC_ERROR_CERTIFICATE && w->sync != NULL)
         {
@@ -245,8 +246,7 @@ handle_error (Worker *w,
       return;
     }
 
-  if (error->domain == TERN_SYNC_ERROR &&
-      (error->code == TERN_SYNC_ERROR_OFFLINE || error->code == TERN_SYNC_ERROR_TRANSIENT))
+  if (tern_failure_is_retryable (error))
     {
       drop_sync (w);
       w->healthy = FALSE;

@@ -132,6 +132,7 @@ fetch_section (TernSync    *self,
   self->section_data = g_byte_array_new ();
   self->section_uid = uid;
   self->section_seen = FALSE;
+  self->section_repeated = FALSE;
   self->fetch_mode = FETCH_SECTION;
   if (!tern_imap_connection_uid_fetch_section (self->conn, uid, section, offset, length, error))
     {
@@ -143,11 +144,23 @@ fetch_section (TernSync    *self,
   if (!self->section_seen)
     {
       g_clear_pointer (&self->section_data, g_byte_array_unref);
-      g_set_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_PERMANENT,
+      g_set_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_GONE,
                    "The message is no longer on the server");
       return NULL;
     }
   data = g_steal_pointer (&self->section_data);
+  /* A server that sends more than was asked, or the section twice, is not believed: a
+   * chunked loop built on it would never end (#17). */
+  if (self->section_repeated || (length > 0 && data->len > length))
+    {
+      g_set_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_PROTOCOL,
+                   "The server sent %u bytes of %s for at most %" G_GUINT64_FORMAT
+                   " at offset %" G_GUINT64_FORMAT "%s: not what was asked", data->len,
+                   *section != '\0' ? section : "the message", length, offset,
+                   self->section_repeated ? ", in more than one response" : "");
+      g_byte_array_unref (data);
+      return NULL;
+    }
   return data;
 }
 
@@ -190,42 +203,91 @@ text_from_blob (TernSync     *self,
                               text ? text : "", error);
 }
 
+/* How many parts' headers go in one FETCH, and how many parts of one message are looked at
+ * at all (a message of 10,000 parts: the first ones, the rest keep BODYSTRUCTURE's names). */
+#define MIME_HEADERS_PER_FETCH  100
+#define MIME_HEADERS_MAX        1000
+
+/* Fetches the "n.MIME" sections in one command into a table section -> GBytes. */
+static GHashTable *
+fetch_mime_headers (TernSync            *self,
+                    guint32              uid,
+                    const char * const  *sections,
+                    GError             **error)
+{
+  g_autoptr(GHashTable) headers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                         (GDestroyNotify) g_bytes_unref);
+  gboolean ok;
+
+  self->mime_headers = headers;
+  self->section_uid = uid;
+  self->fetch_mode = FETCH_MIME_HEADERS;
+  ok = tern_imap_connection_uid_fetch_sections (self->conn, uid, sections, error);
+  self->fetch_mode = FETCH_NONE;
+  self->mime_headers = NULL;
+  return ok ? g_steal_pointer (&headers) : NULL;
+}
+
 /* Attachment names as GMime reads them from the part's own headers (BODY.PEEK[n.MIME]):
  * lenient where a server's BODYSTRUCTURE is strict (an unquoted name with spaces), RFC 2231
- * and 2047 decoded. A few hundred bytes per attachment. */
+ * and 2047 decoded. A few hundred bytes per attachment; the headers of up to 100 parts in
+ * one command (one command per part cost a minute for 10,000 parts, #17). */
 static gboolean
 refine_attachment_names (TernSync        *self,
                          TernMessage     *m,
                          const TernPart  *shown,
                          GError         **error)
 {
-  for (guint i = 0; m->parts != NULL && i < m->parts->len; i++)
+  g_autoptr(GPtrArray) wanted = g_ptr_array_new ();
+
+  /* Every leaf but the text shown, and attached messages: servers disagree most about
+   * exactly these (unquoted names, broken nested bodies). */
+  for (guint i = 0; m->parts != NULL && i < m->parts->len && wanted->len < MIME_HEADERS_MAX; i++)
     {
       TernPart *p = m->parts->pdata[i];
-      g_autofree char *section = NULL;
-      g_autoptr(GByteArray) headers = NULL;
-      g_autofree char *name = NULL;
-      g_autofree char *disposition = NULL;
 
-      /* Every leaf but the text shown, and attached messages: servers disagree most about
-       * exactly these (unquoted names, broken nested bodies). */
       if (g_strcmp0 (p->type, "multipart") == 0 || *p->section == '\0' || p == shown)
         continue;
-      section = g_strdup_printf ("%s.MIME", p->section);
-      headers = fetch_section (self, m->uid, section, 0, 0, error);
+      g_ptr_array_add (wanted, p);
+    }
+
+  for (guint from = 0; from < wanted->len; from += MIME_HEADERS_PER_FETCH)
+    {
+      guint n = MIN (MIME_HEADERS_PER_FETCH, wanted->len - from);
+      g_autoptr(GPtrArray) sections = g_ptr_array_new_with_free_func (g_free);
+      g_autoptr(GHashTable) headers = NULL;
+
+      for (guint i = 0; i < n; i++)
+        g_ptr_array_add (sections, g_strdup_printf ("%s.MIME", ((TernPart *) wanted->pdata[from + i])->section));
+      g_ptr_array_add (sections, NULL);
+      headers = fetch_mime_headers (self, m->uid, (const char * const *) sections->pdata, error);
       if (headers == NULL)
         return FALSE;
-      g_byte_array_append (headers, (const guint8 *) "\r\n", 2);
-      if (!tern_mime_read_part_header (headers->data, headers->len, &name, &disposition))
-        continue;
-      if ((name != NULL && g_strcmp0 (name, p->filename) != 0) ||
-          (disposition != NULL && g_ascii_strcasecmp (disposition, p->disposition ? p->disposition : "") != 0))
-        {
-          g_autofree char *valid = name ? g_utf8_make_valid (name, -1) : g_strdup (p->filename);
-          g_autofree char *lower = disposition ? g_ascii_strdown (disposition, -1) : g_strdup (p->disposition);
 
-          if (!tern_store_set_part_filename (self->store, m->id, p->section, valid, lower, error))
-            return FALSE;
+      for (guint i = 0; i < n; i++)
+        {
+          TernPart *p = wanted->pdata[from + i];
+          GBytes *bytes = g_hash_table_lookup (headers, sections->pdata[i]);
+          g_autoptr(GByteArray) data = NULL;
+          g_autofree char *name = NULL;
+          g_autofree char *disposition = NULL;
+
+          if (bytes == NULL)
+            continue;
+          data = g_byte_array_new ();
+          g_byte_array_append (data, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+          g_byte_array_append (data, (const guint8 *) "\r\n", 2);
+          if (!tern_mime_read_part_header (data->data, data->len, &name, &disposition))
+            continue;
+          if ((name != NULL && g_strcmp0 (name, p->filename) != 0) ||
+              (disposition != NULL && g_ascii_strcasecmp (disposition, p->disposition ? p->disposition : "") != 0))
+            {
+              g_autofree char *valid = name ? g_utf8_make_valid (name, -1) : g_strdup (p->filename);
+              g_autofree char *lower = disposition ? g_ascii_strdown (disposition, -1) : g_strdup (p->disposition);
+
+              if (!tern_store_set_part_filename (self->store, m->id, p->section, valid, lower, error))
+                return FALSE;
+            }
         }
     }
   return TRUE;
@@ -557,6 +619,15 @@ tern_sync_export_message (TernSync       *self,
 
       if (chunk == NULL)
         return FALSE;
+      /* Never past the size the server gave (RFC822.SIZE): a server that repeats the
+       * same chunk whatever offset is asked would otherwise fill the disk. */
+      if (offset + chunk->len > (m->size > 0 ? m->size : G_MAXUINT32))
+        {
+          g_set_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_PROTOCOL,
+                       "The server sent more than the %" G_GUINT64_FORMAT " bytes of message %"
+                       G_GINT64_FORMAT " it announced", m->size, message_id);
+          return FALSE;
+        }
       if (chunk->len > 0 && !g_output_stream_write_all (out, chunk->data, chunk->len, NULL, NULL, error))
         return FALSE;
       offset += chunk->len;
@@ -588,8 +659,8 @@ prefetch_folder (TernSync      *self,
         return FALSE;
       if (!tern_sync_fetch_text (self, id, &local_error))
         {
-          /* A message expunged meanwhile is not a reason to stop. */
-          if (g_error_matches (local_error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_PERMANENT))
+          /* A message expunged meanwhile (or refused) is not a reason to stop. */
+          if (tern_failure_classify (local_error) == TERN_FAILURE_GIVE_UP)
             continue;
           g_propagate_error (error, g_steal_pointer (&local_error));
           return FALSE;

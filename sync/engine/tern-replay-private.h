@@ -8,15 +8,6 @@ G_BEGIN_DECLS
 
 /* Shared by tern-replay.c and tern-replay-transfer.c. Owner thread only. */
 
-#define REPLAY_ERROR (_tern_replay_error_quark ())
-GQuark _tern_replay_error_quark (void);
-
-typedef enum
-{
-  REPLAY_GONE,      /* the message is no longer on the server: permanent */
-  REPLAY_DEPENDS,   /* it needs something an earlier, failed action should have made */
-} ReplayError;
-
 /* Where the message is on the server now: its row's (folder_id, uid). */
 typedef struct
 {
@@ -27,7 +18,11 @@ typedef struct
 void         _tern_replay_location_clear     (Location     *loc);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Location, _tern_replay_location_clear)
 
-/* TERN_ACTION_RETRY, _USER or _PERMANENT for a failed action. */
+/* How a failed action is kept (tern_failure_classify() decides): TERN_ACTION_RETRY (it
+ * stays queued and the replay stops: retry now or later, or the account needs the user),
+ * TERN_ACTION_PERMANENT (given up: the message is gone, TERN_SYNC_ERROR_GONE) or
+ * TERN_ACTION_USER (given up and shown: the server refused it, or it depends on an earlier
+ * action that failed). */
 const char  *_tern_replay_classify           (const GError *error);
 /* "4 7 9" (a journal note) to UIDs and back. */
 GArray      *_tern_replay_parse_uid_list     (const char   *text);
@@ -37,7 +32,7 @@ gboolean     _tern_replay_locate             (TernSync     *self,
                                               gboolean      need_uid,
                                               Location     *loc,
                                               GError      **error);
-/* The folder of a queued action on the server, or REPLAY_DEPENDS. */
+/* The folder of a queued action on the server, or PERMANENT (not on the server). */
 TernFolder  *_tern_replay_server_folder      (TernSync     *self,
                                               gint64        folder_id,
                                               GError      **error);
@@ -45,7 +40,7 @@ TernFolder  *_tern_replay_server_folder      (TernSync     *self,
 gboolean     _tern_replay_select_for_uids    (TernSync     *self,
                                               TernFolder  **folder,
                                               GError      **error);
-/* The message's current server state, or REPLAY_GONE. */
+/* The message's current server state, or TERN_SYNC_ERROR_GONE. */
 gboolean     _tern_replay_fetch_one          (TernSync     *self,
                                               guint32       uid,
                                               Collected    *out,

@@ -42,11 +42,19 @@ expunge_uids (TernSync    *self,
     return tern_imap_connection_uid_expunge (self->conn, set, error);
   else
     {
-      /* Without UID EXPUNGE, EXPUNGE only if nothing else in the folder is \Deleted: never
-       * expunge what another client merely marked. Otherwise the message stays marked. */
+      /*
+       * Without UID EXPUNGE, EXPUNGE removes every \Deleted message of the folder, also those
+       * another client merely marked. Those are unmarked for the EXPUNGE and marked again
+       * after it, so that a move or deletion completes (it used to stay half done: a move
+       * became a copy, silently). The risk, accepted: a connection lost between the two
+       * STOREs leaves the other messages unmarked (nothing is lost, they show again), and a
+       * message another client marks in that instant is expunged with ours.
+       */
       g_autoptr(GArray) deleted = NULL;
       g_autoptr(GArray) ours = g_array_new (FALSE, FALSE, sizeof (guint32));
-      gboolean only_ours = TRUE;
+      g_autoptr(GArray) others = g_array_new (FALSE, FALSE, sizeof (guint32));
+      g_autofree char *others_set = NULL;
+      gboolean ok;
 
       deleted = tern_imap_connection_uid_search_deleted (self->conn, error);
       if (deleted == NULL)
@@ -64,19 +72,121 @@ expunge_uids (TernSync    *self,
               g_array_append_val (ours, u);
           }
       }
-      for (guint d = 0; d < deleted->len && only_ours; d++)
+      for (guint d = 0; d < deleted->len; d++)
         {
           guint32 uid = g_array_index (deleted, guint32, d);
           gboolean mine = FALSE;
 
           for (guint i = 0; i < ours->len && !mine; i++)
             mine = g_array_index (ours, guint32, i) == uid;
-          only_ours = mine;
+          if (!mine)
+            g_array_append_val (others, uid);
         }
-      if (!only_ours)
-        return TRUE;
-      return tern_imap_connection_expunge (self->conn, error);
+      if (others->len == 0)
+        return tern_imap_connection_expunge (self->conn, error);
+
+      g_array_sort (others, _tern_sync_compare_uid);
+      others_set = tern_imap_uid_set_new (others);
+      g_debug ("EXPUNGE without UIDPLUS: %u other \\Deleted messages unmarked around it", others->len);
+      if (!tern_imap_connection_uid_store (self->conn, others_set, FALSE, "\\Deleted", 0, NULL, error))
+        return FALSE;
+      ok = tern_imap_connection_expunge (self->conn, error);
+      /* Marked again whatever the EXPUNGE did (if the connection is alive). */
+      if (!tern_imap_connection_uid_store (self->conn, others_set, TRUE, "\\Deleted", 0, NULL,
+                                           ok ? error : NULL))
+        return FALSE;
+      return ok;
     }
+}
+
+/* flags (cache text) without what a copy never carries. */
+static char *
+copyable_flags (const char *flags)
+{
+  g_auto(GStrv) words = g_strsplit (flags != NULL ? flags : "", " ", -1);
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; words[i] != NULL; i++)
+    {
+      if (words[i][0] == '\0' || g_ascii_strcasecmp (words[i], "\\Deleted") == 0 ||
+          g_ascii_strcasecmp (words[i], "\\Recent") == 0)
+        continue;
+      if (out->len > 0)
+        g_string_append_c (out, ' ');
+      g_string_append (out, words[i]);
+    }
+  return g_string_free (out, FALSE);
+}
+
+static gboolean
+has_every_flag (const char *have,
+                const char *wanted)
+{
+  g_auto(GStrv) have_words = g_strsplit (have != NULL ? have : "", " ", -1);
+  g_auto(GStrv) wanted_words = g_strsplit (wanted, " ", -1);
+
+  for (guint i = 0; wanted_words[i] != NULL; i++)
+    {
+      gboolean found = FALSE;
+
+      for (guint j = 0; have_words[j] != NULL && !found; j++)
+        found = g_ascii_strcasecmp (have_words[j], wanted_words[i]) == 0;
+      if (!found && wanted_words[i][0] != '\0')
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/*
+ * Some servers drop the flags on COPY/MOVE: the moved message lost \Seen, \Flagged,
+ * \Answered. The first copy with flags on an account is checked (the target selected, the
+ * copy's flags fetched); what the server does is remembered (trait copy-flags: "kept" or
+ * "dropped"), so a server that keeps them costs nothing from then on and one that drops them
+ * gets them stored again after every copy.
+ */
+static gboolean
+restore_flags (TernSync    *self,
+               TernFolder  *target,
+               guint32      new_uid,
+               const char  *source_flags,
+               GError     **error)
+{
+  g_autofree char *wanted = copyable_flags (source_flags);
+  g_autofree char *trait = NULL;
+  g_autofree char *set = NULL;
+
+  if (new_uid == 0 || wanted[0] == '\0')
+    return TRUE;
+  trait = tern_store_dup_server_trait (self->store, self->account->id, TERN_TRAIT_COPY_FLAGS);
+  if (g_strcmp0 (trait, "kept") == 0)
+    return TRUE;
+  if (!_tern_sync_select (self, target->name, error))
+    return FALSE;
+  if (trait == NULL)
+    {
+      g_autoptr(GError) local_error = NULL;
+      Collected now = { 0 };
+      gboolean kept;
+
+      if (!_tern_replay_fetch_one (self, new_uid, &now, &local_error))
+        {
+          if (g_error_matches (local_error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_GONE))
+            return TRUE;
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      kept = has_every_flag (now.flags, wanted);
+      g_free (now.flags);
+      if (!tern_store_set_server_trait (self->store, self->account->id, TERN_TRAIT_COPY_FLAGS,
+                                        kept ? "kept" : "dropped", error))
+        return FALSE;
+      if (kept)
+        return TRUE;
+      g_message ("%s drops flags on COPY/MOVE: they are stored again after each one",
+                 self->account->host);
+    }
+  set = g_strdup_printf ("%u", new_uid);
+  return tern_imap_connection_uid_store (self->conn, set, TRUE, wanted, 0, NULL, error);
 }
 
 gboolean
@@ -94,6 +204,7 @@ _tern_replay_move (TernSync    *self,
   g_autoptr(GArray) earlier = a->sent && a->uids != NULL ? _tern_replay_parse_uid_list (a->uids) : NULL;
   g_autoptr(GArray) before = NULL;
   g_autofree char *note = NULL;
+  g_autofree char *source_flags = NULL;
 
   if (!_tern_replay_locate (self, a->message, TRUE, &loc, error) ||
       (target = _tern_replay_server_folder (self, a->target, error)) == NULL)
@@ -122,10 +233,10 @@ _tern_replay_move (TernSync    *self,
         return _tern_replay_settle (self, a, a->message, target->id, uid, error);
       if (error != NULL && *error != NULL)
         return FALSE;
-      g_set_error (error, REPLAY_ERROR, REPLAY_GONE, "The message was deleted on the server");
+      g_set_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_GONE, "The message was deleted on the server");
       return FALSE;
     }
-  g_free (here.flags);
+  source_flags = g_steal_pointer (&here.flags);
   set = g_strdup_printf ("%u", loc.message->uid);
 
   if (earlier != NULL && !move)
@@ -175,6 +286,8 @@ _tern_replay_move (TernSync    *self,
           return FALSE;
         }
     }
+  if (!restore_flags (self, target, new_uid, source_flags, error))
+    return FALSE;
   return _tern_replay_settle (self, a, a->message, target->id, new_uid, error);
 }
 
@@ -189,6 +302,7 @@ _tern_replay_copy (TernSync    *self,
   g_autofree char *note = NULL;
   Collected here = { 0 };
   guint32 new_uid = 0;
+  g_autofree char *source_flags = NULL;
 
   {
     g_autoptr(TernMessage) copy = tern_store_get_message (self->store, a->new_message, NULL);
@@ -221,7 +335,7 @@ _tern_replay_copy (TernSync    *self,
       !tern_journal_locate (self->store, a->message, NULL, &loc.message->uid, error) ||
       !_tern_replay_fetch_one (self, loc.message->uid, &here, error))
     return FALSE;
-  g_free (here.flags);
+  source_flags = g_steal_pointer (&here.flags);
 
   if (!tern_journal_mark_sent (self->store, a->id, note, error))
     return FALSE;
@@ -233,6 +347,8 @@ _tern_replay_copy (TernSync    *self,
       if (error != NULL && *error != NULL)
         return FALSE;
     }
+  if (!restore_flags (self, target, new_uid, source_flags, error))
+    return FALSE;
   return _tern_replay_settle (self, a, a->new_message, target->id, new_uid, error);
 }
 
@@ -249,7 +365,7 @@ _tern_replay_expunge (TernSync    *self,
   if (!_tern_replay_locate (self, a->message, FALSE, &loc, &local_error))
     {
       /* Deleting what is gone is not an error. */
-      if (g_error_matches (local_error, REPLAY_ERROR, REPLAY_GONE))
+      if (g_error_matches (local_error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_GONE))
         return _tern_replay_finish (self, a, error);
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
@@ -264,7 +380,7 @@ _tern_replay_expunge (TernSync    *self,
     return FALSE;
   if (!_tern_replay_fetch_one (self, loc.message->uid, &here, &local_error))
     {
-      if (g_error_matches (local_error, REPLAY_ERROR, REPLAY_GONE))
+      if (g_error_matches (local_error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_GONE))
         return _tern_replay_settle (self, a, a->message, 0, 0, error);
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;

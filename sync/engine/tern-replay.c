@@ -29,31 +29,21 @@
  * tern-replay-transfer.c: moves, copies, deletions and appends.
  */
 
-G_DEFINE_QUARK (tern-replay-error-quark, _tern_replay_error)
-
 const char *
 _tern_replay_classify (const GError *error)
 {
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return TERN_ACTION_RETRY;
-  if (error->domain == REPLAY_ERROR)
-    return error->code == REPLAY_GONE ? TERN_ACTION_PERMANENT : TERN_ACTION_USER;
-  if (error->domain == TERN_SYNC_ERROR)
-    switch (error->code)
-      {
-      case TERN_SYNC_ERROR_TRANSIENT:
-      case TERN_SYNC_ERROR_OFFLINE:
-      case TERN_SYNC_ERROR_PROTOCOL:
-      case TERN_SYNC_ERROR_AUTH:
-      case TERN_SYNC_ERROR_CERTIFICATE:
-      case TERN_SYNC_ERROR_CONFIG:
-      case TERN_SYNC_ERROR_INSECURE:
-        return TERN_ACTION_RETRY;
-      default:
-        return TERN_ACTION_USER;
-      }
-  /* The cache itself failed (disk full): keep the action and try later. */
-  return TERN_ACTION_RETRY;
+  switch (tern_failure_classify (error))
+    {
+    case TERN_FAILURE_RETRY_NOW:
+    case TERN_FAILURE_RETRY_LATER:
+    case TERN_FAILURE_ASK_USER:
+      /* Nothing wrong with the action itself: kept, in order, for the next replay. */
+      return TERN_ACTION_RETRY;
+    case TERN_FAILURE_GIVE_UP:
+    default:
+      return g_error_matches (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_GONE) ? TERN_ACTION_PERMANENT
+                                                                             : TERN_ACTION_USER;
+    }
 }
 
 GArray *
@@ -102,12 +92,12 @@ _tern_replay_locate (TernSync  *self,
 
   if (!tern_journal_locate (self->store, message_id, &folder_id, &uid, NULL))
     {
-      g_set_error (error, REPLAY_ERROR, REPLAY_GONE, "The message no longer exists");
+      g_set_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_GONE, "The message no longer exists");
       return FALSE;
     }
   if (need_uid && uid == 0)
     {
-      g_set_error (error, REPLAY_ERROR, REPLAY_DEPENDS,
+      g_set_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_PERMANENT,
                    "The message is not on the server (an earlier action on it failed)");
       return FALSE;
     }
@@ -130,12 +120,12 @@ _tern_replay_server_folder (TernSync  *self,
 
   if (folder == NULL)
     {
-      g_set_error (error, REPLAY_ERROR, REPLAY_DEPENDS, "The folder no longer exists");
+      g_set_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_PERMANENT, "The folder no longer exists");
       return NULL;
     }
   if (folder->local_state == 1)
     {
-      g_set_error (error, REPLAY_ERROR, REPLAY_DEPENDS,
+      g_set_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_PERMANENT,
                    "The folder “%s” is not on the server (creating it failed)", folder->display_name);
       tern_folder_free (folder);
       return NULL;
@@ -197,7 +187,7 @@ _tern_replay_select_for_uids (TernSync    *self,
   return TRUE;
 }
 
-/* The message's current server state, or REPLAY_GONE. */
+/* The message's current server state, or TERN_SYNC_ERROR_GONE. */
 gboolean
 _tern_replay_fetch_one (TernSync   *self,
                         guint32     uid,
@@ -205,9 +195,33 @@ _tern_replay_fetch_one (TernSync   *self,
                         GError    **error)
 {
   g_autofree char *set = g_strdup_printf ("%u", uid);
+  g_autoptr(GError) local_error = NULL;
 
-  if (!_tern_sync_collect_flags (self, set, error))
-    return FALSE;
+  if (!_tern_sync_collect_flags (self, set, &local_error))
+    {
+      g_autofree char *range = g_strdup_printf ("%u:*", uid);
+      g_autoptr(GArray) there = NULL;
+
+      /* Some servers answer BAD to a UID FETCH of a UID that no longer exists. Whether it
+       * is gone is asked another way (a range is never BAD): a gone UID is gone, not a
+       * failed action. */
+      if (!g_error_matches (local_error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_PERMANENT))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      there = _tern_sync_fetch_uid_list (self, range, uid, uid, error);
+      if (there == NULL)
+        return FALSE;
+      if (there->len == 0)
+        {
+          g_set_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_GONE,
+                       "The message was deleted on the server");
+          return FALSE;
+        }
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
   for (guint i = 0; i < self->collected->len; i++)
     {
       Collected *c = &g_array_index (self->collected, Collected, i);
@@ -220,7 +234,7 @@ _tern_replay_fetch_one (TernSync   *self,
           return TRUE;
         }
     }
-  g_set_error (error, REPLAY_ERROR, REPLAY_GONE, "The message was deleted on the server");
+  g_set_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_GONE, "The message was deleted on the server");
   return FALSE;
 }
 
@@ -434,18 +448,38 @@ replay_folder (TernSync    *self,
 
   if (g_strcmp0 (a->kind, TERN_ACTION_FOLDER_CREATE) == 0)
     {
-      if (!tern_imap_connection_create (self->conn, a->name, &local_error))
+      g_autofree char *prefix = tern_store_dup_server_trait (self->store, self->account->id,
+                                                             TERN_TRAIT_PERSONAL_NS);
+      g_autofree char *name = NULL;
+
+      /* Made where the server keeps the user's folders: under the personal namespace's
+       * prefix ("INBOX." on Courier or a classic Cyrus), which refuse anything else. */
+      if (prefix != NULL && *prefix != '\0' && !g_str_has_prefix (a->name, prefix) &&
+          g_ascii_strcasecmp (a->name, "INBOX") != 0)
+        name = g_strconcat (prefix, a->name, NULL);
+      else
+        name = g_strdup (a->name);
+
+      if (!tern_imap_connection_create (self->conn, name, &local_error))
         {
           /* Created by an earlier attempt whose answer was lost, or by someone else. */
           if (!g_str_equal (_tern_replay_classify (local_error), TERN_ACTION_USER) ||
-              !folder_exists (self, a->name, &exists, error) || !exists)
+              !folder_exists (self, name, &exists, error) || !exists)
             {
               if (error != NULL && *error == NULL)
                 g_propagate_error (error, g_steal_pointer (&local_error));
               return FALSE;
             }
         }
-      tern_imap_connection_subscribe (self->conn, a->name, TRUE, NULL);
+      tern_imap_connection_subscribe (self->conn, name, TRUE, NULL);
+      if (g_strcmp0 (name, a->name) != 0)
+        {
+          g_autoptr(TernFolder) folder = tern_store_get_folder_by_id (self->store, a->folder, NULL);
+
+          if (folder != NULL &&
+              !tern_store_rename_folder (self->store, a->folder, name, folder->display_name, error))
+            return FALSE;
+        }
       return _tern_replay_finish (self, a, error);
     }
 

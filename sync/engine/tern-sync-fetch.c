@@ -8,6 +8,7 @@
 #include "tern-imap-commands.h"
 #include "tern-imap-connection.h"
 #include "tern-journal.h"
+#include "tern-mime.h"
 #include "tern-sync-private.h"
 
 /* FETCH responses as they are parsed (headers, flags, body sections), what else the
@@ -103,6 +104,15 @@ handle_reattach (TernSync                *self,
     g_array_append_val (self->fetch_unmatched, message->uid);
 }
 
+static void
+keep_mime_header_cb (const char   *section,
+                     const guint8 *data,
+                     gsize         length,
+                     gpointer      user_data)
+{
+  g_hash_table_replace (user_data, g_strdup (section), g_bytes_new (data, length));
+}
+
 /* Called by the IMAP layer for each FETCH response as soon as it is parsed, so a large
  * response is stored message by message instead of being held whole. */
 void
@@ -116,7 +126,16 @@ _tern_sync_fetch_cb (const TernImapFetchItem *item,
       if (tern_imap_fetch_item_get_uid (item) != self->section_uid)
         return;
       if (tern_imap_fetch_item_get_body_sections (item, self->section_data))
-        self->section_seen = TRUE;
+        {
+          self->section_repeated |= self->section_seen;
+          self->section_seen = TRUE;
+        }
+      return;
+    }
+  if (self->fetch_mode == FETCH_MIME_HEADERS && self->mime_headers != NULL)
+    {
+      if (tern_imap_fetch_item_get_uid (item) == self->section_uid)
+        tern_imap_fetch_item_foreach_mime_header (item, keep_mime_header_cb, self->mime_headers);
       return;
     }
   if (self->fetch_mode == FETCH_COLLECT && self->collected != NULL)
@@ -136,11 +155,18 @@ _tern_sync_fetch_cb (const TernImapFetchItem *item,
   switch (self->fetch_mode)
     {
     case FETCH_HEADERS:
-      handle_headers (self, item);
-      break;
     case FETCH_REATTACH:
-      handle_reattach (self, item);
-      break;
+      /* An unsolicited FETCH (another client's flag change) can arrive in the middle of a
+       * header fetch: it carries FLAGS (and perhaps UID), not a message to store. */
+      if (tern_imap_fetch_item_has_envelope (item))
+        {
+          if (self->fetch_mode == FETCH_HEADERS)
+            handle_headers (self, item);
+          else
+            handle_reattach (self, item);
+          break;
+        }
+      G_GNUC_FALLTHROUGH;
     case FETCH_NONE:
     default:
       {
@@ -271,16 +297,90 @@ _tern_sync_compare_uid (gconstpointer a,
   return ua < ub ? -1 : ua > ub;
 }
 
-/* UID SEARCH UID first:last, sorted. last == 0 means "*". */
+/* The UIDs first:last (last 0: "*"), sorted and without duplicates, by UID FETCH (UID) of a
+ * set: what the server says it holds, message by message. */
+GArray *
+_tern_sync_fetch_uid_list (TernSync    *self,
+                           const char  *uid_set,
+                           guint32      first,
+                           guint32      last,
+                           GError     **error)
+{
+  GArray *uids;
+  gboolean ok;
+
+  _tern_sync_clear_collected (self);
+  self->fetch_mode = FETCH_COLLECT;
+  ok = tern_imap_connection_uid_fetch_set (self->conn, uid_set, TERN_IMAP_FETCH_UID, error);
+  self->fetch_mode = FETCH_NONE;
+  if (!ok)
+    return NULL;
+
+  uids = g_array_new (FALSE, FALSE, sizeof (guint32));
+  for (guint i = 0; i < self->collected->len; i++)
+    {
+      guint32 uid = g_array_index (self->collected, Collected, i).uid;
+
+      if (uid >= first && (last == 0 || uid <= last))
+        g_array_append_val (uids, uid);
+    }
+  _tern_sync_clear_collected (self);
+  g_array_sort (uids, _tern_sync_compare_uid);
+  /* An unsolicited FETCH of a message in the range may repeat a UID. */
+  for (guint i = 1; i < uids->len; i++)
+    if (g_array_index (uids, guint32, i) == g_array_index (uids, guint32, i - 1))
+      g_array_remove_index (uids, i--);
+  return uids;
+}
+
+static GArray *
+fetch_uid_range (TernSync  *self,
+                 guint32    first,
+                 guint32    last,
+                 GError   **error)
+{
+  g_autofree char *set = last == 0 ? g_strdup_printf ("%u:*", first) : g_strdup_printf ("%u:%u", first, last);
+
+  return _tern_sync_fetch_uid_list (self, set, first, last, error);
+}
+
+static gboolean
+same_uids (GArray *a,
+           GArray *b)
+{
+  return a->len == b->len && memcmp (a->data, b->data, a->len * sizeof (guint32)) == 0;
+}
+
+void
+_tern_sync_distrust_uid_search (TernSync *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->uid_search_untrusted)
+    return;
+  g_message ("%s: UID SEARCH by UID gave a wrong answer; UIDs are listed by UID FETCH from now on",
+             self->account->host);
+  self->uid_search_untrusted = TRUE;
+  if (!tern_store_set_server_trait (self->store, self->account->id, TERN_TRAIT_UID_SEARCH,
+                                    "untrusted", &error))
+    g_debug ("could not remember the server's trait: %s", error->message);
+}
+
+/* UID SEARCH UID first:last, sorted. last == 0 means "*". A server whose UID SEARCH was
+ * caught wrong (see _tern_sync_confirm_uids()) is asked by UID FETCH (UID) instead. */
 GArray *
 _tern_sync_uid_search (TernSync  *self,
                        guint32    first,
                        guint32    last,
                        GError   **error)
 {
-  g_autoptr(GArray) found = tern_imap_connection_uid_search_range (self->conn, first, last, error);
+  g_autoptr(GArray) found = NULL;
   GArray *uids;
 
+  if (self->uid_search_untrusted)
+    return fetch_uid_range (self, first, last, error);
+
+  found = tern_imap_connection_uid_search_range (self->conn, first, last, error);
   if (found == NULL)
     return NULL;
 
@@ -297,6 +397,108 @@ _tern_sync_uid_search (TernSync  *self,
   return uids;
 }
 
+/* *uids came from _tern_sync_uid_search (self, first, last): if `suspect`, the answer is
+ * asked again a second way, by UID FETCH first:last (UID). When the two disagree the FETCH
+ * is believed (it names each message) and the server is remembered as one whose UID SEARCH
+ * cannot be trusted. TRUE when *uids (perhaps replaced) is confirmed. */
+gboolean
+_tern_sync_confirm_uids (TernSync  *self,
+                         guint32    first,
+                         guint32    last,
+                         GArray   **uids,
+                         GError   **error)
+{
+  g_autoptr(GArray) fetched = NULL;
+
+  if (self->uid_search_untrusted)
+    return TRUE;   /* it came from UID FETCH already */
+  fetched = fetch_uid_range (self, first, last, error);
+  if (fetched == NULL)
+    return FALSE;
+  if (!same_uids (fetched, *uids))
+    {
+      g_debug ("UID SEARCH %u:%u gave %u UIDs, UID FETCH %u", first, last, (*uids)->len, fetched->len);
+      _tern_sync_distrust_uid_search (self);
+      g_array_unref (*uids);
+      *uids = g_steal_pointer (&fetched);
+    }
+  return TRUE;
+}
+
+/* A message whose FETCH response was too deep for the IMAP parser: its flags, then the
+ * whole message (a literal, which the filter does not count), parsed with GMime. */
+static gboolean
+fetch_parsed_locally (TernSync    *self,
+                      TernFolder  *folder,
+                      guint32      uid,
+                      GError     **error)
+{
+  g_autofree char *set = g_strdup_printf ("%u", uid);
+  g_autofree char *flags = NULL;
+  g_autoptr(GByteArray) data = NULL;
+  g_autoptr(GBytes) raw = NULL;
+  g_autoptr(TernMessage) message = NULL;
+  g_autoptr(GError) local_error = NULL;
+  guint64 modseq = 0;
+  gint64 id = 0;
+  gboolean ok;
+
+  g_message ("%s: message %u is nested too deep for the IMAP parser; parsing it locally",
+             folder->name, uid);
+  if (!_tern_sync_collect_flags (self, set, error))
+    return FALSE;
+  for (guint i = 0; i < self->collected->len; i++)
+    if (g_array_index (self->collected, Collected, i).uid == uid)
+      {
+        flags = g_strdup (g_array_index (self->collected, Collected, i).flags);
+        modseq = g_array_index (self->collected, Collected, i).modseq;
+      }
+  _tern_sync_clear_collected (self);
+
+  g_clear_pointer (&self->section_data, g_byte_array_unref);
+  self->section_data = g_byte_array_new ();
+  self->section_uid = uid;
+  self->section_seen = FALSE;
+  self->fetch_mode = FETCH_SECTION;
+  ok = tern_imap_connection_uid_fetch_section (self->conn, uid, "", 0, 0, error);
+  self->fetch_mode = FETCH_NONE;
+  data = g_steal_pointer (&self->section_data);
+  if (!ok)
+    return FALSE;
+  if (!self->section_seen)
+    return TRUE;   /* expunged meanwhile */
+
+  raw = g_byte_array_free_to_bytes (g_steal_pointer (&data));
+  message = tern_mime_parse_message (raw, &local_error);
+  if (message == NULL)
+    {
+      /* Kept out of the cache, like any message the server cannot describe. */
+      g_message ("%s: message %u cannot be parsed: %s", folder->name, uid, local_error->message);
+      return TRUE;
+    }
+  message->uid = uid;
+  message->modseq = modseq;
+  message->size = g_bytes_get_size (raw);
+  g_free (message->flags);
+  message->flags = g_strdup (flags != NULL ? flags : "");
+  if (message->internaldate == 0)
+    message->internaldate = message->date;
+
+  if (self->fill_writer != NULL)
+    {
+      _tern_fill_writer_push (self->fill_writer, g_steal_pointer (&message));
+      self->stats.messages_fetched++;
+      return TRUE;
+    }
+  if (!tern_store_upsert_message (self->store, folder->id, message, &id, error))
+    return FALSE;
+  self->stats.messages_fetched++;
+  if (self->fetch_emit)
+    _tern_sync_emit_change (self, TERN_SYNC_CHANGE_NEW, folder->display_name, id, uid,
+                            message->flags, message->subject);
+  return TRUE;
+}
+
 /* UID FETCH first:last with the handler in `mode`; no transaction handling. */
 gboolean
 _tern_sync_uid_fetch (TernSync            *self,
@@ -309,6 +511,8 @@ _tern_sync_uid_fetch (TernSync            *self,
 {
   gboolean ok;
 
+  g_autoptr(GArray) skipped = NULL;
+
   self->fetch_mode = mode;
   _tern_sync_set_fetch_folder (self, folder);
   ok = tern_imap_connection_uid_fetch (self->conn, first, last, attrs, error);
@@ -319,6 +523,17 @@ _tern_sync_uid_fetch (TernSync            *self,
     {
       g_propagate_error (error, g_steal_pointer (&self->fetch_error));
       return FALSE;
+    }
+
+  /* Responses too deep for the IMAP parser were skipped: those messages come whole and
+   * are parsed with GMime instead. */
+  skipped = tern_imap_connection_take_skipped_uids (self->conn);
+  for (guint i = 0; mode == FETCH_HEADERS && skipped != NULL && i < skipped->len; i++)
+    {
+      guint32 uid = g_array_index (skipped, guint32, i);
+
+      if (uid >= first && uid <= last && !fetch_parsed_locally (self, folder, uid, error))
+        return FALSE;
     }
   return TRUE;
 }

@@ -29,6 +29,34 @@ read_selection (TernSync     *self,
   state->exists = sel.exists;
 }
 
+/* A SELECT without UIDNEXT (RFC 3501 makes it optional): without one every resync would
+ * fetch every message again as new. The highest UID + 1 stands in for it (UID FETCH *),
+ * which is all "fetch what is new" needs; an empty folder keeps what the cache knew. */
+static gboolean
+guess_uidnext (TernSync      *self,
+               TernFolder    *folder,
+               MailboxState  *state,
+               GError       **error)
+{
+  g_autoptr(GArray) last = NULL;
+
+  if (state->exists == 0)
+    {
+      state->uidnext = state->uidvalidity == folder->uidvalidity ? MAX (folder->uidnext, 1) : 1;
+      return TRUE;
+    }
+  last = _tern_sync_fetch_uid_list (self, "*", 1, 0, error);
+  if (last == NULL)
+    return FALSE;
+  if (last->len > 0)
+    state->uidnext = g_array_index (last, guint32, last->len - 1) + 1;
+  /* Never below what the cache has seen: UIDs only grow (in one UIDVALIDITY). */
+  if (state->uidvalidity == folder->uidvalidity)
+    state->uidnext = MAX (state->uidnext, folder->uidnext);
+  g_debug ("%s: no UIDNEXT from SELECT, using %u", folder->name, state->uidnext);
+  return TRUE;
+}
+
 static gboolean
 select_folder (TernSync      *self,
                TernFolder    *folder,
@@ -75,6 +103,8 @@ select_folder (TernSync      *self,
   read_selection (self, state);
   if (h->nomodseq)
     state->highestmodseq = 0;
+  if (state->uidnext == 0)
+    return guess_uidnext (self, folder, state, error);
   return TRUE;
 }
 
@@ -102,16 +132,75 @@ reload_folder (TernSync    *self,
   return TRUE;
 }
 
-/* Makes the cache hold exactly the server's UIDs: expunges what is gone, fetches what is missing. */
+static guint32
+current_exists (TernSync *self)
+{
+  TernImapMailbox sel;
+
+  return tern_imap_connection_get_mailbox (self->conn, &sel) ? sel.exists : 0;
+}
+
+/*
+ * The server's UIDs first:last (last 0: "*"). `whole`: the range covers every message the
+ * server's count (EXISTS) counts, so an answer of another length is wrong somewhere and is
+ * asked again a second way (UID FETCH (UID)) before anything is built on it. A server that
+ * read the UID set as sequence numbers answers an empty SEARCH for a full folder: believed,
+ * that empties the cache (#10).
+ */
+static GArray *
+server_uids (TernSync  *self,
+             guint32    first,
+             guint32    last,
+             gboolean   whole,
+             gboolean  *confirmed,
+             GError   **error)
+{
+  GArray *uids = _tern_sync_uid_search (self, first, last, error);
+
+  *confirmed = self->uid_search_untrusted;
+  if (uids == NULL || !whole || *confirmed || uids->len == current_exists (self))
+    return uids;
+  if (!_tern_sync_confirm_uids (self, first, last, &uids, error))
+    {
+      g_array_unref (uids);
+      return NULL;
+    }
+  *confirmed = TRUE;
+  return uids;
+}
+
+static guint
+count_missing_from (GArray *cached,
+                    GArray *server)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < cached->len; i++)
+    {
+      guint index;
+
+      if (!g_array_binary_search (server, &g_array_index (cached, guint32, i), _tern_sync_compare_uid, &index))
+        n++;
+    }
+  return n;
+}
+
+/* Makes the cache hold exactly the server's UIDs: expunges what is gone, fetches what is
+ * missing. Never drops cached mail on one unconfirmed answer: a removal of more than a
+ * fifth of the folder is confirmed a second way, and nothing is removed while the list and
+ * the server's count (EXISTS) disagree. */
 static gboolean
 full_compare (TernSync    *self,
               TernFolder  *folder,
               gboolean     emit,
               GError     **error)
 {
-  g_autoptr(GArray) server = _tern_sync_uid_search (self, 1, 0, error);
+  gboolean confirmed = FALSE;
+  g_autoptr(GArray) server = server_uids (self, 1, 0, TRUE, &confirmed, error);
   g_autoptr(GArray) cached = NULL;
   g_autoptr(GArray) missing = NULL;
+  gboolean may_remove;
+  guint removed;
 
   if (server == NULL)
     return FALSE;
@@ -120,9 +209,22 @@ full_compare (TernSync    *self,
   cached = tern_store_list_uids (self->store, folder->id, error);
   if (cached == NULL)
     return FALSE;
+  removed = count_missing_from (cached, server);
+  if (removed > 0 && removed * 5 > cached->len && !confirmed)
+    {
+      if (!_tern_sync_confirm_uids (self, 1, 0, &server, error))
+        return FALSE;
+      removed = count_missing_from (cached, server);
+    }
+  may_remove = server->len == current_exists (self);
+  if (removed > 0 && !may_remove)
+    g_message ("%s: the server lists %u messages but counts %u: %u cached messages are kept "
+               "until it agrees with itself", folder->name, server->len, current_exists (self),
+               removed);
+
   if (!tern_store_begin (self->store, error))
     return FALSE;
-  for (guint i = 0; i < cached->len; i++)
+  for (guint i = 0; i < cached->len && may_remove; i++)
     {
       guint32 uid = g_array_index (cached, guint32, i);
       guint index;
@@ -222,10 +324,21 @@ uidvalidity_changed (TernSync      *self,
       return FALSE;
     }
 
-  uids = _tern_sync_uid_search (self, 1, 0, error);
+  {
+    gboolean confirmed;
+
+    /* Every message not found again is dropped below: the list must be right. */
+    uids = server_uids (self, 1, 0, TRUE, &confirmed, error);
+  }
   if (uids == NULL)
     return FALSE;
-  g_array_sort (uids, _tern_sync_compare_uid);
+  if (uids->len != current_exists (self))
+    {
+      g_set_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_TRANSIENT,
+                   "%s lists %u messages in %s but counts %u", self->account->host, uids->len,
+                   folder->name, current_exists (self));
+      return FALSE;
+    }
 
   self->fetch_unmatched = unmatched;
   for (i = (gint) uids->len - 1; i >= 0; i -= (gint) self->chunk)
@@ -341,10 +454,13 @@ first_sync (TernSync    *self,
 
   if (folder->fill_low > 1 && state.exists > 0)
     {
-      uids = _tern_sync_uid_search (self, 1, folder->fill_low - 1, error);
+      gboolean confirmed;
+
+      /* At the start of a fill, 1:fill_low-1 is the whole folder EXISTS counts. */
+      uids = server_uids (self, 1, folder->fill_low - 1,
+                          folder->fill_low == folder->fill_uidnext, &confirmed, error);
       if (uids == NULL)
         return FALSE;
-      g_array_sort (uids, _tern_sync_compare_uid);
       if (!_tern_sync_fetch_headers (self, folder, uids, TRUE, FALSE, error))
         return FALSE;
     }

@@ -162,6 +162,29 @@ folder_from_list (TernSync          *self,
   return folder;
 }
 
+/*
+ * Rights as RFC 4314 letters. An RFC 2086 server (Courier: "acdilrsw") has no k, x, t or e:
+ * its "c" (create) and "d" (delete) were split by RFC 4314 (section 2.1.1) into k and x,
+ * and t, e and x. Read literally, "acdilrsw" refuses every move and deletion ("needs t").
+ * Which of the split rights an old "c" or "d" grants is ambiguous (x may come with either),
+ * so all of them are granted here: the server decides, and its NO is shown with the action,
+ * rather than Tern refusing offline what the server would have done.
+ */
+static char *
+rfc4314_rights (const char *rights)
+{
+  GString *out;
+
+  if (strpbrk (rights, "kxte") != NULL)
+    return g_strdup (rights);
+  out = g_string_new (rights);
+  if (strchr (rights, 'c') != NULL)
+    g_string_append (out, "kx");
+  if (strchr (rights, 'd') != NULL)
+    g_string_append (out, "tex");
+  return g_string_free (out, FALSE);
+}
+
 gboolean
 tern_sync_folders (TernSync  *self,
                    GError   **error)
@@ -176,11 +199,13 @@ tern_sync_folders (TernSync  *self,
   g_autoptr(GPtrArray) gone = g_ptr_array_new ();
   g_autoptr(GPtrArray) list = NULL;
   g_autoptr(GPtrArray) lsub = NULL;
+  g_autofree char *personal_prefix = NULL;
   GHashTableIter iter;
   gpointer value;
 
   if (!tern_sync_connect (self, error))
     return FALSE;
+  personal_prefix = tern_store_dup_server_trait (self->store, self->account->id, TERN_TRAIT_PERSONAL_NS);
 
   lsub = tern_imap_connection_list (self->conn, TRUE, "", "*", error);
   if (lsub == NULL)
@@ -238,11 +263,22 @@ tern_sync_folders (TernSync  *self,
   if ((added->len > 0 || cached->len == 0) &&
       tern_imap_connection_has_capability (self->conn, "NAMESPACE"))
     {
+      g_autoptr(GPtrArray) ns_personal = NULL;
       g_autoptr(GPtrArray) ns_other = NULL;
       g_autoptr(GPtrArray) ns_shared = NULL;
+      const char *personal;
 
-      if (!tern_imap_connection_namespace (self->conn, NULL, &ns_other, &ns_shared, error))
+      if (!tern_imap_connection_namespace (self->conn, &ns_personal, &ns_other, &ns_shared, error))
         return FALSE;
+      personal = ns_personal->len > 0 ? ns_personal->pdata[0] : "";
+      if (g_strcmp0 (personal_prefix, personal) != 0)
+        {
+          g_free (personal_prefix);
+          personal_prefix = g_strdup (personal);
+          if (!tern_store_set_server_trait (self->store, self->account->id, TERN_TRAIT_PERSONAL_NS,
+                                            personal_prefix, error))
+            return FALSE;
+        }
       for (guint i = 0; i < ns_other->len; i++)
         g_ptr_array_add (other, g_strdup (ns_other->pdata[i]));
       for (guint i = 0; i < ns_shared->len; i++)
@@ -268,6 +304,26 @@ tern_sync_folders (TernSync  *self,
             now->namespace_kind = g_strdup (old->namespace_kind);
           }
       }
+
+  /* Names are shown without the personal namespace's prefix: "INBOX.Work" on a server whose
+   * folders all live under INBOX. is "Work", as on every other server. */
+  if (personal_prefix != NULL && *personal_prefix != '\0')
+    {
+      gsize skip = strlen (personal_prefix);
+
+      g_hash_table_iter_init (&iter, listed);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        {
+          TernFolder *folder = value;
+
+          if (g_strcmp0 (folder->namespace_kind, "personal") == 0 &&
+              g_str_has_prefix (folder->name, personal_prefix) && folder->name[skip] != '\0')
+            {
+              g_free (folder->display_name);
+              folder->display_name = _tern_utf7_decode (folder->name + skip);
+            }
+        }
+    }
 
   guess_special_uses (listed);
 
@@ -398,7 +454,7 @@ tern_sync_folders (TernSync  *self,
                 }
               continue;
             }
-          folder->myrights = g_steal_pointer (&rights);
+          folder->myrights = rfc4314_rights (rights);
           if (!tern_store_upsert_folder (self->store, folder, NULL, error))
             return FALSE;
         }

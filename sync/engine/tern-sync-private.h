@@ -17,6 +17,7 @@ typedef enum
   FETCH_REATTACH,  /* UIDVALIDITY change: match by Message-ID */
   FETCH_COLLECT,   /* keep UID, FLAGS and MODSEQ in `collected` for the caller */
   FETCH_SECTION,   /* keep the body section bytes of message section_uid */
+  FETCH_MIME_HEADERS, /* keep the "n.MIME" sections of message section_uid in mime_headers */
 } FetchMode;
 
 typedef struct
@@ -40,6 +41,8 @@ struct _TernSync
 
   gboolean             qresync;
   gboolean             condstore;
+  /* Server traits (remembered per account in the store, see TERN_TRAIT_*). */
+  gboolean             uid_search_untrusted;
   char                *selected;   /* server name of the selected folder */
 
   TernSyncProgressFunc progress_func;
@@ -70,7 +73,16 @@ struct _TernSync
   GByteArray          *section_data;
   guint32              section_uid;
   gboolean             section_seen;
+  gboolean             section_repeated; /* a second FETCH response carried the section */
+  GHashTable          *mime_headers;     /* "n.MIME" -> GBytes, in FETCH_MIME_HEADERS mode */
 };
+
+/* Names of the server traits the engine remembers (tern_store_set_server_trait()). They
+ * describe behaviour, never a product. */
+#define TERN_TRAIT_UID_SEARCH   "uid-search"      /* "untrusted": UIDs are listed by UID FETCH */
+#define TERN_TRAIT_AUTH         "auth-mechanism"  /* the SASL mechanism (or LOGIN) that worked */
+#define TERN_TRAIT_COPY_FLAGS   "copy-flags"      /* "kept" or "dropped": flags on COPY/MOVE */
+#define TERN_TRAIT_PERSONAL_NS  "personal-namespace" /* NAMESPACE's personal prefix ("INBOX.") */
 
 /* Flag updates, VANISHED and HIGHESTMODSEQ the responses of a command carried. */
 typedef TernImapUnsolicited Harvest;
@@ -125,8 +137,23 @@ TernImapFetchAttrs _tern_sync_header_fetch_attrs   (TernSync *self);
 TernImapFetchAttrs _tern_sync_reattach_fetch_attrs (TernSync *self);
 int       _tern_sync_compare_uid        (gconstpointer       a,
                                          gconstpointer       b);
-/* UID SEARCH UID first:last, sorted. last == 0 means "*". */
+/* UID SEARCH UID first:last, sorted. last == 0 means "*". By UID FETCH (UID) on a server
+ * whose UID SEARCH was caught wrong. */
 GArray   *_tern_sync_uid_search         (TernSync           *self,
+                                         guint32             first,
+                                         guint32             last,
+                                         GError            **error);
+/* Asks for *uids a second way (UID FETCH first:last (UID)); the FETCH wins a disagreement
+ * and the server's UID SEARCH is distrusted from then on (a server trait). */
+gboolean  _tern_sync_confirm_uids       (TernSync           *self,
+                                         guint32             first,
+                                         guint32             last,
+                                         GArray            **uids,
+                                         GError            **error);
+void      _tern_sync_distrust_uid_search (TernSync          *self);
+/* UID FETCH uid_set (UID): the UIDs in first:last (last 0: any), sorted, no duplicates. */
+GArray   *_tern_sync_fetch_uid_list     (TernSync           *self,
+                                         const char         *uid_set,
                                          guint32             first,
                                          guint32             last,
                                          GError            **error);

@@ -18,13 +18,6 @@
 /* Whole runs. */
 
 static gboolean
-is_retryable (const GError *error)
-{
-  return error != NULL && error->domain == TERN_SYNC_ERROR &&
-         (error->code == TERN_SYNC_ERROR_TRANSIENT || error->code == TERN_SYNC_ERROR_OFFLINE);
-}
-
-static gboolean
 run_once (TernSync    *self,
           const char  *only_folder,
           GError     **error)
@@ -94,7 +87,7 @@ tern_sync_run (TernSync    *self,
         }
 
       tern_sync_disconnect (self);
-      if (!is_retryable (local_error) || attempt >= MAX_ATTEMPTS || self->cancelled)
+      if (!tern_failure_is_retryable (local_error) || attempt >= MAX_ATTEMPTS || self->cancelled)
         break;
       g_debug ("sync attempt %u failed (%s), retrying in %u ms", attempt, local_error->message, delay_ms);
       g_usleep (delay_ms * 1000);
@@ -332,7 +325,7 @@ tern_sync_watch (TernSync      *self,
 
       if (g_cancellable_is_cancelled (stop))
         break;
-      if (!is_retryable (local_error))
+      if (!tern_failure_is_retryable (local_error))
         {
           g_propagate_error (error, g_steal_pointer (&local_error));
           return FALSE;

@@ -303,12 +303,38 @@ tern_sync_connect (TernSync  *self,
       if (self->password == NULL)
         goto fail;
     }
-  if (!tern_imap_connection_login (conn, self->password ? self->password : "", error))
-    goto fail;
+  {
+    g_autofree char *mechanism = tern_store_dup_server_trait (self->store, self->account->id,
+                                                              TERN_TRAIT_AUTH);
+    const char *worked;
 
-  self->qresync = tern_imap_connection_has_capability (conn, "QRESYNC");
+    tern_imap_connection_set_preferred_mechanism (conn, mechanism);
+    if (!tern_imap_connection_login (conn, self->password ? self->password : "", error))
+      goto fail;
+    /* Remembered, so that a mechanism the server advertises and fails is not tried first
+     * at every connection. */
+    worked = tern_imap_connection_get_mechanism (conn);
+    if (worked != NULL && g_strcmp0 (worked, mechanism) != 0)
+      {
+        g_autoptr(GError) local_error = NULL;
+
+        if (!tern_store_set_server_trait (self->store, self->account->id, TERN_TRAIT_AUTH, worked,
+                                          &local_error))
+          g_debug ("could not remember the login mechanism: %s", local_error->message);
+      }
+  }
+
+  /* What the server agreed to, not what it advertised: a refused ENABLE, or a PREAUTH
+   * session that never sent one, leaves QRESYNC off (SELECT (QRESYNC ...) would fail). */
+  self->qresync = tern_imap_connection_is_qresync_enabled (conn);
   self->condstore = self->qresync || tern_imap_connection_has_capability (conn, "CONDSTORE");
   tern_imap_connection_set_fetch_func (conn, _tern_sync_fetch_cb, self);
+  {
+    g_autofree char *trait = tern_store_dup_server_trait (self->store, self->account->id,
+                                                          TERN_TRAIT_UID_SEARCH);
+
+    self->uid_search_untrusted = g_strcmp0 (trait, "untrusted") == 0;
+  }
   return TRUE;
 
 fail:

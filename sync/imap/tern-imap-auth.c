@@ -123,8 +123,12 @@ auth_failed (TernImapConnection  *self,
     g_set_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_OFFLINE,
                  "%s cannot log in now: %s", self->host, _tern_imap_server_text (self));
   else
-    g_set_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_AUTH,
-                 "Login as %s failed (%s): %s", self->user, mechanism, _tern_imap_server_text (self));
+    {
+      /* The server said no to this mechanism: another one may still work. */
+      self->mechanism_refused = TRUE;
+      g_set_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_AUTH,
+                   "Login as %s failed (%s): %s", self->user, mechanism, _tern_imap_server_text (self));
+    }
   return FALSE;
 }
 
@@ -418,6 +422,7 @@ enable_qresync (TernImapConnection  *self,
 {
   struct mailimap_capability_data *wanted;
   struct mailimap_capability_data *enabled = NULL;
+  g_autoptr(GError) local_error = NULL;
   clist *list = clist_new ();
   int r;
 
@@ -426,8 +431,19 @@ enable_qresync (TernImapConnection  *self,
 
   r = mailimap_enable (self->session, wanted, &enabled);
   mailimap_capability_data_free (wanted);
-  if (!tern_imap_connection_check (self, r, "ENABLE QRESYNC", error))
-    return FALSE;
+  if (!tern_imap_connection_check (self, r, "ENABLE QRESYNC", &local_error))
+    {
+      /* A refused ENABLE (NO or BAD) is not a failed login: the session goes on without
+       * QRESYNC. A connection lost on the way is. */
+      if (_tern_imap_is_dead (self) || !g_error_matches (local_error, TERN_SYNC_ERROR,
+                                                         TERN_SYNC_ERROR_PERMANENT))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      g_debug ("%s refused ENABLE QRESYNC: %s", self->host, local_error->message);
+      return TRUE;
+    }
 
   for (clistiter *cur = enabled ? clist_begin (enabled->cap_list) : NULL;
        cur != NULL;
@@ -452,6 +468,8 @@ tern_imap_connection_login (TernImapConnection  *self,
                             GError             **error)
 {
   struct mailimap_capability_data *saved;
+  const char *mechanisms[3];
+  guint n;
   gboolean ok;
 
   g_return_val_if_fail (self != NULL, FALSE);
@@ -462,7 +480,12 @@ tern_imap_connection_login (TernImapConnection  *self,
 
   if (self->session->imap_state == MAILIMAP_STATE_AUTHENTICATED ||
       self->session->imap_state == MAILIMAP_STATE_SELECTED)
-    return TRUE; /* PREAUTH */
+    {
+      /* PREAUTH: no login, but QRESYNC must still be enabled before it is used. */
+      if (!self->qresync_enabled && tern_imap_connection_has_capability (self, "QRESYNC"))
+        return enable_qresync (self, error);
+      return TRUE;
+    }
 
   /* Checked before anything is written: no mechanism is safe in the clear, and the
    * server cannot be trusted to have said LOGINDISABLED (a forged list can hide it). */
@@ -490,12 +513,59 @@ tern_imap_connection_login (TernImapConnection  *self,
   saved = self->session->imap_connection_info->imap_capability;
   self->session->imap_connection_info->imap_capability = NULL;
 
+  /* Every mechanism the server offers, strongest first, the one that worked last time
+   * (set_preferred_mechanism()) before the others: a server that advertises SCRAM and
+   * fails it still takes PLAIN. Only after the server said NO to a mechanism (not after
+   * a SCRAM server that could not prove it knows the password); all of them inside TLS
+   * (checked above), so the fallback is never weaker over plaintext. */
+  n = 0;
   if (_tern_imap_capability_in (saved, "AUTH=SCRAM-SHA-256"))
-    ok = login_scram (self, password, saved, error);
-  else if (_tern_imap_capability_in (saved, "AUTH=PLAIN"))
-    ok = login_plain (self, password, saved, error);
-  else
-    ok = login_login (self, password, error);
+    mechanisms[n++] = "SCRAM-SHA-256";
+  if (_tern_imap_capability_in (saved, "AUTH=PLAIN"))
+    mechanisms[n++] = "PLAIN";
+  /* LOGIN only where no SASL mechanism is offered: a wrong password costs as few
+   * failed attempts as possible (servers lock accounts after a few). */
+  if (n == 0)
+    mechanisms[n++] = "LOGIN";
+  for (guint i = 1; i < n && self->preferred_mechanism != NULL; i++)
+    if (g_str_equal (mechanisms[i], self->preferred_mechanism))
+      {
+        const char *first = mechanisms[i];
+
+        memmove (mechanisms + 1, mechanisms, i * sizeof mechanisms[0]);
+        mechanisms[0] = first;
+      }
+
+  ok = FALSE;
+  for (guint i = 0; i < n && !ok; i++)
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      self->mechanism_refused = FALSE;
+      if (self->session->imap_connection_info->imap_capability != NULL)
+        {
+          mailimap_capability_data_free (self->session->imap_connection_info->imap_capability);
+          self->session->imap_connection_info->imap_capability = NULL;
+        }
+      if (g_str_equal (mechanisms[i], "SCRAM-SHA-256"))
+        ok = login_scram (self, password, saved, &local_error);
+      else if (g_str_equal (mechanisms[i], "PLAIN"))
+        ok = login_plain (self, password, saved, &local_error);
+      else
+        ok = login_login (self, password, &local_error);
+      if (ok)
+        {
+          g_free (self->mechanism);
+          self->mechanism = g_strdup (mechanisms[i]);
+          break;
+        }
+      if (!self->mechanism_refused || i + 1 == n || _tern_imap_is_dead (self))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          break;
+        }
+      g_debug ("%s: %s; trying %s", self->host, local_error->message, mechanisms[i + 1]);
+    }
 
   if (!ok)
     {
@@ -520,4 +590,22 @@ tern_imap_connection_login (TernImapConnection  *self,
     return FALSE;
 
   return TRUE;
+}
+
+void
+tern_imap_connection_set_preferred_mechanism (TernImapConnection *self,
+                                              const char         *mechanism)
+{
+  g_return_if_fail (self != NULL);
+
+  g_free (self->preferred_mechanism);
+  self->preferred_mechanism = g_strdup (mechanism);
+}
+
+const char *
+tern_imap_connection_get_mechanism (TernImapConnection *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->mechanism;
 }

@@ -36,6 +36,22 @@ tern_imap_fetch_item_get_uid (const TernImapFetchItem *item)
   return uid;
 }
 
+gboolean
+tern_imap_fetch_item_has_envelope (const TernImapFetchItem *item)
+{
+  g_return_val_if_fail (item != NULL, FALSE);
+
+  for (clistiter *it = clist_begin (item->msg_att->att_list); it != NULL; it = clist_next (it))
+    {
+      struct mailimap_msg_att_item *att = clist_content (it);
+
+      if (att->att_type == MAILIMAP_MSG_ATT_ITEM_STATIC &&
+          att->att_data.att_static->att_type == MAILIMAP_MSG_ATT_ENVELOPE)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 char *
 tern_imap_fetch_item_dup_flags (const TernImapFetchItem *item,
                                 guint32                 *uid_out,
@@ -78,6 +94,49 @@ tern_imap_fetch_item_get_body_sections (const TernImapFetchItem *item,
                              (guint) section->sec_length);
     }
   return seen;
+}
+
+/* "1.2.MIME" for a part's MIME header section, NULL for any other section. */
+static char *
+mime_section_name (struct mailimap_section *section)
+{
+  struct mailimap_section_spec *spec = section != NULL ? section->sec_spec : NULL;
+  GString *name;
+
+  if (spec == NULL || spec->sec_type != MAILIMAP_SECTION_SPEC_SECTION_PART ||
+      spec->sec_data.sec_part == NULL || spec->sec_text == NULL ||
+      spec->sec_text->sec_type != MAILIMAP_SECTION_TEXT_MIME)
+    return NULL;
+  name = g_string_new (NULL);
+  for (clistiter *it = clist_begin (spec->sec_data.sec_part->sec_id); it != NULL; it = clist_next (it))
+    g_string_append_printf (name, "%s%u", name->len > 0 ? "." : "", *(uint32_t *) clist_content (it));
+  g_string_append (name, ".MIME");
+  return g_string_free (name, FALSE);
+}
+
+void
+tern_imap_fetch_item_foreach_mime_header (const TernImapFetchItem *item,
+                                          TernImapSectionFunc      func,
+                                          gpointer                 user_data)
+{
+  g_return_if_fail (item != NULL);
+  g_return_if_fail (func != NULL);
+
+  for (clistiter *it = clist_begin (item->msg_att->att_list); it != NULL; it = clist_next (it))
+    {
+      struct mailimap_msg_att_item *att = clist_content (it);
+      struct mailimap_msg_att_body_section *section;
+      g_autofree char *name = NULL;
+
+      if (att->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC ||
+          att->att_data.att_static->att_type != MAILIMAP_MSG_ATT_BODY_SECTION)
+        continue;
+      section = att->att_data.att_static->att_data.att_body_section;
+      if (section == NULL || (name = mime_section_name (section->sec_section)) == NULL)
+        continue;
+      func (name, (const guint8 *) section->sec_body_part,
+            section->sec_body_part != NULL ? section->sec_length : 0, user_data);
+    }
 }
 
 /* Called by libetpan for each FETCH response as soon as it is parsed, so a large response

@@ -49,6 +49,9 @@ typedef void (*TernImapFetchFunc) (const TernImapFetchItem *item,
 
 /* Its UID, 0 if it carried none. */
 guint32      tern_imap_fetch_item_get_uid           (const TernImapFetchItem *item);
+/* Whether it carried an ENVELOPE: a response to a header fetch rather than a flag change
+ * the server sent on its own in the middle of one. */
+gboolean     tern_imap_fetch_item_has_envelope      (const TernImapFetchItem *item);
 /* FLAGS as canonical cache text (tern_flags_canonicalize()), NULL if it carried none;
  * *uid_out its UID (0 if none), *modseq_out (may be NULL) its MODSEQ (0 if none).
  * (transfer full) */
@@ -64,6 +67,14 @@ TernMessage *tern_imap_fetch_item_dup_message       (const TernImapFetchItem *it
 gboolean     tern_imap_fetch_item_get_body_sections (const TernImapFetchItem *item,
                                                      GByteArray              *out);
 
+/* The MIME header sections ("1.2.MIME") it carried, each to func with its bytes. */
+typedef void (*TernImapSectionFunc) (const char   *section,
+                                     const guint8 *data,
+                                     gsize         length,
+                                     gpointer      user_data);
+void         tern_imap_fetch_item_foreach_mime_header (const TernImapFetchItem *item,
+                                                     TernImapSectionFunc      func,
+                                                     gpointer                 user_data);
 /* Every FETCH response from now on goes to func, from inside the command that reads it
  * (NULL: they are kept with the last command's responses, see foreach_fetch()). */
 void         tern_imap_connection_set_fetch_func    (TernImapConnection      *self,
@@ -229,6 +240,12 @@ gboolean     tern_imap_connection_uid_fetch_changedsince (TernImapConnection *se
 gboolean     tern_imap_connection_uid_fetch_set     (TernImapConnection      *self,
                                                      const char              *uid_set,
                                                      TernImapFetchAttrs       attrs,
+                                                     GError                 **error);
+/* BODY.PEEK[section] of several sections of one message in one command (e.g. the
+ * "n.MIME" headers of many parts). */
+gboolean     tern_imap_connection_uid_fetch_sections (TernImapConnection     *self,
+                                                     guint32                  uid,
+                                                     const char * const      *sections,
                                                      GError                 **error);
 gboolean     tern_imap_connection_uid_fetch_section (TernImapConnection      *self,
                                                      guint32                  uid,

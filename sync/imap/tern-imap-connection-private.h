@@ -53,10 +53,13 @@ struct _TernImapConnection
   /* Mailboxes a NOTIFY "* STATUS" named while idling (server names; "" for one Tern could
    * not read), until tern_imap_connection_take_notified(). */
   GPtrArray            *notified;
+  char                 *preferred_mechanism; /* tried first at login, if offered */
+  char                 *mechanism;           /* the one that logged in, or NULL */
   guint                 encrypted : 1;
   guint                 qresync_enabled : 1;
   guint                 idling : 1;
   guint                 closed : 1;
+  guint                 mechanism_refused : 1; /* the last AUTHENTICATE/LOGIN got a NO */
 };
 
 /* A parsed FETCH response, valid for one call of a TernImapFetchFunc. */

@@ -612,18 +612,24 @@ gboolean
 _tern_imap_read_capabilities (TernImapConnection  *self,
                               GError             **error)
 {
-  struct mailimap_capability_data *capabilities = NULL;
-  int r;
-
   if (!_tern_imap_ensure_usable (self, error))
     return FALSE;
 
-  r = mailimap_capability (self->session, &capabilities);
-  if (!tern_imap_connection_check (self, r, "CAPABILITY", error))
+  /* Not libetpan's mailimap_capability(): a tagged OK without "* CAPABILITY" before it
+   * leaves the session's list NULL, which it then dereferences (#17). The untagged list
+   * still goes through libetpan's parser into the session. */
+  _tern_imap_forget_capabilities (self);
+  if (!tern_imap_connection_raw_command (self, "CAPABILITY", error))
     return FALSE;
 
-  /* libetpan hands back a copy; the session keeps its own. */
-  mailimap_capability_data_free (capabilities);
+  /* No list at all is no capability: STARTTLS is then "not offered", nothing is assumed. */
+  if (self->session->imap_connection_info == NULL)
+    self->session->imap_connection_info = mailimap_connection_info_new ();
+  if (self->session->imap_connection_info->imap_capability == NULL)
+    {
+      g_debug ("%s answered CAPABILITY without a capability list", self->host);
+      self->session->imap_connection_info->imap_capability = mailimap_capability_data_new (clist_new ());
+    }
   return TRUE;
 }
 
@@ -781,6 +787,8 @@ tern_imap_connection_free (TernImapConnection *self)
   g_clear_object (&self->peer_certificate);
   g_clear_error (&self->dead_error);
   g_free (self->host);
+  g_free (self->preferred_mechanism);
+  g_free (self->mechanism);
   g_free (self->user);
   g_free (self->ca_file);
   g_free (self->pinned_sha256);
@@ -884,6 +892,20 @@ tern_imap_connection_dup_peer_description (TernImapConnection *self)
     }
 
   return g_string_free (out, FALSE);
+}
+
+GArray *
+tern_imap_connection_take_skipped_uids (TernImapConnection *self)
+{
+  GArray *uids;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  if (self->stream_state.skipped_deep_uids == NULL || self->stream_state.skipped_deep_uids->len == 0)
+    return NULL;
+  uids = g_steal_pointer (&self->stream_state.skipped_deep_uids);
+  self->stream_state.skipped_deep_uids = g_array_new (FALSE, FALSE, sizeof (guint32));
+  return uids;
 }
 
 guint64

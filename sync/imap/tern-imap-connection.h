@@ -40,10 +40,13 @@ typedef struct
  * certificate), INSECURE, G_IO_ERROR_CANCELLED.
  *
  * login(): SCRAM-SHA-256 if offered (the server's signature is verified), else
- * AUTHENTICATE PLAIN, else LOGIN; never on an unencrypted connection (INSECURE,
- * nothing sent). Wrong password: AUTH with the server's text; the connection stays
- * usable. Then the capability list is re-read and QRESYNC enabled if offered. TRUE
- * at once after a PREAUTH greeting.
+ * AUTHENTICATE PLAIN, else LOGIN (unless LOGINDISABLED); when the server says NO to
+ * one, the next (a server may advertise SCRAM and fail it); never on an unencrypted
+ * connection (INSECURE, nothing sent). set_preferred_mechanism() puts one (that worked
+ * before) first; get_mechanism() says which one logged in. Wrong password: AUTH with
+ * the server's text; the connection stays usable. Then the capability list is re-read
+ * and QRESYNC enabled if offered (a refused ENABLE leaves it off). After a PREAUTH
+ * greeting: only the ENABLE.
  *
  * IDLE: idle_start() sends IDLE and waits for "+" (news sent before it is kept);
  * idle_wait() returns 1 when there is something to read (also when the connection
@@ -70,6 +73,9 @@ gboolean            tern_imap_connection_connect          (TernImapConnection   
 gboolean            tern_imap_connection_login            (TernImapConnection     *self,
                                                            const char             *password,
                                                            GError                **error);
+void                tern_imap_connection_set_preferred_mechanism (TernImapConnection *self,
+                                                           const char             *mechanism);
+const char         *tern_imap_connection_get_mechanism    (TernImapConnection     *self);
 void                tern_imap_connection_cancel           (TernImapConnection     *self);
 void                tern_imap_connection_close            (TernImapConnection     *self);
 
@@ -87,6 +93,10 @@ int                 tern_imap_connection_idle_wait        (TernImapConnection   
 gboolean            tern_imap_connection_idle_done        (TernImapConnection     *self,
                                                            GError                **error);
 
+/* The UIDs of the FETCH responses skipped since the last call because they were nested too
+ * deep for the parser (a BODYSTRUCTURE thousands of levels deep): fetch those messages
+ * another way. (transfer full) GArray of guint32, or NULL if there were none. */
+GArray             *tern_imap_connection_take_skipped_uids (TernImapConnection    *self);
 guint64             tern_imap_connection_get_bytes_read    (TernImapConnection    *self);
 guint64             tern_imap_connection_get_bytes_written (TernImapConnection    *self);
 guint               tern_imap_connection_get_round_trips   (TernImapConnection    *self);

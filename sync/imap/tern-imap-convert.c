@@ -26,18 +26,31 @@ _tern_date_time_to_unix (struct mailimap_date_time *dt)
   return date ? g_date_time_to_unix (date) : 0;
 }
 
+/* A field that should be ASCII (an address, a Message-ID) but may carry raw 8-bit bytes
+ * (Latin-1 from an old client): decoded as header text is (GMime's fallback charsets), so
+ * that the cache holds UTF-8 and `show` prints valid UTF-8. */
+static char *
+utf8_field (const char *raw)
+{
+  if (raw == NULL || g_utf8_validate (raw, -1, NULL))
+    return g_strdup (raw);
+  return _tern_mime_decode_text (raw);
+}
+
 static char *
 format_address (struct mailimap_address *addr)
 {
   g_autofree char *name = _tern_mime_decode_phrase (addr->ad_personal_name);
   g_autofree char *email = NULL;
+  g_autofree char *joined = NULL;
 
   if (addr->ad_mailbox_name == NULL)
     return NULL; /* group syntax markers */
   if (addr->ad_host_name != NULL)
-    email = g_strdup_printf ("%s@%s", addr->ad_mailbox_name, addr->ad_host_name);
+    joined = g_strdup_printf ("%s@%s", addr->ad_mailbox_name, addr->ad_host_name);
   else
-    email = g_strdup (addr->ad_mailbox_name);
+    joined = g_strdup (addr->ad_mailbox_name);
+  email = utf8_field (joined);
 
   if (name != NULL && *name != '\0')
     return g_strdup_printf ("%s <%s>", name, email);
@@ -78,8 +91,8 @@ fill_envelope (TernMessage              *message,
     return;
 
   message->subject = _tern_mime_decode_text (env->env_subject);
-  message->message_id = g_strdup (env->env_message_id);
-  message->in_reply_to = g_strdup (env->env_in_reply_to);
+  message->message_id = utf8_field (env->env_message_id);
+  message->in_reply_to = utf8_field (env->env_in_reply_to);
 
   if (env->env_date != NULL)
     message->date = _tern_parse_date (env->env_date);
@@ -89,11 +102,14 @@ fill_envelope (TernMessage              *message,
     {
       struct mailimap_address *addr = clist_content (clist_begin (env->env_from->frm_list));
 
+      g_autofree char *joined = NULL;
+
       message->from_name = _tern_mime_decode_phrase (addr->ad_personal_name);
       if (addr->ad_mailbox_name != NULL && addr->ad_host_name != NULL)
-        message->from_addr = g_strdup_printf ("%s@%s", addr->ad_mailbox_name, addr->ad_host_name);
+        joined = g_strdup_printf ("%s@%s", addr->ad_mailbox_name, addr->ad_host_name);
       else
-        message->from_addr = g_strdup (addr->ad_mailbox_name);
+        joined = g_strdup (addr->ad_mailbox_name);
+      message->from_addr = utf8_field (joined);
     }
   if (env->env_sender != NULL)
     message->sender = format_address_list (env->env_sender->snd_list);
@@ -136,6 +152,12 @@ parse_references (const char *header,
     {
       g_string_free (out, TRUE);
       return NULL;
+    }
+  if (!g_utf8_validate (out->str, (gssize) out->len, NULL))
+    {
+      g_autofree char *raw = g_string_free (out, FALSE);
+
+      return utf8_field (raw);
     }
   return g_string_free (out, FALSE);
 }
@@ -446,6 +468,21 @@ media_basic_type (struct mailimap_media_basic *media)
     }
 }
 
+/* A MIME token (type, subtype, charset, encoding, disposition) as the cache keeps it:
+ * lower case, and valid UTF-8 whatever the server sent (tokens are ASCII; a server that
+ * sends bytes like "multi\xff2~\xffpart" gets U+FFFD, never invalid text in the cache). */
+static char *
+token_down (const char *token)
+{
+  g_autofree char *valid = NULL;
+
+  if (token == NULL)
+    return NULL;
+  if (!g_utf8_validate (token, -1, NULL))
+    token = valid = g_utf8_make_valid (token, -1);
+  return g_ascii_strdown (token, -1);
+}
+
 static TernPart *
 part_new (const char                  *section,
           const char                  *type,
@@ -456,23 +493,23 @@ part_new (const char                  *section,
   TernPart *part = g_new0 (TernPart, 1);
 
   part->section = g_strdup (section);
-  part->type = g_ascii_strdown (type, -1);
-  part->subtype = g_ascii_strdown (subtype ? subtype : "", -1);
+  part->type = token_down (type);
+  part->subtype = token_down (subtype ? subtype : "");
   if (fields != NULL)
     {
       const char *charset = param_get (fields->bd_parameter, "charset");
 
-      part->charset = charset ? g_ascii_strdown (charset, -1) : NULL;
-      part->encoding = g_ascii_strdown (encoding_name (fields->bd_encoding) ?: "7bit", -1);
+      part->charset = token_down (charset);
+      part->encoding = token_down (encoding_name (fields->bd_encoding) ?: "7bit");
       part->size = fields->bd_size;
-      part->content_id = g_strdup (fields->bd_id);
+      part->content_id = fields->bd_id != NULL ? g_utf8_make_valid (fields->bd_id, -1) : NULL;
       part->filename = param_get_decoded (fields->bd_parameter, "name");
     }
   if (dsp != NULL)
     {
       g_autofree char *filename = param_get_decoded (dsp->dsp_attributes, "filename");
 
-      part->disposition = g_ascii_strdown (dsp->dsp_type, -1);
+      part->disposition = token_down (dsp->dsp_type);
       if (filename != NULL)
         {
           g_free (part->filename);

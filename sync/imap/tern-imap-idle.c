@@ -250,7 +250,8 @@ tern_imap_connection_idle_wait (TernImapConnection *self,
   low = mailstream_get_low (stream);
 
   /* Data already here: set aside by idle_start(), or in libetpan's read buffer. */
-  if (self->stream_state.replay->len > 0 || stream->read_buffer_len > 0)
+  if (self->stream_state.replay->len > 0 || stream->read_buffer_len > 0 ||
+      self->stream_state.ready->len > 0)
     return 1;
 
   if (interrupt != NULL && g_cancellable_is_cancelled (interrupt))
@@ -286,12 +287,16 @@ tern_imap_connection_idle_wait (TernImapConnection *self,
         break;
 
       /* Readable can mean a TLS record without application data (a TLS 1.3 session
-       * ticket): only bytes for libetpan count. They go into its read buffer, where
+       * ticket): only bytes for libetpan count. They are set aside with the others, where
        * idle_done() finds them; an EOF or an error is reported by idle_done(). */
-      n = _tern_imap_stream_read_nonblocking (low, stream->read_buffer + stream->read_buffer_len,
-                                              stream->buffer_max_size - stream->read_buffer_len);
-      if (n > 0)
-        stream->read_buffer_len += n;
+      {
+        guint8 chunk[8192];
+
+        /* Through the replay buffer: the response filter sees them first. */
+        n = _tern_imap_stream_read_nonblocking (low, chunk, sizeof chunk);
+        if (n > 0)
+          g_byte_array_append (self->stream_state.replay, chunk, n);
+      }
       if (n != 0)
         wait.result = 1;
     }

@@ -240,6 +240,24 @@ tern_imap_connection_uid_fetch_section (TernImapConnection  *self,
   return tern_imap_connection_raw_command (self, command, error);
 }
 
+gboolean
+tern_imap_connection_uid_fetch_sections (TernImapConnection  *self,
+                                         guint32              uid,
+                                         const char * const  *sections,
+                                         GError             **error)
+{
+  g_autoptr(GString) command = g_string_new (NULL);
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (sections != NULL && sections[0] != NULL, FALSE);
+
+  g_string_printf (command, "UID FETCH %u (", uid);
+  for (guint i = 0; sections[i] != NULL; i++)
+    g_string_append_printf (command, "%sBODY.PEEK[%s]", i > 0 ? " " : "", sections[i]);
+  g_string_append_c (command, ')');
+  return tern_imap_connection_raw_command (self, command->str, error);
+}
+
 /* Changing messages */
 
 /* The [MODIFIED set] code of the last tagged response, or NULL. */

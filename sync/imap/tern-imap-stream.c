@@ -29,6 +29,8 @@ typedef struct
   TernImapStreamState *state;  /* borrowed */
 } LowData;
 
+#define STREAM_CHUNK 16384
+
 static struct mailstream_low_driver tern_driver;
 
 void
@@ -40,6 +42,9 @@ _tern_imap_stream_state_init (TernImapStreamState *state,
   state->cancellable = cancellable;
   state->timeout_seconds = timeout_seconds;
   state->replay = g_byte_array_new ();
+  state->pending = g_byte_array_new ();
+  state->ready = g_byte_array_new ();
+  state->skipped_deep_uids = g_array_new (FALSE, FALSE, sizeof (guint32));
 }
 
 void
@@ -47,6 +52,228 @@ _tern_imap_stream_state_clear (TernImapStreamState *state)
 {
   g_clear_error (&state->error);
   g_clear_pointer (&state->replay, g_byte_array_unref);
+  g_clear_pointer (&state->pending, g_byte_array_unref);
+  g_clear_pointer (&state->ready, g_byte_array_unref);
+  g_clear_pointer (&state->skipped_deep_uids, g_array_unref);
+}
+
+gsize
+_tern_imap_stream_buffered (TernImapStreamState *state)
+{
+  return state->pending->len + state->ready->len;
+}
+
+/*
+ * The response filter. libetpan loses its place for good on a response it cannot parse (the
+ * whole connection is then dropped), and its parser recurses once per parenthesis. So every
+ * response is read whole (its literals included) before libetpan sees any of it, and an
+ * untagged one is skipped (and logged) when it is
+ *  - malformed in a way libetpan cannot survive: "* <number> <word>" where the word is none
+ *    of EXISTS, RECENT, EXPUNGE, FETCH (a server answering EXPUNGE with "* 57 EXPUNGED");
+ *  - nested deeper than TERN_IMAP_MAX_NESTING (a BODYSTRUCTURE 20,000 levels deep).
+ * What the skipped responses said is lost: the engine resynchronises (counts are compared
+ * after every command, and a FETCH skipped for its depth is fetched another way). Tagged
+ * responses and continuations pass as soon as their line is complete.
+ */
+
+static gboolean
+malformed_untagged (const guint8 *line,
+                    gsize         len)
+{
+  static const char * const numbered[] = { "EXISTS", "RECENT", "EXPUNGE", "FETCH" };
+  gsize i = 2, start;
+
+  if (len < 2 || line[0] != '*' || line[1] != ' ' || !g_ascii_isdigit (line[2]))
+    return FALSE;
+  while (i < len && g_ascii_isdigit (line[i]))
+    i++;
+  if (i >= len || line[i] != ' ')
+    return TRUE;
+  start = ++i;
+  while (i < len && g_ascii_isalpha (line[i]))
+    i++;
+  for (guint k = 0; k < G_N_ELEMENTS (numbered); k++)
+    if (i - start == strlen (numbered[k]) &&
+        g_ascii_strncasecmp ((const char *) line + start, numbered[k], i - start) == 0 &&
+        (i == len || line[i] == ' ' || line[i] == '\r'))
+      return FALSE;
+  return TRUE;
+}
+
+/* The n of a line that ends in "{n}" or "{n+}" (before its CRLF at `end`), or -1. */
+static gint64
+line_literal (const guint8 *data,
+              gsize         start,
+              gsize         end)
+{
+  gsize i;
+  guint64 n = 0, scale = 1;
+
+  if (end < start + 3 || data[end - 1] != '}')
+    return -1;
+  i = end - 2;
+  if (data[i] == '+')
+    i--;
+  if (!g_ascii_isdigit (data[i]))
+    return -1;
+  while (i > start && g_ascii_isdigit (data[i]))
+    {
+      if (scale > G_GUINT64_CONSTANT (1000000000000))
+        return -1;
+      n += (guint64) (data[i] - '0') * scale;
+      scale *= 10;
+      i--;
+    }
+  return data[i] == '{' ? (gint64) n : -1;
+}
+
+/* The UID of a FETCH response ("UID n" at its top level), 0 if it has none. */
+static guint32
+response_uid (const guint8 *data,
+              gsize         len)
+{
+  guint depth = 0;
+
+  for (gsize i = 0; i + 5 < len && data[i] != '\r'; i++)
+    {
+      if (data[i] == '(')
+        depth++;
+      else if (data[i] == ')' && depth > 0)
+        depth--;
+      else if (depth == 1 && (data[i - 1] == '(' || data[i - 1] == ' ') &&
+               g_ascii_strncasecmp ((const char *) data + i, "UID ", 4) == 0)
+        return (guint32) g_ascii_strtoull ((const char *) data + i + 4, NULL, 10);
+    }
+  return 0;
+}
+
+static void
+scan_reset (TernImapStreamState *state)
+{
+  state->scan_pos = 0;
+  state->literal_left = 0;
+  state->depth = 0;
+  state->max_depth = 0;
+  state->in_quote = FALSE;
+  state->first_line_done = FALSE;
+  state->drop = FALSE;
+}
+
+/* Moves every complete response of `pending` to `ready` (or skips it). */
+static void
+scan_pending (TernImapStreamState *state)
+{
+  GByteArray *buf = state->pending;
+
+  while (state->scan_pos < buf->len)
+    {
+      gsize pos = state->scan_pos;
+      guint8 c;
+
+      if (state->literal_left > 0)
+        {
+          gsize n = MIN (state->literal_left, buf->len - pos);
+
+          state->scan_pos += n;
+          state->literal_left -= n;
+          continue;
+        }
+
+      c = buf->data[pos];
+      state->scan_pos++;
+      if (buf->data[0] != '*')
+        {
+          /* Tagged lines and continuations: passed whole lines, not judged. */
+          if (c == '\n')
+            {
+              gint64 literal = line_literal (buf->data, 0, pos > 0 ? pos - 1 : 0);
+
+              if (literal >= 0)
+                {
+                  state->literal_left = (guint64) literal;
+                  continue;
+                }
+              g_byte_array_append (state->ready, buf->data, state->scan_pos);
+              g_byte_array_remove_range (buf, 0, state->scan_pos);
+              scan_reset (state);
+            }
+          continue;
+        }
+
+      if (state->in_quote)
+        {
+          if (c == '\\' && state->scan_pos < buf->len)
+            state->scan_pos++;
+          else if (c == '"' || c == '\n')
+            state->in_quote = FALSE;
+          if (c != '\n')
+            continue;
+        }
+      if (c == '"')
+        state->in_quote = TRUE;
+      else if (c == '(' && ++state->depth > state->max_depth)
+        state->max_depth = state->depth;
+      else if (c == ')' && state->depth > 0)
+        state->depth--;
+
+      if (c != '\n' || pos == 0 || buf->data[pos - 1] != '\r')
+        continue;
+
+      /* The end of a line. */
+      if (!state->first_line_done)
+        {
+          state->first_line_done = TRUE;
+          state->drop = malformed_untagged (buf->data, pos - 1);
+        }
+      {
+        /* "{n}" fits in the last 24 bytes. */
+        gint64 literal = line_literal (buf->data, pos > 24 ? pos - 24 : 0, pos - 1);
+
+        if (literal >= 0)
+          {
+            state->literal_left = (guint64) literal;
+            continue;
+          }
+      }
+
+      /* The response is complete. */
+      if (state->drop || state->max_depth > TERN_IMAP_MAX_NESTING)
+        {
+          g_autofree char *head = g_strndup ((const char *) buf->data, MIN (state->scan_pos - 2, 60));
+
+          if (state->drop)
+            {
+              state->skipped_malformed++;
+              g_message ("Skipped a malformed response from the server: %s", head);
+            }
+          else
+            {
+              guint32 uid = response_uid (buf->data, state->scan_pos);
+
+              state->skipped_deep++;
+              if (uid != 0)
+                g_array_append_val (state->skipped_deep_uids, uid);
+              g_message ("Skipped a response nested %u levels deep (at most %u are read): %.40s...",
+                         state->max_depth, TERN_IMAP_MAX_NESTING, head);
+            }
+        }
+      else
+        g_byte_array_append (state->ready, buf->data, state->scan_pos);
+      g_byte_array_remove_range (buf, 0, state->scan_pos);
+      scan_reset (state);
+    }
+}
+
+static gssize
+take_ready (TernImapStreamState *state,
+            void                *buffer,
+            gsize                count)
+{
+  gsize n = MIN (count, state->ready->len);
+
+  memcpy (buffer, state->ready->data, n);
+  g_byte_array_remove_range (state->ready, 0, n);
+  return (gssize) n;
 }
 
 GError *
@@ -137,20 +364,31 @@ low_read (mailstream_low *low,
   if (is_dead (state))
     return -1;
 
-  /* Bytes set aside by the IDLE code come before anything from the network. */
-  if (state->replay != NULL && state->replay->len > 0)
+  while (state->ready->len == 0)
     {
-      n = MIN (count, state->replay->len);
-      memcpy (buffer, state->replay->data, n);
-      g_byte_array_remove_range (state->replay, 0, n);
-      return n;
-    }
+      guint8 chunk[STREAM_CHUNK];
 
-  n = g_input_stream_read (data->input, buffer, count, state->cancellable, &error);
-  if (n > 0)
-    {
+      /* Bytes set aside by the IDLE code come before anything from the network. */
+      if (state->replay != NULL && state->replay->len > 0)
+        {
+          n = MIN (sizeof chunk, state->replay->len);
+          g_byte_array_append (state->pending, state->replay->data, n);
+          g_byte_array_remove_range (state->replay, 0, n);
+          scan_pending (state);
+          continue;
+        }
+
+      n = g_input_stream_read (data->input, chunk, sizeof chunk, state->cancellable, &error);
+      if (n <= 0)
+        break;
       count_read (state, n);
-      return n;
+      g_byte_array_append (state->pending, chunk, n);
+      scan_pending (state);
+    }
+  if (state->ready->len > 0)
+    {
+      g_clear_error (&error);
+      return take_ready (state, buffer, count);
     }
 
   if (n == 0)

@@ -32,7 +32,27 @@ typedef struct
   gboolean      wrote_since_read;
   gboolean      abort_on_close;  /* close the socket without a TLS close_notify */
   gint          dead;            /* atomic: once set, reads and writes fail at once */
+
+  /* The response filter (see tern-imap-stream.c): bytes read and not yet judged (the
+   * response being read, from its first byte), bytes judged and not yet handed to libetpan,
+   * and where the scan of `pending` stands. */
+  GByteArray   *pending;
+  GByteArray   *ready;
+  gsize         scan_pos;
+  guint64       literal_left;
+  guint         depth;
+  guint         max_depth;
+  gboolean      in_quote;
+  gboolean      first_line_done;
+  gboolean      drop;
+  guint         skipped_malformed; /* untagged responses skipped: malformed */
+  guint         skipped_deep;      /* untagged responses skipped: nested too deep */
+  GArray       *skipped_deep_uids; /* guint32: the UIDs of the FETCH responses among them */
 } TernImapStreamState;
+
+/* A response nested deeper than this (parentheses) is skipped before libetpan's recursive
+ * parser sees it (it overflows the stack at some thousands of levels, #17). */
+#define TERN_IMAP_MAX_NESTING 100
 
 void            _tern_imap_stream_state_init          (TernImapStreamState *state,
                                                        GCancellable        *cancellable,
@@ -52,6 +72,10 @@ GInputStream   *_tern_imap_stream_get_input_stream    (mailstream_low      *low)
 gssize          _tern_imap_stream_read_nonblocking    (mailstream_low      *low,
                                                        void                *buffer,
                                                        gsize                count);
+
+/* Bytes read from the network that libetpan has not been handed yet (the response filter
+ * holds them until a response is complete). */
+gsize           _tern_imap_stream_buffered            (TernImapStreamState *state);
 
 /* Turns a GIO failure into the TERN_SYNC_ERROR that says what to do next
  * (timeout: OFFLINE; cancelled: G_IO_ERROR_CANCELLED; the rest: TRANSIENT). */

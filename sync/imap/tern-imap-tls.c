@@ -108,12 +108,25 @@ set_connect_error (TernImapConnection  *self,
 
 static gboolean
 set_handshake_error (TernImapConnection  *self,
+                     gboolean             after_starttls,
                      GError              *local_error,
                      GError             **error)
 {
   GError *mapped;
 
-  if (self->peer_errors != 0 ||
+  if (after_starttls && self->peer_errors == 0 &&
+      (g_error_matches (local_error, G_TLS_ERROR, G_TLS_ERROR_NOT_TLS) ||
+       g_error_matches (local_error, G_TLS_ERROR, G_TLS_ERROR_MISC) ||
+       g_error_matches (local_error, G_TLS_ERROR, G_TLS_ERROR_HANDSHAKE)))
+    {
+      /* Plaintext where the TLS handshake should start: a response injected after "OK
+       * Begin TLS" (arriving too late for the check before the handshake), or a broken
+       * server. Said as such, never as a refused STARTTLS. */
+      mapped = g_error_new (TERN_SYNC_ERROR, TERN_SYNC_ERROR_INSECURE,
+                            "%s sent data that is not TLS after agreeing to STARTTLS: possible "
+                            "injection attack (%s)", self->host, local_error->message);
+    }
+  else if (self->peer_errors != 0 ||
       g_error_matches (local_error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE))
     {
       g_autofree char *reasons = _tern_imap_describe_certificate_flags (self->peer_errors);
@@ -156,6 +169,7 @@ set_handshake_error (TernImapConnection  *self,
 
 static gboolean
 start_tls (TernImapConnection  *self,
+           gboolean             after_starttls,
            GError             **error)
 {
   g_autoptr(GSocketConnectable) identity = NULL;
@@ -202,7 +216,7 @@ start_tls (TernImapConnection  *self,
   g_signal_handler_disconnect (tls, handler);
 
   if (!ok)
-    return set_handshake_error (self, local_error, error);
+    return set_handshake_error (self, after_starttls, local_error, error);
 
   /* GIO 2.74 has no way to ask for a minimum protocol version: check the outcome. */
   version = g_tls_connection_get_protocol_version (G_TLS_CONNECTION (tls));
@@ -242,16 +256,16 @@ switch_to_tls (TernImapConnection  *self,
 
   /* A man in the middle can append commands or responses to the plaintext part
    * (CVE-2011-0411 and relatives): anything already buffered is an attack. */
-  if (stream->read_buffer_len > 0)
+  if (stream->read_buffer_len > 0 || _tern_imap_stream_buffered (&self->stream_state) > 0)
     {
-      GError *local_error = g_error_new_literal (TERN_SYNC_ERROR, TERN_SYNC_ERROR_INSECURE,
-                                                 "The server sent data after agreeing to "
-                                                 "STARTTLS: possible injection attack");
+      GError *local_error = g_error_new (TERN_SYNC_ERROR, TERN_SYNC_ERROR_INSECURE,
+                                         "%s sent data after agreeing to STARTTLS: possible "
+                                         "injection attack", self->host);
 
       return _tern_imap_fail (self, TRUE, local_error, error);
     }
 
-  if (!start_tls (self, error))
+  if (!start_tls (self, TRUE, error))
     return FALSE;
 
   tls_low = _tern_imap_stream_new (G_IO_STREAM (self->tls_connection), socket,
@@ -300,7 +314,7 @@ tern_imap_connection_connect (TernImapConnection  *self,
 
   if (self->security == TERN_IMAP_SECURITY_TLS)
     {
-      if (!start_tls (self, error))
+      if (!start_tls (self, FALSE, error))
         return FALSE;
       io_stream = G_IO_STREAM (self->tls_connection);
     }

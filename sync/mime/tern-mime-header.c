@@ -33,9 +33,26 @@ is_plain (const char *text)
   return TRUE;
 }
 
+/* Raw 8-bit bytes in a header (RFC 5322 forbids them, old clients send Latin-1): read as
+ * Windows-1252 (a superset of Latin-1's printable range) when they are not UTF-8, so that
+ * "Ren\xe9e" is "Renée" and not a replacement character. NULL if text is valid UTF-8. */
+static char *
+eight_bit_to_utf8 (const char *text)
+{
+  char *converted;
+
+  if (g_utf8_validate (text, -1, NULL))
+    return NULL;
+  converted = g_convert (text, -1, "UTF-8", "WINDOWS-1252", NULL, NULL, NULL);
+  if (converted == NULL)
+    converted = g_convert (text, -1, "UTF-8", "ISO-8859-1", NULL, NULL, NULL);
+  return converted;
+}
+
 char *
 _tern_mime_decode_text (const char *text)
 {
+  g_autofree char *utf8 = NULL;
   char *decoded;
 
   if (text == NULL)
@@ -43,6 +60,8 @@ _tern_mime_decode_text (const char *text)
   /* Most headers are plain ASCII with no encoded words: nothing to decode. */
   if (is_plain (text))
     return g_strdup (text);
+  if ((utf8 = eight_bit_to_utf8 (text)) != NULL)
+    text = utf8;
   ensure_gmime ();
   decoded = g_mime_utils_header_decode_text (NULL, text);
   if (decoded != NULL && !g_utf8_validate (decoded, -1, NULL))
@@ -58,12 +77,15 @@ _tern_mime_decode_text (const char *text)
 char *
 _tern_mime_decode_phrase (const char *text)
 {
+  g_autofree char *utf8 = NULL;
   char *decoded;
 
   if (text == NULL)
     return NULL;
   if (is_plain (text) && strchr (text, '"') == NULL && strchr (text, '\\') == NULL)
     return g_strdup (text);
+  if ((utf8 = eight_bit_to_utf8 (text)) != NULL)
+    text = utf8;
   ensure_gmime ();
   decoded = g_mime_utils_header_decode_phrase (NULL, text);
   if (decoded != NULL && !g_utf8_validate (decoded, -1, NULL))

@@ -442,17 +442,6 @@ backoff (guint attempts)
   return MIN (delay, MAX_BACKOFF);
 }
 
-/* Whether a refusal concerns the account (the run stops) rather than this message. */
-static gboolean
-stops_run (const GError *error)
-{
-  return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
-         (error->domain == TERN_SYNC_ERROR &&
-          (error->code == TERN_SYNC_ERROR_OFFLINE || error->code == TERN_SYNC_ERROR_AUTH ||
-           error->code == TERN_SYNC_ERROR_CERTIFICATE || error->code == TERN_SYNC_ERROR_CONFIG ||
-           error->code == TERN_SYNC_ERROR_INSECURE));
-}
-
 static gboolean
 lookup_password (TernOutboxSender  *self,
                  TernSmtpSettings  *smtp,
@@ -549,7 +538,8 @@ send_one (TernOutboxSender  *self,
     }
 
   g_assert (failure != NULL);
-  *stop_out = stops_run (failure);
+  /* A refusal that concerns the account (the run stops) rather than this message. */
+  *stop_out = tern_failure_stops_run (failure);
   if (refused != NULL)
     {
       g_free (self->refused_sha256);
@@ -560,8 +550,7 @@ send_one (TernOutboxSender  *self,
       result->deferred++;
       return tern_outbox_defer (self->store, item->id, "Stopped before it was sent", 0, error);
     }
-  if (failure->domain == TERN_SYNC_ERROR &&
-      (failure->code == TERN_SYNC_ERROR_OFFLINE || failure->code == TERN_SYNC_ERROR_TRANSIENT))
+  if (tern_failure_is_retryable (failure))
     {
       result->deferred++;
       return tern_outbox_defer (self->store, item->id, failure->message, backoff (item->attempts + 1), error);
