@@ -18,7 +18,7 @@
  * order and recorded in PRAGMA user_version.
  */
 
-#define LATEST_SCHEMA 6
+#define LATEST_SCHEMA 9
 
 G_DEFINE_QUARK (tern-store-error-quark, tern_store_error)
 

@@ -38,6 +38,7 @@ typedef struct
   gint64  offline_days;      /* bodies of messages newer than this are kept offline */
   gint64  offline_max_size;  /* ... if smaller than this (bytes) */
   gint64  cache_limit;       /* bytes of bodies and parts; 0: no limit */
+  gboolean no_compress;      /* never COMPRESS=DEFLATE (FALSE, the default: where offered) */
 } TernAccount;
 
 typedef struct
@@ -171,6 +172,10 @@ gboolean     tern_store_set_account_status (TernStore     *self,
                                        gboolean            success,
                                        const char         *error_message,
                                        GError            **error);
+gboolean     tern_store_set_account_compress (TernStore  *self,
+                                             gint64      account_id,
+                                             gboolean    compress,
+                                             GError    **error);
 gboolean     tern_store_set_account_delete_mode (TernStore *self,
                                        gint64              account_id,
                                        const char         *mode,

@@ -464,7 +464,7 @@ test_schema_versions (void)
   sqlite3_close (db);
   store = tern_store_open (path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (tern_store_get_schema_version (store), ==, 6);
+  g_assert_cmpint (tern_store_get_schema_version (store), ==, 9);
   tern_store_free (store);
 
   /* Re-opening is a no-op. */

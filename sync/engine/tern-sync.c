@@ -57,6 +57,7 @@ account_copy (const TernAccount *a)
   c->ca_file = copy_or_null (a->ca_file);
   c->pinned_sha256 = copy_or_null (a->pinned_sha256);
   c->delete_mode = copy_or_null (a->delete_mode);
+  c->no_compress = a->no_compress;
   return c;
 }
 
@@ -267,6 +268,7 @@ tern_sync_connect (TernSync  *self,
     .ca_file = self->account->ca_file,
     .pinned_sha256 = self->account->pinned_sha256,
     .timeout_seconds = self->timeout,
+    .no_compress = self->account->no_compress,
   };
   TernImapConnection *conn;
 

@@ -54,6 +54,7 @@ struct _TernImapConnection
   guint                 qresync_enabled : 1;
   guint                 idling : 1;
   guint                 closed : 1;
+  guint                 no_compress : 1;
 };
 
 /* A parsed FETCH response, valid for one call of a TernImapFetchFunc. */

@@ -234,6 +234,19 @@ tern_imap_connection_idle_wait (TernImapConnection *self,
   if (self->stream_state.replay->len > 0 || stream->read_buffer_len > 0)
     return 1;
 
+  /* With COMPRESS, compressed bytes may have arrived with the "+" that no poll on the
+   * socket will report again: inflate them first. */
+  if (_tern_imap_stream_has_pending (low))
+    {
+      gssize n = _tern_imap_stream_read_nonblocking (low, stream->read_buffer,
+                                                     stream->buffer_max_size);
+
+      if (n > 0)
+        stream->read_buffer_len = n;
+      if (n != 0)
+        return 1;
+    }
+
   if (interrupt != NULL && g_cancellable_is_cancelled (interrupt))
     return -1;
 

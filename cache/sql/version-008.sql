@@ -1,0 +1,3 @@
+-- Tern cache schema, version 8: reserved for another branch (a placeholder so that
+-- version 9 applies here; the lead renumbers at merge).
+SELECT 1;
