@@ -160,6 +160,12 @@ gboolean  _tern_sync_sync_one           (TernSync           *self,
                                          TernFolder        **folder,
                                          GError            **error);
 
+/* tern-prefetch.c: opens one message of the selected folder (takes m): its text and the
+ * other parts' .MIME headers in one FETCH, then its inline images. */
+gboolean  _tern_prefetch_open           (TernSync           *self,
+                                         TernMessage        *m,
+                                         GError            **error);
+
 /* tern-replay.c */
 gboolean  _tern_sync_replay             (TernSync    *self,
                                          GError     **error);

@@ -80,6 +80,74 @@ tern_imap_fetch_item_get_body_sections (const TernImapFetchItem *item,
   return seen;
 }
 
+/* A BODY[...] section as the text a FETCH asked for it with: "" (the whole message),
+ * "HEADER", "1.2", "2.MIME", "1.TEXT"; NULL for what Tern never asks (HEADER.FIELDS). */
+static char *
+section_to_text (struct mailimap_section *section)
+{
+  struct mailimap_section_spec *spec = section != NULL ? section->sec_spec : NULL;
+  struct mailimap_section_msgtext *msgtext = NULL;
+  GString *text;
+
+  if (spec == NULL)
+    return g_strdup ("");
+
+  text = g_string_new (NULL);
+  if (spec->sec_type == MAILIMAP_SECTION_SPEC_SECTION_MSGTEXT)
+    msgtext = spec->sec_data.sec_msgtext;
+  else if (spec->sec_data.sec_part != NULL)
+    {
+      for (clistiter *it = clist_begin (spec->sec_data.sec_part->sec_id); it != NULL; it = clist_next (it))
+        g_string_append_printf (text, "%s%u", text->len > 0 ? "." : "", *(uint32_t *) clist_content (it));
+      if (spec->sec_text != NULL)
+        {
+          if (spec->sec_text->sec_type == MAILIMAP_SECTION_TEXT_MIME)
+            g_string_append (text, ".MIME");
+          else
+            msgtext = spec->sec_text->sec_msgtext;
+          if (msgtext != NULL)
+            g_string_append_c (text, '.');
+        }
+    }
+
+  if (msgtext != NULL)
+    {
+      if (msgtext->sec_type == MAILIMAP_SECTION_MSGTEXT_HEADER)
+        g_string_append (text, "HEADER");
+      else if (msgtext->sec_type == MAILIMAP_SECTION_MSGTEXT_TEXT)
+        g_string_append (text, "TEXT");
+      else
+        return (g_string_free (text, TRUE), NULL);
+    }
+
+  return g_string_free (text, FALSE);
+}
+
+void
+tern_imap_fetch_item_foreach_body_section (const TernImapFetchItem *item,
+                                           TernImapSectionFunc      func,
+                                           gpointer                 user_data)
+{
+  g_return_if_fail (item != NULL);
+  g_return_if_fail (func != NULL);
+
+  for (clistiter *it = clist_begin (item->msg_att->att_list); it != NULL; it = clist_next (it))
+    {
+      struct mailimap_msg_att_item *att = clist_content (it);
+      struct mailimap_msg_att_body_section *body;
+      g_autofree char *section = NULL;
+
+      if (att->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC ||
+          att->att_data.att_static->att_type != MAILIMAP_MSG_ATT_BODY_SECTION)
+        continue;
+      body = att->att_data.att_static->att_data.att_body_section;
+      if (body == NULL || (section = section_to_text (body->sec_section)) == NULL)
+        continue;
+      func (section, (const guint8 *) body->sec_body_part,
+            body->sec_body_part != NULL ? body->sec_length : 0, user_data);
+    }
+}
+
 /* Called by libetpan for each FETCH response as soon as it is parsed, so a large response
  * is handed on message by message instead of being held whole. */
 static void
