@@ -369,6 +369,123 @@ test_open_message (Fixture       *f,
   tern_store_free (store);
 }
 
+static void
+first_progress_cb (const char *folder,
+                   guint       done,
+                   guint       total,
+                   gpointer    user_data)
+{
+  char **first = user_data;
+
+  if (*first == NULL)
+    *first = g_strdup (folder);
+}
+
+/* What a sync costs in round trips (#12: an unchanged resync was 10 sequential commands
+ * and a first sync selected every folder twice, INBOX last). The fixture has INBOX,
+ * Archive, Drafts, Junk, Sent, Trash and the shared Team. */
+static void
+test_sync_round_trips (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernSync) sync = NULL;
+  g_autofree char *first_folder = NULL;
+  TernAccount *account = NULL;
+  TernStore *store;
+  guint before, first, resync;
+
+  g_assert_true (tern_test_server_seed (f->server, "alice", "INBOX", 300, &error));
+  g_assert_no_error (error);
+  store = open_store (f, "trips", &account);
+  sync = new_sync (store, account);
+  tern_sync_set_progress_func (sync, first_progress_cb, &first_folder);
+
+  before = round_trips (sync);
+  tern_sync_run (sync, NULL, &error);
+  g_assert_no_error (error);
+  first = round_trips (sync) - before;
+
+  before = round_trips (sync);
+  tern_sync_run (sync, NULL, &error);
+  g_assert_no_error (error);
+  resync = round_trips (sync) - before;
+  g_test_message ("first sync %u round trips, unchanged resync %u", first, resync);
+
+  /* INBOX's headers come first. */
+  g_assert_cmpstr (first_folder, ==, "INBOX");
+
+  /* Log in (LOGIN, ENABLE: 2; the greeting follows no command), LSUB + LIST pipelined, NAMESPACE,
+   * every MYRIGHTS pipelined, INBOX (SELECT, UID SEARCH, UID FETCH, the QRESYNC SELECT
+   * that catches what changed during the fill: 4), one SELECT for each of the six empty
+   * folders. */
+  g_assert_cmpuint (first, <=, 2 + 1 + 1 + 1 + 4 + 6);
+  /* LSUB + LIST, every folder's STATUS pipelined, the SELECT of the folder left selected. */
+  g_assert_cmpuint (resync, <=, 3);
+
+  g_clear_pointer (&sync, tern_sync_free);
+  tern_account_free (account);
+  tern_store_free (store);
+}
+
+static void
+count_new_cb (const TernSyncChange *change,
+              gpointer              user_data)
+{
+  if (change->kind == TERN_SYNC_CHANGE_NEW && g_strcmp0 (change->subject, "news") == 0)
+    (*(guint *) user_data)++;
+}
+
+/* New mail during IDLE: DONE and one FETCH of what EXISTS announced (#12: it was DONE, a
+ * QRESYNC re-SELECT, a UID SEARCH, then the FETCH). */
+static void
+test_idle_new_mail (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernSync) sync = NULL;
+  g_autoptr(TernFolder) inbox = NULL;
+  TernAccount *account = NULL;
+  TernStore *store;
+  guint before, news = 0;
+
+  g_assert_true (tern_test_server_seed (f->server, "alice", "INBOX", 20, &error));
+  g_assert_no_error (error);
+  store = open_store (f, "idle", &account);
+  sync = new_sync (store, account);
+  tern_sync_run (sync, NULL, &error);
+  g_assert_no_error (error);
+  tern_sync_set_change_func (sync, count_new_cb, &news);
+
+  /* A first short wait selects INBOX for IDLE. */
+  g_assert_cmpint (tern_sync_wait_for_changes (sync, 10, NULL, &error), ==, 0);
+  g_assert_no_error (error);
+
+  tern_test_server_append_message (f->server, "alice", "INBOX",
+                                   "From: bob@example.org\r\nSubject: news\r\nMessage-ID: <news@t>\r\n\r\nhi\r\n");
+  before = round_trips (sync);
+  g_assert_cmpint (tern_sync_wait_for_changes (sync, 30000, NULL, &error), ==, 0);
+  g_assert_no_error (error);
+  g_test_message ("new mail in %u round trips", round_trips (sync) - before);
+
+  g_assert_cmpuint (news, ==, 1);
+  inbox = tern_store_get_folder (store, account->id, "INBOX", &error);
+  g_assert_cmpuint (inbox->server_exists, ==, 21);
+  g_assert_cmpuint (tern_store_count_uids (store, inbox->id), ==, 21);
+  /* IDLE (its "+"), DONE, the UID FETCH. */
+  g_assert_cmpuint (round_trips (sync) - before, ==, 3);
+
+  /* The cache is in step: a full resync finds nothing to do. */
+  tern_sync_run (sync, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (news, ==, 1);
+  g_assert_cmpuint (tern_store_count_uids (store, inbox->id), ==, 21);
+
+  g_clear_pointer (&sync, tern_sync_free);
+  tern_account_free (account);
+  tern_store_free (store);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -381,6 +498,12 @@ main (int   argc,
 
   g_test_add ("/slowlink/open-message", Fixture, GUINT_TO_POINTER (TERN_TEST_SERVER_FULL),
               fixture_set_up, test_open_message, fixture_tear_down);
+
+  g_test_add ("/slowlink/sync-round-trips", Fixture, GUINT_TO_POINTER (TERN_TEST_SERVER_FULL),
+              fixture_set_up, test_sync_round_trips, fixture_tear_down);
+
+  g_test_add ("/slowlink/idle-new-mail", Fixture, GUINT_TO_POINTER (TERN_TEST_SERVER_FULL),
+              fixture_set_up, test_idle_new_mail, fixture_tear_down);
 
   return g_test_run ();
 }

@@ -69,6 +69,9 @@ struct _TernSync
   GByteArray          *section_data;
   guint32              section_uid;
   gboolean             section_seen;
+  /* STATUS answers of one run, asked for all folders at once (pipelined): folder name ->
+   * MailboxState. A resync takes its folder's answer instead of asking. */
+  GHashTable          *status_ahead;
 };
 
 /* Flag updates, VANISHED and HIGHESTMODSEQ the responses of a command carried. */
@@ -151,9 +154,21 @@ gboolean  _tern_sync_status_folder      (TernSync           *self,
                                          TernFolder         *folder,
                                          MailboxState       *state,
                                          GError            **error);
+/* STATUS of every synced folder but the selected one, pipelined, into
+ * self->status_ahead (cleared first; left NULL without CONDSTORE or for fewer than two). */
+gboolean  _tern_sync_status_ahead       (TernSync           *self,
+                                         GPtrArray          *folders,
+                                         GError            **error);
 gboolean  _tern_sync_resync             (TernSync           *self,
                                          TernFolder         *folder,
                                          gboolean            force_select,
+                                         GError            **error);
+/* After IDLE (or a NOOP) on the selected folder `name`: VANISHED applied and the new
+ * messages EXISTS announced fetched at once from the known UIDNEXT (QRESYNC only).
+ * *handled FALSE (and TRUE returned) when a full resync is needed instead. */
+gboolean  _tern_sync_after_idle         (TernSync           *self,
+                                         const char         *name,
+                                         gboolean           *handled,
                                          GError            **error);
 /* A first sync or a resync of a selectable folder; *folder may be replaced by a fresh copy. */
 gboolean  _tern_sync_sync_one           (TernSync           *self,

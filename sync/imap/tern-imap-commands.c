@@ -495,6 +495,9 @@ tern_imap_connection_unselect (TernImapConnection  *self,
   return tern_imap_connection_check (self, mailimap_examine (self->session, "INBOX"), "EXAMINE", error);
 }
 
+static void read_status (struct mailimap_mailbox_data_status *status,
+                         TernImapMailbox                     *out);
+
 gboolean
 tern_imap_connection_status (TernImapConnection  *self,
                              const char          *mailbox,
@@ -522,6 +525,61 @@ tern_imap_connection_status (TernImapConnection  *self,
   if (!tern_imap_connection_check (self, r, "STATUS", error))
     return FALSE;
 
+  read_status (status, out);
+  mailimap_mailbox_data_status_free (status);
+  return TRUE;
+}
+
+typedef struct
+{
+  TernImapMailbox *out;
+  char           **rights;
+} Many;
+
+static void
+status_response_cb (TernImapConnection *self,
+                    guint               index,
+                    gboolean            ok,
+                    gpointer            user_data)
+{
+  Many *many = user_data;
+  struct mailimap_response_info *info = self->session->imap_response_info;
+
+  memset (&many->out[index], 0, sizeof many->out[index]);
+  if (ok && info != NULL && info->rsp_status != NULL)
+    read_status (info->rsp_status, &many->out[index]);
+}
+
+gboolean
+tern_imap_connection_status_many (TernImapConnection  *self,
+                                  const char * const  *mailboxes,
+                                  gboolean             highestmodseq,
+                                  TernImapMailbox     *out,
+                                  GError             **error)
+{
+  g_autoptr(GPtrArray) commands = g_ptr_array_new_with_free_func (g_free);
+  Many many = { out, NULL };
+
+  g_return_val_if_fail (self != NULL && self->session != NULL, FALSE);
+  g_return_val_if_fail (mailboxes != NULL && out != NULL, FALSE);
+
+  for (guint i = 0; mailboxes[i] != NULL; i++)
+    {
+      g_autofree char *quoted = _tern_imap_quote (mailboxes[i]);
+
+      g_ptr_array_add (commands, g_strdup_printf ("STATUS %s (MESSAGES UIDNEXT UIDVALIDITY%s)", quoted,
+                                                  highestmodseq ? " HIGHESTMODSEQ" : ""));
+    }
+  g_ptr_array_add (commands, NULL);
+
+  return _tern_imap_pipeline (self, (const char * const *) commands->pdata, status_response_cb, &many, error);
+}
+
+static void
+read_status (struct mailimap_mailbox_data_status *status,
+             TernImapMailbox                     *out)
+{
+  memset (out, 0, sizeof *out);
   for (clistiter *it = clist_begin (status->st_info_list); it != NULL; it = clist_next (it))
     {
       struct mailimap_status_info *info = clist_content (it);
@@ -542,8 +600,6 @@ tern_imap_connection_status (TernImapConnection  *self,
         default: break;
         }
     }
-  mailimap_mailbox_data_status_free (status);
-  return TRUE;
 }
 
 void
@@ -623,6 +679,65 @@ tern_imap_connection_list (TernImapConnection  *self,
   return entries;
 }
 
+typedef struct
+{
+  GPtrArray *lsub;
+  GPtrArray *list;
+} Lists;
+
+static void
+lists_response_cb (TernImapConnection *self,
+                   guint               index,
+                   gboolean            ok,
+                   gpointer            user_data)
+{
+  Lists *lists = user_data;
+  struct mailimap_response_info *info = self->session->imap_response_info;
+  GPtrArray **out = index == 0 ? &lists->lsub : &lists->list;
+  clist *result = info == NULL ? NULL : index == 0 ? info->rsp_mailbox_lsub : info->rsp_mailbox_list;
+
+  if (!ok)
+    return;
+  *out = g_ptr_array_new_with_free_func ((GDestroyNotify) tern_imap_list_entry_free);
+  for (clistiter *it = clist_begin (result); it != NULL; it = clist_next (it))
+    g_ptr_array_add (*out, list_entry_new (clist_content (it)));
+}
+
+gboolean
+tern_imap_connection_list_both (TernImapConnection  *self,
+                                const char          *pattern,
+                                GPtrArray          **lsub_out,
+                                GPtrArray          **list_out,
+                                GError             **error)
+{
+  g_autofree char *quoted = NULL;
+  g_autofree char *lsub = NULL;
+  g_autofree char *list = NULL;
+  const char *commands[3];
+  Lists lists = { NULL, NULL };
+
+  g_return_val_if_fail (self != NULL && self->session != NULL, FALSE);
+  g_return_val_if_fail (pattern != NULL && lsub_out != NULL && list_out != NULL, FALSE);
+
+  quoted = _tern_imap_quote (pattern);
+  commands[0] = lsub = g_strdup_printf ("LSUB \"\" %s", quoted);
+  commands[1] = list = g_strdup_printf ("LIST \"\" %s", quoted);
+  commands[2] = NULL;
+  if (!_tern_imap_pipeline (self, commands, lists_response_cb, &lists, error) ||
+      lists.lsub == NULL || lists.list == NULL)
+    {
+      if (error != NULL && *error == NULL)
+        g_set_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_PERMANENT, "%s failed: %s",
+                     lists.lsub == NULL ? "LSUB" : "LIST", _tern_imap_server_text (self));
+      g_clear_pointer (&lists.lsub, g_ptr_array_unref);
+      g_clear_pointer (&lists.list, g_ptr_array_unref);
+      return FALSE;
+    }
+  *lsub_out = lists.lsub;
+  *list_out = lists.list;
+  return TRUE;
+}
+
 static GPtrArray *
 namespace_prefixes (struct mailimap_namespace_item *item)
 {
@@ -694,6 +809,61 @@ tern_imap_connection_myrights (TernImapConnection  *self,
     }
   g_set_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_PROTOCOL, "No MYRIGHTS data for %s", mailbox);
   return NULL;
+}
+
+static void
+myrights_response_cb (TernImapConnection *self,
+                      guint               index,
+                      gboolean            ok,
+                      gpointer            user_data)
+{
+  Many *many = user_data;
+  struct mailimap_response_info *info = self->session->imap_response_info;
+
+  for (clistiter *it = ok && info ? clist_begin (info->rsp_extension_list) : NULL; it != NULL; it = clist_next (it))
+    {
+      struct mailimap_extension_data *ext = clist_content (it);
+
+      if (ext->ext_extension->ext_id == MAILIMAP_EXTENSION_ACL &&
+          ext->ext_type == MAILIMAP_ACL_TYPE_MYRIGHTS_DATA && ext->ext_data != NULL)
+        {
+          g_free (many->rights[index]);
+          many->rights[index] = g_strdup (((struct mailimap_acl_myrights_data *) ext->ext_data)->rights);
+        }
+    }
+}
+
+char **
+tern_imap_connection_myrights_many (TernImapConnection  *self,
+                                    const char * const  *mailboxes,
+                                    GError             **error)
+{
+  g_autoptr(GPtrArray) commands = g_ptr_array_new_with_free_func (g_free);
+  guint n;
+  Many many = { NULL, NULL };
+
+  g_return_val_if_fail (self != NULL && self->session != NULL, NULL);
+  g_return_val_if_fail (mailboxes != NULL, NULL);
+
+  n = g_strv_length ((char **) mailboxes);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *quoted = _tern_imap_quote (mailboxes[i]);
+
+      g_ptr_array_add (commands, g_strdup_printf ("MYRIGHTS %s", quoted));
+    }
+  g_ptr_array_add (commands, NULL);
+
+  /* n + 1 slots, all NULL: a folder without an answer keeps its NULL. */
+  many.rights = g_new0 (char *, n + 1);
+  if (!_tern_imap_pipeline (self, (const char * const *) commands->pdata, myrights_response_cb, &many, error))
+    {
+      for (guint i = 0; i < n; i++)
+        g_free (many.rights[i]);
+      g_free (many.rights);
+      return NULL;
+    }
+  return many.rights;
 }
 
 gboolean

@@ -124,6 +124,8 @@ typedef struct
  * EXAMINE INBOX (never CLOSE).
  * status(): MESSAGES, UIDNEXT, UIDVALIDITY (and HIGHESTMODSEQ if asked) of a mailbox that
  * need not be selected.
+ * status_many(): the same for each of the NULL-terminated mailboxes, pipelined (one round
+ * trip for all); out has one slot per mailbox, all zero for one the server said NO to.
  */
 gboolean     tern_imap_connection_select            (TernImapConnection      *self,
                                                      const char              *mailbox,
@@ -165,8 +167,19 @@ GPtrArray   *tern_imap_connection_list              (TernImapConnection      *se
                                                      const char              *reference,
                                                      const char              *pattern,
                                                      GError                 **error) G_GNUC_WARN_UNUSED_RESULT;
+/* LSUB "" pattern and LIST "" pattern pipelined: one round trip for both. (transfer full) */
+gboolean     tern_imap_connection_list_both         (TernImapConnection      *self,
+                                                     const char              *pattern,
+                                                     GPtrArray              **lsub_out,
+                                                     GPtrArray              **list_out,
+                                                     GError                 **error);
 /* NAMESPACE: the prefixes of the personal, other users' and shared namespaces (any may be
  * empty). (transfer full) arrays of strings */
+gboolean     tern_imap_connection_status_many       (TernImapConnection      *self,
+                                                     const char * const      *mailboxes,
+                                                     gboolean                 highestmodseq,
+                                                     TernImapMailbox         *out,
+                                                     GError                 **error);
 gboolean     tern_imap_connection_namespace         (TernImapConnection      *self,
                                                      GPtrArray              **personal_out,
                                                      GPtrArray              **other_out,
@@ -176,6 +189,12 @@ gboolean     tern_imap_connection_namespace         (TernImapConnection      *se
  * (transfer full) */
 char        *tern_imap_connection_myrights          (TernImapConnection      *self,
                                                      const char              *mailbox,
+                                                     GError                 **error) G_GNUC_WARN_UNUSED_RESULT;
+/* MYRIGHTS of each of the NULL-terminated mailboxes, pipelined (one round trip): an array
+ * of as many strings, NULL where the server gave none (a NO), followed by a NULL. Free
+ * each and the array. (transfer full) */
+char       **tern_imap_connection_myrights_many     (TernImapConnection      *self,
+                                                     const char * const      *mailboxes,
                                                      GError                 **error) G_GNUC_WARN_UNUSED_RESULT;
 gboolean     tern_imap_connection_create            (TernImapConnection      *self,
                                                      const char              *mailbox,

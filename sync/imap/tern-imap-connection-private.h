@@ -171,6 +171,20 @@ char       *_tern_imap_describe_certificate_flags (GTlsCertificateFlags         
 /* IDLE (tern-imap-idle.c). */
 GSocket    *_tern_imap_get_socket                 (TernImapConnection              *self);
 
+/* Pipelined commands (tern-imap-messages.c): func (may be NULL) runs after each tagged
+ * response, while the session's response info holds that command's results; ok says
+ * whether it was OK. With a func, a NO or BAD is the func's business; without one, the
+ * first fails the call (after every response is read). */
+typedef void (*TernImapResponseFunc) (TernImapConnection *self,
+                                      guint               index,
+                                      gboolean            ok,
+                                      gpointer            user_data);
+gboolean    _tern_imap_pipeline                   (TernImapConnection              *self,
+                                                   const char * const              *commands,
+                                                   TernImapResponseFunc             func,
+                                                   gpointer                         user_data,
+                                                   GError                         **error);
+
 /* SELECT, FETCH (tern-imap-commands.c). */
 guint64     _tern_imap_find_highestmodseq         (TernImapConnection              *self);
 /* Hands libetpan's per-message handler the fetch function (or takes it back). */

@@ -241,20 +241,19 @@ tern_imap_connection_uid_fetch_section (TernImapConnection  *self,
 }
 
 gboolean
-tern_imap_connection_pipeline (TernImapConnection  *self,
-                               const char * const  *commands,
-                               GError             **error)
+_tern_imap_pipeline (TernImapConnection   *self,
+                     const char * const   *commands,
+                     TernImapResponseFunc  func,
+                     gpointer              user_data,
+                     GError              **error)
 {
   GError *first_error = NULL;
   guint n;
   int first_tag = 0;
 
-  g_return_val_if_fail (self != NULL, FALSE);
-  g_return_val_if_fail (commands != NULL && commands[0] != NULL, FALSE);
-
   n = g_strv_length ((char **) commands);
-  if (n == 1)
-    return tern_imap_connection_raw_command (self, commands[0], error);
+  if (n == 0)
+    return TRUE;
 
   /* All the commands in one write: one round trip for all of them. */
   for (guint i = 0; i < n; i++)
@@ -289,7 +288,9 @@ tern_imap_connection_pipeline (TernImapConnection  *self,
           g_clear_error (&first_error);
           return FALSE;
         }
-      if (status != MAILIMAP_RESP_COND_STATE_OK && first_error == NULL)
+      if (func != NULL)
+        func (self, i, status == MAILIMAP_RESP_COND_STATE_OK, user_data);
+      else if (status != MAILIMAP_RESP_COND_STATE_OK && first_error == NULL)
         _tern_imap_command_failed (self, status == MAILIMAP_RESP_COND_STATE_BAD, what, &first_error);
     }
 
@@ -299,6 +300,19 @@ tern_imap_connection_pipeline (TernImapConnection  *self,
       return FALSE;
     }
   return TRUE;
+}
+
+gboolean
+tern_imap_connection_pipeline (TernImapConnection  *self,
+                               const char * const  *commands,
+                               GError             **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (commands != NULL && commands[0] != NULL, FALSE);
+
+  if (commands[1] == NULL)
+    return tern_imap_connection_raw_command (self, commands[0], error);
+  return _tern_imap_pipeline (self, commands, NULL, NULL, error);
 }
 
 char *
