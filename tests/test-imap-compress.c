@@ -19,6 +19,7 @@
 
 static TernTestServer *compress_server;
 static TernTestServer *plain_server;
+static TernTestServer *cyrus_server;
 
 static TernTestServer *
 get_server (TernTestServer      **server,
@@ -161,9 +162,10 @@ idle_sees_append (TernTestServer     *server,
 }
 
 static void
-check_compressed (TernImapSecurity security)
+check_compressed (TernTestServer   *server,
+                  TernImapSecurity  security,
+                  gboolean          idle)
 {
-  TernTestServer *server = get_server (&compress_server, TERN_TEST_SERVER_COMPRESS);
   g_autofree char *subject = g_strdup_printf ("compress-%d", security);
   g_autofree char *message = make_message (subject);
   g_autoptr(GString) sent = g_string_new (NULL);
@@ -197,7 +199,13 @@ check_compressed (TernImapSecurity security)
   g_assert_cmpuint (wire, <, strlen (message) / 5);
   g_assert_cmpuint (conn->stream_state.bytes_inflated, >, strlen (message));
 
-  idle_sees_append (server, conn);
+  if (idle)
+    idle_sees_append (server, conn);
+  else
+    {
+      g_assert_true (tern_imap_connection_noop (conn, &error));
+      g_assert_no_error (error);
+    }
 
   tern_imap_connection_close (conn);
   tern_imap_connection_free (conn);
@@ -220,13 +228,34 @@ check_compressed (TernImapSecurity security)
 static void
 test_tls (void)
 {
-  check_compressed (TERN_IMAP_SECURITY_TLS);
+  check_compressed (get_server (&compress_server, TERN_TEST_SERVER_COMPRESS), TERN_IMAP_SECURITY_TLS, TRUE);
 }
 
 static void
 test_starttls (void)
 {
-  check_compressed (TERN_IMAP_SECURITY_STARTTLS);
+  check_compressed (get_server (&compress_server, TERN_TEST_SERVER_COMPRESS), TERN_IMAP_SECURITY_STARTTLS, TRUE);
+}
+
+/* Cyrus IMAP offers it too (its own zlib code): the same, over TLS. Without IDLE: the
+ * fixture's Cyrus runs no idled, so IDLE reports news only when it polls, compressed or
+ * not. */
+static void
+test_cyrus (void)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!tern_test_server_kind_available (TERN_TEST_SERVER_CYRUS, &error))
+    {
+      g_test_skip (error->message);
+      return;
+    }
+  if (cyrus_server == NULL)
+    {
+      cyrus_server = tern_test_server_new_kind (TERN_TEST_SERVER_CYRUS, TERN_TEST_SERVER_FULL, &error);
+      g_assert_no_error (error);
+    }
+  check_compressed (cyrus_server, TERN_IMAP_SECURITY_TLS, FALSE);
 }
 
 /* A server without COMPRESS=DEFLATE: nothing asked, everything as before, IDLE included. */
@@ -272,11 +301,13 @@ main (int   argc,
   g_test_add_func ("/imap-compress/tls", test_tls);
   g_test_add_func ("/imap-compress/starttls", test_starttls);
   g_test_add_func ("/imap-compress/not-offered", test_not_offered);
+  g_test_add_func ("/imap-compress/cyrus", test_cyrus);
 
   result = g_test_run ();
 
   g_clear_pointer (&compress_server, tern_test_server_free);
   g_clear_pointer (&plain_server, tern_test_server_free);
+  g_clear_pointer (&cyrus_server, tern_test_server_free);
 
   return result;
 }
