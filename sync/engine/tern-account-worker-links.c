@@ -3,6 +3,9 @@
 
 #include "config.h"
 
+#include <gio/gunixfdlist.h>
+#include <unistd.h>
+
 #include "tern-account-worker-private.h"
 
 /*
@@ -16,7 +19,9 @@
  *   the network is not available nothing is tried. A change can be a route being added
  *   on the same link: that costs one reconnect, which beats a dead IDLE.
  * - logind's PrepareForSleep(true): the connection is closed cleanly (LOGOUT) before
- *   suspend; PrepareForSleep(false): reconnect on resume.
+ *   suspend, under a delay inhibitor lock released once the worker says it is offline
+ *   (logind waits at most InhibitDelayMaxSec); PrepareForSleep(false): reconnect on resume
+ *   and take the lock again.
  * - GNetworkMonitor:network-metered pauses the background body prefetch unless allowed
  *   (tern_account_worker_set_prefetch_on_metered()).
  */
@@ -49,6 +54,55 @@ network_changed_cb (GNetworkMonitor   *monitor,
   push_flag (self, CMD_NETWORK_CHANGED, available);
 }
 
+static void
+release_inhibitor (TernAccountWorker *self)
+{
+  if (self->sleep_inhibitor >= 0)
+    close (self->sleep_inhibitor);
+  self->sleep_inhibitor = -1;
+}
+
+static void
+inhibit_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(TernAccountWorker) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GUnixFDList) fds = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  gint32 index = -1;
+
+  reply = g_dbus_connection_call_with_unix_fd_list_finish (G_DBUS_CONNECTION (source), &fds, result, &error);
+  if (reply == NULL)
+    {
+      g_debug ("no sleep inhibitor: %s", error->message);
+      return;
+    }
+  g_variant_get (reply, "(h)", &index);
+  if (fds == NULL || index < 0 || index >= g_unix_fd_list_get_length (fds))
+    return;
+  release_inhibitor (self);
+  self->sleep_inhibitor = g_unix_fd_list_get (fds, index, NULL);
+  /* Stopped meanwhile: the lock is not kept. */
+  if (self->links_cancellable == NULL)
+    release_inhibitor (self);
+}
+
+static void
+take_inhibitor (TernAccountWorker *self)
+{
+  if (self->system_bus == NULL || self->sleep_inhibitor >= 0)
+    return;
+  g_dbus_connection_call_with_unix_fd_list (self->system_bus, "org.freedesktop.login1",
+                                            "/org/freedesktop/login1", "org.freedesktop.login1.Manager",
+                                            "Inhibit",
+                                            g_variant_new ("(ssss)", "sleep", "Tern",
+                                                           "Closing mail connections", "delay"),
+                                            G_VARIANT_TYPE ("(h)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                                            self->links_cancellable, inhibit_cb, g_object_ref (self));
+}
+
 void
 _tern_worker_sleep_changed (TernAccountWorker *self,
                             gboolean           sleeping)
@@ -56,7 +110,19 @@ _tern_worker_sleep_changed (TernAccountWorker *self,
   g_return_if_fail (TERN_IS_ACCOUNT_WORKER (self));
 
   g_debug ("%s", sleeping ? "going to sleep" : "woken up");
+  self->going_to_sleep = sleeping;
   push_flag (self, CMD_SLEEP, sleeping);
+  if (!sleeping)
+    take_inhibitor (self);
+}
+
+void
+_tern_worker_links_state (TernAccountWorker *self,
+                          TernAccountState   state)
+{
+  /* The connection is closed: the machine may sleep. */
+  if (self->going_to_sleep && state == TERN_ACCOUNT_STATE_OFFLINE)
+    release_inhibitor (self);
 }
 
 static void
@@ -102,6 +168,7 @@ system_bus_cb (GObject      *source,
     g_dbus_connection_signal_subscribe (bus, "org.freedesktop.login1", "org.freedesktop.login1.Manager",
                                         "PrepareForSleep", "/org/freedesktop/login1", NULL,
                                         G_DBUS_SIGNAL_FLAGS_NONE, prepare_for_sleep_cb, self, NULL);
+  take_inhibitor (self);
 }
 
 void
@@ -154,4 +221,6 @@ _tern_worker_links_stop (TernAccountWorker *self)
     g_dbus_connection_signal_unsubscribe (self->system_bus, self->sleep_subscription);
   self->sleep_subscription = 0;
   g_clear_object (&self->system_bus);
+  release_inhibitor (self);
+  self->going_to_sleep = FALSE;
 }

@@ -121,6 +121,8 @@ struct _TernAccountWorker
   GDBusConnection  *system_bus;
   guint             sleep_subscription;
   GCancellable     *links_cancellable;
+  int               sleep_inhibitor;   /* logind's delay lock (an fd), or -1 */
+  gboolean          going_to_sleep;
 
   /* Borrowed. */
   TernStore        *main_store;
@@ -154,6 +156,9 @@ void      _tern_worker_links_start  (TernAccountWorker    *self);
 void      _tern_worker_links_stop   (TernAccountWorker    *self);
 void      _tern_worker_sleep_changed (TernAccountWorker   *self,
                                       gboolean              sleeping);
+/* The worker posted a state: once it is offline before sleep, logind may go on. */
+void      _tern_worker_links_state  (TernAccountWorker    *self,
+                                     TernAccountState      state);
 
 /* tern-account-worker-thread.c */
 gpointer  _tern_worker_thread       (gpointer              data);

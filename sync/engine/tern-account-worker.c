@@ -129,6 +129,7 @@ static void
 set_state (TernAccountWorker *self,
            TernAccountState   state)
 {
+  _tern_worker_links_state (self, state);
   if (self->state != state)
     {
       self->state = state;
@@ -542,6 +543,7 @@ tern_account_worker_new (TernStore *main_store,
   g_return_val_if_fail (main_store != NULL, NULL);
 
   self = g_object_new (TERN_TYPE_ACCOUNT_WORKER, NULL);
+  self->sleep_inhibitor = -1;
   self->main_store = main_store;
   self->account_id = account_id;
 
