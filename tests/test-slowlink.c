@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tern-imap-commands.h"
+#include "tern-imap-connection.h"
 #include "tern-store.h"
 #include "tern-sync.h"
 #include "tern-test-cache.h"
@@ -486,6 +488,68 @@ test_idle_new_mail (Fixture       *f,
   tern_store_free (store);
 }
 
+/* UID SEARCH with ESEARCH: a set of runs instead of every UID (#12: 589 KB at 100,000
+ * messages); news in the same response (EXISTS) still reaches the connection's state. */
+static void
+test_esearch (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) uids = NULL;
+  TernImapSettings settings = {
+    .host = tern_test_server_get_host (f->server),
+    .port = tern_test_server_get_imaps_port (f->server),
+    .security = TERN_IMAP_SECURITY_TLS,
+    .user = "alice",
+    .ca_file = tern_test_server_get_ca_file (f->server),
+    .timeout_seconds = 20,
+  };
+  TernImapConnection *conn = tern_imap_connection_new (&settings);
+  TernImapMailbox mailbox;
+  guint64 before;
+
+  g_assert_true (tern_test_server_seed (f->server, "alice", "INBOX", 3000, &error));
+  g_assert_no_error (error);
+  g_assert_true (tern_imap_connection_connect (conn, &error));
+  g_assert_true (tern_imap_connection_login (conn, "secret", &error));
+  g_assert_no_error (error);
+  g_assert_true (tern_imap_connection_has_capability (conn, "ESEARCH"));
+  g_assert_true (tern_imap_connection_select (conn, "INBOX", TRUE, NULL, &error));
+  g_assert_no_error (error);
+
+  /* Another client's message: its EXISTS comes with the search's answer (libetpan parses
+   * everything but the ESEARCH line). */
+  tern_test_server_append_message (f->server, "alice", "INBOX",
+                                   "Subject: late\r\nMessage-ID: <late@t>\r\n\r\nlate\r\n");
+  uids = tern_imap_connection_uid_search_range (conn, 1, 0, &error);
+  g_assert_no_error (error);
+  g_assert_true (tern_imap_connection_get_mailbox (conn, &mailbox));
+  g_assert_cmpuint (mailbox.exists, ==, 3001);
+  g_clear_pointer (&uids, g_array_unref);
+
+  before = tern_imap_connection_get_bytes_read (conn);
+  uids = tern_imap_connection_uid_search_range (conn, 1, 0, &error);
+  g_assert_no_error (error);
+  g_test_message ("3,001 UIDs in %" G_GUINT64_FORMAT " bytes",
+                  tern_imap_connection_get_bytes_read (conn) - before);
+  g_assert_cmpuint (uids->len, ==, 3001);
+  for (guint i = 0; i < uids->len; i++)
+    g_assert_cmpuint (g_array_index (uids, guint32, i), ==, i + 1);
+  /* Spelled out, 3,001 UIDs are 14 KB; as runs, a line (TLS records included). */
+  g_assert_cmpuint (tern_imap_connection_get_bytes_read (conn) - before, <, 400);
+
+  /* No match: an empty set. And the connection is in step. */
+  g_clear_pointer (&uids, g_array_unref);
+  uids = tern_imap_connection_uid_search_range (conn, 5000, 6000, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (uids->len, ==, 0);
+  g_assert_true (tern_imap_connection_noop (conn, &error));
+  g_assert_no_error (error);
+
+  tern_imap_connection_close (conn);
+  tern_imap_connection_free (conn);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -504,6 +568,9 @@ main (int   argc,
 
   g_test_add ("/slowlink/idle-new-mail", Fixture, GUINT_TO_POINTER (TERN_TEST_SERVER_FULL),
               fixture_set_up, test_idle_new_mail, fixture_tear_down);
+
+  g_test_add ("/slowlink/esearch", Fixture, GUINT_TO_POINTER (TERN_TEST_SERVER_FULL),
+              fixture_set_up, test_esearch, fixture_tear_down);
 
   return g_test_run ();
 }

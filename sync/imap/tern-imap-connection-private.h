@@ -170,6 +170,14 @@ char       *_tern_imap_describe_certificate_flags (GTlsCertificateFlags         
 
 /* IDLE (tern-imap-idle.c). */
 GSocket    *_tern_imap_get_socket                 (TernImapConnection              *self);
+gssize      _tern_imap_literal_size               (const char                      *line);
+
+/* UID SEARCH RETURN (ALL) criteria (RFC 4731), the ESEARCH answer read by hand (libetpan
+ * cannot parse it), everything else handed to libetpan's parser (tern-imap-esearch.c).
+ * Sorted UIDs. (transfer full) */
+GArray     *_tern_imap_uid_esearch                (TernImapConnection              *self,
+                                                   const char                      *criteria,
+                                                   GError                         **error);
 
 /* Pipelined commands (tern-imap-messages.c): func (may be NULL) runs after each tagged
  * response, while the session's response info holds that command's results; ok says

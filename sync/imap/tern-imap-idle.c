@@ -18,9 +18,10 @@ _tern_imap_get_socket (TernImapConnection *self)
   return g_socket_connection_get_socket (self->socket_connection);
 }
 
-/* Size of the literal announced at the end of line ("... {123}\r\n"), or -1. */
-static gssize
-literal_size (const char *line)
+/* Size of the literal announced at the end of line ("... {123}\r\n"), or -1;
+ * G_MAXSSIZE above IDLE_MAX_LITERAL. */
+gssize
+_tern_imap_literal_size (const char *line)
 {
   gsize len = strlen (line);
   const char *open;
@@ -99,7 +100,7 @@ tern_imap_connection_idle_start (TernImapConnection  *self,
       g_byte_array_append (early, (const guint8 *) line, strlen (line));
       continued = FALSE;
 
-      literal = literal_size (line);
+      literal = _tern_imap_literal_size (line);
       if (literal == G_MAXSSIZE)
         {
           GError *local_error = g_error_new (TERN_SYNC_ERROR, TERN_SYNC_ERROR_PROTOCOL,

@@ -41,6 +41,14 @@ tern_imap_connection_uid_search_range (TernImapConnection  *self,
 {
   g_return_val_if_fail (self != NULL && self->session != NULL, NULL);
 
+  /* ESEARCH: the answer is a set of runs, not every UID spelled out. */
+  if (tern_imap_connection_has_capability (self, "ESEARCH"))
+    {
+      g_autofree char *criteria = last != 0 ? g_strdup_printf ("UID %u:%u", first, last)
+                                            : g_strdup_printf ("UID %u:*", first);
+
+      return _tern_imap_uid_esearch (self, criteria, error);
+    }
   return uid_search (self, NULL, mailimap_search_key_new_uid (mailimap_set_new_interval (first, last)),
                      error);
 }
