@@ -231,8 +231,11 @@ cmd_account_set (Cli   *cli,
                  char **argv)
 {
   g_autofree char *delete_mode = NULL;
+  g_autofree char *compress = NULL;
   GOptionEntry entries[] = {
     { "delete-mode", 0, 0, G_OPTION_ARG_STRING, &delete_mode, "trash or expunge", "M" },
+    { "compress", 0, 0, G_OPTION_ARG_STRING, &compress,
+      "yes (COMPRESS=DEFLATE where the server offers it, the default) or no", "YES|NO" },
     { NULL }
   };
   g_autoptr(GError) error = NULL;
@@ -244,10 +247,15 @@ cmd_account_set (Cli   *cli,
     return tern_cli_usage ("account set takes one NAME");
   if (delete_mode != NULL && strcmp (delete_mode, "trash") != 0 && strcmp (delete_mode, "expunge") != 0)
     return tern_cli_usage ("--delete-mode is trash or expunge");
+  if (compress != NULL && strcmp (compress, "yes") != 0 && strcmp (compress, "no") != 0)
+    return tern_cli_usage ("--compress is yes or no");
   if (!tern_cli_ensure_store (cli, &error) || (account = tern_store_get_account (cli->store, argv[1], &error)) == NULL)
     return tern_cli_fail (g_steal_pointer (&error));
   if (delete_mode != NULL &&
       !tern_store_set_account_delete_mode (cli->store, account->id, delete_mode, &error))
+    return tern_cli_fail (g_steal_pointer (&error));
+  if (compress != NULL &&
+      !tern_store_set_account_compress (cli->store, account->id, strcmp (compress, "yes") == 0, &error))
     return tern_cli_fail (g_steal_pointer (&error));
   return 0;
 }

@@ -29,7 +29,7 @@ static const Page pages[] = {
     "account list\n"
     "account remove NAME\n"
     "account pin NAME SHA256\n"
-    "account set NAME --delete-mode trash|expunge",
+    "account set NAME [--delete-mode trash|expunge] [--compress yes|no]",
     "“account add” adds an IMAP account called NAME (any name; other commands use it). It does\n"
     "not connect: “tern-cli sync NAME” does.\n"
     "  --email E             the address\n"
@@ -48,7 +48,8 @@ static const Page pages[] = {
     "“account pin” trusts one server certificate by its fingerprint: a certificate that does not\n"
     "verify is refused with that fingerprint in the error.\n"
     "“account set NAME --delete-mode M” says what “delete” does: trash (move to Trash, the\n"
-    "default) or expunge (delete for good)." },
+    "default) or expunge (delete for good). “--compress no” never compresses the connection;\n"
+    "yes (the default) uses COMPRESS=DEFLATE where the server offers it." },
   { "sync", "mirror folders and message headers into the cache",
     "sync [ACCOUNT] [--folder F] [--bodies]",
     "Sends what waits in the journal first (changes made offline, in order), then mirrors the\n"

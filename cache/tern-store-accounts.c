@@ -16,7 +16,7 @@
 #define ACCOUNT_COLUMNS \
   "id, name, email, host, port, security, user, password_command, ca_file, " \
   "pinned_sha256, last_sync, last_attempt, last_error, delete_mode, offline_days, offline_max_size, " \
-  "cache_limit"
+  "cache_limit, compress"
 
 static TernAccount *
 account_from_row (sqlite3_stmt *stmt)
@@ -40,6 +40,7 @@ account_from_row (sqlite3_stmt *stmt)
   account->offline_days = sqlite3_column_int64 (stmt, 14);
   account->offline_max_size = sqlite3_column_int64 (stmt, 15);
   account->cache_limit = sqlite3_column_int64 (stmt, 16);
+  account->no_compress = sqlite3_column_int (stmt, 17) == 0;
   return account;
 }
 
@@ -195,6 +196,21 @@ tern_store_set_account_status (TernStore   *self,
   if (!success)
     _tern_store_bind_text (stmt, 3, error_message ? error_message : "failed");
   return _tern_store_step_done (self, stmt, "recording the account status", error);
+}
+
+gboolean
+tern_store_set_account_compress (TernStore  *self,
+                                 gint64      account_id,
+                                 gboolean    compress,
+                                 GError    **error)
+{
+  sqlite3_stmt *stmt = _tern_store_prepare (self, "UPDATE account SET compress = ? WHERE id = ?", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int (stmt, 1, compress ? 1 : 0);
+  sqlite3_bind_int64 (stmt, 2, account_id);
+  return _tern_store_step_done (self, stmt, "setting compression", error);
 }
 
 gboolean

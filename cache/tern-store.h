@@ -6,7 +6,7 @@
 G_BEGIN_DECLS
 
 /* The schema a cache has once opened (PRAGMA user_version; cache/sql/version-NNN.sql). */
-#define TERN_STORE_SCHEMA_LATEST 8
+#define TERN_STORE_SCHEMA_LATEST 9
 
 #define TERN_STORE_ERROR (tern_store_error_quark ())
 
@@ -41,6 +41,7 @@ typedef struct
   gint64  offline_days;      /* bodies of messages newer than this are kept offline */
   gint64  offline_max_size;  /* ... if smaller than this (bytes) */
   gint64  cache_limit;       /* bytes of bodies and parts; 0: no limit */
+  gboolean no_compress;      /* never COMPRESS=DEFLATE (FALSE, the default: where offered) */
 } TernAccount;
 
 typedef struct
@@ -174,6 +175,10 @@ gboolean     tern_store_set_account_status (TernStore     *self,
                                        gboolean            success,
                                        const char         *error_message,
                                        GError            **error);
+gboolean     tern_store_set_account_compress (TernStore  *self,
+                                             gint64      account_id,
+                                             gboolean    compress,
+                                             GError    **error);
 gboolean     tern_store_set_account_delete_mode (TernStore *self,
                                        gint64              account_id,
                                        const char         *mode,

@@ -483,6 +483,46 @@ test_schema_versions (void)
   g_assert_cmpint (system (cmd), ==, 0);
 }
 
+/* Schema 9: an account of an older cache compresses where offered; the setting turns it
+ * off and on. */
+static void
+test_migrate_compress (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("tern-store-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "old.db", NULL);
+  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", dir);
+  g_autoptr(TernAccount) account = NULL;
+  TernStore *store;
+  sqlite3 *db;
+
+  db = tern_test_cache_open_schema (path, 6);
+  g_assert_cmpint (sqlite3_exec (db,
+                                 "INSERT INTO account (id, name, email, host, port, security, user) "
+                                 "VALUES (1, 'old', 'a@b', 'h', 993, 'tls', 'u');",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  store = tern_store_open (path, &error);
+  g_assert_no_error (error);
+  account = tern_store_get_account (store, "old", &error);
+  g_assert_no_error (error);
+  g_assert_false (account->no_compress);
+  g_clear_pointer (&account, tern_account_free);
+
+  g_assert_true (tern_store_set_account_compress (store, 1, FALSE, &error));
+  g_assert_no_error (error);
+  account = tern_store_get_account_by_id (store, 1, &error);
+  g_assert_true (account->no_compress);
+  g_clear_pointer (&account, tern_account_free);
+  g_assert_true (tern_store_set_account_compress (store, 1, TRUE, &error));
+  account = tern_store_get_account_by_id (store, 1, &error);
+  g_assert_false (account->no_compress);
+
+  tern_store_free (store);
+  g_assert_cmpint (system (cmd), ==, 0);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -493,6 +533,7 @@ main (int    argc,
   g_test_add_func ("/store/schema-versions", test_schema_versions);
   g_test_add_func ("/store/migrate-old", test_migrate_old);
   g_test_add_func ("/store/migrate-threads", test_migrate_threads);
+  g_test_add_func ("/store/migrate-compress", test_migrate_compress);
   g_test_add ("/store/accounts", Fixture, NULL, fixture_set_up, test_accounts, fixture_tear_down);
   g_test_add ("/store/folders", Fixture, NULL, fixture_set_up, test_folders, fixture_tear_down);
   g_test_add ("/store/messages", Fixture, NULL, fixture_set_up, test_messages, fixture_tear_down);

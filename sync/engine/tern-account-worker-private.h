@@ -26,6 +26,8 @@ typedef enum
   CMD_SET_PASSWORD,
   CMD_RELOAD,
   CMD_OFFLINE_CHANGED,
+  CMD_NETWORK_CHANGED,  /* flag: the network is available */
+  CMD_SLEEP,            /* flag: going to sleep (TRUE) or woken (FALSE) */
   CMD_STOP,
 } CommandKind;
 
@@ -38,6 +40,7 @@ typedef struct
   char         *dest_path;
   char         *password;
   GCancellable *cancellable;
+  gboolean      flag;
 } Command;
 
 typedef struct
@@ -50,6 +53,8 @@ typedef struct
   GCancellable *interrupt;
   gint          stopping;       /* atomic */
   gint          work_offline;   /* atomic */
+  gint          metered;        /* atomic: the network is metered (GNetworkMonitor) */
+  gint          prefetch_metered; /* atomic: background prefetch on a metered network too */
 
   GMutex        lock;           /* guards everything below */
   TernSync     *sync;           /* for tern_sync_cancel() from the main thread */
@@ -110,6 +115,15 @@ struct _TernAccountWorker
   char             *status_text;
   char             *last_error;
 
+  /* Links that come and go (tern-account-worker-links.c). */
+  GNetworkMonitor  *monitor;
+  gulong            monitor_handler;
+  GDBusConnection  *system_bus;
+  guint             sleep_subscription;
+  GCancellable     *links_cancellable;
+  int               sleep_inhibitor;   /* logind's delay lock (an fd), or -1 */
+  gboolean          going_to_sleep;
+
   /* Borrowed. */
   TernStore        *main_store;
 
@@ -135,6 +149,16 @@ void      _tern_worker_push         (TernAccountWorker    *self,
 /* The main-thread ends of Events and of coalesced progress. */
 gboolean  _tern_worker_event_cb     (gpointer              data);
 gboolean  _tern_worker_progress_cb  (gpointer              data);
+
+/* tern-account-worker-links.c: follows the network monitor and logind's PrepareForSleep
+ * (from start to stop). Main thread. */
+void      _tern_worker_links_start  (TernAccountWorker    *self);
+void      _tern_worker_links_stop   (TernAccountWorker    *self);
+void      _tern_worker_sleep_changed (TernAccountWorker   *self,
+                                      gboolean              sleeping);
+/* The worker posted a state: once it is offline before sleep, logind may go on. */
+void      _tern_worker_links_state  (TernAccountWorker    *self,
+                                     TernAccountState      state);
 
 /* tern-account-worker-thread.c */
 gpointer  _tern_worker_thread       (gpointer              data);

@@ -61,6 +61,8 @@ typedef struct
   gboolean          want_sync;
   gboolean          healthy;       /* the last operation reached the server */
   gboolean          needs_user;    /* do not retry by itself */
+  gboolean          asleep;        /* between PrepareForSleep(true) and (false) */
+  gboolean          network_down;  /* the monitor said no network: nothing to try */
   guint             retry_ms;
   gint64            retry_at;
   gint64            next_poll;
@@ -331,7 +333,10 @@ after_sync (Worker *w)
 
   send_outbox (w, FALSE);
 
-  if (!is_offline (w) && !tern_sync_prefetch (w->sync, w->shared->interrupt, NULL, &error) &&
+  /* A metered network (a phone's hotspot) pays per byte: bodies wait unless allowed. */
+  if (g_atomic_int_get (&w->shared->metered) && !g_atomic_int_get (&w->shared->prefetch_metered))
+    g_debug ("prefetch: paused on a metered network");
+  else if (!is_offline (w) && !tern_sync_prefetch (w->sync, w->shared->interrupt, NULL, &error) &&
       !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     g_debug ("prefetch: %s", error->message);
   flush_changes (w);
@@ -568,7 +573,7 @@ _tern_worker_thread (gpointer data)
 
       if (cmd == NULL)
         {
-          if (is_offline (&w) || w.store == NULL || w.needs_user)
+          if (is_offline (&w) || w.store == NULL || w.needs_user || w.asleep || w.network_down)
             {
               if (is_offline (&w))
                 post_state (&w, TERN_ACCOUNT_STATE_OFFLINE, NULL);
@@ -653,6 +658,35 @@ _tern_worker_thread (gpointer data)
           else
             {
               w.needs_user = FALSE;
+              w.want_sync = TRUE;
+            }
+          break;
+        case CMD_NETWORK_CHANGED:
+          /* The old connection may be dead without knowing it: a new one, now. */
+          drop_sync (&w);
+          w.healthy = FALSE;
+          w.network_down = !cmd->flag;
+          w.retry_ms = RETRY_MIN_MS;
+          if (w.network_down)
+            post_state (&w, TERN_ACCOUNT_STATE_OFFLINE, NULL);
+          else if (!is_offline (&w))
+            {
+              w.needs_user = FALSE;
+              w.want_sync = TRUE;
+            }
+          break;
+        case CMD_SLEEP:
+          w.asleep = cmd->flag;
+          if (w.asleep)
+            {
+              /* Closed cleanly (LOGOUT) before the machine sleeps. */
+              drop_sync (&w);
+              w.healthy = FALSE;
+              post_state (&w, TERN_ACCOUNT_STATE_OFFLINE, NULL);
+            }
+          else if (!is_offline (&w))
+            {
+              w.retry_ms = RETRY_MIN_MS;
               w.want_sync = TRUE;
             }
           break;

@@ -129,6 +129,7 @@ static void
 set_state (TernAccountWorker *self,
            TernAccountState   state)
 {
+  _tern_worker_links_state (self, state);
   if (self->state != state)
     {
       self->state = state;
@@ -372,6 +373,7 @@ tern_account_worker_stop (TernAccountWorker *self)
 
   if (self->thread == NULL)
     return;
+  _tern_worker_links_stop (self);
   g_atomic_int_set (&self->shared->stopping, TRUE);
   _tern_worker_push (self, _tern_worker_command_new (CMD_STOP));
   cancel_all (self->shared);
@@ -385,6 +387,7 @@ tern_account_worker_dispose (GObject *object)
   TernAccountWorker *self = TERN_ACCOUNT_WORKER (object);
 
   tern_account_worker_stop (self);
+  g_clear_object (&self->monitor);
   g_weak_ref_set (&self->shared->owner, NULL);
 
   G_OBJECT_CLASS (tern_account_worker_parent_class)->dispose (object);
@@ -540,6 +543,7 @@ tern_account_worker_new (TernStore *main_store,
   g_return_val_if_fail (main_store != NULL, NULL);
 
   self = g_object_new (TERN_TYPE_ACCOUNT_WORKER, NULL);
+  self->sleep_inhibitor = -1;
   self->main_store = main_store;
   self->account_id = account_id;
 
@@ -581,6 +585,7 @@ tern_account_worker_start (TernAccountWorker *self)
   name = g_strdup_printf ("tern-account-%" G_GINT64_FORMAT, self->account_id);
   g_atomic_int_set (&self->shared->stopping, FALSE);
   self->thread = g_thread_new (name, _tern_worker_thread, _tern_worker_shared_ref (self->shared));
+  _tern_worker_links_start (self);
 }
 
 TernAccountState

@@ -75,6 +75,14 @@ void               tern_account_worker_set_password   (TernAccountWorker    *sel
                                                        const char           *password);
 /* Re-reads the account row (after a pin or a settings change) and reconnects. */
 void               tern_account_worker_reload_account (TernAccountWorker    *self);
+/* The network monitor followed (a network change reconnects at once; a metered network
+ * pauses background prefetch). NULL, or never called: g_network_monitor_get_default().
+ * Tests give their own. */
+void               tern_account_worker_set_network_monitor (TernAccountWorker *self,
+                                                       GNetworkMonitor      *monitor);
+/* Background body prefetch on a metered network too (default: paused there). */
+void               tern_account_worker_set_prefetch_on_metered (TernAccountWorker *self,
+                                                       gboolean              allowed);
 /* Sync everything now; replay queued actions first. */
 void               tern_account_worker_sync_now       (TernAccountWorker    *self);
 /* A message was queued in the outbox: send it now if the account is connected, else as

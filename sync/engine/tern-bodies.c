@@ -164,12 +164,12 @@ fetch_section (TernSync    *self,
   return data;
 }
 
-static gboolean
-locate (TernSync      *self,
-        gint64         message_id,
-        TernMessage  **message,
-        TernFolder   **folder,
-        GError       **error)
+gboolean
+_tern_bodies_locate (TernSync      *self,
+                     gint64         message_id,
+                     TernMessage  **message,
+                     TernFolder   **folder,
+                     GError       **error)
 {
   gint64 folder_id = 0;
   guint32 uid = 0;
@@ -186,11 +186,10 @@ locate (TernSync      *self,
 }
 
 /* Text of a message only this cache has (a draft not uploaded yet): from its blob. */
-static gboolean
-text_from_blob (TernSync     *self,
-                TernMessage  *m,
-                gboolean      prefer_html,
-                GError      **error)
+gboolean
+_tern_bodies_text_from_blob (TernSync     *self,
+                             TernMessage  *m,
+                             GError      **error)
 {
   g_autoptr(GBytes) raw = tern_journal_dup_raw (self->store, m->id, error);
   g_autofree char *text = NULL;
@@ -203,118 +202,104 @@ text_from_blob (TernSync     *self,
                               text ? text : "", error);
 }
 
-/* How many parts' headers go in one FETCH, and how many parts of one message are looked at
- * at all (a message of 10,000 parts: the first ones, the rest keep BODYSTRUCTURE's names). */
-#define MIME_HEADERS_PER_FETCH  100
-#define MIME_HEADERS_MAX        1000
-
-/* Fetches the "n.MIME" sections in one command into a table section -> GBytes. */
-static GHashTable *
-fetch_mime_headers (TernSync            *self,
-                    guint32              uid,
-                    const char * const  *sections,
-                    GError             **error)
+/* The leaves whose own headers (BODY.PEEK[n.MIME]) are read for their names: every leaf
+ * but the text shown, and attached messages: servers disagree most about exactly these
+ * (unquoted names, broken nested bodies). A few hundred bytes per attachment. */
+gboolean
+_tern_bodies_wants_mime (const TernPart *p,
+                         const TernPart *shown)
 {
-  g_autoptr(GHashTable) headers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                                         (GDestroyNotify) g_bytes_unref);
-  gboolean ok;
-
-  self->mime_headers = headers;
-  self->section_uid = uid;
-  self->fetch_mode = FETCH_MIME_HEADERS;
-  ok = tern_imap_connection_uid_fetch_sections (self->conn, uid, sections, error);
-  self->fetch_mode = FETCH_NONE;
-  self->mime_headers = NULL;
-  return ok ? g_steal_pointer (&headers) : NULL;
+  return g_strcmp0 (p->type, "multipart") != 0 && *p->section != '\0' && p != shown;
 }
 
-/* Attachment names as GMime reads them from the part's own headers (BODY.PEEK[n.MIME]):
- * lenient where a server's BODYSTRUCTURE is strict (an unquoted name with spaces), RFC 2231
- * and 2047 decoded. A few hundred bytes per attachment; the headers of up to 100 parts in
- * one command (one command per part cost a minute for 10,000 parts, #17). */
-static gboolean
-refine_attachment_names (TernSync        *self,
-                         TernMessage     *m,
-                         const TernPart  *shown,
-                         GError         **error)
+/* Attachment names as GMime reads them from the part's own headers: lenient where a
+ * server's BODYSTRUCTURE is strict (an unquoted name with spaces), RFC 2231 and 2047
+ * decoded. */
+gboolean
+_tern_bodies_refine_name (TernSync        *self,
+                          TernMessage     *m,
+                          const TernPart  *p,
+                          const guint8    *headers,
+                          gsize            length,
+                          GError         **error)
 {
-  g_autoptr(GPtrArray) wanted = g_ptr_array_new ();
+  g_autoptr(GByteArray) copy = g_byte_array_sized_new (length + 2);
+  g_autofree char *name = NULL;
+  g_autofree char *disposition = NULL;
 
-  /* Every leaf but the text shown, and attached messages: servers disagree most about
-   * exactly these (unquoted names, broken nested bodies). */
-  for (guint i = 0; m->parts != NULL && i < m->parts->len && wanted->len < MIME_HEADERS_MAX; i++)
+  g_byte_array_append (copy, headers, length);
+  g_byte_array_append (copy, (const guint8 *) "\r\n", 2);
+  if (!tern_mime_read_part_header (copy->data, copy->len, &name, &disposition))
+    return TRUE;
+  if ((name != NULL && g_strcmp0 (name, p->filename) != 0) ||
+      (disposition != NULL && g_ascii_strcasecmp (disposition, p->disposition ? p->disposition : "") != 0))
     {
-      TernPart *p = m->parts->pdata[i];
+      g_autofree char *valid = name ? g_utf8_make_valid (name, -1) : g_strdup (p->filename);
+      g_autofree char *lower = disposition ? g_ascii_strdown (disposition, -1) : g_strdup (p->disposition);
 
-      if (g_strcmp0 (p->type, "multipart") == 0 || *p->section == '\0' || p == shown)
-        continue;
-      g_ptr_array_add (wanted, p);
-    }
-
-  for (guint from = 0; from < wanted->len; from += MIME_HEADERS_PER_FETCH)
-    {
-      guint n = MIN (MIME_HEADERS_PER_FETCH, wanted->len - from);
-      g_autoptr(GPtrArray) sections = g_ptr_array_new_with_free_func (g_free);
-      g_autoptr(GHashTable) headers = NULL;
-
-      for (guint i = 0; i < n; i++)
-        g_ptr_array_add (sections, g_strdup_printf ("%s.MIME", ((TernPart *) wanted->pdata[from + i])->section));
-      g_ptr_array_add (sections, NULL);
-      headers = fetch_mime_headers (self, m->uid, (const char * const *) sections->pdata, error);
-      if (headers == NULL)
+      if (!tern_store_set_part_filename (self->store, m->id, p->section, valid, lower, error))
         return FALSE;
-
-      for (guint i = 0; i < n; i++)
-        {
-          TernPart *p = wanted->pdata[from + i];
-          GBytes *bytes = g_hash_table_lookup (headers, sections->pdata[i]);
-          g_autoptr(GByteArray) data = NULL;
-          g_autofree char *name = NULL;
-          g_autofree char *disposition = NULL;
-
-          if (bytes == NULL)
-            continue;
-          data = g_byte_array_new ();
-          g_byte_array_append (data, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
-          g_byte_array_append (data, (const guint8 *) "\r\n", 2);
-          if (!tern_mime_read_part_header (data->data, data->len, &name, &disposition))
-            continue;
-          if ((name != NULL && g_strcmp0 (name, p->filename) != 0) ||
-              (disposition != NULL && g_ascii_strcasecmp (disposition, p->disposition ? p->disposition : "") != 0))
-            {
-              g_autofree char *valid = name ? g_utf8_make_valid (name, -1) : g_strdup (p->filename);
-              g_autofree char *lower = disposition ? g_ascii_strdown (disposition, -1) : g_strdup (p->disposition);
-
-              if (!tern_store_set_part_filename (self->store, m->id, p->section, valid, lower, error))
-                return FALSE;
-            }
-        }
     }
   return TRUE;
 }
 
-/* Parses the whole message with GMime for its text (small messages only). */
-static gboolean
-text_from_whole_message (TernSync     *self,
-                         TernMessage  *m,
-                         GError      **error)
+/* The text of a whole message (small messages only), parsed here with GMime. */
+gboolean
+_tern_bodies_store_whole (TernSync      *self,
+                          TernMessage   *m,
+                          const guint8  *data,
+                          gsize          length,
+                          GError       **error)
 {
-  g_autoptr(GByteArray) data = fetch_section (self, m->uid, "", 0, 0, error);
   g_autofree char *raw = NULL;
   g_autofree char *text = NULL;
   gboolean html = FALSE;
 
-  if (data == NULL)
-    return FALSE;
-  raw = tern_mime_dup_body_text (data->data, data->len, &html);
+  raw = tern_mime_dup_body_text (data, length, &html);
   text = raw ? g_utf8_make_valid (raw, -1) : NULL;
   return tern_store_set_body (self->store, m->id, NULL, html ? "text/html" : "text/plain",
                               text ? text : "", error);
 }
 
+/* The text part's bytes as sent, decoded and kept; *text_out (may be NULL) gets the text. */
+gboolean
+_tern_bodies_store_text (TernSync        *self,
+                         TernMessage     *m,
+                         const TernPart  *part,
+                         const guint8    *data,
+                         gsize            length,
+                         char           **text_out,
+                         GError         **error)
+{
+  g_autofree char *text = tern_mime_decode_body (data, length, part->encoding, part->charset);
+  g_autofree char *type = g_strdup_printf ("text/%s", part->subtype);
+
+  if (!tern_store_set_body (self->store, m->id, part->section, type, text, error))
+    return FALSE;
+  if (text_out != NULL)
+    *text_out = g_steal_pointer (&text);
+  return TRUE;
+}
+
+/* What fetch_text() needs of a message: the whole message ("", no usable structure), the
+ * text part, or nothing (only attachments). */
+TernBodiesPlan
+_tern_bodies_plan_text (TernMessage     *m,
+                        const TernPart **part_out)
+{
+  const TernPart *part = _tern_bodies_pick_text (m, TRUE);
+
+  *part_out = part;
+  if ((part == NULL || part->size == 0) && m->size <= WHOLE_MESSAGE_LIMIT)
+    return TERN_BODIES_WHOLE;
+  if (part == NULL)
+    return TERN_BODIES_NO_TEXT;
+  return TERN_BODIES_PART;
+}
+
 /* The images an HTML text shows by cid:, small ones only: the rest wait for a click. */
-static gboolean
-fetch_inline_images (TernSync     *self,
+gboolean
+_tern_bodies_fetch_inline_images (TernSync     *self,
                      TernMessage  *m,
                      const char   *html,
                      GError      **error)
@@ -346,38 +331,16 @@ tern_sync_fetch_text (TernSync  *self,
 {
   g_autoptr(TernMessage) m = NULL;
   g_autoptr(TernFolder) folder = NULL;
-  g_autoptr(GByteArray) data = NULL;
-  g_autofree char *text = NULL;
-  const TernPart *part;
 
-  if (!locate (self, message_id, &m, &folder, error))
+  if (!_tern_bodies_locate (self, message_id, &m, &folder, error))
     return FALSE;
   if (m->uid == 0)
-    return text_from_blob (self, m, TRUE, error);
+    return _tern_bodies_text_from_blob (self, m, error);
   if (!tern_sync_connect (self, error) || !_tern_sync_select (self, folder->name, error))
     return FALSE;
 
-  part = _tern_bodies_pick_text (m, TRUE);
-  if ((part == NULL || part->size == 0) && m->size <= WHOLE_MESSAGE_LIMIT)
-    /* No usable BODYSTRUCTURE (none, or a server that could not parse the MIME and shows an
-     * empty text part): the whole message, parsed here with GMime. */
-    return text_from_whole_message (self, m, error);
-  if (part == NULL)
-    /* Nothing to show but attachments. */
-    return refine_attachment_names (self, m, NULL, error) &&
-           tern_store_set_body (self->store, message_id, NULL, "text/plain", "", error);
-
-  data = fetch_section (self, m->uid, part->section, 0, 0, error);
-  if (data == NULL || !refine_attachment_names (self, m, part, error))
-    return FALSE;
-  text = tern_mime_decode_body (data->data, data->len, part->encoding, part->charset);
-  {
-    g_autofree char *type = g_strdup_printf ("text/%s", part->subtype);
-
-    if (!tern_store_set_body (self->store, message_id, part->section, type, text, error))
-      return FALSE;
-  }
-  return g_strcmp0 (part->subtype, "html") != 0 || fetch_inline_images (self, m, text, error);
+  /* The text and the other parts' own headers in one FETCH (tern-prefetch.c). */
+  return _tern_prefetch_open (self, g_steal_pointer (&m), error);
 }
 
 /* Parts to files. */
@@ -403,6 +366,52 @@ copy_file (const char  *from,
   return g_file_copy (src, dst, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, error);
 }
 
+/* A part that came whole (a batched prefetch): kept as fetch_part() keeps it, decoded,
+ * complete. */
+gboolean
+_tern_bodies_save_part (TernSync        *self,
+                        gint64           message_id,
+                        const TernPart  *part,
+                        const guint8    *data,
+                        gsize            length,
+                        GError         **error)
+{
+  g_autofree char *dir = parts_dir (self, message_id);
+  g_autofree char *safe = g_strdelimit (g_strdup (part->section), "/", '_');
+  g_autofree char *encoded_path = g_strdup_printf ("%s/%s.enc", dir, safe);
+  g_autofree char *decoded_path = g_strdup_printf ("%s/%s", dir, safe);
+
+  /* Never shown as complete unless every byte BODYSTRUCTURE announced is here. */
+  if (length != part->size)
+    {
+      g_set_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_PROTOCOL,
+                   "The server sent %" G_GSIZE_FORMAT " of %" G_GUINT64_FORMAT " bytes of part %s",
+                   length, (guint64) part->size, part->section);
+      return FALSE;
+    }
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot create %s", dir);
+      return FALSE;
+    }
+  if (!g_file_set_contents (encoded_path, (const char *) data, length, error) ||
+      !tern_mime_decode_file (encoded_path, decoded_path, part->encoding, error))
+    return FALSE;
+  g_unlink (encoded_path);
+  return tern_store_set_part_file (self->store, message_id, part->section, decoded_path, length, TRUE, error);
+}
+
+/* Whether the decoded file of a part is here already. */
+gboolean
+_tern_bodies_has_part_file (TernSync   *self,
+                            gint64      message_id,
+                            const char *section)
+{
+  g_autofree char *path = tern_sync_dup_part_path (self, message_id, section);
+
+  return path != NULL;
+}
+
 gboolean
 tern_sync_fetch_part (TernSync              *self,
                       gint64                 message_id,
@@ -423,7 +432,7 @@ tern_sync_fetch_part (TernSync              *self,
   guint64 total, fetched = 0;
   FILE *encoded = NULL;
 
-  if (!locate (self, message_id, &m, &folder, error))
+  if (!_tern_bodies_locate (self, message_id, &m, &folder, error))
     return FALSE;
   part = find_part (m, section);
   if (part == NULL)
@@ -599,7 +608,7 @@ tern_sync_export_message (TernSync       *self,
   g_autoptr(TernFolder) folder = NULL;
   guint64 offset = 0;
 
-  if (!locate (self, message_id, &m, &folder, error))
+  if (!_tern_bodies_locate (self, message_id, &m, &folder, error))
     return FALSE;
   if (m->uid == 0)
     {
@@ -637,85 +646,3 @@ tern_sync_export_message (TernSync       *self,
   return TRUE;
 }
 
-/* Offline availability. */
-
-static gboolean
-prefetch_folder (TernSync      *self,
-                 TernFolder    *folder,
-                 GCancellable  *cancellable,
-                 guint         *fetched,
-                 GError       **error)
-{
-  g_autoptr(GArray) ids = tern_store_list_prefetch (self->store, folder->id, error);
-
-  if (ids == NULL)
-    return FALSE;
-  for (guint i = 0; i < ids->len; i++)
-    {
-      gint64 id = g_array_index (ids, gint64, i);
-      g_autoptr(GError) local_error = NULL;
-
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
-        return FALSE;
-      if (!tern_sync_fetch_text (self, id, &local_error))
-        {
-          /* A message expunged meanwhile (or refused) is not a reason to stop. */
-          if (tern_failure_classify (local_error) == TERN_FAILURE_GIVE_UP)
-            continue;
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return FALSE;
-        }
-      (*fetched)++;
-
-      if (folder->offline_full)
-        {
-          g_autoptr(TernMessage) m = tern_store_get_message (self->store, id, NULL);
-
-          for (guint j = 0; m != NULL && m->parts != NULL && j < m->parts->len; j++)
-            {
-              TernPart *p = m->parts->pdata[j];
-
-              if (g_strcmp0 (p->type, "multipart") == 0 || *p->section == '\0' ||
-                  (g_strcmp0 (p->type, "text") == 0 && p->disposition == NULL))
-                continue;
-              if (!tern_sync_fetch_part (self, id, p->section, NULL, NULL, NULL, cancellable, error))
-                return FALSE;
-            }
-        }
-    }
-  return TRUE;
-}
-
-gboolean
-tern_sync_prefetch (TernSync      *self,
-                    GCancellable  *cancellable,
-                    guint         *fetched_out,
-                    GError       **error)
-{
-  g_autoptr(GPtrArray) folders = NULL;
-  g_autoptr(TernAccount) account = NULL;
-  guint fetched = 0;
-
-  folders = tern_store_list_folders_uncounted (self->store, self->account->id, error);
-  if (folders == NULL)
-    return FALSE;
-  for (guint i = 0; i < folders->len; i++)
-    {
-      TernFolder *folder = folders->pdata[i];
-
-      if (!folder->selectable || folder->local_state != 0)
-        continue;
-      if (!prefetch_folder (self, folder, cancellable, &fetched, error))
-        return FALSE;
-    }
-
-  /* Then keep the cache within its limit, least recently used first. */
-  account = tern_store_get_account_by_id (self->store, self->account->id, error);
-  if (account == NULL)
-    return FALSE;
-  if (account->cache_limit > 0 && !tern_store_evict (self->store, account->id, account->cache_limit, NULL, error))
-    return FALSE;
-  if (fetched_out != NULL)
-    *fetched_out = fetched;
-  return TRUE;
-}

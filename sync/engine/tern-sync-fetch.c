@@ -104,15 +104,6 @@ handle_reattach (TernSync                *self,
     g_array_append_val (self->fetch_unmatched, message->uid);
 }
 
-static void
-keep_mime_header_cb (const char   *section,
-                     const guint8 *data,
-                     gsize         length,
-                     gpointer      user_data)
-{
-  g_hash_table_replace (user_data, g_strdup (section), g_bytes_new (data, length));
-}
-
 /* Called by the IMAP layer for each FETCH response as soon as it is parsed, so a large
  * response is stored message by message instead of being held whole. */
 void
@@ -130,12 +121,6 @@ _tern_sync_fetch_cb (const TernImapFetchItem *item,
           self->section_repeated |= self->section_seen;
           self->section_seen = TRUE;
         }
-      return;
-    }
-  if (self->fetch_mode == FETCH_MIME_HEADERS && self->mime_headers != NULL)
-    {
-      if (tern_imap_fetch_item_get_uid (item) == self->section_uid)
-        tern_imap_fetch_item_foreach_mime_header (item, keep_mime_header_cb, self->mime_headers);
       return;
     }
   if (self->fetch_mode == FETCH_COLLECT && self->collected != NULL)

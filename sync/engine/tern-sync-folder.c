@@ -118,6 +118,44 @@ _tern_sync_status_folder (TernSync      *self,
   return tern_imap_connection_status (self->conn, folder->name, self->condstore, state, error);
 }
 
+gboolean
+_tern_sync_status_ahead (TernSync   *self,
+                         GPtrArray  *folders,
+                         GError    **error)
+{
+  g_autoptr(GPtrArray) names = g_ptr_array_new ();
+  g_autofree MailboxState *out = NULL;
+
+  g_clear_pointer (&self->status_ahead, g_hash_table_unref);
+
+  /* Only an answer with HIGHESTMODSEQ can tell an unchanged folder (see resync()). */
+  if (!self->condstore)
+    return TRUE;
+  for (guint i = 0; i < folders->len; i++)
+    {
+      TernFolder *folder = folders->pdata[i];
+
+      if (folder->selectable && folder->local_state == 0 && folder->uidvalidity != 0 &&
+          g_strcmp0 (folder->name, self->selected) != 0)
+        g_ptr_array_add (names, folder->name);
+    }
+  if (names->len < 2)
+    return TRUE;
+  g_ptr_array_add (names, NULL);
+
+  out = g_new0 (MailboxState, names->len);
+  if (!tern_imap_connection_status_many (self->conn, (const char * const *) names->pdata, TRUE, out, error))
+    return FALSE;
+
+  /* A folder the server said NO to has no answer here: its resync asks again. */
+  self->status_ahead = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  for (guint i = 0; names->pdata[i] != NULL; i++)
+    if (out[i].uidvalidity != 0)
+      g_hash_table_insert (self->status_ahead, g_strdup (names->pdata[i]),
+                           g_memdup2 (&out[i], sizeof out[i]));
+  return TRUE;
+}
+
 static gboolean
 reload_folder (TernSync    *self,
                TernFolder **folder,
@@ -411,9 +449,12 @@ sweep_flags (TernSync    *self,
   return TRUE;
 }
 
+/* *settled_out: nothing was asked after the SELECT (an empty folder), so what it said
+ * is still all there is: no second SELECT is needed to catch changes made meanwhile. */
 static gboolean
 first_sync (TernSync    *self,
             TernFolder **folder_p,
+            gboolean    *settled_out,
             GError     **error)
 {
   TernFolder *folder = *folder_p;
@@ -452,6 +493,8 @@ first_sync (TernSync    *self,
         return FALSE;
     }
 
+  *settled_out = !(folder->fill_low > 1 && state.exists > 0) && folder->fill_modseq != 0 &&
+                 state.highestmodseq == folder->fill_modseq;
   if (folder->fill_low > 1 && state.exists > 0)
     {
       gboolean confirmed;
@@ -488,9 +531,15 @@ _tern_sync_resync (TernSync    *self,
   if (self->condstore && !selected && !force_select)
     {
       MailboxState status;
+      MailboxState *ahead = self->status_ahead ? g_hash_table_lookup (self->status_ahead, folder->name) : NULL;
       g_autoptr(GError) status_error = NULL;
 
-      if (!_tern_sync_status_folder (self, folder, &status, &status_error))
+      if (ahead != NULL)
+        {
+          status = *ahead;
+          g_hash_table_remove (self->status_ahead, folder->name);
+        }
+      else if (!_tern_sync_status_folder (self, folder, &status, &status_error))
         {
           /* A server that answers STATUS without its data: SELECT tells the same. */
           if (!g_error_matches (status_error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_PROTOCOL))
@@ -501,11 +550,10 @@ _tern_sync_resync (TernSync    *self,
           g_debug ("%s: %s; selecting it instead", folder->name, status_error->message);
           memset (&status, 0, sizeof status);
         }
-      else
-        g_debug ("%s: STATUS uv %u/%u next %u/%u modseq %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT
-                 " exists %u/%u", folder->name, status.uidvalidity, folder->uidvalidity,
-                 status.uidnext, folder->uidnext, status.highestmodseq, folder->highestmodseq,
-                 status.exists, folder->server_exists);
+      g_debug ("%s: STATUS uv %u/%u next %u/%u modseq %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT
+               " exists %u/%u", folder->name, status.uidvalidity, folder->uidvalidity,
+               status.uidnext, folder->uidnext, status.highestmodseq, folder->highestmodseq,
+               status.exists, folder->server_exists);
       /* The cache's own count too: a cache that lost or kept a message it should not
        * have must not pass as unchanged. */
       if (status.uidvalidity == folder->uidvalidity && status.uidnext == folder->uidnext &&
@@ -589,10 +637,96 @@ out_nobegin:
 }
 
 gboolean
+_tern_sync_after_idle (TernSync    *self,
+                       const char  *name,
+                       gboolean    *handled,
+                       GError     **error)
+{
+  g_autoptr(TernFolder) folder = NULL;
+  g_autoptr(GArray) uids = NULL;
+  TernImapMailbox sel;
+  MailboxState state;
+  Harvest h = { 0 };
+  gboolean ok = FALSE;
+
+  *handled = FALSE;
+  if (!self->qresync || g_strcmp0 (self->selected, name) != 0)
+    return TRUE;
+  folder = tern_store_get_folder (self->store, self->account->id, name, error);
+  if (folder == NULL)
+    return FALSE;
+  if (folder->uidvalidity == 0 || folder->highestmodseq == 0)
+    return TRUE;
+
+  /* What IDLE brought: flag changes were stored as they were parsed; expunges come as
+   * VANISHED (QRESYNC); new messages as EXISTS. */
+  g_clear_error (&self->fetch_error);
+  _tern_sync_harvest (self, folder, &h);
+  if (h.expunged != NULL && h.expunged->len > 0)
+    goto out_unhandled;
+  if (!tern_imap_connection_get_mailbox (self->conn, &sel))
+    goto out_unhandled;
+
+  if (!tern_store_begin (self->store, error))
+    goto out;
+  if (!_tern_sync_apply_vanished (self, folder, &h, error))
+    goto out_rollback;
+
+  /* New mail: fetched straight from the UIDNEXT the cache knows, no SEARCH, no SELECT. */
+  if (sel.exists > tern_store_count_uids (self->store, folder->id))
+    {
+      self->fetch_emit = TRUE;
+      self->fetch_done = 0;
+      self->fetch_total = 0;
+      if (!_tern_sync_uid_fetch (self, folder, FETCH_HEADERS, MAX (folder->uidnext, 1), 0,
+                                 _tern_sync_header_fetch_attrs (self), error))
+        goto out_rollback;
+      self->fetch_emit = FALSE;
+    }
+  if (!tern_store_commit (self->store, error))
+    goto out_rollback;
+
+  /* Anything that does not add up (a server that did not say EXISTS, an expunge the
+   * cache did not see) is left to a full resync. */
+  if (tern_store_count_uids (self->store, folder->id) != sel.exists)
+    goto out_unhandled;
+
+  uids = tern_store_list_uids (self->store, folder->id, error);
+  if (uids == NULL)
+    goto out;
+  memset (&state, 0, sizeof state);
+  state.uidvalidity = folder->uidvalidity;
+  state.uidnext = MAX (folder->uidnext, uids->len > 0 ? g_array_index (uids, guint32, uids->len - 1) + 1 : 1);
+  /* The mailbox's HIGHESTMODSEQ is not known from this: the old one stays, and the next
+   * QRESYNC SELECT asks for a little more than it needs. */
+  state.highestmodseq = folder->highestmodseq;
+  state.exists = sel.exists;
+  ok = commit_state (self, folder, &state, error);
+  if (ok)
+    {
+      *handled = TRUE;
+      self->stats.folders_synced++;
+    }
+  _tern_sync_harvest_clear (&h);
+  return ok;
+
+out_rollback:
+  self->fetch_emit = FALSE;
+  tern_store_rollback (self->store);
+out:
+  _tern_sync_harvest_clear (&h);
+  return FALSE;
+out_unhandled:
+  _tern_sync_harvest_clear (&h);
+  return TRUE;
+}
+
+gboolean
 _tern_sync_sync_one (TernSync    *self,
                      TernFolder **folder,
                      GError     **error)
 {
+  gboolean settled = FALSE;
   gboolean ok;
 
   if (!(*folder)->selectable)
@@ -602,10 +736,11 @@ _tern_sync_sync_one (TernSync    *self,
   self->pending_flags = tern_journal_count_queued (self->store, self->account->id, TERN_ACTION_FLAGS) > 0;
   if ((*folder)->uidvalidity == 0)
     {
-      if (!first_sync (self, folder, error))
+      if (!first_sync (self, folder, &settled, error))
         return FALSE;
     }
-  ok = _tern_sync_resync (self, *folder, FALSE, error);
+  /* One SELECT per folder and sync where the first one said everything. */
+  ok = settled || _tern_sync_resync (self, *folder, FALSE, error);
   /* The handler keeps the (copied) folder while it stays selected: flag changes that
    * arrive during IDLE are stored at once. */
   self->fetch_mode = FETCH_NONE;

@@ -207,8 +207,7 @@ tern_sync_folders (TernSync  *self,
     return FALSE;
   personal_prefix = tern_store_dup_server_trait (self->store, self->account->id, TERN_TRAIT_PERSONAL_NS);
 
-  lsub = tern_imap_connection_list (self->conn, TRUE, "", "*", error);
-  if (lsub == NULL)
+  if (!tern_imap_connection_list_both (self->conn, "*", &lsub, &list, error))
     return FALSE;
   for (guint i = 0; i < lsub->len; i++)
     {
@@ -218,9 +217,6 @@ tern_sync_folders (TernSync  *self,
     }
   g_clear_pointer (&lsub, g_ptr_array_unref);
 
-  list = tern_imap_connection_list (self->conn, FALSE, "", "*", error);
-  if (list == NULL)
-    return FALSE;
   for (guint i = 0; i < list->len; i++)
     {
       TernFolder *folder = folder_from_list (self, list->pdata[i], subscribed, other, shared);
@@ -429,34 +425,52 @@ tern_sync_folders (TernSync  *self,
     _tern_sync_emit_change (self, TERN_SYNC_CHANGE_FOLDER_ADDED,
                             ((TernFolder *) added->pdata[i])->display_name, 0, 0, NULL, NULL);
 
-  /* MYRIGHTS once per folder: rights rarely change and the unchanged sync stays small. */
+  /* MYRIGHTS once per folder: rights rarely change and the unchanged sync stays small.
+   * All the folders that lack them in one pipelined round trip. */
   if (tern_imap_connection_has_capability (self->conn, "ACL"))
     {
+      g_autoptr(GPtrArray) wanting = g_ptr_array_new ();
+      g_autoptr(GPtrArray) names = g_ptr_array_new ();
+      g_autoptr(GError) store_error = NULL;
+      char **rights;
+
       g_hash_table_iter_init (&iter, listed);
       while (g_hash_table_iter_next (&iter, NULL, &value))
         {
           TernFolder *folder = value;
-          g_autoptr(GError) local_error = NULL;
-          g_autofree char *rights = NULL;
 
           if (folder->myrights != NULL || !folder->selectable)
             continue;
-          rights = tern_imap_connection_myrights (self->conn, folder->name, &local_error);
-          if (rights == NULL)
-            {
-              /* A NO for one folder is not fatal; a broken connection is. */
-              if (!g_error_matches (local_error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_PERMANENT) &&
-                  !g_error_matches (local_error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_NO_SUCH_FOLDER) &&
-                  !g_error_matches (local_error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_PROTOCOL))
-                {
-                  g_propagate_error (error, g_steal_pointer (&local_error));
-                  return FALSE;
-                }
-              continue;
-            }
-          folder->myrights = rfc4314_rights (rights);
-          if (!tern_store_upsert_folder (self->store, folder, NULL, error))
-            return FALSE;
+          g_ptr_array_add (wanting, folder);
+          g_ptr_array_add (names, folder->name);
+        }
+      g_ptr_array_add (names, NULL);
+
+      /* A NO for one folder leaves its rights unknown; a broken connection fails. */
+      rights = wanting->len > 0 ? tern_imap_connection_myrights_many (self->conn,
+                                                                      (const char * const *) names->pdata,
+                                                                      error)
+                                : g_new0 (char *, 1);
+      if (rights == NULL)
+        return FALSE;
+      for (guint i = 0; i < wanting->len; i++)
+        {
+          TernFolder *folder = wanting->pdata[i];
+
+          if (rights[i] == NULL)
+            continue;
+          /* RFC 2086 letters read as RFC 4314 2.1.1 says. */
+          folder->myrights = rfc4314_rights (rights[i]);
+          if (!tern_store_upsert_folder (self->store, folder, NULL, &store_error))
+            break;
+        }
+      for (guint i = 0; i < wanting->len; i++)
+        g_free (rights[i]);
+      g_free (rights);
+      if (store_error != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&store_error));
+          return FALSE;
         }
     }
 

@@ -17,7 +17,6 @@ typedef enum
   FETCH_REATTACH,  /* UIDVALIDITY change: match by Message-ID */
   FETCH_COLLECT,   /* keep UID, FLAGS and MODSEQ in `collected` for the caller */
   FETCH_SECTION,   /* keep the body section bytes of message section_uid */
-  FETCH_MIME_HEADERS, /* keep the "n.MIME" sections of message section_uid in mime_headers */
 } FetchMode;
 
 typedef struct
@@ -74,7 +73,9 @@ struct _TernSync
   guint32              section_uid;
   gboolean             section_seen;
   gboolean             section_repeated; /* a second FETCH response carried the section */
-  GHashTable          *mime_headers;     /* "n.MIME" -> GBytes, in FETCH_MIME_HEADERS mode */
+  /* STATUS answers of one run, asked for all folders at once (pipelined): folder name ->
+   * MailboxState. A resync takes its folder's answer instead of asking. */
+  GHashTable          *status_ahead;
 };
 
 /* Names of the server traits the engine remembers (tern_store_set_server_trait()). They
@@ -179,13 +180,31 @@ gboolean  _tern_sync_status_folder      (TernSync           *self,
                                          TernFolder         *folder,
                                          MailboxState       *state,
                                          GError            **error);
+/* STATUS of every synced folder but the selected one, pipelined, into
+ * self->status_ahead (cleared first; left NULL without CONDSTORE or for fewer than two). */
+gboolean  _tern_sync_status_ahead       (TernSync           *self,
+                                         GPtrArray          *folders,
+                                         GError            **error);
 gboolean  _tern_sync_resync             (TernSync           *self,
                                          TernFolder         *folder,
                                          gboolean            force_select,
                                          GError            **error);
+/* After IDLE (or a NOOP) on the selected folder `name`: VANISHED applied and the new
+ * messages EXISTS announced fetched at once from the known UIDNEXT (QRESYNC only).
+ * *handled FALSE (and TRUE returned) when a full resync is needed instead. */
+gboolean  _tern_sync_after_idle         (TernSync           *self,
+                                         const char         *name,
+                                         gboolean           *handled,
+                                         GError            **error);
 /* A first sync or a resync of a selectable folder; *folder may be replaced by a fresh copy. */
 gboolean  _tern_sync_sync_one           (TernSync           *self,
                                          TernFolder        **folder,
+                                         GError            **error);
+
+/* tern-prefetch.c: opens one message of the selected folder (takes m): its text and the
+ * other parts' .MIME headers in one FETCH, then its inline images. */
+gboolean  _tern_prefetch_open           (TernSync           *self,
+                                         TernMessage        *m,
                                          GError            **error);
 
 /* tern-replay.c */

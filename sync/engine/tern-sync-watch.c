@@ -38,16 +38,27 @@ run_once (TernSync    *self,
   if (folders == NULL)
     return FALSE;
 
-  /* INBOX last, so that it stays selected for IDLE. */
+  /* The folders' STATUS in one round trip (each resync takes its answer), then INBOX
+   * first: on a slow link it is what the user waits for. */
+  if (!_tern_sync_status_ahead (self, folders, error))
+    return FALSE;
+  for (guint i = 0; i < folders->len; i++)
+    if (g_strcmp0 (((TernFolder *) folders->pdata[i])->name, "INBOX") == 0)
+      {
+        inbox = folders->pdata[i];
+        if (!_tern_sync_sync_one (self, (TernFolder **) &folders->pdata[i], error))
+          {
+            g_clear_pointer (&self->status_ahead, g_hash_table_unref);
+            return FALSE;
+          }
+      }
+
   for (guint i = 0; i < folders->len; i++)
     {
       TernFolder **folder = (TernFolder **) &folders->pdata[i];
 
-      if (g_strcmp0 ((*folder)->name, "INBOX") == 0)
-        {
-          inbox = *folder;
-          continue;
-        }
+      if (*folder == inbox || g_strcmp0 ((*folder)->name, "INBOX") == 0)
+        continue;
       if (!_tern_sync_sync_one (self, folder, error))
         {
           /* A folder that vanished between LIST and SELECT is not an error for the run. */
@@ -57,15 +68,11 @@ run_once (TernSync    *self,
               g_clear_error (error);
               continue;
             }
+          g_clear_pointer (&self->status_ahead, g_hash_table_unref);
           return FALSE;
         }
     }
-  if (inbox != NULL)
-    {
-      for (guint i = 0; i < folders->len; i++)
-        if (folders->pdata[i] == inbox)
-          return _tern_sync_sync_one (self, (TernFolder **) &folders->pdata[i], error);
-    }
+  g_clear_pointer (&self->status_ahead, g_hash_table_unref);
   return TRUE;
 }
 
@@ -152,7 +159,7 @@ poll_other_folders (TernSync    *self,
   if (!tern_sync_folders (self, error))
     return FALSE;
   folders = tern_store_list_folders_uncounted (self->store, self->account->id, error);
-  if (folders == NULL)
+  if (folders == NULL || !_tern_sync_status_ahead (self, folders, error))
     return FALSE;
   for (guint i = 0; i < folders->len; i++)
     {
@@ -161,8 +168,12 @@ poll_other_folders (TernSync    *self,
       if (g_strcmp0 ((*folder)->name, "INBOX") == 0)
         continue;
       if (!_tern_sync_sync_one (self, folder, error))
-        return FALSE;
+        {
+          g_clear_pointer (&self->status_ahead, g_hash_table_unref);
+          return FALSE;
+        }
     }
+  g_clear_pointer (&self->status_ahead, g_hash_table_unref);
   return TRUE;
 }
 
@@ -266,8 +277,15 @@ tern_sync_wait_for_changes (TernSync      *self,
         return -2;
     }
 
-  if (!tern_sync_folder (self, "INBOX", error))
-    return -2;
+  /* New mail: what EXISTS announced is fetched at once (DONE + one FETCH); only what
+   * does not add up costs a resync. */
+  {
+    gboolean handled = FALSE;
+
+    if (!_tern_sync_after_idle (self, "INBOX", &handled, error) ||
+        (!handled && !tern_sync_folder (self, "INBOX", error)))
+      return -2;
+  }
   return r < 0 ? -1 : 0;
 }
 

@@ -57,6 +57,7 @@ account_copy (const TernAccount *a)
   c->ca_file = copy_or_null (a->ca_file);
   c->pinned_sha256 = copy_or_null (a->pinned_sha256);
   c->delete_mode = copy_or_null (a->delete_mode);
+  c->no_compress = a->no_compress;
   return c;
 }
 
@@ -115,6 +116,7 @@ tern_sync_free (TernSync *self)
   g_clear_error (&self->fetch_error);
   g_clear_pointer (&self->collected, g_array_unref);
   g_clear_pointer (&self->section_data, g_byte_array_unref);
+  g_clear_pointer (&self->status_ahead, g_hash_table_unref);
   g_free (self);
 }
 
@@ -267,6 +269,7 @@ tern_sync_connect (TernSync  *self,
     .ca_file = self->account->ca_file,
     .pinned_sha256 = self->account->pinned_sha256,
     .timeout_seconds = self->timeout,
+    .no_compress = self->account->no_compress,
   };
   TernImapConnection *conn;
 

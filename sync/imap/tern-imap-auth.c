@@ -416,6 +416,40 @@ login_login (TernImapConnection  *self,
   return TRUE;
 }
 
+/*
+ * COMPRESS DEFLATE (RFC 4978). The server starts deflating right after its tagged OK;
+ * whatever libetpan read past that line is already compressed and goes to the driver.
+ * A NO (compression already active, or refused) leaves the connection as it was.
+ */
+static gboolean
+start_compress (TernImapConnection  *self,
+                GError             **error)
+{
+  GError *local_error = NULL;
+  mailstream *stream;
+  int status;
+
+  if (!_tern_imap_begin_command (self, "COMPRESS", error) ||
+      !_tern_imap_write_str (self, "COMPRESS DEFLATE\r\n", "COMPRESS", error) ||
+      !_tern_imap_flush (self, "COMPRESS", error) ||
+      !_tern_imap_read_response (self, "COMPRESS", &status, error))
+    return FALSE;
+
+  if (status != MAILIMAP_RESP_COND_STATE_OK)
+    {
+      g_debug ("%s refused COMPRESS DEFLATE: %s", self->host, _tern_imap_server_text (self));
+      return TRUE;
+    }
+
+  stream = self->session->imap_stream;
+  if (!_tern_imap_stream_start_deflate (mailstream_get_low (stream), stream->read_buffer,
+                                        stream->read_buffer_len, &local_error))
+    return _tern_imap_fail (self, TRUE, local_error, error);
+  stream->read_buffer_len = 0;
+
+  return TRUE;
+}
+
 static gboolean
 enable_qresync (TernImapConnection  *self,
                 GError             **error)
@@ -584,6 +618,10 @@ tern_imap_connection_login (TernImapConnection  *self,
   /* The tagged OK usually carries [CAPABILITY ...]; if not, the list must be re-read:
    * the one from before the login lacks QRESYNC, MOVE, etc. */
   if (!_tern_imap_have_capabilities (self) && !_tern_imap_read_capabilities (self, error))
+    return FALSE;
+
+  if (!self->no_compress && tern_imap_connection_has_capability (self, "COMPRESS=DEFLATE") &&
+      !start_compress (self, error))
     return FALSE;
 
   if (tern_imap_connection_has_capability (self, "QRESYNC") && !enable_qresync (self, error))

@@ -96,28 +96,53 @@ tern_imap_fetch_item_get_body_sections (const TernImapFetchItem *item,
   return seen;
 }
 
-/* "1.2.MIME" for a part's MIME header section, NULL for any other section. */
+/* A BODY[...] section as the text a FETCH asked for it with: "" (the whole message),
+ * "HEADER", "1.2", "2.MIME", "1.TEXT"; NULL for what Tern never asks (HEADER.FIELDS). */
 static char *
-mime_section_name (struct mailimap_section *section)
+section_to_text (struct mailimap_section *section)
 {
   struct mailimap_section_spec *spec = section != NULL ? section->sec_spec : NULL;
-  GString *name;
+  struct mailimap_section_msgtext *msgtext = NULL;
+  GString *text;
 
-  if (spec == NULL || spec->sec_type != MAILIMAP_SECTION_SPEC_SECTION_PART ||
-      spec->sec_data.sec_part == NULL || spec->sec_text == NULL ||
-      spec->sec_text->sec_type != MAILIMAP_SECTION_TEXT_MIME)
-    return NULL;
-  name = g_string_new (NULL);
-  for (clistiter *it = clist_begin (spec->sec_data.sec_part->sec_id); it != NULL; it = clist_next (it))
-    g_string_append_printf (name, "%s%u", name->len > 0 ? "." : "", *(uint32_t *) clist_content (it));
-  g_string_append (name, ".MIME");
-  return g_string_free (name, FALSE);
+  if (spec == NULL)
+    return g_strdup ("");
+
+  text = g_string_new (NULL);
+  if (spec->sec_type == MAILIMAP_SECTION_SPEC_SECTION_MSGTEXT)
+    msgtext = spec->sec_data.sec_msgtext;
+  else if (spec->sec_data.sec_part != NULL)
+    {
+      for (clistiter *it = clist_begin (spec->sec_data.sec_part->sec_id); it != NULL; it = clist_next (it))
+        g_string_append_printf (text, "%s%u", text->len > 0 ? "." : "", *(uint32_t *) clist_content (it));
+      if (spec->sec_text != NULL)
+        {
+          if (spec->sec_text->sec_type == MAILIMAP_SECTION_TEXT_MIME)
+            g_string_append (text, ".MIME");
+          else
+            msgtext = spec->sec_text->sec_msgtext;
+          if (msgtext != NULL)
+            g_string_append_c (text, '.');
+        }
+    }
+
+  if (msgtext != NULL)
+    {
+      if (msgtext->sec_type == MAILIMAP_SECTION_MSGTEXT_HEADER)
+        g_string_append (text, "HEADER");
+      else if (msgtext->sec_type == MAILIMAP_SECTION_MSGTEXT_TEXT)
+        g_string_append (text, "TEXT");
+      else
+        return (g_string_free (text, TRUE), NULL);
+    }
+
+  return g_string_free (text, FALSE);
 }
 
 void
-tern_imap_fetch_item_foreach_mime_header (const TernImapFetchItem *item,
-                                          TernImapSectionFunc      func,
-                                          gpointer                 user_data)
+tern_imap_fetch_item_foreach_body_section (const TernImapFetchItem *item,
+                                           TernImapSectionFunc      func,
+                                           gpointer                 user_data)
 {
   g_return_if_fail (item != NULL);
   g_return_if_fail (func != NULL);
@@ -125,17 +150,17 @@ tern_imap_fetch_item_foreach_mime_header (const TernImapFetchItem *item,
   for (clistiter *it = clist_begin (item->msg_att->att_list); it != NULL; it = clist_next (it))
     {
       struct mailimap_msg_att_item *att = clist_content (it);
-      struct mailimap_msg_att_body_section *section;
-      g_autofree char *name = NULL;
+      struct mailimap_msg_att_body_section *body;
+      g_autofree char *section = NULL;
 
       if (att->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC ||
           att->att_data.att_static->att_type != MAILIMAP_MSG_ATT_BODY_SECTION)
         continue;
-      section = att->att_data.att_static->att_data.att_body_section;
-      if (section == NULL || (name = mime_section_name (section->sec_section)) == NULL)
+      body = att->att_data.att_static->att_data.att_body_section;
+      if (body == NULL || (section = section_to_text (body->sec_section)) == NULL)
         continue;
-      func (name, (const guint8 *) section->sec_body_part,
-            section->sec_body_part != NULL ? section->sec_length : 0, user_data);
+      func (section, (const guint8 *) body->sec_body_part,
+            body->sec_body_part != NULL ? body->sec_length : 0, user_data);
     }
 }
 
@@ -486,6 +511,9 @@ tern_imap_connection_unselect (TernImapConnection  *self,
   return tern_imap_connection_check (self, mailimap_examine (self->session, "INBOX"), "EXAMINE", error);
 }
 
+static void read_status (struct mailimap_mailbox_data_status *status,
+                         TernImapMailbox                     *out);
+
 gboolean
 tern_imap_connection_status (TernImapConnection  *self,
                              const char          *mailbox,
@@ -520,6 +548,61 @@ tern_imap_connection_status (TernImapConnection  *self,
       return FALSE;
     }
 
+  read_status (status, out);
+  mailimap_mailbox_data_status_free (status);
+  return TRUE;
+}
+
+typedef struct
+{
+  TernImapMailbox *out;
+  char           **rights;
+} Many;
+
+static void
+status_response_cb (TernImapConnection *self,
+                    guint               index,
+                    gboolean            ok,
+                    gpointer            user_data)
+{
+  Many *many = user_data;
+  struct mailimap_response_info *info = self->session->imap_response_info;
+
+  memset (&many->out[index], 0, sizeof many->out[index]);
+  if (ok && info != NULL && info->rsp_status != NULL)
+    read_status (info->rsp_status, &many->out[index]);
+}
+
+gboolean
+tern_imap_connection_status_many (TernImapConnection  *self,
+                                  const char * const  *mailboxes,
+                                  gboolean             highestmodseq,
+                                  TernImapMailbox     *out,
+                                  GError             **error)
+{
+  g_autoptr(GPtrArray) commands = g_ptr_array_new_with_free_func (g_free);
+  Many many = { out, NULL };
+
+  g_return_val_if_fail (self != NULL && self->session != NULL, FALSE);
+  g_return_val_if_fail (mailboxes != NULL && out != NULL, FALSE);
+
+  for (guint i = 0; mailboxes[i] != NULL; i++)
+    {
+      g_autofree char *quoted = _tern_imap_quote (mailboxes[i]);
+
+      g_ptr_array_add (commands, g_strdup_printf ("STATUS %s (MESSAGES UIDNEXT UIDVALIDITY%s)", quoted,
+                                                  highestmodseq ? " HIGHESTMODSEQ" : ""));
+    }
+  g_ptr_array_add (commands, NULL);
+
+  return _tern_imap_pipeline (self, (const char * const *) commands->pdata, status_response_cb, &many, error);
+}
+
+static void
+read_status (struct mailimap_mailbox_data_status *status,
+             TernImapMailbox                     *out)
+{
+  memset (out, 0, sizeof *out);
   for (clistiter *it = clist_begin (status->st_info_list); it != NULL; it = clist_next (it))
     {
       struct mailimap_status_info *info = clist_content (it);
@@ -540,8 +623,6 @@ tern_imap_connection_status (TernImapConnection  *self,
         default: break;
         }
     }
-  mailimap_mailbox_data_status_free (status);
-  return TRUE;
 }
 
 void
@@ -621,6 +702,65 @@ tern_imap_connection_list (TernImapConnection  *self,
   return entries;
 }
 
+typedef struct
+{
+  GPtrArray *lsub;
+  GPtrArray *list;
+} Lists;
+
+static void
+lists_response_cb (TernImapConnection *self,
+                   guint               index,
+                   gboolean            ok,
+                   gpointer            user_data)
+{
+  Lists *lists = user_data;
+  struct mailimap_response_info *info = self->session->imap_response_info;
+  GPtrArray **out = index == 0 ? &lists->lsub : &lists->list;
+  clist *result = info == NULL ? NULL : index == 0 ? info->rsp_mailbox_lsub : info->rsp_mailbox_list;
+
+  if (!ok)
+    return;
+  *out = g_ptr_array_new_with_free_func ((GDestroyNotify) tern_imap_list_entry_free);
+  for (clistiter *it = clist_begin (result); it != NULL; it = clist_next (it))
+    g_ptr_array_add (*out, list_entry_new (clist_content (it)));
+}
+
+gboolean
+tern_imap_connection_list_both (TernImapConnection  *self,
+                                const char          *pattern,
+                                GPtrArray          **lsub_out,
+                                GPtrArray          **list_out,
+                                GError             **error)
+{
+  g_autofree char *quoted = NULL;
+  g_autofree char *lsub = NULL;
+  g_autofree char *list = NULL;
+  const char *commands[3];
+  Lists lists = { NULL, NULL };
+
+  g_return_val_if_fail (self != NULL && self->session != NULL, FALSE);
+  g_return_val_if_fail (pattern != NULL && lsub_out != NULL && list_out != NULL, FALSE);
+
+  quoted = _tern_imap_quote (pattern);
+  commands[0] = lsub = g_strdup_printf ("LSUB \"\" %s", quoted);
+  commands[1] = list = g_strdup_printf ("LIST \"\" %s", quoted);
+  commands[2] = NULL;
+  if (!_tern_imap_pipeline (self, commands, lists_response_cb, &lists, error) ||
+      lists.lsub == NULL || lists.list == NULL)
+    {
+      if (error != NULL && *error == NULL)
+        g_set_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_PERMANENT, "%s failed: %s",
+                     lists.lsub == NULL ? "LSUB" : "LIST", _tern_imap_server_text (self));
+      g_clear_pointer (&lists.lsub, g_ptr_array_unref);
+      g_clear_pointer (&lists.list, g_ptr_array_unref);
+      return FALSE;
+    }
+  *lsub_out = lists.lsub;
+  *list_out = lists.list;
+  return TRUE;
+}
+
 static GPtrArray *
 namespace_prefixes (struct mailimap_namespace_item *item)
 {
@@ -692,6 +832,61 @@ tern_imap_connection_myrights (TernImapConnection  *self,
     }
   g_set_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_PROTOCOL, "No MYRIGHTS data for %s", mailbox);
   return NULL;
+}
+
+static void
+myrights_response_cb (TernImapConnection *self,
+                      guint               index,
+                      gboolean            ok,
+                      gpointer            user_data)
+{
+  Many *many = user_data;
+  struct mailimap_response_info *info = self->session->imap_response_info;
+
+  for (clistiter *it = ok && info ? clist_begin (info->rsp_extension_list) : NULL; it != NULL; it = clist_next (it))
+    {
+      struct mailimap_extension_data *ext = clist_content (it);
+
+      if (ext->ext_extension->ext_id == MAILIMAP_EXTENSION_ACL &&
+          ext->ext_type == MAILIMAP_ACL_TYPE_MYRIGHTS_DATA && ext->ext_data != NULL)
+        {
+          g_free (many->rights[index]);
+          many->rights[index] = g_strdup (((struct mailimap_acl_myrights_data *) ext->ext_data)->rights);
+        }
+    }
+}
+
+char **
+tern_imap_connection_myrights_many (TernImapConnection  *self,
+                                    const char * const  *mailboxes,
+                                    GError             **error)
+{
+  g_autoptr(GPtrArray) commands = g_ptr_array_new_with_free_func (g_free);
+  guint n;
+  Many many = { NULL, NULL };
+
+  g_return_val_if_fail (self != NULL && self->session != NULL, NULL);
+  g_return_val_if_fail (mailboxes != NULL, NULL);
+
+  n = g_strv_length ((char **) mailboxes);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *quoted = _tern_imap_quote (mailboxes[i]);
+
+      g_ptr_array_add (commands, g_strdup_printf ("MYRIGHTS %s", quoted));
+    }
+  g_ptr_array_add (commands, NULL);
+
+  /* n + 1 slots, all NULL: a folder without an answer keeps its NULL. */
+  many.rights = g_new0 (char *, n + 1);
+  if (!_tern_imap_pipeline (self, (const char * const *) commands->pdata, myrights_response_cb, &many, error))
+    {
+      for (guint i = 0; i < n; i++)
+        g_free (many.rights[i]);
+      g_free (many.rights);
+      return NULL;
+    }
+  return many.rights;
 }
 
 gboolean

@@ -67,14 +67,17 @@ TernMessage *tern_imap_fetch_item_dup_message       (const TernImapFetchItem *it
 gboolean     tern_imap_fetch_item_get_body_sections (const TernImapFetchItem *item,
                                                      GByteArray              *out);
 
-/* The MIME header sections ("1.2.MIME") it carried, each to func with its bytes. */
+/* Calls func for each BODY[section] it carried, in order: section as it was asked for
+ * ("" the whole message, "1.2", "2.MIME", "HEADER", "1.TEXT"), the bytes as sent
+ * (transfer-encoded; NULL and 0 for NIL). Borrowed, valid during the call only. */
 typedef void (*TernImapSectionFunc) (const char   *section,
                                      const guint8 *data,
                                      gsize         length,
                                      gpointer      user_data);
-void         tern_imap_fetch_item_foreach_mime_header (const TernImapFetchItem *item,
+void         tern_imap_fetch_item_foreach_body_section (const TernImapFetchItem *item,
                                                      TernImapSectionFunc      func,
                                                      gpointer                 user_data);
+
 /* Every FETCH response from now on goes to func, from inside the command that reads it
  * (NULL: they are kept with the last command's responses, see foreach_fetch()). */
 void         tern_imap_connection_set_fetch_func    (TernImapConnection      *self,
@@ -124,6 +127,8 @@ typedef struct
  * EXAMINE INBOX (never CLOSE).
  * status(): MESSAGES, UIDNEXT, UIDVALIDITY (and HIGHESTMODSEQ if asked) of a mailbox that
  * need not be selected.
+ * status_many(): the same for each of the NULL-terminated mailboxes, pipelined (one round
+ * trip for all); out has one slot per mailbox, all zero for one the server said NO to.
  */
 gboolean     tern_imap_connection_select            (TernImapConnection      *self,
                                                      const char              *mailbox,
@@ -165,8 +170,19 @@ GPtrArray   *tern_imap_connection_list              (TernImapConnection      *se
                                                      const char              *reference,
                                                      const char              *pattern,
                                                      GError                 **error) G_GNUC_WARN_UNUSED_RESULT;
+/* LSUB "" pattern and LIST "" pattern pipelined: one round trip for both. (transfer full) */
+gboolean     tern_imap_connection_list_both         (TernImapConnection      *self,
+                                                     const char              *pattern,
+                                                     GPtrArray              **lsub_out,
+                                                     GPtrArray              **list_out,
+                                                     GError                 **error);
 /* NAMESPACE: the prefixes of the personal, other users' and shared namespaces (any may be
  * empty). (transfer full) arrays of strings */
+gboolean     tern_imap_connection_status_many       (TernImapConnection      *self,
+                                                     const char * const      *mailboxes,
+                                                     gboolean                 highestmodseq,
+                                                     TernImapMailbox         *out,
+                                                     GError                 **error);
 gboolean     tern_imap_connection_namespace         (TernImapConnection      *self,
                                                      GPtrArray              **personal_out,
                                                      GPtrArray              **other_out,
@@ -176,6 +192,12 @@ gboolean     tern_imap_connection_namespace         (TernImapConnection      *se
  * (transfer full) */
 char        *tern_imap_connection_myrights          (TernImapConnection      *self,
                                                      const char              *mailbox,
+                                                     GError                 **error) G_GNUC_WARN_UNUSED_RESULT;
+/* MYRIGHTS of each of the NULL-terminated mailboxes, pipelined (one round trip): an array
+ * of as many strings, NULL where the server gave none (a NO), followed by a NULL. Free
+ * each and the array. (transfer full) */
+char       **tern_imap_connection_myrights_many     (TernImapConnection      *self,
+                                                     const char * const      *mailboxes,
                                                      GError                 **error) G_GNUC_WARN_UNUSED_RESULT;
 gboolean     tern_imap_connection_create            (TernImapConnection      *self,
                                                      const char              *mailbox,
@@ -225,6 +247,8 @@ GArray      *tern_imap_connection_uid_search_deleted (TernImapConnection     *se
  * uid_fetch_set(): the UIDs of a set.
  * uid_fetch_section(): BODY.PEEK[section] of one message, or the part <offset.length> of
  * it when length > 0: the bytes come as a body section of its FETCH response.
+ * uid_fetch_sections(): BODY.PEEK[s] for each of the NULL-terminated sections, of every
+ * message of a UID set, in one command (foreach_body_section() tells them apart).
  */
 gboolean     tern_imap_connection_uid_fetch         (TernImapConnection      *self,
                                                      guint32                  first,
@@ -241,10 +265,22 @@ gboolean     tern_imap_connection_uid_fetch_set     (TernImapConnection      *se
                                                      const char              *uid_set,
                                                      TernImapFetchAttrs       attrs,
                                                      GError                 **error);
-/* BODY.PEEK[section] of several sections of one message in one command (e.g. the
- * "n.MIME" headers of many parts). */
+/* The command line uid_fetch_sections() sends, for pipeline(). (transfer full) */
+char        *tern_imap_uid_fetch_sections_command   (const char              *uid_set,
+                                                     const char * const      *sections) G_GNUC_WARN_UNUSED_RESULT;
+/*
+ * Sends the command lines (no tag, no CRLF, no literals; commands whose results do not
+ * depend on each other, such as FETCHes) in one write and reads every response: one
+ * round trip for all. FETCH responses go to the fetch function. A NO or BAD fails the
+ * call (the first one's error) once every response is read; the connection stays usable.
+ * Keep the lines short in total (a few KB): the server's answers are read only after all
+ * of them are written.
+ */
+gboolean     tern_imap_connection_pipeline          (TernImapConnection      *self,
+                                                     const char * const      *commands,
+                                                     GError                 **error);
 gboolean     tern_imap_connection_uid_fetch_sections (TernImapConnection     *self,
-                                                     guint32                  uid,
+                                                     const char              *uid_set,
                                                      const char * const      *sections,
                                                      GError                 **error);
 gboolean     tern_imap_connection_uid_fetch_section (TernImapConnection      *self,

@@ -60,6 +60,7 @@ struct _TernImapConnection
   guint                 idling : 1;
   guint                 closed : 1;
   guint                 mechanism_refused : 1; /* the last AUTHENTICATE/LOGIN got a NO */
+  guint                 no_compress : 1;
 };
 
 /* A parsed FETCH response, valid for one call of a TernImapFetchFunc. */
@@ -178,6 +179,28 @@ char       *_tern_imap_describe_certificate_flags (GTlsCertificateFlags         
 
 /* IDLE (tern-imap-idle.c). */
 GSocket    *_tern_imap_get_socket                 (TernImapConnection              *self);
+gssize      _tern_imap_literal_size               (const char                      *line);
+
+/* UID SEARCH RETURN (ALL) criteria (RFC 4731), the ESEARCH answer read by hand (libetpan
+ * cannot parse it), everything else handed to libetpan's parser (tern-imap-esearch.c).
+ * Sorted UIDs. (transfer full) */
+GArray     *_tern_imap_uid_esearch                (TernImapConnection              *self,
+                                                   const char                      *criteria,
+                                                   GError                         **error);
+
+/* Pipelined commands (tern-imap-messages.c): func (may be NULL) runs after each tagged
+ * response, while the session's response info holds that command's results; ok says
+ * whether it was OK. With a func, a NO or BAD is the func's business; without one, the
+ * first fails the call (after every response is read). */
+typedef void (*TernImapResponseFunc) (TernImapConnection *self,
+                                      guint               index,
+                                      gboolean            ok,
+                                      gpointer            user_data);
+gboolean    _tern_imap_pipeline                   (TernImapConnection              *self,
+                                                   const char * const              *commands,
+                                                   TernImapResponseFunc             func,
+                                                   gpointer                         user_data,
+                                                   GError                         **error);
 
 /* SELECT, FETCH (tern-imap-commands.c). */
 guint64     _tern_imap_find_highestmodseq         (TernImapConnection              *self);

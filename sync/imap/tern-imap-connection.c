@@ -703,6 +703,7 @@ tern_imap_connection_new (const TernImapSettings *settings)
   self->ca_file = (settings->ca_file && *settings->ca_file) ? g_strdup (settings->ca_file) : NULL;
   self->pinned_sha256 = tern_certificate_normalize_fingerprint (settings->pinned_sha256);
   self->security = settings->security;
+  self->no_compress = !!settings->no_compress;
   self->port = settings->port;
   if (self->port == 0)
     self->port = settings->security == TERN_IMAP_SECURITY_TLS ? 993 : 143;
@@ -812,6 +813,15 @@ tern_imap_connection_is_encrypted (TernImapConnection *self)
   g_return_val_if_fail (self != NULL, FALSE);
 
   return self->encrypted;
+}
+
+gboolean
+tern_imap_connection_is_compressed (TernImapConnection *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  return self->session != NULL && self->session->imap_stream != NULL &&
+         _tern_imap_stream_is_deflating (mailstream_get_low (self->session->imap_stream));
 }
 
 char *

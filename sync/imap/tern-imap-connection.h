@@ -24,6 +24,7 @@ typedef struct
   const char       *ca_file;       /* PEM trust anchors used instead of the system CAs, or NULL */
   const char       *pinned_sha256; /* hex SHA-256 of a DER leaf certificate the user accepted, or NULL */
   guint             timeout_seconds; /* per-read inactivity timeout; 0 = 30 s */
+  gboolean          no_compress;     /* never COMPRESS=DEFLATE, even where offered */
 } TernImapSettings;
 
 /*
@@ -57,8 +58,8 @@ typedef struct
  * No other command may be sent in between.
  *
  * close(): LOGOUT (3 s at most), or just closes the socket if the connection is dead.
- * free() closes first if needed. Counters count this connection's bytes and the reads
- * that followed a write (round trips).
+ * free() closes first if needed. Counters count this connection's bytes on the wire
+ * (compressed, with COMPRESS) and the reads that followed a write (round trips).
  */
 typedef struct _TernImapConnection TernImapConnection;
 
@@ -80,6 +81,7 @@ void                tern_imap_connection_cancel           (TernImapConnection   
 void                tern_imap_connection_close            (TernImapConnection     *self);
 
 gboolean            tern_imap_connection_is_encrypted     (TernImapConnection     *self);
+gboolean            tern_imap_connection_is_compressed    (TernImapConnection     *self);
 gboolean            tern_imap_connection_has_capability   (TernImapConnection     *self,
                                                            const char             *name);
 char               *tern_imap_connection_dup_peer_sha256  (TernImapConnection     *self) G_GNUC_WARN_UNUSED_RESULT;

@@ -18,9 +18,10 @@ _tern_imap_get_socket (TernImapConnection *self)
   return g_socket_connection_get_socket (self->socket_connection);
 }
 
-/* Size of the literal announced at the end of line ("... {123}\r\n"), or -1. */
-static gssize
-literal_size (const char *line)
+/* Size of the literal announced at the end of line ("... {123}\r\n"), or -1;
+ * G_MAXSSIZE above IDLE_MAX_LITERAL. */
+gssize
+_tern_imap_literal_size (const char *line)
 {
   gsize len = strlen (line);
   const char *open;
@@ -52,7 +53,7 @@ read_literal (TernImapConnection  *self,
               GError             **error)
 {
   mailstream *stream = self->session->imap_stream;
-  gssize literal = literal_size (line);
+  gssize literal = _tern_imap_literal_size (line);
   g_autofree char *buffer = NULL;
   gssize done = 0;
 
@@ -253,6 +254,20 @@ tern_imap_connection_idle_wait (TernImapConnection *self,
   if (self->stream_state.replay->len > 0 || stream->read_buffer_len > 0 ||
       self->stream_state.ready->len > 0)
     return 1;
+
+  /* With COMPRESS, compressed bytes may have arrived with the "+" that no poll on the
+   * socket will report again: inflate them first. */
+  if (_tern_imap_stream_has_pending (low))
+    {
+      guint8 chunk[8192];
+      gssize n = _tern_imap_stream_read_nonblocking (low, chunk, sizeof chunk);
+
+      /* Through the replay buffer, as below: the response filter sees them first. */
+      if (n > 0)
+        g_byte_array_append (self->stream_state.replay, chunk, n);
+      if (n != 0)
+        return 1;
+    }
 
   if (interrupt != NULL && g_cancellable_is_cancelled (interrupt))
     return -1;

@@ -41,6 +41,14 @@ tern_imap_connection_uid_search_range (TernImapConnection  *self,
 {
   g_return_val_if_fail (self != NULL && self->session != NULL, NULL);
 
+  /* ESEARCH: the answer is a set of runs, not every UID spelled out. */
+  if (tern_imap_connection_has_capability (self, "ESEARCH"))
+    {
+      g_autofree char *criteria = last != 0 ? g_strdup_printf ("UID %u:%u", first, last)
+                                            : g_strdup_printf ("UID %u:*", first);
+
+      return _tern_imap_uid_esearch (self, criteria, error);
+    }
   return uid_search (self, NULL, mailimap_search_key_new_uid (mailimap_set_new_interval (first, last)),
                      error);
 }
@@ -241,21 +249,112 @@ tern_imap_connection_uid_fetch_section (TernImapConnection  *self,
 }
 
 gboolean
-tern_imap_connection_uid_fetch_sections (TernImapConnection  *self,
-                                         guint32              uid,
-                                         const char * const  *sections,
-                                         GError             **error)
+_tern_imap_pipeline (TernImapConnection   *self,
+                     const char * const   *commands,
+                     TernImapResponseFunc  func,
+                     gpointer              user_data,
+                     GError              **error)
 {
-  g_autoptr(GString) command = g_string_new (NULL);
+  GError *first_error = NULL;
+  guint n;
+  int first_tag = 0;
 
+  n = g_strv_length ((char **) commands);
+  if (n == 0)
+    return TRUE;
+
+  /* All the commands in one write: one round trip for all of them. */
+  for (guint i = 0; i < n; i++)
+    {
+      if (!_tern_imap_begin_command (self, "pipelined commands", error))
+        return FALSE;
+      if (i == 0)
+        first_tag = self->session->imap_tag;
+      if (!_tern_imap_write_str (self, commands[i], "pipelined commands", error) ||
+          !_tern_imap_write_str (self, "\r\n", "pipelined commands", error))
+        return FALSE;
+    }
+  if (!_tern_imap_flush (self, "pipelined commands", error))
+    return FALSE;
+
+  /* libetpan checks a tagged response against the last tag it sent: each response is
+   * read with its own command's tag current. Every response is read, even after a NO,
+   * so the connection stays in step. */
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *what = NULL;
+      gboolean ok;
+      int status;
+
+      self->session->imap_tag = first_tag + (int) i;
+      what = g_strndup (commands[i], strcspn (commands[i], "("));
+      g_strchomp (what);
+      ok = _tern_imap_read_response (self, what, &status, error);
+      self->session->imap_tag = first_tag + (int) n - 1;
+      if (!ok)
+        {
+          g_clear_error (&first_error);
+          return FALSE;
+        }
+      if (func != NULL)
+        func (self, i, status == MAILIMAP_RESP_COND_STATE_OK, user_data);
+      else if (status != MAILIMAP_RESP_COND_STATE_OK && first_error == NULL)
+        _tern_imap_command_failed (self, status == MAILIMAP_RESP_COND_STATE_BAD, what, &first_error);
+    }
+
+  if (first_error != NULL)
+    {
+      g_propagate_error (error, first_error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+tern_imap_connection_pipeline (TernImapConnection  *self,
+                               const char * const  *commands,
+                               GError             **error)
+{
   g_return_val_if_fail (self != NULL, FALSE);
-  g_return_val_if_fail (sections != NULL && sections[0] != NULL, FALSE);
+  g_return_val_if_fail (commands != NULL && commands[0] != NULL, FALSE);
 
-  g_string_printf (command, "UID FETCH %u (", uid);
+  if (commands[1] == NULL)
+    return tern_imap_connection_raw_command (self, commands[0], error);
+  return _tern_imap_pipeline (self, commands, NULL, NULL, error);
+}
+
+char *
+tern_imap_uid_fetch_sections_command (const char         *uid_set,
+                                      const char * const *sections)
+{
+  GString *command;
+
+  g_return_val_if_fail (uid_set != NULL && *uid_set != '\0', NULL);
+  g_return_val_if_fail (sections != NULL && sections[0] != NULL, NULL);
+
+  command = g_string_new (NULL);
+  g_string_append_printf (command, "UID FETCH %s (", uid_set);
   for (guint i = 0; sections[i] != NULL; i++)
     g_string_append_printf (command, "%sBODY.PEEK[%s]", i > 0 ? " " : "", sections[i]);
   g_string_append_c (command, ')');
-  return tern_imap_connection_raw_command (self, command->str, error);
+
+  return g_string_free (command, FALSE);
+}
+
+gboolean
+tern_imap_connection_uid_fetch_sections (TernImapConnection  *self,
+                                         const char          *uid_set,
+                                         const char * const  *sections,
+                                         GError             **error)
+{
+  g_autofree char *command = NULL;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  command = tern_imap_uid_fetch_sections_command (uid_set, sections);
+  g_return_val_if_fail (command != NULL, FALSE);
+
+  return tern_imap_connection_raw_command (self, command, error);
 }
 
 /* Changing messages */

@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "tern-imap-stream.h"
 #include "tern-sync-error.h"
@@ -18,7 +19,15 @@
  * Two libetpan rules shape it: a read must return -1 on EOF (1.9.4 can spin on a
  * 0-byte read inside a literal), and the error codes libetpan hands back say nothing,
  * so the real reason is remembered in the shared state for tern_imap_connection_check().
+ *
+ * COMPRESS=DEFLATE (RFC 4978) lives here too, under libetpan (Debian's libetpan has no
+ * zlib, and its own compress call kills the session): once started, every write is
+ * deflated and sync-flushed at once (libetpan writes a command, a continuation or IDLE's
+ * DONE and then flushes, so nothing ever waits in the deflater), every read inflates.
+ * The counters count what crosses the wire: compressed bytes.
  */
+
+#define RAW_SIZE (32 * 1024)
 
 typedef struct
 {
@@ -27,6 +36,13 @@ typedef struct
   GInputStream        *input;  /* borrowed from io_stream */
   GOutputStream       *output; /* borrowed from io_stream */
   TernImapStreamState *state;  /* borrowed */
+
+  /* COMPRESS=DEFLATE, once started. */
+  gboolean             deflating;
+  gboolean             inflate_full; /* the last inflate filled the caller's buffer: more may wait */
+  z_stream             zin;
+  z_stream             zout;
+  guint8              *raw;          /* compressed bytes read from the network */
 } LowData;
 
 #define STREAM_CHUNK 16384
@@ -349,6 +365,124 @@ count_read (TernImapStreamState *state,
 }
 
 static ssize_t
+zlib_failed (TernImapStreamState *state,
+             const char          *what,
+             int                  r,
+             const char          *message)
+{
+  if (state->error == NULL)
+    state->error = g_error_new (TERN_SYNC_ERROR, TERN_SYNC_ERROR_PROTOCOL,
+                                "The compressed stream is broken (%s: %s)",
+                                what, message != NULL ? message : zError (r));
+  return -1;
+}
+
+/*
+ * Reads compressed bytes from the network (blocking or not) until inflating them gives
+ * at least one byte for the caller. Returns the byte count, 0 only when not blocking and
+ * nothing is available yet, -1 on EOF or error.
+ */
+static ssize_t
+inflate_read (LowData *data,
+              void    *buffer,
+              size_t   count,
+              gboolean blocking)
+{
+  TernImapStreamState *state = data->state;
+
+  for (;;)
+    {
+      gsize produced;
+      int r;
+
+      if (data->zin.avail_in == 0 && !data->inflate_full)
+        {
+          GError *error = NULL;
+          gssize n;
+
+          if (blocking)
+            n = g_input_stream_read (data->input, data->raw, RAW_SIZE, state->cancellable, &error);
+          else
+            n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (data->input),
+                                                          data->raw, RAW_SIZE,
+                                                          state->cancellable, &error);
+          if (n < 0 && !blocking && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            {
+              g_error_free (error);
+              return 0;
+            }
+          if (n <= 0)
+            {
+              if (n == 0)
+                error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
+                                             "The server closed the connection");
+              remember_error (state, error);
+              return -1;
+            }
+          count_read (state, n);
+          data->zin.next_in = data->raw;
+          data->zin.avail_in = (uInt) n;
+        }
+
+      data->zin.next_out = buffer;
+      data->zin.avail_out = (uInt) MIN (count, G_MAXUINT32);
+      r = inflate (&data->zin, Z_SYNC_FLUSH);
+      if (r == Z_STREAM_END)
+        return zlib_failed (state, "inflate", r, "the server ended the deflate stream");
+      if (r != Z_OK && r != Z_BUF_ERROR)
+        return zlib_failed (state, "inflate", r, data->zin.msg);
+
+      produced = MIN (count, G_MAXUINT32) - data->zin.avail_out;
+      data->inflate_full = data->zin.avail_out == 0;
+      state->bytes_inflated += produced;
+      if (produced > 0)
+        return produced;
+    }
+}
+
+static ssize_t
+deflate_write (LowData    *data,
+               const void *buffer,
+               size_t      count)
+{
+  TernImapStreamState *state = data->state;
+  guint8 out[16 * 1024];
+
+  data->zout.next_in = (Bytef *) buffer;
+  data->zout.avail_in = (uInt) count;
+
+  /* A sync flush on every write: the server must see the whole command now. */
+  do
+    {
+      GError *error = NULL;
+      gsize length, written = 0;
+      int r;
+
+      data->zout.next_out = out;
+      data->zout.avail_out = sizeof out;
+      r = deflate (&data->zout, Z_SYNC_FLUSH);
+      if (r != Z_OK && r != Z_BUF_ERROR)
+        return zlib_failed (state, "deflate", r, data->zout.msg);
+
+      length = sizeof out - data->zout.avail_out;
+      if (length > 0 &&
+          !g_output_stream_write_all (data->output, out, length, &written,
+                                      state->cancellable, &error))
+        {
+          state->bytes_written += written;
+          remember_error (state, error);
+          return -1;
+        }
+      state->bytes_written += written;
+    }
+  while (data->zout.avail_out == 0 || data->zout.avail_in > 0);
+
+  state->bytes_deflated += count;
+  state->wrote_since_read = TRUE;
+  return count;
+}
+
+static ssize_t
 low_read (mailstream_low *low,
           void           *buffer,
           size_t          count)
@@ -378,6 +512,17 @@ low_read (mailstream_low *low,
           continue;
         }
 
+      /* COMPRESS: the network's bytes inflated (counted as they came off the wire). */
+      if (data->deflating)
+        {
+          n = inflate_read (data, chunk, sizeof chunk, TRUE);
+          if (n <= 0)
+            break;
+          g_byte_array_append (state->pending, chunk, n);
+          scan_pending (state);
+          continue;
+        }
+
       n = g_input_stream_read (data->input, chunk, sizeof chunk, state->cancellable, &error);
       if (n <= 0)
         break;
@@ -394,7 +539,9 @@ low_read (mailstream_low *low,
   if (n == 0)
     error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
                                  "The server closed the connection");
-  remember_error (state, error);
+  /* inflate_read() has remembered its own. */
+  if (error != NULL)
+    remember_error (state, error);
   return -1;
 }
 
@@ -413,6 +560,9 @@ low_write (mailstream_low *low,
 
   if (is_dead (state))
     return -1;
+
+  if (data->deflating)
+    return deflate_write (data, buffer, count);
 
   n = g_output_stream_write (data->output, buffer, count, state->cancellable, &error);
   if (n < 0)
@@ -447,6 +597,9 @@ _tern_imap_stream_read_nonblocking (mailstream_low *low,
   if (!G_IS_POLLABLE_INPUT_STREAM (data->input) ||
       !g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (data->input)))
     return 0;
+
+  if (data->deflating)
+    return inflate_read (data, buffer, count, FALSE);
 
   n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (data->input),
                                                 buffer, count, state->cancellable, &error);
@@ -504,6 +657,12 @@ low_free (mailstream_low *low)
    * after STARTTLS) still holds the same GSocketConnection. */
   g_clear_object (&data->io_stream);
   g_clear_object (&data->socket);
+  if (data->raw != NULL)
+    {
+      inflateEnd (&data->zin);
+      deflateEnd (&data->zout);
+      g_free (data->raw);
+    }
   g_free (data);
   low->data = NULL;
   free (low);
@@ -618,4 +777,84 @@ _tern_imap_stream_get_input_stream (mailstream_low *low)
   g_return_val_if_fail (_tern_imap_stream_is_ours (low), NULL);
 
   return ((LowData *) low->data)->input;
+}
+
+gboolean
+_tern_imap_stream_start_deflate (mailstream_low  *low,
+                                 const void      *already_read,
+                                 gsize            length,
+                                 GError         **error)
+{
+  LowData *data;
+  int r;
+
+  g_return_val_if_fail (_tern_imap_stream_is_ours (low), FALSE);
+  g_return_val_if_fail (length <= RAW_SIZE, FALSE);
+
+  data = low->data;
+  g_return_val_if_fail (!data->deflating, FALSE);
+
+  /* Raw deflate (no zlib header), 32 KiB window, as RFC 4978 says. */
+  r = inflateInit2 (&data->zin, -15);
+  if (r != Z_OK)
+    {
+      g_set_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_TRANSIENT,
+                   "Could not start decompression: %s", zError (r));
+      return FALSE;
+    }
+  r = deflateInit2 (&data->zout, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY);
+  if (r != Z_OK)
+    {
+      inflateEnd (&data->zin);
+      g_set_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_TRANSIENT,
+                   "Could not start compression: %s", zError (r));
+      return FALSE;
+    }
+
+  data->raw = g_malloc (RAW_SIZE);
+  if (length > 0)
+    memcpy (data->raw, already_read, length);
+  /* Whatever the response filter holds past the tagged OK is compressed too (a server
+   * says nothing there until spoken to, but nothing may be lost if it does). */
+  {
+    TernImapStreamState *state = data->state;
+    gsize held = state->ready->len + state->pending->len;
+
+    if (length + held > RAW_SIZE)
+      {
+        g_set_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_PROTOCOL,
+                     "The server sent too much right after accepting COMPRESS");
+        return FALSE;
+      }
+    memcpy (data->raw + length, state->ready->data, state->ready->len);
+    memcpy (data->raw + length + state->ready->len, state->pending->data, state->pending->len);
+    g_byte_array_set_size (state->ready, 0);
+    g_byte_array_set_size (state->pending, 0);
+    scan_reset (state);
+    length += held;
+  }
+  data->zin.next_in = data->raw;
+  data->zin.avail_in = (uInt) length;
+  data->deflating = TRUE;
+
+  return TRUE;
+}
+
+gboolean
+_tern_imap_stream_is_deflating (mailstream_low *low)
+{
+  g_return_val_if_fail (_tern_imap_stream_is_ours (low), FALSE);
+
+  return ((LowData *) low->data)->deflating;
+}
+
+gboolean
+_tern_imap_stream_has_pending (mailstream_low *low)
+{
+  LowData *data;
+
+  g_return_val_if_fail (_tern_imap_stream_is_ours (low), FALSE);
+
+  data = low->data;
+  return data->deflating && (data->zin.avail_in > 0 || data->inflate_full);
 }

@@ -27,6 +27,8 @@ typedef struct
   GByteArray   *replay;          /* bytes the driver returns before reading the network */
   guint64       bytes_read;
   guint64       bytes_written;
+  guint64       bytes_inflated;  /* with COMPRESS: what the bytes read became */
+  guint64       bytes_deflated;  /* with COMPRESS: what the bytes written were */
   guint         round_trips;     /* reads that followed a write: one per command/continuation */
   guint         timeout_seconds; /* only for error messages; the GSocket enforces it */
   gboolean      wrote_since_read;
@@ -76,6 +78,18 @@ gssize          _tern_imap_stream_read_nonblocking    (mailstream_low      *low,
 /* Bytes read from the network that libetpan has not been handed yet (the response filter
  * holds them until a response is complete). */
 gsize           _tern_imap_stream_buffered            (TernImapStreamState *state);
+/*
+ * COMPRESS=DEFLATE: from now on writes are deflated (a sync flush each) and reads
+ * inflated. already_read: bytes the server sent after its tagged OK that libetpan read
+ * already (compressed; at most 32 KiB). has_pending(): compressed input not yet handed
+ * to libetpan (a poll on the socket does not see it).
+ */
+gboolean        _tern_imap_stream_start_deflate       (mailstream_low      *low,
+                                                       const void          *already_read,
+                                                       gsize                length,
+                                                       GError             **error);
+gboolean        _tern_imap_stream_is_deflating        (mailstream_low      *low);
+gboolean        _tern_imap_stream_has_pending         (mailstream_low      *low);
 
 /* Turns a GIO failure into the TERN_SYNC_ERROR that says what to do next
  * (timeout: OFFLINE; cancelled: G_IO_ERROR_CANCELLED; the rest: TRANSIENT). */
