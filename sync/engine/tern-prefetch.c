@@ -32,9 +32,9 @@
 #define SMALL_PART       (1024 * 1024) /* larger ones: resumable downloads in chunks */
 #define MIME_HEADER_SIZE 300 /* an estimate of a part's own headers */
 /* The parts of one message whose headers are read at most (a message of 10,000 parts, #17:
- * the rest keep BODYSTRUCTURE's names), which also keeps the command line within what
- * servers take (about 4 KB of "BODY.PEEK[n.MIME]"). */
-#define MIME_HEADERS_MAX 200
+ * the rest keep BODYSTRUCTURE's names), which also bounds the command line (about 20 KB of
+ * "BODY.PEEK[n.MIME]"; Dovecot takes 64 KB). */
+#define MIME_HEADERS_MAX 1000
 /* FETCHes sent before their answers are read. Their lines are short (a UID set and a few
  * sections), so a window never fills the server's input buffer. */
 #define PIPELINE_DEPTH   32
