@@ -16,7 +16,8 @@
 #define ACCOUNT_COLUMNS \
   "id, name, email, host, port, security, user, password_command, ca_file, " \
   "pinned_sha256, last_sync, last_attempt, last_error, delete_mode, offline_days, offline_max_size, " \
-  "cache_limit"
+  "cache_limit, auth, oauth2_issuer, oauth2_client_id, oauth2_auth_url, oauth2_token_url, " \
+  "oauth2_scope, goa_id, auth_state, setup_source"
 
 static TernAccount *
 account_from_row (sqlite3_stmt *stmt)
@@ -40,7 +41,40 @@ account_from_row (sqlite3_stmt *stmt)
   account->offline_days = sqlite3_column_int64 (stmt, 14);
   account->offline_max_size = sqlite3_column_int64 (stmt, 15);
   account->cache_limit = sqlite3_column_int64 (stmt, 16);
+  account->auth = _tern_store_dup_column (stmt, 17);
+  account->oauth2_issuer = _tern_store_dup_column (stmt, 18);
+  account->oauth2_client_id = _tern_store_dup_column (stmt, 19);
+  account->oauth2_auth_url = _tern_store_dup_column (stmt, 20);
+  account->oauth2_token_url = _tern_store_dup_column (stmt, 21);
+  account->oauth2_scope = _tern_store_dup_column (stmt, 22);
+  account->goa_id = _tern_store_dup_column (stmt, 23);
+  account->auth_state = _tern_store_dup_column (stmt, 24);
+  account->setup_source = _tern_store_dup_column (stmt, 25);
   return account;
+}
+
+/* The settings a user chooses, as ?1 to ?17 in the order of the INSERT. */
+static void
+bind_settings (sqlite3_stmt      *stmt,
+               const TernAccount *account)
+{
+  _tern_store_bind_text (stmt, 1, account->name);
+  _tern_store_bind_text (stmt, 2, account->email);
+  _tern_store_bind_text (stmt, 3, account->host);
+  sqlite3_bind_int (stmt, 4, (int) account->port);
+  _tern_store_bind_text (stmt, 5, account->security);
+  _tern_store_bind_text (stmt, 6, account->user);
+  _tern_store_bind_text (stmt, 7, account->password_command);
+  _tern_store_bind_text (stmt, 8, account->ca_file);
+  _tern_store_bind_text (stmt, 9, account->pinned_sha256);
+  _tern_store_bind_text (stmt, 10, account->auth != NULL ? account->auth : "password");
+  _tern_store_bind_text (stmt, 11, account->oauth2_issuer);
+  _tern_store_bind_text (stmt, 12, account->oauth2_client_id);
+  _tern_store_bind_text (stmt, 13, account->oauth2_auth_url);
+  _tern_store_bind_text (stmt, 14, account->oauth2_token_url);
+  _tern_store_bind_text (stmt, 15, account->oauth2_scope);
+  _tern_store_bind_text (stmt, 16, account->goa_id);
+  _tern_store_bind_text (stmt, 17, account->setup_source);
 }
 
 gboolean
@@ -56,19 +90,13 @@ tern_store_add_account (TernStore          *self,
 
   stmt = _tern_store_prepare (self,
                               "INSERT INTO account (name, email, host, port, security, user, "
-                              "password_command, ca_file, pinned_sha256) VALUES (?,?,?,?,?,?,?,?,?)",
+                              "password_command, ca_file, pinned_sha256, auth, oauth2_issuer, "
+                              "oauth2_client_id, oauth2_auth_url, oauth2_token_url, oauth2_scope, "
+                              "goa_id, setup_source) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                               error);
   if (stmt == NULL)
     return FALSE;
-  _tern_store_bind_text (stmt, 1, account->name);
-  _tern_store_bind_text (stmt, 2, account->email);
-  _tern_store_bind_text (stmt, 3, account->host);
-  sqlite3_bind_int (stmt, 4, (int) account->port);
-  _tern_store_bind_text (stmt, 5, account->security);
-  _tern_store_bind_text (stmt, 6, account->user);
-  _tern_store_bind_text (stmt, 7, account->password_command);
-  _tern_store_bind_text (stmt, 8, account->ca_file);
-  _tern_store_bind_text (stmt, 9, account->pinned_sha256);
+  bind_settings (stmt, account);
   rc = sqlite3_step (stmt);
   sqlite3_reset (stmt);
   if (rc == SQLITE_CONSTRAINT_UNIQUE)
@@ -225,4 +253,59 @@ tern_store_set_account_pin (TernStore   *self,
   _tern_store_bind_text (stmt, 1, pinned_sha256);
   sqlite3_bind_int64 (stmt, 2, account_id);
   return _tern_store_step_done (self, stmt, "pinning a certificate", error);
+}
+
+gboolean
+tern_store_update_account (TernStore          *self,
+                           const TernAccount  *account,
+                           GError            **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (account != NULL && account->name != NULL && account->id > 0, FALSE);
+
+  stmt = _tern_store_prepare (self,
+                              "UPDATE account SET name = ?1, email = ?2, host = ?3, port = ?4, "
+                              "security = ?5, user = ?6, password_command = ?7, ca_file = ?8, "
+                              "pinned_sha256 = ?9, auth = ?10, oauth2_issuer = ?11, "
+                              "oauth2_client_id = ?12, oauth2_auth_url = ?13, oauth2_token_url = ?14, "
+                              "oauth2_scope = ?15, goa_id = ?16, setup_source = ?17 WHERE id = ?18",
+                              error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_settings (stmt, account);
+  sqlite3_bind_int64 (stmt, 18, account->id);
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  if (rc == SQLITE_CONSTRAINT_UNIQUE)
+    {
+      g_set_error (error, TERN_STORE_ERROR, TERN_STORE_ERROR_EXISTS,
+                   "An account named “%s” exists already", account->name);
+      return FALSE;
+    }
+  if (rc != SQLITE_DONE)
+    return _tern_store_fail (self, rc, "changing an account", error);
+  if (sqlite3_changes (self->db) == 0)
+    {
+      g_set_error (error, TERN_STORE_ERROR, TERN_STORE_ERROR_NOT_FOUND,
+                   "No account with id %" G_GINT64_FORMAT, account->id);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+tern_store_set_account_auth_state (TernStore   *self,
+                                   gint64       account_id,
+                                   const char  *auth_state,
+                                   GError     **error)
+{
+  sqlite3_stmt *stmt = _tern_store_prepare (self, "UPDATE account SET auth_state = ? WHERE id = ?", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  _tern_store_bind_text (stmt, 1, auth_state);
+  sqlite3_bind_int64 (stmt, 2, account_id);
+  return _tern_store_step_done (self, stmt, "recording the sign-in state", error);
 }

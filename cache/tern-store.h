@@ -38,6 +38,17 @@ typedef struct
   gint64  offline_days;      /* bodies of messages newer than this are kept offline */
   gint64  offline_max_size;  /* ... if smaller than this (bytes) */
   gint64  cache_limit;       /* bytes of bodies and parts; 0: no limit */
+  /* Signing in (schema 10). */
+  char   *auth;              /* "password" (also when NULL), "oauth2" or "goa" */
+  char   *oauth2_issuer;     /* oauth2: the provider, its endpoints, scopes and Tern's client id */
+  char   *oauth2_client_id;
+  char   *oauth2_auth_url;
+  char   *oauth2_token_url;
+  char   *oauth2_scope;
+  char   *goa_id;            /* goa: the GNOME Online Accounts account id */
+  char   *auth_state;        /* NULL: fine; "sign-in", "goa-removed", "goa-mail-off" */
+  char   *setup_source;      /* where the settings came from: "autoconfig", "ispdb", "srv", "mx",
+                              * "guess", "manual", "goa", "demo"; NULL if not known */
 } TernAccount;
 
 typedef struct
@@ -113,6 +124,7 @@ typedef struct
 } TernMessage;
 
 void         tern_account_free (TernAccount *account);
+TernAccount *tern_account_copy (const TernAccount *account) G_GNUC_WARN_UNUSED_RESULT;
 void         tern_folder_free  (TernFolder  *folder);
 void         tern_part_free    (TernPart    *part);
 void         tern_message_free (TernMessage *message);
@@ -178,6 +190,17 @@ gboolean     tern_store_set_account_delete_mode (TernStore *self,
 gboolean     tern_store_set_account_pin (TernStore        *self,
                                        gint64              account_id,
                                        const char         *pinned_sha256,
+                                       GError            **error);
+/* Stores every setting of account->id (name, email, servers, user, password command, CA file,
+ * pin, how it signs in, where the settings came from); leaves the sync status, the delete
+ * mode and the offline policy. TERN_STORE_ERROR_EXISTS if another account has the new name. */
+gboolean     tern_store_update_account (TernStore         *self,
+                                       const TernAccount  *account,
+                                       GError            **error);
+/* NULL: signing in works again. */
+gboolean     tern_store_set_account_auth_state (TernStore *self,
+                                       gint64              account_id,
+                                       const char         *auth_state,
                                        GError            **error);
 
 /* Folders. */

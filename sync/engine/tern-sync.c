@@ -35,31 +35,6 @@
 
 #define DEFAULT_CHUNK        2500
 
-static char *
-copy_or_null (const char *s)
-{
-  return s ? g_strdup (s) : NULL;
-}
-
-static TernAccount *
-account_copy (const TernAccount *a)
-{
-  TernAccount *c = g_new0 (TernAccount, 1);
-
-  c->id = a->id;
-  c->name = copy_or_null (a->name);
-  c->email = copy_or_null (a->email);
-  c->host = copy_or_null (a->host);
-  c->port = a->port;
-  c->security = copy_or_null (a->security);
-  c->user = copy_or_null (a->user);
-  c->password_command = copy_or_null (a->password_command);
-  c->ca_file = copy_or_null (a->ca_file);
-  c->pinned_sha256 = copy_or_null (a->pinned_sha256);
-  c->delete_mode = copy_or_null (a->delete_mode);
-  return c;
-}
-
 void
 tern_sync_global_init (void)
 {
@@ -88,7 +63,7 @@ tern_sync_new (TernStore         *store,
 
   self = g_new0 (TernSync, 1);
   self->store = store;
-  self->account = account_copy (account);
+  self->account = tern_account_copy (account);
   self->timeout = 30;
   self->chunk = DEFAULT_CHUNK;
   g_mutex_init (&self->lock);
