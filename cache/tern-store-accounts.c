@@ -179,13 +179,50 @@ tern_store_list_accounts (TernStore  *self,
                               (GDestroyNotify) tern_account_free, "listing accounts", error);
 }
 
+/* The files an account's rows name: its messages' downloaded parts and its outbox
+ * messages. */
+static GPtrArray *
+account_files (TernStore  *self,
+               const char *name,
+               GError    **error)
+{
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = _tern_store_prepare (self,
+                              "SELECT p.path FROM part_file p JOIN message m ON m.id = p.message "
+                              "JOIN folder f ON f.id = m.folder_id JOIN account a ON a.id = f.account_id "
+                              "WHERE a.name = ?1 "
+                              "UNION ALL SELECT o.path FROM outbox o JOIN account a ON a.id = o.account_id "
+                              "WHERE a.name = ?1",
+                              error);
+  if (stmt == NULL)
+    return NULL;
+  _tern_store_bind_text (stmt, 1, name);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (files, _tern_store_dup_column (stmt, 0));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _tern_store_fail (self, rc, "listing an account's files", error);
+      return NULL;
+    }
+  return g_steal_pointer (&files);
+}
+
 gboolean
 tern_store_remove_account (TernStore   *self,
                            const char  *name,
                            GError     **error)
 {
-  sqlite3_stmt *stmt = _tern_store_prepare (self, "DELETE FROM account WHERE name = ?", error);
+  g_autoptr(GPtrArray) files = NULL;
+  sqlite3_stmt *stmt;
 
+  files = account_files (self, name, error);
+  if (files == NULL)
+    return FALSE;
+  stmt = _tern_store_prepare (self, "DELETE FROM account WHERE name = ?", error);
   if (stmt == NULL)
     return FALSE;
   _tern_store_bind_text (stmt, 1, name);
@@ -197,6 +234,53 @@ tern_store_remove_account (TernStore   *self,
                    "No account named “%s”", name);
       return FALSE;
     }
+  /* The rows are gone (committed): now their files, and the folders that held only them. */
+  for (guint i = 0; i < files->len; i++)
+    {
+      const char *path = files->pdata[i];
+      g_autofree char *dir = NULL;
+
+      if (path == NULL || g_unlink (path) != 0)
+        continue;
+      dir = g_path_get_dirname (path);
+      if (strstr (dir, G_DIR_SEPARATOR_S "parts" G_DIR_SEPARATOR_S) != NULL)
+        g_rmdir (dir);   /* parts/MESSAGE-ID/: fails, harmlessly, while not empty */
+    }
+  return TRUE;
+}
+
+gboolean
+tern_store_count_account_data (TernStore        *self,
+                               gint64            account_id,
+                               TernAccountData  *data,
+                               GError          **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (data != NULL, FALSE);
+
+  stmt = _tern_store_prepare (self,
+                              "SELECT (SELECT count(*) FROM message m JOIN folder f ON f.id = m.folder_id "
+                              "        WHERE f.account_id = ?1), "
+                              "       (SELECT count(*) FROM action WHERE account_id = ?1 "
+                              "        AND state != 'done'), "
+                              "       (SELECT count(*) FROM outbox WHERE account_id = ?1 "
+                              "        AND state != 'sent')",
+                              error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, account_id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      data->messages = (guint) sqlite3_column_int64 (stmt, 0);
+      data->pending_actions = (guint) sqlite3_column_int64 (stmt, 1);
+      data->unsent = (guint) sqlite3_column_int64 (stmt, 2);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW)
+    return _tern_store_fail (self, rc, "counting an account's data", error);
   return TRUE;
 }
 

@@ -175,8 +175,21 @@ TernAccount *tern_store_get_account_by_id (TernStore      *self,
                                        GError            **error) G_GNUC_WARN_UNUSED_RESULT;
 GPtrArray   *tern_store_list_accounts (TernStore          *self,
                                        GError            **error) G_GNUC_WARN_UNUSED_RESULT;
+/* Removes the account and everything cached for it (folders, messages, bodies and the
+ * files of downloaded parts, queued actions, the outbox and its files, identities). */
 gboolean     tern_store_remove_account (TernStore         *self,
                                        const char         *name,
+                                       GError            **error);
+typedef struct
+{
+  guint messages;          /* cached */
+  guint pending_actions;   /* queued or failed changes not yet on the server */
+  guint unsent;            /* outbox messages not sent */
+} TernAccountData;
+/* What removing the account would lose. */
+gboolean     tern_store_count_account_data (TernStore     *self,
+                                       gint64              account_id,
+                                       TernAccountData    *data,
                                        GError            **error);
 gboolean     tern_store_set_account_status (TernStore     *self,
                                        gint64              account_id,

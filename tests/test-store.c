@@ -229,6 +229,41 @@ test_update_account (Fixture       *f,
   g_assert_null (got->auth_state);
 }
 
+/* Removing an account takes its cache with it: rows and the files of downloaded parts. What
+ * would be lost is counted first. */
+static void
+test_remove_account_files (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *parts = g_build_filename (f->dir, "sub", "parts", NULL);
+  g_autofree char *part_dir = NULL;
+  g_autofree char *part_path = NULL;
+  TernAccountData counted = { 0 };
+  gint64 inbox = add_folder (f, "INBOX", "\\Inbox");
+  gint64 message = add_message (f, inbox, 1, "", "<a@x>", 1000);
+
+  add_message (f, inbox, 2, "", "<b@x>", 2000);
+  part_dir = g_strdup_printf ("%s/%" G_GINT64_FORMAT, parts, message);
+  part_path = g_build_filename (part_dir, "2", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (part_dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (part_path, "attachment", -1, &error));
+  g_assert_true (tern_store_set_part_file (f->store, message, "2", part_path, 10, TRUE, &error));
+  g_assert_no_error (error);
+
+  g_assert_true (tern_store_count_account_data (f->store, f->account_id, &counted, &error));
+  g_assert_cmpuint (counted.messages, ==, 2);
+  g_assert_cmpuint (counted.pending_actions, ==, 0);
+  g_assert_cmpuint (counted.unsent, ==, 0);
+
+  g_assert_true (tern_store_remove_account (f->store, "work", &error));
+  g_assert_no_error (error);
+  g_assert_false (g_file_test (part_path, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (part_dir, G_FILE_TEST_EXISTS));
+  /* The folder of all parts stays (other accounts use it). */
+  g_assert_true (g_file_test (parts, G_FILE_TEST_IS_DIR));
+}
+
 static void
 test_folders (Fixture       *f,
               gconstpointer  data)
@@ -570,6 +605,8 @@ main (int    argc,
   g_test_add ("/store/accounts", Fixture, NULL, fixture_set_up, test_accounts, fixture_tear_down);
   g_test_add ("/store/update-account", Fixture, NULL, fixture_set_up, test_update_account,
               fixture_tear_down);
+  g_test_add ("/store/remove-account-files", Fixture, NULL, fixture_set_up,
+              test_remove_account_files, fixture_tear_down);
   g_test_add ("/store/folders", Fixture, NULL, fixture_set_up, test_folders, fixture_tear_down);
   g_test_add ("/store/messages", Fixture, NULL, fixture_set_up, test_messages, fixture_tear_down);
   g_test_add ("/store/reattach", Fixture, NULL, fixture_set_up, test_reattach, fixture_tear_down);
