@@ -28,5 +28,14 @@ gboolean  tern_password_store_smtp  (const TernAccount  *account,
                                      const char         *user,
                                      const char         *password,
                                      GError            **error);
+/* Removes every password Tern keeps for the account (its own and its submission server's):
+ * when the account is removed. */
+gboolean  tern_password_forget_all  (const TernAccount  *account,
+                                     GError            **error);
+/* Moves the keyring password of from to to (renamed, or another server or user); nothing to
+ * do for a password command or when nothing is stored. */
+gboolean  tern_password_move        (const TernAccount  *from,
+                                     const TernAccount  *to,
+                                     GError            **error);
 
 G_END_DECLS
