@@ -278,3 +278,37 @@ tern_password_move (const TernAccount  *from,
     }
   return TRUE;
 }
+
+/* Tokens: the accounts layer (sync/accounts/tern-credentials.c) registers how they are had. */
+
+static TernTokenFunc token_func;
+
+void
+tern_password_set_token_func (TernTokenFunc func)
+{
+  token_func = func;
+}
+
+gboolean
+tern_password_uses_token (const TernAccount *account)
+{
+  return account != NULL && (g_strcmp0 (account->auth, "oauth2") == 0 ||
+                             g_strcmp0 (account->auth, "goa") == 0);
+}
+
+char *
+tern_password_dup_token (TernStore          *store,
+                         const TernAccount  *account,
+                         gboolean            renew,
+                         GError            **error)
+{
+  g_return_val_if_fail (tern_password_uses_token (account), NULL);
+
+  if (token_func == NULL)
+    {
+      g_set_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_CONFIG,
+                   "%s signs in with a token, which this program cannot get", account->name);
+      return NULL;
+    }
+  return token_func (store, account, renew, error);
+}

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "tern-credentials.h"
 #include "tern-imap-commands.h"
 #include "tern-imap-connection.h"
 #include "tern-mime.h"
@@ -46,6 +47,8 @@ tern_sync_global_init (void)
       /* GMime keeps global tables: set up once, before any worker parses MIME. */
       tern_mime_init ();
       tern_imap_global_init ();
+      /* Accounts that sign in with OAuth2 get their tokens from the accounts layer. */
+      tern_credentials_init ();
       g_once_init_leave (&done, 1);
     }
 }
@@ -230,6 +233,32 @@ tern_sync_disconnect (TernSync *self)
   _tern_sync_clear_selected (self);
 }
 
+/* An access token each time (never kept here); a refused one is renewed once, on the same
+ * connection: a token can expire between asking and using it. */
+static gboolean
+login_with_token (TernSync            *self,
+                  TernImapConnection  *conn,
+                  GError             **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *token = tern_password_dup_token (self->store, self->account, FALSE, error);
+
+  if (token == NULL)
+    return FALSE;
+  if (tern_imap_connection_login_bearer (conn, token, &local_error))
+    return TRUE;
+  if (!g_error_matches (local_error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_AUTH))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  g_debug ("%s refused the token, asking for a new one: %s", self->account->name,
+           local_error->message);
+  g_clear_pointer (&token, g_free);
+  token = tern_password_dup_token (self->store, self->account, TRUE, error);
+  return token != NULL && tern_imap_connection_login_bearer (conn, token, error);
+}
+
 gboolean
 tern_sync_connect (TernSync  *self,
                    GError   **error)
@@ -272,14 +301,22 @@ tern_sync_connect (TernSync  *self,
       goto fail;
     }
 
-  if (self->password == NULL && settings.security != TERN_IMAP_SECURITY_NONE)
+  if (tern_password_uses_token (self->account))
     {
-      self->password = tern_password_lookup (self->account, error);
-      if (self->password == NULL)
+      if (!login_with_token (self, conn, error))
         goto fail;
     }
-  if (!tern_imap_connection_login (conn, self->password ? self->password : "", error))
-    goto fail;
+  else
+    {
+      if (self->password == NULL && settings.security != TERN_IMAP_SECURITY_NONE)
+        {
+          self->password = tern_password_lookup (self->account, error);
+          if (self->password == NULL)
+            goto fail;
+        }
+      if (!tern_imap_connection_login (conn, self->password ? self->password : "", error))
+        goto fail;
+    }
 
   self->qresync = tern_imap_connection_has_capability (conn, "QRESYNC");
   self->condstore = self->qresync || tern_imap_connection_has_capability (conn, "CONDSTORE");
