@@ -6,6 +6,8 @@
 
 #include "tern-accounts-private.h"
 #include "tern-oauth2.h"
+#include "tern-outbox.h"
+#include "tern-outbox-sync.h"
 #include "tern-password.h"
 #include "tern-sync.h"
 #include "tern-test-idp.h"
@@ -62,7 +64,7 @@ fixture_set_up (Fixture       *f,
   g_assert_no_error (error);
   introspection = tern_test_idp_dup_introspection_url (f->idp);
   g_setenv (TERN_TEST_IDP_ENV, introspection, TRUE);
-  f->server = tern_test_server_new (TERN_TEST_SERVER_OAUTH2, &error);
+  f->server = tern_test_server_new (TERN_TEST_SERVER_OAUTH2 | GPOINTER_TO_UINT (data), &error);
   g_assert_no_error (error);
   g_assert_true (tern_test_server_seed (f->server, "alice", "INBOX", 7, &error));
   g_assert_true (tern_test_idp_start_web (f->idp, tern_test_server_get_cert_file (f->server),
@@ -267,6 +269,41 @@ test_revoked (Fixture       *f,
   g_assert_null (account->auth_state);
 }
 
+/* Submission signs in with the token too (libcurl's OAUTHBEARER/XOAUTH2), renewing it once
+ * when the server refuses an expired one. */
+static void
+test_submission (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernOutboxSender) sender = NULL;
+  g_autoptr(GBytes) raw = g_bytes_new_static ("From: alice@example.org\r\nTo: bob@example.org\r\n"
+                                              "Subject: Token\r\n\r\nSent with a token.\r\n", 84);
+  TernSmtpSettings smtp = { 0 };
+  TernOutboxRun run = { 0 };
+
+  sign_in (f);
+  smtp.account_id = f->account->id;
+  smtp.host = (char *) "localhost";
+  smtp.port = tern_test_server_get_submissions_port (f->server);
+  smtp.security = (char *) "tls";
+  smtp.user = (char *) "alice";
+  g_assert_true (tern_outbox_set_smtp (f->store, &smtp, &error));
+  g_assert_cmpint (tern_outbox_enqueue_bytes (f->store, f->account, raw, NULL, &error), >, 0);
+  g_assert_no_error (error);
+
+  /* The token Tern holds is no longer valid at the server: refused, renewed, sent. */
+  tern_test_idp_expire_access_tokens (f->idp);
+  sender = tern_outbox_sender_new (f->store, f->account);
+  tern_outbox_sender_set_timeout (sender, 10);
+  g_assert_true (tern_outbox_sender_run (sender, TRUE, &run, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (run.sent, ==, 1);
+  g_assert_cmpuint (run.failed, ==, 0);
+  g_assert_cmpuint (tern_test_server_count_submitted (f->server), ==, 1);
+  g_assert_cmpuint (tern_test_idp_count (f->idp, "refresh"), ==, 1);
+}
+
 /* Runs again under a private session bus with an unlocked keyring (nothing of the user's
  * keyring is touched). */
 static void
@@ -321,5 +358,7 @@ main (int    argc,
   g_test_add ("/oauth2/renew-before-expiry", Fixture, NULL, fixture_set_up, test_renew_before_expiry,
               fixture_tear_down);
   g_test_add ("/oauth2/revoked", Fixture, NULL, fixture_set_up, test_revoked, fixture_tear_down);
+  g_test_add ("/oauth2/submission", Fixture, GUINT_TO_POINTER (TERN_TEST_SERVER_SUBMISSION),
+              fixture_set_up, test_submission, fixture_tear_down);
   return g_test_run ();
 }
