@@ -9,6 +9,7 @@
 #include "tern-account-discovery.h"
 #include "tern-cli-private.h"
 #include "tern-identity.h"
+#include "tern-oauth2.h"
 #include "tern-outbox.h"
 #include "tern-password.h"
 
@@ -292,6 +293,37 @@ store_smtp (TernStore          *store,
   return tern_outbox_set_smtp (store, &stored, error);
 }
 
+/* The browser's sign-in: the address is printed (and opened where there is a desktop), then
+ * Tern waits for the provider to send the browser back. */
+static gboolean
+sign_in_oauth2 (Cli                *cli,
+                const TernAccount  *account,
+                GError            **error)
+{
+  g_autoptr(TernOAuth2Flow) flow = tern_oauth2_flow_new (account, account->email, error);
+  g_autoptr(TernOAuth2Tokens) tokens = NULL;
+
+  if (flow == NULL)
+    return FALSE;
+  g_print ("To sign in, open this address in your browser:\n%s\n", tern_oauth2_flow_get_uri (flow));
+  fflush (stdout);
+  if (g_getenv ("DISPLAY") != NULL || g_getenv ("WAYLAND_DISPLAY") != NULL)
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      if (!g_app_info_launch_default_for_uri (tern_oauth2_flow_get_uri (flow), NULL, &local_error))
+        g_debug ("No browser opened: %s", local_error->message);
+    }
+  tokens = tern_oauth2_flow_wait (flow, NULL, error);
+  if (tokens == NULL)
+    return FALSE;
+  if (!tern_oauth2_save_tokens (account, tokens, error))
+    return FALSE;
+  if (!cli->json)
+    g_print ("Signed in.\n");
+  return TRUE;
+}
+
 int
 cmd_account_add (Cli   *cli,
                  int    argc,
@@ -299,8 +331,10 @@ cmd_account_add (Cli   *cli,
 {
   g_autofree char *email = NULL, *host = NULL, *security = NULL, *user = NULL;
   g_autofree char *password_command = NULL, *ca_file = NULL, *pin = NULL, *full_name = NULL;
+  g_autofree char *oauth2_client_id = NULL, *oauth2_auth_url = NULL, *oauth2_token_url = NULL;
+  g_autofree char *oauth2_scope = NULL;
   g_auto(SmtpOptions) smtp = { .port = -1 };
-  gboolean password_stdin = FALSE;
+  gboolean password_stdin = FALSE, oauth2 = FALSE;
   int port = 0;
   GOptionEntry entries[] = {
     { "email", 0, 0, G_OPTION_ARG_STRING, &email, "Address", "E" },
@@ -317,6 +351,11 @@ cmd_account_add (Cli   *cli,
     { "password-command", 0, 0, G_OPTION_ARG_STRING, &password_command, "Command that prints the password", "CMD" },
     { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &ca_file, "Trust the CA certificates in this PEM file", "F" },
     { "pin", 0, 0, G_OPTION_ARG_STRING, &pin, "Trust the server certificate with this SHA-256 fingerprint", "SHA256" },
+    { "oauth2", 0, 0, G_OPTION_ARG_NONE, &oauth2, "Sign in with the provider in a browser (OAuth2) instead of a password", NULL },
+    { "oauth2-client-id", 0, 0, G_OPTION_ARG_STRING, &oauth2_client_id, "Tern's client id at the provider", "ID" },
+    { "oauth2-auth-url", 0, 0, G_OPTION_ARG_STRING, &oauth2_auth_url, "The provider's authorization address", "URL" },
+    { "oauth2-token-url", 0, 0, G_OPTION_ARG_STRING, &oauth2_token_url, "The provider's token address", "URL" },
+    { "oauth2-scope", 0, 0, G_OPTION_ARG_STRING, &oauth2_scope, "The scopes to ask for", "S" },
     { NULL }
   };
   g_autoptr(GError) error = NULL;
@@ -366,7 +405,7 @@ cmd_account_add (Cli   *cli,
                                              email));
         }
       found = tern_discovery_result_to_account (result, argv[1]);
-      if (g_strcmp0 (found->auth, "oauth2") == 0)
+      if (g_strcmp0 (found->auth, "oauth2") == 0 && !oauth2)
         {
           if (!password_stdin && password_command == NULL)
             return tern_cli_fail (g_error_new (TERN_SYNC_ERROR, TERN_SYNC_ERROR_AUTH,
@@ -403,6 +442,29 @@ cmd_account_add (Cli   *cli,
       account.user = user ? user : email;
       account.setup_source = (char *) "manual";
     }
+  if (oauth2)
+    {
+      /* Signing in with the provider: its addresses as found, or as given. */
+      if (password_stdin || password_command != NULL)
+        return tern_cli_usage ("--oauth2 signs in without a password");
+      account.auth = (char *) "oauth2";
+      if (oauth2_auth_url != NULL)
+        account.oauth2_auth_url = oauth2_auth_url;
+      if (oauth2_token_url != NULL)
+        account.oauth2_token_url = oauth2_token_url;
+      if (oauth2_scope != NULL)
+        account.oauth2_scope = oauth2_scope;
+      if (oauth2_client_id != NULL)
+        account.oauth2_client_id = oauth2_client_id;
+      else if (account.oauth2_client_id == NULL)
+        account.oauth2_client_id = oauth2_client_id =
+          tern_oauth2_dup_client_id (account.oauth2_issuer, NULL);
+      if (account.oauth2_auth_url == NULL || account.oauth2_token_url == NULL ||
+          account.oauth2_client_id == NULL)
+        return tern_cli_usage ("--oauth2 needs the provider's addresses and a client id: from "
+                               "discovery, or --oauth2-auth-url, --oauth2-token-url and "
+                               "--oauth2-client-id");
+    }
   account.name = argv[1];
   account.email = email;
   account.password_command = password_command;
@@ -418,7 +480,8 @@ cmd_account_add (Cli   *cli,
 
   /* Sending is set up with receiving: the submission server found or given (without one,
    * the IMAP host on 465 as before), and the person's name on the default identity. */
-  if ((password != NULL && !tern_password_store (&account, password, &error)) ||
+  if ((oauth2 && !sign_in_oauth2 (cli, &account, &error)) ||
+      (password != NULL && !tern_password_store (&account, password, &error)) ||
       !store_smtp (cli->store, &account, &smtp, &error) ||
       (name != NULL && !set_full_name (cli->store, account.id, email, name, &error)))
     {

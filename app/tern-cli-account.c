@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "tern-cli-private.h"
+#include "tern-oauth2.h"
 #include "tern-password.h"
 #include "tern-sync.h"
 
@@ -83,7 +84,8 @@ cmd_account_remove (Cli   *cli,
     return tern_cli_fail (g_steal_pointer (&error));
   /* Its passwords go too (its own and its submission server's); without a keyring there is
    * nothing stored, which is fine. */
-  if (!tern_password_forget_all (account, &error))
+  if (!tern_password_forget_all (account, &error) ||
+      (g_strcmp0 (account->auth, "oauth2") == 0 && !tern_oauth2_forget (account, &error)))
     g_debug ("%s", error->message);
   if (!cli->json)
     g_print ("Removed %s: %u cached messages, %u changes not yet on the server and %u unsent "

@@ -5,7 +5,9 @@
 
 #include <string.h>
 
+#include "tern-accounts-private.h"
 #include "tern-test-https.h"
+#include "tern-test-idp.h"
 #include "tern-test-server.h"
 
 /*
@@ -20,6 +22,7 @@ typedef struct
 {
   TernTestServer *server;
   TernTestHttps  *https;
+  TernTestIdp    *idp;
   char           *dir;
   char           *data;
   const char     *cli;
@@ -51,8 +54,20 @@ fixture_set_up (Fixture       *f,
 
   f->cli = g_getenv ("TERN_CLI");
   g_assert_nonnull (f->cli);
-  f->server = tern_test_server_new (TERN_TEST_SERVER_SUBMISSION, &error);
+  if (GPOINTER_TO_UINT (data) & TERN_TEST_SERVER_OAUTH2)
+    {
+      g_autofree char *introspection = NULL;
+
+      f->idp = tern_test_idp_new ("alice", &error);
+      g_assert_no_error (error);
+      introspection = tern_test_idp_dup_introspection_url (f->idp);
+      g_setenv (TERN_TEST_IDP_ENV, introspection, TRUE);
+    }
+  f->server = tern_test_server_new (TERN_TEST_SERVER_SUBMISSION | GPOINTER_TO_UINT (data), &error);
   g_assert_no_error (error);
+  if (f->idp != NULL)
+    g_assert_true (tern_test_idp_start_web (f->idp, tern_test_server_get_cert_file (f->server),
+                                            tern_test_server_get_key_file (f->server), &error));
   g_assert_true (tern_test_server_seed (f->server, "alice", "INBOX", 12, &error));
   g_assert_no_error (error);
   f->https = tern_test_https_new (tern_test_server_get_cert_file (f->server),
@@ -89,6 +104,7 @@ fixture_tear_down (Fixture       *f,
   g_unsetenv ("TERN_DISCOVERY_CONNECT_TO");
   tern_test_https_free (f->https);
   tern_test_server_free (f->server);
+  g_clear_pointer (&f->idp, tern_test_idp_free);
   g_assert_cmpint (system (cmd), ==, 0);
   g_free (f->data);
   g_free (f->dir);
@@ -331,6 +347,104 @@ test_keyring (Fixture       *f,
   assert_has (out, "GONE");
 }
 
+/* The browser's part of signing in: the authorization address, then the redirect to
+ * tern-cli's loopback port. */
+static void
+browse (Fixture    *f,
+        const char *uri)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GTlsDatabase) ca = g_tls_file_database_new (tern_test_server_get_ca_file (f->server), &error);
+  g_autoptr(TernHttpResponse) response = NULL;
+  g_autoptr(GUri) redirect = NULL;
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GDataInputStream) in = NULL;
+  g_autofree char *request = NULL;
+  g_autofree char *status = NULL;
+  TernNetOptions options = { .tls_database = ca, .timeout_seconds = 10 };
+  TernHttpRequest get = { .url = uri };
+
+  response = _tern_http_request (&options, &get, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (response->status, ==, 302);
+  redirect = g_uri_parse (response->location, G_URI_FLAGS_ENCODED, &error);
+  g_assert_no_error (error);
+  connection = g_socket_client_connect_to_host (client, "127.0.0.1", g_uri_get_port (redirect), NULL,
+                                                &error);
+  g_assert_no_error (error);
+  request = g_strdup_printf ("GET %s?%s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", g_uri_get_path (redirect),
+                             g_uri_get_query (redirect));
+  g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
+                                            request, strlen (request), NULL, NULL, &error));
+  in = g_data_input_stream_new (g_io_stream_get_input_stream (G_IO_STREAM (connection)));
+  status = g_data_input_stream_read_line (in, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (status, "HTTP/1.1 200"));
+}
+
+/* account add --oauth2: the address to open is printed, the browser comes back, the sign-in
+ * is kept in the keyring and sync signs in to Dovecot with the token; remove forgets it. */
+static void
+test_oauth2 (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autofree char *home = g_build_filename (f->dir, "home", NULL);
+  g_autofree char *auth_url = tern_test_idp_dup_auth_url (f->idp);
+  g_autofree char *token_url = tern_test_idp_dup_token_url (f->idp);
+  g_autofree char *script = NULL;
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GDataInputStream) in = NULL;
+  g_autoptr(GString) all = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  gboolean browsed = FALSE;
+  char *line;
+
+  if (g_find_program_in_path ("dbus-run-session") == NULL ||
+      g_find_program_in_path ("gnome-keyring-daemon") == NULL)
+    {
+      g_test_skip ("needs dbus-run-session and gnome-keyring-daemon");
+      return;
+    }
+  script = g_strdup_printf ("set -e; export HOME='%s' XDG_DATA_HOME='%s/share' XDG_RUNTIME_DIR='%s/run'; "
+                            "mkdir -p \"$XDG_RUNTIME_DIR\"; chmod 700 \"$XDG_RUNTIME_DIR\"; "
+                            "eval $(printf x | env -u G_DEBUG -u MALLOC_CHECK_ gnome-keyring-daemon --unlock "
+                            "--components=secrets | sed 's/^/export /'); "
+                            "cli() { '%s' --data-dir '%s' \"$@\"; }; "
+                            "cli account add oa --email alice@example.org --host localhost --port %u "
+                            "--user alice --ca-file '%s' --oauth2 --oauth2-client-id tern-test "
+                            "--oauth2-auth-url '%s' --oauth2-token-url '%s' --oauth2-scope mail; "
+                            "cli --json sync oa; cli --json folders oa; cli account remove oa; echo DONE",
+                            home, home, home, f->cli, f->data, tern_test_server_get_imaps_port (f->server),
+                            tern_test_server_get_ca_file (f->server), auth_url, token_url);
+  proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE, &error,
+                           "dbus-run-session", "--", "sh", "-c", script, NULL);
+  g_assert_no_error (error);
+  in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc));
+  while ((line = g_data_input_stream_read_line (in, NULL, NULL, &error)) != NULL)
+    {
+      g_string_append_printf (all, "%s\n", line);
+      if (!browsed && g_str_has_prefix (line, auth_url))
+        {
+          g_assert_nonnull (strstr (line, "code_challenge_method=S256"));
+          browse (f, line);
+          browsed = TRUE;
+        }
+      g_free (line);
+    }
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_wait (proc, NULL, &error));
+  if (!g_subprocess_get_successful (proc))
+    g_error ("tern-cli with OAuth2 failed: %s", all->str);
+  g_assert_true (browsed);
+  assert_has (all->str, "To sign in, open this address in your browser:");
+  assert_has (all->str, "Signed in.");
+  assert_has (all->str, "\"total\":12");
+  assert_has (all->str, "Removed oa");
+  assert_has (all->str, "DONE");
+  g_assert_cmpuint (tern_test_idp_count (f->idp, "introspect-active"), >=, 1);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -343,5 +457,7 @@ main (int    argc,
               fixture_tear_down);
   g_test_add ("/cli-accounts/keyring", Fixture, NULL, fixture_set_up, test_keyring,
               fixture_tear_down);
+  g_test_add ("/cli-accounts/oauth2", Fixture, GUINT_TO_POINTER (TERN_TEST_SERVER_OAUTH2),
+              fixture_set_up, test_oauth2, fixture_tear_down);
   return g_test_run ();
 }
