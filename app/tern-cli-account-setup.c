@@ -8,6 +8,7 @@
 
 #include "tern-account-discovery.h"
 #include "tern-cli-private.h"
+#include "tern-goa.h"
 #include "tern-identity.h"
 #include "tern-oauth2.h"
 #include "tern-outbox.h"
@@ -332,7 +333,8 @@ cmd_account_add (Cli   *cli,
   g_autofree char *email = NULL, *host = NULL, *security = NULL, *user = NULL;
   g_autofree char *password_command = NULL, *ca_file = NULL, *pin = NULL, *full_name = NULL;
   g_autofree char *oauth2_client_id = NULL, *oauth2_auth_url = NULL, *oauth2_token_url = NULL;
-  g_autofree char *oauth2_scope = NULL;
+  g_autofree char *oauth2_scope = NULL, *goa_id = NULL;
+  g_autoptr(TernGoaAccount) goa = NULL;
   g_auto(SmtpOptions) smtp = { .port = -1 };
   gboolean password_stdin = FALSE, oauth2 = FALSE;
   int port = 0;
@@ -356,6 +358,7 @@ cmd_account_add (Cli   *cli,
     { "oauth2-auth-url", 0, 0, G_OPTION_ARG_STRING, &oauth2_auth_url, "The provider's authorization address", "URL" },
     { "oauth2-token-url", 0, 0, G_OPTION_ARG_STRING, &oauth2_token_url, "The provider's token address", "URL" },
     { "oauth2-scope", 0, 0, G_OPTION_ARG_STRING, &oauth2_scope, "The scopes to ask for", "S" },
+    { "goa", 0, 0, G_OPTION_ARG_STRING, &goa_id, "Use this GNOME Online Accounts account (its servers and sign-in)", "ID" },
     { NULL }
   };
   g_autoptr(GError) error = NULL;
@@ -374,6 +377,30 @@ cmd_account_add (Cli   *cli,
     return tern_cli_usage (error->message);
   if (argc != 2)
     return tern_cli_usage ("account add takes one NAME");
+  if (goa_id != NULL)
+    {
+      /* GNOME Online Accounts has the servers, the address and the sign-in. */
+      g_autoptr(TernGoaAccounts) accounts = tern_goa_accounts_new_sync (NULL, &error);
+
+      if (host != NULL || oauth2 || password_stdin || password_command != NULL)
+        return tern_cli_usage ("--goa takes its servers and sign-in from Online Accounts");
+      if (accounts == NULL)
+        return tern_cli_fail (g_steal_pointer (&error));
+      goa = tern_goa_accounts_lookup (accounts, goa_id);
+      if (goa == NULL)
+        return tern_cli_fail (g_error_new (TERN_SYNC_ERROR, TERN_SYNC_ERROR_CONFIG,
+                                           "No account “%s” with mail in Online Accounts", goa_id));
+      if (!tern_goa_account_is_usable (goa))
+        return tern_cli_fail (g_error_new (TERN_SYNC_ERROR, TERN_SYNC_ERROR_CONFIG,
+                                           "%s cannot be used: %s", goa->identity,
+                                           !goa->mail_enabled ? "its mail is turned off in Settings"
+                                           : !goa->oauth2 ? "it does not sign in with OAuth2"
+                                           : "it has no encrypted IMAP server"));
+      if (email == NULL)
+        email = g_strdup (goa->email);
+      if (full_name == NULL && goa->name != NULL)
+        full_name = g_strdup (goa->name);
+    }
   if (email == NULL)
     return tern_cli_usage ("account add needs --email");
   if (!check_security (security) || !check_security (smtp.security))
@@ -390,7 +417,19 @@ cmd_account_add (Cli   *cli,
     }
   name = dup_full_name (full_name);
 
-  if (host == NULL)
+  if (goa != NULL)
+    {
+      found = tern_goa_account_to_account (goa, argv[1]);
+      account = *found;
+      if (goa->smtp_host != NULL && !smtp_options_given (&smtp))
+        {
+          smtp.host = g_strdup (goa->smtp_host);
+          smtp.port = (int) goa->smtp_port;
+          smtp.security = g_strdup (goa->smtp_security);
+          smtp.user = g_strdup (goa->smtp_user);
+        }
+    }
+  else if (host == NULL)
     {
       /* From the address alone: what discovery finds, shown as it is used. */
       result = discover (email, abs_ca, cli->timeout, &error);
