@@ -918,6 +918,9 @@ async_thread (gpointer data)
   {
     GSource *source = g_idle_source_new ();
 
+    /* Default priority: an idle one would wait behind a running animation (the spinner that
+     * says discovery runs). */
+    g_source_set_priority (source, G_PRIORITY_DEFAULT);
     g_source_set_callback (source, async_done_cb, a, NULL);
     g_source_set_name (source, "[tern] discovery done");
     g_source_attach (source, context);

@@ -453,6 +453,7 @@ wait_thread (gpointer data)
   GSource *source = g_idle_source_new ();
 
   w->tokens = tern_oauth2_flow_wait (w->flow, g_task_get_cancellable (w->task), &w->error);
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
   g_source_set_callback (source, wait_done_cb, w, NULL);
   g_source_attach (source, g_task_get_context (w->task));
   g_source_unref (source);
