@@ -15,6 +15,19 @@
 
 /* account list|remove|pin|set (discover, add and edit: tern-cli-account-setup.c) */
 
+/* A sign-in that needs the user, said where the account is listed. */
+static const char *
+auth_state_words (const char *state)
+{
+  if (g_strcmp0 (state, "sign-in") == 0)
+    return "\tsign in again (tern-cli account add with --oauth2, or in Settings)";
+  if (g_strcmp0 (state, "goa-removed") == 0)
+    return "\tremoved from Online Accounts in Settings";
+  if (g_strcmp0 (state, "goa-mail-off") == 0)
+    return "\tmail turned off in Online Accounts in Settings";
+  return "";
+}
+
 static int
 cmd_account_list (Cli   *cli,
                   int    argc,
@@ -54,11 +67,15 @@ cmd_account_list (Cli   *cli,
           tern_cli_json_string (out, a->user);
           tern_cli_json_key (out, "last_sync", FALSE);
           tern_cli_json_string (out, last);
+          tern_cli_json_key (out, "auth", FALSE);
+          tern_cli_json_string (out, a->auth);
+          tern_cli_json_key (out, "auth_state", FALSE);
+          tern_cli_json_string (out, a->auth_state);
           g_string_append_c (out, '}');
         }
       else
-        g_string_append_printf (out, "%s\t%s\t%s@%s:%u\t%s\n", a->name, a->email, a->user, a->host,
-                                a->port, a->security);
+        g_string_append_printf (out, "%s\t%s\t%s@%s:%u\t%s%s\n", a->name, a->email, a->user, a->host,
+                                a->port, a->security, auth_state_words (a->auth_state));
     }
   if (cli->json)
     g_string_append (out, "]\n");

@@ -374,7 +374,7 @@ test_cli (Fixture       *f,
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *script = g_strdup_printf ("set -e; cli() { '%s' --data-dir '%s' \"$@\"; }; "
+  char *script = g_strdup_printf ("set -e; cli() { '%s' --data-dir '%s' \"$@\"; }; "
                                              "cli account add google --goa account_1_tern --ca-file '%s'; "
                                              "cli --json sync google; cli --json folders google; "
                                              "cli --json smtp google; cli --json identity list google",
@@ -382,8 +382,10 @@ test_cli (Fixture       *f,
                                              tern_test_server_get_ca_file (server));
   g_autofree char *submissions = g_strdup_printf ("\"port\":%u",
                                                   tern_test_server_get_submissions_port (server));
-  const char *argv[] = { "sh", "-c", script, NULL };
+  const char *argv[] = { "sh", "-c", NULL, NULL };
   int status = 0;
+
+  argv[2] = script;
 
   g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err,
                                &status, &error));
@@ -395,6 +397,21 @@ test_cli (Fixture       *f,
   g_assert_nonnull (strstr (out, submissions));
   g_assert_nonnull (strstr (out, "Alice Liddell"));
   g_assert_cmpint (g_atomic_int_get (&f->goa->token_calls), >=, 1);
+
+  /* Mail turned off in Settings: the sync says so, and the account list shows it. */
+  run_in_service (f->goa, set_mail_disabled_cb);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_clear_pointer (&script, g_free);
+  script = g_strdup_printf ("cli() { '%s' --data-dir '%s' \"$@\"; }; cli sync google; "
+                            "cli --json account list; cli account list", g_getenv ("TERN_CLI"), data_dir);
+  argv[2] = script;
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err,
+                               &status, &error));
+  g_assert_nonnull (strstr (err, "Mail is turned off"));
+  g_assert_nonnull (strstr (out, "\"auth_state\":\"goa-mail-off\""));
+  g_assert_nonnull (strstr (out, "mail turned off in Online Accounts in Settings"));
+  g_free (script);
 }
 
 int
