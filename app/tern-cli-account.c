@@ -9,112 +9,23 @@
 #include <unistd.h>
 
 #include "tern-cli-private.h"
+#include "tern-oauth2.h"
 #include "tern-password.h"
 #include "tern-sync.h"
 
-/* account add|list|remove|pin|set */
+/* account list|remove|pin|set (discover, add and edit: tern-cli-account-setup.c) */
 
-/* account add|list|remove|pin */
-
-static char *
-read_password_stdin (GError **error)
+/* A sign-in that needs the user, said where the account is listed. */
+static const char *
+auth_state_words (const char *state)
 {
-  char buffer[4096];
-  size_t n;
-
-  n = fread (buffer, 1, sizeof buffer - 1, stdin);
-  buffer[n] = '\0';
-  buffer[strcspn (buffer, "\r\n")] = '\0';
-  if (buffer[0] == '\0')
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "No password on standard input");
-      return NULL;
-    }
-  return g_strdup (buffer);
-}
-
-static int
-cmd_account_add (Cli   *cli,
-                 int    argc,
-                 char **argv)
-{
-  g_autofree char *email = NULL, *host = NULL, *security = NULL, *user = NULL;
-  g_autofree char *password_command = NULL, *ca_file = NULL, *pin = NULL;
-  gboolean password_stdin = FALSE;
-  int port = 0;
-  GOptionEntry entries[] = {
-    { "email", 0, 0, G_OPTION_ARG_STRING, &email, "Address", "E" },
-    { "host", 0, 0, G_OPTION_ARG_STRING, &host, "IMAP server", "H" },
-    { "port", 0, 0, G_OPTION_ARG_INT, &port, "Port (993 for tls, 143 for starttls)", "P" },
-    { "security", 0, 0, G_OPTION_ARG_STRING, &security, "tls (default) or starttls", "S" },
-    { "user", 0, 0, G_OPTION_ARG_STRING, &user, "Login name (default: the address)", "U" },
-    { "password-stdin", 0, 0, G_OPTION_ARG_NONE, &password_stdin, "Read the password from standard input and keep it in the keyring", NULL },
-    { "password-command", 0, 0, G_OPTION_ARG_STRING, &password_command, "Command that prints the password", "CMD" },
-    { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &ca_file, "Trust the CA certificates in this PEM file", "F" },
-    { "pin", 0, 0, G_OPTION_ARG_STRING, &pin, "Trust the server certificate with this SHA-256 fingerprint", "SHA256" },
-    { NULL }
-  };
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TernAccount) stored = NULL;
-  TernAccount account = { 0 };
-  g_autofree char *password = NULL;
-  g_autofree char *abs_ca = NULL;
-
-  if (!tern_cli_parse_options (entries, &argc, &argv, "NAME", &error))
-    return tern_cli_usage (error->message);
-  if (argc != 2)
-    return tern_cli_usage ("account add takes one NAME");
-  if (email == NULL || host == NULL)
-    return tern_cli_usage ("account add needs --email and --host");
-  if (security == NULL)
-    security = g_strdup ("tls");
-  if (strcmp (security, "tls") != 0 && strcmp (security, "starttls") != 0)
-    return tern_cli_usage ("--security is tls or starttls");
-  if (password_stdin && password_command != NULL)
-    return tern_cli_usage ("--password-stdin and --password-command exclude each other");
-  if (port < 0 || port > 65535)
-    return tern_cli_usage ("--port is 1 to 65535");
-  if (ca_file != NULL)
-    {
-      abs_ca = g_canonicalize_filename (ca_file, NULL);
-      if (!g_file_test (abs_ca, G_FILE_TEST_IS_REGULAR))
-        return tern_cli_usage ("--ca-file does not name a file");
-    }
-
-  account.name = argv[1];
-  account.email = email;
-  account.host = host;
-  account.port = port ? (guint) port : strcmp (security, "tls") == 0 ? 993 : 143;
-  account.security = security;
-  account.user = user ? user : email;
-  account.password_command = password_command;
-  account.ca_file = abs_ca;
-  account.pinned_sha256 = pin ? g_ascii_strdown (pin, -1) : NULL;
-
-  if (password_stdin && (password = read_password_stdin (&error)) == NULL)
-    return tern_cli_fail (g_steal_pointer (&error));
-
-  if (!tern_cli_ensure_store (cli, &error) || !tern_store_add_account (cli->store, &account, &account.id, &error))
-    {
-      g_free (account.pinned_sha256);
-      return tern_cli_fail (g_steal_pointer (&error));
-    }
-  g_free (account.pinned_sha256);
-
-  if (password != NULL && !tern_password_store (&account, password, &error))
-    {
-      /* No account without its password: undo. */
-      tern_store_remove_account (cli->store, account.name, NULL);
-      return tern_cli_fail (g_steal_pointer (&error));
-    }
-
-  stored = tern_store_get_account (cli->store, account.name, &error);
-  if (stored == NULL)
-    return tern_cli_fail (g_steal_pointer (&error));
-  if (!cli->json)
-    g_print ("Added %s (%s@%s:%u, %s)\n", stored->name, stored->user, stored->host, stored->port,
-             stored->security);
-  return 0;
+  if (g_strcmp0 (state, "sign-in") == 0)
+    return "\tsign in again (tern-cli account add with --oauth2, or in Settings)";
+  if (g_strcmp0 (state, "goa-removed") == 0)
+    return "\tremoved from Online Accounts in Settings";
+  if (g_strcmp0 (state, "goa-mail-off") == 0)
+    return "\tmail turned off in Online Accounts in Settings";
+  return "";
 }
 
 static int
@@ -156,11 +67,15 @@ cmd_account_list (Cli   *cli,
           tern_cli_json_string (out, a->user);
           tern_cli_json_key (out, "last_sync", FALSE);
           tern_cli_json_string (out, last);
+          tern_cli_json_key (out, "auth", FALSE);
+          tern_cli_json_string (out, a->auth);
+          tern_cli_json_key (out, "auth_state", FALSE);
+          tern_cli_json_string (out, a->auth_state);
           g_string_append_c (out, '}');
         }
       else
-        g_string_append_printf (out, "%s\t%s\t%s@%s:%u\t%s\n", a->name, a->email, a->user, a->host,
-                                a->port, a->security);
+        g_string_append_printf (out, "%s\t%s\t%s@%s:%u\t%s%s\n", a->name, a->email, a->user, a->host,
+                                a->port, a->security, auth_state_words (a->auth_state));
     }
   if (cli->json)
     g_string_append (out, "]\n");
@@ -175,15 +90,24 @@ cmd_account_remove (Cli   *cli,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(TernAccount) account = NULL;
+  TernAccountData lost = { 0 };
 
   if (argc != 2)
     return tern_cli_usage ("account remove takes one NAME");
-  if (!tern_cli_ensure_store (cli, &error) || (account = tern_store_get_account (cli->store, argv[1], &error)) == NULL)
+  if (!tern_cli_ensure_store (cli, &error) || (account = tern_store_get_account (cli->store, argv[1], &error)) == NULL ||
+      !tern_store_count_account_data (cli->store, account->id, &lost, &error))
     return tern_cli_fail (g_steal_pointer (&error));
-  if (account->password_command == NULL)
-    tern_password_clear (account, NULL); /* no keyring, nothing stored: fine */
   if (!tern_store_remove_account (cli->store, argv[1], &error))
     return tern_cli_fail (g_steal_pointer (&error));
+  /* Its passwords go too (its own and its submission server's); without a keyring there is
+   * nothing stored, which is fine. */
+  if (!tern_password_forget_all (account, &error) ||
+      (g_strcmp0 (account->auth, "oauth2") == 0 && !tern_oauth2_forget (account, &error)))
+    g_debug ("%s", error->message);
+  if (!cli->json)
+    g_print ("Removed %s: %u cached messages, %u changes not yet on the server and %u unsent "
+             "messages are gone (nothing on the server was touched)\n",
+             account->name, lost.messages, lost.pending_actions, lost.unsent);
   return 0;
 }
 
@@ -211,7 +135,11 @@ cmd_account (Cli   *cli,
              char **argv)
 {
   if (argc < 2)
-    return tern_cli_usage ("account: add, list, remove or pin");
+    return tern_cli_usage ("account: discover, add, edit, list, remove, pin or set");
+  if (strcmp (argv[1], "discover") == 0)
+    return cmd_account_discover (cli, argc - 1, argv + 1);
+  if (strcmp (argv[1], "edit") == 0)
+    return cmd_account_edit (cli, argc - 1, argv + 1);
   if (strcmp (argv[1], "add") == 0)
     return cmd_account_add (cli, argc - 1, argv + 1);
   if (strcmp (argv[1], "list") == 0)
@@ -222,7 +150,7 @@ cmd_account (Cli   *cli,
     return cmd_account_pin (cli, argc - 1, argv + 1);
   if (strcmp (argv[1], "set") == 0)
     return cmd_account_set (cli, argc - 1, argv + 1);
-  return tern_cli_usage ("account: add, list, remove, pin or set");
+  return tern_cli_usage ("account: discover, add, edit, list, remove, pin or set");
 }
 
 int

@@ -52,6 +52,17 @@ int          cmd_account_set             (Cli               *cli,
                                           int                argc,
                                           char             **argv);
 
+/* tern-cli-account-setup.c */
+int          cmd_account_discover        (Cli               *cli,
+                                          int                argc,
+                                          char             **argv);
+int          cmd_account_add             (Cli               *cli,
+                                          int                argc,
+                                          char             **argv);
+int          cmd_account_edit            (Cli               *cli,
+                                          int                argc,
+                                          char             **argv);
+
 /* tern-cli-sync.c */
 int          cmd_sync                    (Cli               *cli,
                                           int                argc,

@@ -28,8 +28,12 @@
 
 static const char *help_text =
   "Commands:\n"
-  "  account add NAME --email E --host H [--port P] [--security tls|starttls] [--user U]\n"
-  "              [--password-stdin | --password-command CMD] [--ca-file F] [--pin SHA256]\n"
+  "  account discover EMAIL\n"
+  "  account add NAME --email E [--full-name N] [--host H] [--port P] [--security tls|starttls]\n"
+  "              [--user U] [--smtp-host H ...]\n"
+  "              [--password-stdin | --password-command CMD | --oauth2 ...]\n"
+  "              [--ca-file F] [--pin SHA256]\n"
+  "  account edit NAME [--name NEW] [--host H ...] [--smtp-host H ...]\n"
   "  account list | account remove NAME | account pin NAME SHA256\n"
   "  sync [ACCOUNT] [--folder F]\n"
   "  folders [ACCOUNT]\n"

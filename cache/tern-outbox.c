@@ -118,6 +118,7 @@ tern_outbox_get_smtp (TernStore  *store,
       settings->user = _tern_store_dup_column (stmt, 3);
       settings->pinned_sha256 = _tern_store_dup_column (stmt, 4);
       settings->server_saves_sent = sqlite3_column_int (stmt, 5) != 0;
+      settings->configured = TRUE;
     }
   sqlite3_reset (stmt);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)

@@ -64,11 +64,14 @@ typedef struct
 void             tern_outbox_item_free (TernOutboxItem *item);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TernOutboxItem, tern_outbox_item_free)
 
-/* Submission settings. With no stored row the defaults are the IMAP host, implicit TLS on 465
- * and the IMAP user; the getter fills them in. */
+/* Submission settings. With no stored row the account has no outgoing server (configured is
+ * FALSE) and nothing is sent; the getter still fills in the likely values (the IMAP host,
+ * implicit TLS on 465, the IMAP user) for a form to start from. A stored row's empty host or
+ * user is the IMAP host or user. */
 typedef struct
 {
   gint64   account_id;
+  gboolean configured;        /* the user (or set-up) chose these settings */
   char    *host;
   guint    port;
   char    *security;          /* "tls" or "starttls" */

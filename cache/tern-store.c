@@ -363,7 +363,46 @@ tern_account_free (TernAccount *account)
   g_free (account->pinned_sha256);
   g_free (account->last_error);
   g_free (account->delete_mode);
+  g_free (account->auth);
+  g_free (account->oauth2_issuer);
+  g_free (account->oauth2_client_id);
+  g_free (account->oauth2_auth_url);
+  g_free (account->oauth2_token_url);
+  g_free (account->oauth2_scope);
+  g_free (account->goa_id);
+  g_free (account->auth_state);
+  g_free (account->setup_source);
   g_free (account);
+}
+
+TernAccount *
+tern_account_copy (const TernAccount *account)
+{
+  TernAccount *c;
+
+  g_return_val_if_fail (account != NULL, NULL);
+
+  c = g_memdup2 (account, sizeof *account);
+  c->name = g_strdup (account->name);
+  c->email = g_strdup (account->email);
+  c->host = g_strdup (account->host);
+  c->security = g_strdup (account->security);
+  c->user = g_strdup (account->user);
+  c->password_command = g_strdup (account->password_command);
+  c->ca_file = g_strdup (account->ca_file);
+  c->pinned_sha256 = g_strdup (account->pinned_sha256);
+  c->last_error = g_strdup (account->last_error);
+  c->delete_mode = g_strdup (account->delete_mode);
+  c->auth = g_strdup (account->auth);
+  c->oauth2_issuer = g_strdup (account->oauth2_issuer);
+  c->oauth2_client_id = g_strdup (account->oauth2_client_id);
+  c->oauth2_auth_url = g_strdup (account->oauth2_auth_url);
+  c->oauth2_token_url = g_strdup (account->oauth2_token_url);
+  c->oauth2_scope = g_strdup (account->oauth2_scope);
+  c->goa_id = g_strdup (account->goa_id);
+  c->auth_state = g_strdup (account->auth_state);
+  c->setup_source = g_strdup (account->setup_source);
+  return c;
 }
 
 void

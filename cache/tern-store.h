@@ -6,7 +6,7 @@
 G_BEGIN_DECLS
 
 /* The schema a cache has once opened (PRAGMA user_version; cache/sql/version-NNN.sql). */
-#define TERN_STORE_SCHEMA_LATEST 9
+#define TERN_STORE_SCHEMA_LATEST 10
 
 #define TERN_STORE_ERROR (tern_store_error_quark ())
 
@@ -42,6 +42,17 @@ typedef struct
   gint64  offline_max_size;  /* ... if smaller than this (bytes) */
   gint64  cache_limit;       /* bytes of bodies and parts; 0: no limit */
   gboolean no_compress;      /* never COMPRESS=DEFLATE (FALSE, the default: where offered) */
+  /* Signing in (schema 10). */
+  char   *auth;              /* "password" (also when NULL), "oauth2" or "goa" */
+  char   *oauth2_issuer;     /* oauth2: the provider, its endpoints, scopes and Tern's client id */
+  char   *oauth2_client_id;
+  char   *oauth2_auth_url;
+  char   *oauth2_token_url;
+  char   *oauth2_scope;
+  char   *goa_id;            /* goa: the GNOME Online Accounts account id */
+  char   *auth_state;        /* NULL: fine; "sign-in", "goa-removed", "goa-mail-off" */
+  char   *setup_source;      /* where the settings came from: "autoconfig", "ispdb", "srv", "mx",
+                              * "guess", "manual", "goa", "demo"; NULL if not known */
 } TernAccount;
 
 typedef struct
@@ -117,6 +128,7 @@ typedef struct
 } TernMessage;
 
 void         tern_account_free (TernAccount *account);
+TernAccount *tern_account_copy (const TernAccount *account) G_GNUC_WARN_UNUSED_RESULT;
 void         tern_folder_free  (TernFolder  *folder);
 void         tern_part_free    (TernPart    *part);
 void         tern_message_free (TernMessage *message);
@@ -167,8 +179,21 @@ TernAccount *tern_store_get_account_by_id (TernStore      *self,
                                        GError            **error) G_GNUC_WARN_UNUSED_RESULT;
 GPtrArray   *tern_store_list_accounts (TernStore          *self,
                                        GError            **error) G_GNUC_WARN_UNUSED_RESULT;
+/* Removes the account and everything cached for it (folders, messages, bodies and the
+ * files of downloaded parts, queued actions, the outbox and its files, identities). */
 gboolean     tern_store_remove_account (TernStore         *self,
                                        const char         *name,
+                                       GError            **error);
+typedef struct
+{
+  guint messages;          /* cached */
+  guint pending_actions;   /* queued or failed changes not yet on the server */
+  guint unsent;            /* outbox messages not sent */
+} TernAccountData;
+/* What removing the account would lose. */
+gboolean     tern_store_count_account_data (TernStore     *self,
+                                       gint64              account_id,
+                                       TernAccountData    *data,
                                        GError            **error);
 gboolean     tern_store_set_account_status (TernStore     *self,
                                        gint64              account_id,
@@ -196,6 +221,17 @@ gboolean     tern_store_set_server_trait (TernStore       *self,
                                        gint64              account_id,
                                        const char         *name,
                                        const char         *value,
+                                       GError            **error);
+/* Stores every setting of account->id (name, email, servers, user, password command, CA file,
+ * pin, how it signs in, where the settings came from); leaves the sync status, the delete
+ * mode and the offline policy. TERN_STORE_ERROR_EXISTS if another account has the new name. */
+gboolean     tern_store_update_account (TernStore         *self,
+                                       const TernAccount  *account,
+                                       GError            **error);
+/* NULL: signing in works again. */
+gboolean     tern_store_set_account_auth_state (TernStore *self,
+                                       gint64              account_id,
+                                       const char         *auth_state,
                                        GError            **error);
 
 /* Folders. */

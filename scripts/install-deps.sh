@@ -11,7 +11,7 @@ packages=(
   build-essential meson ninja-build pkg-config gettext
   libglib2.0-dev libglib2.0-bin libsqlite3-dev libetpan-dev libgmime-3.0-dev
   libcurl4-gnutls-dev libsecret-1-dev libgnutls28-dev glib-networking ca-certificates
-  zlib1g-dev
+  zlib1g-dev libjson-glib-dev libgoa-1.0-dev
   dovecot-core dovecot-imapd dovecot-submissiond dovecot-managesieved dovecot-sieve dovecot-lmtpd openssl
   cyrus-common cyrus-admin sasl2-bin db-util libwrap0
   courier-base courier-authdaemon courier-authlib-userdb gamin libgamin0 libidn12 util-linux

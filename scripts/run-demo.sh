@@ -29,7 +29,7 @@ cli=("$build/app/tern-cli" --data-dir "$demo/data")
 # The server (the one "Try the Demo" in the app starts too) keeps its mail in a temporary
 # folder of its own that Dovecot's mail user can enter (as root that user is "nobody", which
 # cannot go through a 0700 home), and removes it when it stops.
-"$build/tests/fixture/tern-demo-server" --demo >"$demo/server.env" 2>"$demo/server.log" &
+"$build/tests/fixture/tern-demo-server" --demo --flags submission >"$demo/server.env" 2>"$demo/server.log" &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
 
@@ -43,6 +43,7 @@ source <(grep '^TERN_TEST_' "$demo/server.env")
 
 "${cli[@]}" account add demo --email "$TERN_TEST_USER@example.org" --user "$TERN_TEST_USER" \
   --host "$TERN_TEST_HOST" --port "$TERN_TEST_IMAPS_PORT" \
+  --smtp-host "$TERN_TEST_HOST" --smtp-port "$TERN_TEST_SUBMISSIONS_PORT" --smtp-security tls \
   --password-command "echo secret" --ca-file "$TERN_TEST_CA_FILE"
 
 echo "The demo server is at $TERN_TEST_HOST:$TERN_TEST_IMAPS_PORT (user $TERN_TEST_USER, password secret)."

@@ -51,6 +51,8 @@ while read -r page command; do
 done <<'EOF'
 account account add
 account account set
+account account edit
+account account discover
 sync sync
 list list
 watch watch

@@ -156,6 +156,115 @@ test_accounts (Fixture       *f,
 }
 
 static void
+test_update_account (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernAccount) got = NULL;
+  g_autoptr(TernAccount) copy = NULL;
+  TernAccount other = { .name = (char *) "home", .email = (char *) "me@home.example",
+                        .host = (char *) "imap.home.example", .port = 993,
+                        .security = (char *) "tls", .user = (char *) "me" };
+
+  got = tern_store_get_account (f->store, "work", &error);
+  g_assert_no_error (error);
+  /* Accounts from before schema 10 sign in with a password; nothing says where from. */
+  g_assert_cmpstr (got->auth, ==, "password");
+  g_assert_null (got->setup_source);
+  g_assert_true (tern_store_set_account_delete_mode (f->store, got->id, "expunge", &error));
+
+  copy = tern_account_copy (got);
+  g_free (copy->host);
+  copy->host = g_strdup ("mail.example.org");
+  copy->port = 143;
+  g_free (copy->security);
+  copy->security = g_strdup ("starttls");
+  g_free (copy->name);
+  copy->name = g_strdup ("office");
+  copy->auth = (g_free (copy->auth), g_strdup ("oauth2"));
+  copy->oauth2_token_url = g_strdup ("https://idp.example.org/token");
+  copy->setup_source = g_strdup ("autoconfig");
+  g_assert_true (tern_store_update_account (f->store, copy, &error));
+  g_assert_no_error (error);
+
+  g_clear_pointer (&got, tern_account_free);
+  got = tern_store_get_account (f->store, "office", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (got->id, ==, copy->id);
+  g_assert_cmpstr (got->host, ==, "mail.example.org");
+  g_assert_cmpuint (got->port, ==, 143);
+  g_assert_cmpstr (got->security, ==, "starttls");
+  g_assert_cmpstr (got->auth, ==, "oauth2");
+  g_assert_cmpstr (got->oauth2_token_url, ==, "https://idp.example.org/token");
+  g_assert_cmpstr (got->setup_source, ==, "autoconfig");
+  /* What the user did not edit here stays. */
+  g_assert_cmpstr (got->delete_mode, ==, "expunge");
+  g_assert_null (tern_store_get_account (f->store, "work", &error));
+  g_clear_error (&error);
+
+  /* Another account's name, an unknown id and an unknown way to sign in are refused. */
+  g_assert_true (tern_store_add_account (f->store, &other, &other.id, &error));
+  copy->name = (g_free (copy->name), g_strdup ("home"));
+  g_assert_false (tern_store_update_account (f->store, copy, &error));
+  g_assert_error (error, TERN_STORE_ERROR, TERN_STORE_ERROR_EXISTS);
+  g_clear_error (&error);
+  copy->name = (g_free (copy->name), g_strdup ("office"));
+  copy->id = 9999;
+  g_assert_false (tern_store_update_account (f->store, copy, &error));
+  g_assert_error (error, TERN_STORE_ERROR, TERN_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  copy->id = got->id;
+  copy->auth = (g_free (copy->auth), g_strdup ("kerberos"));
+  g_assert_false (tern_store_update_account (f->store, copy, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+
+  g_assert_true (tern_store_set_account_auth_state (f->store, got->id, "sign-in", &error));
+  g_clear_pointer (&got, tern_account_free);
+  got = tern_store_get_account (f->store, "office", &error);
+  g_assert_cmpstr (got->auth_state, ==, "sign-in");
+  g_assert_true (tern_store_set_account_auth_state (f->store, got->id, NULL, &error));
+  g_clear_pointer (&got, tern_account_free);
+  got = tern_store_get_account (f->store, "office", &error);
+  g_assert_null (got->auth_state);
+}
+
+/* Removing an account takes its cache with it: rows and the files of downloaded parts. What
+ * would be lost is counted first. */
+static void
+test_remove_account_files (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *parts = g_build_filename (f->dir, "sub", "parts", NULL);
+  g_autofree char *part_dir = NULL;
+  g_autofree char *part_path = NULL;
+  TernAccountData counted = { 0 };
+  gint64 inbox = add_folder (f, "INBOX", "\\Inbox");
+  gint64 message = add_message (f, inbox, 1, "", "<a@x>", 1000);
+
+  add_message (f, inbox, 2, "", "<b@x>", 2000);
+  part_dir = g_strdup_printf ("%s/%" G_GINT64_FORMAT, parts, message);
+  part_path = g_build_filename (part_dir, "2", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (part_dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (part_path, "attachment", -1, &error));
+  g_assert_true (tern_store_set_part_file (f->store, message, "2", part_path, 10, TRUE, &error));
+  g_assert_no_error (error);
+
+  g_assert_true (tern_store_count_account_data (f->store, f->account_id, &counted, &error));
+  g_assert_cmpuint (counted.messages, ==, 2);
+  g_assert_cmpuint (counted.pending_actions, ==, 0);
+  g_assert_cmpuint (counted.unsent, ==, 0);
+
+  g_assert_true (tern_store_remove_account (f->store, "work", &error));
+  g_assert_no_error (error);
+  g_assert_false (g_file_test (part_path, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (part_dir, G_FILE_TEST_EXISTS));
+  /* The folder of all parts stays (other accounts use it). */
+  g_assert_true (g_file_test (parts, G_FILE_TEST_IS_DIR));
+}
+
+static void
 test_folders (Fixture       *f,
               gconstpointer  data)
 {
@@ -535,6 +644,10 @@ main (int    argc,
   g_test_add_func ("/store/migrate-threads", test_migrate_threads);
   g_test_add_func ("/store/migrate-compress", test_migrate_compress);
   g_test_add ("/store/accounts", Fixture, NULL, fixture_set_up, test_accounts, fixture_tear_down);
+  g_test_add ("/store/update-account", Fixture, NULL, fixture_set_up, test_update_account,
+              fixture_tear_down);
+  g_test_add ("/store/remove-account-files", Fixture, NULL, fixture_set_up,
+              test_remove_account_files, fixture_tear_down);
   g_test_add ("/store/folders", Fixture, NULL, fixture_set_up, test_folders, fixture_tear_down);
   g_test_add ("/store/messages", Fixture, NULL, fixture_set_up, test_messages, fixture_tear_down);
   g_test_add ("/store/reattach", Fixture, NULL, fixture_set_up, test_reattach, fixture_tear_down);

@@ -13,6 +13,8 @@
 #include "tern-pane-handle.h"
 #include "tern-password.h"
 #include "tern-preferences.h"
+#include "tern-outbox.h"
+#include "tern-submit.h"
 #include "tern-sync.h"
 #include "tern-test-cache.h"
 #include "tern-test-server.h"
@@ -1076,6 +1078,40 @@ test_demo (Fixture       *f,
   g_assert_cmpstr (account->user, ==, "bob");
   /* INBOX of the demo mailbox: a few hundred messages. */
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (tern_window_get_message_model (f->window))), >=, 200);
+
+  /* The demo can send: its outgoing server was set up with it (the demo server's submission
+   * port, not a guess), and takes a message with the account's password. */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(TernSmtpSettings) smtp = tern_outbox_get_smtp (f->store, account->id, &error);
+    g_autofree char *password = NULL;
+    g_autofree char *path = g_build_filename (f->dir, "demo-send.eml", NULL);
+    const char *recipients[] = { "alice@example.org", NULL };
+    TernSubmitSettings s = { 0 };
+    TernSubmitOutcome outcome = TERN_SUBMIT_NOT_SENT;
+
+    g_assert_no_error (error);
+    g_assert_true (smtp->configured);
+    g_assert_cmpstr (smtp->host, ==, account->host);
+    g_assert_cmpuint (smtp->port, !=, 465);
+    g_assert_cmpstr (smtp->security, ==, "tls");
+    password = tern_password_lookup_smtp (account, smtp->host, smtp->user, &error);
+    g_assert_no_error (error);
+    g_assert_true (g_file_set_contents (path, "From: bob@example.org\r\nTo: alice@example.org\r\n"
+                                        "Subject: From the demo\r\nMessage-ID: <demo-send@example.org>\r\n"
+                                        "\r\nHello.\r\n", -1, &error));
+    s.host = smtp->host;
+    s.port = (guint16) smtp->port;
+    s.security = TERN_SUBMIT_SECURITY_TLS;
+    s.user = smtp->user;
+    s.password = password;
+    s.ca_file = account->ca_file;
+    s.timeout_seconds = 30;
+    g_assert_true (tern_submit_message (&s, "bob@example.org", recipients, path, NULL, NULL, NULL,
+                                        &outcome, NULL, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (outcome, ==, TERN_SUBMIT_SENT);
+  }
 
   /* Tern quits (its demo server stops with it) and starts again: the demo account gets a new
    * server instead of staying offline. */

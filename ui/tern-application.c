@@ -13,6 +13,7 @@
 
 #include "tern-application.h"
 #include "tern-composer-window.h"
+#include "tern-outbox.h"
 #include "tern-preferences.h"
 #include "tern-window.h"
 
@@ -486,6 +487,21 @@ demo_ready (DemoStart *d)
       set_demo_enabled (self, TRUE);
       return;
     }
+  /* Sending is set up with the account: the demo server's submission port (implicit TLS),
+   * its mail kept by the server's sink. */
+  {
+    g_autoptr(TernAccount) added = tern_store_get_account (self->store, "demo", NULL);
+    const char *submissions = g_hash_table_lookup (d->values, "TERN_TEST_SUBMISSIONS_PORT");
+    TernSmtpSettings smtp = { 0 };
+
+    smtp.account_id = added != NULL ? added->id : 0;
+    smtp.host = account.host;
+    smtp.port = submissions ? (guint) g_ascii_strtoull (submissions, NULL, 10) : 0;
+    smtp.security = (char *) "tls";
+    smtp.user = (char *) user;
+    if (added == NULL || smtp.port == 0 || !tern_outbox_set_smtp (self->store, &smtp, &error))
+      g_debug ("The demo has no outgoing server: %s", error ? error->message : "no port");
+  }
   if (self->settings != NULL)
     g_settings_set_boolean (self->settings, "demo-added", TRUE);
   tern_application_reload_accounts (self);
@@ -573,7 +589,8 @@ demo_cb (GSimpleAction *action,
 #ifdef __linux__
   g_subprocess_launcher_set_child_setup (launcher, demo_child_setup_cb, NULL, NULL);
 #endif
-  self->demo_server = g_subprocess_launcher_spawn (launcher, &error, program, "--demo", NULL);
+  self->demo_server = g_subprocess_launcher_spawn (launcher, &error, program, "--demo", "--flags", "submission",
+                                                  NULL);
   if (self->demo_server == NULL)
     {
       g_autofree char *text = g_strdup_printf (_("Cannot start the demo server: %s"), error->message);

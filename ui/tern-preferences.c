@@ -10,7 +10,7 @@
 #include "tern-rules-dialog.h"
 #include "tern-outbox.h"
 #include "tern-password.h"
-#include "tern-preferences.h"
+#include "tern-preferences-private.h"
 #include "tern-sync.h"
 
 /*
@@ -18,34 +18,6 @@
  * account what stays available offline and what "delete" does. A connection test runs on
  * its own short-lived thread against a scratch cache: IMAP never blocks the main loop.
  */
-
-struct _TernPreferences
-{
-  AdwPreferencesWindow  parent_instance;
-
-  /* Borrowed. */
-  TernApplication      *app;
-
-  /* Children. */
-  AdwPreferencesPage   *accounts_page;
-  AdwPreferencesGroup  *accounts_group;
-  AdwPreferencesPage   *add_page;
-  GtkWidget            *name;
-  GtkWidget            *email;
-  GtkWidget            *host;
-  GtkWidget            *port;
-  GtkWidget            *security;
-  GtkWidget            *security_warning;
-  GtkWidget            *user;
-  GtkWidget            *password;
-  GtkWidget            *test_button;
-  GtkWidget            *test_status;
-  GtkWidget            *add_button;
-  GPtrArray            *account_rows;
-
-  char                 *pinned_sha256;  /* a certificate the user trusted during the test */
-  gboolean              testing;
-};
 
 G_DEFINE_FINAL_TYPE (TernPreferences, tern_preferences, ADW_TYPE_PREFERENCES_WINDOW)
 
@@ -314,6 +286,8 @@ add_clicked_cb (TernPreferences *self)
       set_test_status (self, error->message, "error");
       return;
     }
+  /* Sending is set up with the account, and the person's name goes with the address. */
+  _tern_preferences_finish_add (self, store, added);
   tern_application_reload_accounts (self->app);
   gtk_window_close (GTK_WINDOW (self));
 }
@@ -647,8 +621,8 @@ add_rules_row (TernPreferences   *self,
   adw_expander_row_add_row (ADW_EXPANDER_ROW (expander), row);
 }
 
-static void
-fill_accounts (TernPreferences *self)
+void
+_tern_preferences_fill_accounts (TernPreferences *self)
 {
   g_autoptr(GPtrArray) accounts = tern_store_list_accounts (tern_application_get_store (self->app), NULL);
 
@@ -685,6 +659,7 @@ fill_accounts (TernPreferences *self)
       add_outgoing_rows (self, expander, a);
       add_identities_row (self, expander, a);
       add_rules_row (self, expander, a);
+      _tern_preferences_add_remove_row (self, expander, a);
       adw_preferences_group_add (self->accounts_group, expander);
       g_ptr_array_add (self->account_rows, expander);
     }
@@ -707,6 +682,7 @@ tern_preferences_finalize (GObject *object)
 
   g_clear_pointer (&self->account_rows, g_ptr_array_unref);
   g_free (self->pinned_sha256);
+  _tern_preferences_clear_discovery (self);
 
   G_OBJECT_CLASS (tern_preferences_parent_class)->finalize (object);
 }
@@ -761,7 +737,9 @@ tern_preferences_init (TernPreferences *self)
   adw_preferences_group_set_title (group, _("You"));
   adw_preferences_page_add (self->add_page, group);
   self->name = entry_row (group, "name", _("Account name"));
+  self->full_name = entry_row (group, "full-name", _("Your name (shown with your address)"));
   self->email = entry_row (group, "email", _("Email address"));
+  _tern_preferences_add_discovery_rows (self, group);
 
   group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
   adw_preferences_group_set_title (group, _("Incoming Mail (IMAP)"));
@@ -826,6 +804,6 @@ tern_preferences_new (TernApplication *app)
   TernPreferences *self = g_object_new (TERN_TYPE_PREFERENCES, NULL);
 
   self->app = app;
-  fill_accounts (self);
+  _tern_preferences_fill_accounts (self);
   return self;
 }

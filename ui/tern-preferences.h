@@ -3,6 +3,7 @@
 
 #include <adwaita.h>
 
+#include "tern-account-discovery.h"
 #include "tern-application.h"
 
 G_BEGIN_DECLS
@@ -13,5 +14,9 @@ G_DECLARE_FINAL_TYPE (TernPreferences, tern_preferences, TERN, PREFERENCES, AdwP
 
 TernPreferences *tern_preferences_new              (TernApplication *app);
 void             tern_preferences_show_add_account (TernPreferences *self);
+/* The discovery "Find Settings" uses (default: a new one, the system's CAs); tests give
+ * one with their CA and loopback ports. */
+void             tern_preferences_set_discovery    (TernPreferences      *self,
+                                                    TernAccountDiscovery *discovery);
 
 G_END_DECLS

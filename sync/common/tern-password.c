@@ -217,3 +217,98 @@ tern_password_store_smtp (const TernAccount  *account,
     }
   return TRUE;
 }
+
+gboolean
+tern_password_forget_all (const TernAccount  *account,
+                          GError            **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  g_return_val_if_fail (account != NULL, FALSE);
+
+  /* Every item of the account, whatever server and user it was stored for. */
+  secret_password_clear_sync (get_schema (), NULL, &local_error, "account", account->name, NULL);
+  if (local_error == NULL)
+    secret_password_clear_sync (get_smtp_schema (), NULL, &local_error,
+                                "account", account->name, NULL);
+  if (local_error != NULL)
+    {
+      g_set_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_CONFIG,
+                   "Cannot remove the passwords of %s from the keyring: %s", account->name,
+                   local_error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+tern_password_move (const TernAccount  *from,
+                    const TernAccount  *to,
+                    GError            **error)
+{
+  g_autofree char *password = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  g_return_val_if_fail (from != NULL && to != NULL, FALSE);
+
+  if ((from->password_command != NULL && *from->password_command != '\0') ||
+      (g_strcmp0 (from->name, to->name) == 0 && g_strcmp0 (from->host, to->host) == 0 &&
+       g_strcmp0 (from->user, to->user) == 0))
+    return TRUE;
+  password = tern_password_lookup (from, &local_error);
+  if (password == NULL)
+    {
+      /* Nothing stored: nothing to move. */
+      if (g_error_matches (local_error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_AUTH))
+        return TRUE;
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (!tern_password_store (to, password, error))
+    return FALSE;
+  memset (password, 0, strlen (password));
+  /* Only the old item (the new one may have the same account name). */
+  secret_password_clear_sync (get_schema (), NULL, &local_error, "account", from->name,
+                              "host", from->host, "user", from->user, NULL);
+  if (local_error != NULL)
+    {
+      g_set_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_CONFIG,
+                   "Cannot remove the old password from the keyring: %s", local_error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Tokens: the accounts layer (sync/accounts/tern-credentials.c) registers how they are had. */
+
+static TernTokenFunc token_func;
+
+void
+tern_password_set_token_func (TernTokenFunc func)
+{
+  token_func = func;
+}
+
+gboolean
+tern_password_uses_token (const TernAccount *account)
+{
+  return account != NULL && (g_strcmp0 (account->auth, "oauth2") == 0 ||
+                             g_strcmp0 (account->auth, "goa") == 0);
+}
+
+char *
+tern_password_dup_token (TernStore          *store,
+                         const TernAccount  *account,
+                         gboolean            renew,
+                         GError            **error)
+{
+  g_return_val_if_fail (tern_password_uses_token (account), NULL);
+
+  if (token_func == NULL)
+    {
+      g_set_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_CONFIG,
+                   "%s signs in with a token, which this program cannot get", account->name);
+      return NULL;
+    }
+  return token_func (store, account, renew, error);
+}

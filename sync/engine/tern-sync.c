@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "tern-credentials.h"
 #include "tern-imap-commands.h"
 #include "tern-imap-connection.h"
 #include "tern-mime.h"
@@ -35,32 +36,6 @@
 
 #define DEFAULT_CHUNK        2500
 
-static char *
-copy_or_null (const char *s)
-{
-  return s ? g_strdup (s) : NULL;
-}
-
-static TernAccount *
-account_copy (const TernAccount *a)
-{
-  TernAccount *c = g_new0 (TernAccount, 1);
-
-  c->id = a->id;
-  c->name = copy_or_null (a->name);
-  c->email = copy_or_null (a->email);
-  c->host = copy_or_null (a->host);
-  c->port = a->port;
-  c->security = copy_or_null (a->security);
-  c->user = copy_or_null (a->user);
-  c->password_command = copy_or_null (a->password_command);
-  c->ca_file = copy_or_null (a->ca_file);
-  c->pinned_sha256 = copy_or_null (a->pinned_sha256);
-  c->delete_mode = copy_or_null (a->delete_mode);
-  c->no_compress = a->no_compress;
-  return c;
-}
-
 void
 tern_sync_global_init (void)
 {
@@ -72,6 +47,8 @@ tern_sync_global_init (void)
       /* GMime keeps global tables: set up once, before any worker parses MIME. */
       tern_mime_init ();
       tern_imap_global_init ();
+      /* Accounts that sign in with OAuth2 get their tokens from the accounts layer. */
+      tern_credentials_init ();
       g_once_init_leave (&done, 1);
     }
 }
@@ -89,7 +66,7 @@ tern_sync_new (TernStore         *store,
 
   self = g_new0 (TernSync, 1);
   self->store = store;
-  self->account = account_copy (account);
+  self->account = tern_account_copy (account);
   self->timeout = 30;
   self->chunk = DEFAULT_CHUNK;
   g_mutex_init (&self->lock);
@@ -257,6 +234,32 @@ tern_sync_disconnect (TernSync *self)
   _tern_sync_clear_selected (self);
 }
 
+/* An access token each time (never kept here); a refused one is renewed once, on the same
+ * connection: a token can expire between asking and using it. */
+static gboolean
+login_with_token (TernSync            *self,
+                  TernImapConnection  *conn,
+                  GError             **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *token = tern_password_dup_token (self->store, self->account, FALSE, error);
+
+  if (token == NULL)
+    return FALSE;
+  if (tern_imap_connection_login_bearer (conn, token, &local_error))
+    return TRUE;
+  if (!g_error_matches (local_error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_AUTH))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  g_debug ("%s refused the token, asking for a new one: %s", self->account->name,
+           local_error->message);
+  g_clear_pointer (&token, g_free);
+  token = tern_password_dup_token (self->store, self->account, TRUE, error);
+  return token != NULL && tern_imap_connection_login_bearer (conn, token, error);
+}
+
 gboolean
 tern_sync_connect (TernSync  *self,
                    GError   **error)
@@ -300,32 +303,38 @@ tern_sync_connect (TernSync  *self,
       goto fail;
     }
 
-  if (self->password == NULL && settings.security != TERN_IMAP_SECURITY_NONE)
+  if (tern_password_uses_token (self->account))
     {
-      self->password = tern_password_lookup (self->account, error);
-      if (self->password == NULL)
+      if (!login_with_token (self, conn, error))
         goto fail;
     }
-  {
-    g_autofree char *mechanism = tern_store_dup_server_trait (self->store, self->account->id,
-                                                              TERN_TRAIT_AUTH);
-    const char *worked;
+  else
+    {
+      g_autofree char *mechanism = tern_store_dup_server_trait (self->store, self->account->id,
+                                                                TERN_TRAIT_AUTH);
+      const char *worked;
 
-    tern_imap_connection_set_preferred_mechanism (conn, mechanism);
-    if (!tern_imap_connection_login (conn, self->password ? self->password : "", error))
-      goto fail;
-    /* Remembered, so that a mechanism the server advertises and fails is not tried first
-     * at every connection. */
-    worked = tern_imap_connection_get_mechanism (conn);
-    if (worked != NULL && g_strcmp0 (worked, mechanism) != 0)
-      {
-        g_autoptr(GError) local_error = NULL;
+      if (self->password == NULL && settings.security != TERN_IMAP_SECURITY_NONE)
+        {
+          self->password = tern_password_lookup (self->account, error);
+          if (self->password == NULL)
+            goto fail;
+        }
+      tern_imap_connection_set_preferred_mechanism (conn, mechanism);
+      if (!tern_imap_connection_login (conn, self->password ? self->password : "", error))
+        goto fail;
+      /* Remembered, so that a mechanism the server advertises and fails is not tried first
+       * at every connection. */
+      worked = tern_imap_connection_get_mechanism (conn);
+      if (worked != NULL && g_strcmp0 (worked, mechanism) != 0)
+        {
+          g_autoptr(GError) local_error = NULL;
 
-        if (!tern_store_set_server_trait (self->store, self->account->id, TERN_TRAIT_AUTH, worked,
-                                          &local_error))
-          g_debug ("could not remember the login mechanism: %s", local_error->message);
-      }
-  }
+          if (!tern_store_set_server_trait (self->store, self->account->id, TERN_TRAIT_AUTH, worked,
+                                            &local_error))
+            g_debug ("could not remember the login mechanism: %s", local_error->message);
+        }
+    }
 
   /* What the server agreed to, not what it advertised: a refused ENABLE, or a PREAUTH
    * session that never sent one, leaves QRESYNC off (SELECT (QRESYNC ...) would fail). */

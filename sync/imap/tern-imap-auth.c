@@ -496,19 +496,14 @@ enable_qresync (TernImapConnection  *self,
   return TRUE;
 }
 
-gboolean
-tern_imap_connection_login (TernImapConnection  *self,
-                            const char          *password,
-                            GError             **error)
+/* What every login checks first: never in the clear. FALSE with error, or TRUE with
+ * *done set after a PREAUTH greeting. */
+static gboolean
+login_allowed (TernImapConnection  *self,
+               gboolean            *done,
+               GError             **error)
 {
-  struct mailimap_capability_data *saved;
-  const char *mechanisms[3];
-  guint n;
-  gboolean ok;
-
-  g_return_val_if_fail (self != NULL, FALSE);
-  g_return_val_if_fail (password != NULL, FALSE);
-
+  *done = FALSE;
   if (!_tern_imap_ensure_usable (self, error))
     return FALSE;
 
@@ -516,8 +511,10 @@ tern_imap_connection_login (TernImapConnection  *self,
       self->session->imap_state == MAILIMAP_STATE_SELECTED)
     {
       /* PREAUTH: no login, but QRESYNC must still be enabled before it is used. */
-      if (!self->qresync_enabled && tern_imap_connection_has_capability (self, "QRESYNC"))
-        return enable_qresync (self, error);
+      if (!self->qresync_enabled && tern_imap_connection_has_capability (self, "QRESYNC") &&
+          !enable_qresync (self, error))
+        return FALSE;
+      *done = TRUE;
       return TRUE;
     }
 
@@ -530,6 +527,74 @@ tern_imap_connection_login (TernImapConnection  *self,
                    "connection: use TLS or STARTTLS", self->user, self->host);
       return FALSE;
     }
+  return TRUE;
+}
+
+/* After a login: the capabilities it announced (or read anew), COMPRESS started and QRESYNC
+ * enabled where offered. */
+static gboolean
+login_finish (TernImapConnection               *self,
+              gboolean                          ok,
+              struct mailimap_capability_data  *saved,
+              GError                          **error)
+{
+  if (!ok)
+    {
+      /* A failed login leaves the old list valid: keep it for a retry. */
+      if (self->session->imap_connection_info != NULL && !_tern_imap_have_capabilities (self))
+        self->session->imap_connection_info->imap_capability = saved;
+      else
+        mailimap_capability_data_free (saved);
+      return FALSE;
+    }
+
+  mailimap_capability_data_free (saved);
+
+  self->session->imap_state = MAILIMAP_STATE_AUTHENTICATED;
+
+  /* The tagged OK usually carries [CAPABILITY ...]; if not, the list must be re-read:
+   * the one from before the login lacks QRESYNC, MOVE, etc. */
+  if (!_tern_imap_have_capabilities (self) && !_tern_imap_read_capabilities (self, error))
+    return FALSE;
+
+  if (!self->no_compress && tern_imap_connection_has_capability (self, "COMPRESS=DEFLATE") &&
+      !start_compress (self, error))
+    return FALSE;
+
+  if (tern_imap_connection_has_capability (self, "QRESYNC") && !enable_qresync (self, error))
+    return FALSE;
+
+  return TRUE;
+}
+
+/* Sets the capability list aside: whatever arrives with the tagged OK replaces it. */
+static struct mailimap_capability_data *
+set_capabilities_aside (TernImapConnection *self)
+{
+  struct mailimap_capability_data *saved;
+
+  if (self->session->imap_connection_info == NULL)
+    self->session->imap_connection_info = mailimap_connection_info_new ();
+  saved = self->session->imap_connection_info->imap_capability;
+  self->session->imap_connection_info->imap_capability = NULL;
+  return saved;
+}
+
+gboolean
+tern_imap_connection_login (TernImapConnection  *self,
+                            const char          *password,
+                            GError             **error)
+{
+  struct mailimap_capability_data *saved;
+  const char *mechanisms[3];
+  guint n;
+  gboolean ok, done;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (password != NULL, FALSE);
+
+  if (!login_allowed (self, &done, error) || done)
+    return done;
 
   if (!tern_imap_connection_has_capability (self, "AUTH=SCRAM-SHA-256") &&
       !tern_imap_connection_has_capability (self, "AUTH=PLAIN") &&
@@ -541,11 +606,7 @@ tern_imap_connection_login (TernImapConnection  *self,
       return FALSE;
     }
 
-  /* Set the list aside: whatever arrives with the tagged OK replaces it. */
-  if (self->session->imap_connection_info == NULL)
-    self->session->imap_connection_info = mailimap_connection_info_new ();
-  saved = self->session->imap_connection_info->imap_capability;
-  self->session->imap_connection_info->imap_capability = NULL;
+  saved = set_capabilities_aside (self);
 
   /* Every mechanism the server offers, strongest first, the one that worked last time
    * (set_preferred_mechanism()) before the others: a server that advertises SCRAM and
@@ -601,33 +662,93 @@ tern_imap_connection_login (TernImapConnection  *self,
       g_debug ("%s: %s; trying %s", self->host, local_error->message, mechanisms[i + 1]);
     }
 
-  if (!ok)
+  return login_finish (self, ok, saved, error);
+}
+
+/* OAUTHBEARER (RFC 7628) or XOAUTH2: one message with the user and the token. A refusal comes
+ * as a continuation with the reason (JSON); the client answers it (OAUTHBEARER: %x01, XOAUTH2:
+ * an empty line) and the server ends with NO. */
+static gboolean
+login_bearer (TernImapConnection               *self,
+              const char                       *token,
+              struct mailimap_capability_data  *capabilities,
+              GError                          **error)
+{
+  gboolean oauthbearer = _tern_imap_capability_in (capabilities, "AUTH=OAUTHBEARER");
+  const char *mechanism = oauthbearer ? "OAUTHBEARER" : "XOAUTH2";
+  g_autofree char *message = NULL;
+  g_autofree char *encoded = NULL;
+  g_autofree char *challenge = NULL;
+  g_autofree char *line = NULL;
+  int status = MAILIMAP_RESP_COND_STATE_NO;
+  gboolean ok;
+
+  if (oauthbearer)
+    message = g_strdup_printf ("n,a=%s,\001host=%s\001port=%u\001auth=Bearer %s\001\001",
+                               self->user, self->host, self->port, token);
+  else
+    message = g_strdup_printf ("user=%s\001auth=Bearer %s\001\001", self->user, token);
+  encoded = g_base64_encode ((const guchar *) message, strlen (message));
+  memset (message, 0, strlen (message));
+
+  if (!_tern_imap_begin_command (self, "AUTHENTICATE", error))
+    return FALSE;
+  if (_tern_imap_capability_in (capabilities, "SASL-IR"))
     {
-      /* A failed login leaves the old list valid: keep it for a retry. */
-      if (self->session->imap_connection_info != NULL && !_tern_imap_have_capabilities (self))
-        self->session->imap_connection_info->imap_capability = saved;
-      else
-        mailimap_capability_data_free (saved);
+      line = g_strdup_printf ("AUTHENTICATE %s %s", mechanism, encoded);
+      ok = _tern_imap_write_secret_line (self, line, "AUTHENTICATE", error) &&
+           read_auth_step (self, &challenge, &status, error);
+    }
+  else
+    {
+      line = g_strdup_printf ("AUTHENTICATE %s\r\n", mechanism);
+      ok = _tern_imap_write_str (self, line, "AUTHENTICATE", error) &&
+           _tern_imap_flush (self, "AUTHENTICATE", error) &&
+           read_auth_step (self, &challenge, &status, error);
+      if (ok && challenge != NULL)
+        {
+          g_clear_pointer (&challenge, g_free);
+          ok = _tern_imap_write_secret_line (self, encoded, "AUTHENTICATE", error) &&
+               read_auth_step (self, &challenge, &status, error);
+        }
+    }
+  memset (line, 0, strlen (line));
+  memset (encoded, 0, strlen (encoded));
+  /* The server's reason for refusing: answered, then the tagged NO. */
+  if (ok && challenge != NULL)
+    ok = _tern_imap_write_secret_line (self, oauthbearer ? "AQ==" : "", "AUTHENTICATE", error) &&
+         _tern_imap_read_response (self, "AUTHENTICATE", &status, error);
+  if (!ok)
+    return FALSE;
+  if (status != MAILIMAP_RESP_COND_STATE_OK)
+    return auth_failed (self, mechanism, error);
+  return TRUE;
+}
+
+gboolean
+tern_imap_connection_login_bearer (TernImapConnection  *self,
+                                   const char          *token,
+                                   GError             **error)
+{
+  struct mailimap_capability_data *saved;
+  gboolean ok, done;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (token != NULL, FALSE);
+
+  if (!login_allowed (self, &done, error) || done)
+    return done;
+  if (!tern_imap_connection_has_capability (self, "AUTH=OAUTHBEARER") &&
+      !tern_imap_connection_has_capability (self, "AUTH=XOAUTH2"))
+    {
+      g_set_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_CONFIG,
+                   "%s does not offer signing in with a token (OAUTHBEARER or XOAUTH2)",
+                   self->host);
       return FALSE;
     }
-
-  mailimap_capability_data_free (saved);
-
-  self->session->imap_state = MAILIMAP_STATE_AUTHENTICATED;
-
-  /* The tagged OK usually carries [CAPABILITY ...]; if not, the list must be re-read:
-   * the one from before the login lacks QRESYNC, MOVE, etc. */
-  if (!_tern_imap_have_capabilities (self) && !_tern_imap_read_capabilities (self, error))
-    return FALSE;
-
-  if (!self->no_compress && tern_imap_connection_has_capability (self, "COMPRESS=DEFLATE") &&
-      !start_compress (self, error))
-    return FALSE;
-
-  if (tern_imap_connection_has_capability (self, "QRESYNC") && !enable_qresync (self, error))
-    return FALSE;
-
-  return TRUE;
+  saved = set_capabilities_aside (self);
+  ok = login_bearer (self, token, saved, error);
+  return login_finish (self, ok, saved, error);
 }
 
 void

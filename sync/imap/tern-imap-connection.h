@@ -77,6 +77,12 @@ gboolean            tern_imap_connection_login            (TernImapConnection   
 void                tern_imap_connection_set_preferred_mechanism (TernImapConnection *self,
                                                            const char             *mechanism);
 const char         *tern_imap_connection_get_mechanism    (TernImapConnection     *self);
+/* The same with an OAuth2 access token: AUTHENTICATE OAUTHBEARER (RFC 7628) if offered,
+ * else XOAUTH2. A refused token: AUTH, the connection stays usable (ask for a new token and
+ * try once more). CONFIG if the server offers neither. */
+gboolean            tern_imap_connection_login_bearer     (TernImapConnection     *self,
+                                                           const char             *token,
+                                                           GError                **error);
 void                tern_imap_connection_cancel           (TernImapConnection     *self);
 void                tern_imap_connection_close            (TernImapConnection     *self);
 

@@ -58,6 +58,7 @@ tern_outbox_sender_new (TernStore         *store,
       self->account->password_command = g_strdup (account->password_command);
       self->account->ca_file = g_strdup (account->ca_file);
       self->account->pinned_sha256 = g_strdup (account->pinned_sha256);
+      self->account->auth = g_strdup (account->auth);
     }
   self->cancellable = g_cancellable_new ();
   self->lock_fd = -1;
@@ -449,7 +450,11 @@ lookup_password (TernOutboxSender  *self,
 {
   if (self->password != NULL)
     return TRUE;
-  self->password = tern_password_lookup_smtp (self->account, smtp->host, smtp->user, error);
+  /* An account that signs in with OAuth2: an access token (in memory for this run). */
+  if (tern_password_uses_token (self->account))
+    self->password = tern_password_dup_token (self->store, self->account, FALSE, error);
+  else
+    self->password = tern_password_lookup_smtp (self->account, smtp->host, smtp->user, error);
   return self->password != NULL;
 }
 
@@ -500,8 +505,38 @@ send_one (TernOutboxSender  *self,
   if (!tern_outbox_begin_sending (self->store, item->id, error))
     return FALSE;
 
+  if (tern_password_uses_token (self->account))
+    {
+      settings.bearer = self->password;
+      settings.password = NULL;
+    }
   tern_submit_message (&settings, item->mail_from, (const char * const *) item->recipients, item->path,
                        handed_over_cb, &hand_over, self->cancellable, &outcome, &refused, &failure);
+  /* A token refused (it expired since it was had): a new one, once. Nothing was sent. */
+  if (outcome == TERN_SUBMIT_NOT_SENT && settings.bearer != NULL &&
+      g_error_matches (failure, TERN_SYNC_ERROR, TERN_SYNC_ERROR_AUTH))
+    {
+      g_autoptr(GError) token_error = NULL;
+      char *token = tern_password_dup_token (self->store, self->account, TRUE, &token_error);
+
+      if (token != NULL)
+        {
+          memset (self->password, 0, strlen (self->password));
+          g_free (self->password);
+          self->password = token;
+          settings.bearer = token;
+          g_clear_error (&failure);
+          g_clear_pointer (&refused, g_free);
+          tern_submit_message (&settings, item->mail_from, (const char * const *) item->recipients,
+                               item->path, handed_over_cb, &hand_over, self->cancellable, &outcome,
+                               &refused, &failure);
+        }
+      else
+        {
+          g_clear_error (&failure);
+          failure = g_steal_pointer (&token_error);
+        }
+    }
 
   switch (outcome)
     {

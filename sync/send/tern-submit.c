@@ -626,8 +626,17 @@ perform (Transfer            *t,
       curl_easy_setopt (curl, CURLOPT_SSL_VERIFYHOST, 2L);
     }
   curl_easy_setopt (curl, CURLOPT_USERNAME, s->user);
-  curl_easy_setopt (curl, CURLOPT_PASSWORD, s->password ? s->password : "");
-  curl_easy_setopt (curl, CURLOPT_LOGIN_OPTIONS, options);
+  if (s->bearer != NULL)
+    {
+      /* RFC 7628 if the server offers it, else XOAUTH2; never a password. */
+      curl_easy_setopt (curl, CURLOPT_XOAUTH2_BEARER, s->bearer);
+      curl_easy_setopt (curl, CURLOPT_LOGIN_OPTIONS, "AUTH=OAUTHBEARER;AUTH=XOAUTH2");
+    }
+  else
+    {
+      curl_easy_setopt (curl, CURLOPT_PASSWORD, s->password ? s->password : "");
+      curl_easy_setopt (curl, CURLOPT_LOGIN_OPTIONS, options);
+    }
   curl_easy_setopt (curl, CURLOPT_MAIL_FROM, from);
   curl_easy_setopt (curl, CURLOPT_MAIL_RCPT, rcpts);
   curl_easy_setopt (curl, CURLOPT_UPLOAD, 1L);

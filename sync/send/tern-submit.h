@@ -65,6 +65,8 @@ typedef struct
   const char          *ca_file;          /* PEM trust anchors instead of the system CAs, or NULL */
   const char * const  *pinned_sha256;    /* NULL-terminated hex fingerprints, or NULL */
   const char          *auth_mechanisms;  /* "PLAIN LOGIN" if NULL; e.g. "LOGIN" alone */
+  const char          *bearer;           /* an OAuth2 access token: OAUTHBEARER or XOAUTH2
+                                          * instead of the password (and auth_mechanisms) */
   guint                timeout_seconds;  /* connect and inactivity timeout; 0 = 30 s */
 } TernSubmitSettings;
 

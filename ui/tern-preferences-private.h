@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+#include "tern-account-discovery.h"
+#include "tern-application.h"
+#include "tern-preferences.h"
+
+G_BEGIN_DECLS
+
+/* TernPreferences is implemented by tern-preferences.c (the window, the form, the connection
+ * test, per-account settings) and tern-preferences-setup.c (finding the settings from the
+ * address, the name, the outgoing server set up with the account, removing an account). */
+struct _TernPreferences
+{
+  AdwPreferencesWindow  parent_instance;
+
+  /* Borrowed. */
+  TernApplication      *app;
+
+  /* Children. */
+  AdwPreferencesPage   *accounts_page;
+  AdwPreferencesGroup  *accounts_group;
+  AdwPreferencesPage   *add_page;
+  GtkWidget            *name;
+  GtkWidget            *full_name;
+  GtkWidget            *email;
+  GtkWidget            *host;
+  GtkWidget            *port;
+  GtkWidget            *security;
+  GtkWidget            *security_warning;
+  GtkWidget            *user;
+  GtkWidget            *password;
+  GtkWidget            *test_button;
+  GtkWidget            *test_status;
+  GtkWidget            *add_button;
+  GPtrArray            *account_rows;
+
+  /* Discovery (tern-preferences-setup.c). */
+  GtkWidget            *find_button;
+  GtkWidget            *find_spinner;
+  GtkWidget            *find_status;
+  TernAccountDiscovery *discovery;
+  GCancellable         *find_cancellable;
+  TernDiscoveryResult  *found;          /* what the last search found, for Add */
+
+  char                 *pinned_sha256;  /* a certificate the user trusted during the test */
+  gboolean              testing;
+};
+
+void _tern_preferences_fill_accounts        (TernPreferences     *self);
+void _tern_preferences_add_discovery_rows   (TernPreferences     *self,
+                                             AdwPreferencesGroup *group);
+void _tern_preferences_clear_discovery      (TernPreferences     *self);
+void _tern_preferences_finish_add           (TernPreferences     *self,
+                                             TernStore           *store,
+                                             const TernAccount   *added);
+void _tern_preferences_add_remove_row       (TernPreferences     *self,
+                                             GtkWidget           *expander,
+                                             const TernAccount   *account);
+
+G_END_DECLS
