@@ -531,10 +531,10 @@ tern_journal_mark_done (TernStore   *store,
   return _tern_journal_txn_end (&txn, ok, error);
 }
 
-static gboolean
-undo (TernStore   *store,
-      TernAction  *a,
-      GError     **error)
+gboolean
+_tern_journal_undo_locally (TernStore   *store,
+                            TernAction  *a,
+                            GError     **error)
 {
   if (g_strcmp0 (a->kind, TERN_ACTION_FLAGS) == 0)
     {
@@ -623,7 +623,7 @@ tern_journal_mark_failed (TernStore   *store,
       sqlite3_bind_int64 (stmt, 3, action_id);
       ok = _tern_store_step_done (store, stmt, "recording a failure", error);
     }
-  ok = ok && undo (store, a, error);
+  ok = ok && _tern_journal_undo_locally (store, a, error);
   return _tern_journal_txn_end (&txn, ok, error);
 }
 
@@ -740,7 +740,7 @@ tern_journal_discard (TernStore   *store,
   ok = TRUE;
   /* A queued action is undone first; a failed one was undone when it failed. */
   if (g_strcmp0 (a->state, "queued") == 0)
-    ok = delete_action (store, action_id, error) && undo (store, a, error);
+    ok = delete_action (store, action_id, error) && _tern_journal_undo_locally (store, a, error);
   else
     ok = delete_action (store, action_id, error);
   if (ok && a->message != 0 && g_strcmp0 (a->kind, TERN_ACTION_COPY) != 0)

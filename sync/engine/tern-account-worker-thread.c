@@ -70,6 +70,8 @@ typedef struct
   guint             new_in_inbox;
   guint             other_changes;
   char             *subject;
+  TernChangeSets   *sets;          /* by folder and message id */
+  guint             queue_seen;    /* queued + failed actions when last posted */
 } Worker;
 
 static void
@@ -96,10 +98,21 @@ flush_changes (Worker *w)
 {
   Event *ev;
 
-  if (!w->folders_changed && w->new_messages == 0 && w->other_changes == 0)
+  g_autoptr(GPtrArray) sets = tern_change_sets_steal (w->sets);
+  guint queue = w->store != NULL ? tern_journal_count_state (w->store, w->shared->account_id, TERN_ACTION_STATE_QUEUED) +
+                                   tern_journal_count_state (w->store, w->shared->account_id, TERN_ACTION_STATE_SENT) +
+                                   tern_journal_count_state (w->store, w->shared->account_id, TERN_ACTION_STATE_FAILED) * 65536
+                                 : 0;
+  gboolean legacy = w->folders_changed || w->new_messages > 0 || w->other_changes > 0;
+
+  /* The queue moved on (a replay) with nothing else: the count is told all the same. */
+  if (!legacy && sets->len == 0 && queue == w->queue_seen)
     return;
+  w->queue_seen = queue;
   ev = g_new0 (Event, 1);
   ev->kind = EVENT_CHANGED;
+  ev->legacy = legacy;
+  ev->sets = g_steal_pointer (&sets);
   ev->folders_changed = w->folders_changed;
   ev->new_messages = w->new_messages;
   ev->new_in_inbox = w->new_in_inbox;
@@ -140,6 +153,9 @@ sync_change_cb (const TernSyncChange *change,
   switch (change->kind)
     {
     case TERN_SYNC_CHANGE_NEW:
+      if (change->message_id != 0 && change->folder_id != 0)
+        tern_change_set_add (tern_change_sets_get (w->sets, w->shared->account_id, change->folder_id),
+                             change->message_id);
       w->new_messages++;
       if (change->folder != NULL && g_ascii_strcasecmp (change->folder, "INBOX") == 0)
         {
@@ -152,11 +168,23 @@ sync_change_cb (const TernSyncChange *change,
     case TERN_SYNC_CHANGE_FOLDER_REMOVED:
     case TERN_SYNC_CHANGE_FOLDER_RENAMED:
       w->folders_changed = TRUE;
+      tern_change_sets_get (w->sets, w->shared->account_id, 0)->folders_changed = TRUE;
       break;
     case TERN_SYNC_CHANGE_FLAGS:
+      if (change->message_id != 0 && change->folder_id != 0)
+        tern_change_set_change (tern_change_sets_get (w->sets, w->shared->account_id, change->folder_id),
+                                change->message_id);
+      w->other_changes++;
+      break;
     case TERN_SYNC_CHANGE_EXPUNGED:
+      if (change->message_id != 0 && change->folder_id != 0)
+        tern_change_set_remove (tern_change_sets_get (w->sets, w->shared->account_id, change->folder_id),
+                                change->message_id);
+      w->other_changes++;
+      break;
     case TERN_SYNC_CHANGE_UIDVALIDITY:
     default:
+      tern_change_sets_get (w->sets, w->shared->account_id, change->folder_id)->reload = TRUE;
       w->other_changes++;
       break;
     }
@@ -551,6 +579,7 @@ _tern_worker_thread (gpointer data)
   w.posted = TERN_ACCOUNT_STATE_OFFLINE;
   w.want_sync = TRUE;
   w.retry_ms = RETRY_MIN_MS;
+  w.sets = tern_change_sets_new ();
   w.store = tern_store_open (s->db_path, &error);
   if (w.store == NULL)
     {
@@ -678,6 +707,7 @@ _tern_worker_thread (gpointer data)
 
   drop_sync (&w);
   g_clear_pointer (&w.store, tern_store_free);
+  g_clear_pointer (&w.sets, tern_change_sets_free);
   g_free (w.posted_error);
   g_free (w.subject);
   if (w.password != NULL)

@@ -360,10 +360,10 @@ tern_sync_folders (TernSync  *self,
     goto fail;
 
   for (guint i = 0; i < gone->len; i++)
-    _tern_sync_emit_change (self, TERN_SYNC_CHANGE_FOLDER_REMOVED,
+    _tern_sync_emit_change (self, TERN_SYNC_CHANGE_FOLDER_REMOVED, 0,
                             ((TernFolder *) gone->pdata[i])->display_name, 0, 0, NULL, NULL);
   for (guint i = 0; i < added->len; i++)
-    _tern_sync_emit_change (self, TERN_SYNC_CHANGE_FOLDER_ADDED,
+    _tern_sync_emit_change (self, TERN_SYNC_CHANGE_FOLDER_ADDED, 0,
                             ((TernFolder *) added->pdata[i])->display_name, 0, 0, NULL, NULL);
 
   /* MYRIGHTS once per folder: rights rarely change and the unchanged sync stays small. */

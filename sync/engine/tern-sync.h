@@ -28,6 +28,7 @@ typedef struct
   guint32             uid;
   const char         *flags;
   const char         *subject;
+  gint64              folder_id;  /* local id, 0 if not applicable */
 } TernSyncChange;
 
 typedef void (*TernSyncProgressFunc) (const char *folder,
