@@ -373,12 +373,11 @@ test_undo_sent (Fixture       *f,
 /* With the server: the worker's replay empties the queue and says so; a message expunged by
  * another client during IDLE comes back as a change set that removes one row. */
 
+/* What the status area shows: the worker's count, told by its events. */
 static gboolean
 queue_empty (gpointer data)
 {
-  Fixture *f = data;
-
-  return tern_mail_service_get_queued (f->service) == 0;
+  return tern_account_worker_get_queued (data) == 0 && tern_account_worker_get_failed (data) == 0;
 }
 
 static gboolean
@@ -400,7 +399,7 @@ wait_until (gboolean (*cond) (gpointer),
     g_main_context_iteration (NULL, TRUE);
   if (!timed_out)
     g_source_remove (source);
-  return !timed_out;
+  return cond (data);
 }
 
 static gboolean
@@ -478,7 +477,17 @@ test_online (void)
   g_assert_no_error (error);
   g_assert_cmpuint (tern_mail_service_get_queued (f->service), ==, 2);
   g_assert_cmpuint (f->queue_signals, ==, queue_before + 1);
-  g_assert_true (wait_until (queue_empty, f));
+  if (!wait_until (queue_empty, worker))
+    {
+      g_autoptr(GPtrArray) left = tern_journal_list (f->store, account->id, NULL);
+
+      for (guint i = 0; i < left->len; i++)
+        g_printerr ("left: %s %s sent %d attempts %u error %s\n", ((TernAction *) left->pdata[i])->kind,
+                    ((TernAction *) left->pdata[i])->state, ((TernAction *) left->pdata[i])->sent,
+                    ((TernAction *) left->pdata[i])->attempts, ((TernAction *) left->pdata[i])->error);
+      g_assert_not_reached ();
+    }
+  g_assert_cmpuint (tern_mail_service_get_queued (f->service), ==, 0);
   g_assert_cmpuint (f->queue_signals, ==, queue_before + 2);
   g_assert_cmpuint (tern_test_server_count_messages (server, "alice", "INBOX", "FLAGGED"), >=, 2);
 

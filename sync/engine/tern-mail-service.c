@@ -389,10 +389,11 @@ shown_before (GArray *snapshot,
   return out;
 }
 
-/* One message action: where they are, the transaction, what changed. */
+/* One message action: where they are, the transaction, what changed; pushed on the undo
+ * stack unless kind is -1. */
 static guint
 message_action (TernMailService    *self,
-                TernMailActionKind  kind,
+                int                 kind,
                 GArray             *ids,
                 ManyFunc            func,
                 gpointer            data,
@@ -415,6 +416,8 @@ message_action (TernMailService    *self,
   touched = messages_of (queued, NULL);
   before = shown_before (snapshot, touched);
   after (self, before, touched, queued);
+  if (kind < 0)
+    return queued->len > 0 ? G_MAXUINT : 0;
   return push (self, kind, queued);
 }
 
@@ -436,6 +439,23 @@ tern_mail_service_set_flags (TernMailService  *self,
   const char *d[] = { add, remove };
 
   return message_action (self, TERN_MAIL_ACTION_FLAGS, message_ids, flags_many, d, error);
+}
+
+gboolean
+tern_mail_service_mark_read (TernMailService  *self,
+                             GArray           *message_ids,
+                             GError          **error)
+{
+  const char *d[] = { "\\Seen", NULL };
+  g_autoptr(GError) local = NULL;
+
+  message_action (self, -1, message_ids, flags_many, d, &local);
+  if (local != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  return TRUE;
 }
 
 static gboolean

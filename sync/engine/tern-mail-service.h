@@ -67,6 +67,11 @@ guint            tern_mail_service_set_flags         (TernMailService    *self,
                                                       const char         *add,
                                                       const char         *remove,
                                                       GError            **error);
+/* Opening a message reads it: \Seen as set_flags() sets it, but not an action on the undo
+ * stack (Ctrl+Z keeps to what the user did). */
+gboolean         tern_mail_service_mark_read         (TernMailService    *self,
+                                                      GArray             *message_ids,
+                                                      GError            **error);
 guint            tern_mail_service_move              (TernMailService    *self,
                                                       GArray             *message_ids,
                                                       gint64              target_folder,
