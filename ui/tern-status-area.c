@@ -573,6 +573,10 @@ tern_status_area_set_application (TernStatusArea  *self,
   self->app = app;
   g_signal_connect_object (app, "accounts-changed", G_CALLBACK (accounts_changed_cb), self,
                            G_CONNECT_SWAPPED);
+  /* Every action, undo and replay moves the count: the service says when. */
+  if (tern_application_get_mail_service (app) != NULL)
+    g_signal_connect_object (tern_application_get_mail_service (app), "queue-changed",
+                             G_CALLBACK (worker_notify_cb), self, G_CONNECT_SWAPPED);
   accounts_changed_cb (self);
 }
 
