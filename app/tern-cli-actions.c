@@ -46,7 +46,7 @@ tern_cli_folder_named (Cli               *cli,
 
       folder = tern_store_get_folder (cli->store, account->id, encoded, NULL);
     }
-  if (folder == NULL || folder->local_state == 2)
+  if (folder == NULL || folder->local_state == TERN_FOLDER_DELETED_HERE)
     {
       g_clear_pointer (&folder, tern_folder_free);
       g_set_error (error, TERN_STORE_ERROR, TERN_STORE_ERROR_NOT_FOUND, "No folder “%s” in %s",
@@ -83,7 +83,7 @@ replay_after (Cli               *cli,
     {
       TernAction *a = actions->pdata[i];
 
-      if (a->id > first_new && g_strcmp0 (a->state, "failed") == 0)
+      if (a->id > first_new && tern_action_get_state (a) == TERN_ACTION_STATE_FAILED)
         {
           g_printerr ("tern-cli: %s: the server refused action %" G_GINT64_FORMAT " (%s): %s\n",
                       account->name, a->id, a->kind, a->error);

@@ -171,7 +171,7 @@ gboolean
 _tern_journal_usable_folder (const FolderRow  *folder,
                              GError          **error)
 {
-  if (folder->local_state == 2)
+  if (folder->local_state == TERN_FOLDER_DELETED_HERE)
     {
       g_set_error (error, TERN_JOURNAL_ERROR, TERN_JOURNAL_ERROR_NOT_FOUND,
                    "The folder “%s” is being deleted", folder->display_name);
@@ -527,7 +527,7 @@ tern_journal_mark_done (TernStore   *store,
         ok = _tern_journal_recompute_message (store, a->message, error);
     }
   if (ok && g_strcmp0 (a->kind, TERN_ACTION_FOLDER_CREATE) == 0)
-    ok = tern_store_set_folder_local_state (store, a->folder, 0, error);
+    ok = tern_store_set_folder_local_state (store, a->folder, TERN_FOLDER_ON_SERVER, error);
   return _tern_journal_txn_end (&txn, ok, error);
 }
 
@@ -590,7 +590,7 @@ _tern_journal_undo_locally (TernStore   *store,
                                         f.delimiter, error);
     }
   if (g_strcmp0 (a->kind, TERN_ACTION_FOLDER_DELETE) == 0)
-    return tern_store_set_folder_local_state (store, a->folder, 0, error);
+    return tern_store_set_folder_local_state (store, a->folder, TERN_FOLDER_ON_SERVER, error);
   if (g_strcmp0 (a->kind, TERN_ACTION_SUBSCRIBE) == 0 || g_strcmp0 (a->kind, TERN_ACTION_UNSUBSCRIBE) == 0)
     return _tern_journal_set_subscribed (store, a->folder, g_strcmp0 (a->kind, TERN_ACTION_UNSUBSCRIBE) == 0, error);
   /* append, folder-create: what the user made stays, shown as not on the server. */
@@ -690,7 +690,7 @@ redo (TernStore   *store,
                                         f.delimiter, error);
     }
   if (g_strcmp0 (a->kind, TERN_ACTION_FOLDER_DELETE) == 0)
-    return tern_store_set_folder_local_state (store, a->folder, 2, error);
+    return tern_store_set_folder_local_state (store, a->folder, TERN_FOLDER_DELETED_HERE, error);
   if (g_strcmp0 (a->kind, TERN_ACTION_SUBSCRIBE) == 0 || g_strcmp0 (a->kind, TERN_ACTION_UNSUBSCRIBE) == 0)
     return _tern_journal_set_subscribed (store, a->folder, g_strcmp0 (a->kind, TERN_ACTION_SUBSCRIBE) == 0, error);
   return TRUE;

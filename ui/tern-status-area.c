@@ -384,7 +384,7 @@ fill_popover (TernStatusArea *self)
           const TernAction *a = actions->pdata[j];
           g_autofree char *title = describe_action (store, a);
           GtkWidget *arow = adw_action_row_new ();
-          gboolean failed = g_strcmp0 (a->state, "failed") == 0;
+          gboolean failed = tern_action_get_state (a) == TERN_ACTION_STATE_FAILED;
 
           adw_preferences_row_set_title (ADW_PREFERENCES_ROW (arow), title);
           adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (arow), FALSE);

@@ -413,7 +413,7 @@ do_idle_round (Worker *w)
 {
   g_autoptr(GError) error = NULL;
   gint64 now = g_get_monotonic_time ();
-  int r;
+  TernSyncWaitResult r;
 
   /* The user's queued actions go first, and their count is told before the wait (the
    * wait would replay them too, but say so only when it ends). */
@@ -429,13 +429,13 @@ do_idle_round (Worker *w)
     }
   r = tern_sync_wait_for_changes (w->sync, WAIT_MS, w->shared->interrupt, &error);
   flush_changes (w);
-  if (r == -2)
+  if (r == TERN_SYNC_WAIT_ERROR)
     {
       handle_error (w, error);
       return;
     }
   now = g_get_monotonic_time ();
-  if (r == 0 && now >= w->next_poll && !is_offline (w))
+  if (r == TERN_SYNC_WAIT_DONE && now >= w->next_poll && !is_offline (w))
     {
       if (!tern_sync_poll_folders (w->sync, &error))
         {

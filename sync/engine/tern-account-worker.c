@@ -168,9 +168,9 @@ recount_queue (TernAccountWorker *self)
     {
       const TernAction *a = actions->pdata[i];
 
-      if (g_strcmp0 (a->state, "failed") == 0)
+      if (tern_action_get_state (a) == TERN_ACTION_STATE_FAILED)
         failed++;
-      else if (g_strcmp0 (a->state, "queued") == 0)
+      else
         queued++;
     }
   if (self->queued != queued)
