@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 
 #include "tern-message-row.h"
+#include "tern-window-private.h"
 #include "tern-test-cache.h"
 #include "tern-test-server.h"
 #include "tern-test-ui.h"
@@ -242,6 +243,12 @@ wait_first_rows (Bench *b,
   return TRUE;
 }
 
+static gboolean
+searching_cb (gpointer data)
+{
+  return tern_message_model_get_searching (tern_window_get_message_model (data));
+}
+
 static gint64
 folder_with_special (TernWindow *window,
                      const char *special_use)
@@ -345,6 +352,20 @@ run_mode (const char *dir,
   }
   start = g_get_monotonic_time ();
   gtk_widget_activate_action (GTK_WIDGET (window), "win.toggle-star", NULL);
+  /* A conversation's star is set on all its messages when any lacks it: what the row must
+   * show is what the cache now says of its first message. */
+  if (grouped)
+    {
+      g_autoptr(GArray) ids = _tern_window_selected_ids (window, NULL);
+
+      if (ids != NULL && ids->len > 0)
+        {
+          g_autoptr(TernMessage) m = tern_store_get_message (tern_application_get_store (app),
+                                                             g_array_index (ids, gint64, 0), NULL);
+
+          b.want_flagged = m != NULL && tern_flags_contain (m->flags, "\\Flagged");
+        }
+    }
   ok = wait_for (first_row_flagged_cb, &b, WAIT_S);
   if (ok)
     wait_frame (GTK_WIDGET (b.list));
@@ -381,10 +402,8 @@ run_mode (const char *dir,
     Bench s = b;
 
     s.grouped = FALSE;
-    ok = wait_for (first_rows_cb, &s, WAIT_S) &&
-         tern_message_model_get_searching (tern_window_get_message_model (window));
-    while (ok && !tern_message_model_get_searching (tern_window_get_message_model (window)))
-      ok = wait_for (first_rows_cb, &s, WAIT_S);
+    /* The search's own rows: once the model shows the search, its first row painted. */
+    ok = wait_for (searching_cb, window, WAIT_S) && wait_for (first_rows_cb, &s, WAIT_S);
     if (ok)
       wait_frame (GTK_WIDGET (b.list));
   }
