@@ -47,7 +47,7 @@ tern_cli_folder_named (Cli               *cli,
 
       folder = tern_store_get_folder (cli->store, account->id, encoded, NULL);
     }
-  if (folder == NULL || folder->local_state == 2)
+  if (folder == NULL || folder->local_state == TERN_FOLDER_DELETED_HERE)
     {
       g_clear_pointer (&folder, tern_folder_free);
       g_set_error (error, TERN_STORE_ERROR, TERN_STORE_ERROR_NOT_FOUND, "No folder “%s” in %s",
@@ -84,7 +84,7 @@ replay_after (Cli               *cli,
     {
       TernAction *a = actions->pdata[i];
 
-      if (a->id > first_new && g_strcmp0 (a->state, "failed") == 0)
+      if (a->id > first_new && tern_action_get_state (a) == TERN_ACTION_STATE_FAILED)
         {
           g_printerr ("tern-cli: %s: the server refused action %" G_GINT64_FORMAT " (%s): %s\n",
                       account->name, a->id, a->kind, a->error);
@@ -94,7 +94,8 @@ replay_after (Cli               *cli,
   return status;
 }
 
-/* Applies func to each message ID in argv[first..], all or nothing, then replays. */
+/* Applies func to the message IDs in argv[first..], all or nothing (one call of the mail
+ * service, one transaction), then replays. */
 int
 message_action (Cli               *cli,
                 int                argc,
@@ -105,6 +106,8 @@ message_action (Cli               *cli,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(TernAccount) account = NULL;
+  g_autoptr(TernMailService) service = NULL;
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
   gint64 before;
 
   if (argc <= first)
@@ -112,28 +115,22 @@ message_action (Cli               *cli,
   if (!tern_cli_ensure_store (cli, &error))
     return tern_cli_fail (g_steal_pointer (&error));
 
-  before = tern_journal_last_id (cli->store);
-  if (!tern_store_begin (cli->store, &error))
-    return tern_cli_fail (g_steal_pointer (&error));
   for (int i = first; i < argc; i++)
     {
       gint64 id;
       g_autoptr(TernAccount) owner = NULL;
 
       if (!tern_cli_parse_id (argv[i], &id))
-        {
-          tern_store_rollback (cli->store);
-          return tern_cli_usage ("a message ID is a positive number (see “tern-cli list”)");
-        }
-      if ((owner = tern_cli_account_of_message (cli, id, &error)) == NULL || !func (cli, id, data, &error))
-        {
-          tern_store_rollback (cli->store);
-          return tern_cli_fail (g_steal_pointer (&error));
-        }
+        return tern_cli_usage ("a message ID is a positive number (see “tern-cli list”)");
+      if ((owner = tern_cli_account_of_message (cli, id, &error)) == NULL)
+        return tern_cli_fail (g_steal_pointer (&error));
       if (account == NULL)
         account = g_steal_pointer (&owner);
+      g_array_append_val (ids, id);
     }
-  if (!tern_store_commit (cli->store, &error))
+  before = tern_journal_last_id (cli->store);
+  service = tern_mail_service_new (cli->store);
+  if (func (cli, service, account, ids, data, &error) == 0 && error != NULL)
     return tern_cli_fail (g_steal_pointer (&error));
   return replay_after (cli, account, before);
 }
@@ -144,15 +141,17 @@ typedef struct
   const char *remove;
 } FlagChange;
 
-static gboolean
-flags_cb (Cli      *cli,
-          gint64    id,
-          gpointer  data,
-          GError  **error)
+static guint
+flags_cb (Cli               *cli,
+          TernMailService   *service,
+          const TernAccount *account,
+          GArray            *ids,
+          gpointer           data,
+          GError           **error)
 {
   FlagChange *change = data;
 
-  return tern_journal_set_flags (cli->store, id, change->add, change->remove, error);
+  return tern_mail_service_set_flags (service, ids, change->add, change->remove, error);
 }
 
 int
@@ -200,21 +199,22 @@ typedef struct
   gboolean    copy;
 } Transfer;
 
-static gboolean
-transfer_cb (Cli      *cli,
-             gint64    id,
-             gpointer  data,
-             GError  **error)
+static guint
+transfer_cb (Cli               *cli,
+             TernMailService   *service,
+             const TernAccount *account,
+             GArray            *ids,
+             gpointer           data,
+             GError           **error)
 {
   Transfer *t = data;
-  g_autoptr(TernAccount) account = tern_cli_account_of_message (cli, id, error);
-  g_autoptr(TernFolder) target = NULL;
+  g_autoptr(TernFolder) target = tern_cli_folder_named (cli, account, t->folder, error);
 
-  if (account == NULL || (target = tern_cli_folder_named (cli, account, t->folder, error)) == NULL)
-    return FALSE;
+  if (target == NULL)
+    return 0;
   if (t->copy)
-    return tern_journal_copy (cli->store, id, target->id, error) != 0;
-  return tern_journal_move (cli->store, id, target->id, error);
+    return tern_mail_service_copy (service, ids, target->id, error);
+  return tern_mail_service_move (service, ids, target->id, error);
 }
 
 int
@@ -232,14 +232,16 @@ cmd_transfer (Cli      *cli,
   return message_action (cli, argc - 1, argv, 1, transfer_cb, &t);
 }
 
-static gboolean
-delete_cb (Cli      *cli,
-           gint64    id,
-           gpointer  data,
-           GError  **error)
+static guint
+delete_cb (Cli               *cli,
+           TernMailService   *service,
+           const TernAccount *account,
+           GArray            *ids,
+           gpointer           data,
+           GError           **error)
 {
-  return GPOINTER_TO_INT (data) ? tern_journal_delete_permanently (cli->store, id, error)
-                                : tern_journal_delete (cli->store, id, error);
+  return GPOINTER_TO_INT (data) ? tern_mail_service_delete_permanently (service, ids, error)
+                                : tern_mail_service_delete (service, ids, error);
 }
 
 int
@@ -259,13 +261,15 @@ cmd_delete (Cli   *cli,
   return message_action (cli, argc, argv, 1, delete_cb, GINT_TO_POINTER (permanent));
 }
 
-gboolean
-archive_cb (Cli      *cli,
-            gint64    id,
-            gpointer  data,
-            GError  **error)
+guint
+archive_cb (Cli               *cli,
+            TernMailService   *service,
+            const TernAccount *account,
+            GArray            *ids,
+            gpointer           data,
+            GError           **error)
 {
-  return tern_journal_archive (cli->store, id, error);
+  return tern_mail_service_archive (service, ids, error);
 }
 
 /* expunge / empty ACCOUNT FOLDER */

@@ -4,6 +4,7 @@
 #include <glib.h>
 
 #include "tern-cli-common.h"
+#include "tern-mail-service.h"
 #include "tern-store.h"
 
 G_BEGIN_DECLS
@@ -98,10 +99,13 @@ int          cmd_search                  (Cli               *cli,
                                           char             **argv);
 
 /* tern-cli-actions.c */
-typedef gboolean (*MessageActionFunc) (Cli        *cli,
-                                      gint64      id,
-                                      gpointer    data,
-                                      GError    **error);
+/* One call of the mail service over every message named (account: the first one's). */
+typedef guint (*MessageActionFunc) (Cli               *cli,
+                                    TernMailService   *service,
+                                    const TernAccount *account,
+                                    GArray            *ids,
+                                    gpointer           data,
+                                    GError           **error);
 
 TernAccount *tern_cli_account_of_message (Cli               *cli,
                                           gint64             message_id,
@@ -117,8 +121,10 @@ int          message_action              (Cli               *cli,
                                           int                first,
                                           MessageActionFunc  func,
                                           gpointer           data);
-gboolean     archive_cb                  (Cli               *cli,
-                                          gint64             id,
+guint        archive_cb                  (Cli               *cli,
+                                          TernMailService   *service,
+                                          const TernAccount *account,
+                                          GArray            *ids,
                                           gpointer           data,
                                           GError           **error);
 int          cmd_flags                   (Cli               *cli,

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "tern-folder-item.h"
+#include "tern-store.h"
 #include "tern-model-private.h"
 
 struct _TernFolderItem
@@ -248,7 +249,7 @@ tern_folder_item_get_icon_name (TernFolderItem *self)
   for (guint i = 0; self->special_use != NULL && i < G_N_ELEMENTS (icons); i++)
     if (g_ascii_strcasecmp (self->special_use, icons[i].use) == 0)
       return icons[i].icon;
-  return self->local_state == 1 ? "folder-new-symbolic" : "folder-symbolic";
+  return self->local_state == TERN_FOLDER_CREATED_HERE ? "folder-new-symbolic" : "folder-symbolic";
 }
 
 guint

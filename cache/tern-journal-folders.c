@@ -65,7 +65,7 @@ tern_journal_folder_create (TernStore   *store,
       g_auto(FolderRow) f = { 0 };
 
       ok = _tern_journal_load_folder (store, existing, &f, error);
-      if (ok && f.local_state == 2)
+      if (ok && f.local_state == TERN_FOLDER_DELETED_HERE)
         {
           /* Deleted here, created again before the server heard of either. */
           g_set_error (error, TERN_JOURNAL_ERROR, TERN_JOURNAL_ERROR_EXISTS,
@@ -206,7 +206,7 @@ tern_journal_folder_delete (TernStore   *store,
       a.kind = (char *) TERN_ACTION_FOLDER_DELETE;
       a.folder = folder_id;
       a.name = f.name;
-      ok = _tern_journal_insert_action (store, &a, error) != 0 && tern_store_set_folder_local_state (store, folder_id, 2, error);
+      ok = _tern_journal_insert_action (store, &a, error) != 0 && tern_store_set_folder_local_state (store, folder_id, TERN_FOLDER_DELETED_HERE, error);
     }
   return _tern_journal_txn_end (&txn, ok, error);
 }

@@ -65,6 +65,19 @@ tern_journal_set_flags (TernStore   *store,
                         const char  *remove,
                         GError     **error)
 {
+  return _tern_journal_set_flags_full (store, message_id, add, remove, TRUE, error);
+}
+
+/* merge: a change may merge into the last queued one on the same message (not for the
+ * mail service's actions, each of which must stay one undoable set of actions). */
+gboolean
+_tern_journal_set_flags_full (TernStore   *store,
+                              gint64       message_id,
+                              const char  *add,
+                              const char  *remove,
+                              gboolean     merge,
+                              GError     **error)
+{
   g_auto(MessageRow) m = { 0 };
   g_auto(FolderRow) f = { 0 };
   g_autoptr(GPtrArray) adds = _tern_journal_split_flags (add);
@@ -130,7 +143,7 @@ tern_journal_set_flags (TernStore   *store,
       ok = _tern_journal_set_message_flags (store, message_id, flags, error);
     }
 
-  if (ok && (prev = mergeable_flags_action (store, f.account_id, message_id)) != NULL)
+  if (ok && merge && (prev = mergeable_flags_action (store, f.account_id, message_id)) != NULL)
     {
       /* (A1 - R2) + A2 and (R1 - A2) + R2 */
       g_autofree char *a = _tern_journal_apply_delta (prev->add_flags, add_c, remove_c);
@@ -222,8 +235,8 @@ tern_journal_move (TernStore   *store,
   return _tern_journal_txn_end (&txn, ok, error);
 }
 
-static gint64
-find_special (TernStore  *store,
+gint64
+_tern_journal_find_special (TernStore  *store,
               gint64      account_id,
               const char *use)
 {
@@ -250,7 +263,7 @@ tern_journal_archive (TernStore   *store,
 
   if (!_tern_journal_load_message (store, message_id, &m, error) || !_tern_journal_load_folder (store, _tern_journal_shown_in (&m), &source, error))
     return FALSE;
-  archive = find_special (store, source.account_id, "\\Archive");
+  archive = _tern_journal_find_special (store, source.account_id, "\\Archive");
   if (archive == 0)
     {
       g_set_error_literal (error, TERN_JOURNAL_ERROR, TERN_JOURNAL_ERROR_INVALID,
@@ -387,7 +400,7 @@ delete_message (TernStore   *store,
 
   if (ok)
     {
-      gint64 trash = find_special (store, folder.account_id, "\\Trash");
+      gint64 trash = _tern_journal_find_special (store, folder.account_id, "\\Trash");
 
       if (!permanently && g_strcmp0 (account->delete_mode, "expunge") != 0 && trash != 0 &&
           trash != folder.id)

@@ -100,6 +100,24 @@ TernAction *_tern_journal_get_one_action    (TernStore         *store,
                                              sqlite3_stmt      *stmt,
                                              GError           **error);
 
+/* tern-journal-messages.c: flags, with or without merging into the last queued change. */
+gboolean    _tern_journal_set_flags_full    (TernStore         *store,
+                                             gint64             message_id,
+                                             const char        *add,
+                                             const char        *remove,
+                                             gboolean           merge,
+                                             GError           **error);
+
+/* The account's folder of this special use, 0 if none. */
+gint64      _tern_journal_find_special      (TernStore         *store,
+                                             gint64             account_id,
+                                             const char        *use);
+
+/* tern-journal.c: the local effect of an action taken back (it left the queue or failed). */
+gboolean    _tern_journal_undo_locally      (TernStore         *store,
+                                             TernAction        *a,
+                                             GError           **error);
+
 /* tern-journal-messages.c: the local view of a message follows from its queued actions. */
 gboolean    _tern_journal_recompute_message (TernStore         *store,
                                              gint64             message_id,

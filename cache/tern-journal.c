@@ -171,7 +171,7 @@ gboolean
 _tern_journal_usable_folder (const FolderRow  *folder,
                              GError          **error)
 {
-  if (folder->local_state == 2)
+  if (folder->local_state == TERN_FOLDER_DELETED_HERE)
     {
       g_set_error (error, TERN_JOURNAL_ERROR, TERN_JOURNAL_ERROR_NOT_FOUND,
                    "The folder “%s” is being deleted", folder->display_name);
@@ -527,14 +527,14 @@ tern_journal_mark_done (TernStore   *store,
         ok = _tern_journal_recompute_message (store, a->message, error);
     }
   if (ok && g_strcmp0 (a->kind, TERN_ACTION_FOLDER_CREATE) == 0)
-    ok = tern_store_set_folder_local_state (store, a->folder, 0, error);
+    ok = tern_store_set_folder_local_state (store, a->folder, TERN_FOLDER_ON_SERVER, error);
   return _tern_journal_txn_end (&txn, ok, error);
 }
 
-static gboolean
-undo (TernStore   *store,
-      TernAction  *a,
-      GError     **error)
+gboolean
+_tern_journal_undo_locally (TernStore   *store,
+                            TernAction  *a,
+                            GError     **error)
 {
   if (g_strcmp0 (a->kind, TERN_ACTION_FLAGS) == 0)
     {
@@ -590,7 +590,7 @@ undo (TernStore   *store,
                                         f.delimiter, error);
     }
   if (g_strcmp0 (a->kind, TERN_ACTION_FOLDER_DELETE) == 0)
-    return tern_store_set_folder_local_state (store, a->folder, 0, error);
+    return tern_store_set_folder_local_state (store, a->folder, TERN_FOLDER_ON_SERVER, error);
   if (g_strcmp0 (a->kind, TERN_ACTION_SUBSCRIBE) == 0 || g_strcmp0 (a->kind, TERN_ACTION_UNSUBSCRIBE) == 0)
     return _tern_journal_set_subscribed (store, a->folder, g_strcmp0 (a->kind, TERN_ACTION_UNSUBSCRIBE) == 0, error);
   /* append, folder-create: what the user made stays, shown as not on the server. */
@@ -623,7 +623,7 @@ tern_journal_mark_failed (TernStore   *store,
       sqlite3_bind_int64 (stmt, 3, action_id);
       ok = _tern_store_step_done (store, stmt, "recording a failure", error);
     }
-  ok = ok && undo (store, a, error);
+  ok = ok && _tern_journal_undo_locally (store, a, error);
   return _tern_journal_txn_end (&txn, ok, error);
 }
 
@@ -690,7 +690,7 @@ redo (TernStore   *store,
                                         f.delimiter, error);
     }
   if (g_strcmp0 (a->kind, TERN_ACTION_FOLDER_DELETE) == 0)
-    return tern_store_set_folder_local_state (store, a->folder, 2, error);
+    return tern_store_set_folder_local_state (store, a->folder, TERN_FOLDER_DELETED_HERE, error);
   if (g_strcmp0 (a->kind, TERN_ACTION_SUBSCRIBE) == 0 || g_strcmp0 (a->kind, TERN_ACTION_UNSUBSCRIBE) == 0)
     return _tern_journal_set_subscribed (store, a->folder, g_strcmp0 (a->kind, TERN_ACTION_SUBSCRIBE) == 0, error);
   return TRUE;
@@ -740,7 +740,7 @@ tern_journal_discard (TernStore   *store,
   ok = TRUE;
   /* A queued action is undone first; a failed one was undone when it failed. */
   if (g_strcmp0 (a->state, "queued") == 0)
-    ok = delete_action (store, action_id, error) && undo (store, a, error);
+    ok = delete_action (store, action_id, error) && _tern_journal_undo_locally (store, a, error);
   else
     ok = delete_action (store, action_id, error);
   if (ok && a->message != 0 && g_strcmp0 (a->kind, TERN_ACTION_COPY) != 0)

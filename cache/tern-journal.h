@@ -73,6 +73,79 @@ typedef struct
 void        tern_action_free (TernAction *action);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TernAction, tern_action_free)
 
+/* Where an action stands (the stored state and sent, as one value). */
+typedef enum
+{
+  TERN_ACTION_STATE_QUEUED,    /* waiting; nothing went to the server yet */
+  TERN_ACTION_STATE_SENT,      /* a command went out, its outcome is not stored yet */
+  TERN_ACTION_STATE_FAILED,    /* kept with its reason; its local effect was undone */
+} TernActionState;
+
+TernActionState tern_action_get_state (const TernAction *action);
+
+/*
+ * Set-wide actions (tern-journal-batch.c), for the mail service: one call over a set of
+ * messages (gint64 local ids) is one transaction, all or nothing. Each action queued is
+ * appended to `queued` (TernAction, as queued: what an undo needs even once the server has
+ * done it and it left the journal). Messages that are as asked already are left alone;
+ * flag changes never merge into earlier ones (each call stays one undoable unit).
+ */
+gboolean    tern_journal_set_flags_many   (TernStore   *store,
+                                           GArray      *message_ids,
+                                           const char  *add,
+                                           const char  *remove,
+                                           GPtrArray   *queued,
+                                           GError     **error);
+gboolean    tern_journal_move_many        (TernStore   *store,
+                                           GArray      *message_ids,
+                                           gint64       target_folder,
+                                           GPtrArray   *queued,
+                                           GError     **error);
+/* To the account's folder of this special use (\Archive, \Junk). */
+gboolean    tern_journal_move_special_many (TernStore  *store,
+                                           GArray      *message_ids,
+                                           const char  *special_use,
+                                           GPtrArray   *queued,
+                                           GError     **error);
+gboolean    tern_journal_copy_many        (TernStore   *store,
+                                           GArray      *message_ids,
+                                           gint64       target_folder,
+                                           GPtrArray   *queued,
+                                           GError     **error);
+gboolean    tern_journal_delete_many      (TernStore   *store,
+                                           GArray      *message_ids,
+                                           gboolean     permanently,
+                                           GPtrArray   *queued,
+                                           GError     **error);
+/* Takes back actions queued together (newest first), in one transaction: one that has not
+ * reached the server leaves the queue and its local effect is undone; a failed one (undone
+ * already) leaves the queue; one that was sent or done is answered by its reverse, queued
+ * now and appended to `reverses`. Fails, changing nothing, where a reverse is impossible
+ * (a message deleted for good on the server). */
+gboolean    tern_journal_undo_many        (TernStore   *store,
+                                           GPtrArray   *actions,
+                                           GPtrArray   *reverses,
+                                           GError     **error);
+/* Where each message is shown now. */
+typedef struct
+{
+  gint64 message_id;
+  gint64 account_id;   /* 0: no such message */
+  gint64 folder_id;    /* 0: not shown (being deleted, or gone) */
+} TernShownIn;
+/* (transfer full) of TernShownIn, parallel to message_ids */
+GArray     *tern_journal_where_shown      (TernStore   *store,
+                                           GArray      *message_ids) G_GNUC_WARN_UNUSED_RESULT;
+/* Actions in this state, of one account or (account_id 0) of every account. */
+guint       tern_journal_count_state      (TernStore   *store,
+                                           gint64       account_id,
+                                           TernActionState state);
+/* The actions queued after after_id, oldest first. (transfer full) */
+GPtrArray  *tern_journal_list_since       (TernStore   *store,
+                                           gint64       after_id,
+                                           GError     **error) G_GNUC_WARN_UNUSED_RESULT;
+TernAction *tern_action_copy              (const TernAction *action) G_GNUC_WARN_UNUSED_RESULT;
+
 /* Message actions. Each checks the folder's rights, applies the change to the cache and
  * queues it, atomically. */
 gboolean    tern_journal_set_flags        (TernStore   *store,

@@ -556,3 +556,97 @@ tern_message_model_get_n_loaded (TernMessageModel *self)
 
   return self->n_loaded;
 }
+
+/* Positions (ascending) of the rows whose id is in ids. */
+static GArray *
+positions_of (TernMessageModel *self,
+              GArray           *ids)
+{
+  GArray *out = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr(GHashTable) wanted = NULL;
+
+  if (ids->len == 0)
+    return out;
+  wanted = g_hash_table_new (g_int64_hash, g_int64_equal);
+  for (guint i = 0; i < ids->len; i++)
+    g_hash_table_add (wanted, &g_array_index (ids, gint64, i));
+  for (guint i = 0; i < self->ids->len; i++)
+    if (g_hash_table_contains (wanted, &g_array_index (self->ids, gint64, i)))
+      g_array_append_val (out, i);
+  return out;
+}
+
+guint
+tern_message_model_apply (TernMessageModel    *self,
+                          const TernChangeSet *set)
+{
+  g_autoptr(GArray) removed = NULL;
+  g_autoptr(GArray) changed = NULL;
+  gboolean any_folder;
+  guint touched = 0;
+
+  g_return_val_if_fail (TERN_IS_MESSAGE_MODEL (self), 0);
+  g_return_val_if_fail (set != NULL, 0);
+
+  any_folder = self->query != NULL || self->fixed;
+  if (set->reload && (set->folder_id == 0 || set->folder_id == self->folder_id || any_folder))
+    {
+      guint before = self->ids->len;
+
+      tern_message_model_refresh (self, NULL);
+      return MAX (before, self->ids->len);
+    }
+  if (set->folder_id == 0 || (!any_folder && set->folder_id != self->folder_id))
+    return 0;
+
+  /* Removed: from the end, one items-changed per run. */
+  removed = positions_of (self, set->removed);
+  for (guint i = removed->len; i > 0;)
+    {
+      guint last = g_array_index (removed, guint, i - 1);
+      guint first = last;
+
+      i--;
+      while (i > 0 && g_array_index (removed, guint, i - 1) == first - 1)
+        {
+          first--;
+          i--;
+        }
+      for (guint k = first; k <= last; k++)
+        {
+          TernMessageItem *item = self->items->pdata[k];
+
+          if (item != NULL && tern_message_item_get_loaded (item))
+            self->n_loaded--;
+        }
+      g_array_remove_range (self->ids, first, last - first + 1);
+      g_ptr_array_remove_range (self->items, first, last - first + 1);
+      g_list_model_items_changed (G_LIST_MODEL (self), first, last - first + 1, 0);
+      touched += last - first + 1;
+    }
+  if (removed->len > 0)
+    g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_N_ITEMS]);
+
+  /* Changed: read again in place, where an item exists (one not made yet is read when it is
+   * asked for). */
+  changed = positions_of (self, set->changed);
+  for (guint i = 0; i < changed->len; i++)
+    {
+      TernMessageItem *item = self->items->pdata[g_array_index (changed, guint, i)];
+
+      if (item == NULL)
+        continue;
+      load_envelopes (self, &item, 1);
+      touched++;
+    }
+
+  /* Added: their places follow from the folder's order (or a search's). */
+  if (set->added->len > 0 && !self->fixed && self->query == NULL)
+    {
+      guint before = self->ids->len;
+
+      tern_message_model_refresh (self, NULL);
+      touched += self->ids->len - MIN (before, self->ids->len);
+    }
+  return touched;
+}

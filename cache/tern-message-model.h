@@ -3,6 +3,7 @@
 
 #include <gio/gio.h>
 
+#include "tern-change-set.h"
 #include "tern-message-item.h"
 #include "tern-store.h"
 
@@ -44,6 +45,13 @@ void              tern_message_model_set_ids       (TernMessageModel *self,
 /* Re-reads the ids and the loaded envelopes after the cache changed. */
 gboolean          tern_message_model_refresh       (TernMessageModel *self,
                                                     GError          **error);
+/* Applies a change set to the rows it names and no others: removed rows go (one
+ * items-changed per run of neighbours), changed rows are re-read in place (their items
+ * notify; no items-changed, so a selection stays), added ones are placed by re-reading the
+ * ids (one minimal items-changed). A set of another folder is ignored (a search or a
+ * conversation's messages take any folder's). Returns the number of rows touched. */
+guint             tern_message_model_apply         (TernMessageModel    *self,
+                                                    const TernChangeSet *set);
 /* The position of a message, or G_MAXUINT. */
 guint             tern_message_model_find          (TernMessageModel *self,
                                                     gint64            message_id);

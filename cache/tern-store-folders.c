@@ -298,9 +298,9 @@ tern_store_set_folder_fill (TernStore  *self,
 }
 
 gboolean
-tern_store_set_folder_local_state (TernStore  *self,
-                                   gint64      folder_id,
-                                   int         state,
+tern_store_set_folder_local_state (TernStore            *self,
+                                   gint64                folder_id,
+                                   TernFolderLocalState  state,
                                    GError    **error)
 {
   sqlite3_stmt *stmt = _tern_store_prepare (self, "UPDATE folder SET local_state = ? WHERE id = ?", error);

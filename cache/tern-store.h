@@ -55,6 +55,15 @@ typedef struct
                               * "guess", "manual", "goa", "demo"; NULL if not known */
 } TernAccount;
 
+/* Where a folder stands between this cache and the server (folder.local_state). */
+typedef enum
+{
+  TERN_FOLDER_ON_SERVER = 0,
+  TERN_FOLDER_CREATED_HERE = 1,   /* not on the server yet */
+  TERN_FOLDER_DELETED_HERE = 2,   /* its deletion waits for the server */
+  TERN_FOLDER_KEPT_LOCALLY = 3,   /* gone from the server, kept for what is only here */
+} TernFolderLocalState;
+
 typedef struct
 {
   gint64   id;
@@ -80,7 +89,7 @@ typedef struct
   guint32  fill_low;
   gint64   flags_swept;
   gint64   last_sync;
-  int      local_state;      /* 0 on the server, 1 created here, 2 deleted here, 3 kept locally */
+  TernFolderLocalState local_state;
   gint64   offline_days;     /* 0: the account's */
   gint64   offline_max_size; /* 0: the account's */
   gboolean offline_full;     /* every body and attachment kept offline */
@@ -280,7 +289,7 @@ gboolean     tern_store_set_folder_fill (TernStore        *self,
                                        GError            **error);
 gboolean     tern_store_set_folder_local_state (TernStore *self,
                                        gint64              folder_id,
-                                       int                 state,
+                                       TernFolderLocalState state,
                                        GError            **error);
 gboolean     tern_store_set_folder_flags_swept (TernStore *self,
                                        gint64              folder_id,

@@ -465,7 +465,8 @@ test_actions (Fixture       *f,
   /* A server that cannot be reached: the change is kept, and said to be. */
   tern_test_server_free (f->server);
   f->server = NULL;
-  run (f, &r, NULL, "--timeout", "3", "read", "36", NULL);
+  /* (A real change: one that changes nothing is not queued, or undone later.) */
+  run (f, &r, NULL, "--timeout", "3", "tag", "36", "+$Later", NULL);
   assert_ok (&r);
   g_assert_nonnull (strstr (r.err, "stays queued"));
   result_clear (&r);

@@ -159,6 +159,80 @@ count_actions (Fixture *f)
   return actions ? actions->len : 0;
 }
 
+static gboolean
+flagged (Fixture *f,
+         gint64   id)
+{
+  g_autoptr(TernMessage) m = tern_store_get_message (f->store, id, NULL);
+
+  return tern_flags_contain (m->flags, "\\Flagged");
+}
+
+static gint64
+folder_of (Fixture *f,
+           gint64   id)
+{
+  g_autoptr(TernMessage) m = tern_store_get_message (f->store, id, NULL);
+
+  return m->folder_id;
+}
+
+/* Ctrl+Z undoes the most recent action, again and again; the status line counts what is
+ * left, and nothing once all is undone. */
+static void
+test_offline_undo_stack (Fixture       *f,
+                         gconstpointer  data)
+{
+  TernMessageModel *messages = tern_window_get_message_model (f->window);
+  TernStatusArea *status = tern_window_get_status_area (f->window);
+  GtkWidget *w = GTK_WIDGET (f->window);
+  gint64 starred, archived, deleted;
+  guint waiting_before = count_actions (f);
+
+  /* Opening marks read: that is not something to undo. */
+  select_row (f, 0);
+  starred = tern_message_model_get_id (messages, 0);
+  g_assert_false (flagged (f, starred));
+  gtk_widget_activate_action (w, "win.toggle-star", NULL);
+  gtk_selection_model_unselect_all (tern_window_get_selection (f->window));
+  select_row (f, 1);
+  archived = tern_message_model_get_id (messages, 1);
+  gtk_widget_activate_action (w, "win.archive", NULL);
+  gtk_selection_model_unselect_all (tern_window_get_selection (f->window));
+  select_row (f, 2);
+  deleted = tern_message_model_get_id (messages, 2);
+  gtk_widget_activate_action (w, "win.delete", NULL);
+  tern_test_ui_drain ();
+  g_assert_cmpint (folder_of (f, deleted), ==, f->ids.trash);
+  g_assert_nonnull (strstr (tern_status_area_get_text (status), "waiting"));
+
+  gtk_widget_activate_action (w, "win.undo", NULL);
+  g_assert_cmpint (folder_of (f, deleted), ==, f->ids.inbox);
+  g_assert_cmpint (folder_of (f, archived), ==, f->ids.archive);
+  g_assert_true (flagged (f, starred));
+  g_assert_cmpuint (tern_message_model_find (messages, deleted), !=, G_MAXUINT);
+
+  gtk_widget_activate_action (w, "win.undo", NULL);
+  g_assert_cmpint (folder_of (f, archived), ==, f->ids.inbox);
+  g_assert_true (flagged (f, starred));
+
+  gtk_widget_activate_action (w, "win.undo", NULL);
+  g_assert_false (flagged (f, starred));
+  tern_test_ui_drain ();
+  /* What is left waiting: the reads of opening rows only. */
+  g_assert_cmpuint (count_actions (f), <=, waiting_before + 3);
+  {
+    g_autoptr(GPtrArray) actions = tern_journal_list (f->store, f->ids.account, NULL);
+
+    for (guint i = 0; i < actions->len; i++)
+      g_assert_cmpstr (((TernAction *) actions->pdata[i])->add_flags, ==, "\\Seen");
+  }
+
+  /* Nothing more to undo: nothing happens, no toast. */
+  gtk_widget_activate_action (w, "win.undo", NULL);
+  g_assert_cmpint (folder_of (f, archived), ==, f->ids.inbox);
+}
+
 static void
 test_offline_shows_cache (Fixture       *f,
                           gconstpointer  data)
@@ -910,6 +984,7 @@ main (int   argc,
 
   g_test_add ("/ui/offline/shows-cache", Fixture, NULL, offline_set_up, test_offline_shows_cache, tear_down);
   g_test_add ("/ui/offline/triage", Fixture, NULL, offline_set_up, test_offline_triage, tear_down);
+  g_test_add ("/ui/offline/undo-stack", Fixture, NULL, offline_set_up, test_offline_undo_stack, tear_down);
   g_test_add ("/ui/offline/not-cached-notice", Fixture, NULL, offline_set_up, test_offline_notice, tear_down);
   g_test_add ("/ui/offline/conversations", Fixture, NULL, offline_set_up, test_offline_conversations, tear_down);
   g_test_add ("/ui/online/fetch-text-and-attachment", Fixture, NULL, online_set_up, test_online_fetch, tear_down);

@@ -23,6 +23,7 @@ struct _TernApplication
 
   /* Owned. */
   TernStore      *store;
+  TernMailService *service;     /* over store */
   GSettings      *settings;
   GHashTable     *workers;      /* account id -> TernAccountWorker */
   GPtrArray      *order;        /* TernAccountWorker, account order */
@@ -98,6 +99,8 @@ tern_application_open_cache (TernApplication  *self,
     }
   path = g_build_filename (self->data_dir, "tern.db", NULL);
   self->store = tern_store_open (path, error);
+  if (self->store != NULL)
+    self->service = tern_mail_service_new (self->store);
   return self->store != NULL;
 }
 
@@ -136,6 +139,7 @@ tern_application_reload_accounts (TernApplication *self)
           worker = tern_account_worker_new (self->store, account->id);
           tern_account_worker_set_work_offline (worker, self->work_offline);
           g_hash_table_insert (self->workers, g_memdup2 (&account->id, sizeof (gint64)), worker);
+          tern_mail_service_add_worker (self->service, worker);
           if (self->start_workers)
             tern_account_worker_start (worker);
         }
@@ -151,7 +155,10 @@ tern_application_reload_accounts (TernApplication *self)
     g_hash_table_iter_init (&iter, self->workers);
     while (g_hash_table_iter_next (&iter, &key, &value))
       if (!g_hash_table_contains (seen, key))
-        g_hash_table_iter_remove (&iter);
+        {
+          tern_mail_service_remove_worker (self->service, *(gint64 *) key);
+          g_hash_table_iter_remove (&iter);
+        }
   }
 
   worker_changed_cb (self);
@@ -163,6 +170,14 @@ tern_application_get_store (TernApplication *self)
   g_return_val_if_fail (TERN_IS_APPLICATION (self), NULL);
 
   return self->store;
+}
+
+TernMailService *
+tern_application_get_mail_service (TernApplication *self)
+{
+  g_return_val_if_fail (TERN_IS_APPLICATION (self), NULL);
+
+  return self->service;
 }
 
 GSettings *
@@ -814,6 +829,15 @@ tern_application_shutdown (GApplication *app)
 
   /* Workers first: they use the cache file. */
   g_ptr_array_set_size (self->order, 0);
+  if (self->service != NULL)
+    {
+      GHashTableIter iter;
+      gpointer key;
+
+      g_hash_table_iter_init (&iter, self->workers);
+      while (g_hash_table_iter_next (&iter, &key, NULL))
+        tern_mail_service_remove_worker (self->service, *(gint64 *) key);
+    }
   g_hash_table_remove_all (self->workers);
   stop_demo_server (self);
 
@@ -826,6 +850,7 @@ tern_application_finalize (GObject *object)
   TernApplication *self = TERN_APPLICATION (object);
 
   g_clear_pointer (&self->order, g_ptr_array_unref);
+  g_clear_object (&self->service);
   g_clear_pointer (&self->workers, g_hash_table_unref);
   g_clear_object (&self->settings);
   /* An app that was never run (tests) has no shutdown: the demo server stops here. */

@@ -4,6 +4,7 @@
 #include <adwaita.h>
 
 #include "tern-account-worker.h"
+#include "tern-mail-service.h"
 #include "tern-composer-window.h"
 #include "tern-store.h"
 
@@ -16,6 +17,8 @@ G_DECLARE_FINAL_TYPE (TernApplication, tern_application, TERN, APPLICATION, AdwA
 TernApplication   *tern_application_new            (void);
 /* The main thread's cache connection; NULL until startup. */
 TernStore         *tern_application_get_store      (TernApplication *self);
+/* Everything asked of the mail goes through it (NULL before the cache is open). */
+TernMailService   *tern_application_get_mail_service (TernApplication *self);
 GSettings         *tern_application_get_settings   (TernApplication *self);
 /* Opens the cache in data_dir (tests and --data-dir); before the first window. */
 gboolean           tern_application_open_cache     (TernApplication *self,

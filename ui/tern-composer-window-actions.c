@@ -410,10 +410,12 @@ static void
 tell_worker (TernComposerWindow *self,
              gint64              account)
 {
-  TernAccountWorker *worker = tern_application_get_worker (self->app, account);
+  TernMailService *service = tern_application_get_mail_service (self->app);
 
-  if (worker != NULL)
-    tern_account_worker_local_change (worker);
+  /* The draft went through the journal: the service wakes the account's worker and tells
+   * the queue's count and the change (Drafts is re-read where it is shown). */
+  if (service != NULL)
+    tern_mail_service_journal_changed (service, account, 0);
 }
 
 /* Keeps what the user wrote: on this computer, then a new version in Drafts (through the

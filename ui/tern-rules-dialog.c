@@ -926,7 +926,7 @@ tern_rules_dialog_new (GtkWindow  *parent,
     {
       TernFolder *f = folders->pdata[i];
 
-      if (!f->selectable || f->local_state != 0 || g_strcmp0 (f->special_use, "\\Inbox") == 0)
+      if (!f->selectable || f->local_state != TERN_FOLDER_ON_SERVER || g_strcmp0 (f->special_use, "\\Inbox") == 0)
         continue;
       g_ptr_array_add (self->folders, g_strdup (f->display_name));
       gtk_string_list_append (names, f->display_name);

@@ -388,7 +388,7 @@ fill_popover (TernStatusArea *self)
           const TernAction *a = actions->pdata[j];
           g_autofree char *title = describe_action (store, a);
           GtkWidget *arow = adw_action_row_new ();
-          gboolean failed = g_strcmp0 (a->state, "failed") == 0;
+          gboolean failed = tern_action_get_state (a) == TERN_ACTION_STATE_FAILED;
 
           adw_preferences_row_set_title (ADW_PREFERENCES_ROW (arow), title);
           adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (arow), FALSE);
@@ -577,6 +577,10 @@ tern_status_area_set_application (TernStatusArea  *self,
   self->app = app;
   g_signal_connect_object (app, "accounts-changed", G_CALLBACK (accounts_changed_cb), self,
                            G_CONNECT_SWAPPED);
+  /* Every action, undo and replay moves the count: the service says when. */
+  if (tern_application_get_mail_service (app) != NULL)
+    g_signal_connect_object (tern_application_get_mail_service (app), "queue-changed",
+                             G_CALLBACK (worker_notify_cb), self, G_CONNECT_SWAPPED);
   accounts_changed_cb (self);
 }
 

@@ -18,7 +18,7 @@ apply_flags (TernWindow *self,
              int         set)  /* 1 add, 0 remove, -1 toggle by the first message */
 {
   g_autoptr(GError) error = NULL;
-  guint done = 0;
+  guint token;
 
   if (set < 0 && ids->len > 0 && _tern_window_showing_conversations (self))
     {
@@ -38,30 +38,11 @@ apply_flags (TernWindow *self,
       set = first != NULL && !tern_flags_contain (first->flags, flag);
     }
 
-  g_array_set_size (self->undo, 0);
-  self->undo_kind = UNDO_FLAGS;
-  for (guint i = 0; i < ids->len; i++)
-    {
-      gint64 id = g_array_index (ids, gint64, i);
-      g_autoptr(TernMessage) m = tern_store_get_message (self->store, id, NULL);
-      UndoEntry e = { 0 };
-
-      if (m == NULL || !!tern_flags_contain (m->flags, flag) == !!set)
-        continue;
-      if (!tern_journal_set_flags (self->store, id, set ? flag : NULL, set ? NULL : flag, &error))
-        break;
-      e.id = id;
-      e.add = set ? NULL : g_strdup (flag);
-      e.remove = set ? g_strdup (flag) : NULL;
-      g_array_append_val (self->undo, e);
-      done++;
-    }
+  /* One call, one transaction; messages already as asked are left alone. */
+  token = tern_mail_service_set_flags (self->service, ids, set ? flag : NULL, set ? NULL : flag, &error);
   if (error != NULL)
-    _tern_window_toast (self, error->message, FALSE);
-  _tern_window_refresh_folders (self);
-  _tern_window_refresh_messages (self);
-  _tern_window_tell_workers (self);
-  return done > 0;
+    _tern_window_toast (self, error->message, 0);
+  return token != 0;
 }
 
 static void
@@ -98,7 +79,8 @@ move_messages (TernWindow *self,
 {
   g_autoptr(GArray) ids = NULL;
   g_autoptr(GError) error = NULL;
-  guint first, done = 0;
+  g_autofree char *text = NULL;
+  guint first, token, done;
   gboolean undoable = TRUE;
 
   /* A conversation's replies stay filed in Sent. */
@@ -106,75 +88,54 @@ move_messages (TernWindow *self,
   if (ids->len == 0)
     return;
 
-  g_array_set_size (self->undo, 0);
-  self->undo_kind = UNDO_MOVE;
-  for (guint i = 0; i < ids->len && error == NULL; i++)
+  if (kind == MOVE_DELETE)
     {
-      gint64 id = g_array_index (ids, gint64, i);
-      g_autoptr(TernMessageItem) item = NULL;
-      g_autoptr(TernMessage) m = tern_store_get_message (self->store, id, NULL);
-      UndoEntry e = { 0 };
-      gboolean ok;
-
-      if (m == NULL)
-        continue;
-      e.id = id;
-      e.folder = m->folder_id;   /* where the user sees it */
-
-      if (kind == MOVE_DELETE)
+      /* Undo can only bring back what went to Trash. */
+      for (guint i = 0; i < ids->len && undoable; i++)
         {
-          g_autoptr(TernFolder) folder = tern_store_get_folder_by_id (self->store, m->folder_id, NULL);
+          g_autoptr(TernMessage) m = tern_store_get_message (self->store, g_array_index (ids, gint64, i), NULL);
+          g_autoptr(TernFolder) folder = m ? tern_store_get_folder_by_id (self->store, m->folder_id, NULL) : NULL;
           g_autoptr(TernAccount) account = folder ? tern_store_get_account_by_id (self->store, folder->account_id, NULL) : NULL;
           TernFolderItem *trash = folder ? tern_folder_model_get_special (self->folder_model, folder->account_id, "\\Trash") : NULL;
 
-          /* Undo can only bring back what went to Trash. */
           if (account == NULL || g_strcmp0 (account->delete_mode, "trash") != 0 || trash == NULL ||
               tern_folder_item_get_id (trash) == m->folder_id)
             undoable = FALSE;
-          ok = tern_journal_delete (self->store, id, &error);
         }
-      else if (kind == MOVE_ARCHIVE)
-        ok = tern_journal_archive (self->store, id, &error);
-      else
-        ok = tern_journal_move (self->store, id, target, &error);
-      if (ok)
-        {
-          g_array_append_val (self->undo, e);
-          done++;
-        }
-    }
-  if (!undoable)
-    {
-      g_array_set_size (self->undo, 0);
-      self->undo_kind = UNDO_NONE;
     }
 
+  /* The rows leave through the service's change sets; the selection moves to the row that
+   * takes the first one's place. */
   self->selecting = TRUE;
-  _tern_window_refresh_folders (self);
-  _tern_window_refresh_messages (self);
+  if (kind == MOVE_DELETE)
+    token = tern_mail_service_delete (self->service, ids, &error);
+  else if (kind == MOVE_ARCHIVE)
+    token = tern_mail_service_archive (self->service, ids, &error);
+  else
+    token = tern_mail_service_move (self->service, ids, target, &error);
   self->selecting = FALSE;
+  done = token != 0 ? tern_mail_service_get_token_count (self->service, token) : 0;
   if (done > 0 && first != G_MAXUINT)
     _tern_window_select_position (self, first);
   _tern_window_update_view (self);
-  _tern_window_tell_workers (self);
 
   if (error != NULL)
-    _tern_window_toast (self, error->message, FALSE);
-  else if (done > 0)
     {
-      g_autofree char *text = NULL;
-
-      if (kind == MOVE_DELETE)
-        text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u message deleted",
-                                             "%u messages deleted", done), done);
-      else if (kind == MOVE_ARCHIVE)
-        text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u message archived",
-                                             "%u messages archived", done), done);
-      else
-        text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u message moved",
-                                             "%u messages moved", done), done);
-      _tern_window_toast (self, text, self->undo_kind != UNDO_NONE);
+      _tern_window_toast (self, error->message, 0);
+      return;
     }
+  if (done == 0)
+    return;
+  if (kind == MOVE_DELETE)
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u message deleted",
+                                         "%u messages deleted", done), done);
+  else if (kind == MOVE_ARCHIVE)
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u message archived",
+                                         "%u messages archived", done), done);
+  else
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u message moved",
+                                         "%u messages moved", done), done);
+  _tern_window_toast (self, text, undoable ? token : 0);
 }
 
 static void
@@ -218,6 +179,7 @@ _tern_window_move_popover_show_cb (TernWindow *self)
                                  self->account_id, self->folder_id);
 }
 
+/* Ctrl+Z: the most recent action still standing, again and again. */
 static void
 undo_action (GtkWidget  *widget,
              const char *action_name,
@@ -225,31 +187,27 @@ undo_action (GtkWidget  *widget,
 {
   TernWindow *self = TERN_WINDOW (widget);
   g_autoptr(GError) error = NULL;
-  guint done = 0;
 
-  /* Nothing to undo: nothing happens (a toast would give the user nothing to do). */
-  if (self->undo_kind == UNDO_NONE || self->undo->len == 0)
+  /* Nothing to undo: nothing happens (a toast would give the user nothing to do). Undone
+   * shows in the list itself; only a failure is worth a toast. */
+  if (!tern_mail_service_undo_last (self->service, &error) && error != NULL)
+    _tern_window_toast (self, error->message, 0);
+}
+
+/* A toast's Undo: that toast's action, whatever came after it. */
+static void
+undo_token_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *param)
+{
+  TernWindow *self = TERN_WINDOW (widget);
+  g_autoptr(GError) error = NULL;
+  guint token = g_variant_get_uint32 (param);
+
+  if (!tern_mail_service_token_valid (self->service, token))
     return;
-  for (guint i = 0; i < self->undo->len && error == NULL; i++)
-    {
-      UndoEntry *e = &g_array_index (self->undo, UndoEntry, i);
-      gboolean ok;
-
-      if (self->undo_kind == UNDO_FLAGS)
-        ok = tern_journal_set_flags (self->store, e->id, e->add, e->remove, &error);
-      else
-        ok = tern_journal_move (self->store, e->id, e->folder, &error);
-      if (ok)
-        done++;
-    }
-  g_array_set_size (self->undo, 0);
-  self->undo_kind = UNDO_NONE;
-  _tern_window_refresh_folders (self);
-  _tern_window_refresh_messages (self);
-  _tern_window_tell_workers (self);
-  /* Undone shows in the list itself; only a failure is worth a toast. */
-  if (error != NULL)
-    _tern_window_toast (self, error->message, FALSE);
+  if (!tern_mail_service_undo (self->service, token, &error))
+    _tern_window_toast (self, error->message, 0);
 }
 
 static void
@@ -556,6 +514,7 @@ _tern_window_class_add_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.move-to", "x", move_to_action);
   gtk_widget_class_install_action (widget_class, "win.open-move", NULL, open_move_action);
   gtk_widget_class_install_action (widget_class, "win.undo", NULL, undo_action);
+  gtk_widget_class_install_action (widget_class, "win.undo-action", "u", undo_token_action);
   gtk_widget_class_install_action (widget_class, "win.next", NULL, step_action);
   gtk_widget_class_install_action (widget_class, "win.previous", NULL, step_action);
   gtk_widget_class_install_action (widget_class, "win.sync", NULL, sync_action);

@@ -10,21 +10,6 @@ G_BEGIN_DECLS
  * workers), -actions.c (triage, undo, moving about, writing), -search.c, -folders.c (the
  * folder list). */
 
-typedef struct
-{
-  gint64  id;
-  gint64  folder;      /* move: where it was */
-  char   *add;         /* flags: what undo adds and removes */
-  char   *remove;
-} UndoEntry;
-
-typedef enum
-{
-  UNDO_NONE,
-  UNDO_FLAGS,
-  UNDO_MOVE,
-} UndoKind;
-
 struct _TernWindow
 {
   AdwApplicationWindow  parent_instance;
@@ -64,7 +49,6 @@ struct _TernWindow
   GtkTreeListModel     *conversation_tree;  /* of conversation_model, expanding into messages */
   GtkMultiSelection    *message_selection;
   GCancellable         *search_cancellable;
-  GArray               *undo;             /* UndoEntry */
   GPtrArray            *watched;          /* workers whose signals we take (weak) */
   GtkWidget            *move_popover;
   AdwMessageDialog     *trust_dialog;
@@ -73,11 +57,10 @@ struct _TernWindow
   /* Borrowed. */
   TernApplication      *app;
   TernStore            *store;
+  TernMailService      *service;          /* every action on mail goes through it */
 
   gint64                folder_id;
   gint64                account_id;
-  UndoKind              undo_kind;
-  char                 *undo_label;
   gboolean              selecting;
   gboolean              grouped;           /* group-by-conversation */
   char                 *last_toast;
@@ -90,9 +73,13 @@ struct _TernWindow
   guint                 navigate_idle;
 };
 
+/* undo_token (0: none): the toast's Undo takes back that action, whatever came after. */
 void                _tern_window_toast                 (TernWindow *self,
                                                         const char *text,
-                                                        gboolean    with_undo);
+                                                        guint       undo_token);
+/* The service's change sets: the models take the rows they name. */
+void                _tern_window_apply_change_set      (TernWindow    *self,
+                                                        TernChangeSet *set);
 void                _tern_window_refresh_folders       (TernWindow *self);
 void                _tern_window_refresh_messages      (TernWindow *self);
 gboolean            _tern_window_showing_conversations (TernWindow *self);

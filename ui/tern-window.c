@@ -33,24 +33,18 @@ static GParamSpec *properties [N_PROPS];
 
 
 
-static void
-undo_entry_clear (UndoEntry *e)
-{
-  g_free (e->add);
-  g_free (e->remove);
-}
-
 void
 _tern_window_toast (TernWindow *self,
        const char *text,
-       gboolean    with_undo)
+       guint       undo_token)
 {
   AdwToast *t = adw_toast_new (text);
 
-  if (with_undo)
+  if (undo_token != 0)
     {
       adw_toast_set_button_label (t, _("_Undo"));
-      adw_toast_set_action_name (t, "win.undo");
+      adw_toast_set_action_name (t, "win.undo-action");
+      adw_toast_set_action_target_value (t, g_variant_new_uint32 (undo_token));
     }
   adw_toast_set_timeout (t, 4);
   g_free (self->last_toast);
@@ -360,14 +354,14 @@ mark_read (TernWindow *self,
   /* A folder shared without "s" keeps it unread (the bar over the list says so). */
   if (!tern_message_model_get_searching (self->message_model) && !_tern_window_folder_allows (self, 's'))
     return;
-  if (!tern_journal_set_flags (self->store, message_id, "\\Seen", NULL, &error))
-    {
+  {
+    g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+
+    g_array_append_val (ids, message_id);
+    /* Reading is not an action to undo: Ctrl+Z keeps to what the user did. */
+    if (!tern_mail_service_mark_read (self->service, ids, &error))
       g_debug ("Cannot mark read: %s", error->message);
-      return;
-    }
-  _tern_window_refresh_folders (self);
-  _tern_window_refresh_messages (self);
-  _tern_window_tell_workers (self);
+  }
 }
 
 /* Actions on messages are insensitive with nothing to act on: the flags and moves need a
@@ -458,6 +452,37 @@ message_activated_cb (TernWindow *self,
 {
   if (adw_leaflet_get_folded (self->leaflet))
     adw_leaflet_set_visible_child (self->leaflet, self->view_pane);
+}
+
+/* What the mail service says changed: the rows it names, the counts, nothing else. */
+void
+_tern_window_apply_change_set (TernWindow    *self,
+                               TernChangeSet *set)
+{
+  gboolean shown = set->folder_id == self->folder_id || tern_message_model_get_searching (self->message_model) ||
+                   (set->folder_id == 0 && set->reload);
+  gint64 viewed = tern_message_view_get_message_id (self->message_view);
+
+  if (set->folders_changed || set->counts_changed || set->reload)
+    _tern_window_refresh_folders (self);
+  if (set->folders_changed && self->folder_id == 0)
+    _tern_window_select_first_inbox (self);
+  if (!shown)
+    return;
+
+  self->selecting = TRUE;
+  tern_message_model_apply (self->message_model, set);
+  /* A conversation's row stands for several messages: it is read again as a whole. */
+  if (_tern_window_showing_conversations (self) &&
+      (set->added->len > 0 || set->removed->len > 0 || set->changed->len > 0 || set->reload))
+    _tern_window_refresh_messages (self);
+  self->selecting = FALSE;
+  _tern_window_update_list_title (self);
+  _tern_window_update_state_buttons (self);
+  if (viewed != 0 && (set->reload || tern_change_set_contains (set->changed, viewed)))
+    tern_message_view_reload (self->message_view);
+  if (viewed != 0 && tern_change_set_contains (set->removed, viewed))
+    _tern_window_update_view (self);
 }
 
 /* Folders. */
@@ -709,12 +734,10 @@ tern_window_finalize (GObject *object)
 {
   TernWindow *self = TERN_WINDOW (object);
 
-  g_clear_pointer (&self->undo, g_array_unref);
   g_free (self->rights);
   g_free (self->last_toast);
   g_free (self->owner);
   g_free (self->trust_sha256);
-  g_free (self->undo_label);
 
   G_OBJECT_CLASS (tern_window_parent_class)->finalize (object);
 }
@@ -792,8 +815,6 @@ tern_window_init (TernWindow *self)
   if (DEVELOPMENT_BUILD)
     gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
   self->show_previews = TRUE;
-  self->undo = g_array_new (FALSE, TRUE, sizeof (UndoEntry));
-  g_array_set_clear_func (self->undo, (GDestroyNotify) undo_entry_clear);
   self->watched = g_ptr_array_new ();
 
   self->move_popover = tern_move_popover_new ();
@@ -837,6 +858,7 @@ tern_window_new (TernApplication *app)
   self = g_object_new (TERN_TYPE_WINDOW, "application", app, NULL);
   self->app = app;
   self->store = tern_application_get_store (app);
+  self->service = tern_application_get_mail_service (app);
   restore_state (self);
 
   self->folder_model = tern_folder_model_new (self->store);
@@ -897,6 +919,9 @@ tern_window_new (TernApplication *app)
   tern_status_area_set_application (self->status_area, app);
   g_signal_connect_object (app, "accounts-changed", G_CALLBACK (accounts_changed_cb), self,
                            G_CONNECT_SWAPPED);
+  if (self->service != NULL)
+    g_signal_connect_object (self->service, "changed", G_CALLBACK (_tern_window_apply_change_set), self,
+                             G_CONNECT_SWAPPED);
   g_signal_connect_object (app, "action-enabled-changed::demo", G_CALLBACK (_tern_window_update_demo_button),
                            self, G_CONNECT_SWAPPED);
   accounts_changed_cb (self);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "tern-account-worker.h"
+#include "tern-change-set.h"
 #include "tern-outbox-sync.h"
 #include "tern-sync.h"
 
@@ -92,6 +93,8 @@ typedef struct
   guint             request;
   GError           *error;
   GArray           *ids;           /* search results */
+  GPtrArray        *sets;          /* changed: TernChangeSet, one per folder */
+  gboolean          legacy;        /* changed: emit "changed" too (not only a queue change) */
 } Event;
 
 typedef struct

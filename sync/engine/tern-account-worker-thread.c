@@ -72,6 +72,9 @@ typedef struct
   guint             new_in_inbox;
   guint             other_changes;
   char             *subject;
+  TernChangeSets   *sets;          /* by folder and message id */
+  guint             named;         /* changes the sets name (no re-read needed for them) */
+  guint             queue_seen;    /* queued + failed actions when last posted */
 } Worker;
 
 static void
@@ -96,19 +99,35 @@ post_state (Worker           *w,
 static void
 flush_changes (Worker *w)
 {
+  g_autoptr(GPtrArray) sets = tern_change_sets_steal (w->sets);
+  gint64 account = w->shared->account_id;
+  guint queue = 0;
+  gboolean legacy;
   Event *ev;
 
-  if (!w->folders_changed && w->new_messages == 0 && w->other_changes == 0)
+  /* The queue's size and failures, as one number to compare. */
+  if (w->store != NULL)
+    queue = tern_journal_count_state (w->store, account, TERN_ACTION_STATE_QUEUED) +
+            tern_journal_count_state (w->store, account, TERN_ACTION_STATE_SENT) +
+            tern_journal_count_state (w->store, account, TERN_ACTION_STATE_FAILED) * 65536;
+  /* "changed" (re-read everything) only for what the sets do not name. */
+  legacy = w->folders_changed || w->new_messages + w->other_changes > w->named;
+
+  /* The queue moved on (a replay) with nothing else: the count is told all the same. */
+  if (!legacy && sets->len == 0 && queue == w->queue_seen)
     return;
+  w->queue_seen = queue;
   ev = g_new0 (Event, 1);
   ev->kind = EVENT_CHANGED;
+  ev->legacy = legacy;
+  ev->sets = g_steal_pointer (&sets);
   ev->folders_changed = w->folders_changed;
   ev->new_messages = w->new_messages;
   ev->new_in_inbox = w->new_in_inbox;
   ev->subject = g_steal_pointer (&w->subject);
   post (w->shared, ev);
   w->folders_changed = FALSE;
-  w->new_messages = w->new_in_inbox = w->other_changes = 0;
+  w->new_messages = w->new_in_inbox = w->other_changes = w->named = 0;
 }
 
 static void
@@ -142,6 +161,11 @@ sync_change_cb (const TernSyncChange *change,
   switch (change->kind)
     {
     case TERN_SYNC_CHANGE_NEW:
+      if (change->message_id != 0 && change->folder_id != 0)
+        tern_change_set_add (tern_change_sets_get (w->sets, w->shared->account_id, change->folder_id),
+                             change->message_id);
+      if (change->message_id != 0 && change->folder_id != 0)
+        w->named++;
       w->new_messages++;
       if (change->folder != NULL && g_ascii_strcasecmp (change->folder, "INBOX") == 0)
         {
@@ -154,11 +178,27 @@ sync_change_cb (const TernSyncChange *change,
     case TERN_SYNC_CHANGE_FOLDER_REMOVED:
     case TERN_SYNC_CHANGE_FOLDER_RENAMED:
       w->folders_changed = TRUE;
+      tern_change_sets_get (w->sets, w->shared->account_id, 0)->folders_changed = TRUE;
       break;
     case TERN_SYNC_CHANGE_FLAGS:
+      if (change->message_id != 0 && change->folder_id != 0)
+        tern_change_set_change (tern_change_sets_get (w->sets, w->shared->account_id, change->folder_id),
+                                change->message_id);
+      if (change->message_id != 0 && change->folder_id != 0)
+        w->named++;
+      w->other_changes++;
+      break;
     case TERN_SYNC_CHANGE_EXPUNGED:
+      if (change->message_id != 0 && change->folder_id != 0)
+        tern_change_set_remove (tern_change_sets_get (w->sets, w->shared->account_id, change->folder_id),
+                                change->message_id);
+      if (change->message_id != 0 && change->folder_id != 0)
+        w->named++;
+      w->other_changes++;
+      break;
     case TERN_SYNC_CHANGE_UIDVALIDITY:
     default:
+      tern_change_sets_get (w->sets, w->shared->account_id, change->folder_id)->reload = TRUE;
       w->other_changes++;
       break;
     }
@@ -378,17 +418,29 @@ do_idle_round (Worker *w)
 {
   g_autoptr(GError) error = NULL;
   gint64 now = g_get_monotonic_time ();
-  int r;
+  TernSyncWaitResult r;
 
+  /* The user's queued actions go first, and their count is told before the wait (the
+   * wait would replay them too, but say so only when it ends). */
+  if (w->store != NULL && tern_journal_count_queued (w->store, w->shared->account_id, NULL) > 0)
+    {
+      if (!tern_sync_replay (w->sync, &error))
+        {
+          flush_changes (w);
+          handle_error (w, error);
+          return;
+        }
+      flush_changes (w);
+    }
   r = tern_sync_wait_for_changes (w->sync, WAIT_MS, w->shared->interrupt, &error);
   flush_changes (w);
-  if (r == -2)
+  if (r == TERN_SYNC_WAIT_ERROR)
     {
       handle_error (w, error);
       return;
     }
   now = g_get_monotonic_time ();
-  if (r == 0 && now >= w->next_poll && !is_offline (w))
+  if (r == TERN_SYNC_WAIT_DONE && now >= w->next_poll && !is_offline (w))
     {
       if (!tern_sync_poll_folders (w->sync, &error))
         {
@@ -556,6 +608,7 @@ _tern_worker_thread (gpointer data)
   w.posted = TERN_ACCOUNT_STATE_OFFLINE;
   w.want_sync = TRUE;
   w.retry_ms = RETRY_MIN_MS;
+  w.sets = tern_change_sets_new ();
   w.store = tern_store_open (s->db_path, &error);
   if (w.store == NULL)
     {
@@ -612,6 +665,8 @@ _tern_worker_thread (gpointer data)
           w.want_sync = !is_offline (&w);
           break;
         case CMD_REPLAY:
+          /* The queue changed: the next round tells its count whatever it is. */
+          w.queue_seen = G_MAXUINT;
           /* A healthy connection replays at the start of the next IDLE round; otherwise a
            * sync will. */
           if (!w.healthy && !w.needs_user)
@@ -712,6 +767,7 @@ _tern_worker_thread (gpointer data)
 
   drop_sync (&w);
   g_clear_pointer (&w.store, tern_store_free);
+  g_clear_pointer (&w.sets, tern_change_sets_free);
   g_free (w.posted_error);
   g_free (w.subject);
   if (w.password != NULL)

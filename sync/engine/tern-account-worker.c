@@ -49,6 +49,7 @@ enum {
 
 enum {
   SIGNAL_CHANGED,
+  SIGNAL_CHANGE_SET,
   SIGNAL_NEW_MAIL,
   SIGNAL_CERTIFICATE_REFUSED,
   N_SIGNALS
@@ -106,6 +107,7 @@ _tern_worker_event_free (Event *ev)
   g_free (ev->subject);
   g_clear_error (&ev->error);
   g_clear_pointer (&ev->ids, g_array_unref);
+  g_clear_pointer (&ev->sets, g_ptr_array_unref);
   g_free (ev);
 }
 
@@ -167,9 +169,9 @@ recount_queue (TernAccountWorker *self)
     {
       const TernAction *a = actions->pdata[i];
 
-      if (g_strcmp0 (a->state, "failed") == 0)
+      if (tern_action_get_state (a) == TERN_ACTION_STATE_FAILED)
         failed++;
-      else if (g_strcmp0 (a->state, "queued") == 0)
+      else
         queued++;
     }
   if (self->queued != queued)
@@ -221,7 +223,10 @@ _tern_worker_event_cb (gpointer data)
 
     case EVENT_CHANGED:
       recount_queue (self);
-      g_signal_emit (self, signals [SIGNAL_CHANGED], 0, ev->folders_changed);
+      for (guint i = 0; ev->sets != NULL && i < ev->sets->len; i++)
+        g_signal_emit (self, signals [SIGNAL_CHANGE_SET], 0, ev->sets->pdata[i]);
+      if (ev->legacy)
+        g_signal_emit (self, signals [SIGNAL_CHANGED], 0, ev->folders_changed);
       if (ev->new_in_inbox > 0)
         g_signal_emit (self, signals [SIGNAL_NEW_MAIL], 0, ev->new_in_inbox, ev->subject);
       break;
@@ -515,6 +520,11 @@ tern_account_worker_class_init (TernAccountWorkerClass *klass)
   signals [SIGNAL_CHANGED] =
     g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 1, G_TYPE_BOOLEAN);
+  /* What the sync brought, by folder and message id (new mail, flags, expunges, folders);
+   * also emitted, empty of ids, when only the queue moved on. */
+  signals [SIGNAL_CHANGE_SET] =
+    g_signal_new ("change-set", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, TERN_TYPE_CHANGE_SET | G_SIGNAL_TYPE_STATIC_SCOPE);
   /* New messages in INBOX: how many, and the subject of the last one. */
   signals [SIGNAL_NEW_MAIL] =
     g_signal_new ("new-mail", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,

@@ -578,7 +578,7 @@ tern_sync_server_search (TernSync    *self,
       TernFolder *folder = folders->pdata[i];
       g_autoptr(GArray) uids = NULL;
 
-      if (!folder->selectable || folder->local_state != 0)
+      if (!folder->selectable || folder->local_state != TERN_FOLDER_ON_SERVER)
         continue;
       if (!_tern_sync_select (self, folder->name, error))
         return NULL;

@@ -512,7 +512,7 @@ tern_sync_prefetch (TernSync      *self,
     {
       TernFolder *folder = folders->pdata[i];
 
-      if (!folder->selectable || folder->local_state != 0)
+      if (!folder->selectable || folder->local_state != TERN_FOLDER_ON_SERVER)
         continue;
       if (!prefetch_folder (self, folder, cancellable, &fetched, error))
         return FALSE;

@@ -47,7 +47,8 @@ apply_flags (TernSync   *self,
   if (!tern_store_update_flags (self->store, folder_id, uid, flags, modseq, &changed, &error))
     store_fetch_error (self, error);
   else if (changed)
-    _tern_sync_emit_change (self, TERN_SYNC_CHANGE_FLAGS, folder_name, 0, uid, flags, NULL);
+    _tern_sync_emit_change (self, TERN_SYNC_CHANGE_FLAGS, folder_id, folder_name,
+                            tern_store_find_uid (self->store, folder_id, uid), uid, flags, NULL);
 }
 
 static void
@@ -75,7 +76,7 @@ handle_headers (TernSync                *self,
   self->fetch_done++;
   self->stats.messages_fetched++;
   if (self->fetch_emit)
-    _tern_sync_emit_change (self, TERN_SYNC_CHANGE_NEW, self->fetch_folder_name, id, message->uid,
+    _tern_sync_emit_change (self, TERN_SYNC_CHANGE_NEW, self->fetch_folder_id, self->fetch_folder_name, id, message->uid,
                             message->flags, message->subject);
   if (self->fetch_total > 0 && (self->fetch_done % 250 == 0 || self->fetch_done == self->fetch_total))
     _tern_sync_report_progress (self, self->fetch_folder_name, self->fetch_done, self->fetch_total);
@@ -240,10 +241,12 @@ _tern_sync_apply_vanished (TernSync    *self,
       for (guint i = lo; i < cached->len && g_array_index (cached, guint32, i) <= last; i++)
         {
           guint32 uid = g_array_index (cached, guint32, i);
+          gint64 id = tern_store_find_uid (self->store, folder->id, uid);
 
           if (!tern_store_expunge_uid (self->store, folder->id, uid, error))
             return FALSE;
-          _tern_sync_emit_change (self, TERN_SYNC_CHANGE_EXPUNGED, folder->display_name, 0, uid, NULL, NULL);
+          _tern_sync_emit_change (self, TERN_SYNC_CHANGE_EXPUNGED, folder->id, folder->display_name, id, uid,
+                                  NULL, NULL);
         }
     }
   g_array_set_size (h->vanished, 0);
@@ -479,7 +482,7 @@ fetch_parsed_locally (TernSync    *self,
     return FALSE;
   self->stats.messages_fetched++;
   if (self->fetch_emit)
-    _tern_sync_emit_change (self, TERN_SYNC_CHANGE_NEW, folder->display_name, id, uid,
+    _tern_sync_emit_change (self, TERN_SYNC_CHANGE_NEW, folder->id, folder->display_name, id, uid,
                             message->flags, message->subject);
   return TRUE;
 }

@@ -267,14 +267,18 @@ full_compare (TernSync    *self,
       guint32 uid = g_array_index (cached, guint32, i);
       guint index;
 
+      gint64 id;
+
       if (g_array_binary_search (server, &uid, _tern_sync_compare_uid, &index))
         continue;
+      id = tern_store_find_uid (self->store, folder->id, uid);
       if (!tern_store_expunge_uid (self->store, folder->id, uid, error))
         {
           tern_store_rollback (self->store);
           return FALSE;
         }
-      _tern_sync_emit_change (self, TERN_SYNC_CHANGE_EXPUNGED, folder->display_name, 0, uid, NULL, NULL);
+      _tern_sync_emit_change (self, TERN_SYNC_CHANGE_EXPUNGED, folder->id, folder->display_name, id, uid,
+                              NULL, NULL);
     }
   if (!tern_store_commit (self->store, error))
     return FALSE;
@@ -409,7 +413,7 @@ uidvalidity_changed (TernSync      *self,
   if (!_tern_sync_fetch_headers (self, folder, unmatched, FALSE, FALSE, error))
     return FALSE;
 
-  _tern_sync_emit_change (self, TERN_SYNC_CHANGE_UIDVALIDITY, folder->display_name, 0, state->uidvalidity,
+  _tern_sync_emit_change (self, TERN_SYNC_CHANGE_UIDVALIDITY, folder->id, folder->display_name, 0, state->uidvalidity,
                           NULL, NULL);
   return commit_state (self, folder, state, error);
 

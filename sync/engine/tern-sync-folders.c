@@ -236,7 +236,7 @@ tern_sync_folders (TernSync  *self,
       if (now == NULL)
         {
           /* Not gone: created here and not uploaded yet, or with queued folder actions. */
-          if (folder->local_state == 1 || tern_journal_folder_busy (self->store, folder->id))
+          if (folder->local_state == TERN_FOLDER_CREATED_HERE || tern_journal_folder_busy (self->store, folder->id))
             continue;
           g_ptr_array_add (gone, folder);
         }
@@ -374,7 +374,7 @@ tern_sync_folders (TernSync  *self,
       /* Messages written here and not uploaded are never dropped: the folder stays, local. */
       if (tern_journal_count_local_only (self->store, folder->id) > 0)
         {
-          if (!tern_store_set_folder_local_state (self->store, folder->id, 3, error))
+          if (!tern_store_set_folder_local_state (self->store, folder->id, TERN_FOLDER_KEPT_LOCALLY, error))
             goto fail;
           g_ptr_array_remove_index (gone, i--);
           continue;
@@ -389,7 +389,7 @@ tern_sync_folders (TernSync  *self,
       TernFolder *folder = cached->pdata[i];
       gboolean taken = FALSE;
 
-      if (folder->local_state != 1 || folder->special_use == NULL ||
+      if (folder->local_state != TERN_FOLDER_CREATED_HERE || folder->special_use == NULL ||
           g_hash_table_contains (listed, folder->name))
         continue;
       g_hash_table_iter_init (&iter, listed);
@@ -411,18 +411,18 @@ tern_sync_folders (TernSync  *self,
         goto fail;
       /* On the server (again). */
       for (guint i = 0; i < cached->len; i++)
-        if (((TernFolder *) cached->pdata[i])->id == id && ((TernFolder *) cached->pdata[i])->local_state == 3 &&
-            !tern_store_set_folder_local_state (self->store, id, 0, error))
+        if (((TernFolder *) cached->pdata[i])->id == id && ((TernFolder *) cached->pdata[i])->local_state == TERN_FOLDER_KEPT_LOCALLY &&
+            !tern_store_set_folder_local_state (self->store, id, TERN_FOLDER_ON_SERVER, error))
           goto fail;
     }
   if (!tern_store_commit (self->store, error))
     goto fail;
 
   for (guint i = 0; i < gone->len; i++)
-    _tern_sync_emit_change (self, TERN_SYNC_CHANGE_FOLDER_REMOVED,
+    _tern_sync_emit_change (self, TERN_SYNC_CHANGE_FOLDER_REMOVED, 0,
                             ((TernFolder *) gone->pdata[i])->display_name, 0, 0, NULL, NULL);
   for (guint i = 0; i < added->len; i++)
-    _tern_sync_emit_change (self, TERN_SYNC_CHANGE_FOLDER_ADDED,
+    _tern_sync_emit_change (self, TERN_SYNC_CHANGE_FOLDER_ADDED, 0,
                             ((TernFolder *) added->pdata[i])->display_name, 0, 0, NULL, NULL);
 
   /* MYRIGHTS once per folder: rights rarely change and the unchanged sync stays small.

@@ -92,6 +92,7 @@ typedef TernImapMailbox     MailboxState;
 /* tern-sync.c */
 void      _tern_sync_emit_change        (TernSync           *self,
                                          TernSyncChangeKind  kind,
+                                         gint64              folder_id,
                                          const char         *folder,
                                          gint64              message_id,
                                          guint32             uid,

@@ -242,7 +242,7 @@ sync_notified (TernSync  *self,
 /* One round of waiting for news: IDLE on INBOX (or a NOOP poll without IDLE) for up to
  * wait_ms, then INBOX is resynced; queued local actions are replayed first. Returns -1
  * if interrupt was cancelled (before or during the wait), else 0. */
-int
+TernSyncWaitResult
 tern_sync_wait_for_changes (TernSync      *self,
                             guint          wait_ms,
                             GCancellable  *interrupt,
@@ -251,30 +251,30 @@ tern_sync_wait_for_changes (TernSync      *self,
   int r = 0;
 
   if (!tern_sync_connect (self, error))
-    return -2;
+    return TERN_SYNC_WAIT_ERROR;
   if (tern_journal_count_queued (self->store, self->account->id, NULL) > 0 && !_tern_sync_replay (self, error))
-    return -2;
+    return TERN_SYNC_WAIT_ERROR;
 
   if (tern_imap_connection_has_capability (self->conn, "IDLE"))
     {
       if (!select_inbox (self, error))
-        return -2;
+        return TERN_SYNC_WAIT_ERROR;
       ask_for_news (self);
       /* Flag changes reported during IDLE are stored as they come: keep whatever the user
        * queues meanwhile (the worker interrupts IDLE for it) over the server's value. */
       self->pending_flags = TRUE;
       if (!tern_imap_connection_idle_start (self->conn, error))
-        return -2;
+        return TERN_SYNC_WAIT_ERROR;
       r = tern_imap_connection_idle_wait (self->conn, MIN (wait_ms, IDLE_REISSUE_MS), interrupt);
       if (!tern_imap_connection_idle_done (self->conn, error) || !sync_notified (self, error))
-        return -2;
+        return TERN_SYNC_WAIT_ERROR;
     }
   else
     {
       if (!wait_or_stop (interrupt, MIN (wait_ms, 5000)))
         r = -1;
       if (!tern_imap_connection_noop (self->conn, error))
-        return -2;
+        return TERN_SYNC_WAIT_ERROR;
     }
 
   /* New mail: what EXISTS announced is fetched at once (DONE + one FETCH); only what
@@ -284,9 +284,9 @@ tern_sync_wait_for_changes (TernSync      *self,
 
     if (!_tern_sync_after_idle (self, "INBOX", &handled, error) ||
         (!handled && !tern_sync_folder (self, "INBOX", error)))
-      return -2;
+      return TERN_SYNC_WAIT_ERROR;
   }
-  return r < 0 ? -1 : 0;
+  return r < 0 ? TERN_SYNC_WAIT_INTERRUPTED : TERN_SYNC_WAIT_DONE;
 }
 
 gboolean
@@ -308,11 +308,11 @@ watch_connected (TernSync      *self,
     {
       gint64 now = g_get_monotonic_time ();
       guint wait_ms = (guint) MAX (0, (next_poll - now) / 1000);
-      int r = tern_sync_wait_for_changes (self, wait_ms, stop, error);
+      TernSyncWaitResult r = tern_sync_wait_for_changes (self, wait_ms, stop, error);
 
-      if (r == -2)
+      if (r == TERN_SYNC_WAIT_ERROR)
         return FALSE;
-      if (r == -1)
+      if (r == TERN_SYNC_WAIT_INTERRUPTED)
         break;
 
       if (g_get_monotonic_time () >= next_poll)

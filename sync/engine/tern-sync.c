@@ -175,13 +175,14 @@ tern_sync_dup_refused_description (TernSync *self)
 void
 _tern_sync_emit_change (TernSync           *self,
                         TernSyncChangeKind  kind,
+                        gint64              folder_id,
                         const char         *folder,
                         gint64              message_id,
                         guint32             uid,
                         const char         *flags,
                         const char         *subject)
 {
-  TernSyncChange change = { kind, folder, NULL, message_id, uid, flags, subject };
+  TernSyncChange change = { kind, folder, NULL, message_id, uid, flags, subject, folder_id };
 
   if (self->change_func != NULL)
     self->change_func (&change, self->change_data);

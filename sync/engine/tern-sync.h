@@ -28,7 +28,16 @@ typedef struct
   guint32             uid;
   const char         *flags;
   const char         *subject;
+  gint64              folder_id;  /* local id, 0 if not applicable */
 } TernSyncChange;
+
+/* How one wait for news ended (tern_sync_wait_for_changes()). */
+typedef enum
+{
+  TERN_SYNC_WAIT_ERROR = -2,        /* error set */
+  TERN_SYNC_WAIT_INTERRUPTED = -1,  /* the interrupt was cancelled, before or during the wait */
+  TERN_SYNC_WAIT_DONE = 0,          /* waited, INBOX resynced */
+} TernSyncWaitResult;
 
 typedef void (*TernSyncProgressFunc) (const char *folder,
                                       guint       done,
@@ -108,7 +117,7 @@ gboolean   tern_sync_replay           (TernSync            *self,
 /* For an account worker: one interruptible wait for news (IDLE on INBOX, NOOP polling
  * without IDLE) of at most wait_ms; replays queued actions first and resyncs INBOX after.
  * Returns 0, -1 if interrupt was cancelled, -2 on error (set). */
-int        tern_sync_wait_for_changes (TernSync            *self,
+TernSyncWaitResult tern_sync_wait_for_changes (TernSync            *self,
                                        guint                wait_ms,
                                        GCancellable        *interrupt,
                                        GError             **error);

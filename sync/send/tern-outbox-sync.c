@@ -321,7 +321,7 @@ tern_outbox_special_folder (TernStore   *store,
 
       /* Not one deleted here (2) or gone from the server (3). */
       if (f->special_use != NULL && g_ascii_strcasecmp (f->special_use, special_use) == 0 &&
-          f->local_state != 2 && f->local_state != 3)
+          f->local_state != TERN_FOLDER_DELETED_HERE && f->local_state != TERN_FOLDER_KEPT_LOCALLY)
         return f->id;
     }
   return 0;
@@ -370,8 +370,8 @@ dup_new_folder_name (GPtrArray   *folders,
     {
       TernFolder *f = folders->pdata[i];
 
-      if (g_ascii_strcasecmp (f->name, "INBOX") == 0 || f->local_state == 2 ||
-          f->local_state == 3 || g_strcmp0 (f->namespace_kind, "other") == 0 ||
+      if (g_ascii_strcasecmp (f->name, "INBOX") == 0 || f->local_state == TERN_FOLDER_DELETED_HERE ||
+          f->local_state == TERN_FOLDER_KEPT_LOCALLY || g_strcmp0 (f->namespace_kind, "other") == 0 ||
           g_strcmp0 (f->namespace_kind, "shared") == 0)
         continue;
       personal++;

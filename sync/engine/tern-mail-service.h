@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "tern-account-worker.h"
+#include "tern-change-set.h"
+#include "tern-journal.h"
+#include "tern-store.h"
+
+G_BEGIN_DECLS
+
+/*
+ * TernMailService: everything the app and tern-cli ask of the mail. No GTK.
+ *
+ * Every user action is one call over a set of messages (local ids), applied to the cache
+ * and queued in the journal in ONE transaction (all or nothing); only the worker of the
+ * account it concerns is woken. Each returns an undo token (0 on error, or when nothing
+ * needed doing).
+ *
+ * Undo is a stack: tern_mail_service_undo_last() takes back the most recent action still
+ * standing, again and again; tern_mail_service_undo() takes back one token's action
+ * whatever came after. An undone action that has not reached the server leaves the queue;
+ * one the server has (or may have) done is answered by its reverse.
+ *
+ * Signals:
+ *   "changed" (TernChangeSet *): one per folder an action, an undo or a worker touched.
+ *   "queue-changed": the number of actions waiting for the server (or failed) changed.
+ *   "undo-changed": the undo stack changed (can-undo, the label of its top).
+ *
+ * Main thread only; the store is the main thread's and is borrowed.
+ */
+
+#define TERN_TYPE_MAIL_SERVICE (tern_mail_service_get_type ())
+
+G_DECLARE_FINAL_TYPE (TernMailService, tern_mail_service, TERN, MAIL_SERVICE, GObject)
+
+/* What an undo token stands for. */
+typedef enum
+{
+  TERN_MAIL_ACTION_FLAGS,
+  TERN_MAIL_ACTION_MOVE,
+  TERN_MAIL_ACTION_COPY,
+  TERN_MAIL_ACTION_ARCHIVE,
+  TERN_MAIL_ACTION_JUNK,
+  TERN_MAIL_ACTION_DELETE,
+  TERN_MAIL_ACTION_DELETE_PERMANENTLY,
+  TERN_MAIL_ACTION_APPEND,
+  TERN_MAIL_ACTION_FOLDER,
+} TernMailActionKind;
+
+TernMailService *tern_mail_service_new               (TernStore          *store);
+TernStore       *tern_mail_service_get_store         (TernMailService    *self);
+
+/* The worker of one account (a reference is kept; its changes become change sets). */
+void             tern_mail_service_add_worker        (TernMailService    *self,
+                                                      TernAccountWorker  *worker);
+void             tern_mail_service_remove_worker     (TernMailService    *self,
+                                                      gint64              account_id);
+/* (transfer none) NULL if the account has none. */
+TernAccountWorker *tern_mail_service_get_worker      (TernMailService    *self,
+                                                      gint64              account_id);
+
+/* Message actions over message_ids (gint64). */
+guint            tern_mail_service_set_flags         (TernMailService    *self,
+                                                      GArray             *message_ids,
+                                                      const char         *add,
+                                                      const char         *remove,
+                                                      GError            **error);
+/* Opening a message reads it: \Seen as set_flags() sets it, but not an action on the undo
+ * stack (Ctrl+Z keeps to what the user did). */
+gboolean         tern_mail_service_mark_read         (TernMailService    *self,
+                                                      GArray             *message_ids,
+                                                      GError            **error);
+guint            tern_mail_service_move              (TernMailService    *self,
+                                                      GArray             *message_ids,
+                                                      gint64              target_folder,
+                                                      GError            **error);
+guint            tern_mail_service_copy              (TernMailService    *self,
+                                                      GArray             *message_ids,
+                                                      gint64              target_folder,
+                                                      GError            **error);
+guint            tern_mail_service_archive           (TernMailService    *self,
+                                                      GArray             *message_ids,
+                                                      GError            **error);
+guint            tern_mail_service_junk              (TernMailService    *self,
+                                                      GArray             *message_ids,
+                                                      GError            **error);
+/* To Trash, or \Deleted + expunge where the account says so (see tern_journal_delete()). */
+guint            tern_mail_service_delete            (TernMailService    *self,
+                                                      GArray             *message_ids,
+                                                      GError            **error);
+guint            tern_mail_service_delete_permanently (TernMailService   *self,
+                                                      GArray             *message_ids,
+                                                      GError            **error);
+/* Saves a message into a folder (an import, a draft). new_id: the local id. */
+guint            tern_mail_service_append            (TernMailService    *self,
+                                                      gint64              folder_id,
+                                                      const TernMessage  *message,
+                                                      GBytes             *raw,
+                                                      gint64             *new_id,
+                                                      GError            **error);
+/* Folder actions (name: the server name; display: UTF-8). */
+guint            tern_mail_service_folder_create     (TernMailService    *self,
+                                                      gint64              account_id,
+                                                      const char         *name,
+                                                      const char         *display,
+                                                      const char         *delimiter,
+                                                      gint64             *folder_id,
+                                                      GError            **error);
+guint            tern_mail_service_folder_rename     (TernMailService    *self,
+                                                      gint64              folder_id,
+                                                      const char         *name,
+                                                      const char         *display,
+                                                      GError            **error);
+guint            tern_mail_service_folder_delete     (TernMailService    *self,
+                                                      gint64              folder_id,
+                                                      GError            **error);
+guint            tern_mail_service_folder_subscribe  (TernMailService    *self,
+                                                      gint64              folder_id,
+                                                      gboolean            subscribe,
+                                                      GError            **error);
+/* An action already in the journal, done by another part (drafts, the outbox): its change
+ * sets and queue count follow, and its worker is woken. */
+void             tern_mail_service_journal_changed   (TernMailService    *self,
+                                                      gint64              account_id,
+                                                      gint64              folder_id);
+
+/* Undo. */
+gboolean         tern_mail_service_undo              (TernMailService    *self,
+                                                      guint               token,
+                                                      GError            **error);
+/* The most recent action still standing; FALSE (no error) if there is none. */
+gboolean         tern_mail_service_undo_last         (TernMailService    *self,
+                                                      GError            **error);
+gboolean         tern_mail_service_can_undo          (TernMailService    *self);
+/* TRUE if the token's action still stands (it can be undone). */
+gboolean         tern_mail_service_token_valid       (TernMailService    *self,
+                                                      guint               token);
+/* How many actions the token's call queued (for a toast: "3 messages archived"). */
+guint            tern_mail_service_get_token_count   (TernMailService    *self,
+                                                      guint               token);
+
+/* Actions waiting for the server, and failed ones, over every account (journal only). */
+guint            tern_mail_service_get_queued        (TernMailService    *self);
+guint            tern_mail_service_get_failed        (TernMailService    *self);
+
+G_END_DECLS
