@@ -23,6 +23,7 @@ struct _TernWindow
   GtkWidget            *list_pane;
   TernPaneHandle       *list_handle;
   GtkWidget            *view_pane;
+  AdwStatusPage        *welcome_page;
   GtkListView          *folder_list;
   TernStatusArea       *status_area;
   AdwWindowTitle       *list_title;

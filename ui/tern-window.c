@@ -771,6 +771,7 @@ tern_window_class_init (TernWindowClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/gnome/Tern/ui/tern-window.ui");
   gtk_widget_class_bind_template_child (widget_class, TernWindow, toasts);
+  gtk_widget_class_bind_template_child (widget_class, TernWindow, welcome_page);
   gtk_widget_class_bind_template_child (widget_class, TernWindow, main_stack);
   gtk_widget_class_bind_template_child (widget_class, TernWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, TernWindow, sidebar_pane);
@@ -808,10 +809,7 @@ tern_window_init (TernWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   /* A development build shows its own icon and GNOME's striped header bars. */
-  adw_status_page_set_icon_name (ADW_STATUS_PAGE (gtk_widget_get_template_child (GTK_WIDGET (self),
-                                                                                 TERN_TYPE_WINDOW,
-                                                                                 "welcome_page")),
-                                 APP_ID);
+  adw_status_page_set_icon_name (self->welcome_page, APP_ID);
   if (DEVELOPMENT_BUILD)
     gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
   self->show_previews = TRUE;
