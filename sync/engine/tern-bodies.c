@@ -5,6 +5,9 @@
 
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "tern-bodies.h"
 #include "tern-journal.h"
@@ -461,20 +464,42 @@ tern_sync_fetch_part (TernSync              *self,
       return FALSE;
     }
 
-  /* Resume where the last attempt stopped: the encoded bytes on disk are the truth. */
-  {
-    GStatBuf st;
-
-    fetched = g_stat (encoded_path, &st) == 0 ? (guint64) st.st_size : 0;
-    if (fetched > total)
-      fetched = 0;
-  }
-  encoded = g_fopen (encoded_path, fetched > 0 ? "ab" : "wb");
+  encoded = g_fopen (encoded_path, "ab");
   if (encoded == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot write %s", encoded_path);
       return FALSE;
     }
+  /* One download of a part at a time (another thread or process may be fetching the same
+   * one, the app and tern-cli say): two appending to one file would double its chunks. */
+  if (flock (fileno (encoded), LOCK_EX) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot lock %s", encoded_path);
+      goto fail;
+    }
+  {
+    gboolean complete = FALSE;
+    struct stat st;
+
+    /* Finished by the other while this one waited. */
+    if (tern_store_get_part_file (self->store, message_id, section, NULL, NULL, &complete) &&
+        complete && g_file_test (decoded_path, G_FILE_TEST_EXISTS))
+      {
+        fclose (encoded);
+        goto done;
+      }
+    /* Resume where the last attempt stopped: the encoded bytes on disk are the truth. */
+    fetched = fstat (fileno (encoded), &st) == 0 ? (guint64) st.st_size : 0;
+    if (fetched > total)
+      {
+        if (ftruncate (fileno (encoded), 0) != 0)
+          {
+            g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot write %s", encoded_path);
+            goto fail;
+          }
+        fetched = 0;
+      }
+  }
   if (!tern_store_set_part_file (self->store, message_id, section, decoded_path, fetched, FALSE, error))
     goto fail;
 
@@ -510,22 +535,22 @@ tern_sync_fetch_part (TernSync              *self,
       if (progress != NULL)
         progress (fetched, total, user_data);
     }
-  fclose (encoded);
-  encoded = NULL;
-
   /* Never shown as complete unless every byte BODYSTRUCTURE announced is here. */
   if (fetched != total)
     {
       g_set_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_PROTOCOL,
                    "The server sent %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " bytes of part %s",
                    fetched, total, section);
-      return FALSE;
+      goto fail;
     }
+  /* Decoded and marked complete with the lock still held (released by fclose). */
   if (!tern_mime_decode_file (encoded_path, decoded_path, part->encoding, error))
-    return FALSE;
+    goto fail;
   g_unlink (encoded_path);
   if (!tern_store_set_part_file (self->store, message_id, section, decoded_path, fetched, TRUE, error))
-    return FALSE;
+    goto fail;
+  fclose (encoded);
+  encoded = NULL;
 
 done:
   if (dest_path != NULL && g_strcmp0 (dest_path, decoded_path) != 0)
