@@ -650,7 +650,7 @@ apply_scan (TernConversationModel *self,
         }
     }
   g_assert (self->keys->len == new_len);
-  g_assert (memcmp (self->keys->data, new_keys->data, new_len * sizeof (gint64)) == 0);
+  g_assert (new_len == 0 || memcmp (self->keys->data, new_keys->data, new_len * sizeof (gint64)) == 0);
 
   if (old_len != new_len)
     g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_N_ITEMS]);

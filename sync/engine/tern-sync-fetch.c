@@ -336,7 +336,8 @@ static gboolean
 same_uids (GArray *a,
            GArray *b)
 {
-  return a->len == b->len && memcmp (a->data, b->data, a->len * sizeof (guint32)) == 0;
+  /* An empty GArray has no data at all: memcmp must not see its NULL. */
+  return a->len == b->len && (a->len == 0 || memcmp (a->data, b->data, a->len * sizeof (guint32)) == 0);
 }
 
 void
