@@ -709,6 +709,18 @@ test_online_fetch (Fixture       *f,
   body = tern_store_get_body (f->store, id, NULL);
   g_assert_nonnull (body);
   g_assert_false (tern_store_get_part_file (f->store, id, "2", NULL, NULL, NULL));
+  if (tern_message_view_get_n_attachments (view) != 1)
+    {
+      g_autoptr(TernMessage) dbg = tern_store_get_message (f->store, id, NULL);
+
+      for (guint i = 0; dbg != NULL && dbg->parts != NULL && i < dbg->parts->len; i++)
+        {
+          TernPart *p = dbg->parts->pdata[i];
+
+          g_test_message ("part %s %s/%s disp %s name %s", p->section, p->type, p->subtype,
+                          p->disposition, p->filename);
+        }
+    }
   g_assert_cmpuint (tern_message_view_get_n_attachments (view), ==, 1);
 
   /* The attachment: progress shown, then the right bytes on disk. */
@@ -728,6 +740,8 @@ test_online_fetch (Fixture       *f,
     g_autofree char *expected = g_strdup_printf (" of %s", size);
 
     g_assert_nonnull (progress);
+    if (!g_str_has_suffix (progress, expected))
+      g_test_message ("progress text: “%s”, expected it to end with “%s”", progress, expected);
     g_assert_true (g_str_has_suffix (progress, expected));
   }
 
