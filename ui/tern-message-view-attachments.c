@@ -444,6 +444,19 @@ _tern_message_view_build_attachments (TernMessageView *self)
 
       if (!is_attachment (p))
         continue;
+      /* A part is listed once, however the cache came to name it twice. */
+      {
+        gboolean listed = FALSE;
+
+        for (guint j = 0; j < self->attachments->len && !listed; j++)
+          listed = g_strcmp0 (((Attachment *) self->attachments->pdata[j])->section, p->section) == 0;
+        if (listed)
+          {
+            g_debug ("part %s of message %" G_GINT64_FORMAT " is listed twice in the cache",
+                     p->section, self->message->id);
+            continue;
+          }
+      }
       a = g_new0 (Attachment, 1);
       a->view = self;
       a->index = self->attachments->len;
