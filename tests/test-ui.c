@@ -741,7 +741,18 @@ test_online_fetch (Fixture       *f,
 
     g_assert_nonnull (progress);
     if (!g_str_has_suffix (progress, expected))
-      g_test_message ("progress text: “%s”, expected it to end with “%s”", progress, expected);
+      {
+        g_autoptr(TernMessage) dbg = tern_store_get_message (f->store, id, NULL);
+
+        g_test_message ("progress text: “%s”, expected it to end with “%s”", progress, expected);
+        for (guint i = 0; dbg != NULL && dbg->parts != NULL && i < dbg->parts->len; i++)
+          {
+            TernPart *p = dbg->parts->pdata[i];
+
+            g_test_message ("part %s %s/%s enc %s size %" G_GUINT64_FORMAT, p->section, p->type,
+                            p->subtype, p->encoding, (guint64) p->size);
+          }
+      }
     g_assert_true (g_str_has_suffix (progress, expected));
   }
 

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 
 #include <adwaita.h>
 
@@ -158,6 +159,20 @@ set_attachment_done (TernMessageView *self,
   if (tern_store_get_part_file (store, self->message_id, a->section, &path, NULL, &complete) &&
       complete && path != NULL && g_file_test (path, G_FILE_TEST_EXISTS))
     {
+      GStatBuf st;
+
+      /* Downloaded: the file's own size, no longer the estimate from the encoded one. */
+      if (g_stat (path, &st) == 0)
+        {
+          a->size = (guint64) st.st_size;
+          g_free (size);
+          size = g_format_size (a->size);
+          if (a->progress_text != NULL)
+            {
+              g_free (a->progress_text);
+              a->progress_text = g_strdup_printf (_("%s of %s"), size, size);
+            }
+        }
       g_free (a->path);
       a->path = g_steal_pointer (&path);
       a->progress = 2;

@@ -397,11 +397,37 @@ _tern_bodies_save_part (TernSync        *self,
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot create %s", dir);
       return FALSE;
     }
-  if (!g_file_set_contents (encoded_path, (const char *) data, length, error) ||
-      !tern_mime_decode_file (encoded_path, decoded_path, part->encoding, error))
-    return FALSE;
-  g_unlink (encoded_path);
-  return tern_store_set_part_file (self->store, message_id, part->section, decoded_path, length, TRUE, error);
+  {
+    /* Under the same lock as a chunked download of the part (its .enc file), and never
+     * through that file: a download may be appending to it. */
+    g_autofree char *batch_path = g_strdup_printf ("%s/%s.batch", dir, safe);
+    FILE *lock = g_fopen (encoded_path, "ab");
+    gboolean complete = FALSE;
+    gboolean ok;
+
+    if (lock == NULL || flock (fileno (lock), LOCK_EX) != 0)
+      {
+        if (lock != NULL)
+          fclose (lock);
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot lock %s", encoded_path);
+        return FALSE;
+      }
+    if (tern_store_get_part_file (self->store, message_id, part->section, NULL, NULL, &complete) &&
+        complete && g_file_test (decoded_path, G_FILE_TEST_EXISTS))
+      {
+        fclose (lock);
+        return TRUE;
+      }
+    ok = g_file_set_contents (batch_path, (const char *) data, length, error) &&
+         tern_mime_decode_file (batch_path, decoded_path, part->encoding, error) &&
+         tern_store_set_part_file (self->store, message_id, part->section, decoded_path, length, TRUE, error);
+    g_unlink (batch_path);
+    /* A download that stopped half-way has nothing left to resume. */
+    if (ok)
+      g_unlink (encoded_path);
+    fclose (lock);
+    return ok;
+  }
 }
 
 /* Whether the decoded file of a part is here already. */

@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include <unistd.h>
+
 #include <fcntl.h>
 #include <gmime/gmime.h>
 #include <glib/gstdio.h>
@@ -75,7 +77,8 @@ tern_mime_decode_file (const char  *from,
   g_autoptr(GMimeStream) in = NULL;
   g_autoptr(GMimeStream) out = NULL;
   g_autoptr(GMimeStream) filtered = NULL;
-  g_autofree char *tmp = g_strconcat (to, ".tmp", NULL);
+  /* A name of its own: another thread may be decoding the same part. */
+  g_autofree char *tmp = g_strdup_printf ("%s.%d-%p.tmp", to, (int) getpid (), (void *) g_thread_self ());
   gint64 written;
 
   g_mime_init ();
