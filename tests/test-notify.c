@@ -28,6 +28,31 @@ typedef struct
   GError       *error;
 } Watch;
 
+/* What the watcher reports (from its thread): the test waits for news, not for time. */
+static GMutex news_lock;
+static GCond  news_cond;
+static guint  news_count;
+
+static void
+news_cb (const TernSyncChange *change,
+         gpointer              user_data)
+{
+  g_mutex_lock (&news_lock);
+  news_count++;
+  g_cond_broadcast (&news_cond);
+  g_mutex_unlock (&news_lock);
+}
+
+static TernSync *
+new_watcher (TernStore   *store,
+             TernAccount *account)
+{
+  TernSync *sync = tern_sync_new (store, account);
+
+  tern_sync_set_change_func (sync, news_cb, NULL);
+  return sync;
+}
+
 static gpointer
 watch_thread (gpointer data)
 {
@@ -85,21 +110,28 @@ cached (Fixture    *f,
   return folder != NULL ? tern_store_count_uids (f->store, folder->id) : 0;
 }
 
-/* Waits (on the condition, checked every 50 ms) until the cache holds n messages there. */
+/* Waits until the cache holds n messages there: checked again at each change the watcher
+ * reports (a commit may follow its report, so at most a second later as well). */
 static gboolean
 wait_cached (Fixture    *f,
              const char *folder_name,
              guint       n)
 {
   gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  gboolean found = FALSE;
 
-  while (g_get_monotonic_time () < deadline)
+  g_mutex_lock (&news_lock);
+  while (!(found = cached (f, folder_name) == n) && g_get_monotonic_time () < deadline)
     {
-      if (cached (f, folder_name) == n)
-        return TRUE;
-      g_usleep (50000);
+      guint seen = news_count;
+
+      while (news_count == seen &&
+             g_cond_wait_until (&news_cond, &news_lock,
+                                MIN (deadline, g_get_monotonic_time () + G_USEC_PER_SEC)))
+        ;
     }
-  return FALSE;
+  g_mutex_unlock (&news_lock);
+  return found;
 }
 
 static void
@@ -119,7 +151,7 @@ test_personal_folders (void)
   g_assert_true (tern_test_server_seed (f->server, "alice", "Archive", 3, &error));
   path = g_build_filename (f->dir, "tern.db", NULL);
   worker_store = tern_store_open (path, &error);
-  w.sync = tern_sync_new (worker_store, f->account);
+  w.sync = new_watcher (worker_store, f->account);
   w.stop = stop;
   thread = g_thread_new ("watch", watch_thread, &w);
 
@@ -171,7 +203,7 @@ test_shared_folder (void)
   g_assert_no_error (error);
   path = g_build_filename (f->dir, "tern.db", NULL);
   worker_store = tern_store_open (path, &error);
-  w.sync = tern_sync_new (worker_store, f->account);
+  w.sync = new_watcher (worker_store, f->account);
   w.stop = stop;
   thread = g_thread_new ("watch", watch_thread, &w);
   g_assert_true (tern_test_server_wait_command (f->server, "bob", "IDLE", 1, 30000));
