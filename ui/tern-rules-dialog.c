@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "tern-dialog-frame.h"
 #include "tern-rules-dialog.h"
 #include "tern-sieve-sync.h"
 
@@ -710,28 +711,14 @@ button (const char *label,
 static void
 build (TernRulesDialog *self)
 {
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-  GtkWidget *header = adw_header_bar_new ();
   GtkWidget *page = adw_preferences_page_new ();
-  GtkWidget *loading = gtk_spinner_new ();
   GtkWidget *intro = GTK_WIDGET (adw_preferences_group_new ());
   GtkWidget *buttons, *widget, *row;
   AdwPreferencesGroup *conditions_group, *actions_group;
   const char *matches[] = { _("All conditions"), _("Any condition"), NULL };
 
-  gtk_box_append (GTK_BOX (box), header);
-  self->toasts = ADW_TOAST_OVERLAY (adw_toast_overlay_new ());
-  gtk_widget_set_vexpand (GTK_WIDGET (self->toasts), TRUE);
-  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->toasts));
-  self->stack = GTK_STACK (gtk_stack_new ());
+  self->stack = tern_dialog_frame_new (ADW_WINDOW (self), page, &self->toasts);
   gtk_stack_set_transition_type (self->stack, GTK_STACK_TRANSITION_TYPE_SLIDE_LEFT_RIGHT);
-  adw_toast_overlay_set_child (self->toasts, GTK_WIDGET (self->stack));
-  gtk_spinner_start (GTK_SPINNER (loading));
-  gtk_widget_set_size_request (loading, 32, 32);
-  gtk_widget_set_halign (loading, GTK_ALIGN_CENTER);
-  gtk_widget_set_valign (loading, GTK_ALIGN_CENTER);
-  gtk_stack_add_named (self->stack, loading, "loading");
-  gtk_stack_add_named (self->stack, page, "page");
 
   adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (intro),
                                          _("Your mail server applies these rules to new mail as it arrives, "
@@ -848,7 +835,6 @@ build (TernRulesDialog *self)
   gtk_widget_set_visible (GTK_WIDGET (self->foreign_group), FALSE);
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), self->foreign_group);
 
-  adw_window_set_content (ADW_WINDOW (self), box);
 }
 
 static void

@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "tern-dialog-frame.h"
 #include "tern-journal.h"
 #include "tern-share-dialog.h"
 #include "tern-sync-acl.h"
@@ -357,25 +358,12 @@ tern_share_dialog_class_init (TernShareDialogClass *klass)
 static void
 build (TernShareDialog *self)
 {
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
   GtkWidget *page = adw_preferences_page_new ();
-  GtkWidget *loading = gtk_spinner_new ();
   GtkWidget *mine = GTK_WIDGET (adw_preferences_group_new ());
   g_autoptr(GtkStringList) labels = gtk_string_list_new (NULL);
   GtkWidget *button;
 
-  gtk_box_append (GTK_BOX (box), adw_header_bar_new ());
-  self->toasts = ADW_TOAST_OVERLAY (adw_toast_overlay_new ());
-  gtk_widget_set_vexpand (GTK_WIDGET (self->toasts), TRUE);
-  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->toasts));
-  self->stack = GTK_STACK (gtk_stack_new ());
-  adw_toast_overlay_set_child (self->toasts, GTK_WIDGET (self->stack));
-  gtk_spinner_start (GTK_SPINNER (loading));
-  gtk_widget_set_size_request (loading, 32, 32);
-  gtk_widget_set_halign (loading, GTK_ALIGN_CENTER);
-  gtk_widget_set_valign (loading, GTK_ALIGN_CENTER);
-  gtk_stack_add_named (self->stack, loading, "loading");
-  gtk_stack_add_named (self->stack, page, "page");
+  self->stack = tern_dialog_frame_new (ADW_WINDOW (self), page, &self->toasts);
 
   self->mine_label = GTK_LABEL (gtk_label_new (NULL));
   gtk_label_set_wrap (self->mine_label, TRUE);
@@ -422,8 +410,6 @@ build (TernShareDialog *self)
   adw_preferences_group_add (self->share_group, button);
   gtk_widget_set_visible (GTK_WIDGET (self->share_group), FALSE);
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), self->share_group);
-
-  adw_window_set_content (ADW_WINDOW (self), box);
 }
 
 static void
