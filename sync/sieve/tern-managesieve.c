@@ -7,6 +7,7 @@
 
 #include "tern-certificate.h"
 #include "tern-managesieve.h"
+#include "tern-sieve-private.h"
 
 #define DEFAULT_PORT 4190
 #define DEFAULT_TIMEOUT_SECONDS 30
@@ -323,21 +324,7 @@ send_command (TernManageSieve  *self,
   return TRUE;
 }
 
-/* A quoted string for a name; a literal for what may hold line breaks. */
-static void
-append_quoted (GString    *out,
-               const char *text)
-{
-  g_string_append_c (out, '"');
-  for (const char *p = text; *p != '\0'; p++)
-    {
-      if (*p == '"' || *p == '\\')
-        g_string_append_c (out, '\\');
-      g_string_append_c (out, *p);
-    }
-  g_string_append_c (out, '"');
-}
-
+/* A literal for what may hold line breaks (names go quoted: _tern_sieve_append_quoted()). */
 static void
 append_literal (GString    *out,
                 const char *text)
@@ -485,7 +472,7 @@ authenticate (TernManageSieve               *self,
   g_byte_array_append (plain, (const guint8 *) "", 1);
   g_byte_array_append (plain, (const guint8 *) settings->password, strlen (settings->password));
   encoded = g_base64_encode (plain->data, plain->len);
-  append_quoted (command, encoded);
+  _tern_sieve_append_quoted (command, encoded);
   g_string_append (command, "\r\n");
   if (!send_command (self, command->str, error))
     return FALSE;
@@ -633,7 +620,7 @@ tern_managesieve_get_script (TernManageSieve  *self,
 
   g_return_val_if_fail (self != NULL && name != NULL, NULL);
 
-  append_quoted (command, name);
+  _tern_sieve_append_quoted (command, name);
   g_string_append (command, "\r\n");
   if (!send_command (self, command->str, error) || !read_response (self, lines, "GETSCRIPT", error))
     return NULL;
@@ -657,7 +644,7 @@ tern_managesieve_put_script (TernManageSieve  *self,
 
   g_return_val_if_fail (self != NULL && name != NULL && script != NULL, FALSE);
 
-  append_quoted (command, name);
+  _tern_sieve_append_quoted (command, name);
   g_string_append_c (command, ' ');
   append_literal (command, script);
   g_string_append (command, "\r\n");
@@ -682,7 +669,7 @@ simple_command (TernManageSieve  *self,
   g_autoptr(GString) command = g_string_new (verb);
 
   g_string_append_c (command, ' ');
-  append_quoted (command, name);
+  _tern_sieve_append_quoted (command, name);
   g_string_append (command, "\r\n");
   return send_command (self, command->str, error) && read_response (self, NULL, verb, error);
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tern-sieve-private.h"
 #include "tern-sieve-rules.h"
 
 G_DEFINE_QUARK (tern-sieve-rules-error-quark, tern_sieve_rules_error)
@@ -136,10 +137,11 @@ action_has_arg (TernSieveActionKind kind)
 
 /* Writing */
 
-/* A Sieve quoted string (RFC 5228 2.4.2): only " and \ are escaped; line breaks may stay. */
-static void
-append_sieve_string (GString    *out,
-                     const char *text)
+/* A Sieve quoted string (RFC 5228 2.4.2): only " and \ are escaped; line breaks may stay.
+ * ManageSieve's quoted strings are the same (RFC 5804 4). */
+void
+_tern_sieve_append_quoted (GString    *out,
+                           const char *text)
 {
   g_string_append_c (out, '"');
   for (const char *p = text; *p != '\0'; p++)
@@ -275,7 +277,7 @@ append_condition (GString                  *out,
     default:
       g_assert_not_reached ();
     }
-  append_sieve_string (out, c->value);
+  _tern_sieve_append_quoted (out, c->value);
 }
 
 /* Flags before filing (imap4flags applies the flags set so far to the copy filed), then
@@ -368,13 +370,13 @@ append_rule (GString             *out,
             break;
           case TERN_SIEVE_ACTION_FORWARD:
             g_string_append (out, "  redirect :copy ");
-            append_sieve_string (out, a->arg);
+            _tern_sieve_append_quoted (out, a->arg);
             g_string_append (out, ";\n");
             break;
           case TERN_SIEVE_ACTION_FILE_INTO:
           case TERN_SIEVE_ACTION_TRASH:
             g_string_append (out, "  fileinto ");
-            append_sieve_string (out, a->arg);
+            _tern_sieve_append_quoted (out, a->arg);
             g_string_append (out, ";\n");
             break;
           case TERN_SIEVE_ACTION_STOP:
@@ -424,7 +426,7 @@ append_vacation (GString                 *out,
       g_string_append (out, ") {\n  ");
     }
   g_string_append_printf (out, "vacation :days %u :subject ", v->days);
-  append_sieve_string (out, v->subject ? v->subject : "");
+  _tern_sieve_append_quoted (out, v->subject ? v->subject : "");
   if (v->addresses != NULL && v->addresses[0] != NULL)
     {
       g_string_append (out, " :addresses [");
@@ -432,12 +434,12 @@ append_vacation (GString                 *out,
         {
           if (i > 0)
             g_string_append (out, ", ");
-          append_sieve_string (out, v->addresses[i]);
+          _tern_sieve_append_quoted (out, v->addresses[i]);
         }
       g_string_append_c (out, ']');
     }
   g_string_append_c (out, ' ');
-  append_sieve_string (out, v->body ? v->body : "");
+  _tern_sieve_append_quoted (out, v->body ? v->body : "");
   g_string_append (out, ";\n");
   if (v->start != NULL || v->end != NULL)
     g_string_append (out, "}\n");
