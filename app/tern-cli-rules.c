@@ -95,15 +95,14 @@ print_state (Cli                  *cli,
   return 0;
 }
 
-static gboolean
-parse_field_option (TernSieveRule  *rule,
-                    TernSieveField  field,
-                    char          **values,
-                    TernSieveOp     op)
+static void
+add_conditions (TernSieveRule  *rule,
+                TernSieveField  field,
+                char          **values,
+                TernSieveOp     op)
 {
   for (guint i = 0; values != NULL && values[i] != NULL; i++)
     tern_sieve_rule_add_condition (rule, field, op, values[i]);
-  return TRUE;
 }
 
 static int
@@ -146,11 +145,11 @@ cmd_rules_add (Cli               *cli,
   rule = tern_sieve_rule_new (argv[1]);
   rule->match_any = any;
   rule->enabled = !off;
-  parse_field_option (rule, TERN_SIEVE_FIELD_FROM, from, TERN_SIEVE_OP_CONTAINS);
-  parse_field_option (rule, TERN_SIEVE_FIELD_FROM, not_from, TERN_SIEVE_OP_NOT_CONTAINS);
-  parse_field_option (rule, TERN_SIEVE_FIELD_TO, to, TERN_SIEVE_OP_CONTAINS);
-  parse_field_option (rule, TERN_SIEVE_FIELD_SUBJECT, subject, TERN_SIEVE_OP_CONTAINS);
-  parse_field_option (rule, TERN_SIEVE_FIELD_LIST_ID, list_id, TERN_SIEVE_OP_CONTAINS);
+  add_conditions (rule, TERN_SIEVE_FIELD_FROM, from, TERN_SIEVE_OP_CONTAINS);
+  add_conditions (rule, TERN_SIEVE_FIELD_FROM, not_from, TERN_SIEVE_OP_NOT_CONTAINS);
+  add_conditions (rule, TERN_SIEVE_FIELD_TO, to, TERN_SIEVE_OP_CONTAINS);
+  add_conditions (rule, TERN_SIEVE_FIELD_SUBJECT, subject, TERN_SIEVE_OP_CONTAINS);
+  add_conditions (rule, TERN_SIEVE_FIELD_LIST_ID, list_id, TERN_SIEVE_OP_CONTAINS);
   if (over != NULL)
     tern_sieve_rule_add_condition (rule, TERN_SIEVE_FIELD_SIZE, TERN_SIEVE_OP_OVER, over);
   if (under != NULL)
