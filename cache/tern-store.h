@@ -12,10 +12,11 @@ G_BEGIN_DECLS
 
 typedef enum
 {
-  TERN_STORE_ERROR_FAILED,     /* SQLite said no: disk full, I/O error, corrupt file */
+  TERN_STORE_ERROR_FAILED,     /* SQLite said no: I/O error, corrupt file */
   TERN_STORE_ERROR_NOT_FOUND,  /* no such account, folder or message */
   TERN_STORE_ERROR_EXISTS,     /* an account of that name exists already */
   TERN_STORE_ERROR_VERSION,    /* the file was written by a newer Tern */
+  TERN_STORE_ERROR_NO_SPACE,   /* the disk is full (SQLITE_FULL or ENOSPC) */
 } TernStoreError;
 
 GQuark tern_store_error_quark (void);
