@@ -588,6 +588,15 @@ tern_message_view_get_n_attachments (TernMessageView *self)
   return self->attachments ? self->attachments->len : 0;
 }
 
+/* Attachments not listed yet ("N More Attachments" shows them). */
+guint
+tern_message_view_get_n_hidden_attachments (TernMessageView *self)
+{
+  g_return_val_if_fail (TERN_IS_MESSAGE_VIEW (self), 0);
+
+  return self->n_hidden_attachments;
+}
+
 double
 tern_message_view_get_attachment_progress (TernMessageView *self,
                                            guint            index)
@@ -736,6 +745,8 @@ tern_message_view_class_init (TernMessageViewClass *klass)
   gtk_widget_class_install_action (widget_class, "view.cancel-download", "u", _tern_message_view_cancel_download_action);
   gtk_widget_class_install_action (widget_class, "view.open-attachment", "u", _tern_message_view_open_attachment_action);
   gtk_widget_class_install_action (widget_class, "view.save-attachment", "u", _tern_message_view_save_attachment_action);
+  gtk_widget_class_install_action (widget_class, "view.show-all-attachments", NULL,
+                                   _tern_message_view_show_all_attachments_action);
 }
 
 static GtkWidget *
