@@ -652,12 +652,82 @@ test_identities (Fixture       *f,
   assert_fails_with (&r, "nowhere");
 }
 
+/* Issue 10, 9: on an account without Trash, delete moves to a Trash made for it (CREATE
+ * with USE (\Trash) where the server offers CREATE-SPECIAL-USE), never expunging silently;
+ * only "delete --permanently" (explicit) expunges. */
+static void
+test_delete_without_trash (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_auto(Result) r = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernTestClient) client = NULL;
+  g_autofree char *response = NULL;
+
+  add_account (f, "work", "secret", TRUE);
+  run (f, &r, NULL, "sync", NULL);
+  assert_ok (&r);
+  result_clear (&r);
+
+  /* Offline: the message leaves INBOX for a Trash that exists only here so far. */
+  run (f, &r, NULL, "--offline", "delete", "40", NULL);
+  assert_ok (&r);
+  result_clear (&r);
+  run (f, &r, NULL, "--json", "list", "work", "Trash", NULL);
+  assert_ok (&r);
+  g_assert_nonnull (strstr (r.out, "\"id\":40,"));
+  result_clear (&r);
+  run (f, &r, NULL, "--json", "pending", NULL);
+  assert_ok (&r);
+  g_assert_nonnull (strstr (r.out, "\"kind\":\"folder-create\""));
+  g_assert_nonnull (strstr (r.out, "\"kind\":\"move\""));
+  g_assert_null (strstr (r.out, "\"kind\":\"expunge\""));
+  result_clear (&r);
+
+  run (f, &r, NULL, "sync", NULL);
+  assert_ok (&r);
+  result_clear (&r);
+  run (f, &r, NULL, "pending", NULL);
+  assert_ok (&r);
+  g_assert_cmpstr (r.out, ==, "");
+  result_clear (&r);
+
+  client = tern_test_client_new (f->server, "alice", "secret", &error);
+  g_assert_no_error (error);
+  g_assert_true (tern_test_client_command (client, &response, &error, "CAPABILITY"));
+  g_assert_no_error (error);
+  if (strstr (response, "CREATE-SPECIAL-USE") != NULL)
+    {
+      /* The server knows the folder's role too. */
+      g_clear_pointer (&response, g_free);
+      g_assert_true (tern_test_client_command (client, &response, &error, "LIST \"\" Trash RETURN (SPECIAL-USE)"));
+      g_assert_nonnull (strstr (response, "\\Trash"));
+    }
+  g_clear_pointer (&response, g_free);
+  g_assert_true (tern_test_client_command (client, &response, &error, "STATUS Trash (MESSAGES)"));
+  g_assert_nonnull (strstr (response, "MESSAGES 1"));
+  g_clear_pointer (&response, g_free);
+  g_assert_true (tern_test_client_command (client, &response, &error, "STATUS INBOX (MESSAGES)"));
+  g_assert_nonnull (strstr (response, "MESSAGES 39"));
+  g_clear_pointer (&response, g_free);
+
+  /* A second delete uses that Trash (no second CREATE). */
+  run (f, &r, NULL, "delete", "39", NULL);
+  assert_ok (&r);
+  result_clear (&r);
+  g_assert_cmpuint (tern_test_server_count_commands (f->server, "alice", "CREATE"), ==, 1);
+  g_assert_true (tern_test_client_command (client, &response, &error, "STATUS Trash (MESSAGES)"));
+  g_assert_nonnull (strstr (response, "MESSAGES 2"));
+}
+
 int
 main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
+  g_test_add ("/cli/delete-without-trash", Fixture, GUINT_TO_POINTER (TERN_TEST_SERVER_NO_TRASH),
+              fixture_set_up, test_delete_without_trash, fixture_tear_down);
   g_test_add ("/cli/commands", Fixture, GUINT_TO_POINTER (TERN_TEST_SERVER_FULL),
               fixture_set_up, test_commands, fixture_tear_down);
   g_test_add ("/cli/errors", Fixture, GUINT_TO_POINTER (TERN_TEST_SERVER_FULL),

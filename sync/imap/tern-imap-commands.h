@@ -202,6 +202,12 @@ char       **tern_imap_connection_myrights_many     (TernImapConnection      *se
 gboolean     tern_imap_connection_create            (TernImapConnection      *self,
                                                      const char              *mailbox,
                                                      GError                 **error);
+/* CREATE with the folder's role (RFC 6154 "USE (\\Trash)") where CREATE-SPECIAL-USE is
+ * offered; a plain CREATE otherwise or when special_use is NULL. */
+gboolean     tern_imap_connection_create_special    (TernImapConnection      *self,
+                                                     const char              *mailbox,
+                                                     const char              *special_use,
+                                                     GError                 **error);
 gboolean     tern_imap_connection_delete            (TernImapConnection      *self,
                                                      const char              *mailbox,
                                                      GError                 **error);
