@@ -720,6 +720,60 @@ test_delete_without_trash (Fixture       *f,
   g_assert_nonnull (strstr (response, "MESSAGES 2"));
 }
 
+/* Issue 10, 10: show prints the text/plain part of a multipart/alternative (the HTML one
+ * is what the app shows), fetched when it is not cached yet. */
+static void
+test_show_alternative (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_auto(Result) r = { 0 };
+  const char *found, *id_at;
+  g_autofree char *id = NULL;
+
+  tern_test_server_append_message (f->server, "alice", "INBOX",
+    "From: Carla <carla@example.org>\r\n"
+    "To: alice@example.org\r\n"
+    "Subject: Alternative\r\n"
+    "Date: Mon, 02 Feb 2026 10:00:00 +0000\r\n"
+    "Message-ID: <alternative@example.org>\r\n"
+    "MIME-Version: 1.0\r\n"
+    "Content-Type: multipart/alternative; boundary=\"alt\"\r\n"
+    "\r\n"
+    "--alt\r\n"
+    "Content-Type: text/plain; charset=iso-8859-1\r\n"
+    "Content-Transfer-Encoding: quoted-printable\r\n"
+    "\r\n"
+    "The plain words, caf=E9 included.\r\n"
+    "--alt\r\n"
+    "Content-Type: text/html; charset=utf-8\r\n"
+    "\r\n"
+    "<html><body><p>The <b>rich</b> rendering.</p></body></html>\r\n"
+    "--alt--\r\n");
+  add_account (f, "work", "secret", TRUE);
+  run (f, &r, NULL, "sync", NULL);
+  assert_ok (&r);
+  result_clear (&r);
+  run (f, &r, NULL, "--json", "list", "work", "INBOX", NULL);
+  assert_ok (&r);
+  found = strstr (r.out, "\"subject\":\"Alternative\"");
+  g_assert_nonnull (found);
+  for (id_at = found; id_at > r.out && !g_str_has_prefix (id_at, "\"id\":"); id_at--)
+    ;
+  g_assert_true (g_str_has_prefix (id_at, "\"id\":"));
+  id = g_strndup (id_at + 5, strspn (id_at + 5, "0123456789"));
+  result_clear (&r);
+
+  run (f, &r, NULL, "show", id, NULL);
+  assert_ok (&r);
+  g_assert_nonnull (strstr (r.out, "The plain words, café included."));
+  g_assert_null (strstr (r.out, "rich"));
+  result_clear (&r);
+  /* Offline, from the cache, the same. */
+  run (f, &r, NULL, "--offline", "show", id, NULL);
+  assert_ok (&r);
+  g_assert_nonnull (strstr (r.out, "The plain words, café included."));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -728,6 +782,8 @@ main (int    argc,
 
   g_test_add ("/cli/delete-without-trash", Fixture, GUINT_TO_POINTER (TERN_TEST_SERVER_NO_TRASH),
               fixture_set_up, test_delete_without_trash, fixture_tear_down);
+  g_test_add ("/cli/show-alternative", Fixture, GUINT_TO_POINTER (TERN_TEST_SERVER_FULL),
+              fixture_set_up, test_show_alternative, fixture_tear_down);
   g_test_add ("/cli/commands", Fixture, GUINT_TO_POINTER (TERN_TEST_SERVER_FULL),
               fixture_set_up, test_commands, fixture_tear_down);
   g_test_add ("/cli/errors", Fixture, GUINT_TO_POINTER (TERN_TEST_SERVER_FULL),
