@@ -180,7 +180,7 @@ tern_journal_ensure_special_folder (TernStore   *store,
     return 0;
 
   name = dup_new_folder_name (folders, leaf, &delimiter);
-  id = tern_journal_folder_create (store, account_id, name, name, delimiter, &local_error);
+  id = tern_journal_folder_create (store, account_id, name, leaf, delimiter, &local_error);
   if (id == 0 && g_error_matches (local_error, TERN_JOURNAL_ERROR, TERN_JOURNAL_ERROR_EXISTS))
     {
       /* A folder of that name without the role (not selectable, say, or created here by

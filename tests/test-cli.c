@@ -43,7 +43,14 @@ fixture_set_up (Fixture       *f,
 
   f->cli = g_getenv ("TERN_CLI");
   g_assert_nonnull (f->cli);
-  f->server = tern_test_server_new (GPOINTER_TO_UINT (data), &error);
+  TernTestServerKind kind = GPOINTER_TO_UINT (data) >> 24;
+
+  if (!tern_test_server_kind_available (kind, &error))
+    {
+      g_test_skip (error->message);
+      return;
+    }
+  f->server = tern_test_server_new_kind (kind, GPOINTER_TO_UINT (data) & 0xffffff, &error);
   g_assert_no_error (error);
   g_assert_true (tern_test_server_seed (f->server, "alice", "INBOX", 40, &error));
   g_assert_no_error (error);
@@ -56,8 +63,11 @@ static void
 fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
-  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", f->dir);
+  g_autofree char *cmd = NULL;
 
+  if (f->dir == NULL)
+    return;
+  cmd = g_strdup_printf ("rm -rf '%s'", f->dir);
   if (f->server != NULL)
     tern_test_server_free (f->server);
   g_assert_cmpint (system (cmd), ==, 0);
@@ -663,7 +673,13 @@ test_delete_without_trash (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autoptr(TernTestClient) client = NULL;
   g_autofree char *response = NULL;
+  g_autofree char *trash = NULL;
+  g_autofree char *status_trash = NULL;
 
+  if (f->server == NULL)
+    return;
+  trash = tern_test_server_dup_mailbox_name (f->server, "Trash");
+  status_trash = g_strdup_printf ("STATUS %s (MESSAGES)", trash);
   add_account (f, "work", "secret", TRUE);
   run (f, &r, NULL, "sync", NULL);
   assert_ok (&r);
@@ -696,27 +712,42 @@ test_delete_without_trash (Fixture       *f,
   g_assert_no_error (error);
   g_assert_true (tern_test_client_command (client, &response, &error, "CAPABILITY"));
   g_assert_no_error (error);
+  g_test_message ("%s offers CREATE-SPECIAL-USE: %s", tern_test_server_kind_to_string (tern_test_server_get_kind (f->server)),
+                  strstr (response, "CREATE-SPECIAL-USE") != NULL ? "yes" : "no");
   if (strstr (response, "CREATE-SPECIAL-USE") != NULL)
     {
       /* The server knows the folder's role too. */
       g_clear_pointer (&response, g_free);
-      g_assert_true (tern_test_client_command (client, &response, &error, "LIST \"\" Trash RETURN (SPECIAL-USE)"));
+      g_autofree char *list = g_strdup_printf ("LIST \"\" %s RETURN (SPECIAL-USE)", trash);
+
+      g_assert_true (tern_test_client_command (client, &response, &error, "%s", list));
       g_assert_nonnull (strstr (response, "\\Trash"));
     }
   g_clear_pointer (&response, g_free);
-  g_assert_true (tern_test_client_command (client, &response, &error, "STATUS Trash (MESSAGES)"));
+  g_assert_true (tern_test_client_command (client, &response, &error, "%s", status_trash));
   g_assert_nonnull (strstr (response, "MESSAGES 1"));
   g_clear_pointer (&response, g_free);
   g_assert_true (tern_test_client_command (client, &response, &error, "STATUS INBOX (MESSAGES)"));
   g_assert_nonnull (strstr (response, "MESSAGES 39"));
+  /* Nothing was expunged for good (Dovecot's rawlog shows every command). */
+  if (tern_test_server_get_kind (f->server) == TERN_TEST_SERVER_DOVECOT)
+    g_assert_cmpuint (tern_test_server_count_commands (f->server, "alice", "EXPUNGE"), ==, 0);
   g_clear_pointer (&response, g_free);
 
   /* A second delete uses that Trash (no second CREATE). */
   run (f, &r, NULL, "delete", "39", NULL);
   assert_ok (&r);
   result_clear (&r);
-  g_assert_cmpuint (tern_test_server_count_commands (f->server, "alice", "CREATE"), ==, 1);
-  g_assert_true (tern_test_client_command (client, &response, &error, "STATUS Trash (MESSAGES)"));
+  if (tern_test_server_get_kind (f->server) == TERN_TEST_SERVER_DOVECOT)
+    g_assert_cmpuint (tern_test_server_count_commands (f->server, "alice", "CREATE"), ==, 1);
+  run (f, &r, NULL, "folders", NULL);
+  assert_ok (&r);
+  /* One Trash, with its role, holding both. */
+  g_assert_nonnull (strstr (r.out, "\nTrash "));
+  g_assert_null (strstr (strstr (r.out, "\nTrash ") + 1, "\nTrash "));
+  g_assert_true (g_regex_match_simple ("\nTrash +\\\\Trash +[0-9]+ +2\n", r.out, 0, 0));
+  result_clear (&r);
+  g_assert_true (tern_test_client_command (client, &response, &error, "%s", status_trash));
   g_assert_nonnull (strstr (response, "MESSAGES 2"));
 }
 
@@ -780,7 +811,13 @@ main (int    argc,
 {
   g_test_init (&argc, &argv, NULL);
 
-  g_test_add ("/cli/delete-without-trash", Fixture, GUINT_TO_POINTER (TERN_TEST_SERVER_NO_TRASH),
+  g_test_add ("/cli/delete-without-trash/dovecot", Fixture, GUINT_TO_POINTER (TERN_TEST_SERVER_NO_TRASH),
+              fixture_set_up, test_delete_without_trash, fixture_tear_down);
+  g_test_add ("/cli/delete-without-trash/cyrus", Fixture,
+              GUINT_TO_POINTER (TERN_TEST_SERVER_NO_TRASH | (TERN_TEST_SERVER_CYRUS << 24)),
+              fixture_set_up, test_delete_without_trash, fixture_tear_down);
+  g_test_add ("/cli/delete-without-trash/cyrus-classic", Fixture,
+              GUINT_TO_POINTER (TERN_TEST_SERVER_NO_TRASH | (TERN_TEST_SERVER_CYRUS_CLASSIC << 24)),
               fixture_set_up, test_delete_without_trash, fixture_tear_down);
   g_test_add ("/cli/show-alternative", Fixture, GUINT_TO_POINTER (TERN_TEST_SERVER_FULL),
               fixture_set_up, test_show_alternative, fixture_tear_down);
