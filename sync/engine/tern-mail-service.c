@@ -661,6 +661,48 @@ tern_mail_service_journal_changed (TernMailService *self,
   recount (self);
 }
 
+static gboolean
+retry_or_discard (TernMailService  *self,
+                  gint64            action_id,
+                  gboolean          discard,
+                  GError          **error)
+{
+  g_autoptr(TernAction) a = tern_journal_get (self->store, action_id, error);
+  gboolean ok;
+
+  if (a == NULL)
+    return FALSE;
+  ok = discard ? tern_journal_discard (self->store, action_id, error)
+               : tern_journal_retry (self->store, action_id, error);
+  if (!ok)
+    return FALSE;
+  /* A discarded move or delete puts the message back: both its folders are told. */
+  tern_mail_service_journal_changed (self, a->account_id, a->folder);
+  if (a->target != 0 && a->target != a->folder)
+    tern_mail_service_journal_changed (self, a->account_id, a->target);
+  return TRUE;
+}
+
+gboolean
+tern_mail_service_retry_action (TernMailService  *self,
+                                gint64            action_id,
+                                GError          **error)
+{
+  g_return_val_if_fail (TERN_IS_MAIL_SERVICE (self), FALSE);
+
+  return retry_or_discard (self, action_id, FALSE, error);
+}
+
+gboolean
+tern_mail_service_discard_action (TernMailService  *self,
+                                  gint64            action_id,
+                                  GError          **error)
+{
+  g_return_val_if_fail (TERN_IS_MAIL_SERVICE (self), FALSE);
+
+  return retry_or_discard (self, action_id, TRUE, error);
+}
+
 /* Undo. */
 
 static guint

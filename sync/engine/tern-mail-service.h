@@ -125,6 +125,14 @@ guint            tern_mail_service_folder_subscribe  (TernMailService    *self,
 void             tern_mail_service_journal_changed   (TernMailService    *self,
                                                       gint64              account_id,
                                                       gint64              folder_id);
+/* A failed action tried again, or given up (a queued one is undone in the cache first): the
+ * folders it touched are told, the queue count follows, its worker is woken. */
+gboolean         tern_mail_service_retry_action      (TernMailService    *self,
+                                                      gint64              action_id,
+                                                      GError            **error);
+gboolean         tern_mail_service_discard_action    (TernMailService    *self,
+                                                      gint64              action_id,
+                                                      GError            **error);
 
 /* Undo. */
 gboolean         tern_mail_service_undo              (TernMailService    *self,
