@@ -463,8 +463,17 @@ _tern_window_apply_change_set (TernWindow    *self,
                    (set->folder_id == 0 && set->reload);
   gint64 viewed = tern_message_view_get_message_id (self->message_view);
 
-  if (set->folders_changed || set->counts_changed || set->reload)
+  /* A local change to a folder's messages counts that folder again alone; the whole list is
+   * read when folders changed or a worker brings a folder's news (its state may follow). */
+  if (set->folders_changed || set->folder_id == 0 || set->reload)
     _tern_window_refresh_folders (self);
+  else if (set->counts_changed)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!tern_folder_model_update_counts (self->folder_model, set->folder_id, &error))
+        g_debug ("Cannot count folder %" G_GINT64_FORMAT ": %s", set->folder_id, error->message);
+    }
   if (set->folders_changed && self->folder_id == 0)
     _tern_window_select_first_inbox (self);
   if (!shown)
