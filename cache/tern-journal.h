@@ -102,6 +102,13 @@ gboolean    tern_journal_move_many        (TernStore   *store,
                                            GPtrArray   *queued,
                                            GError     **error);
 /* To the account's folder of this special use (\Archive, \Junk). */
+/* Junk: $Junk set ($NotJunk cleared) and moved to Junk; not junk: $NotJunk set ($Junk
+ * cleared) and, from Junk, moved to INBOX. One transaction. */
+gboolean    tern_journal_junk_many         (TernStore  *store,
+                                            GArray     *message_ids,
+                                            gboolean    junk,
+                                            GPtrArray  *queued,
+                                            GError    **error);
 gboolean    tern_journal_move_special_many (TernStore  *store,
                                            GArray      *message_ids,
                                            const char  *special_use,

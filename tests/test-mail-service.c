@@ -581,6 +581,43 @@ test_discard_and_retry (Fixture       *f,
   g_assert_cmpint (shown_in (f, g_array_index (ids, gint64, 1)), ==, f->ids.archive);
 }
 
+/* Junk as Thunderbird does it: $Junk and a move to Junk, one undo token; Not Junk from Junk
+ * sets $NotJunk, clears $Junk, and brings it back to INBOX. */
+static void
+test_junk (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) ids = ids_at (f, 0, -1);
+  gint64 id = g_array_index (ids, gint64, 0);
+  guint token;
+
+  token = tern_mail_service_junk (f->service, ids, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (token, !=, 0);
+  g_assert_cmpint (shown_in (f, id), ==, f->ids.junk);
+  g_assert_true (has_flag (f, id, "$Junk"));
+  g_assert_false (has_flag (f, id, "$NotJunk"));
+  /* Two actions (the keyword, the move), one token. */
+  g_assert_cmpuint (tern_mail_service_get_queued (f->service), ==, 2);
+
+  g_assert_cmpuint (tern_mail_service_not_junk (f->service, ids, &error), !=, 0);
+  g_assert_no_error (error);
+  g_assert_cmpint (shown_in (f, id), ==, f->ids.inbox);
+  g_assert_true (has_flag (f, id, "$NotJunk"));
+  g_assert_false (has_flag (f, id, "$Junk"));
+
+  /* Undo, newest first: back in Junk; then the first: back in INBOX, neither keyword. */
+  g_assert_true (tern_mail_service_undo_last (f->service, &error));
+  g_assert_cmpint (shown_in (f, id), ==, f->ids.junk);
+  g_assert_true (tern_mail_service_undo (f->service, token, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (shown_in (f, id), ==, f->ids.inbox);
+  g_assert_false (has_flag (f, id, "$Junk"));
+  g_assert_false (has_flag (f, id, "$NotJunk"));
+  g_assert_cmpuint (tern_mail_service_get_queued (f->service), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -596,6 +633,7 @@ main (int   argc,
   ADD ("/service/undo/token", test_undo_token);
   ADD ("/service/undo/sent", test_undo_sent);
   ADD ("/service/discard-and-retry", test_discard_and_retry);
+  ADD ("/service/junk", test_junk);
 #undef ADD
   g_test_add_func ("/service/online/replay-and-idle-expunge", test_online);
   return g_test_run ();

@@ -368,7 +368,7 @@ mark_read (TernWindow *self,
  * selected row, writing a reply or a forward needs the message shown. */
 static const char * const selection_actions[] = {
   "win.toggle-read", "win.mark-read", "win.mark-unread", "win.toggle-star",
-  "win.archive", "win.delete", "win.move-to", "win.open-move",
+  "win.archive", "win.delete", "win.move-to", "win.open-move", "win.junk", "win.not-junk",
 };
 static const char * const shown_message_actions[] = {
   "win.reply", "win.reply-all", "win.forward", "win.forward-attached", "win.edit-draft",
@@ -389,6 +389,7 @@ _tern_window_update_message_actions (TernWindow *self)
 
   for (guint i = 0; i < G_N_ELEMENTS (selection_actions); i++)
     gtk_widget_action_set_enabled (GTK_WIDGET (self), selection_actions[i], any_selected);
+  _tern_window_update_junk_button (self);
   _tern_window_apply_rights (self);
   for (guint i = 0; i < G_N_ELEMENTS (shown_message_actions); i++)
     gtk_widget_action_set_enabled (GTK_WIDGET (self), shown_message_actions[i], shown);
@@ -797,6 +798,7 @@ tern_window_class_init (TernWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TernWindow, list_stack);
   gtk_widget_class_bind_template_child (widget_class, TernWindow, message_list);
   gtk_widget_class_bind_template_child (widget_class, TernWindow, forward_button);
+  gtk_widget_class_bind_template_child (widget_class, TernWindow, junk_button);
   gtk_widget_class_bind_template_child (widget_class, TernWindow, empty_page);
   gtk_widget_class_bind_template_child (widget_class, TernWindow, message_view);
   gtk_widget_class_bind_template_child (widget_class, TernWindow, move_button);

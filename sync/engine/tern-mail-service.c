@@ -502,12 +502,26 @@ tern_mail_service_archive (TernMailService  *self,
   return message_action (self, TERN_MAIL_ACTION_ARCHIVE, message_ids, special_many, (gpointer) "\\Archive", error);
 }
 
+static gboolean
+junk_many (TernMailService *self, GArray *ids, gpointer data, GPtrArray *queued, GError **error)
+{
+  return tern_journal_junk_many (self->store, ids, GPOINTER_TO_INT (data), queued, error);
+}
+
 guint
 tern_mail_service_junk (TernMailService  *self,
                         GArray           *message_ids,
                         GError          **error)
 {
-  return message_action (self, TERN_MAIL_ACTION_JUNK, message_ids, special_many, (gpointer) "\\Junk", error);
+  return message_action (self, TERN_MAIL_ACTION_JUNK, message_ids, junk_many, GINT_TO_POINTER (TRUE), error);
+}
+
+guint
+tern_mail_service_not_junk (TernMailService  *self,
+                            GArray           *message_ids,
+                            GError          **error)
+{
+  return message_action (self, TERN_MAIL_ACTION_NOT_JUNK, message_ids, junk_many, GINT_TO_POINTER (FALSE), error);
 }
 
 static gboolean
@@ -787,5 +801,23 @@ tern_mail_service_get_token_count (TernMailService *self,
   g_return_val_if_fail (TERN_IS_MAIL_SERVICE (self), 0);
 
   pos = find_entry (self, token);
-  return pos == G_MAXUINT ? 0 : ((Entry *) self->stack->pdata[pos])->actions->len;
+  if (pos == G_MAXUINT)
+    return 0;
+  /* Messages, not actions: junk is a keyword and a move for each. */
+  {
+    GPtrArray *actions = ((Entry *) self->stack->pdata[pos])->actions;
+    g_autoptr(GHashTable) messages = g_hash_table_new (g_int64_hash, g_int64_equal);
+    guint others = 0;
+
+    for (guint i = 0; i < actions->len; i++)
+      {
+        TernAction *a = actions->pdata[i];
+
+        if (a->message != 0)
+          g_hash_table_add (messages, &a->message);
+        else
+          others++;
+      }
+    return g_hash_table_size (messages) + others;
+  }
 }
