@@ -301,6 +301,55 @@ test_edit_remove (Fixture       *f,
   assert_has (r.out, "\"name\":\"home\"");
 }
 
+/* An account added with its IMAP server only has no outgoing server: a message sent waits in
+ * the outbox saying so, nothing is submitted through a guessed server (the IMAP host on 465);
+ * once one is set, the same message goes. */
+static void
+test_no_outgoing_server (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_auto(Result) r = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *imaps = g_strdup_printf ("%u", tern_test_server_get_imaps_port (f->server));
+  g_autofree char *submissions = g_strdup_printf ("%u", tern_test_server_get_submissions_port (f->server));
+  g_autofree char *eml = g_build_filename (f->dir, "message.eml", NULL);
+  const char *ca = tern_test_server_get_ca_file (f->server);
+
+  g_assert_true (g_file_set_contents (eml, "From: alice@example.test\r\nTo: bob@example.test\r\n"
+                                      "Subject: waits\r\nMessage-ID: <waits@example.test>\r\n\r\n"
+                                      "Hello\r\n", -1, &error));
+  run (f, &r, NULL, "account", "add", "work", "--email", "alice@example.test", "--host", "localhost",
+       "--port", imaps, "--user", "alice", "--password-command", "echo secret", "--ca-file", ca, NULL);
+  assert_ok (&r);
+  assert_has (r.out, "no outgoing server");
+  result_clear (&r);
+  run (f, &r, NULL, "--json", "smtp", "work", NULL);
+  assert_ok (&r);
+  assert_has (r.out, "\"configured\":false");
+  result_clear (&r);
+
+  run (f, &r, NULL, "send", "work", eml, NULL);
+  assert_ok (&r);
+  assert_has (r.err, "No outgoing server is set up for this account");
+  assert_has (r.err, "tern-cli smtp work --host HOST");
+  result_clear (&r);
+  run (f, &r, NULL, "--json", "outbox", "work", NULL);
+  assert_ok (&r);
+  assert_has (r.out, "\"state\":\"queued\"");
+  assert_has (r.out, "No outgoing server is set up for this account");
+  result_clear (&r);
+  /* The sender ran to its end above: nothing reached the submission server. */
+  g_assert_cmpuint (tern_test_server_count_submitted (f->server), ==, 0);
+
+  run (f, &r, NULL, "smtp", "work", "--host", "localhost", "--port", submissions, "--security", "tls", NULL);
+  assert_ok (&r);
+  result_clear (&r);
+  run (f, &r, NULL, "outbox", "flush", "work", NULL);
+  assert_ok (&r);
+  result_clear (&r);
+  g_assert_cmpuint (tern_test_server_count_submitted (f->server), ==, 1);
+}
+
 /* The keyring follows an edit and is emptied by remove (a private bus and keyring). */
 static void
 test_keyring (Fixture       *f,
@@ -455,6 +504,8 @@ main (int    argc,
   g_test_add ("/cli-accounts/add-from-address", Fixture, NULL, fixture_set_up,
               test_add_from_address, fixture_tear_down);
   g_test_add ("/cli-accounts/edit-remove", Fixture, NULL, fixture_set_up, test_edit_remove,
+              fixture_tear_down);
+  g_test_add ("/cli-accounts/no-outgoing-server", Fixture, NULL, fixture_set_up, test_no_outgoing_server,
               fixture_tear_down);
   g_test_add ("/cli-accounts/keyring", Fixture, NULL, fixture_set_up, test_keyring,
               fixture_tear_down);
