@@ -11,7 +11,8 @@ G_BEGIN_DECLS
 
 /* TernPreferences is implemented by tern-preferences.c (the window, the form, the connection
  * test, per-account settings) and tern-preferences-setup.c (finding the settings from the
- * address, the name, the outgoing server set up with the account, removing an account). */
+ * address, the name, the outgoing server set up with the account, removing an account) and
+ * tern-preferences-servers.c (an account's incoming and outgoing servers changed later). */
 struct _TernPreferences
 {
   AdwPreferencesWindow  parent_instance;
@@ -56,6 +57,9 @@ void _tern_preferences_clear_discovery      (TernPreferences     *self);
 void _tern_preferences_finish_add           (TernPreferences     *self,
                                              TernStore           *store,
                                              const TernAccount   *added);
+void _tern_preferences_add_server_rows     (TernPreferences     *self,
+                                             GtkWidget           *expander,
+                                             const TernAccount   *account);
 void _tern_preferences_add_remove_row       (TernPreferences     *self,
                                              GtkWidget           *expander,
                                              const TernAccount   *account);

@@ -398,168 +398,6 @@ spin_row (TernPreferences *self,
   return row;
 }
 
-/* Outgoing mail: the account's submission server, as `tern-cli smtp` sets it. Each control
- * stores its own field when applied; the password goes to the keyring. */
-
-static TernSmtpSettings *
-smtp_get (TernPreferences *self,
-          GtkWidget       *row)
-{
-  gint64 id = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (row), "account-id"));
-
-  return tern_outbox_get_smtp (tern_application_get_store (self->app), id, NULL);
-}
-
-static void
-smtp_put (TernPreferences  *self,
-          TernSmtpSettings *settings)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!tern_outbox_set_smtp (tern_application_get_store (self->app), settings, &error))
-    adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (error->message));
-}
-
-static void
-smtp_apply_cb (GtkWidget       *row,
-               TernPreferences *self)
-{
-  g_autoptr(TernSmtpSettings) s = smtp_get (self, row);
-  const char *field = gtk_widget_get_name (row);
-  const char *text = gtk_editable_get_text (GTK_EDITABLE (row));
-  g_autoptr(TernAccount) account = NULL;
-  g_autoptr(GError) error = NULL;
-
-  if (s == NULL)
-    return;
-  if (g_str_equal (field, "smtp-password"))
-    {
-      account = tern_store_get_account_by_id (tern_application_get_store (self->app), s->account_id, NULL);
-      if (account != NULL && *text != '\0' &&
-          !tern_password_store_smtp (account, s->host, s->user, text, &error))
-        adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (error->message));
-      return;
-    }
-  if (g_str_equal (field, "smtp-port"))
-    {
-      guint64 port = g_ascii_strtoull (text, NULL, 10);
-
-      if (*text != '\0' && (port < 1 || port > 65535))
-        {
-          adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self),
-                                            adw_toast_new (_("A port is a number from 1 to 65535")));
-          return;
-        }
-      s->port = (guint) port;
-    }
-  else
-    {
-      char **slot = g_str_equal (field, "smtp-host") ? &s->host : &s->user;
-
-      g_free (*slot);
-      *slot = *text != '\0' ? g_strdup (text) : NULL;
-    }
-  smtp_put (self, s);
-}
-
-static void
-smtp_security_cb (GtkWidget       *row,
-                  GParamSpec      *pspec,
-                  TernPreferences *self)
-{
-  g_autoptr(TernSmtpSettings) s = smtp_get (self, row);
-  GtkWidget *port = g_object_get_data (G_OBJECT (row), "port-row");
-
-  if (s == NULL)
-    return;
-  g_free (s->security);
-  s->security = g_strdup (adw_combo_row_get_selected (ADW_COMBO_ROW (row)) == 1 ? "starttls" : "tls");
-  s->port = 0;   /* the usual port of that security: 465 or 587 */
-  smtp_put (self, s);
-  g_clear_pointer (&s, tern_smtp_settings_free);
-  if ((s = smtp_get (self, row)) != NULL)
-    {
-      g_autofree char *text = g_strdup_printf ("%u", s->port);
-
-      gtk_editable_set_text (GTK_EDITABLE (port), text);
-    }
-}
-
-static void
-smtp_saves_sent_cb (GtkWidget       *toggle,
-                    GParamSpec      *pspec,
-                    TernPreferences *self)
-{
-  g_autoptr(TernSmtpSettings) s = smtp_get (self, toggle);
-
-  if (s == NULL)
-    return;
-  s->server_saves_sent = gtk_switch_get_active (GTK_SWITCH (toggle));
-  smtp_put (self, s);
-}
-
-static GtkWidget *
-smtp_entry (GtkWidget  *expander,
-            GtkWidget  *row,
-            const char *name,
-            const char *title,
-            const char *value,
-            gint64      account_id,
-            gpointer    self)
-{
-  gtk_widget_set_name (row, name);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-  adw_entry_row_set_show_apply_button (ADW_ENTRY_ROW (row), TRUE);
-  gtk_editable_set_text (GTK_EDITABLE (row), value ? value : "");
-  g_object_set_data (G_OBJECT (row), "account-id", GSIZE_TO_POINTER ((gsize) account_id));
-  g_signal_connect (row, "apply", G_CALLBACK (smtp_apply_cb), self);
-  adw_expander_row_add_row (ADW_EXPANDER_ROW (expander), row);
-  return row;
-}
-
-static void
-add_outgoing_rows (TernPreferences   *self,
-                   GtkWidget         *expander,
-                   const TernAccount *a)
-{
-  g_autoptr(TernSmtpSettings) s = tern_outbox_get_smtp (tern_application_get_store (self->app), a->id, NULL);
-  const char *security[] = { _("TLS"), _("STARTTLS"), NULL };
-  g_autofree char *port_text = NULL;
-  GtkWidget *port, *row, *toggle;
-
-  if (s == NULL)
-    return;
-  port_text = g_strdup_printf ("%u", s->port);
-  smtp_entry (expander, adw_entry_row_new (), "smtp-host", _("Outgoing server (SMTP)"), s->host, a->id, self);
-  port = smtp_entry (expander, adw_entry_row_new (), "smtp-port", _("Outgoing port (465 for TLS, 587 for STARTTLS)"),
-                     port_text, a->id, self);
-  row = adw_combo_row_new ();
-  gtk_widget_set_name (row, "smtp-security");
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Outgoing security"));
-  adw_combo_row_set_model (ADW_COMBO_ROW (row), G_LIST_MODEL (gtk_string_list_new (security)));
-  adw_combo_row_set_selected (ADW_COMBO_ROW (row), g_strcmp0 (s->security, "starttls") == 0);
-  g_object_set_data (G_OBJECT (row), "account-id", GSIZE_TO_POINTER ((gsize) a->id));
-  g_object_set_data (G_OBJECT (row), "port-row", port);
-  g_signal_connect (row, "notify::selected", G_CALLBACK (smtp_security_cb), self);
-  adw_expander_row_add_row (ADW_EXPANDER_ROW (expander), row);
-  smtp_entry (expander, adw_entry_row_new (), "smtp-user", _("Outgoing user name"), s->user, a->id, self);
-  smtp_entry (expander, adw_password_entry_row_new (), "smtp-password",
-              _("Outgoing password (empty: the account’s)"), NULL, a->id, self);
-
-  row = adw_action_row_new ();
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("The server files sent mail in Sent"));
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), _("Tern then does not save a copy there itself"));
-  toggle = gtk_switch_new ();
-  gtk_widget_set_name (toggle, "smtp-server-saves-sent");
-  gtk_widget_set_valign (toggle, GTK_ALIGN_CENTER);
-  gtk_switch_set_active (GTK_SWITCH (toggle), s->server_saves_sent);
-  g_object_set_data (G_OBJECT (toggle), "account-id", GSIZE_TO_POINTER ((gsize) a->id));
-  g_signal_connect (toggle, "notify::active", G_CALLBACK (smtp_saves_sent_cb), self);
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row), toggle);
-  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), toggle);
-  adw_expander_row_add_row (ADW_EXPANDER_ROW (expander), row);
-}
-
 /* Identities: the account's addresses, names, Reply-To and signatures, in their own dialog. */
 static void
 identities_clicked_cb (GtkWidget       *button,
@@ -638,6 +476,7 @@ _tern_preferences_fill_accounts (TernPreferences *self)
       g_autofree char *subtitle = g_strdup_printf ("%s · %s:%u", a->email, a->host, a->port);
       const char *modes[] = { _("Move to Trash"), _("Mark deleted and expunge"), NULL };
 
+      g_object_set_data (G_OBJECT (expander), "account-id", GSIZE_TO_POINTER ((gsize) a->id));
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (expander), a->name);
       adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (expander), subtitle);
       gtk_widget_set_name (combo, "delete-mode");
@@ -656,7 +495,7 @@ _tern_preferences_fill_accounts (TernPreferences *self)
                                           _("In KiB; larger ones are fetched when opened"),
                                           "offline-max-size", a, (int) (a->offline_max_size / 1024),
                                           1024 * 1024));
-      add_outgoing_rows (self, expander, a);
+      _tern_preferences_add_server_rows (self, expander, a);
       add_identities_row (self, expander, a);
       add_rules_row (self, expander, a);
       _tern_preferences_add_remove_row (self, expander, a);
