@@ -213,6 +213,98 @@ test_send_no_outgoing (Fixture       *f,
   g_assert_true (tern_test_ui_wait_for (submitted_cb, f, 30));
 }
 
+/* An account whose password is in the keyring, and wrong, as is its port (plain IMAP spoken
+ * to with TLS): fixed in Preferences, row by row, it connects. */
+static void
+set_up_wrong (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernStore) store = NULL;
+  g_autoptr(TernAccount) account = NULL;
+  g_autofree char *path = NULL;
+  TernAccount a = { 0 };
+
+  f->server = tern_test_server_new (TERN_TEST_SERVER_SUBMISSION, &error);
+  g_assert_no_error (error);
+  f->dir = g_dir_make_tmp ("tern-ui-accounts2-XXXXXX", &error);
+  g_assert_no_error (error);
+  path = g_build_filename (f->dir, "tern.db", NULL);
+  store = tern_store_open (path, &error);
+  g_assert_no_error (error);
+  a.name = (char *) "work";
+  a.email = (char *) "alice@example.org";
+  a.host = (char *) tern_test_server_get_host (f->server);
+  a.port = tern_test_server_get_imap_port (f->server);
+  a.security = (char *) "tls";
+  a.user = (char *) "alice";
+  a.ca_file = (char *) tern_test_server_get_ca_file (f->server);
+  g_assert_true (tern_store_add_account (store, &a, &f->account, &error));
+  account = tern_store_get_account_by_id (store, f->account, &error);
+  g_assert_no_error (error);
+  g_assert_true (tern_password_store (account, "wrong", &error));
+  g_assert_no_error (error);
+}
+
+static void
+apply (GtkWidget  *prefs,
+       const char *name,
+       const char *text)
+{
+  GtkWidget *row = need_named (prefs, name);
+
+  gtk_editable_set_text (GTK_EDITABLE (row), text);
+  g_signal_emit_by_name (row, "apply");
+}
+
+static void
+test_edit_incoming (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernAccount) account = NULL;
+  g_autofree char *password = NULL;
+  g_autofree char *imap = g_strdup_printf ("%u", tern_test_server_get_imap_port (f->server));
+  GtkWidget *prefs, *host, *security;
+
+  start_app (f, FALSE);
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "preferences", NULL);
+  prefs = GTK_WIDGET (wait_toplevel (TERN_TYPE_PREFERENCES));
+  host = need_named (prefs, "imap-host");
+  adw_expander_row_set_expanded (ADW_EXPANDER_ROW (gtk_widget_get_ancestor (host, ADW_TYPE_EXPANDER_ROW)), TRUE);
+  g_assert_true (tern_test_ui_wait_for (mapped_cb, host, 10));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (host)), ==, tern_test_server_get_host (f->server));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (need_named (prefs, "imap-port"))), ==, imap);
+  g_assert_false (tern_test_ui_worker_online (f->app));
+  tern_test_ui_screenshots (GTK_WINDOW (prefs), "prefs-incoming", 640, 900);
+
+  /* STARTTLS on the plain port: the port, not one of the usual ones, stays. */
+  security = need_named (prefs, "imap-security");
+  adw_combo_row_set_selected (ADW_COMBO_ROW (security), 1);
+  account = tern_store_get_account_by_id (f->store, f->account, &error);
+  g_assert_cmpstr (account->security, ==, "starttls");
+  g_assert_cmpuint (account->port, ==, tern_test_server_get_imap_port (f->server));
+  g_clear_pointer (&account, tern_account_free);
+
+  /* A bad port is refused and nothing changes. */
+  apply (prefs, "imap-port", "70000");
+  account = tern_store_get_account_by_id (f->store, f->account, &error);
+  g_assert_cmpuint (account->port, ==, tern_test_server_get_imap_port (f->server));
+  g_clear_pointer (&account, tern_account_free);
+
+  apply (prefs, "imap-user", "alice");
+  apply (prefs, "imap-password", "secret");
+  /* The keyring has the new one, the field is emptied. */
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (need_named (prefs, "imap-password"))), ==, "");
+  account = tern_store_get_account_by_id (f->store, f->account, &error);
+  password = tern_password_lookup (account, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (password, ==, "secret");
+
+  /* The account connects with what was changed. */
+  g_assert_true (tern_test_ui_wait_for (online_cb, f, 60));
+}
+
 /* A keyring on the private bus, unlocked, in a home of its own. */
 static void
 start_keyring (void)
@@ -279,6 +371,7 @@ main (int   argc,
   start_keyring ();
 
   g_test_add ("/ui-accounts2/send-no-outgoing", Fixture, NULL, set_up, test_send_no_outgoing, tear_down);
+  g_test_add ("/ui-accounts2/edit-incoming", Fixture, NULL, set_up_wrong, test_edit_incoming, tear_down);
   status = g_test_run ();
 
   if (keyring_pid > 0)
