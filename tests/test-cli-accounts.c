@@ -223,10 +223,26 @@ test_add_from_address (Fixture       *f,
 
 /* edit (servers, security, name, the person's name) and remove (with what is lost). */
 static void
+write_draft (const char *dir,
+             const char *name,
+             const char *from,
+             const char *message_id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autofree char *text = g_strdup_printf ("From: %s\r\nTo: bob@example.test\r\nSubject: draft\r\n"
+                                           "Message-ID: %s\r\n\r\nNot finished\r\n", from, message_id);
+
+  g_assert_true (g_file_set_contents (path, text, -1, &error));
+  g_assert_no_error (error);
+}
+
+static void
 test_edit_remove (Fixture       *f,
                   gconstpointer  data)
 {
   g_auto(Result) r = { 0 };
+  g_autofree char *message_id = NULL, *drafts = NULL, *files = NULL, *path = NULL;
   g_autofree char *imaps = g_strdup_printf ("%u", tern_test_server_get_imaps_port (f->server));
   g_autofree char *imap = g_strdup_printf ("%u", tern_test_server_get_imap_port (f->server));
   g_autofree char *submissions = g_strdup_printf ("%u", tern_test_server_get_submissions_port (f->server));
@@ -288,10 +304,37 @@ test_edit_remove (Fixture       *f,
   run (f, &r, NULL, "--offline", "tag", "1", "+$Kept", NULL);
   assert_ok (&r);
   result_clear (&r);
+  /* Drafts kept on this computer: one with the Message-ID of a message of the account, one
+   * never saved to the server but from its address (with its attachments' folder), and one of
+   * the other account, which stays. */
+  run (f, &r, NULL, "--json", "list", "office", "INBOX", "--limit", "1", NULL);
+  assert_ok (&r);
+  assert_has (r.out, "\"message_id\":\"");
+  message_id = g_strndup (strstr (r.out, "\"message_id\":\"") + strlen ("\"message_id\":\""),
+                          strcspn (strstr (r.out, "\"message_id\":\"") + strlen ("\"message_id\":\""), "\""));
+  result_clear (&r);
+  drafts = g_build_filename (f->data, "outbox", "drafts", NULL);
+  files = g_build_filename (drafts, "local.files", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (files, 0700), ==, 0);
+  write_draft (drafts, "synced.eml", "someone@else.test", message_id);
+  write_draft (drafts, "local.eml", "alice@example.test", "<local@example.test>");
+  write_draft (files, "notes.txt", "alice@example.test", "<not-a-draft@example.test>");
+  write_draft (drafts, "home.eml", "a@example.test", "<home@example.test>");
+
   run (f, &r, NULL, "account", "remove", "office", NULL);
   assert_ok (&r);
   assert_has (r.out, "Removed office: 12 cached messages, 1 changes not yet on the server");
+  assert_has (r.out, "2 drafts kept on this computer");
   result_clear (&r);
+  g_assert_false (g_file_test (files, G_FILE_TEST_EXISTS));
+  path = g_build_filename (drafts, "synced.eml", NULL);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  g_free (path);
+  path = g_build_filename (drafts, "local.eml", NULL);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  g_free (path);
+  path = g_build_filename (drafts, "home.eml", NULL);
+  g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
   run (f, &r, NULL, "--json", "folders", "office", NULL);
   g_assert_cmpint (r.status, !=, 0);
   result_clear (&r);

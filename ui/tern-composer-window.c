@@ -405,14 +405,7 @@ from_changed_cb (TernComposerWindow *self)
 char *
 _tern_composer_window_draft_key (TernComposerWindow *self)
 {
-  GString *key = g_string_new (NULL);
-
-  for (const char *p = self->message_id; p != NULL && *p != '\0'; p++)
-    if (g_ascii_isalnum (*p) || *p == '.' || *p == '-' || *p == '_' || *p == '@')
-      g_string_append_c (key, *p);
-    else if (*p != '<' && *p != '>')
-      g_string_append_c (key, '_');
-  return g_string_free (key, FALSE);
+  return tern_draft_file_key (self->message_id);
 }
 
 char *

@@ -9,6 +9,7 @@
 #include "tern-identity.h"
 #include "tern-oauth2.h"
 #include "tern-outbox.h"
+#include "tern-outbox-sync.h"
 #include "tern-password.h"
 #include "tern-preferences-private.h"
 
@@ -226,16 +227,20 @@ remove_response_cb (AdwMessageDialog *dialog,
   TernStore *store = tern_application_get_store (self->app);
   gint64 id = (gint64) GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (dialog), "account-id"));
   g_autoptr(TernAccount) account = NULL;
+  g_autoptr(GPtrArray) drafts = NULL;
   g_autoptr(GError) error = NULL;
 
   if (g_strcmp0 (response, "remove") != 0)
     return;
   account = tern_store_get_account_by_id (store, id, &error);
-  if (account == NULL || !tern_store_remove_account (store, account->name, &error))
+  if (account == NULL || (drafts = tern_drafts_list_account_files (store, account, &error)) == NULL ||
+      !tern_store_remove_account (store, account->name, &error))
     {
       adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (error->message));
       return;
     }
+  /* Its drafts kept on this computer go with it. */
+  tern_drafts_remove_files (drafts);
   /* Its passwords and sign-in go with it. */
   if (!tern_password_forget_all (account, &error) ||
       (g_strcmp0 (account->auth, "oauth2") == 0 && !tern_oauth2_forget (account, &error)))
@@ -253,6 +258,7 @@ remove_clicked_cb (GtkWidget       *button,
   g_autoptr(TernAccount) account = tern_store_get_account_by_id (store, id, NULL);
   g_autoptr(GString) body = g_string_new (NULL);
   TernAccountData lost = { 0 };
+  g_autoptr(GPtrArray) drafts = NULL;
   g_autofree char *heading = NULL;
   GtkWidget *dialog;
 
@@ -270,6 +276,14 @@ remove_clicked_cb (GtkWidget       *button,
       g_string_append_printf (body, ngettext ("%u change made here has not reached the server and is lost.",
                                               "%u changes made here have not reached the server and are lost.",
                                               lost.pending_actions), lost.pending_actions);
+    }
+  drafts = tern_drafts_list_account_files (store, account, NULL);
+  if (drafts != NULL && drafts->len > 0)
+    {
+      g_string_append_c (body, ' ');
+      g_string_append_printf (body, ngettext ("%u draft kept on this computer is removed.",
+                                              "%u drafts kept on this computer are removed.",
+                                              drafts->len), drafts->len);
     }
   if (lost.unsent > 0)
     {

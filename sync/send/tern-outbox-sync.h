@@ -153,6 +153,17 @@ gint64            tern_draft_find_current     (TernStore         *store,
                                                const char        *message_id,
                                                GArray           **copies_out,
                                                GError           **error);
+/* The name (without .eml) of a draft's file in <outbox>/drafts/, from its Message-ID; its
+ * attachments are in KEY.files/ beside it. (transfer full) */
+char             *tern_draft_file_key         (const char        *message_id) G_GNUC_WARN_UNUSED_RESULT;
+/* The account's draft files in <outbox>/drafts/ (KEY.eml paths): those whose Message-ID is
+ * one of the account's messages, and those kept on this computer only that are written from
+ * one of its addresses. Listed before the account is removed, removed (with their KEY.files/)
+ * by remove_files() once it is. (transfer full) */
+GPtrArray        *tern_drafts_list_account_files (TernStore        *store,
+                                               const TernAccount  *account,
+                                               GError            **error) G_GNUC_WARN_UNUSED_RESULT;
+void              tern_drafts_remove_files    (GPtrArray         *files);
 /* The account's folder with this special use ("\\Sent", "\\Drafts"), 0 if none is known. */
 gint64            tern_outbox_special_folder  (TernStore         *store,
                                                gint64             account_id,
