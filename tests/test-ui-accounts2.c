@@ -1,11 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include <glib/gstdio.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "tern-application.h"
 #include "tern-composer-window.h"
@@ -25,9 +22,6 @@
  * server (port, security, user, password in the keyring) is changed in Preferences and the
  * account connects with it. A D-Bus session of its own with a gnome-keyring-daemon.
  */
-
-static GPid  keyring_pid;
-static char *keyring_home;
 
 typedef struct
 {
@@ -305,52 +299,134 @@ test_edit_incoming (Fixture       *f,
   g_assert_true (tern_test_ui_wait_for (online_cb, f, 60));
 }
 
-/* A keyring on the private bus, unlocked, in a home of its own. */
 static void
-start_keyring (void)
+status_changed_cb (GtkLabel   *status,
+                   GParamSpec *pspec,
+                   gboolean   *started)
+{
+  if (g_str_equal (gtk_label_get_text (status), "Connecting…"))
+    *started = TRUE;
+}
+
+typedef struct
+{
+  GtkWidget *prefs;
+  gboolean   started;
+} TestWait;
+
+static gboolean
+test_ended_cb (gpointer data)
+{
+  TestWait *w = data;
+  GtkWidget *status = need_named (w->prefs, "test-status");
+
+  return w->started && gtk_widget_get_sensitive (need_named (w->prefs, "add-button")) &&
+         (gtk_widget_has_css_class (status, "error") || gtk_widget_has_css_class (status, "success"));
+}
+
+/* Add pressed (as from the keyboard: it clicks a moment later), then the test's end. */
+static gboolean
+add_and_wait (GtkWidget *prefs,
+              gboolean   trust)
+{
+  TestWait w = { prefs, FALSE };
+  GtkWidget *status = need_named (prefs, "test-status");
+  gulong handler = g_signal_connect (status, "notify::label", G_CALLBACK (status_changed_cb), &w.started);
+  gboolean ended;
+
+  gtk_widget_activate (need_named (prefs, "add-button"));
+  if (trust)
+    {
+      /* The test CA is not the system's: its certificate is trusted when asked. */
+      AdwMessageDialog *dialog = ADW_MESSAGE_DIALOG (wait_toplevel (ADW_TYPE_MESSAGE_DIALOG));
+
+      w.started = FALSE;
+      adw_message_dialog_response (dialog, "trust");
+      gtk_window_destroy (GTK_WINDOW (dialog));
+    }
+  ended = tern_test_ui_wait_for (test_ended_cb, &w, 60);
+  g_signal_handler_disconnect (status, handler);
+  return ended;
+}
+
+static void
+set_text (GtkWidget  *prefs,
+          const char *name,
+          const char *text)
+{
+  gtk_editable_set_text (GTK_EDITABLE (need_named (prefs, name)), text);
+}
+
+static gboolean
+prefs_gone_cb (gpointer data)
+{
+  return tern_test_ui_find_toplevel (TERN_TYPE_PREFERENCES) == NULL;
+}
+
+/* Add tries both servers before the account is saved: a wrong password is said against
+ * both servers and marks the password; a wrong outgoing port is said against the outgoing
+ * server only and marks its port; nothing is saved until "Save Anyway", which saves the form
+ * as it is. */
+static void
+test_before_save (Fixture       *f,
+                  gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *run = NULL;
-  g_auto(GStrv) env = g_get_environ ();
-  const char *argv[] = { "gnome-keyring-daemon", "--foreground", "--components=secrets", "--unlock", NULL };
-  int in_fd = -1;
-  gint64 end;
+  g_autoptr(TernAccount) account = NULL;
+  g_autoptr(TernSmtpSettings) smtp = NULL;
+  g_autofree char *imaps = g_strdup_printf ("%u", tern_test_server_get_imaps_port (f->server));
+  g_autofree char *submissions = g_strdup_printf ("%u", tern_test_server_get_submissions_port (f->server));
+  g_autofree char *plain = g_strdup_printf ("%u", tern_test_server_get_submission_port (f->server));
+  GtkWidget *prefs, *status;
+  const char *text;
 
-  keyring_home = g_dir_make_tmp ("tern-keyring-XXXXXX", &error);
+  start_app (f, FALSE);
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "add-account", NULL);
+  prefs = GTK_WIDGET (wait_toplevel (TERN_TYPE_PREFERENCES));
+  status = need_named (prefs, "test-status");
+  set_text (prefs, "name", "work");
+  set_text (prefs, "email", "alice@example.org");
+  set_text (prefs, "host", tern_test_server_get_host (f->server));
+  set_text (prefs, "port", imaps);
+  set_text (prefs, "user", "alice");
+  set_text (prefs, "password", "wrong");
+  set_text (prefs, "new-smtp-host", tern_test_server_get_host (f->server));
+  set_text (prefs, "new-smtp-port", submissions);
+
+  g_assert_true (add_and_wait (prefs, TRUE));
+  text = gtk_label_get_text (GTK_LABEL (status));
+  g_assert_true (gtk_widget_has_css_class (status, "error"));
+  g_assert_true (g_str_has_prefix (text, "Incoming: The server did not accept the user name or password."));
+  g_assert_nonnull (strstr (text, "\nOutgoing: The server did not accept the user name or password."));
+  g_assert_true (gtk_widget_has_css_class (need_named (prefs, "password"), "error"));
+  g_assert_false (gtk_widget_has_css_class (need_named (prefs, "host"), "error"));
+  g_assert_true (gtk_widget_get_visible (need_named (prefs, "save-anyway")));
+  g_assert_null (tern_store_get_account (f->store, "work", NULL));
+  g_assert_nonnull (tern_test_ui_find_toplevel (TERN_TYPE_PREFERENCES));
+  tern_test_ui_screenshots (GTK_WINDOW (prefs), "add-account-test-failed", 640, 900);
+
+  /* The right password, TLS to the plain submission port: the outgoing side alone. */
+  set_text (prefs, "password", "secret");
+  set_text (prefs, "new-smtp-port", plain);
+  g_assert_true (add_and_wait (prefs, FALSE));
+  text = gtk_label_get_text (GTK_LABEL (status));
+  if (!g_str_has_prefix (text, "Outgoing: "))
+    g_error ("Said: %s", text);
+  g_assert_null (strstr (text, "Incoming"));
+  g_assert_true (gtk_widget_has_css_class (need_named (prefs, "new-smtp-port"), "error"));
+  g_assert_false (gtk_widget_has_css_class (need_named (prefs, "password"), "error"));
+  g_assert_false (gtk_widget_has_css_class (need_named (prefs, "port"), "error"));
+  g_assert_null (tern_store_get_account (f->store, "work", NULL));
+
+  /* Saved as it is, for later. */
+  gtk_widget_activate (need_named (prefs, "save-anyway"));
+  g_assert_true (tern_test_ui_wait_for (prefs_gone_cb, NULL, 10));
+  account = tern_store_get_account (f->store, "work", &error);
   g_assert_no_error (error);
-  run = g_build_filename (keyring_home, "run", NULL);
-  g_assert_cmpint (g_mkdir (run, 0700), ==, 0);
-  env = g_environ_setenv (env, "HOME", keyring_home, TRUE);
-  env = g_environ_setenv (env, "XDG_DATA_HOME", keyring_home, TRUE);
-  env = g_environ_setenv (env, "XDG_RUNTIME_DIR", run, TRUE);
-  g_assert_true (g_spawn_async_with_pipes (NULL, (char **) argv, env,
-                                           G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
-                                           G_SPAWN_STDERR_TO_DEV_NULL,
-                                           NULL, NULL, &keyring_pid, &in_fd, NULL, NULL, &error));
-  g_assert_no_error (error);
-  /* --unlock reads the new login keyring's password from standard input. */
-  g_assert_cmpint (write (in_fd, "x", 1), ==, 1);
-  close (in_fd);
-
-  end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
-  for (;;)
-    {
-      g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
-      g_autoptr(GVariant) reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                                               "org.freedesktop.DBus", "NameHasOwner",
-                                                               g_variant_new ("(s)", "org.freedesktop.secrets"),
-                                                               G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE,
-                                                               -1, NULL, NULL);
-      gboolean owned = FALSE;
-
-      if (reply != NULL)
-        g_variant_get (reply, "(b)", &owned);
-      if (owned)
-        break;
-      if (g_get_monotonic_time () > end)
-        g_error ("gnome-keyring-daemon did not come up on the test bus");
-      g_usleep (20000);
-    }
+  g_assert_cmpuint (account->port, ==, tern_test_server_get_imaps_port (f->server));
+  smtp = tern_outbox_get_smtp (f->store, account->id, &error);
+  g_assert_true (smtp->configured);
+  g_assert_cmpuint (smtp->port, ==, tern_test_server_get_submission_port (f->server));
 }
 
 int
@@ -368,23 +444,13 @@ main (int   argc,
     g_setenv ("DISPLAY", display, TRUE);
   gtk_test_init (&argc, &argv, NULL);
   tern_sync_global_init ();
-  start_keyring ();
+  tern_test_ui_start_keyring ();
 
   g_test_add ("/ui-accounts2/send-no-outgoing", Fixture, NULL, set_up, test_send_no_outgoing, tear_down);
+  g_test_add ("/ui-accounts2/test-before-save", Fixture, NULL, set_up, test_before_save, tear_down);
   g_test_add ("/ui-accounts2/edit-incoming", Fixture, NULL, set_up_wrong, test_edit_incoming, tear_down);
   status = g_test_run ();
 
-  if (keyring_pid > 0)
-    {
-      kill (keyring_pid, SIGTERM);
-      g_spawn_close_pid (keyring_pid);
-    }
-  if (keyring_home != NULL)
-    {
-      g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", keyring_home);
-
-      if (system (cmd) != 0)
-        g_printerr ("Cannot remove %s\n", keyring_home);
-    }
+  tern_test_ui_stop_keyring ();
   return status;
 }

@@ -33,9 +33,13 @@ struct _TernPreferences
   GtkWidget            *security_warning;
   GtkWidget            *user;
   GtkWidget            *password;
+  GtkWidget            *smtp_host;
+  GtkWidget            *smtp_port;
+  GtkWidget            *smtp_security;
   GtkWidget            *test_button;
   GtkWidget            *test_status;
   GtkWidget            *add_button;
+  GtkWidget            *save_anyway_button;
   GPtrArray            *account_rows;
 
   /* Discovery (tern-preferences-setup.c). */
@@ -47,7 +51,9 @@ struct _TernPreferences
   TernDiscoveryResult  *found;          /* what the last search found, for Add */
 
   char                 *pinned_sha256;  /* a certificate the user trusted during the test */
+  char                 *tested;         /* the form as it last passed the test */
   gboolean              testing;
+  gboolean              add_after_test; /* Add pressed: the account is saved if it passes */
 };
 
 void _tern_preferences_fill_accounts        (TernPreferences     *self);

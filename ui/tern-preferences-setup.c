@@ -90,6 +90,15 @@ found_cb (GObject      *source,
   adw_combo_row_set_selected (ADW_COMBO_ROW (self->security),
                               g_strcmp0 (imap->security, "starttls") == 0 ? 1 : 0);
   gtk_editable_set_text (GTK_EDITABLE (self->user), user);
+  if (found->smtp != NULL)
+    {
+      g_autofree char *smtp_port = g_strdup_printf ("%u", found->smtp->port);
+
+      gtk_editable_set_text (GTK_EDITABLE (self->smtp_host), found->smtp->host);
+      gtk_editable_set_text (GTK_EDITABLE (self->smtp_port), smtp_port);
+      adw_combo_row_set_selected (ADW_COMBO_ROW (self->smtp_security),
+                                  g_strcmp0 (found->smtp->security, "starttls") == 0 ? 1 : 0);
+    }
   /* "Found in your provider's settings: imap.example.com, encrypted" */
   text = g_strdup_printf (_("%s: %s, encrypted%s"), source_words (imap->source), imap->host,
                           g_strcmp0 (imap->auth, "oauth2") == 0
@@ -185,19 +194,26 @@ _tern_preferences_finish_add (TernPreferences   *self,
                               const TernAccount *added)
 {
   const char *full_name = gtk_editable_get_text (GTK_EDITABLE (self->full_name));
+  const char *smtp_host;
   g_autoptr(GError) error = NULL;
 
-  if (self->found != NULL && self->found->smtp != NULL &&
-      g_ascii_strcasecmp (self->found->email, added->email) == 0)
+  smtp_host = gtk_editable_get_text (GTK_EDITABLE (self->smtp_host));
+  if (*smtp_host != '\0')
     {
-      const TernDiscoveredServer *found = self->found->smtp;
-      g_autofree char *user = tern_discovered_server_dup_user (found, added->email);
+      const char *port = gtk_editable_get_text (GTK_EDITABLE (self->smtp_port));
+      const TernDiscoveredServer *found = self->found != NULL ? self->found->smtp : NULL;
+      g_autofree char *user = NULL;
       TernSmtpSettings smtp = { 0 };
 
+      /* The user name the provider's settings give for it, when it is the server found. */
+      if (found != NULL && g_ascii_strcasecmp (found->host, smtp_host) == 0 &&
+          g_ascii_strcasecmp (self->found->email, added->email) == 0)
+        user = tern_discovered_server_dup_user (found, added->email);
       smtp.account_id = added->id;
-      smtp.host = found->host;
-      smtp.port = found->port;
-      smtp.security = found->security;
+      smtp.host = (char *) smtp_host;
+      smtp.port = *port ? (guint) g_ascii_strtoull (port, NULL, 10) : 0;
+      smtp.security = adw_combo_row_get_selected (ADW_COMBO_ROW (self->smtp_security)) == 1
+                      ? (char *) "starttls" : (char *) "tls";
       smtp.user = user;
       if (!tern_outbox_set_smtp (store, &smtp, &error))
         g_debug ("Cannot store the outgoing server: %s", error->message);
