@@ -330,8 +330,13 @@ tern_test_ui_click (GtkWidget *widget,
   XTestFakeButtonEvent (dpy, 1, True, CurrentTime);
   XTestFakeButtonEvent (dpy, 1, False, CurrentTime);
   XSync (dpy, False);
+  /* The click may close the window (and free the controller with it). */
+  g_object_ref (watch);
   ok = tern_test_ui_wait_for (seen_cb, &seen, 5);
-  gtk_widget_remove_controller (GTK_WIDGET (native), GTK_EVENT_CONTROLLER (watch));
+  if (gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (watch)) != NULL)
+    gtk_widget_remove_controller (gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (watch)),
+                                  GTK_EVENT_CONTROLLER (watch));
+  g_object_unref (watch);
   return ok;
 }
 

@@ -5,6 +5,7 @@
 
 #include "tern-account-discovery.h"
 #include "tern-application.h"
+#include "tern-goa.h"
 #include "tern-preferences.h"
 
 G_BEGIN_DECLS
@@ -12,7 +13,8 @@ G_BEGIN_DECLS
 /* TernPreferences is implemented by tern-preferences.c (the window, the form, the connection
  * test, per-account settings) and tern-preferences-setup.c (finding the settings from the
  * address, the name, the outgoing server set up with the account, removing an account) and
- * tern-preferences-servers.c (an account's incoming and outgoing servers changed later). */
+ * tern-preferences-servers.c (an account's incoming and outgoing servers changed later) and
+ * tern-preferences-goa.c (an account from GNOME Online Accounts in one click). */
 struct _TernPreferences
 {
   AdwPreferencesWindow  parent_instance;
@@ -50,6 +52,12 @@ struct _TernPreferences
   GCancellable         *find_cancellable;
   TernDiscoveryResult  *found;          /* what the last search found, for Add */
 
+  /* GNOME Online Accounts (tern-preferences-goa.c). */
+  GtkWidget            *goa_group;
+  GPtrArray            *goa_rows;
+  TernGoaAccounts      *goa;
+  GCancellable         *goa_cancellable;
+
   char                 *pinned_sha256;  /* a certificate the user trusted during the test */
   char                 *tested;         /* the form as it last passed the test */
   gboolean              testing;
@@ -66,6 +74,8 @@ void _tern_preferences_finish_add           (TernPreferences     *self,
 void _tern_preferences_add_server_rows     (TernPreferences     *self,
                                              GtkWidget           *expander,
                                              const TernAccount   *account);
+void _tern_preferences_add_goa_group       (TernPreferences     *self);
+void _tern_preferences_clear_goa           (TernPreferences     *self);
 void _tern_preferences_add_remove_row       (TernPreferences     *self,
                                              GtkWidget           *expander,
                                              const TernAccount   *account);

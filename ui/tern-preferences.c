@@ -716,6 +716,7 @@ tern_preferences_finalize (GObject *object)
   g_free (self->pinned_sha256);
   g_free (self->tested);
   _tern_preferences_clear_discovery (self);
+  _tern_preferences_clear_goa (self);
 
   G_OBJECT_CLASS (tern_preferences_parent_class)->finalize (object);
 }
@@ -766,6 +767,7 @@ tern_preferences_init (TernPreferences *self)
   adw_preferences_page_set_title (self->add_page, _("Add Account"));
   adw_preferences_page_set_icon_name (self->add_page, "list-add-symbolic");
   adw_preferences_window_add (ADW_PREFERENCES_WINDOW (self), self->add_page);
+  _tern_preferences_add_goa_group (self);
 
   group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
   adw_preferences_group_set_title (group, _("You"));
