@@ -14,7 +14,8 @@ G_BEGIN_DECLS
  * test, per-account settings) and tern-preferences-setup.c (finding the settings from the
  * address, the name, the outgoing server set up with the account, removing an account) and
  * tern-preferences-servers.c (an account's incoming and outgoing servers changed later) and
- * tern-preferences-goa.c (an account from GNOME Online Accounts in one click). */
+ * tern-preferences-goa.c (an account from GNOME Online Accounts in one click) and
+ * tern-preferences-oauth2.c (signing in with the browser). */
 struct _TernPreferences
 {
   AdwPreferencesWindow  parent_instance;
@@ -52,6 +53,19 @@ struct _TernPreferences
   GCancellable         *find_cancellable;
   TernDiscoveryResult  *found;          /* what the last search found, for Add */
 
+  /* Signing in with the browser (tern-preferences-oauth2.c). */
+  GtkWidget            *oauth2_row;
+  GtkWidget            *oauth2_button;
+  GtkWidget            *oauth2_spinner;
+  GtkWidget            *oauth2_cancel;
+  GtkWidget            *oauth2_uri_row;
+  GtkWidget            *oauth2_uri;
+  GtkWidget            *oauth2_buttons;
+  struct _TernOAuth2Flow *oauth2_flow;
+  TernAccount          *oauth2_account;
+  GCancellable         *oauth2_cancellable;
+  char                 *ca_file;        /* trust anchors for the accounts added (tests) */
+
   /* GNOME Online Accounts (tern-preferences-goa.c). */
   GtkWidget            *goa_group;
   GPtrArray            *goa_rows;
@@ -74,6 +88,13 @@ void _tern_preferences_finish_add           (TernPreferences     *self,
 void _tern_preferences_add_server_rows     (TernPreferences     *self,
                                              GtkWidget           *expander,
                                              const TernAccount   *account);
+void _tern_preferences_form_account        (TernPreferences     *self,
+                                             TernAccount         *account);
+void _tern_preferences_add_sign_in_rows    (TernPreferences     *self,
+                                             AdwPreferencesGroup *group);
+void _tern_preferences_show_sign_in        (TernPreferences     *self,
+                                             gboolean             oauth2);
+void _tern_preferences_clear_sign_in       (TernPreferences     *self);
 void _tern_preferences_add_goa_group       (TernPreferences     *self);
 void _tern_preferences_clear_goa           (TernPreferences     *self);
 void _tern_preferences_add_remove_row       (TernPreferences     *self,

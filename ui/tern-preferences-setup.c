@@ -104,6 +104,7 @@ found_cb (GObject      *source,
                           g_strcmp0 (imap->auth, "oauth2") == 0
                           ? _(" (the provider wants a sign-in in the browser)") : "");
   set_find_status (self, text, "success");
+  _tern_preferences_show_sign_in (self, g_strcmp0 (imap->auth, "oauth2") == 0);
   g_clear_pointer (&self->found, tern_discovery_result_free);
   self->found = g_steal_pointer (&found);
 }

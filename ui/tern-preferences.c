@@ -25,9 +25,9 @@ G_DEFINE_FINAL_TYPE (TernPreferences, tern_preferences, ADW_TYPE_PREFERENCES_WIN
 static const char *security_ids[] = { "tls", "starttls", "none" };
 
 /* The account described by the form; strings borrowed from the widgets. */
-static void
-form_account (TernPreferences *self,
-              TernAccount     *account)
+void
+_tern_preferences_form_account (TernPreferences *self,
+                                TernAccount     *account)
 {
   const char *port = gtk_editable_get_text (GTK_EDITABLE (self->port));
   guint security = adw_combo_row_get_selected (ADW_COMBO_ROW (self->security));
@@ -45,6 +45,7 @@ form_account (TernPreferences *self,
   if (*account->name == '\0')
     account->name = account->email;
   account->pinned_sha256 = self->pinned_sha256;
+  account->ca_file = self->ca_file;
   account->delete_mode = (char *) "trash";
 }
 
@@ -78,6 +79,7 @@ test_job_free (TestJob *job)
   g_free (job->account.security);
   g_free (job->account.user);
   g_free (job->account.pinned_sha256);
+  g_free (job->account.ca_file);
   g_free (job->account.delete_mode);
   g_free (job->password);
   g_clear_error (&job->error);
@@ -312,6 +314,7 @@ test_thread (gpointer data)
       settings.user = job->account.user;
       settings.password = job->password;
       settings.pinned_sha256 = pins;
+      settings.ca_file = job->account.ca_file;
       settings.timeout_seconds = 15;
       job->smtp_ok = tern_submit_check (&settings, NULL, NULL, &job->smtp_error);
     }
@@ -371,7 +374,7 @@ start_test (TernPreferences *self,
 
   if (self->testing)
     return;
-  form_account (self, &a);
+  _tern_preferences_form_account (self, &a);
   if (*a.host == '\0')
     {
       set_test_status (self, _("Enter the server’s name first."), "error");
@@ -386,6 +389,7 @@ start_test (TernPreferences *self,
   job->account.security = g_strdup (a.security);
   job->account.user = g_strdup (a.user);
   job->account.pinned_sha256 = g_strdup (a.pinned_sha256);
+  job->account.ca_file = g_strdup (a.ca_file);
   job->account.delete_mode = g_strdup ("trash");
   job->password = g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->password)));
   smtp_host = form_smtp (self, &job->smtp_port, &job->smtp_starttls);
@@ -413,7 +417,7 @@ form_complete (TernPreferences *self)
 {
   TernAccount a;
 
-  form_account (self, &a);
+  _tern_preferences_form_account (self, &a);
   if (*a.email == '\0')
     gtk_widget_add_css_class (self->email, "error");
   else
@@ -465,7 +469,7 @@ add_account (TernPreferences *self)
   g_autoptr(TernAccount) added = NULL;
   TernAccount a;
 
-  form_account (self, &a);
+  _tern_preferences_form_account (self, &a);
   if (!tern_store_add_account (store, &a, NULL, &error) ||
       (added = tern_store_get_account (store, a.name, &error)) == NULL)
     {
@@ -717,6 +721,8 @@ tern_preferences_finalize (GObject *object)
   g_free (self->tested);
   _tern_preferences_clear_discovery (self);
   _tern_preferences_clear_goa (self);
+  _tern_preferences_clear_sign_in (self);
+  g_free (self->ca_file);
 
   G_OBJECT_CLASS (tern_preferences_parent_class)->finalize (object);
 }
@@ -776,6 +782,7 @@ tern_preferences_init (TernPreferences *self)
   self->full_name = entry_row (group, "full-name", _("Your name (shown with your address)"));
   self->email = entry_row (group, "email", _("Email address"));
   _tern_preferences_add_discovery_rows (self, group);
+  _tern_preferences_add_sign_in_rows (self, group);
 
   group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
   adw_preferences_group_set_title (group, _("Incoming Mail (IMAP)"));
@@ -853,6 +860,16 @@ tern_preferences_init (TernPreferences *self)
   gtk_box_append (GTK_BOX (box), self->save_anyway_button);
   gtk_box_append (GTK_BOX (box), self->add_button);
   adw_preferences_group_add (group, box);
+}
+
+void
+tern_preferences_set_ca_file (TernPreferences *self,
+                              const char      *ca_file)
+{
+  g_return_if_fail (TERN_IS_PREFERENCES (self));
+
+  g_free (self->ca_file);
+  self->ca_file = g_strdup (ca_file);
 }
 
 TernPreferences *

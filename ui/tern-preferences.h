@@ -22,4 +22,9 @@ void             tern_preferences_show_outgoing    (TernPreferences *self,
 void             tern_preferences_set_discovery    (TernPreferences      *self,
                                                     TernAccountDiscovery *discovery);
 
+/* Trust anchors (a PEM file) for the servers of the accounts added here, besides the
+ * system's: tests give their CA. */
+void             tern_preferences_set_ca_file      (TernPreferences      *self,
+                                                    const char           *ca_file);
+
 G_END_DECLS
