@@ -389,6 +389,10 @@ tern_test_ui_start_keyring (void)
   env = g_environ_setenv (env, "HOME", keyring_home, TRUE);
   env = g_environ_setenv (env, "XDG_DATA_HOME", keyring_home, TRUE);
   env = g_environ_setenv (env, "XDG_RUNTIME_DIR", run, TRUE);
+  /* The tests' fatal warnings and malloc checks are not for the daemon. */
+  env = g_environ_unsetenv (env, "G_DEBUG");
+  env = g_environ_unsetenv (env, "MALLOC_CHECK_");
+  env = g_environ_unsetenv (env, "MALLOC_PERTURB_");
   g_assert_true (g_spawn_async_with_pipes (NULL, (char **) argv, env,
                                            G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
                                            G_SPAWN_STDERR_TO_DEV_NULL,
