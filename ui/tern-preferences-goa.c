@@ -112,10 +112,19 @@ goa_ready_cb (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
 {
-  g_autoptr(TernPreferences) self = user_data;
+  GWeakRef *ref = user_data;
+  g_autoptr(TernPreferences) self = g_weak_ref_get (ref);
   g_autoptr(GError) error = NULL;
   TernGoaAccounts *accounts = tern_goa_accounts_new_finish (result, &error);
 
+  /* The window may have gone meanwhile (it holds no reference to itself while it waits). */
+  g_weak_ref_clear (ref);
+  g_free (ref);
+  if (self == NULL || gtk_widget_in_destruction (GTK_WIDGET (self)))
+    {
+      g_clear_object (&accounts);
+      return;
+    }
   if (accounts == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -131,6 +140,7 @@ void
 _tern_preferences_add_goa_group (TernPreferences *self)
 {
   AdwPreferencesGroup *group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+  GWeakRef *ref;
 
   adw_preferences_group_set_title (group, _("Use an Online Account"));
   adw_preferences_group_set_description (group, _("Accounts set up in Settings → Online Accounts: "
@@ -141,7 +151,9 @@ _tern_preferences_add_goa_group (TernPreferences *self)
   self->goa_group = GTK_WIDGET (group);
   self->goa_rows = g_ptr_array_new ();
   self->goa_cancellable = g_cancellable_new ();
-  tern_goa_accounts_new_async (self->goa_cancellable, goa_ready_cb, g_object_ref (self));
+  ref = g_new0 (GWeakRef, 1);
+  g_weak_ref_init (ref, self);
+  tern_goa_accounts_new_async (self->goa_cancellable, goa_ready_cb, ref);
 }
 
 void

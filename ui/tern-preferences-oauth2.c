@@ -31,19 +31,36 @@ set_sign_in_state (TernPreferences *self,
     adw_action_row_set_subtitle (ADW_ACTION_ROW (self->oauth2_row), text);
 }
 
+typedef struct
+{
+  GWeakRef        prefs;
+  TernOAuth2Flow *flow;
+} SignIn;
+
 static void
 signed_in_cb (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
 {
-  g_autoptr(TernPreferences) self = user_data;
-  TernStore *store = tern_application_get_store (self->app);
+  SignIn *sign_in = user_data;
+  g_autoptr(TernPreferences) self = g_weak_ref_get (&sign_in->prefs);
   g_autoptr(TernOAuth2Tokens) tokens = NULL;
   g_autoptr(TernAccount) added = NULL;
   g_autoptr(GError) error = NULL;
+  TernStore *store;
 
   tokens = tern_oauth2_flow_wait_finish (result, &error);
-  g_clear_pointer (&self->oauth2_flow, tern_oauth2_flow_free);
+  /* The flow is the wait's until it ends; the window may have gone meanwhile (closing it
+   * cancels the wait). */
+  g_weak_ref_clear (&sign_in->prefs);
+  tern_oauth2_flow_free (sign_in->flow);
+  g_free (sign_in);
+  if (self == NULL)
+    return;
+  self->oauth2_flow = NULL;
+  if (gtk_widget_in_destruction (GTK_WIDGET (self)))
+    return;
+  store = tern_application_get_store (self->app);
   g_clear_object (&self->oauth2_cancellable);
   if (tokens == NULL)
     {
@@ -96,6 +113,7 @@ static void
 sign_in_clicked_cb (TernPreferences *self)
 {
   g_autoptr(GError) error = NULL;
+  SignIn *sign_in;
   TernAccount form;
 
   if (self->oauth2_flow != NULL || self->found == NULL)
@@ -128,7 +146,10 @@ sign_in_clicked_cb (TernPreferences *self)
   gtk_label_set_text (GTK_LABEL (self->oauth2_uri), tern_oauth2_flow_get_uri (self->oauth2_flow));
   set_sign_in_state (self, TRUE, _("Waiting for the sign-in in your browser…"));
   self->oauth2_cancellable = g_cancellable_new ();
-  tern_oauth2_flow_wait_async (self->oauth2_flow, self->oauth2_cancellable, signed_in_cb, g_object_ref (self));
+  sign_in = g_new0 (SignIn, 1);
+  g_weak_ref_init (&sign_in->prefs, self);
+  sign_in->flow = self->oauth2_flow;
+  tern_oauth2_flow_wait_async (self->oauth2_flow, self->oauth2_cancellable, signed_in_cb, sign_in);
   open_uri (self, tern_oauth2_flow_get_uri (self->oauth2_flow));
 }
 
@@ -229,6 +250,7 @@ _tern_preferences_clear_sign_in (TernPreferences *self)
 {
   g_cancellable_cancel (self->oauth2_cancellable);
   g_clear_object (&self->oauth2_cancellable);
-  g_clear_pointer (&self->oauth2_flow, tern_oauth2_flow_free);
+  /* A flow still waiting is freed when its wait ends. */
+  self->oauth2_flow = NULL;
   g_clear_pointer (&self->oauth2_account, tern_account_free);
 }

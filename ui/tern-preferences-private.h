@@ -61,7 +61,7 @@ struct _TernPreferences
   GtkWidget            *oauth2_uri_row;
   GtkWidget            *oauth2_uri;
   GtkWidget            *oauth2_buttons;
-  struct _TernOAuth2Flow *oauth2_flow;
+  struct _TernOAuth2Flow *oauth2_flow;  /* borrowed: owned by its wait */
   TernAccount          *oauth2_account;
   GCancellable         *oauth2_cancellable;
   char                 *ca_file;        /* trust anchors for the accounts added (tests) */
