@@ -59,4 +59,9 @@ void             tern_test_ui_screenshots   (GtkWindow  *window,
                                              int         width,
                                              int         height);
 
+/* A gnome-keyring-daemon on the session bus (the test's own), unlocked, in a home of its
+ * own, for libsecret; stopped and its home removed by stop_keyring(). */
+void             tern_test_ui_start_keyring (void);
+void             tern_test_ui_stop_keyring  (void);
+
 G_END_DECLS

@@ -14,6 +14,7 @@
 #include "tern-mime.h"
 #include "tern-outbox-sync.h"
 #include "tern-outbox.h"
+#include "tern-preferences.h"
 #include "tern-window.h"
 
 /* Attachments, address completion, building the message, drafts, sending. */
@@ -628,6 +629,50 @@ validate (TernComposerWindow *self)
   return TRUE;
 }
 
+/* Whether the account has an outgoing server set up. If not, Send says so here, with the
+ * button that opens its settings; the message stays in this window (and in its draft), and
+ * nothing is queued to go through a guessed server. */
+static gboolean
+check_outgoing (TernComposerWindow *self,
+                const TernAccount  *account)
+{
+  g_autoptr(TernSmtpSettings) smtp = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  smtp = tern_outbox_get_smtp (self->store, account->id, &error);
+  if (smtp == NULL)
+    {
+      _tern_composer_window_show_error (self, NULL, error->message);
+      return FALSE;
+    }
+  if (smtp->configured)
+    return TRUE;
+  text = g_strdup_printf (_("Not sent: “%s” has no outgoing server. Set one up, then send again."),
+                          account->name);
+  _tern_composer_window_show_error (self, NULL, text);
+  gtk_widget_set_visible (self->setup_outgoing_button, TRUE);
+  gtk_widget_grab_focus (self->setup_outgoing_button);
+  return FALSE;
+}
+
+void
+_tern_composer_window_setup_outgoing_action (GtkWidget  *widget,
+                                             const char *action_name,
+                                             GVariant   *param)
+{
+  TernComposerWindow *self = TERN_COMPOSER_WINDOW (widget);
+  g_autoptr(TernAccount) account = _tern_composer_window_current_account (self);
+  TernPreferences *prefs;
+
+  if (account == NULL)
+    return;
+  prefs = tern_preferences_new (self->app);
+  gtk_window_set_transient_for (GTK_WINDOW (prefs), GTK_WINDOW (self));
+  tern_preferences_show_outgoing (prefs, account->id);
+  gtk_window_present (GTK_WINDOW (prefs));
+}
+
 static void
 really_send (TernComposerWindow *self)
 {
@@ -644,6 +689,8 @@ really_send (TernComposerWindow *self)
       _tern_composer_window_show_error (self, NULL, _("There is no account to send from"));
       return;
     }
+  if (!check_outgoing (self, account))
+    return;
   if ((c = build (self, account, FALSE, &error)) == NULL)
     {
       _tern_composer_window_show_error (self, NULL, error->message);
@@ -706,6 +753,7 @@ _tern_composer_window_send_action (GtkWidget  *widget,
              GVariant   *param)
 {
   TernComposerWindow *self = TERN_COMPOSER_WINDOW (widget);
+  g_autoptr(TernAccount) account = NULL;
   g_autofree char *body = NULL;
   g_autofree char *text = NULL;
 
@@ -717,6 +765,10 @@ _tern_composer_window_send_action (GtkWidget  *widget,
       return;
     }
   if (!validate (self))
+    return;
+  /* Before any question about the message: it could not go anyway. */
+  account = _tern_composer_window_current_account (self);
+  if (account != NULL && !check_outgoing (self, account))
     return;
 
   body = _tern_composer_window_body_text (self);

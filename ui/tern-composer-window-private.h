@@ -39,6 +39,7 @@ struct _TernComposerWindow
   GtkToggleButton      *cc_button;
   GtkEntry             *subject_entry;
   GtkLabel             *error_label;
+  GtkWidget            *setup_outgoing_button;
   GtkWidget            *attachments_scroller;
   GtkListBox           *attachments_list;
   GtkTextView          *body_view;
@@ -176,6 +177,10 @@ void
 _tern_composer_window_send_action (GtkWidget  *widget,
                                    const char *action_name,
                                    GVariant   *param);
+void
+_tern_composer_window_setup_outgoing_action (GtkWidget  *widget,
+                                             const char *action_name,
+                                             GVariant   *param);
 void
 _tern_composer_window_show_cc_bcc_action (GtkWidget  *widget,
                                           const char *action_name,

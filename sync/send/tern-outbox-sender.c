@@ -644,6 +644,18 @@ tern_outbox_sender_run (TernOutboxSender  *self,
           break;
         }
       after = item->id;
+      if (!smtp->configured)
+        {
+          /* No outgoing server was chosen for the account: nothing goes through a guessed
+           * one. The message stays queued, saying why, until one is set up. */
+          result->no_server = TRUE;
+          if (g_strcmp0 (item->error, TERN_OUTBOX_NO_SERVER_REASON) != 0)
+            {
+              result->deferred++;
+              ok = tern_outbox_defer (self->store, item->id, TERN_OUTBOX_NO_SERVER_REASON, 0, error);
+            }
+          continue;
+        }
       if (!send_one (self, item, smtp, result, &stop, error))
         {
           ok = FALSE;

@@ -65,7 +65,7 @@ prepare_message (const char  *path,
                  Prepared    *out,
                  GError     **error)
 {
-  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFile) file = path != NULL ? g_file_new_for_path (path) : NULL;
   g_autoptr(GFileInputStream) in = NULL;
   g_autoptr(GFileInfo) info = NULL;
   g_autoptr(GByteArray) head = g_byte_array_new ();
@@ -557,7 +557,16 @@ login_options (const char *mechanisms)
   return g_string_free (out, FALSE);
 }
 
-/* One attempt. pubkey_pin: NULL to verify the chain and name, else skip those and require this
+static size_t
+discard_cb (char   *data,
+            size_t  size,
+            size_t  n,
+            void   *user_data)
+{
+  return size * n;
+}
+
+/* One attempt (path NULL: the check, nothing sent). pubkey_pin: NULL to verify the chain and name, else skip those and require this
  * public key. */
 static CURLcode
 perform (Transfer            *t,
@@ -570,20 +579,23 @@ perform (Transfer            *t,
          GError             **error)
 {
   const TernSubmitSettings *s = t->settings;
-  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFile) file = path != NULL ? g_file_new_for_path (path) : NULL;
   g_autoptr(GFileInputStream) in = NULL;
   g_autofree char *url = build_url (s);
   g_autofree char *options = login_options (s->auth_mechanisms);
-  g_autofree char *from = g_strdup_printf ("<%s>", mail_from);
+  g_autofree char *from = mail_from != NULL ? g_strdup_printf ("<%s>", mail_from) : NULL;
   struct curl_slist *rcpts = NULL;
   guint timeout = s->timeout_seconds ? s->timeout_seconds : 30;
   CURLcode rc;
 
-  in = g_file_read (file, NULL, error);
-  if (in == NULL || !g_seekable_seek (G_SEEKABLE (in), t->message.body_offset, G_SEEK_SET, NULL, error))
-    return CURLE_READ_ERROR;
+  if (path != NULL)
+    {
+      in = g_file_read (file, NULL, error);
+      if (in == NULL || !g_seekable_seek (G_SEEKABLE (in), t->message.body_offset, G_SEEK_SET, NULL, error))
+        return CURLE_READ_ERROR;
+    }
   g_clear_object (&t->body);
-  t->body = G_INPUT_STREAM (g_steal_pointer (&in));
+  t->body = in != NULL ? G_INPUT_STREAM (g_steal_pointer (&in)) : NULL;
   t->header_pos = 0;
   t->delivered = 0;
   t->handed = FALSE;
@@ -593,7 +605,7 @@ perform (Transfer            *t,
   g_clear_pointer (&t->post_reply, g_free);
   g_strlcpy (t->stage, "CONNECT", sizeof t->stage);
 
-  for (guint i = 0; recipients[i] != NULL; i++)
+  for (guint i = 0; recipients != NULL && recipients[i] != NULL; i++)
     {
       g_autofree char *rcpt = g_strdup_printf ("<%s>", recipients[i]);
 
@@ -637,12 +649,21 @@ perform (Transfer            *t,
       curl_easy_setopt (curl, CURLOPT_PASSWORD, s->password ? s->password : "");
       curl_easy_setopt (curl, CURLOPT_LOGIN_OPTIONS, options);
     }
-  curl_easy_setopt (curl, CURLOPT_MAIL_FROM, from);
-  curl_easy_setopt (curl, CURLOPT_MAIL_RCPT, rcpts);
-  curl_easy_setopt (curl, CURLOPT_UPLOAD, 1L);
-  curl_easy_setopt (curl, CURLOPT_READFUNCTION, read_cb);
-  curl_easy_setopt (curl, CURLOPT_READDATA, t);
-  curl_easy_setopt (curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t) t->message.total);
+  if (path != NULL)
+    {
+      curl_easy_setopt (curl, CURLOPT_MAIL_FROM, from);
+      curl_easy_setopt (curl, CURLOPT_MAIL_RCPT, rcpts);
+      curl_easy_setopt (curl, CURLOPT_UPLOAD, 1L);
+      curl_easy_setopt (curl, CURLOPT_READFUNCTION, read_cb);
+      curl_easy_setopt (curl, CURLOPT_READDATA, t);
+      curl_easy_setopt (curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t) t->message.total);
+    }
+  else
+    {
+      /* The check: greeting, EHLO, TLS, AUTH, then a NOOP (no message, no recipient). */
+      curl_easy_setopt (curl, CURLOPT_CUSTOMREQUEST, "NOOP");
+      curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, discard_cb);
+    }
   curl_easy_setopt (curl, CURLOPT_CONNECTTIMEOUT, (long) timeout);
   curl_easy_setopt (curl, CURLOPT_SERVER_RESPONSE_TIMEOUT, (long) timeout);
   curl_easy_setopt (curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
@@ -807,4 +828,81 @@ out:
       return FALSE;
     }
   return outcome == TERN_SUBMIT_SENT;
+}
+
+gboolean
+tern_submit_check (const TernSubmitSettings  *settings,
+                   GCancellable              *cancellable,
+                   char                     **refused_sha256_out,
+                   GError                   **error)
+{
+  Transfer t = { 0 };
+  CURL *curl = NULL;
+  char errbuf[CURL_ERROR_SIZE];
+  CURLcode rc;
+  GError *local_error = NULL;
+  gulong cancel_id = 0;
+
+  g_return_val_if_fail (settings != NULL && settings->host != NULL, FALSE);
+
+  if (refused_sha256_out != NULL)
+    *refused_sha256_out = NULL;
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+
+  tern_submit_global_init ();
+  t.settings = settings;
+  t.cancellable = cancellable;
+  g_mutex_init (&t.sock_lock);
+  t.sock = CURL_SOCKET_BAD;
+  if (cancellable != NULL)
+    cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (cancelled_cb), &t, NULL);
+  curl = curl_easy_init ();
+  if (curl == NULL)
+    {
+      local_error = g_error_new_literal (TERN_SYNC_ERROR, TERN_SYNC_ERROR_TRANSIENT, "libcurl could not start");
+      goto out;
+    }
+  rc = perform (&t, curl, NULL, NULL, NULL, NULL, errbuf, &local_error);
+  if (rc == CURLE_PEER_FAILED_VERIFICATION)
+    {
+      g_autofree char *sha256 = NULL;
+      g_autofree char *pubkey_pin = NULL;
+
+      if (peer_certificate (curl, &sha256, &pubkey_pin) && is_pinned (settings, sha256))
+        rc = perform (&t, curl, NULL, NULL, NULL, pubkey_pin, errbuf, &local_error);
+      else
+        {
+          local_error = g_error_new (TERN_SYNC_ERROR, TERN_SYNC_ERROR_CERTIFICATE,
+                                     "The certificate of %s does not verify (%s)", settings->host,
+                                     *errbuf ? errbuf : "unknown reason");
+          if (refused_sha256_out != NULL)
+            *refused_sha256_out = g_steal_pointer (&sha256);
+          goto out;
+        }
+    }
+  if (local_error == NULL && rc != CURLE_OK)
+    {
+      if (g_cancellable_is_cancelled (cancellable))
+        local_error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "The operation was cancelled");
+      else
+        local_error = transfer_error (&t, rc, errbuf);
+    }
+
+out:
+  if (curl != NULL)
+    curl_easy_cleanup (curl);
+  g_cancellable_disconnect (cancellable, cancel_id);
+  g_mutex_clear (&t.sock_lock);
+  g_clear_object (&t.body);
+  g_clear_error (&t.callback_error);
+  g_free (t.rcpt);
+  g_free (t.last_reply);
+  g_free (t.post_reply);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, local_error);
+      return FALSE;
+    }
+  return TRUE;
 }

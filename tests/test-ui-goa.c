@@ -1,0 +1,620 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#define GOA_API_IS_SUBJECT_TO_CHANGE
+#include <goa/goa.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tern-accounts-private.h"
+#include "tern-application.h"
+#include "tern-identity.h"
+#include "tern-outbox.h"
+#include "tern-preferences.h"
+#include "tern-sync.h"
+#include "tern-test-https.h"
+#include "tern-test-idp.h"
+#include "tern-test-server.h"
+#include "tern-test-ui.h"
+#include "tern-window.h"
+
+/*
+ * "Use an Online Account" in Add Account under Xvfb: the mail accounts of a fake
+ * org.gnome.OnlineAccounts service on the test's own session bus (libgoa's skeletons on a
+ * thread of their own, as in test-goa.c) are listed; one click adds one, with its outgoing
+ * server and the person's name, and it syncs from Dovecot with GOA's token (the test identity
+ * provider's, which Dovecot's oauth2 passdb checks). Mail turned off in GOA: the row says so
+ * and cannot be clicked. "Sign in with browser" when the provider's autoconfig says OAuth2:
+ * the test fetches the address the app would open (the identity provider approves at once
+ * and sends the "browser" back to the app's loopback port); Cancel stops the wait.
+ */
+
+typedef struct
+{
+  GThread                  *thread;
+  GMainContext             *context;
+  GMainLoop                *loop;
+  GDBusConnection          *bus;
+  GDBusObjectManagerServer *manager;
+  GoaObjectSkeleton        *object;
+  GoaAccount               *account;
+  TernTestIdp              *idp;
+  guint                     owner;
+  gint                      token_calls;  /* atomic */
+  gint                      ensure_calls; /* atomic */
+  guint16                   imaps_port;
+  guint16                   submissions_port;
+  GMutex                    lock;
+  GCond                     cond;
+  gboolean                  ready;
+} FakeGoa;
+
+static TernTestServer *server;
+static TernTestIdp    *idp;
+static GTestDBus      *test_bus;
+
+static gboolean
+get_access_token_cb (GoaOAuth2Based        *oauth2,
+                     GDBusMethodInvocation *invocation,
+                     gpointer               user_data)
+{
+  FakeGoa *fake = user_data;
+  g_autofree char *token = tern_test_idp_issue_access_token (fake->idp);
+
+  g_atomic_int_inc (&fake->token_calls);
+  goa_oauth2_based_complete_get_access_token (oauth2, invocation, token, 3600);
+  return TRUE;
+}
+
+static gboolean
+ensure_credentials_cb (GoaAccount            *account,
+                       GDBusMethodInvocation *invocation,
+                       gpointer               user_data)
+{
+  FakeGoa *fake = user_data;
+
+  g_atomic_int_inc (&fake->ensure_calls);
+  goa_account_complete_ensure_credentials (account, invocation, 3600);
+  return TRUE;
+}
+
+static gpointer
+service_thread (gpointer data)
+{
+  FakeGoa *fake = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GoaMail) mail = goa_mail_skeleton_new ();
+  g_autoptr(GoaOAuth2Based) oauth2 = goa_oauth2_based_skeleton_new ();
+  g_autofree char *imap_host = g_strdup_printf ("localhost:%u", fake->imaps_port);
+  g_autofree char *smtp_host = g_strdup_printf ("localhost:%u", fake->submissions_port);
+
+  g_main_context_push_thread_default (fake->context);
+  fake->bus = g_dbus_connection_new_for_address_sync (g_test_dbus_get_bus_address (test_bus),
+                                                      G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                      G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                      NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  fake->manager = g_dbus_object_manager_server_new ("/org/gnome/OnlineAccounts");
+  fake->object = goa_object_skeleton_new ("/org/gnome/OnlineAccounts/Accounts/account_1_tern");
+  fake->account = goa_account_skeleton_new ();
+  g_object_set (fake->account, "id", "account_1_tern", "provider-type", "google",
+                "provider-name", "Google", "presentation-identity", "alice@example.org",
+                "identity", "alice@example.org", "mail-disabled", FALSE, NULL);
+  g_signal_connect (fake->account, "handle-ensure-credentials", G_CALLBACK (ensure_credentials_cb), fake);
+  g_object_set (mail, "email-address", "alice@example.org", "name", "Alice Liddell",
+                "imap-supported", TRUE, "imap-host", imap_host, "imap-user-name", "alice",
+                "imap-use-ssl", TRUE, "imap-use-tls", FALSE,
+                "smtp-supported", TRUE, "smtp-host", smtp_host, "smtp-user-name", "alice",
+                "smtp-use-ssl", TRUE, "smtp-use-tls", FALSE, NULL);
+  g_signal_connect (oauth2, "handle-get-access-token", G_CALLBACK (get_access_token_cb), fake);
+  goa_object_skeleton_set_account (fake->object, fake->account);
+  goa_object_skeleton_set_mail (fake->object, mail);
+  goa_object_skeleton_set_oauth2_based (fake->object, oauth2);
+  g_dbus_object_manager_server_export (fake->manager, G_DBUS_OBJECT_SKELETON (fake->object));
+  g_dbus_object_manager_server_set_connection (fake->manager, fake->bus);
+  fake->owner = g_bus_own_name_on_connection (fake->bus, "org.gnome.OnlineAccounts",
+                                              G_BUS_NAME_OWNER_FLAGS_NONE, NULL, NULL, NULL, NULL);
+  /* Ready once the name is ours (a round trip to the bus orders it). */
+  g_dbus_connection_flush_sync (fake->bus, NULL, NULL);
+  g_mutex_lock (&fake->lock);
+  fake->ready = TRUE;
+  g_cond_signal (&fake->cond);
+  g_mutex_unlock (&fake->lock);
+
+  g_main_loop_run (fake->loop);
+
+  g_bus_unown_name (fake->owner);
+  g_dbus_object_manager_server_set_connection (fake->manager, NULL);
+  g_clear_object (&fake->manager);
+  g_clear_object (&fake->object);
+  g_clear_object (&fake->account);
+  g_dbus_connection_close_sync (fake->bus, NULL, NULL);
+  g_clear_object (&fake->bus);
+  g_main_context_pop_thread_default (fake->context);
+  return NULL;
+}
+
+static FakeGoa *
+fake_goa_start (void)
+{
+  FakeGoa *fake = g_new0 (FakeGoa, 1);
+  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+
+  fake->idp = idp;
+  fake->imaps_port = tern_test_server_get_imaps_port (server);
+  fake->submissions_port = tern_test_server_get_submissions_port (server);
+  fake->context = g_main_context_new ();
+  fake->loop = g_main_loop_new (fake->context, FALSE);
+  g_mutex_init (&fake->lock);
+  g_cond_init (&fake->cond);
+  fake->thread = g_thread_new ("fake-goa", service_thread, fake);
+  g_mutex_lock (&fake->lock);
+  while (!fake->ready)
+    g_cond_wait (&fake->cond, &fake->lock);
+  g_mutex_unlock (&fake->lock);
+  /* The name is owned before anyone asks: wait until the bus says so. */
+  for (;;)
+    {
+      g_autoptr(GVariant) reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                                               "org.freedesktop.DBus", "NameHasOwner",
+                                                               g_variant_new ("(s)", "org.gnome.OnlineAccounts"),
+                                                               G_VARIANT_TYPE ("(b)"), 0, -1, NULL, NULL);
+      gboolean owned = FALSE;
+
+      g_variant_get (reply, "(b)", &owned);
+      if (owned)
+        break;
+      g_main_context_iteration (NULL, FALSE);
+    }
+  return fake;
+}
+
+static gboolean
+quit_cb (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+fake_goa_stop (FakeGoa *fake)
+{
+  g_main_context_invoke (fake->context, quit_cb, fake->loop);
+  g_thread_join (fake->thread);
+  g_main_loop_unref (fake->loop);
+  g_main_context_unref (fake->context);
+  g_mutex_clear (&fake->lock);
+  g_cond_clear (&fake->cond);
+  g_free (fake);
+}
+
+static gboolean
+set_mail_disabled_cb (gpointer data)
+{
+  FakeGoa *fake = data;
+
+  goa_account_set_mail_disabled (fake->account, TRUE);
+  g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (fake->account));
+  return G_SOURCE_REMOVE;
+}
+
+typedef struct
+{
+  GSourceFunc func;
+  FakeGoa    *fake;
+  gboolean    done;
+} InService;
+
+static gboolean
+in_service_cb (gpointer data)
+{
+  InService *call = data;
+
+  call->func (call->fake);
+  g_mutex_lock (&call->fake->lock);
+  call->done = TRUE;
+  g_cond_broadcast (&call->fake->cond);
+  g_mutex_unlock (&call->fake->lock);
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs func on the service's thread and returns when it has. */
+static void
+run_in_service (FakeGoa     *fake,
+                GSourceFunc  func)
+{
+  InService call = { func, fake, FALSE };
+
+  g_main_context_invoke (fake->context, in_service_cb, &call);
+  g_mutex_lock (&fake->lock);
+  while (!call.done)
+    g_cond_wait (&fake->cond, &fake->lock);
+  g_mutex_unlock (&fake->lock);
+}
+
+typedef struct
+{
+  FakeGoa         *goa;
+  TernApplication *app;
+  TernWindow      *window;
+  TernStore       *store;
+  char            *dir;
+} Fixture;
+
+static void
+set_up (Fixture       *f,
+        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->goa = fake_goa_start ();
+  f->dir = g_dir_make_tmp ("tern-ui-goa-XXXXXX", &error);
+  g_assert_no_error (error);
+}
+
+static void
+tear_down (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", f->dir);
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  while (g_list_model_get_n_items (toplevels) > 0)
+    {
+      g_autoptr(GtkWindow) w = g_list_model_get_item (toplevels, 0);
+
+      gtk_window_destroy (w);
+    }
+  if (f->app != NULL)
+    tern_test_ui_stop_workers (f->app);
+  tern_test_ui_drain ();
+  g_clear_object (&f->app);
+  fake_goa_stop (f->goa);
+  g_assert_cmpint (system (cmd), ==, 0);
+  g_free (f->dir);
+}
+
+static gboolean
+toplevel_shown_cb (gpointer data)
+{
+  return tern_test_ui_find_toplevel (*(GType *) data) != NULL;
+}
+
+static gboolean
+toplevel_gone_cb (gpointer data)
+{
+  return tern_test_ui_find_toplevel (*(GType *) data) == NULL;
+}
+
+static gboolean
+named_cb (gpointer data)
+{
+  GtkWidget *prefs = GTK_WIDGET (tern_test_ui_find_toplevel (TERN_TYPE_PREFERENCES));
+  GtkWidget *w = prefs ? tern_test_ui_find_named (prefs, data) : NULL;
+
+  return w != NULL && gtk_widget_get_mapped (w);
+}
+
+static gboolean
+online_cb (gpointer data)
+{
+  return tern_test_ui_worker_online (((Fixture *) data)->app);
+}
+
+static gboolean
+insensitive_cb (gpointer data)
+{
+  GtkWidget *prefs = GTK_WIDGET (tern_test_ui_find_toplevel (TERN_TYPE_PREFERENCES));
+  GtkWidget *w = prefs ? tern_test_ui_find_named (prefs, data) : NULL;
+
+  return w != NULL && !gtk_widget_get_sensitive (w);
+}
+
+static GtkWidget *
+open_add_account (Fixture *f)
+{
+  GType type = TERN_TYPE_PREFERENCES;
+
+  f->app = tern_test_ui_start_app (f->dir, FALSE, &f->window);
+  f->store = tern_application_get_store (f->app);
+  tern_test_ui_drain ();
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "add-account", NULL);
+  g_assert_true (tern_test_ui_wait_for (toplevel_shown_cb, &type, 30));
+  return GTK_WIDGET (tern_test_ui_find_toplevel (TERN_TYPE_PREFERENCES));
+}
+
+/* Listed, added in one click (a real click), set up whole, and it syncs. */
+static void
+test_add_from_goa (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) accounts = NULL;
+  g_autoptr(TernSmtpSettings) smtp = NULL;
+  g_autoptr(GPtrArray) identities = NULL;
+  g_autoptr(TernAccount) copy = NULL;
+  const TernAccount *account;
+  GtkWidget *prefs, *button;
+  GType type = TERN_TYPE_PREFERENCES;
+
+  prefs = open_add_account (f);
+  g_assert_true (tern_test_ui_wait_for (named_cb, (gpointer) "goa-account_1_tern", 30));
+  button = tern_test_ui_find_named (prefs, "goa-account_1_tern");
+  g_assert_true (gtk_widget_get_sensitive (button));
+  g_assert_true (gtk_widget_get_visible (tern_test_ui_find_named (prefs, "goa-group")));
+  tern_test_ui_screenshots (GTK_WINDOW (prefs), "add-account-goa", 640, 700);
+
+  g_assert_true (tern_test_ui_wait_frames (prefs, 3));
+  g_assert_true (tern_test_ui_click (button, gtk_widget_get_width (button) / 2.0,
+                                     gtk_widget_get_height (button) / 2.0));
+  g_assert_true (tern_test_ui_wait_for (toplevel_gone_cb, &type, 10));
+  accounts = tern_store_list_accounts (f->store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (accounts->len, ==, 1);
+  account = accounts->pdata[0];
+  g_assert_cmpstr (account->auth, ==, "goa");
+  g_assert_cmpstr (account->goa_id, ==, "account_1_tern");
+  g_assert_cmpstr (account->email, ==, "alice@example.org");
+  smtp = tern_outbox_get_smtp (f->store, account->id, &error);
+  g_assert_true (smtp->configured);
+  g_assert_cmpuint (smtp->port, ==, tern_test_server_get_submissions_port (server));
+  identities = tern_identity_list (f->store, account->id, &error);
+  g_assert_cmpstr (((TernIdentity *) identities->pdata[0])->name, ==, "Alice Liddell");
+
+  /* It signs in with GOA's token (the test CA trusted for it, as the system's would be). */
+  copy = tern_account_copy (account);
+  g_free (copy->ca_file);
+  copy->ca_file = g_strdup (tern_test_server_get_ca_file (server));
+  g_assert_true (tern_store_update_account (f->store, copy, &error));
+  tern_account_worker_reload_account (tern_application_get_worker (f->app, account->id));
+  g_assert_true (tern_test_ui_wait_for (online_cb, f, 60));
+  g_assert_cmpint (g_atomic_int_get (&f->goa->token_calls), >=, 1);
+}
+
+/* Mail turned off in Settings: the row follows, and says so. */
+static void
+test_goa_mail_off (Fixture       *f,
+                   gconstpointer  data)
+{
+  GtkWidget *prefs, *button, *row;
+
+  prefs = open_add_account (f);
+  g_assert_true (tern_test_ui_wait_for (named_cb, (gpointer) "goa-account_1_tern", 30));
+  run_in_service (f->goa, set_mail_disabled_cb);
+  g_assert_true (tern_test_ui_wait_for (insensitive_cb, (gpointer) "goa-account_1_tern", 30));
+  button = tern_test_ui_find_named (prefs, "goa-account_1_tern");
+  row = gtk_widget_get_ancestor (button, ADW_TYPE_ACTION_ROW);
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==,
+                   "Google — mail is turned off in Settings");
+}
+
+/* The browser's part, on a thread of its own (the app's loopback server answers on the main
+ * loop): the provider's page, then its redirect to the app. */
+static gpointer
+browse_thread (gpointer data)
+{
+  char *uri = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GTlsDatabase) ca = g_tls_file_database_new (tern_test_server_get_ca_file (server), &error);
+  g_autoptr(TernHttpResponse) response = NULL;
+  g_autoptr(GUri) redirect = NULL;
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GDataInputStream) in = NULL;
+  g_autofree char *request = NULL;
+  g_autofree char *status = NULL;
+  TernNetOptions options = { .tls_database = ca, .timeout_seconds = 10 };
+  TernHttpRequest get = { .url = uri };
+
+  response = _tern_http_request (&options, &get, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (response->status, ==, 302);
+  redirect = g_uri_parse (response->location, G_URI_FLAGS_ENCODED, &error);
+  g_assert_no_error (error);
+  connection = g_socket_client_connect_to_host (client, "127.0.0.1", g_uri_get_port (redirect), NULL, &error);
+  g_assert_no_error (error);
+  request = g_strdup_printf ("GET %s?%s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", g_uri_get_path (redirect),
+                             g_uri_get_query (redirect));
+  g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
+                                            request, strlen (request), NULL, NULL, &error));
+  in = g_data_input_stream_new (g_io_stream_get_input_stream (G_IO_STREAM (connection)));
+  status = g_data_input_stream_read_line (in, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_free (uri);
+  return GINT_TO_POINTER (g_str_has_prefix (status, "HTTP/1.1 200"));
+}
+
+typedef struct
+{
+  TernTestHttps *https;
+  char          *log;
+  GtkWidget     *prefs;
+} OAuth2Setup;
+
+static GtkWidget *
+oauth2_open_form (Fixture     *f,
+                  OAuth2Setup *o)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernAccountDiscovery) discovery = tern_account_discovery_new ();
+  g_autofree char *auth_url = tern_test_idp_dup_auth_url (idp);
+  g_autofree char *token_url = tern_test_idp_dup_token_url (idp);
+  g_autofree char *xml = NULL;
+  GtkWidget *prefs;
+
+  o->https = tern_test_https_new (tern_test_server_get_cert_file (server), tern_test_server_get_key_file (server),
+                                  &error);
+  g_assert_no_error (error);
+  xml = g_strdup_printf ("<clientConfig version=\"1.1\"><emailProvider id=\"example.test\">"
+                         "<domain>example.test</domain>"
+                         "<incomingServer type=\"imap\"><hostname>localhost</hostname><port>%u</port>"
+                         "<socketType>SSL</socketType><username>%%EMAILLOCALPART%%</username>"
+                         "<authentication>OAuth2</authentication></incomingServer>"
+                         "<outgoingServer type=\"smtp\"><hostname>localhost</hostname><port>%u</port>"
+                         "<socketType>SSL</socketType><username>%%EMAILLOCALPART%%</username>"
+                         "<authentication>OAuth2</authentication></outgoingServer></emailProvider>"
+                         "<oAuth2><issuer>idp.example.test</issuer><scope>mail</scope><clientId>tern-test</clientId>"
+                         "<authURL>%s</authURL><tokenURL>%s</tokenURL></oAuth2></clientConfig>",
+                         tern_test_server_get_imaps_port (server), tern_test_server_get_submissions_port (server),
+                         auth_url, token_url);
+  tern_test_https_set (o->https, "autoconfig.example.test", "/mail/config-v1.1.xml", 200, "text/xml", xml, -1, NULL);
+  o->log = g_build_filename (f->dir, "uris.log", NULL);
+  g_setenv ("TERN_TEST_URI_LOG", o->log, TRUE);
+
+  prefs = open_add_account (f);
+  g_assert_true (tern_account_discovery_set_ca_file (discovery, tern_test_server_get_ca_file (server), &error));
+  tern_account_discovery_add_connect_to (discovery, "autoconfig.example.test", 443, "127.0.0.1",
+                                         tern_test_https_get_port (o->https));
+  tern_preferences_set_discovery (TERN_PREFERENCES (prefs), discovery);
+  tern_preferences_set_ca_file (TERN_PREFERENCES (prefs), tern_test_server_get_ca_file (server));
+  gtk_editable_set_text (GTK_EDITABLE (tern_test_ui_find_named (prefs, "name")), "work");
+  gtk_editable_set_text (GTK_EDITABLE (tern_test_ui_find_named (prefs, "email")), "alice@example.test");
+  gtk_widget_activate (tern_test_ui_find_named (prefs, "find-button"));
+  /* Found, and it wants the browser: the sign-in instead of the password. */
+  if (!tern_test_ui_wait_for (named_cb, (gpointer) "oauth2-sign-in", 30))
+    g_error ("No sign-in: %s", gtk_label_get_text (GTK_LABEL (tern_test_ui_find_named (prefs, "find-status"))));
+  g_assert_false (gtk_widget_get_visible (tern_test_ui_find_named (prefs, "password")));
+  o->prefs = prefs;
+  return prefs;
+}
+
+static void
+oauth2_setup_clear (OAuth2Setup *o)
+{
+  g_unsetenv ("TERN_TEST_URI_LOG");
+  tern_test_https_free (o->https);
+  g_free (o->log);
+}
+
+static gboolean
+uri_logged_cb (gpointer data)
+{
+  OAuth2Setup *o = data;
+  g_autofree char *text = NULL;
+
+  return g_file_get_contents (o->log, &text, NULL, NULL) && strchr (text, '\n') != NULL;
+}
+
+static gboolean
+thread_done_cb (gpointer data)
+{
+  return g_atomic_int_get ((gint *) data) != 0;
+}
+
+static gpointer
+browse_and_flag (gpointer data)
+{
+  gpointer *args = data;
+  gpointer ok = browse_thread (args[0]);
+
+  g_atomic_int_set ((gint *) args[1], ok ? 1 : 2);
+  return NULL;
+}
+
+/* Sign In with Browser: the address opened (here, fetched by the test) is the one shown to
+ * copy; a spinner and Cancel while waiting; back from the provider, the account is saved,
+ * signs in to Dovecot with its token, and sends through the outgoing server found. */
+static void
+test_browser_sign_in (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernAccount) account = NULL;
+  g_autoptr(TernSmtpSettings) smtp = NULL;
+  g_autofree char *logged = NULL;
+  g_autofree char *auth_url = tern_test_idp_dup_auth_url (idp);
+  OAuth2Setup o = { 0 };
+  GtkWidget *prefs;
+  gint done = 0;
+  gpointer args[2];
+  GType type = TERN_TYPE_PREFERENCES;
+
+  prefs = oauth2_open_form (f, &o);
+  gtk_widget_activate (tern_test_ui_find_named (prefs, "oauth2-sign-in"));
+  g_assert_true (tern_test_ui_wait_for (uri_logged_cb, &o, 10));
+  g_assert_true (g_file_get_contents (o.log, &logged, NULL, NULL));
+  *strchr (logged, '\n') = '\0';
+  g_assert_true (g_str_has_prefix (logged, auth_url));
+  g_assert_nonnull (strstr (logged, "code_challenge_method=S256"));
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (tern_test_ui_find_named (prefs, "oauth2-uri"))), ==, logged);
+  g_assert_true (gtk_widget_get_visible (tern_test_ui_find_named (prefs, "oauth2-cancel")));
+  tern_test_ui_screenshots (GTK_WINDOW (prefs), "add-account-browser", 640, 700);
+
+  args[0] = g_strdup (logged);
+  args[1] = &done;
+  g_thread_unref (g_thread_new ("browser", browse_and_flag, args));
+  g_assert_true (tern_test_ui_wait_for (thread_done_cb, &done, 30));
+  g_assert_cmpint (done, ==, 1);
+  g_assert_true (tern_test_ui_wait_for (toplevel_gone_cb, &type, 30));
+
+  account = tern_store_get_account (f->store, "work", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (account->auth, ==, "oauth2");
+  smtp = tern_outbox_get_smtp (f->store, account->id, &error);
+  g_assert_true (smtp->configured);
+  g_assert_true (tern_test_ui_wait_for (online_cb, f, 60));
+  oauth2_setup_clear (&o);
+}
+
+/* Cancel while waiting for the browser: nothing saved, the button back. */
+static void
+test_browser_cancel (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GPtrArray) accounts = NULL;
+  OAuth2Setup o = { 0 };
+  GtkWidget *prefs, *button;
+
+  prefs = oauth2_open_form (f, &o);
+  button = tern_test_ui_find_named (prefs, "oauth2-sign-in");
+  gtk_widget_activate (button);
+  g_assert_true (tern_test_ui_wait_for (uri_logged_cb, &o, 10));
+  gtk_widget_activate (tern_test_ui_find_named (prefs, "oauth2-cancel"));
+  g_assert_true (tern_test_ui_wait_for ((GSourceFunc) gtk_widget_get_sensitive, button, 10));
+  g_assert_false (gtk_widget_get_visible (tern_test_ui_find_named (prefs, "oauth2-cancel")));
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (tern_test_ui_find_named (prefs, "oauth2-row"))),
+                   ==, "Not signed in");
+  accounts = tern_store_list_accounts (f->store, NULL);
+  g_assert_cmpuint (accounts->len, ==, 0);
+  oauth2_setup_clear (&o);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *introspection = NULL;
+  g_autofree char *display = g_strdup (g_getenv ("DISPLAY"));
+  int status;
+
+  /* A session bus of our own (GTestDBus unsets DISPLAY). */
+  test_bus = g_test_dbus_new (G_TEST_DBUS_NONE);
+  g_test_dbus_up (test_bus);
+  if (display != NULL)
+    g_setenv ("DISPLAY", display, TRUE);
+  gtk_test_init (&argc, &argv, NULL);
+  tern_sync_global_init ();
+  tern_test_ui_start_keyring ();
+
+  idp = tern_test_idp_new ("alice", &error);
+  g_assert_no_error (error);
+  introspection = tern_test_idp_dup_introspection_url (idp);
+  g_setenv (TERN_TEST_IDP_ENV, introspection, TRUE);
+  server = tern_test_server_new (TERN_TEST_SERVER_OAUTH2 | TERN_TEST_SERVER_SUBMISSION, &error);
+  g_assert_no_error (error);
+  g_assert_true (tern_test_idp_start_web (idp, tern_test_server_get_cert_file (server),
+                                          tern_test_server_get_key_file (server), &error));
+
+  g_test_add ("/ui-goa/add", Fixture, NULL, set_up, test_add_from_goa, tear_down);
+  g_test_add ("/ui-goa/mail-off", Fixture, NULL, set_up, test_goa_mail_off, tear_down);
+  g_test_add ("/ui-oauth2/browser-sign-in", Fixture, NULL, set_up, test_browser_sign_in, tear_down);
+  g_test_add ("/ui-oauth2/browser-cancel", Fixture, NULL, set_up, test_browser_cancel, tear_down);
+  status = g_test_run ();
+
+  tern_test_server_free (server);
+  tern_test_idp_free (idp);
+  tern_test_ui_stop_keyring ();
+  return status;
+}
