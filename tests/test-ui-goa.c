@@ -13,6 +13,7 @@
 #include "tern-preferences.h"
 #include "tern-sync.h"
 #include "tern-test-https.h"
+#include "tern-sign-in-bar.h"
 #include "tern-test-idp.h"
 #include "tern-test-server.h"
 #include "tern-test-ui.h"
@@ -580,6 +581,92 @@ test_browser_cancel (Fixture       *f,
   oauth2_setup_clear (&o);
 }
 
+static gboolean
+bar_shows_cb (gpointer data)
+{
+  Fixture *f = data;
+  GtkWidget *bar = tern_test_ui_find_named (GTK_WIDGET (f->window), "sign-in-bar");
+
+  return bar != NULL && tern_sign_in_bar_get_account (TERN_SIGN_IN_BAR (bar)) != 0;
+}
+
+static gboolean
+bar_gone_and_online_cb (gpointer data)
+{
+  return !bar_shows_cb (data) && online_cb (data);
+}
+
+static gboolean
+second_uri_cb (gpointer data)
+{
+  OAuth2Setup *o = data;
+  g_autofree char *text = NULL;
+  const char *first;
+
+  return g_file_get_contents (o->log, &text, NULL, NULL) && (first = strchr (text, '\n')) != NULL &&
+         strchr (first + 1, '\n') != NULL;
+}
+
+/* The provider revokes Tern's sign-in: the account stops (no retry loop) and a bar above the
+ * list says "sign in again"; its button runs the browser sign-in, and the account is back. */
+static void
+test_sign_in_again (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *logged = NULL;
+  g_autoptr(TernAccount) account = NULL;
+  OAuth2Setup o = { 0 };
+  GtkWidget *prefs, *button;
+  const char *second;
+  gint done = 0;
+  gpointer args[2];
+  GType type = TERN_TYPE_PREFERENCES;
+
+  prefs = oauth2_open_form (f, &o);
+  gtk_widget_activate (tern_test_ui_find_named (prefs, "oauth2-sign-in"));
+  g_assert_true (tern_test_ui_wait_for (uri_logged_cb, &o, 10));
+  g_assert_true (g_file_get_contents (o.log, &logged, NULL, NULL));
+  *strchr (logged, '\n') = '\0';
+  args[0] = g_strdup (logged);
+  args[1] = &done;
+  g_thread_unref (g_thread_new ("browser", browse_and_flag, args));
+  g_assert_true (tern_test_ui_wait_for (thread_done_cb, &done, 30));
+  g_assert_true (tern_test_ui_wait_for (toplevel_gone_cb, &type, 30));
+  g_assert_true (tern_test_ui_wait_for (online_cb, f, 60));
+  g_assert_false (bar_shows_cb (f));
+
+  /* Revoked, and the account connects again (a network change does that). */
+  tern_test_idp_revoke (idp);
+  tern_test_idp_expire_access_tokens (idp);
+  tern_application_set_work_offline (f->app, TRUE);
+  tern_application_set_work_offline (f->app, FALSE);
+  g_assert_true (tern_test_ui_wait_for (bar_shows_cb, f, 60));
+  account = tern_store_get_account (f->store, "work", &error);
+  g_assert_cmpstr (account->auth_state, ==, "sign-in");
+  tern_test_ui_screenshots (GTK_WINDOW (f->window), "sign-in-again", 1300, 800);
+
+  button = tern_test_ui_find_named (GTK_WIDGET (f->window), "sign-in-again");
+  g_assert_nonnull (button);
+  g_signal_emit_by_name (button, "clicked");
+  g_assert_true (tern_test_ui_wait_for (second_uri_cb, &o, 10));
+  g_clear_pointer (&logged, g_free);
+  g_assert_true (g_file_get_contents (o.log, &logged, NULL, NULL));
+  second = strchr (logged, '\n') + 1;
+  *strchr (second, '\n') = '\0';
+  done = 0;
+  args[0] = g_strdup (second);
+  args[1] = &done;
+  g_thread_unref (g_thread_new ("browser", browse_and_flag, args));
+  g_assert_true (tern_test_ui_wait_for (thread_done_cb, &done, 30));
+  g_assert_cmpint (done, ==, 1);
+  g_assert_true (tern_test_ui_wait_for (bar_gone_and_online_cb, f, 60));
+  g_clear_pointer (&account, tern_account_free);
+  account = tern_store_get_account (f->store, "work", &error);
+  g_assert_null (account->auth_state);
+  oauth2_setup_clear (&o);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -610,6 +697,7 @@ main (int   argc,
   g_test_add ("/ui-goa/add", Fixture, NULL, set_up, test_add_from_goa, tear_down);
   g_test_add ("/ui-goa/mail-off", Fixture, NULL, set_up, test_goa_mail_off, tear_down);
   g_test_add ("/ui-oauth2/browser-sign-in", Fixture, NULL, set_up, test_browser_sign_in, tear_down);
+  g_test_add ("/ui-oauth2/sign-in-again", Fixture, NULL, set_up, test_sign_in_again, tear_down);
   g_test_add ("/ui-oauth2/browser-cancel", Fixture, NULL, set_up, test_browser_cancel, tear_down);
   status = g_test_run ();
 

@@ -8,6 +8,7 @@
 
 #include "tern-oauth2.h"
 #include "tern-preferences-private.h"
+#include "tern-sign-in-bar.h"
 
 /*
  * "Sign in with browser" in Add Account, when the provider's settings say OAuth2: the
@@ -87,29 +88,6 @@ signed_in_cb (GObject      *source,
 }
 
 static void
-open_uri (TernPreferences *self,
-          const char      *uri)
-{
-  const char *log = g_getenv ("TERN_TEST_URI_LOG");
-  g_autoptr(GError) error = NULL;
-
-  if (log != NULL)
-    {
-      /* Tests fetch the address themselves instead of a browser. */
-      g_autofree char *line = g_strdup_printf ("%s\n", uri);
-      g_autoptr(GFile) file = g_file_new_for_path (log);
-      g_autoptr(GFileOutputStream) out = g_file_append_to (file, G_FILE_CREATE_NONE, NULL, NULL);
-
-      if (out != NULL)
-        g_output_stream_write_all (G_OUTPUT_STREAM (out), line, strlen (line), NULL, NULL, NULL);
-      return;
-    }
-  /* Without a browser the address is there to copy. */
-  if (!g_app_info_launch_default_for_uri (uri, NULL, &error))
-    g_debug ("No browser opened: %s", error->message);
-}
-
-static void
 sign_in_clicked_cb (TernPreferences *self)
 {
   g_autoptr(GError) error = NULL;
@@ -150,7 +128,7 @@ sign_in_clicked_cb (TernPreferences *self)
   g_weak_ref_init (&sign_in->prefs, self);
   sign_in->flow = self->oauth2_flow;
   tern_oauth2_flow_wait_async (self->oauth2_flow, self->oauth2_cancellable, signed_in_cb, sign_in);
-  open_uri (self, tern_oauth2_flow_get_uri (self->oauth2_flow));
+  tern_open_sign_in_uri (tern_oauth2_flow_get_uri (self->oauth2_flow));
 }
 
 static void

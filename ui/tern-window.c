@@ -10,6 +10,7 @@
 #include "tern-message-row.h"
 #include "tern-move-popover.h"
 #include "tern-pane-handle.h"
+#include "tern-sign-in-bar.h"
 #include "tern-window-private.h"
 
 /*
@@ -926,6 +927,8 @@ tern_window_new (TernApplication *app)
 
   tern_message_view_set_application (self->message_view, app);
   tern_status_area_set_application (self->status_area, app);
+  /* "Sign in again", above the list, while an account needs it. */
+  gtk_box_insert_child_after (GTK_BOX (self->list_pane), tern_sign_in_bar_new (app), GTK_WIDGET (self->search_bar));
   g_signal_connect_object (app, "accounts-changed", G_CALLBACK (accounts_changed_cb), self,
                            G_CONNECT_SWAPPED);
   if (self->service != NULL)
