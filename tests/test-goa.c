@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "tern-goa.h"
+#include "tern-outbox.h"
+#include "tern-outbox-sync.h"
 #include "tern-password.h"
 #include "tern-sync.h"
 #include "tern-test-idp.h"
@@ -414,6 +416,50 @@ test_cli (Fixture       *f,
   g_free (script);
 }
 
+/* Sending with a GOA account: submission signs in with GOA's token (asked for, not kept),
+ * and the message reaches the server. */
+static void
+test_send (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernGoaAccount) goa = only_account ();
+  g_autoptr(TernAccount) account = tern_goa_account_to_account (goa, "google");
+  g_autoptr(TernAccount) stored = NULL;
+  g_autoptr(TernOutboxSender) sender = NULL;
+  static const char text[] = "From: alice@example.org\r\nTo: bob@example.org\r\n"
+                             "Subject: Via GOA\r\n\r\nSent with GOA's token.\r\n";
+  g_autoptr(GBytes) raw = g_bytes_new_static (text, sizeof text - 1);
+  TernSmtpSettings smtp = { 0 };
+  TernOutboxRun run = { 0 };
+  guint before = tern_test_server_count_submitted (server);
+  gint calls;
+
+  g_free (account->ca_file);
+  account->ca_file = g_strdup (tern_test_server_get_ca_file (server));
+  g_assert_true (tern_store_add_account (f->store, account, &account->id, &error));
+  smtp.account_id = account->id;
+  smtp.host = goa->smtp_host;
+  smtp.port = goa->smtp_port;
+  smtp.security = goa->smtp_security;
+  smtp.user = goa->smtp_user;
+  g_assert_true (tern_outbox_set_smtp (f->store, &smtp, &error));
+  g_assert_no_error (error);
+  stored = tern_store_get_account (f->store, "google", &error);
+  g_assert_cmpint (tern_outbox_enqueue_bytes (f->store, stored, raw, NULL, &error), >, 0);
+  g_assert_no_error (error);
+
+  calls = g_atomic_int_get (&f->goa->token_calls);
+  sender = tern_outbox_sender_new (f->store, stored);
+  tern_outbox_sender_set_timeout (sender, 10);
+  g_assert_true (tern_outbox_sender_run (sender, TRUE, &run, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (run.sent, ==, 1);
+  g_assert_cmpuint (run.failed, ==, 0);
+  g_assert_cmpuint (tern_test_server_count_submitted (server), ==, before + 1);
+  g_assert_cmpint (g_atomic_int_get (&f->goa->token_calls), >, calls);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -438,6 +484,7 @@ main (int    argc,
               fixture_tear_down);
   g_test_add ("/goa/follows-goa", Fixture, NULL, fixture_set_up, test_follows_goa,
               fixture_tear_down);
+  g_test_add ("/goa/send", Fixture, NULL, fixture_set_up, test_send, fixture_tear_down);
   if (g_getenv ("TERN_CLI") != NULL)
     g_test_add ("/goa/cli", Fixture, NULL, fixture_set_up, test_cli, fixture_tear_down);
   status = g_test_run ();
