@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#define GOA_API_IS_SUBJECT_TO_CHANGE
-#include <goa/goa.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +12,7 @@
 #include "tern-sync.h"
 #include "tern-test-https.h"
 #include "tern-sign-in-bar.h"
+#include "tern-test-goa.h"
 #include "tern-test-idp.h"
 #include "tern-test-server.h"
 #include "tern-test-ui.h"
@@ -30,213 +29,13 @@
  * and sends the "browser" back to the app's loopback port); Cancel stops the wait.
  */
 
-typedef struct
-{
-  GThread                  *thread;
-  GMainContext             *context;
-  GMainLoop                *loop;
-  GDBusConnection          *bus;
-  GDBusObjectManagerServer *manager;
-  GoaObjectSkeleton        *object;
-  GoaAccount               *account;
-  TernTestIdp              *idp;
-  guint                     owner;
-  gint                      token_calls;  /* atomic */
-  gint                      ensure_calls; /* atomic */
-  guint16                   imaps_port;
-  guint16                   submissions_port;
-  GMutex                    lock;
-  GCond                     cond;
-  gboolean                  ready;
-} FakeGoa;
-
 static TernTestServer *server;
 static TernTestIdp    *idp;
 static GTestDBus      *test_bus;
 
-static gboolean
-get_access_token_cb (GoaOAuth2Based        *oauth2,
-                     GDBusMethodInvocation *invocation,
-                     gpointer               user_data)
-{
-  FakeGoa *fake = user_data;
-  g_autofree char *token = tern_test_idp_issue_access_token (fake->idp);
-
-  g_atomic_int_inc (&fake->token_calls);
-  goa_oauth2_based_complete_get_access_token (oauth2, invocation, token, 3600);
-  return TRUE;
-}
-
-static gboolean
-ensure_credentials_cb (GoaAccount            *account,
-                       GDBusMethodInvocation *invocation,
-                       gpointer               user_data)
-{
-  FakeGoa *fake = user_data;
-
-  g_atomic_int_inc (&fake->ensure_calls);
-  goa_account_complete_ensure_credentials (account, invocation, 3600);
-  return TRUE;
-}
-
-static gpointer
-service_thread (gpointer data)
-{
-  FakeGoa *fake = data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GoaMail) mail = goa_mail_skeleton_new ();
-  g_autoptr(GoaOAuth2Based) oauth2 = goa_oauth2_based_skeleton_new ();
-  g_autofree char *imap_host = g_strdup_printf ("localhost:%u", fake->imaps_port);
-  g_autofree char *smtp_host = g_strdup_printf ("localhost:%u", fake->submissions_port);
-
-  g_main_context_push_thread_default (fake->context);
-  fake->bus = g_dbus_connection_new_for_address_sync (g_test_dbus_get_bus_address (test_bus),
-                                                      G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                                      G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-                                                      NULL, NULL, &error);
-  g_assert_no_error (error);
-
-  fake->manager = g_dbus_object_manager_server_new ("/org/gnome/OnlineAccounts");
-  fake->object = goa_object_skeleton_new ("/org/gnome/OnlineAccounts/Accounts/account_1_tern");
-  fake->account = goa_account_skeleton_new ();
-  g_object_set (fake->account, "id", "account_1_tern", "provider-type", "google",
-                "provider-name", "Google", "presentation-identity", "alice@example.org",
-                "identity", "alice@example.org", "mail-disabled", FALSE, NULL);
-  g_signal_connect (fake->account, "handle-ensure-credentials", G_CALLBACK (ensure_credentials_cb), fake);
-  g_object_set (mail, "email-address", "alice@example.org", "name", "Alice Liddell",
-                "imap-supported", TRUE, "imap-host", imap_host, "imap-user-name", "alice",
-                "imap-use-ssl", TRUE, "imap-use-tls", FALSE,
-                "smtp-supported", TRUE, "smtp-host", smtp_host, "smtp-user-name", "alice",
-                "smtp-use-ssl", TRUE, "smtp-use-tls", FALSE, NULL);
-  g_signal_connect (oauth2, "handle-get-access-token", G_CALLBACK (get_access_token_cb), fake);
-  goa_object_skeleton_set_account (fake->object, fake->account);
-  goa_object_skeleton_set_mail (fake->object, mail);
-  goa_object_skeleton_set_oauth2_based (fake->object, oauth2);
-  g_dbus_object_manager_server_export (fake->manager, G_DBUS_OBJECT_SKELETON (fake->object));
-  g_dbus_object_manager_server_set_connection (fake->manager, fake->bus);
-  fake->owner = g_bus_own_name_on_connection (fake->bus, "org.gnome.OnlineAccounts",
-                                              G_BUS_NAME_OWNER_FLAGS_NONE, NULL, NULL, NULL, NULL);
-  /* Ready once the name is ours (a round trip to the bus orders it). */
-  g_dbus_connection_flush_sync (fake->bus, NULL, NULL);
-  g_mutex_lock (&fake->lock);
-  fake->ready = TRUE;
-  g_cond_signal (&fake->cond);
-  g_mutex_unlock (&fake->lock);
-
-  g_main_loop_run (fake->loop);
-
-  g_bus_unown_name (fake->owner);
-  g_dbus_object_manager_server_set_connection (fake->manager, NULL);
-  g_clear_object (&fake->manager);
-  g_clear_object (&fake->object);
-  g_clear_object (&fake->account);
-  g_dbus_connection_close_sync (fake->bus, NULL, NULL);
-  g_clear_object (&fake->bus);
-  g_main_context_pop_thread_default (fake->context);
-  return NULL;
-}
-
-static FakeGoa *
-fake_goa_start (void)
-{
-  FakeGoa *fake = g_new0 (FakeGoa, 1);
-  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
-
-  fake->idp = idp;
-  fake->imaps_port = tern_test_server_get_imaps_port (server);
-  fake->submissions_port = tern_test_server_get_submissions_port (server);
-  fake->context = g_main_context_new ();
-  fake->loop = g_main_loop_new (fake->context, FALSE);
-  g_mutex_init (&fake->lock);
-  g_cond_init (&fake->cond);
-  fake->thread = g_thread_new ("fake-goa", service_thread, fake);
-  g_mutex_lock (&fake->lock);
-  while (!fake->ready)
-    g_cond_wait (&fake->cond, &fake->lock);
-  g_mutex_unlock (&fake->lock);
-  /* The name is owned before anyone asks: wait until the bus says so. */
-  for (;;)
-    {
-      g_autoptr(GVariant) reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                                               "org.freedesktop.DBus", "NameHasOwner",
-                                                               g_variant_new ("(s)", "org.gnome.OnlineAccounts"),
-                                                               G_VARIANT_TYPE ("(b)"), 0, -1, NULL, NULL);
-      gboolean owned = FALSE;
-
-      g_variant_get (reply, "(b)", &owned);
-      if (owned)
-        break;
-      g_main_context_iteration (NULL, FALSE);
-    }
-  return fake;
-}
-
-static gboolean
-quit_cb (gpointer data)
-{
-  g_main_loop_quit (data);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-fake_goa_stop (FakeGoa *fake)
-{
-  g_main_context_invoke (fake->context, quit_cb, fake->loop);
-  g_thread_join (fake->thread);
-  g_main_loop_unref (fake->loop);
-  g_main_context_unref (fake->context);
-  g_mutex_clear (&fake->lock);
-  g_cond_clear (&fake->cond);
-  g_free (fake);
-}
-
-static gboolean
-set_mail_disabled_cb (gpointer data)
-{
-  FakeGoa *fake = data;
-
-  goa_account_set_mail_disabled (fake->account, TRUE);
-  g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (fake->account));
-  return G_SOURCE_REMOVE;
-}
-
 typedef struct
 {
-  GSourceFunc func;
-  FakeGoa    *fake;
-  gboolean    done;
-} InService;
-
-static gboolean
-in_service_cb (gpointer data)
-{
-  InService *call = data;
-
-  call->func (call->fake);
-  g_mutex_lock (&call->fake->lock);
-  call->done = TRUE;
-  g_cond_broadcast (&call->fake->cond);
-  g_mutex_unlock (&call->fake->lock);
-  return G_SOURCE_REMOVE;
-}
-
-/* Runs func on the service's thread and returns when it has. */
-static void
-run_in_service (FakeGoa     *fake,
-                GSourceFunc  func)
-{
-  InService call = { func, fake, FALSE };
-
-  g_main_context_invoke (fake->context, in_service_cb, &call);
-  g_mutex_lock (&fake->lock);
-  while (!call.done)
-    g_cond_wait (&fake->cond, &fake->lock);
-  g_mutex_unlock (&fake->lock);
-}
-
-typedef struct
-{
-  FakeGoa         *goa;
+  TernTestGoa     *goa;
   TernApplication *app;
   TernWindow      *window;
   TernStore       *store;
@@ -249,7 +48,7 @@ set_up (Fixture       *f,
 {
   g_autoptr(GError) error = NULL;
 
-  f->goa = fake_goa_start ();
+  f->goa = tern_test_goa_start (test_bus, server, idp);
   f->dir = g_dir_make_tmp ("tern-ui-goa-XXXXXX", &error);
   g_assert_no_error (error);
 }
@@ -271,7 +70,7 @@ tear_down (Fixture       *f,
     tern_test_ui_stop_workers (f->app);
   tern_test_ui_drain ();
   g_clear_object (&f->app);
-  fake_goa_stop (f->goa);
+  tern_test_goa_stop (f->goa);
   g_assert_cmpint (system (cmd), ==, 0);
   g_free (f->dir);
 }
@@ -370,7 +169,7 @@ test_add_from_goa (Fixture       *f,
   g_assert_true (tern_store_update_account (f->store, copy, &error));
   tern_account_worker_reload_account (tern_application_get_worker (f->app, account->id));
   g_assert_true (tern_test_ui_wait_for (online_cb, f, 60));
-  g_assert_cmpint (g_atomic_int_get (&f->goa->token_calls), >=, 1);
+  g_assert_cmpint (tern_test_goa_get_token_calls (f->goa), >=, 1);
 }
 
 /* Mail turned off in Settings: the row follows, and says so. */
@@ -382,7 +181,7 @@ test_goa_mail_off (Fixture       *f,
 
   prefs = open_add_account (f);
   g_assert_true (tern_test_ui_wait_for (named_cb, (gpointer) "goa-account_1_tern", 30));
-  run_in_service (f->goa, set_mail_disabled_cb);
+  tern_test_goa_set_mail_disabled (f->goa);
   g_assert_true (tern_test_ui_wait_for (insensitive_cb, (gpointer) "goa-account_1_tern", 30));
   button = tern_test_ui_find_named (prefs, "goa-account_1_tern");
   row = gtk_widget_get_ancestor (button, ADW_TYPE_ACTION_ROW);
