@@ -58,8 +58,6 @@ typedef struct
 } Shown;
 
 static GPtrArray *shown_notifications;  /* Shown */
-static GPid       keyring_pid;
-static char      *keyring_home;
 
 static void
 shown_free (Shown *n)
@@ -157,54 +155,6 @@ start_notification_service (void)
                                      &vtable, NULL, NULL, &error);
   g_assert_no_error (error);
   own_notifications (TRUE);
-}
-
-/* A keyring on the private bus, unlocked, in a home of its own. */
-static void
-start_keyring (void)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *run = NULL;
-  g_auto(GStrv) env = g_get_environ ();
-  const char *argv[] = { "gnome-keyring-daemon", "--foreground", "--components=secrets", "--unlock", NULL };
-  int in_fd = -1;
-  gint64 end;
-
-  keyring_home = g_dir_make_tmp ("tern-keyring-XXXXXX", &error);
-  g_assert_no_error (error);
-  run = g_build_filename (keyring_home, "run", NULL);
-  g_assert_cmpint (g_mkdir (run, 0700), ==, 0);
-  env = g_environ_setenv (env, "HOME", keyring_home, TRUE);
-  env = g_environ_setenv (env, "XDG_DATA_HOME", keyring_home, TRUE);
-  env = g_environ_setenv (env, "XDG_RUNTIME_DIR", run, TRUE);
-  g_assert_true (g_spawn_async_with_pipes (NULL, (char **) argv, env,
-                                           G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
-                                           G_SPAWN_STDERR_TO_DEV_NULL,
-                                           NULL, NULL, &keyring_pid, &in_fd, NULL, NULL, &error));
-  g_assert_no_error (error);
-  /* --unlock reads the new login keyring's password from standard input. */
-  g_assert_cmpint (write (in_fd, "x", 1), ==, 1);
-  close (in_fd);
-
-  end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
-  for (;;)
-    {
-      g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
-      g_autoptr(GVariant) reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                                               "org.freedesktop.DBus", "NameHasOwner",
-                                                               g_variant_new ("(s)", "org.freedesktop.secrets"),
-                                                               G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE,
-                                                               -1, NULL, NULL);
-      gboolean owned = FALSE;
-
-      if (reply != NULL)
-        g_variant_get (reply, "(b)", &owned);
-      if (owned)
-        break;
-      if (g_get_monotonic_time () > end)
-        g_error ("gnome-keyring-daemon did not come up on the test bus");
-      g_usleep (20000);
-    }
 }
 
 /* Widgets, found as a user finds them: by what they are, in the window they are in. */
@@ -1304,7 +1254,7 @@ main (int   argc,
 
   gtk_test_init (&argc, &argv, NULL);
   tern_sync_global_init ();
-  start_keyring ();
+  tern_test_ui_start_keyring ();
   start_notification_service ();
 
   g_test_add ("/ui-prefs/welcome", Fixture, NULL, set_up, test_welcome, tear_down);
@@ -1318,18 +1268,7 @@ main (int   argc,
 
   status = g_test_run ();
 
-  if (keyring_pid > 0)
-    {
-      kill (keyring_pid, SIGTERM);
-      g_spawn_close_pid (keyring_pid);
-    }
-  if (keyring_home != NULL)
-    {
-      g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", keyring_home);
-
-      if (system (cmd) != 0)
-        g_printerr ("could not remove %s\n", keyring_home);
-    }
+  tern_test_ui_stop_keyring ();
   {
     g_autoptr(GDBusConnection) connection = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
 
