@@ -131,19 +131,10 @@ exec (TernStore   *self,
       const char  *sql,
       GError     **error)
 {
-  char *msg = NULL;
-  int rc = sqlite3_exec (self->db, sql, NULL, NULL, &msg);
+  int rc = sqlite3_exec (self->db, sql, NULL, NULL, NULL);
 
   if (rc != SQLITE_OK)
-    {
-      if (disk_full (self, rc))
-        set_sqlite_error (self, rc, "update", error);
-      else
-        g_set_error (error, TERN_STORE_ERROR, TERN_STORE_ERROR_FAILED,
-                     "Cache update failed: %s", msg ? msg : sqlite3_errstr (rc));
-      sqlite3_free (msg);
-      return FALSE;
-    }
+    return set_sqlite_error (self, rc, "update", error);
   return TRUE;
 }
 
