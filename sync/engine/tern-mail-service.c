@@ -659,18 +659,27 @@ tern_mail_service_folder_subscribe (TernMailService  *self,
   return folder_done (self, last, tern_journal_folder_subscribe (self->store, folder_id, subscribe, error));
 }
 
+/* A folder whose rows the journal changed in a way no set of ids says: read again. */
+static void
+emit_reload (TernMailService *self,
+             gint64           account_id,
+             gint64           folder_id)
+{
+  g_autoptr(TernChangeSet) set = tern_change_set_new (account_id, folder_id);
+
+  set->reload = TRUE;
+  set->counts_changed = TRUE;
+  g_signal_emit (self, signals [SIGNAL_CHANGED], 0, set);
+}
+
 void
 tern_mail_service_journal_changed (TernMailService *self,
                                    gint64           account_id,
                                    gint64           folder_id)
 {
-  g_autoptr(TernChangeSet) set = tern_change_set_new (account_id, folder_id);
-
   g_return_if_fail (TERN_IS_MAIL_SERVICE (self));
 
-  set->reload = TRUE;
-  set->counts_changed = TRUE;
-  g_signal_emit (self, signals [SIGNAL_CHANGED], 0, set);
+  emit_reload (self, account_id, folder_id);
   wake (self, account_id);
   recount (self);
 }
@@ -691,9 +700,11 @@ retry_or_discard (TernMailService  *self,
   if (!ok)
     return FALSE;
   /* A discarded move or delete puts the message back: both its folders are told. */
-  tern_mail_service_journal_changed (self, a->account_id, a->folder);
+  emit_reload (self, a->account_id, a->folder);
   if (a->target != 0 && a->target != a->folder)
-    tern_mail_service_journal_changed (self, a->account_id, a->target);
+    emit_reload (self, a->account_id, a->target);
+  wake (self, a->account_id);
+  recount (self);
   return TRUE;
 }
 

@@ -84,14 +84,14 @@ guint            tern_mail_service_copy              (TernMailService    *self,
 guint            tern_mail_service_archive           (TernMailService    *self,
                                                       GArray             *message_ids,
                                                       GError            **error);
+/* Junk: $Junk and a move to Junk; not junk: $NotJunk and, from Junk, back to INBOX. */
 guint            tern_mail_service_junk              (TernMailService    *self,
                                                       GArray             *message_ids,
                                                       GError            **error);
-/* To Trash, or \Deleted + expunge where the account says so (see tern_journal_delete()). */
-/* Junk: $Junk and a move to Junk; not junk: $NotJunk and, from Junk, back to INBOX. */
 guint            tern_mail_service_not_junk          (TernMailService    *self,
                                                       GArray             *message_ids,
                                                       GError            **error);
+/* To Trash, or \Deleted + expunge where the account says so (see tern_journal_delete()). */
 guint            tern_mail_service_delete            (TernMailService    *self,
                                                       GArray             *message_ids,
                                                       GError            **error);
