@@ -184,6 +184,8 @@ junk_one (TernStore  *store,
           GError    **error)
 {
   gboolean junk = GPOINTER_TO_INT (data);
+  const char *set = junk ? "$Junk" : "$NotJunk";
+  const char *clear = junk ? "$NotJunk" : "$Junk";
   g_auto(MessageRow) m = { 0 };
   g_auto(FolderRow) source = { 0 };
   g_autoptr(GError) local_error = NULL;
@@ -193,9 +195,7 @@ junk_one (TernStore  *store,
       !_tern_journal_load_folder (store, _tern_journal_shown_in (&m), &source, error))
     return FALSE;
   /* Only what changes is asked (an undo then gives back exactly what was there). */
-  if (!_tern_journal_set_flags_full (store, message_id, junk ? "$Junk" : "$NotJunk",
-                                     tern_flags_contain (m.flags, junk ? "$NotJunk" : "$Junk")
-                                     ? (junk ? "$NotJunk" : "$Junk") : NULL,
+  if (!_tern_journal_set_flags_full (store, message_id, set, tern_flags_contain (m.flags, clear) ? clear : NULL,
                                      FALSE, &local_error))
     {
       if (!g_error_matches (local_error, TERN_JOURNAL_ERROR, TERN_JOURNAL_ERROR_NOT_ALLOWED))
