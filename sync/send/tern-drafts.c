@@ -56,7 +56,7 @@ tern_draft_save (TernStore         *store,
     return 0;
   /* An account without Drafts gets one, in the same transaction as the draft. */
   if (drafts == 0 &&
-      (drafts = _tern_outbox_ensure_special_folder (store, account->id, "\\Drafts", "Drafts", error)) == 0)
+      (drafts = tern_journal_ensure_special_folder (store, account->id, "\\Drafts", "Drafts", error)) == 0)
     goto fail;
   before = tern_outbox_find_in_folder (store, drafts, message->message_id, error);
   if (before == NULL)

@@ -242,7 +242,7 @@ follow_up (TernOutboxSender  *self,
       g_autoptr(GError) local_error = NULL;
 
       /* An account without Sent gets one. */
-      sent_folder = _tern_outbox_ensure_special_folder (self->store, self->account->id,
+      sent_folder = tern_journal_ensure_special_folder (self->store, self->account->id,
                                                         "\\Sent", "Sent", &local_error);
       if (sent_folder == 0)
         {

@@ -336,13 +336,3 @@ _tern_outbox_count_folders (TernStore *store,
   return folders ? folders->len : 0;
 }
 
-/* See tern_journal_ensure_special_folder(). */
-gint64
-_tern_outbox_ensure_special_folder (TernStore   *store,
-                                    gint64       account_id,
-                                    const char  *special_use,
-                                    const char  *leaf,
-                                    GError     **error)
-{
-  return tern_journal_ensure_special_folder (store, account_id, special_use, leaf, error);
-}

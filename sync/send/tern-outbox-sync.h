@@ -63,7 +63,6 @@ typedef struct
 /* The reason a queued message carries while its account has no outgoing server. */
 #define TERN_OUTBOX_NO_SERVER_REASON "No outgoing server is set up for this account"
 
-
 /*
  * TernOutboxSender sends an account's outbox. run() takes the account's send lock (a lock
  * file, so that two processes never send the same message), turns what an interrupted
