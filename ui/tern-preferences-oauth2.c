@@ -8,7 +8,6 @@
 
 #include "tern-oauth2.h"
 #include "tern-preferences-private.h"
-#include "tern-sign-in-bar.h"
 
 /*
  * "Sign in with browser" in Add Account, when the provider's settings say OAuth2: the
@@ -128,7 +127,7 @@ sign_in_clicked_cb (TernPreferences *self)
   g_weak_ref_init (&sign_in->prefs, self);
   sign_in->flow = self->oauth2_flow;
   tern_oauth2_flow_wait_async (self->oauth2_flow, self->oauth2_cancellable, signed_in_cb, sign_in);
-  tern_open_sign_in_uri (tern_oauth2_flow_get_uri (self->oauth2_flow));
+  tern_open_uri (tern_oauth2_flow_get_uri (self->oauth2_flow));
 }
 
 static void

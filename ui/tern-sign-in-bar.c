@@ -34,26 +34,6 @@ struct _TernSignInBar
 
 G_DEFINE_FINAL_TYPE (TernSignInBar, tern_sign_in_bar, GTK_TYPE_WIDGET)
 
-void
-tern_open_sign_in_uri (const char *uri)
-{
-  const char *log = g_getenv ("TERN_TEST_URI_LOG");
-  g_autoptr(GError) error = NULL;
-
-  if (log != NULL)
-    {
-      g_autofree char *line = g_strdup_printf ("%s\n", uri);
-      g_autoptr(GFile) file = g_file_new_for_path (log);
-      g_autoptr(GFileOutputStream) out = g_file_append_to (file, G_FILE_CREATE_NONE, NULL, NULL);
-
-      if (out != NULL)
-        g_output_stream_write_all (G_OUTPUT_STREAM (out), line, strlen (line), NULL, NULL, NULL);
-      return;
-    }
-  if (!g_app_info_launch_default_for_uri (uri, NULL, &error))
-    g_debug ("No browser opened: %s", error->message);
-}
-
 static void
 update (TernSignInBar *self)
 {
@@ -179,7 +159,7 @@ button_clicked_cb (TernSignInBar *self)
   gtk_widget_set_sensitive (self->button, FALSE);
   gtk_widget_set_visible (self->cancel, TRUE);
   tern_oauth2_flow_wait_async (flow, self->cancellable, signed_in_cb, wait);
-  tern_open_sign_in_uri (tern_oauth2_flow_get_uri (flow));
+  tern_open_uri (tern_oauth2_flow_get_uri (flow));
 }
 
 static void

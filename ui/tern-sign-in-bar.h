@@ -16,8 +16,5 @@ G_DECLARE_FINAL_TYPE (TernSignInBar, tern_sign_in_bar, TERN, SIGN_IN_BAR, GtkWid
 GtkWidget *tern_sign_in_bar_new         (TernApplication *app);
 /* The account the bar speaks of, 0 when it is hidden. */
 gint64     tern_sign_in_bar_get_account (TernSignInBar   *self);
-/* Opens a sign-in address in the browser; with $TERN_TEST_URI_LOG set, appends it to that
- * file instead (tests fetch it themselves). */
-void       tern_open_sign_in_uri        (const char      *uri);
 
 G_END_DECLS
