@@ -201,35 +201,6 @@ part_json (GString        *out,
   g_string_append_c (out, '}');
 }
 
-/* The text/plain sibling of the HTML text part section in a multipart/alternative, or NULL. */
-static const TernPart *
-plain_alternative (const TernMessage *m,
-                   const char        *section)
-{
-  const char *dot = section ? strrchr (section, '.') : NULL;
-  g_autofree char *parent = section ? (dot ? g_strndup (section, dot - section) : g_strdup ("")) : NULL;
-  gboolean alternative = FALSE;
-
-  for (guint i = 0; parent != NULL && m->parts != NULL && i < m->parts->len; i++)
-    {
-      const TernPart *p = m->parts->pdata[i];
-
-      if (g_strcmp0 (p->section, parent) == 0)
-        alternative = g_strcmp0 (p->type, "multipart") == 0 && g_strcmp0 (p->subtype, "alternative") == 0;
-    }
-  for (guint i = 0; alternative && i < m->parts->len; i++)
-    {
-      const TernPart *p = m->parts->pdata[i];
-      const char *pdot = strrchr (p->section, '.');
-      g_autofree char *pparent = pdot ? g_strndup (p->section, pdot - p->section) : g_strdup ("");
-
-      if (*p->section != '\0' && g_strcmp0 (pparent, parent) == 0 && g_strcmp0 (p->type, "text") == 0 &&
-          g_strcmp0 (p->subtype, "plain") == 0 && g_strcmp0 (p->disposition, "attachment") != 0)
-        return p;
-    }
-  return NULL;
-}
-
 /* A terminal reads the plain text the sender wrote, where the HTML has one beside it: the
  * part from the cache, or fetched now when online. NULL when it cannot be had. */
 static char *
@@ -237,7 +208,8 @@ dup_plain_alternative (Cli               *cli,
                        const TernMessage *m,
                        const TernBody    *body)
 {
-  const TernPart *plain = plain_alternative (m, body->section);
+  /* The part a terminal prefers: the plain one where a multipart/alternative has it. */
+  const TernPart *plain = tern_sync_pick_text_part (m, FALSE);
   g_autoptr(TernFolder) folder = NULL;
   g_autoptr(TernAccount) account = NULL;
   g_autoptr(TernSync) sync = NULL;
@@ -245,7 +217,7 @@ dup_plain_alternative (Cli               *cli,
   g_autofree char *data = NULL;
   gsize length = 0;
 
-  if (plain == NULL ||
+  if (plain == NULL || g_strcmp0 (plain->subtype, "plain") != 0 || g_strcmp0 (plain->section, body->section) == 0 ||
       (folder = tern_store_get_folder_by_id (cli->store, m->folder_id, NULL)) == NULL ||
       (account = tern_store_get_account_by_id (cli->store, folder->account_id, NULL)) == NULL)
     return NULL;

@@ -130,6 +130,11 @@ gboolean   tern_sync_poll_folders     (TernSync            *self,
 gboolean   tern_sync_fetch_text       (TernSync            *self,
                                        gint64               message_id,
                                        GError             **error);
+/* The part a reader shows: the first text part that is not an attachment (nor inside an
+ * attached message), or its HTML or plain sibling (as preferred) in a multipart/alternative;
+ * NULL if there is none. Borrowed from message. */
+const TernPart *tern_sync_pick_text_part (const TernMessage *message,
+                                          gboolean           prefer_html);
 
 typedef void (*TernSyncPartProgress) (guint64  done,
                                       guint64  total,
