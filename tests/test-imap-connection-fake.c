@@ -35,7 +35,8 @@ typedef struct
   guint16          port;
   GMutex           lock;
   GString         *received;
-  gint             accepted;   /* atomic: the connection was accepted */
+  GCond            accepted_cond;
+  gboolean         accepted;   /* under lock: the connection was accepted */
 } FakeServer;
 
 static void
@@ -58,7 +59,10 @@ fake_server_thread (gpointer user_data)
   connection = g_socket_listener_accept (fake->listener, NULL, fake->cancellable, NULL);
   if (connection == NULL)
     return NULL;
-  g_atomic_int_set (&fake->accepted, 1);
+  g_mutex_lock (&fake->lock);
+  fake->accepted = TRUE;
+  g_cond_broadcast (&fake->accepted_cond);
+  g_mutex_unlock (&fake->lock);
 
   output = g_io_stream_get_output_stream (G_IO_STREAM (connection));
   input = g_data_input_stream_new (g_io_stream_get_input_stream (G_IO_STREAM (connection)));
@@ -158,6 +162,7 @@ fake_server_new (FakeScript script)
   fake->cancellable = g_cancellable_new ();
   fake->received = g_string_new (NULL);
   g_mutex_init (&fake->lock);
+  g_cond_init (&fake->accepted_cond);
   fake->listener = g_socket_listener_new ();
   g_socket_listener_add_address (fake->listener, address, G_SOCKET_TYPE_STREAM,
                                  G_SOCKET_PROTOCOL_TCP, NULL, &effective, &error);
@@ -190,6 +195,7 @@ fake_server_free (FakeServer *fake)
   g_object_unref (fake->cancellable);
   g_string_free (fake->received, TRUE);
   g_mutex_clear (&fake->lock);
+  g_cond_clear (&fake->accepted_cond);
   g_free (fake);
 }
 
@@ -289,9 +295,13 @@ cancel_when_blocked_thread (gpointer user_data)
   Canceller *c = user_data;
   gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
 
-  while (c->fake != NULL && !g_atomic_int_get (&c->fake->accepted) &&
-         g_get_monotonic_time () < deadline)
-    g_usleep (1000);
+  if (c->fake != NULL)
+    {
+      g_mutex_lock (&c->fake->lock);
+      while (!c->fake->accepted && g_cond_wait_until (&c->fake->accepted_cond, &c->fake->lock, deadline))
+        ;
+      g_mutex_unlock (&c->fake->lock);
+    }
   c->blocked = tern_test_wait_blocked (c->reader, 10000);
   tern_imap_connection_cancel (c->conn);
   return NULL;
