@@ -156,6 +156,28 @@ add_account (Fixture    *f,
   assert_ok (&r);
 }
 
+/* tern-cli sync, which must succeed. */
+static void
+sync_ok (Fixture *f)
+{
+  g_auto(Result) r = { 0 };
+
+  run (f, &r, NULL, "sync", NULL);
+  assert_ok (&r);
+}
+
+/* Online: the queue replayed, nothing left pending. */
+static void
+sync_until_nothing_pending (Fixture *f)
+{
+  g_auto(Result) r = { 0 };
+
+  sync_ok (f);
+  run (f, &r, NULL, "pending", NULL);
+  assert_ok (&r);
+  g_assert_cmpstr (r.out, ==, "");
+}
+
 static void
 test_commands (Fixture       *f,
                gconstpointer  data)
@@ -386,9 +408,7 @@ test_actions (Fixture       *f,
   g_autofree char *eml = g_build_filename (f->dir, "note.eml", NULL);
 
   add_account (f, "work", "secret", TRUE);
-  run (f, &r, NULL, "sync", NULL);
-  assert_ok (&r);
-  result_clear (&r);
+  sync_ok (f);
 
   /* The newest message is id 40 (uid 40): flag it and move 39, offline. */
   run (f, &r, NULL, "--offline", "flag", "40", NULL);
@@ -424,13 +444,7 @@ test_actions (Fixture       *f,
   result_clear (&r);
 
   /* Online: replayed, nothing pending. */
-  run (f, &r, NULL, "sync", NULL);
-  assert_ok (&r);
-  result_clear (&r);
-  run (f, &r, NULL, "pending", NULL);
-  assert_ok (&r);
-  g_assert_cmpstr (r.out, ==, "");
-  result_clear (&r);
+  sync_until_nothing_pending (f);
 
   client = tern_test_client_new (f->server, "alice", "secret", &error);
   g_assert_no_error (error);
@@ -681,9 +695,7 @@ test_delete_without_trash (Fixture       *f,
   trash = tern_test_server_dup_mailbox_name (f->server, "Trash");
   status_trash = g_strdup_printf ("STATUS %s (MESSAGES)", trash);
   add_account (f, "work", "secret", TRUE);
-  run (f, &r, NULL, "sync", NULL);
-  assert_ok (&r);
-  result_clear (&r);
+  sync_ok (f);
 
   /* Offline: the message leaves INBOX for a Trash that exists only here so far. */
   run (f, &r, NULL, "--offline", "delete", "40", NULL);
@@ -700,13 +712,7 @@ test_delete_without_trash (Fixture       *f,
   g_assert_null (strstr (r.out, "\"kind\":\"expunge\""));
   result_clear (&r);
 
-  run (f, &r, NULL, "sync", NULL);
-  assert_ok (&r);
-  result_clear (&r);
-  run (f, &r, NULL, "pending", NULL);
-  assert_ok (&r);
-  g_assert_cmpstr (r.out, ==, "");
-  result_clear (&r);
+  sync_until_nothing_pending (f);
 
   client = tern_test_client_new (f->server, "alice", "secret", &error);
   g_assert_no_error (error);
@@ -781,9 +787,7 @@ test_show_alternative (Fixture       *f,
     "<html><body><p>The <b>rich</b> rendering.</p></body></html>\r\n"
     "--alt--\r\n");
   add_account (f, "work", "secret", TRUE);
-  run (f, &r, NULL, "sync", NULL);
-  assert_ok (&r);
-  result_clear (&r);
+  sync_ok (f);
   run (f, &r, NULL, "--json", "list", "work", "INBOX", NULL);
   assert_ok (&r);
   found = strstr (r.out, "\"subject\":\"Alternative\"");
