@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "tern-sync.h"
 #include "tern-test-ui.h"
 
 gboolean
@@ -73,6 +74,37 @@ tern_test_ui_stop_workers (TernApplication *app)
   workers = tern_application_list_workers (app);
   for (guint i = 0; i < workers->len; i++)
     tern_account_worker_stop (workers->pdata[i]);
+}
+
+void
+tern_test_ui_close_app (TernApplication **app)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  while (g_list_model_get_n_items (toplevels) > 0)
+    {
+      g_autoptr(GtkWindow) w = g_list_model_get_item (toplevels, 0);
+
+      gtk_window_destroy (w);
+    }
+  tern_test_ui_stop_workers (*app);
+  tern_test_ui_drain ();
+  g_clear_object (app);
+}
+
+GTestDBus *
+tern_test_ui_init_with_bus (int    *argc,
+                            char ***argv)
+{
+  g_autofree char *display = g_strdup (g_getenv ("DISPLAY"));
+  GTestDBus *bus = g_test_dbus_new (G_TEST_DBUS_NONE);
+
+  g_test_dbus_up (bus);
+  if (display != NULL)
+    g_setenv ("DISPLAY", display, TRUE);
+  gtk_test_init (argc, argv, NULL);
+  tern_sync_global_init ();
+  return bus;
 }
 
 gboolean
@@ -372,6 +404,22 @@ tern_test_ui_screenshots (GtkWindow  *window,
 static GPid  keyring_pid;
 static char *keyring_home;
 
+static void
+keyring_appeared_cb (GDBusConnection *connection,
+                     const char      *name,
+                     const char      *owner,
+                     gpointer         data)
+{
+  *(gboolean *) data = TRUE;
+}
+
+static gboolean
+flag_cb (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
 void
 tern_test_ui_start_keyring (void)
 {
@@ -380,7 +428,6 @@ tern_test_ui_start_keyring (void)
   g_auto(GStrv) env = g_get_environ ();
   const char *argv[] = { "gnome-keyring-daemon", "--foreground", "--components=secrets", "--unlock", NULL };
   int in_fd = -1;
-  gint64 end;
 
   keyring_home = g_dir_make_tmp ("tern-keyring-XXXXXX", &error);
   g_assert_no_error (error);
@@ -402,25 +449,23 @@ tern_test_ui_start_keyring (void)
   g_assert_cmpint (write (in_fd, "x", 1), ==, 1);
   close (in_fd);
 
-  end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
-  for (;;)
-    {
-      g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
-      g_autoptr(GVariant) reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                                               "org.freedesktop.DBus", "NameHasOwner",
-                                                               g_variant_new ("(s)", "org.freedesktop.secrets"),
-                                                               G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE,
-                                                               -1, NULL, NULL);
-      gboolean owned = FALSE;
+  /* Up once its name is on the bus: watched, not polled. */
+  {
+    g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+    gboolean state[2] = { FALSE, FALSE };   /* appeared, timed out */
+    guint watch, timeout;
 
-      if (reply != NULL)
-        g_variant_get (reply, "(b)", &owned);
-      if (owned)
-        break;
-      if (g_get_monotonic_time () > end)
-        g_error ("gnome-keyring-daemon did not come up on the test bus");
-      g_usleep (20000);
-    }
+    g_assert_no_error (error);
+    watch = g_bus_watch_name_on_connection (bus, "org.freedesktop.secrets", G_BUS_NAME_WATCHER_FLAGS_NONE,
+                                            keyring_appeared_cb, NULL, state, NULL);
+    timeout = g_timeout_add_seconds (20, flag_cb, &state[1]);
+    while (!state[0] && !state[1])
+      g_main_context_iteration (NULL, TRUE);
+    g_bus_unwatch_name (watch);
+    if (!state[0])
+      g_error ("gnome-keyring-daemon did not come up on the test bus");
+    g_source_remove (timeout);
+  }
 }
 
 void

@@ -57,18 +57,7 @@ tear_down (Fixture       *f,
            gconstpointer  data)
 {
   g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", f->dir);
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  while (g_list_model_get_n_items (toplevels) > 0)
-    {
-      g_autoptr(GtkWindow) w = g_list_model_get_item (toplevels, 0);
-
-      gtk_window_destroy (w);
-    }
-  if (f->app != NULL)
-    tern_test_ui_stop_workers (f->app);
-  tern_test_ui_drain ();
-  g_clear_object (&f->app);
+  tern_test_ui_close_app (&f->app);
   tern_test_server_free (f->server);
   g_assert_cmpint (system (cmd), ==, 0);
   g_free (f->dir);
@@ -433,17 +422,9 @@ int
 main (int   argc,
       char *argv[])
 {
-  GTestDBus *bus;  /* not unreffed: that waits for the last connection to go */
-  g_autofree char *display = g_strdup (g_getenv ("DISPLAY"));
   int status;
 
-  /* A session bus of our own (GTestDBus unsets DISPLAY). */
-  bus = g_test_dbus_new (G_TEST_DBUS_NONE);
-  g_test_dbus_up (bus);
-  if (display != NULL)
-    g_setenv ("DISPLAY", display, TRUE);
-  gtk_test_init (&argc, &argv, NULL);
-  tern_sync_global_init ();
+  tern_test_ui_init_with_bus (&argc, &argv);
   tern_test_ui_start_keyring ();
 
   g_test_add ("/ui-accounts2/send-no-outgoing", Fixture, NULL, set_up, test_send_no_outgoing, tear_down);
