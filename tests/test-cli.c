@@ -355,8 +355,7 @@ test_keyring (Fixture       *f,
   g_autofree char *home = g_build_filename (f->dir, "home", NULL);
   int status = 0;
 
-  if (g_find_program_in_path ("dbus-run-session") == NULL ||
-      g_find_program_in_path ("gnome-keyring-daemon") == NULL)
+  if (!tern_test_have_keyring_tools ())
     {
       g_test_skip ("needs dbus-run-session and gnome-keyring-daemon");
       return;
