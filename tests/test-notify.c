@@ -63,14 +63,15 @@ watch_thread (gpointer data)
 }
 
 static void
-set_up (Fixture    *f,
-        const char *user)
+set_up_with (Fixture             *f,
+             const char          *user,
+             TernTestServerFlags  flags)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *path = NULL;
   TernAccount account = { 0 };
 
-  f->server = tern_test_server_new (TERN_TEST_SERVER_FULL, &error);
+  f->server = tern_test_server_new (flags, &error);
   g_assert_no_error (error);
   f->dir = g_dir_make_tmp ("tern-notify-XXXXXX", &error);
   path = g_build_filename (f->dir, "tern.db", NULL);
@@ -87,6 +88,13 @@ set_up (Fixture    *f,
   g_assert_true (tern_store_add_account (f->store, &account, NULL, &error));
   f->account = tern_store_get_account (f->store, user, &error);
   g_assert_no_error (error);
+}
+
+static void
+set_up (Fixture    *f,
+        const char *user)
+{
+  set_up_with (f, user, TERN_TEST_SERVER_FULL);
 }
 
 static void
@@ -220,6 +228,55 @@ test_shared_folder (void)
   tear_down (f);
 }
 
+/* Without NOTIFY: IDLE on INBOX, and a second connection idling on the folder the user has
+ * open, so that another client's changes there need not wait for the hour's poll. */
+static void
+test_open_folder_without_notify (void)
+{
+  Fixture fx = { 0 };
+  Fixture *f = &fx;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GCancellable) stop = g_cancellable_new ();
+  g_autoptr(TernStore) worker_store = NULL;
+  g_autoptr(TernTestClient) other = NULL;
+  g_autofree char *path = NULL;
+  Watch w = { 0 };
+  GThread *thread;
+
+  set_up_with (f, "alice", TERN_TEST_SERVER_NO_NOTIFY);
+  g_assert_true (tern_test_server_seed (f->server, "alice", "Archive", 3, &error));
+  path = g_build_filename (f->dir, "tern.db", NULL);
+  worker_store = tern_store_open (path, &error);
+  w.sync = new_watcher (worker_store, f->account);
+  tern_sync_set_open_folder (w.sync, "Archive");
+  w.stop = stop;
+  thread = g_thread_new ("watch", watch_thread, &w);
+
+  /* Two connections idle: one on INBOX, one on Archive. */
+  g_assert_true (tern_test_server_wait_command (f->server, "alice", "IDLE", 2, 30000));
+  g_assert_cmpuint (tern_test_server_count_commands (f->server, "alice", "NOTIFY"), ==, 0);
+  g_assert_cmpuint (cached (f, "Archive"), ==, 3);
+
+  tern_test_server_append_message (f->server, "alice", "Archive",
+                                   "Subject: filed elsewhere\r\nMessage-ID: <open@x>\r\n\r\nHi.\r\n");
+  g_assert_true (wait_cached (f, "Archive", 4));
+
+  other = tern_test_client_new (f->server, "alice", "secret", &error);
+  g_assert_no_error (error);
+  g_assert_true (tern_test_client_command (other, NULL, &error, "SELECT Archive"));
+  g_assert_true (tern_test_client_command (other, NULL, &error, "STORE 1 +FLAGS (\\Deleted)"));
+  g_assert_true (tern_test_client_command (other, NULL, &error, "EXPUNGE"));
+  g_assert_no_error (error);
+  g_assert_true (wait_cached (f, "Archive", 3));
+
+  g_cancellable_cancel (stop);
+  g_thread_join (thread);
+  g_assert_no_error (w.error);
+  g_assert_true (w.ok);
+  tern_sync_free (w.sync);
+  tear_down (f);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -229,6 +286,7 @@ main (int   argc,
 
   g_test_add_func ("/notify/personal-folders", test_personal_folders);
   g_test_add_func ("/notify/shared-folder", test_shared_folder);
+  g_test_add_func ("/notify/open-folder-without-notify", test_open_folder_without_notify);
 
   return g_test_run ();
 }
