@@ -110,10 +110,13 @@ static const Page pages[] = {
     "what is available offline, the size of the cache, what waits in the journal, and the\n"
     "counts of each folder." },
   { "watch", "stay connected and print changes as they arrive (IDLE)",
-    "watch ACCOUNT [--poll S]",
+    "watch ACCOUNT [--poll S] [--folder NAME]",
     "Stays connected to ACCOUNT (IMAP IDLE) and prints each change as it arrives: new mail,\n"
-    "flags changed and messages removed by other clients. Stops on Ctrl+C.\n"
-    "  --poll S   check the other folders every S seconds (default 60)" },
+    "flags changed and messages removed by other clients. Where the server offers NOTIFY,\n"
+    "changes in every folder arrive at once; without it INBOX and the --folder do, and the\n"
+    "other folders are checked every --poll seconds. Stops on Ctrl+C.\n"
+    "  --poll S        check the other folders every S seconds (default 60)\n"
+    "  --folder NAME   keep this folder live too (a second connection idles on it)" },
   { "read unread flag unflag", "mark messages read or unread, flag or unflag them",
     "read ID…\n"
     "unread ID…\n"

@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "tern-account-worker.h"
 #include "tern-sync.h"
 #include "tern-test-cache.h"
 #include "tern-test-server.h"
@@ -277,6 +278,62 @@ test_open_folder_without_notify (void)
   tear_down (f);
 }
 
+/* The app's side: the account worker is told which folder is open, and without NOTIFY keeps
+ * it live the same way. */
+static guint
+worker_cached (TernStore  *store,
+               gint64      account_id,
+               const char *folder_name)
+{
+  g_autoptr(TernFolder) folder = tern_store_get_folder (store, account_id, folder_name, NULL);
+
+  return folder != NULL ? tern_store_count_uids (store, folder->id) : 0;
+}
+
+static void
+test_worker_open_folder (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernTestServer) server = tern_test_server_new (TERN_TEST_SERVER_NO_NOTIFY, &error);
+  g_autoptr(TernAccountWorker) worker = NULL;
+  g_autoptr(TernFolder) archive = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("tern-notify-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "tern.db", NULL);
+  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", dir);
+  TernStore *store;
+  gint64 account_id, deadline;
+
+  g_assert_no_error (error);
+  g_assert_true (tern_test_server_seed (server, "alice", "Archive", 3, &error));
+  store = tern_store_open (path, &error);
+  g_assert_no_error (error);
+  account_id = tern_test_cache_add_server_account (store, server, "alice", TRUE);
+  worker = tern_account_worker_new (store, account_id);
+  tern_account_worker_start (worker);
+
+  /* Synced and idling on INBOX; then the user opens Archive. */
+  g_assert_true (tern_test_server_wait_command (server, "alice", "IDLE", 1, 30000));
+  archive = tern_store_get_folder (store, account_id, "Archive", &error);
+  g_assert_no_error (error);
+  tern_account_worker_set_open_folder (worker, archive->id);
+  g_assert_cmpint (tern_account_worker_get_open_folder (worker), ==, archive->id);
+  /* The first connection idles again, and a second one on Archive. */
+  g_assert_true (tern_test_server_wait_command (server, "alice", "IDLE", 3, 30000));
+
+  tern_test_server_append_message (server, "alice", "Archive",
+                                   "Subject: filed elsewhere\r\nMessage-ID: <worker@x>\r\n\r\nHi.\r\n");
+  deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while (worker_cached (store, account_id, "Archive") != 4 && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (worker_cached (store, account_id, "Archive"), ==, 4);
+
+  tern_account_worker_stop (worker);
+  g_clear_object (&worker);
+  while (g_main_context_iteration (NULL, FALSE));
+  tern_store_free (store);
+  g_assert_cmpint (system (cmd), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -287,6 +344,7 @@ main (int   argc,
   g_test_add_func ("/notify/personal-folders", test_personal_folders);
   g_test_add_func ("/notify/shared-folder", test_shared_folder);
   g_test_add_func ("/notify/open-folder-without-notify", test_open_folder_without_notify);
+  g_test_add_func ("/notify/worker-open-folder", test_worker_open_folder);
 
   return g_test_run ();
 }

@@ -75,6 +75,7 @@ typedef struct
   TernChangeSets   *sets;          /* by folder and message id */
   guint             named;         /* changes the sets name (no re-read needed for them) */
   guint             queue_seen;    /* queued + failed actions when last posted */
+  char             *open_folder;   /* the folder the user has open (server name) */
 } Worker;
 
 static void
@@ -238,6 +239,7 @@ ensure_sync (Worker  *w,
   tern_sync_set_timeout (w->sync, SYNC_TIMEOUT_S);
   tern_sync_set_progress_func (w->sync, sync_progress_cb, w);
   tern_sync_set_change_func (w->sync, sync_change_cb, w);
+  tern_sync_set_open_folder (w->sync, w->open_folder);
   if (w->password != NULL)
     tern_sync_set_password (w->sync, w->password);
   g_mutex_lock (&s->lock);
@@ -745,6 +747,13 @@ _tern_worker_thread (gpointer data)
               w.want_sync = TRUE;
             }
           break;
+        case CMD_OPEN_FOLDER:
+          /* Taken at the next wait for news (the push ended the current one). */
+          g_free (w.open_folder);
+          w.open_folder = g_strdup (cmd->folder);
+          if (w.sync != NULL)
+            tern_sync_set_open_folder (w.sync, w.open_folder);
+          break;
         default:
           g_assert_not_reached ();
         }
@@ -770,6 +779,7 @@ _tern_worker_thread (gpointer data)
   g_clear_pointer (&w.sets, tern_change_sets_free);
   g_free (w.posted_error);
   g_free (w.subject);
+  g_free (w.open_folder);
   if (w.password != NULL)
     {
       memset (w.password, 0, strlen (w.password));
