@@ -155,7 +155,8 @@ static const Page pages[] = {
     "folder unsubscribe ACCOUNT NAME\n"
     "folder share ACCOUNT NAME USER read|triage|full|RIGHTS\n"
     "folder unshare ACCOUNT NAME USER\n"
-    "folder rights ACCOUNT NAME",
+    "folder rights ACCOUNT NAME\n"
+    "folder notify ACCOUNT NAME [on|off]",
     "Changes the folders of ACCOUNT, offline too (the server follows). NAME is the full path,\n"
     "e.g. “Projects/2024”.\n"
     "“share” lets USER (a login name on the same server, or “anyone”) use the folder:\n"
@@ -163,7 +164,9 @@ static const Page pages[] = {
     "  triage   also star, file messages in and delete them\n"
     "  full     also make, rename and delete folders in it (not share it further)\n"
     "or RFC 4314 letters (lrswipkxtea). “unshare” takes it back. “rights” asks the server who\n"
-    "can do what there (only who may share a folder sees the others)." },
+    "can do what there (only who may share a folder sees the others).\n"
+    "“notify” says whether new mail in the folder raises a desktop notification, or sets it:\n"
+    "INBOX does by default, other folders (shared ones too) once turned on." },
   { "append", "save a message file into a folder",
     "append ACCOUNT FOLDER FILE.eml [--flags F]",
     "Saves the message in FILE.eml (RFC 5322) into FOLDER, offline too.\n"

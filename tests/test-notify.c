@@ -278,6 +278,23 @@ test_open_folder_without_notify (void)
   tear_down (f);
 }
 
+static gboolean
+wake_cb (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* One turn of the main loop, where the worker's events arrive; a guard source wakes it at
+ * least once a second so that a deadline is seen even when nothing comes. */
+static void
+iterate (void)
+{
+  guint guard = g_timeout_add_seconds (1, wake_cb, NULL);
+
+  g_main_context_iteration (NULL, TRUE);
+  g_source_remove (guard);
+}
+
 /* The app's side: the account worker is told which folder is open, and without NOTIFY keeps
  * it live the same way. */
 static guint
@@ -324,7 +341,7 @@ test_worker_open_folder (void)
                                    "Subject: filed elsewhere\r\nMessage-ID: <worker@x>\r\n\r\nHi.\r\n");
   deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
   while (worker_cached (store, account_id, "Archive") != 4 && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
+    iterate ();
   g_assert_cmpuint (worker_cached (store, account_id, "Archive"), ==, 4);
 
   tern_account_worker_stop (worker);
@@ -332,6 +349,86 @@ test_worker_open_folder (void)
   while (g_main_context_iteration (NULL, FALSE));
   tern_store_free (store);
   g_assert_cmpint (system (cmd), ==, 0);
+}
+
+/* Notifications for shared folders are opt-in per folder (a help desk wants them for its
+ * "Support"): the worker says "new mail" for INBOX and for the folders chosen, not others. */
+typedef struct
+{
+  guint    count;
+  GString *subjects;
+} NewMail;
+
+static void
+new_mail_cb (TernAccountWorker *worker,
+             guint              count,
+             const char        *subject,
+             NewMail           *heard)
+{
+  heard->count += count;
+  g_string_append_printf (heard->subjects, "%s;", subject);
+}
+
+static void
+wait_new_mail (NewMail    *heard,
+               const char *subject)
+{
+  g_autofree char *wanted = g_strdup_printf ("%s;", subject);
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  while (strstr (heard->subjects->str, wanted) == NULL && g_get_monotonic_time () < deadline)
+    iterate ();
+  g_assert_nonnull (strstr (heard->subjects->str, wanted));
+}
+
+static void
+test_shared_folder_opt_in (void)
+{
+  Fixture fx = { 0 };
+  Fixture *f = &fx;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernTestClient) bob = NULL;
+  g_autoptr(TernAccountWorker) worker = NULL;
+  g_autoptr(TernFolder) team = NULL;
+  g_autoptr(GString) subjects = g_string_new (NULL);
+  NewMail heard = { 0, subjects };
+  gint64 deadline;
+
+  set_up (f, "bob");
+  bob = tern_test_client_new (f->server, "bob", "secret", &error);
+  g_assert_no_error (error);
+  g_assert_true (tern_test_client_command (bob, NULL, &error, "SUBSCRIBE \"shared/alice/Team\""));
+  g_assert_no_error (error);
+  worker = tern_account_worker_new (f->store, f->account->id);
+  g_signal_connect (worker, "new-mail", G_CALLBACK (new_mail_cb), &heard);
+  tern_account_worker_start (worker);
+  g_assert_true (tern_test_server_wait_command (f->server, "bob", "IDLE", 1, 30000));
+  team = tern_store_get_folder (f->store, f->account->id, "shared/alice/Team", &error);
+  g_assert_no_error (error);
+  g_assert_false (tern_store_get_folder_notify (f->store, team->id));
+
+  /* Not chosen: it arrives, quietly; INBOX's next message is told. */
+  tern_test_server_append_message (f->server, "alice", "Team", "Subject: quiet\r\n\r\nFYI.\r\n");
+  deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while (cached (f, "shared/alice/Team") != 1 && g_get_monotonic_time () < deadline)
+    iterate ();
+  g_assert_cmpuint (cached (f, "shared/alice/Team"), ==, 1);
+  tern_test_server_append_message (f->server, "bob", "INBOX", "Subject: loud\r\n\r\nFor you.\r\n");
+  wait_new_mail (&heard, "loud");
+  g_assert_cmpuint (heard.count, ==, 1);
+  g_assert_cmpstr (heard.subjects->str, ==, "loud;");
+
+  /* Chosen: the help desk hears of the next one. */
+  g_assert_true (tern_store_set_folder_notify (f->store, team->id, TRUE, &error));
+  g_assert_no_error (error);
+  tern_test_server_append_message (f->server, "alice", "Team", "Subject: customer waiting\r\n\r\nHelp!\r\n");
+  wait_new_mail (&heard, "customer waiting");
+  g_assert_cmpuint (heard.count, ==, 2);
+
+  tern_account_worker_stop (worker);
+  g_clear_object (&worker);
+  while (g_main_context_iteration (NULL, FALSE));
+  tear_down (f);
 }
 
 int
@@ -345,6 +442,7 @@ main (int   argc,
   g_test_add_func ("/notify/shared-folder", test_shared_folder);
   g_test_add_func ("/notify/open-folder-without-notify", test_open_folder_without_notify);
   g_test_add_func ("/notify/worker-open-folder", test_worker_open_folder);
+  g_test_add_func ("/notify/shared-folder-opt-in", test_shared_folder_opt_in);
 
   return g_test_run ();
 }

@@ -90,7 +90,7 @@ typedef struct
   char             *description;   /* certificate */
   gboolean          folders_changed;
   guint             new_messages;
-  guint             new_in_inbox;
+  guint             new_notified;
   char             *subject;
   guint             request;
   GError           *error;

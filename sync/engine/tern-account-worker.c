@@ -228,8 +228,8 @@ _tern_worker_event_cb (gpointer data)
         g_signal_emit (self, signals [SIGNAL_CHANGE_SET], 0, ev->sets->pdata[i]);
       if (ev->legacy)
         g_signal_emit (self, signals [SIGNAL_CHANGED], 0, ev->folders_changed);
-      if (ev->new_in_inbox > 0)
-        g_signal_emit (self, signals [SIGNAL_NEW_MAIL], 0, ev->new_in_inbox, ev->subject);
+      if (ev->new_notified > 0)
+        g_signal_emit (self, signals [SIGNAL_NEW_MAIL], 0, ev->new_notified, ev->subject);
       break;
 
     case EVENT_CERTIFICATE:
