@@ -6,7 +6,7 @@
 G_BEGIN_DECLS
 
 /* The schema a cache has once opened (PRAGMA user_version; cache/sql/version-NNN.sql). */
-#define TERN_STORE_SCHEMA_LATEST 10
+#define TERN_STORE_SCHEMA_LATEST 11
 
 #define TERN_STORE_ERROR (tern_store_error_quark ())
 
@@ -291,6 +291,14 @@ gboolean     tern_store_set_folder_fill (TernStore        *self,
 gboolean     tern_store_set_folder_local_state (TernStore *self,
                                        gint64              folder_id,
                                        TernFolderLocalState state,
+                                       GError            **error);
+/* Whether new mail in the folder raises a desktop notification: what the user chose, else
+ * yes for INBOX and no for every other folder (shared ones are opt-in). */
+gboolean     tern_store_get_folder_notify (TernStore      *self,
+                                       gint64              folder_id);
+gboolean     tern_store_set_folder_notify (TernStore      *self,
+                                       gint64              folder_id,
+                                       gboolean            notify,
                                        GError            **error);
 gboolean     tern_store_set_folder_flags_swept (TernStore *self,
                                        gint64              folder_id,

@@ -330,6 +330,41 @@ test_folders (Fixture       *f,
   g_assert_error (error, TERN_STORE_ERROR, TERN_STORE_ERROR_NOT_FOUND);
 }
 
+/* New-mail notifications per folder (#18): INBOX by default, any other folder (a shared
+ * "Support") once chosen; the choice sticks and goes with the folder. */
+static void
+test_folder_notify (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 inbox = add_folder (f, "INBOX", "\\Inbox");
+  gint64 support = add_folder (f, "shared/alice/Support", NULL);
+  gint64 archive = add_folder (f, "Archive", "\\Archive");
+
+  g_assert_true (tern_store_get_folder_notify (f->store, inbox));
+  g_assert_false (tern_store_get_folder_notify (f->store, support));
+  g_assert_false (tern_store_get_folder_notify (f->store, archive));
+
+  g_assert_true (tern_store_set_folder_notify (f->store, support, TRUE, &error));
+  g_assert_true (tern_store_set_folder_notify (f->store, inbox, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_true (tern_store_get_folder_notify (f->store, support));
+  g_assert_false (tern_store_get_folder_notify (f->store, inbox));
+  g_assert_false (tern_store_get_folder_notify (f->store, archive));
+  g_assert_true (tern_store_set_folder_notify (f->store, support, FALSE, &error));
+  g_assert_false (tern_store_get_folder_notify (f->store, support));
+
+  g_assert_false (tern_store_set_folder_notify (f->store, 9999, TRUE, &error));
+  g_assert_error (error, TERN_STORE_ERROR, TERN_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  /* The choice goes with the folder. */
+  g_assert_true (tern_store_set_folder_notify (f->store, archive, TRUE, &error));
+  g_assert_true (tern_store_delete_folder (f->store, archive, &error));
+  g_assert_no_error (error);
+  g_assert_false (tern_store_get_folder_notify (f->store, archive));
+}
+
 static void
 test_messages (Fixture       *f,
                gconstpointer  data)
@@ -756,6 +791,7 @@ main (int    argc,
   g_test_add ("/store/remove-account-files", Fixture, NULL, fixture_set_up,
               test_remove_account_files, fixture_tear_down);
   g_test_add ("/store/folders", Fixture, NULL, fixture_set_up, test_folders, fixture_tear_down);
+  g_test_add ("/store/folder-notify", Fixture, NULL, fixture_set_up, test_folder_notify, fixture_tear_down);
   g_test_add ("/store/messages", Fixture, NULL, fixture_set_up, test_messages, fixture_tear_down);
   g_test_add ("/store/reattach", Fixture, NULL, fixture_set_up, test_reattach, fixture_tear_down);
   g_test_add ("/store/transactions", Fixture, NULL, fixture_set_up, test_transactions, fixture_tear_down);

@@ -84,6 +84,11 @@ void       tern_sync_set_progress_func (TernSync           *self,
 void       tern_sync_set_change_func  (TernSync            *self,
                                        TernSyncChangeFunc   func,
                                        gpointer             user_data);
+/* The folder the user has open (server name), or NULL. Without NOTIFY, a second connection
+ * idles on it (when it is not INBOX) while the first idles on INBOX, so that another
+ * client's changes there arrive at once rather than at the next poll. */
+void       tern_sync_set_open_folder  (TernSync            *self,
+                                       const char          *name);
 /* Messages fetched per FETCH command (a batch, one transaction). Default 1000. */
 void       tern_sync_set_chunk_size   (TernSync            *self,
                                        guint                chunk);
