@@ -444,10 +444,18 @@ gboolean     tern_store_set_offline_policy (TernStore     *self,
                                        int                 full,
                                        gint64              cache_limit,
                                        GError            **error);
-/* Messages shown in the folder whose bodies the policy wants and the cache lacks. */
+/* Messages shown in the folder whose bodies the policy wants and the cache lacks, newest
+ * first. The policy's size limit is on the text, not the message: a message whose whole
+ * size is over it is listed too if one of its texts (not an attachment) is within it, and
+ * the caller checks the text it would fetch against tern_store_get_offline_max_size(). */
 GArray      *tern_store_list_prefetch (TernStore          *self,
                                        gint64              folder_id,
                                        GError            **error) G_GNUC_WARN_UNUSED_RESULT;
+/* The offline policy's size limit for the texts of a folder's messages (bytes): the
+ * folder's own, else its account's. */
+gint64       tern_store_get_offline_max_size (TernStore   *self,
+                                       gint64              folder_id,
+                                       GError            **error);
 /* Bytes of bodies and downloaded parts of an account, and how many of each. */
 gboolean     tern_store_cache_usage   (TernStore          *self,
                                        gint64              account_id,
