@@ -338,6 +338,13 @@ send_outbox (Worker   *w,
     return;
   if (!now && tern_outbox_count (w->store, s->account_id, TERN_OUTBOX_QUEUED) == 0)
     return;
+  /* Forwards written offline: their attachments first (#14 item 4). */
+  if (w->sync != NULL && tern_sync_is_connected (w->sync) &&
+      !tern_sync_fill_outbox_parts (w->sync, s->interrupt, NULL, &error))
+    {
+      g_debug ("outbox: forwarded attachments: %s", error->message);
+      g_clear_error (&error);
+    }
 
   sender = tern_outbox_sender_new (w->store, account);
   if (w->password != NULL)
