@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#define G_LOG_DOMAIN "test-ui-forward"
+#define G_LOG_DOMAIN "test-ui-firsthour"
 
 #include "config.h"
 
@@ -17,8 +17,14 @@
 #include "tern-window.h"
 
 /*
- * Forwarding a message whose attachment this cache has not downloaded (#14 item 4), under
- * Xvfb against Dovecot with SMTP submission and the fixture's sink. Online, the composer
+ * The first hour in the app (#14), where it needs a real server: under Xvfb against Dovecot
+ * with SMTP submission and the fixture's sink, one message of a short text and a 700 KB
+ * attachment.
+ *
+ * Reading offline (item 3): the offline policy's size limit is on the text, so after the
+ * sync its text is cached and shown offline, the attachment is not downloaded.
+ *
+ * Forwarding it while its attachment is not downloaded (item 4). Online, the composer
  * downloads it (its row shows the progress) and the message sent carries its bytes;
  * offline, the forward is queued with a reference to the original's part, and once online
  * the part is downloaded and the message the sink receives carries its bytes.
@@ -56,13 +62,15 @@ set_up (Fixture       *f,
 
   f->server = tern_test_server_new (TERN_TEST_SERVER_SUBMISSION, &error);
   g_assert_no_error (error);
-  f->dir = g_dir_make_tmp ("tern-forward-XXXXXX", &error);
+  f->dir = g_dir_make_tmp ("tern-firsthour-XXXXXX", &error);
   g_assert_no_error (error);
   db_path = g_build_filename (f->dir, "tern.db", NULL);
   store = tern_store_open (db_path, &error);
   g_assert_no_error (error);
   f->account = tern_test_cache_add_server_account (store, f->server, "fixture", TRUE);
   tern_test_cache_set_server_smtp (store, f->server, f->account);
+  /* Texts of the last 30 days up to 256 KB are kept offline. */
+  g_assert_true (tern_store_set_offline_policy (store, f->account, 0, 30, 256 * 1024, -1, -1, &error));
 
   /* The original: a short text and an attachment of random bytes. */
   for (gsize i = 0; i < ATTACHMENT_SIZE; i++)
@@ -70,6 +78,12 @@ set_up (Fixture       *f,
   g_rand_free (rand);
   f->content = g_bytes_new_take (bytes, ATTACHMENT_SIZE);
   b64 = g_base64_encode (bytes, ATTACHMENT_SIZE);
+  {
+    g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+    g_autofree char *date = g_date_time_format (now, "Date: %a, %d %b %Y %H:%M:%S +0000\r\n");
+
+    g_string_append (raw, date);
+  }
   g_string_append (raw, "From: Bob <bob@example.org>\r\nTo: alice@example.org\r\nSubject: Quarterly figures\r\n"
                         "Message-ID: <figures@example.org>\r\nMIME-Version: 1.0\r\n"
                         "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n"
@@ -147,6 +161,54 @@ start_with_original (Fixture *f)
   return id;
 }
 
+static gboolean
+prefetched_cb (gpointer data)
+{
+  Fixture *f = data;
+  g_autoptr(TernFolder) inbox = tern_store_get_folder (f->store, f->account, "INBOX", NULL);
+  g_autoptr(GPtrArray) list = inbox != NULL ? tern_store_list_messages (f->store, inbox->id, 0, NULL) : NULL;
+  g_autoptr(TernBody) body = NULL;
+
+  if (list == NULL || list->len != 1)
+    return FALSE;
+  body = tern_store_get_body (f->store, ((TernMessage *) list->pdata[0])->id, NULL);
+  return body != NULL;
+}
+
+static gboolean
+settled_cb (gpointer data)
+{
+  TernMessageViewState state = tern_message_view_get_state (data);
+
+  return state != TERN_MESSAGE_VIEW_LOADING && state != TERN_MESSAGE_VIEW_EMPTY;
+}
+
+/* Item 3: synced online, never opened; offline its text shows, its attachment waits. */
+static void
+test_offline_text (Fixture       *f,
+                   gconstpointer  data)
+{
+  TernMessageView *view;
+  g_autofree char *text = NULL;
+  gint64 id;
+
+  f->app = tern_test_ui_start_app (f->dir, FALSE, &f->window);
+  f->store = tern_application_get_store (f->app);
+  g_assert_true (tern_test_ui_wait_for (online_cb, f, 60));
+  g_assert_true (tern_test_ui_wait_for (prefetched_cb, f, 60));
+  tern_application_set_work_offline (f->app, TRUE);
+
+  view = tern_window_get_message_view (f->window);
+  gtk_selection_model_select_item (tern_window_get_selection (f->window), 0, TRUE);
+  g_assert_true (tern_test_ui_wait_for (settled_cb, view, 30));
+  g_assert_cmpint (tern_message_view_get_state (view), ==, TERN_MESSAGE_VIEW_TEXT);
+  text = tern_message_view_dup_text (view);
+  g_assert_nonnull (strstr (text, "The figures are attached."));
+  g_assert_cmpuint (tern_message_view_get_n_attachments (view), ==, 1);
+  id = tern_message_view_get_message_id (view);
+  g_assert_false (tern_store_get_part_file (f->store, id, "2", NULL, NULL, NULL));
+}
+
 static TernComposerWindow *
 find_composer (Fixture *f)
 {
@@ -222,7 +284,7 @@ assert_submitted_with_attachment (Fixture *f)
 
 /* Online: the composer downloads the attachment, showing its progress, and sends it. */
 static void
-test_online (Fixture       *f,
+test_forward_online (Fixture       *f,
              gconstpointer  data)
 {
   TernComposerWindow *composer;
@@ -251,7 +313,7 @@ sent_cb (gpointer data)
 
 /* Offline: queued with a reference to the part; sent with it once online. */
 static void
-test_offline (Fixture       *f,
+test_forward_offline (Fixture       *f,
               gconstpointer  data)
 {
   TernComposerWindow *composer;
@@ -296,8 +358,9 @@ main (int    argc,
   g_mime_init ();
   g_setenv ("TERN_TEST_URI_LOG", "/dev/null", TRUE);
 
-  g_test_add ("/ui-forward/online", Fixture, NULL, set_up, test_online, tear_down);
-  g_test_add ("/ui-forward/offline", Fixture, NULL, set_up, test_offline, tear_down);
+  g_test_add ("/ui-firsthour/offline-text", Fixture, NULL, set_up, test_offline_text, tear_down);
+  g_test_add ("/ui-firsthour/forward-online", Fixture, NULL, set_up, test_forward_online, tear_down);
+  g_test_add ("/ui-firsthour/forward-offline", Fixture, NULL, set_up, test_forward_offline, tear_down);
 
   return g_test_run ();
 }
