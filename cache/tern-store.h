@@ -6,7 +6,7 @@
 G_BEGIN_DECLS
 
 /* The schema a cache has once opened (PRAGMA user_version; cache/sql/version-NNN.sql). */
-#define TERN_STORE_SCHEMA_LATEST 10
+#define TERN_STORE_SCHEMA_LATEST 13
 
 #define TERN_STORE_ERROR (tern_store_error_quark ())
 
@@ -42,6 +42,7 @@ typedef struct
   gint64  offline_max_size;  /* ... if smaller than this (bytes) */
   gint64  cache_limit;       /* bytes of bodies and parts; 0: no limit */
   gboolean no_compress;      /* never COMPRESS=DEFLATE (FALSE, the default: where offered) */
+  gboolean server_previews;  /* preview lines from the server (PREVIEW) where offered (schema 13) */
   /* Signing in (schema 10). */
   char   *auth;              /* "password" (also when NULL), "oauth2" or "goa" */
   char   *oauth2_issuer;     /* oauth2: the provider, its endpoints, scopes and Tern's client id */
@@ -209,6 +210,23 @@ gboolean     tern_store_set_account_status (TernStore     *self,
                                        gboolean            success,
                                        const char         *error_message,
                                        GError            **error);
+/* Preview lines from the server (RFC 8970 PREVIEW) for the message list, fetched with the
+ * headers instead of waiting for the texts: for slow links. */
+gboolean     tern_store_set_account_server_previews (TernStore  *self,
+                                             gint64      account_id,
+                                             gboolean    server_previews,
+                                             GError    **error);
+/* The server's preview line of a message (NULL: none). */
+gboolean     tern_store_set_preview    (TernStore          *self,
+                                        gint64              message_id,
+                                        const char         *preview,
+                                        GError            **error);
+char        *tern_store_dup_preview    (TernStore          *self,
+                                        gint64              message_id) G_GNUC_WARN_UNUSED_RESULT;
+/* Messages of the folder (UIDs, ascending) with neither a cached text nor a preview. */
+GArray      *tern_store_list_unpreviewed_uids (TernStore   *self,
+                                        gint64              folder_id,
+                                        GError            **error) G_GNUC_WARN_UNUSED_RESULT;
 gboolean     tern_store_set_account_compress (TernStore  *self,
                                              gint64      account_id,
                                              gboolean    compress,

@@ -380,6 +380,22 @@ after_sync (Worker *w)
 
   send_outbox (w, FALSE);
 
+  /* Preview lines from the server, where the account asks for them (a slow link): before
+   * any text, so the list shows them soon (#14 item 12). */
+  {
+    g_autoptr(TernAccount) account = tern_store_get_account_by_id (w->store, w->shared->account_id, NULL);
+    g_autoptr(GError) preview_error = NULL;
+    guint kept = 0;
+
+    if (account != NULL && account->server_previews && !is_offline (w))
+      {
+        if (!tern_sync_fetch_previews (w->sync, &kept, &preview_error))
+          g_debug ("previews: %s", preview_error->message);
+        else if (kept > 0)
+          w->other_changes++;
+      }
+  }
+
   /* A metered network (a phone's hotspot) pays per byte: bodies wait unless allowed. */
   if (g_atomic_int_get (&w->shared->metered) && !g_atomic_int_get (&w->shared->prefetch_metered))
     g_debug ("prefetch: paused on a metered network");
