@@ -21,8 +21,31 @@
 
 /* Attachments. */
 
-static void
-rebuild_attachments (TernComposerWindow *self)
+/* The row's subtitle: the size, or how a forwarded attachment not downloaded comes. */
+void
+_tern_composer_window_update_attachment_row (TernComposerWindow *self,
+                                             Attachment         *a)
+{
+  g_autofree char *size = g_format_size (a->size);
+  g_autofree char *text = NULL;
+
+  if (a->row == NULL)
+    return;
+  if (a->path == NULL && a->downloading)
+    {
+      /* The server counts encoded bytes: say the share of the file's own size. */
+      guint64 done = a->ref_encoded > 0 ? (guint64) ((double) a->done / (double) a->ref_encoded * (double) a->size) : 0;
+      g_autofree char *done_text = g_format_size (MIN (done, a->size));
+
+      text = g_strdup_printf (_("Downloading… %s of %s"), done_text, size);
+    }
+  else if (a->path == NULL)
+    text = g_strdup_printf (_("%s, downloaded when the message is sent"), size);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (a->row), text != NULL ? text : size);
+}
+
+void
+_tern_composer_window_rebuild_attachments (TernComposerWindow *self)
 {
   GtkWidget *child;
 
@@ -32,7 +55,6 @@ rebuild_attachments (TernComposerWindow *self)
   for (guint i = 0; i < self->attachments->len; i++)
     {
       Attachment *a = self->attachments->pdata[i];
-      g_autofree char *size = g_format_size (a->size);
       g_autofree char *guessed = NULL;
       g_autoptr(GIcon) icon = NULL;
       GtkWidget *row = adw_action_row_new ();
@@ -46,7 +68,8 @@ rebuild_attachments (TernComposerWindow *self)
       adw_action_row_add_prefix (ADW_ACTION_ROW (row), gtk_image_new_from_gicon (icon));
       adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), a->filename);
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), size);
+      a->row = row;
+      _tern_composer_window_update_attachment_row (self, a);
       gtk_widget_set_valign (remove, GTK_ALIGN_CENTER);
       gtk_widget_add_css_class (remove, "flat");
       gtk_widget_set_tooltip_text (remove, _("Remove Attachment"));
@@ -80,7 +103,7 @@ _tern_composer_window_add_file (TernComposerWindow  *self,
   a->content_type = g_strdup (content_type);
   a->size = (guint64) st.st_size;
   g_ptr_array_add (self->attachments, a);
-  rebuild_attachments (self);
+  _tern_composer_window_rebuild_attachments (self);
   if (!self->loading)
     _tern_composer_window_mark_dirty (self);
   return TRUE;
@@ -157,7 +180,7 @@ _tern_composer_window_remove_attachment_action (GtkWidget  *widget,
   if (index >= self->attachments->len)
     return;
   g_ptr_array_remove_index (self->attachments, index);
-  rebuild_attachments (self);
+  _tern_composer_window_rebuild_attachments (self);
   _tern_composer_window_mark_dirty (self);
 }
 
@@ -360,7 +383,14 @@ build (TernComposerWindow  *self,
     {
       Attachment *a = self->attachments->pdata[i];
 
-      if (g_strcmp0 (a->content_type, "message/rfc822") == 0)
+      if (a->path == NULL)
+        {
+          /* A forwarded attachment not downloaded: the engine fetches it before the
+           * message goes. A draft (on the server, read by other clients) goes without. */
+          if (!draft)
+            tern_composer_add_part_reference (c, a->ref_message, a->ref_section, a->filename, a->content_type);
+        }
+      else if (g_strcmp0 (a->content_type, "message/rfc822") == 0)
         {
           g_autoptr(GMappedFile) file = g_mapped_file_new (a->path, FALSE, error);
           g_autoptr(GBytes) raw = NULL;

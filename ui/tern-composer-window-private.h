@@ -16,10 +16,18 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  char    *path;
+  char    *path;           /* NULL while a forwarded attachment is not downloaded */
   char    *filename;
   char    *content_type;   /* NULL: TernComposer guesses it when the message is built */
   guint64  size;
+  /* A forwarded attachment not downloaded: the original's part. Sent as a reference the
+   * engine fills in (tern_composer_add_part_reference()) unless downloaded before. */
+  gint64     ref_message;
+  char      *ref_section;
+  gboolean   downloading;
+  guint64    done;         /* transfer-encoded bytes so far, of ref_encoded */
+  guint64    ref_encoded;
+  GtkWidget *row;          /* borrowed: its row in the list */
 } Attachment;
 
 struct _TernComposerWindow
@@ -185,6 +193,12 @@ void
 _tern_composer_window_show_cc_bcc_action (GtkWidget  *widget,
                                           const char *action_name,
                                           GVariant   *param);
+
+void
+_tern_composer_window_rebuild_attachments (TernComposerWindow *self);
+void
+_tern_composer_window_update_attachment_row (TernComposerWindow *self,
+                                             Attachment         *a);
 
 /* tern-composer-window-original.c */
 void

@@ -40,6 +40,7 @@ attachment_free (Attachment *a)
   g_free (a->path);
   g_free (a->filename);
   g_free (a->content_type);
+  g_free (a->ref_section);
   g_free (a);
 }
 
@@ -712,6 +713,40 @@ tern_composer_window_get_n_attachments (TernComposerWindow *self)
 {
   g_return_val_if_fail (TERN_IS_COMPOSER_WINDOW (self), 0);
   return self->attachments->len;
+}
+
+guint
+tern_composer_window_get_n_missing_attachments (TernComposerWindow *self)
+{
+  guint n = 0;
+
+  g_return_val_if_fail (TERN_IS_COMPOSER_WINDOW (self), 0);
+  for (guint i = 0; i < self->attachments->len; i++)
+    n += ((Attachment *) self->attachments->pdata[i])->path == NULL;
+  return n;
+}
+
+guint
+tern_composer_window_get_n_downloading (TernComposerWindow *self)
+{
+  guint n = 0;
+
+  g_return_val_if_fail (TERN_IS_COMPOSER_WINDOW (self), 0);
+  for (guint i = 0; i < self->attachments->len; i++)
+    n += ((Attachment *) self->attachments->pdata[i])->downloading;
+  return n;
+}
+
+const char *
+tern_composer_window_get_attachment_subtitle (TernComposerWindow *self,
+                                              guint               index)
+{
+  Attachment *a;
+
+  g_return_val_if_fail (TERN_IS_COMPOSER_WINDOW (self), NULL);
+  g_return_val_if_fail (index < self->attachments->len, NULL);
+  a = self->attachments->pdata[index];
+  return a->row != NULL ? adw_action_row_get_subtitle (ADW_ACTION_ROW (a->row)) : NULL;
 }
 
 const char *

@@ -363,6 +363,13 @@ send_outbox (Worker   *w,
     return;
   if (!now && tern_outbox_count (w->store, s->account_id, TERN_OUTBOX_QUEUED) == 0)
     return;
+  /* Forwards written offline: their attachments first (#14 item 4). */
+  if (w->sync != NULL && tern_sync_is_connected (w->sync) &&
+      !tern_sync_fill_outbox_parts (w->sync, s->interrupt, NULL, &error))
+    {
+      g_debug ("outbox: forwarded attachments: %s", error->message);
+      g_clear_error (&error);
+    }
 
   sender = tern_outbox_sender_new (w->store, account);
   if (w->password != NULL)
@@ -397,6 +404,22 @@ after_sync (Worker *w)
   g_autoptr(GError) error = NULL;
 
   send_outbox (w, FALSE);
+
+  /* Preview lines from the server, where the account asks for them (a slow link): before
+   * any text, so the list shows them soon (#14 item 12). */
+  {
+    g_autoptr(TernAccount) account = tern_store_get_account_by_id (w->store, w->shared->account_id, NULL);
+    g_autoptr(GError) preview_error = NULL;
+    guint kept = 0;
+
+    if (account != NULL && account->server_previews && !is_offline (w))
+      {
+        if (!tern_sync_fetch_previews (w->sync, &kept, &preview_error))
+          g_debug ("previews: %s", preview_error->message);
+        else if (kept > 0)
+          w->other_changes++;
+      }
+  }
 
   /* A metered network (a phone's hotspot) pays per byte: bodies wait unless allowed. */
   if (g_atomic_int_get (&w->shared->metered) && !g_atomic_int_get (&w->shared->prefetch_metered))

@@ -156,6 +156,18 @@ gboolean   tern_sync_fetch_part       (TernSync            *self,
                                        gpointer             user_data,
                                        GCancellable        *cancellable,
                                        GError             **error);
+/* Forwards queued in the outbox with attachments not downloaded when they were written
+ * (tern_composer_add_part_reference()): the parts are downloaded and the messages written
+ * again with them, ready to send. One whose original is gone fails, with the reason. */
+gboolean   tern_sync_fill_outbox_parts (TernSync           *self,
+                                       GCancellable        *cancellable,
+                                       guint               *filled_out,
+                                       GError             **error);
+/* Preview lines (RFC 8970 PREVIEW) for the messages with neither a cached text nor a
+ * preview, where the server offers PREVIEW (nothing otherwise). */
+gboolean   tern_sync_fetch_previews   (TernSync            *self,
+                                       guint               *kept_out,
+                                       GError             **error);
 /* The decoded file of a completely downloaded part, or NULL. */
 char      *tern_sync_dup_part_path    (TernSync            *self,
                                        gint64               message_id,

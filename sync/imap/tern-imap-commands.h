@@ -336,4 +336,11 @@ gboolean     tern_imap_connection_append            (TernImapConnection      *se
                                                      guint32                 *new_uid_out,
                                                      GError                 **error);
 
+/* PREVIEW (RFC 8970), where tern_imap_connection_has_capability (self, "PREVIEW"): the
+ * server's preview line of each message of the selected mailbox in uid_set, by UID
+ * (guint32 -> UTF-8 text); messages it has none for are left out. (transfer full) */
+GHashTable *tern_imap_uid_fetch_previews (TernImapConnection  *self,
+                                          const char          *uid_set,
+                                          GError             **error) G_GNUC_WARN_UNUSED_RESULT;
+
 G_END_DECLS

@@ -11,6 +11,7 @@
 
 #include <glib/gstdio.h>
 
+#include "tern-compose.h"
 #include "tern-journal.h"
 #include "tern-mime.h"
 #include "tern-outbox-private.h"
@@ -476,6 +477,20 @@ send_one (TernOutboxSender  *self,
   guint n_pins = 0;
 
   *stop_out = FALSE;
+
+  /* A forward whose attachments are still to be downloaded (the engine fills them in when
+   * connected, tern_sync_fill_outbox_parts()): not sent without them. */
+  {
+    g_autoptr(GPtrArray) references = tern_mime_list_part_references (item->path, NULL);
+
+    if (references != NULL && references->len > 0)
+      {
+        result->deferred++;
+        return tern_outbox_defer (self->store, item->id,
+                                  "Waiting to download the attachments of the forwarded message",
+                                  0, error);
+      }
+  }
 
   if (!lookup_password (self, smtp, &failure))
     {
