@@ -19,6 +19,8 @@ packages=(
   libgtk-4-dev libadwaita-1-dev libwebkitgtk-6.0-dev desktop-file-utils appstream
   xvfb xauth dbus-x11 at-spi2-core adwaita-icon-theme libxtst-dev
   clang libclang-rt-14-dev
+  # Spell checking in the composer; the dictionaries the tests check English and German with.
+  libenchant-2-dev hunspell-en-us hunspell-de-de
   # An installed Tern: settings kept by dconf; what `meson install` runs after copying
   # (gnome.post_install); the install test looks at the running app over AT-SPI.
   dconf-gsettings-backend dconf-service gtk-update-icon-cache x11-utils

@@ -4,12 +4,14 @@
 #include "tern-application.h"
 #include "tern-composer-window.h"
 #include "tern-identity.h"
+#include "tern-spell-checker.h"
 
 G_BEGIN_DECLS
 
 /* What the files of TernComposerWindow share: tern-composer-window.c (fields, accounts,
  * signatures, the public API), -actions.c (attachments, completion, drafts, sending),
- * -original.c (the message replied to, forwarded or opened again as a draft). */
+ * -original.c (the message replied to, forwarded or opened again as a draft), -spelling.c
+ * (spell checking). */
 
 #define AUTOSAVE_MS  5000
 #define SUGGESTIONS  8
@@ -51,6 +53,7 @@ struct _TernComposerWindow
   GtkWidget            *attachments_scroller;
   GtkListBox           *attachments_list;
   GtkTextView          *body_view;
+  GMenu                *composer_menu;
 
   /* Owned. */
   GPtrArray            *attachments;      /* Attachment */
@@ -67,6 +70,8 @@ struct _TernComposerWindow
   char                 *error;
   char                 *notice;
   GtkEntry             *completing;       /* the address field suggestions are for */
+  TernSpellChecker     *spell;
+  GMenu                *spelling_languages; /* the More menu's "Spelling Language" */
 
   /* Borrowed. */
   TernApplication      *app;
@@ -204,5 +209,9 @@ _tern_composer_window_update_attachment_row (TernComposerWindow *self,
 void
 _tern_composer_window_load_original (TernComposerWindow *self,
                                      gint64              account);
+
+/* tern-composer-window-spelling.c */
+void
+_tern_composer_window_setup_spelling (TernComposerWindow *self);
 
 G_END_DECLS

@@ -550,6 +550,7 @@ tern_composer_window_new (TernApplication *app,
   self->original_id = message_id;
 
   fill_accounts (self);
+  _tern_composer_window_setup_spelling (self);
   if (account == 0 && message_id != 0)
     {
       g_autoptr(TernMessage) m = tern_store_get_message (self->store, message_id, NULL);
@@ -820,6 +821,8 @@ tern_composer_window_dispose (GObject *object)
       g_unlink (path);
     }
   remove_work_dir (self);
+  g_clear_object (&self->spell);
+  g_clear_object (&self->spelling_languages);
   gtk_widget_dispose_template (GTK_WIDGET (self), TERN_TYPE_COMPOSER_WINDOW);
 
   G_OBJECT_CLASS (tern_composer_window_parent_class)->dispose (object);
@@ -872,6 +875,7 @@ tern_composer_window_class_init (TernComposerWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TernComposerWindow, attachments_scroller);
   gtk_widget_class_bind_template_child (widget_class, TernComposerWindow, attachments_list);
   gtk_widget_class_bind_template_child (widget_class, TernComposerWindow, body_view);
+  gtk_widget_class_bind_template_child (widget_class, TernComposerWindow, composer_menu);
 
   gtk_widget_class_install_action (widget_class, "composer.send", NULL, _tern_composer_window_send_action);
   gtk_widget_class_install_action (widget_class, "composer.setup-outgoing", NULL,

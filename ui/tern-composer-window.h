@@ -4,6 +4,7 @@
 #include <adwaita.h>
 
 #include "tern-compose.h"
+#include "tern-spell-checker.h"
 
 G_BEGIN_DECLS
 
@@ -87,5 +88,7 @@ void                tern_composer_window_set_autosave_interval (TernComposerWind
 /* What address completion offers for the address field being typed in ("Name <address>"),
  * best first. (transfer full) */
 GStrv               tern_composer_window_dup_suggestions (TernComposerWindow *self) G_GNUC_WARN_UNUSED_RESULT;
+/* The message text's spell checker. (transfer none) */
+TernSpellChecker   *tern_composer_window_get_spell_checker (TernComposerWindow *self);
 
 G_END_DECLS
