@@ -363,8 +363,12 @@ static void
 new_mail_cb (TernAccountWorker *worker,
              guint              count,
              const char        *subject,
+             GArray            *ids,
              NewMail           *heard)
 {
+  /* Each new message is named, for the notification's actions. */
+  g_assert_nonnull (ids);
+  g_assert_cmpuint (ids->len, ==, count);
   heard->count += count;
   g_string_append_printf (heard->subjects, "%s;", subject);
 }

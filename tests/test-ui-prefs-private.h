@@ -38,6 +38,18 @@ void       set_up             (Fixture       *f,
 void       tear_down          (Fixture       *f,
                                gconstpointer  data);
 
+void       server_set_up      (Fixture       *f,
+                               gconstpointer  data);
+
+/* test-ui-prefs-notify.c: the desktop's notification service, played by the test. */
+void       start_notification_service (void);
+void       own_notifications          (gboolean       own);
+void       clear_notifications        (void);
+void       test_notification          (Fixture       *f,
+                                       gconstpointer  data);
+void       test_notification_buttons  (Fixture       *f,
+                                       gconstpointer  data);
+
 /* test-ui-prefs-window.c: the demo, the add-account form's validation, the panes. */
 void       test_add_account_validation (Fixture       *f,
                                         gconstpointer  data);

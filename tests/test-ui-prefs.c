@@ -25,121 +25,14 @@
 /*
  * The desktop side of the app under Xvfb: the first-run welcome page and the demo, adding
  * an account in the preferences (its password in a real keyring), "Test connection" against
- * the Dovecot fixture, per-account settings, desktop notifications and the resizable panes.
+ * the Dovecot fixture, per-account settings, desktop notifications (test-ui-prefs-notify.c)
+ * and the resizable panes.
  *
  * The whole test runs on a D-Bus session of its own (GTestDBus) with a gnome-keyring-daemon
  * on it, and this process plays the desktop's notification service
  * (org.freedesktop.Notifications), so what the app sends is seen as the desktop sees it.
  */
 
-
-/* The desktop's notification service. */
-
-typedef struct
-{
-  char *summary;
-  char *body;
-} Shown;
-
-static GPtrArray *shown_notifications;  /* Shown */
-
-static void
-shown_free (Shown *n)
-{
-  g_free (n->summary);
-  g_free (n->body);
-  g_free (n);
-}
-
-static const char notifications_xml[] =
-  "<node>"
-  "  <interface name='org.freedesktop.Notifications'>"
-  "    <method name='Notify'>"
-  "      <arg type='s' direction='in'/><arg type='u' direction='in'/><arg type='s' direction='in'/>"
-  "      <arg type='s' direction='in'/><arg type='s' direction='in'/><arg type='as' direction='in'/>"
-  "      <arg type='a{sv}' direction='in'/><arg type='i' direction='in'/>"
-  "      <arg type='u' direction='out'/>"
-  "    </method>"
-  "    <method name='CloseNotification'><arg type='u' direction='in'/></method>"
-  "    <method name='GetCapabilities'><arg type='as' direction='out'/></method>"
-  "    <method name='GetServerInformation'>"
-  "      <arg type='s' direction='out'/><arg type='s' direction='out'/>"
-  "      <arg type='s' direction='out'/><arg type='s' direction='out'/>"
-  "    </method>"
-  "    <signal name='NotificationClosed'><arg type='u'/><arg type='u'/></signal>"
-  "    <signal name='ActionInvoked'><arg type='u'/><arg type='s'/></signal>"
-  "  </interface>"
-  "</node>";
-
-static void
-notifications_call_cb (GDBusConnection       *connection,
-                       const char            *sender,
-                       const char            *path,
-                       const char            *interface,
-                       const char            *method,
-                       GVariant              *parameters,
-                       GDBusMethodInvocation *invocation,
-                       gpointer               user_data)
-{
-  if (g_str_equal (method, "Notify"))
-    {
-      Shown *n = g_new0 (Shown, 1);
-
-      g_variant_get (parameters, "(&su&sss^a&s@a{sv}i)", NULL, NULL, NULL, &n->summary, &n->body,
-                     NULL, NULL, NULL);
-      g_ptr_array_add (shown_notifications, n);
-      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(u)", shown_notifications->len));
-    }
-  else if (g_str_equal (method, "GetCapabilities"))
-    {
-      const char *caps[] = { "body", "actions", NULL };
-
-      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(^as)", caps));
-    }
-  else if (g_str_equal (method, "GetServerInformation"))
-    g_dbus_method_invocation_return_value (invocation, g_variant_new ("(ssss)", "test", "tern", "1", "1.2"));
-  else
-    g_dbus_method_invocation_return_value (invocation, NULL);
-}
-
-static GDBusConnection *session_bus;
-
-/* Takes or gives up the service's name on the bus. */
-static void
-own_notifications (gboolean own)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = NULL;
-  guint32 result = 0;
-
-  reply = g_dbus_connection_call_sync (session_bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                       "org.freedesktop.DBus", own ? "RequestName" : "ReleaseName",
-                                       own ? g_variant_new ("(su)", "org.freedesktop.Notifications", 4)
-                                           : g_variant_new ("(s)", "org.freedesktop.Notifications"),
-                                       G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
-  g_assert_no_error (error);
-  g_variant_get (reply, "(u)", &result);
-  /* DBUS_REQUEST_NAME_REPLY_PRIMARY_OWNER, DBUS_RELEASE_NAME_REPLY_RELEASED */
-  g_assert_cmpuint (result, ==, 1);
-}
-
-static void
-start_notification_service (void)
-{
-  static const GDBusInterfaceVTable vtable = { notifications_call_cb, NULL, NULL, { 0 } };
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDBusNodeInfo) info = g_dbus_node_info_new_for_xml (notifications_xml, &error);
-
-  /* Kept for the whole run: the session connection closes, and the name goes, with its
-   * last reference. */
-  session_bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
-  g_assert_no_error (error);
-  shown_notifications = g_ptr_array_new_with_free_func ((GDestroyNotify) shown_free);
-  g_dbus_connection_register_object (session_bus, "/org/freedesktop/Notifications", info->interfaces[0],
-                                     &vtable, NULL, NULL, &error);
-  g_assert_no_error (error);
-  own_notifications (TRUE);
-}
 
 /* Widgets, found as a user finds them: by what they are, in the window they are in. */
 
@@ -293,13 +186,13 @@ set_up (Fixture       *f,
 
   reset_settings ();
   f->sent = g_ptr_array_new_with_free_func (g_free);
-  g_ptr_array_set_size (shown_notifications, 0);
+  clear_notifications ();
   f->dir = g_dir_make_tmp ("tern-ui-prefs-XXXXXX", &error);
   g_assert_no_error (error);
   f->db_path = g_build_filename (f->dir, "tern.db", NULL);
 }
 
-static void
+void
 server_set_up (Fixture       *f,
                gconstpointer  data)
 {
@@ -782,140 +675,6 @@ test_account_settings (Fixture       *f,
   g_assert_cmpint (gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (need_named (GTK_WIDGET (prefs), "offline-days"))), ==, 7);
 }
 
-/* New mail in INBOX from another client: a notification when the window is not focused. */
-
-static void
-append (Fixture    *f,
-        const char *subject)
-{
-  g_autofree char *text = g_strdup_printf ("From: Bob <bob@example.org>\r\nTo: alice@example.org\r\n"
-                                           "Subject: %s\r\nMessage-ID: <%s@example.org>\r\n\r\nHello\r\n",
-                                           subject, subject);
-
-  tern_test_server_append_message (f->server, "alice", "INBOX", text);
-}
-
-static void
-add_fixture_account (Fixture *f)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TernStore) store = tern_store_open (f->db_path, &error);
-
-  g_assert_no_error (error);
-  f->ids.account = tern_test_cache_add_server_account (store, f->server, "fixture", TRUE);
-}
-
-typedef struct
-{
-  Fixture *f;
-  guint    n;
-} Count;
-
-static gboolean
-n_messages_cb (gpointer data)
-{
-  Count *c = data;
-
-  return g_list_model_get_n_items (G_LIST_MODEL (tern_window_get_message_model (c->f->window))) >= c->n;
-}
-
-static gboolean
-window_active_cb (gpointer data)
-{
-  return gtk_window_is_active (GTK_WINDOW (data));
-}
-
-static gboolean
-window_inactive_cb (gpointer data)
-{
-  return !gtk_window_is_active (GTK_WINDOW (data));
-}
-
-static void
-new_mail_cb (TernAccountWorker *worker,
-             guint              count,
-             const char        *subject,
-             Fixture           *f)
-{
-  f->new_mail++;
-}
-
-/* The workers said "new mail" new_mail_wanted times (once if unset). */
-static gboolean
-new_mail_heard_cb (gpointer data)
-{
-  Fixture *f = data;
-
-  return f->new_mail >= MAX (f->new_mail_wanted, 1);
-}
-
-static gboolean
-notified_cb (gpointer data)
-{
-  Fixture *f = data;
-
-  return f->sent->len > 0 && shown_notifications->len > 0;
-}
-
-static void
-test_notification (Fixture       *f,
-                   gconstpointer  data)
-{
-  Count count = { f, 2 };
-  Shown *shown;
-
-  append (f, "First");
-  add_fixture_account (f);
-  start_app (f, FALSE);
-  {
-    g_autoptr(GPtrArray) workers = tern_application_list_workers (f->app);
-
-    g_signal_connect (workers->pdata[0], "new-mail", G_CALLBACK (new_mail_cb), f);
-  }
-  g_assert_true (tern_test_ui_wait_for (messages_listed_cb, f, 60));
-  /* The first sync of what was there raises nothing (checked again after the next new
-   * mail, which comes after it). */
-  g_assert_cmpuint (f->sent->len, ==, 0);
-
-  /* Focused: the new message shows in the list, and that is all. */
-  gtk_window_present (GTK_WINDOW (f->window));
-  g_assert_true (tern_test_ui_wait_for (window_active_cb, f->window, 10));
-  append (f, "Seen-in-the-list");
-  g_assert_true (tern_test_ui_wait_for (n_messages_cb, &count, 30));
-  /* The worker said "new mail" (the window heard it and, focused, said nothing). */
-  g_assert_true (tern_test_ui_wait_for (new_mail_heard_cb, f, 30));
-  g_assert_cmpuint (f->sent->len, ==, 0);
-  g_assert_cmpuint (shown_notifications->len, ==, 0);
-
-  /* Another window has the focus: the desktop shows a notification. */
-  f->other = gtk_window_new ();
-  gtk_window_set_title (GTK_WINDOW (f->other), "Another application");
-  gtk_window_present (GTK_WINDOW (f->other));
-  g_assert_true (tern_test_ui_wait_for (window_inactive_cb, f->window, 10));
-  count.n = 3;
-  append (f, "Lunch-on-Friday");
-  g_assert_true (tern_test_ui_wait_for (n_messages_cb, &count, 30));
-  g_assert_true (tern_test_ui_wait_for (notified_cb, f, 10));
-  g_assert_cmpuint (f->sent->len, ==, 1);
-  g_assert_cmpstr (f->sent->pdata[0], ==, "new-mail");
-  g_assert_cmpuint (shown_notifications->len, ==, 1);
-  shown = shown_notifications->pdata[0];
-  g_assert_cmpstr (shown->summary, ==, "1 new message");
-  g_assert_cmpstr (shown->body, ==, "Lunch-on-Friday");
-
-  /* A session with no notification service: nothing is sent, and nothing warns (the test
-   * runs with fatal warnings; GLib's own backend would warn). */
-  own_notifications (FALSE);
-  count.n = 4;
-  f->new_mail_wanted = f->new_mail + 1;
-  append (f, "Nobody-to-tell");
-  g_assert_true (tern_test_ui_wait_for (n_messages_cb, &count, 30));
-  /* The window heard of it, and had nobody to tell. */
-  g_assert_true (tern_test_ui_wait_for (new_mail_heard_cb, f, 30));
-  g_assert_cmpuint (f->sent->len, ==, 1);
-  own_notifications (TRUE);
-}
-
 int
 main (int   argc,
       char *argv[])
@@ -934,6 +693,7 @@ main (int   argc,
   g_test_add ("/ui-prefs/test-connection-errors", Fixture, NULL, server_set_up, test_connection_errors, tear_down);
   g_test_add ("/ui-prefs/account-settings", Fixture, NULL, set_up, test_account_settings, tear_down);
   g_test_add ("/ui-prefs/new-mail-notification", Fixture, NULL, server_set_up, test_notification, tear_down);
+  g_test_add ("/ui-prefs/notification-buttons", Fixture, NULL, server_set_up, test_notification_buttons, tear_down);
   g_test_add ("/ui-prefs/add-account-validation", Fixture, NULL, set_up, test_add_account_validation, tear_down);
   g_test_add ("/ui-prefs/demo", Fixture, NULL, set_up, test_demo, tear_down);
   g_test_add ("/ui-prefs/resizable-panes", Fixture, NULL, set_up, test_panes, tear_down);

@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "tern-application.h"
+#include "tern-notifications.h"
 #include "tern-composer-window.h"
 #include "tern-outbox.h"
 #include "tern-preferences.h"
@@ -646,6 +647,7 @@ tern_application_startup (GApplication *app)
   G_APPLICATION_CLASS (tern_application_parent_class)->startup (app);
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions), self);
+  tern_notifications_add_actions (self);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences", prefs_accels);
 

@@ -9,6 +9,7 @@
 #include "tern-journal.h"
 #include "tern-message-row.h"
 #include "tern-move-popover.h"
+#include "tern-notifications.h"
 #include "tern-pane-handle.h"
 #include "tern-sign-in-bar.h"
 #include "tern-window-private.h"
@@ -519,21 +520,12 @@ worker_state_cb (TernWindow *self)
 static void
 new_mail_cb (TernWindow *self,
              guint       count,
-             const char *subject)
+             const char *subject,
+             GArray     *ids)
 {
-  g_autoptr(GNotification) notification = NULL;
-  g_autofree char *title = NULL;
-
   if (gtk_window_is_active (GTK_WINDOW (self)))
     return;
-  title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u new message", "%u new messages",
-                                        count), count);
-  notification = g_notification_new (title);
-  if (subject != NULL)
-    g_notification_set_body (notification, subject);
-  /* No default action: clicking it activates the application, which presents the window
-   * ("app.activate" is no action of ours). */
-  tern_application_send_notification (self->app, "new-mail", notification);
+  tern_notifications_new_mail (self->app, count, subject, ids);
 }
 
 static void

@@ -94,7 +94,8 @@ typedef struct
   char             *subject;
   guint             request;
   GError           *error;
-  GArray           *ids;           /* search results */
+  GArray           *ids;           /* search results; changed: new messages in folders that
+                                    * notify (gint64) */
   GPtrArray        *sets;          /* changed: TernChangeSet, one per folder */
   gboolean          legacy;        /* changed: emit "changed" too (not only a queue change) */
 } Event;

@@ -73,6 +73,7 @@ typedef struct
   GHashTable       *notifies;      /* folder id -> 1 (no) or 2 (yes), until the next flush */
   guint             other_changes;
   char             *subject;
+  GArray           *notified;      /* their ids (gint64), when known */
   TernChangeSets   *sets;          /* by folder and message id */
   guint             named;         /* changes the sets name (no re-read needed for them) */
   guint             queue_seen;    /* queued + failed actions when last posted */
@@ -127,6 +128,11 @@ flush_changes (Worker *w)
   ev->new_messages = w->new_messages;
   ev->new_notified = w->new_notified;
   ev->subject = g_steal_pointer (&w->subject);
+  if (w->notified->len > 0)
+    {
+      ev->ids = g_steal_pointer (&w->notified);
+      w->notified = g_array_new (FALSE, FALSE, sizeof (gint64));
+    }
   post (w->shared, ev);
   w->folders_changed = FALSE;
   w->new_messages = w->new_notified = w->other_changes = w->named = 0;
@@ -196,6 +202,8 @@ sync_change_cb (const TernSyncChange *change,
           w->new_notified++;
           g_free (w->subject);
           w->subject = g_strdup (change->subject);
+          if (change->message_id != 0)
+            g_array_append_val (w->notified, change->message_id);
         }
       break;
     case TERN_SYNC_CHANGE_FOLDER_ADDED:
@@ -658,6 +666,7 @@ _tern_worker_thread (gpointer data)
   w.retry_ms = RETRY_MIN_MS;
   w.sets = tern_change_sets_new ();
   w.notifies = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  w.notified = g_array_new (FALSE, FALSE, sizeof (gint64));
   w.store = tern_store_open (s->db_path, &error);
   if (w.store == NULL)
     {
@@ -825,6 +834,7 @@ _tern_worker_thread (gpointer data)
   g_clear_pointer (&w.store, tern_store_free);
   g_clear_pointer (&w.sets, tern_change_sets_free);
   g_clear_pointer (&w.notifies, g_hash_table_unref);
+  g_clear_pointer (&w.notified, g_array_unref);
   g_free (w.posted_error);
   g_free (w.subject);
   g_free (w.open_folder);

@@ -229,7 +229,7 @@ _tern_worker_event_cb (gpointer data)
       if (ev->legacy)
         g_signal_emit (self, signals [SIGNAL_CHANGED], 0, ev->folders_changed);
       if (ev->new_notified > 0)
-        g_signal_emit (self, signals [SIGNAL_NEW_MAIL], 0, ev->new_notified, ev->subject);
+        g_signal_emit (self, signals [SIGNAL_NEW_MAIL], 0, ev->new_notified, ev->subject, ev->ids);
       break;
 
     case EVENT_CERTIFICATE:
@@ -526,10 +526,11 @@ tern_account_worker_class_init (TernAccountWorkerClass *klass)
   signals [SIGNAL_CHANGE_SET] =
     g_signal_new ("change-set", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 1, TERN_TYPE_CHANGE_SET | G_SIGNAL_TYPE_STATIC_SCOPE);
-  /* New messages in INBOX: how many, and the subject of the last one. */
+  /* New messages in folders that notify (INBOX unless the user chose otherwise): how many,
+   * the subject of the last one, and their ids (a GArray of gint64, or NULL when not known). */
   signals [SIGNAL_NEW_MAIL] =
     g_signal_new ("new-mail", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                  G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_STRING);
+                  G_TYPE_NONE, 3, G_TYPE_UINT, G_TYPE_STRING, G_TYPE_ARRAY | G_SIGNAL_TYPE_STATIC_SCOPE);
   /* The server's certificate did not verify: SHA-256 fingerprint and a description. */
   signals [SIGNAL_CERTIFICATE_REFUSED] =
     g_signal_new ("certificate-refused", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
