@@ -6,7 +6,7 @@
 G_BEGIN_DECLS
 
 /* The schema a cache has once opened (PRAGMA user_version; cache/sql/version-NNN.sql). */
-#define TERN_STORE_SCHEMA_LATEST 12
+#define TERN_STORE_SCHEMA_LATEST 13
 
 #define TERN_STORE_ERROR (tern_store_error_quark ())
 
@@ -17,6 +17,7 @@ typedef enum
   TERN_STORE_ERROR_EXISTS,     /* an account of that name exists already */
   TERN_STORE_ERROR_VERSION,    /* the file was written by a newer Tern */
   TERN_STORE_ERROR_NO_SPACE,   /* the disk is full (SQLITE_FULL or ENOSPC) */
+  TERN_STORE_ERROR_INVALID,    /* a value the cache does not take (an address that is none) */
 } TernStoreError;
 
 GQuark tern_store_error_quark (void);
@@ -318,6 +319,35 @@ gboolean     tern_store_set_folder_notify (TernStore      *self,
                                        gint64              folder_id,
                                        gboolean            notify,
                                        GError            **error);
+
+/* Remote content in HTML mail, allowed per account for a sender's address or a domain
+ * (tern-store-remote.c). Values are compared in lower case. */
+typedef enum
+{
+  TERN_REMOTE_SENDER,
+  TERN_REMOTE_DOMAIN,
+} TernRemoteKind;
+
+gboolean     tern_store_allow_remote_content  (TernStore      *self,
+                                       gint64              account_id,
+                                       TernRemoteKind      kind,
+                                       const char         *value,
+                                       GError            **error);
+gboolean     tern_store_forget_remote_content (TernStore      *self,
+                                       gint64              account_id,
+                                       TernRemoteKind      kind,
+                                       const char         *value,
+                                       GError            **error);
+/* The values allowed, sorted. (transfer full) */
+GStrv        tern_store_list_remote_content   (TernStore      *self,
+                                       gint64              account_id,
+                                       TernRemoteKind      kind,
+                                       GError            **error) G_GNUC_WARN_UNUSED_RESULT;
+/* Whether mail from address (in account) may load remote content: the address, or its
+ * domain, is allowed. */
+gboolean     tern_store_remote_content_allowed (TernStore     *self,
+                                       gint64              account_id,
+                                       const char         *address);
 gboolean     tern_store_set_folder_flags_swept (TernStore *self,
                                        gint64              folder_id,
                                        gint64              when,

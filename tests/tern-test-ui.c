@@ -486,3 +486,56 @@ tern_test_ui_stop_keyring (void)
       g_clear_pointer (&keyring_home, g_free);
     }
 }
+
+/* A web server that counts requests. */
+
+static gboolean
+web_incoming_cb (GSocketService     *service,
+                 GSocketConnection  *connection,
+                 GObject            *source,
+                 TernTestWebCounter *counter)
+{
+  static const char reply[] = "HTTP/1.0 200 OK\r\nContent-Type: image/gif\r\nContent-Length: 0\r\n"
+                              "Connection: close\r\n\r\n";
+  GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (connection));
+  GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (connection));
+  char buffer[4096];
+
+  counter->requests++;
+  g_input_stream_read (in, buffer, sizeof buffer, NULL, NULL);
+  g_output_stream_write_all (out, reply, sizeof reply - 1, NULL, NULL, NULL);
+  g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+  return TRUE;
+}
+
+void
+tern_test_web_counter_start (TernTestWebCounter *counter)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) effective = NULL;
+
+  counter->service = g_socket_service_new ();
+  g_assert_true (g_socket_listener_add_address (G_SOCKET_LISTENER (counter->service), address,
+                                                G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                                                NULL, &effective, &error));
+  g_assert_no_error (error);
+  counter->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
+  g_signal_connect (counter->service, "incoming", G_CALLBACK (web_incoming_cb), counter);
+  g_socket_service_start (counter->service);
+}
+
+void
+tern_test_web_counter_stop (TernTestWebCounter *counter)
+{
+  g_socket_service_stop (counter->service);
+  g_socket_listener_close (G_SOCKET_LISTENER (counter->service));
+  g_clear_object (&counter->service);
+}
+
+gboolean
+tern_test_web_counter_requested_cb (gpointer data)
+{
+  return ((TernTestWebCounter *) data)->requests > 0;
+}

@@ -67,6 +67,20 @@ void             tern_test_ui_screenshots   (GtkWindow  *window,
                                              int         width,
                                              int         height);
 
+/* A web server on loopback (an ephemeral port) that answers every request with an empty
+ * GIF and counts them: where remote content of HTML mail would go. */
+typedef struct
+{
+  GSocketService *service;
+  guint16         port;
+  guint           requests;
+} TernTestWebCounter;
+
+void             tern_test_web_counter_start (TernTestWebCounter *counter);
+void             tern_test_web_counter_stop  (TernTestWebCounter *counter);
+/* For tern_test_ui_wait_for(): whether the counter (data) saw a request. */
+gboolean         tern_test_web_counter_requested_cb (gpointer data);
+
 /* A gnome-keyring-daemon on the session bus (the test's own), unlocked, in a home of its
  * own, for libsecret; stopped and its home removed by stop_keyring(). */
 void             tern_test_ui_start_keyring (void);

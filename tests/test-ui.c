@@ -861,52 +861,6 @@ test_online_certificate (Fixture       *f,
   g_assert_true (tern_test_ui_wait_for (online_cb, f, 60));
 }
 
-/* A web server on loopback that counts requests. */
-
-typedef struct
-{
-  GSocketService *service;
-  guint16         port;
-  guint           requests;
-} Counter;
-
-static gboolean
-incoming_cb (GSocketService    *service,
-             GSocketConnection *connection,
-             GObject           *source,
-             Counter           *counter)
-{
-  static const char reply[] = "HTTP/1.0 200 OK\r\nContent-Type: image/gif\r\nContent-Length: 0\r\n"
-                              "Connection: close\r\n\r\n";
-  GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (connection));
-  GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (connection));
-  char buffer[4096];
-
-  counter->requests++;
-  g_input_stream_read (in, buffer, sizeof buffer, NULL, NULL);
-  g_output_stream_write_all (out, reply, sizeof reply - 1, NULL, NULL, NULL);
-  g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
-  return TRUE;
-}
-
-static void
-counter_start (Counter *counter)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GSocketAddress) effective = NULL;
-
-  counter->service = g_socket_service_new ();
-  g_assert_true (g_socket_listener_add_address (G_SOCKET_LISTENER (counter->service), address,
-                                                G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
-                                                NULL, &effective, &error));
-  g_assert_no_error (error);
-  counter->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
-  g_signal_connect (counter->service, "incoming", G_CALLBACK (incoming_cb), counter);
-  g_socket_service_start (counter->service);
-}
-
 static gboolean
 web_idle_cb (gpointer data)
 {
@@ -916,21 +870,15 @@ web_idle_cb (gpointer data)
   return web != NULL && !webkit_web_view_is_loading (WEBKIT_WEB_VIEW (web));
 }
 
-static gboolean
-requested_cb (gpointer data)
-{
-  return ((Counter *) data)->requests > 0;
-}
-
 static void
 test_online_remote_content (Fixture       *f,
                             gconstpointer  data)
 {
-  Counter counter = { 0 };
+  TernTestWebCounter counter = { 0 };
   g_autofree char *html = NULL;
   TernMessageView *view;
 
-  counter_start (&counter);
+  tern_test_web_counter_start (&counter);
   html = g_strdup_printf ("From: News <news@example.org>\r\n"
                           "To: alice@example.org\r\n"
                           "Subject: Newsletter\r\n"
@@ -958,11 +906,10 @@ test_online_remote_content (Fixture       *f,
   /* "Load": now the images come. */
   gtk_widget_activate_action (GTK_WIDGET (view), "view.load-remote", NULL);
   g_assert_false (tern_message_view_get_remote_blocked (view));
-  g_assert_true (tern_test_ui_wait_for (requested_cb, &counter, 30));
+  g_assert_true (tern_test_ui_wait_for (tern_test_web_counter_requested_cb, &counter, 30));
   g_assert_cmpuint (counter.requests, >, 0);
 
-  g_socket_service_stop (counter.service);
-  g_object_unref (counter.service);
+  tern_test_web_counter_stop (&counter);
 }
 
 int

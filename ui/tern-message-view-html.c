@@ -4,12 +4,16 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include <webkit/webkit.h>
 
 #include <adwaita.h>
 
 #include "tern-message-view-private.h"
+
+static gboolean sender_allowed   (TernMessageView *self);
+static void     fill_remote_menu (TernMessageView *self);
 
 #define CSP_BLOCKED "default-src 'none'; style-src 'unsafe-inline' data:; img-src data: cid:; " \
                     "font-src data:; media-src data:"
@@ -225,6 +229,9 @@ _tern_message_view_show_html (TernMessageView *self)
   g_autofree char *doc = NULL;
 
   ensure_web_view (self);
+  if (!self->remote_allowed && sender_allowed (self))
+    self->remote_allowed = TRUE;
+  fill_remote_menu (self);
   self->html_dark = adw_style_manager_get_dark (adw_style_manager_get_default ()) &&
                     !_tern_message_view_html_has_colours (self->html);
   {
@@ -249,6 +256,85 @@ _tern_message_view_show_html (TernMessageView *self)
   gtk_stack_set_visible_child_name (GTK_STACK (self->body_stack), "html");
 
   _tern_message_view_set_remote_blocked (self, !self->remote_allowed && has_remote_content (self->html));
+}
+
+/* The account of the message shown, 0 if unknown. */
+static gint64
+message_account (TernMessageView *self)
+{
+  TernStore *store = self->app != NULL ? tern_application_get_store (self->app) : NULL;
+  g_autoptr(TernFolder) folder = NULL;
+
+  if (store == NULL || self->message == NULL)
+    return 0;
+  folder = tern_store_get_folder_by_id (store, self->message->folder_id, NULL);
+  return folder != NULL ? folder->account_id : 0;
+}
+
+/* The sender's address in lower case, and where its domain starts; NULL if there is none. */
+static char *
+sender_address (TernMessageView *self)
+{
+  const char *addr = self->message != NULL ? self->message->from_addr : NULL;
+  const char *at = addr != NULL ? strrchr (addr, '@') : NULL;
+
+  return at != NULL && at != addr && at[1] != '\0' ? g_ascii_strdown (addr, -1) : NULL;
+}
+
+/* The Load button's menu: always load for this sender, or for their domain. */
+static void
+fill_remote_menu (TernMessageView *self)
+{
+  g_autofree char *sender = sender_address (self);
+  g_autofree char *for_sender = NULL;
+  g_autofree char *for_domain = NULL;
+  g_autoptr(GMenuItem) item = NULL;
+
+  g_menu_remove_all (self->remote_menu);
+  if (sender == NULL)
+    return;
+  /* TRANSLATORS: %s is an e-mail address */
+  for_sender = g_strdup_printf (_("Always Load from %s"), sender);
+  item = g_menu_item_new (for_sender, NULL);
+  g_menu_item_set_action_and_target (item, "view.allow-remote", "s", "sender");
+  g_menu_append_item (self->remote_menu, item);
+  g_clear_object (&item);
+  /* TRANSLATORS: %s is a domain, as in "Always Load from example.org" */
+  for_domain = g_strdup_printf (_("Always Load from %s"), strrchr (sender, '@') + 1);
+  item = g_menu_item_new (for_domain, NULL);
+  g_menu_item_set_action_and_target (item, "view.allow-remote", "s", "domain");
+  g_menu_append_item (self->remote_menu, item);
+}
+
+/* Whether the user allowed remote content for this message's sender or their domain. */
+static gboolean
+sender_allowed (TernMessageView *self)
+{
+  g_autofree char *sender = sender_address (self);
+  gint64 account = message_account (self);
+
+  return sender != NULL && account != 0 &&
+         tern_store_remote_content_allowed (tern_application_get_store (self->app), account, sender);
+}
+
+void
+_tern_message_view_allow_remote_action (GtkWidget  *widget,
+                                        const char *action_name,
+                                        GVariant   *param)
+{
+  TernMessageView *self = TERN_MESSAGE_VIEW (widget);
+  g_autofree char *sender = sender_address (self);
+  gint64 account = message_account (self);
+  gboolean domain = g_strcmp0 (g_variant_get_string (param, NULL), "domain") == 0;
+  g_autoptr(GError) error = NULL;
+
+  if (sender == NULL || account == 0)
+    return;
+  if (!tern_store_allow_remote_content (tern_application_get_store (self->app), account,
+                                        domain ? TERN_REMOTE_DOMAIN : TERN_REMOTE_SENDER,
+                                        domain ? strrchr (sender, '@') + 1 : sender, &error))
+    g_warning ("Cannot keep the remote content choice: %s", error->message);
+  _tern_message_view_load_remote_action (widget, "view.load-remote", NULL);
 }
 
 void

@@ -54,6 +54,7 @@ struct _TernMessageView
   GtkWidget            *to;
   GtkWidget            *date;
   GtkWidget            *remote_bar;
+  GMenu                *remote_menu;     /* the Load button's: always from the sender, the domain */
   GtkWidget            *draft_bar;
   GtkWidget            *attachments_strip;
   GtkWidget            *attachments_box;
@@ -87,6 +88,11 @@ void     _tern_message_view_show_html             (TernMessageView *self);
 void     _tern_message_view_highlight_html        (TernMessageView *self);
 gboolean _tern_message_view_html_has_colours      (const char      *html);
 void     _tern_message_view_load_remote_action    (GtkWidget       *widget,
+                                                   const char      *action_name,
+                                                   GVariant        *param);
+/* view.allow-remote (s): "sender" or "domain": loads now, and always for this sender or
+ * their domain (kept per account in the cache). */
+void     _tern_message_view_allow_remote_action   (GtkWidget       *widget,
                                                    const char      *action_name,
                                                    GVariant        *param);
 

@@ -678,6 +678,7 @@ tern_message_view_dispose (GObject *object)
   g_clear_pointer (&self->html, g_free);
   g_clear_pointer (&self->highlight, g_free);
   g_clear_pointer (&self->last_toast, g_free);
+  g_clear_object (&self->remote_menu);
   g_clear_pointer (&self->stack, gtk_widget_unparent);
 
   G_OBJECT_CLASS (tern_message_view_parent_class)->dispose (object);
@@ -724,6 +725,7 @@ tern_message_view_class_init (TernMessageViewClass *klass)
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "ternmessageview");
   gtk_widget_class_install_action (widget_class, "view.load-remote", NULL, _tern_message_view_load_remote_action);
+  gtk_widget_class_install_action (widget_class, "view.allow-remote", "s", _tern_message_view_allow_remote_action);
   gtk_widget_class_install_action (widget_class, "view.retry", NULL, retry_action);
   gtk_widget_class_install_action (widget_class, "view.go-online", NULL, go_online_action);
   gtk_widget_class_install_action (widget_class, "view.download", "u", _tern_message_view_download_action);
@@ -803,8 +805,15 @@ tern_message_view_init (TernMessageView *self)
   gtk_widget_set_hexpand (label, TRUE);
   gtk_widget_set_margin_start (label, 12);
   gtk_box_append (GTK_BOX (bar), label);
-  button = gtk_button_new_with_mnemonic (_("_Load"));
+  /* Load this once; the arrow: always for this sender, or their domain. */
+  self->remote_menu = g_menu_new ();
+  button = adw_split_button_new ();
+  adw_split_button_set_label (ADW_SPLIT_BUTTON (button), _("_Load"));
+  adw_split_button_set_use_underline (ADW_SPLIT_BUTTON (button), TRUE);
+  adw_split_button_set_menu_model (ADW_SPLIT_BUTTON (button), G_MENU_MODEL (self->remote_menu));
+  gtk_widget_set_tooltip_text (button, _("Load Remote Content of This Message"));
   gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "view.load-remote");
+  gtk_widget_set_margin_end (button, 6);
   gtk_box_append (GTK_BOX (bar), button);
   gtk_widget_set_visible (bar, FALSE);
   self->remote_bar = bar;

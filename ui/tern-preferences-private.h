@@ -15,7 +15,8 @@ G_BEGIN_DECLS
  * address, the name, the outgoing server set up with the account, removing an account) and
  * tern-preferences-servers.c (an account's incoming and outgoing servers changed later) and
  * tern-preferences-goa.c (an account from GNOME Online Accounts in one click) and
- * tern-preferences-oauth2.c (signing in with the browser). */
+ * tern-preferences-oauth2.c (signing in with the browser) and tern-preferences-remote.c
+ * (remote content allowed per sender or domain). */
 struct _TernPreferences
 {
   AdwPreferencesWindow  parent_instance;
@@ -100,5 +101,9 @@ void _tern_preferences_clear_goa           (TernPreferences     *self);
 void _tern_preferences_add_remove_row       (TernPreferences     *self,
                                              GtkWidget           *expander,
                                              const TernAccount   *account);
+/* tern-preferences-remote.c: the senders and domains whose remote content loads at once. */
+void _tern_preferences_add_remote_row       (TernPreferences     *self,
+                                             GtkWidget           *expander,
+                                             const TernAccount   *a);
 
 G_END_DECLS

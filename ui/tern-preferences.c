@@ -695,6 +695,7 @@ _tern_preferences_fill_accounts (TernPreferences *self)
       _tern_preferences_add_server_rows (self, expander, a);
       add_identities_row (self, expander, a);
       add_rules_row (self, expander, a);
+      _tern_preferences_add_remote_row (self, expander, a);
       _tern_preferences_add_remove_row (self, expander, a);
       adw_preferences_group_add (self->accounts_group, expander);
       g_ptr_array_add (self->account_rows, expander);
