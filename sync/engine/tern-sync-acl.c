@@ -45,6 +45,19 @@ tern_acl_parse_rights (const char *text)
   return g_strdup (text);
 }
 
+/* RFC 2086's c and d, still written by servers that know no other (Courier) and alongside the
+ * new letters by others (Cyrus): RFC 4314 2.1.1 has c stand for k (and x) and d for t (and e). */
+static gboolean
+has_right (const char *rights,
+           char        letter)
+{
+  if (rights == NULL)
+    return FALSE;
+  if (strchr (rights, letter) != NULL)
+    return TRUE;
+  return (letter == 'k' && strchr (rights, 'c') != NULL) || (letter == 't' && strchr (rights, 'd') != NULL);
+}
+
 char *
 tern_acl_describe (const char *identifier,
                    const char *rights)
@@ -64,7 +77,7 @@ tern_acl_describe (const char *identifier,
   const char *who = g_strcmp0 (identifier, "anyone") == 0 ? "anyone" : identifier;
 
   for (guint i = 0; i < G_N_ELEMENTS (abilities); i++)
-    if (rights != NULL && strchr (rights, abilities[i].letter) != NULL)
+    if (has_right (rights, abilities[i].letter))
       g_ptr_array_add (can, (gpointer) abilities[i].words);
   if (can->len == 0)
     {
