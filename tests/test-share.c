@@ -34,6 +34,41 @@ test_words (void)
   g_assert_null (tern_acl_preset_rights ("everything"));
 }
 
+static char *
+fit (const char *wanted,
+     const char *listrights,
+     char      **missing_out)
+{
+  g_auto(GStrv) groups = g_strsplit (listrights, " ", -1);
+  const char *required = g_str_equal (groups[0], "\"\"") ? "" : groups[0];
+
+  return tern_acl_fit_rights (wanted, required, (const char * const *) groups + 1, missing_out);
+}
+
+/* LISTRIGHTS (RFC 4314 3.7) as servers answer it. */
+static void
+test_fit (void)
+{
+  g_autofree char *rfc_read = fit ("lrs", "la r swicdkxte", NULL);
+  g_autofree char *rfc_lookup = fit ("lr", "la r swicdkxte", NULL);
+  g_autofree char *dovecot = fit ("lrswite", "\"\" l r w s t p i e k x a c d", NULL);
+  g_autofree char *cyrus_inbox = fit ("lrs", "p l r s w i k x t e c d a n 0 1 2 3 4 5 6 7 8 9", NULL);
+  g_autofree char *rfc2086 = fit ("lrswipkxte", "\"\" l r s w i p c d a", NULL);
+  g_autofree char *missing = NULL;
+  g_autofree char *none = fit ("lrswite", "\"\" l r s", &missing);
+  g_autofree char *extra = tern_acl_extra_rights (cyrus_inbox, "lrs");
+
+  /* The RFC's own example: s comes only with w, i, c, d, k, x, t and e; l and a always. */
+  g_assert_cmpstr (rfc_read, ==, "larswicdkxte");
+  g_assert_cmpstr (rfc_lookup, ==, "lar");
+  g_assert_cmpstr (dovecot, ==, "lrswite");
+  g_assert_cmpstr (cyrus_inbox, ==, "plrs");
+  g_assert_cmpstr (extra, ==, "p");
+  g_assert_cmpstr (rfc2086, ==, "lrswipcd");
+  g_assert_null (none);
+  g_assert_cmpstr (missing, ==, "wite");
+}
+
 typedef struct
 {
   TernTestServer *server;
@@ -169,6 +204,40 @@ test_share (gconstpointer data)
   g_clear_pointer (&out, g_free);
   g_assert_false (bob_can (f, "SETACL MBOX carol lr"));
 
+  /* A right the server has (RFC 5257's n: Cyrus) or has not (Dovecot): LISTRIGHTS says, before
+   * anything is queued. */
+  out = run_cli (f, &status, "folder", "share", "work", "Projects", "bob", "lrsn", NULL);
+  if (kind == TERN_TEST_SERVER_DOVECOT)
+    {
+      g_assert_cmpint (WEXITSTATUS (status), ==, 1);
+      g_clear_pointer (&out, g_free);
+      out = run_cli (f, &status, "pending", "work", NULL);
+      g_assert_null (strstr (out, "lrsn"));
+      g_assert_cmpuint (tern_test_server_count_commands (f->server, "alice", "LISTRIGHTS"), ==, 3);
+    }
+  else
+    {
+      g_assert_true (g_spawn_check_wait_status (status, NULL));
+      g_clear_pointer (&out, g_free);
+      out = run_cli (f, &status, "folder", "rights", "work", "Projects", NULL);
+      g_assert_nonnull (strstr (out, "bob can read and mark as read (lrsn)"));
+    }
+  g_clear_pointer (&out, g_free);
+
+  /* Cyrus lets anyone post to an INBOX (LISTRIGHTS INBOX bob: "p" always): the share says so
+   * and the rights shown are what bob has. */
+  if (kind != TERN_TEST_SERVER_DOVECOT)
+    {
+      out = run_cli (f, &status, "folder", "share", "work", "INBOX", "bob", "read", NULL);
+      g_assert_true (g_spawn_check_wait_status (status, NULL));
+      g_assert_nonnull (strstr (out, "The server adds p (rights it grants always, or only together with these): bob gets plrs"));
+      g_clear_pointer (&out, g_free);
+      out = run_cli (f, &status, "folder", "rights", "work", "INBOX", NULL);
+      g_assert_nonnull (strstr (out, "bob can read and mark as read (lrsp)"));
+      g_clear_pointer (&out, g_free);
+      CLI_OK (f, "folder", "unshare", "work", "INBOX", "bob");
+    }
+
   /* Bad rights are refused before anything is queued. */
   out = run_cli (f, &status, "folder", "share", "work", "Projects", "bob", "everything", NULL);
   g_assert_cmpint (WEXITSTATUS (status), ==, 2);
@@ -194,6 +263,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/share/words", test_words);
+  g_test_add_func ("/share/fit", test_fit);
   g_test_add_data_func ("/share/dovecot", GINT_TO_POINTER (TERN_TEST_SERVER_DOVECOT), test_share);
   g_test_add_data_func ("/share/cyrus", GINT_TO_POINTER (TERN_TEST_SERVER_CYRUS), test_share);
   g_test_add_data_func ("/share/cyrus-classic", GINT_TO_POINTER (TERN_TEST_SERVER_CYRUS_CLASSIC), test_share);
