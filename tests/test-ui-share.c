@@ -194,6 +194,17 @@ listrights_hook (TernFakeImapSession *session,
   return TRUE;
 }
 
+/* bob already reads it. */
+static gboolean
+getacl_hook (TernFakeImapSession *session,
+             const char          *tag,
+             const char          *command,
+             gpointer             data)
+{
+  tern_fake_imap_session_send (session, "* ACL \"Projects\" alice lrswipkxtea bob lrs\r\n%s OK done\r\n", tag);
+  return TRUE;
+}
+
 static void
 test_listrights (Fixture       *f,
                  gconstpointer  data)
@@ -210,6 +221,7 @@ test_listrights (Fixture       *f,
   g_assert_no_error (error);
   tern_fake_imap_add_folder (fake, "Projects", NULL);
   tern_fake_imap_set_hook (fake, "LISTRIGHTS", listrights_hook, NULL);
+  tern_fake_imap_set_hook (fake, "GETACL", getacl_hook, NULL);
   settings.name = (char *) "fake";
   settings.email = (char *) "alice@example.org";
   settings.host = (char *) "127.0.0.1";
@@ -235,7 +247,8 @@ test_listrights (Fixture       *f,
   f->dialog = tern_share_dialog_new (NULL, f->store, NULL, folder->id);
   gtk_window_present (GTK_WINDOW (f->dialog));
   g_assert_true (tern_test_ui_wait_for (loaded, f->dialog, 30));
-  g_assert_cmpuint (tern_fake_imap_count_commands (fake, "LISTRIGHTS"), ==, 1);
+  /* Asked for bob and for anyone (a colleague not listed yet), not for alice herself. */
+  g_assert_cmpuint (tern_fake_imap_count_commands (fake, "LISTRIGHTS"), ==, 2);
   preset_row = named (f, "share-preset");
   share = named (f, "share");
 
@@ -251,14 +264,27 @@ test_listrights (Fixture       *f,
   gtk_editable_set_text (GTK_EDITABLE (named (f, "share-user")), "bob");
   screenshot (f, "not-granted");
 
-  /* Read: s comes only with w (RFC 4314: granted together): said, and queued so. */
+  /* bob's own row: triage is refused there too, and the row stays as it was. */
+  {
+    GtkWidget *row = named (f, "person");
+
+    while (row != NULL && g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), "bob") != 0)
+      row = gtk_widget_get_next_sibling (row);
+    g_assert_true (ADW_IS_COMBO_ROW (row));
+    adw_combo_row_set_selected (ADW_COMBO_ROW (row), 1);
+    g_assert_cmpuint (adw_combo_row_get_selected (ADW_COMBO_ROW (row)), ==, 0);
+    g_assert_cmpuint (tern_journal_count_queued (f->store, account->id, TERN_ACTION_SETACL), ==, 0);
+  }
+
+  /* Read for carol: s comes only with w (RFC 4314: granted together): said, and queued so. */
+  gtk_editable_set_text (GTK_EDITABLE (named (f, "share-user")), "carol");
   adw_combo_row_set_selected (ADW_COMBO_ROW (preset_row), 0);
   g_assert_true (gtk_widget_get_sensitive (share));
   g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (named (f, "share-hint"))), ==,
                    "The server grants this only together with more: they will also star and tag.");
   g_signal_emit_by_name (share, "clicked");
   g_assert_cmpuint (tern_journal_count_queued (f->store, account->id, TERN_ACTION_SETACL), ==, 1);
-  g_assert_cmpstr (person (f, "bob"), ==, "bob can read, mark as read and star and tag · waiting for the server");
+  g_assert_cmpstr (person (f, "carol"), ==, "carol can read, mark as read and star and tag · waiting for the server");
 }
 
 static void
