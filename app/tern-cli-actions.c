@@ -307,6 +307,53 @@ account_delimiter (Cli               *cli,
   return delimiter;
 }
 
+/* Online, the rights are fitted to what the server allows for that user (LISTRIGHTS): rights
+ * it grants only together are added and said; rights it cannot grant refuse the share. When
+ * the server cannot be asked, the change is queued as typed (the server decides at replay). */
+static gboolean
+fit_share (Cli                *cli,
+           const TernAccount  *account,
+           const TernFolder   *folder,
+           const char         *identifier,
+           char              **rights,
+           GError            **error)
+{
+  g_autoptr(TernSync) sync = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *required = NULL;
+  g_auto(GStrv) optional = NULL;
+  g_autofree char *fitted = NULL;
+  g_autofree char *missing = NULL;
+  g_autofree char *extra = NULL;
+
+  if (cli->offline)
+    return TRUE;
+  sync = tern_sync_new (cli->store, account);
+  tern_sync_set_timeout (sync, (guint) cli->timeout);
+  if (!tern_sync_list_rights (sync, folder, identifier, &required, &optional, &local_error))
+    {
+      g_printerr ("tern-cli: could not ask the server which rights it allows (%s)\n", local_error->message);
+      return TRUE;
+    }
+  fitted = tern_acl_fit_rights (*rights, required, (const char * const *) optional, &missing);
+  if (fitted == NULL)
+    {
+      g_autofree char *allowed = g_strjoinv (" ", optional);
+
+      g_set_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_PERMANENT,
+                   "The server cannot give %s the rights %s in %s (it allows: %s%s%s)", identifier, missing,
+                   folder->display_name, required, *required ? " always, " : "",
+                   *allowed ? allowed : "nothing more");
+      return FALSE;
+    }
+  extra = tern_acl_extra_rights (fitted, *rights);
+  if (*extra != '\0')
+    printf ("The server adds %s (rights it grants always, or only together with these): %s gets %s\n", extra, identifier, fitted);
+  g_free (*rights);
+  *rights = g_steal_pointer (&fitted);
+  return TRUE;
+}
+
 /* Who may do what in a folder: needs the server. */
 static int
 folder_rights (Cli               *cli,
@@ -466,8 +513,9 @@ cmd_folder (Cli   *cli,
         return tern_cli_usage (share ? "folder share takes ACCOUNT, FOLDER, USER and read|triage|full|RIGHTS"
                                      : "folder unshare takes ACCOUNT, FOLDER and USER");
       if (share && (rights = tern_acl_parse_rights (argv[5])) == NULL)
-        return tern_cli_usage ("the rights are read, triage, full, or RFC 4314 letters (lrswipkxtea)");
-      if ((folder = tern_cli_folder_named (cli, account, argv[3], &error)) == NULL)
+        return tern_cli_usage ("the rights are read, triage, full, or RFC 4314 letters (lrswipkxtea, c, d, n, 0-9)");
+      if ((folder = tern_cli_folder_named (cli, account, argv[3], &error)) == NULL
+          || (share && !fit_share (cli, account, folder, argv[4], &rights, &error)))
         return tern_cli_fail (g_steal_pointer (&error));
       ok = tern_journal_folder_share (cli->store, folder->id, argv[4], rights, &error);
     }

@@ -163,8 +163,10 @@ static const Page pages[] = {
     "  read     read and mark as read\n"
     "  triage   also star, file messages in and delete them\n"
     "  full     also make, rename and delete folders in it (not share it further)\n"
-    "or RFC 4314 letters (lrswipkxtea). “unshare” takes it back. “rights” asks the server who\n"
-    "can do what there (only who may share a folder sees the others).\n"
+    "or RFC 4314 letters (lrswipkxtea, or c, d, n, digits where the server has them). Online, the\n"
+    "server is asked which rights it allows for USER (LISTRIGHTS): rights it grants only together\n"
+    "are added (and said), rights it cannot grant refuse the share. “unshare” takes it back.\n"
+    "“rights” asks the server who can do what there (only who may share a folder sees the others).\n"
     "“notify” says whether new mail in the folder raises a desktop notification, or sets it:\n"
     "INBOX does by default, other folders (shared ones too) once turned on." },
   { "append", "save a message file into a folder",

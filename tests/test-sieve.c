@@ -9,9 +9,11 @@
 
 #include <string.h>
 
+#include "tern-password.h"
 #include "tern-sieve-store.h"
 #include "tern-sieve-sync.h"
 #include "tern-test-cache.h"
+#include "tern-test-idp.h"
 #include "tern-test-server.h"
 
 /* Rules and scripts */
@@ -516,6 +518,128 @@ test_cli (Fixture       *f,
   g_assert_cmpuint (tern_test_server_count_messages (f->server, "alice", "INBOX", "FROM ci@example.org"), ==, 1);
 }
 
+/* OAuth2 (#18): an account that signs in with a token uses it for ManageSieve too. Tokens come
+ * from the accounts layer's function, here one that hands out the test provider's access
+ * tokens and keeps the last until asked to renew it (as tern-credentials does); Dovecot's
+ * oauth2 passdb checks each by introspection. */
+static TernTestIdp *idp;
+static char *last_token;
+static guint renewals;
+
+static char *
+idp_token (TernStore          *store,
+           const TernAccount  *account,
+           gboolean            renew,
+           GError            **error)
+{
+  if (renew)
+    renewals++;
+  if (renew || last_token == NULL)
+    {
+      g_free (last_token);
+      last_token = tern_test_idp_issue_access_token (idp);
+    }
+  return g_strdup (last_token);
+}
+
+/* Dovecot's log goes through its log process: wait until the line is there count times. */
+static gboolean
+wait_log (TernTestServer *server,
+          const char     *text,
+          guint           count)
+{
+  for (guint i = 0; i < 500; i++)
+    {
+      g_autofree char *log = NULL;
+      guint found = 0;
+
+      if (g_file_get_contents (tern_test_server_get_log_file (server), &log, NULL, NULL))
+        for (const char *p = strstr (log, text); p != NULL; p = strstr (p + 1, text))
+          found++;
+      if (found >= count)
+        return TRUE;
+      g_usleep (20 * 1000);
+    }
+  return FALSE;
+}
+
+static void
+test_server_oauth2 (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernTestServer) server = NULL;
+  g_autoptr(TernStore) store = NULL;
+  g_autoptr(TernSieveRules) rules = builds_rule ();
+  g_autoptr(TernSieveState) state = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *introspection = NULL;
+  g_autofree char *log = NULL;
+  g_autofree char *cmd = NULL;
+  TernAccount account = { 0 };
+  gboolean queued = TRUE;
+
+  idp = tern_test_idp_new ("alice", &error);
+  g_assert_no_error (error);
+  introspection = tern_test_idp_dup_introspection_url (idp);
+  g_setenv (TERN_TEST_IDP_ENV, introspection, TRUE);
+  server = tern_test_server_new (TERN_TEST_SERVER_SIEVE | TERN_TEST_SERVER_OAUTH2, &error);
+  g_assert_no_error (error);
+  g_assert_true (tern_test_server_create_mailbox (server, "alice", "Builds", &error));
+  dir = g_dir_make_tmp ("tern-sieve-oauth2-XXXXXX", &error);
+  cmd = g_strdup_printf ("rm -rf '%s'", dir);
+  path = g_build_filename (dir, "tern.db", NULL);
+  store = tern_store_open (path, &error);
+  g_assert_no_error (error);
+
+  /* The password would work too (PLAIN is offered): it must not be used. */
+  account.name = (char *) "oa";
+  account.email = (char *) "alice@example.org";
+  account.host = (char *) tern_test_server_get_host (server);
+  account.port = tern_test_server_get_imaps_port (server);
+  account.security = (char *) "tls";
+  account.user = (char *) "alice";
+  account.password_command = (char *) "echo secret";
+  account.ca_file = (char *) tern_test_server_get_ca_file (server);
+  account.auth = (char *) "oauth2";
+  g_assert_true (tern_store_add_account (store, &account, &account.id, &error));
+  g_assert_true (tern_sieve_store_set_server (store, account.id, NULL, tern_test_server_get_sieve_port (server),
+                                              FALSE, &error));
+  g_assert_no_error (error);
+  tern_password_set_token_func (idp_token);
+
+  /* Saved and listed with the token; the rule acts on new mail. */
+  g_assert_true (tern_sieve_save (store, &account, rules, FALSE, FALSE, 20, &queued, &error));
+  g_assert_no_error (error);
+  g_assert_false (queued);
+  g_assert_true (tern_test_server_deliver (server, "alice", "ci@example.org",
+                                           "From: ci@example.org\r\nSubject: build\r\n\r\nok\r\n", &error));
+  g_assert_cmpuint (tern_test_server_count_messages (server, "alice", "Builds", "ALL"), ==, 1);
+  g_assert_true (wait_log (server, "managesieve-login: Info: Login: user=<alice>, method=OAUTHBEARER", 1));
+  g_assert_cmpuint (tern_test_idp_count (idp, "introspect-active"), >=, 1);
+  g_assert_cmpuint (renewals, ==, 0);
+
+  /* The token expired: refused, renewed once, and the rules read. */
+  tern_test_idp_expire_access_tokens (idp);
+  state = tern_sieve_load (store, &account, FALSE, 20, &error);
+  g_assert_no_error (error);
+  g_assert_true (state->from_server);
+  g_assert_cmpuint (state->rules->rules->len, ==, 1);
+  g_assert_cmpuint (renewals, ==, 1);
+  g_assert_cmpuint (tern_test_idp_count (idp, "introspect-inactive"), >=, 1);
+
+  /* Never the password: every rules login was with the token (the second one's line logged,
+   * the first's before it). */
+  g_assert_true (wait_log (server, "managesieve-login: Info: Login: user=<alice>, method=OAUTHBEARER", 2));
+  g_assert_true (g_file_get_contents (tern_test_server_get_log_file (server), &log, NULL, NULL));
+  g_assert_null (strstr (log, "managesieve-login: Info: Login: user=<alice>, method=PLAIN"));
+
+  tern_password_set_token_func (NULL);
+  g_clear_pointer (&last_token, g_free);
+  g_clear_pointer (&idp, tern_test_idp_free);
+  g_assert_cmpint (system (cmd), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -533,6 +657,7 @@ main (int   argc,
   g_test_add ("/sieve/server/certificate", Fixture, GINT_TO_POINTER (1), fixture_set_up, test_server_certificate,
               fixture_tear_down);
   g_test_add ("/sieve/cli", Fixture, NULL, fixture_set_up, test_cli, fixture_tear_down);
+  g_test_add_func ("/sieve/server/oauth2", test_server_oauth2);
 
   return g_test_run ();
 }

@@ -3,13 +3,16 @@
  * "Share Folder…" (issue #18) against Dovecot's ACL plugin: alice shares "Projects" with bob
  * from the window (the change is queued in the journal and replayed), bob then reads it with
  * his own client; the window shows who has access in words, and someone without the right to
- * share sees only their own rights. TERN_SCREENSHOT_DIR: PNGs (light, dark, narrow).
+ * share sees only their own rights; presets are fitted to what the server's LISTRIGHTS allows
+ * (a scripted server, as no real one refuses rights to a colleague). TERN_SCREENSHOT_DIR: PNGs
+ * (light, dark, narrow).
  */
 #include "config.h"
 
 #include <adwaita.h>
 #include <string.h>
 
+#include "tern-fake-imap.h"
 #include "tern-journal.h"
 #include "tern-share-dialog.h"
 #include "tern-sync.h"
@@ -176,6 +179,114 @@ test_share (Fixture       *f,
   g_assert_null (person (f, "bob"));
 }
 
+/* A server that grants l, r and i each alone, s only with w, and nothing else (Dovecot and
+ * Cyrus let a colleague be given every right: only a scripted server answers LISTRIGHTS so). */
+static gboolean
+listrights_hook (TernFakeImapSession *session,
+                 const char          *tag,
+                 const char          *command,
+                 gpointer             data)
+{
+  const char *identifier = strrchr (command, ' ');
+
+  tern_fake_imap_session_send (session, "* LISTRIGHTS \"Projects\" %s \"\" l r sw i\r\n%s OK done\r\n",
+                               identifier + 1, tag);
+  return TRUE;
+}
+
+/* bob already reads it. */
+static gboolean
+getacl_hook (TernFakeImapSession *session,
+             const char          *tag,
+             const char          *command,
+             gpointer             data)
+{
+  tern_fake_imap_session_send (session, "* ACL \"Projects\" alice lrswipkxtea bob lrs\r\n%s OK done\r\n", tag);
+  return TRUE;
+}
+
+static void
+test_listrights (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *key = g_build_filename (tern_test_server_get_dir (f->server), "server.key", NULL);
+  g_autoptr(TernFakeImap) fake = tern_fake_imap_new (tern_test_server_get_cert_file (f->server), key, &error);
+  g_autoptr(TernAccount) account = NULL;
+  g_autoptr(TernFolder) folder = NULL;
+  TernAccount settings = { 0 };
+  GtkWidget *preset_row;
+  GtkWidget *share;
+
+  g_assert_no_error (error);
+  tern_fake_imap_add_folder (fake, "Projects", NULL);
+  tern_fake_imap_set_hook (fake, "LISTRIGHTS", listrights_hook, NULL);
+  tern_fake_imap_set_hook (fake, "GETACL", getacl_hook, NULL);
+  settings.name = (char *) "fake";
+  settings.email = (char *) "alice@example.org";
+  settings.host = (char *) "127.0.0.1";
+  settings.port = tern_fake_imap_get_port (fake);
+  settings.security = (char *) "tls";
+  settings.user = (char *) "alice";
+  settings.password_command = (char *) "echo secret";
+  settings.ca_file = (char *) tern_test_server_get_ca_file (f->server);
+  g_assert_true (tern_store_add_account (f->store, &settings, NULL, &error));
+  g_assert_no_error (error);
+  {
+    g_autofree char *exe = g_build_filename (TERN_BUILD_DIR, "app", "tern-cli", NULL);
+    const char *argv[] = { exe, "--data-dir", f->dir, "sync", "fake", NULL };
+    int status = -1;
+
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, NULL,
+                                 &status, &error));
+    g_assert_true (g_spawn_check_wait_status (status, NULL));
+  }
+  account = tern_store_get_account (f->store, "fake", &error);
+  folder = tern_store_get_folder (f->store, account->id, "Projects", &error);
+  g_assert_nonnull (folder);
+  f->dialog = tern_share_dialog_new (NULL, f->store, NULL, folder->id);
+  gtk_window_present (GTK_WINDOW (f->dialog));
+  g_assert_true (tern_test_ui_wait_for (loaded, f->dialog, 30));
+  /* Asked for bob and for anyone (a colleague not listed yet), not for alice herself. */
+  g_assert_cmpuint (tern_fake_imap_count_commands (fake, "LISTRIGHTS"), ==, 2);
+  preset_row = named (f, "share-preset");
+  share = named (f, "share");
+
+  /* Triage needs t and e, which this server does not grant: Share is off, and says why. */
+  adw_combo_row_set_selected (ADW_COMBO_ROW (preset_row), 1);
+  g_assert_false (gtk_widget_get_sensitive (share));
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (named (f, "share-hint"))), ==,
+                   "“Read and triage” is not possible here. The server does not let others delete messages in this folder.");
+  adw_combo_row_set_selected (ADW_COMBO_ROW (preset_row), 2);
+  g_assert_false (gtk_widget_get_sensitive (share));
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (named (f, "share-hint"))),
+                            "delete messages, make folders in it and delete or rename it"));
+  gtk_editable_set_text (GTK_EDITABLE (named (f, "share-user")), "bob");
+  screenshot (f, "not-granted");
+
+  /* bob's own row: triage is refused there too, and the row stays as it was. */
+  {
+    GtkWidget *row = named (f, "person");
+
+    while (row != NULL && g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), "bob") != 0)
+      row = gtk_widget_get_next_sibling (row);
+    g_assert_true (ADW_IS_COMBO_ROW (row));
+    adw_combo_row_set_selected (ADW_COMBO_ROW (row), 1);
+    g_assert_cmpuint (adw_combo_row_get_selected (ADW_COMBO_ROW (row)), ==, 0);
+    g_assert_cmpuint (tern_journal_count_queued (f->store, account->id, TERN_ACTION_SETACL), ==, 0);
+  }
+
+  /* Read for carol: s comes only with w (RFC 4314: granted together): said, and queued so. */
+  gtk_editable_set_text (GTK_EDITABLE (named (f, "share-user")), "carol");
+  adw_combo_row_set_selected (ADW_COMBO_ROW (preset_row), 0);
+  g_assert_true (gtk_widget_get_sensitive (share));
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (named (f, "share-hint"))), ==,
+                   "The server grants this only together with more: they will also star and tag.");
+  g_signal_emit_by_name (share, "clicked");
+  g_assert_cmpuint (tern_journal_count_queued (f->store, account->id, TERN_ACTION_SETACL), ==, 1);
+  g_assert_cmpstr (person (f, "carol"), ==, "carol can read, mark as read and star and tag · waiting for the server");
+}
+
 static void
 test_not_owner (Fixture       *f,
                 gconstpointer  data)
@@ -243,6 +354,7 @@ main (int   argc,
 
   g_test_add ("/ui-share/share", Fixture, NULL, set_up, test_share, tear_down);
   g_test_add ("/ui-share/not-owner", Fixture, NULL, set_up, test_not_owner, tear_down);
+  g_test_add ("/ui-share/listrights", Fixture, NULL, set_up, test_listrights, tear_down);
 
   return g_test_run ();
 }

@@ -29,12 +29,15 @@ struct _TernShareDialog
   AdwPreferencesGroup  *share_group;
   GtkWidget            *user_row;
   AdwComboRow          *preset_row;
+  GtkWidget            *share_button;
+  GtkLabel             *hint_label;   /* what the server makes of the preset */
   GtkLabel             *error_label;
   GtkSwitch            *notify_switch;
 
   GPtrArray            *rows;
   GHashTable           *pending;      /* identifier -> rights ("" removed), queued here */
   GPtrArray            *acl;          /* TernImapAclEntry as read */
+  GHashTable           *allowed;      /* identifier -> LISTRIGHTS as GStrv: [0] always, then groups */
   char                 *db_path;
   char                 *account_name;
   char                 *owner_user;   /* the account's login: its own entry is not offered */
@@ -55,14 +58,45 @@ static const char *preset_names[] = { "read", "triage", "full" };
 static const char *preset_labels[] = { N_("Read"), N_("Read and triage"), N_("Full access"), NULL };
 
 static void fill (TernShareDialog *self);
+static void update_hint (TernShareDialog *self);
+
+/* The rights to send for a preset (fitted to what LISTRIGHTS allows for identifier: rights
+ * the server grants only together come along), or NULL when the server cannot grant them:
+ * *reason_out says why. (transfer full) */
+static char *
+fit_for (TernShareDialog  *self,
+         const char       *identifier,
+         const char       *rights,
+         char            **reason_out)
+{
+  GStrv allowed = NULL;
+  g_autofree char *missing = NULL;
+  g_autofree char *words = NULL;
+  char *fitted;
+
+  if (self->allowed != NULL && (allowed = g_hash_table_lookup (self->allowed, identifier)) == NULL)
+    allowed = g_hash_table_lookup (self->allowed, "anyone");
+  if (allowed == NULL)
+    return g_strdup (rights);
+  fitted = tern_acl_fit_rights (rights, allowed[0], (const char * const *) allowed + 1, &missing);
+  if (fitted == NULL && reason_out != NULL)
+    {
+      words = tern_acl_describe_abilities (missing);
+      *reason_out = words ? g_strdup_printf (_("The server does not let others %s in this folder"), words)
+                          : g_strdup_printf (_("The server cannot grant the rights “%s” in this folder"), missing);
+    }
+  return fitted;
+}
 
 typedef struct
 {
   char      *db_path;
   char      *account_name;
   char      *folder_name;
+  char      *owner_user;
   GPtrArray *acl;
   char      *mine;
+  GHashTable *allowed;
   GError    *error;
 } Load;
 
@@ -72,7 +106,9 @@ load_free (Load *load)
   g_free (load->db_path);
   g_free (load->account_name);
   g_free (load->folder_name);
+  g_free (load->owner_user);
   g_clear_pointer (&load->acl, g_ptr_array_unref);
+  g_clear_pointer (&load->allowed, g_hash_table_unref);
   g_free (load->mine);
   g_clear_error (&load->error);
   g_free (load);
@@ -96,6 +132,28 @@ load_thread (GTask        *task,
   sync = tern_sync_new (store, account);
   tern_sync_set_timeout (sync, 20);
   load->acl = tern_sync_get_acl (sync, folder, &load->mine, &load->error);
+  if (load->acl == NULL || strchr (load->mine, 'a') == NULL)
+    return;
+
+  /* What the server lets each person be given (RFC 4314 LISTRIGHTS); "anyone" stands for a
+   * colleague not yet listed. Without an answer the server decides when the change is sent. */
+  load->allowed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_strfreev);
+  for (guint i = 0; i <= load->acl->len; i++)
+    {
+      const char *identifier = i == load->acl->len ? "anyone"
+                                                   : ((TernImapAclEntry *) load->acl->pdata[i])->identifier;
+      g_autofree char *required = NULL;
+      g_auto(GStrv) optional = NULL;
+      g_autoptr(GStrvBuilder) answer = g_strv_builder_new ();
+
+      if (identifier[0] == '-' || g_strcmp0 (identifier, load->owner_user) == 0 ||
+          g_hash_table_contains (load->allowed, identifier) ||
+          !tern_sync_list_rights (sync, folder, identifier, &required, &optional, NULL))
+        continue;
+      g_strv_builder_add (answer, required);
+      g_strv_builder_addv (answer, (const char **) optional);
+      g_hash_table_insert (load->allowed, g_strdup (identifier), g_strv_builder_end (answer));
+    }
 }
 
 static void
@@ -129,7 +187,9 @@ load_done_cb (GObject      *source,
       gtk_window_set_title (GTK_WINDOW (self), title);
     }
   self->acl = g_steal_pointer (&load->acl);
+  self->allowed = g_steal_pointer (&load->allowed);
   fill (self);
+  update_hint (self);
 }
 
 /* New-mail notifications: this machine's setting, not the server's. */
@@ -184,8 +244,50 @@ share_cb (TernShareDialog *self)
       gtk_label_set_text (self->error_label, _("This is your own folder: you already have every right"));
       return;
     }
-  queue_share (self, user, tern_acl_preset_rights (preset_names[MIN (preset, 2u)]));
+  {
+    g_autofree char *reason = NULL;
+    g_autofree char *rights = fit_for (self, user, tern_acl_preset_rights (preset_names[MIN (preset, 2u)]), &reason);
+
+    if (rights == NULL)
+      {
+        gtk_label_set_text (self->error_label, reason);
+        return;
+      }
+    queue_share (self, user, rights);
+  }
   gtk_editable_set_text (GTK_EDITABLE (self->user_row), "");
+}
+
+/* The preset chosen for a new share: as the server can grant it to whom is typed, adapted, or
+ * not at all (then Share is off, and the subtitle says why). */
+static void
+update_hint (TernShareDialog *self)
+{
+  g_autofree char *user = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->user_row))));
+  guint preset = MIN (adw_combo_row_get_selected (self->preset_row), 2u);
+  const char *rights = tern_acl_preset_rights (preset_names[preset]);
+  g_autofree char *reason = NULL;
+  g_autofree char *fitted = fit_for (self, *user ? user : "anyone", rights, &reason);
+  g_autofree char *extra = fitted ? tern_acl_extra_rights (fitted, rights) : NULL;
+  g_autofree char *subtitle = NULL;
+
+  if (fitted == NULL)
+    subtitle = g_strdup_printf (_("“%s” is not possible here. %s."), _(preset_labels[preset]), reason);
+  else if (*extra != '\0')
+    {
+      g_autofree char *words = tern_acl_describe_abilities (extra);
+
+      subtitle = words ? g_strdup_printf (_("The server grants this only together with more: they will also %s."), words)
+                       : g_strdup_printf (_("The server adds rights it always grants here (“%s”)."), extra);
+    }
+  gtk_label_set_text (self->hint_label, subtitle ? subtitle : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->hint_label), subtitle != NULL);
+  if (fitted == NULL)
+    gtk_widget_add_css_class (GTK_WIDGET (self->hint_label), "warning");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->hint_label), "warning");
+  gtk_widget_set_sensitive (self->share_button, fitted != NULL);
+  gtk_widget_set_tooltip_text (self->share_button, reason);
 }
 
 static void
@@ -202,22 +304,31 @@ preset_changed_cb (AdwComboRow     *row,
 {
   const char *identifier = g_object_get_data (G_OBJECT (row), "identifier");
   guint preset = adw_combo_row_get_selected (row);
+  g_autofree char *rights = NULL;
+  g_autofree char *reason = NULL;
 
   if (identifier == NULL || preset >= G_N_ELEMENTS (preset_names) ||
       GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (row), "preset")) == preset)
     return;
+  rights = fit_for (self, identifier, tern_acl_preset_rights (preset_names[preset]), &reason);
+  if (rights == NULL)
+    {
+      /* Back to what they have, saying why. */
+      adw_combo_row_set_selected (row, GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (row), "preset")));
+      adw_toast_overlay_add_toast (self->toasts, adw_toast_new (reason));
+      return;
+    }
   g_object_set_data (G_OBJECT (row), "preset", GUINT_TO_POINTER (preset));
-  if (!tern_journal_folder_share (self->store, self->folder_id, identifier,
-                                  tern_acl_preset_rights (preset_names[preset]), NULL))
+  if (!tern_journal_folder_share (self->store, self->folder_id, identifier, rights, NULL))
     return;
   /* The row is in the middle of a change: it stays, with new words. */
   {
-    g_autofree char *words = tern_acl_describe (identifier, tern_acl_preset_rights (preset_names[preset]));
+    g_autofree char *words = tern_acl_describe (identifier, rights);
     g_autofree char *subtitle = g_strdup_printf (_("%s · waiting for the server"), words);
 
     adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
   }
-  g_hash_table_insert (self->pending, g_strdup (identifier), g_strdup (tern_acl_preset_rights (preset_names[preset])));
+  g_hash_table_insert (self->pending, g_strdup (identifier), g_strdup (rights));
   if (self->worker != NULL)
     tern_account_worker_local_change (self->worker);
 }
@@ -353,6 +464,7 @@ tern_share_dialog_finalize (GObject *object)
   g_clear_pointer (&self->rows, g_ptr_array_unref);
   g_clear_pointer (&self->pending, g_hash_table_unref);
   g_clear_pointer (&self->acl, g_ptr_array_unref);
+  g_clear_pointer (&self->allowed, g_hash_table_unref);
   g_free (self->db_path);
   g_free (self->account_name);
   g_free (self->owner_user);
@@ -428,19 +540,28 @@ build (TernShareDialog *self)
   adw_combo_row_set_model (self->preset_row, G_LIST_MODEL (g_steal_pointer (&labels)));
   gtk_widget_set_name (GTK_WIDGET (self->preset_row), "share-preset");
   adw_preferences_group_add (self->share_group, GTK_WIDGET (self->preset_row));
+  self->hint_label = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_wrap (self->hint_label, TRUE);
+  gtk_label_set_xalign (self->hint_label, 0);
+  gtk_widget_set_margin_top (GTK_WIDGET (self->hint_label), 12);
+  gtk_widget_set_visible (GTK_WIDGET (self->hint_label), FALSE);
+  gtk_widget_set_name (GTK_WIDGET (self->hint_label), "share-hint");
+  adw_preferences_group_add (self->share_group, GTK_WIDGET (self->hint_label));
   self->error_label = GTK_LABEL (gtk_label_new (NULL));
   gtk_label_set_wrap (self->error_label, TRUE);
   gtk_label_set_xalign (self->error_label, 0);
   gtk_widget_add_css_class (GTK_WIDGET (self->error_label), "error");
   gtk_widget_set_name (GTK_WIDGET (self->error_label), "share-error");
   adw_preferences_group_add (self->share_group, GTK_WIDGET (self->error_label));
-  button = gtk_button_new_with_mnemonic (_("_Share"));
+  self->share_button = button = gtk_button_new_with_mnemonic (_("_Share"));
   gtk_widget_add_css_class (button, "suggested-action");
   gtk_widget_set_halign (button, GTK_ALIGN_END);
   gtk_widget_set_margin_top (button, 12);
   gtk_widget_set_name (button, "share");
   g_signal_connect_swapped (button, "clicked", G_CALLBACK (share_cb), self);
   adw_preferences_group_add (self->share_group, button);
+  g_signal_connect_swapped (self->preset_row, "notify::selected", G_CALLBACK (update_hint), self);
+  g_signal_connect_swapped (self->user_row, "changed", G_CALLBACK (update_hint), self);
   gtk_widget_set_visible (GTK_WIDGET (self->share_group), FALSE);
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), self->share_group);
 }
@@ -490,6 +611,7 @@ tern_share_dialog_new (GtkWindow         *parent,
   load->db_path = g_strdup (self->db_path);
   load->account_name = g_strdup (self->account_name);
   load->folder_name = g_strdup (self->folder_name);
+  load->owner_user = g_strdup (self->owner_user);
   task = g_task_new (self, self->cancellable, load_done_cb, NULL);
   g_task_set_task_data (task, load, (GDestroyNotify) load_free);
   g_task_run_in_thread (task, load_thread);

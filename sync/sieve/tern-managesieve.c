@@ -29,6 +29,7 @@ struct _TernManageSieve
   char              *implementation;
   char              *sasl;
   gboolean           starttls;
+  const char        *challenge_reply; /* during AUTHENTICATE: the answer to a server's challenge */
   GTlsCertificateFlags peer_errors;
   GTlsCertificate   *peer_certificate;
 };
@@ -259,6 +260,10 @@ token_text (GPtrArray *tokens,
   return token->kind == kind ? token->text : NULL;
 }
 
+static gboolean send_command (TernManageSieve  *self,
+                              const char       *command,
+                              GError          **error);
+
 /* Reads lines until OK, NO or BYE. Other lines go to data (token arrays) when it is given. On
  * NO the error carries the server's text (a script's syntax errors, say). */
 static gboolean
@@ -278,6 +283,16 @@ read_response (TernManageSieve  *self,
         return FALSE;
       if (tokens->len == 0)
         continue;
+      /* A SASL challenge (a string alone): with a token, the server's reason for refusing
+       * it, answered so that it ends with NO (RFC 7628 3.2.3). */
+      if (self->challenge_reply != NULL && token_text (tokens, 0, TOKEN_STRING) != NULL)
+        {
+          g_autofree char *reply = g_strdup_printf ("\"%s\"\r\n", self->challenge_reply);
+
+          if (!send_command (self, reply, error))
+            return FALSE;
+          continue;
+        }
       first = token_text (tokens, 0, TOKEN_ATOM);
       if (first == NULL || (g_ascii_strcasecmp (first, "OK") != 0 && g_ascii_strcasecmp (first, "NO") != 0 &&
                             g_ascii_strcasecmp (first, "BYE") != 0))
@@ -447,36 +462,73 @@ start_tls (TernManageSieve               *self,
 }
 
 static gboolean
+offers (TernManageSieve *self,
+        const char      *mechanism)
+{
+  g_auto(GStrv) mechanisms = g_strsplit (self->sasl ? self->sasl : "", " ", -1);
+
+  for (guint i = 0; mechanisms[i] != NULL; i++)
+    if (g_ascii_strcasecmp (mechanisms[i], mechanism) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* PLAIN with a password; with a token OAUTHBEARER (RFC 7628) or XOAUTH2, as IMAP does: one
+ * initial response holding the user and the token, never the password. */
+static gboolean
 authenticate (TernManageSieve               *self,
               const TernManageSieveSettings *settings,
               GError                       **error)
 {
-  g_auto(GStrv) mechanisms = g_strsplit (self->sasl ? self->sasl : "", " ", -1);
-  g_autoptr(GString) command = g_string_new ("AUTHENTICATE \"PLAIN\" ");
-  g_autoptr(GByteArray) plain = g_byte_array_new ();
+  g_autoptr(GString) command = g_string_new ("AUTHENTICATE ");
+  g_autoptr(GByteArray) message = g_byte_array_new ();
   g_autofree char *encoded = NULL;
   g_autoptr(GError) local_error = NULL;
-  gboolean offered = FALSE;
+  const char *mechanism = NULL;
+  gboolean ok;
 
-  for (guint i = 0; mechanisms[i] != NULL; i++)
-    offered |= g_ascii_strcasecmp (mechanisms[i], "PLAIN") == 0;
-  if (!offered)
+  if (settings->token != NULL)
+    mechanism = offers (self, "OAUTHBEARER") ? "OAUTHBEARER" : offers (self, "XOAUTH2") ? "XOAUTH2" : NULL;
+  else if (offers (self, "PLAIN"))
+    mechanism = "PLAIN";
+  if (mechanism == NULL)
     {
       g_set_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_CONFIG,
-                   "The rules server %s offers no login Tern knows (it offers: %s)",
+                   settings->token != NULL
+                     ? "The rules server %s does not offer signing in with a token (OAUTHBEARER or XOAUTH2; it offers: %s)"
+                     : "The rules server %s offers no login Tern knows (it offers: %s)",
                    self->host, self->sasl ? self->sasl : "none");
       return FALSE;
     }
-  g_byte_array_append (plain, (const guint8 *) "", 1);
-  g_byte_array_append (plain, (const guint8 *) settings->user, strlen (settings->user));
-  g_byte_array_append (plain, (const guint8 *) "", 1);
-  g_byte_array_append (plain, (const guint8 *) settings->password, strlen (settings->password));
-  encoded = g_base64_encode (plain->data, plain->len);
+  if (g_str_equal (mechanism, "PLAIN"))
+    {
+      g_byte_array_append (message, (const guint8 *) "", 1);
+      g_byte_array_append (message, (const guint8 *) settings->user, strlen (settings->user));
+      g_byte_array_append (message, (const guint8 *) "", 1);
+      g_byte_array_append (message, (const guint8 *) settings->password, strlen (settings->password));
+    }
+  else
+    {
+      g_autofree char *text = g_str_equal (mechanism, "OAUTHBEARER")
+        ? g_strdup_printf ("n,a=%s,\001host=%s\001port=%u\001auth=Bearer %s\001\001",
+                           settings->user, self->host, self->port, settings->token)
+        : g_strdup_printf ("user=%s\001auth=Bearer %s\001\001", settings->user, settings->token);
+
+      g_byte_array_append (message, (const guint8 *) text, strlen (text));
+      memset (text, 0, strlen (text));
+      self->challenge_reply = g_str_equal (mechanism, "OAUTHBEARER") ? "AQ==" : "";
+    }
+  encoded = g_base64_encode (message->data, message->len);
+  memset (message->data, 0, message->len);
+  _tern_sieve_append_quoted (command, mechanism);
+  g_string_append_c (command, ' ');
   _tern_sieve_append_quoted (command, encoded);
   g_string_append (command, "\r\n");
-  if (!send_command (self, command->str, error))
-    return FALSE;
-  if (!read_response (self, NULL, "AUTHENTICATE", &local_error))
+  memset (encoded, 0, strlen (encoded));
+  ok = send_command (self, command->str, error) && read_response (self, NULL, "AUTHENTICATE", &local_error);
+  memset (command->str, 0, command->len);
+  self->challenge_reply = NULL;
+  if (!ok && local_error != NULL)
     {
       if (g_error_matches (local_error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_PERMANENT) ||
           g_error_matches (local_error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_AUTH))
@@ -485,9 +537,8 @@ authenticate (TernManageSieve               *self,
                      local_error->message);
       else
         g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
     }
-  return TRUE;
+  return ok;
 }
 
 TernManageSieve *
@@ -500,7 +551,7 @@ tern_managesieve_connect (const TernManageSieveSettings  *settings,
   GError *local_error = NULL;
 
   g_return_val_if_fail (settings != NULL && settings->host != NULL, NULL);
-  g_return_val_if_fail (settings->user != NULL && settings->password != NULL, NULL);
+  g_return_val_if_fail (settings->user != NULL && (settings->password != NULL || settings->token != NULL), NULL);
 
   self->host = g_strdup (settings->host);
   self->port = settings->port ? settings->port : DEFAULT_PORT;

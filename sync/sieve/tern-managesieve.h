@@ -11,6 +11,8 @@ G_BEGIN_DECLS
  * A ManageSieve client (RFC 5804): the server-side rules of an account. Blocking, one thread
  * at a time. Always STARTTLS with the certificate verified (or the pinned one) before
  * authenticating; a server that does not offer STARTTLS is refused (TERN_SYNC_ERROR_INSECURE).
+ * With a password: AUTHENTICATE PLAIN; with an OAuth2 token: OAUTHBEARER or XOAUTH2 (a refused
+ * token is AUTH, as a refused password).
  * Errors are in the TERN_SYNC_ERROR domain: OFFLINE (no connection), CERTIFICATE, AUTH,
  * INSECURE, PERMANENT (the server said NO: its words are the message), PROTOCOL.
  */
@@ -22,7 +24,8 @@ typedef struct
   const char *host;
   guint16     port;             /* 0: 4190 */
   const char *user;
-  const char *password;
+  const char *password;          /* or NULL with a token */
+  const char *token;             /* an OAuth2 access token: OAUTHBEARER (RFC 7628), else XOAUTH2 */
   const char *ca_file;          /* NULL: the system's trust store */
   const char *pinned_sha256;    /* a certificate the user accepted, or NULL */
   guint       timeout_seconds;  /* 0: 30 */

@@ -21,6 +21,40 @@ tern_sieve_state_free (TernSieveState *state)
   g_free (state);
 }
 
+/* Accounts that sign in with OAuth2 give ManageSieve the same token as IMAP, never a
+ * password; a refused token is renewed once and the login tried again (it may have expired
+ * between asking and using it), as tern-sync.c does for IMAP. */
+static TernManageSieve *
+open_with_token (TernStore                *store,
+                 const TernAccount        *account,
+                 TernManageSieveSettings  *connect,
+                 GCancellable             *cancellable,
+                 GError                  **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *token = tern_password_dup_token (store, account, FALSE, error);
+  TernManageSieve *conn;
+
+  if (token == NULL)
+    return NULL;
+  connect->token = token;
+  conn = tern_managesieve_connect (connect, cancellable, &local_error);
+  if (conn != NULL || !g_error_matches (local_error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_AUTH))
+    {
+      if (local_error != NULL)
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      return conn;
+    }
+  g_debug ("The rules server of %s refused the token, asking for a new one: %s", account->name,
+           local_error->message);
+  g_clear_pointer (&token, g_free);
+  token = tern_password_dup_token (store, account, TRUE, error);
+  if (token == NULL)
+    return NULL;
+  connect->token = token;
+  return tern_managesieve_connect (connect, cancellable, error);
+}
+
 TernManageSieve *
 tern_sieve_open (TernStore          *store,
                  const TernAccount  *account,
@@ -40,17 +74,19 @@ tern_sieve_open (TernStore          *store,
                    "Server-side rules are turned off for %s", account->name);
       return NULL;
     }
-  password = tern_password_lookup (account, error);
-  if (password == NULL)
-    return NULL;
   connect.host = settings->host;
   connect.port = (guint16) settings->port;
   connect.user = account->user;
-  connect.password = password;
   connect.ca_file = account->ca_file;
   /* A pin the user accepted for the IMAP server holds for the same host name. */
   connect.pinned_sha256 = g_strcmp0 (settings->host, account->host) == 0 ? account->pinned_sha256 : NULL;
   connect.timeout_seconds = timeout_seconds;
+  if (tern_password_uses_token (account))
+    return open_with_token (store, account, &connect, cancellable, error);
+  password = tern_password_lookup (account, error);
+  if (password == NULL)
+    return NULL;
+  connect.password = password;
   return tern_managesieve_connect (&connect, cancellable, error);
 }
 
