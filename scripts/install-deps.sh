@@ -21,6 +21,8 @@ packages=(
   clang libclang-rt-14-dev
   # Spell checking in the composer; the dictionaries the tests check English and German with.
   libenchant-2-dev hunspell-en-us hunspell-de-de
+  # Printing to a PDF in the tests, read back as text.
+  poppler-utils
   # An installed Tern: settings kept by dconf; what `meson install` runs after copying
   # (gnome.post_install); the install test looks at the running app over AT-SPI.
   dconf-gsettings-backend dconf-service gtk-update-icon-cache x11-utils

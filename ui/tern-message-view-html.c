@@ -84,8 +84,8 @@ has_remote_content (const char *html)
 }
 
 /* The document with our CSP first in its head. */
-static char *
-with_csp (const char *html,
+char *
+_tern_message_view_with_csp (const char *html,
           gboolean    allow_remote)
 {
   g_autofree char *meta = g_strdup_printf ("<meta http-equiv=\"Content-Security-Policy\" "
@@ -250,7 +250,7 @@ _tern_message_view_show_html (TernMessageView *self)
   webkit_user_content_manager_remove_all_style_sheets (manager);
   webkit_user_content_manager_add_style_sheet (manager, style);
 
-  doc = with_csp (self->html, self->remote_allowed);
+  doc = _tern_message_view_with_csp (self->html, self->remote_allowed);
   webkit_web_view_load_html (WEBKIT_WEB_VIEW (self->web_view), doc, NULL);
   self->n_highlights = 0;
   gtk_stack_set_visible_child_name (GTK_STACK (self->body_stack), "html");

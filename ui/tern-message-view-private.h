@@ -87,6 +87,10 @@ void     _tern_message_view_ensure_filter         (void);
 void     _tern_message_view_show_html             (TernMessageView *self);
 void     _tern_message_view_highlight_html        (TernMessageView *self);
 gboolean _tern_message_view_html_has_colours      (const char      *html);
+/* html with Tern's Content-Security-Policy first in its head (remote content blocked unless
+ * allow_remote). (transfer full) */
+char    *_tern_message_view_with_csp              (const char      *html,
+                                                   gboolean         allow_remote);
 void     _tern_message_view_load_remote_action    (GtkWidget       *widget,
                                                    const char      *action_name,
                                                    GVariant        *param);

@@ -49,6 +49,17 @@ guint                tern_message_view_get_attachment_updates (TernMessageView *
 char                *tern_message_view_dup_attachment_path (TernMessageView *self,
                                                         guint            index) G_GNUC_WARN_UNUSED_RESULT;
 GtkWidget           *tern_message_view_get_web_view    (TernMessageView *self);
+/* Prints the message shown with its headers: through the print dialog over parent, or with
+ * settings when given (no dialog). Finishes with TRUE once printed, FALSE if the user
+ * cancelled, or an error. */
+void                 tern_message_view_print_async     (TernMessageView     *self,
+                                                        GtkWindow           *parent,
+                                                        GtkPrintSettings    *settings,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
+gboolean             tern_message_view_print_finish    (TernMessageView     *self,
+                                                        GAsyncResult        *result,
+                                                        GError             **error);
 
 /* Whether the pane says "No Message Selected" when nothing is shown (not beside an empty
  * list, which says "No Messages"). */

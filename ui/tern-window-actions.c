@@ -522,6 +522,30 @@ _tern_window_list_key_pressed_cb (TernWindow      *self,
   return FALSE;
 }
 
+/* Print: the message shown, with its headers, through the print dialog. */
+static void
+printed_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      data)
+{
+  g_autoptr(TernWindow) self = data;
+  g_autoptr(GError) error = NULL;
+
+  if (!tern_message_view_print_finish (TERN_MESSAGE_VIEW (source), result, &error) && error != NULL)
+    _tern_window_toast (self, error->message, 0);
+}
+
+static void
+print_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  TernWindow *self = TERN_WINDOW (widget);
+
+  tern_message_view_print_async (tern_window_get_message_view (self), GTK_WINDOW (self), NULL,
+                                 printed_cb, g_object_ref (self));
+}
+
 void
 _tern_window_class_add_actions (GtkWidgetClass *widget_class)
 {
@@ -532,6 +556,7 @@ _tern_window_class_add_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.archive", NULL, archive_action);
   gtk_widget_class_install_action (widget_class, "win.delete", NULL, delete_action);
   gtk_widget_class_install_action (widget_class, "win.junk", NULL, junk_action);
+  gtk_widget_class_install_action (widget_class, "win.print", NULL, print_action);
   gtk_widget_class_install_action (widget_class, "win.not-junk", NULL, junk_action);
   gtk_widget_class_install_action (widget_class, "win.move-to", "x", move_to_action);
   gtk_widget_class_install_action (widget_class, "win.open-move", NULL, open_move_action);
@@ -573,6 +598,7 @@ _tern_window_class_add_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.search", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_slash, 0, "win.search", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "win.sync", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_p, GDK_CONTROL_MASK, "win.print", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_j, 0, "win.next", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, 0, "win.next", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_k, 0, "win.previous", NULL);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#define G_LOG_DOMAIN "test-ui-remote"
+#define G_LOG_DOMAIN "test-ui-message"
 
 #include "config.h"
 
+#include <string.h>
 #include <webkit/webkit.h>
 
 #include "tern-application.h"
@@ -16,8 +17,10 @@
 #include "tern-window.h"
 
 /*
- * Remote content of HTML mail allowed per sender and per domain (#15), against the Dovecot
- * fixture and a web server on loopback that counts requests: "Always Load from SENDER" loads
+ * The message view against the Dovecot fixture (#15). Printing: the message with its headers
+ * goes to a PDF (GTK's print-to-file backend, through WebKit), read back with pdftotext;
+ * remote content stays blocked there too. Remote content of HTML mail allowed per sender and
+ * per domain, with a web server on loopback that counts requests: "Always Load from SENDER" loads
  * the message's images and every later message of that sender at once; "Always Load from
  * DOMAIN" does it for the whole domain; other senders stay blocked (no request at all); the
  * choices are kept per account in the cache, listed in Preferences and removable there.
@@ -56,7 +59,7 @@ online_cb (gpointer data)
   Fixture *f = data;
 
   return tern_test_ui_worker_online (f->app) &&
-         g_list_model_get_n_items (G_LIST_MODEL (tern_window_get_message_model (f->window))) >= 4;
+         g_list_model_get_n_items (G_LIST_MODEL (tern_window_get_message_model (f->window))) >= 5;
 }
 
 static void
@@ -76,6 +79,11 @@ set_up (Fixture       *f,
   append_html (f, "Shop <shop@Example.ORG>", "Offers");
   append_html (f, "Prize <winner@elsewhere.net>", "Prize");
   append_html (f, "News <news@example.org>", "Digest");
+  tern_test_server_append_message (f->server, "alice", "INBOX",
+                                   "From: Carol <carol@example.net>\r\nTo: alice@example.org\r\n"
+                                   "Subject: Plain-note\r\nMessage-ID: <plain@test>\r\n"
+                                   "Date: Mon, 7 Dec 2026 09:30:00 +0000\r\n\r\n"
+                                   "Remember the milk.\r\nAnd the bread.\r\n");
   store = tern_store_open (f->db_path, &error);
   g_assert_no_error (error);
   f->account = tern_test_cache_add_server_account (store, f->server, "fixture", TRUE);
@@ -109,6 +117,12 @@ view_ready_cb (gpointer data)
          web != NULL && !webkit_web_view_is_loading (WEBKIT_WEB_VIEW (web));
 }
 
+static gboolean
+view_text_cb (gpointer data)
+{
+  return tern_message_view_get_state (data) == TERN_MESSAGE_VIEW_TEXT;
+}
+
 /* Opens the message with this subject; returns the requests the web server had before. */
 static guint
 open_message (Fixture    *f,
@@ -126,7 +140,8 @@ open_message (Fixture    *f,
         continue;
       gtk_selection_model_select_item (tern_window_get_selection (f->window), i, TRUE);
       tern_test_ui_drain ();
-      g_assert_true (tern_test_ui_wait_for (view_ready_cb, view, 30));
+      g_assert_true (tern_test_ui_wait_for (g_str_has_prefix (subject, "Plain") ? view_text_cb : view_ready_cb,
+                                            view, 30));
       return before;
     }
   g_assert_not_reached ();
@@ -317,6 +332,93 @@ test_per_sender_and_domain (Fixture       *f,
   g_assert_false (tern_message_view_get_remote_blocked (view));
 }
 
+/* Printing. */
+
+typedef struct
+{
+  gboolean  done;
+  gboolean  ok;
+  GError   *error;
+} Printed;
+
+static void
+printed_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      data)
+{
+  Printed *p = data;
+
+  p->ok = tern_message_view_print_finish (TERN_MESSAGE_VIEW (source), result, &p->error);
+  p->done = TRUE;
+}
+
+static gboolean
+printed_done_cb (gpointer data)
+{
+  return ((Printed *) data)->done;
+}
+
+/* Prints the message shown to a PDF in the test's folder; returns its text. */
+static char *
+print_to_text (Fixture    *f,
+               const char *name)
+{
+  g_autoptr(GtkPrintSettings) settings = gtk_print_settings_new ();
+  g_autofree char *pdf = g_strdup_printf ("%s/%s.pdf", f->dir, name);
+  g_autofree char *uri = g_filename_to_uri (pdf, NULL, NULL);
+  g_autofree char *cmd = g_strdup_printf ("pdftotext -layout '%s' -", pdf);
+  g_autofree char *text = NULL;
+  int status = 0;
+  Printed p = { 0 };
+
+  gtk_print_settings_set_printer (settings, "Print to File");
+  gtk_print_settings_set (settings, GTK_PRINT_SETTINGS_OUTPUT_FILE_FORMAT, "pdf");
+  gtk_print_settings_set (settings, GTK_PRINT_SETTINGS_OUTPUT_URI, uri);
+  tern_message_view_print_async (tern_window_get_message_view (f->window), GTK_WINDOW (f->window),
+                                 settings, printed_cb, &p);
+  g_assert_true (tern_test_ui_wait_for (printed_done_cb, &p, 60));
+  g_assert_no_error (p.error);
+  g_assert_true (p.ok);
+  g_assert_true (g_file_test (pdf, G_FILE_TEST_EXISTS));
+  g_assert_true (g_spawn_command_line_sync (cmd, &text, NULL, &status, NULL));
+  g_assert_cmpint (status, ==, 0);
+  return g_steal_pointer (&text);
+}
+
+static void
+test_print (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autofree char *plain = NULL;
+  g_autofree char *html = NULL;
+  g_autofree char *pdftotext = g_find_program_in_path ("pdftotext");
+  guint before;
+
+  if (pdftotext == NULL)
+    {
+      g_test_skip ("pdftotext (poppler-utils) is not installed");
+      return;
+    }
+  /* A plain message: its headers, then its text. */
+  open_message (f, "Plain-note");
+  plain = print_to_text (f, "plain");
+  g_assert_nonnull (strstr (plain, "Plain-note"));
+  g_assert_nonnull (strstr (plain, "Carol <carol@example.net>"));
+  g_assert_nonnull (strstr (plain, "alice@example.org"));
+  g_assert_nonnull (strstr (plain, "Remember the milk."));
+  g_assert_nonnull (strstr (plain, "And the bread."));
+  g_assert_true (strstr (plain, "Plain-note") < strstr (plain, "Remember the milk."));
+
+  /* An HTML message: its remote image stays blocked in print as on screen. */
+  before = open_message (f, "Prize");
+  html = print_to_text (f, "html");
+  g_assert_nonnull (strstr (html, "Prize <winner@elsewhere.net>"));
+  /* The message's own heading comes below the header block. */
+  g_assert_nonnull (strstr (html, "Date:"));
+  g_assert_nonnull (strstr (strstr (html, "Date:"), "Prize"));
+  g_assert_cmpuint (f->web.requests, ==, before);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -325,7 +427,8 @@ main (int    argc,
   tern_sync_global_init ();
   g_setenv ("TERN_TEST_URI_LOG", "/dev/null", TRUE);
 
-  g_test_add ("/ui-remote/per-sender-and-domain", Fixture, NULL, set_up, test_per_sender_and_domain, tear_down);
+  g_test_add ("/ui-message/remote-per-sender-and-domain", Fixture, NULL, set_up, test_per_sender_and_domain, tear_down);
+  g_test_add ("/ui-message/print", Fixture, NULL, set_up, test_print, tear_down);
 
   return g_test_run ();
 }
