@@ -132,6 +132,10 @@ section_to_text (struct mailimap_section *section)
         g_string_append (text, "HEADER");
       else if (msgtext->sec_type == MAILIMAP_SECTION_MSGTEXT_TEXT)
         g_string_append (text, "TEXT");
+      else if (msgtext->sec_type == MAILIMAP_SECTION_MSGTEXT_HEADER_FIELDS)
+        g_string_append (text, "HEADER.FIELDS"); /* the field list is left out */
+      else if (msgtext->sec_type == MAILIMAP_SECTION_MSGTEXT_HEADER_FIELDS_NOT)
+        g_string_append (text, "HEADER.FIELDS.NOT");
       else
         return (g_string_free (text, TRUE), NULL);
     }
