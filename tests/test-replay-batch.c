@@ -231,18 +231,17 @@ undo_on_store_cb (TernFakeImapSession *session,
 }
 
 static void
-test_undo_race (void)
+test_undo_race (gconstpointer data)
 {
+  guint n = GPOINTER_TO_UINT (data);
   g_autoptr(GError) error = NULL;
   g_autoptr(TernTestServer) real = NULL;
   g_autoptr(TernFakeImap) fake = NULL;
   g_autofree char *dir = NULL;
   g_autofree char *key = NULL;
   g_autofree char *cmd = NULL;
-  g_autofree char *server_flags = NULL;
   g_autoptr(TernSync) sync = NULL;
   g_autoptr(TernFolder) inbox = NULL;
-  g_autoptr(TernMessage) message = NULL;
   g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
   Race race = { 0 };
   TernAccount account = { 0 };
@@ -281,27 +280,35 @@ test_undo_race (void)
 
   inbox = tern_store_get_folder (store, stored->id, "INBOX", &error);
   g_assert_no_error (error);
-  id = tern_store_find_uid (store, inbox->id, 2);
-  g_assert_cmpint (id, !=, 0);
-  g_array_append_val (ids, id);
+  for (guint32 uid = 2; uid < 2 + n; uid++)
+    {
+      id = tern_store_find_uid (store, inbox->id, uid);
+      g_assert_cmpint (id, !=, 0);
+      g_array_append_val (ids, id);
+    }
   race.queued = g_ptr_array_new_with_free_func ((GDestroyNotify) tern_action_free);
   g_assert_true (tern_journal_set_flags_many (store, ids, "\\Flagged", NULL, race.queued, &error));
   g_assert_no_error (error);
-  g_assert_cmpuint (race.queued->len, ==, 1);
+  g_assert_cmpuint (race.queued->len, ==, n);
 
   tern_fake_imap_set_hook (fake, "UID STORE", undo_on_store_cb, &race);
   g_assert_true (tern_sync_replay (sync, &error));
   g_assert_no_error (error);
   g_assert_true (race.undone);
 
-  /* The undo came after the claim: it was answered by the reverse, which went out too. */
-  g_assert_cmpuint (race.reverses, ==, 1);
+  /* The undo came after the claim: it was answered by the reverses, which went out too. */
+  g_assert_cmpuint (race.reverses, ==, n);
   g_assert_cmpuint (tern_journal_count_queued (store, stored->id, NULL), ==, 0);
-  server_flags = tern_fake_imap_dup_flags (fake, "INBOX", 2);
-  g_assert_null (strstr (server_flags, "\\Flagged"));
-  message = tern_store_get_message (store, id, &error);
-  g_assert_no_error (error);
-  g_assert_null (strstr (message->flags ? message->flags : "", "\\Flagged"));
+  for (guint32 uid = 2; uid < 2 + n; uid++)
+    {
+      g_autofree char *server_flags = tern_fake_imap_dup_flags (fake, "INBOX", uid);
+      g_autoptr(TernMessage) message = NULL;
+
+      g_assert_null (strstr (server_flags, "\\Flagged"));
+      message = tern_store_get_message (store, tern_store_find_uid (store, inbox->id, uid), &error);
+      g_assert_no_error (error);
+      g_assert_null (strstr (message->flags ? message->flags : "", "\\Flagged"));
+    }
 
   tern_fake_imap_set_hook (fake, "UID STORE", NULL, NULL);
   g_clear_pointer (&sync, tern_sync_free);
@@ -326,7 +333,9 @@ main (int   argc,
 
       g_test_add (name, Fixture, GUINT_TO_POINTER (i), fixture_set_up, test_round_trips, fixture_tear_down);
     }
-  g_test_add_func ("/replay-batch/undo-race", test_undo_race);
+  /* One flag change (the one-action path) and three (a batch). */
+  g_test_add_data_func ("/replay-batch/undo-race/one", GUINT_TO_POINTER (1), test_undo_race);
+  g_test_add_data_func ("/replay-batch/undo-race/batch", GUINT_TO_POINTER (3), test_undo_race);
 
   return g_test_run ();
 }
