@@ -25,8 +25,13 @@
  *    expunged elsewhere) fails that action only, visibly, and the replay goes on. Actions
  *    on things a failed action should have made (a copy, a folder) fail in turn.
  *
+ *  - Actions that commute go in batches (tern-replay-batch.c); each action is claimed
+ *    (marked `sent`) before its command goes out, so that an undo from then on is answered
+ *    by its reverse instead of dropping an action already on the wire.
+ *
  * This file: the replay loop, flags, folders and the helpers (tern-replay-private.h);
- * tern-replay-transfer.c: moves, copies, deletions and appends.
+ * tern-replay-transfer.c: moves, copies, deletions and appends one at a time;
+ * tern-replay-batch.c: batches.
  */
 
 const char *
