@@ -517,11 +517,12 @@ cmd_account_add (Cli   *cli,
   if (!tern_cli_ensure_store (cli, &error) || !tern_store_add_account (cli->store, &account, &account.id, &error))
     return tern_cli_fail (g_steal_pointer (&error));
 
-  /* Sending is set up with receiving: the submission server found or given (without one,
-   * the IMAP host on 465 as before), and the person's name on the default identity. */
+  /* Sending is set up with receiving: the submission server found or given (without one
+   * the account has no outgoing server, and nothing is sent through a guessed one), and the
+   * person's name on the default identity. */
   if ((oauth2 && !sign_in_oauth2 (cli, &account, &error)) ||
       (password != NULL && !tern_password_store (&account, password, &error)) ||
-      !store_smtp (cli->store, &account, &smtp, &error) ||
+      (smtp_options_given (&smtp) && !store_smtp (cli->store, &account, &smtp, &error)) ||
       (name != NULL && !set_full_name (cli->store, account.id, email, name, &error)))
     {
       /* No half-made account: undo. */
@@ -539,8 +540,11 @@ cmd_account_add (Cli   *cli,
     {
       g_print ("Added %s (%s@%s:%u, %s)\n", stored->name, stored->user, stored->host, stored->port,
                stored->security);
-      g_print ("  sends through %s@%s:%u, %s\n", smtp_stored->user, smtp_stored->host, smtp_stored->port,
-               smtp_stored->security);
+      if (smtp_stored->configured)
+        g_print ("  sends through %s@%s:%u, %s\n", smtp_stored->user, smtp_stored->host,
+                 smtp_stored->port, smtp_stored->security);
+      else
+        g_print ("  no outgoing server: set one with “tern-cli smtp %s --host HOST”\n", stored->name);
       if (result != NULL)
         g_print ("  found in %s\n", source_words (result->imap->source));
     }

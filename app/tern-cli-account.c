@@ -10,6 +10,7 @@
 
 #include "tern-cli-private.h"
 #include "tern-oauth2.h"
+#include "tern-outbox-sync.h"
 #include "tern-password.h"
 #include "tern-sync.h"
 
@@ -90,24 +91,28 @@ cmd_account_remove (Cli   *cli,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(TernAccount) account = NULL;
+  g_autoptr(GPtrArray) drafts = NULL;
   TernAccountData lost = { 0 };
 
   if (argc != 2)
     return tern_cli_usage ("account remove takes one NAME");
   if (!tern_cli_ensure_store (cli, &error) || (account = tern_store_get_account (cli->store, argv[1], &error)) == NULL ||
-      !tern_store_count_account_data (cli->store, account->id, &lost, &error))
+      !tern_store_count_account_data (cli->store, account->id, &lost, &error) ||
+      (drafts = tern_drafts_list_account_files (cli->store, account, &error)) == NULL)
     return tern_cli_fail (g_steal_pointer (&error));
   if (!tern_store_remove_account (cli->store, argv[1], &error))
     return tern_cli_fail (g_steal_pointer (&error));
+  /* Its drafts kept on this computer go with it. */
+  tern_drafts_remove_files (drafts);
   /* Its passwords go too (its own and its submission server's); without a keyring there is
    * nothing stored, which is fine. */
   if (!tern_password_forget_all (account, &error) ||
       (g_strcmp0 (account->auth, "oauth2") == 0 && !tern_oauth2_forget (account, &error)))
     g_debug ("%s", error->message);
   if (!cli->json)
-    g_print ("Removed %s: %u cached messages, %u changes not yet on the server and %u unsent "
-             "messages are gone (nothing on the server was touched)\n",
-             account->name, lost.messages, lost.pending_actions, lost.unsent);
+    g_print ("Removed %s: %u cached messages, %u changes not yet on the server, %u unsent "
+             "messages and %u drafts kept on this computer are gone (nothing on the server was "
+             "touched)\n", account->name, lost.messages, lost.pending_actions, lost.unsent, drafts->len);
   return 0;
 }
 

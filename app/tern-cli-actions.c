@@ -369,6 +369,42 @@ folder_rights (Cli               *cli,
   return 0;
 }
 
+/* Desktop notifications of new mail there: a setting of this machine's cache, not the
+ * server's. Without on|off it says what is set. */
+static int
+folder_notify (Cli               *cli,
+               const TernAccount *account,
+               int                argc,
+               char             **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernFolder) folder = NULL;
+  gboolean notify;
+
+  if (argc != 4 && argc != 5)
+    return tern_cli_usage ("folder notify takes ACCOUNT, FOLDER and on|off");
+  if (argc == 5 && strcmp (argv[4], "on") != 0 && strcmp (argv[4], "off") != 0)
+    return tern_cli_usage ("folder notify takes on or off");
+  if ((folder = tern_cli_folder_named (cli, account, argv[3], &error)) == NULL)
+    return tern_cli_fail (g_steal_pointer (&error));
+  if (argc == 5 &&
+      !tern_store_set_folder_notify (cli->store, folder->id, strcmp (argv[4], "on") == 0, &error))
+    return tern_cli_fail (g_steal_pointer (&error));
+  notify = tern_store_get_folder_notify (cli->store, folder->id);
+  if (cli->json)
+    {
+      g_autoptr(GString) out = g_string_new ("{\"folder\":");
+
+      tern_cli_json_string (out, folder->display_name);
+      g_string_append_printf (out, ",\"notify\":%s}\n", notify ? "true" : "false");
+      fputs (out->str, stdout);
+    }
+  else
+    printf ("New mail in %s: %s\n", folder->display_name,
+            notify ? "a desktop notification" : "no notification");
+  return 0;
+}
+
 int
 cmd_folder (Cli   *cli,
             int    argc,
@@ -382,7 +418,7 @@ cmd_folder (Cli   *cli,
   gboolean ok;
 
   if (argc < 4)
-    return tern_cli_usage ("folder create|rename|delete|subscribe|unsubscribe|share|unshare|rights ACCOUNT NAME …");
+    return tern_cli_usage ("folder create|rename|delete|subscribe|unsubscribe|share|unshare|rights|notify ACCOUNT NAME …");
   verb = argv[1];
   if (!tern_cli_ensure_store (cli, &error) || (account = tern_store_get_account (cli->store, argv[2], &error)) == NULL)
     return tern_cli_fail (g_steal_pointer (&error));
@@ -437,8 +473,10 @@ cmd_folder (Cli   *cli,
     }
   else if (strcmp (verb, "rights") == 0)
     return folder_rights (cli, account, argc, argv);
+  else if (strcmp (verb, "notify") == 0)
+    return folder_notify (cli, account, argc, argv);
   else
-    return tern_cli_usage ("folder create|rename|delete|subscribe|unsubscribe|share|unshare|rights ACCOUNT NAME …");
+    return tern_cli_usage ("folder create|rename|delete|subscribe|unsubscribe|share|unshare|rights|notify ACCOUNT NAME …");
 
   if (!ok)
     return tern_cli_fail (g_steal_pointer (&error));

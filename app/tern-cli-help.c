@@ -56,8 +56,8 @@ static const Page pages[] = {
     "  --security S          tls (TLS from the start) or starttls\n"
     "  --user U              the login name (default: the address)\n"
     "  --smtp-host H, --smtp-port P, --smtp-security S, --smtp-user U\n"
-    "                        the outgoing server (default: what was found, else the IMAP host\n"
-    "                        on 465 with TLS); “tern-cli smtp” changes it later\n"
+    "                        the outgoing server (default: what was found; with none found\n"
+    "                        or given, nothing is sent until “tern-cli smtp” sets one)\n"
     "  --password-stdin      read the password from standard input and keep it in the keyring\n"
     "                        (libsecret); it is never written to the cache or a file\n"
     "  --password-command C  run C (with sh -c) each time a password is needed, and use the\n"
@@ -110,10 +110,13 @@ static const Page pages[] = {
     "what is available offline, the size of the cache, what waits in the journal, and the\n"
     "counts of each folder." },
   { "watch", "stay connected and print changes as they arrive (IDLE)",
-    "watch ACCOUNT [--poll S]",
+    "watch ACCOUNT [--poll S] [--folder NAME]",
     "Stays connected to ACCOUNT (IMAP IDLE) and prints each change as it arrives: new mail,\n"
-    "flags changed and messages removed by other clients. Stops on Ctrl+C.\n"
-    "  --poll S   check the other folders every S seconds (default 60)" },
+    "flags changed and messages removed by other clients. Where the server offers NOTIFY,\n"
+    "changes in every folder arrive at once; without it INBOX and the --folder do, and the\n"
+    "other folders are checked every --poll seconds. Stops on Ctrl+C.\n"
+    "  --poll S        check the other folders every S seconds (default 60)\n"
+    "  --folder NAME   keep this folder live too (a second connection idles on it)" },
   { "read unread flag unflag", "mark messages read or unread, flag or unflag them",
     "read ID…\n"
     "unread ID…\n"
@@ -152,7 +155,8 @@ static const Page pages[] = {
     "folder unsubscribe ACCOUNT NAME\n"
     "folder share ACCOUNT NAME USER read|triage|full|RIGHTS\n"
     "folder unshare ACCOUNT NAME USER\n"
-    "folder rights ACCOUNT NAME",
+    "folder rights ACCOUNT NAME\n"
+    "folder notify ACCOUNT NAME [on|off]",
     "Changes the folders of ACCOUNT, offline too (the server follows). NAME is the full path,\n"
     "e.g. “Projects/2024”.\n"
     "“share” lets USER (a login name on the same server, or “anyone”) use the folder:\n"
@@ -160,7 +164,9 @@ static const Page pages[] = {
     "  triage   also star, file messages in and delete them\n"
     "  full     also make, rename and delete folders in it (not share it further)\n"
     "or RFC 4314 letters (lrswipkxtea). “unshare” takes it back. “rights” asks the server who\n"
-    "can do what there (only who may share a folder sees the others)." },
+    "can do what there (only who may share a folder sees the others).\n"
+    "“notify” says whether new mail in the folder raises a desktop notification, or sets it:\n"
+    "INBOX does by default, other folders (shared ones too) once turned on." },
   { "append", "save a message file into a folder",
     "append ACCOUNT FOLDER FILE.eml [--flags F]",
     "Saves the message in FILE.eml (RFC 5322) into FOLDER, offline too.\n"

@@ -82,6 +82,10 @@ flush_account (Ctx               *ctx,
     return FALSE;
   if (run->busy)
     g_printerr ("tern-cli: %s: another Tern is sending this outbox now\n", account->name);
+  if (run->no_server)
+    g_printerr ("tern-cli: %s: no outgoing server is set up; “tern-cli smtp %s --host HOST” sets "
+                "one, then “tern-cli outbox flush %s” sends what waits\n",
+                account->name, account->name, account->name);
   if (run->sent > 0 || run->followed_up > 0)
     replay (ctx, account);
 
@@ -563,9 +567,13 @@ cmd_smtp (Ctx   *ctx,
       tern_cli_json_string (out, settings->user);
       g_string_append (out, ",\"pinned_sha256\":");
       tern_cli_json_string (out, settings->pinned_sha256);
-      g_string_append_printf (out, ",\"server_saves_sent\":%s}\n", settings->server_saves_sent ? "true" : "false");
+      g_string_append_printf (out, ",\"server_saves_sent\":%s,\"configured\":%s}\n",
+                              settings->server_saves_sent ? "true" : "false",
+                              settings->configured ? "true" : "false");
       fputs (out->str, stdout);
     }
+  else if (!settings->configured)
+    g_print ("%s: no outgoing server set up (nothing is sent until one is)\n", account->name);
   else
     g_print ("%s: %s@%s:%u, %s%s%s%s\n", account->name, settings->user, settings->host, settings->port,
              settings->security, settings->pinned_sha256 ? ", pinned " : "",

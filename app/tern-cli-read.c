@@ -201,6 +201,38 @@ part_json (GString        *out,
   g_string_append_c (out, '}');
 }
 
+/* A terminal reads the plain text the sender wrote, where the HTML has one beside it: the
+ * part from the cache, or fetched now when online. NULL when it cannot be had. */
+static char *
+dup_plain_alternative (Cli               *cli,
+                       const TernMessage *m,
+                       const TernBody    *body)
+{
+  /* The part a terminal prefers: the plain one where a multipart/alternative has it. */
+  const TernPart *plain = tern_sync_pick_text_part (m, FALSE);
+  g_autoptr(TernFolder) folder = NULL;
+  g_autoptr(TernAccount) account = NULL;
+  g_autoptr(TernSync) sync = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *data = NULL;
+  gsize length = 0;
+
+  if (plain == NULL || g_strcmp0 (plain->subtype, "plain") != 0 || g_strcmp0 (plain->section, body->section) == 0 ||
+      (folder = tern_store_get_folder_by_id (cli->store, m->folder_id, NULL)) == NULL ||
+      (account = tern_store_get_account_by_id (cli->store, folder->account_id, NULL)) == NULL)
+    return NULL;
+  sync = tern_sync_new (cli->store, account);
+  if (cli->timeout > 0)
+    tern_sync_set_timeout (sync, (guint) cli->timeout);
+  path = tern_sync_dup_part_path (sync, m->id, plain->section);
+  if (path == NULL && !cli->offline &&
+      tern_sync_fetch_part (sync, m->id, plain->section, NULL, NULL, NULL, NULL, NULL))
+    path = tern_sync_dup_part_path (sync, m->id, plain->section);
+  if (path == NULL || !g_file_get_contents (path, &data, &length, NULL))
+    return NULL;
+  return tern_mime_decode_body ((const guint8 *) data, length, "7bit", plain->charset);
+}
+
 /* The text of a message: from the cache, or fetched now (only its text part) when online. */
 static void
 append_body (Cli               *cli,
@@ -235,7 +267,10 @@ append_body (Cli               *cli,
     }
   if (g_strcmp0 (body->content_type, "text/html") == 0)
     {
-      g_autofree char *text = tern_mime_html_to_text (body->text);
+      g_autofree char *text = dup_plain_alternative (cli, m, body);
+
+      if (text == NULL)
+        text = tern_mime_html_to_text (body->text);
       g_string_append (out, text);
     }
   else

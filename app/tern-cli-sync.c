@@ -11,6 +11,7 @@
 #include <glib-unix.h>
 
 #include "tern-cli-private.h"
+#include "tern-imap-utils.h"
 #include "tern-sieve-sync.h"
 #include "tern-journal.h"
 #include "tern-sync.h"
@@ -423,8 +424,10 @@ cmd_watch (Cli   *cli,
            char **argv)
 {
   int poll = 60;
+  g_autofree char *open_folder = NULL;
   GOptionEntry entries[] = {
     { "poll", 0, 0, G_OPTION_ARG_INT, &poll, "Check other folders every S seconds (default 60)", "S" },
+    { "folder", 0, 0, G_OPTION_ARG_STRING, &open_folder, "Keep this folder live too (without NOTIFY)", "NAME" },
     { NULL }
   };
   g_autoptr(GError) error = NULL;
@@ -451,6 +454,14 @@ cmd_watch (Cli   *cli,
   if (cli->timeout > 0)
     tern_sync_set_timeout (w.sync, (guint) cli->timeout);
   tern_sync_set_change_func (w.sync, change_cb, &w);
+  if (open_folder != NULL)
+    {
+      g_autoptr(TernFolder) folder = tern_cli_folder_named (cli, account, open_folder, NULL);
+      g_autofree char *encoded = _tern_utf7_encode (open_folder);
+
+      /* A folder not synced yet goes by the name given. */
+      tern_sync_set_open_folder (w.sync, folder != NULL ? folder->name : encoded);
+    }
 
   sigint = g_unix_signal_add (SIGINT, stop_cb, &w);
   sigterm = g_unix_signal_add (SIGTERM, stop_cb, &w);

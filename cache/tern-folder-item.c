@@ -166,6 +166,19 @@ _tern_folder_item_update (TernFolderItem *self,
   g_object_thaw_notify (G_OBJECT (self));
 }
 
+void
+_tern_folder_item_set_counts (TernFolderItem *self,
+                              guint           unread,
+                              guint           total)
+{
+  g_return_if_fail (TERN_IS_FOLDER_ITEM (self));
+
+  g_object_freeze_notify (G_OBJECT (self));
+  SET_FIELD (unread, unread, PROP_UNREAD);
+  SET_FIELD (total, total, PROP_TOTAL);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
 /* Set before the item is shown, with its path: no notification. */
 void
 _tern_folder_item_set_owner (TernFolderItem *self,

@@ -54,6 +54,9 @@ void               _tern_folder_item_update         (TernFolderItem    *self,
                                                      guint              total,
                                                      gboolean           selectable,
                                                      int                local_state);
+void               _tern_folder_item_set_counts     (TernFolderItem    *self,
+                                                     guint              unread,
+                                                     guint              total);
 void               _tern_folder_item_set_owner      (TernFolderItem    *self,
                                                      const char        *owner);
 

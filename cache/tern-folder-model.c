@@ -378,6 +378,24 @@ tern_folder_model_find (TernFolderModel *self,
   return G_MAXUINT;
 }
 
+gboolean
+tern_folder_model_update_counts (TernFolderModel  *self,
+                                 gint64            folder_id,
+                                 GError          **error)
+{
+  guint position, total = 0, unread = 0;
+
+  g_return_val_if_fail (TERN_IS_FOLDER_MODEL (self), FALSE);
+
+  position = tern_folder_model_find (self, folder_id);
+  if (position == G_MAXUINT)
+    return TRUE;
+  if (!tern_store_count_messages (self->store, folder_id, &total, &unread, error))
+    return FALSE;
+  _tern_folder_item_set_counts (self->items->pdata[position], unread, total);
+  return TRUE;
+}
+
 TernFolderItem *
 tern_folder_model_get_special (TernFolderModel *self,
                                gint64           account_id,

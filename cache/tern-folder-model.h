@@ -25,6 +25,11 @@ G_DECLARE_FINAL_TYPE (TernFolderModel, tern_folder_model, TERN, FOLDER_MODEL, GO
 TernFolderModel *tern_folder_model_new      (TernStore        *store);
 gboolean         tern_folder_model_refresh  (TernFolderModel  *self,
                                              GError          **error);
+/* One folder's unread and total counted again (its row updated in place, nothing else read):
+ * what a change set for that folder needs. FALSE with error if the cache cannot say. */
+gboolean         tern_folder_model_update_counts (TernFolderModel *self,
+                                                  gint64           folder_id,
+                                                  GError         **error);
 /* The position of a folder's row, or G_MAXUINT. */
 guint            tern_folder_model_find     (TernFolderModel  *self,
                                              gint64            folder_id);

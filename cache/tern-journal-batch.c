@@ -174,6 +174,61 @@ special_one (TernStore  *store,
   return tern_journal_move (store, message_id, target, error);
 }
 
+/* Junk or not junk (Thunderbird's way, which server filters learn from): the $Junk or
+ * $NotJunk keyword, then a move to Junk, or out of Junk to INBOX. A folder where keywords may
+ * not be set still moves. */
+static gboolean
+junk_one (TernStore  *store,
+          gint64      message_id,
+          gpointer    data,
+          GError    **error)
+{
+  gboolean junk = GPOINTER_TO_INT (data);
+  const char *set = junk ? "$Junk" : "$NotJunk";
+  const char *clear = junk ? "$NotJunk" : "$Junk";
+  g_auto(MessageRow) m = { 0 };
+  g_auto(FolderRow) source = { 0 };
+  g_autoptr(GError) local_error = NULL;
+  gint64 target;
+
+  if (!_tern_journal_load_message (store, message_id, &m, error) ||
+      !_tern_journal_load_folder (store, _tern_journal_shown_in (&m), &source, error))
+    return FALSE;
+  /* Only what changes is asked (an undo then gives back exactly what was there). */
+  if (!_tern_journal_set_flags_full (store, message_id, set, tern_flags_contain (m.flags, clear) ? clear : NULL,
+                                     FALSE, &local_error))
+    {
+      if (!g_error_matches (local_error, TERN_JOURNAL_ERROR, TERN_JOURNAL_ERROR_NOT_ALLOWED))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      g_debug ("Junk keyword not set on message %" G_GINT64_FORMAT ": %s", message_id, local_error->message);
+    }
+  if (junk)
+    return special_one (store, message_id, (gpointer) "\\Junk", error);
+  /* Not junk: out of Junk to INBOX; elsewhere it stays where it is. */
+  if (g_strcmp0 (source.special_use, "\\Junk") != 0)
+    return TRUE;
+  target = _tern_journal_find_special (store, source.account_id, "\\Inbox");
+  if (target == 0)
+    {
+      g_set_error_literal (error, TERN_JOURNAL_ERROR, TERN_JOURNAL_ERROR_INVALID, "This account has no INBOX");
+      return FALSE;
+    }
+  return tern_journal_move (store, message_id, target, error);
+}
+
+gboolean
+tern_journal_junk_many (TernStore   *store,
+                        GArray      *message_ids,
+                        gboolean     junk,
+                        GPtrArray   *queued,
+                        GError     **error)
+{
+  return many (store, message_ids, junk_one, GINT_TO_POINTER (junk), queued, error);
+}
+
 gboolean
 tern_journal_move_special_many (TernStore   *store,
                                 GArray      *message_ids,

@@ -107,6 +107,105 @@ tern_journal_folder_create (TernStore   *store,
   return id;
 }
 
+/* Where an account keeps a folder it creates: top level, or under "INBOX<delimiter>" when
+ * every personal folder besides INBOX is there (Courier and Cyrus style). (transfer full) */
+static char *
+dup_new_folder_name (GPtrArray   *folders,
+                     const char  *leaf,
+                     char       **delimiter_out)
+{
+  const char *delimiter = NULL;
+  g_autofree char *prefix = NULL;
+  guint personal = 0, inside = 0;
+
+  for (guint i = 0; i < folders->len; i++)
+    {
+      TernFolder *f = folders->pdata[i];
+
+      if (f->delimiter == NULL || *f->delimiter == '\0')
+        continue;
+      if (g_ascii_strcasecmp (f->name, "INBOX") == 0)
+        {
+          delimiter = f->delimiter;
+          break;
+        }
+      if (delimiter == NULL)
+        delimiter = f->delimiter;
+    }
+  *delimiter_out = g_strdup (delimiter);
+  if (delimiter == NULL)
+    return g_strdup (leaf);
+
+  prefix = g_strconcat ("INBOX", delimiter, NULL);
+  for (guint i = 0; i < folders->len; i++)
+    {
+      TernFolder *f = folders->pdata[i];
+
+      if (g_ascii_strcasecmp (f->name, "INBOX") == 0 || f->local_state == TERN_FOLDER_DELETED_HERE ||
+          f->local_state == TERN_FOLDER_KEPT_LOCALLY || g_strcmp0 (f->namespace_kind, "other") == 0 ||
+          g_strcmp0 (f->namespace_kind, "shared") == 0)
+        continue;
+      personal++;
+      if (g_ascii_strncasecmp (f->name, prefix, strlen (prefix)) == 0)
+        inside++;
+    }
+  if (personal > 0 && inside == personal)
+    return g_strconcat (prefix, leaf, NULL);
+  return g_strdup (leaf);
+}
+
+/* The account's folder with this special use; where the folder list is known and has none,
+ * a folder of that name is created through the journal (so offline too; replayed as CREATE)
+ * and takes the role here, so that it is found next time (a later LIST that shows the
+ * server's own roles wins). Returns 0 with no error if the folder list was never synced.
+ * Nests in the caller's transaction. */
+gint64
+tern_journal_ensure_special_folder (TernStore   *store,
+                                    gint64       account_id,
+                                    const char  *special_use,
+                                    const char  *leaf,
+                                    GError     **error)
+{
+  g_autoptr(GPtrArray) folders = NULL;
+  g_autoptr(TernFolder) folder = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *delimiter = NULL;
+  g_autofree char *name = NULL;
+  gint64 id = _tern_journal_find_special (store, account_id, special_use);
+
+  if (id != 0)
+    return id;
+  folders = tern_store_list_folders_uncounted (store, account_id, error);
+  if (folders == NULL || folders->len == 0)
+    return 0;
+
+  name = dup_new_folder_name (folders, leaf, &delimiter);
+  id = tern_journal_folder_create (store, account_id, name, leaf, delimiter, &local_error);
+  if (id == 0 && g_error_matches (local_error, TERN_JOURNAL_ERROR, TERN_JOURNAL_ERROR_EXISTS))
+    {
+      /* A folder of that name without the role (not selectable, say, or created here by
+       * another thread a moment ago): it takes the role if it can hold messages. */
+      folder = tern_store_get_folder (store, account_id, name, NULL);
+      if (folder != NULL && folder->selectable && folder->local_state != TERN_FOLDER_DELETED_HERE &&
+          folder->local_state != TERN_FOLDER_KEPT_LOCALLY)
+        id = folder->id;
+    }
+  if (id == 0)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return 0;
+    }
+  if (folder == NULL && (folder = tern_store_get_folder_by_id (store, id, error)) == NULL)
+    return 0;
+  g_free (folder->special_use);
+  folder->special_use = g_strdup (special_use);
+  if (!tern_store_upsert_folder (store, folder, NULL, error))
+    return 0;
+  g_debug ("Created %s as the %s folder of account %" G_GINT64_FORMAT, name, special_use,
+           account_id);
+  return id;
+}
+
 /* Renames a folder row and its children (name and display name prefixes). */
 gboolean
 _tern_journal_rename_rows (TernStore   *store,

@@ -241,7 +241,7 @@ _tern_journal_find_special (TernStore  *store,
               const char *use)
 {
   sqlite3_stmt *stmt = _tern_store_prepare (store,
-                                            "SELECT id FROM folder WHERE account_id = ? AND special_use = ? "
+                                            "SELECT id FROM folder WHERE account_id = ? AND special_use = ? COLLATE NOCASE "
                                             "AND local_state IN (0, 1) ORDER BY namespace <> 'personal', id LIMIT 1",
                                             NULL);
 
@@ -400,17 +400,27 @@ delete_message (TernStore   *store,
 
   if (ok)
     {
+      gboolean to_trash = !permanently && g_strcmp0 (account->delete_mode, "expunge") != 0;
       gint64 trash = _tern_journal_find_special (store, folder.account_id, "\\Trash");
 
-      if (!permanently && g_strcmp0 (account->delete_mode, "expunge") != 0 && trash != 0 &&
-          trash != folder.id)
+      /* No Trash yet: one is made (as Thunderbird does) rather than deleting for good, which
+       * only ever happens when asked for. */
+      if (to_trash && trash == 0)
+        {
+          trash = tern_journal_ensure_special_folder (store, folder.account_id, "\\Trash", "Trash", error);
+          if (trash == 0 && error != NULL && *error == NULL)
+            g_set_error_literal (error, TERN_JOURNAL_ERROR, TERN_JOURNAL_ERROR_INVALID,
+                                 "This account has no Trash folder yet; sync it first");
+          ok = trash != 0;
+        }
+      if (ok && to_trash && trash != folder.id)
         {
           g_auto(FolderRow) target = { 0 };
 
           ok = _tern_journal_load_folder (store, trash, &target, error) &&
                queue_move (store, &m, &folder, &target, error);
         }
-      else
+      else if (ok)
         ok = queue_expunge (store, &m, &folder, error);
     }
   return _tern_journal_txn_end (&txn, ok, error);

@@ -726,6 +726,47 @@ tern_journal_retry (TernStore   *store,
   return _tern_journal_txn_end (&txn, ok, error);
 }
 
+/* A folder whose creation is discarded goes from the list, as the server never had it:
+ * with the failed actions that named it (undone already), unless a message is in it or a
+ * queued action still needs it (then it stays, shown as not on the server). */
+static gboolean
+forget_created_folder (TernStore   *store,
+                       gint64       folder_id,
+                       GError     **error)
+{
+  g_autoptr(TernFolder) folder = tern_store_get_folder_by_id (store, folder_id, NULL);
+  sqlite3_stmt *stmt;
+  gint64 in_use;
+
+  if (folder == NULL || folder->local_state != TERN_FOLDER_CREATED_HERE)
+    return TRUE;
+  stmt = _tern_store_prepare (store,
+                              "SELECT (SELECT count(*) FROM message WHERE folder_id = ?1 OR local_folder = ?1) + "
+                              "(SELECT count(*) FROM action WHERE state <> 'failed' AND (folder = ?1 OR target = ?1)) + "
+                              "(SELECT count(*) FROM folder WHERE account_id = ?2 AND id <> ?1 AND "
+                              "substr (name, 1, length (?3)) = ?3)",
+                              error);
+  if (stmt == NULL)
+    return FALSE;
+  {
+    g_autofree char *children = g_strconcat (folder->name, folder->delimiter ? folder->delimiter : "/", NULL);
+
+    sqlite3_bind_int64 (stmt, 1, folder_id);
+    sqlite3_bind_int64 (stmt, 2, folder->account_id);
+    _tern_store_bind_text (stmt, 3, children);
+    in_use = _tern_store_step_int64 (stmt, 0);
+  }
+  if (in_use != 0)
+    return TRUE;
+  stmt = _tern_store_prepare (store, "DELETE FROM action WHERE state = 'failed' AND (folder = ?1 OR target = ?1)",
+                              error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, folder_id);
+  return _tern_store_step_done (store, stmt, "forgetting a folder", error) &&
+         tern_store_delete_folder (store, folder_id, error);
+}
+
 gboolean
 tern_journal_discard (TernStore   *store,
                       gint64       action_id,
@@ -750,6 +791,8 @@ tern_journal_discard (TernStore   *store,
       if (_tern_journal_load_message (store, a->message, &m, NULL))
         ok = _tern_journal_recompute_message (store, a->message, error);
     }
+  if (ok && g_strcmp0 (a->kind, TERN_ACTION_FOLDER_CREATE) == 0)
+    ok = forget_created_folder (store, a->folder, error);
   return _tern_journal_txn_end (&txn, ok, error);
 }
 

@@ -102,6 +102,13 @@ gboolean    tern_journal_move_many        (TernStore   *store,
                                            GPtrArray   *queued,
                                            GError     **error);
 /* To the account's folder of this special use (\Archive, \Junk). */
+/* Junk: $Junk set ($NotJunk cleared) and moved to Junk; not junk: $NotJunk set ($Junk
+ * cleared) and, from Junk, moved to INBOX. One transaction. */
+gboolean    tern_journal_junk_many         (TernStore  *store,
+                                            GArray     *message_ids,
+                                            gboolean    junk,
+                                            GPtrArray  *queued,
+                                            GError    **error);
 gboolean    tern_journal_move_special_many (TernStore  *store,
                                            GArray      *message_ids,
                                            const char  *special_use,
@@ -194,6 +201,15 @@ gint64      tern_journal_folder_create    (TernStore   *store,
                                            const char  *display,
                                            const char  *delimiter,
                                            GError     **error);
+/* The account's folder with this special use; where the folder list is known and has none,
+ * a folder named leaf (under "INBOX." where the account keeps its folders there) is created
+ * through the journal with that role (replayed as CREATE ... USE where offered). 0 with no
+ * error if the folder list was never synced. Nests in the caller's transaction. */
+gint64      tern_journal_ensure_special_folder (TernStore   *store,
+                                                gint64       account_id,
+                                                const char  *special_use,
+                                                const char  *leaf,
+                                                GError     **error);
 gboolean    tern_journal_folder_rename    (TernStore   *store,
                                            gint64       folder_id,
                                            const char  *name,

@@ -65,8 +65,8 @@ build_batch_sql (void)
                                         "EXISTS (SELECT 1 FROM part p WHERE p.message = m.id AND "
                                         "p.disposition = 'attachment' COLLATE NOCASE), "
                                         /* The start of the cached plain text: the preview line. */
-                                        "(SELECT substr (b.text, 1, 600) FROM body b WHERE b.message = m.id "
-                                        "AND b.content_type = 'text/plain') "
+                                        "coalesce ((SELECT substr (b.text, 1, 600) FROM body b WHERE b.message = m.id "
+                                        "AND b.content_type = 'text/plain'), m.preview) "
                                         "FROM message m WHERE m.id",
                                         BATCH);
 }

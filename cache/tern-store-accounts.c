@@ -17,7 +17,7 @@
   "id, name, email, host, port, security, user, password_command, ca_file, " \
   "pinned_sha256, last_sync, last_attempt, last_error, delete_mode, offline_days, offline_max_size, " \
   "cache_limit, compress, auth, oauth2_issuer, oauth2_client_id, oauth2_auth_url, " \
-  "oauth2_token_url, oauth2_scope, goa_id, auth_state, setup_source"
+  "oauth2_token_url, oauth2_scope, goa_id, auth_state, setup_source, server_previews"
 
 static TernAccount *
 account_from_row (sqlite3_stmt *stmt)
@@ -51,6 +51,7 @@ account_from_row (sqlite3_stmt *stmt)
   account->goa_id = _tern_store_dup_column (stmt, 24);
   account->auth_state = _tern_store_dup_column (stmt, 25);
   account->setup_source = _tern_store_dup_column (stmt, 26);
+  account->server_previews = sqlite3_column_int (stmt, 27) != 0;
   return account;
 }
 
@@ -308,6 +309,78 @@ tern_store_set_account_status (TernStore   *self,
   if (!success)
     _tern_store_bind_text (stmt, 3, error_message ? error_message : "failed");
   return _tern_store_step_done (self, stmt, "recording the account status", error);
+}
+
+gboolean
+tern_store_set_account_server_previews (TernStore  *self,
+                                        gint64      account_id,
+                                        gboolean    server_previews,
+                                        GError    **error)
+{
+  sqlite3_stmt *stmt = _tern_store_prepare (self, "UPDATE account SET server_previews = ? WHERE id = ?", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int (stmt, 1, server_previews ? 1 : 0);
+  sqlite3_bind_int64 (stmt, 2, account_id);
+  return _tern_store_step_done (self, stmt, "setting preview lines", error);
+}
+
+gboolean
+tern_store_set_preview (TernStore   *self,
+                        gint64       message_id,
+                        const char  *preview,
+                        GError     **error)
+{
+  sqlite3_stmt *stmt = _tern_store_prepare (self, "UPDATE message SET preview = ? WHERE id = ?", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  _tern_store_bind_text (stmt, 1, preview);
+  sqlite3_bind_int64 (stmt, 2, message_id);
+  return _tern_store_step_done (self, stmt, "keeping a preview line", error);
+}
+
+char *
+tern_store_dup_preview (TernStore *self,
+                        gint64     message_id)
+{
+  sqlite3_stmt *stmt = _tern_store_prepare (self, "SELECT preview FROM message WHERE id = ?", NULL);
+  char *preview = NULL;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, message_id);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    preview = _tern_store_dup_column (stmt, 0);
+  sqlite3_reset (stmt);
+  return preview;
+}
+
+GArray *
+tern_store_list_unpreviewed_uids (TernStore   *self,
+                                  gint64       folder_id,
+                                  GError     **error)
+{
+  sqlite3_stmt *stmt = _tern_store_prepare (self,
+                                            "SELECT m.uid FROM message m WHERE m.folder_id = ? AND m.uid IS NOT NULL "
+                                            "AND m.preview IS NULL AND m.detached = 0 "
+                                            "AND NOT EXISTS (SELECT 1 FROM body b WHERE b.message = m.id) ORDER BY m.uid",
+                                            error);
+  GArray *uids;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, folder_id);
+  uids = g_array_new (FALSE, FALSE, sizeof (guint32));
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      guint32 uid = (guint32) sqlite3_column_int64 (stmt, 0);
+
+      g_array_append_val (uids, uid);
+    }
+  sqlite3_reset (stmt);
+  return uids;
 }
 
 gboolean

@@ -270,7 +270,11 @@ tern_store_list_prefetch (TernStore   *self,
                                             "AND NOT EXISTS (SELECT 1 FROM body b WHERE b.message = m.id) "
                                             "AND (f.offline_full OR "
                                             "     (m.date >= ?2 - 86400 * coalesce (f.offline_days, a.offline_days) AND "
-                                            "      m.size <= coalesce (f.offline_max_size, a.offline_max_size))) "
+                                            "      (m.size <= coalesce (f.offline_max_size, a.offline_max_size) OR "
+                                            "       EXISTS (SELECT 1 FROM part p WHERE p.message = m.id AND p.type = 'text' "
+                                            "               AND p.subtype IN ('plain', 'html') "
+                                            "               AND coalesce (p.disposition, '') != 'attachment' "
+                                            "               AND p.size <= coalesce (f.offline_max_size, a.offline_max_size))))) "
                                             "ORDER BY m.date DESC",
                                             error);
 
@@ -279,6 +283,22 @@ tern_store_list_prefetch (TernStore   *self,
   sqlite3_bind_int64 (stmt, 1, folder_id);
   sqlite3_bind_int64 (stmt, 2, g_get_real_time () / G_USEC_PER_SEC);
   return _tern_store_collect_ids (self, stmt, "choosing bodies to keep offline", error);
+}
+
+gint64
+tern_store_get_offline_max_size (TernStore  *self,
+                                 gint64      folder_id,
+                                 GError    **error)
+{
+  sqlite3_stmt *stmt = _tern_store_prepare (self,
+                                            "SELECT coalesce (f.offline_max_size, a.offline_max_size) FROM folder f "
+                                            "JOIN account a ON a.id = f.account_id WHERE f.id = ?",
+                                            error);
+
+  if (stmt == NULL)
+    return -1;
+  sqlite3_bind_int64 (stmt, 1, folder_id);
+  return _tern_store_step_int64 (stmt, 0);
 }
 
 gboolean

@@ -326,3 +326,45 @@ tern_store_set_folder_flags_swept (TernStore  *self,
   sqlite3_bind_int64 (stmt, 2, folder_id);
   return _tern_store_step_done (self, stmt, "recording a flag sweep", error);
 }
+
+gboolean
+tern_store_get_folder_notify (TernStore *self,
+                              gint64     folder_id)
+{
+  sqlite3_stmt *stmt = _tern_store_prepare (self,
+                                            "SELECT coalesce (n.notify, f.name = 'INBOX' COLLATE NOCASE) "
+                                            "FROM folder f LEFT JOIN folder_notify n ON n.folder_id = f.id "
+                                            "WHERE f.id = ?",
+                                            NULL);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, folder_id);
+  return _tern_store_step_int64 (stmt, 0) != 0;
+}
+
+gboolean
+tern_store_set_folder_notify (TernStore  *self,
+                              gint64      folder_id,
+                              gboolean    notify,
+                              GError    **error)
+{
+  sqlite3_stmt *stmt = _tern_store_prepare (self,
+                                            "INSERT INTO folder_notify (folder_id, notify) "
+                                            "SELECT id, ? FROM folder WHERE id = ? "
+                                            "ON CONFLICT (folder_id) DO UPDATE SET notify = excluded.notify",
+                                            error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int (stmt, 1, notify ? 1 : 0);
+  sqlite3_bind_int64 (stmt, 2, folder_id);
+  if (!_tern_store_step_done (self, stmt, "setting a folder's notifications", error))
+    return FALSE;
+  if (sqlite3_changes (_tern_store_get_db (self)) == 0)
+    {
+      g_set_error (error, TERN_STORE_ERROR, TERN_STORE_ERROR_NOT_FOUND, "No such folder");
+      return FALSE;
+    }
+  return TRUE;
+}

@@ -22,12 +22,31 @@
 
 G_DEFINE_QUARK (tern-store-error-quark, tern_store_error)
 
+/* A full disk comes back as SQLITE_FULL, or as an I/O error whose errno says so (a write
+ * of the WAL or the journal). */
+static gboolean
+disk_full (TernStore *self,
+           int        rc)
+{
+  int code = self->db ? sqlite3_extended_errcode (self->db) : rc;
+
+  return (rc & 0xff) == SQLITE_FULL || (code & 0xff) == SQLITE_FULL ||
+         ((code & 0xff) == SQLITE_IOERR && self->db != NULL && sqlite3_system_errno (self->db) == ENOSPC);
+}
+
 static gboolean
 set_sqlite_error (TernStore   *self,
                   int          rc,
                   const char  *what,
                   GError     **error)
 {
+  if (disk_full (self, rc))
+    {
+      g_set_error (error, TERN_STORE_ERROR, TERN_STORE_ERROR_NO_SPACE,
+                   "Cache %s failed: the disk is full; free some space and try again "
+                   "(nothing was changed)", what);
+      return FALSE;
+    }
   g_set_error (error, TERN_STORE_ERROR, TERN_STORE_ERROR_FAILED,
                "Cache %s failed: %s", what,
                self->db ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc));
@@ -112,16 +131,10 @@ exec (TernStore   *self,
       const char  *sql,
       GError     **error)
 {
-  char *msg = NULL;
-  int rc = sqlite3_exec (self->db, sql, NULL, NULL, &msg);
+  int rc = sqlite3_exec (self->db, sql, NULL, NULL, NULL);
 
   if (rc != SQLITE_OK)
-    {
-      g_set_error (error, TERN_STORE_ERROR, TERN_STORE_ERROR_FAILED,
-                   "Cache update failed: %s", msg ? msg : sqlite3_errstr (rc));
-      sqlite3_free (msg);
-      return FALSE;
-    }
+    return set_sqlite_error (self, rc, "update", error);
   return TRUE;
 }
 

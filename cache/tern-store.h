@@ -6,16 +6,17 @@
 G_BEGIN_DECLS
 
 /* The schema a cache has once opened (PRAGMA user_version; cache/sql/version-NNN.sql). */
-#define TERN_STORE_SCHEMA_LATEST 10
+#define TERN_STORE_SCHEMA_LATEST 12
 
 #define TERN_STORE_ERROR (tern_store_error_quark ())
 
 typedef enum
 {
-  TERN_STORE_ERROR_FAILED,     /* SQLite said no: disk full, I/O error, corrupt file */
+  TERN_STORE_ERROR_FAILED,     /* SQLite said no: I/O error, corrupt file */
   TERN_STORE_ERROR_NOT_FOUND,  /* no such account, folder or message */
   TERN_STORE_ERROR_EXISTS,     /* an account of that name exists already */
   TERN_STORE_ERROR_VERSION,    /* the file was written by a newer Tern */
+  TERN_STORE_ERROR_NO_SPACE,   /* the disk is full (SQLITE_FULL or ENOSPC) */
 } TernStoreError;
 
 GQuark tern_store_error_quark (void);
@@ -42,6 +43,7 @@ typedef struct
   gint64  offline_max_size;  /* ... if smaller than this (bytes) */
   gint64  cache_limit;       /* bytes of bodies and parts; 0: no limit */
   gboolean no_compress;      /* never COMPRESS=DEFLATE (FALSE, the default: where offered) */
+  gboolean server_previews;  /* preview lines from the server (PREVIEW) where offered (schema 12) */
   /* Signing in (schema 10). */
   char   *auth;              /* "password" (also when NULL), "oauth2" or "goa" */
   char   *oauth2_issuer;     /* oauth2: the provider, its endpoints, scopes and Tern's client id */
@@ -209,6 +211,23 @@ gboolean     tern_store_set_account_status (TernStore     *self,
                                        gboolean            success,
                                        const char         *error_message,
                                        GError            **error);
+/* Preview lines from the server (RFC 8970 PREVIEW) for the message list, fetched with the
+ * headers instead of waiting for the texts: for slow links. */
+gboolean     tern_store_set_account_server_previews (TernStore  *self,
+                                             gint64      account_id,
+                                             gboolean    server_previews,
+                                             GError    **error);
+/* The server's preview line of a message (NULL: none). */
+gboolean     tern_store_set_preview    (TernStore          *self,
+                                        gint64              message_id,
+                                        const char         *preview,
+                                        GError            **error);
+char        *tern_store_dup_preview    (TernStore          *self,
+                                        gint64              message_id) G_GNUC_WARN_UNUSED_RESULT;
+/* Messages of the folder (UIDs, ascending) with neither a cached text nor a preview. */
+GArray      *tern_store_list_unpreviewed_uids (TernStore   *self,
+                                        gint64              folder_id,
+                                        GError            **error) G_GNUC_WARN_UNUSED_RESULT;
 gboolean     tern_store_set_account_compress (TernStore  *self,
                                              gint64      account_id,
                                              gboolean    compress,
@@ -290,6 +309,14 @@ gboolean     tern_store_set_folder_fill (TernStore        *self,
 gboolean     tern_store_set_folder_local_state (TernStore *self,
                                        gint64              folder_id,
                                        TernFolderLocalState state,
+                                       GError            **error);
+/* Whether new mail in the folder raises a desktop notification: what the user chose, else
+ * yes for INBOX and no for every other folder (shared ones are opt-in). */
+gboolean     tern_store_get_folder_notify (TernStore      *self,
+                                       gint64              folder_id);
+gboolean     tern_store_set_folder_notify (TernStore      *self,
+                                       gint64              folder_id,
+                                       gboolean            notify,
                                        GError            **error);
 gboolean     tern_store_set_folder_flags_swept (TernStore *self,
                                        gint64              folder_id,
@@ -444,10 +471,18 @@ gboolean     tern_store_set_offline_policy (TernStore     *self,
                                        int                 full,
                                        gint64              cache_limit,
                                        GError            **error);
-/* Messages shown in the folder whose bodies the policy wants and the cache lacks. */
+/* Messages shown in the folder whose bodies the policy wants and the cache lacks, newest
+ * first. The policy's size limit is on the text, not the message: a message whose whole
+ * size is over it is listed too if one of its texts (not an attachment) is within it, and
+ * the caller checks the text it would fetch against tern_store_get_offline_max_size(). */
 GArray      *tern_store_list_prefetch (TernStore          *self,
                                        gint64              folder_id,
                                        GError            **error) G_GNUC_WARN_UNUSED_RESULT;
+/* The offline policy's size limit for the texts of a folder's messages (bytes): the
+ * folder's own, else its account's. */
+gint64       tern_store_get_offline_max_size (TernStore   *self,
+                                       gint64              folder_id,
+                                       GError            **error);
 /* Bytes of bodies and downloaded parts of an account, and how many of each. */
 gboolean     tern_store_cache_usage   (TernStore          *self,
                                        gint64              account_id,

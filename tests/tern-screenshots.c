@@ -7,6 +7,7 @@
 #include <webkit/webkit.h>
 
 #include "tern-application.h"
+#include "tern-composer-window.h"
 #include "tern-sync.h"
 #include "tern-test-ui.h"
 #include "tern-window.h"
@@ -22,7 +23,7 @@ static char *out_dir;
 static char *prefix;
 
 static void
-shot (TernWindow *window,
+shot (gpointer    window,
       const char *name)
 {
   g_autoptr(GdkTexture) texture = NULL;
@@ -81,6 +82,35 @@ open_message (TernWindow *window,
   return FALSE;
 }
 
+static gboolean
+online_cb (gpointer data)
+{
+  return tern_test_ui_worker_online (data);
+}
+
+/* The composer of a forward of the selected message, shot and closed. */
+static void
+forward (TernWindow *window,
+         int         width,
+         int         height,
+         const char *name)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (window));
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.forward", NULL);
+  for (GList *l = gtk_application_get_windows (app); l != NULL; l = l->next)
+    if (TERN_IS_COMPOSER_WINDOW (l->data))
+      {
+        GtkWindow *composer = l->data;
+
+        gtk_window_set_default_size (composer, MIN (width, 900), MIN (height, 700));
+        gtk_window_present (composer);
+        shot (composer, name);
+        gtk_window_destroy (composer);
+        break;
+      }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -130,6 +160,16 @@ main (int   argc,
     shot (window, "newsletter");
   if (open_message (window, "Q3 report"))
     shot (window, "report");
+  if (open_message (window, "Q3 report"))
+    {
+      /* Forwarding it: offline its attachments come when it is sent; online they download. */
+      tern_application_set_work_offline (TERN_APPLICATION (app), TRUE);
+      forward (window, width, height, "forward-offline");
+      tern_application_set_work_offline (TERN_APPLICATION (app), FALSE);
+      if (!tern_test_ui_wait_for (online_cb, app, 30))
+        g_printerr ("The demo account did not come online again\n");
+      forward (window, width, height, "forward");
+    }
   if (open_message (window, "Photo from the site visit"))
     shot (window, "photo");
 

@@ -6,6 +6,12 @@
 #include <gdk/x11/gdkx.h>
 #include <X11/extensions/XTest.h>
 
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "tern-sync.h"
 #include "tern-test-ui.h"
 
 gboolean
@@ -68,6 +74,37 @@ tern_test_ui_stop_workers (TernApplication *app)
   workers = tern_application_list_workers (app);
   for (guint i = 0; i < workers->len; i++)
     tern_account_worker_stop (workers->pdata[i]);
+}
+
+void
+tern_test_ui_close_app (TernApplication **app)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  while (g_list_model_get_n_items (toplevels) > 0)
+    {
+      g_autoptr(GtkWindow) w = g_list_model_get_item (toplevels, 0);
+
+      gtk_window_destroy (w);
+    }
+  tern_test_ui_stop_workers (*app);
+  tern_test_ui_drain ();
+  g_clear_object (app);
+}
+
+GTestDBus *
+tern_test_ui_init_with_bus (int    *argc,
+                            char ***argv)
+{
+  g_autofree char *display = g_strdup (g_getenv ("DISPLAY"));
+  GTestDBus *bus = g_test_dbus_new (G_TEST_DBUS_NONE);
+
+  g_test_dbus_up (bus);
+  if (display != NULL)
+    g_setenv ("DISPLAY", display, TRUE);
+  gtk_test_init (argc, argv, NULL);
+  tern_sync_global_init ();
+  return bus;
 }
 
 gboolean
@@ -325,8 +362,13 @@ tern_test_ui_click (GtkWidget *widget,
   XTestFakeButtonEvent (dpy, 1, True, CurrentTime);
   XTestFakeButtonEvent (dpy, 1, False, CurrentTime);
   XSync (dpy, False);
+  /* The click may close the window (and free the controller with it). */
+  g_object_ref (watch);
   ok = tern_test_ui_wait_for (seen_cb, &seen, 5);
-  gtk_widget_remove_controller (GTK_WIDGET (native), GTK_EVENT_CONTROLLER (watch));
+  if (gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (watch)) != NULL)
+    gtk_widget_remove_controller (gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (watch)),
+                                  GTK_EVENT_CONTROLLER (watch));
+  g_object_unref (watch);
   return ok;
 }
 
@@ -357,4 +399,90 @@ tern_test_ui_screenshots (GtkWindow  *window,
       g_assert_true (gdk_texture_save_to_png (texture, path));
     }
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+}
+
+static GPid  keyring_pid;
+static char *keyring_home;
+
+static void
+keyring_appeared_cb (GDBusConnection *connection,
+                     const char      *name,
+                     const char      *owner,
+                     gpointer         data)
+{
+  *(gboolean *) data = TRUE;
+}
+
+static gboolean
+flag_cb (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+void
+tern_test_ui_start_keyring (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *run = NULL;
+  g_auto(GStrv) env = g_get_environ ();
+  const char *argv[] = { "gnome-keyring-daemon", "--foreground", "--components=secrets", "--unlock", NULL };
+  int in_fd = -1;
+
+  keyring_home = g_dir_make_tmp ("tern-keyring-XXXXXX", &error);
+  g_assert_no_error (error);
+  run = g_build_filename (keyring_home, "run", NULL);
+  g_assert_cmpint (g_mkdir (run, 0700), ==, 0);
+  env = g_environ_setenv (env, "HOME", keyring_home, TRUE);
+  env = g_environ_setenv (env, "XDG_DATA_HOME", keyring_home, TRUE);
+  env = g_environ_setenv (env, "XDG_RUNTIME_DIR", run, TRUE);
+  /* The tests' fatal warnings and malloc checks are not for the daemon. */
+  env = g_environ_unsetenv (env, "G_DEBUG");
+  env = g_environ_unsetenv (env, "MALLOC_CHECK_");
+  env = g_environ_unsetenv (env, "MALLOC_PERTURB_");
+  g_assert_true (g_spawn_async_with_pipes (NULL, (char **) argv, env,
+                                           G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
+                                           G_SPAWN_STDERR_TO_DEV_NULL,
+                                           NULL, NULL, &keyring_pid, &in_fd, NULL, NULL, &error));
+  g_assert_no_error (error);
+  /* --unlock reads the new login keyring's password from standard input. */
+  g_assert_cmpint (write (in_fd, "x", 1), ==, 1);
+  close (in_fd);
+
+  /* Up once its name is on the bus: watched, not polled. */
+  {
+    g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+    gboolean state[2] = { FALSE, FALSE };   /* appeared, timed out */
+    guint watch, timeout;
+
+    g_assert_no_error (error);
+    watch = g_bus_watch_name_on_connection (bus, "org.freedesktop.secrets", G_BUS_NAME_WATCHER_FLAGS_NONE,
+                                            keyring_appeared_cb, NULL, state, NULL);
+    timeout = g_timeout_add_seconds (20, flag_cb, &state[1]);
+    while (!state[0] && !state[1])
+      g_main_context_iteration (NULL, TRUE);
+    g_bus_unwatch_name (watch);
+    if (!state[0])
+      g_error ("gnome-keyring-daemon did not come up on the test bus");
+    g_source_remove (timeout);
+  }
+}
+
+void
+tern_test_ui_stop_keyring (void)
+{
+  if (keyring_pid > 0)
+    {
+      kill (keyring_pid, SIGTERM);
+      g_spawn_close_pid (keyring_pid);
+      keyring_pid = 0;
+    }
+  if (keyring_home != NULL)
+    {
+      g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", keyring_home);
+
+      if (system (cmd) != 0)
+        g_printerr ("Cannot remove %s\n", keyring_home);
+      g_clear_pointer (&keyring_home, g_free);
+    }
 }

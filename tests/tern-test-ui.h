@@ -23,6 +23,14 @@ TernApplication *tern_test_ui_start_app (const char *dir,
                                          TernWindow **window_out);
 /* Stops every account worker of app (which may be NULL). */
 void             tern_test_ui_stop_workers (TernApplication *app);
+/* Every window closed (the app's, preferences, dialogs), app's workers stopped, what they
+ * posted drained, and *app cleared. */
+void             tern_test_ui_close_app    (TernApplication **app);
+/* For a test's main(): a session bus of its own (GTestDBus, which unsets DISPLAY: it is kept),
+ * then GTK and the engine initialised. The bus is never unreffed: that waits for the last
+ * connection to go. */
+GTestDBus       *tern_test_ui_init_with_bus (int    *argc,
+                                             char ***argv);
 /* Whether app has an account worker and the first one is online. */
 gboolean         tern_test_ui_worker_online (TernApplication *app);
 /* The first widget, depth first from root (included), whose name or id in its .ui file is
@@ -58,5 +66,10 @@ void             tern_test_ui_screenshots   (GtkWindow  *window,
                                              const char *name,
                                              int         width,
                                              int         height);
+
+/* A gnome-keyring-daemon on the session bus (the test's own), unlocked, in a home of its
+ * own, for libsecret; stopped and its home removed by stop_keyring(). */
+void             tern_test_ui_start_keyring (void);
+void             tern_test_ui_stop_keyring  (void);
 
 G_END_DECLS

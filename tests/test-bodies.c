@@ -732,6 +732,43 @@ test_offline_policy (Fixture       *f,
   g_assert_cmpuint (bytes, <=, 100 * 1024);
 }
 
+/* Issue 14, 3: the policy's size limit is on the text. A few bytes of text carrying an
+ * attachment larger than the limit are kept offline; the attachment is not. */
+static void
+test_offline_policy_text (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernSync) sync = NULL;
+  g_autoptr(TernBody) body = NULL;
+  g_autoptr(GBytes) content = NULL;
+  g_autofree char *big = message_with_attachment (600 * 1024, &content, &(gsize) { 0 });
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *date = g_date_time_format (now, "Date: %a, %d %b %Y %H:%M:%S +0000\r\nSubject:");
+  g_auto(GStrv) halves = g_strsplit (big, "Subject:", 2);
+  g_autofree char *dated = g_strjoinv (date, halves);
+  guint fetched = 0;
+  gint64 id;
+
+  append_raw (f, "INBOX", dated, strlen (dated));
+  put_dated (f, "longtext", 1, 300 * 1024);
+  sync_ok (f);
+  g_assert_true (tern_store_set_offline_policy (f->store, f->account->id, 0, 30, 256 * 1024, -1, -1, &error));
+
+  sync = new_sync (f);
+  g_assert_true (tern_sync_prefetch (sync, NULL, &fetched, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (fetched, ==, 1);
+  id = id_of (f, "big");
+  body = tern_store_get_body (f->store, id, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (body);
+  g_assert_nonnull (strstr (body->text, "Here is the file you asked for."));
+  g_assert_false (tern_store_get_part_file (f->store, id, "2", NULL, NULL, NULL));
+  /* A text over the limit stays on the server. */
+  g_assert_null (tern_store_get_body (f->store, id_of (f, "longtext"), &error));
+}
+
 /* Export a folder as Maildir and as mbox; re-importing the Maildir into another folder gives
  * identical messages. */
 static void
@@ -909,6 +946,7 @@ main (int    argc,
   g_test_add ("/bodies/flat-memory", Fixture, NULL, fixture_set_up, test_flat_memory, fixture_tear_down);
   g_test_add ("/bodies/search", Fixture, NULL, fixture_set_up, test_search, fixture_tear_down);
   g_test_add ("/bodies/offline-policy", Fixture, NULL, fixture_set_up, test_offline_policy, fixture_tear_down);
+  g_test_add ("/bodies/offline-policy-text", Fixture, NULL, fixture_set_up, test_offline_policy_text, fixture_tear_down);
   g_test_add ("/bodies/export", Fixture, NULL, fixture_set_up, test_export, fixture_tear_down);
   g_test_add ("/bodies/inline-images", Fixture, NULL, fixture_set_up, test_inline_images, fixture_tear_down);
   g_test_add ("/bodies/corpus", Fixture, NULL, fixture_set_up, test_corpus, fixture_tear_down);

@@ -223,10 +223,26 @@ test_add_from_address (Fixture       *f,
 
 /* edit (servers, security, name, the person's name) and remove (with what is lost). */
 static void
+write_draft (const char *dir,
+             const char *name,
+             const char *from,
+             const char *message_id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autofree char *text = g_strdup_printf ("From: %s\r\nTo: bob@example.test\r\nSubject: draft\r\n"
+                                           "Message-ID: %s\r\n\r\nNot finished\r\n", from, message_id);
+
+  g_assert_true (g_file_set_contents (path, text, -1, &error));
+  g_assert_no_error (error);
+}
+
+static void
 test_edit_remove (Fixture       *f,
                   gconstpointer  data)
 {
   g_auto(Result) r = { 0 };
+  g_autofree char *message_id = NULL, *drafts = NULL, *files = NULL, *path = NULL;
   g_autofree char *imaps = g_strdup_printf ("%u", tern_test_server_get_imaps_port (f->server));
   g_autofree char *imap = g_strdup_printf ("%u", tern_test_server_get_imap_port (f->server));
   g_autofree char *submissions = g_strdup_printf ("%u", tern_test_server_get_submissions_port (f->server));
@@ -288,10 +304,37 @@ test_edit_remove (Fixture       *f,
   run (f, &r, NULL, "--offline", "tag", "1", "+$Kept", NULL);
   assert_ok (&r);
   result_clear (&r);
+  /* Drafts kept on this computer: one with the Message-ID of a message of the account, one
+   * never saved to the server but from its address (with its attachments' folder), and one of
+   * the other account, which stays. */
+  run (f, &r, NULL, "--json", "list", "office", "INBOX", "--limit", "1", NULL);
+  assert_ok (&r);
+  assert_has (r.out, "\"message_id\":\"");
+  message_id = g_strndup (strstr (r.out, "\"message_id\":\"") + strlen ("\"message_id\":\""),
+                          strcspn (strstr (r.out, "\"message_id\":\"") + strlen ("\"message_id\":\""), "\""));
+  result_clear (&r);
+  drafts = g_build_filename (f->data, "outbox", "drafts", NULL);
+  files = g_build_filename (drafts, "local.files", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (files, 0700), ==, 0);
+  write_draft (drafts, "synced.eml", "someone@else.test", message_id);
+  write_draft (drafts, "local.eml", "alice@example.test", "<local@example.test>");
+  write_draft (files, "notes.txt", "alice@example.test", "<not-a-draft@example.test>");
+  write_draft (drafts, "home.eml", "a@example.test", "<home@example.test>");
+
   run (f, &r, NULL, "account", "remove", "office", NULL);
   assert_ok (&r);
   assert_has (r.out, "Removed office: 12 cached messages, 1 changes not yet on the server");
+  assert_has (r.out, "2 drafts kept on this computer");
   result_clear (&r);
+  g_assert_false (g_file_test (files, G_FILE_TEST_EXISTS));
+  path = g_build_filename (drafts, "synced.eml", NULL);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  g_free (path);
+  path = g_build_filename (drafts, "local.eml", NULL);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  g_free (path);
+  path = g_build_filename (drafts, "home.eml", NULL);
+  g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
   run (f, &r, NULL, "--json", "folders", "office", NULL);
   g_assert_cmpint (r.status, !=, 0);
   result_clear (&r);
@@ -299,6 +342,55 @@ test_edit_remove (Fixture       *f,
   assert_ok (&r);
   g_assert_null (strstr (r.out, "office"));
   assert_has (r.out, "\"name\":\"home\"");
+}
+
+/* An account added with its IMAP server only has no outgoing server: a message sent waits in
+ * the outbox saying so, nothing is submitted through a guessed server (the IMAP host on 465);
+ * once one is set, the same message goes. */
+static void
+test_no_outgoing_server (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_auto(Result) r = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *imaps = g_strdup_printf ("%u", tern_test_server_get_imaps_port (f->server));
+  g_autofree char *submissions = g_strdup_printf ("%u", tern_test_server_get_submissions_port (f->server));
+  g_autofree char *eml = g_build_filename (f->dir, "message.eml", NULL);
+  const char *ca = tern_test_server_get_ca_file (f->server);
+
+  g_assert_true (g_file_set_contents (eml, "From: alice@example.test\r\nTo: bob@example.test\r\n"
+                                      "Subject: waits\r\nMessage-ID: <waits@example.test>\r\n\r\n"
+                                      "Hello\r\n", -1, &error));
+  run (f, &r, NULL, "account", "add", "work", "--email", "alice@example.test", "--host", "localhost",
+       "--port", imaps, "--user", "alice", "--password-command", "echo secret", "--ca-file", ca, NULL);
+  assert_ok (&r);
+  assert_has (r.out, "no outgoing server");
+  result_clear (&r);
+  run (f, &r, NULL, "--json", "smtp", "work", NULL);
+  assert_ok (&r);
+  assert_has (r.out, "\"configured\":false");
+  result_clear (&r);
+
+  run (f, &r, NULL, "send", "work", eml, NULL);
+  assert_ok (&r);
+  assert_has (r.err, "No outgoing server is set up for this account");
+  assert_has (r.err, "tern-cli smtp work --host HOST");
+  result_clear (&r);
+  run (f, &r, NULL, "--json", "outbox", "work", NULL);
+  assert_ok (&r);
+  assert_has (r.out, "\"state\":\"queued\"");
+  assert_has (r.out, "No outgoing server is set up for this account");
+  result_clear (&r);
+  /* The sender ran to its end above: nothing reached the submission server. */
+  g_assert_cmpuint (tern_test_server_count_submitted (f->server), ==, 0);
+
+  run (f, &r, NULL, "smtp", "work", "--host", "localhost", "--port", submissions, "--security", "tls", NULL);
+  assert_ok (&r);
+  result_clear (&r);
+  run (f, &r, NULL, "outbox", "flush", "work", NULL);
+  assert_ok (&r);
+  result_clear (&r);
+  g_assert_cmpuint (tern_test_server_count_submitted (f->server), ==, 1);
 }
 
 /* The keyring follows an edit and is emptied by remove (a private bus and keyring). */
@@ -312,8 +404,7 @@ test_keyring (Fixture       *f,
   g_autofree char *home = g_build_filename (f->dir, "home", NULL);
   int status = 0;
 
-  if (g_find_program_in_path ("dbus-run-session") == NULL ||
-      g_find_program_in_path ("gnome-keyring-daemon") == NULL)
+  if (!tern_test_have_keyring_tools ())
     {
       g_test_skip ("needs dbus-run-session and gnome-keyring-daemon");
       return;
@@ -401,8 +492,7 @@ test_oauth2 (Fixture       *f,
   gboolean browsed = FALSE;
   char *line;
 
-  if (g_find_program_in_path ("dbus-run-session") == NULL ||
-      g_find_program_in_path ("gnome-keyring-daemon") == NULL)
+  if (!tern_test_have_keyring_tools ())
     {
       g_test_skip ("needs dbus-run-session and gnome-keyring-daemon");
       return;
@@ -455,6 +545,8 @@ main (int    argc,
   g_test_add ("/cli-accounts/add-from-address", Fixture, NULL, fixture_set_up,
               test_add_from_address, fixture_tear_down);
   g_test_add ("/cli-accounts/edit-remove", Fixture, NULL, fixture_set_up, test_edit_remove,
+              fixture_tear_down);
+  g_test_add ("/cli-accounts/no-outgoing-server", Fixture, NULL, fixture_set_up, test_no_outgoing_server,
               fixture_tear_down);
   g_test_add ("/cli-accounts/keyring", Fixture, NULL, fixture_set_up, test_keyring,
               fixture_tear_down);

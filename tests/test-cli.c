@@ -43,7 +43,14 @@ fixture_set_up (Fixture       *f,
 
   f->cli = g_getenv ("TERN_CLI");
   g_assert_nonnull (f->cli);
-  f->server = tern_test_server_new (GPOINTER_TO_UINT (data), &error);
+  TernTestServerKind kind = GPOINTER_TO_UINT (data) >> 24;
+
+  if (!tern_test_server_kind_available (kind, &error))
+    {
+      g_test_skip (error->message);
+      return;
+    }
+  f->server = tern_test_server_new_kind (kind, GPOINTER_TO_UINT (data) & 0xffffff, &error);
   g_assert_no_error (error);
   g_assert_true (tern_test_server_seed (f->server, "alice", "INBOX", 40, &error));
   g_assert_no_error (error);
@@ -56,8 +63,11 @@ static void
 fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
-  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", f->dir);
+  g_autofree char *cmd = NULL;
 
+  if (f->dir == NULL)
+    return;
+  cmd = g_strdup_printf ("rm -rf '%s'", f->dir);
   if (f->server != NULL)
     tern_test_server_free (f->server);
   g_assert_cmpint (system (cmd), ==, 0);
@@ -144,6 +154,28 @@ add_account (Fixture    *f,
          "--host", tern_test_server_get_host (f->server), "--port", port, "--user", "alice",
          "--password-command", command, NULL);
   assert_ok (&r);
+}
+
+/* tern-cli sync, which must succeed. */
+static void
+sync_ok (Fixture *f)
+{
+  g_auto(Result) r = { 0 };
+
+  run (f, &r, NULL, "sync", NULL);
+  assert_ok (&r);
+}
+
+/* Online: the queue replayed, nothing left pending. */
+static void
+sync_until_nothing_pending (Fixture *f)
+{
+  g_auto(Result) r = { 0 };
+
+  sync_ok (f);
+  run (f, &r, NULL, "pending", NULL);
+  assert_ok (&r);
+  g_assert_cmpstr (r.out, ==, "");
 }
 
 static void
@@ -323,8 +355,7 @@ test_keyring (Fixture       *f,
   g_autofree char *home = g_build_filename (f->dir, "home", NULL);
   int status = 0;
 
-  if (g_find_program_in_path ("dbus-run-session") == NULL ||
-      g_find_program_in_path ("gnome-keyring-daemon") == NULL)
+  if (!tern_test_have_keyring_tools ())
     {
       g_test_skip ("needs dbus-run-session and gnome-keyring-daemon");
       return;
@@ -376,9 +407,7 @@ test_actions (Fixture       *f,
   g_autofree char *eml = g_build_filename (f->dir, "note.eml", NULL);
 
   add_account (f, "work", "secret", TRUE);
-  run (f, &r, NULL, "sync", NULL);
-  assert_ok (&r);
-  result_clear (&r);
+  sync_ok (f);
 
   /* The newest message is id 40 (uid 40): flag it and move 39, offline. */
   run (f, &r, NULL, "--offline", "flag", "40", NULL);
@@ -414,13 +443,7 @@ test_actions (Fixture       *f,
   result_clear (&r);
 
   /* Online: replayed, nothing pending. */
-  run (f, &r, NULL, "sync", NULL);
-  assert_ok (&r);
-  result_clear (&r);
-  run (f, &r, NULL, "pending", NULL);
-  assert_ok (&r);
-  g_assert_cmpstr (r.out, ==, "");
-  result_clear (&r);
+  sync_until_nothing_pending (f);
 
   client = tern_test_client_new (f->server, "alice", "secret", &error);
   g_assert_no_error (error);
@@ -652,12 +675,155 @@ test_identities (Fixture       *f,
   assert_fails_with (&r, "nowhere");
 }
 
+/* Issue 10, 9: on an account without Trash, delete moves to a Trash made for it (CREATE
+ * with USE (\Trash) where the server offers CREATE-SPECIAL-USE), never expunging silently;
+ * only "delete --permanently" (explicit) expunges. */
+static void
+test_delete_without_trash (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_auto(Result) r = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernTestClient) client = NULL;
+  g_autofree char *response = NULL;
+  g_autofree char *trash = NULL;
+  g_autofree char *status_trash = NULL;
+
+  if (f->server == NULL)
+    return;
+  trash = tern_test_server_dup_mailbox_name (f->server, "Trash");
+  status_trash = g_strdup_printf ("STATUS %s (MESSAGES)", trash);
+  add_account (f, "work", "secret", TRUE);
+  sync_ok (f);
+
+  /* Offline: the message leaves INBOX for a Trash that exists only here so far. */
+  run (f, &r, NULL, "--offline", "delete", "40", NULL);
+  assert_ok (&r);
+  result_clear (&r);
+  run (f, &r, NULL, "--json", "list", "work", "Trash", NULL);
+  assert_ok (&r);
+  g_assert_nonnull (strstr (r.out, "\"id\":40,"));
+  result_clear (&r);
+  run (f, &r, NULL, "--json", "pending", NULL);
+  assert_ok (&r);
+  g_assert_nonnull (strstr (r.out, "\"kind\":\"folder-create\""));
+  g_assert_nonnull (strstr (r.out, "\"kind\":\"move\""));
+  g_assert_null (strstr (r.out, "\"kind\":\"expunge\""));
+  result_clear (&r);
+
+  sync_until_nothing_pending (f);
+
+  client = tern_test_client_new (f->server, "alice", "secret", &error);
+  g_assert_no_error (error);
+  g_assert_true (tern_test_client_command (client, &response, &error, "CAPABILITY"));
+  g_assert_no_error (error);
+  g_test_message ("%s offers CREATE-SPECIAL-USE: %s", tern_test_server_kind_to_string (tern_test_server_get_kind (f->server)),
+                  strstr (response, "CREATE-SPECIAL-USE") != NULL ? "yes" : "no");
+  if (strstr (response, "CREATE-SPECIAL-USE") != NULL)
+    {
+      /* The server knows the folder's role too. */
+      g_clear_pointer (&response, g_free);
+      g_autofree char *list = g_strdup_printf ("LIST \"\" %s RETURN (SPECIAL-USE)", trash);
+
+      g_assert_true (tern_test_client_command (client, &response, &error, "%s", list));
+      g_assert_nonnull (strstr (response, "\\Trash"));
+    }
+  g_clear_pointer (&response, g_free);
+  g_assert_true (tern_test_client_command (client, &response, &error, "%s", status_trash));
+  g_assert_nonnull (strstr (response, "MESSAGES 1"));
+  g_clear_pointer (&response, g_free);
+  g_assert_true (tern_test_client_command (client, &response, &error, "STATUS INBOX (MESSAGES)"));
+  g_assert_nonnull (strstr (response, "MESSAGES 39"));
+  /* Nothing was expunged for good (Dovecot's rawlog shows every command). */
+  if (tern_test_server_get_kind (f->server) == TERN_TEST_SERVER_DOVECOT)
+    g_assert_cmpuint (tern_test_server_count_commands (f->server, "alice", "EXPUNGE"), ==, 0);
+  g_clear_pointer (&response, g_free);
+
+  /* A second delete uses that Trash (no second CREATE). */
+  run (f, &r, NULL, "delete", "39", NULL);
+  assert_ok (&r);
+  result_clear (&r);
+  if (tern_test_server_get_kind (f->server) == TERN_TEST_SERVER_DOVECOT)
+    g_assert_cmpuint (tern_test_server_count_commands (f->server, "alice", "CREATE"), ==, 1);
+  run (f, &r, NULL, "folders", NULL);
+  assert_ok (&r);
+  /* One Trash, with its role, holding both. */
+  g_assert_nonnull (strstr (r.out, "\nTrash "));
+  g_assert_null (strstr (strstr (r.out, "\nTrash ") + 1, "\nTrash "));
+  g_assert_true (g_regex_match_simple ("\nTrash +\\\\Trash +[0-9]+ +2\n", r.out, 0, 0));
+  result_clear (&r);
+  g_assert_true (tern_test_client_command (client, &response, &error, "%s", status_trash));
+  g_assert_nonnull (strstr (response, "MESSAGES 2"));
+}
+
+/* Issue 10, 10: show prints the text/plain part of a multipart/alternative (the HTML one
+ * is what the app shows), fetched when it is not cached yet. */
+static void
+test_show_alternative (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_auto(Result) r = { 0 };
+  const char *found, *id_at;
+  g_autofree char *id = NULL;
+
+  tern_test_server_append_message (f->server, "alice", "INBOX",
+    "From: Carla <carla@example.org>\r\n"
+    "To: alice@example.org\r\n"
+    "Subject: Alternative\r\n"
+    "Date: Mon, 02 Feb 2026 10:00:00 +0000\r\n"
+    "Message-ID: <alternative@example.org>\r\n"
+    "MIME-Version: 1.0\r\n"
+    "Content-Type: multipart/alternative; boundary=\"alt\"\r\n"
+    "\r\n"
+    "--alt\r\n"
+    "Content-Type: text/plain; charset=iso-8859-1\r\n"
+    "Content-Transfer-Encoding: quoted-printable\r\n"
+    "\r\n"
+    "The plain words, caf=E9 included.\r\n"
+    "--alt\r\n"
+    "Content-Type: text/html; charset=utf-8\r\n"
+    "\r\n"
+    "<html><body><p>The <b>rich</b> rendering.</p></body></html>\r\n"
+    "--alt--\r\n");
+  add_account (f, "work", "secret", TRUE);
+  sync_ok (f);
+  run (f, &r, NULL, "--json", "list", "work", "INBOX", NULL);
+  assert_ok (&r);
+  found = strstr (r.out, "\"subject\":\"Alternative\"");
+  g_assert_nonnull (found);
+  for (id_at = found; id_at > r.out && !g_str_has_prefix (id_at, "\"id\":"); id_at--)
+    ;
+  g_assert_true (g_str_has_prefix (id_at, "\"id\":"));
+  id = g_strndup (id_at + 5, strspn (id_at + 5, "0123456789"));
+  result_clear (&r);
+
+  run (f, &r, NULL, "show", id, NULL);
+  assert_ok (&r);
+  g_assert_nonnull (strstr (r.out, "The plain words, café included."));
+  g_assert_null (strstr (r.out, "rich"));
+  result_clear (&r);
+  /* Offline, from the cache, the same. */
+  run (f, &r, NULL, "--offline", "show", id, NULL);
+  assert_ok (&r);
+  g_assert_nonnull (strstr (r.out, "The plain words, café included."));
+}
+
 int
 main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
+  g_test_add ("/cli/delete-without-trash/dovecot", Fixture, GUINT_TO_POINTER (TERN_TEST_SERVER_NO_TRASH),
+              fixture_set_up, test_delete_without_trash, fixture_tear_down);
+  g_test_add ("/cli/delete-without-trash/cyrus", Fixture,
+              GUINT_TO_POINTER (TERN_TEST_SERVER_NO_TRASH | (TERN_TEST_SERVER_CYRUS << 24)),
+              fixture_set_up, test_delete_without_trash, fixture_tear_down);
+  g_test_add ("/cli/delete-without-trash/cyrus-classic", Fixture,
+              GUINT_TO_POINTER (TERN_TEST_SERVER_NO_TRASH | (TERN_TEST_SERVER_CYRUS_CLASSIC << 24)),
+              fixture_set_up, test_delete_without_trash, fixture_tear_down);
+  g_test_add ("/cli/show-alternative", Fixture, GUINT_TO_POINTER (TERN_TEST_SERVER_FULL),
+              fixture_set_up, test_show_alternative, fixture_tear_down);
   g_test_add ("/cli/commands", Fixture, GUINT_TO_POINTER (TERN_TEST_SERVER_FULL),
               fixture_set_up, test_commands, fixture_tear_down);
   g_test_add ("/cli/errors", Fixture, GUINT_TO_POINTER (TERN_TEST_SERVER_FULL),

@@ -748,6 +748,104 @@ test_parse_for_editing (void)
   g_assert_cmpint (system (cmd), ==, 0);
 }
 
+/* #14 item 4: a forward written offline names the original's part; filled in later, the
+ * message carries the part's bytes and no trace of the reference. */
+static char *
+resolve_cb (const TernPartReference  *reference,
+            gpointer                  user_data,
+            GError                  **error)
+{
+  g_assert_cmpint (reference->message_id, ==, 42);
+  g_assert_cmpstr (reference->section, ==, "2");
+  return g_strdup (user_data);
+}
+
+static char *
+refuse_cb (const TernPartReference  *reference,
+           gpointer                  user_data,
+           GError                  **error)
+{
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "gone");
+  return NULL;
+}
+
+static void
+test_part_references (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernComposer) c = tern_composer_new ();
+  g_autofree char *dir = g_dir_make_tmp ("tern-refs-XXXXXX", &error);
+  g_autofree char *queued = g_build_filename (dir, "queued.eml", NULL);
+  g_autofree char *filled = g_build_filename (dir, "filled.eml", NULL);
+  g_autofree char *part = g_build_filename (dir, "part.bin", NULL);
+  g_autofree char *plain = g_build_filename (dir, "plain.eml", NULL);
+  g_autoptr(GPtrArray) references = NULL;
+  g_autoptr(GMimeMessage) message = NULL;
+  g_autofree char *text = NULL;
+  guint8 bytes[3000];
+  gsize length;
+
+  for (guint i = 0; i < sizeof bytes; i++)
+    bytes[i] = (guint8) (i * 7 + 3);
+  g_assert_true (g_file_set_contents (part, (const char *) bytes, sizeof bytes, &error));
+  g_assert_true (tern_composer_set_from (c, "alice@example.org", &error));
+  g_assert_true (tern_composer_set_to (c, "dave@example.org", &error));
+  tern_composer_set_subject (c, "Fwd: figures");
+  tern_composer_set_body (c, "See below.\n");
+  tern_composer_add_part_reference (c, 42, "2", "figures.bin", "application/octet-stream");
+  g_assert_true (tern_composer_write_to_file (c, queued, &error));
+
+  references = tern_mime_list_part_references (queued, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (references->len, ==, 1);
+  g_assert_cmpint (((TernPartReference *) references->pdata[0])->message_id, ==, 42);
+  g_assert_cmpstr (((TernPartReference *) references->pdata[0])->filename, ==, "figures.bin");
+
+  /* A resolver that fails: nothing is written. */
+  g_assert_false (tern_mime_fill_part_references (queued, filled, refuse_cb, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_false (g_file_test (filled, G_FILE_TEST_EXISTS));
+
+  g_assert_true (tern_mime_fill_part_references (queued, filled, resolve_cb, part, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&references, g_ptr_array_unref);
+  references = tern_mime_list_part_references (filled, &error);
+  g_assert_cmpuint (references->len, ==, 0);
+  g_assert_true (g_file_get_contents (filled, &text, &length, &error));
+  g_assert_null (strstr (text, "X-Tern-Original-Part"));
+  {
+    g_autoptr(GBytes) raw = g_bytes_new (text, length);
+    GMimeObject *mixed;
+    GMimeObject *attached;
+    GMimeStream *decoded = g_mime_stream_mem_new ();
+    GByteArray *array;
+
+    message = parse (raw);
+    mixed = g_mime_message_get_mime_part (message);
+    g_assert_true (GMIME_IS_MULTIPART (mixed));
+    attached = g_mime_multipart_get_part (GMIME_MULTIPART (mixed), 1);
+    g_assert_cmpstr (g_mime_part_get_filename (GMIME_PART (attached)), ==, "figures.bin");
+    g_mime_data_wrapper_write_to_stream (g_mime_part_get_content (GMIME_PART (attached)), decoded);
+    array = g_mime_stream_mem_get_byte_array (GMIME_STREAM_MEM (decoded));
+    g_assert_cmpuint (array->len, ==, sizeof bytes);
+    g_assert_true (memcmp (array->data, bytes, sizeof bytes) == 0);
+    g_object_unref (decoded);
+  }
+
+  /* A message that never held one: none, without parsing it. */
+  g_assert_true (g_file_set_contents (plain, "From: a@example.org\r\nSubject: x\r\n\r\nx\r\n", -1, &error));
+  g_clear_pointer (&references, g_ptr_array_unref);
+  references = tern_mime_list_part_references (plain, &error);
+  g_assert_cmpuint (references->len, ==, 0);
+
+  g_unlink (queued);
+  g_unlink (filled);
+  g_unlink (part);
+  g_unlink (plain);
+  g_rmdir (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -765,5 +863,6 @@ main (int    argc,
   g_test_add_func ("/compose/check-addresses", test_check_addresses);
   g_test_add_func ("/compose/mentions-attachment", test_mentions_attachment);
   g_test_add_func ("/compose/parse-for-editing", test_parse_for_editing);
+  g_test_add_func ("/compose/part-references", test_part_references);
   return g_test_run ();
 }

@@ -480,6 +480,40 @@ test_deep_bodystructure (Fixture       *f,
     }
 }
 
+/* The response filter reads a quoted string's escapes across reads: with the server's bytes
+ * coming one at a time, a subject made of a quote and 150 parentheses is a string, not a
+ * response nested 150 deep (it would be skipped and the message fetched whole again). */
+static void
+test_escape_across_reads (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) subject = g_string_new ("\"");
+  g_autofree char *message = NULL;
+  g_autoptr(TernMessage) cached = NULL;
+  guint32 uid;
+
+  for (guint i = 0; i < 150; i++)
+    g_string_append_c (subject, '(');
+  message = g_strdup_printf ("From: Bob <bob@example.org>\r\nTo: Alice <alice@example.org>\r\n"
+                             "Subject: %s\r\nDate: Mon, 1 Jan 2024 11:00:00 +0000\r\n"
+                             "Message-ID: <quote@example.org>\r\n\r\nQuoted.\r\n", subject->str);
+  uid = tern_fake_imap_add_message (f->fake, "INBOX", message, NULL);
+  tern_fake_imap_set_capabilities (f->fake, "IMAP4rev1 UIDPLUS");
+  tern_fake_imap_set_quirks (f->fake, TERN_FAKE_IMAP_QUIRK_BYTE_AT_A_TIME);
+  run_sync (f);
+  g_assert_cmpuint (cached_count (f, "INBOX"), ==, MESSAGES + 1);
+  cached = tern_store_get_message (f->store, message_id_of (f, "INBOX", uid), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (cached->subject, ==, subject->str);
+  /* Read from its ENVELOPE: never skipped, so never fetched whole. */
+  {
+    g_autofree char *log = tern_fake_imap_dup_log (f->fake);
+
+    g_assert_null (strstr (log, "BODY.PEEK[]"));
+  }
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* #10.8: flags lost on copy                                                                    */
 /* ------------------------------------------------------------------------------------------ */
@@ -899,6 +933,7 @@ main (int    argc,
   ADD ("/interop/copy-drops-flags", test_copy_drops_flags);
   ADD ("/interop/copy-keeps-flags", test_copy_keeps_flags);
   ADD ("/interop/deep-bodystructure", test_deep_bodystructure);
+  ADD ("/interop/escape-across-reads", test_escape_across_reads);
   ADD ("/interop/malformed-expunge", test_malformed_expunge);
   ADD ("/interop/bad-fetch-gone-uid", test_bad_fetch_gone_uid);
   ADD ("/interop/no-uidnext", test_no_uidnext);

@@ -876,6 +876,63 @@ test_durable (Fixture       *f,
   g_assert_cmpint (local_id (f, "Archive", "m1"), >, 0);
 }
 
+/* Issue 10, 5: a folder the server refuses to create (here a name too long for Dovecot)
+ * and a move into it both fail; discarding the creation removes the local folder and the
+ * failed move, and the message is back where the server has it. */
+static void
+test_discard_created_folder (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernSync) sync = NULL;
+  g_autoptr(TernAction) create = NULL;
+  g_autoptr(TernAction) move = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  g_autofree char *name = g_strnfill (300, 'x');
+  g_autoptr(TernFolder) kept = NULL;
+  gint64 m1, refused, other_folder;
+
+  put (f, "INBOX", "m1", NULL);
+  sync_ok (f);
+  m1 = local_id (f, "INBOX", "m1");
+
+  refused = tern_journal_folder_create (f->store, f->account->id, name, name, "/", &error);
+  g_assert_no_error (error);
+  g_assert_true (tern_journal_move (f->store, m1, refused, &error));
+  g_assert_no_error (error);
+  /* One the server takes: untouched by the other's discard. */
+  other_folder = tern_journal_folder_create (f->store, f->account->id, "Kept", "Kept", "/", &error);
+  g_assert_cmpint (other_folder, >, 0);
+
+  sync = new_sync (f);
+  tern_sync_run (sync, NULL, NULL);
+  create = failed_action (f, TERN_ACTION_FOLDER_CREATE);
+  g_assert_nonnull (create);
+  move = failed_action (f, TERN_ACTION_MOVE);
+  g_assert_nonnull (move);
+  /* The failed move was undone: m1 shows in INBOX again; the folder is still listed. */
+  g_assert_cmpint (local_id (f, "INBOX", "m1"), ==, m1);
+  {
+    g_autoptr(TernFolder) lingering = tern_store_get_folder_by_id (f->store, refused, NULL);
+
+    g_assert_nonnull (lingering);
+  }
+
+  g_assert_true (tern_journal_discard (f->store, create->id, &error));
+  g_assert_no_error (error);
+  {
+    g_autoptr(TernFolder) gone = tern_store_get_folder_by_id (f->store, refused, NULL);
+
+    g_assert_null (gone);
+  }
+  list = tern_journal_list (f->store, f->account->id, &error);
+  g_assert_cmpuint (list->len, ==, 0);
+  g_assert_cmpint (local_id (f, "INBOX", "m1"), ==, m1);
+  kept = tern_store_get_folder_by_id (f->store, other_folder, NULL);
+  g_assert_nonnull (kept);
+  assert_cache_matches (f, "INBOX");
+}
+
 static void
 add (const char          *name,
      TernTestServerFlags  flags,
@@ -910,6 +967,7 @@ main (int    argc,
   add ("/journal/delete-expunge-mode", TERN_TEST_SERVER_FULL, test_delete_expunge_mode);
   add ("/journal/delete-expunge-mode/no-uidplus", TERN_TEST_SERVER_NO_UIDPLUS, test_delete_expunge_mode);
   add ("/journal/durable", TERN_TEST_SERVER_FULL, test_durable);
+  add ("/journal/discard-created-folder", TERN_TEST_SERVER_FULL, test_discard_created_folder);
   add ("/journal/move-beside-foreign-deleted/no-move-no-uidplus",
        TERN_TEST_SERVER_NO_MOVE | TERN_TEST_SERVER_NO_UIDPLUS, test_move_beside_foreign_deleted);
 

@@ -537,6 +537,87 @@ test_online (void)
   }
 }
 
+/* The status area's Discard and Retry go through the service: a discarded move puts the
+ * message back, both folders are told, the queue count follows at once. */
+static void
+test_discard_and_retry (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) ids = ids_at (f, 0, 1, -1);
+  g_autoptr(GPtrArray) actions = NULL;
+  gint64 moved = g_array_index (ids, gint64, 0);
+  gboolean inbox_told = FALSE, archive_told = FALSE;
+  guint signals_before;
+
+  g_assert_cmpuint (tern_mail_service_move (f->service, ids, f->ids.archive, &error), !=, 0);
+  g_assert_no_error (error);
+  g_assert_cmpint (shown_in (f, moved), ==, f->ids.archive);
+  g_assert_cmpuint (tern_mail_service_get_queued (f->service), ==, 2);
+  actions = tern_journal_list (f->store, f->ids.account, &error);
+  g_assert_cmpuint (actions->len, ==, 2);
+
+  g_ptr_array_set_size (f->sets, 0);
+  signals_before = f->queue_signals;
+  g_assert_true (tern_mail_service_discard_action (f->service, ((TernAction *) actions->pdata[0])->id, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (shown_in (f, moved), ==, f->ids.inbox);
+  for (guint i = 0; i < f->sets->len; i++)
+    {
+      TernChangeSet *set = f->sets->pdata[i];
+
+      inbox_told |= set->folder_id == f->ids.inbox;
+      archive_told |= set->folder_id == f->ids.archive;
+    }
+  g_assert_true (inbox_told);
+  g_assert_true (archive_told);
+  g_assert_cmpuint (tern_mail_service_get_queued (f->service), ==, 1);
+  g_assert_cmpuint (f->queue_signals, >, signals_before);
+
+  /* Retry of a queued action: it stays queued, nothing is lost. */
+  g_assert_true (tern_mail_service_retry_action (f->service, ((TernAction *) actions->pdata[1])->id, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (tern_mail_service_get_queued (f->service), ==, 1);
+  g_assert_cmpint (shown_in (f, g_array_index (ids, gint64, 1)), ==, f->ids.archive);
+}
+
+/* Junk as Thunderbird does it: $Junk and a move to Junk, one undo token; Not Junk from Junk
+ * sets $NotJunk, clears $Junk, and brings it back to INBOX. */
+static void
+test_junk (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) ids = ids_at (f, 0, -1);
+  gint64 id = g_array_index (ids, gint64, 0);
+  guint token;
+
+  token = tern_mail_service_junk (f->service, ids, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (token, !=, 0);
+  g_assert_cmpint (shown_in (f, id), ==, f->ids.junk);
+  g_assert_true (has_flag (f, id, "$Junk"));
+  g_assert_false (has_flag (f, id, "$NotJunk"));
+  /* Two actions (the keyword, the move), one token. */
+  g_assert_cmpuint (tern_mail_service_get_queued (f->service), ==, 2);
+
+  g_assert_cmpuint (tern_mail_service_not_junk (f->service, ids, &error), !=, 0);
+  g_assert_no_error (error);
+  g_assert_cmpint (shown_in (f, id), ==, f->ids.inbox);
+  g_assert_true (has_flag (f, id, "$NotJunk"));
+  g_assert_false (has_flag (f, id, "$Junk"));
+
+  /* Undo, newest first: back in Junk; then the first: back in INBOX, neither keyword. */
+  g_assert_true (tern_mail_service_undo_last (f->service, &error));
+  g_assert_cmpint (shown_in (f, id), ==, f->ids.junk);
+  g_assert_true (tern_mail_service_undo (f->service, token, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (shown_in (f, id), ==, f->ids.inbox);
+  g_assert_false (has_flag (f, id, "$Junk"));
+  g_assert_false (has_flag (f, id, "$NotJunk"));
+  g_assert_cmpuint (tern_mail_service_get_queued (f->service), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -551,6 +632,8 @@ main (int   argc,
   ADD ("/service/undo/stack", test_undo_stack);
   ADD ("/service/undo/token", test_undo_token);
   ADD ("/service/undo/sent", test_undo_sent);
+  ADD ("/service/discard-and-retry", test_discard_and_retry);
+  ADD ("/service/junk", test_junk);
 #undef ADD
   g_test_add_func ("/service/online/replay-and-idle-expunge", test_online);
   return g_test_run ();

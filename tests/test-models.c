@@ -569,6 +569,54 @@ test_conversations_new_reply (Fixture       *f,
   g_assert_cmpuint (tern_conversation_model_find (model, thread_of (f, t.l)), ==, G_MAXUINT);
 }
 
+static void
+count_notify_cb (GObject    *item,
+                 GParamSpec *pspec,
+                 guint      *notified)
+{
+  (*notified)++;
+}
+
+/* One folder's counts again, alone (what a change set of a local action needs): its row
+ * changes in place, no other row is touched, no rows come or go. */
+static void
+test_folder_update_counts (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernFolderModel) model = tern_folder_model_new (f->store);
+  g_autoptr(TernMessageModel) messages = tern_message_model_new (f->store);
+  TernFolderItem *inbox, *projects_2024;
+  guint unread, inbox_notified = 0, other_notified = 0;
+
+  g_assert_true (tern_folder_model_refresh (model, &error));
+  g_signal_connect (model, "items-changed", G_CALLBACK (items_changed_cb), f);
+  inbox = folder_at (model, tern_folder_model_find (model, f->ids.inbox));
+  projects_2024 = folder_at (model, tern_folder_model_find (model, f->ids.projects_2024));
+  unread = tern_folder_item_get_unread (inbox);
+  g_signal_connect (inbox, "notify::unread", G_CALLBACK (count_notify_cb), &inbox_notified);
+  g_signal_connect (projects_2024, "notify", G_CALLBACK (count_notify_cb), &other_notified);
+
+  g_assert_true (tern_message_model_set_folder (messages, f->ids.inbox, &error));
+  g_assert_true (tern_journal_set_flags (f->store, tern_message_model_get_id (messages, 0), "\\Seen", NULL, &error));
+  g_assert_true (tern_journal_move (f->store, tern_message_model_get_id (messages, 1), f->ids.projects_2024, &error));
+  g_assert_no_error (error);
+
+  g_assert_true (tern_folder_model_update_counts (model, f->ids.inbox, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (tern_folder_item_get_unread (inbox), ==, unread - 2);
+  g_assert_cmpuint (tern_folder_item_get_total (inbox), ==, 199);
+  g_assert_cmpuint (inbox_notified, ==, 1);
+  g_assert_cmpuint (other_notified, ==, 0);
+  g_assert_cmpuint (f->changes, ==, 0);
+
+  g_assert_true (tern_folder_model_update_counts (model, f->ids.projects_2024, &error));
+  g_assert_cmpuint (tern_folder_item_get_total (projects_2024), ==, 11);
+  g_assert_cmpuint (f->changes, ==, 0);
+  /* A folder without a row: nothing to do. */
+  g_assert_true (tern_folder_model_update_counts (model, 999999, &error));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -579,6 +627,7 @@ main (int   argc,
   g_test_add (name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("/models/folders/order", test_folder_order);
   ADD ("/models/folders/refresh", test_folder_refresh);
+  ADD ("/models/folders/update-counts", test_folder_update_counts);
   ADD ("/models/messages/lazy", test_message_lazy);
   ADD ("/models/messages/refresh", test_message_refresh);
   ADD ("/models/messages/search", test_message_search);

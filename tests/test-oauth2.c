@@ -339,8 +339,7 @@ main (int    argc,
       char **argv)
 {
   if (g_getenv ("TERN_TEST_PRIVATE_KEYRING") == NULL &&
-      g_find_program_in_path ("dbus-run-session") != NULL &&
-      g_find_program_in_path ("gnome-keyring-daemon") != NULL)
+      tern_test_have_keyring_tools ())
     reexec_with_keyring (argc, argv);
 
   g_test_init (&argc, &argv, NULL);

@@ -550,6 +550,77 @@ test_esearch (Fixture       *f,
   tern_imap_connection_free (conn);
 }
 
+/* #14 item 12: preview lines from the server (PREVIEW, RFC 8970) instead of the texts. A
+ * preview with a quote in it, one long enough for the server to send a literal, one message
+ * whose text is cached already (not asked for); afterwards the connection is in step (a
+ * sync, then the preview of a newer message alone). */
+static void
+test_server_previews (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernAccount) account = NULL;
+  g_autoptr(TernStore) store = open_store (f, "previews", &account);
+  g_autoptr(TernSync) sync = NULL;
+  g_autoptr(TernFolder) inbox = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  g_autofree char *long_text = NULL;
+  g_autofree char *long_message = NULL;
+  gint64 quoted = 0, lengthy = 0, read = 0;
+  guint kept = 0;
+
+  tern_test_server_append_message (f->server, "alice", "INBOX",
+                                   "Subject: quoted\r\nMessage-ID: <q@t>\r\n\r\nShe said \"hello\" to me.\r\n");
+  long_text = g_strnfill (300, 'w');
+  long_message = g_strdup_printf ("Subject: lengthy\r\nMessage-ID: <l@t>\r\n\r\nÜber %s\r\n", long_text);
+  tern_test_server_append_message (f->server, "alice", "INBOX", long_message);
+  tern_test_server_append_message (f->server, "alice", "INBOX",
+                                   "Subject: read\r\nMessage-ID: <r@t>\r\n\r\nAlready here.\r\n");
+  sync = new_sync (store, account);
+  g_assert_true (tern_sync_run (sync, NULL, &error));
+  g_assert_no_error (error);
+  inbox = tern_store_get_folder (store, account->id, "INBOX", &error);
+  list = tern_store_list_messages (store, inbox->id, 0, &error);
+  g_assert_cmpuint (list->len, ==, 3);
+  for (guint i = 0; i < list->len; i++)
+    {
+      TernMessage *m = list->pdata[i];
+
+      if (g_strcmp0 (m->subject, "quoted") == 0)
+        quoted = m->id;
+      else if (g_strcmp0 (m->subject, "lengthy") == 0)
+        lengthy = m->id;
+      else
+        read = m->id;
+    }
+  g_assert_true (tern_store_set_body (store, read, "1", "text/plain", "Already here.", &error));
+
+  g_assert_true (tern_sync_fetch_previews (sync, &kept, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (kept, ==, 2);
+  {
+    g_autofree char *a = tern_store_dup_preview (store, quoted);
+    g_autofree char *b = tern_store_dup_preview (store, lengthy);
+    g_autofree char *c = tern_store_dup_preview (store, read);
+
+    g_assert_cmpstr (a, ==, "She said \"hello\" to me.");
+    g_assert_nonnull (b);
+    g_assert_true (g_str_has_prefix (b, "Über www"));
+    g_assert_null (c);
+  }
+
+  /* Nothing left to ask; the connection answers in step. */
+  kept = 99;
+  g_assert_true (tern_sync_fetch_previews (sync, &kept, &error));
+  g_assert_cmpuint (kept, ==, 0);
+  tern_test_server_append_message (f->server, "alice", "INBOX", "Subject: late\r\nMessage-ID: <late@t>\r\n\r\nLate.\r\n");
+  g_assert_true (tern_sync_run (sync, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (tern_sync_fetch_previews (sync, &kept, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (kept, ==, 1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -571,6 +642,9 @@ main (int   argc,
 
   g_test_add ("/slowlink/esearch", Fixture, GUINT_TO_POINTER (TERN_TEST_SERVER_FULL),
               fixture_set_up, test_esearch, fixture_tear_down);
+
+  g_test_add ("/slowlink/server-previews", Fixture, GUINT_TO_POINTER (TERN_TEST_SERVER_FULL),
+              fixture_set_up, test_server_previews, fixture_tear_down);
 
   return g_test_run ();
 }

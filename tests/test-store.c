@@ -1,10 +1,19 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "test-store"
 
+#define _GNU_SOURCE
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
+#include <sched.h>
 #include <sqlite3.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include "tern-journal.h"
 
 #include "tern-store.h"
 #include "tern-test-cache.h"
@@ -321,6 +330,41 @@ test_folders (Fixture       *f,
   g_assert_error (error, TERN_STORE_ERROR, TERN_STORE_ERROR_NOT_FOUND);
 }
 
+/* New-mail notifications per folder (#18): INBOX by default, any other folder (a shared
+ * "Support") once chosen; the choice sticks and goes with the folder. */
+static void
+test_folder_notify (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 inbox = add_folder (f, "INBOX", "\\Inbox");
+  gint64 support = add_folder (f, "shared/alice/Support", NULL);
+  gint64 archive = add_folder (f, "Archive", "\\Archive");
+
+  g_assert_true (tern_store_get_folder_notify (f->store, inbox));
+  g_assert_false (tern_store_get_folder_notify (f->store, support));
+  g_assert_false (tern_store_get_folder_notify (f->store, archive));
+
+  g_assert_true (tern_store_set_folder_notify (f->store, support, TRUE, &error));
+  g_assert_true (tern_store_set_folder_notify (f->store, inbox, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_true (tern_store_get_folder_notify (f->store, support));
+  g_assert_false (tern_store_get_folder_notify (f->store, inbox));
+  g_assert_false (tern_store_get_folder_notify (f->store, archive));
+  g_assert_true (tern_store_set_folder_notify (f->store, support, FALSE, &error));
+  g_assert_false (tern_store_get_folder_notify (f->store, support));
+
+  g_assert_false (tern_store_set_folder_notify (f->store, 9999, TRUE, &error));
+  g_assert_error (error, TERN_STORE_ERROR, TERN_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  /* The choice goes with the folder. */
+  g_assert_true (tern_store_set_folder_notify (f->store, archive, TRUE, &error));
+  g_assert_true (tern_store_delete_folder (f->store, archive, &error));
+  g_assert_no_error (error);
+  g_assert_false (tern_store_get_folder_notify (f->store, archive));
+}
+
 static void
 test_messages (Fixture       *f,
                gconstpointer  data)
@@ -632,6 +676,103 @@ test_migrate_compress (void)
   g_assert_cmpint (system (cmd), ==, 0);
 }
 
+/* Issue 17, 6: an offline action on a full disk says "the disk is full" (not "disk I/O
+ * error") and changes nothing; once there is space again, the same action works.
+ * A real full file system: a 4 MiB tmpfs in a mount namespace of the test's own. */
+static void
+disk_full_child (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("tern-full-XXXXXX", &error);
+  g_autofree char *filler = NULL;
+  Fixture fx = { 0 };
+  Fixture *f = &fx;
+  g_autoptr(TernMessage) after = NULL;
+  TernAccount account = {
+    .name = (char *) "work", .email = (char *) "a@example.org", .host = (char *) "imap.example.org",
+    .port = 993, .security = (char *) "tls", .user = (char *) "a",
+  };
+  gint64 inbox, first = 0;
+  int fd;
+
+  g_assert_no_error (error);
+  if (unshare (CLONE_NEWNS) != 0 || mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+      mount ("tern-test", dir, "tmpfs", 0, "size=4m") != 0)
+    {
+      g_test_skip_printf ("no private tmpfs here: %s", g_strerror (errno));
+      return;
+    }
+  f->dir = g_strdup (dir);
+  f->path = g_build_filename (dir, "tern.db", NULL);
+  f->store = tern_store_open (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_true (tern_store_add_account (f->store, &account, &f->account_id, &error));
+  inbox = add_folder (f, "INBOX", NULL);
+  for (guint uid = 1; uid <= 50; uid++)
+    {
+      g_autofree char *mid = g_strdup_printf ("<%u@full>", uid);
+      gint64 id = add_message (f, inbox, uid, "", mid, 1000 + uid);
+
+      if (first == 0)
+        first = id;
+    }
+
+  /* Fill what is left of the file system. */
+  filler = g_build_filename (dir, "filler", NULL);
+  fd = g_open (filler, O_WRONLY | O_CREAT, 0600);
+  g_assert_cmpint (fd, >=, 0);
+  {
+    char block[4096] = { 0 };
+
+    while (write (fd, block, sizeof block) > 0)
+      ;
+    g_assert_cmpint (errno, ==, ENOSPC);
+  }
+  close (fd);
+
+  g_assert_false (tern_journal_set_flags (f->store, first, "\\Seen", NULL, &error));
+  g_assert_error (error, TERN_STORE_ERROR, TERN_STORE_ERROR_NO_SPACE);
+  g_assert_nonnull (strstr (error->message, "the disk is full"));
+  g_assert_null (strstr (error->message, "I/O"));
+  g_clear_error (&error);
+
+  /* Nothing changed and nothing was lost. */
+  after = tern_store_get_message (f->store, first, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (after);
+  g_assert_false (tern_flags_contain (after->flags, "\\Seen"));
+  g_assert_cmpuint (tern_journal_count_queued (f->store, f->account_id, NULL), ==, 0);
+
+  /* Space again: the same action goes through. */
+  g_assert_cmpint (g_unlink (filler), ==, 0);
+  g_assert_true (tern_journal_set_flags (f->store, first, "\\Seen", NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (tern_journal_count_queued (f->store, f->account_id, NULL), ==, 1);
+  g_clear_pointer (&f->store, tern_store_free);
+  umount (dir);
+  g_rmdir (dir);
+  g_free (f->path);
+  g_free (f->dir);
+}
+
+static void
+test_disk_full (void)
+{
+  if (g_test_subprocess ())
+    {
+      disk_full_child ();
+      return;
+    }
+  if (getuid () != 0)
+    {
+      g_test_skip ("a private tmpfs needs root");
+      return;
+    }
+  g_test_trap_subprocess (NULL, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDOUT |
+                          G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+}
+
 int
 main (int    argc,
       char **argv)
@@ -639,6 +780,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/store/flags", test_flags);
+  g_test_add_func ("/store/disk-full", test_disk_full);
   g_test_add_func ("/store/schema-versions", test_schema_versions);
   g_test_add_func ("/store/migrate-old", test_migrate_old);
   g_test_add_func ("/store/migrate-threads", test_migrate_threads);
@@ -649,6 +791,7 @@ main (int    argc,
   g_test_add ("/store/remove-account-files", Fixture, NULL, fixture_set_up,
               test_remove_account_files, fixture_tear_down);
   g_test_add ("/store/folders", Fixture, NULL, fixture_set_up, test_folders, fixture_tear_down);
+  g_test_add ("/store/folder-notify", Fixture, NULL, fixture_set_up, test_folder_notify, fixture_tear_down);
   g_test_add ("/store/messages", Fixture, NULL, fixture_set_up, test_messages, fixture_tear_down);
   g_test_add ("/store/reattach", Fixture, NULL, fixture_set_up, test_reattach, fixture_tear_down);
   g_test_add ("/store/transactions", Fixture, NULL, fixture_set_up, test_transactions, fixture_tear_down);

@@ -484,6 +484,38 @@ test_cancel (Fixture       *f,
   tern_test_server_sink_hold (f->server, FALSE);
 }
 
+/* The check before an account is saved: logs in (TLS, STARTTLS), sends nothing; a wrong
+ * password, a port without a server and TLS spoken to a plain port are told apart. */
+static void
+test_check (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  TernSubmitSettings s = settings_for (f, TERN_SUBMIT_SECURITY_TLS);
+
+  g_assert_true (tern_submit_check (&s, NULL, NULL, &error));
+  g_assert_no_error (error);
+  s = settings_for (f, TERN_SUBMIT_SECURITY_STARTTLS);
+  g_assert_true (tern_submit_check (&s, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (tern_test_server_count_submitted (f->server), ==, 0);
+
+  s.password = "wrong";
+  g_assert_false (tern_submit_check (&s, NULL, NULL, &error));
+  g_assert_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_AUTH);
+  g_clear_error (&error);
+
+  s = settings_for (f, TERN_SUBMIT_SECURITY_TLS);
+  s.port = tern_test_server_get_submission_port (f->server);
+  g_assert_false (tern_submit_check (&s, NULL, NULL, &error));
+  g_assert_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_CONFIG);
+  g_clear_error (&error);
+
+  s.port = 1;
+  g_assert_false (tern_submit_check (&s, NULL, NULL, &error));
+  g_assert_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_OFFLINE);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -507,5 +539,6 @@ main (int    argc,
   ADD ("no-tls", test_no_tls, 0);
   ADD ("handed-over-fails", test_handed_over_fails, 0);
   ADD ("cancel", test_cancel, 0);
+  ADD ("check", test_check, 0);
   return g_test_run ();
 }

@@ -16,8 +16,8 @@
 
 /*
  * Accounts in the app under Xvfb: "Find Settings" in the Add Account form fills it from the
- * provider's autoconfig (a local HTTPS server with the test CA), adding the account sets the
- * outgoing server and the person's name too; "Remove…" asks first, naming what is lost.
+ * provider's autoconfig (a local HTTPS server with the test CA), adding the account tries
+ * both servers (Dovecot) and sets the outgoing server and the person's name too; "Remove…" asks first, naming what is lost.
  */
 
 typedef struct
@@ -38,6 +38,8 @@ set_up (Fixture       *f,
   g_autofree char *xml = NULL;
 
   f->server = tern_test_server_new (TERN_TEST_SERVER_SUBMISSION, &error);
+  g_assert_no_error (error);
+  g_assert_true (tern_test_server_add_user (f->server, "carol", "secret", &error));
   g_assert_no_error (error);
   f->https = tern_test_https_new (tern_test_server_get_cert_file (f->server),
                                   tern_test_server_get_key_file (f->server), &error);
@@ -63,18 +65,7 @@ tear_down (Fixture       *f,
            gconstpointer  data)
 {
   g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", f->dir);
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  while (g_list_model_get_n_items (toplevels) > 0)
-    {
-      g_autoptr(GtkWindow) w = g_list_model_get_item (toplevels, 0);
-
-      gtk_window_destroy (w);
-    }
-  if (f->app != NULL)
-    tern_test_ui_stop_workers (f->app);
-  tern_test_ui_drain ();
-  g_clear_object (&f->app);
+  tern_test_ui_close_app (&f->app);
   tern_test_https_free (f->https);
   tern_test_server_free (f->server);
   g_assert_cmpint (system (cmd), ==, 0);
@@ -157,6 +148,7 @@ test_find_settings (Fixture       *f,
   g_autoptr(GPtrArray) identities = NULL;
   g_autofree char *port = g_strdup_printf ("%u", tern_test_server_get_imaps_port (f->server));
   GtkWidget *prefs, *status;
+  AdwMessageDialog *dialog;
   GType type = TERN_TYPE_PREFERENCES;
 
   start_app (f);
@@ -173,6 +165,7 @@ test_find_settings (Fixture       *f,
   gtk_editable_set_text (GTK_EDITABLE (need_named (prefs, "name")), "work");
   gtk_editable_set_text (GTK_EDITABLE (need_named (prefs, "full-name")), "Carol Example");
   gtk_editable_set_text (GTK_EDITABLE (need_named (prefs, "email")), "carol@example.test");
+  gtk_editable_set_text (GTK_EDITABLE (need_named (prefs, "password")), "secret");
   gtk_widget_activate (need_named (prefs, "find-button"));
   status = need_named (prefs, "find-status");
   g_assert_true (tern_test_ui_wait_for (found_cb, status, 30));
@@ -185,8 +178,17 @@ test_find_settings (Fixture       *f,
 
   screenshot (prefs, "add-account-found.png");
 
+  /* The outgoing server found is in the form too. */
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (need_named (prefs, "new-smtp-host"))), ==, "localhost");
+
+  /* Add tries both servers first: the test CA's certificate is trusted when asked, then the
+   * account is saved. */
   gtk_widget_activate (need_named (prefs, "add-button"));
-  g_assert_true (tern_test_ui_wait_for (toplevel_gone_cb, &type, 10));
+  dialog = ADW_MESSAGE_DIALOG (wait_toplevel (ADW_TYPE_MESSAGE_DIALOG));
+  adw_message_dialog_response (dialog, "trust");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  if (!tern_test_ui_wait_for (toplevel_gone_cb, &type, 60))
+    g_error ("Not added: %s", gtk_label_get_text (GTK_LABEL (need_named (prefs, "test-status"))));
   account = tern_store_get_account (f->store, "work", &error);
   g_assert_no_error (error);
   g_assert_cmpstr (account->host, ==, "localhost");
@@ -256,18 +258,14 @@ int
 main (int   argc,
       char *argv[])
 {
-  GTestDBus *bus;  /* not unreffed: that waits for the last connection to go */
-  g_autofree char *display = g_strdup (g_getenv ("DISPLAY"));
+  int status;
 
-  /* A session bus of our own (GTestDBus unsets DISPLAY). */
-  bus = g_test_dbus_new (G_TEST_DBUS_NONE);
-  g_test_dbus_up (bus);
-  if (display != NULL)
-    g_setenv ("DISPLAY", display, TRUE);
-  gtk_test_init (&argc, &argv, NULL);
-  tern_sync_global_init ();
+  tern_test_ui_init_with_bus (&argc, &argv);
+  tern_test_ui_start_keyring ();
 
   g_test_add ("/ui-accounts/find-settings", Fixture, NULL, set_up, test_find_settings, tear_down);
   g_test_add ("/ui-accounts/remove", Fixture, NULL, set_up, test_remove, tear_down);
-  return g_test_run ();
+  status = g_test_run ();
+  tern_test_ui_stop_keyring ();
+  return status;
 }

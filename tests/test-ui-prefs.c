@@ -19,6 +19,7 @@
 #include "tern-test-cache.h"
 #include "tern-test-server.h"
 #include "tern-test-ui.h"
+#include "test-ui-prefs-private.h"
 #include "tern-window.h"
 
 /*
@@ -31,23 +32,6 @@
  * (org.freedesktop.Notifications), so what the app sends is seen as the desktop sees it.
  */
 
-#define PASSWORD "kw9-Fj3p-tern"
-
-typedef struct
-{
-  char             *dir;
-  char             *db_path;
-  TernTestCacheIds  ids;
-  TernTestServer   *server;
-  TernApplication  *app;
-  TernWindow       *window;
-  TernStore        *store;     /* the app's own, borrowed */
-  GPtrArray        *sent;      /* ids of the notifications the app sent */
-  guint             new_mail;  /* "new-mail" signals of the workers */
-  guint             new_mail_wanted;
-  GtkWidget        *other;     /* another window that takes the focus */
-  const char       *demo_ca_file; /* the demo server's before a restart, borrowed */
-} Fixture;
 
 /* The desktop's notification service. */
 
@@ -58,8 +42,6 @@ typedef struct
 } Shown;
 
 static GPtrArray *shown_notifications;  /* Shown */
-static GPid       keyring_pid;
-static char      *keyring_home;
 
 static void
 shown_free (Shown *n)
@@ -159,54 +141,6 @@ start_notification_service (void)
   own_notifications (TRUE);
 }
 
-/* A keyring on the private bus, unlocked, in a home of its own. */
-static void
-start_keyring (void)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *run = NULL;
-  g_auto(GStrv) env = g_get_environ ();
-  const char *argv[] = { "gnome-keyring-daemon", "--foreground", "--components=secrets", "--unlock", NULL };
-  int in_fd = -1;
-  gint64 end;
-
-  keyring_home = g_dir_make_tmp ("tern-keyring-XXXXXX", &error);
-  g_assert_no_error (error);
-  run = g_build_filename (keyring_home, "run", NULL);
-  g_assert_cmpint (g_mkdir (run, 0700), ==, 0);
-  env = g_environ_setenv (env, "HOME", keyring_home, TRUE);
-  env = g_environ_setenv (env, "XDG_DATA_HOME", keyring_home, TRUE);
-  env = g_environ_setenv (env, "XDG_RUNTIME_DIR", run, TRUE);
-  g_assert_true (g_spawn_async_with_pipes (NULL, (char **) argv, env,
-                                           G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
-                                           G_SPAWN_STDERR_TO_DEV_NULL,
-                                           NULL, NULL, &keyring_pid, &in_fd, NULL, NULL, &error));
-  g_assert_no_error (error);
-  /* --unlock reads the new login keyring's password from standard input. */
-  g_assert_cmpint (write (in_fd, "x", 1), ==, 1);
-  close (in_fd);
-
-  end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
-  for (;;)
-    {
-      g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
-      g_autoptr(GVariant) reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                                               "org.freedesktop.DBus", "NameHasOwner",
-                                                               g_variant_new ("(s)", "org.freedesktop.secrets"),
-                                                               G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE,
-                                                               -1, NULL, NULL);
-      gboolean owned = FALSE;
-
-      if (reply != NULL)
-        g_variant_get (reply, "(b)", &owned);
-      if (owned)
-        break;
-      if (g_get_monotonic_time () > end)
-        g_error ("gnome-keyring-daemon did not come up on the test bus");
-      g_usleep (20000);
-    }
-}
-
 /* Widgets, found as a user finds them: by what they are, in the window they are in. */
 
 static GtkWidget *
@@ -236,7 +170,7 @@ find_type (GtkWidget *root,
   return found;
 }
 
-static GtkWidget *
+GtkWidget *
 need_named (GtkWidget  *root,
             const char *name)
 {
@@ -326,7 +260,7 @@ notification_sent_cb (TernApplication *app,
   g_ptr_array_add (f->sent, g_strdup (id));
 }
 
-static void
+void
 start_app (Fixture  *f,
            gboolean  offline)
 {
@@ -351,7 +285,7 @@ reset_settings (void)
     g_settings_reset (settings, keys[i]);
 }
 
-static void
+void
 set_up (Fixture       *f,
         gconstpointer  data)
 {
@@ -376,7 +310,7 @@ server_set_up (Fixture       *f,
   g_assert_no_error (error);
 }
 
-static void
+void
 tear_down (Fixture       *f,
            gconstpointer  data)
 {
@@ -402,7 +336,7 @@ tear_down (Fixture       *f,
   g_free (f->db_path);
 }
 
-static gboolean
+gboolean
 worker_online_cb (gpointer data)
 {
   Fixture *f = data;
@@ -410,7 +344,7 @@ worker_online_cb (gpointer data)
   return tern_test_ui_worker_online (f->app) && tern_window_get_folder_id (f->window) != 0;
 }
 
-static gboolean
+gboolean
 messages_listed_cb (gpointer data)
 {
   Fixture *f = data;
@@ -522,7 +456,7 @@ press_test (GtkWindow *prefs)
   return wait_test (prefs, activate_test_button);
 }
 
-static GtkWindow *
+GtkWindow *
 open_add_account (Fixture *f)
 {
   GtkWindow *prefs;
@@ -982,329 +916,17 @@ test_notification (Fixture       *f,
   own_notifications (TRUE);
 }
 
-/* "Try the demo": the demo server starts, and its account's folders are listed. */
-
-static gboolean
-demo_listed_cb (gpointer data)
-{
-  Fixture *f = data;
-  TernFolderModel *folders = tern_window_get_folder_model (f->window);
-  gboolean team = FALSE, launch = FALSE;
-
-  if (!messages_listed_cb (f))
-    return FALSE;
-  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (folders)); i++)
-    {
-      g_autoptr(TernFolderItem) item = g_list_model_get_item (G_LIST_MODEL (folders), i);
-
-      team |= g_strcmp0 (tern_folder_item_get_label (item), "Team") == 0;
-      launch |= g_strcmp0 (tern_folder_item_get_label (item), "Launch") == 0;
-    }
-  return team && launch;
-}
-
-static gboolean
-demo_replaced_cb (gpointer data)
-{
-  Fixture *f = data;
-  g_autoptr(TernAccount) account = tern_store_get_account (f->store, "demo", NULL);
-
-  return account != NULL && g_strcmp0 (account->ca_file, f->demo_ca_file) != 0;
-}
-
-static gboolean
-demo_disabled_cb (gpointer data)
-{
-  Fixture *f = data;
-
-  return !g_action_group_get_action_enabled (G_ACTION_GROUP (f->app), "demo");
-}
-
-static gboolean
-status_error_cb (gpointer data)
-{
-  return gtk_widget_has_css_class (data, "error");
-}
-
-/* Issue 14, 12: "Add Account" on an incomplete form says what is missing under the form,
- * beside the buttons, and marks the fields (a toast covered the Add button). */
-static void
-test_add_account_validation (Fixture       *f,
-                             gconstpointer  data)
-{
-  GtkWindow *prefs;
-  GtkWidget *status;
-
-  start_app (f, FALSE);
-  prefs = open_add_account (f);
-  status = need_named (GTK_WIDGET (prefs), "test-status");
-  gtk_editable_set_text (GTK_EDITABLE (need_named (GTK_WIDGET (prefs), "email")), "");
-  gtk_editable_set_text (GTK_EDITABLE (need_named (GTK_WIDGET (prefs), "host")), "");
-  /* A button activated from the keyboard clicks a moment later. */
-  gtk_widget_activate (need_named (GTK_WIDGET (prefs), "add-button"));
-  g_assert_true (tern_test_ui_wait_for (status_error_cb, status, 5));
-  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (status)), ==, "An email address and a server are needed");
-  g_assert_true (gtk_widget_has_css_class (status, "error"));
-  g_assert_true (gtk_widget_has_css_class (need_named (GTK_WIDGET (prefs), "email"), "error"));
-  g_assert_true (gtk_widget_has_css_class (need_named (GTK_WIDGET (prefs), "host"), "error"));
-  gtk_window_destroy (prefs);
-}
-
-static void
-test_demo (Fixture       *f,
-           gconstpointer  data)
-{
-  g_autoptr(TernAccount) account = NULL;
-  GtkWidget *demo;
-
-  start_app (f, FALSE);
-  g_assert_cmpstr (tern_window_get_page (f->window), ==, "welcome");
-  demo = need_named (GTK_WIDGET (f->window), "demo_button");
-  gtk_widget_activate (demo);
-  /* One demo at a time. */
-  g_assert_true (tern_test_ui_wait_for (demo_disabled_cb, f, 5));
-  /* Its server takes seconds to start: the button says so, with a spinner. */
-  {
-    GtkWidget *spinner = gtk_widget_get_first_child (gtk_button_get_child (GTK_BUTTON (demo)));
-
-    g_assert_true (GTK_IS_SPINNER (spinner));
-    g_assert_true (gtk_spinner_get_spinning (GTK_SPINNER (spinner)));
-  }
-  if (!tern_test_ui_wait_for (demo_listed_cb, f, 60))
-    g_error ("The demo's folders and messages were not listed");
-  g_assert_cmpstr (tern_window_get_page (f->window), ==, "mail");
-  account = tern_store_get_account (f->store, "demo", NULL);
-  g_assert_nonnull (account);
-  g_assert_cmpstr (account->user, ==, "bob");
-  /* INBOX of the demo mailbox: a few hundred messages. */
-  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (tern_window_get_message_model (f->window))), >=, 200);
-
-  /* The demo can send: its outgoing server was set up with it (the demo server's submission
-   * port, not a guess), and takes a message with the account's password. */
-  {
-    g_autoptr(GError) error = NULL;
-    g_autoptr(TernSmtpSettings) smtp = tern_outbox_get_smtp (f->store, account->id, &error);
-    g_autofree char *password = NULL;
-    g_autofree char *path = g_build_filename (f->dir, "demo-send.eml", NULL);
-    const char *recipients[] = { "alice@example.org", NULL };
-    TernSubmitSettings s = { 0 };
-    TernSubmitOutcome outcome = TERN_SUBMIT_NOT_SENT;
-
-    g_assert_no_error (error);
-    g_assert_true (smtp->configured);
-    g_assert_cmpstr (smtp->host, ==, account->host);
-    g_assert_cmpuint (smtp->port, !=, 465);
-    g_assert_cmpstr (smtp->security, ==, "tls");
-    password = tern_password_lookup_smtp (account, smtp->host, smtp->user, &error);
-    g_assert_no_error (error);
-    g_assert_true (g_file_set_contents (path, "From: bob@example.org\r\nTo: alice@example.org\r\n"
-                                        "Subject: From the demo\r\nMessage-ID: <demo-send@example.org>\r\n"
-                                        "\r\nHello.\r\n", -1, &error));
-    s.host = smtp->host;
-    s.port = (guint16) smtp->port;
-    s.security = TERN_SUBMIT_SECURITY_TLS;
-    s.user = smtp->user;
-    s.password = password;
-    s.ca_file = account->ca_file;
-    s.timeout_seconds = 30;
-    g_assert_true (tern_submit_message (&s, "bob@example.org", recipients, path, NULL, NULL, NULL,
-                                        &outcome, NULL, &error));
-    g_assert_no_error (error);
-    g_assert_cmpint (outcome, ==, TERN_SUBMIT_SENT);
-  }
-
-  /* Tern quits (its demo server stops with it) and starts again: the demo account gets a new
-   * server instead of staying offline. */
-  {
-    g_autoptr(TernAccount) again = NULL;
-    g_autofree char *ca_file = g_strdup (account->ca_file);
-    GListModel *toplevels = gtk_window_get_toplevels ();
-
-    tern_test_ui_stop_workers (f->app);
-    while (g_list_model_get_n_items (toplevels) > 0)
-      {
-        g_autoptr(GtkWindow) w = g_list_model_get_item (toplevels, 0);
-
-        gtk_window_destroy (w);
-      }
-    f->window = NULL;
-    tern_test_ui_drain ();
-    g_clear_object (&f->app);
-
-    start_app (f, FALSE);
-    g_assert_true (tern_test_ui_wait_for (demo_disabled_cb, f, 5));
-    /* A fresh server, in a folder of its own, replaces the account. */
-    f->demo_ca_file = ca_file;
-    if (!tern_test_ui_wait_for (demo_replaced_cb, f, 60) || !tern_test_ui_wait_for (worker_online_cb, f, 60) ||
-        !tern_test_ui_wait_for (demo_listed_cb, f, 60))
-      g_error ("The demo did not come back after a restart");
-    again = tern_store_get_account (f->store, "demo", NULL);
-    g_assert_nonnull (again);
-    g_assert_cmpstr (again->ca_file, !=, ca_file);
-  }
-}
-
-/* The borders between the panes: dragged, kept within bounds, saved and restored. */
-
-static void
-drag (TernPaneHandle *handle,
-      double          dx)
-{
-  GtkGesture *gesture = tern_pane_handle_get_gesture (handle);
-
-  g_signal_emit_by_name (gesture, "drag-begin", 2.0, 100.0);
-  g_signal_emit_by_name (gesture, "drag-update", dx / 2, 0.0);
-  g_signal_emit_by_name (gesture, "drag-update", dx, 0.0);
-  g_signal_emit_by_name (gesture, "drag-end", dx, 0.0);
-  /* Laid out again at the new widths. */
-  g_assert_true (tern_test_ui_wait_frames (GTK_WIDGET (handle), 2));
-}
-
-static gboolean
-folded_cb (gpointer data)
-{
-  return adw_leaflet_get_folded (ADW_LEAFLET (data));
-}
-
-static gboolean
-compact_cb (gpointer data)
-{
-  gboolean compact = FALSE;
-
-  g_object_get (data, "compact", &compact, NULL);
-  return compact;
-}
-
-static gboolean
-unfolded_cb (gpointer data)
-{
-  return !adw_leaflet_get_folded (ADW_LEAFLET (data));
-}
-
-static void
-test_panes (Fixture       *f,
-            gconstpointer  data)
-{
-  TernPaneHandle *sidebar_handle, *list_handle;
-  GtkWidget *sidebar, *list;
-  GSettings *settings;
-  int request = 0, before;
-  TernStore *store;
-
-  store = tern_test_cache_new (f->db_path, &f->ids);
-  tern_test_cache_add_messages (store, f->ids.inbox, 1, 50);
-  tern_store_free (store);
-  start_app (f, TRUE);
-  settings = tern_application_get_settings (f->app);
-  /* As wide as the test's screen (1400): room to make panes wider without folding. */
-  gtk_window_set_default_size (GTK_WINDOW (f->window), 1400, 860);
-  gtk_window_present (GTK_WINDOW (f->window));
-  g_assert_true (tern_test_ui_wait_frames (GTK_WIDGET (f->window), 2));
-
-  sidebar_handle = TERN_PANE_HANDLE (need_named (GTK_WIDGET (f->window), "sidebar_handle"));
-  list_handle = TERN_PANE_HANDLE (need_named (GTK_WIDGET (f->window), "list_handle"));
-  g_assert_nonnull (sidebar_handle);
-  g_assert_nonnull (list_handle);
-  sidebar = tern_pane_handle_get_pane (sidebar_handle);
-  list = tern_pane_handle_get_pane (list_handle);
-  g_assert_nonnull (sidebar);
-  g_assert_nonnull (list);
-  g_assert_true (sidebar == need_named (GTK_WIDGET (f->window), "sidebar_pane"));
-  g_assert_true (list == need_named (GTK_WIDGET (f->window), "list_pane"));
-  g_assert_cmpstr (gdk_cursor_get_name (gtk_widget_get_cursor (GTK_WIDGET (sidebar_handle))), ==, "col-resize");
-  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (sidebar_handle)));
-  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (sidebar_handle)), >=, 3);
-
-  /* The settings' widths are what the window opened with. */
-  g_assert_cmpint (gtk_widget_get_width (sidebar), ==, g_settings_get_int (settings, "sidebar-width"));
-  g_assert_cmpint (gtk_widget_get_width (list), ==, g_settings_get_int (settings, "list-width"));
-
-  /* Wider sidebar. */
-  before = gtk_widget_get_width (sidebar);
-  drag (sidebar_handle, 60);
-  gtk_widget_get_size_request (sidebar, &request, NULL);
-  g_assert_cmpint (request, ==, before + 60);
-  g_assert_cmpint (gtk_widget_get_width (sidebar), ==, before + 60);
-  g_assert_cmpint (g_settings_get_int (settings, "sidebar-width"), ==, before + 60);
-
-  /* Not narrower than the schema allows. */
-  drag (sidebar_handle, -1000);
-  gtk_widget_get_size_request (sidebar, &request, NULL);
-  g_assert_cmpint (request, ==, 160);
-  /* (Or what the folder pane's contents need at the least.) */
-  g_assert_cmpint (gtk_widget_get_width (sidebar), <=, 170);
-  g_assert_cmpint (g_settings_get_int (settings, "sidebar-width"), ==, 160);
-
-  /* The list, wider by 80. */
-  before = gtk_widget_get_width (list);
-  drag (list_handle, 80);
-  g_assert_cmpint (gtk_widget_get_width (list), ==, before + 80);
-  g_assert_cmpint (g_settings_get_int (settings, "list-width"), ==, before + 80);
-
-  /* Dragged far to the right: the panes stay side by side (the window does not fold). */
-  drag (list_handle, 3000);
-  g_assert_false (adw_leaflet_get_folded (ADW_LEAFLET (gtk_widget_get_parent (list))));
-  g_assert_cmpint (g_settings_get_int (settings, "list-width"), <=, 900);
-
-  /* A new window opens with the saved widths. */
-  {
-    int sidebar_width = g_settings_get_int (settings, "sidebar-width");
-    int list_width = g_settings_get_int (settings, "list-width");
-    TernWindow *window;
-
-    gtk_window_destroy (GTK_WINDOW (f->window));
-    window = tern_window_new (f->app);
-    f->window = window;
-    gtk_window_set_default_size (GTK_WINDOW (window), 1400, 860);
-    gtk_window_present (GTK_WINDOW (window));
-    g_assert_true (tern_test_ui_wait_frames (GTK_WIDGET (window), 2));
-    sidebar_handle = TERN_PANE_HANDLE (need_named (GTK_WIDGET (window), "sidebar_handle"));
-    list_handle = TERN_PANE_HANDLE (need_named (GTK_WIDGET (window), "list_handle"));
-    gtk_widget_get_size_request (tern_pane_handle_get_pane (sidebar_handle), &request, NULL);
-    g_assert_cmpint (request, ==, sidebar_width);
-    g_assert_cmpint (gtk_widget_get_width (tern_pane_handle_get_pane (sidebar_handle)), <=, 170);
-    g_assert_cmpint (gtk_widget_get_width (tern_pane_handle_get_pane (list_handle)), ==, list_width);
-    g_assert_false (adw_leaflet_get_folded (ADW_LEAFLET (need_named (GTK_WIDGET (window), "leaflet"))));
-
-    /* A narrow window still folds into one pane at a time, and unfolds when wide again (a
-     * folded window's headers have back and window buttons: with a list as wide as it can
-     * be, it would need more room than it had to unfold). */
-    drag (list_handle, -150);
-    gtk_window_set_default_size (GTK_WINDOW (window), 480, 700);
-    g_assert_true (tern_test_ui_wait_for (folded_cb, need_named (GTK_WIDGET (window), "leaflet"), 10));
-    /* Narrow, the message view's header bar puts its less used actions in a menu, so it no
-     * longer holds the window wider than the HIG's 360 px. */
-    {
-      int minimum = 0;
-
-      g_assert_true (tern_test_ui_wait_for (compact_cb, window, 10));
-      gtk_widget_measure (need_named (GTK_WIDGET (window), "leaflet"), GTK_ORIENTATION_HORIZONTAL, -1,
-                          &minimum, NULL, NULL, NULL);
-      g_assert_cmpint (minimum, <=, 360);
-    }
-    gtk_window_set_default_size (GTK_WINDOW (window), 1400, 860);
-    g_assert_true (tern_test_ui_wait_for (unfolded_cb, need_named (GTK_WIDGET (window), "leaflet"), 10));
-  }
-}
-
 int
 main (int   argc,
       char *argv[])
 {
-  GTestDBus *bus;  /* not unreffed: that waits for the last connection to go */
-  g_autofree char *display = g_strdup (g_getenv ("DISPLAY"));
+  GTestDBus *bus;
   int status;
 
   g_setenv ("TERN_TEST_URI_LOG", "/dev/null", TRUE);
-  /* A session bus of our own, before anything connects to one (GTestDBus unsets DISPLAY). */
-  bus = g_test_dbus_new (G_TEST_DBUS_NONE);
-  g_test_dbus_up (bus);
-  if (display != NULL)
-    g_setenv ("DISPLAY", display, TRUE);
-
-  gtk_test_init (&argc, &argv, NULL);
-  tern_sync_global_init ();
-  start_keyring ();
+  /* A session bus of our own, before anything connects to one. */
+  bus = tern_test_ui_init_with_bus (&argc, &argv);
+  tern_test_ui_start_keyring ();
   start_notification_service ();
 
   g_test_add ("/ui-prefs/welcome", Fixture, NULL, set_up, test_welcome, tear_down);
@@ -1318,18 +940,7 @@ main (int   argc,
 
   status = g_test_run ();
 
-  if (keyring_pid > 0)
-    {
-      kill (keyring_pid, SIGTERM);
-      g_spawn_close_pid (keyring_pid);
-    }
-  if (keyring_home != NULL)
-    {
-      g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", keyring_home);
-
-      if (system (cmd) != 0)
-        g_printerr ("could not remove %s\n", keyring_home);
-    }
+  tern_test_ui_stop_keyring ();
   {
     g_autoptr(GDBusConnection) connection = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
 

@@ -567,6 +567,73 @@ test_link_wrap (Fixture       *f,
     }
 }
 
+static gboolean
+attachments_listed_cb (gpointer data)
+{
+  return tern_message_view_get_n_attachments (data) > 0;
+}
+
+/* Issue 17, 5: a message with 10,000 parts opens without 10,000 cards: the strip lists the
+ * first ones and a "N More Attachments" button, which lists the rest. */
+static void
+test_many_attachments (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  TernMessageView *view = tern_window_get_message_view (f->window);
+  gint64 id = row_id (f, 0);
+  g_autoptr(TernMessage) message = tern_store_get_message (f->store, id, &error);
+  g_autoptr(TernFolder) folder = NULL;
+  GtkWidget *more;
+  guint listed;
+
+  g_assert_no_error (error);
+  folder = tern_store_get_folder_by_id (f->store, message->folder_id, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&message->parts, g_ptr_array_unref);
+  message->parts = g_ptr_array_new_with_free_func ((GDestroyNotify) tern_part_free);
+  for (guint i = 0; i < 2000; i++)
+    {
+      TernPart *part = g_new0 (TernPart, 1);
+
+      part->section = g_strdup_printf ("%u", i + 1);
+      part->type = g_strdup (i == 0 ? "text" : "application");
+      part->subtype = g_strdup (i == 0 ? "plain" : "octet-stream");
+      part->encoding = g_strdup ("base64");
+      part->size = 780;
+      if (i > 0)
+        {
+          part->disposition = g_strdup ("attachment");
+          part->filename = g_strdup_printf ("part-%04u.bin", i);
+        }
+      g_ptr_array_add (message->parts, part);
+    }
+  g_assert_true (tern_store_upsert_message (f->store, folder->id, message, NULL, &error));
+  g_assert_no_error (error);
+  set_body (f, 0, "text/plain", "Two thousand parts.\n");
+
+  select_row (f, 0);
+  g_assert_true (tern_test_ui_wait_for (attachments_listed_cb, view, 10));
+  listed = tern_message_view_get_n_attachments (view);
+  g_assert_cmpuint (listed, >=, 10);
+  g_assert_cmpuint (listed, <=, 100);
+  g_assert_cmpuint (listed + tern_message_view_get_n_hidden_attachments (view), ==, 1999);
+  more = tern_test_ui_find_named (GTK_WIDGET (view), "more_attachments");
+  g_assert_nonnull (more);
+  {
+    g_autofree char *label = g_strdup_printf ("%u More Attachments", 1999 - listed);
+
+    g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (more)), ==, label);
+  }
+  g_assert_true (tern_test_ui_wait_frames (GTK_WIDGET (f->window), 2));
+  tern_test_ui_screenshots (GTK_WINDOW (f->window), "many-attachments", 1300, 800);
+
+  g_signal_emit_by_name (more, "clicked");
+  g_assert_cmpuint (tern_message_view_get_n_attachments (view), ==, 1999);
+  g_assert_cmpuint (tern_message_view_get_n_hidden_attachments (view), ==, 0);
+  g_assert_null (tern_test_ui_find_named (GTK_WIDGET (view), "more_attachments"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -586,6 +653,7 @@ main (int   argc,
   g_test_add ("/ui-reading/link-wrap", Fixture, NULL, set_up, test_link_wrap, tear_down);
   g_test_add ("/ui-reading/search", Fixture, NULL, set_up, test_search, tear_down);
   g_test_add ("/ui-reading/search-keeps-threads", Fixture, NULL, set_up, test_search_keeps_threads, tear_down);
+  g_test_add ("/ui-reading/many-attachments", Fixture, NULL, set_up, test_many_attachments, tear_down);
   g_test_add ("/ui-reading/html-then-fetched", Fixture, NULL, online_set_up, test_html_then_fetched, tear_down);
 
   return g_test_run ();

@@ -141,6 +141,8 @@ test_share (Fixture       *f,
             gconstpointer  data)
 {
   open_dialog (f, "Projects");
+  /* Not INBOX: no notifications unless chosen. */
+  g_assert_false (gtk_switch_get_active (GTK_SWITCH (named (f, "folder-notify"))));
   g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (named (f, "my-rights"))), "You can read"));
   g_assert_true (gtk_widget_get_visible (named (f, "share")));
 
@@ -211,7 +213,24 @@ test_not_owner (Fixture       *f,
   g_assert_null (strstr (gtk_label_get_text (GTK_LABEL (named (f, "my-rights"))), "share it"));
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (gtk_widget_get_ancestor (named (f, "share"),
                                                                                ADW_TYPE_PREFERENCES_GROUP))));
-  screenshot (f, "reader");
+
+  /* New mail in a shared folder raises notifications only once chosen (#18). */
+  {
+    g_autoptr(TernAccount) account = tern_store_get_account (f->store, "bob", NULL);
+    g_autoptr(TernFolder) team = tern_store_get_folder (f->store, account->id, "shared/alice/Team", NULL);
+
+    g_assert_false (gtk_switch_get_active (GTK_SWITCH (named (f, "folder-notify"))));
+    g_assert_false (tern_store_get_folder_notify (f->store, team->id));
+    gtk_switch_set_active (GTK_SWITCH (named (f, "folder-notify")), TRUE);
+    g_assert_true (tern_store_get_folder_notify (f->store, team->id));
+    screenshot (f, "reader");
+
+    /* Shown as chosen the next time. */
+    gtk_window_destroy (GTK_WINDOW (f->dialog));
+    f->dialog = tern_share_dialog_new (NULL, f->store, NULL, team->id);
+    gtk_window_present (GTK_WINDOW (f->dialog));
+    g_assert_true (gtk_switch_get_active (GTK_SWITCH (named (f, "folder-notify"))));
+  }
 }
 
 int

@@ -583,6 +583,47 @@ test_cjk_rows (Fixture       *f,
   g_assert_cmpint (cjk, ==, latin);
 }
 
+/* Issue 15: Junk from the keyboard (Ctrl+J) and the header bar; in Junk the same button says
+ * "Not Junk" and Ctrl+Shift+J brings the message back to INBOX. */
+static void
+test_junk (Fixture       *f,
+           gconstpointer  data)
+{
+  GtkWidget *w = GTK_WIDGET (f->window);
+  GtkWidget *button = tern_test_ui_find_named (w, "junk_button");
+  TernMessageModel *model = tern_window_get_message_model (f->window);
+  guint before = g_list_model_get_n_items (G_LIST_MODEL (model));
+  gint64 id;
+
+  g_assert_nonnull (button);
+  g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (button)), ==, "win.junk");
+  gtk_selection_model_select_item (tern_window_get_selection (f->window), 0, TRUE);
+  id = tern_message_model_get_id (model, 0);
+  g_assert_true (tern_test_ui_wait_frames (w, 1));
+  g_assert_true (gtk_widget_is_sensitive (button));
+  g_assert_true (tern_test_ui_press_key (w, GDK_KEY_j, GDK_CONTROL_MASK));
+  g_assert_true (tern_test_ui_wait_frames (w, 2));
+  g_assert_cmpstr (tern_window_get_last_toast (f->window), ==, "1 message marked as junk");
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, before - 1);
+
+  gtk_widget_activate_action (w, "win.select-folder", "x", f->ids.junk);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 1);
+  g_assert_cmpint (tern_message_model_get_id (model, 0), ==, id);
+  g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (button)), ==, "win.not-junk");
+  g_assert_cmpstr (gtk_button_get_icon_name (GTK_BUTTON (button)), ==, "mail-mark-notjunk-symbolic");
+  gtk_selection_model_select_item (tern_window_get_selection (f->window), 0, TRUE);
+  g_assert_true (tern_test_ui_wait_frames (w, 1));
+  g_assert_true (tern_test_ui_press_key (w, GDK_KEY_j, GDK_CONTROL_MASK | GDK_SHIFT_MASK));
+  g_assert_true (tern_test_ui_wait_frames (w, 2));
+  g_assert_cmpstr (tern_window_get_last_toast (f->window), ==, "1 message marked as not junk");
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 0);
+  tern_test_ui_screenshots (GTK_WINDOW (f->window), "junk-folder", 1300, 800);
+
+  gtk_widget_activate_action (w, "win.select-folder", "x", f->ids.inbox);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, before);
+  g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (button)), ==, "win.junk");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -599,6 +640,7 @@ main (int   argc,
   g_test_add ("/ui-window/read-only-folder", Fixture, NULL, read_only_set_up, test_read_only_folder, tear_down);
   g_test_add ("/ui-window/empty-folder", Fixture, NULL, set_up, test_empty_folder, tear_down);
   g_test_add ("/ui-window/toasts", Fixture, NULL, set_up, test_toasts, tear_down);
+  g_test_add ("/ui-window/junk", Fixture, NULL, set_up, test_junk, tear_down);
   g_test_add ("/ui-window/cjk-rows", Fixture, NULL, set_up, test_cjk_rows, tear_down);
   g_test_add ("/ui-window/state-buttons", Fixture, NULL, set_up, test_state_buttons, tear_down);
 

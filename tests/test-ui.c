@@ -687,9 +687,10 @@ test_online_fetch (Fixture       *f,
   gsize on_disk_len = 0;
   gint64 id;
 
-  for (gsize i = 0; encoded[i] != '\0'; i += 76)
+  /* Lines of 76: the last one shorter (never a read past the string's end). */
+  for (gsize i = 0, len = strlen (encoded); i < len; i += 76)
     {
-      g_string_append_len (message, encoded + i, MIN (76, strlen (encoded + i)));
+      g_string_append_len (message, encoded + i, MIN (76, len - i));
       g_string_append (message, "\r\n");
     }
   g_string_append (message, "--b1--\r\n");
@@ -709,18 +710,6 @@ test_online_fetch (Fixture       *f,
   body = tern_store_get_body (f->store, id, NULL);
   g_assert_nonnull (body);
   g_assert_false (tern_store_get_part_file (f->store, id, "2", NULL, NULL, NULL));
-  if (tern_message_view_get_n_attachments (view) != 1)
-    {
-      g_autoptr(TernMessage) dbg = tern_store_get_message (f->store, id, NULL);
-
-      for (guint i = 0; dbg != NULL && dbg->parts != NULL && i < dbg->parts->len; i++)
-        {
-          TernPart *p = dbg->parts->pdata[i];
-
-          g_test_message ("part %s %s/%s disp %s name %s", p->section, p->type, p->subtype,
-                          p->disposition, p->filename);
-        }
-    }
   g_assert_cmpuint (tern_message_view_get_n_attachments (view), ==, 1);
 
   /* The attachment: progress shown, then the right bytes on disk. */
@@ -740,19 +729,6 @@ test_online_fetch (Fixture       *f,
     g_autofree char *expected = g_strdup_printf (" of %s", size);
 
     g_assert_nonnull (progress);
-    if (!g_str_has_suffix (progress, expected))
-      {
-        g_autoptr(TernMessage) dbg = tern_store_get_message (f->store, id, NULL);
-
-        g_test_message ("progress text: “%s”, expected it to end with “%s”", progress, expected);
-        for (guint i = 0; dbg != NULL && dbg->parts != NULL && i < dbg->parts->len; i++)
-          {
-            TernPart *p = dbg->parts->pdata[i];
-
-            g_test_message ("part %s %s/%s enc %s size %" G_GUINT64_FORMAT, p->section, p->type,
-                            p->subtype, p->encoding, (guint64) p->size);
-          }
-      }
     g_assert_true (g_str_has_suffix (progress, expected));
   }
 

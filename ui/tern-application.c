@@ -910,3 +910,24 @@ tern_application_new (void)
                        "resource-base-path", "/org/gnome/Tern",
                        NULL);
 }
+
+void
+tern_open_uri (const char *uri)
+{
+  const char *log = g_getenv ("TERN_TEST_URI_LOG");
+  g_autoptr(GError) error = NULL;
+
+  if (log != NULL)
+    {
+      /* Tests record what would have opened instead of starting a browser. */
+      g_autofree char *line = g_strdup_printf ("%s\n", uri);
+      g_autoptr(GFile) file = g_file_new_for_path (log);
+      g_autoptr(GFileOutputStream) out = g_file_append_to (file, G_FILE_CREATE_NONE, NULL, NULL);
+
+      if (out != NULL)
+        g_output_stream_write_all (G_OUTPUT_STREAM (out), line, strlen (line), NULL, NULL, NULL);
+      return;
+    }
+  if (!g_app_info_launch_default_for_uri (uri, NULL, &error))
+    g_debug ("Cannot open %s: %s", uri, error->message);
+}

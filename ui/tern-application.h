@@ -46,6 +46,9 @@ TernComposerWindow *tern_application_compose       (TernApplication *self,
                                                     gint64           message_id);
 TernComposerWindow *tern_application_compose_mailto (TernApplication *self,
                                                     const char      *uri);
+/* Opens an address in the default browser; with $TERN_TEST_URI_LOG set, appends it to that
+ * file instead (tests fetch it themselves). */
+void               tern_open_uri                   (const char      *uri);
 /* Tests: do not start the worker threads at all. */
 void               tern_application_set_start_workers (TernApplication *self,
                                                     gboolean         start);

@@ -14,14 +14,38 @@
 #include "tern-mime.h"
 #include "tern-outbox-sync.h"
 #include "tern-outbox.h"
+#include "tern-preferences.h"
 #include "tern-window.h"
 
 /* Attachments, address completion, building the message, drafts, sending. */
 
 /* Attachments. */
 
-static void
-rebuild_attachments (TernComposerWindow *self)
+/* The row's subtitle: the size, or how a forwarded attachment not downloaded comes. */
+void
+_tern_composer_window_update_attachment_row (TernComposerWindow *self,
+                                             Attachment         *a)
+{
+  g_autofree char *size = g_format_size (a->size);
+  g_autofree char *text = NULL;
+
+  if (a->row == NULL)
+    return;
+  if (a->path == NULL && a->downloading)
+    {
+      /* The server counts encoded bytes: say the share of the file's own size. */
+      guint64 done = a->ref_encoded > 0 ? (guint64) ((double) a->done / (double) a->ref_encoded * (double) a->size) : 0;
+      g_autofree char *done_text = g_format_size (MIN (done, a->size));
+
+      text = g_strdup_printf (_("Downloading… %s of %s"), done_text, size);
+    }
+  else if (a->path == NULL)
+    text = g_strdup_printf (_("%s, downloaded when the message is sent"), size);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (a->row), text != NULL ? text : size);
+}
+
+void
+_tern_composer_window_rebuild_attachments (TernComposerWindow *self)
 {
   GtkWidget *child;
 
@@ -31,7 +55,6 @@ rebuild_attachments (TernComposerWindow *self)
   for (guint i = 0; i < self->attachments->len; i++)
     {
       Attachment *a = self->attachments->pdata[i];
-      g_autofree char *size = g_format_size (a->size);
       g_autofree char *guessed = NULL;
       g_autoptr(GIcon) icon = NULL;
       GtkWidget *row = adw_action_row_new ();
@@ -45,7 +68,8 @@ rebuild_attachments (TernComposerWindow *self)
       adw_action_row_add_prefix (ADW_ACTION_ROW (row), gtk_image_new_from_gicon (icon));
       adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), a->filename);
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), size);
+      a->row = row;
+      _tern_composer_window_update_attachment_row (self, a);
       gtk_widget_set_valign (remove, GTK_ALIGN_CENTER);
       gtk_widget_add_css_class (remove, "flat");
       gtk_widget_set_tooltip_text (remove, _("Remove Attachment"));
@@ -79,7 +103,7 @@ _tern_composer_window_add_file (TernComposerWindow  *self,
   a->content_type = g_strdup (content_type);
   a->size = (guint64) st.st_size;
   g_ptr_array_add (self->attachments, a);
-  rebuild_attachments (self);
+  _tern_composer_window_rebuild_attachments (self);
   if (!self->loading)
     _tern_composer_window_mark_dirty (self);
   return TRUE;
@@ -156,7 +180,7 @@ _tern_composer_window_remove_attachment_action (GtkWidget  *widget,
   if (index >= self->attachments->len)
     return;
   g_ptr_array_remove_index (self->attachments, index);
-  rebuild_attachments (self);
+  _tern_composer_window_rebuild_attachments (self);
   _tern_composer_window_mark_dirty (self);
 }
 
@@ -359,7 +383,14 @@ build (TernComposerWindow  *self,
     {
       Attachment *a = self->attachments->pdata[i];
 
-      if (g_strcmp0 (a->content_type, "message/rfc822") == 0)
+      if (a->path == NULL)
+        {
+          /* A forwarded attachment not downloaded: the engine fetches it before the
+           * message goes. A draft (on the server, read by other clients) goes without. */
+          if (!draft)
+            tern_composer_add_part_reference (c, a->ref_message, a->ref_section, a->filename, a->content_type);
+        }
+      else if (g_strcmp0 (a->content_type, "message/rfc822") == 0)
         {
           g_autoptr(GMappedFile) file = g_mapped_file_new (a->path, FALSE, error);
           g_autoptr(GBytes) raw = NULL;
@@ -628,6 +659,50 @@ validate (TernComposerWindow *self)
   return TRUE;
 }
 
+/* Whether the account has an outgoing server set up. If not, Send says so here, with the
+ * button that opens its settings; the message stays in this window (and in its draft), and
+ * nothing is queued to go through a guessed server. */
+static gboolean
+check_outgoing (TernComposerWindow *self,
+                const TernAccount  *account)
+{
+  g_autoptr(TernSmtpSettings) smtp = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  smtp = tern_outbox_get_smtp (self->store, account->id, &error);
+  if (smtp == NULL)
+    {
+      _tern_composer_window_show_error (self, NULL, error->message);
+      return FALSE;
+    }
+  if (smtp->configured)
+    return TRUE;
+  text = g_strdup_printf (_("Not sent: “%s” has no outgoing server. Set one up, then send again."),
+                          account->name);
+  _tern_composer_window_show_error (self, NULL, text);
+  gtk_widget_set_visible (self->setup_outgoing_button, TRUE);
+  gtk_widget_grab_focus (self->setup_outgoing_button);
+  return FALSE;
+}
+
+void
+_tern_composer_window_setup_outgoing_action (GtkWidget  *widget,
+                                             const char *action_name,
+                                             GVariant   *param)
+{
+  TernComposerWindow *self = TERN_COMPOSER_WINDOW (widget);
+  g_autoptr(TernAccount) account = _tern_composer_window_current_account (self);
+  TernPreferences *prefs;
+
+  if (account == NULL)
+    return;
+  prefs = tern_preferences_new (self->app);
+  gtk_window_set_transient_for (GTK_WINDOW (prefs), GTK_WINDOW (self));
+  tern_preferences_show_outgoing (prefs, account->id);
+  gtk_window_present (GTK_WINDOW (prefs));
+}
+
 static void
 really_send (TernComposerWindow *self)
 {
@@ -644,6 +719,8 @@ really_send (TernComposerWindow *self)
       _tern_composer_window_show_error (self, NULL, _("There is no account to send from"));
       return;
     }
+  if (!check_outgoing (self, account))
+    return;
   if ((c = build (self, account, FALSE, &error)) == NULL)
     {
       _tern_composer_window_show_error (self, NULL, error->message);
@@ -706,6 +783,7 @@ _tern_composer_window_send_action (GtkWidget  *widget,
              GVariant   *param)
 {
   TernComposerWindow *self = TERN_COMPOSER_WINDOW (widget);
+  g_autoptr(TernAccount) account = NULL;
   g_autofree char *body = NULL;
   g_autofree char *text = NULL;
 
@@ -717,6 +795,10 @@ _tern_composer_window_send_action (GtkWidget  *widget,
       return;
     }
   if (!validate (self))
+    return;
+  /* Before any question about the message: it could not go anyway. */
+  account = _tern_composer_window_current_account (self);
+  if (account != NULL && !check_outgoing (self, account))
     return;
 
   body = _tern_composer_window_body_text (self);

@@ -238,11 +238,101 @@ attach_original (TernComposerWindow *self,
                                     original_exported_cb, e);
 }
 
-/* A forward keeps the original's attachments this cache has downloaded. */
+/* A forwarded attachment downloading: the composer may be gone, or the attachment removed,
+ * by the time it is done. */
+typedef struct
+{
+  GWeakRef    self;
+  Attachment *a;       /* only used while it is still in the window's list */
+} PartFetch;
+
+static void
+part_fetch_clear (gpointer data)
+{
+  PartFetch *pf = data;
+
+  g_weak_ref_clear (&pf->self);
+}
+
+/* Shared by the progress callback and the completion: progress may still be pending. */
+static void
+part_fetch_unref (gpointer data)
+{
+  g_rc_box_release_full (data, part_fetch_clear);
+}
+
+static Attachment *
+fetched_attachment (TernComposerWindow *self,
+                    PartFetch          *pf)
+{
+  guint index;
+
+  if (self == NULL || !g_ptr_array_find (self->attachments, pf->a, &index))
+    return NULL;
+  return pf->a;
+}
+
+static void
+part_progress_cb (guint64  done,
+                  guint64  total,
+                  gpointer user_data)
+{
+  PartFetch *pf = user_data;
+  g_autoptr(TernComposerWindow) self = g_weak_ref_get (&pf->self);
+  Attachment *a = fetched_attachment (self, pf);
+
+  if (a == NULL)
+    return;
+  a->done = done;
+  if (total > 0)
+    a->ref_encoded = total;
+  _tern_composer_window_update_attachment_row (self, a);
+}
+
+static void
+part_fetched_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  PartFetch *pf = user_data;
+  g_autoptr(TernComposerWindow) self = g_weak_ref_get (&pf->self);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  Attachment *a;
+  gboolean complete = FALSE;
+  gboolean ok = tern_account_worker_fetch_part_finish (TERN_ACCOUNT_WORKER (source), result, &error);
+
+  a = fetched_attachment (self, pf);
+  if (a != NULL)
+    {
+      a->downloading = FALSE;
+      if (ok && tern_store_get_part_file (self->store, a->ref_message, a->ref_section, &path, NULL, &complete) &&
+          complete && path != NULL && g_file_test (path, G_FILE_TEST_IS_REGULAR))
+        {
+          GStatBuf st;
+
+          a->path = g_steal_pointer (&path);
+          if (g_stat (a->path, &st) == 0)
+            a->size = (guint64) st.st_size;
+        }
+      else if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("Forwarded attachment %s: %s", a->filename, error->message);
+      /* Not downloaded now: the engine fetches it before the message is sent. */
+      _tern_composer_window_update_attachment_row (self, a);
+    }
+  part_fetch_unref (pf);
+}
+
+/* A forward keeps the original's attachments: those this cache has downloaded as they are;
+ * the others are downloaded now when online (with their progress in the list), and in any
+ * case before the message is sent (#14 item 4). */
 static void
 add_original_attachments (TernComposerWindow *self,
-                          const TernMessage  *original)
+                          const TernMessage  *original,
+                          gint64              account)
 {
+  TernAccountWorker *worker = tern_application_get_worker (self->app, account);
+  gboolean online = _tern_composer_window_worker_online (worker);
   guint missing = 0;
 
   for (guint i = 0; original->parts != NULL && i < original->parts->len; i++)
@@ -253,24 +343,48 @@ add_original_attachments (TernComposerWindow *self,
       gboolean complete = FALSE;
       gboolean attachment = (p->disposition != NULL && g_ascii_strcasecmp (p->disposition, "attachment") == 0) ||
                             (p->filename != NULL && g_strcmp0 (p->type, "multipart") != 0);
+      Attachment *a;
 
       if (!attachment)
         continue;
+      type = g_strdup_printf ("%s/%s", p->type ? p->type : "application",
+                              p->subtype ? p->subtype : "octet-stream");
       if (tern_store_get_part_file (self->store, original->id, p->section, &path, NULL, &complete) &&
           complete && path != NULL && g_file_test (path, G_FILE_TEST_IS_REGULAR))
         {
-          type = g_strdup_printf ("%s/%s", p->type ? p->type : "application",
-                                  p->subtype ? p->subtype : "octet-stream");
           _tern_composer_window_add_file (self, path, p->filename ? p->filename : _("attachment"), type, NULL);
+          continue;
         }
-      else
-        missing++;
+
+      a = g_new0 (Attachment, 1);
+      a->filename = g_strdup (p->filename ? p->filename : _("attachment"));
+      a->content_type = g_steal_pointer (&type);
+      a->ref_message = original->id;
+      a->ref_section = g_strdup (p->section);
+      a->ref_encoded = (guint64) MAX (p->size, 0);
+      /* BODYSTRUCTURE gives the encoded size: base64 lines of 76 carry 57 bytes in 78. */
+      a->size = p->encoding != NULL && g_ascii_strcasecmp (p->encoding, "base64") == 0
+                ? a->ref_encoded / 78 * 57 : a->ref_encoded;
+      g_ptr_array_add (self->attachments, a);
+      missing++;
+      if (online)
+        {
+          PartFetch *pf = g_rc_box_new0 (PartFetch);
+
+          g_weak_ref_init (&pf->self, self);
+          pf->a = a;
+          a->downloading = TRUE;
+          tern_account_worker_fetch_part_async (worker, original->id, p->section, NULL,
+                                                part_progress_cb, g_rc_box_acquire (pf), part_fetch_unref,
+                                                self->cancellable, part_fetched_cb, pf);
+        }
     }
-  if (missing > 0)
+  _tern_composer_window_rebuild_attachments (self);
+  if (missing > 0 && !online)
     {
       g_autofree char *text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                                            "%u attachment of the original is not downloaded, so it is not included. Forward as an attachment to include everything.",
-                                                            "%u attachments of the original are not downloaded, so they are not included. Forward as an attachment to include everything.",
+                                                            "%u attachment of the original is not downloaded yet. It is downloaded and included when the message is sent.",
+                                                            "%u attachments of the original are not downloaded yet. They are downloaded and included when the message is sent.",
                                                             missing), missing);
 
       _tern_composer_window_set_notice (self, text);
@@ -491,7 +605,7 @@ _tern_composer_window_load_original (TernComposerWindow *self,
       if (self->mode == TERN_COMPOSE_FORWARD)
         {
           self->loading = TRUE;
-          add_original_attachments (self, original);
+          add_original_attachments (self, original, account);
           self->loading = FALSE;
         }
       add_original_text (self, account);

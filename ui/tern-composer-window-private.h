@@ -16,10 +16,18 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  char    *path;
+  char    *path;           /* NULL while a forwarded attachment is not downloaded */
   char    *filename;
   char    *content_type;   /* NULL: TernComposer guesses it when the message is built */
   guint64  size;
+  /* A forwarded attachment not downloaded: the original's part. Sent as a reference the
+   * engine fills in (tern_composer_add_part_reference()) unless downloaded before. */
+  gint64     ref_message;
+  char      *ref_section;
+  gboolean   downloading;
+  guint64    done;         /* transfer-encoded bytes so far, of ref_encoded */
+  guint64    ref_encoded;
+  GtkWidget *row;          /* borrowed: its row in the list */
 } Attachment;
 
 struct _TernComposerWindow
@@ -39,6 +47,7 @@ struct _TernComposerWindow
   GtkToggleButton      *cc_button;
   GtkEntry             *subject_entry;
   GtkLabel             *error_label;
+  GtkWidget            *setup_outgoing_button;
   GtkWidget            *attachments_scroller;
   GtkListBox           *attachments_list;
   GtkTextView          *body_view;
@@ -177,9 +186,19 @@ _tern_composer_window_send_action (GtkWidget  *widget,
                                    const char *action_name,
                                    GVariant   *param);
 void
+_tern_composer_window_setup_outgoing_action (GtkWidget  *widget,
+                                             const char *action_name,
+                                             GVariant   *param);
+void
 _tern_composer_window_show_cc_bcc_action (GtkWidget  *widget,
                                           const char *action_name,
                                           GVariant   *param);
+
+void
+_tern_composer_window_rebuild_attachments (TernComposerWindow *self);
+void
+_tern_composer_window_update_attachment_row (TernComposerWindow *self,
+                                             Attachment         *a);
 
 /* tern-composer-window-original.c */
 void

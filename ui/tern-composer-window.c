@@ -40,6 +40,7 @@ attachment_free (Attachment *a)
   g_free (a->path);
   g_free (a->filename);
   g_free (a->content_type);
+  g_free (a->ref_section);
   g_free (a);
 }
 
@@ -86,6 +87,7 @@ clear_error (TernComposerWindow *self)
 
   g_clear_pointer (&self->error, g_free);
   gtk_widget_set_visible (GTK_WIDGET (self->error_label), FALSE);
+  gtk_widget_set_visible (self->setup_outgoing_button, FALSE);
   for (guint i = 0; i < G_N_ELEMENTS (entries); i++)
     gtk_widget_remove_css_class (GTK_WIDGET (entries[i]), "error");
 }
@@ -404,14 +406,7 @@ from_changed_cb (TernComposerWindow *self)
 char *
 _tern_composer_window_draft_key (TernComposerWindow *self)
 {
-  GString *key = g_string_new (NULL);
-
-  for (const char *p = self->message_id; p != NULL && *p != '\0'; p++)
-    if (g_ascii_isalnum (*p) || *p == '.' || *p == '-' || *p == '_' || *p == '@')
-      g_string_append_c (key, *p);
-    else if (*p != '<' && *p != '>')
-      g_string_append_c (key, '_');
-  return g_string_free (key, FALSE);
+  return tern_draft_file_key (self->message_id);
 }
 
 char *
@@ -720,6 +715,40 @@ tern_composer_window_get_n_attachments (TernComposerWindow *self)
   return self->attachments->len;
 }
 
+guint
+tern_composer_window_get_n_missing_attachments (TernComposerWindow *self)
+{
+  guint n = 0;
+
+  g_return_val_if_fail (TERN_IS_COMPOSER_WINDOW (self), 0);
+  for (guint i = 0; i < self->attachments->len; i++)
+    n += ((Attachment *) self->attachments->pdata[i])->path == NULL;
+  return n;
+}
+
+guint
+tern_composer_window_get_n_downloading (TernComposerWindow *self)
+{
+  guint n = 0;
+
+  g_return_val_if_fail (TERN_IS_COMPOSER_WINDOW (self), 0);
+  for (guint i = 0; i < self->attachments->len; i++)
+    n += ((Attachment *) self->attachments->pdata[i])->downloading;
+  return n;
+}
+
+const char *
+tern_composer_window_get_attachment_subtitle (TernComposerWindow *self,
+                                              guint               index)
+{
+  Attachment *a;
+
+  g_return_val_if_fail (TERN_IS_COMPOSER_WINDOW (self), NULL);
+  g_return_val_if_fail (index < self->attachments->len, NULL);
+  a = self->attachments->pdata[index];
+  return a->row != NULL ? adw_action_row_get_subtitle (ADW_ACTION_ROW (a->row)) : NULL;
+}
+
 const char *
 tern_composer_window_get_error (TernComposerWindow *self)
 {
@@ -839,11 +868,14 @@ tern_composer_window_class_init (TernComposerWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TernComposerWindow, cc_button);
   gtk_widget_class_bind_template_child (widget_class, TernComposerWindow, subject_entry);
   gtk_widget_class_bind_template_child (widget_class, TernComposerWindow, error_label);
+  gtk_widget_class_bind_template_child (widget_class, TernComposerWindow, setup_outgoing_button);
   gtk_widget_class_bind_template_child (widget_class, TernComposerWindow, attachments_scroller);
   gtk_widget_class_bind_template_child (widget_class, TernComposerWindow, attachments_list);
   gtk_widget_class_bind_template_child (widget_class, TernComposerWindow, body_view);
 
   gtk_widget_class_install_action (widget_class, "composer.send", NULL, _tern_composer_window_send_action);
+  gtk_widget_class_install_action (widget_class, "composer.setup-outgoing", NULL,
+                                   _tern_composer_window_setup_outgoing_action);
   gtk_widget_class_install_action (widget_class, "composer.attach", NULL, _tern_composer_window_attach_action);
   gtk_widget_class_install_action (widget_class, "composer.remove-attachment", "u", _tern_composer_window_remove_attachment_action);
   gtk_widget_class_install_action (widget_class, "composer.show-cc-bcc", NULL, _tern_composer_window_show_cc_bcc_action);

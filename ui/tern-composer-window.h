@@ -57,6 +57,13 @@ gboolean            tern_composer_window_add_attachment (TernComposerWindow *sel
                                                          const char         *path,
                                                          GError            **error);
 guint               tern_composer_window_get_n_attachments (TernComposerWindow *self);
+/* Forwarded attachments not downloaded (yet): downloading now, or fetched when the message
+ * is sent; and of those, how many are downloading now. */
+guint               tern_composer_window_get_n_missing_attachments (TernComposerWindow *self);
+guint               tern_composer_window_get_n_downloading (TernComposerWindow *self);
+/* The subtitle of the index-th attachment's row (its size, or its download's progress). */
+const char         *tern_composer_window_get_attachment_subtitle (TernComposerWindow *self,
+                                                         guint               index);
 
 /* What the window says: the inline error under the fields (a recipient missing or not an
  * address), and the notice above them (the original not available offline...); NULL for

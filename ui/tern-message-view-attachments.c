@@ -436,9 +436,42 @@ is_attachment (const TernPart *p)
           p->content_id == NULL);
 }
 
+/* A message may carry thousands of parts: the strip lists this many, then "N More". */
+#define LISTED_ATTACHMENTS 50
+
+void
+_tern_message_view_show_all_attachments_action (GtkWidget  *widget,
+                                                const char *action_name,
+                                                GVariant   *parameter)
+{
+  TernMessageView *self = TERN_MESSAGE_VIEW (widget);
+
+  if (self->message == NULL)
+    return;
+  self->all_attachments_for = self->message->id;
+  _tern_message_view_build_attachments (self);
+}
+
+static GtkWidget *
+more_button (guint n)
+{
+  g_autofree char *label = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u More Attachment",
+                                                         "%u More Attachments", n), n);
+  GtkWidget *button = gtk_button_new_with_label (label);
+
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "view.show-all-attachments");
+  gtk_widget_set_tooltip_text (button, _("List every attachment of this message"));
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (button, "pill");
+  gtk_widget_set_name (button, "more_attachments");
+  return button;
+}
+
 void
 _tern_message_view_build_attachments (TernMessageView *self)
 {
+  g_autoptr(GHashTable) listed_sections = g_hash_table_new (g_str_hash, g_str_equal);
+  gboolean all = self->message != NULL && self->all_attachments_for == self->message->id;
   GtkWidget *child;
 
   while ((child = gtk_widget_get_first_child (self->attachments_box)) != NULL)
@@ -447,6 +480,7 @@ _tern_message_view_build_attachments (TernMessageView *self)
     gtk_box_remove (GTK_BOX (self->images_box), child);
   g_clear_pointer (&self->attachments, g_ptr_array_unref);
   self->attachments = g_ptr_array_new_with_free_func ((GDestroyNotify) _tern_message_view_attachment_free);
+  self->n_hidden_attachments = 0;
 
   for (guint i = 0; self->message->parts != NULL && i < self->message->parts->len; i++)
     {
@@ -460,18 +494,17 @@ _tern_message_view_build_attachments (TernMessageView *self)
       if (!is_attachment (p))
         continue;
       /* A part is listed once, however the cache came to name it twice. */
-      {
-        gboolean listed = FALSE;
-
-        for (guint j = 0; j < self->attachments->len && !listed; j++)
-          listed = g_strcmp0 (((Attachment *) self->attachments->pdata[j])->section, p->section) == 0;
-        if (listed)
-          {
-            g_debug ("part %s of message %" G_GINT64_FORMAT " is listed twice in the cache",
-                     p->section, self->message->id);
-            continue;
-          }
-      }
+      if (!g_hash_table_add (listed_sections, p->section))
+        {
+          g_debug ("part %s of message %" G_GINT64_FORMAT " is listed twice in the cache",
+                   p->section, self->message->id);
+          continue;
+        }
+      if (!all && self->attachments->len >= LISTED_ATTACHMENTS)
+        {
+          self->n_hidden_attachments++;
+          continue;
+        }
       a = g_new0 (Attachment, 1);
       a->view = self;
       a->index = self->attachments->len;
@@ -530,6 +563,8 @@ _tern_message_view_build_attachments (TernMessageView *self)
       set_attachment_done (self, a);
       attachment_update (a);
     }
+  if (self->n_hidden_attachments > 0)
+    gtk_box_append (GTK_BOX (self->attachments_box), more_button (self->n_hidden_attachments));
   gtk_widget_set_visible (self->attachments_strip, self->attachments->len > 0);
 
   /* Images not here yet come by themselves when the account is online. */

@@ -65,6 +65,8 @@ struct _TernMessageView
   GtkWidget            *notice_button;
 
   gint64                message_id;
+  gint64                all_attachments_for;  /* the message whose every attachment is listed */
+  guint                 n_hidden_attachments;
   TernMessageViewState  state;
   gboolean              remote_blocked;
   gboolean              remote_allowed;
@@ -94,6 +96,9 @@ GStrv    _tern_message_view_highlight_words       (const char      *text);
 /* tern-message-view-attachments.c */
 void     _tern_message_view_attachment_free       (Attachment      *a);
 void     _tern_message_view_build_attachments     (TernMessageView *self);
+void     _tern_message_view_show_all_attachments_action (GtkWidget  *widget,
+                                                         const char *action_name,
+                                                         GVariant   *parameter);
 void     _tern_message_view_download_action       (GtkWidget       *widget,
                                                    const char      *action_name,
                                                    GVariant        *param);

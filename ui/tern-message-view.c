@@ -48,26 +48,11 @@ void
 _tern_message_view_open_uri (GtkWidget  *widget,
           const char *uri)
 {
-  g_autoptr(GError) error = NULL;
-  const char *log = g_getenv ("TERN_TEST_URI_LOG");
-
   if (g_ascii_strncasecmp (uri, "mailto:", 7) == 0 &&
       gtk_widget_activate_action (widget, "app.compose-mailto", "s", uri))
     return;
 
-  if (log != NULL)
-    {
-      /* Tests record what would have opened instead of starting a browser. */
-      g_autofree char *line = g_strdup_printf ("%s\n", uri);
-      g_autoptr(GFile) file = g_file_new_for_path (log);
-      g_autoptr(GFileOutputStream) out = g_file_append_to (file, G_FILE_CREATE_NONE, NULL, NULL);
-
-      if (out != NULL)
-        g_output_stream_write_all (G_OUTPUT_STREAM (out), line, strlen (line), NULL, NULL, NULL);
-      return;
-    }
-  if (!g_app_info_launch_default_for_uri (uri, NULL, &error))
-    g_debug ("Cannot open %s: %s", uri, error->message);
+  tern_open_uri (uri);
 }
 
 /* The words searched for, marked where they start a word (as the search matched them). */
@@ -588,6 +573,15 @@ tern_message_view_get_n_attachments (TernMessageView *self)
   return self->attachments ? self->attachments->len : 0;
 }
 
+/* Attachments not listed yet ("N More Attachments" shows them). */
+guint
+tern_message_view_get_n_hidden_attachments (TernMessageView *self)
+{
+  g_return_val_if_fail (TERN_IS_MESSAGE_VIEW (self), 0);
+
+  return self->n_hidden_attachments;
+}
+
 double
 tern_message_view_get_attachment_progress (TernMessageView *self,
                                            guint            index)
@@ -736,6 +730,8 @@ tern_message_view_class_init (TernMessageViewClass *klass)
   gtk_widget_class_install_action (widget_class, "view.cancel-download", "u", _tern_message_view_cancel_download_action);
   gtk_widget_class_install_action (widget_class, "view.open-attachment", "u", _tern_message_view_open_attachment_action);
   gtk_widget_class_install_action (widget_class, "view.save-attachment", "u", _tern_message_view_save_attachment_action);
+  gtk_widget_class_install_action (widget_class, "view.show-all-attachments", NULL,
+                                   _tern_message_view_show_all_attachments_action);
 }
 
 static GtkWidget *

@@ -39,6 +39,7 @@ void                 tern_message_view_reload          (TernMessageView *self);
 char                *tern_message_view_dup_text        (TernMessageView *self) G_GNUC_WARN_UNUSED_RESULT;
 gboolean             tern_message_view_get_remote_blocked (TernMessageView *self);
 guint                tern_message_view_get_n_attachments (TernMessageView *self);
+guint                tern_message_view_get_n_hidden_attachments (TernMessageView *self);
 /* -1 not started, 0..1 downloading, 2 done. */
 double               tern_message_view_get_attachment_progress (TernMessageView *self,
                                                         guint            index);

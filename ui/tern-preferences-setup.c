@@ -9,6 +9,7 @@
 #include "tern-identity.h"
 #include "tern-oauth2.h"
 #include "tern-outbox.h"
+#include "tern-outbox-sync.h"
 #include "tern-password.h"
 #include "tern-preferences-private.h"
 
@@ -89,11 +90,21 @@ found_cb (GObject      *source,
   adw_combo_row_set_selected (ADW_COMBO_ROW (self->security),
                               g_strcmp0 (imap->security, "starttls") == 0 ? 1 : 0);
   gtk_editable_set_text (GTK_EDITABLE (self->user), user);
+  if (found->smtp != NULL)
+    {
+      g_autofree char *smtp_port = g_strdup_printf ("%u", found->smtp->port);
+
+      gtk_editable_set_text (GTK_EDITABLE (self->smtp_host), found->smtp->host);
+      gtk_editable_set_text (GTK_EDITABLE (self->smtp_port), smtp_port);
+      adw_combo_row_set_selected (ADW_COMBO_ROW (self->smtp_security),
+                                  g_strcmp0 (found->smtp->security, "starttls") == 0 ? 1 : 0);
+    }
   /* "Found in your provider's settings: imap.example.com, encrypted" */
   text = g_strdup_printf (_("%s: %s, encrypted%s"), source_words (imap->source), imap->host,
                           g_strcmp0 (imap->auth, "oauth2") == 0
                           ? _(" (the provider wants a sign-in in the browser)") : "");
   set_find_status (self, text, "success");
+  _tern_preferences_show_sign_in (self, g_strcmp0 (imap->auth, "oauth2") == 0);
   g_clear_pointer (&self->found, tern_discovery_result_free);
   self->found = g_steal_pointer (&found);
 }
@@ -184,19 +195,26 @@ _tern_preferences_finish_add (TernPreferences   *self,
                               const TernAccount *added)
 {
   const char *full_name = gtk_editable_get_text (GTK_EDITABLE (self->full_name));
+  const char *smtp_host;
   g_autoptr(GError) error = NULL;
 
-  if (self->found != NULL && self->found->smtp != NULL &&
-      g_ascii_strcasecmp (self->found->email, added->email) == 0)
+  smtp_host = gtk_editable_get_text (GTK_EDITABLE (self->smtp_host));
+  if (*smtp_host != '\0')
     {
-      const TernDiscoveredServer *found = self->found->smtp;
-      g_autofree char *user = tern_discovered_server_dup_user (found, added->email);
+      const char *port = gtk_editable_get_text (GTK_EDITABLE (self->smtp_port));
+      const TernDiscoveredServer *found = self->found != NULL ? self->found->smtp : NULL;
+      g_autofree char *user = NULL;
       TernSmtpSettings smtp = { 0 };
 
+      /* The user name the provider's settings give for it, when it is the server found. */
+      if (found != NULL && g_ascii_strcasecmp (found->host, smtp_host) == 0 &&
+          g_ascii_strcasecmp (self->found->email, added->email) == 0)
+        user = tern_discovered_server_dup_user (found, added->email);
       smtp.account_id = added->id;
-      smtp.host = found->host;
-      smtp.port = found->port;
-      smtp.security = found->security;
+      smtp.host = (char *) smtp_host;
+      smtp.port = *port ? (guint) g_ascii_strtoull (port, NULL, 10) : 0;
+      smtp.security = adw_combo_row_get_selected (ADW_COMBO_ROW (self->smtp_security)) == 1
+                      ? (char *) "starttls" : (char *) "tls";
       smtp.user = user;
       if (!tern_outbox_set_smtp (store, &smtp, &error))
         g_debug ("Cannot store the outgoing server: %s", error->message);
@@ -226,16 +244,20 @@ remove_response_cb (AdwMessageDialog *dialog,
   TernStore *store = tern_application_get_store (self->app);
   gint64 id = (gint64) GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (dialog), "account-id"));
   g_autoptr(TernAccount) account = NULL;
+  g_autoptr(GPtrArray) drafts = NULL;
   g_autoptr(GError) error = NULL;
 
   if (g_strcmp0 (response, "remove") != 0)
     return;
   account = tern_store_get_account_by_id (store, id, &error);
-  if (account == NULL || !tern_store_remove_account (store, account->name, &error))
+  if (account == NULL || (drafts = tern_drafts_list_account_files (store, account, &error)) == NULL ||
+      !tern_store_remove_account (store, account->name, &error))
     {
       adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (error->message));
       return;
     }
+  /* Its drafts kept on this computer go with it. */
+  tern_drafts_remove_files (drafts);
   /* Its passwords and sign-in go with it. */
   if (!tern_password_forget_all (account, &error) ||
       (g_strcmp0 (account->auth, "oauth2") == 0 && !tern_oauth2_forget (account, &error)))
@@ -253,6 +275,7 @@ remove_clicked_cb (GtkWidget       *button,
   g_autoptr(TernAccount) account = tern_store_get_account_by_id (store, id, NULL);
   g_autoptr(GString) body = g_string_new (NULL);
   TernAccountData lost = { 0 };
+  g_autoptr(GPtrArray) drafts = NULL;
   g_autofree char *heading = NULL;
   GtkWidget *dialog;
 
@@ -270,6 +293,14 @@ remove_clicked_cb (GtkWidget       *button,
       g_string_append_printf (body, ngettext ("%u change made here has not reached the server and is lost.",
                                               "%u changes made here have not reached the server and are lost.",
                                               lost.pending_actions), lost.pending_actions);
+    }
+  drafts = tern_drafts_list_account_files (store, account, NULL);
+  if (drafts != NULL && drafts->len > 0)
+    {
+      g_string_append_c (body, ' ');
+      g_string_append_printf (body, ngettext ("%u draft kept on this computer is removed.",
+                                              "%u drafts kept on this computer are removed.",
+                                              drafts->len), drafts->len);
     }
   if (lost.unsent > 0)
     {

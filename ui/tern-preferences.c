@@ -11,6 +11,7 @@
 #include "tern-outbox.h"
 #include "tern-password.h"
 #include "tern-preferences-private.h"
+#include "tern-submit.h"
 #include "tern-sync.h"
 
 /*
@@ -24,9 +25,9 @@ G_DEFINE_FINAL_TYPE (TernPreferences, tern_preferences, ADW_TYPE_PREFERENCES_WIN
 static const char *security_ids[] = { "tls", "starttls", "none" };
 
 /* The account described by the form; strings borrowed from the widgets. */
-static void
-form_account (TernPreferences *self,
-              TernAccount     *account)
+void
+_tern_preferences_form_account (TernPreferences *self,
+                                TernAccount     *account)
 {
   const char *port = gtk_editable_get_text (GTK_EDITABLE (self->port));
   guint security = adw_combo_row_get_selected (ADW_COMBO_ROW (self->security));
@@ -44,6 +45,7 @@ form_account (TernPreferences *self,
   if (*account->name == '\0')
     account->name = account->email;
   account->pinned_sha256 = self->pinned_sha256;
+  account->ca_file = self->ca_file;
   account->delete_mode = (char *) "trash";
 }
 
@@ -58,6 +60,13 @@ typedef struct
   GError   *error;
   char     *sha256;
   char     *description;
+  /* The outgoing server, if one is given: tried after the incoming one. */
+  char     *smtp_host;
+  guint     smtp_port;
+  gboolean  smtp_starttls;
+  gboolean  smtp_ok;
+  GError   *smtp_error;
+  char     *form;        /* the form tested */
 } TestJob;
 
 static void
@@ -70,13 +79,20 @@ test_job_free (TestJob *job)
   g_free (job->account.security);
   g_free (job->account.user);
   g_free (job->account.pinned_sha256);
+  g_free (job->account.ca_file);
   g_free (job->account.delete_mode);
   g_free (job->password);
   g_clear_error (&job->error);
   g_free (job->sha256);
   g_free (job->description);
+  g_free (job->smtp_host);
+  g_clear_error (&job->smtp_error);
+  g_free (job->form);
   g_free (job);
 }
+
+static void start_test (TernPreferences *self,
+                        gboolean         then_add);
 
 static void
 trust_response_cb (AdwMessageDialog *dialog,
@@ -87,8 +103,10 @@ trust_response_cb (AdwMessageDialog *dialog,
     {
       g_free (self->pinned_sha256);
       self->pinned_sha256 = g_strdup (g_object_get_data (G_OBJECT (dialog), "sha256"));
-      gtk_widget_activate (self->test_button);
+      start_test (self, self->add_after_test);
     }
+  else
+    self->add_after_test = FALSE;
 }
 
 /* What the user reads under "Test connection": the kind of failure first, then the detail. */
@@ -132,19 +150,82 @@ set_test_status (TernPreferences *self,
   gtk_widget_add_css_class (self->test_status, css_class);
 }
 
+/* The fields a failure is about, marked: the user sees where to look. */
+static void
+mark_fields (TernPreferences *self,
+             const GError    *error,
+             GtkWidget       *host,
+             GtkWidget       *port,
+             GtkWidget       *security,
+             GtkWidget       *secret)
+{
+  if (error == NULL || error->domain != TERN_SYNC_ERROR)
+    return;
+  switch ((TernSyncError) error->code)
+    {
+    case TERN_SYNC_ERROR_AUTH:
+      gtk_widget_add_css_class (secret, "error");
+      if (secret == self->password)
+        gtk_widget_add_css_class (self->user, "error");
+      break;
+    case TERN_SYNC_ERROR_OFFLINE:
+    case TERN_SYNC_ERROR_TRANSIENT:
+      gtk_widget_add_css_class (host, "error");
+      gtk_widget_add_css_class (port, "error");
+      break;
+    case TERN_SYNC_ERROR_INSECURE:
+    case TERN_SYNC_ERROR_CONFIG:
+    case TERN_SYNC_ERROR_PROTOCOL:
+      gtk_widget_add_css_class (port, "error");
+      gtk_widget_add_css_class (security, "error");
+      break;
+    case TERN_SYNC_ERROR_CERTIFICATE:
+      gtk_widget_add_css_class (host, "error");
+      break;
+    case TERN_SYNC_ERROR_NO_SUCH_FOLDER:
+    case TERN_SYNC_ERROR_PERMANENT:
+    default:
+      break;
+    }
+}
+
+static void
+clear_marks (TernPreferences *self)
+{
+  GtkWidget *fields[] = { self->host, self->port, self->security, self->user, self->password,
+                          self->smtp_host, self->smtp_port, self->smtp_security };
+
+  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+    gtk_widget_remove_css_class (fields[i], "error");
+}
+
+static void add_account (TernPreferences *self);
+
 static gboolean
 test_done_cb (gpointer data)
 {
   TestJob *job = data;
   g_autoptr(TernPreferences) self = g_weak_ref_get (&job->prefs);
+  gboolean then_add;
 
   if (self == NULL)
     return G_SOURCE_REMOVE;
   self->testing = FALSE;
+  then_add = self->add_after_test;
   gtk_widget_set_sensitive (self->test_button, TRUE);
-  if (job->ok)
-    set_test_status (self, _("Connected and logged in."), "success");
-  else if (job->sha256 != NULL)
+  gtk_widget_set_sensitive (self->add_button, TRUE);
+  clear_marks (self);
+  if (job->ok && (job->smtp_host == NULL || job->smtp_ok))
+    {
+      set_test_status (self, _("Connected and logged in."), "success");
+      g_free (self->tested);
+      self->tested = g_strdup (job->form);
+      self->add_after_test = FALSE;
+      if (then_add)
+        add_account (self);
+      return G_SOURCE_REMOVE;
+    }
+  if (!job->ok && job->sha256 != NULL)
     {
       g_autofree char *body = g_strdup_printf (_("The server’s certificate could not be verified.\n\n"
                                                  "%s\n\nSHA-256 fingerprint:\n%s"),
@@ -161,13 +242,32 @@ test_done_cb (gpointer data)
       g_object_set_data_full (G_OBJECT (dialog), "sha256", g_strdup (job->sha256), g_free);
       g_signal_connect (dialog, "response", G_CALLBACK (trust_response_cb), self);
       gtk_window_present (GTK_WINDOW (dialog));
+      return G_SOURCE_REMOVE;
     }
-  else
-    {
-      g_autofree char *text = describe_test_error (job->error);
 
-      set_test_status (self, text, "error");
-    }
+  {
+    g_autofree char *imap = job->ok ? NULL : describe_test_error (job->error);
+    g_autofree char *smtp = job->smtp_host == NULL || job->smtp_ok ? NULL : describe_test_error (job->smtp_error);
+    g_autofree char *text = NULL;
+
+    /* Each failure said against its server, the fields concerned marked. */
+    if (imap != NULL && job->smtp_host == NULL)
+      text = g_steal_pointer (&imap);
+    else if (imap != NULL && smtp != NULL)
+      text = g_strdup_printf (_("Incoming: %s\nOutgoing: %s"), imap, smtp);
+    else if (imap != NULL)
+      text = g_strdup_printf (_("Incoming: %s"), imap);
+    else
+      text = g_strdup_printf (_("Outgoing: %s"), smtp);
+    set_test_status (self, text, "error");
+    if (!job->ok)
+      mark_fields (self, job->error, self->host, self->port, self->security, self->password);
+    if (job->smtp_host != NULL && !job->smtp_ok)
+      mark_fields (self, job->smtp_error, self->smtp_host, self->smtp_port, self->smtp_security, self->password);
+    /* Setting up without a connection (offline, or a server not there yet) stays possible. */
+    gtk_widget_set_visible (self->save_anyway_button, TRUE);
+  }
+  self->add_after_test = FALSE;
   return G_SOURCE_REMOVE;
 }
 
@@ -200,6 +300,24 @@ test_thread (gpointer data)
       g_clear_pointer (&sync, tern_sync_free);
     }
   g_clear_pointer (&store, tern_store_free);
+  if (job->smtp_host != NULL && job->sha256 == NULL)
+    {
+      /* The incoming server's trusted certificate holds for the same host only. */
+      const char *pins[2] = { NULL, NULL };
+      TernSubmitSettings settings = { 0 };
+
+      if (job->account.pinned_sha256 != NULL && g_ascii_strcasecmp (job->smtp_host, job->account.host) == 0)
+        pins[0] = job->account.pinned_sha256;
+      settings.host = job->smtp_host;
+      settings.port = (guint16) job->smtp_port;
+      settings.security = job->smtp_starttls ? TERN_SUBMIT_SECURITY_STARTTLS : TERN_SUBMIT_SECURITY_TLS;
+      settings.user = job->account.user;
+      settings.password = job->password;
+      settings.pinned_sha256 = pins;
+      settings.ca_file = job->account.ca_file;
+      settings.timeout_seconds = 15;
+      job->smtp_ok = tern_submit_check (&settings, NULL, NULL, &job->smtp_error);
+    }
   if (path != NULL)
     {
       g_autofree char *wal = g_strconcat (path, "-wal", NULL);
@@ -216,15 +334,47 @@ test_thread (gpointer data)
   return NULL;
 }
 
+/* The form in one string: what was tested is what is added. */
+static char *
+form_signature (TernPreferences *self)
+{
+  GtkWidget *fields[] = { self->email, self->host, self->port, self->user, self->password,
+                          self->smtp_host, self->smtp_port };
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+    g_string_append_printf (out, "%s\x1f", gtk_editable_get_text (GTK_EDITABLE (fields[i])));
+  g_string_append_printf (out, "%u\x1f%u\x1f%s", adw_combo_row_get_selected (ADW_COMBO_ROW (self->security)),
+                          adw_combo_row_get_selected (ADW_COMBO_ROW (self->smtp_security)),
+                          self->pinned_sha256 ? self->pinned_sha256 : "");
+  return g_string_free (out, FALSE);
+}
+
+/* The outgoing server of the form: NULL if none is given. Port 0: the usual one. */
+static const char *
+form_smtp (TernPreferences *self,
+           guint           *port,
+           gboolean        *starttls)
+{
+  const char *host = gtk_editable_get_text (GTK_EDITABLE (self->smtp_host));
+  const char *port_text = gtk_editable_get_text (GTK_EDITABLE (self->smtp_port));
+
+  *starttls = adw_combo_row_get_selected (ADW_COMBO_ROW (self->smtp_security)) == 1;
+  *port = *port_text ? (guint) g_ascii_strtoull (port_text, NULL, 10) : (*starttls ? 587 : 465);
+  return *host != '\0' ? host : NULL;
+}
+
 static void
-test_clicked_cb (TernPreferences *self)
+start_test (TernPreferences *self,
+            gboolean         then_add)
 {
   TestJob *job;
   TernAccount a;
+  const char *smtp_host;
 
   if (self->testing)
     return;
-  form_account (self, &a);
+  _tern_preferences_form_account (self, &a);
   if (*a.host == '\0')
     {
       set_test_status (self, _("Enter the server’s name first."), "error");
@@ -239,26 +389,35 @@ test_clicked_cb (TernPreferences *self)
   job->account.security = g_strdup (a.security);
   job->account.user = g_strdup (a.user);
   job->account.pinned_sha256 = g_strdup (a.pinned_sha256);
+  job->account.ca_file = g_strdup (a.ca_file);
   job->account.delete_mode = g_strdup ("trash");
   job->password = g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->password)));
+  smtp_host = form_smtp (self, &job->smtp_port, &job->smtp_starttls);
+  job->smtp_host = g_strdup (smtp_host);
+  job->form = form_signature (self);
   self->testing = TRUE;
+  self->add_after_test = then_add;
   gtk_widget_set_sensitive (self->test_button, FALSE);
+  gtk_widget_set_sensitive (self->add_button, FALSE);
+  gtk_widget_set_visible (self->save_anyway_button, FALSE);
   set_test_status (self, _("Connecting…"), "dim-label");
   g_thread_unref (g_thread_new ("tern-connection-test", test_thread, job));
 }
 
 static void
-add_clicked_cb (TernPreferences *self)
+test_clicked_cb (TernPreferences *self)
 {
-  TernStore *store = tern_application_get_store (self->app);
-  const char *password = gtk_editable_get_text (GTK_EDITABLE (self->password));
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TernAccount) added = NULL;
+  start_test (self, FALSE);
+}
+
+/* What is wrong is said under the form, beside the buttons, with the fields to fill
+ * marked: a toast would cover the Add button. */
+static gboolean
+form_complete (TernPreferences *self)
+{
   TernAccount a;
 
-  /* What is wrong is said under the form, beside the buttons, with the fields to fill
-   * marked: a toast would cover the Add button. */
-  form_account (self, &a);
+  _tern_preferences_form_account (self, &a);
   if (*a.email == '\0')
     gtk_widget_add_css_class (self->email, "error");
   else
@@ -271,8 +430,46 @@ add_clicked_cb (TernPreferences *self)
     {
       set_test_status (self, _("An email address and a server are needed"), "error");
       gtk_widget_grab_focus (*a.email == '\0' ? self->email : self->host);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+add_clicked_cb (TernPreferences *self)
+{
+  g_autofree char *signature = NULL;
+
+  if (self->testing || !form_complete (self))
+    return;
+  /* Both servers are tried before the account is saved (unless this very form passed). */
+  signature = form_signature (self);
+  if (g_strcmp0 (signature, self->tested) != 0)
+    {
+      start_test (self, TRUE);
       return;
     }
+  add_account (self);
+}
+
+static void
+save_anyway_clicked_cb (TernPreferences *self)
+{
+  if (!self->testing && form_complete (self))
+    add_account (self);
+}
+
+/* Saves the form's account, its password in the keyring, its outgoing server and name. */
+static void
+add_account (TernPreferences *self)
+{
+  TernStore *store = tern_application_get_store (self->app);
+  const char *password = gtk_editable_get_text (GTK_EDITABLE (self->password));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernAccount) added = NULL;
+  TernAccount a;
+
+  _tern_preferences_form_account (self, &a);
   if (!tern_store_add_account (store, &a, NULL, &error) ||
       (added = tern_store_get_account (store, a.name, &error)) == NULL)
     {
@@ -398,168 +595,6 @@ spin_row (TernPreferences *self,
   return row;
 }
 
-/* Outgoing mail: the account's submission server, as `tern-cli smtp` sets it. Each control
- * stores its own field when applied; the password goes to the keyring. */
-
-static TernSmtpSettings *
-smtp_get (TernPreferences *self,
-          GtkWidget       *row)
-{
-  gint64 id = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (row), "account-id"));
-
-  return tern_outbox_get_smtp (tern_application_get_store (self->app), id, NULL);
-}
-
-static void
-smtp_put (TernPreferences  *self,
-          TernSmtpSettings *settings)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!tern_outbox_set_smtp (tern_application_get_store (self->app), settings, &error))
-    adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (error->message));
-}
-
-static void
-smtp_apply_cb (GtkWidget       *row,
-               TernPreferences *self)
-{
-  g_autoptr(TernSmtpSettings) s = smtp_get (self, row);
-  const char *field = gtk_widget_get_name (row);
-  const char *text = gtk_editable_get_text (GTK_EDITABLE (row));
-  g_autoptr(TernAccount) account = NULL;
-  g_autoptr(GError) error = NULL;
-
-  if (s == NULL)
-    return;
-  if (g_str_equal (field, "smtp-password"))
-    {
-      account = tern_store_get_account_by_id (tern_application_get_store (self->app), s->account_id, NULL);
-      if (account != NULL && *text != '\0' &&
-          !tern_password_store_smtp (account, s->host, s->user, text, &error))
-        adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (error->message));
-      return;
-    }
-  if (g_str_equal (field, "smtp-port"))
-    {
-      guint64 port = g_ascii_strtoull (text, NULL, 10);
-
-      if (*text != '\0' && (port < 1 || port > 65535))
-        {
-          adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self),
-                                            adw_toast_new (_("A port is a number from 1 to 65535")));
-          return;
-        }
-      s->port = (guint) port;
-    }
-  else
-    {
-      char **slot = g_str_equal (field, "smtp-host") ? &s->host : &s->user;
-
-      g_free (*slot);
-      *slot = *text != '\0' ? g_strdup (text) : NULL;
-    }
-  smtp_put (self, s);
-}
-
-static void
-smtp_security_cb (GtkWidget       *row,
-                  GParamSpec      *pspec,
-                  TernPreferences *self)
-{
-  g_autoptr(TernSmtpSettings) s = smtp_get (self, row);
-  GtkWidget *port = g_object_get_data (G_OBJECT (row), "port-row");
-
-  if (s == NULL)
-    return;
-  g_free (s->security);
-  s->security = g_strdup (adw_combo_row_get_selected (ADW_COMBO_ROW (row)) == 1 ? "starttls" : "tls");
-  s->port = 0;   /* the usual port of that security: 465 or 587 */
-  smtp_put (self, s);
-  g_clear_pointer (&s, tern_smtp_settings_free);
-  if ((s = smtp_get (self, row)) != NULL)
-    {
-      g_autofree char *text = g_strdup_printf ("%u", s->port);
-
-      gtk_editable_set_text (GTK_EDITABLE (port), text);
-    }
-}
-
-static void
-smtp_saves_sent_cb (GtkWidget       *toggle,
-                    GParamSpec      *pspec,
-                    TernPreferences *self)
-{
-  g_autoptr(TernSmtpSettings) s = smtp_get (self, toggle);
-
-  if (s == NULL)
-    return;
-  s->server_saves_sent = gtk_switch_get_active (GTK_SWITCH (toggle));
-  smtp_put (self, s);
-}
-
-static GtkWidget *
-smtp_entry (GtkWidget  *expander,
-            GtkWidget  *row,
-            const char *name,
-            const char *title,
-            const char *value,
-            gint64      account_id,
-            gpointer    self)
-{
-  gtk_widget_set_name (row, name);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-  adw_entry_row_set_show_apply_button (ADW_ENTRY_ROW (row), TRUE);
-  gtk_editable_set_text (GTK_EDITABLE (row), value ? value : "");
-  g_object_set_data (G_OBJECT (row), "account-id", GSIZE_TO_POINTER ((gsize) account_id));
-  g_signal_connect (row, "apply", G_CALLBACK (smtp_apply_cb), self);
-  adw_expander_row_add_row (ADW_EXPANDER_ROW (expander), row);
-  return row;
-}
-
-static void
-add_outgoing_rows (TernPreferences   *self,
-                   GtkWidget         *expander,
-                   const TernAccount *a)
-{
-  g_autoptr(TernSmtpSettings) s = tern_outbox_get_smtp (tern_application_get_store (self->app), a->id, NULL);
-  const char *security[] = { _("TLS"), _("STARTTLS"), NULL };
-  g_autofree char *port_text = NULL;
-  GtkWidget *port, *row, *toggle;
-
-  if (s == NULL)
-    return;
-  port_text = g_strdup_printf ("%u", s->port);
-  smtp_entry (expander, adw_entry_row_new (), "smtp-host", _("Outgoing server (SMTP)"), s->host, a->id, self);
-  port = smtp_entry (expander, adw_entry_row_new (), "smtp-port", _("Outgoing port (465 for TLS, 587 for STARTTLS)"),
-                     port_text, a->id, self);
-  row = adw_combo_row_new ();
-  gtk_widget_set_name (row, "smtp-security");
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Outgoing security"));
-  adw_combo_row_set_model (ADW_COMBO_ROW (row), G_LIST_MODEL (gtk_string_list_new (security)));
-  adw_combo_row_set_selected (ADW_COMBO_ROW (row), g_strcmp0 (s->security, "starttls") == 0);
-  g_object_set_data (G_OBJECT (row), "account-id", GSIZE_TO_POINTER ((gsize) a->id));
-  g_object_set_data (G_OBJECT (row), "port-row", port);
-  g_signal_connect (row, "notify::selected", G_CALLBACK (smtp_security_cb), self);
-  adw_expander_row_add_row (ADW_EXPANDER_ROW (expander), row);
-  smtp_entry (expander, adw_entry_row_new (), "smtp-user", _("Outgoing user name"), s->user, a->id, self);
-  smtp_entry (expander, adw_password_entry_row_new (), "smtp-password",
-              _("Outgoing password (empty: the account’s)"), NULL, a->id, self);
-
-  row = adw_action_row_new ();
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("The server files sent mail in Sent"));
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), _("Tern then does not save a copy there itself"));
-  toggle = gtk_switch_new ();
-  gtk_widget_set_name (toggle, "smtp-server-saves-sent");
-  gtk_widget_set_valign (toggle, GTK_ALIGN_CENTER);
-  gtk_switch_set_active (GTK_SWITCH (toggle), s->server_saves_sent);
-  g_object_set_data (G_OBJECT (toggle), "account-id", GSIZE_TO_POINTER ((gsize) a->id));
-  g_signal_connect (toggle, "notify::active", G_CALLBACK (smtp_saves_sent_cb), self);
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row), toggle);
-  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), toggle);
-  adw_expander_row_add_row (ADW_EXPANDER_ROW (expander), row);
-}
-
 /* Identities: the account's addresses, names, Reply-To and signatures, in their own dialog. */
 static void
 identities_clicked_cb (GtkWidget       *button,
@@ -638,6 +673,7 @@ _tern_preferences_fill_accounts (TernPreferences *self)
       g_autofree char *subtitle = g_strdup_printf ("%s · %s:%u", a->email, a->host, a->port);
       const char *modes[] = { _("Move to Trash"), _("Mark deleted and expunge"), NULL };
 
+      g_object_set_data (G_OBJECT (expander), "account-id", GSIZE_TO_POINTER ((gsize) a->id));
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (expander), a->name);
       adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (expander), subtitle);
       gtk_widget_set_name (combo, "delete-mode");
@@ -656,7 +692,7 @@ _tern_preferences_fill_accounts (TernPreferences *self)
                                           _("In KiB; larger ones are fetched when opened"),
                                           "offline-max-size", a, (int) (a->offline_max_size / 1024),
                                           1024 * 1024));
-      add_outgoing_rows (self, expander, a);
+      _tern_preferences_add_server_rows (self, expander, a);
       add_identities_row (self, expander, a);
       add_rules_row (self, expander, a);
       _tern_preferences_add_remove_row (self, expander, a);
@@ -682,7 +718,11 @@ tern_preferences_finalize (GObject *object)
 
   g_clear_pointer (&self->account_rows, g_ptr_array_unref);
   g_free (self->pinned_sha256);
+  g_free (self->tested);
   _tern_preferences_clear_discovery (self);
+  _tern_preferences_clear_goa (self);
+  _tern_preferences_clear_sign_in (self);
+  g_free (self->ca_file);
 
   G_OBJECT_CLASS (tern_preferences_parent_class)->finalize (object);
 }
@@ -713,6 +753,7 @@ tern_preferences_init (TernPreferences *self)
   AdwPreferencesGroup *group;
   GtkWidget *row, *box;
   const char *security[] = { _("TLS"), _("STARTTLS"), _("None (no encryption)"), NULL };
+  const char *smtp_security[] = { _("TLS"), _("STARTTLS"), NULL };
 
   self->account_rows = g_ptr_array_new ();
   gtk_window_set_default_size (GTK_WINDOW (self), 640, 620);
@@ -732,6 +773,7 @@ tern_preferences_init (TernPreferences *self)
   adw_preferences_page_set_title (self->add_page, _("Add Account"));
   adw_preferences_page_set_icon_name (self->add_page, "list-add-symbolic");
   adw_preferences_window_add (ADW_PREFERENCES_WINDOW (self), self->add_page);
+  _tern_preferences_add_goa_group (self);
 
   group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
   adw_preferences_group_set_title (group, _("You"));
@@ -740,6 +782,7 @@ tern_preferences_init (TernPreferences *self)
   self->full_name = entry_row (group, "full-name", _("Your name (shown with your address)"));
   self->email = entry_row (group, "email", _("Email address"));
   _tern_preferences_add_discovery_rows (self, group);
+  _tern_preferences_add_sign_in_rows (self, group);
 
   group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
   adw_preferences_group_set_title (group, _("Incoming Mail (IMAP)"));
@@ -767,6 +810,19 @@ tern_preferences_init (TernPreferences *self)
   adw_preferences_group_add (group, self->password);
 
   group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+  adw_preferences_group_set_title (group, _("Outgoing Mail (SMTP)"));
+  adw_preferences_group_set_description (group, _("With the same user name and password. Without "
+                                                  "a server, mail cannot be sent from this account."));
+  adw_preferences_page_add (self->add_page, group);
+  self->smtp_host = entry_row (group, "new-smtp-host", _("Server"));
+  self->smtp_port = entry_row (group, "new-smtp-port", _("Port (465 for TLS, 587 for STARTTLS)"));
+  self->smtp_security = adw_combo_row_new ();
+  gtk_widget_set_name (self->smtp_security, "new-smtp-security");
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->smtp_security), _("Security"));
+  adw_combo_row_set_model (ADW_COMBO_ROW (self->smtp_security), G_LIST_MODEL (gtk_string_list_new (smtp_security)));
+  adw_preferences_group_add (group, self->smtp_security);
+
+  group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
   adw_preferences_page_add (self->add_page, group);
   row = adw_action_row_new ();
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Connection"));
@@ -786,7 +842,7 @@ tern_preferences_init (TernPreferences *self)
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), self->test_button);
   adw_preferences_group_add (group, row);
 
-  box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
   gtk_widget_set_halign (box, GTK_ALIGN_CENTER);
   gtk_widget_set_margin_top (box, 12);
   self->add_button = gtk_button_new_with_mnemonic (_("_Add Account"));
@@ -794,8 +850,26 @@ tern_preferences_init (TernPreferences *self)
   gtk_widget_add_css_class (self->add_button, "suggested-action");
   gtk_widget_add_css_class (self->add_button, "pill");
   g_signal_connect_swapped (self->add_button, "clicked", G_CALLBACK (add_clicked_cb), self);
+  /* After a failed test: saved as it is, to connect later (set up offline, a server not
+   * there yet). */
+  self->save_anyway_button = gtk_button_new_with_mnemonic (_("Save A_nyway"));
+  gtk_widget_set_name (self->save_anyway_button, "save-anyway");
+  gtk_widget_add_css_class (self->save_anyway_button, "pill");
+  gtk_widget_set_visible (self->save_anyway_button, FALSE);
+  g_signal_connect_swapped (self->save_anyway_button, "clicked", G_CALLBACK (save_anyway_clicked_cb), self);
+  gtk_box_append (GTK_BOX (box), self->save_anyway_button);
   gtk_box_append (GTK_BOX (box), self->add_button);
   adw_preferences_group_add (group, box);
+}
+
+void
+tern_preferences_set_ca_file (TernPreferences *self,
+                              const char      *ca_file)
+{
+  g_return_if_fail (TERN_IS_PREFERENCES (self));
+
+  g_free (self->ca_file);
+  self->ca_file = g_strdup (ca_file);
 }
 
 TernPreferences *

@@ -30,6 +30,7 @@ struct _TernShareDialog
   GtkWidget            *user_row;
   AdwComboRow          *preset_row;
   GtkLabel             *error_label;
+  GtkSwitch            *notify_switch;
 
   GPtrArray            *rows;
   GHashTable           *pending;      /* identifier -> rights ("" removed), queued here */
@@ -129,6 +130,21 @@ load_done_cb (GObject      *source,
     }
   self->acl = g_steal_pointer (&load->acl);
   fill (self);
+}
+
+/* New-mail notifications: this machine's setting, not the server's. */
+static void
+notify_changed_cb (GtkSwitch       *sw,
+                   GParamSpec      *pspec,
+                   TernShareDialog *self)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean active = gtk_switch_get_active (sw);
+
+  if (active == tern_store_get_folder_notify (self->store, self->folder_id))
+    return;
+  if (!tern_store_set_folder_notify (self->store, self->folder_id, active, &error))
+    adw_toast_overlay_add_toast (self->toasts, adw_toast_new (error->message));
 }
 
 /* Changes, through the journal. */
@@ -372,6 +388,23 @@ build (TernShareDialog *self)
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (mine), GTK_WIDGET (self->mine_label));
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (mine));
 
+  {
+    GtkWidget *group = GTK_WIDGET (adw_preferences_group_new ());
+    GtkWidget *row = adw_action_row_new ();
+
+    adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Notify of New Mail"));
+    adw_action_row_set_subtitle (ADW_ACTION_ROW (row),
+                                 _("A desktop notification when mail arrives in this folder while "
+                                   "Tern is in the background"));
+    self->notify_switch = GTK_SWITCH (gtk_switch_new ());
+    gtk_widget_set_valign (GTK_WIDGET (self->notify_switch), GTK_ALIGN_CENTER);
+    gtk_widget_set_name (GTK_WIDGET (self->notify_switch), "folder-notify");
+    adw_action_row_add_suffix (ADW_ACTION_ROW (row), GTK_WIDGET (self->notify_switch));
+    adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), GTK_WIDGET (self->notify_switch));
+    adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
+    adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (group));
+  }
+
   self->people_group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
   adw_preferences_group_set_title (self->people_group, _("People with Access"));
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), self->people_group);
@@ -449,6 +482,8 @@ tern_share_dialog_new (GtkWindow         *parent,
   self->owner_user = g_strdup (account ? account->user : "");
   title = g_strdup_printf (_("Share “%s”"), folder ? folder->display_name : "");
   gtk_window_set_title (GTK_WINDOW (self), title);
+  gtk_switch_set_active (self->notify_switch, tern_store_get_folder_notify (store, folder_id));
+  g_signal_connect (self->notify_switch, "notify::active", G_CALLBACK (notify_changed_cb), self);
 
   gtk_stack_set_visible_child_name (self->stack, "loading");
   load = g_new0 (Load, 1);

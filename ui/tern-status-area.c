@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "tern-journal.h"
+#include "tern-mail-service.h"
 #include "tern-outbox.h"
 #include "tern-status-area.h"
 #include "tern-window.h"
@@ -187,19 +188,15 @@ retry_clicked_cb (GtkButton      *button,
   gint64 id = *(gint64 *) g_object_get_data (G_OBJECT (button), "action-id");
   gint64 account = *(gint64 *) g_object_get_data (G_OBJECT (button), "account-id");
   gboolean discard = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (button), "discard"));
-  TernStore *store = tern_application_get_store (self->app);
-  TernAccountWorker *worker = tern_application_get_worker (self->app, account);
+  TernMailService *service = tern_application_get_mail_service (self->app);
   g_autoptr(GError) error = NULL;
 
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-
-  if (discard ? !tern_journal_discard (store, id, &error) : !tern_journal_retry (store, id, &error))
-    g_debug ("Cannot change action %" G_GINT64_FORMAT ": %s", id, error->message);
-  if (worker != NULL)
-    tern_account_worker_local_change (worker);
-  /* A discarded change was undone in the cache: the window shows it so. */
-  if (TERN_IS_WINDOW (root))
-    tern_window_refresh (TERN_WINDOW (root));
+  /* Through the mail service: the folders it touched get their change sets (a discarded
+   * change was undone in the cache), the queue count follows, the worker is woken. */
+  if (discard ? !tern_mail_service_discard_action (service, id, &error)
+              : !tern_mail_service_retry_action (service, id, &error))
+    g_debug ("Cannot change action %" G_GINT64_FORMAT " of account %" G_GINT64_FORMAT ": %s",
+             id, account, error->message);
   tern_status_area_update (self);
 }
 

@@ -70,6 +70,8 @@ typedef enum
   MOVE_TO,
   MOVE_ARCHIVE,
   MOVE_DELETE,
+  MOVE_JUNK,
+  MOVE_NOT_JUNK,
 } MoveKind;
 
 static void
@@ -111,6 +113,10 @@ move_messages (TernWindow *self,
     token = tern_mail_service_delete (self->service, ids, &error);
   else if (kind == MOVE_ARCHIVE)
     token = tern_mail_service_archive (self->service, ids, &error);
+  else if (kind == MOVE_JUNK)
+    token = tern_mail_service_junk (self->service, ids, &error);
+  else if (kind == MOVE_NOT_JUNK)
+    token = tern_mail_service_not_junk (self->service, ids, &error);
   else
     token = tern_mail_service_move (self->service, ids, target, &error);
   self->selecting = FALSE;
@@ -132,6 +138,12 @@ move_messages (TernWindow *self,
   else if (kind == MOVE_ARCHIVE)
     text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u message archived",
                                          "%u messages archived", done), done);
+  else if (kind == MOVE_JUNK)
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u message marked as junk",
+                                         "%u messages marked as junk", done), done);
+  else if (kind == MOVE_NOT_JUNK)
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u message marked as not junk",
+                                         "%u messages marked as not junk", done), done);
   else
     text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u message moved",
                                          "%u messages moved", done), done);
@@ -144,6 +156,14 @@ archive_action (GtkWidget  *widget,
                 GVariant   *param)
 {
   move_messages (TERN_WINDOW (widget), MOVE_ARCHIVE, 0);
+}
+
+static void
+junk_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *param)
+{
+  move_messages (TERN_WINDOW (widget), g_str_equal (action_name, "win.junk") ? MOVE_JUNK : MOVE_NOT_JUNK, 0);
 }
 
 static void
@@ -511,6 +531,8 @@ _tern_window_class_add_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.toggle-star", NULL, flag_action);
   gtk_widget_class_install_action (widget_class, "win.archive", NULL, archive_action);
   gtk_widget_class_install_action (widget_class, "win.delete", NULL, delete_action);
+  gtk_widget_class_install_action (widget_class, "win.junk", NULL, junk_action);
+  gtk_widget_class_install_action (widget_class, "win.not-junk", NULL, junk_action);
   gtk_widget_class_install_action (widget_class, "win.move-to", "x", move_to_action);
   gtk_widget_class_install_action (widget_class, "win.open-move", NULL, open_move_action);
   gtk_widget_class_install_action (widget_class, "win.undo", NULL, undo_action);
@@ -541,6 +563,8 @@ _tern_window_class_add_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_u, GDK_CONTROL_MASK, "win.mark-unread", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, 0, "win.toggle-star", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_a, 0, "win.archive", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_j, GDK_CONTROL_MASK, "win.junk", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_j, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.not-junk", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, 0, "win.delete", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Delete, 0, "win.delete", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_v, 0, "win.open-move", NULL);

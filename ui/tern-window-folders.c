@@ -7,6 +7,23 @@
 
 #include "tern-window-private.h"
 
+/* Each account's worker hears which folder is open (0: none of its folders): without
+ * NOTIFY it keeps a second connection idling there. */
+static void
+tell_workers (TernWindow *self)
+{
+  g_autoptr(GPtrArray) workers = self->app != NULL ? tern_application_list_workers (self->app) : NULL;
+
+  for (guint i = 0; workers != NULL && i < workers->len; i++)
+    {
+      TernAccountWorker *worker = workers->pdata[i];
+
+      tern_account_worker_set_open_folder (worker,
+                                           tern_account_worker_get_account_id (worker) == self->account_id ?
+                                           self->folder_id : 0);
+    }
+}
+
 static void
 show_folder (TernWindow *self,
              gint64      folder_id,
@@ -14,6 +31,7 @@ show_folder (TernWindow *self,
 {
   self->folder_id = folder_id;
   self->account_id = account_id;
+  tell_workers (self);
   _tern_window_load_rights (self);
   if (gtk_search_bar_get_search_mode (self->search_bar))
     gtk_search_bar_set_search_mode (self->search_bar, FALSE);

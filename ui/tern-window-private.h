@@ -36,6 +36,7 @@ struct _TernWindow
   TernMessageView      *message_view;
   GtkMenuButton        *move_button;
   AdwSplitButton       *forward_button;
+  GtkButton            *junk_button;
   GtkToggleButton      *star_button;
   GtkToggleButton      *unread_button;
   GtkButton            *demo_button;
@@ -126,6 +127,7 @@ void                _tern_window_set_show_previews     (TernWindow *self,
 /* tern-window-state.c */
 gboolean            _tern_window_allows_all            (TernWindow *self,
                                                         const char *rights);
+void                _tern_window_update_junk_button    (TernWindow *self);
 void                _tern_window_apply_rights          (TernWindow *self);
 void                _tern_window_update_read_only      (TernWindow *self);
 void                _tern_window_update_state_buttons  (TernWindow *self);

@@ -66,6 +66,8 @@ static const RightsNeed rights_needs[] = {
   { "win.toggle-star", "w", NULL },
   { "win.archive", "te", N_("Archive (A)") },
   { "win.delete", "te", N_("Delete (Delete)") },
+  { "win.junk", "te", N_("Mark as Junk (Ctrl+J)") },
+  { "win.not-junk", "te", NULL },
   { "win.move-to", "te", NULL },
   { "win.open-move", "te", N_("Move To… (V)") },
 };
@@ -160,6 +162,22 @@ _tern_window_apply_rights (TernWindow *self)
             gtk_widget_set_tooltip_text (button, allowed ? _(rights_needs[i].tooltip) : reason);
           }
       }
+}
+
+/* In Junk the junk button says the opposite: "Not Junk" takes messages back to INBOX. */
+void
+_tern_window_update_junk_button (TernWindow *self)
+{
+  guint position = tern_folder_model_find (self->folder_model, self->folder_id);
+  g_autoptr(TernFolderItem) item = position != G_MAXUINT
+                                   ? g_list_model_get_item (G_LIST_MODEL (self->folder_model), position) : NULL;
+  gboolean in_junk = item != NULL && !tern_message_model_get_searching (self->message_model) &&
+                     g_strcmp0 (tern_folder_item_get_special_use (item), "\\Junk") == 0;
+
+  gtk_button_set_icon_name (self->junk_button, in_junk ? "mail-mark-notjunk-symbolic" : "mail-mark-junk-symbolic");
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->junk_button), in_junk ? "win.not-junk" : "win.junk");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->junk_button),
+                               in_junk ? _("Not Junk (Ctrl+Shift+J)") : _("Mark as Junk (Ctrl+J)"));
 }
 
 /* "Try the Demo" takes a few seconds to start its server: the button says so, with a

@@ -10,6 +10,7 @@
 #include "tern-message-row.h"
 #include "tern-move-popover.h"
 #include "tern-pane-handle.h"
+#include "tern-sign-in-bar.h"
 #include "tern-window-private.h"
 
 /*
@@ -368,7 +369,7 @@ mark_read (TernWindow *self,
  * selected row, writing a reply or a forward needs the message shown. */
 static const char * const selection_actions[] = {
   "win.toggle-read", "win.mark-read", "win.mark-unread", "win.toggle-star",
-  "win.archive", "win.delete", "win.move-to", "win.open-move",
+  "win.archive", "win.delete", "win.move-to", "win.open-move", "win.junk", "win.not-junk",
 };
 static const char * const shown_message_actions[] = {
   "win.reply", "win.reply-all", "win.forward", "win.forward-attached", "win.edit-draft",
@@ -389,6 +390,7 @@ _tern_window_update_message_actions (TernWindow *self)
 
   for (guint i = 0; i < G_N_ELEMENTS (selection_actions); i++)
     gtk_widget_action_set_enabled (GTK_WIDGET (self), selection_actions[i], any_selected);
+  _tern_window_update_junk_button (self);
   _tern_window_apply_rights (self);
   for (guint i = 0; i < G_N_ELEMENTS (shown_message_actions); i++)
     gtk_widget_action_set_enabled (GTK_WIDGET (self), shown_message_actions[i], shown);
@@ -463,8 +465,17 @@ _tern_window_apply_change_set (TernWindow    *self,
                    (set->folder_id == 0 && set->reload);
   gint64 viewed = tern_message_view_get_message_id (self->message_view);
 
-  if (set->folders_changed || set->counts_changed || set->reload)
+  /* A local change to a folder's messages counts that folder again alone; the whole list is
+   * read when folders changed or a worker brings a folder's news (its state may follow). */
+  if (set->folders_changed || set->folder_id == 0 || set->reload)
     _tern_window_refresh_folders (self);
+  else if (set->counts_changed)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!tern_folder_model_update_counts (self->folder_model, set->folder_id, &error))
+        g_debug ("Cannot count folder %" G_GINT64_FORMAT ": %s", set->folder_id, error->message);
+    }
   if (set->folders_changed && self->folder_id == 0)
     _tern_window_select_first_inbox (self);
   if (!shown)
@@ -788,6 +799,7 @@ tern_window_class_init (TernWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TernWindow, list_stack);
   gtk_widget_class_bind_template_child (widget_class, TernWindow, message_list);
   gtk_widget_class_bind_template_child (widget_class, TernWindow, forward_button);
+  gtk_widget_class_bind_template_child (widget_class, TernWindow, junk_button);
   gtk_widget_class_bind_template_child (widget_class, TernWindow, empty_page);
   gtk_widget_class_bind_template_child (widget_class, TernWindow, message_view);
   gtk_widget_class_bind_template_child (widget_class, TernWindow, move_button);
@@ -915,6 +927,8 @@ tern_window_new (TernApplication *app)
 
   tern_message_view_set_application (self->message_view, app);
   tern_status_area_set_application (self->status_area, app);
+  /* "Sign in again", above the list, while an account needs it. */
+  gtk_box_insert_child_after (GTK_BOX (self->list_pane), tern_sign_in_bar_new (app), GTK_WIDGET (self->search_bar));
   g_signal_connect_object (app, "accounts-changed", G_CALLBACK (accounts_changed_cb), self,
                            G_CONNECT_SWAPPED);
   if (self->service != NULL)

@@ -29,6 +29,7 @@ typedef enum
   CMD_OFFLINE_CHANGED,
   CMD_NETWORK_CHANGED,  /* flag: the network is available */
   CMD_SLEEP,            /* flag: going to sleep (TRUE) or woken (FALSE) */
+  CMD_OPEN_FOLDER,      /* folder: the server name of the folder the user has open, or NULL */
   CMD_STOP,
 } CommandKind;
 
@@ -40,6 +41,7 @@ typedef struct
   char         *section;
   char         *dest_path;
   char         *password;
+  char         *folder;
   GCancellable *cancellable;
   gboolean      flag;
 } Command;
@@ -88,7 +90,7 @@ typedef struct
   char             *description;   /* certificate */
   gboolean          folders_changed;
   guint             new_messages;
-  guint             new_in_inbox;
+  guint             new_notified;
   char             *subject;
   guint             request;
   GError           *error;
@@ -132,6 +134,7 @@ struct _TernAccountWorker
 
   gint64            account_id;
   guint             next_request;
+  gint64            open_folder_id;
   TernAccountState  state;
   guint             queued;
   guint             failed;

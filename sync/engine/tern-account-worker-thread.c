@@ -69,12 +69,14 @@ typedef struct
   /* Changes seen during the current operation. */
   gboolean          folders_changed;
   guint             new_messages;
-  guint             new_in_inbox;
+  guint             new_notified;  /* in folders that notify (tern_store_get_folder_notify()) */
+  GHashTable       *notifies;      /* folder id -> 1 (no) or 2 (yes), until the next flush */
   guint             other_changes;
   char             *subject;
   TernChangeSets   *sets;          /* by folder and message id */
   guint             named;         /* changes the sets name (no re-read needed for them) */
   guint             queue_seen;    /* queued + failed actions when last posted */
+  char             *open_folder;   /* the folder the user has open (server name) */
 } Worker;
 
 static void
@@ -123,11 +125,13 @@ flush_changes (Worker *w)
   ev->sets = g_steal_pointer (&sets);
   ev->folders_changed = w->folders_changed;
   ev->new_messages = w->new_messages;
-  ev->new_in_inbox = w->new_in_inbox;
+  ev->new_notified = w->new_notified;
   ev->subject = g_steal_pointer (&w->subject);
   post (w->shared, ev);
   w->folders_changed = FALSE;
-  w->new_messages = w->new_in_inbox = w->other_changes = w->named = 0;
+  w->new_messages = w->new_notified = w->other_changes = w->named = 0;
+  /* The user may change a folder's notifications meanwhile: asked again next time. */
+  g_hash_table_remove_all (w->notifies);
 }
 
 static void
@@ -152,6 +156,26 @@ sync_progress_cb (const char *folder,
   g_mutex_unlock (&s->lock);
 }
 
+/* Whether new mail there raises a notification: INBOX, and the folders the user chose. */
+static gboolean
+folder_notifies (Worker               *w,
+                 const TernSyncChange *change)
+{
+  gpointer known;
+
+  if (change->folder_id == 0 || w->store == NULL)
+    return change->folder != NULL && g_ascii_strcasecmp (change->folder, "INBOX") == 0;
+  known = g_hash_table_lookup (w->notifies, &change->folder_id);
+  if (known == NULL)
+    {
+      gint64 *key = g_memdup2 (&change->folder_id, sizeof (gint64));
+
+      known = GUINT_TO_POINTER (tern_store_get_folder_notify (w->store, change->folder_id) ? 2 : 1);
+      g_hash_table_insert (w->notifies, key, known);
+    }
+  return GPOINTER_TO_UINT (known) == 2;
+}
+
 static void
 sync_change_cb (const TernSyncChange *change,
                 gpointer              user_data)
@@ -167,9 +191,9 @@ sync_change_cb (const TernSyncChange *change,
       if (change->message_id != 0 && change->folder_id != 0)
         w->named++;
       w->new_messages++;
-      if (change->folder != NULL && g_ascii_strcasecmp (change->folder, "INBOX") == 0)
+      if (folder_notifies (w, change))
         {
-          w->new_in_inbox++;
+          w->new_notified++;
           g_free (w->subject);
           w->subject = g_strdup (change->subject);
         }
@@ -238,6 +262,7 @@ ensure_sync (Worker  *w,
   tern_sync_set_timeout (w->sync, SYNC_TIMEOUT_S);
   tern_sync_set_progress_func (w->sync, sync_progress_cb, w);
   tern_sync_set_change_func (w->sync, sync_change_cb, w);
+  tern_sync_set_open_folder (w->sync, w->open_folder);
   if (w->password != NULL)
     tern_sync_set_password (w->sync, w->password);
   g_mutex_lock (&s->lock);
@@ -338,6 +363,13 @@ send_outbox (Worker   *w,
     return;
   if (!now && tern_outbox_count (w->store, s->account_id, TERN_OUTBOX_QUEUED) == 0)
     return;
+  /* Forwards written offline: their attachments first (#14 item 4). */
+  if (w->sync != NULL && tern_sync_is_connected (w->sync) &&
+      !tern_sync_fill_outbox_parts (w->sync, s->interrupt, NULL, &error))
+    {
+      g_debug ("outbox: forwarded attachments: %s", error->message);
+      g_clear_error (&error);
+    }
 
   sender = tern_outbox_sender_new (w->store, account);
   if (w->password != NULL)
@@ -372,6 +404,22 @@ after_sync (Worker *w)
   g_autoptr(GError) error = NULL;
 
   send_outbox (w, FALSE);
+
+  /* Preview lines from the server, where the account asks for them (a slow link): before
+   * any text, so the list shows them soon (#14 item 12). */
+  {
+    g_autoptr(TernAccount) account = tern_store_get_account_by_id (w->store, w->shared->account_id, NULL);
+    g_autoptr(GError) preview_error = NULL;
+    guint kept = 0;
+
+    if (account != NULL && account->server_previews && !is_offline (w))
+      {
+        if (!tern_sync_fetch_previews (w->sync, &kept, &preview_error))
+          g_debug ("previews: %s", preview_error->message);
+        else if (kept > 0)
+          w->other_changes++;
+      }
+  }
 
   /* A metered network (a phone's hotspot) pays per byte: bodies wait unless allowed. */
   if (g_atomic_int_get (&w->shared->metered) && !g_atomic_int_get (&w->shared->prefetch_metered))
@@ -609,6 +657,7 @@ _tern_worker_thread (gpointer data)
   w.want_sync = TRUE;
   w.retry_ms = RETRY_MIN_MS;
   w.sets = tern_change_sets_new ();
+  w.notifies = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   w.store = tern_store_open (s->db_path, &error);
   if (w.store == NULL)
     {
@@ -745,6 +794,13 @@ _tern_worker_thread (gpointer data)
               w.want_sync = TRUE;
             }
           break;
+        case CMD_OPEN_FOLDER:
+          /* Taken at the next wait for news (the push ended the current one). */
+          g_free (w.open_folder);
+          w.open_folder = g_strdup (cmd->folder);
+          if (w.sync != NULL)
+            tern_sync_set_open_folder (w.sync, w.open_folder);
+          break;
         default:
           g_assert_not_reached ();
         }
@@ -768,8 +824,10 @@ _tern_worker_thread (gpointer data)
   drop_sync (&w);
   g_clear_pointer (&w.store, tern_store_free);
   g_clear_pointer (&w.sets, tern_change_sets_free);
+  g_clear_pointer (&w.notifies, g_hash_table_unref);
   g_free (w.posted_error);
   g_free (w.subject);
+  g_free (w.open_folder);
   if (w.password != NULL)
     {
       memset (w.password, 0, strlen (w.password));

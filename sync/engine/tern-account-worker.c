@@ -89,6 +89,7 @@ _tern_worker_command_free (Command *cmd)
 {
   g_free (cmd->section);
   g_free (cmd->dest_path);
+  g_free (cmd->folder);
   if (cmd->password != NULL)
     {
       memset (cmd->password, 0, strlen (cmd->password));
@@ -227,8 +228,8 @@ _tern_worker_event_cb (gpointer data)
         g_signal_emit (self, signals [SIGNAL_CHANGE_SET], 0, ev->sets->pdata[i]);
       if (ev->legacy)
         g_signal_emit (self, signals [SIGNAL_CHANGED], 0, ev->folders_changed);
-      if (ev->new_in_inbox > 0)
-        g_signal_emit (self, signals [SIGNAL_NEW_MAIL], 0, ev->new_in_inbox, ev->subject);
+      if (ev->new_notified > 0)
+        g_signal_emit (self, signals [SIGNAL_NEW_MAIL], 0, ev->new_notified, ev->subject);
       break;
 
     case EVENT_CERTIFICATE:
@@ -725,6 +726,37 @@ tern_account_worker_sync_now (TernAccountWorker *self)
   g_return_if_fail (TERN_IS_ACCOUNT_WORKER (self));
 
   _tern_worker_push (self, _tern_worker_command_new (CMD_SYNC));
+}
+
+void
+tern_account_worker_set_open_folder (TernAccountWorker *self,
+                                     gint64             folder_id)
+{
+  g_autoptr(TernFolder) folder = NULL;
+  Command *cmd;
+
+  g_return_if_fail (TERN_IS_ACCOUNT_WORKER (self));
+
+  if (folder_id == self->open_folder_id)
+    return;
+  if (folder_id != 0)
+    {
+      folder = tern_store_get_folder_by_id (self->main_store, folder_id, NULL);
+      if (folder == NULL || folder->account_id != self->account_id)
+        folder_id = 0;
+    }
+  self->open_folder_id = folder_id;
+  cmd = _tern_worker_command_new (CMD_OPEN_FOLDER);
+  cmd->folder = folder_id != 0 ? g_strdup (folder->name) : NULL;
+  _tern_worker_push (self, cmd);
+}
+
+gint64
+tern_account_worker_get_open_folder (TernAccountWorker *self)
+{
+  g_return_val_if_fail (TERN_IS_ACCOUNT_WORKER (self), 0);
+
+  return self->open_folder_id;
 }
 
 void

@@ -85,6 +85,12 @@ void               tern_account_worker_set_prefetch_on_metered (TernAccountWorke
                                                        gboolean              allowed);
 /* Sync everything now; replay queued actions first. */
 void               tern_account_worker_sync_now       (TernAccountWorker    *self);
+/* The folder the user has open (a folder of this account; 0: none). Without NOTIFY, a second
+ * connection idles on it (unless it is INBOX), so that other clients' changes there arrive at
+ * once rather than at the next poll. */
+void               tern_account_worker_set_open_folder (TernAccountWorker   *self,
+                                                        gint64               folder_id);
+gint64             tern_account_worker_get_open_folder (TernAccountWorker   *self);
 /* A message was queued in the outbox: send it now if the account is connected, else as
  * soon as it is (never while work-offline is set). */
 void               tern_account_worker_send_now       (TernAccountWorker    *self);

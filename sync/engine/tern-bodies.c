@@ -120,6 +120,16 @@ _tern_bodies_pick_text (TernMessage *m,
   return first;
 }
 
+const TernPart *
+tern_sync_pick_text_part (const TernMessage *message,
+                          gboolean           prefer_html)
+{
+  g_return_val_if_fail (message != NULL, NULL);
+
+  /* The picker only reads the message. */
+  return _tern_bodies_pick_text ((TernMessage *) message, prefer_html);
+}
+
 /* One FETCH of a section (or a range of it): the bytes as sent (transfer-encoded). */
 static GByteArray *
 fetch_section (TernSync    *self,

@@ -502,12 +502,26 @@ tern_mail_service_archive (TernMailService  *self,
   return message_action (self, TERN_MAIL_ACTION_ARCHIVE, message_ids, special_many, (gpointer) "\\Archive", error);
 }
 
+static gboolean
+junk_many (TernMailService *self, GArray *ids, gpointer data, GPtrArray *queued, GError **error)
+{
+  return tern_journal_junk_many (self->store, ids, GPOINTER_TO_INT (data), queued, error);
+}
+
 guint
 tern_mail_service_junk (TernMailService  *self,
                         GArray           *message_ids,
                         GError          **error)
 {
-  return message_action (self, TERN_MAIL_ACTION_JUNK, message_ids, special_many, (gpointer) "\\Junk", error);
+  return message_action (self, TERN_MAIL_ACTION_JUNK, message_ids, junk_many, GINT_TO_POINTER (TRUE), error);
+}
+
+guint
+tern_mail_service_not_junk (TernMailService  *self,
+                            GArray           *message_ids,
+                            GError          **error)
+{
+  return message_action (self, TERN_MAIL_ACTION_NOT_JUNK, message_ids, junk_many, GINT_TO_POINTER (FALSE), error);
 }
 
 static gboolean
@@ -645,20 +659,73 @@ tern_mail_service_folder_subscribe (TernMailService  *self,
   return folder_done (self, last, tern_journal_folder_subscribe (self->store, folder_id, subscribe, error));
 }
 
+/* A folder whose rows the journal changed in a way no set of ids says: read again. */
+static void
+emit_reload (TernMailService *self,
+             gint64           account_id,
+             gint64           folder_id)
+{
+  g_autoptr(TernChangeSet) set = tern_change_set_new (account_id, folder_id);
+
+  set->reload = TRUE;
+  set->counts_changed = TRUE;
+  g_signal_emit (self, signals [SIGNAL_CHANGED], 0, set);
+}
+
 void
 tern_mail_service_journal_changed (TernMailService *self,
                                    gint64           account_id,
                                    gint64           folder_id)
 {
-  g_autoptr(TernChangeSet) set = tern_change_set_new (account_id, folder_id);
-
   g_return_if_fail (TERN_IS_MAIL_SERVICE (self));
 
-  set->reload = TRUE;
-  set->counts_changed = TRUE;
-  g_signal_emit (self, signals [SIGNAL_CHANGED], 0, set);
+  emit_reload (self, account_id, folder_id);
   wake (self, account_id);
   recount (self);
+}
+
+static gboolean
+retry_or_discard (TernMailService  *self,
+                  gint64            action_id,
+                  gboolean          discard,
+                  GError          **error)
+{
+  g_autoptr(TernAction) a = tern_journal_get (self->store, action_id, error);
+  gboolean ok;
+
+  if (a == NULL)
+    return FALSE;
+  ok = discard ? tern_journal_discard (self->store, action_id, error)
+               : tern_journal_retry (self->store, action_id, error);
+  if (!ok)
+    return FALSE;
+  /* A discarded move or delete puts the message back: both its folders are told. */
+  emit_reload (self, a->account_id, a->folder);
+  if (a->target != 0 && a->target != a->folder)
+    emit_reload (self, a->account_id, a->target);
+  wake (self, a->account_id);
+  recount (self);
+  return TRUE;
+}
+
+gboolean
+tern_mail_service_retry_action (TernMailService  *self,
+                                gint64            action_id,
+                                GError          **error)
+{
+  g_return_val_if_fail (TERN_IS_MAIL_SERVICE (self), FALSE);
+
+  return retry_or_discard (self, action_id, FALSE, error);
+}
+
+gboolean
+tern_mail_service_discard_action (TernMailService  *self,
+                                  gint64            action_id,
+                                  GError          **error)
+{
+  g_return_val_if_fail (TERN_IS_MAIL_SERVICE (self), FALSE);
+
+  return retry_or_discard (self, action_id, TRUE, error);
 }
 
 /* Undo. */
@@ -745,5 +812,23 @@ tern_mail_service_get_token_count (TernMailService *self,
   g_return_val_if_fail (TERN_IS_MAIL_SERVICE (self), 0);
 
   pos = find_entry (self, token);
-  return pos == G_MAXUINT ? 0 : ((Entry *) self->stack->pdata[pos])->actions->len;
+  if (pos == G_MAXUINT)
+    return 0;
+  /* Messages, not actions: junk is a keyword and a move for each. */
+  {
+    GPtrArray *actions = ((Entry *) self->stack->pdata[pos])->actions;
+    g_autoptr(GHashTable) messages = g_hash_table_new (g_int64_hash, g_int64_equal);
+    guint others = 0;
+
+    for (guint i = 0; i < actions->len; i++)
+      {
+        TernAction *a = actions->pdata[i];
+
+        if (a->message != 0)
+          g_hash_table_add (messages, &a->message);
+        else
+          others++;
+      }
+    return g_hash_table_size (messages) + others;
+  }
 }

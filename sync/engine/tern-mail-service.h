@@ -47,6 +47,7 @@ typedef enum
   TERN_MAIL_ACTION_DELETE_PERMANENTLY,
   TERN_MAIL_ACTION_APPEND,
   TERN_MAIL_ACTION_FOLDER,
+  TERN_MAIL_ACTION_NOT_JUNK,
 } TernMailActionKind;
 
 TernMailService *tern_mail_service_new               (TernStore          *store);
@@ -83,7 +84,11 @@ guint            tern_mail_service_copy              (TernMailService    *self,
 guint            tern_mail_service_archive           (TernMailService    *self,
                                                       GArray             *message_ids,
                                                       GError            **error);
+/* Junk: $Junk and a move to Junk; not junk: $NotJunk and, from Junk, back to INBOX. */
 guint            tern_mail_service_junk              (TernMailService    *self,
+                                                      GArray             *message_ids,
+                                                      GError            **error);
+guint            tern_mail_service_not_junk          (TernMailService    *self,
                                                       GArray             *message_ids,
                                                       GError            **error);
 /* To Trash, or \Deleted + expunge where the account says so (see tern_journal_delete()). */
@@ -125,6 +130,14 @@ guint            tern_mail_service_folder_subscribe  (TernMailService    *self,
 void             tern_mail_service_journal_changed   (TernMailService    *self,
                                                       gint64              account_id,
                                                       gint64              folder_id);
+/* A failed action tried again, or given up (a queued one is undone in the cache first): the
+ * folders it touched are told, the queue count follows, its worker is woken. */
+gboolean         tern_mail_service_retry_action      (TernMailService    *self,
+                                                      gint64              action_id,
+                                                      GError            **error);
+gboolean         tern_mail_service_discard_action    (TernMailService    *self,
+                                                      gint64              action_id,
+                                                      GError            **error);
 
 /* Undo. */
 gboolean         tern_mail_service_undo              (TernMailService    *self,
@@ -137,7 +150,8 @@ gboolean         tern_mail_service_can_undo          (TernMailService    *self);
 /* TRUE if the token's action still stands (it can be undone). */
 gboolean         tern_mail_service_token_valid       (TernMailService    *self,
                                                       guint               token);
-/* How many actions the token's call queued (for a toast: "3 messages archived"). */
+/* How many messages the token's call acted on (actions on no message count one each),
+ * for a toast: "3 messages archived". */
 guint            tern_mail_service_get_token_count   (TernMailService    *self,
                                                       guint               token);
 

@@ -487,7 +487,11 @@ replay_folder (TernSync    *self,
       else
         name = g_strdup (a->name);
 
-      if (!tern_imap_connection_create (self->conn, name, &local_error))
+      g_autoptr(TernFolder) local = tern_store_get_folder_by_id (self->store, a->folder, NULL);
+
+      /* A folder made here for a role (Trash at the first delete) tells the server its role. */
+      if (!tern_imap_connection_create_special (self->conn, name, local ? local->special_use : NULL,
+                                                &local_error))
         {
           /* Created by an earlier attempt whose answer was lost, or by someone else. */
           if (!g_str_equal (_tern_replay_classify (local_error), TERN_ACTION_USER) ||

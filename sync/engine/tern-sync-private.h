@@ -36,6 +36,10 @@ struct _TernSync
 
   GMutex               lock;       /* guards conn against tern_sync_cancel() */
   TernImapConnection  *conn;
+  /* Without NOTIFY: a second connection idling on the open folder (tern-sync-watch.c), and
+   * the folder it has selected. */
+  TernImapConnection  *open_conn;
+  char                *open_selected;
   gboolean             cancelled;
 
   gboolean             qresync;
@@ -43,6 +47,7 @@ struct _TernSync
   /* Server traits (remembered per account in the store, see TERN_TRAIT_*). */
   gboolean             uid_search_untrusted;
   char                *selected;   /* server name of the selected folder */
+  char                *open_folder; /* the folder the user has open (server name), or NULL */
 
   TernSyncProgressFunc progress_func;
   gpointer             progress_data;
@@ -69,6 +74,7 @@ struct _TernSync
   GArray              *collected;      /* of Collected, in FETCH_COLLECT mode */
   gboolean             pending_flags;  /* queued flag changes exist: re-apply them */
   gpointer             notify_conn;    /* the connection NOTIFY SET was sent on (compared only) */
+  gboolean             notifying;      /* ... and the server accepted it */
   GByteArray          *section_data;
   guint32              section_uid;
   gboolean             section_seen;
@@ -102,6 +108,10 @@ void      _tern_sync_report_progress    (TernSync           *self,
                                          const char         *folder,
                                          guint               done,
                                          guint               total);
+/* The second connection (open_conn), logged in like the first; closed. */
+gboolean  _tern_sync_connect_open       (TernSync           *self,
+                                         GError            **error);
+void      _tern_sync_disconnect_open    (TernSync           *self);
 /* Points the FETCH handler at `folder` (copied), or at nothing with NULL. */
 void      _tern_sync_set_fetch_folder   (TernSync         *self,
                                          const TernFolder *folder);

@@ -10,7 +10,9 @@
 #include "tern-journal.h"
 #include "tern-sync-private.h"
 
-/* Whole runs with retries, and staying connected: IDLE on INBOX, polling the rest. */
+/* Whole runs with retries, and staying connected: IDLE on INBOX, NOTIFY for the other folders
+ * where offered; without it a second connection idling on the folder the user has open, and
+ * polling for the rest. */
 
 #define IDLE_REISSUE_MS      (20 * 60 * 1000)
 #define MAX_ATTEMPTS         3
@@ -204,8 +206,66 @@ ask_for_news (TernSync *self)
   if (self->notify_conn == self->conn || !tern_imap_connection_has_capability (self->conn, "NOTIFY"))
     return;
   self->notify_conn = self->conn;
-  if (!tern_imap_connection_notify_set (self->conn, &local_error))
+  self->notifying = tern_imap_connection_notify_set (self->conn, &local_error);
+  if (!self->notifying)
     g_debug ("NOTIFY SET refused (%s): other folders are polled", local_error->message);
+}
+
+/* Without NOTIFY, the folder the user has open (when it is not INBOX) gets a second
+ * connection idling on it: another client's changes there arrive at once, not at the next
+ * poll. Its failures are not the account's: it is dropped and the folder polled as before.
+ * TRUE when it idles. */
+static gboolean
+open_watch_start (TernSync *self)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(TernFolder) folder = NULL;
+
+  if (self->open_folder == NULL || g_ascii_strcasecmp (self->open_folder, "INBOX") == 0 ||
+      (self->notify_conn == self->conn && self->notifying) ||
+      (folder = tern_store_get_folder (self->store, self->account->id, self->open_folder, NULL)) == NULL ||
+      !folder->selectable)
+    {
+      _tern_sync_disconnect_open (self);
+      return FALSE;
+    }
+  if (!_tern_sync_connect_open (self, &local_error))
+    goto fail;
+  if (g_strcmp0 (self->open_selected, self->open_folder) != 0)
+    {
+      g_clear_pointer (&self->open_selected, g_free);
+      if (!tern_imap_connection_select (self->open_conn, self->open_folder, FALSE, NULL, &local_error))
+        goto fail;
+      self->open_selected = g_strdup (self->open_folder);
+    }
+  if (!tern_imap_connection_idle_start (self->open_conn, &local_error))
+    goto fail;
+  return TRUE;
+
+fail:
+  g_debug ("no second connection for “%s” (%s): it is polled", self->open_folder, local_error->message);
+  _tern_sync_disconnect_open (self);
+  return FALSE;
+}
+
+/* Ends the second connection's IDLE; the open folder is resynced (on the first connection)
+ * if the server told of changes there, or if the connection broke and may have missed some. */
+static gboolean
+open_watch_done (TernSync  *self,
+                 GError   **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(TernFolder) folder = NULL;
+
+  if (!tern_imap_connection_idle_done (self->open_conn, &local_error))
+    {
+      g_debug ("the second connection broke: %s", local_error->message);
+      _tern_sync_disconnect_open (self);
+    }
+  else if (!tern_imap_connection_had_idle_news (self->open_conn))
+    return TRUE;
+  folder = tern_store_get_folder (self->store, self->account->id, self->open_folder, NULL);
+  return folder == NULL || _tern_sync_sync_one (self, &folder, error);
 }
 
 /* The folders NOTIFY said changed, each synced now (INBOX is, after IDLE, anyway). */
@@ -259,14 +319,22 @@ tern_sync_wait_for_changes (TernSync      *self,
     {
       if (!select_inbox (self, error))
         return TERN_SYNC_WAIT_ERROR;
+      TernImapConnection *conns[2] = { NULL, NULL };
+      gboolean open_watch;
+
       ask_for_news (self);
+      open_watch = open_watch_start (self);
       /* Flag changes reported during IDLE are stored as they come: keep whatever the user
        * queues meanwhile (the worker interrupts IDLE for it) over the server's value. */
       self->pending_flags = TRUE;
       if (!tern_imap_connection_idle_start (self->conn, error))
         return TERN_SYNC_WAIT_ERROR;
-      r = tern_imap_connection_idle_wait (self->conn, MIN (wait_ms, IDLE_REISSUE_MS), interrupt);
-      if (!tern_imap_connection_idle_done (self->conn, error) || !sync_notified (self, error))
+      conns[0] = self->conn;
+      conns[1] = self->open_conn;
+      r = tern_imap_connection_idle_wait_any (conns, open_watch ? 2 : 1, MIN (wait_ms, IDLE_REISSUE_MS),
+                                              interrupt, NULL);
+      if (!tern_imap_connection_idle_done (self->conn, error) || !sync_notified (self, error) ||
+          (open_watch && !open_watch_done (self, error)))
         return TERN_SYNC_WAIT_ERROR;
     }
   else

@@ -87,6 +87,7 @@ tern_sync_free (TernSync *self)
       g_free (self->password);
     }
   g_free (self->selected);
+  g_free (self->open_folder);
   g_free (self->fetch_folder_name);
   g_free (self->refused_sha256);
   g_free (self->refused_description);
@@ -117,6 +118,16 @@ tern_sync_set_chunk_size (TernSync *self,
                           guint     chunk)
 {
   self->chunk = MAX (chunk, 1);
+}
+
+void
+tern_sync_set_open_folder (TernSync   *self,
+                           const char *name)
+{
+  if (g_strcmp0 (self->open_folder, name) == 0)
+    return;
+  g_free (self->open_folder);
+  self->open_folder = g_strdup (name);
 }
 
 void
@@ -157,6 +168,8 @@ tern_sync_cancel (TernSync *self)
   self->cancelled = TRUE;
   if (self->conn != NULL)
     tern_imap_connection_cancel (self->conn);
+  if (self->open_conn != NULL)
+    tern_imap_connection_cancel (self->open_conn);
   g_mutex_unlock (&self->lock);
 }
 
@@ -225,6 +238,10 @@ tern_sync_disconnect (TernSync *self)
   conn = g_steal_pointer (&self->conn);
   g_mutex_unlock (&self->lock);
 
+  /* A new connection may get the same address: NOTIFY SET goes out again on it. */
+  self->notify_conn = NULL;
+  self->notifying = FALSE;
+  _tern_sync_disconnect_open (self);
   if (conn == NULL)
     return;
   self->stats.bytes_read += tern_imap_connection_get_bytes_read (conn);
@@ -261,9 +278,12 @@ login_with_token (TernSync            *self,
   return token != NULL && tern_imap_connection_login_bearer (conn, token, error);
 }
 
-gboolean
-tern_sync_connect (TernSync  *self,
-                   GError   **error)
+/* A new connection, logged in, in *slot (where tern_sync_cancel() finds it). On failure
+ * *slot may still hold it: the caller closes it. */
+static gboolean
+open_connection (TernSync            *self,
+                 TernImapConnection **slot,
+                 GError             **error)
 {
   TernImapSettings settings = {
     .host = self->account->host,
@@ -277,9 +297,6 @@ tern_sync_connect (TernSync  *self,
   };
   TernImapConnection *conn;
 
-  if (self->conn != NULL)
-    return TRUE;
-
   conn = tern_imap_connection_new (&settings);
   g_mutex_lock (&self->lock);
   if (self->cancelled)
@@ -289,7 +306,7 @@ tern_sync_connect (TernSync  *self,
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Cancelled");
       return FALSE;
     }
-  self->conn = conn;
+  *slot = conn;
   g_mutex_unlock (&self->lock);
 
   if (!tern_imap_connection_connect (conn, error))
@@ -301,14 +318,11 @@ tern_sync_connect (TernSync  *self,
           self->refused_sha256 = tern_imap_connection_dup_peer_sha256 (conn);
           self->refused_description = tern_imap_connection_dup_peer_description (conn);
         }
-      goto fail;
+      return FALSE;
     }
 
   if (tern_password_uses_token (self->account))
-    {
-      if (!login_with_token (self, conn, error))
-        goto fail;
-    }
+    return login_with_token (self, conn, error);
   else
     {
       g_autofree char *mechanism = tern_store_dup_server_trait (self->store, self->account->id,
@@ -319,11 +333,11 @@ tern_sync_connect (TernSync  *self,
         {
           self->password = tern_password_lookup (self->account, error);
           if (self->password == NULL)
-            goto fail;
+            return FALSE;
         }
       tern_imap_connection_set_preferred_mechanism (conn, mechanism);
       if (!tern_imap_connection_login (conn, self->password ? self->password : "", error))
-        goto fail;
+        return FALSE;
       /* Remembered, so that a mechanism the server advertises and fails is not tried first
        * at every connection. */
       worked = tern_imap_connection_get_mechanism (conn);
@@ -336,6 +350,24 @@ tern_sync_connect (TernSync  *self,
             g_debug ("could not remember the login mechanism: %s", local_error->message);
         }
     }
+  return TRUE;
+}
+
+gboolean
+tern_sync_connect (TernSync  *self,
+                   GError   **error)
+{
+  TernImapConnection *conn;
+
+  if (self->conn != NULL)
+    return TRUE;
+
+  if (!open_connection (self, &self->conn, error))
+    {
+      tern_sync_disconnect (self);
+      return FALSE;
+    }
+  conn = self->conn;
 
   /* What the server agreed to, not what it advertised: a refused ENABLE, or a PREAUTH
    * session that never sent one, leaves QRESYNC off (SELECT (QRESYNC ...) would fail). */
@@ -349,10 +381,41 @@ tern_sync_connect (TernSync  *self,
     self->uid_search_untrusted = g_strcmp0 (trait, "untrusted") == 0;
   }
   return TRUE;
+}
 
-fail:
-  tern_sync_disconnect (self);
-  return FALSE;
+/* The second connection (tern-sync-watch.c), idling on the open folder: its FETCH
+ * responses are not read (the first connection resyncs the folder when it rings). */
+gboolean
+_tern_sync_connect_open (TernSync  *self,
+                         GError   **error)
+{
+  if (self->open_conn != NULL)
+    return TRUE;
+  if (!open_connection (self, &self->open_conn, error))
+    {
+      _tern_sync_disconnect_open (self);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+_tern_sync_disconnect_open (TernSync *self)
+{
+  TernImapConnection *conn;
+
+  g_mutex_lock (&self->lock);
+  conn = g_steal_pointer (&self->open_conn);
+  g_mutex_unlock (&self->lock);
+
+  g_clear_pointer (&self->open_selected, g_free);
+  if (conn == NULL)
+    return;
+  self->stats.bytes_read += tern_imap_connection_get_bytes_read (conn);
+  self->stats.bytes_written += tern_imap_connection_get_bytes_written (conn);
+  self->stats.round_trips += tern_imap_connection_get_round_trips (conn);
+  tern_imap_connection_close (conn);
+  tern_imap_connection_free (conn);
 }
 
 /* For the other files of TernSync (tern-sync-private.h). */

@@ -84,6 +84,11 @@ void       tern_sync_set_progress_func (TernSync           *self,
 void       tern_sync_set_change_func  (TernSync            *self,
                                        TernSyncChangeFunc   func,
                                        gpointer             user_data);
+/* The folder the user has open (server name), or NULL. Without NOTIFY, a second connection
+ * idles on it (when it is not INBOX) while the first idles on INBOX, so that another
+ * client's changes there arrive at once rather than at the next poll. */
+void       tern_sync_set_open_folder  (TernSync            *self,
+                                       const char          *name);
 /* Messages fetched per FETCH command (a batch, one transaction). Default 1000. */
 void       tern_sync_set_chunk_size   (TernSync            *self,
                                        guint                chunk);
@@ -130,6 +135,11 @@ gboolean   tern_sync_poll_folders     (TernSync            *self,
 gboolean   tern_sync_fetch_text       (TernSync            *self,
                                        gint64               message_id,
                                        GError             **error);
+/* The part a reader shows: the first text part that is not an attachment (nor inside an
+ * attached message), or its HTML or plain sibling (as preferred) in a multipart/alternative;
+ * NULL if there is none. Borrowed from message. */
+const TernPart *tern_sync_pick_text_part (const TernMessage *message,
+                                          gboolean           prefer_html);
 
 typedef void (*TernSyncPartProgress) (guint64  done,
                                       guint64  total,
@@ -145,6 +155,18 @@ gboolean   tern_sync_fetch_part       (TernSync            *self,
                                        TernSyncPartProgress progress,
                                        gpointer             user_data,
                                        GCancellable        *cancellable,
+                                       GError             **error);
+/* Forwards queued in the outbox with attachments not downloaded when they were written
+ * (tern_composer_add_part_reference()): the parts are downloaded and the messages written
+ * again with them, ready to send. One whose original is gone fails, with the reason. */
+gboolean   tern_sync_fill_outbox_parts (TernSync           *self,
+                                       GCancellable        *cancellable,
+                                       guint               *filled_out,
+                                       GError             **error);
+/* Preview lines (RFC 8970 PREVIEW) for the messages with neither a cached text nor a
+ * preview, where the server offers PREVIEW (nothing otherwise). */
+gboolean   tern_sync_fetch_previews   (TernSync            *self,
+                                       guint               *kept_out,
                                        GError             **error);
 /* The decoded file of a completely downloaded part, or NULL. */
 char      *tern_sync_dup_part_path    (TernSync            *self,

@@ -905,6 +905,28 @@ tern_imap_connection_create (TernImapConnection  *self,
 }
 
 gboolean
+tern_imap_connection_create_special (TernImapConnection  *self,
+                                     const char          *mailbox,
+                                     const char          *special_use,
+                                     GError             **error)
+{
+  g_autofree char *quoted = NULL;
+  g_autofree char *command = NULL;
+
+  g_return_val_if_fail (self != NULL && self->session != NULL, FALSE);
+  g_return_val_if_fail (mailbox != NULL, FALSE);
+
+  /* Only a flag of the form \Word goes on the wire. */
+  if (special_use == NULL || special_use[0] != '\\' || special_use[1] == '\0' ||
+      strspn (special_use + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") != strlen (special_use + 1) ||
+      !tern_imap_connection_has_capability (self, "CREATE-SPECIAL-USE"))
+    return tern_imap_connection_create (self, mailbox, error);
+  quoted = _tern_imap_quote (mailbox);
+  command = g_strdup_printf ("CREATE %s (USE (%s))", quoted, special_use);
+  return tern_imap_connection_raw_command (self, command, error);
+}
+
+gboolean
 tern_imap_connection_delete (TernImapConnection  *self,
                              const char          *mailbox,
                              GError             **error)

@@ -202,6 +202,12 @@ char       **tern_imap_connection_myrights_many     (TernImapConnection      *se
 gboolean     tern_imap_connection_create            (TernImapConnection      *self,
                                                      const char              *mailbox,
                                                      GError                 **error);
+/* CREATE with the folder's role (RFC 6154 "USE (\\Trash)") where CREATE-SPECIAL-USE is
+ * offered; a plain CREATE otherwise or when special_use is NULL. */
+gboolean     tern_imap_connection_create_special    (TernImapConnection      *self,
+                                                     const char              *mailbox,
+                                                     const char              *special_use,
+                                                     GError                 **error);
 gboolean     tern_imap_connection_delete            (TernImapConnection      *self,
                                                      const char              *mailbox,
                                                      GError                 **error);
@@ -329,5 +335,12 @@ gboolean     tern_imap_connection_append            (TernImapConnection      *se
                                                      GBytes                  *message,
                                                      guint32                 *new_uid_out,
                                                      GError                 **error);
+
+/* PREVIEW (RFC 8970), where tern_imap_connection_has_capability (self, "PREVIEW"): the
+ * server's preview line of each message of the selected mailbox in uid_set, by UID
+ * (guint32 -> UTF-8 text); messages it has none for are left out. (transfer full) */
+GHashTable *tern_imap_uid_fetch_previews (TernImapConnection  *self,
+                                          const char          *uid_set,
+                                          GError             **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

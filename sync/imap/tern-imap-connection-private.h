@@ -53,6 +53,9 @@ struct _TernImapConnection
   /* Mailboxes a NOTIFY "* STATUS" named while idling (server names; "" for one Tern could
    * not read), until tern_imap_connection_take_notified(). */
   GPtrArray            *notified;
+  /* The last idle_done() read news of the selected mailbox (EXISTS, EXPUNGE, FETCH,
+   * VANISHED). */
+  gboolean              idle_news;
   char                 *preferred_mechanism; /* tried first at login, if offered */
   char                 *mechanism;           /* the one that logged in, or NULL */
   guint                 encrypted : 1;

@@ -55,7 +55,10 @@ typedef struct
  * interrupt is cancelled (may be done from another thread); idle_done() sends DONE and
  * parses everything through the tagged OK (FETCH responses go to the fetch function,
  * EXISTS, EXPUNGE and VANISHED are read with tern-imap-commands.h as after any command).
- * No other command may be sent in between.
+ * No other command may be sent in between. idle_wait_any() waits on several idling
+ * connections at once (at most 32): the same results, and *ready_out gets a bit (1 << i) for
+ * each connection with something to read. had_idle_news(): the last idle_done() read news
+ * of the selected mailbox (EXISTS, EXPUNGE, FETCH, VANISHED; not a keepalive "* OK").
  *
  * close(): LOGOUT (3 s at most), or just closes the socket if the connection is dead.
  * free() closes first if needed. Counters count this connection's bytes on the wire
@@ -98,8 +101,14 @@ gboolean            tern_imap_connection_idle_start       (TernImapConnection   
 int                 tern_imap_connection_idle_wait        (TernImapConnection     *self,
                                                            guint                   timeout_ms,
                                                            GCancellable           *interrupt);
+int                 tern_imap_connection_idle_wait_any    (TernImapConnection    **conns,
+                                                           guint                   n_conns,
+                                                           guint                   timeout_ms,
+                                                           GCancellable           *interrupt,
+                                                           guint                  *ready_out);
 gboolean            tern_imap_connection_idle_done        (TernImapConnection     *self,
                                                            GError                **error);
+gboolean            tern_imap_connection_had_idle_news    (TernImapConnection     *self);
 
 /* The UIDs of the FETCH responses skipped since the last call because they were nested too
  * deep for the parser (a BODYSTRUCTURE thousands of levels deep): fetch those messages

@@ -164,9 +164,15 @@ tern_imap_connection_idle_start (TernImapConnection  *self,
 
 typedef struct
 {
-  int      result;
-  gboolean readable;
+  int    result;
+  guint  readable;   /* a bit per connection */
 } IdleWait;
+
+typedef struct
+{
+  IdleWait *wait;
+  guint     bit;
+} IdleWatch;
 
 #define IDLE_PENDING 2
 
@@ -193,10 +199,11 @@ static gboolean
 idle_dead_cb (GCancellable *cancellable,
               gpointer      user_data)
 {
-  IdleWait *wait = user_data;
+  IdleWatch *watch = user_data;
 
   /* Let the caller go on to idle_done(), which reports the cancellation. */
-  wait->result = 1;
+  watch->wait->readable |= watch->bit;
+  watch->wait->result = 1;
   return G_SOURCE_REMOVE;
 }
 
@@ -204,9 +211,9 @@ static gboolean
 idle_readable_cb (GObject  *stream,
                   gpointer  user_data)
 {
-  IdleWait *wait = user_data;
+  IdleWatch *watch = user_data;
 
-  wait->readable = TRUE;
+  watch->wait->readable |= watch->bit;
   return G_SOURCE_REMOVE;
 }
 
@@ -224,8 +231,144 @@ attach_source (GSource      *source,
 static void
 destroy_source (GSource *source)
 {
+  if (source == NULL)
+    return;
   g_source_destroy (source);
   g_source_unref (source);
+}
+
+/* Bytes for libetpan that arrived since the last look, without blocking, set aside where
+ * idle_done() finds them (through the replay buffer: the response filter sees them first).
+ * Readable can mean a TLS record without application data (a TLS 1.3 session ticket): only
+ * bytes count. TRUE when there is something (or an EOF or an error, which idle_done()
+ * reports). */
+static gboolean
+read_pending (TernImapConnection *self)
+{
+  mailstream_low *low = mailstream_get_low (self->session->imap_stream);
+  guint8 chunk[8192];
+  gssize n = _tern_imap_stream_read_nonblocking (low, chunk, sizeof chunk);
+
+  if (n > 0)
+    g_byte_array_append (self->stream_state.replay, chunk, n);
+  return n != 0;
+}
+
+/* Something to read already, before any wait: news set aside by idle_start(), bytes in
+ * libetpan's read buffer or, with COMPRESS, compressed bytes that arrived with the "+" that
+ * no poll on the socket will report again. Also TRUE for a connection that is not idling or
+ * is broken: "go on", and idle_done() reports what is wrong. */
+static gboolean
+idle_ready_now (TernImapConnection *self)
+{
+  mailstream *stream;
+
+  if (!self->idling || _tern_imap_is_dead (self) || self->session->imap_stream == NULL)
+    return TRUE;
+  stream = self->session->imap_stream;
+  if (self->stream_state.replay->len > 0 || stream->read_buffer_len > 0 ||
+      self->stream_state.ready->len > 0)
+    return TRUE;
+  return _tern_imap_stream_has_pending (mailstream_get_low (stream)) && read_pending (self);
+}
+
+int
+tern_imap_connection_idle_wait_any (TernImapConnection **conns,
+                                    guint                n_conns,
+                                    guint                timeout_ms,
+                                    GCancellable        *interrupt,
+                                    guint               *ready_out)
+{
+  g_autofree IdleWatch *watches = NULL;
+  g_autofree GSource **readable_sources = NULL;
+  g_autofree GSource **dead_sources = NULL;
+  GMainContext *context;
+  GSource *timeout_source, *interrupt_source = NULL;
+  IdleWait wait = { IDLE_PENDING, 0 };
+  guint ready = 0;
+
+  g_return_val_if_fail (conns != NULL && n_conns > 0 && n_conns <= 32, -1);
+  g_return_val_if_fail (interrupt == NULL || G_IS_CANCELLABLE (interrupt), -1);
+
+  for (guint i = 0; i < n_conns; i++)
+    if (idle_ready_now (conns[i]))
+      ready |= 1u << i;
+  if (ready != 0)
+    {
+      if (ready_out != NULL)
+        *ready_out = ready;
+      return 1;
+    }
+
+  if (interrupt != NULL && g_cancellable_is_cancelled (interrupt))
+    return -1;
+
+  for (guint i = 0; i < n_conns; i++)
+    g_return_val_if_fail (G_IS_POLLABLE_INPUT_STREAM (
+      _tern_imap_stream_get_input_stream (mailstream_get_low (conns[i]->session->imap_stream))), 1);
+
+  context = g_main_context_new ();
+  watches = g_new0 (IdleWatch, n_conns);
+  readable_sources = g_new0 (GSource *, n_conns);
+  dead_sources = g_new0 (GSource *, n_conns);
+  timeout_source = attach_source (g_timeout_source_new (timeout_ms), context,
+                                  idle_timeout_cb, &wait);
+  if (interrupt != NULL)
+    interrupt_source = attach_source (g_cancellable_source_new (interrupt), context,
+                                      (GSourceFunc) idle_interrupt_cb, &wait);
+  for (guint i = 0; i < n_conns; i++)
+    {
+      watches[i].wait = &wait;
+      watches[i].bit = 1u << i;
+      dead_sources[i] = attach_source (g_cancellable_source_new (conns[i]->cancellable), context,
+                                       (GSourceFunc) idle_dead_cb, &watches[i]);
+    }
+
+  while (wait.result == IDLE_PENDING)
+    {
+      for (guint i = 0; i < n_conns; i++)
+        if (readable_sources[i] == NULL)
+          {
+            GInputStream *input = _tern_imap_stream_get_input_stream (
+              mailstream_get_low (conns[i]->session->imap_stream));
+
+            readable_sources[i] = attach_source (
+              g_pollable_input_stream_create_source (G_POLLABLE_INPUT_STREAM (input), NULL),
+              context, (GSourceFunc) idle_readable_cb, &watches[i]);
+          }
+
+      wait.readable = 0;
+      while (wait.result == IDLE_PENDING && wait.readable == 0)
+        g_main_context_iteration (context, TRUE);
+      if (wait.result != IDLE_PENDING)
+        {
+          ready |= wait.readable;
+          break;
+        }
+
+      for (guint i = 0; i < n_conns; i++)
+        if (wait.readable & (1u << i))
+          {
+            g_clear_pointer (&readable_sources[i], destroy_source);
+            if (read_pending (conns[i]))
+              ready |= 1u << i;
+          }
+      if (ready != 0)
+        wait.result = 1;
+    }
+
+  destroy_source (timeout_source);
+  destroy_source (interrupt_source);
+  for (guint i = 0; i < n_conns; i++)
+    {
+      destroy_source (readable_sources[i]);
+      destroy_source (dead_sources[i]);
+    }
+  g_main_context_unref (context);
+
+  if (ready_out != NULL)
+    *ready_out = wait.result == 1 ? ready : 0;
+  return wait.result;
 }
 
 int
@@ -233,96 +376,28 @@ tern_imap_connection_idle_wait (TernImapConnection *self,
                                 guint               timeout_ms,
                                 GCancellable       *interrupt)
 {
-  GMainContext *context;
-  GSource *timeout_source, *dead_source, *interrupt_source = NULL;
-  mailstream *stream;
-  mailstream_low *low;
-  GInputStream *input;
-  IdleWait wait = { IDLE_PENDING, FALSE };
-
   g_return_val_if_fail (self != NULL, -1);
-  g_return_val_if_fail (interrupt == NULL || G_IS_CANCELLABLE (interrupt), -1);
 
-  /* Not idling or broken: "go on", and idle_done() reports what is wrong. */
-  if (!self->idling || _tern_imap_is_dead (self) || self->session->imap_stream == NULL)
-    return 1;
+  return tern_imap_connection_idle_wait_any (&self, 1, timeout_ms, interrupt, NULL);
+}
 
-  stream = self->session->imap_stream;
-  low = mailstream_get_low (stream);
+/* An untagged response about the selected mailbox's messages: "* 12 EXISTS", "* 3 EXPUNGE",
+ * "* 4 FETCH (...)", "* VANISHED ..." (not "* OK Still here" or "* 5 RECENT"). */
+static gboolean
+is_mailbox_news (const char *line)
+{
+  const char *p = line + 2;
 
-  /* Data already here: set aside by idle_start(), or in libetpan's read buffer. */
-  if (self->stream_state.replay->len > 0 || stream->read_buffer_len > 0 ||
-      self->stream_state.ready->len > 0)
-    return 1;
-
-  /* With COMPRESS, compressed bytes may have arrived with the "+" that no poll on the
-   * socket will report again: inflate them first. */
-  if (_tern_imap_stream_has_pending (low))
-    {
-      guint8 chunk[8192];
-      gssize n = _tern_imap_stream_read_nonblocking (low, chunk, sizeof chunk);
-
-      /* Through the replay buffer, as below: the response filter sees them first. */
-      if (n > 0)
-        g_byte_array_append (self->stream_state.replay, chunk, n);
-      if (n != 0)
-        return 1;
-    }
-
-  if (interrupt != NULL && g_cancellable_is_cancelled (interrupt))
-    return -1;
-
-  input = _tern_imap_stream_get_input_stream (low);
-  g_return_val_if_fail (G_IS_POLLABLE_INPUT_STREAM (input), 1);
-
-  context = g_main_context_new ();
-  timeout_source = attach_source (g_timeout_source_new (timeout_ms), context,
-                                  idle_timeout_cb, &wait);
-  dead_source = attach_source (g_cancellable_source_new (self->cancellable), context,
-                               (GSourceFunc) idle_dead_cb, &wait);
-  if (interrupt != NULL)
-    interrupt_source = attach_source (g_cancellable_source_new (interrupt), context,
-                                      (GSourceFunc) idle_interrupt_cb, &wait);
-
-  while (wait.result == IDLE_PENDING)
-    {
-      GSource *readable_source;
-      gssize n;
-
-      wait.readable = FALSE;
-      readable_source = attach_source (
-        g_pollable_input_stream_create_source (G_POLLABLE_INPUT_STREAM (input), NULL),
-        context, (GSourceFunc) idle_readable_cb, &wait);
-
-      while (wait.result == IDLE_PENDING && !wait.readable)
-        g_main_context_iteration (context, TRUE);
-
-      destroy_source (readable_source);
-      if (wait.result != IDLE_PENDING)
-        break;
-
-      /* Readable can mean a TLS record without application data (a TLS 1.3 session
-       * ticket): only bytes for libetpan count. They are set aside with the others, where
-       * idle_done() finds them; an EOF or an error is reported by idle_done(). */
-      {
-        guint8 chunk[8192];
-
-        /* Through the replay buffer: the response filter sees them first. */
-        n = _tern_imap_stream_read_nonblocking (low, chunk, sizeof chunk);
-        if (n > 0)
-          g_byte_array_append (self->stream_state.replay, chunk, n);
-      }
-      if (n != 0)
-        wait.result = 1;
-    }
-
-  destroy_source (timeout_source);
-  destroy_source (dead_source);
-  if (interrupt_source != NULL)
-    destroy_source (interrupt_source);
-  g_main_context_unref (context);
-
-  return wait.result;
+  if (!g_str_has_prefix (line, "* "))
+    return FALSE;
+  if (g_ascii_strncasecmp (p, "VANISHED", 8) == 0)
+    return TRUE;
+  if (!g_ascii_isdigit (*p))
+    return FALSE;
+  while (g_ascii_isdigit (*p))
+    p++;
+  return g_ascii_strncasecmp (p, " EXISTS", 7) == 0 || g_ascii_strncasecmp (p, " EXPUNGE", 8) == 0 ||
+         g_ascii_strncasecmp (p, " FETCH", 6) == 0;
 }
 
 /* What came while idling, up to IDLE's tagged answer: read here first (NOTIFY's "* STATUS"
@@ -350,6 +425,8 @@ read_news (TernImapConnection  *self,
         break;
       if (!continued && g_str_has_prefix (line, "* STATUS "))
         _tern_imap_note_status_line (self, line);
+      else if (!continued && is_mailbox_news (line))
+        self->idle_news = TRUE;
       literal = read_literal (self, line, news, "during IDLE", error);
       if (literal < 0)
         return FALSE;
@@ -377,6 +454,7 @@ tern_imap_connection_idle_done (TernImapConnection  *self,
     }
 
   self->idling = FALSE;
+  self->idle_news = FALSE;
 
   if (!_tern_imap_ensure_usable (self, error))
     return FALSE;
@@ -393,4 +471,12 @@ tern_imap_connection_idle_done (TernImapConnection  *self,
     return _tern_imap_command_failed (self, status == MAILIMAP_RESP_COND_STATE_BAD, "IDLE", error);
 
   return TRUE;
+}
+
+gboolean
+tern_imap_connection_had_idle_news (TernImapConnection *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  return self->idle_news;
 }

@@ -171,6 +171,7 @@ scan_reset (TernImapStreamState *state)
   state->depth = 0;
   state->max_depth = 0;
   state->in_quote = FALSE;
+  state->quote_escape = FALSE;
   state->first_line_done = FALSE;
   state->drop = FALSE;
 }
@@ -218,12 +219,17 @@ scan_pending (TernImapStreamState *state)
 
       if (state->in_quote)
         {
-          if (c == '\\' && state->scan_pos < buf->len)
-            state->scan_pos++;
-          else if (c == '"' || c == '\n')
+          /* The escaped byte may come in the next read: the state says it is one. */
+          if (state->quote_escape)
+            state->quote_escape = FALSE;
+          else if (c == '\\')
+            state->quote_escape = TRUE;
+          else if (c == '"')
             state->in_quote = FALSE;
           if (c != '\n')
             continue;
+          state->in_quote = FALSE;
+          state->quote_escape = FALSE;
         }
       if (c == '"')
         state->in_quote = TRUE;

@@ -45,6 +45,7 @@ typedef struct
   guint         depth;
   guint         max_depth;
   gboolean      in_quote;
+  gboolean      quote_escape;   /* a backslash in a quoted string: the next byte is taken as is */
   gboolean      first_line_done;
   gboolean      drop;
   guint         skipped_malformed; /* untagged responses skipped: malformed */

@@ -41,12 +41,26 @@ tern_compose_parsed_free (TernComposeParsed *parsed)
   g_free (parsed);
 }
 
+/* Header text as GMime gives it may carry raw 8-bit bytes of no charset: made valid UTF-8
+ * (the composer's fields and the cache take nothing else). Takes text. */
+static char *
+valid_text (char *text)
+{
+  char *valid;
+
+  if (text == NULL || g_utf8_validate (text, -1, NULL))
+    return text;
+  valid = g_utf8_make_valid (text, -1);
+  g_free (text);
+  return valid;
+}
+
 static char *
 list_text (InternetAddressList *list)
 {
   if (list == NULL || internet_address_list_length (list) == 0)
     return NULL;
-  return internet_address_list_to_string (list, NULL, FALSE);
+  return valid_text (internet_address_list_to_string (list, NULL, FALSE));
 }
 
 static char *
@@ -55,7 +69,7 @@ header_text (GMimeObject *object,
 {
   const char *value = g_mime_object_get_header (object, name);
 
-  return value ? g_strstrip (g_strdup (value)) : NULL;
+  return value ? valid_text (g_strstrip (g_strdup (value))) : NULL;
 }
 
 /* A file name that stays inside the folder. */
@@ -270,7 +284,7 @@ tern_compose_parse_message (GBytes      *raw,
   parsed->to = list_text (g_mime_message_get_to (message));
   parsed->cc = list_text (g_mime_message_get_cc (message));
   parsed->bcc = list_text (g_mime_message_get_bcc (message));
-  parsed->subject = g_strdup (g_mime_message_get_subject (message));
+  parsed->subject = valid_text (g_strdup (g_mime_message_get_subject (message)));
   if (g_mime_message_get_message_id (message) != NULL)
     parsed->message_id = g_strdup_printf ("<%s>", g_mime_message_get_message_id (message));
   parsed->in_reply_to = header_text (GMIME_OBJECT (message), "In-Reply-To");

@@ -25,6 +25,7 @@ typedef struct
   char   *filename;
   char   *content_type;
   gboolean message;      /* message/rfc822 */
+  char   *reference;     /* "ID SECTION": a part of a cached message, filled in later */
 } Attachment;
 
 struct _TernComposer
@@ -53,6 +54,7 @@ attachment_free (gpointer data)
   g_clear_pointer (&a->data, g_bytes_unref);
   g_free (a->filename);
   g_free (a->content_type);
+  g_free (a->reference);
   g_free (a);
 }
 
@@ -307,6 +309,24 @@ tern_composer_attach_message (TernComposer *self,
   g_ptr_array_add (self->attachments, a);
 }
 
+void
+tern_composer_add_part_reference (TernComposer *self,
+                                  gint64        message_id,
+                                  const char   *section,
+                                  const char   *filename,
+                                  const char   *content_type)
+{
+  Attachment *a;
+
+  g_return_if_fail (self != NULL && message_id > 0 && section != NULL && *section != '\0');
+
+  a = g_new0 (Attachment, 1);
+  a->reference = g_strdup_printf ("%" G_GINT64_FORMAT " %s", message_id, section);
+  a->filename = g_strdup (filename ? filename : "attachment");
+  a->content_type = g_strdup (content_type ? content_type : "application/octet-stream");
+  g_ptr_array_add (self->attachments, a);
+}
+
 /* Identity and threading. */
 
 static char *
@@ -536,7 +556,9 @@ build_attachment (Attachment  *a,
   g_autoptr(GMimeDataWrapper) wrapper = NULL;
   GMimePart *part;
 
-  if (a->path != NULL)
+  if (a->reference != NULL)
+    stream = g_mime_stream_mem_new ();
+  else if (a->path != NULL)
     {
       stream = g_mime_stream_fs_open (a->path, O_RDONLY, 0, error);
       if (stream == NULL)
@@ -568,7 +590,13 @@ build_attachment (Attachment  *a,
   g_mime_part_set_content (part, wrapper);
   g_mime_object_set_disposition (GMIME_OBJECT (part), GMIME_DISPOSITION_ATTACHMENT);
   g_mime_part_set_filename (part, a->filename);
-  if (a->message)
+  if (a->reference != NULL)
+    {
+      /* Empty until tern_mime_fill_part_references() puts the original's bytes in. */
+      g_mime_object_set_header (GMIME_OBJECT (part), TERN_PART_REFERENCE_HEADER, a->reference, NULL);
+      g_mime_part_set_content_encoding (part, GMIME_CONTENT_ENCODING_BASE64);
+    }
+  else if (a->message)
     /* RFC 2046 5.2.1: message/rfc822 is 7bit, 8bit or binary, never base64. An 8-bit original
      * was re-encoded above where it could be (libcurl cannot declare BODY=8BITMIME). */
     g_mime_part_set_content_encoding (part, is_7bit_clean (a->data) ? GMIME_CONTENT_ENCODING_7BIT

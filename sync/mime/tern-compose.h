@@ -62,6 +62,41 @@ void          tern_composer_add_attachment_bytes (TernComposer *self,
 void          tern_composer_attach_message  (TernComposer  *self,
                                              GBytes        *raw,
                                              const char    *filename);
+/* A forwarded attachment this cache has not downloaded: an empty part that names the
+ * original (its local message id and MIME section) in a TERN_PART_REFERENCE_HEADER header.
+ * Such a message is not sent as it is: tern_mime_fill_part_references() writes it with the
+ * part's bytes once they are downloaded. */
+#define TERN_PART_REFERENCE_HEADER "X-Tern-Original-Part"
+void          tern_composer_add_part_reference (TernComposer *self,
+                                             gint64         message_id,
+                                             const char    *section,
+                                             const char    *filename,
+                                             const char    *content_type);
+typedef struct
+{
+  gint64  message_id;
+  char   *section;
+  char   *filename;
+} TernPartReference;
+void          tern_part_reference_free      (TernPartReference *reference);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TernPartReference, tern_part_reference_free)
+/* The references a message written by TernComposer still holds, in order; an empty array
+ * for a message without any (the usual case, answered without parsing when the marker is
+ * nowhere in it). NULL with error when the message cannot be read. (transfer full) */
+GPtrArray    *tern_mime_list_part_references (const char   *path,
+                                             GError       **error) G_GNUC_WARN_UNUSED_RESULT;
+/* Returns the decoded file of a referenced part, or NULL with error. (transfer full) */
+typedef char *(*TernPartResolveFunc)         (const TernPartReference *reference,
+                                             gpointer       user_data,
+                                             GError       **error);
+/* Writes the message at `path` to `dest_path` (CRLF, mode 0600, synced) with each
+ * referenced part's content read from the file `resolve` gives, base64-encoded, and its
+ * reference header removed. */
+gboolean      tern_mime_fill_part_references (const char   *path,
+                                             const char    *dest_path,
+                                             TernPartResolveFunc resolve,
+                                             gpointer       user_data,
+                                             GError       **error);
 /* A reply: In-Reply-To the original's Message-ID; References its References (or In-Reply-To)
  * and its Message-ID, the oldest and the newest kept when they are many. */
 void          tern_composer_set_reply       (TernComposer  *self,

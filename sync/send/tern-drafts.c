@@ -3,8 +3,11 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <glib/gstdio.h>
 #include <string.h>
 
+#include "tern-identity.h"
 #include "tern-journal.h"
 #include "tern-mime.h"
 #include "tern-outbox-private.h"
@@ -53,7 +56,7 @@ tern_draft_save (TernStore         *store,
     return 0;
   /* An account without Drafts gets one, in the same transaction as the draft. */
   if (drafts == 0 &&
-      (drafts = _tern_outbox_ensure_special_folder (store, account->id, "\\Drafts", "Drafts", error)) == 0)
+      (drafts = tern_journal_ensure_special_folder (store, account->id, "\\Drafts", "Drafts", error)) == 0)
     goto fail;
   before = tern_outbox_find_in_folder (store, drafts, message->message_id, error);
   if (before == NULL)
@@ -107,4 +110,129 @@ tern_draft_find_current (TernStore          *store,
   if (copies_out != NULL)
     g_array_append_vals (*copies_out, &g_array_index (ids, gint64, 1), ids->len - 1);
   return current;
+}
+
+char *
+tern_draft_file_key (const char *message_id)
+{
+  GString *key = g_string_new (NULL);
+
+  for (const char *p = message_id; p != NULL && *p != '\0'; p++)
+    if (g_ascii_isalnum (*p) || *p == '.' || *p == '-' || *p == '_' || *p == '@')
+      g_string_append_c (key, *p);
+    else if (*p != '<' && *p != '>')
+      g_string_append_c (key, '_');
+  return g_string_free (key, FALSE);
+}
+
+/* Whether the draft file is the account's: its Message-ID is one of the account's messages
+ * (the copy in its Drafts), or, a draft kept on this computer only (no other account has
+ * it), it is written from one of the account's addresses. */
+static gboolean
+draft_of_account (TernStore         *store,
+                  const TernAccount *account,
+                  GPtrArray         *accounts,
+                  const char        *path)
+{
+  g_autoptr(GMappedFile) file = g_mapped_file_new (path, FALSE, NULL);
+  g_autoptr(TernMimeEnvelope) envelope = NULL;
+  g_autoptr(GPtrArray) identities = NULL;
+
+  if (file == NULL)
+    return FALSE;
+  envelope = tern_mime_read_envelope (g_mapped_file_get_contents (file), g_mapped_file_get_length (file), NULL);
+  if (envelope == NULL)
+    return FALSE;
+  if (envelope->message_id != NULL)
+    for (guint i = 0; i < accounts->len; i++)
+      {
+        const TernAccount *other = accounts->pdata[i];
+        g_autoptr(GArray) ids = tern_outbox_find_message_ids (store, other->id, envelope->message_id, NULL);
+
+        if (ids != NULL && ids->len > 0)
+          return other->id == account->id;
+      }
+  if (envelope->from == NULL)
+    return FALSE;
+  if (g_ascii_strcasecmp (envelope->from, account->email) == 0)
+    return TRUE;
+  identities = tern_identity_list (store, account->id, NULL);
+  for (guint i = 0; identities != NULL && i < identities->len; i++)
+    if (g_ascii_strcasecmp (envelope->from, ((TernIdentity *) identities->pdata[i])->address) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* KEY.files/: the draft's attachments, one level. */
+static void
+remove_files_dir (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir == NULL)
+    return;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *file = g_build_filename (path, name, NULL);
+
+      g_unlink (file);
+    }
+  g_rmdir (path);
+}
+
+GPtrArray *
+tern_drafts_list_account_files (TernStore          *store,
+                                const TernAccount  *account,
+                                GError            **error)
+{
+  g_autofree char *outbox = NULL;
+  g_autofree char *drafts = NULL;
+  g_autoptr(GDir) dir = NULL;
+  g_autoptr(GPtrArray) accounts = NULL;
+  g_autoptr(GPtrArray) mine = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) local_error = NULL;
+  const char *name;
+
+  g_return_val_if_fail (store != NULL && account != NULL, NULL);
+
+  outbox = tern_outbox_dup_dir (store);
+  drafts = g_build_filename (outbox, "drafts", NULL);
+  dir = g_dir_open (drafts, 0, &local_error);
+  if (dir == NULL)
+    {
+      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        return g_steal_pointer (&mine);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  accounts = tern_store_list_accounts (store, error);
+  if (accounts == NULL)
+    return NULL;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = NULL;
+
+      if (!g_str_has_suffix (name, ".eml"))
+        continue;
+      path = g_build_filename (drafts, name, NULL);
+      if (draft_of_account (store, account, accounts, path))
+        g_ptr_array_add (mine, g_steal_pointer (&path));
+    }
+  return g_steal_pointer (&mine);
+}
+
+void
+tern_drafts_remove_files (GPtrArray *files)
+{
+  for (guint i = 0; files != NULL && i < files->len; i++)
+    {
+      const char *path = files->pdata[i];
+      /* KEY.eml and KEY.files/ */
+      g_autofree char *dir = g_strdup_printf ("%.*s.files", (int) (strlen (path) - strlen (".eml")), path);
+
+      if (g_unlink (path) != 0)
+        g_debug ("Cannot remove the draft %s: %s", path, g_strerror (errno));
+      remove_files_dir (dir);
+    }
 }

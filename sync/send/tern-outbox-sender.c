@@ -11,6 +11,7 @@
 
 #include <glib/gstdio.h>
 
+#include "tern-compose.h"
 #include "tern-journal.h"
 #include "tern-mime.h"
 #include "tern-outbox-private.h"
@@ -242,7 +243,7 @@ follow_up (TernOutboxSender  *self,
       g_autoptr(GError) local_error = NULL;
 
       /* An account without Sent gets one. */
-      sent_folder = _tern_outbox_ensure_special_folder (self->store, self->account->id,
+      sent_folder = tern_journal_ensure_special_folder (self->store, self->account->id,
                                                         "\\Sent", "Sent", &local_error);
       if (sent_folder == 0)
         {
@@ -477,6 +478,20 @@ send_one (TernOutboxSender  *self,
 
   *stop_out = FALSE;
 
+  /* A forward whose attachments are still to be downloaded (the engine fills them in when
+   * connected, tern_sync_fill_outbox_parts()): not sent without them. */
+  {
+    g_autoptr(GPtrArray) references = tern_mime_list_part_references (item->path, NULL);
+
+    if (references != NULL && references->len > 0)
+      {
+        result->deferred++;
+        return tern_outbox_defer (self->store, item->id,
+                                  "Waiting to download the attachments of the forwarded message",
+                                  0, error);
+      }
+  }
+
   if (!lookup_password (self, smtp, &failure))
     {
       /* No password: nothing was tried. The message waits, with the reason. */
@@ -644,6 +659,18 @@ tern_outbox_sender_run (TernOutboxSender  *self,
           break;
         }
       after = item->id;
+      if (!smtp->configured)
+        {
+          /* No outgoing server was chosen for the account: nothing goes through a guessed
+           * one. The message stays queued, saying why, until one is set up. */
+          result->no_server = TRUE;
+          if (g_strcmp0 (item->error, TERN_OUTBOX_NO_SERVER_REASON) != 0)
+            {
+              result->deferred++;
+              ok = tern_outbox_defer (self->store, item->id, TERN_OUTBOX_NO_SERVER_REASON, 0, error);
+            }
+          continue;
+        }
       if (!send_one (self, item, smtp, result, &stop, error))
         {
           ok = FALSE;

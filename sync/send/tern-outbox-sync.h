@@ -57,7 +57,11 @@ typedef struct
   guint    followed_up; /* Sent copies and flags queued in the journal */
   guint    settled;     /* unknown outcomes found sent (a copy in Sent), now "sent" */
   gboolean busy;        /* another sender (another process) works on this outbox now */
+  gboolean no_server;   /* messages wait: the account has no outgoing server set up */
 } TernOutboxRun;
+
+/* The reason a queued message carries while its account has no outgoing server. */
+#define TERN_OUTBOX_NO_SERVER_REASON "No outgoing server is set up for this account"
 
 /*
  * TernOutboxSender sends an account's outbox. run() takes the account's send lock (a lock
@@ -82,6 +86,9 @@ typedef struct
  *    by another client) was accepted. It becomes "sent" with the usual follow-ups, minus a
  *    second Sent copy (none is appended where one with that Message-ID is there already).
  *    Both run() and recover() do this; nothing is ever resent automatically.
+ *  - the account has no outgoing server set up (no stored submission settings): nothing is
+ *    sent, never through a guessed server; the due messages stay queued with
+ *    TERN_OUTBOX_NO_SERVER_REASON and result->no_server is set.
  * Returns FALSE only if the outbox could not be worked on (the cache failed).
  * Any thread may call cancel().
  */
@@ -145,6 +152,17 @@ gint64            tern_draft_find_current     (TernStore         *store,
                                                const char        *message_id,
                                                GArray           **copies_out,
                                                GError           **error);
+/* The name (without .eml) of a draft's file in <outbox>/drafts/, from its Message-ID; its
+ * attachments are in KEY.files/ beside it. (transfer full) */
+char             *tern_draft_file_key         (const char        *message_id) G_GNUC_WARN_UNUSED_RESULT;
+/* The account's draft files in <outbox>/drafts/ (KEY.eml paths): those whose Message-ID is
+ * one of the account's messages, and those kept on this computer only that are written from
+ * one of its addresses. Listed before the account is removed, removed (with their KEY.files/)
+ * by remove_files() once it is. (transfer full) */
+GPtrArray        *tern_drafts_list_account_files (TernStore        *store,
+                                               const TernAccount  *account,
+                                               GError            **error) G_GNUC_WARN_UNUSED_RESULT;
+void              tern_drafts_remove_files    (GPtrArray         *files);
 /* The account's folder with this special use ("\\Sent", "\\Drafts"), 0 if none is known. */
 gint64            tern_outbox_special_folder  (TernStore         *store,
                                                gint64             account_id,

@@ -65,7 +65,7 @@ prepare_message (const char  *path,
                  Prepared    *out,
                  GError     **error)
 {
-  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFile) file = path != NULL ? g_file_new_for_path (path) : NULL;
   g_autoptr(GFileInputStream) in = NULL;
   g_autoptr(GFileInfo) info = NULL;
   g_autoptr(GByteArray) head = g_byte_array_new ();
@@ -141,6 +141,7 @@ typedef struct
   gboolean                   handed;
   GError                    *callback_error;
   GCancellable              *cancellable;
+  gulong                     cancel_id;
 
   /* libcurl waits for the answer to the data without calling back, so a cancel from another
    * thread shuts the socket down instead; these keep that from touching a recycled fd. */
@@ -557,7 +558,16 @@ login_options (const char *mechanisms)
   return g_string_free (out, FALSE);
 }
 
-/* One attempt. pubkey_pin: NULL to verify the chain and name, else skip those and require this
+static size_t
+discard_cb (char   *data,
+            size_t  size,
+            size_t  n,
+            void   *user_data)
+{
+  return size * n;
+}
+
+/* One attempt (path NULL: the check, nothing sent). pubkey_pin: NULL to verify the chain and name, else skip those and require this
  * public key. */
 static CURLcode
 perform (Transfer            *t,
@@ -570,20 +580,23 @@ perform (Transfer            *t,
          GError             **error)
 {
   const TernSubmitSettings *s = t->settings;
-  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFile) file = path != NULL ? g_file_new_for_path (path) : NULL;
   g_autoptr(GFileInputStream) in = NULL;
   g_autofree char *url = build_url (s);
   g_autofree char *options = login_options (s->auth_mechanisms);
-  g_autofree char *from = g_strdup_printf ("<%s>", mail_from);
+  g_autofree char *from = mail_from != NULL ? g_strdup_printf ("<%s>", mail_from) : NULL;
   struct curl_slist *rcpts = NULL;
   guint timeout = s->timeout_seconds ? s->timeout_seconds : 30;
   CURLcode rc;
 
-  in = g_file_read (file, NULL, error);
-  if (in == NULL || !g_seekable_seek (G_SEEKABLE (in), t->message.body_offset, G_SEEK_SET, NULL, error))
-    return CURLE_READ_ERROR;
+  if (path != NULL)
+    {
+      in = g_file_read (file, NULL, error);
+      if (in == NULL || !g_seekable_seek (G_SEEKABLE (in), t->message.body_offset, G_SEEK_SET, NULL, error))
+        return CURLE_READ_ERROR;
+    }
   g_clear_object (&t->body);
-  t->body = G_INPUT_STREAM (g_steal_pointer (&in));
+  t->body = in != NULL ? G_INPUT_STREAM (g_steal_pointer (&in)) : NULL;
   t->header_pos = 0;
   t->delivered = 0;
   t->handed = FALSE;
@@ -593,7 +606,7 @@ perform (Transfer            *t,
   g_clear_pointer (&t->post_reply, g_free);
   g_strlcpy (t->stage, "CONNECT", sizeof t->stage);
 
-  for (guint i = 0; recipients[i] != NULL; i++)
+  for (guint i = 0; recipients != NULL && recipients[i] != NULL; i++)
     {
       g_autofree char *rcpt = g_strdup_printf ("<%s>", recipients[i]);
 
@@ -637,12 +650,21 @@ perform (Transfer            *t,
       curl_easy_setopt (curl, CURLOPT_PASSWORD, s->password ? s->password : "");
       curl_easy_setopt (curl, CURLOPT_LOGIN_OPTIONS, options);
     }
-  curl_easy_setopt (curl, CURLOPT_MAIL_FROM, from);
-  curl_easy_setopt (curl, CURLOPT_MAIL_RCPT, rcpts);
-  curl_easy_setopt (curl, CURLOPT_UPLOAD, 1L);
-  curl_easy_setopt (curl, CURLOPT_READFUNCTION, read_cb);
-  curl_easy_setopt (curl, CURLOPT_READDATA, t);
-  curl_easy_setopt (curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t) t->message.total);
+  if (path != NULL)
+    {
+      curl_easy_setopt (curl, CURLOPT_MAIL_FROM, from);
+      curl_easy_setopt (curl, CURLOPT_MAIL_RCPT, rcpts);
+      curl_easy_setopt (curl, CURLOPT_UPLOAD, 1L);
+      curl_easy_setopt (curl, CURLOPT_READFUNCTION, read_cb);
+      curl_easy_setopt (curl, CURLOPT_READDATA, t);
+      curl_easy_setopt (curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t) t->message.total);
+    }
+  else
+    {
+      /* The check: greeting, EHLO, TLS, AUTH, then a NOOP (no message, no recipient). */
+      curl_easy_setopt (curl, CURLOPT_CUSTOMREQUEST, "NOOP");
+      curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, discard_cb);
+    }
   curl_easy_setopt (curl, CURLOPT_CONNECTTIMEOUT, (long) timeout);
   curl_easy_setopt (curl, CURLOPT_SERVER_RESPONSE_TIMEOUT, (long) timeout);
   curl_easy_setopt (curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
@@ -667,6 +689,72 @@ perform (Transfer            *t,
   return rc;
 }
 
+/* A transfer's start and end, what sending and checking share. */
+static void
+transfer_init (Transfer                  *t,
+               const TernSubmitSettings  *settings,
+               GCancellable              *cancellable)
+{
+  tern_submit_global_init ();
+  t->settings = settings;
+  t->cancellable = cancellable;
+  g_mutex_init (&t->sock_lock);
+  t->sock = CURL_SOCKET_BAD;
+  if (cancellable != NULL)
+    t->cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (cancelled_cb), t, NULL);
+}
+
+static void
+transfer_clear (Transfer *t,
+                CURL     *curl)
+{
+  if (curl != NULL)
+    curl_easy_cleanup (curl);
+  /* After the handle is gone: no socket is left to shut down. */
+  g_cancellable_disconnect (t->cancellable, t->cancel_id);
+  g_mutex_clear (&t->sock_lock);
+  g_clear_object (&t->body);
+  g_clear_pointer (&t->message.header, g_bytes_unref);
+  g_clear_error (&t->callback_error);
+  g_free (t->rcpt);
+  g_free (t->last_reply);
+  g_free (t->post_reply);
+}
+
+/* perform(), and once more with the pinned key when the certificate libcurl refused is the
+ * one the settings pin; else a certificate error (its SHA-256 to refused_sha256_out). */
+static CURLcode
+perform_trusted (Transfer            *t,
+                 CURL                *curl,
+                 const char          *mail_from,
+                 const char * const  *recipients,
+                 const char          *path,
+                 char                *errbuf,
+                 char               **refused_sha256_out,
+                 GError             **error)
+{
+  CURLcode rc = perform (t, curl, mail_from, recipients, path, NULL, errbuf, error);
+  g_autofree char *sha256 = NULL;
+  g_autofree char *pubkey_pin = NULL;
+
+  if (rc != CURLE_PEER_FAILED_VERIFICATION)
+    return rc;
+  /* libcurl keeps the certificate it refused: is it the pinned one? */
+  if (peer_certificate (curl, &sha256, &pubkey_pin) && is_pinned (t->settings, sha256))
+    {
+      g_debug ("Accepting the pinned certificate of %s", t->settings->host);
+      return perform (t, curl, mail_from, recipients, path, pubkey_pin, errbuf, error);
+    }
+  g_set_error (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_CERTIFICATE,
+               "The certificate of %s does not verify (%s)%s", t->settings->host,
+               *errbuf ? errbuf : "unknown reason",
+               t->settings->pinned_sha256 && t->settings->pinned_sha256[0]
+               ? "; it is not the pinned certificate" : "");
+  if (refused_sha256_out != NULL)
+    *refused_sha256_out = g_steal_pointer (&sha256);
+  return rc;
+}
+
 gboolean
 tern_submit_message (const TernSubmitSettings  *settings,
                      const char                *mail_from,
@@ -685,7 +773,6 @@ tern_submit_message (const TernSubmitSettings  *settings,
   CURLcode rc;
   GError *local_error = NULL;
   TernSubmitOutcome outcome = TERN_SUBMIT_NOT_SENT;
-  gulong cancel_id = 0;
 
   g_return_val_if_fail (settings != NULL && settings->host != NULL, FALSE);
   g_return_val_if_fail (mail_from != NULL && recipients != NULL && path != NULL, FALSE);
@@ -703,18 +790,11 @@ tern_submit_message (const TernSubmitSettings  *settings,
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return FALSE;
 
-  tern_submit_global_init ();
-  t.settings = settings;
-  t.handed_over = handed_over;
-  t.user_data = user_data;
-  t.cancellable = cancellable;
   if (!prepare_message (path, &t.message, error))
     return FALSE;
-  g_mutex_init (&t.sock_lock);
-  t.sock = CURL_SOCKET_BAD;
-
-  if (cancellable != NULL)
-    cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (cancelled_cb), &t, NULL);
+  t.handed_over = handed_over;
+  t.user_data = user_data;
+  transfer_init (&t, settings, cancellable);
   curl = curl_easy_init ();
   if (curl == NULL)
     {
@@ -723,31 +803,7 @@ tern_submit_message (const TernSubmitSettings  *settings,
       goto out;
     }
 
-  rc = perform (&t, curl, mail_from, recipients, path, NULL, errbuf, &local_error);
-  if (rc == CURLE_PEER_FAILED_VERIFICATION)
-    {
-      g_autofree char *sha256 = NULL;
-      g_autofree char *pubkey_pin = NULL;
-
-      /* libcurl keeps the certificate it refused: is it the pinned one? */
-      if (peer_certificate (curl, &sha256, &pubkey_pin) && is_pinned (settings, sha256))
-        {
-          g_debug ("Accepting the pinned certificate of %s", settings->host);
-          rc = perform (&t, curl, mail_from, recipients, path, pubkey_pin, errbuf, &local_error);
-        }
-      else
-        {
-          local_error = g_error_new (TERN_SYNC_ERROR, TERN_SYNC_ERROR_CERTIFICATE,
-                                     "The certificate of %s does not verify (%s)%s", settings->host,
-                                     *errbuf ? errbuf : "unknown reason",
-                                     settings->pinned_sha256 && settings->pinned_sha256[0]
-                                     ? "; it is not the pinned certificate" : "");
-          if (refused_sha256_out != NULL)
-            *refused_sha256_out = g_steal_pointer (&sha256);
-          goto out;
-        }
-    }
-
+  rc = perform_trusted (&t, curl, mail_from, recipients, path, errbuf, refused_sha256_out, &local_error);
   if (local_error != NULL)
     goto out;
   if (rc == CURLE_OK)
@@ -788,17 +844,7 @@ tern_submit_message (const TernSubmitSettings  *settings,
     }
 
 out:
-  if (curl != NULL)
-    curl_easy_cleanup (curl);
-  /* After the handle is gone: no socket is left to shut down. */
-  g_cancellable_disconnect (cancellable, cancel_id);
-  g_mutex_clear (&t.sock_lock);
-  g_clear_object (&t.body);
-  g_clear_pointer (&t.message.header, g_bytes_unref);
-  g_clear_error (&t.callback_error);
-  g_free (t.rcpt);
-  g_free (t.last_reply);
-  g_free (t.post_reply);
+  transfer_clear (&t, curl);
   if (outcome_out != NULL)
     *outcome_out = outcome;
   if (local_error != NULL)
@@ -807,4 +853,41 @@ out:
       return FALSE;
     }
   return outcome == TERN_SUBMIT_SENT;
+}
+
+gboolean
+tern_submit_check (const TernSubmitSettings  *settings,
+                   GCancellable              *cancellable,
+                   char                     **refused_sha256_out,
+                   GError                   **error)
+{
+  Transfer t = { 0 };
+  CURL *curl = NULL;
+  char errbuf[CURL_ERROR_SIZE];
+  CURLcode rc;
+  GError *local_error = NULL;
+
+  g_return_val_if_fail (settings != NULL && settings->host != NULL, FALSE);
+
+  if (refused_sha256_out != NULL)
+    *refused_sha256_out = NULL;
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+
+  transfer_init (&t, settings, cancellable);
+  curl = curl_easy_init ();
+  if (curl == NULL)
+    local_error = g_error_new_literal (TERN_SYNC_ERROR, TERN_SYNC_ERROR_TRANSIENT, "libcurl could not start");
+  else if ((rc = perform_trusted (&t, curl, NULL, NULL, NULL, errbuf, refused_sha256_out, &local_error)) != CURLE_OK &&
+           local_error == NULL)
+    local_error = g_cancellable_is_cancelled (cancellable)
+                  ? g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "The operation was cancelled")
+                  : transfer_error (&t, rc, errbuf);
+  transfer_clear (&t, curl);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, local_error);
+      return FALSE;
+    }
+  return TRUE;
 }

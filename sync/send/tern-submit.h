@@ -86,4 +86,11 @@ gboolean tern_submit_message     (const TernSubmitSettings  *settings,
                                   char                     **refused_sha256_out,
                                   GError                   **error);
 
+/* Whether the server takes these settings, sending nothing: the connection, TLS (verified or
+ * pinned), EHLO and AUTH, then a NOOP. The errors of tern_submit_message(). Blocking. */
+gboolean tern_submit_check       (const TernSubmitSettings  *settings,
+                                  GCancellable              *cancellable,
+                                  char                     **refused_sha256_out,
+                                  GError                   **error);
+
 G_END_DECLS
