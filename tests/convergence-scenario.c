@@ -1790,6 +1790,10 @@ convergence_run_seed (ConvergenceContext  *self,
   g_autoptr(TernSync) sync = NULL;
   g_autoptr(GError) sync_error = NULL;
   ScenarioSize size = { 0 };
+  /* TERN_CONVERGENCE_BATCH=N forces one cap on every seed (to tell a batching fault from an
+   * older one). */
+  const char *forced = g_getenv ("TERN_CONVERGENCE_BATCH");
+  const char *batch = forced != NULL ? forced : batch_limits[seed % G_N_ELEMENTS (batch_limits)];
   gboolean ok = FALSE;
 
   *divergence = NULL;
@@ -1826,7 +1830,7 @@ convergence_run_seed (ConvergenceContext  *self,
             {
               /* Random batch boundaries (#12): batches of at most 1, 2 or 3 actions, or of
                * as many as commute. */
-              g_setenv ("TERN_REPLAY_BATCH", batch_limits[seed % G_N_ELEMENTS (batch_limits)], TRUE);
+              g_setenv ("TERN_REPLAY_BATCH", batch, TRUE);
               if (!tern_sync_run (sync, NULL, &sync_error))
                 g_string_append_printf (report, "the sync after going online failed: %s\n",
                                         sync_error->message);
@@ -1852,8 +1856,7 @@ convergence_run_seed (ConvergenceContext  *self,
                                    "%u other, replay batches of %s):\n%s--- what happened:\n%s",
                                    seed, scenario_levels[self->level].name, size.n_folders,
                                    size.n_messages, size.n_tern, size.n_other,
-                                   *batch_limits[seed % G_N_ELEMENTS (batch_limits)] != '\0'
-                                   ? batch_limits[seed % G_N_ELEMENTS (batch_limits)] : "any size",
+                                   *batch != '\0' ? batch : "any size",
                                    report->str,
                                    scenario_get_log (scenario));
   return ok;

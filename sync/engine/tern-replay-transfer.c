@@ -461,8 +461,9 @@ _tern_replay_append (TernSync    *self,
   g_autoptr(GBytes) raw = NULL;
   g_autoptr(GArray) before = NULL;
   g_autofree char *note = NULL;
-  guint32 new_uid = 0;
-  gboolean claimed = FALSE;
+  TernImapMailbox sel = { 0 };
+  guint32 new_uid = 0, exists_before;
+  gboolean claimed = FALSE, target_selected;
 
   message = tern_store_get_message (self->store, a->message, NULL);
   if (message == NULL)
@@ -492,11 +493,22 @@ _tern_replay_append (TernSync    *self,
   if (!claimed)
     return TRUE; /* taken back by an undo before it went out */
 
+  /* The target is selected here (the search above). */
+  target_selected = g_strcmp0 (self->selected, target->name) == 0 &&
+                    tern_imap_connection_get_mailbox (self->conn, &sel);
+  exists_before = sel.exists;
   /* The flags it was saved with: later changes are later actions (and do not reach copies
    * made before them). Older journals did not note them. */
   if (!tern_imap_connection_append (self->conn, target->name,
                                     a->add_flags != NULL ? a->add_flags : message->flags,
                                     message->internaldate, raw, &new_uid, error))
+    return FALSE;
+  /* A server that does not announce a message appended to the selected mailbox with
+   * EXISTS (Courier) shows it to this session only after a NOOP (RFC 3501 6.3.11): until
+   * then a UID FETCH or SEARCH of it finds nothing, and a flag change queued after the
+   * append would fail as if the message had been deleted. */
+  if (target_selected && tern_imap_connection_get_mailbox (self->conn, &sel) &&
+      sel.exists <= exists_before && !tern_imap_connection_noop (self->conn, error))
     return FALSE;
   if (new_uid == 0)
     {
