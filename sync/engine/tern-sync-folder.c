@@ -453,8 +453,11 @@ sweep_flags (TernSync    *self,
   return TRUE;
 }
 
-/* *settled_out: nothing was asked after the SELECT (an empty folder), so what it said
- * is still all there is: no second SELECT is needed to catch changes made meanwhile. */
+/* *settled_out: the fill began at this SELECT and ended in it with the count still adding
+ * up, so no second SELECT is needed (#12: every folder was selected twice on a first sync).
+ * The state stored is the SELECT's (UIDNEXT, HIGHESTMODSEQ then): whatever changed during
+ * the fill is still asked for by the next resync, which STATUS or QRESYNC tells changed. A
+ * fill resumed from an earlier run, or a count that moved meanwhile, is resynced at once. */
 static gboolean
 first_sync (TernSync    *self,
             TernFolder **folder_p,
@@ -465,6 +468,7 @@ first_sync (TernSync    *self,
   MailboxState state;
   Harvest h = { 0 };
   g_autoptr(GArray) uids = NULL;
+  gboolean fresh = FALSE;
 
   if (!select_folder (self, folder, &state, &h, error))
     return FALSE;
@@ -487,6 +491,7 @@ first_sync (TernSync    *self,
 
   if (folder->fill_uidvalidity == 0)
     {
+      fresh = TRUE;
       folder->fill_uidvalidity = state.uidvalidity;
       folder->fill_uidnext = state.uidnext;
       folder->fill_modseq = state.highestmodseq;
@@ -497,8 +502,6 @@ first_sync (TernSync    *self,
         return FALSE;
     }
 
-  *settled_out = !(folder->fill_low > 1 && state.exists > 0) && folder->fill_modseq != 0 &&
-                 state.highestmodseq == folder->fill_modseq;
   if (folder->fill_low > 1 && state.exists > 0)
     {
       gboolean confirmed;
@@ -511,6 +514,9 @@ first_sync (TernSync    *self,
       if (!_tern_sync_fetch_headers (self, folder, uids, TRUE, FALSE, error))
         return FALSE;
     }
+
+  *settled_out = fresh && self->fetch_error == NULL &&
+                 current_exists (self) == tern_store_count_uids (self->store, folder->id);
 
   /* The fill is complete: it stands for the server as it was when it started. */
   state.uidnext = folder->fill_uidnext;
