@@ -123,6 +123,7 @@ _tern_sync_status_ahead (TernSync   *self,
                          GPtrArray  *folders,
                          GError    **error)
 {
+  g_autoptr(GHashTable) listed = g_steal_pointer (&self->listed_status);
   g_autoptr(GPtrArray) names = g_ptr_array_new ();
   g_autofree MailboxState *out = NULL;
 
@@ -131,12 +132,20 @@ _tern_sync_status_ahead (TernSync   *self,
   /* Only an answer with HIGHESTMODSEQ can tell an unchanged folder (see resync()). */
   if (!self->condstore)
     return TRUE;
+  self->status_ahead = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   for (guint i = 0; i < folders->len; i++)
     {
       TernFolder *folder = folders->pdata[i];
+      MailboxState *known;
 
-      if (folder->selectable && folder->local_state == 0 && folder->uidvalidity != 0 &&
-          g_strcmp0 (folder->name, self->selected) != 0)
+      if (!folder->selectable || folder->local_state != 0 || folder->uidvalidity == 0 ||
+          g_strcmp0 (folder->name, self->selected) == 0)
+        continue;
+      /* Answered with the LIST (LIST-STATUS). */
+      known = listed != NULL ? g_hash_table_lookup (listed, folder->name) : NULL;
+      if (known != NULL && known->uidvalidity != 0)
+        g_hash_table_insert (self->status_ahead, g_strdup (folder->name), g_memdup2 (known, sizeof *known));
+      else
         g_ptr_array_add (names, folder->name);
     }
   if (names->len < 2)
@@ -145,10 +154,12 @@ _tern_sync_status_ahead (TernSync   *self,
 
   out = g_new0 (MailboxState, names->len);
   if (!tern_imap_connection_status_many (self->conn, (const char * const *) names->pdata, TRUE, out, error))
-    return FALSE;
+    {
+      g_clear_pointer (&self->status_ahead, g_hash_table_unref);
+      return FALSE;
+    }
 
   /* A folder the server said NO to has no answer here: its resync asks again. */
-  self->status_ahead = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   for (guint i = 0; names->pdata[i] != NULL; i++)
     if (out[i].uidvalidity != 0)
       g_hash_table_insert (self->status_ahead, g_strdup (names->pdata[i]),

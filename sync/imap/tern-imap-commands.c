@@ -639,8 +639,8 @@ tern_imap_list_entry_free (TernImapListEntry *entry)
   g_free (entry);
 }
 
-static TernImapListEntry *
-list_entry_new (struct mailimap_mailbox_list *mb)
+TernImapListEntry *
+_tern_imap_list_entry_new (struct mailimap_mailbox_list *mb)
 {
   TernImapListEntry *entry = g_new0 (TernImapListEntry, 1);
   GPtrArray *attributes = g_ptr_array_new ();
@@ -701,7 +701,7 @@ tern_imap_connection_list (TernImapConnection  *self,
     return NULL;
   entries = g_ptr_array_new_with_free_func ((GDestroyNotify) tern_imap_list_entry_free);
   for (clistiter *it = clist_begin (result); it != NULL; it = clist_next (it))
-    g_ptr_array_add (entries, list_entry_new (clist_content (it)));
+    g_ptr_array_add (entries, _tern_imap_list_entry_new (clist_content (it)));
   mailimap_list_result_free (result);
   return entries;
 }
@@ -727,7 +727,7 @@ lists_response_cb (TernImapConnection *self,
     return;
   *out = g_ptr_array_new_with_free_func ((GDestroyNotify) tern_imap_list_entry_free);
   for (clistiter *it = clist_begin (result); it != NULL; it = clist_next (it))
-    g_ptr_array_add (*out, list_entry_new (clist_content (it)));
+    g_ptr_array_add (*out, _tern_imap_list_entry_new (clist_content (it)));
 }
 
 gboolean
