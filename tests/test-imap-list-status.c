@@ -14,8 +14,8 @@
  * LIST-STATUS (RFC 5819), read by hand (libetpan keeps only the last "* STATUS" of a
  * response): the real Dovecot answers every folder's STATUS with the LIST; a scripted
  * server sends what Dovecot does not on demand: names quoted with escapes, a name as a
- * literal (its STATUS goes to libetpan and is simply missing), news in between. The
- * connection stays in step afterwards. (Round trips: tests/test-slowlink.c.)
+ * literal (its STATUS goes to libetpan and is simply missing), a BAD to the syntax (the
+ * plain LIST then). The connection stays in step afterwards. (Round trips: tests/test-slowlink.c.)
  */
 
 static TernImapConnection *
@@ -116,6 +116,18 @@ list_hook (TernFakeImapSession *session,
   return TRUE;
 }
 
+static gboolean
+bad_list_hook (TernFakeImapSession *session,
+               const char          *tag,
+               const char          *command,
+               gpointer             user_data)
+{
+  if (strstr (command, "RETURN") == NULL)
+    return FALSE;
+  tern_fake_imap_session_send (session, "%s BAD Unknown LIST option\r\n", tag);
+  return TRUE;
+}
+
 static void
 test_scripted (void)
 {
@@ -167,6 +179,16 @@ test_scripted (void)
   g_assert_true (tern_imap_connection_list_both_status (conn, "*", TRUE, &lsub, &list, &statuses, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (list->len, ==, 4);
+
+  /* A server that offers it and then refuses the syntax: the plain LIST instead. */
+  tern_fake_imap_set_hook (fake, "LIST", bad_list_hook, NULL);
+  g_clear_pointer (&lsub, g_ptr_array_unref);
+  g_clear_pointer (&list, g_ptr_array_unref);
+  g_clear_pointer (&statuses, g_hash_table_unref);
+  g_assert_true (tern_imap_connection_list_both_status (conn, "*", TRUE, &lsub, &list, &statuses, &error));
+  g_assert_no_error (error);
+  g_assert_null (statuses);
+  g_assert_true (has_entry (list, "INBOX"));
 
   tern_fake_imap_set_hook (fake, "LIST", NULL, NULL);
   tern_imap_connection_close (conn);

@@ -218,6 +218,13 @@ tern_imap_connection_list_both_status (TernImapConnection  *self,
     return FALSE;
   if (lsub == NULL)
     return FALSE;
+  if (status == MAILIMAP_RESP_COND_STATE_BAD)
+    {
+      /* Offered but not understood: the plain LIST, and the STATUS asked as before. */
+      g_debug ("%s refused LIST-STATUS: %s", self->host, _tern_imap_server_text (self));
+      *statuses_out = NULL;
+      return tern_imap_connection_list_both (self, pattern, lsub_out, list_out, error);
+    }
   if (status != MAILIMAP_RESP_COND_STATE_OK)
     return _tern_imap_command_failed (self, status == MAILIMAP_RESP_COND_STATE_BAD, "LIST", error);
   list = take_list (self, FALSE);
