@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "slowlink.h"
+#include "tern-journal.h"
 #include "tern-store.h"
 #include "tern-sync.h"
 #include "tern-test-server.h"
@@ -22,8 +23,8 @@
  *
  *   bench-slowlink [--messages N] [--offline M] [--kbit K] [--delay MS]
  *
- * Operations that do not exist yet in Tern (batched replay of a journal, #12 item 2) are
- * not measured.
+ * The replay of a journal (2,000 flag changes and 300 moves in one folder) is measured too:
+ * Tern's cache is synced straight from the server first, only the replay crosses the link.
  */
 
 #define USER     "alice"
@@ -270,6 +271,108 @@ run_new_mail (Bench *b)
   }
 }
 
+#define REPLAY_FLAGS 2000
+#define REPLAY_MOVES 300
+
+/* Replaying a morning offline: 2,000 messages flagged and 300 moved to Archive (in one
+ * folder). Tern's cache is synced straight from the server (not over the link: only the
+ * replay is measured), then the queued journal goes over the link; the floor does the same
+ * to a twin folder in one pipeline (UID STORE of the set, UID MOVE of the set). */
+static void
+run_replay (Bench    *b,
+            gboolean  compress)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernFolder) folder = NULL;
+  g_autoptr(TernFolder) archive = NULL;
+  g_autoptr(GArray) uids = NULL;
+  g_autoptr(GArray) flagged = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GArray) moved = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GPtrArray) queued = g_ptr_array_new_with_free_func ((GDestroyNotify) tern_action_free);
+  g_autofree char *what = g_strdup_printf ("replay %u flags + %u moves", REPLAY_FLAGS, REPLAY_MOVES);
+  TernSyncStats stats;
+
+  open_cache (b, compress);
+  {
+    TernAccount direct = *b->account;
+    g_autoptr(TernSync) sync = NULL;
+
+    direct.host = (char *) tern_test_server_get_host (b->server);
+    direct.port = tern_test_server_get_imaps_port (b->server);
+    g_assert_true (tern_store_update_account (b->store, &direct, &error));
+    g_assert_no_error (error);
+    sync = new_sync (b);
+    g_assert_true (tern_sync_run (sync, NULL, &error));
+    g_assert_no_error (error);
+    g_assert_true (tern_store_update_account (b->store, b->account, &error));
+    g_assert_no_error (error);
+  }
+
+  folder = tern_store_get_folder (b->store, b->account->id, "Replay", &error);
+  g_assert_no_error (error);
+  archive = tern_store_get_folder (b->store, b->account->id, "Archive", &error);
+  g_assert_no_error (error);
+  uids = tern_store_list_uids (b->store, folder->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (uids->len, ==, REPLAY_FLAGS + REPLAY_MOVES);
+  for (guint i = 0; i < uids->len; i++)
+    {
+      gint64 id = tern_store_find_uid (b->store, folder->id, g_array_index (uids, guint32, i));
+
+      g_array_append_val (i < REPLAY_FLAGS ? flagged : moved, id);
+    }
+  g_assert_true (tern_journal_set_flags_many (b->store, flagged, "$Done", NULL, queued, &error));
+  g_assert_true (tern_journal_move_many (b->store, moved, archive->id, queued, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (queued->len, ==, REPLAY_FLAGS + REPLAY_MOVES);
+
+  {
+    g_autoptr(TernSync) sync = new_sync (b);
+
+    begin (b);
+    g_assert_true (tern_sync_replay (sync, &error));
+    g_assert_no_error (error);
+    report (b, what, compress ? "tern" : "tern (no COMPRESS)");
+    tern_sync_get_stats (sync, &stats);
+    g_assert_cmpuint (stats.actions_replayed, ==, REPLAY_FLAGS + REPLAY_MOVES);
+  }
+}
+
+/* The replay's folders, made after the other operations (whose first syncs they would
+ * otherwise join). */
+static void
+seed_replay (Bench *b)
+{
+  const char *names[] = { "Replay", "ReplayFloor", "ReplayFloorZ" };
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_assert_true (tern_test_server_create_mailbox (b->server, USER, names[i], &error));
+      g_assert_true (tern_test_server_seed (b->server, USER, names[i], REPLAY_FLAGS + REPLAY_MOVES, &error));
+      g_assert_no_error (error);
+    }
+}
+
+static void
+run_replay_bare (Bench    *b,
+                 gboolean  compress)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Bare) c = NULL;
+  g_autofree char *what = g_strdup_printf ("replay %u flags + %u moves", REPLAY_FLAGS, REPLAY_MOVES);
+  g_autofree char *store = g_strdup_printf ("UID STORE 1:%u +FLAGS.SILENT ($Done)", REPLAY_FLAGS);
+  g_autofree char *move = g_strdup_printf ("UID MOVE %u:%u Archive", REPLAY_FLAGS + 1, REPLAY_FLAGS + REPLAY_MOVES);
+  const char *twin = compress ? "ReplayFloorZ" : "ReplayFloor";
+  g_autofree char *select = g_strdup_printf ("SELECT %s", twin);
+
+  begin (b);
+  c = bare (b, compress);
+  g_assert_true (bare_pipeline (c, NULL, &error, select, store, move, NULL));
+  g_assert_no_error (error);
+  report (b, what, compress ? "floor (COMPRESS)" : "floor");
+}
+
 static void
 seed (Bench *b,
       guint  messages,
@@ -339,6 +442,10 @@ main (int   argc,
   run_bare (&b, FALSE, (guint) messages + 1, (guint) offline);
   run_bare (&b, TRUE, (guint) messages + 1, (guint) offline);
   run_new_mail (&b);
+  seed_replay (&b);
+  run_replay (&b, TRUE);
+  run_replay_bare (&b, FALSE);
+  run_replay_bare (&b, TRUE);
 
   g_clear_pointer (&b.account, tern_account_free);
   g_clear_pointer (&b.store, tern_store_free);

@@ -425,3 +425,80 @@ tern_journal_list_since (TernStore   *store,
     return NULL;
   return g_steal_pointer (&out);
 }
+
+/* Replay. */
+
+GPtrArray *
+tern_journal_next_many (TernStore   *store,
+                        gint64       account_id,
+                        gint64       after_id,
+                        guint        limit,
+                        GError     **error)
+{
+  sqlite3_stmt *stmt = _tern_store_prepare (store,
+                                            "SELECT " ACTION_COLUMNS " FROM action WHERE account_id = ? "
+                                            "AND state = 'queued' AND id > ? ORDER BY id LIMIT ?",
+                                            error);
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, account_id);
+  sqlite3_bind_int64 (stmt, 2, after_id);
+  sqlite3_bind_int64 (stmt, 3, MAX (limit, 1));
+  return _tern_store_collect (store, stmt, (TernRowFunc) _tern_journal_action_from_row,
+                              (GDestroyNotify) tern_action_free, "reading the journal", error);
+}
+
+/* One action: sent = 1 if it is still queued. */
+static gboolean
+claim_one (TernStore   *store,
+           gint64       action_id,
+           const char  *note,
+           gboolean    *claimed,
+           GError     **error)
+{
+  sqlite3_stmt *stmt = _tern_store_prepare (store,
+                                            "UPDATE action SET sent = 1, attempts = attempts + 1, "
+                                            "uids = coalesce (?2, uids) WHERE id = ?1 AND state = 'queued'",
+                                            error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, action_id);
+  _tern_store_bind_text (stmt, 2, note);
+  if (!_tern_store_step_done (store, stmt, "recording an action", error))
+    return FALSE;
+  *claimed = sqlite3_changes (_tern_store_get_db (store)) > 0;
+  return TRUE;
+}
+
+gboolean
+tern_journal_claim (TernStore   *store,
+                    gint64       action_id,
+                    const char  *note,
+                    gboolean    *claimed,
+                    GError     **error)
+{
+  gboolean dummy;
+
+  return claim_one (store, action_id, note, claimed != NULL ? claimed : &dummy, error);
+}
+
+gboolean
+tern_journal_claim_many (TernStore   *store,
+                         GPtrArray   *actions,
+                         const char  *note,
+                         gboolean    *claimed,
+                         GError     **error)
+{
+  Txn txn;
+  gboolean ok = TRUE;
+
+  g_return_val_if_fail (actions != NULL && claimed != NULL, FALSE);
+
+  if (!_tern_journal_txn_begin (&txn, store, error))
+    return FALSE;
+  for (guint i = 0; i < actions->len && ok; i++)
+    ok = claim_one (store, ((TernAction *) actions->pdata[i])->id, note, &claimed[i], error);
+  return _tern_journal_txn_end (&txn, ok, error);
+}

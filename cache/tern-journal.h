@@ -250,6 +250,27 @@ gboolean    tern_journal_mark_sent        (TernStore   *store,
                                            gint64       action_id,
                                            const char  *note,
                                            GError     **error);
+/* Replay, for the sync engine. The queued actions of an account after after_id, oldest
+ * first, at most limit. (transfer full) */
+GPtrArray  *tern_journal_next_many        (TernStore   *store,
+                                           gint64       account_id,
+                                           gint64       after_id,
+                                           guint        limit,
+                                           GError     **error) G_GNUC_WARN_UNUSED_RESULT;
+/* The claim before a command goes out: marks the action sent (as mark_sent) if it is still
+ * queued, and says whether it was (*claimed FALSE: an undo took it back meanwhile, it must
+ * not be sent). An undo of a claimed action is answered by its reverse. claim_many: one
+ * transaction, claimed[] parallel to actions. */
+gboolean    tern_journal_claim            (TernStore   *store,
+                                           gint64       action_id,
+                                           const char  *note,
+                                           gboolean    *claimed,
+                                           GError     **error);
+gboolean    tern_journal_claim_many       (TernStore   *store,
+                                           GPtrArray   *actions,
+                                           const char  *note,
+                                           gboolean    *claimed,
+                                           GError     **error);
 /* The server did it: the action leaves the queue. */
 gboolean    tern_journal_mark_done        (TernStore   *store,
                                            gint64       action_id,

@@ -825,21 +825,27 @@ journal_refused (Scenario    *self,
   return FALSE;
 }
 
+static gboolean tern_flags_apply (Scenario   *self,
+                                  TernStore  *store,
+                                  Local      *local,
+                                  const char *add,
+                                  const char *remove,
+                                  GString    *report);
+
 static gboolean
 tern_flags (Scenario   *self,
             TernStore  *store,
             Local      *local,
+            GArray     *also,
             GString    *report)
 {
   static const char * const ops[][2] = {
     { "\\Seen", "" }, { "", "\\Seen" }, { "\\Flagged", "" }, { "", "\\Flagged" },
     { "$Work", "" }, { "", "$Work" }, { "$Later", "" }, { "", "$Later" }, { "\\Answered", "" },
   };
-  GError *local_error = NULL;
   guint op = (guint) g_rand_int_range (self->rand, 0, G_N_ELEMENTS (ops) + 1);
   g_autofree char *add = NULL;
   g_autofree char *remove = NULL;
-  Act *act;
 
   if (op < G_N_ELEMENTS (ops))
     {
@@ -857,6 +863,29 @@ tern_flags (Scenario   *self,
       add = g_strdup (a);
       remove = g_strdup (r);
     }
+
+  /* The same change on the other selected messages too, each its own action (as the mail
+   * service queues a selection): a batch for the replay. */
+  if (!tern_flags_apply (self, store, local, add, remove, report))
+    return FALSE;
+  for (guint i = 0; also != NULL && i < also->len; i++)
+    if (!tern_flags_apply (self, store, local_get (self, g_array_index (also, gint64, i)), add, remove, report))
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+tern_flags_apply (Scenario   *self,
+                  TernStore  *store,
+                  Local      *local,
+                  const char *add_flags,
+                  const char *remove_flags,
+                  GString    *report)
+{
+  GError *local_error = NULL;
+  g_autofree char *add = g_strdup (add_flags);
+  g_autofree char *remove = g_strdup (remove_flags);
+  Act *act;
 
   g_string_append_printf (self->log,
                           "tern:  flags   lid %" G_GINT64_FORMAT " %s in %s: +[%s] -[%s]\n",
@@ -887,6 +916,20 @@ tern_flags (Scenario   *self,
   act->add = g_steal_pointer (&add);
   act->remove = g_steal_pointer (&remove);
   return TRUE;
+}
+
+/* Up to two more of lids besides lids[pick] (a selection of several messages). */
+static GArray *
+pick_more (Scenario *self,
+           GArray   *lids,
+           guint     pick)
+{
+  GArray *more = g_array_new (FALSE, FALSE, sizeof (gint64));
+  guint n = (guint) g_rand_int_range (self->rand, 0, 3);
+
+  for (guint i = 1; i <= n && i < lids->len; i++)
+    g_array_append_val (more, g_array_index (lids, gint64, (pick + i) % lids->len));
+  return more;
 }
 
 static gboolean
@@ -1077,13 +1120,26 @@ scenario_tern_actions (Scenario   *self,
       local = local_get (self, g_array_index (lids, gint64, pick));
       if (r < 40 || r >= 87)
         {
-          if (!tern_flags (self, store, local, report))
+          g_autoptr(GArray) also = pick_more (self, lids, pick);
+
+          if (!tern_flags (self, store, local, r < 40 ? also : NULL, report))
             return FALSE;
         }
       else if (r < 55 && self->n_folders > 1)
         {
-          if (!tern_move (self, store, local, other_folder (self, local->shown), report))
+          g_autoptr(GArray) also = pick_more (self, lids, pick);
+          int target = other_folder (self, local->shown);
+
+          /* Several selected messages moved together: a batch for the replay. */
+          if (!tern_move (self, store, local, target, report))
             return FALSE;
+          for (guint j = 0; j < also->len; j++)
+            {
+              Local *more = local_get (self, g_array_index (also, gint64, j));
+
+              if (more->shown != target && !tern_move (self, store, more, target, report))
+                return FALSE;
+            }
         }
       else if (r < 65 && self->n_folders > 1)
         {
@@ -1701,6 +1757,9 @@ convergence_context_free (ConvergenceContext *self)
   g_free (self);
 }
 
+/* TERN_REPLAY_BATCH per seed. */
+static const char *const batch_limits[] = { "1", "2", "3", "" };
+
 static void
 remove_cache (const char *path)
 {
@@ -1731,6 +1790,10 @@ convergence_run_seed (ConvergenceContext  *self,
   g_autoptr(TernSync) sync = NULL;
   g_autoptr(GError) sync_error = NULL;
   ScenarioSize size = { 0 };
+  /* TERN_CONVERGENCE_BATCH=N forces one cap on every seed (to tell a batching fault from an
+   * older one). */
+  const char *forced = g_getenv ("TERN_CONVERGENCE_BATCH");
+  const char *batch = forced != NULL ? forced : batch_limits[seed % G_N_ELEMENTS (batch_limits)];
   gboolean ok = FALSE;
 
   *divergence = NULL;
@@ -1765,6 +1828,9 @@ convergence_run_seed (ConvergenceContext  *self,
           scenario_check_local (scenario, store, report, error);
           if (error == NULL || *error == NULL)
             {
+              /* Random batch boundaries (#12): batches of at most 1, 2 or 3 actions, or of
+               * as many as commute. */
+              g_setenv ("TERN_REPLAY_BATCH", batch, TRUE);
               if (!tern_sync_run (sync, NULL, &sync_error))
                 g_string_append_printf (report, "the sync after going online failed: %s\n",
                                         sync_error->message);
@@ -1776,6 +1842,7 @@ convergence_run_seed (ConvergenceContext  *self,
             }
         }
     }
+  g_unsetenv ("TERN_REPLAY_BATCH");
   if (error == NULL || *error == NULL)
     ok = TRUE;
 
@@ -1786,9 +1853,11 @@ convergence_run_seed (ConvergenceContext  *self,
     ok = FALSE;
   if (ok && report->len > 0)
     *divergence = g_strdup_printf ("seed %u (level %s, %u folders, %u messages, %u Tern actions, "
-                                   "%u other):\n%s--- what happened:\n%s",
+                                   "%u other, replay batches of %s):\n%s--- what happened:\n%s",
                                    seed, scenario_levels[self->level].name, size.n_folders,
-                                   size.n_messages, size.n_tern, size.n_other, report->str,
+                                   size.n_messages, size.n_tern, size.n_other,
+                                   *batch != '\0' ? batch : "any size",
+                                   report->str,
                                    scenario_get_log (scenario));
   return ok;
 }

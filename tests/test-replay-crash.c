@@ -29,6 +29,9 @@
  *
  *   TERN_REPLAY_CRASH_ITERATIONS=N  iterations per level (default 18)
  *
+ * Each sync run replays in batches of a random size (TERN_REPLAY_BATCH: 1, 2, 3 or as many as
+ * commute), so kills land inside batches and resume with other boundaries.
+ *
  * /replay-crash/resume/... rebuild, without a kill, the state a kill leaves at one point of
  * one action, for divergences the random kills found.
  */
@@ -97,6 +100,9 @@ fixture_tear_down (Fixture       *f,
   g_free (f->dir);
 }
 
+/* TERN_REPLAY_BATCH: at most 1, 2 or 3 actions a batch, or as many as commute. */
+static const char *const batch_limits[] = { "1", "2", "3", "" };
+
 static GPid
 spawn_sync (Fixture    *f,
             const char *dir,
@@ -109,6 +115,10 @@ spawn_sync (Fixture    *f,
 
   /* Small batches: many commit points in the folder sync after the replay too. */
   env = g_environ_setenv (env, "TERN_SYNC_CHUNK", "2", TRUE);
+  /* Random replay batch boundaries (#12), another for each run: a kill mid-batch is resumed
+   * with other boundaries. */
+  env = g_environ_setenv (env, "TERN_REPLAY_BATCH", batch_limits[g_test_rand_int_range (0, G_N_ELEMENTS (batch_limits))],
+                          TRUE);
   g_assert_true (g_spawn_async (NULL, (char **) argv, env,
                                 G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL |
                                 (quiet ? G_SPAWN_STDERR_TO_DEV_NULL : 0),

@@ -48,11 +48,14 @@ gboolean     _tern_replay_fetch_one          (TernSync     *self,
 gboolean     _tern_replay_finish             (TernSync     *self,
                                               TernAction   *a,
                                               GError      **error);
+/* floor: hits below it are older too (0: none); from a note "<N" (_tern_replay_note_floor()). */
 guint32      _tern_replay_find_by_message_id (TernSync     *self,
                                               TernFolder   *target,
                                               const char   *message_id,
                                               GArray       *before,
+                                              guint32       floor,
                                               GError      **error);
+guint32      _tern_replay_note_floor         (const char   *note);
 GArray      *_tern_replay_message_id_hits    (TernSync     *self,
                                               TernFolder   *target,
                                               const char   *message_id,
@@ -79,6 +82,32 @@ gboolean     _tern_replay_expunge_uids       (TernSync     *self,
                                               GError      **error);
 gboolean     _tern_replay_append             (TernSync     *self,
                                               TernAction   *a,
+                                              GError      **error);
+
+/* \Deleted + expunge of exactly these UIDs in the selected folder. */
+gboolean     _tern_replay_expunge_set        (TernSync     *self,
+                                              const char   *set,
+                                              GError      **error);
+/* flags (cache text) without what a copy never carries. (transfer full) */
+char        *_tern_replay_copyable_flags     (const char   *flags);
+gboolean     _tern_replay_has_every_flag     (const char   *have,
+                                              const char   *wanted);
+
+/* tern-replay-batch.c */
+guint        _tern_replay_batch_limit        (void);
+/* The batch that starts at window[start]: it and the later actions that commute with what
+ * lies between (marked in taken). (transfer container) */
+GPtrArray   *_tern_replay_collect_batch      (TernSync     *self,
+                                              GPtrArray    *window,
+                                              guint         start,
+                                              gboolean     *taken,
+                                              guint         limit);
+/* Sends a batch of more than one action. FALSE: the batch failed as a whole (the caller
+ * retries later, or replays each action on its own); left[i]: action i is for the
+ * one-action path. */
+gboolean     _tern_replay_batch              (TernSync     *self,
+                                              GPtrArray    *batch,
+                                              gboolean     *left,
                                               GError      **error);
 
 /* tern-sync-acl.c: SETACL / DELETEACL of a queued share. */

@@ -31,8 +31,8 @@ copy_one (TernSync    *self,
 }
 
 /* \Deleted + expunge of exactly these UIDs in the selected folder. */
-static gboolean
-expunge_uids (TernSync    *self,
+gboolean
+_tern_replay_expunge_set (TernSync    *self,
               const char  *set,
               GError     **error)
 {
@@ -100,8 +100,8 @@ expunge_uids (TernSync    *self,
 }
 
 /* flags (cache text) without what a copy never carries. */
-static char *
-copyable_flags (const char *flags)
+char *
+_tern_replay_copyable_flags (const char *flags)
 {
   g_auto(GStrv) words = g_strsplit (flags != NULL ? flags : "", " ", -1);
   GString *out = g_string_new (NULL);
@@ -118,8 +118,8 @@ copyable_flags (const char *flags)
   return g_string_free (out, FALSE);
 }
 
-static gboolean
-has_every_flag (const char *have,
+gboolean
+_tern_replay_has_every_flag (const char *have,
                 const char *wanted)
 {
   g_auto(GStrv) have_words = g_strsplit (have != NULL ? have : "", " ", -1);
@@ -151,7 +151,7 @@ restore_flags (TernSync    *self,
                const char  *source_flags,
                GError     **error)
 {
-  g_autofree char *wanted = copyable_flags (source_flags);
+  g_autofree char *wanted = _tern_replay_copyable_flags (source_flags);
   g_autofree char *trait = NULL;
   g_autofree char *set = NULL;
 
@@ -175,7 +175,7 @@ restore_flags (TernSync    *self,
           g_propagate_error (error, g_steal_pointer (&local_error));
           return FALSE;
         }
-      kept = has_every_flag (now.flags, wanted);
+      kept = _tern_replay_has_every_flag (now.flags, wanted);
       g_free (now.flags);
       if (!tern_store_set_server_trait (self->store, self->account->id, TERN_TRAIT_COPY_FLAGS,
                                         kept ? "kept" : "dropped", error))
@@ -205,6 +205,7 @@ _tern_replay_move (TernSync    *self,
   g_autoptr(GArray) before = NULL;
   g_autofree char *note = NULL;
   g_autofree char *source_flags = NULL;
+  gboolean claimed = FALSE;
 
   if (!_tern_replay_locate (self, a->message, TRUE, &loc, error) ||
       (target = _tern_replay_server_folder (self, a->target, error)) == NULL)
@@ -218,7 +219,8 @@ _tern_replay_move (TernSync    *self,
       before = _tern_replay_message_id_hits (self, target, loc.message->message_id, error);
       if (before == NULL)
         return FALSE;
-      note = _tern_replay_uid_list_string (earlier != NULL ? earlier : before);
+      /* A resumed action keeps its note (the hits, or a batch's floor). */
+      note = earlier != NULL ? NULL : _tern_replay_uid_list_string (before);
     }
   if (!_tern_replay_select_for_uids (self, &loc.folder, error) ||
       !tern_journal_locate (self->store, a->message, NULL, &loc.message->uid, error))
@@ -227,7 +229,8 @@ _tern_replay_move (TernSync    *self,
   if (!_tern_replay_fetch_one (self, loc.message->uid, &here, NULL))
     {
       /* Not in the source: if the last attempt went out, it may have worked. */
-      guint32 uid = a->sent ? _tern_replay_find_by_message_id (self, target, loc.message->message_id, earlier, error) : 0;
+      guint32 uid = a->sent ? _tern_replay_find_by_message_id (self, target, loc.message->message_id, earlier,
+                                                               _tern_replay_note_floor (a->uids), error) : 0;
 
       if (uid != 0)
         return _tern_replay_settle (self, a, a->message, target->id, uid, error);
@@ -243,13 +246,14 @@ _tern_replay_move (TernSync    *self,
     {
       /* Still in the source: the last attempt was killed before its expunge, maybe after its
        * COPY. A copy is a hit that was not there before: then only the expunge is left. */
-      guint32 uid = _tern_replay_find_by_message_id (self, target, loc.message->message_id, earlier, error);
+      guint32 uid = _tern_replay_find_by_message_id (self, target, loc.message->message_id, earlier,
+                                                     _tern_replay_note_floor (a->uids), error);
 
       if (error != NULL && *error != NULL)
         return FALSE;
       if (uid != 0)
         {
-          if (!_tern_sync_select (self, loc.folder->name, error) || !expunge_uids (self, set, error))
+          if (!_tern_sync_select (self, loc.folder->name, error) || !_tern_replay_expunge_set (self, set, error))
             return FALSE;
           return _tern_replay_settle (self, a, a->message, target->id, uid, error);
         }
@@ -258,8 +262,10 @@ _tern_replay_move (TernSync    *self,
     }
 
   /* A resumed action keeps the hits noted before its first attempt. */
-  if (!tern_journal_mark_sent (self->store, a->id, note, error))
+  if (!tern_journal_claim (self->store, a->id, note, &claimed, error))
     return FALSE;
+  if (!claimed)
+    return TRUE; /* taken back by an undo before it went out */
 
   if (tern_imap_connection_has_capability (self->conn, "MOVE"))
     {
@@ -270,7 +276,7 @@ _tern_replay_move (TernSync    *self,
     {
       /* A COPY that failed leaves the original untouched: no \Deleted. */
       if (!copy_one (self, loc.message->uid, target->name, FALSE, &new_uid, error) ||
-          !expunge_uids (self, set, error))
+          !_tern_replay_expunge_set (self, set, error))
         return FALSE;
     }
 
@@ -279,6 +285,7 @@ _tern_replay_move (TernSync    *self,
       g_autoptr(GError) local_error = NULL;
 
       new_uid = _tern_replay_find_by_message_id (self, target, loc.message->message_id, earlier != NULL ? earlier : before,
+                                                 earlier != NULL ? _tern_replay_note_floor (a->uids) : 0,
                                                  &local_error);
       if (local_error != NULL && !g_str_equal (_tern_replay_classify (local_error), TERN_ACTION_USER))
         {
@@ -303,6 +310,7 @@ _tern_replay_copy (TernSync    *self,
   Collected here = { 0 };
   guint32 new_uid = 0;
   g_autofree char *source_flags = NULL;
+  gboolean claimed = FALSE;
 
   {
     g_autoptr(TernMessage) copy = tern_store_get_message (self->store, a->new_message, NULL);
@@ -318,7 +326,8 @@ _tern_replay_copy (TernSync    *self,
     {
       /* The last attempt may have worked: a Message-ID hit that was not there before. */
       g_autoptr(GArray) earlier = _tern_replay_parse_uid_list (a->uids);
-      guint32 uid = _tern_replay_find_by_message_id (self, target, loc.message->message_id, earlier, error);
+      guint32 uid = _tern_replay_find_by_message_id (self, target, loc.message->message_id, earlier,
+                                                     _tern_replay_note_floor (a->uids), error);
 
       if (uid != 0)
         return _tern_replay_settle (self, a, a->new_message, target->id, uid, error);
@@ -337,13 +346,15 @@ _tern_replay_copy (TernSync    *self,
     return FALSE;
   source_flags = g_steal_pointer (&here.flags);
 
-  if (!tern_journal_mark_sent (self->store, a->id, note, error))
+  if (!tern_journal_claim (self->store, a->id, note, &claimed, error))
     return FALSE;
+  if (!claimed)
+    return TRUE; /* taken back by an undo before it went out */
   if (!copy_one (self, loc.message->uid, target->name, FALSE, &new_uid, error))
     return FALSE;
   if (new_uid == 0)
     {
-      new_uid = _tern_replay_find_by_message_id (self, target, loc.message->message_id, before, error);
+      new_uid = _tern_replay_find_by_message_id (self, target, loc.message->message_id, before, 0, error);
       if (error != NULL && *error != NULL)
         return FALSE;
     }
@@ -387,7 +398,7 @@ _tern_replay_expunge (TernSync    *self,
     }
   g_free (here.flags);
   set = g_strdup_printf ("%u", loc.message->uid);
-  if (!expunge_uids (self, set, error))
+  if (!_tern_replay_expunge_set (self, set, error))
     return FALSE;
   return _tern_replay_settle (self, a, a->message, 0, 0, error);
 }
@@ -421,7 +432,7 @@ _tern_replay_expunge_uids (TernSync    *self,
       g_autofree char *present_set = NULL;
 
       present_set = tern_imap_uid_set_new (present);
-      if (!expunge_uids (self, present_set, error))
+      if (!_tern_replay_expunge_set (self, present_set, error))
         return FALSE;
     }
 
@@ -450,7 +461,9 @@ _tern_replay_append (TernSync    *self,
   g_autoptr(GBytes) raw = NULL;
   g_autoptr(GArray) before = NULL;
   g_autofree char *note = NULL;
-  guint32 new_uid = 0;
+  TernImapMailbox sel = { 0 };
+  guint32 new_uid = 0, exists_before;
+  gboolean claimed = FALSE, target_selected;
 
   message = tern_store_get_message (self->store, a->message, NULL);
   if (message == NULL)
@@ -463,7 +476,8 @@ _tern_replay_append (TernSync    *self,
     {
       /* An APPEND whose answer was lost: look for it before sending it again. */
       g_autoptr(GArray) earlier = _tern_replay_parse_uid_list (a->uids);
-      guint32 uid = _tern_replay_find_by_message_id (self, target, message->message_id, earlier, error);
+      guint32 uid = _tern_replay_find_by_message_id (self, target, message->message_id, earlier,
+                                                     _tern_replay_note_floor (a->uids), error);
 
       if (uid != 0)
         return _tern_replay_settle (self, a, a->message, target->id, uid, error);
@@ -474,18 +488,31 @@ _tern_replay_append (TernSync    *self,
   if (before == NULL)
     return FALSE;
   note = _tern_replay_uid_list_string (before);
-  if (!tern_journal_mark_sent (self->store, a->id, note, error))
+  if (!tern_journal_claim (self->store, a->id, note, &claimed, error))
     return FALSE;
+  if (!claimed)
+    return TRUE; /* taken back by an undo before it went out */
 
+  /* The target is selected here (the search above). */
+  target_selected = g_strcmp0 (self->selected, target->name) == 0 &&
+                    tern_imap_connection_get_mailbox (self->conn, &sel);
+  exists_before = sel.exists;
   /* The flags it was saved with: later changes are later actions (and do not reach copies
    * made before them). Older journals did not note them. */
   if (!tern_imap_connection_append (self->conn, target->name,
                                     a->add_flags != NULL ? a->add_flags : message->flags,
                                     message->internaldate, raw, &new_uid, error))
     return FALSE;
+  /* A server that does not announce a message appended to the selected mailbox with
+   * EXISTS (Courier) shows it to this session only after a NOOP (RFC 3501 6.3.11): until
+   * then a UID FETCH or SEARCH of it finds nothing, and a flag change queued after the
+   * append would fail as if the message had been deleted. */
+  if (target_selected && tern_imap_connection_get_mailbox (self->conn, &sel) &&
+      sel.exists <= exists_before && !tern_imap_connection_noop (self->conn, error))
+    return FALSE;
   if (new_uid == 0)
     {
-      new_uid = _tern_replay_find_by_message_id (self, target, message->message_id, before, error);
+      new_uid = _tern_replay_find_by_message_id (self, target, message->message_id, before, 0, error);
       if (error != NULL && *error != NULL)
         return FALSE;
     }

@@ -25,8 +25,13 @@
  *    expunged elsewhere) fails that action only, visibly, and the replay goes on. Actions
  *    on things a failed action should have made (a copy, a folder) fail in turn.
  *
+ *  - Actions that commute go in batches (tern-replay-batch.c); each action is claimed
+ *    (marked `sent`) before its command goes out, so that an undo from then on is answered
+ *    by its reverse instead of dropping an action already on the wire.
+ *
  * This file: the replay loop, flags, folders and the helpers (tern-replay-private.h);
- * tern-replay-transfer.c: moves, copies, deletions and appends.
+ * tern-replay-transfer.c: moves, copies, deletions and appends one at a time;
+ * tern-replay-batch.c: batches.
  */
 
 const char *
@@ -278,6 +283,7 @@ replay_flags (TernSync    *self,
   g_auto(Location) loc = { 0 };
   Collected now = { 0 };
   g_autofree char *server_flags = NULL;
+  gboolean claimed = FALSE;
   gboolean ok;
 
   if (!_tern_replay_locate (self, a->message, TRUE, &loc, error) || !_tern_replay_select_for_uids (self, &loc.folder, error))
@@ -287,6 +293,15 @@ replay_flags (TernSync    *self,
     return FALSE;
   if (!_tern_replay_fetch_one (self, loc.message->uid, &now, error))
     return FALSE;
+
+  /* Claimed before the STORE: an undo from now on is answered by the reverse. */
+  if (!tern_journal_claim (self->store, a->id, NULL, &claimed, error))
+    goto fail;
+  if (!claimed)
+    {
+      g_free (now.flags);
+      return TRUE; /* taken back by an undo before it went out */
+    }
 
   ok = TRUE;
   if (self->condstore && now.modseq != 0)
@@ -345,6 +360,7 @@ _tern_replay_find_by_message_id (TernSync    *self,
                                  TernFolder  *target,
                                  const char  *message_id,
                                  GArray      *before,
+                                 guint32      floor,
                                  GError     **error)
 {
   g_autoptr(GArray) hits = NULL;
@@ -361,7 +377,7 @@ _tern_replay_find_by_message_id (TernSync    *self,
   for (guint i = 0; i < hits->len; i++)
     {
       guint32 uid = g_array_index (hits, guint32, i);
-      gboolean seen = FALSE;
+      gboolean seen = floor != 0 && uid < floor;
 
       for (guint j = 0; before != NULL && j < before->len && !seen; j++)
         seen = g_array_index (before, guint32, j) == uid;
@@ -376,6 +392,17 @@ _tern_replay_find_by_message_id (TernSync    *self,
         }
     }
   return n == 1 ? found : 0;
+}
+
+guint32
+_tern_replay_note_floor (const char *note)
+{
+  g_auto(GStrv) parts = g_strsplit (note != NULL ? note : "", " ", -1);
+
+  for (guint i = 0; parts[i] != NULL; i++)
+    if (parts[i][0] == '<')
+      return (guint32) g_ascii_strtoull (parts[i] + 1, NULL, 10);
+  return 0;
 }
 
 GArray *
@@ -557,44 +584,106 @@ replay_one (TernSync    *self,
   return replay_folder (self, a, error);
 }
 
+/* One action on its own: FALSE (with error) only where the replay stops (retry later). */
+static gboolean
+replay_single (TernSync    *self,
+               TernAction  *a,
+               GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  const char *class;
+
+  if (replay_one (self, a, &local_error))
+    return TRUE;
+
+  class = _tern_replay_classify (local_error);
+  g_debug ("action %" G_GINT64_FORMAT " (%s): %s [%s]", a->id, a->kind, local_error->message, class);
+  if (g_str_equal (class, TERN_ACTION_RETRY))
+    {
+      /* Kept in the queue, in order; the whole replay resumes later. */
+      tern_journal_note_attempt (self->store, a->id, local_error->message, NULL);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (!tern_journal_mark_failed (self->store, a->id, class, local_error->message, error))
+    return FALSE;
+  self->stats.actions_failed++;
+  return TRUE;
+}
+
+/* A batch (tern-replay-batch.c); what it leaves goes one by one, as it is now. */
+static gboolean
+replay_batch (TernSync    *self,
+              GPtrArray   *batch,
+              GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree gboolean *left = g_new0 (gboolean, batch->len);
+
+  if (!_tern_replay_batch (self, batch, left, &local_error))
+    {
+      const char *class = _tern_replay_classify (local_error);
+
+      g_debug ("batch of %u (%s): %s [%s]", batch->len, ((TernAction *) batch->pdata[0])->kind,
+               local_error->message, class);
+      if (g_str_equal (class, TERN_ACTION_RETRY))
+        {
+          for (guint i = 0; i < batch->len; i++)
+            tern_journal_note_attempt (self->store, ((TernAction *) batch->pdata[i])->id, local_error->message, NULL);
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      /* Refused as a whole: each action on its own says which one it was. */
+      for (guint i = 0; i < batch->len; i++)
+        left[i] = TRUE;
+    }
+  for (guint i = 0; i < batch->len; i++)
+    {
+      g_autoptr(TernAction) now = NULL;
+
+      if (!left[i])
+        continue;
+      /* As it is now (claimed, done, taken back). */
+      now = tern_journal_get (self->store, ((TernAction *) batch->pdata[i])->id, NULL);
+      if (now == NULL || g_strcmp0 (now->state, "queued") != 0)
+        continue;
+      if (!replay_single (self, now, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 gboolean
 _tern_sync_replay (TernSync  *self,
                    GError   **error)
 {
+  guint limit = _tern_replay_batch_limit ();
   gint64 after = 0;
 
   for (;;)
     {
-      g_autoptr(GError) local_error = NULL;
-      g_autoptr(TernAction) a = tern_journal_next (self->store, self->account->id, after, &local_error);
-      const char *class;
+      g_autoptr(GPtrArray) window = NULL;
+      g_autofree gboolean *taken = NULL;
 
-      if (a == NULL)
-        {
-          if (local_error != NULL)
-            {
-              g_propagate_error (error, g_steal_pointer (&local_error));
-              return FALSE;
-            }
-          return TRUE;
-        }
-      after = a->id;
-
-      if (replay_one (self, a, &local_error))
-        continue;
-
-      class = _tern_replay_classify (local_error);
-      g_debug ("action %" G_GINT64_FORMAT " (%s): %s [%s]", a->id, a->kind, local_error->message, class);
-      if (g_str_equal (class, TERN_ACTION_RETRY))
-        {
-          /* Kept in the queue, in order; the whole replay resumes later. */
-          tern_journal_note_attempt (self->store, a->id, local_error->message, NULL);
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return FALSE;
-        }
-      if (!tern_journal_mark_failed (self->store, a->id, class, local_error->message, error))
+      /* A window of queued actions, wider than a batch: later actions that commute with
+       * those between join an earlier one's batch. */
+      window = tern_journal_next_many (self->store, self->account->id, after, CLAMP (limit * 2, 64, 10000), error);
+      if (window == NULL)
         return FALSE;
-      self->stats.actions_failed++;
+      if (window->len == 0)
+        return TRUE;
+      taken = g_new0 (gboolean, window->len);
+      for (guint i = 0; i < window->len; i++)
+        {
+          g_autoptr(GPtrArray) batch = NULL;
+
+          if (taken[i])
+            continue;
+          batch = _tern_replay_collect_batch (self, window, i, taken, limit);
+          if (!(batch->len == 1 ? replay_single (self, batch->pdata[0], error) : replay_batch (self, batch, error)))
+            return FALSE;
+        }
+      after = ((TernAction *) window->pdata[window->len - 1])->id;
     }
 }
 

@@ -123,6 +123,7 @@ _tern_sync_status_ahead (TernSync   *self,
                          GPtrArray  *folders,
                          GError    **error)
 {
+  g_autoptr(GHashTable) listed = g_steal_pointer (&self->listed_status);
   g_autoptr(GPtrArray) names = g_ptr_array_new ();
   g_autofree MailboxState *out = NULL;
 
@@ -131,12 +132,20 @@ _tern_sync_status_ahead (TernSync   *self,
   /* Only an answer with HIGHESTMODSEQ can tell an unchanged folder (see resync()). */
   if (!self->condstore)
     return TRUE;
+  self->status_ahead = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   for (guint i = 0; i < folders->len; i++)
     {
       TernFolder *folder = folders->pdata[i];
+      MailboxState *known;
 
-      if (folder->selectable && folder->local_state == 0 && folder->uidvalidity != 0 &&
-          g_strcmp0 (folder->name, self->selected) != 0)
+      if (!folder->selectable || folder->local_state != 0 || folder->uidvalidity == 0 ||
+          g_strcmp0 (folder->name, self->selected) == 0)
+        continue;
+      /* Answered with the LIST (LIST-STATUS). */
+      known = listed != NULL ? g_hash_table_lookup (listed, folder->name) : NULL;
+      if (known != NULL && known->uidvalidity != 0)
+        g_hash_table_insert (self->status_ahead, g_strdup (folder->name), g_memdup2 (known, sizeof *known));
+      else
         g_ptr_array_add (names, folder->name);
     }
   if (names->len < 2)
@@ -145,10 +154,12 @@ _tern_sync_status_ahead (TernSync   *self,
 
   out = g_new0 (MailboxState, names->len);
   if (!tern_imap_connection_status_many (self->conn, (const char * const *) names->pdata, TRUE, out, error))
-    return FALSE;
+    {
+      g_clear_pointer (&self->status_ahead, g_hash_table_unref);
+      return FALSE;
+    }
 
   /* A folder the server said NO to has no answer here: its resync asks again. */
-  self->status_ahead = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   for (guint i = 0; names->pdata[i] != NULL; i++)
     if (out[i].uidvalidity != 0)
       g_hash_table_insert (self->status_ahead, g_strdup (names->pdata[i]),
@@ -453,8 +464,11 @@ sweep_flags (TernSync    *self,
   return TRUE;
 }
 
-/* *settled_out: nothing was asked after the SELECT (an empty folder), so what it said
- * is still all there is: no second SELECT is needed to catch changes made meanwhile. */
+/* *settled_out: the fill began at this SELECT and ended in it with the count still adding
+ * up, so no second SELECT is needed (#12: every folder was selected twice on a first sync).
+ * The state stored is the SELECT's (UIDNEXT, HIGHESTMODSEQ then): whatever changed during
+ * the fill is still asked for by the next resync, which STATUS or QRESYNC tells changed. A
+ * fill resumed from an earlier run, or a count that moved meanwhile, is resynced at once. */
 static gboolean
 first_sync (TernSync    *self,
             TernFolder **folder_p,
@@ -465,6 +479,7 @@ first_sync (TernSync    *self,
   MailboxState state;
   Harvest h = { 0 };
   g_autoptr(GArray) uids = NULL;
+  gboolean fresh = FALSE;
 
   if (!select_folder (self, folder, &state, &h, error))
     return FALSE;
@@ -487,6 +502,7 @@ first_sync (TernSync    *self,
 
   if (folder->fill_uidvalidity == 0)
     {
+      fresh = TRUE;
       folder->fill_uidvalidity = state.uidvalidity;
       folder->fill_uidnext = state.uidnext;
       folder->fill_modseq = state.highestmodseq;
@@ -497,8 +513,6 @@ first_sync (TernSync    *self,
         return FALSE;
     }
 
-  *settled_out = !(folder->fill_low > 1 && state.exists > 0) && folder->fill_modseq != 0 &&
-                 state.highestmodseq == folder->fill_modseq;
   if (folder->fill_low > 1 && state.exists > 0)
     {
       gboolean confirmed;
@@ -511,6 +525,9 @@ first_sync (TernSync    *self,
       if (!_tern_sync_fetch_headers (self, folder, uids, TRUE, FALSE, error))
         return FALSE;
     }
+
+  *settled_out = fresh && self->fetch_error == NULL &&
+                 current_exists (self) == tern_store_count_uids (self->store, folder->id);
 
   /* The fill is complete: it stands for the server as it was when it started. */
   state.uidnext = folder->fill_uidnext;

@@ -207,7 +207,12 @@ tern_sync_folders (TernSync  *self,
     return FALSE;
   personal_prefix = tern_store_dup_server_trait (self->store, self->account->id, TERN_TRAIT_PERSONAL_NS);
 
-  if (!tern_imap_connection_list_both (self->conn, "*", &lsub, &list, error))
+  /* With CONDSTORE, LIST-STATUS (where offered) answers every folder's STATUS with the
+   * LIST: an unchanged resync then asks no STATUS of its own. */
+  g_clear_pointer (&self->listed_status, g_hash_table_unref);
+  if (self->condstore ? !tern_imap_connection_list_both_status (self->conn, "*", TRUE, &lsub, &list,
+                                                                &self->listed_status, error)
+                      : !tern_imap_connection_list_both (self->conn, "*", &lsub, &list, error))
     return FALSE;
   for (guint i = 0; i < lsub->len; i++)
     {

@@ -82,6 +82,9 @@ struct _TernSync
   /* STATUS answers of one run, asked for all folders at once (pipelined): folder name ->
    * MailboxState. A resync takes its folder's answer instead of asking. */
   GHashTable          *status_ahead;
+  /* What LIST-STATUS answered with the last LIST (tern_sync_folders()), for the next
+   * _tern_sync_status_ahead(), which takes it: folder name -> MailboxState. */
+  GHashTable          *listed_status;
 };
 
 /* Names of the server traits the engine remembers (tern_store_set_server_trait()). They
@@ -192,7 +195,8 @@ gboolean  _tern_sync_status_folder      (TernSync           *self,
                                          MailboxState       *state,
                                          GError            **error);
 /* STATUS of every synced folder but the selected one, pipelined, into
- * self->status_ahead (cleared first; left NULL without CONDSTORE or for fewer than two). */
+ * self->status_ahead (cleared first; left NULL without CONDSTORE): what the LIST answered
+ * (LIST-STATUS) is taken as it is, the rest asked for if two or more. */
 gboolean  _tern_sync_status_ahead       (TernSync           *self,
                                          GPtrArray          *folders,
                                          GError            **error);

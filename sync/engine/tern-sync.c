@@ -95,6 +95,7 @@ tern_sync_free (TernSync *self)
   g_clear_pointer (&self->collected, g_array_unref);
   g_clear_pointer (&self->section_data, g_byte_array_unref);
   g_clear_pointer (&self->status_ahead, g_hash_table_unref);
+  g_clear_pointer (&self->listed_status, g_hash_table_unref);
   g_free (self);
 }
 

@@ -132,6 +132,10 @@ section_to_text (struct mailimap_section *section)
         g_string_append (text, "HEADER");
       else if (msgtext->sec_type == MAILIMAP_SECTION_MSGTEXT_TEXT)
         g_string_append (text, "TEXT");
+      else if (msgtext->sec_type == MAILIMAP_SECTION_MSGTEXT_HEADER_FIELDS)
+        g_string_append (text, "HEADER.FIELDS"); /* the field list is left out */
+      else if (msgtext->sec_type == MAILIMAP_SECTION_MSGTEXT_HEADER_FIELDS_NOT)
+        g_string_append (text, "HEADER.FIELDS.NOT");
       else
         return (g_string_free (text, TRUE), NULL);
     }
@@ -635,8 +639,8 @@ tern_imap_list_entry_free (TernImapListEntry *entry)
   g_free (entry);
 }
 
-static TernImapListEntry *
-list_entry_new (struct mailimap_mailbox_list *mb)
+TernImapListEntry *
+_tern_imap_list_entry_new (struct mailimap_mailbox_list *mb)
 {
   TernImapListEntry *entry = g_new0 (TernImapListEntry, 1);
   GPtrArray *attributes = g_ptr_array_new ();
@@ -697,7 +701,7 @@ tern_imap_connection_list (TernImapConnection  *self,
     return NULL;
   entries = g_ptr_array_new_with_free_func ((GDestroyNotify) tern_imap_list_entry_free);
   for (clistiter *it = clist_begin (result); it != NULL; it = clist_next (it))
-    g_ptr_array_add (entries, list_entry_new (clist_content (it)));
+    g_ptr_array_add (entries, _tern_imap_list_entry_new (clist_content (it)));
   mailimap_list_result_free (result);
   return entries;
 }
@@ -723,7 +727,7 @@ lists_response_cb (TernImapConnection *self,
     return;
   *out = g_ptr_array_new_with_free_func ((GDestroyNotify) tern_imap_list_entry_free);
   for (clistiter *it = clist_begin (result); it != NULL; it = clist_next (it))
-    g_ptr_array_add (*out, list_entry_new (clist_content (it)));
+    g_ptr_array_add (*out, _tern_imap_list_entry_new (clist_content (it)));
 }
 
 gboolean

@@ -176,6 +176,17 @@ gboolean     tern_imap_connection_list_both         (TernImapConnection      *se
                                                      GPtrArray              **lsub_out,
                                                      GPtrArray              **list_out,
                                                      GError                 **error);
+/* The same with LIST-STATUS (RFC 5819) where offered: the LIST also answers each mailbox's
+ * MESSAGES, UIDNEXT, UIDVALIDITY (and HIGHESTMODSEQ if asked) as STATUS would; *statuses_out
+ * maps a mailbox name to its TernImapMailbox (a mailbox without an answer is missing), NULL
+ * where the server does not offer LIST-STATUS (then it is list_both()). (transfer full) */
+gboolean     tern_imap_connection_list_both_status  (TernImapConnection      *self,
+                                                     const char              *pattern,
+                                                     gboolean                 highestmodseq,
+                                                     GPtrArray              **lsub_out,
+                                                     GPtrArray              **list_out,
+                                                     GHashTable             **statuses_out,
+                                                     GError                 **error);
 /* NAMESPACE: the prefixes of the personal, other users' and shared namespaces (any may be
  * empty). (transfer full) arrays of strings */
 gboolean     tern_imap_connection_status_many       (TernImapConnection      *self,

@@ -191,6 +191,9 @@ GArray     *_tern_imap_uid_esearch                (TernImapConnection           
                                                    const char                      *criteria,
                                                    GError                         **error);
 
+/* One LIST or LSUB line as the public type (tern-imap-commands.c). */
+TernImapListEntry *_tern_imap_list_entry_new      (struct mailimap_mailbox_list    *mb);
+
 /* Pipelined commands (tern-imap-messages.c): func (may be NULL) runs after each tagged
  * response, while the session's response info holds that command's results; ok says
  * whether it was OK. With a func, a NO or BAD is the func's business; without one, the
