@@ -15,6 +15,8 @@
  *  - Flags go as +FLAGS.SILENT / -FLAGS.SILENT deltas, never a FLAGS replace, guarded by
  *    UNCHANGEDSINCE where CONDSTORE is offered; on MODIFIED the current state is read
  *    again and the same delta retried once. The user wins for the flags they touched.
+ *    A run of queued changes with the same delta on one folder's messages (mark all as
+ *    read) goes as one UID STORE over the set.
  *  - UID MOVE where offered, else COPY + \Deleted + UID EXPUNGE (no \Deleted if COPY
  *    failed); new UIDs from COPYUID/APPENDUID, else by Message-ID (one hit only).
  *  - A command whose outcome may be lost (the link dropped after sending) is marked `sent`
@@ -239,6 +241,27 @@ _tern_replay_fetch_one (TernSync   *self,
 }
 
 static gboolean
+store_flags_set (TernSync    *self,
+                 const char  *set,
+                 char         sign,
+                 const char  *flags,
+                 guint64      unchanged_since,
+                 gboolean    *modified,
+                 GError     **error)
+{
+  g_autoptr(GArray) not_modified = NULL;
+
+  if (flags == NULL || *flags == '\0')
+    return TRUE;
+  if (!tern_imap_connection_uid_store (self->conn, set, sign == '+', flags, unchanged_since,
+                                       &not_modified, error))
+    return FALSE;
+  if (modified != NULL)
+    *modified = unchanged_since != 0 && not_modified != NULL;
+  return TRUE;
+}
+
+static gboolean
 store_flags (TernSync    *self,
              guint32      uid,
              char         sign,
@@ -247,18 +270,9 @@ store_flags (TernSync    *self,
              gboolean    *modified,
              GError     **error)
 {
-  g_autofree char *set = NULL;
-  g_autoptr(GArray) not_modified = NULL;
+  g_autofree char *set = g_strdup_printf ("%u", uid);
 
-  if (flags == NULL || *flags == '\0')
-    return TRUE;
-  set = g_strdup_printf ("%u", uid);
-  if (!tern_imap_connection_uid_store (self->conn, set, sign == '+', flags, unchanged_since,
-                                       &not_modified, error))
-    return FALSE;
-  if (modified != NULL)
-    *modified = unchanged_since != 0 && not_modified != NULL;
-  return TRUE;
+  return store_flags_set (self, set, sign, flags, unchanged_since, modified, error);
 }
 
 gboolean
@@ -334,6 +348,127 @@ rollback:
   tern_store_rollback (self->store);
 fail:
   g_free (now.flags);
+  return FALSE;
+}
+
+/* Flag changes queued one after another with the same delta on messages of one folder (a
+ * "mark all as read", a star over a selection) go as ONE UID STORE over their UIDs and one
+ * UID FETCH of the flags after it, not three round trips per message. Deltas need no
+ * UNCHANGEDSINCE guard: +FLAGS/-FLAGS never take back what another client set. */
+#define FLAGS_BATCH_MAX 5000
+
+static gboolean
+same_delta (const TernAction *a,
+            const TernAction *b)
+{
+  return g_strcmp0 (a->kind, b->kind) == 0 &&
+         g_strcmp0 (a->add_flags ? a->add_flags : "", b->add_flags ? b->add_flags : "") == 0 &&
+         g_strcmp0 (a->remove_flags ? a->remove_flags : "", b->remove_flags ? b->remove_flags : "") == 0;
+}
+
+/* The queued flag actions from first on that can go together, or NULL (fewer than two). */
+static GPtrArray *
+flags_batch (TernSync    *self,
+             TernAction  *first,
+             gint64      *folder_out)
+{
+  g_autoptr(GPtrArray) batch = NULL;
+  gint64 folder = 0;
+  guint32 uid = 0;
+
+  if (first->sent || !tern_journal_locate (self->store, first->message, &folder, &uid, NULL) || uid == 0)
+    return NULL;
+  batch = g_ptr_array_new_with_free_func ((GDestroyNotify) tern_action_free);
+  g_ptr_array_add (batch, tern_action_copy (first));
+  while (batch->len < FLAGS_BATCH_MAX)
+    {
+      TernAction *last = batch->pdata[batch->len - 1];
+      g_autoptr(TernAction) next = tern_journal_next (self->store, self->account->id, last->id, NULL);
+      gint64 next_folder = 0;
+      guint32 next_uid = 0;
+
+      if (next == NULL || next->sent || !same_delta (first, next) ||
+          !tern_journal_locate (self->store, next->message, &next_folder, &next_uid, NULL) ||
+          next_folder != folder || next_uid == 0)
+        break;
+      g_ptr_array_add (batch, g_steal_pointer (&next));
+    }
+  if (batch->len < 2)
+    return NULL;
+  *folder_out = folder;
+  return g_steal_pointer (&batch);
+}
+
+static gboolean
+replay_flags_batch (TernSync    *self,
+                    GPtrArray   *batch,
+                    gint64       folder_id,
+                    GError     **error)
+{
+  TernAction *first = batch->pdata[0];
+  g_autoptr(TernFolder) folder = NULL;
+  g_autoptr(GArray) uids = g_array_sized_new (FALSE, FALSE, sizeof (guint32), batch->len);
+  g_autoptr(GHashTable) found = g_hash_table_new (NULL, NULL);
+  g_autofree char *set = NULL;
+  guint gone = 0;
+
+  if ((folder = _tern_replay_server_folder (self, folder_id, error)) == NULL ||
+      !_tern_replay_select_for_uids (self, &folder, error))
+    return FALSE;
+  /* A UIDVALIDITY change may have given the messages new UIDs (or none). */
+  for (guint i = 0; i < batch->len; i++)
+    {
+      TernAction *a = batch->pdata[i];
+      gint64 where = 0;
+      guint32 uid = 0;
+
+      if (!tern_journal_locate (self->store, a->message, &where, &uid, NULL) || uid == 0 ||
+          where != folder->id)
+        {
+          g_set_error_literal (error, TERN_SYNC_ERROR, TERN_SYNC_ERROR_PERMANENT,
+                               "A message of the set is no longer where it was");
+          return FALSE;
+        }
+      g_array_append_val (uids, uid);
+    }
+  g_array_sort (uids, _tern_sync_compare_uid);
+  set = tern_imap_uid_set_new (uids);
+
+  if (!store_flags_set (self, set, '+', first->add_flags, 0, NULL, error) ||
+      !store_flags_set (self, set, '-', first->remove_flags, 0, NULL, error) ||
+      !_tern_sync_collect_flags (self, set, error))
+    return FALSE;
+
+  /* The server's flags now, with the user's later queued changes on top. */
+  if (!tern_store_begin (self->store, error))
+    return FALSE;
+  for (guint i = 0; i < batch->len; i++)
+    if (!tern_journal_mark_done (self->store, ((TernAction *) batch->pdata[i])->id, error))
+      goto rollback;
+  for (guint i = 0; i < self->collected->len; i++)
+    {
+      Collected *c = &g_array_index (self->collected, Collected, i);
+      g_autofree char *server_flags = tern_journal_apply_pending_flags (self->store, folder->id,
+                                                                        c->uid, c->flags);
+
+      g_hash_table_add (found, GUINT_TO_POINTER (c->uid));
+      if (!tern_store_update_flags (self->store, folder->id, c->uid, server_flags, c->modseq, NULL, error))
+        goto rollback;
+    }
+  if (!tern_store_commit (self->store, error))
+    goto rollback;
+  self->stats.actions_replayed += batch->len;
+
+  /* Messages expunged by another client meanwhile: their change is gone with them. */
+  for (guint i = 0; i < uids->len; i++)
+    if (!g_hash_table_contains (found, GUINT_TO_POINTER (g_array_index (uids, guint32, i))))
+      gone++;
+  if (gone > 0)
+    g_debug ("flags of %u messages not stored: deleted on the server", gone);
+  return TRUE;
+
+rollback:
+  tern_store_rollback (self->store);
   return FALSE;
 }
 
@@ -562,6 +697,7 @@ _tern_sync_replay (TernSync  *self,
                    GError   **error)
 {
   gint64 after = 0;
+  gint64 singles_until = 0;
 
   for (;;)
     {
@@ -579,6 +715,32 @@ _tern_sync_replay (TernSync  *self,
           return TRUE;
         }
       after = a->id;
+
+      if (g_strcmp0 (a->kind, TERN_ACTION_FLAGS) == 0 && a->id > singles_until)
+        {
+          gint64 folder_id = 0;
+          g_autoptr(GPtrArray) batch = flags_batch (self, a, &folder_id);
+
+          if (batch != NULL)
+            {
+              if (replay_flags_batch (self, batch, folder_id, &local_error))
+                {
+                  after = ((TernAction *) batch->pdata[batch->len - 1])->id;
+                  continue;
+                }
+              class = _tern_replay_classify (local_error);
+              if (g_str_equal (class, TERN_ACTION_RETRY))
+                {
+                  tern_journal_note_attempt (self->store, a->id, local_error->message, NULL);
+                  g_propagate_error (error, g_steal_pointer (&local_error));
+                  return FALSE;
+                }
+              /* Something about one of them: each on its own, to fail only that one. */
+              g_debug ("flags of %u messages at once: %s; one by one", batch->len, local_error->message);
+              g_clear_error (&local_error);
+              singles_until = ((TernAction *) batch->pdata[batch->len - 1])->id;
+            }
+        }
 
       if (replay_one (self, a, &local_error))
         continue;
