@@ -60,6 +60,12 @@ gboolean         tern_test_ui_click         (GtkWidget       *widget,
                                              double           x,
                                              double           y);
 
+/* The same with another button (3: the secondary, for a context menu). */
+gboolean         tern_test_ui_click_button  (GtkWidget       *widget,
+                                             guint            button,
+                                             double           x,
+                                             double           y);
+
 /* When $TERN_SCREENSHOT_DIR is set: PNGs of window there, named NAME-light.png, NAME-dark.png
  * (width wide) and NAME-narrow.png (360 px), each after it has painted. */
 void             tern_test_ui_screenshots   (GtkWindow  *window,
