@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#define G_LOG_DOMAIN "test-mark-read"
+#define G_LOG_DOMAIN "test-service-server"
 
 #include "config.h"
 
@@ -13,10 +13,12 @@
 #include "tern-test-server.h"
 
 /*
- * Mark all as read against a real Dovecot: a folder of 1,000 unread messages becomes read
- * by one call (one transaction, one undo token), one undo brings them back, and the replay
- * sends the change as ONE UID STORE over the set (counted in Dovecot's rawlog), as it sends
- * the undo of a change the server already has.
+ * The mail service's set-wide actions against a real Dovecot. Mark all as read: a folder
+ * of 1,000 unread messages becomes read by one call (one transaction, one undo token), one
+ * undo brings them back, and the replay sends the change as ONE UID STORE over the set
+ * (counted in Dovecot's rawlog), as it sends the undo of a change the server already has.
+ * Empty Trash: one action, one UID EXPUNGE. Folders by display name: created under a
+ * parent (modified UTF-7 on the server), moved under another, as the app asks.
  */
 
 #define N_MESSAGES 1000
@@ -50,7 +52,7 @@ fixture_set_up (Fixture       *f,
   g_assert_true (tern_test_client_command (client, NULL, &error, "STORE 1:* -FLAGS.SILENT (\\Seen)"));
   g_assert_no_error (error);
 
-  f->dir = g_dir_make_tmp ("tern-mark-read-XXXXXX", &error);
+  f->dir = g_dir_make_tmp ("tern-service-server-XXXXXX", &error);
   g_assert_no_error (error);
   path = g_build_filename (f->dir, "tern.db", NULL);
   f->store = tern_store_open (path, &error);
@@ -238,6 +240,127 @@ test_set (Fixture       *f,
   g_assert_cmpuint (unread_on_server (f), ==, N_MESSAGES - 10);
 }
 
+static gint64
+folder_id (Fixture    *f,
+           const char *name)
+{
+  g_autoptr(TernFolder) folder = tern_store_get_folder (f->store, f->account->id, name, NULL);
+
+  return folder != NULL ? folder->id : 0;
+}
+
+/* What another client sees: the response to a command after selecting mailbox (or not). */
+static char *
+server_says (Fixture    *f,
+             const char *mailbox,
+             const char *command)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernTestClient) client = tern_test_client_new (f->server, "alice", "secret", &error);
+  char *response = NULL;
+
+  g_assert_no_error (error);
+  if (mailbox != NULL)
+    {
+      g_autofree char *examine = NULL;
+
+      g_assert_true (tern_test_client_command (client, &examine, &error, "EXAMINE \"%s\"", mailbox));
+      g_assert_no_error (error);
+      if (g_strcmp0 (command, "EXAMINE") == 0)
+        return g_steal_pointer (&examine);
+    }
+  g_assert_true (tern_test_client_command (client, &response, &error, "%s", command));
+  g_assert_no_error (error);
+  return response;
+}
+
+/* Empty Trash: every message gone for good by one action, replayed as one UID EXPUNGE. */
+static void
+test_empty_trash (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *examine = NULL;
+  gint64 trash;
+  guint expunges;
+
+  g_assert_true (tern_test_server_seed (f->server, "alice", "Trash", 50, &error));
+  g_assert_no_error (error);
+  sync_all (f);
+  trash = folder_id (f, "Trash");
+  g_assert_cmpint (trash, !=, 0);
+
+  g_assert_cmpuint (tern_mail_service_empty_folder (f->service, trash, &error), ==, 50);
+  g_assert_no_error (error);
+  g_assert_cmpuint (tern_mail_service_get_queued (f->service), ==, 1);
+  g_assert_false (tern_mail_service_can_undo (f->service));
+  /* Empty already: nothing to do, no error. */
+  g_assert_cmpuint (tern_mail_service_empty_folder (f->service, trash, &error), ==, 0);
+  g_assert_no_error (error);
+
+  expunges = tern_test_server_count_commands (f->server, "alice", "UID EXPUNGE");
+  replay (f);
+  g_assert_cmpuint (tern_test_server_count_commands (f->server, "alice", "UID EXPUNGE") - expunges, ==, 1);
+  g_assert_cmpuint (tern_mail_service_get_queued (f->service), ==, 0);
+  examine = server_says (f, "Trash", "EXAMINE");
+  g_assert_nonnull (strstr (examine, "* 0 EXISTS"));
+}
+
+/* A folder named in UTF-8 under a parent, then moved under another: offline, replayed. */
+static void
+test_folders (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *list = NULL;
+  g_autoptr(TernFolder) inbox = NULL;
+  g_autofree char *ideas_name = NULL;
+  gint64 top = 0, ideas = 0;
+  char delim;
+
+  sync_all (f);
+  inbox = tern_store_get_folder (f->store, f->account->id, "INBOX", NULL);
+  delim = inbox->delimiter != NULL && *inbox->delimiter != '\0' ? inbox->delimiter[0] : '/';
+
+  g_assert_cmpuint (tern_mail_service_folder_create_child (f->service, f->account->id, 0, "Projets", &top, &error), !=, 0);
+  g_assert_no_error (error);
+  g_assert_cmpuint (tern_mail_service_folder_create_child (f->service, 0, top, " Idées ", &ideas, &error), !=, 0);
+  g_assert_no_error (error);
+  ideas_name = g_strdup_printf ("Projets%cId&AOk-es", delim);
+  g_assert_cmpint (folder_id (f, ideas_name), ==, ideas);
+  /* A name with the delimiter, or none: refused, nothing queued. */
+  {
+    char bad[] = { 'a', delim, 'b', '\0' };
+
+    g_assert_cmpuint (tern_mail_service_folder_create_child (f->service, 0, top, bad, NULL, &error), ==, 0);
+    g_assert_error (error, TERN_JOURNAL_ERROR, TERN_JOURNAL_ERROR_INVALID);
+    g_clear_error (&error);
+    g_assert_cmpuint (tern_mail_service_folder_create_child (f->service, 0, top, "  ", NULL, &error), ==, 0);
+    g_assert_error (error, TERN_JOURNAL_ERROR, TERN_JOURNAL_ERROR_INVALID);
+    g_clear_error (&error);
+  }
+  /* Not into itself. */
+  g_assert_cmpuint (tern_mail_service_folder_rename_to (f->service, top, ideas, "Projets", &error), ==, 0);
+  g_assert_error (error, TERN_JOURNAL_ERROR, TERN_JOURNAL_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_cmpuint (tern_mail_service_get_queued (f->service), ==, 2);
+
+  replay (f);
+  g_assert_cmpuint (tern_mail_service_get_queued (f->service), ==, 0);
+  list = server_says (f, NULL, "LIST \"\" \"*\"");
+  g_assert_nonnull (strstr (list, ideas_name));
+
+  /* Moved to the top, keeping its name. */
+  g_assert_cmpuint (tern_mail_service_folder_rename_to (f->service, ideas, 0, "Idées", &error), !=, 0);
+  g_assert_no_error (error);
+  g_assert_cmpint (folder_id (f, "Id&AOk-es"), ==, ideas);
+  replay (f);
+  g_free (list);
+  list = server_says (f, NULL, "LIST \"\" \"*\"");
+  g_assert_nonnull (strstr (list, "Id&AOk-es"));
+  g_assert_null (strstr (list, ideas_name));
+}
+
 static void
 add (const char          *name,
      TernTestServerFlags  flags,
@@ -255,6 +378,8 @@ main (int    argc,
   add ("/mark-read/folder", TERN_TEST_SERVER_FULL, test_folder);
   add ("/mark-read/folder/no-condstore", TERN_TEST_SERVER_NO_CONDSTORE, test_folder);
   add ("/mark-read/set", TERN_TEST_SERVER_FULL, test_set);
+  add ("/empty-trash", TERN_TEST_SERVER_FULL, test_empty_trash);
+  add ("/folders", TERN_TEST_SERVER_FULL, test_folders);
 
   return g_test_run ();
 }
