@@ -400,6 +400,63 @@ tern_test_ui_click_button (GtkWidget *widget,
   return ok;
 }
 
+static void
+root_point (GtkWidget *widget,
+            double     x,
+            double     y,
+            int       *rx,
+            int       *ry)
+{
+  Display *dpy = xdisplay (widget);
+  GtkNative *native = gtk_widget_get_native (widget);
+  graphene_point_t in_native;
+  double tx, ty;
+  Window child;
+
+  g_assert_true (gtk_widget_compute_point (widget, GTK_WIDGET (native), &GRAPHENE_POINT_INIT (x, y), &in_native));
+  gtk_native_get_surface_transform (native, &tx, &ty);
+  XTranslateCoordinates (dpy, xwindow (widget), DefaultRootWindow (dpy),
+                         (int) (in_native.x + tx), (int) (in_native.y + ty), rx, ry, &child);
+}
+
+void
+tern_test_ui_drag (GtkWidget *from,
+                   double     fx,
+                   double     fy,
+                   GtkWidget *to,
+                   double     tx,
+                   double     ty)
+{
+  Display *dpy = xdisplay (from);
+  int x0, y0, x1, y1;
+
+  root_point (from, fx, fy, &x0, &y0);
+  root_point (to, tx, ty, &x1, &y1);
+  XTestFakeMotionEvent (dpy, -1, x0, y0, CurrentTime);
+  XTestFakeButtonEvent (dpy, 1, True, CurrentTime);
+  XSync (dpy, False);
+  tern_test_ui_drain ();
+  /* In steps, past the drag threshold, as a hand moves; GTK sees each one. */
+  for (int i = 1; i <= 12; i++)
+    {
+      XTestFakeMotionEvent (dpy, -1, x0 + (x1 - x0) * i / 12, y0 + (y1 - y0) * i / 12, CurrentTime);
+      XSync (dpy, False);
+      tern_test_ui_drain ();
+    }
+  /* A few moves over the target, each after a frame: the drag's XDND position and status
+   * messages go round before the drop. */
+  for (int i = 0; i < 3; i++)
+    {
+      XTestFakeMotionEvent (dpy, -1, x1 + 1 + i, y1, CurrentTime);
+      XSync (dpy, False);
+      tern_test_ui_drain ();
+      g_assert_true (tern_test_ui_wait_frames (to, 1));
+    }
+  XTestFakeButtonEvent (dpy, 1, False, CurrentTime);
+  XSync (dpy, False);
+  tern_test_ui_drain ();
+}
+
 void
 tern_test_ui_screenshots (GtkWindow  *window,
                           const char *name,

@@ -492,6 +492,29 @@ test_manage (Fixture       *f,
   g_assert_cmpuint (tern_folder_model_find (tern_window_get_folder_model (f->window), moved), ==, G_MAXUINT);
 }
 
+static gboolean
+folder_exists_cb (gpointer data)
+{
+  Fixture *f = data;
+
+  return folder_named (f, "Projects/Receipts") != 0;
+}
+
+/* A folder dragged onto another in the sidebar moves inside it (a real drag). */
+static void
+test_drag_folder (Fixture       *f,
+                  gconstpointer  data)
+{
+  GtkWidget *from = folder_row (f, f->ids.receipts);
+  GtkWidget *to = folder_row (f, f->ids.projects);
+
+  tern_test_ui_drag (from, 30, gtk_widget_get_height (from) / 2.0, to, 40, gtk_widget_get_height (to) / 2.0);
+  g_assert_true (tern_test_ui_wait_for (folder_exists_cb, f, 5));
+  g_assert_cmpint (folder_named (f, "Projects/Receipts"), ==, f->ids.receipts);
+  g_assert_cmpuint (queued (f, TERN_ACTION_FOLDER_RENAME), ==, 1);
+  g_assert_cmpstr (tern_window_get_last_toast (f->window), ==, "“Receipts” moved into “Projects”");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -506,6 +529,7 @@ main (int   argc,
   g_test_add ("/ui-folders/folder-menu", Fixture, NULL, set_up, test_folder_menu, tear_down);
   g_test_add ("/ui-folders/empty-trash", Fixture, NULL, set_up, test_empty_trash, tear_down);
   g_test_add ("/ui-folders/manage", Fixture, NULL, set_up, test_manage, tear_down);
+  g_test_add ("/ui-folders/drag-folder", Fixture, NULL, set_up, test_drag_folder, tear_down);
 
   return g_test_run ();
 }
