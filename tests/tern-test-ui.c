@@ -320,8 +320,12 @@ tern_test_ui_press_key (GtkWidget       *widget,
   XTestFakeKeyEvent (dpy, XKeysymToKeycode (dpy, keyval), False, CurrentTime);
   fake_modifiers (dpy, mods, FALSE);
   XSync (dpy, False);
+  /* The key may close the window (Return in a dialog), and free the controller with it. */
+  g_object_ref (keys);
   ok = tern_test_ui_wait_for (seen_cb, &seen.seen, 5);
-  gtk_widget_remove_controller (root, keys);
+  if (gtk_event_controller_get_widget (keys) != NULL)
+    gtk_widget_remove_controller (gtk_event_controller_get_widget (keys), keys);
+  g_object_unref (keys);
   return ok;
 }
 
@@ -340,6 +344,25 @@ tern_test_ui_click (GtkWidget *widget,
                     double     x,
                     double     y)
 {
+  return tern_test_ui_click_button (widget, 1, x, y);
+}
+
+static void
+pressed_cb (GtkGestureClick *gesture,
+            int              n_press,
+            double           x,
+            double           y,
+            gboolean        *seen)
+{
+  *seen = TRUE;
+}
+
+gboolean
+tern_test_ui_click_button (GtkWidget *widget,
+                           guint      button,
+                           double     x,
+                           double     y)
+{
   Display *dpy = xdisplay (widget);
   GtkNative *native = gtk_widget_get_native (widget);
   GtkGesture *watch = gtk_gesture_click_new ();
@@ -355,12 +378,17 @@ tern_test_ui_click (GtkWidget *widget,
                          (int) (in_native.x + tx), (int) (in_native.y + ty), &rx, &ry, &child);
 
   gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (watch), GTK_PHASE_CAPTURE);
-  g_signal_connect (watch, "released", G_CALLBACK (released_cb), &seen);
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (watch), button);
+  /* A secondary click may open a popover on press, which takes the release. */
+  if (button == 1)
+    g_signal_connect (watch, "released", G_CALLBACK (released_cb), &seen);
+  else
+    g_signal_connect (watch, "pressed", G_CALLBACK (pressed_cb), &seen);
   gtk_widget_add_controller (GTK_WIDGET (native), GTK_EVENT_CONTROLLER (watch));
 
   XTestFakeMotionEvent (dpy, -1, rx, ry, CurrentTime);
-  XTestFakeButtonEvent (dpy, 1, True, CurrentTime);
-  XTestFakeButtonEvent (dpy, 1, False, CurrentTime);
+  XTestFakeButtonEvent (dpy, button, True, CurrentTime);
+  XTestFakeButtonEvent (dpy, button, False, CurrentTime);
   XSync (dpy, False);
   /* The click may close the window (and free the controller with it). */
   g_object_ref (watch);
@@ -370,6 +398,63 @@ tern_test_ui_click (GtkWidget *widget,
                                   GTK_EVENT_CONTROLLER (watch));
   g_object_unref (watch);
   return ok;
+}
+
+static void
+root_point (GtkWidget *widget,
+            double     x,
+            double     y,
+            int       *rx,
+            int       *ry)
+{
+  Display *dpy = xdisplay (widget);
+  GtkNative *native = gtk_widget_get_native (widget);
+  graphene_point_t in_native;
+  double tx, ty;
+  Window child;
+
+  g_assert_true (gtk_widget_compute_point (widget, GTK_WIDGET (native), &GRAPHENE_POINT_INIT (x, y), &in_native));
+  gtk_native_get_surface_transform (native, &tx, &ty);
+  XTranslateCoordinates (dpy, xwindow (widget), DefaultRootWindow (dpy),
+                         (int) (in_native.x + tx), (int) (in_native.y + ty), rx, ry, &child);
+}
+
+void
+tern_test_ui_drag (GtkWidget *from,
+                   double     fx,
+                   double     fy,
+                   GtkWidget *to,
+                   double     tx,
+                   double     ty)
+{
+  Display *dpy = xdisplay (from);
+  int x0, y0, x1, y1;
+
+  root_point (from, fx, fy, &x0, &y0);
+  root_point (to, tx, ty, &x1, &y1);
+  XTestFakeMotionEvent (dpy, -1, x0, y0, CurrentTime);
+  XTestFakeButtonEvent (dpy, 1, True, CurrentTime);
+  XSync (dpy, False);
+  tern_test_ui_drain ();
+  /* In steps, past the drag threshold, as a hand moves; GTK sees each one. */
+  for (int i = 1; i <= 12; i++)
+    {
+      XTestFakeMotionEvent (dpy, -1, x0 + (x1 - x0) * i / 12, y0 + (y1 - y0) * i / 12, CurrentTime);
+      XSync (dpy, False);
+      tern_test_ui_drain ();
+    }
+  /* A few moves over the target, each after a frame: the drag's XDND position and status
+   * messages go round before the drop. */
+  for (int i = 0; i < 3; i++)
+    {
+      XTestFakeMotionEvent (dpy, -1, x1 + 1 + i, y1, CurrentTime);
+      XSync (dpy, False);
+      tern_test_ui_drain ();
+      g_assert_true (tern_test_ui_wait_frames (to, 1));
+    }
+  XTestFakeButtonEvent (dpy, 1, False, CurrentTime);
+  XSync (dpy, False);
+  tern_test_ui_drain ();
 }
 
 void

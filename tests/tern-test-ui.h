@@ -60,6 +60,21 @@ gboolean         tern_test_ui_click         (GtkWidget       *widget,
                                              double           x,
                                              double           y);
 
+/* The same with another button (3: the secondary, for a context menu). */
+gboolean         tern_test_ui_click_button  (GtkWidget       *widget,
+                                             guint            button,
+                                             double           x,
+                                             double           y);
+
+/* A drag with the primary button from (fx, fy) in from to (tx, ty) in to, through the X
+ * server, in steps; returns once GTK has seen the release. */
+void             tern_test_ui_drag          (GtkWidget       *from,
+                                             double           fx,
+                                             double           fy,
+                                             GtkWidget       *to,
+                                             double           tx,
+                                             double           ty);
+
 /* When $TERN_SCREENSHOT_DIR is set: PNGs of window there, named NAME-light.png, NAME-dark.png
  * (width wide) and NAME-narrow.png (360 px), each after it has painted. */
 void             tern_test_ui_screenshots   (GtkWindow  *window,

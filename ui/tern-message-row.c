@@ -358,6 +358,8 @@ factory_setup_cb (GtkSignalListItemFactory *factory,
   gtk_widget_set_hexpand (row, TRUE);
   gtk_tree_expander_set_child (GTK_TREE_EXPANDER (expander), row);
   gtk_list_item_set_child (list_item, expander);
+  /* The window's context menu finds the row's item from the widget under the pointer. */
+  g_object_set_data (G_OBJECT (expander), "tern-list-item", list_item);
 }
 
 static void

@@ -549,6 +549,7 @@ print_action (GtkWidget  *widget,
 void
 _tern_window_class_add_actions (GtkWidgetClass *widget_class)
 {
+  _tern_window_class_add_folder_actions (widget_class);
   gtk_widget_class_install_action (widget_class, "win.toggle-read", NULL, flag_action);
   gtk_widget_class_install_action (widget_class, "win.mark-read", NULL, flag_action);
   gtk_widget_class_install_action (widget_class, "win.mark-unread", NULL, flag_action);

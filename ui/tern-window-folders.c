@@ -118,6 +118,8 @@ folder_setup_cb (GtkSignalListItemFactory *factory,
   gtk_box_append (GTK_BOX (box), label);
   gtk_box_append (GTK_BOX (box), count);
   gtk_list_item_set_child (list_item, box);
+  /* The context menu and drops find the row's item from the widget under the pointer. */
+  g_object_set_data (G_OBJECT (box), "tern-list-item", list_item);
 }
 
 static gboolean

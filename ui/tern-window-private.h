@@ -53,6 +53,8 @@ struct _TernWindow
   GCancellable         *search_cancellable;
   GPtrArray            *watched;          /* workers whose signals we take (weak) */
   GtkWidget            *move_popover;
+  GtkWidget            *folder_menu;      /* context menus (tern-window-context-menus.c) */
+  GtkWidget            *message_menu;
   AdwMessageDialog     *trust_dialog;
   char                 *trust_sha256;
 
@@ -149,6 +151,18 @@ void                _tern_window_folder_activated_cb   (TernWindow *self,
                                                         guint       position);
 /* (transfer full) */
 GtkListItemFactory *_tern_window_folder_factory_new    (void);
+
+/* tern-window-context-menus.c: right-click, Menu and Shift+F10 on folders and messages;
+ * a folder dragged onto another. */
+void                _tern_window_setup_context_menus  (TernWindow *self);
+void                _tern_window_dispose_context_menus (TernWindow *self);
+
+/* tern-folder-actions.c: win.mark-folder-read, win.new-folder, ... (target: a folder id). */
+void                _tern_window_class_add_folder_actions (GtkWidgetClass *widget_class);
+/* folder_id into parent_id (0: the top of its account) through the journal. */
+gboolean            _tern_window_move_folder           (TernWindow *self,
+                                                        gint64      folder_id,
+                                                        gint64      parent_id);
 
 /* tern-window-search.c */
 void                _tern_window_search_changed_cb     (TernWindow *self);

@@ -721,6 +721,7 @@ tern_window_dispose (GObject *object)
     g_object_weak_unref (self->watched->pdata[i], (GWeakNotify) (void (*) (void)) g_ptr_array_remove_fast,
                          self->watched);
   g_clear_pointer (&self->watched, g_ptr_array_unref);
+  _tern_window_dispose_context_menus (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), TERN_TYPE_WINDOW);
   g_clear_object (&self->folder_selection);
   g_clear_object (&self->message_selection);
@@ -896,6 +897,7 @@ tern_window_new (TernApplication *app)
   g_signal_connect_swapped (self->message_list, "activate", G_CALLBACK (message_activated_cb), self);
   _tern_window_add_click_navigation (self, GTK_WIDGET (self->message_list));
   _tern_window_add_click_navigation (self, GTK_WIDGET (self->folder_list));
+  _tern_window_setup_context_menus (self);
   {
     /* Right and Left open and fold a conversation (before the list view moves on them). */
     GtkEventController *keys = gtk_event_controller_key_new ();

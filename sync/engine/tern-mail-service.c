@@ -5,6 +5,7 @@
 
 #include "tern-mail-service.h"
 
+
 /* One action of the user: the journal's actions it queued (copies, kept after the server
  * did them), the messages it named. */
 typedef struct
@@ -441,6 +442,31 @@ tern_mail_service_set_flags (TernMailService  *self,
   return message_action (self, TERN_MAIL_ACTION_FLAGS, message_ids, flags_many, d, error);
 }
 
+guint
+tern_mail_service_mark_folder_read (TernMailService  *self,
+                                    gint64            folder_id,
+                                    GError          **error)
+{
+  g_autoptr(GPtrArray) shown = NULL;
+  g_autoptr(GArray) unread = g_array_new (FALSE, FALSE, sizeof (gint64));
+
+  g_return_val_if_fail (TERN_IS_MAIL_SERVICE (self), 0);
+
+  shown = tern_store_list_messages (self->store, folder_id, 0, error);
+  if (shown == NULL)
+    return 0;
+  for (guint i = 0; i < shown->len; i++)
+    {
+      TernMessage *m = shown->pdata[i];
+
+      if (!tern_flags_contain (m->flags, "\\Seen"))
+        g_array_append_val (unread, m->id);
+    }
+  if (unread->len == 0)
+    return 0;
+  return tern_mail_service_set_flags (self, unread, "\\Seen", NULL, error);
+}
+
 gboolean
 tern_mail_service_mark_read (TernMailService  *self,
                              GArray           *message_ids,
@@ -591,6 +617,34 @@ tern_mail_service_append (TernMailService    *self,
   g_array_index (before, TernShownIn, 0).message_id = id;
   after (self, before, ids, queued);
   return push (self, TERN_MAIL_ACTION_APPEND, queued);
+}
+
+guint
+tern_mail_service_empty_folder (TernMailService  *self,
+                                gint64            folder_id,
+                                GError          **error)
+{
+  g_autoptr(GPtrArray) shown = NULL;
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GArray) before = NULL;
+  g_autoptr(GPtrArray) queued = NULL;
+  gint64 last;
+
+  g_return_val_if_fail (TERN_IS_MAIL_SERVICE (self), 0);
+
+  if ((shown = tern_store_list_messages (self->store, folder_id, 0, error)) == NULL)
+    return 0;
+  for (guint i = 0; i < shown->len; i++)
+    g_array_append_val (ids, ((TernMessage *) shown->pdata[i])->id);
+  if (ids->len == 0)
+    return 0;
+  before = tern_journal_where_shown (self->store, ids);
+  last = tern_journal_last_id (self->store);
+  if (!tern_journal_empty_folder (self->store, folder_id, FALSE, error))
+    return 0;
+  queued = queued_since (self, last);
+  after (self, before, ids, queued);
+  return ids->len;
 }
 
 /* Folders. */

@@ -68,6 +68,12 @@ guint            tern_mail_service_set_flags         (TernMailService    *self,
                                                       const char         *add,
                                                       const char         *remove,
                                                       GError            **error);
+/* Mark all as read: \Seen on every unread message shown in the folder, as set_flags()
+ * (one action, one undo token; replayed as one UID STORE). 0 with no error if every
+ * message is read already. */
+guint            tern_mail_service_mark_folder_read  (TernMailService    *self,
+                                                      gint64              folder_id,
+                                                      GError            **error);
 /* Opening a message reads it: \Seen as set_flags() sets it, but not an action on the undo
  * stack (Ctrl+Z keeps to what the user did). */
 gboolean         tern_mail_service_mark_read         (TernMailService    *self,
@@ -98,6 +104,12 @@ guint            tern_mail_service_delete            (TernMailService    *self,
 guint            tern_mail_service_delete_permanently (TernMailService   *self,
                                                       GArray             *message_ids,
                                                       GError            **error);
+/* Empty Trash, Empty Junk: every message shown in the folder deleted for good, one journal
+ * action (one UID EXPUNGE over the set). Not undoable. Returns how many messages went (0
+ * with no error: it was empty). */
+guint            tern_mail_service_empty_folder      (TernMailService    *self,
+                                                      gint64              folder_id,
+                                                      GError            **error);
 /* Saves a message into a folder (an import, a draft). new_id: the local id. */
 guint            tern_mail_service_append            (TernMailService    *self,
                                                       gint64              folder_id,
@@ -112,6 +124,20 @@ guint            tern_mail_service_folder_create     (TernMailService    *self,
                                                       const char         *display,
                                                       const char         *delimiter,
                                                       gint64             *folder_id,
+                                                      GError            **error);
+/* A folder called display (UTF-8; it may not hold the account's delimiter) under parent
+ * (0: at the top of the account's folders, beside INBOX); the server name is made here. */
+guint            tern_mail_service_folder_create_child (TernMailService  *self,
+                                                      gint64              account_id,
+                                                      gint64              parent_id,
+                                                      const char         *display,
+                                                      gint64             *folder_id,
+                                                      GError            **error);
+/* The folder renamed to display under new_parent (0: the top; -1: where it is). */
+guint            tern_mail_service_folder_rename_to  (TernMailService    *self,
+                                                      gint64              folder_id,
+                                                      gint64              new_parent,
+                                                      const char         *display,
                                                       GError            **error);
 guint            tern_mail_service_folder_rename     (TernMailService    *self,
                                                       gint64              folder_id,
