@@ -242,6 +242,9 @@ message_menu_model (TernWindow *self)
   add_item (section, in_junk ? _("Mark as _Not Junk") : _("Mark as _Junk"),
             in_junk ? "win.not-junk" : "win.junk", G_MININT64);
   add_item (section, _("_Delete"), "win.delete", G_MININT64);
+
+  section = add_section (menu);
+  add_item (section, _("_Print…"), "win.print", G_MININT64);
   return G_MENU_MODEL (menu);
 }
 
