@@ -8,8 +8,7 @@ G_BEGIN_DECLS
 
 /* What the files of TernWindow share: tern-window.c (selection, the message shown,
  * workers), -list.c (the list's models), -actions.c (triage, undo, moving about, writing),
- * -search.c, -folders.c (the
- * folder list). */
+ * -search.c, -folders.c (the folder list). */
 
 struct _TernWindow
 {
