@@ -72,6 +72,8 @@ cmd_account_list (Cli   *cli,
           tern_cli_json_string (out, a->auth);
           tern_cli_json_key (out, "auth_state", FALSE);
           tern_cli_json_string (out, a->auth_state);
+          tern_cli_json_key (out, "server_previews", FALSE);
+          g_string_append (out, a->server_previews ? "true" : "false");
           g_string_append_c (out, '}');
         }
       else

@@ -165,10 +165,11 @@ describe_offline (TernStore *store,
                               p->filename ? p->filename : "-", p->disposition ? p->disposition : "-");
       if (tern_store_get_part_file (store, id, p->section, &path, NULL, &complete) && complete)
         {
+          g_autofree char *sum = NULL;
+
           g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
-          g_string_append_printf (out, " file %s", g_compute_checksum_for_data (G_CHECKSUM_SHA256,
-                                                                             (const guchar *) contents,
-                                                                             length));
+          sum = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) contents, length);
+          g_string_append_printf (out, " file %s", sum);
         }
       g_string_append_c (out, '|');
     }
