@@ -72,6 +72,8 @@ cmd_account_list (Cli   *cli,
           tern_cli_json_string (out, a->auth);
           tern_cli_json_key (out, "auth_state", FALSE);
           tern_cli_json_string (out, a->auth_state);
+          tern_cli_json_key (out, "server_previews", FALSE);
+          g_string_append (out, a->server_previews ? "true" : "false");
           g_string_append_c (out, '}');
         }
       else
@@ -165,10 +167,13 @@ cmd_account_set (Cli   *cli,
 {
   g_autofree char *delete_mode = NULL;
   g_autofree char *compress = NULL;
+  g_autofree char *previews = NULL;
   GOptionEntry entries[] = {
     { "delete-mode", 0, 0, G_OPTION_ARG_STRING, &delete_mode, "trash or expunge", "M" },
     { "compress", 0, 0, G_OPTION_ARG_STRING, &compress,
       "yes (COMPRESS=DEFLATE where the server offers it, the default) or no", "YES|NO" },
+    { "server-previews", 0, 0, G_OPTION_ARG_STRING, &previews,
+      "yes (preview lines from the server where it offers PREVIEW) or no (the default)", "YES|NO" },
     { NULL }
   };
   g_autoptr(GError) error = NULL;
@@ -182,6 +187,8 @@ cmd_account_set (Cli   *cli,
     return tern_cli_usage ("--delete-mode is trash or expunge");
   if (compress != NULL && strcmp (compress, "yes") != 0 && strcmp (compress, "no") != 0)
     return tern_cli_usage ("--compress is yes or no");
+  if (previews != NULL && strcmp (previews, "yes") != 0 && strcmp (previews, "no") != 0)
+    return tern_cli_usage ("--server-previews is yes or no");
   if (!tern_cli_ensure_store (cli, &error) || (account = tern_store_get_account (cli->store, argv[1], &error)) == NULL)
     return tern_cli_fail (g_steal_pointer (&error));
   if (delete_mode != NULL &&
@@ -189,6 +196,9 @@ cmd_account_set (Cli   *cli,
     return tern_cli_fail (g_steal_pointer (&error));
   if (compress != NULL &&
       !tern_store_set_account_compress (cli->store, account->id, strcmp (compress, "yes") == 0, &error))
+    return tern_cli_fail (g_steal_pointer (&error));
+  if (previews != NULL &&
+      !tern_store_set_account_server_previews (cli->store, account->id, strcmp (previews, "yes") == 0, &error))
     return tern_cli_fail (g_steal_pointer (&error));
   return 0;
 }

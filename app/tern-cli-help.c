@@ -37,7 +37,8 @@ static const Page pages[] = {
     "account list\n"
     "account remove NAME\n"
     "account pin NAME SHA256\n"
-    "account set NAME [--delete-mode trash|expunge] [--compress yes|no]",
+    "account set NAME [--delete-mode trash|expunge] [--compress yes|no]\n"
+    "            [--server-previews yes|no]",
     "“account discover” finds the incoming (IMAP) and outgoing (submission) servers of an\n"
     "address, as Thunderbird does: the provider's own settings (https://autoconfig.DOMAIN/...,\n"
     "then https://DOMAIN/.well-known/autoconfig/...), the ISPDB ($TERN_ISPDB_URL, by default\n"
@@ -83,7 +84,10 @@ static const Page pages[] = {
     "verify is refused with that fingerprint in the error.\n"
     "“account set NAME --delete-mode M” says what “delete” does: trash (move to Trash, the\n"
     "default) or expunge (delete for good). “--compress no” never compresses the connection;\n"
-    "yes (the default) uses COMPRESS=DEFLATE where the server offers it." },
+    "yes (the default) uses COMPRESS=DEFLATE where the server offers it.\n"
+    "“--server-previews yes” asks the server for a preview line of each message whose text\n"
+    "is not downloaded (PREVIEW, RFC 8970, where it offers it) after each sync: for slow\n"
+    "links, where texts wait; no (the default) takes previews from downloaded texts only." },
   { "sync", "mirror folders and message headers into the cache",
     "sync [ACCOUNT] [--folder F] [--bodies]",
     "Sends what waits in the journal first (changes made offline, in order), then mirrors the\n"

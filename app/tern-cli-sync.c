@@ -86,6 +86,12 @@ sync_account (Cli               *cli,
       return tern_cli_fail (g_steal_pointer (&error));
     }
   progress_end (&progress);
+  /* Preview lines from the server, where the account asks for them (a slow link). */
+  if (account->server_previews && folder == NULL && !tern_sync_fetch_previews (sync, NULL, &error))
+    {
+      g_prefix_error (&error, "%s: ", account->name);
+      return tern_cli_fail (g_steal_pointer (&error));
+    }
   if (cli->bodies && folder == NULL)
     {
       guint fetched = 0;

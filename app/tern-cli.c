@@ -47,7 +47,7 @@ static const char *help_text =
   "  folder create|delete|subscribe|unsubscribe ACCOUNT NAME    folder rename ACCOUNT OLD NEW\n"
   "  append ACCOUNT FOLDER FILE.eml [--flags F]\n"
   "  pending [ACCOUNT]    pending retry|discard ID\n"
-  "  account set NAME --delete-mode trash|expunge\n"
+  "  account set NAME [--delete-mode trash|expunge] [--compress yes|no] [--server-previews yes|no]\n"
   "  fetch ID [--part SECTION] [--out FILE]    search [ACCOUNT] QUERY\n"
   "  export ID OUT.eml | export ACCOUNT FOLDER --mbox|--maildir OUT\n"
   "  offline-policy ACCOUNT [FOLDER] [--days N] [--max-size KB] [--full|--no-full] [--cache-limit MB]\n"

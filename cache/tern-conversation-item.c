@@ -12,6 +12,7 @@ struct _TernConversationItem
 
   gint64    thread_id;
   gint64    newest_id;
+  gint64    folder_id;
   gint64    date;
   guint     count;
   guint     unread_count;
@@ -149,6 +150,7 @@ tern_conversation_item_new (gint64 thread_id)
 GETTER (gint64, thread_id, self->thread_id, 0)
 GETTER (gboolean, loaded, self->loaded, FALSE)
 GETTER (gint64, newest_id, self->newest_id, 0)
+GETTER (gint64, folder_id, self->folder_id, 0)
 GETTER (gint64, date, self->date, 0)
 GETTER (guint, count, self->count, 0)
 GETTER (guint, unread_count, self->unread_count, 0)
@@ -181,6 +183,15 @@ _tern_conversation_item_set_counts (TernConversationItem *self,
   if (was_unread != (unread > 0))
     g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_UNREAD]);
   g_object_thaw_notify (G_OBJECT (self));
+}
+
+void
+_tern_conversation_item_set_folder_id (TernConversationItem *self,
+                                       gint64                folder_id)
+{
+  g_return_if_fail (TERN_IS_CONVERSATION_ITEM (self));
+
+  self->folder_id = folder_id;
 }
 
 void

@@ -26,6 +26,8 @@ gint64      tern_conversation_item_get_date             (TernConversationItem *s
 guint       tern_conversation_item_get_count            (TernConversationItem *self);
 guint       tern_conversation_item_get_unread_count     (TernConversationItem *self);
 gboolean    tern_conversation_item_get_unread           (TernConversationItem *self);
+/* The folder of its newest message in the folder shown (search results: of any folder). */
+gint64      tern_conversation_item_get_folder_id        (TernConversationItem *self);
 /* The subject of its first message. */
 const char *tern_conversation_item_get_subject          (TernConversationItem *self);
 /* Who wrote in it, in order of their first message: "Ada Lovelace, Bob, Grace Hopper". */
@@ -39,6 +41,8 @@ void        _tern_conversation_item_set_counts          (TernConversationItem *s
                                                          gint64                date,
                                                          guint                 count,
                                                          guint                 unread);
+void        _tern_conversation_item_set_folder_id       (TernConversationItem *self,
+                                                         gint64                folder_id);
 void        _tern_conversation_item_set_envelope        (TernConversationItem *self,
                                                          const char           *subject,
                                                          const char           *participants,

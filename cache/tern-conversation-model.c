@@ -6,15 +6,13 @@
 #include <string.h>
 
 #include "tern-conversation-model.h"
+#include "tern-conversation-model-private.h"
 #include "tern-model-private.h"
 #include "tern-store-private.h"
 
 /*
- * One indexed query reads (id, thread, date, seen) of every message shown in the folder, and
- * of the account's Sent folder, newest first; grouping them by thread in that order gives
- * the conversations already sorted by their newest message. What is kept: per conversation
- * 40 bytes (thread, newest, date, counts, where its messages are), per message its id, and
- * an open-addressing map thread -> position. Subjects and participants are read in batches.
+ * The conversations of a folder (or of search results), read by tern-conversation-scan.c;
+ * subjects and participants are read in batches as rows are asked for.
  */
 
 #define BATCH        32   /* conversations read at once */
@@ -22,42 +20,15 @@
 #define MAX_SHOWN    4    /* participants named */
 #define MAX_CHANGES  32   /* items-changed signals a refresh may emit before one wide one */
 
-typedef struct
-{
-  gint64 thread;
-  gint64 newest_id;   /* the newest message in the folder */
-  gint64 date;        /* the newest message, Sent replies included */
-  guint  first;       /* into members */
-  guint  count;
-  guint  unread;
-} Group;
-
-typedef struct
-{
-  gint64 id;
-  gint64 thread;
-  gint64 date;
-  guint8 seen;
-  guint8 in_folder;
-} Row;
-
-/* thread id -> value; keys are never 0 (thread ids start at 1, lone messages are -id). */
-typedef struct
-{
-  gint64 *keys;
-  guint  *values;
-  guint   mask;
-} IdMap;
-
 struct _TernConversationModel
 {
   GObject     parent_instance;
 
   /* Owned. */
-  GArray     *groups;      /* Group: the conversations, newest first */
+  GArray     *groups;      /* TernConversationGroup: the conversations, newest first */
   GArray     *members;     /* gint64: each conversation's messages, oldest first */
   GArray     *in_folder;   /* guint8, parallel to members */
-  IdMap       index;       /* thread -> position in groups */
+  TernIdMap   index;       /* thread -> position in groups */
   GArray     *keys;        /* gint64: the threads the list shows (== groups but mid-refresh) */
   GPtrArray  *items;       /* TernConversationItem or NULL, parallel to keys */
   GPtrArray  *children;    /* TernMessageModel of expanded conversations (weak) */
@@ -67,6 +38,7 @@ struct _TernConversationModel
 
   gint64      folder_id;
   gint64      sent_id;     /* the account's Sent, 0 when none or when showing it */
+  GArray     *ids;         /* gint64: the messages shown (search results), or NULL: a folder's */
   guint       n_loaded;
 };
 
@@ -85,68 +57,6 @@ enum {
 static GParamSpec *properties [N_PROPS];
 static char *envelope_sql;
 
-/* The map. */
-
-static void
-idmap_init (IdMap *map,
-            guint  n)
-{
-  guint size = 16;
-
-  while (size < n * 2)
-    size <<= 1;
-  map->keys = g_new0 (gint64, size);
-  map->values = g_new (guint, size);
-  map->mask = size - 1;
-}
-
-static void
-idmap_clear (IdMap *map)
-{
-  g_clear_pointer (&map->keys, g_free);
-  g_clear_pointer (&map->values, g_free);
-  map->mask = 0;
-}
-
-static inline guint
-idmap_slot (const IdMap *map,
-            gint64       key)
-{
-  guint64 h = (guint64) key * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15);
-  guint i = (guint) (h >> 32) & map->mask;
-
-  while (map->keys[i] != 0 && map->keys[i] != key)
-    i = (i + 1) & map->mask;
-  return i;
-}
-
-static guint
-idmap_lookup (const IdMap *map,
-              gint64       key)
-{
-  guint i;
-
-  if (map->keys == NULL)
-    return G_MAXUINT;
-  i = idmap_slot (map, key);
-  return map->keys[i] == key ? map->values[i] : G_MAXUINT;
-}
-
-/* Returns the value stored for key, storing value first if there was none. */
-static guint
-idmap_get_or_insert (IdMap  *map,
-                     gint64  key,
-                     guint   value)
-{
-  guint i = idmap_slot (map, key);
-
-  if (map->keys[i] == key)
-    return map->values[i];
-  map->keys[i] = key;
-  map->values[i] = value;
-  return value;
-}
-
 static void
 build_envelope_sql (void)
 {
@@ -161,151 +71,25 @@ build_envelope_sql (void)
                                            ID_BATCH);
 }
 
-static const Group *
+static const TernConversationGroup *
 group_of (TernConversationModel *self,
           gint64                 thread)
 {
-  guint pos = idmap_lookup (&self->index, thread);
+  guint pos = _tern_idmap_lookup (&self->index, thread);
 
-  return pos == G_MAXUINT ? NULL : &g_array_index (self->groups, Group, pos);
+  return pos == G_MAXUINT ? NULL : &g_array_index (self->groups, TernConversationGroup, pos);
 }
 
 /* Reading the ids. */
 
-typedef struct
-{
-  GArray *groups;
-  GArray *members;
-  GArray *in_folder;
-  IdMap   index;
-} Scan;
-
-static void
-scan_clear (Scan *scan)
-{
-  g_clear_pointer (&scan->groups, g_array_unref);
-  g_clear_pointer (&scan->members, g_array_unref);
-  g_clear_pointer (&scan->in_folder, g_array_unref);
-  idmap_clear (&scan->index);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Scan, scan_clear)
-
 static gboolean
-scan_folder (TernConversationModel  *self,
-             Scan                   *scan,
-             GError                **error)
+read_ids (TernConversationModel  *self,
+          TernConversationScan   *into,
+          GError                **error)
 {
-  g_autoptr(GArray) rows = g_array_new (FALSE, FALSE, sizeof (Row));
-  g_autofree guint *filled = NULL;
-  IdMap here = { 0 };
-  sqlite3_stmt *stmt;
-  guint n = 0;
-  int rc;
-
-  scan->groups = g_array_new (FALSE, FALSE, sizeof (Group));
-  scan->members = g_array_new (FALSE, FALSE, sizeof (gint64));
-  scan->in_folder = g_array_new (FALSE, FALSE, sizeof (guint8));
-  idmap_init (&scan->index, 8);
-  if (self->folder_id == 0)
-    return TRUE;
-
-  stmt = _tern_store_prepare (self->store,
-                              "SELECT m.id, coalesce (m.thread_id, -m.id), m.date, m.seen, "
-                              "(m.folder_id = ?1 AND m.local_folder IS NULL) OR m.local_folder = ?1 "
-                              "FROM message m WHERE "
-                              "((m.folder_id IN (?1, ?2) AND m.local_folder IS NULL) OR "
-                              "m.local_folder IN (?1, ?2)) AND m.hidden = 0 AND m.detached = 0 "
-                              "ORDER BY m.date DESC, m.uid DESC",
-                              error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, self->folder_id);
-  sqlite3_bind_int64 (stmt, 2, self->sent_id);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      Row row;
-
-      row.id = sqlite3_column_int64 (stmt, 0);
-      row.thread = sqlite3_column_int64 (stmt, 1);
-      row.date = sqlite3_column_int64 (stmt, 2);
-      row.seen = sqlite3_column_int (stmt, 3) != 0;
-      row.in_folder = sqlite3_column_int (stmt, 4) != 0;
-      g_array_append_val (rows, row);
-    }
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    return _tern_store_fail (self->store, rc, "listing conversations", error);
-
-  /* Sent replies count only in conversations that have a message in the folder. */
-  if (self->sent_id != 0)
-    {
-      idmap_init (&here, rows->len);
-      for (guint i = 0; i < rows->len; i++)
-        {
-          const Row *row = &g_array_index (rows, Row, i);
-
-          if (row->in_folder)
-            idmap_get_or_insert (&here, row->thread, 1);
-        }
-    }
-
-  idmap_clear (&scan->index);
-  idmap_init (&scan->index, rows->len);
-  for (guint i = 0; i < rows->len; i++)
-    {
-      Row *row = &g_array_index (rows, Row, i);
-      Group *group;
-      guint pos;
-
-      if (!row->in_folder && idmap_lookup (&here, row->thread) == G_MAXUINT)
-        {
-          row->thread = 0;
-          continue;
-        }
-      pos = idmap_get_or_insert (&scan->index, row->thread, scan->groups->len);
-      if (pos == scan->groups->len)
-        {
-          Group fresh = { row->thread, 0, row->date, 0, 0, 0 };
-
-          g_array_append_val (scan->groups, fresh);
-        }
-      group = &g_array_index (scan->groups, Group, pos);
-      if (group->newest_id == 0 && row->in_folder)
-        group->newest_id = row->id;
-      group->count++;
-      if (!row->seen)
-        group->unread++;
-      n++;
-    }
-  idmap_clear (&here);
-
-  /* Each conversation's messages together, oldest first (the rows come newest first). */
-  for (guint i = 0, first = 0; i < scan->groups->len; i++)
-    {
-      Group *group = &g_array_index (scan->groups, Group, i);
-
-      group->first = first;
-      first += group->count;
-    }
-  g_array_set_size (scan->members, n);
-  g_array_set_size (scan->in_folder, n);
-  filled = g_new0 (guint, scan->groups->len);
-  for (guint i = 0; i < rows->len; i++)
-    {
-      const Row *row = &g_array_index (rows, Row, i);
-      guint pos, at;
-      const Group *group;
-
-      if (row->thread == 0)
-        continue;
-      pos = idmap_lookup (&scan->index, row->thread);
-      group = &g_array_index (scan->groups, Group, pos);
-      at = group->first + group->count - 1 - filled[pos]++;
-      g_array_index (scan->members, gint64, at) = row->id;
-      g_array_index (scan->in_folder, guint8, at) = row->in_folder;
-    }
-  return TRUE;
+  if (self->ids != NULL)
+    return _tern_conversation_scan_ids (self->store, self->ids, into, error);
+  return _tern_conversation_scan_folder (self->store, self->folder_id, self->sent_id, into, error);
 }
 
 /* Envelopes: subject of the first message, who wrote, any flagged, any attachment. */
@@ -326,14 +110,14 @@ load_envelopes (TernConversationModel  *self,
 {
   g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autofree Envelope *envelopes = NULL;
-  IdMap where = { 0 };
+  TernIdMap where = { 0 };
   guint starts[BATCH + 1];
 
   g_assert (n <= BATCH);
 
   for (guint i = 0; i < n; i++)
     {
-      const Group *group = group_of (self, tern_conversation_item_get_thread_id (batch[i]));
+      const TernConversationGroup *group = group_of (self, tern_conversation_item_get_thread_id (batch[i]));
 
       starts[i] = ids->len;
       if (group != NULL)
@@ -342,9 +126,9 @@ load_envelopes (TernConversationModel  *self,
   starts[n] = ids->len;
 
   envelopes = g_new0 (Envelope, MAX (ids->len, 1));
-  idmap_init (&where, ids->len);
+  _tern_idmap_init (&where, ids->len);
   for (guint i = 0; i < ids->len; i++)
-    idmap_get_or_insert (&where, g_array_index (ids, gint64, i), i);
+    _tern_idmap_get_or_insert (&where, g_array_index (ids, gint64, i), i);
 
   for (guint done = 0; done < ids->len; done += ID_BATCH)
     {
@@ -360,7 +144,7 @@ load_envelopes (TernConversationModel  *self,
         sqlite3_bind_int64 (stmt, (int) i + 1, g_array_index (ids, gint64, done + i));
       while (sqlite3_step (stmt) == SQLITE_ROW)
         {
-          guint at = idmap_lookup (&where, sqlite3_column_int64 (stmt, 0));
+          guint at = _tern_idmap_lookup (&where, sqlite3_column_int64 (stmt, 0));
           const char *name = (const char *) sqlite3_column_text (stmt, 2);
           Envelope *e;
 
@@ -377,7 +161,7 @@ load_envelopes (TernConversationModel  *self,
       sqlite3_reset (stmt);
       sqlite3_clear_bindings (stmt);
     }
-  idmap_clear (&where);
+  _tern_idmap_clear (&where);
 
   for (guint i = 0; i < n; i++)
     {
@@ -429,11 +213,14 @@ static void
 set_counts (TernConversationModel *self,
             TernConversationItem  *item)
 {
-  const Group *group = group_of (self, tern_conversation_item_get_thread_id (item));
+  const TernConversationGroup *group = group_of (self, tern_conversation_item_get_thread_id (item));
 
   if (group != NULL)
-    _tern_conversation_item_set_counts (item, group->newest_id, group->date, group->count,
-                                        group->unread);
+    {
+      _tern_conversation_item_set_counts (item, group->newest_id, group->date, group->count,
+                                          group->unread);
+      _tern_conversation_item_set_folder_id (item, group->folder_id);
+    }
 }
 
 static void
@@ -527,7 +314,7 @@ longest_kept (const guint *new_pos,
 
 static void
 apply_scan (TernConversationModel *self,
-            Scan                  *scan)
+            TernConversationScan  *scan)
 {
   g_autoptr(GArray) new_keys = NULL;
   g_autoptr(GArray) old_keys = NULL;
@@ -546,13 +333,13 @@ apply_scan (TernConversationModel *self,
   self->members = g_steal_pointer (&scan->members);
   g_array_unref (self->in_folder);
   self->in_folder = g_steal_pointer (&scan->in_folder);
-  idmap_clear (&self->index);
+  _tern_idmap_clear (&self->index);
   self->index = scan->index;
   memset (&scan->index, 0, sizeof scan->index);
 
   new_keys = g_array_sized_new (FALSE, FALSE, sizeof (gint64), new_len);
   for (guint i = 0; i < new_len; i++)
-    g_array_append_val (new_keys, g_array_index (self->groups, Group, i).thread);
+    g_array_append_val (new_keys, g_array_index (self->groups, TernConversationGroup, i).thread);
 
   _tern_model_common_ends ((const gint64 *) (gpointer) self->keys->data, old_len,
                            (const gint64 *) (gpointer) new_keys->data, new_len, &prefix, &suffix);
@@ -564,7 +351,7 @@ apply_scan (TernConversationModel *self,
   stay = g_new (gboolean, MAX (old_mid, 1));
   for (guint i = 0; i < old_mid; i++)
     {
-      guint pos = idmap_lookup (&self->index, g_array_index (self->keys, gint64, prefix + i));
+      guint pos = _tern_idmap_lookup (&self->index, g_array_index (self->keys, gint64, prefix + i));
 
       new_pos[i] = pos != G_MAXUINT && pos >= prefix && pos < prefix + new_mid ? pos : G_MAXUINT;
     }
@@ -739,7 +526,8 @@ tern_conversation_model_finalize (GObject *object)
   g_clear_pointer (&self->in_folder, g_array_unref);
   g_clear_pointer (&self->keys, g_array_unref);
   g_clear_pointer (&self->items, g_ptr_array_unref);
-  idmap_clear (&self->index);
+  g_clear_pointer (&self->ids, g_array_unref);
+  _tern_idmap_clear (&self->index);
 
   G_OBJECT_CLASS (tern_conversation_model_parent_class)->finalize (object);
 }
@@ -787,7 +575,7 @@ tern_conversation_model_class_init (TernConversationModelClass *klass)
 static void
 tern_conversation_model_init (TernConversationModel *self)
 {
-  self->groups = g_array_new (FALSE, FALSE, sizeof (Group));
+  self->groups = g_array_new (FALSE, FALSE, sizeof (TernConversationGroup));
   self->members = g_array_new (FALSE, FALSE, sizeof (gint64));
   self->in_folder = g_array_new (FALSE, FALSE, sizeof (guint8));
   self->keys = g_array_new (FALSE, FALSE, sizeof (gint64));
@@ -807,51 +595,90 @@ tern_conversation_model_new (TernStore *store)
   return self;
 }
 
+/* Another folder or search: every row is new. */
+static void
+replace_all (TernConversationModel *self,
+             TernConversationScan  *scan)
+{
+  guint old_len = self->keys->len;
+
+  g_array_unref (self->groups);
+  self->groups = g_steal_pointer (&scan->groups);
+  g_array_unref (self->members);
+  self->members = g_steal_pointer (&scan->members);
+  g_array_unref (self->in_folder);
+  self->in_folder = g_steal_pointer (&scan->in_folder);
+  _tern_idmap_clear (&self->index);
+  self->index = scan->index;
+  memset (&scan->index, 0, sizeof scan->index);
+  g_array_set_size (self->keys, 0);
+  for (guint i = 0; i < self->groups->len; i++)
+    g_array_append_val (self->keys, g_array_index (self->groups, TernConversationGroup, i).thread);
+  self->n_loaded = 0;
+  _tern_model_replace_rows (G_LIST_MODEL (self), &self->items, old_len, self->keys->len,
+                            properties [PROP_N_ITEMS]);
+}
+
 gboolean
 tern_conversation_model_set_folder (TernConversationModel  *self,
                                     gint64                  folder_id,
                                     GError                **error)
 {
-  g_auto(Scan) scan = { 0 };
-  guint old_len;
+  g_auto(TernConversationScan) scan = { 0 };
   gboolean ok;
 
   g_return_val_if_fail (TERN_IS_CONVERSATION_MODEL (self), FALSE);
 
+  g_clear_pointer (&self->ids, g_array_unref);
   if (self->folder_id != folder_id)
     {
       self->folder_id = folder_id;
       g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_FOLDER_ID]);
     }
   self->sent_id = folder_id != 0 ? find_sent (self) : 0;
-  ok = scan_folder (self, &scan, error);
+  ok = read_ids (self, &scan, error);
   if (!ok)
     {
       /* Nothing shown rather than half of it. */
-      scan_clear (&scan);
-      scan.groups = g_array_new (FALSE, FALSE, sizeof (Group));
-      scan.members = g_array_new (FALSE, FALSE, sizeof (gint64));
-      scan.in_folder = g_array_new (FALSE, FALSE, sizeof (guint8));
-      idmap_init (&scan.index, 8);
+      _tern_conversation_scan_clear (&scan);
+      _tern_conversation_scan_init (&scan);
     }
+  replace_all (self, &scan);
+  return ok;
+}
 
-  /* Another folder: every row is new. */
-  old_len = self->keys->len;
-  g_array_unref (self->groups);
-  self->groups = g_steal_pointer (&scan.groups);
-  g_array_unref (self->members);
-  self->members = g_steal_pointer (&scan.members);
-  g_array_unref (self->in_folder);
-  self->in_folder = g_steal_pointer (&scan.in_folder);
-  idmap_clear (&self->index);
-  self->index = scan.index;
-  memset (&scan.index, 0, sizeof scan.index);
-  g_array_set_size (self->keys, 0);
-  for (guint i = 0; i < self->groups->len; i++)
-    g_array_append_val (self->keys, g_array_index (self->groups, Group, i).thread);
-  self->n_loaded = 0;
-  _tern_model_replace_rows (G_LIST_MODEL (self), &self->items, old_len, self->keys->len,
-                            properties [PROP_N_ITEMS]);
+gboolean
+tern_conversation_model_set_ids (TernConversationModel  *self,
+                                 GArray                 *ids,
+                                 GError                **error)
+{
+  g_auto(TernConversationScan) scan = { 0 };
+  gboolean more = self->ids != NULL;
+  gboolean ok;
+
+  g_return_val_if_fail (TERN_IS_CONVERSATION_MODEL (self), FALSE);
+
+  if (self->folder_id != 0)
+    {
+      self->folder_id = 0;
+      g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_FOLDER_ID]);
+    }
+  self->sent_id = 0;
+  g_clear_pointer (&self->ids, g_array_unref);
+  self->ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  if (ids != NULL)
+    g_array_append_vals (self->ids, ids->data, ids->len);
+  ok = read_ids (self, &scan, error);
+  if (!ok)
+    {
+      _tern_conversation_scan_clear (&scan);
+      _tern_conversation_scan_init (&scan);
+    }
+  /* The same search with more results (the server's) or changed ones: minimal changes. */
+  if (more)
+    apply_scan (self, &scan);
+  else
+    replace_all (self, &scan);
   return ok;
 }
 
@@ -867,11 +694,11 @@ gboolean
 tern_conversation_model_refresh (TernConversationModel  *self,
                                  GError                **error)
 {
-  g_auto(Scan) scan = { 0 };
+  g_auto(TernConversationScan) scan = { 0 };
 
   g_return_val_if_fail (TERN_IS_CONVERSATION_MODEL (self), FALSE);
 
-  if (!scan_folder (self, &scan, error))
+  if (!read_ids (self, &scan, error))
     return FALSE;
   apply_scan (self, &scan);
   return TRUE;
@@ -892,7 +719,7 @@ tern_conversation_model_find (TernConversationModel *self,
 {
   g_return_val_if_fail (TERN_IS_CONVERSATION_MODEL (self), G_MAXUINT);
 
-  return thread_id != 0 ? idmap_lookup (&self->index, thread_id) : G_MAXUINT;
+  return thread_id != 0 ? _tern_idmap_lookup (&self->index, thread_id) : G_MAXUINT;
 }
 
 guint
@@ -903,7 +730,7 @@ tern_conversation_model_find_message (TernConversationModel *self,
 
   for (guint i = 0; i < self->groups->len; i++)
     {
-      const Group *group = &g_array_index (self->groups, Group, i);
+      const TernConversationGroup *group = &g_array_index (self->groups, TernConversationGroup, i);
 
       for (guint j = group->first; j < group->first + group->count; j++)
         if (g_array_index (self->members, gint64, j) == message_id)
@@ -918,7 +745,7 @@ tern_conversation_model_dup_message_ids (TernConversationModel *self,
                                          gboolean               folder_only)
 {
   GArray *ids = g_array_new (FALSE, FALSE, sizeof (gint64));
-  const Group *group;
+  const TernConversationGroup *group;
 
   g_return_val_if_fail (TERN_IS_CONVERSATION_MODEL (self), ids);
 

@@ -34,6 +34,13 @@ gboolean    tern_conversation_model_set_folder         (TernConversationModel *s
                                                         gint64                 folder_id,
                                                         GError               **error);
 gint64      tern_conversation_model_get_folder_id      (TernConversationModel *self);
+/* Shows the conversations of exactly these messages (search results, of any folder; NULL:
+ * nothing), newest first, each of the messages of ids only. Called again while showing ids
+ * (more results came, or they changed) it emits minimal changes, as refresh() does; refresh()
+ * reads these ids again. */
+gboolean    tern_conversation_model_set_ids            (TernConversationModel *self,
+                                                        GArray                *ids,
+                                                        GError               **error);
 gboolean    tern_conversation_model_refresh            (TernConversationModel *self,
                                                         GError               **error);
 gint64      tern_conversation_model_get_thread_id      (TernConversationModel *self,

@@ -8,6 +8,7 @@
 
 #include "tern-application.h"
 #include "tern-composer-window.h"
+#include "tern-preferences.h"
 #include "tern-sync.h"
 #include "tern-test-ui.h"
 #include "tern-window.h"
@@ -111,6 +112,97 @@ forward (TernWindow *window,
       }
 }
 
+static gboolean
+searched_cb (gpointer data)
+{
+  return tern_message_model_get_searching (tern_window_get_message_model (data)) &&
+         g_list_model_get_n_items (G_LIST_MODEL (tern_window_get_selection (data))) > 0;
+}
+
+/* Search results grouped by conversation, the first one opened. */
+static void
+search_grouped (TernWindow *window,
+                const char *text)
+{
+  GtkWidget *w = GTK_WIDGET (window);
+
+  gtk_widget_activate_action (w, "win.group-by-conversation", NULL);
+  gtk_widget_activate_action (w, "win.search", NULL);
+  gtk_editable_set_text (GTK_EDITABLE (tern_test_ui_find_named (w, "search_entry")), text);
+  if (!tern_test_ui_wait_for (searched_cb, window, 10))
+    g_printerr ("No results for “%s”\n", text);
+  /* The first conversation of several results, opened. */
+  {
+    GListModel *rows = G_LIST_MODEL (tern_window_get_selection (window));
+
+    for (guint i = 0; i < g_list_model_get_n_items (rows); i++)
+      {
+        g_autoptr(GtkTreeListRow) row = g_list_model_get_item (rows, i);
+        g_autoptr(GObject) item = gtk_tree_list_row_get_item (row);
+
+        if (TERN_IS_CONVERSATION_ITEM (item) && tern_conversation_item_get_count (TERN_CONVERSATION_ITEM (item)) > 1)
+          {
+            gtk_selection_model_select_item (tern_window_get_selection (window), i, TRUE);
+            gtk_widget_activate_action (w, "win.expand", NULL);
+            tern_test_ui_wait_for (settled_cb, tern_window_get_message_view (window), 30);
+            break;
+          }
+      }
+  }
+  /* Folded: the list, as the back button shows it. */
+  if (adw_leaflet_get_folded (ADW_LEAFLET (tern_test_ui_find_named (w, "leaflet"))))
+    gtk_widget_activate_action (w, "win.back", NULL);
+  shot (window, "search-grouped");
+  gtk_editable_set_text (GTK_EDITABLE (tern_test_ui_find_named (w, "search_entry")), "");
+  gtk_widget_activate_action (w, "win.group-by-conversation", NULL);
+}
+
+static GtkWindow *
+find_preferences (void)
+{
+  GtkWindow *found = NULL;
+
+  for (GList *l = gtk_window_list_toplevels (); l != NULL; l = g_list_delete_link (l, l))
+    if (found == NULL && TERN_IS_PREFERENCES (l->data) && gtk_widget_get_visible (l->data))
+      found = l->data;
+  return found;
+}
+
+static gboolean
+preferences_cb (gpointer data)
+{
+  return find_preferences () != NULL;
+}
+
+/* The account's settings in the preferences, down to "Preview lines from the server". */
+static void
+preferences (TernApplication *app,
+             int              width,
+             int              height)
+{
+  GtkWindow *prefs;
+  GtkWidget *row;
+
+  g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
+  if (!tern_test_ui_wait_for (preferences_cb, NULL, 10))
+    {
+      g_printerr ("No preferences window\n");
+      return;
+    }
+  prefs = find_preferences ();
+  gtk_window_set_default_size (prefs, MIN (width, 640), MIN (height, 620));
+  row = tern_test_ui_find_named (GTK_WIDGET (prefs), "server-previews-row");
+  if (row != NULL)
+    {
+      adw_expander_row_set_expanded (ADW_EXPANDER_ROW (gtk_widget_get_ancestor (row, ADW_TYPE_EXPANDER_ROW)), TRUE);
+      tern_test_ui_wait_frames (GTK_WIDGET (prefs), 20);
+      /* The page scrolls to what has the focus. */
+      gtk_widget_grab_focus (row);
+    }
+  shot (prefs, "preferences-previews");
+  gtk_window_destroy (prefs);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -189,6 +281,9 @@ main (int   argc,
           }
       }
   }
+
+  search_grouped (window, "release");
+  preferences (app, width, height);
 
   gtk_window_destroy (GTK_WINDOW (window));
   tern_test_ui_stop_workers (app);

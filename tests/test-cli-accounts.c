@@ -268,8 +268,19 @@ test_edit_remove (Fixture       *f,
   assert_has (r.out, "\"security\":\"starttls\"");
   g_assert_null (strstr (r.out, "\"name\":\"work\""));
   result_clear (&r);
+  /* Preview lines from the server (Dovecot offers PREVIEW): kept, and the sync asks for them. */
+  run (f, &r, NULL, "account", "set", "office", "--server-previews", "maybe", NULL);
+  g_assert_cmpint (r.status, ==, 2);
+  result_clear (&r);
+  run (f, &r, NULL, "account", "set", "office", "--server-previews", "yes", NULL);
+  assert_ok (&r);
+  result_clear (&r);
   run (f, &r, NULL, "sync", "office", NULL);
   assert_ok (&r);
+  result_clear (&r);
+  run (f, &r, NULL, "--json", "account", "list", NULL);
+  assert_ok (&r);
+  assert_has (r.out, "\"server_previews\":true");
   result_clear (&r);
   run (f, &r, NULL, "--json", "smtp", "office", NULL);
   assert_ok (&r);

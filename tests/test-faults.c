@@ -182,6 +182,8 @@ test_fault_once (Fixture       *f,
       g_assert_cmpstr (m->subject, ==, subject);
       g_assert_cmpstr (m->flags, ==, m->uid % 2 ? "\\Seen" : "");
     }
+  /* It offers no PREVIEW: remembered for the preferences (#14 item 12). */
+  g_assert_cmpint (tern_sync_server_offers_previews (f->store, f->account->id), ==, TERN_SYNC_OFFER_NO);
 }
 
 int

@@ -486,6 +486,61 @@ test_conversations_order (Fixture       *f,
   g_assert_cmpuint (tern_conversation_item_get_count (conversation_at (model, 0)), ==, 1);
 }
 
+/* Search results grouped (#14 item 6): the conversations of exactly the messages found, of
+ * any folder, newest first, each with only its messages found; more results (the server's)
+ * change the rows minimally. */
+static void
+test_conversations_of_ids (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernConversationModel) model = tern_conversation_model_new (f->store);
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GArray) members = NULL;
+  g_autoptr(TernConversationItem) plan = NULL;
+  TernConversationItem *item;
+  Threads t;
+
+  add_threads (f, &t);
+  g_assert_true (tern_conversation_model_set_folder (model, f->ids.receipts, &error));
+  /* Found: two of P (one in Sent) and one of G. */
+  g_array_append_val (ids, t.g1);
+  g_array_append_val (ids, t.p1);
+  g_array_append_val (ids, t.sent);
+  g_assert_true (tern_conversation_model_set_ids (model, ids, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (tern_conversation_model_get_folder_id (model), ==, 0);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 2);
+  plan = g_list_model_get_item (G_LIST_MODEL (model), 0);
+  g_assert_cmpint (tern_conversation_item_get_thread_id (plan), ==, thread_of (f, t.p1));
+  g_assert_cmpuint (tern_conversation_item_get_count (plan), ==, 2);
+  g_assert_cmpint (tern_conversation_item_get_newest_id (plan), ==, t.sent);
+  g_assert_cmpint (tern_conversation_item_get_folder_id (plan), ==, f->ids.sent);
+  g_assert_cmpstr (tern_conversation_item_get_participants (plan), ==, "Ada, alice");
+  members = tern_conversation_model_dup_message_ids (model, thread_of (f, t.p1), FALSE);
+  g_assert_cmpuint (members->len, ==, 2);
+  g_assert_cmpint (g_array_index (members, gint64, 0), ==, t.p1);
+  g_assert_cmpint (g_array_index (members, gint64, 1), ==, t.sent);
+  item = conversation_at (model, 1);
+  g_assert_cmpuint (tern_conversation_item_get_count (item), ==, 1);
+  g_assert_cmpint (tern_conversation_item_get_folder_id (item), ==, f->ids.receipts);
+
+  /* The server finds the lone message too: one row inserted, P kept as it was. */
+  g_signal_connect (model, "items-changed", G_CALLBACK (items_changed_cb), f);
+  g_array_append_val (ids, t.l);
+  g_assert_true (tern_conversation_model_set_ids (model, ids, &error));
+  g_assert_cmpuint (f->changes, ==, 1);
+  g_assert_cmpuint (f->last_position, ==, 1);
+  g_assert_cmpuint (f->last_removed, ==, 0);
+  g_assert_cmpuint (f->last_added, ==, 1);
+  g_assert_true (conversation_at (model, 0) == plan);
+
+  /* Back to the folder: its conversations whole. */
+  g_assert_true (tern_conversation_model_set_folder (model, f->ids.receipts, &error));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 3);
+  g_assert_cmpuint (tern_conversation_item_get_count (conversation_at (model, 0)), ==, 4);
+}
+
 static void
 test_conversations_new_reply (Fixture       *f,
                               gconstpointer  data)
@@ -634,6 +689,7 @@ main (int   argc,
   ADD ("/models/threads/build", test_threads_build);
   ADD ("/models/conversations/order", test_conversations_order);
   ADD ("/models/conversations/new-reply", test_conversations_new_reply);
+  ADD ("/models/conversations/of-ids", test_conversations_of_ids);
 
   return g_test_run ();
 }

@@ -165,10 +165,11 @@ describe_offline (TernStore *store,
                               p->filename ? p->filename : "-", p->disposition ? p->disposition : "-");
       if (tern_store_get_part_file (store, id, p->section, &path, NULL, &complete) && complete)
         {
+          g_autofree char *sum = NULL;
+
           g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
-          g_string_append_printf (out, " file %s", g_compute_checksum_for_data (G_CHECKSUM_SHA256,
-                                                                             (const guchar *) contents,
-                                                                             length));
+          sum = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) contents, length);
+          g_string_append_printf (out, " file %s", sum);
         }
       g_string_append_c (out, '|');
     }
@@ -583,8 +584,11 @@ test_server_previews (Fixture       *f,
   tern_test_server_append_message (f->server, "alice", "INBOX",
                                    "Subject: read\r\nMessage-ID: <r@t>\r\n\r\nAlready here.\r\n");
   sync = new_sync (store, account);
+  g_assert_cmpint (tern_sync_server_offers_previews (store, account->id), ==, TERN_SYNC_OFFER_UNKNOWN);
   g_assert_true (tern_sync_run (sync, NULL, &error));
   g_assert_no_error (error);
+  /* Remembered for the preferences, which say so while offline. */
+  g_assert_cmpint (tern_sync_server_offers_previews (store, account->id), ==, TERN_SYNC_OFFER_YES);
   inbox = tern_store_get_folder (store, account->id, "INBOX", &error);
   list = tern_store_list_messages (store, inbox->id, 0, &error);
   g_assert_cmpuint (list->len, ==, 3);

@@ -8,8 +8,10 @@
 
 #include "tern-application.h"
 #include "tern-composer-window.h"
+#include "tern-message-row.h"
 #include "tern-message-view.h"
 #include "tern-outbox.h"
+#include "tern-preferences.h"
 #include "tern-sync.h"
 #include "tern-test-cache.h"
 #include "tern-test-server.h"
@@ -28,6 +30,9 @@
  * downloads it (its row shows the progress) and the message sent carries its bytes;
  * offline, the forward is queued with a reference to the original's part, and once online
  * the part is downloaded and the message the sink receives carries its bytes.
+ *
+ * Preview lines from the server (item 12): the account's switch in the preferences, then the
+ * line of a message whose text was never downloaded.
  */
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GMimeMessage, g_object_unref)
@@ -349,6 +354,134 @@ test_forward_offline (Fixture       *f,
   assert_submitted_with_attachment (f);
 }
 
+/* Item 12: preview lines from the server. */
+
+static gboolean
+listed_cb (gpointer data)
+{
+  Fixture *f = data;
+
+  return online_cb (f) && g_list_model_get_n_items (G_LIST_MODEL (tern_window_get_message_model (f->window))) == 1;
+}
+
+/* The message row under root that shows message id, or NULL. */
+static TernMessageRow *
+find_row (GtkWidget *root,
+           gint64     id)
+{
+  if (TERN_IS_MESSAGE_ROW (root) && tern_message_row_get_item (TERN_MESSAGE_ROW (root)) != NULL &&
+      tern_message_item_get_id (tern_message_row_get_item (TERN_MESSAGE_ROW (root))) == id)
+    return TERN_MESSAGE_ROW (root);
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      TernMessageRow *found = find_row (child, id);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+previewed_cb (gpointer data)
+{
+  Fixture *f = data;
+  gint64 id = tern_message_model_get_id (tern_window_get_message_model (f->window), 0);
+  TernMessageRow *row = find_row (GTK_WIDGET (f->window), id);
+
+  return row != NULL && g_strcmp0 (tern_message_row_get_preview (row), "The figures are attached.") == 0;
+}
+
+static gboolean
+switch_shown_cb (gpointer data)
+{
+  GtkWidget *toggle = data;
+  GtkWidget *revealer = gtk_widget_get_ancestor (toggle, GTK_TYPE_REVEALER);
+
+  return gtk_widget_get_mapped (toggle) && revealer != NULL &&
+         gtk_revealer_get_child_revealed (GTK_REVEALER (revealer));
+}
+
+static gboolean
+switch_on_cb (gpointer data)
+{
+  return gtk_switch_get_active (data);
+}
+
+static GtkWindow *
+preferences_window (void)
+{
+  for (GList *l = gtk_window_list_toplevels (); l != NULL; l = g_list_delete_link (l, l))
+    if (TERN_IS_PREFERENCES (l->data) && gtk_widget_get_visible (l->data))
+      {
+        GtkWindow *found = l->data;
+
+        g_list_free (l);
+        return found;
+      }
+  return NULL;
+}
+
+static gboolean
+preferences_shown_cb (gpointer data)
+{
+  return preferences_window () != NULL;
+}
+
+/* The account's switch, turned on by a click: the cache keeps it, the worker syncs and asks
+ * Dovecot (it offers PREVIEW) for the line of the message, whose text is not downloaded (the
+ * offline policy keeps no text here), and the list shows it. */
+static void
+test_server_previews (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernAccount) account = NULL;
+  GtkWindow *prefs;
+  GtkWidget *toggle, *expander;
+  gint64 id;
+
+  {
+    g_autofree char *db_path = g_build_filename (f->dir, "tern.db", NULL);
+    TernStore *store = tern_store_open (db_path, &error);
+
+    g_assert_no_error (error);
+    g_assert_true (tern_store_set_offline_policy (store, f->account, 0, 30, 1, -1, -1, &error));
+    tern_store_free (store);
+  }
+  f->app = tern_test_ui_start_app (f->dir, FALSE, &f->window);
+  f->store = tern_application_get_store (f->app);
+  g_assert_true (tern_test_ui_wait_for (listed_cb, f, 60));
+  tern_test_ui_drain ();
+  id = tern_message_model_get_id (tern_window_get_message_model (f->window), 0);
+  g_assert_null (tern_store_dup_preview (f->store, id));
+  g_assert_false (previewed_cb (f));
+  /* The connection showed that the server offers PREVIEW. */
+  g_assert_cmpint (tern_sync_server_offers_previews (f->store, f->account), ==, TERN_SYNC_OFFER_YES);
+
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "preferences", NULL);
+  g_assert_true (tern_test_ui_wait_for (preferences_shown_cb, NULL, 30));
+  prefs = preferences_window ();
+  toggle = tern_test_ui_find_named (GTK_WIDGET (prefs), "server-previews");
+  g_assert_nonnull (toggle);
+  g_assert_false (gtk_switch_get_active (GTK_SWITCH (toggle)));
+  g_assert_true (gtk_widget_is_sensitive (toggle));
+  expander = gtk_widget_get_ancestor (toggle, ADW_TYPE_EXPANDER_ROW);
+  adw_expander_row_set_expanded (ADW_EXPANDER_ROW (expander), TRUE);
+  g_assert_true (tern_test_ui_wait_for (switch_shown_cb, toggle, 10));
+  g_assert_true (tern_test_ui_wait_frames (GTK_WIDGET (prefs), 2));
+  g_assert_true (tern_test_ui_click (toggle, gtk_widget_get_width (toggle) / 2.0, gtk_widget_get_height (toggle) / 2.0));
+  /* The switch turns at the end of its slide. */
+  g_assert_true (tern_test_ui_wait_for (switch_on_cb, toggle, 10));
+  account = tern_store_get_account_by_id (f->store, f->account, &error);
+  g_assert_no_error (error);
+  g_assert_true (account->server_previews);
+
+  /* The line comes from the server, not from a text. */
+  g_assert_true (tern_test_ui_wait_for (previewed_cb, f, 60));
+  g_assert_null (tern_store_get_body (f->store, id, NULL));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -361,6 +494,7 @@ main (int    argc,
   g_test_add ("/ui-firsthour/offline-text", Fixture, NULL, set_up, test_offline_text, tear_down);
   g_test_add ("/ui-firsthour/forward-online", Fixture, NULL, set_up, test_forward_online, tear_down);
   g_test_add ("/ui-firsthour/forward-offline", Fixture, NULL, set_up, test_forward_offline, tear_down);
+  g_test_add ("/ui-firsthour/server-previews", Fixture, NULL, set_up, test_server_previews, tear_down);
 
   return g_test_run ();
 }

@@ -614,6 +614,8 @@ test_account_settings (Fixture       *f,
   TernStore *store;
 
   store = tern_test_cache_new (f->db_path, &f->ids);
+  /* Its server was seen without PREVIEW (the engine's trait). */
+  g_assert_true (tern_store_set_server_trait (store, f->ids.account, "preview", "not-offered", NULL));
   tern_store_free (store);
   start_app (f, TRUE);
   g_assert_cmpstr (tern_window_get_page (f->window), ==, "mail");
@@ -624,6 +626,10 @@ test_account_settings (Fixture       *f,
     if (g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (expander)), "demo") == 0)
       break;
   g_assert_nonnull (expander);
+  /* Preview lines from the server: not offered there, so insensitive, saying why. */
+  g_assert_false (gtk_widget_is_sensitive (need_named (expander, "server-previews")));
+  g_assert_true (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (need_named (expander, "server-previews-row"))),
+                         "does not offer") != NULL);
   delete_mode = need_named (expander, "delete-mode");
   days = need_named (expander, "offline-days");
   max_size = need_named (expander, "offline-max-size");

@@ -427,16 +427,65 @@ test_search (Fixture       *f,
   g_assert_null (tern_message_row_get_folder_name (row));
 }
 
-/* Issue 14, 6: grouped by conversation, leaving search keeps the conversations opened and
- * the message selected. */
+/* The message row under root showing conversation thread, or NULL. */
+static TernMessageRow *
+find_conversation_row (GtkWidget *root,
+                       gint64     thread)
+{
+  if (TERN_IS_MESSAGE_ROW (root) && tern_message_row_get_conversation (TERN_MESSAGE_ROW (root)) != NULL &&
+      tern_conversation_item_get_thread_id (tern_message_row_get_conversation (TERN_MESSAGE_ROW (root))) == thread)
+    return TERN_MESSAGE_ROW (root);
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      TernMessageRow *found = find_conversation_row (child, thread);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Leaves search as asked (Escape, or the entry emptied by Backspace), then: the folder's
+ * conversations as they were, the one opened still open, the message selected before
+ * selected and shown again. */
 static void
-test_search_keeps_threads (Fixture       *f,
-                           gconstpointer  data)
+leave_and_check (Fixture *f,
+                 guint    keyval,
+                 guint    presses,
+                 guint    n_rows,
+                 guint    position,
+                 gint64   selected)
 {
   GtkWidget *w = GTK_WIDGET (f->window);
   GListModel *rows = G_LIST_MODEL (tern_window_get_selection (f->window));
-  GtkWidget *entry = tern_test_ui_find_named (w, "search_entry");
+
+  for (guint i = 0; i < presses; i++)
+    g_assert_true (tern_test_ui_press_key (w, keyval, 0));
+  g_object_set_data (G_OBJECT (f->window), "test-searching", NULL);
+  g_assert_true (tern_test_ui_wait_for (searching_cb, f, 5));
+  g_assert_cmpuint (g_list_model_get_n_items (rows), ==, n_rows);
+  g_assert_true (gtk_selection_model_is_selected (tern_window_get_selection (f->window), position));
+  g_assert_cmpint (tern_message_view_get_message_id (tern_window_get_message_view (f->window)), ==, selected);
+  {
+    g_autoptr(GtkTreeListRow) row = g_list_model_get_item (rows, 0);
+
+    g_assert_true (GTK_IS_TREE_LIST_ROW (row));
+    g_assert_true (gtk_tree_list_row_get_expanded (row));
+  }
+}
+
+/* Issue 14, 6: grouped by conversation, the results are grouped too (typed in the search
+ * entry); leaving search, by Escape or by emptying the entry, keeps the conversations opened
+ * and the message selected. */
+static void
+test_search_grouped (Fixture       *f,
+                     gconstpointer  data)
+{
+  GtkWidget *w = GTK_WIDGET (f->window);
+  GListModel *rows = G_LIST_MODEL (tern_window_get_selection (f->window));
   TernMessageView *view = tern_window_get_message_view (f->window);
+  AdwWindowTitle *title = ADW_WINDOW_TITLE (tern_test_ui_find_named (w, "list_title"));
   gint64 selected;
   guint n;
 
@@ -449,18 +498,58 @@ test_search_keeps_threads (Fixture       *f,
   selected = tern_message_view_get_message_id (view);
   g_assert_cmpint (selected, !=, 0);
 
-  gtk_widget_activate_action (w, "win.search", NULL);
+  /* "message 1": messages 1 and 10 to 19, in the conversations of 1-4, 9-12, 13-16 and
+   * 17-20, newest first. */
+  g_assert_true (tern_test_ui_press_key (w, GDK_KEY_f, GDK_CONTROL_MASK));
   g_assert_true (tern_test_ui_wait_for (search_bar_open_cb, tern_test_ui_find_named (w, "search_bar"), 5));
-  gtk_editable_set_text (GTK_EDITABLE (entry), "things");
+  type (f, "message 1");
   g_object_set_data (G_OBJECT (f->window), "test-searching", (gpointer) "yes");
   g_assert_true (tern_test_ui_wait_for (searching_cb, f, 5));
-  g_assert_true (tern_test_ui_press_key (w, GDK_KEY_Escape, 0));
-  g_object_set_data (G_OBJECT (f->window), "test-searching", NULL);
-  g_assert_true (tern_test_ui_wait_for (searching_cb, f, 5));
+  g_assert_cmpuint (g_list_model_get_n_items (rows), ==, 4);
+  g_assert_cmpstr (adw_window_title_get_subtitle (title), ==, "11 results in 4 conversations");
+  g_assert_true (tern_test_ui_wait_frames (w, 2));
+  for (guint i = 0; i < 4; i++)
+    {
+      static const guint counts[] = { 3, 4, 3, 1 };
+      g_autoptr(GtkTreeListRow) row = g_list_model_get_item (rows, i);
+      g_autoptr(GObject) item = gtk_tree_list_row_get_item (row);
+      TernMessageRow *shown;
 
-  g_assert_cmpuint (g_list_model_get_n_items (rows), ==, n);
-  g_assert_true (gtk_selection_model_is_selected (tern_window_get_selection (f->window), 2));
-  g_assert_cmpint (tern_message_view_get_message_id (view), ==, selected);
+      g_assert_true (TERN_IS_CONVERSATION_ITEM (item));
+      g_assert_cmpuint (tern_conversation_item_get_count (TERN_CONVERSATION_ITEM (item)), ==, counts[i]);
+      /* Each says its folder. */
+      shown = find_conversation_row (w, tern_conversation_item_get_thread_id (TERN_CONVERSATION_ITEM (item)));
+      g_assert_nonnull (shown);
+      g_assert_cmpstr (tern_message_row_get_folder_name (shown), ==, "Inbox");
+    }
+  /* Opening one of them: its messages found, each saying its folder. */
+  gtk_selection_model_select_item (tern_window_get_selection (f->window), 0, TRUE);
+  gtk_widget_activate_action (w, "win.expand", NULL);
+  g_assert_cmpuint (g_list_model_get_n_items (rows), ==, 4 + 3);
+  g_assert_true (tern_test_ui_wait_frames (w, 2));
+  {
+    g_autoptr(GtkTreeListRow) row = g_list_model_get_item (rows, 1);
+    g_autoptr(GObject) item = gtk_tree_list_row_get_item (row);
+
+    g_assert_true (TERN_IS_MESSAGE_ITEM (item));
+    g_assert_cmpstr (tern_message_row_get_folder_name (find_row (w, tern_message_item_get_id (TERN_MESSAGE_ITEM (item)))),
+                     ==, "Inbox");
+  }
+
+  leave_and_check (f, GDK_KEY_Escape, 1, n, 2, selected);
+
+  /* Again, a folded conversation selected, then the entry emptied with Backspace. */
+  gtk_selection_model_select_item (tern_window_get_selection (f->window), 5, TRUE);
+  selected = tern_message_view_get_message_id (view);
+  g_assert_cmpint (selected, !=, 0);
+  g_assert_true (tern_test_ui_press_key (w, GDK_KEY_f, GDK_CONTROL_MASK));
+  g_assert_true (tern_test_ui_wait_for (search_bar_open_cb, tern_test_ui_find_named (w, "search_bar"), 5));
+  type (f, "about");
+  g_object_set_data (G_OBJECT (f->window), "test-searching", (gpointer) "yes");
+  g_assert_true (tern_test_ui_wait_for (searching_cb, f, 5));
+  g_assert_cmpuint (g_list_model_get_n_items (rows), ==, 10);
+  leave_and_check (f, GDK_KEY_BackSpace, strlen ("about"), n, 5, selected);
+
   /* The setting is the process's (a memory backend): back to one row a message. */
   gtk_widget_activate_action (w, "win.group-by-conversation", NULL);
 }
@@ -652,7 +741,7 @@ main (int   argc,
   g_test_add ("/ui-reading/dark-html", Fixture, NULL, set_up, test_dark_html, tear_down);
   g_test_add ("/ui-reading/link-wrap", Fixture, NULL, set_up, test_link_wrap, tear_down);
   g_test_add ("/ui-reading/search", Fixture, NULL, set_up, test_search, tear_down);
-  g_test_add ("/ui-reading/search-keeps-threads", Fixture, NULL, set_up, test_search_keeps_threads, tear_down);
+  g_test_add ("/ui-reading/search-grouped", Fixture, NULL, set_up, test_search_grouped, tear_down);
   g_test_add ("/ui-reading/many-attachments", Fixture, NULL, set_up, test_many_attachments, tear_down);
   g_test_add ("/ui-reading/html-then-fetched", Fixture, NULL, online_set_up, test_html_then_fetched, tear_down);
 

@@ -391,10 +391,14 @@ factory_bind_cb (GtkSignalListItemFactory *factory,
     const char *name = NULL;
     g_autoptr(TernFolderItem) folder = NULL;
 
-    if (folders != NULL && TERN_IS_MESSAGE_ITEM (inner) &&
+    /* A conversation of results: the folder of its newest. */
+    if (folders != NULL && inner != NULL &&
         GPOINTER_TO_INT (g_object_get_data (G_OBJECT (factory), "tern-show-folders")))
       {
-        guint pos = tern_folder_model_find (folders, tern_message_item_get_folder_id (TERN_MESSAGE_ITEM (inner)));
+        gint64 folder_id = TERN_IS_MESSAGE_ITEM (inner)
+                           ? tern_message_item_get_folder_id (TERN_MESSAGE_ITEM (inner))
+                           : tern_conversation_item_get_folder_id (TERN_CONVERSATION_ITEM (inner));
+        guint pos = tern_folder_model_find (folders, folder_id);
 
         if (pos != G_MAXUINT)
           folder = g_list_model_get_item (G_LIST_MODEL (folders), pos);

@@ -89,6 +89,9 @@ void _tern_preferences_finish_add           (TernPreferences     *self,
 void _tern_preferences_add_server_rows     (TernPreferences     *self,
                                              GtkWidget           *expander,
                                              const TernAccount   *account);
+void _tern_preferences_add_previews_row    (TernPreferences     *self,
+                                             GtkWidget           *expander,
+                                             const TernAccount   *account);
 void _tern_preferences_form_account        (TernPreferences     *self,
                                              TernAccount         *account);
 void _tern_preferences_add_sign_in_rows    (TernPreferences     *self,

@@ -8,6 +8,7 @@
 #include "tern-outbox.h"
 #include "tern-password.h"
 #include "tern-preferences-private.h"
+#include "tern-sync.h"
 
 /*
  * An account's servers, changed after it was added: the incoming (IMAP) server as
@@ -417,6 +418,49 @@ add_outgoing_rows (TernPreferences   *self,
   g_object_set_data (G_OBJECT (host), "missing-row", missing);
   g_object_set_data (G_OBJECT (expander), "smtp-host-row", host);
   set_outgoing_configured (host, s->configured);
+}
+
+/* Preview lines from the server (PREVIEW, RFC 8970): on a slow link the list shows a line of
+ * each message before, or instead of, downloading its text. Insensitive, and saying why,
+ * where the server is known not to offer it. */
+static void
+server_previews_cb (GtkWidget       *toggle,
+                    GParamSpec      *pspec,
+                    TernPreferences *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!tern_mail_service_set_server_previews (tern_application_get_mail_service (self->app), row_account_id (toggle),
+                                              gtk_switch_get_active (GTK_SWITCH (toggle)), &error))
+    toast (self, error->message);
+}
+
+void
+_tern_preferences_add_previews_row (TernPreferences   *self,
+                                    GtkWidget         *expander,
+                                    const TernAccount *a)
+{
+  TernSyncOffer offer = tern_sync_server_offers_previews (tern_application_get_store (self->app), a->id);
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *toggle = gtk_switch_new ();
+
+  gtk_widget_set_name (row, "server-previews-row");
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Preview lines from the server"));
+  if (offer == TERN_SYNC_OFFER_NO)
+    adw_action_row_set_subtitle (ADW_ACTION_ROW (row),
+                                 _("This server does not offer them: previews come from downloaded texts"));
+  else
+    adw_action_row_set_subtitle (ADW_ACTION_ROW (row),
+                                 _("A line of each message without downloading its text, for slow connections"));
+  gtk_widget_set_name (toggle, "server-previews");
+  gtk_widget_set_valign (toggle, GTK_ALIGN_CENTER);
+  gtk_switch_set_active (GTK_SWITCH (toggle), a->server_previews);
+  g_object_set_data (G_OBJECT (toggle), "account-id", GSIZE_TO_POINTER ((gsize) a->id));
+  g_signal_connect (toggle, "notify::active", G_CALLBACK (server_previews_cb), self);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), toggle);
+  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), toggle);
+  gtk_widget_set_sensitive (row, offer != TERN_SYNC_OFFER_NO);
+  adw_expander_row_add_row (ADW_EXPANDER_ROW (expander), row);
 }
 
 void

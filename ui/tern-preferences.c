@@ -692,6 +692,7 @@ _tern_preferences_fill_accounts (TernPreferences *self)
                                           _("In KiB; larger ones are fetched when opened"),
                                           "offline-max-size", a, (int) (a->offline_max_size / 1024),
                                           1024 * 1024));
+      _tern_preferences_add_previews_row (self, expander, a);
       _tern_preferences_add_server_rows (self, expander, a);
       add_identities_row (self, expander, a);
       add_rules_row (self, expander, a);

@@ -352,7 +352,7 @@ selected_row (TernWindow *self)
   set = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->message_selection));
   if (gtk_bitset_is_empty (set))
     return NULL;
-  return gtk_tree_list_model_get_row (self->conversation_tree, gtk_bitset_get_minimum (set));
+  return gtk_tree_list_model_get_row (_tern_window_tree (self), gtk_bitset_get_minimum (set));
 }
 
 static void

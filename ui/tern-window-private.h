@@ -6,9 +6,9 @@
 
 G_BEGIN_DECLS
 
-/* What the files of TernWindow share: tern-window.c (models, selection, the message shown,
- * workers), -actions.c (triage, undo, moving about, writing), -search.c, -folders.c (the
- * folder list). */
+/* What the files of TernWindow share: tern-window.c (selection, the message shown,
+ * workers), -list.c (the list's models), -actions.c (triage, undo, moving about, writing),
+ * -search.c, -folders.c (the folder list). */
 
 struct _TernWindow
 {
@@ -49,6 +49,8 @@ struct _TernWindow
   TernMessageModel     *message_model;
   TernConversationModel *conversation_model;
   GtkTreeListModel     *conversation_tree;  /* of conversation_model, expanding into messages */
+  TernConversationModel *search_conversations; /* search results, grouped */
+  GtkTreeListModel     *search_tree;
   GtkMultiSelection    *message_selection;
   GCancellable         *search_cancellable;
   GPtrArray            *watched;          /* workers whose signals we take (weak) */
@@ -86,10 +88,17 @@ void                _tern_window_apply_change_set      (TernWindow    *self,
                                                         TernChangeSet *set);
 void                _tern_window_refresh_folders       (TernWindow *self);
 void                _tern_window_refresh_messages      (TernWindow *self);
+/* tern-window-list.c: the list's models. Grouped, the list shows conversations (the
+ * folder's, or the search results'). */
 gboolean            _tern_window_showing_conversations (TernWindow *self);
+TernConversationModel *_tern_window_conversations      (TernWindow *self);
+GtkTreeListModel   *_tern_window_tree                  (TernWindow *self);
 GListModel         *_tern_window_shown_model           (TernWindow *self);
 void                _tern_window_update_list_model     (TernWindow *self);
 void                _tern_window_load_folder           (TernWindow *self);
+void                _tern_window_group_results         (TernWindow *self);
+/* (transfer full) */
+GtkTreeListModel   *_tern_window_tree_new              (TernConversationModel *conversations);
 void                _tern_window_update_list_title     (TernWindow *self);
 /* (transfer full) */
 GArray             *_tern_window_collect_ids           (TernWindow *self,
@@ -98,6 +107,8 @@ GArray             *_tern_window_collect_ids           (TernWindow *self,
 /* (transfer full) */
 GArray             *_tern_window_selected_ids          (TernWindow *self,
                                                         guint      *first_out);
+/* The newest message of the conversation selected alone, or 0. */
+gint64              _tern_window_selected_conversation (TernWindow *self);
 void                _tern_window_select_position       (TernWindow *self,
                                                         guint       position);
 void                _tern_window_tell_workers          (TernWindow *self);

@@ -48,15 +48,20 @@ server_search_cb (GObject      *source,
   if (ids == NULL || !tern_message_model_get_searching (self->message_model))
     return;
   tern_message_model_add_ids (self->message_model, ids);
+  _tern_window_group_results (self);
   _tern_window_update_list_title (self);
 }
 
-/* The message selected alone, or 0. */
+/* The message selected alone (a conversation folded: the newest of it), or 0. */
 static gint64
 selected_message (TernWindow *self)
 {
-  g_autoptr(GArray) ids = _tern_window_selected_ids (self, NULL);
+  gint64 newest = _tern_window_selected_conversation (self);
+  g_autoptr(GArray) ids = NULL;
 
+  if (newest != 0)
+    return newest;
+  ids = _tern_window_selected_ids (self, NULL);
   return ids->len == 1 ? g_array_index (ids, gint64, 0) : 0;
 }
 
@@ -71,11 +76,15 @@ leave_search (TernWindow *self)
   self->before_search = 0;
   tern_message_row_factory_set_folders (gtk_list_view_get_factory (self->message_list), self->folder_model, FALSE);
   self->selecting = TRUE;
-  if (self->grouped)
+  tern_conversation_model_set_folder (self->search_conversations, 0, NULL);
+  if (self->grouped && tern_conversation_model_get_folder_id (self->conversation_model) == self->folder_id)
     {
-      /* The conversations never left; the flat model lets go of the results. */
+      /* The conversations never left (what was expanded is still); the flat model lets go
+       * of the results. */
       tern_message_model_set_folder (self->message_model, 0, NULL);
       _tern_window_update_list_model (self);
+      /* What changed meanwhile (a conversation moved up keeps its expansion). */
+      _tern_window_refresh_messages (self);
     }
   else
     _tern_window_load_folder (self);
@@ -137,6 +146,7 @@ _tern_window_search_changed_cb (TernWindow *self)
   self->selecting = TRUE;
   if (!tern_message_model_search (self->message_model, 0, query, &error))
     g_debug ("Search failed: %s", error->message);
+  _tern_window_group_results (self);
   _tern_window_update_list_model (self);
   self->selecting = FALSE;
   gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (self->message_selection));

@@ -65,158 +65,6 @@ _tern_window_refresh_folders (TernWindow *self)
     g_debug ("Cannot read folders: %s", error->message);
 }
 
-/* Conversations: the list shows them when grouping is on (but not search results). */
-
-gboolean
-_tern_window_showing_conversations (TernWindow *self)
-{
-  return self->grouped && !tern_message_model_get_searching (self->message_model);
-}
-
-GListModel *
-_tern_window_shown_model (TernWindow *self)
-{
-  return _tern_window_showing_conversations (self) ? G_LIST_MODEL (self->conversation_tree)
-                                      : G_LIST_MODEL (self->message_model);
-}
-
-void
-_tern_window_update_list_model (TernWindow *self)
-{
-  GtkListItemFactory *factory = gtk_list_view_get_factory (self->message_list);
-
-  /* Search results come from every folder: each says which. */
-  if (factory != NULL)
-    tern_message_row_factory_set_folders (factory, self->folder_model,
-                                          tern_message_model_get_searching (self->message_model));
-  if (gtk_multi_selection_get_model (self->message_selection) != _tern_window_shown_model (self))
-    gtk_multi_selection_set_model (self->message_selection, _tern_window_shown_model (self));
-}
-
-/* The open folder into the model that shows it (the other one lets go of its rows). */
-void
-_tern_window_load_folder (TernWindow *self)
-{
-  g_autoptr(GError) error = NULL;
-  gboolean ok;
-
-  if (self->grouped)
-    {
-      tern_message_model_set_folder (self->message_model, 0, NULL);
-      ok = tern_conversation_model_set_folder (self->conversation_model, self->folder_id, &error);
-    }
-  else
-    {
-      tern_conversation_model_set_folder (self->conversation_model, 0, NULL);
-      ok = tern_message_model_set_folder (self->message_model, self->folder_id, &error);
-    }
-  if (!ok)
-    g_debug ("Cannot open folder: %s", error->message);
-  _tern_window_update_list_model (self);
-}
-
-static GListModel *
-create_conversation_cb (gpointer item,
-                        gpointer user_data)
-{
-  TernWindow *self = user_data;
-
-  if (!TERN_IS_CONVERSATION_ITEM (item))
-    return NULL;
-  return (GListModel *) tern_conversation_model_dup_messages (self->conversation_model,
-                                                              tern_conversation_item_get_thread_id (item));
-}
-
-void
-_tern_window_update_list_title (TernWindow *self)
-{
-  guint n = g_list_model_get_n_items (_tern_window_showing_conversations (self)
-                                      ? G_LIST_MODEL (self->conversation_model)
-                                      : G_LIST_MODEL (self->message_model));
-  g_autofree char *subtitle = NULL;
-  guint pos;
-
-  if (tern_message_model_get_searching (self->message_model))
-    {
-      adw_window_title_set_title (self->list_title, _("Search"));
-      subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u result", "%u results", n), n);
-    }
-  else
-    {
-      pos = tern_folder_model_find (self->folder_model, self->folder_id);
-      if (pos != G_MAXUINT)
-        {
-          g_autoptr(TernFolderItem) item = g_list_model_get_item (G_LIST_MODEL (self->folder_model), pos);
-          guint unread = tern_folder_item_get_unread (item);
-
-          adw_window_title_set_title (self->list_title, tern_folder_item_get_label (item));
-          if (_tern_window_showing_conversations (self) && unread > 0)
-            subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u conversation, %u unread",
-                                                     "%u conversations, %u unread", n), n, unread);
-          else if (_tern_window_showing_conversations (self))
-            subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u conversation",
-                                                     "%u conversations", n), n);
-          else if (unread > 0)
-            subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u message, %u unread",
-                                                     "%u messages, %u unread", n), n, unread);
-          else
-            subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u message", "%u messages", n), n);
-        }
-      else
-        adw_window_title_set_title (self->list_title, "");
-    }
-  adw_window_title_set_subtitle (self->list_title, subtitle ? subtitle : "");
-  if (tern_message_model_get_searching (self->message_model))
-    {
-      g_autofree char *description = g_strdup_printf (_("No message in any folder matches “%s”."),
-                                                      gtk_editable_get_text (GTK_EDITABLE (self->search_entry)));
-
-      adw_status_page_set_icon_name (self->empty_page, "edit-find-symbolic");
-      adw_status_page_set_title (self->empty_page, _("No Results"));
-      adw_status_page_set_description (self->empty_page, description);
-    }
-  else
-    {
-      adw_status_page_set_icon_name (self->empty_page, "mail-read-symbolic");
-      adw_status_page_set_title (self->empty_page, _("No Messages"));
-      adw_status_page_set_description (self->empty_page, NULL);
-    }
-  gtk_stack_set_visible_child_name (self->list_stack, n > 0 ? "list" : "empty");
-  tern_message_view_set_placeholder (self->message_view, n > 0);
-  _tern_window_update_read_only (self);
-}
-
-void
-_tern_window_refresh_messages (TernWindow *self)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!tern_message_model_refresh (self->message_model, &error))
-    g_debug ("Cannot read messages: %s", error->message);
-  if (_tern_window_showing_conversations (self))
-    {
-      /* A conversation a new message moved up comes back as a new row: expand it again. */
-      g_autoptr(GArray) expanded = tern_conversation_model_dup_expanded (self->conversation_model);
-
-      g_clear_error (&error);
-      if (!tern_conversation_model_refresh (self->conversation_model, &error))
-        g_debug ("Cannot read conversations: %s", error->message);
-      for (guint i = 0; i < expanded->len; i++)
-        {
-          guint pos = tern_conversation_model_find (self->conversation_model,
-                                                    g_array_index (expanded, gint64, i));
-          g_autoptr(GtkTreeListRow) row = NULL;
-
-          if (pos != G_MAXUINT)
-            row = gtk_tree_list_model_get_child_row (self->conversation_tree, pos);
-          if (row != NULL && !gtk_tree_list_row_get_expanded (row))
-            gtk_tree_list_row_set_expanded (row, TRUE);
-        }
-    }
-  _tern_window_update_list_title (self);
-  _tern_window_update_state_buttons (self);
-}
-
 void
 tern_window_refresh (TernWindow *self)
 {
@@ -262,13 +110,13 @@ _tern_window_collect_ids (TernWindow *self,
               g_array_append_val (ids, id);
               continue;
             }
-          row = gtk_tree_list_model_get_row (self->conversation_tree, pos);
+          row = gtk_tree_list_model_get_row (_tern_window_tree (self), pos);
           item = row != NULL ? gtk_tree_list_row_get_item (row) : NULL;
           if (TERN_IS_CONVERSATION_ITEM (item))
             {
               g_autoptr(GArray) members = NULL;
 
-              members = tern_conversation_model_dup_message_ids (self->conversation_model,
+              members = tern_conversation_model_dup_message_ids (_tern_window_conversations (self),
                                                                  tern_conversation_item_get_thread_id (TERN_CONVERSATION_ITEM (item)),
                                                                  folder_only);
               g_array_append_vals (ids, members->data, members->len);
@@ -302,8 +150,8 @@ _tern_window_selected_ids (TernWindow *self,
 }
 
 /* The conversation selected alone, if that is what is selected: its newest message. */
-static gint64
-selected_conversation (TernWindow *self)
+gint64
+_tern_window_selected_conversation (TernWindow *self)
 {
   g_autoptr(GtkBitset) set = NULL;
   g_autoptr(GtkTreeListRow) row = NULL;
@@ -314,7 +162,7 @@ selected_conversation (TernWindow *self)
   set = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->message_selection));
   if (gtk_bitset_get_size (set) != 1)
     return 0;
-  row = gtk_tree_list_model_get_row (self->conversation_tree, gtk_bitset_get_nth (set, 0));
+  row = gtk_tree_list_model_get_row (_tern_window_tree (self), gtk_bitset_get_nth (set, 0));
   item = row != NULL ? gtk_tree_list_row_get_item (row) : NULL;
   return TERN_IS_CONVERSATION_ITEM (item)
          ? tern_conversation_item_get_newest_id (TERN_CONVERSATION_ITEM (item)) : 0;
@@ -406,7 +254,7 @@ void
 _tern_window_update_view (TernWindow *self)
 {
   g_autoptr(GArray) ids = NULL;
-  gint64 newest = selected_conversation (self);
+  gint64 newest = _tern_window_selected_conversation (self);
 
   /* Selecting a conversation opens its newest message. */
   if (newest != 0)
@@ -619,11 +467,17 @@ _tern_window_set_grouped (TernWindow *self,
   if (self->grouped == grouped)
     return;
   self->grouped = grouped;
-  /* Search results stay as they are; the folder comes back grouped or not. */
-  if (self->conversation_model != NULL && !tern_message_model_get_searching (self->message_model))
+  /* Search results are grouped or not; the folder follows when search ends. */
+  if (self->conversation_model != NULL)
     {
       self->selecting = TRUE;
-      _tern_window_load_folder (self);
+      if (tern_message_model_get_searching (self->message_model))
+        {
+          _tern_window_group_results (self);
+          _tern_window_update_list_model (self);
+        }
+      else
+        _tern_window_load_folder (self);
       self->selecting = FALSE;
       gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (self->message_selection));
       tern_message_view_show (self->message_view, 0);
@@ -729,6 +583,8 @@ tern_window_dispose (GObject *object)
   g_clear_object (&self->message_model);
   g_clear_object (&self->conversation_tree);
   g_clear_object (&self->conversation_model);
+  g_clear_object (&self->search_tree);
+  g_clear_object (&self->search_conversations);
 
   G_OBJECT_CLASS (tern_window_parent_class)->dispose (object);
 }
@@ -881,8 +737,9 @@ tern_window_new (TernApplication *app)
   self->message_model = tern_message_model_new (self->store);
   self->message_selection = gtk_multi_selection_new (g_object_ref (G_LIST_MODEL (self->message_model)));
   self->conversation_model = tern_conversation_model_new (self->store);
-  self->conversation_tree = gtk_tree_list_model_new (g_object_ref (G_LIST_MODEL (self->conversation_model)),
-                                                     FALSE, FALSE, create_conversation_cb, self, NULL);
+  self->conversation_tree = _tern_window_tree_new (self->conversation_model);
+  self->search_conversations = tern_conversation_model_new (self->store);
+  self->search_tree = _tern_window_tree_new (self->search_conversations);
   factory = tern_message_row_factory_new ();
   g_object_set_data (G_OBJECT (factory), "tern-show-preview", GINT_TO_POINTER (self->show_previews));
   gtk_list_view_set_factory (self->message_list, factory);

@@ -221,6 +221,25 @@ tern_mail_service_get_worker (TernMailService *self,
   return g_hash_table_lookup (self->workers, &account_id);
 }
 
+gboolean
+tern_mail_service_set_server_previews (TernMailService  *self,
+                                       gint64            account_id,
+                                       gboolean          enabled,
+                                       GError          **error)
+{
+  TernAccountWorker *worker;
+
+  g_return_val_if_fail (TERN_IS_MAIL_SERVICE (self), FALSE);
+
+  if (!tern_store_set_account_server_previews (self->store, account_id, enabled, error))
+    return FALSE;
+  /* The worker reads the setting after each sync: one now brings the lines at once. */
+  worker = g_hash_table_lookup (self->workers, &account_id);
+  if (enabled && worker != NULL)
+    tern_account_worker_sync_now (worker);
+  return TRUE;
+}
+
 static void
 wake (TernMailService *self,
       gint64           account_id)

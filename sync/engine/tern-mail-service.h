@@ -62,6 +62,13 @@ void             tern_mail_service_remove_worker     (TernMailService    *self,
 TernAccountWorker *tern_mail_service_get_worker      (TernMailService    *self,
                                                       gint64              account_id);
 
+/* Preview lines from the server (PREVIEW, where offered) for an account: kept in the
+ * account's settings; turned on, its worker syncs now, and the lines follow. */
+gboolean         tern_mail_service_set_server_previews (TernMailService  *self,
+                                                        gint64            account_id,
+                                                        gboolean          enabled,
+                                                        GError          **error);
+
 /* Message actions over message_ids (gint64). */
 guint            tern_mail_service_set_flags         (TernMailService    *self,
                                                       GArray             *message_ids,

@@ -93,6 +93,7 @@ struct _TernSync
 #define TERN_TRAIT_AUTH         "auth-mechanism"  /* the SASL mechanism (or LOGIN) that worked */
 #define TERN_TRAIT_COPY_FLAGS   "copy-flags"      /* "kept" or "dropped": flags on COPY/MOVE */
 #define TERN_TRAIT_PERSONAL_NS  "personal-namespace" /* NAMESPACE's personal prefix ("INBOX.") */
+#define TERN_TRAIT_PREVIEW      "preview"         /* "offered" or "not-offered": PREVIEW (RFC 8970) */
 
 /* Flag updates, VANISHED and HIGHESTMODSEQ the responses of a command carried. */
 typedef TernImapUnsolicited Harvest;

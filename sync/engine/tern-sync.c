@@ -354,6 +354,37 @@ open_connection (TernSync            *self,
   return TRUE;
 }
 
+/* Whether the server offers PREVIEW, remembered (when it changes) so that the preferences
+ * can say so while offline. */
+static void
+remember_preview_offer (TernSync           *self,
+                        TernImapConnection *conn)
+{
+  const char *offer = tern_imap_connection_has_capability (conn, "PREVIEW") ? "offered" : "not-offered";
+  g_autofree char *known = tern_store_dup_server_trait (self->store, self->account->id, TERN_TRAIT_PREVIEW);
+  g_autoptr(GError) error = NULL;
+
+  if (g_strcmp0 (known, offer) != 0 &&
+      !tern_store_set_server_trait (self->store, self->account->id, TERN_TRAIT_PREVIEW, offer, &error))
+    g_debug ("could not remember whether the server offers PREVIEW: %s", error->message);
+}
+
+TernSyncOffer
+tern_sync_server_offers_previews (TernStore *store,
+                                  gint64     account_id)
+{
+  g_autofree char *known = NULL;
+
+  g_return_val_if_fail (store != NULL, TERN_SYNC_OFFER_UNKNOWN);
+
+  known = tern_store_dup_server_trait (store, account_id, TERN_TRAIT_PREVIEW);
+  if (g_strcmp0 (known, "offered") == 0)
+    return TERN_SYNC_OFFER_YES;
+  if (g_strcmp0 (known, "not-offered") == 0)
+    return TERN_SYNC_OFFER_NO;
+  return TERN_SYNC_OFFER_UNKNOWN;
+}
+
 gboolean
 tern_sync_connect (TernSync  *self,
                    GError   **error)
@@ -381,6 +412,7 @@ tern_sync_connect (TernSync  *self,
 
     self->uid_search_untrusted = g_strcmp0 (trait, "untrusted") == 0;
   }
+  remember_preview_offer (self, conn);
   return TRUE;
 }
 

@@ -168,6 +168,17 @@ gboolean   tern_sync_fill_outbox_parts (TernSync           *self,
 gboolean   tern_sync_fetch_previews   (TernSync            *self,
                                        guint               *kept_out,
                                        GError             **error);
+/* Whether an account's server offers preview lines (PREVIEW), as its last connection
+ * showed; UNKNOWN before any. Reads the store given (any thread's, for its own thread). */
+typedef enum
+{
+  TERN_SYNC_OFFER_UNKNOWN,
+  TERN_SYNC_OFFER_NO,
+  TERN_SYNC_OFFER_YES,
+} TernSyncOffer;
+
+TernSyncOffer tern_sync_server_offers_previews (TernStore       *store,
+                                                gint64           account_id);
 /* The decoded file of a completely downloaded part, or NULL. */
 char      *tern_sync_dup_part_path    (TernSync            *self,
                                        gint64               message_id,

@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "tern-conversation-model"
+
+#include "config.h"
+
+#include "tern-conversation-model-private.h"
+#include "tern-model-private.h"
+#include "tern-store-private.h"
+
+/*
+ * Reading the ids. One indexed query reads (id, thread, date, seen, folder) of every message
+ * shown in the folder, and of the account's Sent folder, newest first; grouping them by thread
+ * in that order gives the conversations already sorted by their newest message. Search
+ * results are read by id in batches and sorted the same way. What is kept: per conversation
+ * its thread, newest message, date, counts and where its messages are, per message its id,
+ * and an open-addressing map thread -> position.
+ */
+
+#define ID_BATCH 64   /* message ids in one query */
+
+typedef struct
+{
+  gint64 id;
+  gint64 thread;
+  gint64 date;
+  gint64 folder_id;
+  guint8 seen;
+  guint8 in_folder;
+} Row;
+
+/* The map. */
+
+void
+_tern_idmap_init (TernIdMap *map,
+                  guint      n)
+{
+  guint size = 16;
+
+  while (size < n * 2)
+    size <<= 1;
+  map->keys = g_new0 (gint64, size);
+  map->values = g_new (guint, size);
+  map->mask = size - 1;
+}
+
+void
+_tern_idmap_clear (TernIdMap *map)
+{
+  g_clear_pointer (&map->keys, g_free);
+  g_clear_pointer (&map->values, g_free);
+  map->mask = 0;
+}
+
+static inline guint
+idmap_slot (const TernIdMap *map,
+            gint64           key)
+{
+  guint64 h = (guint64) key * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15);
+  guint i = (guint) (h >> 32) & map->mask;
+
+  while (map->keys[i] != 0 && map->keys[i] != key)
+    i = (i + 1) & map->mask;
+  return i;
+}
+
+guint
+_tern_idmap_lookup (const TernIdMap *map,
+                    gint64           key)
+{
+  guint i;
+
+  if (map->keys == NULL)
+    return G_MAXUINT;
+  i = idmap_slot (map, key);
+  return map->keys[i] == key ? map->values[i] : G_MAXUINT;
+}
+
+guint
+_tern_idmap_get_or_insert (TernIdMap *map,
+                           gint64     key,
+                           guint      value)
+{
+  guint i = idmap_slot (map, key);
+
+  if (map->keys[i] == key)
+    return map->values[i];
+  map->keys[i] = key;
+  map->values[i] = value;
+  return value;
+}
+
+/* Scans. */
+
+void
+_tern_conversation_scan_clear (TernConversationScan *scan)
+{
+  g_clear_pointer (&scan->groups, g_array_unref);
+  g_clear_pointer (&scan->members, g_array_unref);
+  g_clear_pointer (&scan->in_folder, g_array_unref);
+  _tern_idmap_clear (&scan->index);
+}
+
+void
+_tern_conversation_scan_init (TernConversationScan *scan)
+{
+  scan->groups = g_array_new (FALSE, FALSE, sizeof (TernConversationGroup));
+  scan->members = g_array_new (FALSE, FALSE, sizeof (gint64));
+  scan->in_folder = g_array_new (FALSE, FALSE, sizeof (guint8));
+  _tern_idmap_init (&scan->index, 8);
+}
+
+/* rows, newest first (those with thread 0 left out), into the scan's conversations. */
+static void
+group_rows (TernConversationScan *scan,
+            GArray               *rows)
+{
+  g_autofree guint *filled = NULL;
+  guint n = 0;
+
+  _tern_idmap_clear (&scan->index);
+  _tern_idmap_init (&scan->index, rows->len);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      const Row *row = &g_array_index (rows, Row, i);
+      TernConversationGroup *group;
+      guint pos;
+
+      if (row->thread == 0)
+        continue;
+      pos = _tern_idmap_get_or_insert (&scan->index, row->thread, scan->groups->len);
+      if (pos == scan->groups->len)
+        {
+          TernConversationGroup fresh = { row->thread, 0, 0, row->date, 0, 0, 0 };
+
+          g_array_append_val (scan->groups, fresh);
+        }
+      group = &g_array_index (scan->groups, TernConversationGroup, pos);
+      if (group->newest_id == 0 && row->in_folder)
+        {
+          group->newest_id = row->id;
+          group->folder_id = row->folder_id;
+        }
+      group->count++;
+      if (!row->seen)
+        group->unread++;
+      n++;
+    }
+
+  /* Each conversation's messages together, oldest first (the rows come newest first). */
+  for (guint i = 0, first = 0; i < scan->groups->len; i++)
+    {
+      TernConversationGroup *group = &g_array_index (scan->groups, TernConversationGroup, i);
+
+      group->first = first;
+      first += group->count;
+    }
+  g_array_set_size (scan->members, n);
+  g_array_set_size (scan->in_folder, n);
+  filled = g_new0 (guint, MAX (scan->groups->len, 1));
+  for (guint i = 0; i < rows->len; i++)
+    {
+      const Row *row = &g_array_index (rows, Row, i);
+      const TernConversationGroup *group;
+      guint pos, at;
+
+      if (row->thread == 0)
+        continue;
+      pos = _tern_idmap_lookup (&scan->index, row->thread);
+      group = &g_array_index (scan->groups, TernConversationGroup, pos);
+      at = group->first + group->count - 1 - filled[pos]++;
+      g_array_index (scan->members, gint64, at) = row->id;
+      g_array_index (scan->in_folder, guint8, at) = row->in_folder;
+    }
+}
+
+static void
+read_row (sqlite3_stmt *stmt,
+          Row          *row)
+{
+  row->id = sqlite3_column_int64 (stmt, 0);
+  row->thread = sqlite3_column_int64 (stmt, 1);
+  row->date = sqlite3_column_int64 (stmt, 2);
+  row->seen = sqlite3_column_int (stmt, 3) != 0;
+  row->in_folder = sqlite3_column_int (stmt, 4) != 0;
+  row->folder_id = sqlite3_column_int64 (stmt, 5);
+}
+
+gboolean
+_tern_conversation_scan_folder (TernStore             *store,
+                                gint64                 folder_id,
+                                gint64                 sent_id,
+                                TernConversationScan  *scan,
+                                GError               **error)
+{
+  g_autoptr(GArray) rows = g_array_new (FALSE, FALSE, sizeof (Row));
+  TernIdMap here = { 0 };
+  sqlite3_stmt *stmt;
+  int rc;
+
+  _tern_conversation_scan_init (scan);
+  if (folder_id == 0)
+    return TRUE;
+
+  stmt = _tern_store_prepare (store,
+                              "SELECT m.id, coalesce (m.thread_id, -m.id), m.date, m.seen, "
+                              "(m.folder_id = ?1 AND m.local_folder IS NULL) OR m.local_folder = ?1, "
+                              "coalesce (m.local_folder, m.folder_id) "
+                              "FROM message m WHERE "
+                              "((m.folder_id IN (?1, ?2) AND m.local_folder IS NULL) OR "
+                              "m.local_folder IN (?1, ?2)) AND m.hidden = 0 AND m.detached = 0 "
+                              "ORDER BY m.date DESC, m.uid DESC",
+                              error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, folder_id);
+  sqlite3_bind_int64 (stmt, 2, sent_id);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      Row row;
+
+      read_row (stmt, &row);
+      g_array_append_val (rows, row);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return _tern_store_fail (store, rc, "listing conversations", error);
+
+  /* Sent replies count only in conversations that have a message in the folder. */
+  if (sent_id != 0)
+    {
+      _tern_idmap_init (&here, rows->len);
+      for (guint i = 0; i < rows->len; i++)
+        {
+          const Row *row = &g_array_index (rows, Row, i);
+
+          if (row->in_folder)
+            _tern_idmap_get_or_insert (&here, row->thread, 1);
+        }
+      for (guint i = 0; i < rows->len; i++)
+        {
+          Row *row = &g_array_index (rows, Row, i);
+
+          if (!row->in_folder && _tern_idmap_lookup (&here, row->thread) == G_MAXUINT)
+            row->thread = 0;
+        }
+      _tern_idmap_clear (&here);
+    }
+  group_rows (scan, rows);
+  return TRUE;
+}
+
+static int
+newest_first (gconstpointer a,
+              gconstpointer b)
+{
+  const Row *x = a, *y = b;
+
+  if (x->date != y->date)
+    return x->date > y->date ? -1 : 1;
+  return x->id > y->id ? -1 : x->id < y->id;
+}
+
+gboolean
+_tern_conversation_scan_ids (TernStore             *store,
+                             GArray                *ids,
+                             TernConversationScan  *scan,
+                             GError               **error)
+{
+  static char *sql;
+  g_autoptr(GArray) rows = g_array_new (FALSE, FALSE, sizeof (Row));
+
+  _tern_conversation_scan_init (scan);
+  /* Kept for the life of the process: the store caches statements by SQL pointer. */
+  if (sql == NULL)
+    sql = _tern_model_build_in_sql ("SELECT m.id, coalesce (m.thread_id, -m.id), m.date, m.seen, 1, "
+                                    "coalesce (m.local_folder, m.folder_id) "
+                                    "FROM message m WHERE m.hidden = 0 AND m.detached = 0 AND m.id",
+                                    ID_BATCH);
+  for (guint done = 0; ids != NULL && done < ids->len; done += ID_BATCH)
+    {
+      sqlite3_stmt *stmt = _tern_store_prepare (store, sql, error);
+      int rc;
+
+      if (stmt == NULL)
+        return FALSE;
+      /* A short last batch: the unused placeholders stay NULL and match nothing. */
+      for (guint i = 0; i < ID_BATCH && done + i < ids->len; i++)
+        sqlite3_bind_int64 (stmt, (int) i + 1, g_array_index (ids, gint64, done + i));
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        {
+          Row row;
+
+          read_row (stmt, &row);
+          g_array_append_val (rows, row);
+        }
+      sqlite3_reset (stmt);
+      sqlite3_clear_bindings (stmt);
+      if (rc != SQLITE_DONE)
+        return _tern_store_fail (store, rc, "grouping search results", error);
+    }
+  g_array_sort (rows, newest_first);
+  group_rows (scan, rows);
+  return TRUE;
+}
