@@ -11,6 +11,7 @@
 #include <adwaita.h>
 #include <string.h>
 
+#include "tern-application.h"
 #include "tern-rules-dialog.h"
 #include "tern-sieve-store.h"
 #include "tern-sieve-sync.h"
@@ -256,6 +257,15 @@ test_foreign (Fixture       *f,
     }
 }
 
+static gboolean
+uploaded_cb (gpointer data)
+{
+  Fixture *f = data;
+  g_autoptr(TernSieveSettings) settings = tern_sieve_store_get (f->store, f->account_id, NULL);
+
+  return settings != NULL && !settings->dirty;
+}
+
 static void
 test_offline (Fixture       *f,
               gconstpointer  data)
@@ -277,6 +287,29 @@ test_offline (Fixture       *f,
   settings = tern_sieve_store_get (f->store, f->account_id, &error);
   g_assert_true (settings->dirty);
   g_assert_nonnull (strstr (settings->script, "Star the boss"));
+  gtk_window_destroy (GTK_WINDOW (f->dialog));
+  f->dialog = NULL;
+
+  /* The server is back and the app connects: the rules go up by themselves. */
+  g_assert_true (tern_test_server_start (f->server, &error));
+  g_assert_no_error (error);
+  {
+    g_autoptr(TernStore) store = NULL;
+    g_autoptr(TernAccount) account = NULL;
+    g_autoptr(TernSieveState) state = NULL;
+    TernWindow *window = NULL;
+    TernApplication *app = tern_test_ui_start_app (f->dir, FALSE, &window);
+
+    g_assert_true (tern_test_ui_wait_for (uploaded_cb, f, 60));
+    account = tern_store_get_account_by_id (f->store, f->account_id, &error);
+    g_assert_no_error (error);
+    /* What the server has now (asked with the cache's copy out of the way: online only). */
+    state = tern_sieve_load (f->store, account, FALSE, 20, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (state->script);
+    g_assert_nonnull (strstr (state->script, "Star the boss"));
+    tern_test_ui_close_app (&app);
+  }
 }
 
 int
