@@ -17,7 +17,8 @@
 #include "tern-window.h"
 
 /*
- * The message view against the Dovecot fixture (#15). Printing: the message with its headers
+ * The message view against the Dovecot fixture (#15). Save As: the message whole in an .eml
+ * file. Printing: the message with its headers
  * goes to a PDF (GTK's print-to-file backend, through WebKit), read back with pdftotext;
  * remote content stays blocked there too. Remote content of HTML mail allowed per sender and
  * per domain, with a web server on loopback that counts requests: "Always Load from SENDER" loads
@@ -419,6 +420,33 @@ test_print (Fixture       *f,
   g_assert_cmpuint (f->web.requests, ==, before);
 }
 
+/* Save As: the message whole, as the server has it, in the file named. */
+
+static gboolean
+toast_cb (gpointer data)
+{
+  Fixture *f = data;
+
+  return tern_window_get_last_toast (f->window) != NULL;
+}
+
+static void
+test_save_as (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (f->dir, "Plain-note.eml", NULL);
+  g_autofree char *contents = NULL;
+
+  open_message (f, "Plain-note");
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.save-message-to", "s", path);
+  g_assert_true (tern_test_ui_wait_for (toast_cb, f, 30));
+  g_assert_cmpstr (tern_window_get_last_toast (f->window), ==, "Message saved");
+  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+  g_assert_true (g_str_has_prefix (contents, "From: Carol <carol@example.net>\r\n"));
+  g_assert_nonnull (strstr (contents, "Subject: Plain-note\r\n"));
+  g_assert_nonnull (strstr (contents, "\r\n\r\nRemember the milk.\r\nAnd the bread.\r\n"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -429,6 +457,7 @@ main (int    argc,
 
   g_test_add ("/ui-message/remote-per-sender-and-domain", Fixture, NULL, set_up, test_per_sender_and_domain, tear_down);
   g_test_add ("/ui-message/print", Fixture, NULL, set_up, test_print, tear_down);
+  g_test_add ("/ui-message/save-as", Fixture, NULL, set_up, test_save_as, tear_down);
 
   return g_test_run ();
 }

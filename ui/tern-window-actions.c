@@ -558,6 +558,7 @@ _tern_window_class_add_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.delete", NULL, delete_action);
   gtk_widget_class_install_action (widget_class, "win.junk", NULL, junk_action);
   gtk_widget_class_install_action (widget_class, "win.print", NULL, print_action);
+  _tern_window_class_add_export_actions (widget_class);
   gtk_widget_class_install_action (widget_class, "win.not-junk", NULL, junk_action);
   gtk_widget_class_install_action (widget_class, "win.move-to", "x", move_to_action);
   gtk_widget_class_install_action (widget_class, "win.open-move", NULL, open_move_action);

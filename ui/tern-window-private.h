@@ -104,6 +104,8 @@ void                _tern_window_update_list_title     (TernWindow *self);
 GArray             *_tern_window_collect_ids           (TernWindow *self,
                                                         guint      *first_out,
                                                         gboolean    folder_only);
+/* tern-window-export.c: Save As… an .eml file. */
+void                _tern_window_class_add_export_actions (GtkWidgetClass *widget_class);
 /* (transfer full) */
 GArray             *_tern_window_selected_ids          (TernWindow *self,
                                                         guint      *first_out);
