@@ -542,27 +542,6 @@ idp_token (TernStore          *store,
   return g_strdup (last_token);
 }
 
-/* Dovecot's log goes through its log process: wait until the line is there count times. */
-static gboolean
-wait_log (TernTestServer *server,
-          const char     *text,
-          guint           count)
-{
-  for (guint i = 0; i < 500; i++)
-    {
-      g_autofree char *log = NULL;
-      guint found = 0;
-
-      if (g_file_get_contents (tern_test_server_get_log_file (server), &log, NULL, NULL))
-        for (const char *p = strstr (log, text); p != NULL; p = strstr (p + 1, text))
-          found++;
-      if (found >= count)
-        return TRUE;
-      g_usleep (20 * 1000);
-    }
-  return FALSE;
-}
-
 static void
 test_server_oauth2 (void)
 {
@@ -615,7 +594,7 @@ test_server_oauth2 (void)
   g_assert_true (tern_test_server_deliver (server, "alice", "ci@example.org",
                                            "From: ci@example.org\r\nSubject: build\r\n\r\nok\r\n", &error));
   g_assert_cmpuint (tern_test_server_count_messages (server, "alice", "Builds", "ALL"), ==, 1);
-  g_assert_true (wait_log (server, "managesieve-login: Info: Login: user=<alice>, method=OAUTHBEARER", 1));
+  g_assert_true (tern_test_server_wait_log (server, "managesieve-login: Info: Login: user=<alice>, method=OAUTHBEARER", 1, 10000));
   g_assert_cmpuint (tern_test_idp_count (idp, "introspect-active"), >=, 1);
   g_assert_cmpuint (renewals, ==, 0);
 
@@ -630,7 +609,7 @@ test_server_oauth2 (void)
 
   /* Never the password: every rules login was with the token (the second one's line logged,
    * the first's before it). */
-  g_assert_true (wait_log (server, "managesieve-login: Info: Login: user=<alice>, method=OAUTHBEARER", 2));
+  g_assert_true (tern_test_server_wait_log (server, "managesieve-login: Info: Login: user=<alice>, method=OAUTHBEARER", 2, 10000));
   g_assert_true (g_file_get_contents (tern_test_server_get_log_file (server), &log, NULL, NULL));
   g_assert_null (strstr (log, "managesieve-login: Info: Login: user=<alice>, method=PLAIN"));
 
