@@ -142,7 +142,7 @@ tern_application_reload_accounts (TernApplication *self)
           tern_account_worker_set_work_offline (worker, self->work_offline);
           g_hash_table_insert (self->workers, g_memdup2 (&account->id, sizeof (gint64)), worker);
           tern_mail_service_add_worker (self->service, worker);
-          tern_rules_push_watch (worker, tern_store_get_path (self->store));
+          tern_rules_push_watch (worker, self->store);
           if (self->start_workers)
             tern_account_worker_start (worker);
         }

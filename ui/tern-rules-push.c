@@ -11,9 +11,10 @@
 
 typedef struct
 {
-  char    *db_path;
-  gint64   account_id;
-  gboolean pushing;
+  TernStore *store;        /* borrowed: the app's, which outlives its workers */
+  char      *db_path;      /* the thread's own connection to it */
+  gint64     account_id;
+  gboolean   pushing;
 } Watch;
 
 static void
@@ -21,6 +22,15 @@ watch_free (Watch *w)
 {
   g_free (w->db_path);
   g_free (w);
+}
+
+/* Whether a change is waiting (one small query, on the main thread). */
+static gboolean
+rules_pending (Watch *w)
+{
+  g_autoptr(TernSieveSettings) settings = tern_sieve_store_get (w->store, w->account_id, NULL);
+
+  return settings != NULL && settings->dirty && !settings->disabled;
 }
 
 static void
@@ -74,7 +84,8 @@ state_cb (TernAccountWorker *worker,
 {
   g_autoptr(GTask) task = NULL;
 
-  if (tern_account_worker_get_state (worker) != TERN_ACCOUNT_STATE_ONLINE || w->pushing)
+  if (tern_account_worker_get_state (worker) != TERN_ACCOUNT_STATE_ONLINE || w->pushing ||
+      !rules_pending (w))
     return;
   w->pushing = TRUE;
   /* The watch lives as long as the worker; the task keeps the worker until it is done. */
@@ -85,14 +96,15 @@ state_cb (TernAccountWorker *worker,
 
 void
 tern_rules_push_watch (TernAccountWorker *worker,
-                       const char        *db_path)
+                       TernStore         *store)
 {
   Watch *w;
 
   g_return_if_fail (TERN_IS_ACCOUNT_WORKER (worker));
 
   w = g_new0 (Watch, 1);
-  w->db_path = g_strdup (db_path);
+  w->store = store;
+  w->db_path = g_strdup (tern_store_get_path (store));
   w->account_id = tern_account_worker_get_account_id (worker);
   g_object_set_data_full (G_OBJECT (worker), "tern-rules-push", w, (GDestroyNotify) watch_free);
   g_signal_connect (worker, "notify::state", G_CALLBACK (state_cb), w);
