@@ -106,13 +106,21 @@ compare_strings (gconstpointer a,
 GStrv
 tern_spell_checker_list_languages (void)
 {
-  GPtrArray *tags = g_ptr_array_new ();
+  /* Listed once a process: enchant reads its providers' folders each time, and language
+   * detection asks after every pause in typing. */
+  static GStrv installed;
 
-  if (get_broker () != NULL)
-    enchant_broker_list_dicts (broker, describe_dict_cb, tags);
-  g_ptr_array_sort (tags, compare_strings);
-  g_ptr_array_add (tags, NULL);
-  return (GStrv) g_ptr_array_free (tags, FALSE);
+  if (installed == NULL)
+    {
+      GPtrArray *tags = g_ptr_array_new ();
+
+      if (get_broker () != NULL)
+        enchant_broker_list_dicts (broker, describe_dict_cb, tags);
+      g_ptr_array_sort (tags, compare_strings);
+      g_ptr_array_add (tags, NULL);
+      installed = (GStrv) g_ptr_array_free (tags, FALSE);
+    }
+  return g_strdupv (installed);
 }
 
 char *

@@ -22,7 +22,7 @@ G_DECLARE_FINAL_TYPE (TernSpellChecker, tern_spell_checker, TERN, SPELL_CHECKER,
 TernSpellChecker *tern_spell_checker_new                 (GtkTextView      *view);
 
 /* The language tags of the installed dictionaries ("de_DE", "en_US"), sorted; empty if
- * none. (transfer full) */
+ * none. Read once a process. (transfer full) */
 GStrv             tern_spell_checker_list_languages      (void);
 /* A language tag in words, in the user's language ("German (Belgium)"); the tag itself when
  * the ISO code lists are missing. (transfer full) */
