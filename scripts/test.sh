@@ -60,6 +60,7 @@ fi
 python3 - "$fuzz_results" "${logs[@]}" <<'PY'
 import json, os, sys
 passed = failed = skipped = 0
+fuzz_failed = []
 if sys.argv[1]:
     # One line per fuzz target: "NAME OK", "NAME FAIL" or "NAME SKIP".
     with open(sys.argv[1]) as f:
@@ -67,23 +68,38 @@ if sys.argv[1]:
             r = line.split()[-1] if line.strip() else ""
             passed += r == "OK"
             failed += r == "FAIL"
+            if r == "FAIL":
+                fuzz_failed.append(line.split()[0])
             skipped += r == "SKIP"
+failures = []
 for path in sys.argv[2:]:
     if not os.path.exists(path):
         failed += 1
+        failures.append((path, "(no log: the build or the run did not get that far)", ""))
         continue
     with open(path) as f:
         for line in f:
             line = line.strip()
             if not line:
                 continue
-            r = json.loads(line)["result"]
+            t = json.loads(line)
+            r = t["result"]
             if r in ("OK", "EXPECTEDFAIL"):
                 passed += 1
             elif r == "SKIP":
                 skipped += 1
             else:
                 failed += 1
+                failures.append((path, f"{t['name']}: {r} after {t.get('duration', 0):.0f} s",
+                                 t.get("stdout") or ""))
+# Whoever reads only the end of the output (a CI log) learns what failed and why.
+for path, what, out in failures:
+    print(f"FAILED {what} ({path})")
+    tail = [l for l in out.splitlines() if l.strip()][-25:]
+    for l in tail:
+        print(f"    {l[:300]}")
+for name in fuzz_failed:
+    print(f"FAILED {name}: a new crash (its reproducer and log: tests/fuzz/README.md)")
 print(f"{passed} passed, {failed} failed, {skipped} skipped")
 PY
 [ -n "$fuzz_results" ] && rm -f "$fuzz_results"
