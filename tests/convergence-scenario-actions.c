@@ -480,9 +480,9 @@ other_transfer (Scenario    *self,
     }
   copy = inst_new (self, inst->mid, target, inst->flags);
   dest = copyuid_dest (response);
-  g_string_append_printf (self->log, "other: %s %s %s uid %u to %s uid %u\n",
+  g_string_append_printf (self->log, "other: %s %s %s uid %u to %s uid %u (COPYUID: %u)\n",
                           move ? "move   " : "copy   ", inst->mid, self->folders[inst->folder],
-                          inst->uid, self->folders[target], copy->uid);
+                          inst->uid, self->folders[target], copy->uid, dest);
   if (dest != 0 && dest != copy->uid)
     {
       g_set_error (error, TERN_TEST_SERVER_ERROR, TERN_TEST_SERVER_ERROR_FAILED,

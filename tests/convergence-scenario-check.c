@@ -550,6 +550,16 @@ convergence_run_seed (ConvergenceContext  *self,
   g_unsetenv ("TERN_REPLAY_BATCH");
   if (error == NULL || *error == NULL)
     ok = TRUE;
+  else
+    {
+      /* The harness itself failed (a server did not do what the model expects): what led
+       * there tells whether the model or the server is wrong. */
+      char *message = g_strdup_printf ("%s\n--- what happened:\n%s", (*error)->message,
+                                       scenario_get_log (scenario));
+
+      g_free ((*error)->message);
+      (*error)->message = message;
+    }
 
   g_clear_pointer (&sync, tern_sync_free);
   g_clear_pointer (&store, tern_store_free);

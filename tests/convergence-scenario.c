@@ -315,6 +315,12 @@ client_append (Scenario    *self,
                                  "02-Feb-2026 10:00:00 +0000", text, strlen (text), error);
   if (error != NULL && *error != NULL)
     return FALSE;
+  /* An APPEND to the selected mailbox: Courier announces no EXISTS for it until a NOOP
+   * (RFC 3501 6.3.11 says it should), and until then a UID COPY of the new message in this
+   * session copies nothing, OK and all. */
+  if (self->selected != NULL && strcmp (self->selected, self->folders[folder]) == 0 &&
+      !tern_test_client_command (self->client, NULL, error, "NOOP"))
+    return FALSE;
   inst = inst_new (self, mid, folder, flags);
   if (uid != 0 && uid != inst->uid)
     {
