@@ -44,6 +44,7 @@ typedef struct
   char         *folder;
   GCancellable *cancellable;
   gboolean      flag;
+  gboolean      keep;           /* CMD_NETWORK_CHANGED: the connection survives the change */
 } Command;
 
 typedef struct
@@ -129,6 +130,9 @@ struct _TernAccountWorker
   GCancellable     *links_cancellable;
   int               sleep_inhibitor;   /* logind's delay lock (an fd), or -1 */
   gboolean          going_to_sleep;
+  gboolean          network_down;      /* as the monitor last said */
+  gint64            available_since;   /* monotonic time the network last became available */
+  gint64            connecting_since;  /* monotonic time the worker last began connecting */
 
   /* Borrowed. */
   TernStore        *main_store;

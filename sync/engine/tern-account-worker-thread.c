@@ -775,6 +775,13 @@ _tern_worker_thread (gpointer data)
             }
           break;
         case CMD_NETWORK_CHANGED:
+          /* The connection goes on: the push ended its wait for news, and the server's
+           * answer to DONE was the check that the link still works. */
+          if (cmd->keep && w.sync != NULL)
+            {
+              w.network_down = FALSE;
+              break;
+            }
           /* The old connection may be dead without knowing it: a new one, now. */
           drop_sync (&w);
           w.healthy = FALSE;

@@ -135,6 +135,8 @@ set_state (TernAccountWorker *self,
   _tern_worker_links_state (self, state);
   if (self->state != state)
     {
+      if (state == TERN_ACCOUNT_STATE_CONNECTING)
+        self->connecting_since = g_get_monotonic_time ();
       self->state = state;
       g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_STATE]);
     }

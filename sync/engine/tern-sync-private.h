@@ -34,8 +34,9 @@ struct _TernSync
   guint                timeout;
   guint                chunk;
 
-  GMutex               lock;       /* guards conn against tern_sync_cancel() */
+  GMutex               lock;       /* guards conn against tern_sync_cancel(), and local_address */
   TernImapConnection  *conn;
+  char                *local_address;  /* conn's own IP address, once connected */
   /* Without NOTIFY: a second connection idling on the open folder (tern-sync-watch.c), and
    * the folder it has selected. */
   TernImapConnection  *open_conn;

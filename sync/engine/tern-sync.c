@@ -90,6 +90,7 @@ tern_sync_free (TernSync *self)
   g_free (self->open_folder);
   g_free (self->fetch_folder_name);
   g_free (self->refused_sha256);
+  g_free (self->local_address);
   g_free (self->refused_description);
   g_clear_error (&self->fetch_error);
   g_clear_pointer (&self->collected, g_array_unref);
@@ -175,6 +176,17 @@ tern_sync_cancel (TernSync *self)
 }
 
 char *
+tern_sync_dup_local_address (TernSync *self)
+{
+  char *address;
+
+  g_mutex_lock (&self->lock);
+  address = g_strdup (self->local_address);
+  g_mutex_unlock (&self->lock);
+  return address;
+}
+
+char *
 tern_sync_dup_refused_sha256 (TernSync *self)
 {
   return g_strdup (self->refused_sha256);
@@ -237,6 +249,7 @@ tern_sync_disconnect (TernSync *self)
 
   g_mutex_lock (&self->lock);
   conn = g_steal_pointer (&self->conn);
+  g_clear_pointer (&self->local_address, g_free);
   g_mutex_unlock (&self->lock);
 
   /* A new connection may get the same address: NOTIFY SET goes out again on it. */
@@ -320,6 +333,15 @@ open_connection (TernSync            *self,
           self->refused_description = tern_imap_connection_dup_peer_description (conn);
         }
       return FALSE;
+    }
+  if (slot == &self->conn)
+    {
+      g_autofree char *local = tern_imap_connection_dup_local_address (conn);
+
+      g_mutex_lock (&self->lock);
+      g_free (self->local_address);
+      self->local_address = g_steal_pointer (&local);
+      g_mutex_unlock (&self->lock);
     }
 
   if (tern_password_uses_token (self->account))

@@ -205,6 +205,8 @@ void       tern_sync_cancel           (TernSync            *self);
 /* After a TERN_SYNC_ERROR_CERTIFICATE: the SHA-256 fingerprint of the refused certificate
  * and a description (subject, issuer, validity) to show before the user pins it. */
 char      *tern_sync_dup_refused_sha256      (TernSync *self) G_GNUC_WARN_UNUSED_RESULT;
+/* The main connection's own IP address while it is connected, else NULL. Any thread. */
+char      *tern_sync_dup_local_address       (TernSync *self) G_GNUC_WARN_UNUSED_RESULT;
 char      *tern_sync_dup_refused_description (TernSync *self) G_GNUC_WARN_UNUSED_RESULT;
 void       tern_sync_get_stats        (TernSync            *self,
                                        TernSyncStats       *stats);

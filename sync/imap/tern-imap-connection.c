@@ -835,6 +835,22 @@ tern_imap_connection_dup_peer_sha256 (TernImapConnection *self)
   return _tern_imap_certificate_sha256 (self->peer_certificate);
 }
 
+char *
+tern_imap_connection_dup_local_address (TernImapConnection *self)
+{
+  g_autoptr(GSocketAddress) address = NULL;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  if (self->socket_connection == NULL)
+    return NULL;
+  address = g_socket_connection_get_local_address (self->socket_connection, NULL);
+  if (!G_IS_INET_SOCKET_ADDRESS (address))
+    return NULL;
+
+  return g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)));
+}
+
 static char *
 format_date (GDateTime *date)
 {

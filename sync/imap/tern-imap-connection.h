@@ -94,6 +94,8 @@ gboolean            tern_imap_connection_is_compressed    (TernImapConnection   
 gboolean            tern_imap_connection_has_capability   (TernImapConnection     *self,
                                                            const char             *name);
 char               *tern_imap_connection_dup_peer_sha256  (TernImapConnection     *self) G_GNUC_WARN_UNUSED_RESULT;
+/* This end's IP address ("10.0.0.2"), once connected; NULL otherwise. */
+char               *tern_imap_connection_dup_local_address (TernImapConnection   *self) G_GNUC_WARN_UNUSED_RESULT;
 char               *tern_imap_connection_dup_peer_description (TernImapConnection *self) G_GNUC_WARN_UNUSED_RESULT;
 
 gboolean            tern_imap_connection_idle_start       (TernImapConnection     *self,
