@@ -497,6 +497,36 @@ run_ip (GError     **error,
   return TRUE;
 }
 
+/* Namespaces left by a run that was killed (theirs is "tern-slowlink-PID"): removed, with
+ * their veth pairs, once that process is gone. */
+static void
+remove_stale_namespaces (void)
+{
+  g_autofree char *out = NULL;
+  g_auto(GStrv) lines = NULL;
+  const char *argv[] = { "ip", "netns", "list", NULL };
+
+  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+                     NULL, NULL, &out, NULL, NULL, NULL))
+    return;
+  lines = g_strsplit (out, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_autofree char *proc = NULL;
+      g_autofree char *name = NULL;
+      guint64 pid;
+
+      if (!g_str_has_prefix (lines[i], "tern-slowlink-"))
+        continue;
+      name = g_strdup (lines[i]);
+      name[strcspn (name, " ")] = '\0';
+      pid = g_ascii_strtoull (name + strlen ("tern-slowlink-"), NULL, 10);
+      proc = g_strdup_printf ("/proc/%" G_GUINT64_FORMAT, pid);
+      if (pid != 0 && !g_file_test (proc, G_FILE_TEST_EXISTS))
+        run_ip (NULL, "netns", "delete", name, NULL);
+    }
+}
+
 SlowNet *
 slow_net_new (GError **error)
 {
@@ -512,6 +542,7 @@ slow_net_new (GError **error)
       g_free (self);
       return NULL;
     }
+  remove_stale_namespaces ();
   self->name = g_strdup_printf ("tern-slowlink-%d", (int) getpid ());
   self->host_if = g_strdup_printf ("tsl%ua", (guint) getpid () % 100000);
   self->client_if = g_strdup_printf ("tsl%ub", (guint) getpid () % 100000);
