@@ -432,6 +432,25 @@ test_sync_round_trips (Fixture       *f,
    * folder left selected. */
   g_assert_cmpuint (resync, <=, 2);
 
+  /* A resync with news: LSUB + LIST-STATUS, the SELECT (QRESYNC) of INBOX, the UID FETCH of
+   * the new messages' headers straight from the UIDNEXT it had (no UID SEARCH first: 5
+   * round trips before), then their text for offline reading in one UID FETCH. */
+  tern_test_server_append_message (f->server, "alice", "INBOX",
+                                   "From: bob@example.org\r\nSubject: news\r\nMessage-ID: <trips-news@t>\r\n\r\nhi\r\n");
+  tern_test_server_append_message (f->server, "alice", "INBOX",
+                                   "From: bob@example.org\r\nSubject: more\r\nMessage-ID: <trips-more@t>\r\n\r\nhi\r\n");
+  before = round_trips (sync);
+  tern_sync_run (sync, NULL, &error);
+  g_assert_no_error (error);
+  g_test_message ("resync with two new messages %u round trips", round_trips (sync) - before);
+  g_assert_cmpuint (round_trips (sync) - before, ==, 4);
+  {
+    g_autoptr(TernFolder) inbox = tern_store_get_folder (store, account->id, "INBOX", &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (tern_store_count_uids (store, inbox->id), ==, 302);
+  }
+
   g_clear_pointer (&sync, tern_sync_free);
   tern_account_free (account);
   tern_store_free (store);
@@ -481,7 +500,8 @@ test_idle_new_mail (Fixture       *f,
   inbox = tern_store_get_folder (store, account->id, "INBOX", &error);
   g_assert_cmpuint (inbox->server_exists, ==, 21);
   g_assert_cmpuint (tern_store_count_uids (store, inbox->id), ==, 21);
-  /* IDLE (its "+"), DONE, the UID FETCH. */
+  /* IDLE (its "+"), DONE, the UID FETCH (4 before the resync stopped asking UID SEARCH for
+   * what lies below the UIDNEXT it knows). */
   g_assert_cmpuint (round_trips (sync) - before, ==, 3);
 
   /* The cache is in step: a full resync finds nothing to do. */

@@ -306,15 +306,30 @@ full_compare (TernSync    *self,
   return _tern_sync_fetch_headers (self, folder, missing, FALSE, emit, error);
 }
 
+/* What arrived since from_uid. When the server announced UIDNEXT (below_uid) and the gap
+ * fits in one FETCH, the headers are asked for straight away (UID FETCH from:below-1: UIDs
+ * that are not there are simply not answered), without a UID SEARCH first: one round trip
+ * less for new mail after a reconnect (bench-linkdrop) and on every resync that has news. */
 static gboolean
 fetch_new (TernSync    *self,
            TernFolder  *folder,
            guint32      from_uid,
+           guint32      below_uid,
            gboolean     emit,
            GError     **error)
 {
-  g_autoptr(GArray) uids = _tern_sync_uid_search (self, MAX (from_uid, 1), 0, error);
+  g_autoptr(GArray) uids = NULL;
 
+  from_uid = MAX (from_uid, 1);
+  if (below_uid > from_uid && below_uid - from_uid <= self->chunk)
+    {
+      uids = g_array_sized_new (FALSE, FALSE, sizeof (guint32), below_uid - from_uid);
+      for (guint32 uid = from_uid; uid < below_uid; uid++)
+        g_array_append_val (uids, uid);
+      return _tern_sync_fetch_headers (self, folder, uids, FALSE, emit, error);
+    }
+
+  uids = _tern_sync_uid_search (self, from_uid, 0, error);
   if (uids == NULL)
     return FALSE;
   g_array_sort (uids, _tern_sync_compare_uid);
@@ -622,7 +637,7 @@ _tern_sync_resync (TernSync    *self,
     goto out_nobegin;
 
   if (state.uidnext > folder->uidnext || state.uidnext == 0)
-    if (!fetch_new (self, folder, folder->uidnext, TRUE, error))
+    if (!fetch_new (self, folder, folder->uidnext, state.uidnext, TRUE, error))
       goto out_nobegin;
 
   if (!count_matches (self, folder, error))
