@@ -67,6 +67,7 @@ typedef struct
   char      *subject;      /* valid UTF-8, or NULL */
   char      *from;         /* the first usable From address, or NULL */
   GPtrArray *recipients;   /* addresses in To, Cc and Bcc (groups opened), each once */
+  GPtrArray *recipient_names; /* the display name of each of them (decoded), or NULL */
   char      *in_reply_to;  /* the Message-IDs of In-Reply-To, "<a> <b>", or NULL */
   gboolean   has_date;
   gboolean   has_from;     /* a From header with at least one address */
