@@ -16,6 +16,7 @@
 #include "tern-rules-push.h"
 #include "tern-composer-window.h"
 #include "tern-outbox.h"
+#include "tern-contacts-window.h"
 #include "tern-preferences.h"
 #include "tern-window.h"
 
@@ -102,7 +103,10 @@ tern_application_open_cache (TernApplication  *self,
   path = g_build_filename (self->data_dir, "tern.db", NULL);
   self->store = tern_store_open (path, error);
   if (self->store != NULL)
-    self->service = tern_mail_service_new (self->store);
+    {
+      self->service = tern_mail_service_new (self->store);
+      tern_contacts_collect_sent_start (path);
+    }
   return self->store != NULL;
 }
 
@@ -351,6 +355,19 @@ preferences_cb (GSimpleAction *action,
 
   gtk_window_set_transient_for (prefs, parent);
   gtk_window_present (prefs);
+}
+
+static void
+contacts_cb (GSimpleAction *action,
+             GVariant      *parameter,
+             gpointer       user_data)
+{
+  TernApplication *self = TERN_APPLICATION (user_data);
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+  GtkWindow *contacts = GTK_WINDOW (tern_contacts_window_new (self));
+
+  gtk_window_set_transient_for (contacts, parent);
+  gtk_window_present (contacts);
 }
 
 static void
@@ -632,6 +649,7 @@ static const GActionEntry app_actions[] = {
   { "quit", quit_cb, NULL, NULL, NULL, { 0 } },
   { "preferences", preferences_cb, NULL, NULL, NULL, { 0 } },
   { "add-account", add_account_cb, NULL, NULL, NULL, { 0 } },
+  { "contacts", contacts_cb, NULL, NULL, NULL, { 0 } },
   { "about", about_cb, NULL, NULL, NULL, { 0 } },
   { "work-offline", NULL, NULL, "false", work_offline_cb, { 0 } },
   { "compose-mailto", compose_mailto_cb, "s", NULL, NULL, { 0 } },

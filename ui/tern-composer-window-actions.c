@@ -245,7 +245,7 @@ _tern_composer_window_update_suggestions (TernComposerWindow *self,
   for (guint i = 0; i < found->len; i++)
     {
       const TernAddress *a = found->pdata[i];
-      g_autofree char *text = _tern_composer_window_format_mailbox (a->name, a->address);
+      g_autofree char *text = tern_mime_format_mailbox (a->name, a->address);
       GtkTreeIter iter;
 
       gtk_list_store_append (model, &iter);

@@ -450,3 +450,21 @@ tern_mime_format_date (GDateTime *date)
   g_mime_init ();
   return g_mime_utils_header_format_date (date);
 }
+
+char *
+tern_mime_format_mailbox (const char *name,
+                          const char *address)
+{
+  InternetAddress *mailbox;
+  char *text;
+
+  g_return_val_if_fail (address != NULL, NULL);
+
+  if (name == NULL || *name == '\0')
+    return g_strdup (address);
+  g_mime_init ();
+  mailbox = internet_address_mailbox_new (name, address);
+  text = internet_address_to_string (mailbox, NULL, FALSE);
+  g_object_unref (mailbox);
+  return text;
+}

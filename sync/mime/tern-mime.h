@@ -84,5 +84,10 @@ TernMimeEnvelope *tern_mime_read_envelope (const char *data,
 char        *tern_mime_make_message_id (const char *domain) G_GNUC_WARN_UNUSED_RESULT;
 /* An RFC 5322 Date header value. (transfer full) */
 char        *tern_mime_format_date   (GDateTime    *date) G_GNUC_WARN_UNUSED_RESULT;
+/* "Name <address>" as a person types it in an address field (UTF-8, not encoded), the name
+ * quoted and escaped where RFC 5322 needs it ("Doe, Jane"); the address alone without a
+ * name. (transfer full) */
+char        *tern_mime_format_mailbox (const char  *name,
+                                      const char  *address) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS
