@@ -7,6 +7,7 @@
 
 #include "tern-contacts.h"
 #include "tern-outbox-sync.h"
+#include "tern-test-cache.h"
 
 /*
  * The address book: recipients of what the user sends are collected when the message is
@@ -351,6 +352,41 @@ test_vcard (Fixture       *f,
   g_assert_cmpstr (((TernVCard *) again->pdata[2])->emails[0], ==, "frank@example.org");
 }
 
+/* tern-cli contacts: import, list (with the Sent folders read first), export; a broken file
+ * is an error and adds nothing. */
+static void
+test_cli (Fixture       *f,
+          gconstpointer  data)
+{
+  g_autofree char *vcf = g_build_filename (f->dir, "in.vcf", NULL);
+  g_autofree char *bad = g_build_filename (f->dir, "bad.vcf", NULL);
+  g_autofree char *out = NULL;
+  int status = -1;
+
+  g_assert_true (g_file_set_contents (vcf, "BEGIN:VCARD\nVERSION:4.0\nFN:Gil\nEMAIL:gil@example.org\nEND:VCARD\n", -1, NULL));
+  g_assert_true (g_file_set_contents (bad, "BEGIN:VCARD\nFN:Gil\n", -1, NULL));
+  add_message (f, f->sent, "<cli@example.org>", "Me", "me@example.org", "Hal <hal@example.org>", "\\Seen");
+
+  out = tern_test_cache_run_cli (f->dir, &status, "contacts", "import", bad, NULL);
+  g_assert_true (WIFEXITED (status) && WEXITSTATUS (status) != 0);
+  g_assert_nonnull (strstr (out, "has no END"));
+  g_clear_pointer (&out, g_free);
+
+  out = tern_test_cache_run_cli (f->dir, &status, "contacts", "import", vcf, NULL);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_cmpstr (out, ==, "1 added, 0 updated, 0 cards without an address skipped\n");
+  g_clear_pointer (&out, g_free);
+
+  out = tern_test_cache_run_cli (f->dir, &status, "contacts", NULL);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_cmpstr (out, ==, "Gil <gil@example.org>\tsent 0\treceived 0\nHal <hal@example.org>\tsent 1\treceived 0\n");
+  g_clear_pointer (&out, g_free);
+
+  out = tern_test_cache_run_cli (f->dir, &status, "contacts", "export", "-", NULL);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_nonnull (strstr (out, "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Hal\r\nEMAIL:hal@example.org\r\nEND:VCARD\r\n"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -363,5 +399,6 @@ main (int    argc,
   ADD ("edit", test_edit);
   ADD ("completion", test_completion);
   ADD ("vcard", test_vcard);
+  ADD ("cli", test_cli);
   return g_test_run ();
 }
