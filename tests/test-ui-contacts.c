@@ -14,7 +14,8 @@
 
 /*
  * The address book in the app (#15), under Xvfb with real key presses: typing "ali" in To
- * pops up the address book's suggestion, Down and Enter put it in, quoted; a name edited on
+ * pops up the address book's suggestion, Down and Enter put it in, quoted, Tab takes the best
+ * one; a name edited on
  * the Contacts page (main menu) is kept; a vCard file imported there is suggested by the
  * composer at once.
  */
@@ -137,6 +138,13 @@ test_composer_keyboard (Fixture       *f,
   g_assert_true (tern_test_ui_press_key (to, GDK_KEY_Return, 0));
   g_assert_true (tern_test_ui_wait_for (text_is_cb, &wait, 10));
   g_assert_cmpstr (tern_composer_window_get_to (composer), ==, "\"Liddell, Alice\" <alice@example.org>, ");
+
+  /* Tab takes the best suggestion after what is there; the focus stays in To. */
+  type_text (to, "bo");
+  wait.text = "\"Liddell, Alice\" <alice@example.org>, Bob Alison <bob@example.net>, ";
+  g_assert_true (tern_test_ui_press_key (to, GDK_KEY_Tab, 0));
+  g_assert_true (tern_test_ui_wait_for (text_is_cb, &wait, 10));
+  g_assert_true (gtk_widget_has_focus (gtk_widget_get_first_child (to)) || gtk_widget_has_focus (to));
   gtk_window_destroy (GTK_WINDOW (composer));
 }
 
