@@ -203,6 +203,7 @@ test_edit_persists (Fixture       *f,
   NameWait wait = { f->store, "alice@example.org", "Alice L" };
   TextWait text = { NULL, "Alice L" };
 
+  tern_test_ui_screenshots (GTK_WINDOW (contacts), "contacts", 560, 520);
   /* By name: Bob Alison, then "Liddell, Alice". */
   g_assert_cmpstrv (shown, ((const char *[]) { "bob@example.net", "alice@example.org", NULL }));
   g_assert_nonnull (row);

@@ -33,6 +33,7 @@ struct _TernApplication
   char           *data_dir;
 
   GSubprocess    *demo_server;
+  TernContactsCollect *contacts_collect;  /* the address book's scan of the Sent folders */
 
   gboolean        work_offline;
   gboolean        start_workers;
@@ -105,7 +106,7 @@ tern_application_open_cache (TernApplication  *self,
   if (self->store != NULL)
     {
       self->service = tern_mail_service_new (self->store);
-      tern_contacts_collect_sent_start (path);
+      self->contacts_collect = tern_contacts_collect_sent_start (path);
     }
   return self->store != NULL;
 }
@@ -861,6 +862,7 @@ tern_application_shutdown (GApplication *app)
         tern_mail_service_remove_worker (self->service, *(gint64 *) key);
     }
   g_hash_table_remove_all (self->workers);
+  g_clear_pointer (&self->contacts_collect, tern_contacts_collect_sent_stop);
   stop_demo_server (self);
 
   G_APPLICATION_CLASS (tern_application_parent_class)->shutdown (app);
@@ -877,6 +879,7 @@ tern_application_finalize (GObject *object)
   g_clear_object (&self->settings);
   /* An app that was never run (tests) has no shutdown: the demo server stops here. */
   stop_demo_server (self);
+  g_clear_pointer (&self->contacts_collect, tern_contacts_collect_sent_stop);
   g_clear_pointer (&self->store, tern_store_free);
   g_free (self->data_dir);
 

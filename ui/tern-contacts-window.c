@@ -479,30 +479,50 @@ tern_contacts_window_new (TernApplication *app)
 
 /* The scan of the Sent folders. */
 
-static void
-collect_thread (GTask        *task,
-                gpointer      source,
-                gpointer      data,
-                GCancellable *cancellable)
+struct _TernContactsCollect
 {
+  GThread *thread;
+  char    *path;
+  gint     stop;
+};
+
+static gpointer
+collect_main (gpointer data)
+{
+  TernContactsCollect *c = data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(TernStore) store = tern_store_open (data, &error);
+  g_autoptr(TernStore) store = tern_store_open (c->path, &error);
   guint remaining = 1;
 
-  /* Short batches, each its own transaction: the app's writes never wait long. */
-  while (store != NULL && remaining > 0)
+  /* Short batches, each its own transaction: the app's writes never wait long, and a stop
+   * waits for one batch at most. */
+  while (store != NULL && remaining > 0 && !g_atomic_int_get (&c->stop))
     if (!tern_store_scan_sent (store, 200, &remaining, &error))
       break;
   if (error != NULL)
     g_debug ("The address book did not read the Sent folders: %s", error->message);
-  g_task_return_boolean (task, TRUE);
+  return NULL;
+}
+
+TernContactsCollect *
+tern_contacts_collect_sent_start (const char *path)
+{
+  TernContactsCollect *c = g_new0 (TernContactsCollect, 1);
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  c->path = g_strdup (path);
+  c->thread = g_thread_new ("tern-contacts", collect_main, c);
+  return c;
 }
 
 void
-tern_contacts_collect_sent_start (const char *path)
+tern_contacts_collect_sent_stop (TernContactsCollect *c)
 {
-  g_autoptr(GTask) task = g_task_new (NULL, NULL, NULL, NULL);
-
-  g_task_set_task_data (task, g_strdup (path), g_free);
-  g_task_run_in_thread (task, collect_thread);
+  if (c == NULL)
+    return;
+  g_atomic_int_set (&c->stop, 1);
+  g_thread_join (c->thread);
+  g_free (c->path);
+  g_free (c);
 }

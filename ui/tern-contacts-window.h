@@ -27,7 +27,12 @@ gboolean            tern_contacts_window_export_file (TernContactsWindow *self,
 GStrv               tern_contacts_window_dup_shown   (TernContactsWindow *self);
 
 /* Counts the recipients of the Sent folders' messages not looked at yet, on a thread of its
- * own with its own connection to the cache at path (so the window never waits for it). */
-void                tern_contacts_collect_sent_start (const char         *path);
+ * own with its own connection to the cache at path (so the window never waits for it).
+ * stop: asks it to end after the batch it is on and waits for that (before the cache's files
+ * go away). */
+typedef struct _TernContactsCollect TernContactsCollect;
+
+TernContactsCollect *tern_contacts_collect_sent_start (const char         *path);
+void                tern_contacts_collect_sent_stop  (TernContactsCollect *collect);
 
 G_END_DECLS
