@@ -17,7 +17,8 @@
  * pops up the address book's suggestion, Down and Enter put it in, quoted, Tab takes the best
  * one; a name edited on
  * the Contacts page (main menu) is kept; a vCard file imported there is suggested by the
- * composer at once.
+ * composer at once; the Sent folder's people are collected at start, a message opened adds
+ * its sender.
  */
 
 typedef struct
@@ -27,6 +28,42 @@ typedef struct
   TernWindow      *window;
   TernStore       *store;  /* the app's, borrowed */
 } Fixture;
+
+/* INBOX with an unread message written to the user, Sent with one the user sent elsewhere. */
+static void
+add_mail (TernStore *store,
+          gint64     account_id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernMessage) received = tern_message_new ();
+  g_autoptr(TernMessage) sent = tern_message_new ();
+  TernFolder inbox = { .account_id = account_id, .name = (char *) "INBOX", .delimiter = (char *) "/",
+                       .selectable = TRUE, .subscribed = TRUE };
+  TernFolder sent_folder = { .account_id = account_id, .name = (char *) "Sent", .delimiter = (char *) "/",
+                             .selectable = TRUE, .subscribed = TRUE, .special_use = (char *) "\\Sent" };
+  gint64 inbox_id = 0, sent_id = 0;
+
+  g_assert_true (tern_store_upsert_folder (store, &inbox, &inbox_id, &error));
+  g_assert_true (tern_store_upsert_folder (store, &sent_folder, &sent_id, &error));
+  received->uid = 1;
+  received->flags = g_strdup ("");
+  received->date = received->internaldate = g_get_real_time () / G_USEC_PER_SEC - 60;
+  received->subject = g_strdup ("Lunch?");
+  received->from_name = g_strdup ("Carol Reader");
+  received->from_addr = g_strdup ("carol@example.com");
+  received->to_list = g_strdup ("me@example.org");
+  received->message_id = g_strdup ("<lunch@example.com>");
+  g_assert_true (tern_store_upsert_message (store, inbox_id, received, NULL, &error));
+  sent->uid = 1;
+  sent->flags = g_strdup ("\\Seen");
+  sent->date = sent->internaldate = g_get_real_time () / G_USEC_PER_SEC - 120;
+  sent->subject = g_strdup ("Report");
+  sent->from_addr = g_strdup ("me@example.org");
+  sent->to_list = g_strdup ("Dan Sent <dan@example.com>");
+  sent->message_id = g_strdup ("<report@example.org>");
+  g_assert_true (tern_store_upsert_message (store, sent_id, sent, NULL, &error));
+  g_assert_no_error (error);
+}
 
 static void
 set_up (Fixture       *f,
@@ -47,12 +84,14 @@ set_up (Fixture       *f,
   path = g_build_filename (f->dir, "tern.db", NULL);
   store = tern_store_open (path, &error);
   g_assert_no_error (error);
-  g_assert_true (tern_store_add_account (store, &account, NULL, &error));
+  g_assert_true (tern_store_add_account (store, &account, &account.id, &error));
   /* Alice was written to three times, Bob twice: Alice first. */
   g_assert_true (tern_store_note_sent (store, "<1@x>", names, addresses, g_get_real_time () / G_USEC_PER_SEC, &error));
   g_assert_true (tern_store_note_sent (store, "<2@x>", names, addresses, g_get_real_time () / G_USEC_PER_SEC, &error));
   g_assert_true (tern_store_note_sent (store, "<3@x>", names, (const char *[]) { "alice@example.org", NULL },
                                        g_get_real_time () / G_USEC_PER_SEC, &error));
+  if (data != NULL)
+    add_mail (store, account.id);
   g_clear_pointer (&store, tern_store_free);
 
   f->app = tern_test_ui_start_app (f->dir, TRUE, &f->window);
@@ -272,6 +311,43 @@ test_import_suggests (Fixture       *f,
   gtk_window_destroy (GTK_WINDOW (contacts));
 }
 
+typedef struct
+{
+  TernStore  *store;
+  const char *address;
+  guint       sent;
+  guint       received;
+} CountWait;
+
+static gboolean
+counted_cb (gpointer data)
+{
+  CountWait *w = data;
+  g_autoptr(GPtrArray) found = tern_store_list_contacts (w->store, w->address, FALSE, 1, NULL);
+
+  return found != NULL && found->len == 1 && ((TernContact *) found->pdata[0])->sent == w->sent &&
+         ((TernContact *) found->pdata[0])->received == w->received;
+}
+
+/* What the Sent folder held before the app started is read on a thread; the message the
+ * user opens adds its sender. */
+static void
+test_collected (Fixture       *f,
+                gconstpointer  data)
+{
+  CountWait dan = { f->store, "dan@example.com", 1, 0 };
+  CountWait carol = { f->store, "carol@example.com", 0, 1 };
+  g_autoptr(GPtrArray) none = tern_store_list_contacts (f->store, "carol", FALSE, 0, NULL);
+
+  g_assert_true (tern_test_ui_wait_for (counted_cb, &dan, 30));
+  g_assert_cmpuint (none->len, ==, 0);
+  gtk_window_present (GTK_WINDOW (f->window));
+  g_assert_true (tern_test_ui_wait_frames (GTK_WIDGET (f->window), 2));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (tern_window_get_selection (f->window))), ==, 1);
+  gtk_selection_model_select_item (tern_window_get_selection (f->window), 0, TRUE);
+  g_assert_true (tern_test_ui_wait_for (counted_cb, &carol, 10));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -282,5 +358,6 @@ main (int   argc,
   ADD ("composer-keyboard", test_composer_keyboard);
   ADD ("edit-persists", test_edit_persists);
   ADD ("import-suggests", test_import_suggests);
+  g_test_add ("/ui-contacts/collected", Fixture, "mail", set_up, test_collected, tear_down);
   return g_test_run ();
 }
