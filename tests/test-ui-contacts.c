@@ -15,10 +15,10 @@
 /*
  * The address book in the app (#15), under Xvfb with real key presses: typing "ali" in To
  * pops up the address book's suggestion, Down and Enter put it in, quoted, Tab takes the best
- * one; a name edited on
- * the Contacts page (main menu) is kept; a vCard file imported there is suggested by the
- * composer at once; the Sent folder's people are collected at start, a message opened adds
- * its sender.
+ * one; a name edited on the Contacts page (main menu) is kept, Write Message opens a composer
+ * to the contact, Delete removes it from the suggestions too; a vCard file imported there is
+ * suggested by the composer at once; the Sent folder's people are collected at start, a
+ * message opened adds its sender.
  */
 
 typedef struct
@@ -241,6 +241,8 @@ test_edit_persists (Fixture       *f,
   GtkWidget *search = tern_test_ui_find_named (GTK_WIDGET (contacts), "search");
   NameWait wait = { f->store, "alice@example.org", "Alice L" };
   TextWait text = { NULL, "Alice L" };
+  TernComposerWindow *composer;
+  g_auto(GStrv) suggestions = NULL;
 
   tern_test_ui_screenshots (GTK_WINDOW (contacts), "contacts", 560, 520);
   /* By name: Bob Alison, then "Liddell, Alice". */
@@ -268,6 +270,26 @@ test_edit_persists (Fixture       *f,
   g_clear_pointer (&shown, g_strfreev);
   shown = tern_contacts_window_dup_shown (contacts);
   g_assert_cmpstrv (shown, ((const char *[]) { "alice@example.org", "bob@example.net", NULL }));
+
+  /* Write Message: a composer to the contact, with the name. */
+  row = tern_test_ui_find_named (GTK_WIDGET (contacts), "alice@example.org");
+  g_signal_emit_by_name (tern_test_ui_find_named (row, "write"), "clicked");
+  composer = TERN_COMPOSER_WINDOW (tern_test_ui_find_toplevel (TERN_TYPE_COMPOSER_WINDOW));
+  g_assert_nonnull (composer);
+  g_assert_cmpstr (tern_composer_window_get_to (composer), ==, "Alice L <alice@example.org>");
+  gtk_window_destroy (GTK_WINDOW (composer));
+
+  /* Delete: gone from the page and from the composer's suggestions. */
+  row = tern_test_ui_find_named (GTK_WIDGET (contacts), "bob@example.net");
+  g_signal_emit_by_name (tern_test_ui_find_named (row, "delete"), "clicked");
+  g_clear_pointer (&shown, g_strfreev);
+  shown = tern_contacts_window_dup_shown (contacts);
+  g_assert_cmpstrv (shown, ((const char *[]) { "alice@example.org", NULL }));
+  composer = open_composer (f);
+  tern_composer_window_set_to (composer, "bo");
+  suggestions = tern_composer_window_dup_suggestions (composer);
+  g_assert_cmpuint (g_strv_length (suggestions), ==, 0);
+  gtk_window_destroy (GTK_WINDOW (composer));
   gtk_window_destroy (GTK_WINDOW (contacts));
 }
 
