@@ -277,6 +277,16 @@ static const Page pages[] = {
     "without --replace; “script” prints the active script and “set-script” replaces it\n"
     "with a file (the server checks it). “server” sets where the rules live (default: the\n"
     "IMAP host, port 4190, always STARTTLS)." },
+  { "contacts", "the address book: people written to and read from",
+    "contacts [list [QUERY]]\n"
+    "contacts import FILE.vcf\n"
+    "contacts export FILE.vcf",
+    "The address book the app keeps for completion: every recipient of mail sent, and the\n"
+    "senders of mail read that was written to you (not Junk, lists or automated senders).\n"
+    "“list” prints them by name (with QUERY: those whose address or a word of whose name\n"
+    "starts with it, best first), each with how often mail went to and came from them.\n"
+    "“import” reads vCard 2.1, 3.0 or 4.0 (each EMAIL of each card); “export” writes\n"
+    "vCard 4.0 (FILE “-”: standard output)." },
   { "help", "this list, or what one command does",
     "help [COMMAND]",
     "Without COMMAND: every command in a line. With it: its forms, what it does, its options." },

@@ -45,6 +45,11 @@ void         tern_cli_message_json       (GString           *out,
 gboolean     tern_cli_ensure_store       (Cli               *cli,
                                           GError           **error);
 
+/* tern-cli-contacts.c */
+int          cmd_contacts                (Cli               *cli,
+                                          int                argc,
+                                          char             **argv);
+
 /* tern-cli-account.c */
 int          cmd_account                 (Cli               *cli,
                                           int                argc,

@@ -59,6 +59,7 @@ static const char *help_text =
   "              [--server-saves-sent yes|no]\n"
   "  identity list ACCOUNT | identity remove ACCOUNT ADDRESS\n"
   "  identity add ACCOUNT ADDRESS [--name N] [--reply-to R] [--signature-file F]\n"
+  "  contacts [list [QUERY]] | contacts import FILE.vcf | contacts export FILE.vcf\n"
   "  help [COMMAND]    (what a command does, its options)\n";
 
 int
@@ -164,6 +165,8 @@ main (int    argc,
     status = cmd_offline_policy (&cli, argc, argv);
   else if (strcmp (command, "rules") == 0)
     status = cmd_rules (&cli, argc, argv);
+  else if (strcmp (command, "contacts") == 0)
+    status = cmd_contacts (&cli, argc, argv);
   else if (tern_cli_outbox_handles (command))
     status = tern_cli_outbox_run (command, cli.data_dir, cli.json, cli.offline, cli.timeout, argc, argv);
   else

@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 #include <string.h>
 
+#include "tern-contacts.h"
 #include "tern-store-private.h"
 
 /* Address completion from the people in the cache. */
@@ -24,8 +25,8 @@ tern_address_free (TernAddress *address)
 }
 
 /* One "Name <a@b>" or "a@b" of a stored list; FALSE if it holds no usable address. */
-static gboolean
-split_address (const char  *text,
+gboolean
+_tern_store_split_address (const char  *text,
                char       **name_out,
                char       **address_out)
 {
@@ -74,8 +75,8 @@ split_address (const char  *text,
 /* The addresses of a stored list. Names are neither quoted nor escaped by every writer, so a
  * comma does not always separate two people ("Doe, Jane <jane@example.org>"): a piece without
  * an address joins the next one. */
-static void
-each_address (const char *list,
+void
+_tern_store_each_address (const char *list,
               void      (*func) (const char *name, const char *address, gpointer data),
               gpointer    data)
 {
@@ -104,7 +105,7 @@ each_address (const char *list,
               g_autofree char *name = NULL;
               g_autofree char *address = NULL;
 
-              if (split_address (pending->str, &name, &address))
+              if (_tern_store_split_address (pending->str, &name, &address))
                 func (name, address, data);
               g_string_truncate (pending, 0);
             }
@@ -175,6 +176,24 @@ completion_add (const char *name,
   a->score += 1.0 / (1.0 + age_days / 30.0);
 }
 
+/* key (casefolded, consumed): an address the message scan must not return. */
+static void
+mark_taken (GHashTable *found,
+            char       *key)
+{
+  TernAddress *a = g_hash_table_lookup (found, key);
+
+  if (a != NULL)
+    {
+      a->count = 0;
+      g_free (key);
+      return;
+    }
+  a = g_new0 (TernAddress, 1);
+  a->address = g_strdup (key);
+  g_hash_table_insert (found, key, a);
+}
+
 static int
 compare_addresses (gconstpointer pa,
                    gconstpointer pb)
@@ -185,6 +204,47 @@ compare_addresses (gconstpointer pa,
   if (a->score != b->score)
     return a->score > b->score ? -1 : 1;
   return g_ascii_strcasecmp (a->address, b->address);
+}
+
+/* Appends the matching contacts, best first, and marks the addresses of the contact table
+ * (deleted ones too) in `found` as taken: count 0 there means "leave out". */
+static gboolean
+add_contacts (TernStore   *self,
+              const char  *prefix,
+              GHashTable  *own,
+              GHashTable  *found,
+              GPtrArray   *result,
+              GError     **error)
+{
+  g_autoptr(GPtrArray) contacts = tern_store_list_contacts (self, prefix, TRUE, 0, error);
+  sqlite3_stmt *stmt;
+
+  if (contacts == NULL)
+    return FALSE;
+  for (guint i = 0; i < contacts->len; i++)
+    {
+      const TernContact *c = contacts->pdata[i];
+      g_autofree char *key = g_utf8_casefold (c->address, -1);
+      TernAddress *a;
+
+      if (g_hash_table_contains (own, key))
+        continue;
+      a = g_new0 (TernAddress, 1);
+      a->name = g_strdup (c->name);
+      a->address = g_strdup (c->address);
+      a->count = c->sent + c->received;
+      a->last_seen = c->last_used;
+      a->score = c->score;
+      g_ptr_array_add (result, a);
+      mark_taken (found, g_steal_pointer (&key));
+    }
+  stmt = _tern_store_prepare (self, "SELECT address FROM contact WHERE hidden = 1", error);
+  if (stmt == NULL)
+    return FALSE;
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    mark_taken (found, g_utf8_casefold ((const char *) sqlite3_column_text (stmt, 0), -1));
+  sqlite3_reset (stmt);
+  return TRUE;
 }
 
 /* Candidate rows: the newest messages that mention the prefix anywhere in their people. */
@@ -269,11 +329,11 @@ tern_store_complete_addresses (TernStore   *self,
           g_autofree char *name = NULL;
           g_autofree char *address = NULL;
 
-          if (split_address (from_addr, &name, &address))
+          if (_tern_store_split_address (from_addr, &name, &address))
             completion_add (from_name && *from_name ? from_name : name, address, &c);
         }
-      each_address ((const char *) sqlite3_column_text (stmt, 2), completion_add, &c);
-      each_address ((const char *) sqlite3_column_text (stmt, 3), completion_add, &c);
+      _tern_store_each_address ((const char *) sqlite3_column_text (stmt, 2), completion_add, &c);
+      _tern_store_each_address ((const char *) sqlite3_column_text (stmt, 3), completion_add, &c);
     }
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
@@ -282,15 +342,28 @@ tern_store_complete_addresses (TernStore   *self,
       return NULL;
     }
 
+  /* The address book first (the people the user writes to, those the user added), then
+   * the rest of the cache; not the addresses the user deleted from the address book. */
   {
+    g_autoptr(GPtrArray) seen = g_ptr_array_new_with_free_func ((GDestroyNotify) tern_address_free);
     GHashTableIter iter;
     gpointer value;
+    gboolean ok = add_contacts (self, trimmed, own, found, result, error);
 
     g_hash_table_iter_init (&iter, found);
     while (g_hash_table_iter_next (&iter, NULL, &value))
-      g_ptr_array_add (result, value);
+      g_ptr_array_add (seen, value);
+    if (!ok)
+      return NULL;
+    g_ptr_array_sort (seen, compare_addresses);
+    for (guint i = 0; i < seen->len; i++)
+      {
+        TernAddress *a = seen->pdata[i];
+
+        if (a->count > 0)
+          g_ptr_array_add (result, g_steal_pointer (&seen->pdata[i]));
+      }
   }
-  g_ptr_array_sort (result, compare_addresses);
   if (limit > 0 && result->len > limit)
     g_ptr_array_set_size (result, limit);
   return g_steal_pointer (&result);

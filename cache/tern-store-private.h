@@ -112,4 +112,13 @@ gboolean      _tern_threads_assign  (TernStore     *self,
 gboolean      _tern_threads_backfill (TernStore    *self,
                                      GError       **error);
 
+/* Addresses of the stored lists (tern-store-addresses.c). split: one "Name <a@b>" or "a@b",
+ * FALSE if it holds no usable address; each: every address of a comma-separated list. */
+gboolean      _tern_store_split_address (const char  *text,
+                                     char         **name_out,
+                                     char         **address_out);
+void          _tern_store_each_address (const char *list,
+                                     void        (*func) (const char *name, const char *address, gpointer data),
+                                     gpointer      data);
+
 G_END_DECLS

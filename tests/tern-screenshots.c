@@ -8,6 +8,7 @@
 
 #include "tern-application.h"
 #include "tern-composer-window.h"
+#include "tern-contacts-window.h"
 #include "tern-preferences.h"
 #include "tern-sync.h"
 #include "tern-test-ui.h"
@@ -203,6 +204,32 @@ preferences (TernApplication *app,
   gtk_window_destroy (prefs);
 }
 
+static gboolean
+contacts_cb (gpointer data)
+{
+  return tern_test_ui_find_toplevel (TERN_TYPE_CONTACTS_WINDOW) != NULL;
+}
+
+/* The address book (main menu → Contacts): the demo's people, collected from its Sent folder. */
+static void
+contacts (TernApplication *app,
+          int              width,
+          int              height)
+{
+  GtkWindow *window;
+
+  g_action_group_activate_action (G_ACTION_GROUP (app), "contacts", NULL);
+  if (!tern_test_ui_wait_for (contacts_cb, NULL, 10))
+    {
+      g_printerr ("No contacts window\n");
+      return;
+    }
+  window = tern_test_ui_find_toplevel (TERN_TYPE_CONTACTS_WINDOW);
+  gtk_window_set_default_size (window, MIN (width, 560), MIN (height, 640));
+  shot (window, "contacts");
+  gtk_window_destroy (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -284,6 +311,7 @@ main (int   argc,
 
   search_grouped (window, "release");
   preferences (app, width, height);
+  contacts (app, width, height);
 
   gtk_window_destroy (GTK_WINDOW (window));
   tern_test_ui_stop_workers (app);

@@ -16,6 +16,7 @@
 #include "tern-rules-push.h"
 #include "tern-composer-window.h"
 #include "tern-outbox.h"
+#include "tern-contacts-window.h"
 #include "tern-preferences.h"
 #include "tern-window.h"
 
@@ -32,6 +33,7 @@ struct _TernApplication
   char           *data_dir;
 
   GSubprocess    *demo_server;
+  TernContactsCollect *contacts_collect;  /* the address book's scan of the Sent folders */
 
   gboolean        work_offline;
   gboolean        start_workers;
@@ -102,7 +104,10 @@ tern_application_open_cache (TernApplication  *self,
   path = g_build_filename (self->data_dir, "tern.db", NULL);
   self->store = tern_store_open (path, error);
   if (self->store != NULL)
-    self->service = tern_mail_service_new (self->store);
+    {
+      self->service = tern_mail_service_new (self->store);
+      self->contacts_collect = tern_contacts_collect_sent_start (path);
+    }
   return self->store != NULL;
 }
 
@@ -351,6 +356,19 @@ preferences_cb (GSimpleAction *action,
 
   gtk_window_set_transient_for (prefs, parent);
   gtk_window_present (prefs);
+}
+
+static void
+contacts_cb (GSimpleAction *action,
+             GVariant      *parameter,
+             gpointer       user_data)
+{
+  TernApplication *self = TERN_APPLICATION (user_data);
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+  GtkWindow *contacts = GTK_WINDOW (tern_contacts_window_new (self));
+
+  gtk_window_set_transient_for (contacts, parent);
+  gtk_window_present (contacts);
 }
 
 static void
@@ -632,6 +650,7 @@ static const GActionEntry app_actions[] = {
   { "quit", quit_cb, NULL, NULL, NULL, { 0 } },
   { "preferences", preferences_cb, NULL, NULL, NULL, { 0 } },
   { "add-account", add_account_cb, NULL, NULL, NULL, { 0 } },
+  { "contacts", contacts_cb, NULL, NULL, NULL, { 0 } },
   { "about", about_cb, NULL, NULL, NULL, { 0 } },
   { "work-offline", NULL, NULL, "false", work_offline_cb, { 0 } },
   { "compose-mailto", compose_mailto_cb, "s", NULL, NULL, { 0 } },
@@ -843,6 +862,7 @@ tern_application_shutdown (GApplication *app)
         tern_mail_service_remove_worker (self->service, *(gint64 *) key);
     }
   g_hash_table_remove_all (self->workers);
+  g_clear_pointer (&self->contacts_collect, tern_contacts_collect_sent_stop);
   stop_demo_server (self);
 
   G_APPLICATION_CLASS (tern_application_parent_class)->shutdown (app);
@@ -859,6 +879,7 @@ tern_application_finalize (GObject *object)
   g_clear_object (&self->settings);
   /* An app that was never run (tests) has no shutdown: the demo server stops here. */
   stop_demo_server (self);
+  g_clear_pointer (&self->contacts_collect, tern_contacts_collect_sent_stop);
   g_clear_pointer (&self->store, tern_store_free);
   g_free (self->data_dir);
 

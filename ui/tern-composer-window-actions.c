@@ -245,7 +245,7 @@ _tern_composer_window_update_suggestions (TernComposerWindow *self,
   for (guint i = 0; i < found->len; i++)
     {
       const TernAddress *a = found->pdata[i];
-      g_autofree char *text = _tern_composer_window_format_mailbox (a->name, a->address);
+      g_autofree char *text = tern_mime_format_mailbox (a->name, a->address);
       GtkTreeIter iter;
 
       gtk_list_store_append (model, &iter);
@@ -283,12 +283,38 @@ match_selected_cb (GtkEntryCompletion *completion,
   return TRUE;
 }
 
+/* Tab takes the best suggestion (as in Thunderbird) while there is one for what is being
+ * typed; otherwise it moves on to the next field as usual. */
+static gboolean
+tab_pressed_cb (GtkEventControllerKey *controller,
+                guint                  keyval,
+                guint                  keycode,
+                GdkModifierType        state,
+                TernComposerWindow    *self)
+{
+  GtkEntry *entry = GTK_ENTRY (gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (controller)));
+  GtkEntryCompletion *completion = gtk_entry_get_completion (entry);
+  GtkTreeModel *model = gtk_entry_completion_get_model (completion);
+  const char *prefix = last_address (_tern_composer_window_entry_text (entry));
+  GtkTreeIter iter;
+
+  if ((keyval != GDK_KEY_Tab && keyval != GDK_KEY_KP_Tab) ||
+      (state & (GDK_CONTROL_MASK | GDK_SHIFT_MASK | GDK_ALT_MASK)) != 0)
+    return FALSE;
+  if (self->completing != entry || *prefix == '\0' || strchr (prefix, '<') != NULL ||
+      !gtk_tree_model_get_iter_first (model, &iter))
+    return FALSE;
+  match_selected_cb (completion, model, &iter, self);
+  return TRUE;
+}
+
 void
 _tern_composer_window_setup_completion (TernComposerWindow *self,
                   GtkEntry           *entry)
 {
   g_autoptr(GtkEntryCompletion) completion = gtk_entry_completion_new ();
   g_autoptr(GtkListStore) model = gtk_list_store_new (1, G_TYPE_STRING);
+  GtkEventController *keys = gtk_event_controller_key_new ();
 
   gtk_entry_completion_set_model (completion, GTK_TREE_MODEL (model));
   gtk_entry_completion_set_text_column (completion, 0);
@@ -298,6 +324,10 @@ _tern_composer_window_setup_completion (TernComposerWindow *self,
   gtk_entry_completion_set_popup_single_match (completion, TRUE);
   g_signal_connect (completion, "match-selected", G_CALLBACK (match_selected_cb), self);
   gtk_entry_set_completion (entry, completion);
+  /* Before the completion's own keys (which let Tab move on). */
+  gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
+  g_signal_connect (keys, "key-pressed", G_CALLBACK (tab_pressed_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (entry), keys);
 }
 
 GStrv

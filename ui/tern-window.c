@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "tern-contacts.h"
 #include "tern-journal.h"
 #include "tern-message-row.h"
 #include "tern-move-popover.h"
@@ -211,6 +212,9 @@ mark_read (TernWindow *self,
     /* Reading is not an action to undo: Ctrl+Z keeps to what the user did. */
     if (!tern_mail_service_mark_read (self->service, ids, &error))
       g_debug ("Cannot mark read: %s", error->message);
+    /* Opened by the user: its sender may belong in the address book (tern-contacts.h). */
+    else if (!tern_store_note_read (self->store, message_id, NULL, &error))
+      g_debug ("The address book missed a sender: %s", error->message);
   }
 }
 

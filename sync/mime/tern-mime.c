@@ -311,6 +311,7 @@ tern_mime_envelope_free (TernMimeEnvelope *envelope)
   g_free (envelope->subject);
   g_free (envelope->from);
   g_clear_pointer (&envelope->recipients, g_ptr_array_unref);
+  g_clear_pointer (&envelope->recipient_names, g_ptr_array_unref);
   g_free (envelope->in_reply_to);
   g_free (envelope);
 }
@@ -340,6 +341,7 @@ header_length (const char *data,
 
 static void
 add_mailboxes (GPtrArray           *out,
+               GPtrArray           *names,
                GHashTable          *seen,
                InternetAddressList *list)
 {
@@ -350,14 +352,19 @@ add_mailboxes (GPtrArray           *out,
 
       if (INTERNET_ADDRESS_IS_GROUP (a))
         {
-          add_mailboxes (out, seen, internet_address_group_get_members (INTERNET_ADDRESS_GROUP (a)));
+          add_mailboxes (out, names, seen, internet_address_group_get_members (INTERNET_ADDRESS_GROUP (a)));
           continue;
         }
       addr = internet_address_mailbox_get_addr (INTERNET_ADDRESS_MAILBOX (a));
       if (addr == NULL || strchr (addr, '@') == NULL || strpbrk (addr, "<>\r\n ") != NULL)
         continue;
       if (g_hash_table_add (seen, g_ascii_strdown (addr, -1)))
-        g_ptr_array_add (out, g_strdup (addr));
+        {
+          g_ptr_array_add (out, g_strdup (addr));
+          /* GMime has undone RFC 2047 encoded words in the name. */
+          if (names != NULL)
+            g_ptr_array_add (names, g_strdup (internet_address_get_name (a)));
+        }
     }
 }
 
@@ -400,14 +407,15 @@ tern_mime_read_envelope (const char  *data,
       g_autoptr(GPtrArray) addrs = g_ptr_array_new_with_free_func (g_free);
       g_autoptr(GHashTable) none = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
-      add_mailboxes (addrs, none, from);
+      add_mailboxes (addrs, NULL, none, from);
       env->from = addrs->len > 0 ? g_strdup (addrs->pdata[0]) : NULL;
     }
 
   env->recipients = g_ptr_array_new_with_free_func (g_free);
-  add_mailboxes (env->recipients, seen, g_mime_message_get_to (mime));
-  add_mailboxes (env->recipients, seen, g_mime_message_get_cc (mime));
-  add_mailboxes (env->recipients, seen, g_mime_message_get_bcc (mime));
+  env->recipient_names = g_ptr_array_new_with_free_func (g_free);
+  add_mailboxes (env->recipients, env->recipient_names, seen, g_mime_message_get_to (mime));
+  add_mailboxes (env->recipients, env->recipient_names, seen, g_mime_message_get_cc (mime));
+  add_mailboxes (env->recipients, env->recipient_names, seen, g_mime_message_get_bcc (mime));
 
   value = g_mime_object_get_header (GMIME_OBJECT (mime), "In-Reply-To");
   if (value != NULL)
@@ -441,4 +449,22 @@ tern_mime_format_date (GDateTime *date)
 {
   g_mime_init ();
   return g_mime_utils_header_format_date (date);
+}
+
+char *
+tern_mime_format_mailbox (const char *name,
+                          const char *address)
+{
+  InternetAddress *mailbox;
+  char *text;
+
+  g_return_val_if_fail (address != NULL, NULL);
+
+  if (name == NULL || *name == '\0')
+    return g_strdup (address);
+  g_mime_init ();
+  mailbox = internet_address_mailbox_new (name, address);
+  text = internet_address_to_string (mailbox, NULL, FALSE);
+  g_object_unref (mailbox);
+  return text;
 }

@@ -67,6 +67,7 @@ typedef struct
   char      *subject;      /* valid UTF-8, or NULL */
   char      *from;         /* the first usable From address, or NULL */
   GPtrArray *recipients;   /* addresses in To, Cc and Bcc (groups opened), each once */
+  GPtrArray *recipient_names; /* the display name of each of them (decoded), or NULL */
   char      *in_reply_to;  /* the Message-IDs of In-Reply-To, "<a> <b>", or NULL */
   gboolean   has_date;
   gboolean   has_from;     /* a From header with at least one address */
@@ -83,5 +84,10 @@ TernMimeEnvelope *tern_mime_read_envelope (const char *data,
 char        *tern_mime_make_message_id (const char *domain) G_GNUC_WARN_UNUSED_RESULT;
 /* An RFC 5322 Date header value. (transfer full) */
 char        *tern_mime_format_date   (GDateTime    *date) G_GNUC_WARN_UNUSED_RESULT;
+/* "Name <address>" as a person types it in an address field (UTF-8, not encoded), the name
+ * quoted and escaped where RFC 5322 needs it ("Doe, Jane"); the address alone without a
+ * name. (transfer full) */
+char        *tern_mime_format_mailbox (const char  *name,
+                                      const char  *address) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

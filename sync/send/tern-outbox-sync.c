@@ -11,6 +11,7 @@
 
 #include <glib/gstdio.h>
 
+#include "tern-contacts.h"
 #include "tern-journal.h"
 #include "tern-mime.h"
 #include "tern-outbox-private.h"
@@ -24,6 +25,7 @@ typedef struct
   char       *subject;
   char       *mail_from;
   GPtrArray  *recipients;
+  GPtrArray  *recipient_names;
   char       *answers;
   gboolean    has_date;
   gboolean    has_from;
@@ -36,6 +38,7 @@ envelope_clear (Envelope *env)
   g_free (env->subject);
   g_free (env->mail_from);
   g_clear_pointer (&env->recipients, g_ptr_array_unref);
+  g_clear_pointer (&env->recipient_names, g_ptr_array_unref);
   g_free (env->answers);
 }
 
@@ -61,6 +64,7 @@ read_envelope (const char         *data,
   if (env->mail_from == NULL)
     env->mail_from = g_strdup (account->email);
   env->recipients = g_steal_pointer (&mime->recipients);
+  env->recipient_names = g_steal_pointer (&mime->recipient_names);
   if (env->recipients->len == 0)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
@@ -178,6 +182,7 @@ store_message (TernStore          *store,
                const char         *data,
                gsize               length,
                TernOutboxItem     *item,
+               GPtrArray         **names_out,
                GError            **error)
 {
   g_auto(Envelope) env = { 0 };
@@ -218,6 +223,7 @@ store_message (TernStore          *store,
   item->mail_from = g_steal_pointer (&env.mail_from);
   g_ptr_array_add (env.recipients, NULL);
   item->recipients = (char **) g_ptr_array_free (g_steal_pointer (&env.recipients), FALSE);
+  *names_out = g_steal_pointer (&env.recipient_names);
   item->answers = g_steal_pointer (&env.answers);
   return TRUE;
 }
@@ -231,11 +237,13 @@ enqueue (TernStore                *store,
          GError                  **error)
 {
   g_autoptr(TernOutboxItem) item = g_new0 (TernOutboxItem, 1);
+  g_autoptr(GPtrArray) names = NULL;
+  g_autoptr(GError) local_error = NULL;
   gint64 id;
 
   g_return_val_if_fail (store != NULL && account != NULL, 0);
 
-  if (!store_message (store, account, data, length, item, error))
+  if (!store_message (store, account, data, length, item, &names, error))
     return 0;
   if (options != NULL)
     {
@@ -244,7 +252,17 @@ enqueue (TernStore                *store,
     }
   id = tern_outbox_add (store, item, error);
   if (id == 0)
-    g_unlink (item->path);
+    {
+      g_unlink (item->path);
+      return 0;
+    }
+  /* The address book learns the recipients once the message is queued: what the user sent
+   * is suggested at once, even offline. Its failure does not undo the sending. */
+  g_ptr_array_add (names, NULL);
+  if (!tern_store_note_sent (store, item->message_id, (const char * const *) names->pdata,
+                             (const char * const *) item->recipients, g_get_real_time () / G_USEC_PER_SEC,
+                             &local_error))
+    g_debug ("The address book missed a message: %s", local_error->message);
   return id;
 }
 
@@ -286,6 +304,7 @@ tern_outbox_requeue_file (TernStore   *store,
   g_autoptr(TernOutboxItem) item = NULL;
   g_autoptr(TernAccount) account = NULL;
   g_autoptr(GMappedFile) file = NULL;
+  g_autoptr(GPtrArray) names = NULL;
 
   if (old == NULL || (account = tern_store_get_account_by_id (store, old->account_id, error)) == NULL)
     return FALSE;
@@ -294,7 +313,7 @@ tern_outbox_requeue_file (TernStore   *store,
     return FALSE;
   item = g_new0 (TernOutboxItem, 1);
   if (!store_message (store, account, g_mapped_file_get_contents (file), g_mapped_file_get_length (file),
-                      item, error))
+                      item, &names, error))
     return FALSE;
   item->forwards = g_strdup (old->forwards);
   item->draft = old->draft;
