@@ -9,6 +9,7 @@
 #include "tern-conversation-view.h"
 #include "tern-format.h"
 #include "tern-message-item.h"
+#include "tern-message-row.h"
 
 /*
  * A conversation as Geary shows it: a card a message, oldest first, in one scroller. The
@@ -82,7 +83,8 @@ card_update (Card *card)
   TernMessageItem *item = card->item;
   const char *sender = tern_message_item_get_sender (item);
   const char *preview = tern_message_item_get_preview (item);
-  g_autofree char *date = tern_format_message_date (tern_message_item_get_date (item));
+  g_autofree char *date = tern_format_date (tern_message_item_get_date (item));
+  g_autofree char *full_date = tern_format_message_date (tern_message_item_get_date (item));
   gboolean flagged = tern_message_item_get_flagged (item);
 
   if (sender == NULL || *sender == '\0')
@@ -98,7 +100,9 @@ card_update (Card *card)
     gtk_label_set_text (GTK_LABEL (card->snippet), tern_message_item_get_sender_address (item));
   else
     gtk_label_set_text (GTK_LABEL (card->snippet), preview != NULL ? preview : "");
+  /* Short, as in the list (an expanded message says it in full below). */
   gtk_label_set_text (GTK_LABEL (card->date), date != NULL ? date : "");
+  gtk_widget_set_tooltip_text (card->date, full_date);
   gtk_widget_set_visible (card->actions, card->expanded);
   gtk_button_set_icon_name (GTK_BUTTON (card->star), flagged ? "starred-symbolic" : "non-starred-symbolic");
   gtk_widget_set_tooltip_text (card->star, flagged ? _("Unstar") : _("Star"));

@@ -163,10 +163,9 @@ tern_message_view_set_embedded (TernMessageView *self,
   g_return_if_fail (TERN_IS_MESSAGE_VIEW (self));
 
   self->embedded = !!embedded;
-  /* The card above says who it is from and when. */
+  /* The card above says who it is from (and when, in short). */
   gtk_widget_set_visible (self->subject, !self->embedded);
   gtk_widget_set_visible (self->from, !self->embedded);
-  gtk_widget_set_visible (self->date, !self->embedded);
   gtk_stack_set_vhomogeneous (GTK_STACK (self->stack), !self->embedded);
   gtk_stack_set_vhomogeneous (GTK_STACK (self->body_stack), !self->embedded);
   gtk_widget_set_vexpand (self->body_stack, !self->embedded);
