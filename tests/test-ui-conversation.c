@@ -343,10 +343,10 @@ test_keyboard (Fixture       *f,
   g_assert_true (gtk_widget_grab_focus (tern_test_ui_find_named (w, "message_list")));
   g_assert_true (tern_test_ui_press_key (w, GDK_KEY_F6, 0));
   g_assert_true (tern_test_ui_wait_for (focus_in_view_cb, f, 5));
-  g_assert_true (tern_test_ui_press_key (w, GDK_KEY_Page_Down, 0));
+  g_assert_true (tern_test_ui_press_key (w, GDK_KEY_space, 0));
   g_assert_true (tern_test_ui_wait_for (scrolled_cb, adj, 5));
   last = gtk_adjustment_get_value (adj);
-  g_assert_true (tern_test_ui_press_key (w, GDK_KEY_space, 0));
+  g_assert_true (tern_test_ui_press_key (w, GDK_KEY_Page_Down, 0));
   g_assert_true (tern_test_ui_wait_for (scrolled_cb, adj, 5));
 
   /* Unread again (the list's action), then R from inside the conversation. */
