@@ -9,6 +9,8 @@
 #include "tern-application.h"
 #include "tern-composer-window.h"
 #include "tern-contacts-window.h"
+#include "tern-conversation-view.h"
+#include "tern-message-window.h"
 #include "tern-preferences.h"
 #include "tern-sync.h"
 #include "tern-test-ui.h"
@@ -111,6 +113,65 @@ forward (TernWindow *window,
         gtk_window_destroy (composer);
         break;
       }
+}
+
+static gboolean
+conversation_settled_cb (gpointer data)
+{
+  TernConversationView *view = data;
+
+  for (guint i = 0; i < tern_conversation_view_get_n_messages (view); i++)
+    {
+      TernMessageView *message = tern_conversation_view_get_message_view (view, i);
+
+      if (message != NULL && !settled_cb (message))
+        return FALSE;
+    }
+  return tern_conversation_view_get_n_messages (view) > 0;
+}
+
+/* Grouped by conversation, the first conversation of several messages: stacked. Then its
+ * newest message in a window of its own. Grouping is left off again. */
+static void
+conversation (TernWindow *window,
+              int         width,
+              int         height)
+{
+  GtkWidget *w = GTK_WIDGET (window);
+  GListModel *rows = G_LIST_MODEL (tern_window_get_selection (window));
+  TernConversationView *view = TERN_CONVERSATION_VIEW (tern_window_get_conversation_view (window));
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (window));
+
+  g_object_set (window, "group-by-conversation", TRUE, NULL);
+  for (guint i = 0; i < g_list_model_get_n_items (rows); i++)
+    {
+      g_autoptr(GtkTreeListRow) row = g_list_model_get_item (rows, i);
+      gpointer item = gtk_tree_list_row_get_item (row);
+      gboolean several = TERN_IS_CONVERSATION_ITEM (item) && tern_conversation_item_get_count (item) > 1;
+
+      g_clear_object (&item);
+      if (!several)
+        continue;
+      gtk_selection_model_select_item (tern_window_get_selection (window), i, TRUE);
+      g_signal_emit_by_name (tern_test_ui_find_named (w, "message_list"), "activate", i);
+      if (!tern_test_ui_wait_for (conversation_settled_cb, view, 30))
+        g_printerr ("The conversation did not load\n");
+      shot (window, "conversation");
+      break;
+    }
+  gtk_widget_activate_action (w, "win.open-in-window", NULL);
+  for (GList *l = gtk_application_get_windows (app); l != NULL; l = l->next)
+    if (TERN_IS_MESSAGE_WINDOW (l->data))
+      {
+        GtkWindow *opened = l->data;
+
+        gtk_window_set_default_size (opened, MIN (width, 800), MIN (height, 640));
+        tern_test_ui_wait_for (settled_cb, tern_message_window_get_message_view (TERN_MESSAGE_WINDOW (opened)), 30);
+        shot (opened, "message-window");
+        gtk_window_destroy (opened);
+        break;
+      }
+  g_object_set (window, "group-by-conversation", FALSE, NULL);
 }
 
 static gboolean
@@ -291,6 +352,7 @@ main (int   argc,
     }
   if (open_message (window, "Photo from the site visit"))
     shot (window, "photo");
+  conversation (window, width, height);
 
   /* An empty folder (the demo's Junk). */
   {

@@ -401,6 +401,57 @@ tern_test_ui_click_button (GtkWidget *widget,
 }
 
 static void
+double_released_cb (GtkGestureClick *gesture,
+                    int              n_press,
+                    double           x,
+                    double           y,
+                    gboolean        *seen)
+{
+  if (n_press >= 2)
+    *seen = TRUE;
+}
+
+gboolean
+tern_test_ui_double_click (GtkWidget *widget,
+                           double     x,
+                           double     y)
+{
+  Display *dpy = xdisplay (widget);
+  GtkNative *native = gtk_widget_get_native (widget);
+  GtkGesture *watch = gtk_gesture_click_new ();
+  graphene_point_t in_native;
+  double tx, ty;
+  int rx, ry;
+  Window child;
+  gboolean seen = FALSE, ok;
+
+  g_assert_true (gtk_widget_compute_point (widget, GTK_WIDGET (native), &GRAPHENE_POINT_INIT (x, y), &in_native));
+  gtk_native_get_surface_transform (native, &tx, &ty);
+  XTranslateCoordinates (dpy, xwindow (widget), DefaultRootWindow (dpy),
+                         (int) (in_native.x + tx), (int) (in_native.y + ty), &rx, &ry, &child);
+  gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (watch), GTK_PHASE_CAPTURE);
+  g_signal_connect (watch, "released", G_CALLBACK (double_released_cb), &seen);
+  gtk_widget_add_controller (GTK_WIDGET (native), GTK_EVENT_CONTROLLER (watch));
+
+  /* Both clicks go to the server at once: the X server stamps them a moment apart, well
+   * within the double-click time whatever the load. */
+  XTestFakeMotionEvent (dpy, -1, rx, ry, CurrentTime);
+  for (int i = 0; i < 2; i++)
+    {
+      XTestFakeButtonEvent (dpy, 1, True, CurrentTime);
+      XTestFakeButtonEvent (dpy, 1, False, CurrentTime);
+    }
+  XSync (dpy, False);
+  g_object_ref (watch);
+  ok = tern_test_ui_wait_for (seen_cb, &seen, 5);
+  if (gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (watch)) != NULL)
+    gtk_widget_remove_controller (gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (watch)),
+                                  GTK_EVENT_CONTROLLER (watch));
+  g_object_unref (watch);
+  return ok;
+}
+
+static void
 root_point (GtkWidget *widget,
             double     x,
             double     y,

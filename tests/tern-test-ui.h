@@ -60,6 +60,12 @@ gboolean         tern_test_ui_click         (GtkWidget       *widget,
                                              double           x,
                                              double           y);
 
+/* A double click of the primary button at (x, y), through the X server; returns once GTK has
+ * seen the second release. */
+gboolean         tern_test_ui_double_click  (GtkWidget       *widget,
+                                             double           x,
+                                             double           y);
+
 /* The same with another button (3: the secondary, for a context menu). */
 gboolean         tern_test_ui_click_button  (GtkWidget       *widget,
                                              guint            button,

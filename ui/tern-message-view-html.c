@@ -170,7 +170,10 @@ ensure_web_view (TernMessageView *self)
                                  NULL);
   g_object_unref (manager);
   g_object_unref (settings);
-  gtk_widget_set_vexpand (self->web_view, TRUE);
+  /* In a conversation the message has a height of its own; the conversation scrolls around it. */
+  gtk_widget_set_vexpand (self->web_view, !self->embedded);
+  if (self->embedded)
+    gtk_widget_set_size_request (self->web_view, -1, 480);
   g_signal_connect (self->web_view, "decide-policy", G_CALLBACK (decide_policy_cb), self);
   g_signal_connect (self->web_view, "load-changed", G_CALLBACK (load_changed_cb), self);
   g_signal_connect_object (adw_style_manager_get_default (), "notify::dark", G_CALLBACK (dark_changed_cb),

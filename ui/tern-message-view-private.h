@@ -75,6 +75,14 @@ struct _TernMessageView
   guint                 n_highlights;
   gboolean              html_dark;
   char                 *last_toast;       /* shown in the dark palette */
+
+  /* Embedded in a conversation (tern-conversation-view.c): no subject of its own, as tall as
+   * its text (the conversation scrolls, not each message), quoted text folded. */
+  gboolean              embedded;
+  GtkWidget            *headers;
+  GtkWidget            *text_scroller;    /* NULL once embedded */
+  GtkWidget            *text_box;         /* the text and the images below it */
+  GtkWidget            *plain_box;        /* embedded: the plain text as labels */
 };
 
 void     _tern_message_view_open_uri              (GtkWidget       *widget,
@@ -102,6 +110,11 @@ void     _tern_message_view_allow_remote_action   (GtkWidget       *widget,
 
 /* Words of text, lower case, of two characters or more. (transfer full) */
 GStrv    _tern_message_view_highlight_words       (const char      *text);
+
+/* tern-message-view-quotes.c: embedded, the plain text as labels, its quoted blocks ("> ..."
+ * lines and the "X wrote:" before them) folded in a "Show Quoted Text" expander each. */
+void     _tern_message_view_fold_quotes           (TernMessageView *self,
+                                                   const char      *text);
 
 /* tern-message-view-attachments.c */
 void     _tern_message_view_attachment_free       (Attachment      *a);

@@ -151,6 +151,7 @@ set_plain_text (TernMessageView *self,
       gtk_text_buffer_apply_tag (buffer, tag, &start, &end);
       g_match_info_next (match, NULL);
     }
+  _tern_message_view_fold_quotes (self, text);
   highlight_text (self);
 }
 
@@ -479,6 +480,8 @@ tern_message_view_focus_body (TernMessageView *self)
 
   if (self->state == TERN_MESSAGE_VIEW_HTML && self->web_view != NULL)
     return gtk_widget_grab_focus (self->web_view);
+  if (self->state == TERN_MESSAGE_VIEW_TEXT && self->plain_box != NULL)
+    return gtk_widget_child_focus (self->plain_box, GTK_DIR_TAB_FORWARD);
   if (self->state == TERN_MESSAGE_VIEW_TEXT)
     return gtk_widget_grab_focus (self->text_view);
   return FALSE;
@@ -768,7 +771,7 @@ tern_message_view_init (TernMessageView *self)
   page = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
   gtk_stack_add_named (GTK_STACK (self->stack), page, "message");
 
-  headers = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
+  headers = self->headers = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
   gtk_widget_set_margin_top (headers, 12);
   gtk_widget_set_margin_bottom (headers, 12);
   gtk_widget_set_margin_start (headers, 18);
@@ -839,7 +842,7 @@ tern_message_view_init (TernMessageView *self)
   gtk_widget_set_vexpand (self->body_stack, TRUE);
   gtk_box_append (GTK_BOX (page), self->body_stack);
 
-  scroller = gtk_scrolled_window_new ();
+  scroller = self->text_scroller = gtk_scrolled_window_new ();
   self->text_view = gtk_text_view_new ();
   gtk_text_view_set_editable (GTK_TEXT_VIEW (self->text_view), FALSE);
   gtk_text_view_set_cursor_visible (GTK_TEXT_VIEW (self->text_view), FALSE);
@@ -856,7 +859,7 @@ tern_message_view_init (TernMessageView *self)
   gtk_widget_set_margin_start (self->images_box, 18);
   gtk_widget_set_margin_end (self->images_box, 18);
   gtk_widget_set_margin_bottom (self->images_box, 12);
-  label = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  label = self->text_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
   /* The text's background down to the foot of the pane, however short the text. */
   gtk_widget_set_vexpand (self->text_view, TRUE);
   gtk_box_append (GTK_BOX (label), self->text_view);

@@ -88,4 +88,11 @@ const char           *tern_message_view_get_last_toast  (TernMessageView *self);
 /* How many image attachments show below the text. */
 guint                 tern_message_view_get_n_inline_images (TernMessageView *self);
 
+/* In a conversation: no subject of its own (the conversation's is above), as tall as the
+ * message (the conversation scrolls), quoted text of plain text folded. Before showing. */
+void                  tern_message_view_set_embedded    (TernMessageView *self,
+                                                         gboolean         embedded);
+/* How many quoted blocks of the text shown are folded away (embedded only). */
+guint                 tern_message_view_get_n_folded_quotes (TernMessageView *self);
+
 G_END_DECLS

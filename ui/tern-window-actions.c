@@ -420,6 +420,13 @@ list_pressed_cb (GtkGestureClick *gesture,
   /* Ctrl and Shift add to the selection: no navigation then. */
   if ((state & (GDK_CONTROL_MASK | GDK_SHIFT_MASK)) != 0)
     return;
+  /* A double click on a message opens it in a window of its own (folded, the first click
+   * already went on to the message). */
+  if (n_press == 2 && list == GTK_WIDGET (self->message_list) && !adw_leaflet_get_folded (self->leaflet))
+    {
+      _tern_window_open_in_window_later (self);
+      return;
+    }
   _tern_window_navigate_after_click (self, list == GTK_WIDGET (self->folder_list) ? self->list_pane
                                                                                  : self->view_pane);
 }
@@ -474,6 +481,8 @@ focus_pane (TernWindow *self,
   else if (pane == PANE_MESSAGES)
     ok = gtk_widget_get_mapped (GTK_WIDGET (self->message_list)) &&
          gtk_widget_grab_focus (GTK_WIDGET (self->message_list));
+  else if (g_strcmp0 (gtk_stack_get_visible_child_name (self->view_stack), "conversation") == 0)
+    ok = tern_conversation_view_focus (self->conversation_view);
   else
     ok = tern_message_view_focus_body (self->message_view);
   return ok;

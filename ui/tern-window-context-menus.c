@@ -244,6 +244,7 @@ message_menu_model (TernWindow *self)
   add_item (section, _("_Delete"), "win.delete", G_MININT64);
 
   section = add_section (menu);
+  add_item (section, _("Open in New _Window"), "win.open-in-window", G_MININT64);
   add_item (section, _("_Save As…"), "win.save-message", G_MININT64);
   add_item (section, _("_Print…"), "win.print", G_MININT64);
   return G_MENU_MODEL (menu);

@@ -203,6 +203,18 @@ _tern_window_refresh_messages (TernWindow *self)
       /* A conversation a new message moved up comes back as a new row: expand it again. */
       TernConversationModel *conversations = _tern_window_conversations (self);
       g_autoptr(GArray) expanded = tern_conversation_model_dup_expanded (conversations);
+      gint64 stacked = tern_conversation_view_get_thread_id (self->conversation_view);
+      guint stacked_pos = stacked != 0 ? tern_conversation_model_find (conversations, stacked) : G_MAXUINT;
+      g_autoptr(GtkTreeListRow) stacked_row = NULL;
+
+      /* The conversation view holds its conversation's messages too: that is not the list's
+       * row expanded, unless it was. */
+      if (stacked_pos != G_MAXUINT)
+        stacked_row = gtk_tree_list_model_get_child_row (_tern_window_tree (self), stacked_pos);
+      if (stacked != 0 && (stacked_row == NULL || !gtk_tree_list_row_get_expanded (stacked_row)))
+        for (guint i = 0; i < expanded->len; i++)
+          if (g_array_index (expanded, gint64, i) == stacked)
+            g_array_remove_index (expanded, i--);
 
       g_clear_error (&error);
       if (tern_message_model_get_searching (self->message_model))

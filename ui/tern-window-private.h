@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include "tern-conversation-view.h"
 #include "tern-pane-handle.h"
 #include "tern-window.h"
 
@@ -34,6 +35,8 @@ struct _TernWindow
   GtkListView          *message_list;
   AdwStatusPage        *empty_page;
   TernMessageView      *message_view;
+  GtkStack             *view_stack;       /* the message, or the conversation */
+  TernConversationView *conversation_view;
   GtkMenuButton        *move_button;
   AdwSplitButton       *forward_button;
   GtkButton            *junk_button;
@@ -104,6 +107,23 @@ void                _tern_window_update_list_title     (TernWindow *self);
 GArray             *_tern_window_collect_ids           (TernWindow *self,
                                                         guint      *first_out,
                                                         gboolean    folder_only);
+/* Marks read what the user opened (not an action to undo), where the folder lets them. */
+void                _tern_window_mark_read             (TernWindow *self,
+                                                        GArray     *ids);
+/* tern-window-conversation.c: the conversation view (grouped, a conversation selected
+ * alone), "Open in New Window". Shows the conversation selected, if one of several
+ * messages is: TRUE then. */
+gboolean            _tern_window_show_conversation     (TernWindow *self);
+void                _tern_window_setup_conversation_view (TernWindow *self);
+/* Reloads the messages shown that wait for their text. */
+void                _tern_window_reload_view           (TernWindow *self);
+/* A row activated (a double click, Enter): folded, the message pane; otherwise the
+ * message in a window of its own. */
+void                _tern_window_message_activated_cb  (TernWindow *self,
+                                                        guint       position);
+void                _tern_window_class_add_conversation_actions (GtkWidgetClass *widget_class);
+/* A double click on a row (unfolded): the message in a window, once the list selected it. */
+void                _tern_window_open_in_window_later  (TernWindow *self);
 /* tern-window-export.c: Save As… an .eml file. */
 void                _tern_window_class_add_export_actions (GtkWidgetClass *widget_class);
 /* (transfer full) */

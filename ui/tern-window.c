@@ -193,29 +193,46 @@ _tern_window_tell_workers (TernWindow *self)
     tern_account_worker_local_change (workers->pdata[i]);
 }
 
+void
+_tern_window_mark_read (TernWindow *self,
+                        GArray     *ids)
+{
+  g_autoptr(GArray) unread = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GError) error = NULL;
+
+  /* A folder shared without "s" keeps it unread (the bar over the list says so). */
+  if (!tern_message_model_get_searching (self->message_model) && !_tern_window_folder_allows (self, 's'))
+    return;
+  for (guint i = 0; i < ids->len; i++)
+    {
+      g_autoptr(TernMessage) m = tern_store_get_message (self->store, g_array_index (ids, gint64, i), NULL);
+
+      if (m != NULL && !tern_flags_contain (m->flags, "\\Seen"))
+        g_array_append_val (unread, m->id);
+    }
+  /* Reading is not an action to undo: Ctrl+Z keeps to what the user did. */
+  if (unread->len > 0 && !tern_mail_service_mark_read (self->service, unread, &error))
+    {
+      g_debug ("Cannot mark read: %s", error->message);
+      return;
+    }
+  /* Opened by the user: their senders may belong in the address book (tern-contacts.h). */
+  for (guint i = 0; i < unread->len; i++)
+    if (!tern_store_note_read (self->store, g_array_index (unread, gint64, i), NULL, &error))
+      {
+        g_debug ("The address book missed a sender: %s", error->message);
+        g_clear_error (&error);
+      }
+}
+
 static void
 mark_read (TernWindow *self,
            gint64      message_id)
 {
-  g_autoptr(TernMessage) m = tern_store_get_message (self->store, message_id, NULL);
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
 
-  if (m == NULL || tern_flags_contain (m->flags, "\\Seen"))
-    return;
-  /* A folder shared without "s" keeps it unread (the bar over the list says so). */
-  if (!tern_message_model_get_searching (self->message_model) && !_tern_window_folder_allows (self, 's'))
-    return;
-  {
-    g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
-
-    g_array_append_val (ids, message_id);
-    /* Reading is not an action to undo: Ctrl+Z keeps to what the user did. */
-    if (!tern_mail_service_mark_read (self->service, ids, &error))
-      g_debug ("Cannot mark read: %s", error->message);
-    /* Opened by the user: its sender may belong in the address book (tern-contacts.h). */
-    else if (!tern_store_note_read (self->store, message_id, NULL, &error))
-      g_debug ("The address book missed a sender: %s", error->message);
-  }
+  g_array_append_val (ids, message_id);
+  _tern_window_mark_read (self, ids);
 }
 
 /* Actions on messages are insensitive with nothing to act on: the flags and moves need a
@@ -260,17 +277,22 @@ _tern_window_update_view (TernWindow *self)
   g_autoptr(GArray) ids = NULL;
   gint64 newest = _tern_window_selected_conversation (self);
 
-  /* Selecting a conversation opens its newest message. */
+  /* Selecting a conversation opens its messages stacked (the message view keeps its newest,
+   * which the header bar's actions act on); one of a single message opens that. */
   if (newest != 0)
     {
+      gboolean stacked = _tern_window_show_conversation (self);
+
       if (tern_message_view_get_message_id (self->message_view) != newest)
         {
           tern_message_view_show (self->message_view, newest);
-          mark_read (self, newest);
+          if (!stacked)
+            mark_read (self, newest);
         }
       _tern_window_update_message_actions (self);
       return;
     }
+  _tern_window_show_conversation (self);
 
   ids = _tern_window_selected_ids (self, NULL);
   if (ids->len == 1)
@@ -299,14 +321,6 @@ message_selection_changed_cb (TernWindow *self)
       return;
     }
   _tern_window_update_view (self);
-}
-
-static void
-message_activated_cb (TernWindow *self,
-                      guint       position)
-{
-  if (adw_leaflet_get_folded (self->leaflet))
-    adw_leaflet_set_visible_child (self->leaflet, self->view_pane);
 }
 
 /* What the mail service says changed: the rows it names, the counts, nothing else. */
@@ -344,7 +358,7 @@ _tern_window_apply_change_set (TernWindow    *self,
   _tern_window_update_list_title (self);
   _tern_window_update_state_buttons (self);
   if (viewed != 0 && (set->reload || tern_change_set_contains (set->changed, viewed)))
-    tern_message_view_reload (self->message_view);
+    _tern_window_reload_view (self);
   if (viewed != 0 && tern_change_set_contains (set->removed, viewed))
     _tern_window_update_view (self);
 }
@@ -359,14 +373,14 @@ worker_changed_cb (TernWindow *self,
   /* A first sync brings the folders: open INBOX. */
   if (self->folder_id == 0)
     _tern_window_select_first_inbox (self);
-  tern_message_view_reload (self->message_view);
+  _tern_window_reload_view (self);
 }
 
 static void
 worker_state_cb (TernWindow *self)
 {
   /* A message waiting for a connection opens when there is one. */
-  tern_message_view_reload (self->message_view);
+  _tern_window_reload_view (self);
 }
 
 static void
@@ -484,8 +498,7 @@ _tern_window_set_grouped (TernWindow *self,
         _tern_window_load_folder (self);
       self->selecting = FALSE;
       gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (self->message_selection));
-      tern_message_view_show (self->message_view, 0);
-      _tern_window_update_message_actions (self);
+      _tern_window_update_view (self);
       _tern_window_update_list_title (self);
     }
   g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_GROUP_BY_CONVERSATION]);
@@ -631,6 +644,7 @@ tern_window_class_init (TernWindowClass *klass)
 
   g_type_ensure (TERN_TYPE_STATUS_AREA);
   g_type_ensure (TERN_TYPE_MESSAGE_VIEW);
+  g_type_ensure (TERN_TYPE_CONVERSATION_VIEW);
   g_type_ensure (TERN_TYPE_PANE_HANDLE);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/gnome/Tern/ui/tern-window.ui");
@@ -655,6 +669,8 @@ tern_window_class_init (TernWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TernWindow, junk_button);
   gtk_widget_class_bind_template_child (widget_class, TernWindow, empty_page);
   gtk_widget_class_bind_template_child (widget_class, TernWindow, message_view);
+  gtk_widget_class_bind_template_child (widget_class, TernWindow, view_stack);
+  gtk_widget_class_bind_template_child (widget_class, TernWindow, conversation_view);
   gtk_widget_class_bind_template_child (widget_class, TernWindow, move_button);
   gtk_widget_class_bind_template_child (widget_class, TernWindow, star_button);
   gtk_widget_class_bind_template_child (widget_class, TernWindow, unread_button);
@@ -666,6 +682,7 @@ tern_window_class_init (TernWindowClass *klass)
                                                 G_CALLBACK (_tern_window_search_changed_cb));
 
   _tern_window_class_add_actions (widget_class);
+  _tern_window_class_add_conversation_actions (widget_class);
   _tern_window_class_add_share_action (widget_class);
 }
 
@@ -755,7 +772,7 @@ tern_window_new (TernApplication *app)
   g_signal_connect_swapped (self->message_selection, "items-changed",
                             G_CALLBACK (_tern_window_update_message_actions), self);
   _tern_window_update_message_actions (self);
-  g_signal_connect_swapped (self->message_list, "activate", G_CALLBACK (message_activated_cb), self);
+  g_signal_connect_swapped (self->message_list, "activate", G_CALLBACK (_tern_window_message_activated_cb), self);
   _tern_window_add_click_navigation (self, GTK_WIDGET (self->message_list));
   _tern_window_add_click_navigation (self, GTK_WIDGET (self->folder_list));
   _tern_window_setup_context_menus (self);
@@ -781,6 +798,7 @@ tern_window_new (TernApplication *app)
     }
 
   tern_message_view_set_application (self->message_view, app);
+  _tern_window_setup_conversation_view (self);
   tern_status_area_set_application (self->status_area, app);
   /* "Sign in again", above the list, while an account needs it. */
   gtk_box_insert_child_after (GTK_BOX (self->list_pane), tern_sign_in_bar_new (app), GTK_WIDGET (self->search_bar));
@@ -821,6 +839,13 @@ tern_window_get_message_view (TernWindow *self)
 {
   g_return_val_if_fail (TERN_IS_WINDOW (self), NULL);
   return self->message_view;
+}
+
+GtkWidget *
+tern_window_get_conversation_view (TernWindow *self)
+{
+  g_return_val_if_fail (TERN_IS_WINDOW (self), NULL);
+  return GTK_WIDGET (self->conversation_view);
 }
 
 TernStatusArea *

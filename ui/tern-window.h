@@ -23,6 +23,9 @@ TernMessageModel *tern_window_get_message_model  (TernWindow      *self);
 /* What the list shows when "Group by Conversation" is on (and no search). */
 TernConversationModel *tern_window_get_conversation_model (TernWindow *self);
 TernMessageView  *tern_window_get_message_view   (TernWindow      *self);
+/* The conversation view (shown instead of the message view for a conversation selected
+ * alone, grouped). */
+GtkWidget        *tern_window_get_conversation_view (TernWindow     *self);
 TernStatusArea   *tern_window_get_status_area    (TernWindow      *self);
 GtkSelectionModel *tern_window_get_selection     (TernWindow      *self);
 gint64            tern_window_get_folder_id      (TernWindow      *self);
