@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "tern-application.h"
+#include "tern-folder-dialogs.h"
 #include "tern-journal.h"
 #include "tern-message-row.h"
 #include "tern-test-cache.h"
@@ -76,6 +77,40 @@ add_account (Fixture    *f,
   return id;
 }
 
+/* alice's LSUB, from another client. */
+static gboolean
+lsub_has (Fixture    *f,
+          const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  TernTestClient *client = tern_test_client_new (f->server, "alice", "secret", &error);
+  g_autofree char *response = NULL;
+  g_autofree char *quoted = g_strdup_printf ("\"%s\"\r\n", name);
+  g_autofree char *bare = g_strdup_printf (" %s\r\n", name);
+  gboolean found;
+
+  g_assert_no_error (error);
+  g_assert_true (tern_test_client_command (client, &response, &error, "LSUB \"\" \"*\""));
+  g_assert_no_error (error);
+  found = strstr (response, quoted) != NULL || strstr (response, bare) != NULL;
+  tern_test_client_free (client);
+  return found;
+}
+
+static gboolean
+subscribe (Fixture    *f,
+           const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  TernTestClient *client = tern_test_client_new (f->server, "alice", "secret", &error);
+
+  g_assert_no_error (error);
+  g_assert_true (tern_test_client_command (client, NULL, &error, "SUBSCRIBE \"%s\"", name));
+  g_assert_no_error (error);
+  tern_test_client_free (client);
+  return TRUE;
+}
+
 static gboolean
 both_online_cb (gpointer data)
 {
@@ -108,6 +143,13 @@ set_up (Fixture       *f,
   append (f, "bob", "home-older", "Tue, 02 Jun 2026 09:00:00 +0000");
   append (f, "alice", "work-newer", "Wed, 03 Jun 2026 09:00:00 +0000");
   append (f, "bob", "home-newest", "Thu, 04 Jun 2026 09:00:00 +0000");
+
+  /* A subscribed folder and one that is not (what "Subscribe to Folders…" lists too). */
+  g_assert_true (tern_test_server_create_mailbox (f->server, "alice", "Projects", &error));
+  g_assert_true (tern_test_server_create_mailbox (f->server, "alice", "Old Stuff", &error));
+  g_assert_no_error (error);
+  g_assert_true (lsub_has (f, "Projects") || subscribe (f, "Projects"));
+  g_assert_false (lsub_has (f, "Old Stuff"));
 
   store = tern_store_open (f->db_path, &error);
   g_assert_no_error (error);
@@ -327,6 +369,221 @@ test_all_inboxes (Fixture       *f,
   g_assert_cmpstr (tern_message_row_get_account (find_row (list, "work-newer")), ==, "work");
 }
 
+static gboolean
+mapped_cb (gpointer data)
+{
+  return gtk_widget_get_mapped (GTK_WIDGET (data));
+}
+
+static gboolean
+unmapped_cb (gpointer data)
+{
+  return !gtk_widget_get_mapped (GTK_WIDGET (data));
+}
+
+/* The first mapped widget under root of type whose label is text. */
+static GtkWidget *
+find_labelled (GtkWidget  *root,
+               GType       type,
+               const char *text)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type) && gtk_widget_get_mapped (root) &&
+      g_strcmp0 (GTK_IS_LABEL (root) ? gtk_label_get_label (GTK_LABEL (root)) : NULL, text) == 0)
+    return root;
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_labelled (c, type, text);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Right-click on the sidebar row labelled row_label, then a click on the menu's item. */
+static void
+folder_menu (Fixture    *f,
+             const char *row_label,
+             const char *item_label)
+{
+  GtkWidget *sidebar = tern_test_ui_find_named (GTK_WIDGET (f->window), "folder_list");
+  GtkWidget *menu = tern_test_ui_find_named (GTK_WIDGET (f->window), "folder_context_menu");
+  gpointer args[2] = { sidebar, (gpointer) row_label };
+  GtkWidget *label, *item;
+
+  g_assert_true (tern_test_ui_wait_for (label_shown_cb, args, 10));
+  label = find_label (sidebar, row_label);
+  g_assert_true (tern_test_ui_click_button (label, 3, 10, gtk_widget_get_height (label) / 2.0));
+  g_assert_true (tern_test_ui_wait_for (mapped_cb, menu, 5));
+  g_assert_true (tern_test_ui_wait_frames (menu, 2));
+  label = find_labelled (menu, GTK_TYPE_LABEL, item_label);
+  g_assert_nonnull (label);
+  item = gtk_widget_get_parent (label);
+  click_center (item);
+  tern_test_ui_drain ();
+}
+
+static gboolean
+window_titled_cb (gpointer data)
+{
+  gpointer *args = data;
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (gtk_widget_get_mapped (GTK_WIDGET (window)) &&
+          g_strcmp0 (gtk_window_get_title (window), args[0]) == 0)
+        {
+          args[1] = window;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+static GtkWindow *
+wait_window (const char *title)
+{
+  gpointer args[2] = { (gpointer) title, NULL };
+
+  g_assert_true (tern_test_ui_wait_for (window_titled_cb, args, 10));
+  g_assert_true (tern_test_ui_wait_frames (args[1], 2));
+  return args[1];
+}
+
+/* The switch of the subscriptions row titled title. */
+static GtkWidget *
+subscription_switch (GtkWindow  *dialog,
+                     const char *title)
+{
+  GtkWidget *list = tern_test_ui_find_named (GTK_WIDGET (dialog), "subscriptions-list");
+
+  for (GtkWidget *row = gtk_widget_get_first_child (list); row != NULL; row = gtk_widget_get_next_sibling (row))
+    if (ADW_IS_ACTION_ROW (row) &&
+        g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), title) == 0)
+      return tern_test_ui_find_named (row, "subscribed");
+  return NULL;
+}
+
+typedef struct
+{
+  Fixture    *f;
+  const char *name;
+  gboolean    want;
+} Lsub;
+
+static gboolean
+lsub_cb (gpointer data)
+{
+  Lsub *l = data;
+  gint64 now = g_get_monotonic_time ();
+
+  if (now - l->f->last_poll < G_USEC_PER_SEC / 5)
+    return FALSE;
+  l->f->last_poll = now;
+  return lsub_has (l->f, l->name) == l->want;
+}
+
+static gboolean
+switch_on_cb (gpointer data)
+{
+  return gtk_switch_get_active (data);
+}
+
+static gboolean
+switch_off_cb (gpointer data)
+{
+  return !gtk_switch_get_active (data);
+}
+
+/* A click on a switch; it says so when its animation has ended. */
+static void
+click_switch (GtkWidget *toggle,
+              gboolean   want)
+{
+  g_assert_true (tern_test_ui_wait_frames (toggle, 2));
+  click_center (toggle);
+  g_assert_true (tern_test_ui_wait_for (want ? switch_on_cb : switch_off_cb, toggle, 10));
+}
+
+static void
+test_subscriptions (Fixture       *f,
+                    gconstpointer  data)
+{
+  GtkWindow *dialog;
+  GtkWidget *toggle;
+  Lsub off = { f, "Projects", FALSE };
+  Lsub on = { f, "Old Stuff", TRUE };
+
+  folder_menu (f, "work", "_Subscribe to Folders…");
+  dialog = wait_window ("Subscriptions");
+  /* Every folder the server has, subscribed or not. */
+  g_assert_true (gtk_switch_get_active (GTK_SWITCH (subscription_switch (dialog, "Projects"))));
+  g_assert_false (gtk_switch_get_active (GTK_SWITCH (subscription_switch (dialog, "Old Stuff"))));
+  g_assert_false (gtk_widget_get_sensitive (subscription_switch (dialog, "Inbox")));
+  tern_test_ui_screenshots (dialog, "subscriptions", 460, 580);
+
+  /* The search entry leaves the matching ones. */
+  gtk_editable_set_text (GTK_EDITABLE (tern_test_ui_find_named (GTK_WIDGET (dialog), "subscriptions-search")), "proj");
+  /* (The entry tells of a change after a pause in typing.) */
+  g_assert_true (tern_test_ui_wait_for (unmapped_cb, subscription_switch (dialog, "Old Stuff"), 10));
+  g_assert_true (gtk_widget_get_mapped (subscription_switch (dialog, "Projects")));
+
+  /* Off: journalled, replayed, and the server's LSUB has it no more. */
+  toggle = subscription_switch (dialog, "Projects");
+  click_switch (toggle, FALSE);
+  g_assert_true (tern_test_ui_wait_for (lsub_cb, &off, 60));
+
+  gtk_editable_set_text (GTK_EDITABLE (tern_test_ui_find_named (GTK_WIDGET (dialog), "subscriptions-search")), "old");
+  g_assert_true (tern_test_ui_wait_for (mapped_cb, subscription_switch (dialog, "Old Stuff"), 10));
+  g_assert_true (tern_test_ui_wait_for (unmapped_cb, subscription_switch (dialog, "Projects"), 10));
+  toggle = subscription_switch (dialog, "Old Stuff");
+  click_switch (toggle, TRUE);
+  g_assert_true (tern_test_ui_wait_for (lsub_cb, &on, 60));
+  gtk_window_destroy (dialog);
+}
+
+static GtkWidget *
+properties_row (GtkWindow  *dialog,
+                const char *name)
+{
+  GtkWidget *row = tern_test_ui_find_named (GTK_WIDGET (dialog), name);
+
+  g_assert_nonnull (row);
+  return row;
+}
+
+static void
+test_properties (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(TernFolder) inbox = tern_store_get_folder (f->store, f->home, "INBOX", NULL);
+  GtkWindow *dialog;
+  GtkWidget *toggle;
+  gboolean notify;
+
+  g_assert_nonnull (inbox);
+  notify = tern_store_get_folder_notify (f->store, inbox->id);
+  /* home's Inbox: the first "Inbox" row (accounts come by name), under "All Inboxes". */
+  folder_menu (f, "Inbox", "_Properties");
+  dialog = wait_window ("Folder Properties");
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (properties_row (dialog, "folder-path"))), ==, "INBOX");
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (properties_row (dialog, "folder-account"))), ==, "home");
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (properties_row (dialog, "folder-total"))), ==, "2");
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (properties_row (dialog, "folder-unread"))), ==, "2");
+  g_assert_nonnull (tern_test_ui_find_named (GTK_WIDGET (dialog), "folder-share"));
+  tern_test_ui_screenshots (dialog, "folder-properties", 480, 640);
+
+  /* Notifications for this folder: a click, kept in the cache. */
+  toggle = properties_row (dialog, "folder-notify");
+  g_assert_cmpint (gtk_switch_get_active (GTK_SWITCH (toggle)), ==, notify);
+  click_switch (toggle, !notify);
+  g_assert_cmpint (tern_store_get_folder_notify (f->store, inbox->id), ==, !notify);
+  gtk_window_destroy (dialog);
+}
+
 /* One account: no unified rows (its own Inbox would show twice). */
 static void
 test_one_account (void)
@@ -354,5 +611,7 @@ main (int    argc,
 
   g_test_add_func ("/ui/inboxes/one-account", test_one_account);
   g_test_add ("/ui/inboxes/all-inboxes", Fixture, NULL, set_up, test_all_inboxes, tear_down);
+  g_test_add ("/ui/inboxes/subscriptions", Fixture, NULL, set_up, test_subscriptions, tear_down);
+  g_test_add ("/ui/inboxes/properties", Fixture, NULL, set_up, test_properties, tear_down);
   return g_test_run ();
 }

@@ -153,6 +153,8 @@ void                _tern_window_update_demo_button    (TernWindow *self);
 void                _tern_window_add_click_navigation  (TernWindow *self,
                                                         GtkWidget  *list);
 
+/* tern-window-folder-dialogs.c: win.folder-properties, win.manage-subscriptions. */
+void                _tern_window_class_add_folder_dialog_actions (GtkWidgetClass *widget_class);
 /* tern-window-share.c: win.share-folder, the open folder's sharing. */
 void                _tern_window_class_add_share_action (GtkWidgetClass *widget_class);
 

@@ -664,6 +664,7 @@ tern_window_class_init (TernWindowClass *klass)
 
   _tern_window_class_add_actions (widget_class);
   _tern_window_class_add_share_action (widget_class);
+  _tern_window_class_add_folder_dialog_actions (widget_class);
 }
 
 static void
