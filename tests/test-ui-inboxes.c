@@ -308,6 +308,35 @@ server_count_cb (gpointer data)
 }
 
 static gboolean
+conversations_5_cb (gpointer data)
+{
+  Fixture *f = data;
+
+  return g_list_model_get_n_items (G_LIST_MODEL (tern_window_get_conversation_model (f->window))) == 5;
+}
+
+/* The mapped row of the conversation whose subject is subject, or NULL. */
+static TernMessageRow *
+find_row_of_conversation (GtkWidget  *root,
+                          const char *subject)
+{
+  if (TERN_IS_MESSAGE_ROW (root) && gtk_widget_get_mapped (root) &&
+      tern_message_row_get_conversation (TERN_MESSAGE_ROW (root)) != NULL &&
+      g_strcmp0 (tern_conversation_item_get_subject (tern_message_row_get_conversation (TERN_MESSAGE_ROW (root))),
+                 subject) == 0)
+    return TERN_MESSAGE_ROW (root);
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      TernMessageRow *found = find_row_of_conversation (child, subject);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
 unread_is_4_cb (gpointer data)
 {
   return unified_unread (data) == 4;
@@ -369,6 +398,14 @@ test_all_inboxes (Fixture       *f,
 
   /* Out of search, the unified inbox as it was (the screenshots leave the window narrow). */
   gtk_editable_set_text (GTK_EDITABLE (tern_test_ui_find_named (GTK_WIDGET (f->window), "search_entry")), "");
+  wait_messages (f, 5);
+
+  /* Grouped by conversation: the merged messages' conversations (five, none answers another). */
+  g_object_set (f->window, "group-by-conversation", TRUE, NULL);
+  g_assert_true (tern_test_ui_wait_for (conversations_5_cb, f, 30));
+  g_assert_true (tern_test_ui_wait_frames (list, 2));
+  g_assert_cmpstr (tern_message_row_get_account (find_row_of_conversation (list, "home-live")), ==, "home");
+  g_object_set (f->window, "group-by-conversation", FALSE, NULL);
   wait_messages (f, 5);
   tern_test_ui_screenshots (GTK_WINDOW (f->window), "all-inboxes", 1200, 700);
 }
