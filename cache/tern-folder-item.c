@@ -18,6 +18,7 @@ struct _TernFolderItem
   char               *path;
   char               *special_use;
   char               *owner;
+  GArray             *members;   /* gint64 folder ids, of a unified row */
   guint               depth;
   guint               unread;
   guint               total;
@@ -52,6 +53,7 @@ tern_folder_item_finalize (GObject *object)
   g_free (self->path);
   g_free (self->special_use);
   g_free (self->owner);
+  g_clear_pointer (&self->members, g_array_unref);
 
   G_OBJECT_CLASS (tern_folder_item_parent_class)->finalize (object);
 }
@@ -188,6 +190,27 @@ _tern_folder_item_set_owner (TernFolderItem *self,
 
   g_free (self->owner);
   self->owner = g_strdup (owner);
+}
+
+void
+_tern_folder_item_set_members (TernFolderItem *self,
+                               GArray         *folder_ids)
+{
+  g_return_if_fail (TERN_IS_FOLDER_ITEM (self));
+
+  g_clear_pointer (&self->members, g_array_unref);
+  if (folder_ids != NULL)
+    {
+      self->members = g_array_sized_new (FALSE, FALSE, sizeof (gint64), folder_ids->len);
+      g_array_append_vals (self->members, folder_ids->data, folder_ids->len);
+    }
+}
+
+GArray *
+tern_folder_item_get_members (TernFolderItem *self)
+{
+  g_return_val_if_fail (TERN_IS_FOLDER_ITEM (self), NULL);
+  return self->members;
 }
 
 const char *

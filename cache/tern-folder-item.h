@@ -15,6 +15,9 @@ typedef enum
   TERN_FOLDER_ITEM_ACCOUNT,
   TERN_FOLDER_ITEM_HEADING,
   TERN_FOLDER_ITEM_FOLDER,
+  /* "All Inboxes", "All Drafts", "All Sent": one special folder of every account (its id is
+   * negative, its account 0; tern_folder_item_get_members() says which folders). */
+  TERN_FOLDER_ITEM_UNIFIED,
 } TernFolderItemKind;
 
 #define TERN_TYPE_FOLDER_ITEM (tern_folder_item_get_type ())
@@ -41,6 +44,10 @@ const char        *tern_folder_item_get_owner       (TernFolderItem *self);
 /* 0 on the server, 1 created offline, 2 being deleted, 3 kept locally (TernFolder). */
 int                tern_folder_item_get_local_state (TernFolderItem *self);
 
+/* A unified row's folders, one per account, in the sidebar's order (NULL for other rows).
+ * (transfer none) */
+GArray            *tern_folder_item_get_members     (TernFolderItem *self);
+
 /* For TernFolderModel. */
 TernFolderItem    *_tern_folder_item_new            (TernFolderItemKind kind,
                                                      gint64             id,
@@ -59,5 +66,8 @@ void               _tern_folder_item_set_counts     (TernFolderItem    *self,
                                                      guint              total);
 void               _tern_folder_item_set_owner      (TernFolderItem    *self,
                                                      const char        *owner);
+/* (transfer none: copied) */
+void               _tern_folder_item_set_members    (TernFolderItem    *self,
+                                                     GArray            *folder_ids);
 
 G_END_DECLS

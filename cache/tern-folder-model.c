@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include <glib/gi18n-lib.h>
+
 #include "tern-folder-model.h"
 
 struct _TernFolderModel
@@ -159,16 +161,67 @@ add_heading (GPtrArray  *rows,
   g_ptr_array_add (rows, item);
 }
 
+/* The unified rows: which special folder each gathers, and from how many accounts on. */
+static const struct
+{
+  gint64      id;
+  const char *use;
+  const char *label;
+  guint       min_members;
+} unified_rows[] = {
+  { TERN_FOLDER_MODEL_ALL_INBOXES, "\\Inbox", N_("All Inboxes"), 1 },
+  { TERN_FOLDER_MODEL_ALL_DRAFTS, "\\Drafts", N_("All Drafts"), 2 },
+  { TERN_FOLDER_MODEL_ALL_SENT, "\\Sent", N_("All Sent"), 2 },
+};
+
+/* Which unified row a folder of the special list belongs to, or -1. */
+static int
+unified_index (const TernFolder *f)
+{
+  int rank = special_rank (f);
+
+  for (guint i = 0; rank >= 0 && i < G_N_ELEMENTS (unified_rows); i++)
+    if (g_ascii_strcasecmp (special_order[rank], unified_rows[i].use) == 0)
+      return (int) i;
+  return -1;
+}
+
+static void
+add_unified_rows (GPtrArray *rows,
+                  GArray   **members,
+                  guint     *unread,
+                  guint     *total)
+{
+  guint at = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (unified_rows); i++)
+    {
+      TernFolderItem *item;
+      const char *label = g_dgettext ("tern", unified_rows[i].label);
+
+      if (members[i]->len < unified_rows[i].min_members)
+        continue;
+      item = _tern_folder_item_new (TERN_FOLDER_ITEM_UNIFIED, unified_rows[i].id, 0);
+      _tern_folder_item_update (item, label, label, unified_rows[i].use, 0, unread[i], total[i], TRUE, 0);
+      _tern_folder_item_set_members (item, members[i]);
+      g_ptr_array_insert (rows, (int) at++, item);
+    }
+}
+
 static GPtrArray *
 build_rows (TernFolderModel  *self,
             GError          **error)
 {
   g_autoptr(GPtrArray) accounts = tern_store_list_accounts (self->store, error);
   g_autoptr(GPtrArray) rows = NULL;
+  GArray *members[G_N_ELEMENTS (unified_rows)];
+  guint unread[G_N_ELEMENTS (unified_rows)] = { 0 }, total[G_N_ELEMENTS (unified_rows)] = { 0 };
 
   if (accounts == NULL)
     return NULL;
   rows = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < G_N_ELEMENTS (unified_rows); i++)
+    members[i] = g_array_new (FALSE, FALSE, sizeof (gint64));
 
   for (guint a = 0; a < accounts->len; a++)
     {
@@ -181,7 +234,11 @@ build_rows (TernFolderModel  *self,
       TernFolderItem *item;
 
       if (folders == NULL)
-        return NULL;
+        {
+          for (guint i = 0; i < G_N_ELEMENTS (unified_rows); i++)
+            g_array_unref (members[i]);
+          return NULL;
+        }
 
       item = _tern_folder_item_new (TERN_FOLDER_ITEM_ACCOUNT, account->id, account->id);
       _tern_folder_item_update (item, account->name, account->email, NULL, 0, 0, 0, FALSE, 0);
@@ -203,6 +260,18 @@ build_rows (TernFolderModel  *self,
             g_ptr_array_add (personal, f);
         }
       g_ptr_array_sort (special, compare_special);
+      /* The first of each kind (a second "Sent" by name stays out). */
+      for (guint i = 0; i < special->len; i++)
+        {
+          const TernFolder *f = special->pdata[i];
+          int u = unified_index (f);
+
+          if (u < 0 || !f->selectable || (i > 0 && unified_index (special->pdata[i - 1]) == u))
+            continue;
+          g_array_append_val (members[u], f->id);
+          unread[u] += f->unread;
+          total[u] += f->total;
+        }
       g_ptr_array_sort (personal, compare_path);
       g_ptr_array_sort (shared, compare_path);
       g_ptr_array_sort (other, compare_path);
@@ -221,6 +290,12 @@ build_rows (TernFolderModel  *self,
           add_folders (rows, other, TRUE, 1);
         }
     }
+
+  /* One account: its own Inbox is the only one, a unified row would say it twice. */
+  if (accounts->len >= 2)
+    add_unified_rows (rows, members, unread, total);
+  for (guint i = 0; i < G_N_ELEMENTS (unified_rows); i++)
+    g_array_unref (members[i]);
 
   return g_steal_pointer (&rows);
 }
@@ -248,6 +323,7 @@ copy_into (TernFolderItem *dest,
                             tern_folder_item_get_selectable (src),
                             tern_folder_item_get_local_state (src));
   _tern_folder_item_set_owner (dest, tern_folder_item_get_owner (src));
+  _tern_folder_item_set_members (dest, tern_folder_item_get_members (src));
 }
 
 gboolean
@@ -393,7 +469,50 @@ tern_folder_model_update_counts (TernFolderModel  *self,
   if (!tern_store_count_messages (self->store, folder_id, &total, &unread, error))
     return FALSE;
   _tern_folder_item_set_counts (self->items->pdata[position], unread, total);
+
+  /* The unified rows it is in: the sums of their folders' rows. */
+  for (guint i = 0; i < self->items->len; i++)
+    {
+      TernFolderItem *item = self->items->pdata[i];
+      GArray *members = tern_folder_item_get_members (item);
+      guint sum_unread = 0, sum_total = 0;
+      gboolean in = FALSE;
+
+      if (tern_folder_item_get_kind (item) != TERN_FOLDER_ITEM_UNIFIED || members == NULL)
+        continue;
+      for (guint m = 0; m < members->len; m++)
+        in |= g_array_index (members, gint64, m) == folder_id;
+      if (!in)
+        continue;
+      for (guint m = 0; m < members->len; m++)
+        {
+          guint at = tern_folder_model_find (self, g_array_index (members, gint64, m));
+
+          if (at == G_MAXUINT)
+            continue;
+          sum_unread += tern_folder_item_get_unread (self->items->pdata[at]);
+          sum_total += tern_folder_item_get_total (self->items->pdata[at]);
+        }
+      _tern_folder_item_set_counts (item, sum_unread, sum_total);
+    }
   return TRUE;
+}
+
+guint
+tern_folder_model_find_unified (TernFolderModel *self,
+                                gint64           unified_id)
+{
+  g_return_val_if_fail (TERN_IS_FOLDER_MODEL (self), G_MAXUINT);
+
+  for (guint i = 0; i < self->items->len; i++)
+    {
+      TernFolderItem *item = self->items->pdata[i];
+
+      if (tern_folder_item_get_kind (item) == TERN_FOLDER_ITEM_UNIFIED &&
+          tern_folder_item_get_id (item) == unified_id)
+        return i;
+    }
+  return G_MAXUINT;
 }
 
 TernFolderItem *

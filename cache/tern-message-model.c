@@ -28,6 +28,7 @@ struct _TernMessageModel
   GArray     *ids;          /* gint64 */
   GPtrArray  *items;        /* TernMessageItem or NULL, parallel to ids */
   char       *query;        /* the search shown, or NULL */
+  GArray     *folders;      /* gint64: the folders shown together (set_folders()), or NULL */
 
   /* Borrowed. */
   TernStore  *store;
@@ -122,6 +123,98 @@ load_envelopes (TernMessageModel  *self,
   sqlite3_clear_bindings (stmt);
 }
 
+/* A folder's shown ids, newest first (and, if dates is not NULL, their dates and uids:
+ * the keys the order follows, two gint64 a row). */
+static gboolean
+folder_ids (TernMessageModel  *self,
+            gint64             folder_id,
+            GArray            *ids,
+            GArray            *dates,
+            GError           **error)
+{
+  sqlite3_stmt *stmt = _tern_store_prepare (self->store,
+                                            "SELECT m.id, m.date, m.uid FROM message m WHERE " SHOWN_IN_FOLDER
+                                            " ORDER BY m.date DESC, m.uid DESC",
+                                            error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, folder_id);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+
+      g_array_append_val (ids, id);
+      if (dates != NULL)
+        {
+          gint64 keys[2] = { sqlite3_column_int64 (stmt, 1), sqlite3_column_int64 (stmt, 2) };
+
+          g_array_append_vals (dates, keys, 2);
+        }
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _tern_store_fail (self->store, rc, "listing message ids", error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The folders' ids merged by date (newest first; at equal dates the higher uid, then the
+ * folder listed first): each folder's ids come ordered from its index, so this is one pass
+ * over them all, as in a merge sort. */
+static GArray *
+merge_folders (TernMessageModel  *self,
+               GError           **error)
+{
+  guint n = self->folders->len;
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
+  g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
+  g_autofree guint *at = g_new0 (guint, MAX (n, 1));
+  g_autoptr(GArray) out = g_array_new (FALSE, FALSE, sizeof (gint64));
+  guint total = 0;
+
+  for (guint f = 0; f < n; f++)
+    {
+      GArray *folder = g_array_new (FALSE, FALSE, sizeof (gint64));
+      GArray *dates = g_array_new (FALSE, FALSE, sizeof (gint64));
+
+      g_ptr_array_add (ids, folder);
+      g_ptr_array_add (keys, dates);
+      if (!folder_ids (self, g_array_index (self->folders, gint64, f), folder, dates, error))
+        return NULL;
+      total += folder->len;
+    }
+  g_array_set_size (out, 0);
+  while (out->len < total)
+    {
+      int best = -1;
+      gint64 best_date = 0, best_uid = 0;
+
+      for (guint f = 0; f < n; f++)
+        {
+          GArray *dates = keys->pdata[f];
+          gint64 date, uid;
+
+          if (at[f] >= ((GArray *) ids->pdata[f])->len)
+            continue;
+          date = g_array_index (dates, gint64, 2 * at[f]);
+          uid = g_array_index (dates, gint64, 2 * at[f] + 1);
+          if (best < 0 || date > best_date || (date == best_date && uid > best_uid))
+            {
+              best = (int) f;
+              best_date = date;
+              best_uid = uid;
+            }
+        }
+      g_array_append_val (out, g_array_index ((GArray *) ids->pdata[best], gint64, at[best]));
+      at[best]++;
+    }
+  return g_steal_pointer (&out);
+}
+
 static GArray *
 query_ids (TernMessageModel  *self,
            GError           **error)
@@ -143,30 +236,16 @@ query_ids (TernMessageModel  *self,
       for (guint i = 0; i < found->len; i++)
         g_array_index (ids, gint64, i) = ((TernMessage *) found->pdata[i])->id;
     }
-  else if (self->folder_id != 0)
+  else if (self->folders != NULL)
     {
-      sqlite3_stmt *stmt = _tern_store_prepare (self->store,
-                                                "SELECT m.id FROM message m WHERE " SHOWN_IN_FOLDER
-                                                " ORDER BY m.date DESC, m.uid DESC",
-                                                error);
-      int rc;
+      g_autoptr(GArray) merged = merge_folders (self, error);
 
-      if (stmt == NULL)
+      if (merged == NULL)
         return NULL;
-      sqlite3_bind_int64 (stmt, 1, self->folder_id);
-      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-        {
-          gint64 id = sqlite3_column_int64 (stmt, 0);
-
-          g_array_append_val (ids, id);
-        }
-      sqlite3_reset (stmt);
-      if (rc != SQLITE_DONE)
-        {
-          _tern_store_fail (self->store, rc, "listing message ids", error);
-          return NULL;
-        }
+      g_array_append_vals (ids, merged->data, merged->len);
     }
+  else if (self->folder_id != 0 && !folder_ids (self, self->folder_id, ids, NULL, error))
+    return NULL;
 
   return g_steal_pointer (&ids);
 }
@@ -327,6 +406,7 @@ tern_message_model_finalize (GObject *object)
 
   g_clear_pointer (&self->ids, g_array_unref);
   g_clear_pointer (&self->items, g_ptr_array_unref);
+  g_clear_pointer (&self->folders, g_array_unref);
   g_free (self->query);
 
   G_OBJECT_CLASS (tern_message_model_parent_class)->finalize (object);
@@ -408,6 +488,7 @@ tern_message_model_set_folder (TernMessageModel  *self,
 
   was_searching = self->query != NULL;
   g_clear_pointer (&self->query, g_free);
+  g_clear_pointer (&self->folders, g_array_unref);
   self->fixed = FALSE;
   if (self->folder_id != folder_id)
     {
@@ -425,6 +506,48 @@ tern_message_model_get_folder_id (TernMessageModel *self)
   g_return_val_if_fail (TERN_IS_MESSAGE_MODEL (self), 0);
 
   return self->folder_id;
+}
+
+gboolean
+tern_message_model_set_folders (TernMessageModel  *self,
+                                GArray            *folder_ids,
+                                GError           **error)
+{
+  gboolean was_searching;
+
+  g_return_val_if_fail (TERN_IS_MESSAGE_MODEL (self), FALSE);
+
+  was_searching = self->query != NULL;
+  g_clear_pointer (&self->query, g_free);
+  g_clear_pointer (&self->folders, g_array_unref);
+  self->fixed = FALSE;
+  self->folders = g_array_new (FALSE, FALSE, sizeof (gint64));
+  if (folder_ids != NULL)
+    g_array_append_vals (self->folders, folder_ids->data, folder_ids->len);
+  if (self->folder_id != 0)
+    {
+      self->folder_id = 0;
+      g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_FOLDER_ID]);
+    }
+  if (was_searching)
+    g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_SEARCHING]);
+  return reset (self, error);
+}
+
+gboolean
+tern_message_model_shows_folder (TernMessageModel *self,
+                                 gint64            folder_id)
+{
+  g_return_val_if_fail (TERN_IS_MESSAGE_MODEL (self), FALSE);
+
+  if (folder_id == 0 || self->query != NULL || self->fixed)
+    return FALSE;
+  if (self->folders == NULL)
+    return folder_id == self->folder_id;
+  for (guint i = 0; i < self->folders->len; i++)
+    if (g_array_index (self->folders, gint64, i) == folder_id)
+      return TRUE;
+  return FALSE;
 }
 
 gboolean
@@ -498,6 +621,7 @@ tern_message_model_set_ids (TernMessageModel *self,
   copy = g_array_sized_new (FALSE, FALSE, sizeof (gint64), ids->len);
   g_array_append_vals (copy, ids->data, ids->len);
   self->fixed = TRUE;
+  g_clear_pointer (&self->folders, g_array_unref);
   if (self->query != NULL)
     {
       g_clear_pointer (&self->query, g_free);
@@ -589,14 +713,15 @@ tern_message_model_apply (TernMessageModel    *self,
   g_return_val_if_fail (set != NULL, 0);
 
   any_folder = self->query != NULL || self->fixed;
-  if (set->reload && (set->folder_id == 0 || set->folder_id == self->folder_id || any_folder))
+  if (set->reload && (set->folder_id == 0 || tern_message_model_shows_folder (self, set->folder_id) ||
+                      any_folder))
     {
       guint before = self->ids->len;
 
       tern_message_model_refresh (self, NULL);
       return MAX (before, self->ids->len);
     }
-  if (set->folder_id == 0 || (!any_folder && set->folder_id != self->folder_id))
+  if (set->folder_id == 0 || (!any_folder && !tern_message_model_shows_folder (self, set->folder_id)))
     return 0;
 
   /* Removed: from the end, one items-changed per run. */

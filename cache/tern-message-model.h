@@ -29,6 +29,15 @@ gboolean          tern_message_model_set_folder    (TernMessageModel *self,
                                                     gint64            folder_id,
                                                     GError          **error);
 gint64            tern_message_model_get_folder_id (TernMessageModel *self);
+/* Shows the messages of several folders (a unified inbox: one per account), newest first,
+ * merged from each folder's own ordered ids; change sets of any of them apply. NULL or
+ * empty: nothing. */
+gboolean          tern_message_model_set_folders   (TernMessageModel *self,
+                                                    GArray           *folder_ids,
+                                                    GError          **error);
+/* Whether the rows shown are those of this folder (one of the folders shown). */
+gboolean          tern_message_model_shows_folder  (TernMessageModel *self,
+                                                    gint64            folder_id);
 /* Shows the local full-text search results (account_id 0: every account). */
 gboolean          tern_message_model_search        (TernMessageModel *self,
                                                     gint64            account_id,

@@ -374,6 +374,36 @@ tern_store_count_messages (TernStore  *self,
   return TRUE;
 }
 
+gboolean
+tern_store_folder_size (TernStore  *self,
+                        gint64      folder_id,
+                        guint64    *bytes_out,
+                        guint      *known_out,
+                        GError    **error)
+{
+  sqlite3_stmt *stmt = _tern_store_prepare (self,
+                                            "SELECT coalesce (sum (m.size), 0), count (m.size) FROM message m "
+                                            "WHERE " SHOWN_IN ("?1"),
+                                            error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, folder_id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      if (bytes_out)
+        *bytes_out = (guint64) sqlite3_column_int64 (stmt, 0);
+      if (known_out)
+        *known_out = (guint) sqlite3_column_int64 (stmt, 1);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW)
+    return _tern_store_fail (self, rc, "adding up sizes", error);
+  return TRUE;
+}
+
 guint
 tern_store_count_uids (TernStore *self,
                        gint64     folder_id)

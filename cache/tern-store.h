@@ -398,6 +398,13 @@ GHashTable  *tern_store_dup_flags_map (TernStore          *self,
                                        gint64              folder_id,
                                        guint32             min_uid,
                                        GError            **error) G_GNUC_WARN_UNUSED_RESULT;
+/* The sizes the server gave (RFC822.SIZE) of the folder's messages this cache knows, added
+ * up, and of how many messages (STATUS SIZE is not asked: Dovecot 2.3 lacks it). */
+gboolean     tern_store_folder_size   (TernStore         *self,
+                                       gint64             folder_id,
+                                       guint64           *bytes_out,
+                                       guint             *known_out,
+                                       GError           **error);
 gboolean     tern_store_count_messages (TernStore         *self,
                                        gint64              folder_id,
                                        guint              *total_out,

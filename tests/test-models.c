@@ -246,6 +246,105 @@ test_message_refresh (Fixture       *f,
   g_assert_cmpuint (f->last_added, ==, 1);
 }
 
+/* A unified inbox: two folders' messages merged by date, lazily, each folder's change sets
+ * applied and another folder's ignored. */
+static void
+test_message_folders (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernMessageModel) model = tern_message_model_new (f->store);
+  g_autoptr(GArray) folders = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(TernChangeSet) other = tern_change_set_new (f->ids.account, f->ids.archive);
+  g_autoptr(TernChangeSet) added = tern_change_set_new (f->ids.account, f->ids.projects_2024);
+  g_autoptr(GPtrArray) inbox = tern_store_list_messages (f->store, f->ids.inbox, 0, &error);
+  g_autoptr(GPtrArray) projects = NULL;
+
+  g_array_append_val (folders, f->ids.inbox);
+  g_array_append_val (folders, f->ids.projects_2024);
+  g_assert_true (tern_message_model_set_folders (model, folders, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 210);
+  g_assert_cmpuint (tern_message_model_get_n_loaded (model), ==, 0);
+  g_assert_true (tern_message_model_shows_folder (model, f->ids.projects_2024));
+  g_assert_false (tern_message_model_shows_folder (model, f->ids.archive));
+
+  /* Newest first over both; at the same date, the folder listed first. */
+  projects = tern_store_list_messages (f->store, f->ids.projects_2024, 0, &error);
+  g_assert_cmpint (tern_message_model_get_id (model, 0), ==, ((TernMessage *) inbox->pdata[0])->id);
+  g_assert_cmpint (tern_message_model_get_id (model, 190), ==, ((TernMessage *) inbox->pdata[190])->id);
+  g_assert_cmpint (tern_message_model_get_id (model, 191), ==, ((TernMessage *) projects->pdata[0])->id);
+  g_assert_cmpint (tern_message_model_get_id (model, 209), ==, ((TernMessage *) projects->pdata[9])->id);
+
+  /* New mail in the second folder comes in at the top; another folder's set is not ours. */
+  g_signal_connect (model, "items-changed", G_CALLBACK (items_changed_cb), f);
+  g_assert_cmpuint (tern_message_model_apply (model, other), ==, 0);
+  tern_test_cache_add_messages (f->store, f->ids.projects_2024, 500, 1);
+  g_clear_pointer (&projects, g_ptr_array_unref);
+  projects = tern_store_list_messages (f->store, f->ids.projects_2024, 1, &error);
+  tern_change_set_add (added, ((TernMessage *) projects->pdata[0])->id);
+  g_assert_cmpuint (tern_message_model_apply (model, added), ==, 1);
+  g_assert_cmpuint (f->changes, ==, 1);
+  g_assert_cmpuint (f->last_position, ==, 0);
+  g_assert_cmpuint (f->last_added, ==, 1);
+  g_assert_cmpint (tern_message_model_get_id (model, 0), ==, ((TernMessage *) projects->pdata[0])->id);
+}
+
+/* A second account: All Inboxes (both INBOXes, summed unread) first; All Drafts and All Sent
+ * only where both have one; counts follow update_counts(). */
+static void
+test_folder_unified (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernFolderModel) model = tern_folder_model_new (f->store);
+  TernAccount account = { .name = (char *) "second", .email = (char *) "b@example.org",
+                          .host = (char *) "localhost", .port = 993, .security = (char *) "tls",
+                          .user = (char *) "b" };
+  TernFolder inbox = { .name = (char *) "INBOX", .display_name = (char *) "INBOX",
+                       .delimiter = (char *) "/", .selectable = TRUE, .subscribed = TRUE };
+  TernFolderItem *unified;
+  GArray *members;
+  gint64 second = 0;
+  guint unread_before;
+
+  g_assert_true (tern_folder_model_refresh (model, &error));
+  g_assert_cmpuint (tern_folder_model_find_unified (model, TERN_FOLDER_MODEL_ALL_INBOXES), ==, G_MAXUINT);
+
+  g_assert_true (tern_store_add_account (f->store, &account, &second, &error));
+  inbox.account_id = second;
+  g_assert_true (tern_store_upsert_folder (f->store, &inbox, &inbox.id, &error));
+  g_assert_no_error (error);
+  tern_test_cache_add_messages (f->store, inbox.id, 1, 3);
+  g_assert_true (tern_folder_model_refresh (model, &error));
+  g_assert_cmpuint (tern_folder_model_find_unified (model, TERN_FOLDER_MODEL_ALL_INBOXES), ==, 0);
+  /* The second account has no Drafts, Sent: nothing to gather. */
+  g_assert_cmpuint (tern_folder_model_find_unified (model, TERN_FOLDER_MODEL_ALL_SENT), ==, G_MAXUINT);
+  unified = folder_at (model, 0);
+  g_assert_cmpint (tern_folder_item_get_kind (unified), ==, TERN_FOLDER_ITEM_UNIFIED);
+  members = tern_folder_item_get_members (unified);
+  g_assert_cmpuint (members->len, ==, 2);
+  g_assert_cmpuint (tern_folder_item_get_unread (unified), ==,
+                    tern_folder_item_get_unread (folder_at (model, tern_folder_model_find (model, f->ids.inbox))) +
+                    tern_folder_item_get_unread (folder_at (model, tern_folder_model_find (model, inbox.id))));
+  g_assert_cmpuint (tern_folder_item_get_unread (folder_at (model, tern_folder_model_find (model, inbox.id))), >, 0);
+
+  /* One read in the second INBOX: its row and the unified one count again. */
+  unread_before = tern_folder_item_get_unread (unified);
+  {
+    g_autoptr(GPtrArray) messages = tern_store_list_messages (f->store, inbox.id, 0, &error);
+    gint64 unread_id = 0;
+
+    for (guint i = 0; i < messages->len; i++)
+      if (!tern_flags_contain (((TernMessage *) messages->pdata[i])->flags, "\\Seen"))
+        unread_id = ((TernMessage *) messages->pdata[i])->id;
+    g_assert_true (tern_journal_set_flags (f->store, unread_id, "\\Seen", NULL, &error));
+  }
+  g_assert_true (tern_folder_model_update_counts (model, inbox.id, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (tern_folder_item_get_unread (unified), ==, unread_before - 1);
+}
+
 static void
 test_message_search (Fixture       *f,
                      gconstpointer  data)
@@ -686,6 +785,8 @@ main (int   argc,
   ADD ("/models/messages/lazy", test_message_lazy);
   ADD ("/models/messages/refresh", test_message_refresh);
   ADD ("/models/messages/search", test_message_search);
+  ADD ("/models/messages/folders", test_message_folders);
+  ADD ("/models/folders/unified", test_folder_unified);
   ADD ("/models/threads/build", test_threads_build);
   ADD ("/models/conversations/order", test_conversations_order);
   ADD ("/models/conversations/new-reply", test_conversations_new_reply);

@@ -31,6 +31,7 @@ struct _TernMessageRow
   GtkWidget       *attachment;
   GtkWidget       *count;
   GtkWidget       *folder;
+  GtkWidget       *account;
   GtkWidget       *preview;
 };
 
@@ -282,6 +283,15 @@ tern_message_row_init (TernMessageRow *self)
   gtk_label_set_max_width_chars (GTK_LABEL (self->folder), 16);
   gtk_widget_set_visible (self->folder, FALSE);
   gtk_box_append (GTK_BOX (bottom), self->folder);
+  /* In a unified folder (All Inboxes): whose account the message is of, in its colour. */
+  self->account = gtk_label_new (NULL);
+  gtk_widget_add_css_class (self->account, "account-tag");
+  gtk_widget_add_css_class (self->account, "caption");
+  gtk_label_set_ellipsize (GTK_LABEL (self->account), PANGO_ELLIPSIZE_END);
+  gtk_label_set_max_width_chars (GTK_LABEL (self->account), 14);
+  gtk_widget_set_valign (self->account, GTK_ALIGN_CENTER);
+  gtk_widget_set_visible (self->account, FALSE);
+  gtk_box_append (GTK_BOX (bottom), self->account);
   self->answered = mark ("mail-replied-symbolic", _("Answered"));
   gtk_box_append (GTK_BOX (bottom), self->answered);
   self->attachment = mark ("mail-attachment-symbolic", _("Has attachments"));
@@ -308,6 +318,36 @@ tern_message_row_set_folder_name (TernMessageRow *self,
 
   gtk_label_set_text (GTK_LABEL (self->folder), name ? name : "");
   gtk_widget_set_visible (self->folder, name != NULL);
+}
+
+void
+tern_message_row_set_account (TernMessageRow *self,
+                              const char     *name,
+                              guint           color)
+{
+  g_autofree char *klass = NULL;
+
+  g_return_if_fail (TERN_IS_MESSAGE_ROW (self));
+
+  for (guint i = 0; i < 6; i++)
+    {
+      g_autofree char *old = g_strdup_printf ("account-color-%u", i);
+
+      gtk_widget_remove_css_class (self->account, old);
+    }
+  klass = g_strdup_printf ("account-color-%u", color % 6);
+  gtk_widget_add_css_class (self->account, klass);
+  gtk_label_set_text (GTK_LABEL (self->account), name ? name : "");
+  gtk_widget_set_tooltip_text (self->account, name);
+  gtk_widget_set_visible (self->account, name != NULL);
+}
+
+const char *
+tern_message_row_get_account (TernMessageRow *self)
+{
+  g_return_val_if_fail (TERN_IS_MESSAGE_ROW (self), NULL);
+
+  return gtk_widget_get_visible (self->account) ? gtk_label_get_text (GTK_LABEL (self->account)) : NULL;
 }
 
 void
@@ -362,6 +402,40 @@ factory_setup_cb (GtkSignalListItemFactory *factory,
   g_object_set_data (G_OBJECT (expander), "tern-list-item", list_item);
 }
 
+/* The name of the account a folder is of, and its place among the accounts (its colour). */
+static const char *
+account_of (TernFolderModel *folders,
+            gint64           folder_id,
+            guint           *color)
+{
+  guint pos = tern_folder_model_find (folders, folder_id);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (folders)), index = 0;
+  gint64 account_id;
+
+  if (pos == G_MAXUINT)
+    return NULL;
+  {
+    g_autoptr(TernFolderItem) folder = g_list_model_get_item (G_LIST_MODEL (folders), pos);
+
+    account_id = tern_folder_item_get_account_id (folder);
+  }
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(TernFolderItem) row = g_list_model_get_item (G_LIST_MODEL (folders), i);
+
+      if (tern_folder_item_get_kind (row) != TERN_FOLDER_ITEM_ACCOUNT)
+        continue;
+      if (tern_folder_item_get_account_id (row) == account_id)
+        {
+          *color = index;
+          /* The model keeps its items: the label outlives this row's reference. */
+          return tern_folder_item_get_label (row);
+        }
+      index++;
+    }
+  return NULL;
+}
+
 static void
 factory_bind_cb (GtkSignalListItemFactory *factory,
                  GtkListItem              *list_item,
@@ -406,6 +480,20 @@ factory_bind_cb (GtkSignalListItemFactory *factory,
       }
     tern_message_row_set_folder_name (row, name);
   }
+  {
+    TernFolderModel *folders = g_object_get_data (G_OBJECT (factory), "tern-folders");
+    const char *account = NULL;
+    guint color = 0;
+
+    if (folders != NULL && inner != NULL &&
+        GPOINTER_TO_INT (g_object_get_data (G_OBJECT (factory), "tern-show-accounts")))
+      account = account_of (folders,
+                            TERN_IS_MESSAGE_ITEM (inner)
+                            ? tern_message_item_get_folder_id (TERN_MESSAGE_ITEM (inner))
+                            : tern_conversation_item_get_folder_id (TERN_CONVERSATION_ITEM (inner)),
+                            &color);
+    tern_message_row_set_account (row, account, color);
+  }
 }
 
 static void
@@ -429,6 +517,16 @@ tern_message_row_factory_set_folders (GtkListItemFactory *factory,
   g_object_set_data_full (G_OBJECT (factory), "tern-folders",
                           folders ? g_object_ref (folders) : NULL, g_object_unref);
   g_object_set_data (G_OBJECT (factory), "tern-show-folders", GINT_TO_POINTER (!!show));
+}
+
+void
+tern_message_row_factory_set_accounts (GtkListItemFactory *factory,
+                                       TernFolderModel    *folders,
+                                       gboolean            show)
+{
+  g_object_set_data_full (G_OBJECT (factory), "tern-folders",
+                          folders ? g_object_ref (folders) : NULL, g_object_unref);
+  g_object_set_data (G_OBJECT (factory), "tern-show-accounts", GINT_TO_POINTER (!!show));
 }
 
 GtkListItemFactory *

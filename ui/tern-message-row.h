@@ -36,6 +36,16 @@ const char      *tern_message_row_get_preview     (TernMessageRow *self);
 void             tern_message_row_factory_set_folders (GtkListItemFactory *factory,
                                                        TernFolderModel    *folders,
                                                        gboolean            show);
+/* The account a message is of, as a small tag in the account's colour (color: its place
+ * among the accounts); NULL hides it. */
+void             tern_message_row_set_account     (TernMessageRow *self,
+                                                   const char     *name,
+                                                   guint           color);
+const char      *tern_message_row_get_account     (TernMessageRow *self);
+/* Whether the factory's rows say which account their message is of (unified folders). */
+void             tern_message_row_factory_set_accounts (GtkListItemFactory *factory,
+                                                        TernFolderModel    *folders,
+                                                        gboolean            show);
 /* "Today 14:05", "Mon", "12 Mar", "12/03/2023": short, by distance from now. */
 char            *tern_format_date          (gint64           unix_time) G_GNUC_WARN_UNUSED_RESULT;
 

@@ -195,8 +195,9 @@ open_move_action (GtkWidget  *widget,
 void
 _tern_window_move_popover_show_cb (TernWindow *self)
 {
+  /* In a unified folder: the folders of the selected message's account. */
   tern_move_popover_set_folders (TERN_MOVE_POPOVER (self->move_popover), self->folder_model,
-                                 self->account_id, self->folder_id);
+                                 _tern_window_selection_account (self), self->folder_id);
 }
 
 /* Ctrl+Z: the most recent action still standing, again and again. */

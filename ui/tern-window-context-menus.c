@@ -114,6 +114,8 @@ folder_menu_model (TernWindow     *self,
     {
       section = add_section (menu);
       add_item (section, _("_New Folder…"), "win.new-folder", -tern_folder_item_get_account_id (item));
+      add_item (section, _("_Subscribe to Folders…"), "win.manage-subscriptions",
+                -tern_folder_item_get_account_id (item));
       return G_MENU_MODEL (menu);
     }
   folder = tern_store_get_folder_by_id (self->store, id, NULL);
@@ -153,8 +155,12 @@ folder_menu_model (TernWindow     *self,
               "win.folder-offline", id);
   if (!inbox)
     add_item (section, _("_Unsubscribe"), "win.unsubscribe-folder", id);
+  add_item (section, _("Subscribe to _Folders…"), "win.manage-subscriptions", id);
   if (personal)
     add_item (section, _("_Share…"), "win.folder-share", id);
+
+  section = add_section (menu);
+  add_item (section, _("_Properties"), "win.folder-properties", id);
   return G_MENU_MODEL (menu);
 }
 

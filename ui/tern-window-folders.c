@@ -9,6 +9,28 @@
 
 /* Each account's worker hears which folder is open (0: none of its folders): without
  * NOTIFY it keeps a second connection idling there. */
+/* The folder of a unified row that is the account's, or 0. */
+static gint64
+unified_folder_of (TernWindow *self,
+                   gint64      account_id)
+{
+  GArray *members = _tern_window_unified_members (self);
+
+  for (guint i = 0; members != NULL && i < members->len; i++)
+    {
+      gint64 folder_id = g_array_index (members, gint64, i);
+      guint pos = tern_folder_model_find (self->folder_model, folder_id);
+      g_autoptr(TernFolderItem) item = NULL;
+
+      if (pos == G_MAXUINT)
+        continue;
+      item = g_list_model_get_item (G_LIST_MODEL (self->folder_model), pos);
+      if (tern_folder_item_get_account_id (item) == account_id)
+        return folder_id;
+    }
+  return 0;
+}
+
 static void
 tell_workers (TernWindow *self)
 {
@@ -17,18 +39,62 @@ tell_workers (TernWindow *self)
   for (guint i = 0; workers != NULL && i < workers->len; i++)
     {
       TernAccountWorker *worker = workers->pdata[i];
+      gint64 account_id = tern_account_worker_get_account_id (worker);
 
-      tern_account_worker_set_open_folder (worker,
-                                           tern_account_worker_get_account_id (worker) == self->account_id ?
-                                           self->folder_id : 0);
+      /* A unified folder is open in every account it gathers. */
+      if (self->unified_id != 0)
+        tern_account_worker_set_open_folder (worker, unified_folder_of (self, account_id));
+      else
+        tern_account_worker_set_open_folder (worker, account_id == self->account_id ? self->folder_id : 0);
     }
+}
+
+GArray *
+_tern_window_unified_members (TernWindow *self)
+{
+  guint pos;
+  g_autoptr(TernFolderItem) item = NULL;
+
+  if (self->unified_id == 0)
+    return NULL;
+  pos = tern_folder_model_find_unified (self->folder_model, self->unified_id);
+  if (pos == G_MAXUINT)
+    return NULL;
+  item = g_list_model_get_item (G_LIST_MODEL (self->folder_model), pos);
+  /* The model keeps its rows: the array outlives this reference. */
+  return tern_folder_item_get_members (item);
+}
+
+gboolean
+_tern_window_nothing_open (TernWindow *self)
+{
+  return self->folder_id == 0 && self->unified_id == 0;
+}
+
+gint64
+_tern_window_selection_account (TernWindow *self)
+{
+  g_autoptr(GArray) ids = NULL;
+  g_autoptr(TernMessage) message = NULL;
+  g_autoptr(TernFolder) folder = NULL;
+
+  if (self->unified_id == 0)
+    return self->account_id;
+  ids = _tern_window_selected_ids (self, NULL);
+  if (ids->len == 0 ||
+      (message = tern_store_get_message (self->store, g_array_index (ids, gint64, 0), NULL)) == NULL ||
+      (folder = tern_store_get_folder_by_id (self->store, message->folder_id, NULL)) == NULL)
+    return 0;
+  return folder->account_id;
 }
 
 static void
 show_folder (TernWindow *self,
              gint64      folder_id,
-             gint64      account_id)
+             gint64      account_id,
+             gint64      unified_id)
 {
+  self->unified_id = unified_id;
   self->folder_id = folder_id;
   self->account_id = account_id;
   tell_workers (self);
@@ -49,13 +115,33 @@ _tern_window_folder_selection_changed_cb (TernWindow *self)
 {
   TernFolderItem *item = gtk_single_selection_get_selected_item (self->folder_selection);
 
+  if (item != NULL && tern_folder_item_get_kind (item) == TERN_FOLDER_ITEM_UNIFIED)
+    {
+      if (tern_folder_item_get_id (item) != self->unified_id ||
+          tern_message_model_get_searching (self->message_model))
+        show_folder (self, 0, 0, tern_folder_item_get_id (item));
+      return;
+    }
   if (item == NULL || tern_folder_item_get_kind (item) != TERN_FOLDER_ITEM_FOLDER ||
       !tern_folder_item_get_selectable (item))
     return;
-  if (tern_folder_item_get_id (item) == self->folder_id &&
+  if (tern_folder_item_get_id (item) == self->folder_id && self->unified_id == 0 &&
       !tern_message_model_get_searching (self->message_model))
     return;
-  show_folder (self, tern_folder_item_get_id (item), tern_folder_item_get_account_id (item));
+  show_folder (self, tern_folder_item_get_id (item), tern_folder_item_get_account_id (item), 0);
+}
+
+gboolean
+_tern_window_select_unified (TernWindow *self,
+                             gint64      unified_id)
+{
+  guint pos = tern_folder_model_find_unified (self->folder_model, unified_id);
+
+  if (pos == G_MAXUINT)
+    return FALSE;
+  gtk_single_selection_set_selected (self->folder_selection, pos);
+  _tern_window_folder_selection_changed_cb (self);
+  return TRUE;
 }
 
 void
@@ -147,6 +233,9 @@ folder_bind_cb (GtkSignalListItemFactory *factory,
   TernFolderItemKind kind = tern_folder_item_get_kind (item);
   GBinding *binding;
 
+  /* A unified folder opens as a folder does. */
+  if (kind == TERN_FOLDER_ITEM_UNIFIED)
+    kind = TERN_FOLDER_ITEM_FOLDER;
   /* A folder that holds no messages (another user's name over their folders, a \Noselect
    * parent) reads as a heading over its children, not as a folder that opens nothing. */
   if (kind == TERN_FOLDER_ITEM_FOLDER && !tern_folder_item_get_selectable (item))

@@ -48,10 +48,31 @@ _tern_window_update_list_model (TernWindow *self)
 
   /* Search results come from every folder: each says which. */
   if (factory != NULL)
-    tern_message_row_factory_set_folders (factory, self->folder_model,
-                                          tern_message_model_get_searching (self->message_model));
+    {
+      tern_message_row_factory_set_folders (factory, self->folder_model,
+                                            tern_message_model_get_searching (self->message_model));
+      /* A unified folder's rows (and what search finds from there) say whose they are. */
+      tern_message_row_factory_set_accounts (factory, self->folder_model, self->unified_id != 0);
+    }
   if (gtk_multi_selection_get_model (self->message_selection) != _tern_window_shown_model (self))
     gtk_multi_selection_set_model (self->message_selection, _tern_window_shown_model (self));
+}
+
+/* A unified folder, grouped: the conversations of the messages its flat model shows. */
+static gboolean
+group_unified (TernWindow  *self,
+               GError     **error)
+{
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->message_model));
+
+  for (guint i = 0; i < n; i++)
+    {
+      gint64 id = tern_message_model_get_id (self->message_model, i);
+
+      g_array_append_val (ids, id);
+    }
+  return tern_conversation_model_set_ids (self->conversation_model, ids, error);
 }
 
 /* The open folder into the model that shows it (the other one lets go of its rows). */
@@ -59,9 +80,23 @@ void
 _tern_window_load_folder (TernWindow *self)
 {
   g_autoptr(GError) error = NULL;
+  GtkListItemFactory *factory = gtk_list_view_get_factory (self->message_list);
   gboolean ok;
 
-  if (self->grouped)
+  /* Before the rows are bound: they say whose they are in a unified folder. */
+  if (factory != NULL)
+    tern_message_row_factory_set_accounts (factory, self->folder_model, self->unified_id != 0);
+  if (self->unified_id != 0)
+    {
+      /* The flat model merges the accounts' folders; grouped, their conversations are those
+       * of its messages (as search results are). */
+      ok = tern_message_model_set_folders (self->message_model, _tern_window_unified_members (self), &error);
+      if (ok && self->grouped)
+        ok = group_unified (self, &error);
+      else if (!self->grouped)
+        tern_conversation_model_set_folder (self->conversation_model, 0, NULL);
+    }
+  else if (self->grouped)
     {
       tern_message_model_set_folder (self->message_model, 0, NULL);
       ok = tern_conversation_model_set_folder (self->conversation_model, self->folder_id, &error);
@@ -148,7 +183,8 @@ _tern_window_update_list_title (TernWindow *self)
     }
   else
     {
-      pos = tern_folder_model_find (self->folder_model, self->folder_id);
+      pos = self->unified_id != 0 ? tern_folder_model_find_unified (self->folder_model, self->unified_id)
+                                  : tern_folder_model_find (self->folder_model, self->folder_id);
       if (pos != G_MAXUINT)
         {
           g_autoptr(TernFolderItem) item = g_list_model_get_item (G_LIST_MODEL (self->folder_model), pos);
@@ -219,6 +255,11 @@ _tern_window_refresh_messages (TernWindow *self)
       g_clear_error (&error);
       if (tern_message_model_get_searching (self->message_model))
         _tern_window_group_results (self);
+      else if (self->unified_id != 0)
+        {
+          if (!group_unified (self, &error))
+            g_debug ("Cannot read conversations: %s", error->message);
+        }
       else if (!tern_conversation_model_refresh (conversations, &error))
         g_debug ("Cannot read conversations: %s", error->message);
       for (guint i = 0; i < expanded->len; i++)

@@ -70,6 +70,7 @@ struct _TernWindow
 
   gint64                folder_id;
   gint64                account_id;
+  gint64                unified_id;        /* All Inboxes... open (folder_id 0), or 0 */
   gboolean              selecting;
   gboolean              grouped;           /* group-by-conversation */
   char                 *last_toast;
@@ -172,6 +173,8 @@ void                _tern_window_update_demo_button    (TernWindow *self);
 void                _tern_window_add_click_navigation  (TernWindow *self,
                                                         GtkWidget  *list);
 
+/* tern-window-folder-dialogs.c: win.folder-properties, win.manage-subscriptions. */
+void                _tern_window_class_add_folder_dialog_actions (GtkWidgetClass *widget_class);
 /* tern-window-share.c: win.share-folder, the open folder's sharing. */
 void                _tern_window_class_add_share_action (GtkWidgetClass *widget_class);
 
@@ -179,6 +182,15 @@ void                _tern_window_class_add_share_action (GtkWidgetClass *widget_
 gboolean            _tern_window_select_folder         (TernWindow *self,
                                                         gint64      folder_id);
 void                _tern_window_select_first_inbox    (TernWindow *self);
+/* Opens a unified row (TERN_FOLDER_MODEL_ALL_INBOXES...). */
+gboolean            _tern_window_select_unified        (TernWindow *self,
+                                                        gint64      unified_id);
+/* The folders of the unified row open (NULL: none is). (transfer none) */
+GArray             *_tern_window_unified_members       (TernWindow *self);
+/* Neither a folder nor a unified row is open. */
+gboolean            _tern_window_nothing_open          (TernWindow *self);
+/* The account of the first selected message (a unified folder's actions), else the open one. */
+gint64              _tern_window_selection_account     (TernWindow *self);
 void                _tern_window_folder_selection_changed_cb (TernWindow *self);
 void                _tern_window_folder_activated_cb   (TernWindow *self,
                                                         guint       position);

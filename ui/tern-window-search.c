@@ -77,7 +77,8 @@ leave_search (TernWindow *self)
   tern_message_row_factory_set_folders (gtk_list_view_get_factory (self->message_list), self->folder_model, FALSE);
   self->selecting = TRUE;
   tern_conversation_model_set_folder (self->search_conversations, 0, NULL);
-  if (self->grouped && tern_conversation_model_get_folder_id (self->conversation_model) == self->folder_id)
+  if (self->grouped && self->unified_id == 0 &&
+      tern_conversation_model_get_folder_id (self->conversation_model) == self->folder_id)
     {
       /* The conversations never left (what was expanded is still); the flat model lets go
        * of the results. */

@@ -329,7 +329,8 @@ _tern_window_apply_change_set (TernWindow    *self,
                                TernChangeSet *set)
 {
   gboolean shown = set->folder_id == self->folder_id || tern_message_model_get_searching (self->message_model) ||
-                   (set->folder_id == 0 && set->reload);
+                   (set->folder_id == 0 && set->reload) ||
+                   tern_message_model_shows_folder (self->message_model, set->folder_id);
   gint64 viewed = tern_message_view_get_message_id (self->message_view);
 
   /* A local change to a folder's messages counts that folder again alone; the whole list is
@@ -343,7 +344,7 @@ _tern_window_apply_change_set (TernWindow    *self,
       if (!tern_folder_model_update_counts (self->folder_model, set->folder_id, &error))
         g_debug ("Cannot count folder %" G_GINT64_FORMAT ": %s", set->folder_id, error->message);
     }
-  if (set->folders_changed && self->folder_id == 0)
+  if (set->folders_changed && _tern_window_nothing_open (self))
     _tern_window_select_first_inbox (self);
   if (!shown)
     return;
@@ -371,7 +372,7 @@ worker_changed_cb (TernWindow *self,
 {
   tern_window_refresh (self);
   /* A first sync brings the folders: open INBOX. */
-  if (self->folder_id == 0)
+  if (_tern_window_nothing_open (self))
     _tern_window_select_first_inbox (self);
   _tern_window_reload_view (self);
 }
@@ -470,7 +471,7 @@ accounts_changed_cb (TernWindow *self)
 
   _tern_window_refresh_folders (self);
   gtk_stack_set_visible_child_name (self->main_stack, workers->len > 0 ? "mail" : "welcome");
-  if (workers->len > 0 && self->folder_id == 0)
+  if (workers->len > 0 && _tern_window_nothing_open (self))
     _tern_window_select_first_inbox (self);
   tern_status_area_update (self->status_area);
 }
@@ -684,6 +685,7 @@ tern_window_class_init (TernWindowClass *klass)
   _tern_window_class_add_actions (widget_class);
   _tern_window_class_add_conversation_actions (widget_class);
   _tern_window_class_add_share_action (widget_class);
+  _tern_window_class_add_folder_dialog_actions (widget_class);
 }
 
 static void
