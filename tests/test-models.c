@@ -285,6 +285,143 @@ test_message_search (Fixture       *f,
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 10);
 }
 
+/* Searching on a thread. */
+
+typedef struct
+{
+  Fixture  *f;
+  gboolean  done;
+  gboolean  ok;
+  GError   *error;
+  guint     n_items;      /* the model's rows when it landed */
+  gboolean  committed;    /* the main loop's idle had run when it landed */
+} Search;
+
+static void
+search_done_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      data)
+{
+  Search *search = data;
+
+  search->ok = tern_message_model_search_finish (TERN_MESSAGE_MODEL (source), result, &search->error);
+  search->n_items = g_list_model_get_n_items (G_LIST_MODEL (source));
+  search->done = TRUE;
+}
+
+static void
+wait_search (Search *search)
+{
+  while (!search->done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+/* A newer search replaces one still running: only the newest lands, cancelled or not. */
+static void
+test_message_search_async (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(TernMessageModel) model = tern_message_model_new (f->store);
+  g_autoptr(GCancellable) first = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  Search a = { f }, b = { f }, c = { f };
+
+  g_assert_true (tern_message_model_set_folder (model, f->ids.inbox, &error));
+  g_signal_connect (model, "items-changed", G_CALLBACK (items_changed_cb), f);
+
+  /* Cancelled as the user types more: its query is interrupted, the newer one lands. */
+  tern_message_model_search_async (model, 0, "things", first, search_done_cb, &a);
+  g_assert_true (tern_message_model_get_search_pending (model));
+  g_cancellable_cancel (first);
+  tern_message_model_search_async (model, 0, "Lovelace", NULL, search_done_cb, &b);
+  wait_search (&a);
+  wait_search (&b);
+  g_assert_false (a.ok);
+  g_assert_error (a.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_true (b.ok);
+  g_assert_no_error (b.error);
+  g_assert_false (tern_message_model_get_search_pending (model));
+  g_assert_true (tern_message_model_get_searching (model));
+  /* Ada Lovelace: 28 of the 200 in INBOX, 1 of the 10 elsewhere; one items-changed. */
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 28 + 1);
+  g_assert_cmpuint (f->changes, ==, 1);
+  g_clear_error (&a.error);
+
+  /* Not cancelled but begun again: the older results do not land either. */
+  a = (Search) { f };
+  tern_message_model_search_async (model, 0, "things", NULL, search_done_cb, &a);
+  tern_message_model_search_async (model, 0, "Hopper", NULL, search_done_cb, &c);
+  wait_search (&a);
+  wait_search (&c);
+  g_assert_false (a.ok);
+  g_assert_error (a.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_true (c.ok);
+  g_assert_cmpuint (c.n_items, ==, g_list_model_get_n_items (G_LIST_MODEL (model)));
+  g_assert_cmpuint (f->changes, ==, 2);
+  g_assert_true (tern_message_model_search (model, 0, "Hopper", &error));
+  g_assert_cmpuint (c.n_items, ==, g_list_model_get_n_items (G_LIST_MODEL (model)));
+  g_clear_error (&a.error);
+
+  /* Another folder shown meanwhile: the search does not land. */
+  a = (Search) { f };
+  tern_message_model_search_async (model, 0, "things", NULL, search_done_cb, &a);
+  g_assert_true (tern_message_model_set_folder (model, f->ids.projects_2024, &error));
+  wait_search (&a);
+  g_assert_false (a.ok);
+  g_assert_false (tern_message_model_get_searching (model));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 10);
+  g_clear_error (&a.error);
+}
+
+static gboolean
+commit_cb (gpointer data)
+{
+  Search *search = data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (search->done);
+  g_assert_true (tern_store_commit (search->f->store, &error));
+  g_assert_no_error (error);
+  search->committed = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+committed_done_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      data)
+{
+  Search *search = data;
+
+  /* The idle ran first. */
+  g_assert_true (search->committed);
+  search_done_cb (source, result, data);
+}
+
+/* The main loop turns while a search runs: here the search's thread waits for the write lock
+ * the main thread holds (it indexes new messages first), and an idle of the main loop lets it
+ * go. A search on the main thread's own connection would never have waited for the idle. */
+static void
+test_message_search_thread (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(TernMessageModel) model = tern_message_model_new (f->store);
+  g_autoptr(GError) error = NULL;
+  Search search = { f };
+
+  /* 300 more "things", not indexed yet. */
+  tern_test_cache_add_messages (f->store, f->ids.inbox, 201, 300);
+  g_assert_true (tern_store_begin (f->store, &error));
+  tern_message_model_search_async (model, 0, "things", NULL, committed_done_cb, &search);
+  g_idle_add (commit_cb, &search);
+  wait_search (&search);
+  g_assert_true (search.ok);
+  g_assert_no_error (search.error);
+  g_assert_true (search.committed);
+  /* Every message says "about things": 500 in INBOX, 10 elsewhere. */
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 500 + 10);
+}
+
 /* Conversations. */
 
 static gint64
@@ -855,6 +992,8 @@ main (int   argc,
   ADD ("/models/messages/lazy", test_message_lazy);
   ADD ("/models/messages/refresh", test_message_refresh);
   ADD ("/models/messages/search", test_message_search);
+  ADD ("/models/messages/search-async", test_message_search_async);
+  ADD ("/models/messages/search-thread", test_message_search_thread);
   ADD ("/models/threads/build", test_threads_build);
   ADD ("/models/conversations/order", test_conversations_order);
   ADD ("/models/conversations/new-reply", test_conversations_new_reply);
