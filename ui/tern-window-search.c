@@ -121,19 +121,45 @@ leave_search (TernWindow *self)
   tern_message_view_set_highlight (self->message_view, NULL);
 }
 
+typedef struct
+{
+  TernWindow   *window;
+  GCancellable *cancellable;
+} LocalSearch;
+
+static void
+local_search_free (LocalSearch *search)
+{
+  g_object_unref (search->window);
+  g_object_unref (search->cancellable);
+  g_free (search);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LocalSearch, local_search_free)
+
 /* The local results, from the search's thread: shown, then the servers asked for more. */
 static void
 local_search_cb (GObject      *source,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
-  g_autoptr(TernWindow) self = user_data;
+  g_autoptr(LocalSearch) search = user_data;
+  TernWindow *self = search->window;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) workers = NULL;
-  gboolean was_searching = tern_message_model_get_searching (self->message_model);
-  gint64 before = was_searching ? 0 : selected_message (self);
+  gboolean was_searching;
+  gint64 before;
   const char *text;
 
+  /* Replaced by newer words, left, or the window closed: nothing lands, no widget is
+   * touched. */
+  if (g_cancellable_is_cancelled (search->cancellable))
+    {
+      tern_message_model_search_finish (TERN_MESSAGE_MODEL (source), result, NULL);
+      return;
+    }
+  was_searching = tern_message_model_get_searching (self->message_model);
+  before = was_searching ? 0 : selected_message (self);
   /* Result rows say their folder: the factory knows before the rows come. */
   tern_message_row_factory_set_folders (gtk_list_view_get_factory (self->message_list), self->folder_model, TRUE);
   self->selecting = TRUE;
@@ -179,6 +205,7 @@ _tern_window_search_changed_cb (TernWindow *self)
 {
   const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
   g_autofree char *query = fts_query (text);
+  LocalSearch *search;
 
   if (self->search_cancellable != NULL)
     g_cancellable_cancel (self->search_cancellable);
@@ -192,8 +219,11 @@ _tern_window_search_changed_cb (TernWindow *self)
       return;
     }
   self->search_cancellable = g_cancellable_new ();
+  search = g_new0 (LocalSearch, 1);
+  search->window = g_object_ref (self);
+  search->cancellable = g_object_ref (self->search_cancellable);
   tern_message_model_search_async (self->message_model, 0, query, self->search_cancellable,
-                                   local_search_cb, g_object_ref (self));
+                                   local_search_cb, search);
 }
 
 void
