@@ -460,6 +460,7 @@ cmd_folder (Cli   *cli,
   g_autoptr(GError) error = NULL;
   g_autoptr(TernAccount) account = NULL;
   g_autoptr(TernFolder) folder = NULL;
+  g_autoptr(TernMailService) service = NULL;
   const char *verb;
   gint64 before;
   gboolean ok;
@@ -470,6 +471,7 @@ cmd_folder (Cli   *cli,
   if (!tern_cli_ensure_store (cli, &error) || (account = tern_store_get_account (cli->store, argv[2], &error)) == NULL)
     return tern_cli_fail (g_steal_pointer (&error));
   before = tern_journal_last_id (cli->store);
+  service = tern_mail_service_new (cli->store);
 
   if (strcmp (verb, "create") == 0)
     {
@@ -478,8 +480,8 @@ cmd_folder (Cli   *cli,
       if (argc != 4)
         return tern_cli_usage ("folder create takes ACCOUNT and NAME");
       name = _tern_utf7_encode (argv[3]);
-      ok = tern_journal_folder_create (cli->store, account->id, name, argv[3],
-                                       account_delimiter (cli, account), &error) != 0;
+      ok = tern_mail_service_folder_create (service, account->id, name, argv[3],
+                                            account_delimiter (cli, account), NULL, &error) != 0;
     }
   else if (strcmp (verb, "rename") == 0)
     {
@@ -490,7 +492,7 @@ cmd_folder (Cli   *cli,
       if ((folder = tern_cli_folder_named (cli, account, argv[3], &error)) == NULL)
         return tern_cli_fail (g_steal_pointer (&error));
       name = _tern_utf7_encode (argv[4]);
-      ok = tern_journal_folder_rename (cli->store, folder->id, name, argv[4], &error);
+      ok = tern_mail_service_folder_rename (service, folder->id, name, argv[4], &error) != 0 || error == NULL;
     }
   else if (strcmp (verb, "delete") == 0 || strcmp (verb, "subscribe") == 0 ||
            strcmp (verb, "unsubscribe") == 0)
@@ -500,9 +502,10 @@ cmd_folder (Cli   *cli,
       if ((folder = tern_cli_folder_named (cli, account, argv[3], &error)) == NULL)
         return tern_cli_fail (g_steal_pointer (&error));
       if (strcmp (verb, "delete") == 0)
-        ok = tern_journal_folder_delete (cli->store, folder->id, &error);
+        ok = tern_mail_service_folder_delete (service, folder->id, &error) != 0 || error == NULL;
       else
-        ok = tern_journal_folder_subscribe (cli->store, folder->id, strcmp (verb, "subscribe") == 0, &error);
+        ok = tern_mail_service_folder_subscribe (service, folder->id, strcmp (verb, "subscribe") == 0,
+                                                 &error) != 0 || error == NULL;
     }
   else if (strcmp (verb, "share") == 0 || strcmp (verb, "unshare") == 0)
     {
@@ -517,7 +520,7 @@ cmd_folder (Cli   *cli,
       if ((folder = tern_cli_folder_named (cli, account, argv[3], &error)) == NULL
           || (share && !fit_share (cli, account, folder, argv[4], &rights, &error)))
         return tern_cli_fail (g_steal_pointer (&error));
-      ok = tern_journal_folder_share (cli->store, folder->id, argv[4], rights, &error);
+      ok = tern_mail_service_folder_share (service, folder->id, argv[4], rights, &error);
     }
   else if (strcmp (verb, "rights") == 0)
     return folder_rights (cli, account, argc, argv);
@@ -547,7 +550,8 @@ cmd_append (Cli   *cli,
   g_autoptr(TernMessage) message = NULL;
   g_autoptr(GBytes) raw = NULL;
   g_autoptr(GMappedFile) file = NULL;
-  gint64 before, id;
+  g_autoptr(TernMailService) service = NULL;
+  gint64 before, id = 0;
 
   if (!tern_cli_parse_options (entries, &argc, &argv, "ACCOUNT FOLDER FILE.eml", &error))
     return tern_cli_usage (error->message);
@@ -571,8 +575,8 @@ cmd_append (Cli   *cli,
       (folder = tern_cli_folder_named (cli, account, argv[2], &error)) == NULL)
     return tern_cli_fail (g_steal_pointer (&error));
   before = tern_journal_last_id (cli->store);
-  id = tern_journal_append (cli->store, folder->id, message, raw, &error);
-  if (id == 0)
+  service = tern_mail_service_new (cli->store);
+  if (tern_mail_service_append (service, folder->id, message, raw, &id, &error) == 0)
     return tern_cli_fail (g_steal_pointer (&error));
   if (!cli->json)
     g_print ("%" G_GINT64_FORMAT "\n", id);
@@ -587,6 +591,7 @@ cmd_pending (Cli   *cli,
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) actions = NULL;
   g_autoptr(GString) out = g_string_new (NULL);
+  g_autoptr(TernMailService) service = NULL;
   gint64 account_id = 0;
 
   if (!tern_cli_ensure_store (cli, &error))
@@ -602,9 +607,10 @@ cmd_pending (Cli   *cli,
         return tern_cli_usage ("an action ID is a positive number (see “tern-cli pending”)");
       if ((a = tern_journal_get (cli->store, id, &error)) == NULL)
         return tern_cli_fail (g_steal_pointer (&error));
+      service = tern_mail_service_new (cli->store);
       if (strcmp (argv[1], "discard") == 0)
-        return tern_journal_discard (cli->store, id, &error) ? 0 : tern_cli_fail (g_steal_pointer (&error));
-      if (!tern_journal_retry (cli->store, id, &error) ||
+        return tern_mail_service_discard_action (service, id, &error) ? 0 : tern_cli_fail (g_steal_pointer (&error));
+      if (!tern_mail_service_retry_action (service, id, &error) ||
           (account = tern_store_get_account_by_id (cli->store, a->account_id, &error)) == NULL)
         return tern_cli_fail (g_steal_pointer (&error));
       return replay_after (cli, account, id - 1);

@@ -40,6 +40,17 @@ guint _tern_idmap_get_or_insert (TernIdMap       *map,
                                  gint64           key,
                                  guint            value);
 
+/* One message as the grouping sees it. */
+typedef struct
+{
+  gint64 id;
+  gint64 thread;      /* its own: a Sent reply keeps it even when it is left out */
+  gint64 date;
+  gint64 folder_id;   /* where it is shown */
+  guint8 seen;
+  guint8 in_folder;   /* in the folder shown (not a Sent reply) */
+} TernConversationRow;
+
 /* The conversations, newest first, and their messages. */
 typedef struct
 {
@@ -47,6 +58,8 @@ typedef struct
   GArray    *members;     /* gint64: each conversation's messages, oldest first */
   GArray    *in_folder;   /* guint8, parallel to members */
   TernIdMap  index;       /* thread -> position in groups */
+  GArray    *rows;        /* TernConversationRow, newest first: what was grouped, kept so
+                           * that a change set is applied without reading the folder again */
 } TernConversationScan;
 
 void     _tern_conversation_scan_clear  (TernConversationScan  *scan);
@@ -64,6 +77,29 @@ gboolean _tern_conversation_scan_ids    (TernStore             *store,
                                          GArray                *ids,
                                          TernConversationScan  *scan,
                                          GError               **error);
+
+/* The rows of exactly these messages (shown ones: not hidden, not detached), in no order;
+ * in_folder is 1. Appended to rows. */
+gboolean _tern_conversation_scan_read_rows (TernStore           *store,
+                                            GArray              *ids,
+                                            GArray              *rows,
+                                            GError             **error);
+/* rows (newest first; taken) grouped again, in memory: with sent_filter, messages not in the
+ * folder count only in conversations that have one in it. */
+void     _tern_conversation_scan_group     (TernConversationScan *scan,
+                                            GArray               *rows,
+                                            gboolean              sent_filter);
+/* The order of rows: newest first, then the higher id. */
+int      _tern_conversation_row_compare    (gconstpointer         a,
+                                            gconstpointer         b);
+
+/* old (newest first) without the rows whose id is in drop (a gint64 set), with fresh (any
+ * order; sorted here) merged in at their places. The threads of the rows dropped and added
+ * are added to touched (a set of allocated gint64). (transfer full) */
+GArray  *_tern_conversation_rows_merge     (GArray               *old,
+                                            GHashTable           *drop,
+                                            GArray               *fresh,
+                                            GHashTable           *touched);
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (TernConversationScan, _tern_conversation_scan_clear)
 

@@ -29,6 +29,7 @@ struct _TernConversationModel
   GArray     *members;     /* gint64: each conversation's messages, oldest first */
   GArray     *in_folder;   /* guint8, parallel to members */
   TernIdMap   index;       /* thread -> position in groups */
+  GArray     *rows;        /* TernConversationRow: what was grouped, newest first */
   GArray     *keys;        /* gint64: the threads the list shows (== groups but mid-refresh) */
   GPtrArray  *items;       /* TernConversationItem or NULL, parallel to keys */
   GPtrArray  *children;    /* TernMessageModel of expanded conversations (weak) */
@@ -40,6 +41,7 @@ struct _TernConversationModel
   gint64      sent_id;     /* the account's Sent, 0 when none or when showing it */
   GArray     *ids;         /* gint64: the messages shown (search results), or NULL: a folder's */
   guint       n_loaded;
+  guint       n_scans;     /* how many times the ids were read */
 };
 
 static void list_model_iface_init (GListModelInterface *iface);
@@ -87,6 +89,7 @@ read_ids (TernConversationModel  *self,
           TernConversationScan   *into,
           GError                **error)
 {
+  self->n_scans++;
   if (self->ids != NULL)
     return _tern_conversation_scan_ids (self->store, self->ids, into, error);
   return _tern_conversation_scan_folder (self->store, self->folder_id, self->sent_id, into, error);
@@ -312,9 +315,51 @@ longest_kept (const guint *new_pos,
     stay[i] = TRUE;
 }
 
+/* After a change set: items of the conversations it touched are read again (or dropped when
+ * nobody holds them); the others only take their new counts, from memory. */
+static void
+reload_touched (TernConversationModel *self,
+                GHashTable            *touched)
+{
+  TernConversationItem *held[BATCH];
+  guint n = 0;
+
+  self->n_loaded = 0;
+  for (guint i = 0; i < self->items->len; i++)
+    {
+      TernConversationItem *item = self->items->pdata[i];
+      gint64 thread;
+
+      if (item == NULL)
+        continue;
+      thread = tern_conversation_item_get_thread_id (item);
+      if (!g_hash_table_contains (touched, &thread))
+        {
+          kept_cb (self, item);
+          continue;
+        }
+      if (G_OBJECT (item)->ref_count == 1)
+        {
+          g_clear_object (&self->items->pdata[i]);
+          continue;
+        }
+      kept_cb (self, item);
+      held[n++] = item;
+      if (n == BATCH)
+        {
+          load_envelopes (self, held, n);
+          n = 0;
+        }
+    }
+  if (n > 0)
+    load_envelopes (self, held, n);
+}
+
+/* touched: the threads a change set named (gint64 set), or NULL: any may have changed. */
 static void
 apply_scan (TernConversationModel *self,
-            TernConversationScan  *scan)
+            TernConversationScan  *scan,
+            GHashTable            *touched)
 {
   g_autoptr(GArray) new_keys = NULL;
   g_autoptr(GArray) old_keys = NULL;
@@ -333,6 +378,8 @@ apply_scan (TernConversationModel *self,
   self->members = g_steal_pointer (&scan->members);
   g_array_unref (self->in_folder);
   self->in_folder = g_steal_pointer (&scan->in_folder);
+  g_clear_pointer (&self->rows, g_array_unref);
+  self->rows = g_steal_pointer (&scan->rows);
   _tern_idmap_clear (&self->index);
   self->index = scan->index;
   memset (&scan->index, 0, sizeof scan->index);
@@ -443,15 +490,24 @@ apply_scan (TernConversationModel *self,
     g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_N_ITEMS]);
 
   /* Items that were not moved: new counts; those on screen re-read, the others dropped. */
-  self->n_loaded = 0;
-  _tern_model_reload_held (self, self->items, BATCH, NULL, kept_cb, load_cb);
+  if (touched != NULL)
+    reload_touched (self, touched);
+  else
+    {
+      self->n_loaded = 0;
+      _tern_model_reload_held (self, self->items, BATCH, NULL, kept_cb, load_cb);
+    }
 
   /* Expanded conversations follow. */
   for (guint i = 0; i < self->children->len; i++)
     {
       TernMessageModel *child = self->children->pdata[i];
       gint64 *thread = g_object_get_data (G_OBJECT (child), "tern-thread-id");
-      g_autoptr(GArray) ids = tern_conversation_model_dup_message_ids (self, *thread, FALSE);
+      g_autoptr(GArray) ids = NULL;
+
+      if (touched != NULL && !g_hash_table_contains (touched, thread))
+        continue;
+      ids = tern_conversation_model_dup_message_ids (self, *thread, FALSE);
 
       tern_message_model_set_ids (child, ids);
     }
@@ -524,6 +580,7 @@ tern_conversation_model_finalize (GObject *object)
   g_clear_pointer (&self->groups, g_array_unref);
   g_clear_pointer (&self->members, g_array_unref);
   g_clear_pointer (&self->in_folder, g_array_unref);
+  g_clear_pointer (&self->rows, g_array_unref);
   g_clear_pointer (&self->keys, g_array_unref);
   g_clear_pointer (&self->items, g_ptr_array_unref);
   g_clear_pointer (&self->ids, g_array_unref);
@@ -578,6 +635,7 @@ tern_conversation_model_init (TernConversationModel *self)
   self->groups = g_array_new (FALSE, FALSE, sizeof (TernConversationGroup));
   self->members = g_array_new (FALSE, FALSE, sizeof (gint64));
   self->in_folder = g_array_new (FALSE, FALSE, sizeof (guint8));
+  self->rows = g_array_new (FALSE, FALSE, sizeof (TernConversationRow));
   self->keys = g_array_new (FALSE, FALSE, sizeof (gint64));
   self->items = g_ptr_array_new_with_free_func (_tern_model_unref_item);
   self->children = g_ptr_array_new ();
@@ -608,6 +666,8 @@ replace_all (TernConversationModel *self,
   self->members = g_steal_pointer (&scan->members);
   g_array_unref (self->in_folder);
   self->in_folder = g_steal_pointer (&scan->in_folder);
+  g_clear_pointer (&self->rows, g_array_unref);
+  self->rows = g_steal_pointer (&scan->rows);
   _tern_idmap_clear (&self->index);
   self->index = scan->index;
   memset (&scan->index, 0, sizeof scan->index);
@@ -676,7 +736,7 @@ tern_conversation_model_set_ids (TernConversationModel  *self,
     }
   /* The same search with more results (the server's) or changed ones: minimal changes. */
   if (more)
-    apply_scan (self, &scan);
+    apply_scan (self, &scan, NULL);
   else
     replace_all (self, &scan);
   return ok;
@@ -700,8 +760,95 @@ tern_conversation_model_refresh (TernConversationModel  *self,
 
   if (!read_ids (self, &scan, error))
     return FALSE;
-  apply_scan (self, &scan);
+  apply_scan (self, &scan, NULL);
   return TRUE;
+}
+
+guint
+tern_conversation_model_apply (TernConversationModel *self,
+                               const TernChangeSet   *set)
+{
+  g_autoptr(GHashTable) drop = NULL;
+  g_autoptr(GHashTable) wanted = NULL;
+  g_autoptr(GHashTable) touched = NULL;
+  g_autoptr(GArray) reread = NULL;
+  g_autoptr(GArray) fresh = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(TernConversationScan) scan = { 0 };
+  gboolean search, mine;
+
+  g_return_val_if_fail (TERN_IS_CONVERSATION_MODEL (self), 0);
+  g_return_val_if_fail (set != NULL, 0);
+
+  search = self->ids != NULL;
+  if (!search && self->folder_id == 0)
+    return 0;
+  mine = set->folder_id != 0 &&
+         (search || set->folder_id == self->folder_id || (self->sent_id != 0 && set->folder_id == self->sent_id));
+  if (set->reload && (set->folder_id == 0 || mine))
+    {
+      guint before = self->keys->len;
+
+      if (!tern_conversation_model_refresh (self, &error))
+        g_debug ("Cannot read conversations: %s", error->message);
+      return MAX (before, self->keys->len);
+    }
+  if (!mine)
+    return 0;
+
+  /* The rows named: removed ones go, added and changed ones are read again (by id, a few
+   * rows: never the whole folder). Search results gain no rows here. */
+  drop = g_hash_table_new (g_int64_hash, g_int64_equal);
+  reread = g_array_new (FALSE, FALSE, sizeof (gint64));
+  if (search)
+    {
+      wanted = g_hash_table_new (g_int64_hash, g_int64_equal);
+      for (guint i = 0; i < self->ids->len; i++)
+        g_hash_table_add (wanted, &g_array_index (self->ids, gint64, i));
+    }
+  for (guint i = 0; i < set->removed->len; i++)
+    g_hash_table_add (drop, &g_array_index (set->removed, gint64, i));
+  for (guint i = 0; !search && i < set->added->len; i++)
+    if (g_hash_table_add (drop, &g_array_index (set->added, gint64, i)))
+      g_array_append_val (reread, g_array_index (set->added, gint64, i));
+  for (guint i = 0; i < set->changed->len; i++)
+    {
+      gint64 *id = &g_array_index (set->changed, gint64, i);
+
+      if ((!search || g_hash_table_contains (wanted, id)) && g_hash_table_add (drop, id))
+        g_array_append_val (reread, *id);
+    }
+  if (g_hash_table_size (drop) == 0)
+    return 0;
+  if (search)
+    for (guint i = self->ids->len; i > 0; i--)
+      if (tern_change_set_contains (set->removed, g_array_index (self->ids, gint64, i - 1)))
+        g_array_remove_index (self->ids, i - 1);
+
+  fresh = g_array_new (FALSE, FALSE, sizeof (TernConversationRow));
+  if (!_tern_conversation_scan_read_rows (self->store, reread, fresh, &error))
+    {
+      g_debug ("Cannot read conversations' messages: %s", error->message);
+      return 0;
+    }
+  /* Only what is shown here: the folder's messages and its account's Sent replies. */
+  for (guint i = fresh->len; i > 0; i--)
+    {
+      TernConversationRow *row = &g_array_index (fresh, TernConversationRow, i - 1);
+
+      if (search || row->folder_id == self->folder_id)
+        row->in_folder = 1;
+      else if (self->sent_id != 0 && row->folder_id == self->sent_id)
+        row->in_folder = 0;
+      else
+        g_array_remove_index (fresh, i - 1);
+    }
+
+  touched = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  _tern_conversation_scan_group (&scan, _tern_conversation_rows_merge (self->rows, drop, fresh, touched),
+                                 !search && self->sent_id != 0);
+  apply_scan (self, &scan, touched);
+  return g_hash_table_size (touched);
 }
 
 gint64
@@ -806,4 +953,12 @@ tern_conversation_model_get_n_loaded (TernConversationModel *self)
   g_return_val_if_fail (TERN_IS_CONVERSATION_MODEL (self), 0);
 
   return self->n_loaded;
+}
+
+guint
+tern_conversation_model_get_n_scans (TernConversationModel *self)
+{
+  g_return_val_if_fail (TERN_IS_CONVERSATION_MODEL (self), 0);
+
+  return self->n_scans;
 }

@@ -3,6 +3,7 @@
 
 #include <gio/gio.h>
 
+#include "tern-change-set.h"
 #include "tern-conversation-item.h"
 #include "tern-message-model.h"
 #include "tern-store.h"
@@ -41,6 +42,14 @@ gint64      tern_conversation_model_get_folder_id      (TernConversationModel *s
 gboolean    tern_conversation_model_set_ids            (TernConversationModel *self,
                                                         GArray                *ids,
                                                         GError               **error);
+/* Applies a change set to the conversations of the messages it names, without reading the
+ * folder again: removed messages leave their conversations, added and changed ones are read
+ * by id and placed; only the rows whose place changed get items-changed (a flag change:
+ * none, the row's item notifies), and only the touched conversations' items are read again.
+ * A set of another folder (but the account's Sent, whose replies count here) is ignored; a
+ * reload set re-reads. Returns how many conversations it touched. */
+guint       tern_conversation_model_apply              (TernConversationModel *self,
+                                                        const TernChangeSet   *set);
 gboolean    tern_conversation_model_refresh            (TernConversationModel *self,
                                                         GError               **error);
 gint64      tern_conversation_model_get_thread_id      (TernConversationModel *self,
@@ -65,5 +74,7 @@ TernMessageModel *tern_conversation_model_dup_messages (TernConversationModel *s
 GArray     *tern_conversation_model_dup_expanded       (TernConversationModel *self) G_GNUC_WARN_UNUSED_RESULT;
 /* How many conversations have their subject and participants read (tests, benchmark). */
 guint       tern_conversation_model_get_n_loaded       (TernConversationModel *self);
+/* How many times the model read all the ids of what it shows (tests, benchmark). */
+guint       tern_conversation_model_get_n_scans        (TernConversationModel *self);
 
 G_END_DECLS

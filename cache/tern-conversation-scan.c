@@ -18,15 +18,7 @@
 
 #define ID_BATCH 64   /* message ids in one query */
 
-typedef struct
-{
-  gint64 id;
-  gint64 thread;
-  gint64 date;
-  gint64 folder_id;
-  guint8 seen;
-  guint8 in_folder;
-} Row;
+typedef TernConversationRow Row;
 
 /* The map. */
 
@@ -97,6 +89,7 @@ _tern_conversation_scan_clear (TernConversationScan *scan)
   g_clear_pointer (&scan->groups, g_array_unref);
   g_clear_pointer (&scan->members, g_array_unref);
   g_clear_pointer (&scan->in_folder, g_array_unref);
+  g_clear_pointer (&scan->rows, g_array_unref);
   _tern_idmap_clear (&scan->index);
 }
 
@@ -106,13 +99,16 @@ _tern_conversation_scan_init (TernConversationScan *scan)
   scan->groups = g_array_new (FALSE, FALSE, sizeof (TernConversationGroup));
   scan->members = g_array_new (FALSE, FALSE, sizeof (gint64));
   scan->in_folder = g_array_new (FALSE, FALSE, sizeof (guint8));
+  scan->rows = g_array_new (FALSE, FALSE, sizeof (Row));
   _tern_idmap_init (&scan->index, 8);
 }
 
-/* rows, newest first (those with thread 0 left out), into the scan's conversations. */
+/* rows, newest first (those with thread 0, and where skip says so, left out), into the scan's
+ * conversations. */
 static void
 group_rows (TernConversationScan *scan,
-            GArray               *rows)
+            GArray               *rows,
+            const guint8         *skip)
 {
   g_autofree guint *filled = NULL;
   guint n = 0;
@@ -125,7 +121,7 @@ group_rows (TernConversationScan *scan,
       TernConversationGroup *group;
       guint pos;
 
-      if (row->thread == 0)
+      if (row->thread == 0 || (skip != NULL && skip[i]))
         continue;
       pos = _tern_idmap_get_or_insert (&scan->index, row->thread, scan->groups->len);
       if (pos == scan->groups->len)
@@ -163,7 +159,7 @@ group_rows (TernConversationScan *scan,
       const TernConversationGroup *group;
       guint pos, at;
 
-      if (row->thread == 0)
+      if (row->thread == 0 || (skip != NULL && skip[i]))
         continue;
       pos = _tern_idmap_lookup (&scan->index, row->thread);
       group = &g_array_index (scan->groups, TernConversationGroup, pos);
@@ -193,7 +189,6 @@ _tern_conversation_scan_folder (TernStore             *store,
                                 GError               **error)
 {
   g_autoptr(GArray) rows = g_array_new (FALSE, FALSE, sizeof (Row));
-  TernIdMap here = { 0 };
   sqlite3_stmt *stmt;
   int rc;
 
@@ -225,33 +220,49 @@ _tern_conversation_scan_folder (TernStore             *store,
   if (rc != SQLITE_DONE)
     return _tern_store_fail (store, rc, "listing conversations", error);
 
+  _tern_conversation_scan_group (scan, g_steal_pointer (&rows), sent_id != 0);
+  return TRUE;
+}
+
+void
+_tern_conversation_scan_group (TernConversationScan *scan,
+                               GArray               *rows,
+                               gboolean              sent_filter)
+{
+  g_autofree guint8 *skip = NULL;
+
+  _tern_conversation_scan_clear (scan);
+  _tern_conversation_scan_init (scan);
   /* Sent replies count only in conversations that have a message in the folder. */
-  if (sent_id != 0)
+  if (sent_filter)
     {
+      TernIdMap here = { 0 };
+
+      skip = g_new0 (guint8, MAX (rows->len, 1));
       _tern_idmap_init (&here, rows->len);
       for (guint i = 0; i < rows->len; i++)
         {
           const Row *row = &g_array_index (rows, Row, i);
 
-          if (row->in_folder)
+          if (row->in_folder && row->thread != 0)
             _tern_idmap_get_or_insert (&here, row->thread, 1);
         }
       for (guint i = 0; i < rows->len; i++)
         {
-          Row *row = &g_array_index (rows, Row, i);
+          const Row *row = &g_array_index (rows, Row, i);
 
-          if (!row->in_folder && _tern_idmap_lookup (&here, row->thread) == G_MAXUINT)
-            row->thread = 0;
+          skip[i] = !row->in_folder && _tern_idmap_lookup (&here, row->thread) == G_MAXUINT;
         }
       _tern_idmap_clear (&here);
     }
-  group_rows (scan, rows);
-  return TRUE;
+  group_rows (scan, rows, skip);
+  g_array_unref (scan->rows);
+  scan->rows = rows;
 }
 
-static int
-newest_first (gconstpointer a,
-              gconstpointer b)
+int
+_tern_conversation_row_compare (gconstpointer a,
+                                gconstpointer b)
 {
   const Row *x = a, *y = b;
 
@@ -261,15 +272,13 @@ newest_first (gconstpointer a,
 }
 
 gboolean
-_tern_conversation_scan_ids (TernStore             *store,
-                             GArray                *ids,
-                             TernConversationScan  *scan,
-                             GError               **error)
+_tern_conversation_scan_read_rows (TernStore  *store,
+                                   GArray     *ids,
+                                   GArray     *rows,
+                                   GError    **error)
 {
   static char *sql;
-  g_autoptr(GArray) rows = g_array_new (FALSE, FALSE, sizeof (Row));
 
-  _tern_conversation_scan_init (scan);
   /* Kept for the life of the process: the store caches statements by SQL pointer. */
   if (sql == NULL)
     sql = _tern_model_build_in_sql ("SELECT m.id, coalesce (m.thread_id, -m.id), m.date, m.seen, 1, "
@@ -296,9 +305,65 @@ _tern_conversation_scan_ids (TernStore             *store,
       sqlite3_reset (stmt);
       sqlite3_clear_bindings (stmt);
       if (rc != SQLITE_DONE)
-        return _tern_store_fail (store, rc, "grouping search results", error);
+        return _tern_store_fail (store, rc, "reading conversations' messages", error);
     }
-  g_array_sort (rows, newest_first);
-  group_rows (scan, rows);
   return TRUE;
+}
+
+gboolean
+_tern_conversation_scan_ids (TernStore             *store,
+                             GArray                *ids,
+                             TernConversationScan  *scan,
+                             GError               **error)
+{
+  g_autoptr(GArray) rows = g_array_new (FALSE, FALSE, sizeof (Row));
+
+  _tern_conversation_scan_init (scan);
+  if (!_tern_conversation_scan_read_rows (store, ids, rows, error))
+    return FALSE;
+  g_array_sort (rows, _tern_conversation_row_compare);
+  _tern_conversation_scan_group (scan, g_steal_pointer (&rows), FALSE);
+  return TRUE;
+}
+
+static void
+touch (GHashTable *touched,
+       gint64      thread)
+{
+  if (thread != 0 && !g_hash_table_contains (touched, &thread))
+    g_hash_table_add (touched, g_memdup2 (&thread, sizeof thread));
+}
+
+GArray *
+_tern_conversation_rows_merge (GArray     *old,
+                               GHashTable *drop,
+                               GArray     *fresh,
+                               GHashTable *touched)
+{
+  GArray *out = g_array_sized_new (FALSE, FALSE, sizeof (Row), old->len + fresh->len);
+  guint j = 0;
+
+  g_array_sort (fresh, _tern_conversation_row_compare);
+  for (guint i = 0; i < old->len; i++)
+    {
+      const Row *row = &g_array_index (old, Row, i);
+
+      if (g_hash_table_contains (drop, &row->id))
+        {
+          touch (touched, row->thread);
+          continue;
+        }
+      for (; j < fresh->len && _tern_conversation_row_compare (&g_array_index (fresh, Row, j), row) < 0; j++)
+        {
+          touch (touched, g_array_index (fresh, Row, j).thread);
+          g_array_append_val (out, g_array_index (fresh, Row, j));
+        }
+      g_array_append_val (out, *row);
+    }
+  for (; j < fresh->len; j++)
+    {
+      touch (touched, g_array_index (fresh, Row, j).thread);
+      g_array_append_val (out, g_array_index (fresh, Row, j));
+    }
+  return out;
 }

@@ -35,6 +35,8 @@ struct _TernMessageModel
 
   gint64      folder_id;
   gint64      account_id;   /* of the search */
+  guint       search_serial; /* of the newest search begun (search_async) */
+  gboolean    search_pending; /* that search has not landed yet */
   guint       n_loaded;
   gboolean    fixed;        /* ids given by the owner (a conversation's messages) */
 };
@@ -345,25 +347,29 @@ reload_envelopes (TernMessageModel *self)
   _tern_model_reload_held (self, self->items, BATCH, dropped_cb, NULL, load_cb);
 }
 
+/* Another folder or search: every row is new (ids taken; NULL: nothing). */
+static void
+show_ids (TernMessageModel *self,
+          GArray           *ids)
+{
+  guint old_len = self->ids->len;
+
+  g_array_unref (self->ids);
+  self->ids = ids != NULL ? ids : g_array_new (FALSE, FALSE, sizeof (gint64));
+  self->n_loaded = 0;
+  _tern_model_replace_rows (G_LIST_MODEL (self), &self->items, old_len, self->ids->len,
+                            properties [PROP_N_ITEMS]);
+}
+
 static gboolean
 reset (TernMessageModel  *self,
        GError           **error)
 {
-  g_autoptr(GArray) ids = query_ids (self, error);
-  guint old_len = self->ids->len;
-  gboolean ok = ids != NULL;
+  GArray *ids = query_ids (self, error);
 
   /* A failed read shows nothing rather than stale rows. */
-  if (!ok)
-    ids = g_array_new (FALSE, FALSE, sizeof (gint64));
-
-  /* Another folder or search: every row is new. */
-  g_array_unref (self->ids);
-  self->ids = g_steal_pointer (&ids);
-  self->n_loaded = 0;
-  _tern_model_replace_rows (G_LIST_MODEL (self), &self->items, old_len, self->ids->len,
-                            properties [PROP_N_ITEMS]);
-  return ok;
+  show_ids (self, ids);
+  return ids != NULL;
 }
 
 /* GListModel. */
@@ -490,6 +496,8 @@ tern_message_model_set_folder (TernMessageModel  *self,
   g_clear_pointer (&self->query, g_free);
   g_clear_pointer (&self->folders, g_array_unref);
   self->fixed = FALSE;
+  self->search_serial++;
+  self->search_pending = FALSE;
   if (self->folder_id != folder_id)
     {
       self->folder_id = folder_id;
@@ -566,9 +574,146 @@ tern_message_model_search (TernMessageModel  *self,
   self->query = g_strdup (query);
   self->fixed = FALSE;
   self->account_id = account_id;
+  self->search_serial++;
+  self->search_pending = FALSE;
   if (!was_searching)
     g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_SEARCHING]);
   return reset (self, error);
+}
+
+/* Searching on a thread of its own, with a connection of its own to the cache. */
+
+typedef struct
+{
+  char   *path;
+  char   *query;
+  gint64  account_id;
+  guint   serial;
+} Search;
+
+static void
+search_free (gpointer data)
+{
+  Search *search = data;
+
+  g_free (search->path);
+  g_free (search->query);
+  g_free (search);
+}
+
+static void
+interrupt_cb (GCancellable *cancellable,
+              sqlite3      *db)
+{
+  /* From the thread that cancels: sqlite3_interrupt() may be called from any thread. */
+  sqlite3_interrupt (db);
+}
+
+static void
+search_thread (GTask        *task,
+               gpointer      source,
+               gpointer      data,
+               GCancellable *cancellable)
+{
+  Search *search = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernStore) store = tern_store_open (search->path, &error);
+  g_autoptr(GPtrArray) found = NULL;
+  GArray *ids;
+  gulong handler = 0;
+
+  if (store == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (cancellable != NULL)
+    handler = g_cancellable_connect (cancellable, G_CALLBACK (interrupt_cb), store->db, NULL);
+  /* An interrupted statement fails; the cancellation is what is told then. */
+  if (!g_cancellable_is_cancelled (cancellable))
+    found = tern_store_search (store, search->account_id, search->query, 0, &error);
+  g_cancellable_disconnect (cancellable, handler);
+  if (g_task_return_error_if_cancelled (task))
+    return;
+  if (found == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  ids = g_array_sized_new (FALSE, FALSE, sizeof (gint64), found->len);
+  g_array_set_size (ids, found->len);
+  for (guint i = 0; i < found->len; i++)
+    g_array_index (ids, gint64, i) = ((TernMessage *) found->pdata[i])->id;
+  g_task_return_pointer (task, ids, (GDestroyNotify) g_array_unref);
+}
+
+void
+tern_message_model_search_async (TernMessageModel    *self,
+                                 gint64               account_id,
+                                 const char          *query,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Search *search;
+
+  g_return_if_fail (TERN_IS_MESSAGE_MODEL (self));
+  g_return_if_fail (query != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, tern_message_model_search_async);
+  search = g_new0 (Search, 1);
+  search->path = g_strdup (tern_store_get_path (self->store));
+  search->query = g_strdup (query);
+  search->account_id = account_id;
+  search->serial = ++self->search_serial;
+  self->search_pending = TRUE;
+  g_task_set_task_data (task, search, search_free);
+  g_task_run_in_thread (task, search_thread);
+}
+
+gboolean
+tern_message_model_search_finish (TernMessageModel  *self,
+                                  GAsyncResult      *result,
+                                  GError           **error)
+{
+  Search *search;
+  GArray *ids;
+  gboolean was_searching;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  search = g_task_get_task_data (G_TASK (result));
+  if (search->serial == self->search_serial)
+    self->search_pending = FALSE;
+  ids = g_task_propagate_pointer (G_TASK (result), error);
+  if (ids == NULL)
+    return FALSE;
+  /* Only the newest search begun lands (another folder shown since: none). */
+  if (search->serial != self->search_serial)
+    {
+      g_array_unref (ids);
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "A newer search replaced this one");
+      return FALSE;
+    }
+  was_searching = self->query != NULL;
+  g_free (self->query);
+  self->query = g_strdup (search->query);
+  self->fixed = FALSE;
+  self->account_id = search->account_id;
+  if (!was_searching)
+    g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_SEARCHING]);
+  show_ids (self, ids);
+  return TRUE;
+}
+
+gboolean
+tern_message_model_get_search_pending (TernMessageModel *self)
+{
+  g_return_val_if_fail (TERN_IS_MESSAGE_MODEL (self), FALSE);
+
+  return self->search_pending;
 }
 
 gboolean

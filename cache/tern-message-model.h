@@ -43,10 +43,25 @@ gboolean          tern_message_model_search        (TernMessageModel *self,
                                                     gint64            account_id,
                                                     const char       *query,
                                                     GError          **error);
+/* The same on a thread with a connection of its own to the cache (the main loop keeps
+ * turning): finish() shows the results, unless a newer search was begun, another folder
+ * shown, or cancellable cancelled (the query is interrupted) meanwhile: then it fails with
+ * G_IO_ERROR_CANCELLED and the model is untouched. */
+void              tern_message_model_search_async  (TernMessageModel    *self,
+                                                    gint64               account_id,
+                                                    const char          *query,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+gboolean          tern_message_model_search_finish (TernMessageModel    *self,
+                                                    GAsyncResult        *result,
+                                                    GError             **error);
 /* Adds ids (server search results) not shown yet, at the end. */
 void              tern_message_model_add_ids       (TernMessageModel *self,
                                                     GArray           *ids);
 gboolean          tern_message_model_get_searching (TernMessageModel *self);
+/* A search begun with search_async() has not landed yet (nor been replaced). */
+gboolean          tern_message_model_get_search_pending (TernMessageModel *self);
 /* Shows exactly these messages, in this order (a conversation's); a minimal items-changed
  * from what was shown, and refresh() re-reads only their envelopes. */
 void              tern_message_model_set_ids       (TernMessageModel *self,

@@ -537,6 +537,120 @@ test_online (void)
   }
 }
 
+/* A first sync's rows, as the app's list gets them: fed only by the service's change sets. */
+typedef struct
+{
+  TernStore         *store;
+  TernAccountWorker *worker;
+  TernMessageModel  *model;
+  gint64             account_id;
+  gint64             inbox;
+  GArray            *rows;              /* guint: the list's rows at each of INBOX's change sets
+                                         * before the worker was online */
+  gboolean           online;
+} FirstSync;
+
+static void
+first_sync_changed_cb (TernMailService *service,
+                       TernChangeSet   *set,
+                       FirstSync       *fs)
+{
+  if (fs->inbox == 0 && set->folders_changed)
+    {
+      /* The folders LIST brought: open INBOX, as the window does. */
+      g_autoptr(TernFolder) inbox = tern_store_get_folder (fs->store, fs->account_id, "INBOX", NULL);
+
+      if (inbox != NULL)
+        {
+          fs->inbox = inbox->id;
+          g_assert_true (tern_message_model_set_folder (fs->model, inbox->id, NULL));
+        }
+    }
+  if (fs->inbox != 0)
+    tern_message_model_apply (fs->model, set);
+  if (fs->inbox != 0 && set->folder_id == fs->inbox && !fs->online)
+    {
+      guint n = g_list_model_get_n_items (G_LIST_MODEL (fs->model));
+
+      g_array_append_val (fs->rows, n);
+    }
+}
+
+static void
+first_sync_state_cb (TernAccountWorker *worker,
+                     GParamSpec        *pspec,
+                     FirstSync         *fs)
+{
+  if (tern_account_worker_get_state (worker) == TERN_ACCOUNT_STATE_ONLINE)
+    fs->online = TRUE;
+}
+
+static gboolean
+first_sync_online (gpointer data)
+{
+  return ((FirstSync *) data)->online;
+}
+
+/* Issue 13: during a first sync of a big folder the list has rows as each batch of headers
+ * is stored (a change set per batch), not when the whole folder is in. 6,000 messages come
+ * in batches of 2,500: the second batch's set finds the first committed. */
+static void
+test_first_sync_rows (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernTestServer) server = tern_test_server_new (TERN_TEST_SERVER_FULL, &error);
+  g_autoptr(TernAccount) account = NULL;
+  g_autoptr(TernAccountWorker) worker = NULL;
+  g_autoptr(TernMailService) service = NULL;
+  g_autoptr(TernMessageModel) model = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *cmd = NULL;
+  g_autoptr(GArray) rows = g_array_new (FALSE, FALSE, sizeof (guint));
+  FirstSync fs = { 0 };
+
+  fs.rows = rows;
+  g_assert_no_error (error);
+  g_assert_true (tern_test_server_seed (server, "alice", "INBOX", 6000, &error));
+  g_assert_no_error (error);
+  dir = g_dir_make_tmp ("tern-service-XXXXXX", &error);
+  path = g_build_filename (dir, "tern.db", NULL);
+  fs.store = tern_store_open (path, &error);
+  g_assert_no_error (error);
+  tern_test_cache_add_server_account (fs.store, server, "alice", TRUE);
+  account = tern_store_get_account (fs.store, "alice", &error);
+  fs.account_id = account->id;
+
+  service = tern_mail_service_new (fs.store);
+  model = tern_message_model_new (fs.store);
+  fs.model = model;
+  g_signal_connect (service, "changed", G_CALLBACK (first_sync_changed_cb), &fs);
+  worker = tern_account_worker_new (fs.store, account->id);
+  g_signal_connect (worker, "notify::state", G_CALLBACK (first_sync_state_cb), &fs);
+  tern_account_worker_set_password (worker, "secret");
+  tern_mail_service_add_worker (service, worker);
+  tern_account_worker_start (worker);
+  g_assert_true (wait_until (first_sync_online, &fs));
+
+  /* A set for each of the three batches and one when all are in, all before the sync ended.
+   * The second batch's set comes when the first is committed, before the third is even
+   * fetched: the list had its first 2,500 rows then. */
+  g_assert_cmpuint (rows->len, >=, 4);
+  g_assert_cmpuint (g_array_index (rows, guint, 1), >=, 2500);
+  for (guint i = 1; i < rows->len; i++)
+    g_assert_cmpuint (g_array_index (rows, guint, i), >=, g_array_index (rows, guint, i - 1));
+  g_assert_cmpuint (g_array_index (rows, guint, rows->len - 1), ==, 6000);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 6000);
+
+  tern_account_worker_stop (worker);
+  g_clear_object (&model);
+  g_clear_object (&service);
+  g_clear_object (&worker);
+  tern_store_free (fs.store);
+  cmd = g_strdup_printf ("rm -rf '%s'", dir);
+  g_assert_cmpint (system (cmd), ==, 0);
+}
+
 /* The status area's Discard and Retry go through the service: a discarded move puts the
  * message back, both folders are told, the queue count follows at once. */
 static void
@@ -636,5 +750,6 @@ main (int   argc,
   ADD ("/service/junk", test_junk);
 #undef ADD
   g_test_add_func ("/service/online/replay-and-idle-expunge", test_online);
+  g_test_add_func ("/service/online/first-sync-rows", test_first_sync_rows);
   return g_test_run ();
 }

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <string.h>
 
 #include "tern-conversation-model.h"
 #include "tern-folder-model.h"
@@ -383,6 +384,143 @@ test_message_search (Fixture       *f,
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 10);
 }
 
+/* Searching on a thread. */
+
+typedef struct
+{
+  Fixture  *f;
+  gboolean  done;
+  gboolean  ok;
+  GError   *error;
+  guint     n_items;      /* the model's rows when it landed */
+  gboolean  committed;    /* the main loop's idle had run when it landed */
+} Search;
+
+static void
+search_done_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      data)
+{
+  Search *search = data;
+
+  search->ok = tern_message_model_search_finish (TERN_MESSAGE_MODEL (source), result, &search->error);
+  search->n_items = g_list_model_get_n_items (G_LIST_MODEL (source));
+  search->done = TRUE;
+}
+
+static void
+wait_search (Search *search)
+{
+  while (!search->done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+/* A newer search replaces one still running: only the newest lands, cancelled or not. */
+static void
+test_message_search_async (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(TernMessageModel) model = tern_message_model_new (f->store);
+  g_autoptr(GCancellable) first = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  Search a = { f }, b = { f }, c = { f };
+
+  g_assert_true (tern_message_model_set_folder (model, f->ids.inbox, &error));
+  g_signal_connect (model, "items-changed", G_CALLBACK (items_changed_cb), f);
+
+  /* Cancelled as the user types more: its query is interrupted, the newer one lands. */
+  tern_message_model_search_async (model, 0, "things", first, search_done_cb, &a);
+  g_assert_true (tern_message_model_get_search_pending (model));
+  g_cancellable_cancel (first);
+  tern_message_model_search_async (model, 0, "Lovelace", NULL, search_done_cb, &b);
+  wait_search (&a);
+  wait_search (&b);
+  g_assert_false (a.ok);
+  g_assert_error (a.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_true (b.ok);
+  g_assert_no_error (b.error);
+  g_assert_false (tern_message_model_get_search_pending (model));
+  g_assert_true (tern_message_model_get_searching (model));
+  /* Ada Lovelace: 28 of the 200 in INBOX, 1 of the 10 elsewhere; one items-changed. */
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 28 + 1);
+  g_assert_cmpuint (f->changes, ==, 1);
+  g_clear_error (&a.error);
+
+  /* Not cancelled but begun again: the older results do not land either. */
+  a = (Search) { f };
+  tern_message_model_search_async (model, 0, "things", NULL, search_done_cb, &a);
+  tern_message_model_search_async (model, 0, "Hopper", NULL, search_done_cb, &c);
+  wait_search (&a);
+  wait_search (&c);
+  g_assert_false (a.ok);
+  g_assert_error (a.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_true (c.ok);
+  g_assert_cmpuint (c.n_items, ==, g_list_model_get_n_items (G_LIST_MODEL (model)));
+  g_assert_cmpuint (f->changes, ==, 2);
+  g_assert_true (tern_message_model_search (model, 0, "Hopper", &error));
+  g_assert_cmpuint (c.n_items, ==, g_list_model_get_n_items (G_LIST_MODEL (model)));
+  g_clear_error (&a.error);
+
+  /* Another folder shown meanwhile: the search does not land. */
+  a = (Search) { f };
+  tern_message_model_search_async (model, 0, "things", NULL, search_done_cb, &a);
+  g_assert_true (tern_message_model_set_folder (model, f->ids.projects_2024, &error));
+  wait_search (&a);
+  g_assert_false (a.ok);
+  g_assert_false (tern_message_model_get_searching (model));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 10);
+  g_clear_error (&a.error);
+}
+
+static gboolean
+commit_cb (gpointer data)
+{
+  Search *search = data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (search->done);
+  g_assert_true (tern_store_commit (search->f->store, &error));
+  g_assert_no_error (error);
+  search->committed = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+committed_done_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      data)
+{
+  Search *search = data;
+
+  /* The idle ran first. */
+  g_assert_true (search->committed);
+  search_done_cb (source, result, data);
+}
+
+/* The main loop turns while a search runs: here the search's thread waits for the write lock
+ * the main thread holds (it indexes new messages first), and an idle of the main loop lets it
+ * go. A search on the main thread's own connection would never have waited for the idle. */
+static void
+test_message_search_thread (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(TernMessageModel) model = tern_message_model_new (f->store);
+  g_autoptr(GError) error = NULL;
+  Search search = { f };
+
+  /* 300 more "things", not indexed yet. */
+  tern_test_cache_add_messages (f->store, f->ids.inbox, 201, 300);
+  g_assert_true (tern_store_begin (f->store, &error));
+  tern_message_model_search_async (model, 0, "things", NULL, committed_done_cb, &search);
+  g_idle_add (commit_cb, &search);
+  wait_search (&search);
+  g_assert_true (search.ok);
+  g_assert_no_error (search.error);
+  g_assert_true (search.committed);
+  /* Every message says "about things": 500 in INBOX, 10 elsewhere. */
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 500 + 10);
+}
+
 /* Conversations. */
 
 static gint64
@@ -641,6 +779,182 @@ test_conversations_of_ids (Fixture       *f,
 }
 
 static void
+count_notify_cb (GObject    *item,
+                 GParamSpec *pspec,
+                 guint      *notified)
+{
+  (*notified)++;
+}
+
+static TernChangeSet *
+change_set (Fixture *f,
+            gint64   folder_id,
+            gint64   added,
+            gint64   removed,
+            gint64   changed)
+{
+  TernChangeSet *set = tern_change_set_new (f->ids.account, folder_id);
+
+  if (added != 0)
+    tern_change_set_add (set, added);
+  if (removed != 0)
+    tern_change_set_remove (set, removed);
+  if (changed != 0)
+    tern_change_set_change (set, changed);
+  return set;
+}
+
+/* What a change set left must be what reading the folder again shows. */
+static void
+assert_same_as_read (Fixture               *f,
+                     TernConversationModel *model)
+{
+  g_autoptr(TernConversationModel) fresh = tern_conversation_model_new (f->store);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (model));
+
+  g_assert_true (tern_conversation_model_set_folder (fresh, tern_conversation_model_get_folder_id (model), NULL));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (fresh)), ==, n);
+  for (guint i = 0; i < n; i++)
+    {
+      TernConversationItem *a = conversation_at (model, i);
+      TernConversationItem *b = conversation_at (fresh, i);
+
+      g_assert_cmpint (tern_conversation_item_get_thread_id (a), ==, tern_conversation_item_get_thread_id (b));
+      g_assert_cmpuint (tern_conversation_item_get_count (a), ==, tern_conversation_item_get_count (b));
+      g_assert_cmpuint (tern_conversation_item_get_unread_count (a), ==, tern_conversation_item_get_unread_count (b));
+      g_assert_cmpint (tern_conversation_item_get_newest_id (a), ==, tern_conversation_item_get_newest_id (b));
+    }
+}
+
+/* Change sets on conversations: only the rows of the messages named change, and the folder
+ * is not read again. */
+static void
+test_conversations_apply (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernConversationModel) model = tern_conversation_model_new (f->store);
+  g_autoptr(TernConversationItem) plan = NULL;
+  g_autoptr(TernConversationItem) gone = NULL;
+  g_autoptr(TernConversationItem) lone = NULL;
+  g_autoptr(TernMessageModel) expanded = NULL;
+  g_autoptr(TernChangeSet) set = NULL;
+  guint plan_notes = 0, lone_notes = 0, scans;
+  gint64 reply, sent_reply;
+  Threads t;
+
+  add_threads (f, &t);
+  g_assert_true (tern_conversation_model_set_folder (model, f->ids.receipts, &error));
+  scans = tern_conversation_model_get_n_scans (model);
+  g_signal_connect (model, "items-changed", G_CALLBACK (items_changed_cb), f);
+  /* Newest first: Plan (with the Sent reply), Lone, Gone. */
+  plan = g_list_model_get_item (G_LIST_MODEL (model), 0);
+  lone = g_list_model_get_item (G_LIST_MODEL (model), 1);
+  gone = g_list_model_get_item (G_LIST_MODEL (model), 2);
+  g_assert_cmpint (tern_conversation_item_get_thread_id (plan), ==, thread_of (f, t.p1));
+  g_assert_cmpint (tern_conversation_item_get_thread_id (lone), ==, thread_of (f, t.l));
+  expanded = tern_conversation_model_dup_messages (model, tern_conversation_item_get_thread_id (plan));
+  g_signal_connect (plan, "notify", G_CALLBACK (count_notify_cb), &plan_notes);
+  g_signal_connect (lone, "notify", G_CALLBACK (count_notify_cb), &lone_notes);
+
+  /* A flag change: no row comes or goes; that conversation's item alone says so. */
+  g_assert_cmpuint (tern_conversation_item_get_unread_count (plan), ==, 1);
+  g_assert_true (tern_journal_set_flags (f->store, t.p3, "\\Seen \\Flagged", NULL, &error));
+  set = change_set (f, f->ids.receipts, 0, 0, t.p3);
+  g_assert_cmpuint (tern_conversation_model_apply (model, set), ==, 1);
+  g_assert_cmpuint (f->changes, ==, 0);
+  g_assert_cmpuint (tern_conversation_item_get_unread_count (plan), ==, 0);
+  g_assert_true (tern_conversation_item_get_flagged (plan));
+  g_assert_cmpuint (plan_notes, >, 0);
+  g_assert_cmpuint (lone_notes, ==, 0);
+  g_assert_cmpuint (tern_conversation_model_get_n_scans (model), ==, scans);
+  assert_same_as_read (f, model);
+  g_clear_pointer (&set, tern_change_set_unref);
+
+  /* A reply to the last conversation: that row moves to the top (one removal, one
+   * insertion), the same item; the expanded one is not touched. */
+  reply = add_message (f, f->ids.receipts, 20, "<r@t>", "<e@t>", "<missing@t> <d@t> <e@t>", "Ada",
+                       "Re: Gone", 30, FALSE);
+  set = change_set (f, f->ids.receipts, reply, 0, 0);
+  tern_conversation_model_apply (model, set);
+  g_assert_cmpuint (f->changes, ==, 2);
+  g_assert_cmpuint (f->last_position, ==, 0);
+  g_assert_cmpuint (f->last_removed, ==, 0);
+  g_assert_cmpuint (f->last_added, ==, 1);
+  g_assert_true (conversation_at (model, 0) == gone);
+  g_assert_cmpuint (tern_conversation_item_get_count (gone), ==, 3);
+  g_assert_cmpint (tern_conversation_item_get_newest_id (gone), ==, reply);
+  g_assert_cmpuint (tern_conversation_model_get_n_scans (model), ==, scans);
+  assert_same_as_read (f, model);
+  g_clear_pointer (&set, tern_change_set_unref);
+
+  /* A reply of the account's in Sent joins its conversation and moves it up (above Plan). */
+  sent_reply = add_message (f, f->ids.sent, 2, "<s2@t>", "<l@t>", "<l@t>", "alice", "Re: Lone", 8, TRUE);
+  set = change_set (f, f->ids.sent, sent_reply, 0, 0);
+  tern_conversation_model_apply (model, set);
+  g_assert_cmpuint (f->changes, ==, 4);
+  g_assert_true (conversation_at (model, 1) == lone);
+  g_assert_cmpuint (tern_conversation_item_get_count (lone), ==, 2);
+  assert_same_as_read (f, model);
+  g_clear_pointer (&set, tern_change_set_unref);
+
+  /* Archived: its row leaves, nothing else moves. */
+  g_assert_true (tern_journal_archive (f->store, t.l, &error));
+  set = change_set (f, f->ids.receipts, 0, t.l, 0);
+  tern_conversation_model_apply (model, set);
+  g_assert_cmpuint (f->changes, ==, 5);
+  g_assert_cmpuint (f->last_removed, ==, 1);
+  g_assert_cmpuint (f->last_added, ==, 0);
+  g_assert_cmpuint (tern_conversation_model_find (model, thread_of (f, t.l)), ==, G_MAXUINT);
+  g_assert_cmpuint (tern_conversation_model_get_n_scans (model), ==, scans);
+  assert_same_as_read (f, model);
+  g_clear_pointer (&set, tern_change_set_unref);
+
+  /* Another folder's set: nothing. */
+  set = change_set (f, f->ids.inbox, 0, 0, t.p1);
+  g_assert_cmpuint (tern_conversation_model_apply (model, set), ==, 0);
+  g_assert_cmpuint (f->changes, ==, 5);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (expanded)), ==, 4);
+}
+
+/* A flag change in a folder of 10,000 messages (2,500 conversations): one row's item, no
+ * items-changed, no reading of the folder. */
+static void
+test_conversations_apply_big (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernConversationModel) model = tern_conversation_model_new (f->store);
+  g_autoptr(TernConversationItem) item = NULL;
+  g_autoptr(TernChangeSet) set = NULL;
+  g_autoptr(TernMessage) newest = NULL;
+  guint notes = 0, unread;
+  gboolean seen;
+  gint64 id;
+
+  tern_test_cache_add_messages (f->store, f->ids.inbox, 201, 9800);
+  g_assert_true (tern_conversation_model_set_folder (model, f->ids.inbox, &error));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 2500);
+  g_assert_cmpuint (tern_conversation_model_get_n_scans (model), ==, 1);
+  g_signal_connect (model, "items-changed", G_CALLBACK (items_changed_cb), f);
+  item = g_list_model_get_item (G_LIST_MODEL (model), 1250);
+  g_signal_connect (item, "notify::unread-count", G_CALLBACK (count_notify_cb), &notes);
+  id = tern_conversation_item_get_newest_id (item);
+  unread = tern_conversation_item_get_unread_count (item);
+  newest = tern_store_get_message (f->store, id, &error);
+  seen = strstr (newest->flags, "\\Seen") != NULL;
+
+  g_assert_true (tern_journal_set_flags (f->store, id, seen ? NULL : "\\Seen", seen ? "\\Seen" : NULL, &error));
+  g_assert_no_error (error);
+  set = change_set (f, f->ids.inbox, 0, 0, id);
+  g_assert_cmpuint (tern_conversation_model_apply (model, set), ==, 1);
+  g_assert_cmpuint (f->changes, ==, 0);
+  g_assert_cmpuint (notes, ==, 1);
+  g_assert_cmpuint (tern_conversation_item_get_unread_count (item), ==, seen ? unread + 1 : unread - 1);
+  g_assert_cmpuint (tern_conversation_model_get_n_scans (model), ==, 1);
+}
+
+static void
 test_conversations_new_reply (Fixture       *f,
                               gconstpointer  data)
 {
@@ -723,14 +1037,6 @@ test_conversations_new_reply (Fixture       *f,
   g_assert_cmpuint (tern_conversation_model_find (model, thread_of (f, t.l)), ==, G_MAXUINT);
 }
 
-static void
-count_notify_cb (GObject    *item,
-                 GParamSpec *pspec,
-                 guint      *notified)
-{
-  (*notified)++;
-}
-
 /* One folder's counts again, alone (what a change set of a local action needs): its row
  * changes in place, no other row is touched, no rows come or go. */
 static void
@@ -787,10 +1093,14 @@ main (int   argc,
   ADD ("/models/messages/search", test_message_search);
   ADD ("/models/messages/folders", test_message_folders);
   ADD ("/models/folders/unified", test_folder_unified);
+  ADD ("/models/messages/search-async", test_message_search_async);
+  ADD ("/models/messages/search-thread", test_message_search_thread);
   ADD ("/models/threads/build", test_threads_build);
   ADD ("/models/conversations/order", test_conversations_order);
   ADD ("/models/conversations/new-reply", test_conversations_new_reply);
   ADD ("/models/conversations/of-ids", test_conversations_of_ids);
+  ADD ("/models/conversations/apply", test_conversations_apply);
+  ADD ("/models/conversations/apply-big", test_conversations_apply_big);
 
   return g_test_run ();
 }

@@ -306,7 +306,9 @@ searching_cb (gpointer data)
   TernMessageModel *messages = tern_window_get_message_model (f->window);
   const char *wanted = g_object_get_data (G_OBJECT (f->window), "test-searching");
 
-  return tern_message_model_get_searching (messages) == (wanted != NULL);
+  /* The words typed last have their results (searches run on a thread). */
+  return tern_message_model_get_searching (messages) == (wanted != NULL) &&
+         !tern_message_model_get_search_pending (messages);
 }
 
 static gboolean

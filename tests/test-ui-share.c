@@ -24,6 +24,8 @@ typedef struct
 {
   TernTestServer  *server;
   TernStore       *store;
+  TernMailService *service;
+  guint            queue_changes;   /* the service's queue-changed signals */
   char            *dir;
   TernShareDialog *dialog;
 } Fixture;
@@ -44,6 +46,12 @@ cli (Fixture    *f,
 }
 
 static void
+count_queue_change (Fixture *f)
+{
+  f->queue_changes++;
+}
+
+static void
 set_up (Fixture       *f,
         gconstpointer  data)
 {
@@ -57,6 +65,8 @@ set_up (Fixture       *f,
   f->store = tern_store_open (path, &error);
   g_assert_no_error (error);
   tern_test_cache_add_server_account (f->store, f->server, "work", TRUE);
+  f->service = tern_mail_service_new (f->store);
+  g_signal_connect_swapped (f->service, "queue-changed", G_CALLBACK (count_queue_change), f);
   g_assert_true (tern_test_server_create_mailbox (f->server, "alice", "Projects", &error));
   g_assert_no_error (error);
   tern_test_server_append_message (f->server, "alice", "Projects", "Subject: plan\r\n\r\nThe plan.\r\n");
@@ -72,6 +82,7 @@ tear_down (Fixture       *f,
   if (f->dialog != NULL)
     gtk_window_destroy (GTK_WINDOW (f->dialog));
   tern_test_ui_drain ();
+  g_clear_object (&f->service);
   tern_store_free (f->store);
   tern_test_server_free (f->server);
   g_assert_cmpint (system (cmd), ==, 0);
@@ -101,7 +112,7 @@ open_dialog (Fixture    *f,
 {
   if (f->dialog != NULL)
     gtk_window_destroy (GTK_WINDOW (f->dialog));
-  f->dialog = tern_share_dialog_new (NULL, f->store, NULL, folder_id (f, folder));
+  f->dialog = tern_share_dialog_new (NULL, f->service, folder_id (f, folder));
   gtk_window_present (GTK_WINDOW (f->dialog));
   g_assert_true (tern_test_ui_wait_for (loaded, f->dialog, 30));
 }
@@ -159,6 +170,9 @@ test_share (Fixture       *f,
   adw_combo_row_set_selected (ADW_COMBO_ROW (named (f, "share-preset")), 0);
   g_signal_emit_by_name (named (f, "share"), "clicked");
   g_assert_cmpuint (tern_journal_count_queued (f->store, 1, TERN_ACTION_SETACL), ==, 1);
+  /* Through the mail service: the status area's count follows at once. */
+  g_assert_cmpuint (f->queue_changes, ==, 1);
+  g_assert_cmpuint (tern_mail_service_get_queued (f->service), ==, 1);
   g_assert_nonnull (person (f, "bob"));
   g_assert_nonnull (strstr (person (f, "bob"), "bob can read and mark as read · waiting for the server"));
   screenshot (f, "owner");
@@ -244,7 +258,7 @@ test_listrights (Fixture       *f,
   account = tern_store_get_account (f->store, "fake", &error);
   folder = tern_store_get_folder (f->store, account->id, "Projects", &error);
   g_assert_nonnull (folder);
-  f->dialog = tern_share_dialog_new (NULL, f->store, NULL, folder->id);
+  f->dialog = tern_share_dialog_new (NULL, f->service, folder->id);
   gtk_window_present (GTK_WINDOW (f->dialog));
   g_assert_true (tern_test_ui_wait_for (loaded, f->dialog, 30));
   /* Asked for bob and for anyone (a colleague not listed yet), not for alice herself. */
@@ -316,7 +330,7 @@ test_not_owner (Fixture       *f,
     g_autoptr(TernFolder) team = tern_store_get_folder (f->store, account->id, "shared/alice/Team", NULL);
 
     g_assert_nonnull (team);
-    f->dialog = tern_share_dialog_new (NULL, f->store, NULL, team->id);
+    f->dialog = tern_share_dialog_new (NULL, f->service, team->id);
     gtk_window_present (GTK_WINDOW (f->dialog));
     g_assert_true (tern_test_ui_wait_for (loaded, f->dialog, 30));
   }
@@ -338,7 +352,7 @@ test_not_owner (Fixture       *f,
 
     /* Shown as chosen the next time. */
     gtk_window_destroy (GTK_WINDOW (f->dialog));
-    f->dialog = tern_share_dialog_new (NULL, f->store, NULL, team->id);
+    f->dialog = tern_share_dialog_new (NULL, f->service, team->id);
     gtk_window_present (GTK_WINDOW (f->dialog));
     g_assert_true (gtk_switch_get_active (GTK_SWITCH (named (f, "folder-notify"))));
   }

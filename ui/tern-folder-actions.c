@@ -591,10 +591,9 @@ folder_share_action (GtkWidget  *widget,
   g_autoptr(TernFolder) folder = dup_folder (self, target_folder (self, param));
   TernShareDialog *dialog;
 
-  if (folder == NULL || self->app == NULL)
+  if (folder == NULL || self->service == NULL)
     return;
-  dialog = tern_share_dialog_new (GTK_WINDOW (self), self->store,
-                                  tern_application_get_worker (self->app, folder->account_id), folder->id);
+  dialog = tern_share_dialog_new (GTK_WINDOW (self), self->service, folder->id);
   gtk_window_present (GTK_WINDOW (dialog));
 }
 

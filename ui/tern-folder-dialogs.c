@@ -307,9 +307,7 @@ notify_switched_cb (GtkSwitch  *toggle,
 static void
 share_clicked_cb (Properties *p)
 {
-  TernShareDialog *dialog = tern_share_dialog_new (GTK_WINDOW (p->window), tern_mail_service_get_store (p->service),
-                                                   tern_mail_service_get_worker (p->service, p->account_id),
-                                                   p->folder_id);
+  TernShareDialog *dialog = tern_share_dialog_new (GTK_WINDOW (p->window), p->service, p->folder_id);
 
   gtk_window_present (GTK_WINDOW (dialog));
 }

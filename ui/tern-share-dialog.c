@@ -7,15 +7,15 @@
 #include <string.h>
 
 #include "tern-dialog-frame.h"
-#include "tern-journal.h"
+#include "tern-mail-service.h"
 #include "tern-share-dialog.h"
 #include "tern-sync-acl.h"
 
 /*
  * "Share Folder": the user's own rights in words, everyone else's (when the user may see
- * them: the 'a' right), and a form to share with someone by preset. A change is queued in the
- * journal at once and shown as waiting until the server has it. Widgets carry names for the
- * tests.
+ * them: the 'a' right), and a form to share with someone by preset. A change is queued
+ * through the mail service at once and shown as waiting until the server has it. Widgets
+ * carry names for the tests.
  */
 
 struct _TernShareDialog
@@ -45,8 +45,8 @@ struct _TernShareDialog
   gboolean              loaded;
   gboolean              may_share;
 
-  TernStore            *store;
-  TernAccountWorker    *worker;
+  TernMailService      *service;
+  TernStore            *store;        /* the service's */
   gint64                folder_id;
   char                 *folder_name;
   char                 *folder_display;
@@ -207,7 +207,7 @@ notify_changed_cb (GtkSwitch       *sw,
     adw_toast_overlay_add_toast (self->toasts, adw_toast_new (error->message));
 }
 
-/* Changes, through the journal. */
+/* Changes, through the mail service. */
 
 static void
 queue_share (TernShareDialog *self,
@@ -216,14 +216,12 @@ queue_share (TernShareDialog *self,
 {
   g_autoptr(GError) error = NULL;
 
-  if (!tern_journal_folder_share (self->store, self->folder_id, identifier, rights, &error))
+  if (!tern_mail_service_folder_share (self->service, self->folder_id, identifier, rights, &error))
     {
       adw_toast_overlay_add_toast (self->toasts, adw_toast_new (error->message));
       return;
     }
   g_hash_table_insert (self->pending, g_strdup (identifier), g_strdup (rights ? rights : ""));
-  if (self->worker != NULL)
-    tern_account_worker_local_change (self->worker);
   fill (self);
 }
 
@@ -319,7 +317,7 @@ preset_changed_cb (AdwComboRow     *row,
       return;
     }
   g_object_set_data (G_OBJECT (row), "preset", GUINT_TO_POINTER (preset));
-  if (!tern_journal_folder_share (self->store, self->folder_id, identifier, rights, NULL))
+  if (!tern_mail_service_folder_share (self->service, self->folder_id, identifier, rights, NULL))
     return;
   /* The row is in the middle of a change: it stays, with new words. */
   {
@@ -329,8 +327,6 @@ preset_changed_cb (AdwComboRow     *row,
     adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
   }
   g_hash_table_insert (self->pending, g_strdup (identifier), g_strdup (rights));
-  if (self->worker != NULL)
-    tern_account_worker_local_change (self->worker);
 }
 
 /* The rights of a preset these are, or G_MAXUINT. */
@@ -451,7 +447,7 @@ tern_share_dialog_dispose (GObject *object)
   TernShareDialog *self = TERN_SHARE_DIALOG (object);
 
   g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->worker);
+  g_clear_object (&self->service);
   G_OBJECT_CLASS (tern_share_dialog_parent_class)->dispose (object);
 }
 
@@ -576,10 +572,9 @@ tern_share_dialog_init (TernShareDialog *self)
 }
 
 TernShareDialog *
-tern_share_dialog_new (GtkWindow         *parent,
-                       TernStore         *store,
-                       TernAccountWorker *worker,
-                       gint64             folder_id)
+tern_share_dialog_new (GtkWindow       *parent,
+                       TernMailService *service,
+                       gint64           folder_id)
 {
   TernShareDialog *self = g_object_new (TERN_TYPE_SHARE_DIALOG,
                                         "transient-for", parent,
@@ -587,14 +582,15 @@ tern_share_dialog_new (GtkWindow         *parent,
                                         "default-width", 560,
                                         "default-height", 640,
                                         NULL);
+  TernStore *store = tern_mail_service_get_store (service);
   g_autoptr(TernFolder) folder = tern_store_get_folder_by_id (store, folder_id, NULL);
   g_autoptr(TernAccount) account = folder ? tern_store_get_account_by_id (store, folder->account_id, NULL) : NULL;
   g_autoptr(GTask) task = NULL;
   g_autofree char *title = NULL;
   Load *load;
 
+  self->service = g_object_ref (service);
   self->store = store;
-  self->worker = worker ? g_object_ref (worker) : NULL;
   self->folder_id = folder_id;
   self->folder_name = g_strdup (folder ? folder->name : "");
   self->folder_display = g_strdup (folder ? folder->display_name : "");

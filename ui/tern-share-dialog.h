@@ -3,8 +3,7 @@
 
 #include <adwaita.h>
 
-#include "tern-account-worker.h"
-#include "tern-store.h"
+#include "tern-mail-service.h"
 
 G_BEGIN_DECLS
 
@@ -14,12 +13,11 @@ G_DECLARE_FINAL_TYPE (TernShareDialog, tern_share_dialog, TERN, SHARE_DIALOG, Ad
 
 /* Who can use a folder and what they can do, in words (RFC 4314 ACL, read on a thread with a
  * connection of its own), and, for whoever may share it, sharing with a colleague by preset,
- * changing and taking it back: changes go through the journal like any other (offline too)
- * and wake the account's worker (which may be NULL). The store is borrowed and must outlive
- * the dialog. Main thread only. */
+ * changing and taking it back: changes go through the mail service like any other (queued
+ * in the journal, offline too; the account's worker, if the service has one, is woken). The
+ * service is kept; its store must outlive the dialog. Main thread only. */
 TernShareDialog *tern_share_dialog_new       (GtkWindow         *parent,
-                                              TernStore         *store,
-                                              TernAccountWorker *worker,
+                                              TernMailService   *service,
                                               gint64             folder_id);
 /* Whether reading the folder's access has ended (either way): for tests. */
 gboolean         tern_share_dialog_is_loaded (TernShareDialog   *self);

@@ -227,6 +227,44 @@ _tern_window_update_list_title (TernWindow *self)
   _tern_window_update_read_only (self);
 }
 
+/* A conversation a change moved comes back as a new row: expand it again. */
+static void
+expand_again (TernWindow            *self,
+              TernConversationModel *conversations,
+              GArray                *expanded)
+{
+  for (guint i = 0; i < expanded->len; i++)
+    {
+      guint pos = tern_conversation_model_find (conversations, g_array_index (expanded, gint64, i));
+      g_autoptr(GtkTreeListRow) row = NULL;
+
+      if (pos != G_MAXUINT)
+        row = gtk_tree_list_model_get_child_row (_tern_window_tree (self), pos);
+      if (row != NULL && !gtk_tree_list_row_get_expanded (row))
+        gtk_tree_list_row_set_expanded (row, TRUE);
+    }
+}
+
+/* A change set on the conversations shown: only the rows it touches (search results read
+ * again are grouped again from the flat model, which took the set already). */
+void
+_tern_window_apply_conversations (TernWindow    *self,
+                                  TernChangeSet *set)
+{
+  TernConversationModel *conversations;
+  g_autoptr(GArray) expanded = NULL;
+
+  if (!self->grouped)
+    return;
+  conversations = _tern_window_conversations (self);
+  expanded = tern_conversation_model_dup_expanded (conversations);
+  if (tern_message_model_get_searching (self->message_model) && set->reload)
+    _tern_window_group_results (self);
+  else
+    tern_conversation_model_apply (conversations, set);
+  expand_again (self, conversations, expanded);
+}
+
 void
 _tern_window_refresh_messages (TernWindow *self)
 {
@@ -236,7 +274,6 @@ _tern_window_refresh_messages (TernWindow *self)
     g_debug ("Cannot read messages: %s", error->message);
   if (self->grouped)
     {
-      /* A conversation a new message moved up comes back as a new row: expand it again. */
       TernConversationModel *conversations = _tern_window_conversations (self);
       g_autoptr(GArray) expanded = tern_conversation_model_dup_expanded (conversations);
       gint64 stacked = tern_conversation_view_get_thread_id (self->conversation_view);
@@ -262,16 +299,7 @@ _tern_window_refresh_messages (TernWindow *self)
         }
       else if (!tern_conversation_model_refresh (conversations, &error))
         g_debug ("Cannot read conversations: %s", error->message);
-      for (guint i = 0; i < expanded->len; i++)
-        {
-          guint pos = tern_conversation_model_find (conversations, g_array_index (expanded, gint64, i));
-          g_autoptr(GtkTreeListRow) row = NULL;
-
-          if (pos != G_MAXUINT)
-            row = gtk_tree_list_model_get_child_row (_tern_window_tree (self), pos);
-          if (row != NULL && !gtk_tree_list_row_get_expanded (row))
-            gtk_tree_list_row_set_expanded (row, TRUE);
-        }
+      expand_again (self, conversations, expanded);
     }
   _tern_window_update_list_title (self);
   _tern_window_update_state_buttons (self);

@@ -92,6 +92,8 @@ void                _tern_window_apply_change_set      (TernWindow    *self,
                                                         TernChangeSet *set);
 void                _tern_window_refresh_folders       (TernWindow *self);
 void                _tern_window_refresh_messages      (TernWindow *self);
+void                _tern_window_apply_conversations   (TernWindow    *self,
+                                                        TernChangeSet *set);
 /* tern-window-list.c: the list's models. Grouped, the list shows conversations (the
  * folder's, or the search results'). */
 gboolean            _tern_window_showing_conversations (TernWindow *self);

@@ -122,13 +122,91 @@ leave_search (TernWindow *self)
   tern_message_view_set_highlight (self->message_view, NULL);
 }
 
+typedef struct
+{
+  TernWindow   *window;
+  GCancellable *cancellable;
+} LocalSearch;
+
+static void
+local_search_free (LocalSearch *search)
+{
+  g_object_unref (search->window);
+  g_object_unref (search->cancellable);
+  g_free (search);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LocalSearch, local_search_free)
+
+/* The local results, from the search's thread: shown, then the servers asked for more. */
+static void
+local_search_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(LocalSearch) search = user_data;
+  TernWindow *self = search->window;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) workers = NULL;
+  gboolean was_searching;
+  gint64 before;
+  const char *text;
+
+  /* Replaced by newer words, left, or the window closed: nothing lands, no widget is
+   * touched. */
+  if (g_cancellable_is_cancelled (search->cancellable))
+    {
+      tern_message_model_search_finish (TERN_MESSAGE_MODEL (source), result, NULL);
+      return;
+    }
+  was_searching = tern_message_model_get_searching (self->message_model);
+  before = was_searching ? 0 : selected_message (self);
+  /* Result rows say their folder: the factory knows before the rows come. */
+  tern_message_row_factory_set_folders (gtk_list_view_get_factory (self->message_list), self->folder_model, TRUE);
+  self->selecting = TRUE;
+  if (!tern_message_model_search_finish (self->message_model, result, &error))
+    {
+      /* A newer search, another folder or leaving search took over: nothing lands. */
+      self->selecting = FALSE;
+      if (!tern_message_model_get_searching (self->message_model))
+        tern_message_row_factory_set_folders (gtk_list_view_get_factory (self->message_list), self->folder_model, FALSE);
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("Search failed: %s", error->message);
+      return;
+    }
+  if (!was_searching)
+    self->before_search = before;
+  text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  _tern_window_group_results (self);
+  _tern_window_update_list_model (self);
+  self->selecting = FALSE;
+  gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (self->message_selection));
+  _tern_window_update_list_title (self);
+  /* The words searched for are marked in the message opened from the results. */
+  tern_message_view_set_highlight (self->message_view, text);
+
+  if (self->search_cancellable == NULL || self->app == NULL)
+    return;
+  workers = tern_application_list_workers (self->app);
+  for (guint i = 0; i < workers->len; i++)
+    {
+      TernAccountState state = tern_account_worker_get_state (workers->pdata[i]);
+
+      if (state == TERN_ACCOUNT_STATE_ONLINE || state == TERN_ACCOUNT_STATE_SYNCING)
+        tern_account_worker_search_async (workers->pdata[i], text, self->search_cancellable,
+                                          server_search_cb, g_object_ref (self));
+    }
+}
+
+/* Each change of the words: the search before is cancelled (its query interrupted on its
+ * thread), and this one runs on a thread of its own; the list keeps what it shows until
+ * the results come. */
 void
 _tern_window_search_changed_cb (TernWindow *self)
 {
   const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
   g_autofree char *query = fts_query (text);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) workers = NULL;
+  LocalSearch *search;
 
   if (self->search_cancellable != NULL)
     g_cancellable_cancel (self->search_cancellable);
@@ -141,30 +219,12 @@ _tern_window_search_changed_cb (TernWindow *self)
       _tern_window_update_list_title (self);
       return;
     }
-  if (!tern_message_model_get_searching (self->message_model))
-    self->before_search = selected_message (self);
-  tern_message_row_factory_set_folders (gtk_list_view_get_factory (self->message_list), self->folder_model, TRUE);
-  self->selecting = TRUE;
-  if (!tern_message_model_search (self->message_model, 0, query, &error))
-    g_debug ("Search failed: %s", error->message);
-  _tern_window_group_results (self);
-  _tern_window_update_list_model (self);
-  self->selecting = FALSE;
-  gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (self->message_selection));
-  _tern_window_update_list_title (self);
-  /* The words searched for are marked in the message opened from the results. */
-  tern_message_view_set_highlight (self->message_view, text);
-
   self->search_cancellable = g_cancellable_new ();
-  workers = tern_application_list_workers (self->app);
-  for (guint i = 0; i < workers->len; i++)
-    {
-      TernAccountState state = tern_account_worker_get_state (workers->pdata[i]);
-
-      if (state == TERN_ACCOUNT_STATE_ONLINE || state == TERN_ACCOUNT_STATE_SYNCING)
-        tern_account_worker_search_async (workers->pdata[i], text, self->search_cancellable,
-                                          server_search_cb, g_object_ref (self));
-    }
+  search = g_new0 (LocalSearch, 1);
+  search->window = g_object_ref (self);
+  search->cancellable = g_object_ref (self->search_cancellable);
+  tern_message_model_search_async (self->message_model, 0, query, self->search_cancellable,
+                                   local_search_cb, search);
 }
 
 void

@@ -13,15 +13,11 @@ share_folder_action (GtkWidget  *widget,
                      GVariant   *parameter)
 {
   TernWindow *self = TERN_WINDOW (widget);
-  TernStore *store = tern_application_get_store (self->app);
-  g_autoptr(TernFolder) folder = NULL;
   TernShareDialog *dialog;
 
-  if (store == NULL || self->folder_id <= 0 ||
-      (folder = tern_store_get_folder_by_id (store, self->folder_id, NULL)) == NULL)
+  if (self->service == NULL || self->folder_id <= 0)
     return;
-  dialog = tern_share_dialog_new (GTK_WINDOW (self), store,
-                                  tern_application_get_worker (self->app, folder->account_id), folder->id);
+  dialog = tern_share_dialog_new (GTK_WINDOW (self), self->service, self->folder_id);
   gtk_window_present (GTK_WINDOW (dialog));
 }
 

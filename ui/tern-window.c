@@ -351,10 +351,10 @@ _tern_window_apply_change_set (TernWindow    *self,
 
   self->selecting = TRUE;
   tern_message_model_apply (self->message_model, set);
-  /* A conversation's row stands for several messages: it is read again as a whole. */
+  /* The conversations of the messages named (a row stands for several). */
   if (_tern_window_showing_conversations (self) &&
       (set->added->len > 0 || set->removed->len > 0 || set->changed->len > 0 || set->reload))
-    _tern_window_refresh_messages (self);
+    _tern_window_apply_conversations (self, set);
   self->selecting = FALSE;
   _tern_window_update_list_title (self);
   _tern_window_update_state_buttons (self);

@@ -236,6 +236,20 @@ sync_change_cb (const TernSyncChange *change,
     }
 }
 
+/* A batch of a first sync stored: the folder is read again at once (the rows come newest
+ * first), with the folders LIST brought if they were not told yet. */
+static void
+sync_stored_cb (gint64   folder_id,
+                gpointer user_data)
+{
+  Worker *w = user_data;
+  TernChangeSet *set = tern_change_sets_get (w->sets, w->shared->account_id, folder_id);
+
+  set->reload = TRUE;
+  set->counts_changed = TRUE;
+  flush_changes (w);
+}
+
 static void
 drop_sync (Worker *w)
 {
@@ -270,6 +284,7 @@ ensure_sync (Worker  *w,
   tern_sync_set_timeout (w->sync, SYNC_TIMEOUT_S);
   tern_sync_set_progress_func (w->sync, sync_progress_cb, w);
   tern_sync_set_change_func (w->sync, sync_change_cb, w);
+  tern_sync_set_stored_func (w->sync, sync_stored_cb, w);
   tern_sync_set_open_folder (w->sync, w->open_folder);
   if (w->password != NULL)
     tern_sync_set_password (w->sync, w->password);

@@ -757,6 +757,28 @@ tern_mail_service_journal_changed (TernMailService *self,
   recount (self);
 }
 
+gboolean
+tern_mail_service_folder_share (TernMailService  *self,
+                                gint64            folder_id,
+                                const char       *identifier,
+                                const char       *rights,
+                                GError          **error)
+{
+  g_autoptr(TernFolder) folder = NULL;
+
+  g_return_val_if_fail (TERN_IS_MAIL_SERVICE (self), FALSE);
+  g_return_val_if_fail (identifier != NULL, FALSE);
+
+  if ((folder = tern_store_get_folder_by_id (self->store, folder_id, error)) == NULL)
+    return FALSE;
+  if (!tern_journal_folder_share (self->store, folder_id, identifier, rights, error))
+    return FALSE;
+  /* Nothing shown changes (no message, no count): only the queue and the worker. */
+  wake (self, folder->account_id);
+  recount (self);
+  return TRUE;
+}
+
 static gboolean
 retry_or_discard (TernMailService  *self,
                   gint64            action_id,

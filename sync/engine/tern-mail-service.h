@@ -163,6 +163,14 @@ guint            tern_mail_service_folder_subscribe  (TernMailService    *self,
 void             tern_mail_service_journal_changed   (TernMailService    *self,
                                                       gint64              account_id,
                                                       gint64              folder_id);
+/* Shares the folder with identifier (a user, "anyone") with these RFC 4314 rights, replacing
+ * what it had; rights NULL: no longer shared with it. Queued (not on the undo stack); the
+ * queue count follows and the account's worker is woken. */
+gboolean         tern_mail_service_folder_share      (TernMailService    *self,
+                                                      gint64              folder_id,
+                                                      const char         *identifier,
+                                                      const char         *rights,
+                                                      GError            **error);
 /* A failed action tried again, or given up (a queued one is undone in the cache first): the
  * folders it touched are told, the queue count follows, its worker is woken. */
 gboolean         tern_mail_service_retry_action      (TernMailService    *self,

@@ -560,12 +560,18 @@ fetch_fill (TernSync    *self,
         {
           done += (guint) (i - lo_index + 1);
           _tern_sync_report_progress (self, folder->display_name, done, uids->len);
+          /* The list shows rows as they come, not when the whole folder is in. */
+          if (self->stored_func != NULL)
+            self->stored_func (folder->id, self->stored_data);
         }
     }
 
   /* A writer failure (disk full) is the error to report, even if the FETCH failed too. */
   if (!_tern_fill_writer_finish (g_steal_pointer (&self->fill_writer), error))
     return FALSE;
+  /* Every batch is committed now: the last rows too. */
+  if (done > 0 && self->stored_func != NULL)
+    self->stored_func (folder->id, self->stored_data);
   if (!ok)
     {
       g_propagate_error (error, g_steal_pointer (&local_error));

@@ -52,6 +52,8 @@ struct _TernSync
 
   TernSyncProgressFunc progress_func;
   gpointer             progress_data;
+  TernSyncStoredFunc   stored_func;
+  gpointer             stored_data;
   TernSyncChangeFunc   change_func;
   gpointer             change_data;
 

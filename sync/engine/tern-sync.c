@@ -142,6 +142,15 @@ tern_sync_set_progress_func (TernSync             *self,
 }
 
 void
+tern_sync_set_stored_func (TernSync           *self,
+                           TernSyncStoredFunc  func,
+                           gpointer            user_data)
+{
+  self->stored_func = func;
+  self->stored_data = user_data;
+}
+
+void
 tern_sync_set_change_func (TernSync           *self,
                            TernSyncChangeFunc  func,
                            gpointer            user_data)

@@ -84,6 +84,15 @@ void       tern_sync_set_progress_func (TernSync           *self,
 void       tern_sync_set_change_func  (TernSync            *self,
                                        TernSyncChangeFunc   func,
                                        gpointer             user_data);
+/* Called on the sync's thread each time a batch of a first sync's headers was handed to the
+ * cache (a first sync names no message: the folder's list may be read again, newest first;
+ * the batch before this one is committed, this one may still be on its way), and once more
+ * when every batch of the folder is committed. */
+typedef void (*TernSyncStoredFunc) (gint64   folder_id,
+                                    gpointer user_data);
+void       tern_sync_set_stored_func  (TernSync            *self,
+                                       TernSyncStoredFunc   func,
+                                       gpointer             user_data);
 /* The folder the user has open (server name), or NULL. Without NOTIFY, a second connection
  * idles on it (when it is not INBOX) while the first idles on INBOX, so that another
  * client's changes there arrive at once rather than at the next poll. */
