@@ -227,6 +227,27 @@ _tern_window_update_list_title (TernWindow *self)
   _tern_window_update_read_only (self);
 }
 
+/* The conversations expanded in the list. The conversation view holds its conversation's
+ * messages too, which the model counts as expanded: that is not the list's row expanded,
+ * unless it was. */
+static GArray *
+list_expanded (TernWindow            *self,
+               TernConversationModel *conversations)
+{
+  GArray *expanded = tern_conversation_model_dup_expanded (conversations);
+  gint64 stacked = tern_conversation_view_get_thread_id (self->conversation_view);
+  guint stacked_pos = stacked != 0 ? tern_conversation_model_find (conversations, stacked) : G_MAXUINT;
+  g_autoptr(GtkTreeListRow) stacked_row = NULL;
+
+  if (stacked_pos != G_MAXUINT)
+    stacked_row = gtk_tree_list_model_get_child_row (_tern_window_tree (self), stacked_pos);
+  if (stacked != 0 && (stacked_row == NULL || !gtk_tree_list_row_get_expanded (stacked_row)))
+    for (guint i = 0; i < expanded->len; i++)
+      if (g_array_index (expanded, gint64, i) == stacked)
+        g_array_remove_index (expanded, i--);
+  return expanded;
+}
+
 /* A conversation a change moved comes back as a new row: expand it again. */
 static void
 expand_again (TernWindow            *self,
@@ -257,7 +278,7 @@ _tern_window_apply_conversations (TernWindow    *self,
   if (!self->grouped)
     return;
   conversations = _tern_window_conversations (self);
-  expanded = tern_conversation_model_dup_expanded (conversations);
+  expanded = list_expanded (self, conversations);
   if (tern_message_model_get_searching (self->message_model) && set->reload)
     _tern_window_group_results (self);
   else
@@ -275,19 +296,7 @@ _tern_window_refresh_messages (TernWindow *self)
   if (self->grouped)
     {
       TernConversationModel *conversations = _tern_window_conversations (self);
-      g_autoptr(GArray) expanded = tern_conversation_model_dup_expanded (conversations);
-      gint64 stacked = tern_conversation_view_get_thread_id (self->conversation_view);
-      guint stacked_pos = stacked != 0 ? tern_conversation_model_find (conversations, stacked) : G_MAXUINT;
-      g_autoptr(GtkTreeListRow) stacked_row = NULL;
-
-      /* The conversation view holds its conversation's messages too: that is not the list's
-       * row expanded, unless it was. */
-      if (stacked_pos != G_MAXUINT)
-        stacked_row = gtk_tree_list_model_get_child_row (_tern_window_tree (self), stacked_pos);
-      if (stacked != 0 && (stacked_row == NULL || !gtk_tree_list_row_get_expanded (stacked_row)))
-        for (guint i = 0; i < expanded->len; i++)
-          if (g_array_index (expanded, gint64, i) == stacked)
-            g_array_remove_index (expanded, i--);
+      g_autoptr(GArray) expanded = list_expanded (self, conversations);
 
       g_clear_error (&error);
       if (tern_message_model_get_searching (self->message_model))
