@@ -330,128 +330,6 @@ tern_test_ui_press_key (GtkWidget       *widget,
 }
 
 static void
-released_cb (GtkGestureClick *gesture,
-             int              n_press,
-             double           x,
-             double           y,
-             gboolean        *seen)
-{
-  *seen = TRUE;
-}
-
-gboolean
-tern_test_ui_click (GtkWidget *widget,
-                    double     x,
-                    double     y)
-{
-  return tern_test_ui_click_button (widget, 1, x, y);
-}
-
-static void
-pressed_cb (GtkGestureClick *gesture,
-            int              n_press,
-            double           x,
-            double           y,
-            gboolean        *seen)
-{
-  *seen = TRUE;
-}
-
-gboolean
-tern_test_ui_click_button (GtkWidget *widget,
-                           guint      button,
-                           double     x,
-                           double     y)
-{
-  Display *dpy = xdisplay (widget);
-  GtkNative *native = gtk_widget_get_native (widget);
-  GtkGesture *watch = gtk_gesture_click_new ();
-  graphene_point_t in_native;
-  double tx, ty;
-  int rx, ry;
-  Window child;
-  gboolean seen = FALSE, ok;
-
-  g_assert_true (gtk_widget_compute_point (widget, GTK_WIDGET (native), &GRAPHENE_POINT_INIT (x, y), &in_native));
-  gtk_native_get_surface_transform (native, &tx, &ty);
-  XTranslateCoordinates (dpy, xwindow (widget), DefaultRootWindow (dpy),
-                         (int) (in_native.x + tx), (int) (in_native.y + ty), &rx, &ry, &child);
-
-  gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (watch), GTK_PHASE_CAPTURE);
-  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (watch), button);
-  /* A secondary click may open a popover on press, which takes the release. */
-  if (button == 1)
-    g_signal_connect (watch, "released", G_CALLBACK (released_cb), &seen);
-  else
-    g_signal_connect (watch, "pressed", G_CALLBACK (pressed_cb), &seen);
-  gtk_widget_add_controller (GTK_WIDGET (native), GTK_EVENT_CONTROLLER (watch));
-
-  XTestFakeMotionEvent (dpy, -1, rx, ry, CurrentTime);
-  XTestFakeButtonEvent (dpy, button, True, CurrentTime);
-  XTestFakeButtonEvent (dpy, button, False, CurrentTime);
-  XSync (dpy, False);
-  /* The click may close the window (and free the controller with it). */
-  g_object_ref (watch);
-  ok = tern_test_ui_wait_for (seen_cb, &seen, 5);
-  if (gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (watch)) != NULL)
-    gtk_widget_remove_controller (gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (watch)),
-                                  GTK_EVENT_CONTROLLER (watch));
-  g_object_unref (watch);
-  return ok;
-}
-
-static void
-double_released_cb (GtkGestureClick *gesture,
-                    int              n_press,
-                    double           x,
-                    double           y,
-                    gboolean        *seen)
-{
-  if (n_press >= 2)
-    *seen = TRUE;
-}
-
-gboolean
-tern_test_ui_double_click (GtkWidget *widget,
-                           double     x,
-                           double     y)
-{
-  Display *dpy = xdisplay (widget);
-  GtkNative *native = gtk_widget_get_native (widget);
-  GtkGesture *watch = gtk_gesture_click_new ();
-  graphene_point_t in_native;
-  double tx, ty;
-  int rx, ry;
-  Window child;
-  gboolean seen = FALSE, ok;
-
-  g_assert_true (gtk_widget_compute_point (widget, GTK_WIDGET (native), &GRAPHENE_POINT_INIT (x, y), &in_native));
-  gtk_native_get_surface_transform (native, &tx, &ty);
-  XTranslateCoordinates (dpy, xwindow (widget), DefaultRootWindow (dpy),
-                         (int) (in_native.x + tx), (int) (in_native.y + ty), &rx, &ry, &child);
-  gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (watch), GTK_PHASE_CAPTURE);
-  g_signal_connect (watch, "released", G_CALLBACK (double_released_cb), &seen);
-  gtk_widget_add_controller (GTK_WIDGET (native), GTK_EVENT_CONTROLLER (watch));
-
-  /* Both clicks go to the server at once: the X server stamps them a moment apart, well
-   * within the double-click time whatever the load. */
-  XTestFakeMotionEvent (dpy, -1, rx, ry, CurrentTime);
-  for (int i = 0; i < 2; i++)
-    {
-      XTestFakeButtonEvent (dpy, 1, True, CurrentTime);
-      XTestFakeButtonEvent (dpy, 1, False, CurrentTime);
-    }
-  XSync (dpy, False);
-  g_object_ref (watch);
-  ok = tern_test_ui_wait_for (seen_cb, &seen, 5);
-  if (gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (watch)) != NULL)
-    gtk_widget_remove_controller (gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (watch)),
-                                  GTK_EVENT_CONTROLLER (watch));
-  g_object_unref (watch);
-  return ok;
-}
-
-static void
 root_point (GtkWidget *widget,
             double     x,
             double     y,
@@ -468,6 +346,90 @@ root_point (GtkWidget *widget,
   gtk_native_get_surface_transform (native, &tx, &ty);
   XTranslateCoordinates (dpy, xwindow (widget), DefaultRootWindow (dpy),
                          (int) (in_native.x + tx), (int) (in_native.y + ty), rx, ry, &child);
+}
+
+/* A click of `button`, seen once the window got it: the n_press-th release of the first
+ * button, or the press of another (a secondary click may open a popover on press, which
+ * takes the release). */
+typedef struct
+{
+  int      presses;
+  gboolean seen;
+} ClickWatch;
+
+static void
+click_seen_cb (GtkGestureClick *gesture,
+               int              n_press,
+               double           x,
+               double           y,
+               ClickWatch      *w)
+{
+  if (n_press >= w->presses)
+    w->seen = TRUE;
+}
+
+/* `presses` clicks at (x, y) of widget, sent to the X server at once: it stamps them a moment
+ * apart, well within the double-click time whatever the load. */
+static gboolean
+click_times (GtkWidget *widget,
+             guint      button,
+             int        presses,
+             double     x,
+             double     y)
+{
+  Display *dpy = xdisplay (widget);
+  GtkNative *native = gtk_widget_get_native (widget);
+  GtkGesture *watch = gtk_gesture_click_new ();
+  ClickWatch w = { presses, FALSE };
+  gboolean ok;
+  int rx, ry;
+
+  root_point (widget, x, y, &rx, &ry);
+  gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (watch), GTK_PHASE_CAPTURE);
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (watch), button);
+  g_signal_connect (watch, button == 1 ? "released" : "pressed", G_CALLBACK (click_seen_cb), &w);
+  gtk_widget_add_controller (GTK_WIDGET (native), GTK_EVENT_CONTROLLER (watch));
+
+  XTestFakeMotionEvent (dpy, -1, rx, ry, CurrentTime);
+  for (int i = 0; i < presses; i++)
+    {
+      XTestFakeButtonEvent (dpy, button, True, CurrentTime);
+      XTestFakeButtonEvent (dpy, button, False, CurrentTime);
+    }
+  XSync (dpy, False);
+  /* The click may close the window (and free the controller with it). */
+  g_object_ref (watch);
+  ok = tern_test_ui_wait_for (seen_cb, &w.seen, 5);
+  if (gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (watch)) != NULL)
+    gtk_widget_remove_controller (gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (watch)),
+                                  GTK_EVENT_CONTROLLER (watch));
+  g_object_unref (watch);
+  return ok;
+}
+
+gboolean
+tern_test_ui_click (GtkWidget *widget,
+                    double     x,
+                    double     y)
+{
+  return click_times (widget, 1, 1, x, y);
+}
+
+gboolean
+tern_test_ui_click_button (GtkWidget *widget,
+                           guint      button,
+                           double     x,
+                           double     y)
+{
+  return click_times (widget, button, 1, x, y);
+}
+
+gboolean
+tern_test_ui_double_click (GtkWidget *widget,
+                           double     x,
+                           double     y)
+{
+  return click_times (widget, 1, 2, x, y);
 }
 
 void

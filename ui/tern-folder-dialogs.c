@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "tern-folder-dialogs.h"
+#include "tern-move-popover.h"
 #include "tern-share-dialog.h"
 
 /* Manage Subscriptions. */
@@ -51,29 +52,6 @@ subscribe_switched_cb (GtkSwitch     *toggle,
       return;
     }
   gtk_widget_set_visible (s->error, FALSE);
-}
-
-static gboolean
-subscriptions_filter_cb (GtkListBoxRow *row,
-                         gpointer       data)
-{
-  Subscriptions *s = data;
-  const char *text = gtk_editable_get_text (GTK_EDITABLE (s->search));
-  const char *path = g_object_get_data (G_OBJECT (row), "path");
-  g_autofree char *needle = NULL;
-  g_autofree char *hay = NULL;
-
-  if (text == NULL || *text == '\0')
-    return TRUE;
-  needle = g_utf8_casefold (text, -1);
-  hay = g_utf8_casefold (path ? path : "", -1);
-  return strstr (hay, needle) != NULL;
-}
-
-static void
-subscriptions_search_cb (Subscriptions *s)
-{
-  gtk_list_box_invalidate_filter (GTK_LIST_BOX (s->list));
 }
 
 static int
@@ -156,7 +134,6 @@ tern_subscriptions_dialog_new (GtkWindow       *parent,
   s->search = gtk_search_entry_new ();
   gtk_widget_set_name (s->search, "subscriptions-search");
   g_object_set (s->search, "placeholder-text", _("Search folders"), NULL);
-  g_signal_connect_swapped (s->search, "search-changed", G_CALLBACK (subscriptions_search_cb), s);
 
   gtk_label_set_wrap (GTK_LABEL (intro), TRUE);
   gtk_label_set_xalign (GTK_LABEL (intro), 0);
@@ -176,7 +153,7 @@ tern_subscriptions_dialog_new (GtkWindow       *parent,
   gtk_widget_set_margin_top (placeholder, 12);
   gtk_widget_set_margin_bottom (placeholder, 12);
   gtk_list_box_set_placeholder (GTK_LIST_BOX (s->list), placeholder);
-  gtk_list_box_set_filter_func (GTK_LIST_BOX (s->list), subscriptions_filter_cb, s, NULL);
+  tern_folder_list_filter_by_entry (GTK_LIST_BOX (s->list), GTK_SEARCH_ENTRY (s->search));
   if (folders != NULL)
     {
       g_ptr_array_sort (folders, compare_display);

@@ -19,11 +19,10 @@ struct _TernMovePopover
 G_DEFINE_FINAL_TYPE (TernMovePopover, tern_move_popover, GTK_TYPE_POPOVER)
 
 static gboolean
-filter_func (GtkListBoxRow *row,
-             gpointer       user_data)
+path_filter_cb (GtkListBoxRow *row,
+                gpointer       user_data)
 {
-  TernMovePopover *self = user_data;
-  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->entry));
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (user_data));
   const char *path = g_object_get_data (G_OBJECT (row), "path");
   g_autofree char *needle = NULL;
   g_autofree char *hay = NULL;
@@ -35,10 +34,16 @@ filter_func (GtkListBoxRow *row,
   return strstr (hay, needle) != NULL;
 }
 
-static void
-search_changed_cb (TernMovePopover *self)
+void
+tern_folder_list_filter_by_entry (GtkListBox     *list,
+                                  GtkSearchEntry *entry)
 {
-  gtk_list_box_invalidate_filter (GTK_LIST_BOX (self->list));
+  g_return_if_fail (GTK_IS_LIST_BOX (list));
+  g_return_if_fail (GTK_IS_SEARCH_ENTRY (entry));
+
+  gtk_list_box_set_filter_func (list, path_filter_cb, entry, NULL);
+  g_signal_connect_object (entry, "search-changed", G_CALLBACK (gtk_list_box_invalidate_filter),
+                           list, G_CONNECT_SWAPPED);
 }
 
 static void
@@ -155,7 +160,6 @@ tern_move_popover_init (TernMovePopover *self)
   box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   self->entry = gtk_search_entry_new ();
   g_object_set (self->entry, "placeholder-text", _("Move to folder…"), NULL);
-  g_signal_connect_swapped (self->entry, "search-changed", G_CALLBACK (search_changed_cb), self);
   g_signal_connect_swapped (self->entry, "activate", G_CALLBACK (activate_cb), self);
   gtk_box_append (GTK_BOX (box), self->entry);
 
@@ -165,7 +169,7 @@ tern_move_popover_init (TernMovePopover *self)
   gtk_scrolled_window_set_max_content_height (GTK_SCROLLED_WINDOW (scroller), 360);
   self->list = gtk_list_box_new ();
   gtk_widget_add_css_class (self->list, "navigation-sidebar");
-  gtk_list_box_set_filter_func (GTK_LIST_BOX (self->list), filter_func, self, NULL);
+  tern_folder_list_filter_by_entry (GTK_LIST_BOX (self->list), GTK_SEARCH_ENTRY (self->entry));
   g_signal_connect_swapped (self->list, "row-activated", G_CALLBACK (row_activated_cb), self);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), self->list);
   gtk_box_append (GTK_BOX (box), scroller);

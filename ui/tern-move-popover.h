@@ -21,4 +21,9 @@ void       tern_move_popover_set_folders (TernMovePopover *self,
                                           gint64           account_id,
                                           gint64           current_folder);
 
+/* Filters a list of folder rows (each with its folder's path as "path" data) by the entry's
+ * text, anywhere in the path and whatever the case; used by the subscriptions dialog too. */
+void       tern_folder_list_filter_by_entry (GtkListBox      *list,
+                                             GtkSearchEntry  *entry);
+
 G_END_DECLS
