@@ -46,7 +46,14 @@ source <(grep '^TERN_TEST_' "$demo/server.env")
   --smtp-host "$TERN_TEST_HOST" --smtp-port "$TERN_TEST_SUBMISSIONS_PORT" --smtp-security tls \
   --password-command "echo secret" --ca-file "$TERN_TEST_CA_FILE"
 
-echo "The demo server is at $TERN_TEST_HOST:$TERN_TEST_IMAPS_PORT (user $TERN_TEST_USER, password secret)."
+# A second account, alice's (she shares her Team folder with the demo's user): with two
+# accounts the app shows All Inboxes, as for anyone with a mailbox of their own and a team's.
+"${cli[@]}" account add team --email "alice@example.org" --user alice \
+  --host "$TERN_TEST_HOST" --port "$TERN_TEST_IMAPS_PORT" \
+  --smtp-host "$TERN_TEST_HOST" --smtp-port "$TERN_TEST_SUBMISSIONS_PORT" --smtp-security tls \
+  --password-command "echo secret" --ca-file "$TERN_TEST_CA_FILE"
+
+echo "The demo server is at $TERN_TEST_HOST:$TERN_TEST_IMAPS_PORT (users $TERN_TEST_USER and alice, password secret)."
 
 if [ -n "$gui" ]; then
   # The app syncs by itself. `meson devenv` gives it what an installed Tern has in its prefix:

@@ -38,6 +38,10 @@ cli=("$build/app/tern-cli" --data-dir "$work/data")
 "${cli[@]}" account add demo --email "$TERN_TEST_USER@example.org" --user "$TERN_TEST_USER" \
   --host "$TERN_TEST_HOST" --port "$TERN_TEST_IMAPS_PORT" \
   --password-command "echo secret" --ca-file "$TERN_TEST_CA_FILE" >/dev/null
+# As run-demo.sh: alice's account too, so that All Inboxes shows.
+"${cli[@]}" account add team --email "alice@example.org" --user alice \
+  --host "$TERN_TEST_HOST" --port "$TERN_TEST_IMAPS_PORT" \
+  --password-command "echo secret" --ca-file "$TERN_TEST_CA_FILE" >/dev/null
 
 shoot () {
   GSETTINGS_SCHEMA_DIR="$build/data" GSETTINGS_BACKEND=memory GTK_A11Y=none NO_AT_BRIDGE=1 \

@@ -44,11 +44,14 @@ run_demo () {
     HOME="$home" LANG=C.UTF-8 TERN_DEMO_CLI=1 TERN_BUILD_DIR="$build" \
     timeout 240 bash "$src/scripts/run-demo.sh" </dev/null >"$log" 2>&1
   local rc=$?
-  # What the script shows without a display: the demo's folders (alice's shared one too),
+  # What the script shows without a display: the demo's folders (alice's shared one too, and
+  # alice's own account's),
   # the ten newest messages of its INBOX (id, uid, flags, date, from, subject), its last line.
   local listed
   listed=$(grep -cE '^[0-9]+	[0-9]+	' "$log")
-  if [ $rc -eq 0 ] && grep -qE '^INBOX +\\Inbox' "$log" && grep -q '^shared/alice/Team ' "$log" &&
+  # Two accounts (bob's and alice's), so `folders` names each row's account.
+  if [ $rc -eq 0 ] && grep -qE '^demo\s+INBOX +\\Inbox' "$log" && grep -qE '^demo\s+shared/alice/Team ' "$log" &&
+     grep -qE '^team\s+INBOX +\\Inbox' "$log" &&
      [ "$listed" -eq 10 ] && grep -q "No display: this was tern-cli" "$log"; then
     ok "$label: run-demo.sh shows the demo mailbox"
   else

@@ -37,6 +37,44 @@ demo_listed_cb (gpointer data)
   return team && launch;
 }
 
+/* Unread messages of a sidebar row, G_MAXUINT while it is not listed. */
+static guint
+row_unread (TernFolderModel *folders,
+            guint            pos)
+{
+  g_autoptr(TernFolderItem) item = NULL;
+
+  if (pos == G_MAXUINT)
+    return G_MAXUINT;
+  item = g_list_model_get_item (G_LIST_MODEL (folders), pos);
+  return tern_folder_item_get_unread (item);
+}
+
+static guint
+inbox_unread (Fixture    *f,
+              const char *account_name)
+{
+  g_autoptr(TernAccount) account = tern_store_get_account (f->store, account_name, NULL);
+  g_autoptr(TernFolder) inbox = account ? tern_store_get_folder (f->store, account->id, "INBOX", NULL) : NULL;
+  TernFolderModel *folders = tern_window_get_folder_model (f->window);
+
+  return inbox != NULL ? row_unread (folders, tern_folder_model_find (folders, inbox->id)) : G_MAXUINT;
+}
+
+/* The demo's two accounts: All Inboxes is listed, with both inboxes' unread mail. */
+static gboolean
+all_inboxes_listed_cb (gpointer data)
+{
+  Fixture *f = data;
+  TernFolderModel *folders = tern_window_get_folder_model (f->window);
+  guint all = row_unread (folders, tern_folder_model_find_unified (folders, TERN_FOLDER_MODEL_ALL_INBOXES));
+  guint bob = inbox_unread (f, "demo");
+  guint alice = inbox_unread (f, "team");
+
+  return all != G_MAXUINT && bob != G_MAXUINT && alice != G_MAXUINT && alice > 0 && bob > 0 &&
+         all == alice + bob;
+}
+
 static gboolean
 demo_replaced_cb (gpointer data)
 {
@@ -112,6 +150,16 @@ test_demo (Fixture       *f,
   g_assert_cmpstr (account->user, ==, "bob");
   /* INBOX of the demo mailbox: a few hundred messages. */
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (tern_window_get_message_model (f->window))), >=, 200);
+  /* And alice's account beside it (she shares her Team folder with bob): with two accounts
+   * the sidebar has All Inboxes, which has her mail too. */
+  {
+    g_autoptr(TernAccount) team = tern_store_get_account (f->store, "team", NULL);
+
+    g_assert_nonnull (team);
+    g_assert_cmpstr (team->user, ==, "alice");
+    if (!tern_test_ui_wait_for (all_inboxes_listed_cb, f, 60))
+      g_error ("All Inboxes was not listed, or not with alice's mail");
+  }
 
   /* The demo can send: its outgoing server was set up with it (the demo server's submission
    * port, not a guess), and takes a message with the account's password. */

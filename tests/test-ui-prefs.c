@@ -234,7 +234,9 @@ worker_online_cb (gpointer data)
 {
   Fixture *f = data;
 
-  return tern_test_ui_worker_online (f->app) && tern_window_get_folder_id (f->window) != 0;
+  /* A folder open, or with two accounts All Inboxes (it may be the first row selected). */
+  return tern_test_ui_worker_online (f->app) &&
+         (tern_window_get_folder_id (f->window) != 0 || tern_window_get_unified_id (f->window) != 0);
 }
 
 gboolean

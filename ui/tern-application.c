@@ -479,20 +479,28 @@ is_demo_account (TernApplication   *self,
          self->settings != NULL && g_settings_get_boolean (self->settings, "demo-added");
 }
 
-static void
-demo_ready (DemoStart *d)
+/* One of the demo's accounts, name for user ("demo": bob, whose mailbox it is; "team": alice,
+ * who shares her Team folder with him), with sending through the demo server's submission
+ * port (implicit TLS, its mail kept by the server's sink). The server picks new ports each
+ * time: such an account from an earlier run is replaced (only the demo's own: an account of
+ * the user's that happens to have that name stays). */
+static gboolean
+add_demo_account (TernApplication  *self,
+                  DemoStart        *d,
+                  const char       *name,
+                  const char       *user,
+                  GError          **error)
 {
-  TernApplication *self = d->app;
-  g_autoptr(GError) error = NULL;
   g_autoptr(TernAccount) earlier = NULL;
-  g_autofree char *email = NULL;
-  const char *user = g_hash_table_lookup (d->values, "TERN_TEST_USER");
+  g_autoptr(TernAccount) added = NULL;
+  g_autofree char *email = g_strdup_printf ("%s@example.org", user);
   const char *port = g_hash_table_lookup (d->values, "TERN_TEST_IMAPS_PORT");
+  const char *submissions = g_hash_table_lookup (d->values, "TERN_TEST_SUBMISSIONS_PORT");
   TernAccount account = { 0 };
+  TernSmtpSettings smtp = { 0 };
+  g_autoptr(GError) smtp_error = NULL;
 
-  user = user ? user : "bob";
-  email = g_strdup_printf ("%s@example.org", user);
-  account.name = (char *) "demo";
+  account.name = (char *) name;
   account.email = email;
   account.host = g_hash_table_lookup (d->values, "TERN_TEST_HOST");
   account.port = port ? (guint) g_ascii_strtoull (port, NULL, 10) : 0;
@@ -502,42 +510,49 @@ demo_ready (DemoStart *d)
   account.ca_file = g_hash_table_lookup (d->values, "TERN_TEST_CA_FILE");
   account.delete_mode = (char *) "trash";
 
-  /* The server picks new ports each time: a demo account from an earlier run is replaced
-   * (only the demo's own: an account of the user's that happens to be called "demo" stays). */
-  earlier = tern_store_get_account (self->store, "demo", NULL);
+  earlier = tern_store_get_account (self->store, name, NULL);
   if (earlier != NULL && g_strcmp0 (earlier->password_command, DEMO_PASSWORD_COMMAND) == 0)
     {
-      tern_store_remove_account (self->store, "demo", NULL);
+      tern_store_remove_account (self->store, name, NULL);
       tern_application_reload_accounts (self);
     }
-  if (account.host == NULL || account.port == 0 ||
-      !tern_store_add_account (self->store, &account, NULL, &error))
+  if (account.host == NULL || account.port == 0)
     {
-      g_autofree char *text = NULL;
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("the demo server did not say where it is"));
+      return FALSE;
+    }
+  if (!tern_store_add_account (self->store, &account, NULL, error))
+    return FALSE;
 
-      text = g_strdup_printf (_("Cannot add the demo account: %s"),
-                              error ? error->message : _("the demo server did not say where it is"));
+  added = tern_store_get_account (self->store, name, NULL);
+  smtp.account_id = added != NULL ? added->id : 0;
+  smtp.host = account.host;
+  smtp.port = submissions ? (guint) g_ascii_strtoull (submissions, NULL, 10) : 0;
+  smtp.security = (char *) "tls";
+  smtp.user = (char *) user;
+  if (added == NULL || smtp.port == 0 || !tern_outbox_set_smtp (self->store, &smtp, &smtp_error))
+    g_debug ("The demo has no outgoing server: %s", smtp_error ? smtp_error->message : "no port");
+  return TRUE;
+}
+
+static void
+demo_ready (DemoStart *d)
+{
+  TernApplication *self = d->app;
+  g_autoptr(GError) error = NULL;
+  const char *user = g_hash_table_lookup (d->values, "TERN_TEST_USER");
+
+  /* Two accounts, as a person with a mailbox of their own and a team's has: All Inboxes shows. */
+  if (!add_demo_account (self, d, "demo", user ? user : "bob", &error) ||
+      !add_demo_account (self, d, "team", "alice", &error))
+    {
+      g_autofree char *text = g_strdup_printf (_("Cannot add the demo account: %s"), error->message);
 
       show_toast (self, text);
       stop_demo_server (self);
       set_demo_enabled (self, TRUE);
       return;
     }
-  /* Sending is set up with the account: the demo server's submission port (implicit TLS),
-   * its mail kept by the server's sink. */
-  {
-    g_autoptr(TernAccount) added = tern_store_get_account (self->store, "demo", NULL);
-    const char *submissions = g_hash_table_lookup (d->values, "TERN_TEST_SUBMISSIONS_PORT");
-    TernSmtpSettings smtp = { 0 };
-
-    smtp.account_id = added != NULL ? added->id : 0;
-    smtp.host = account.host;
-    smtp.port = submissions ? (guint) g_ascii_strtoull (submissions, NULL, 10) : 0;
-    smtp.security = (char *) "tls";
-    smtp.user = (char *) user;
-    if (added == NULL || smtp.port == 0 || !tern_outbox_set_smtp (self->store, &smtp, &error))
-      g_debug ("The demo has no outgoing server: %s", error ? error->message : "no port");
-  }
   if (self->settings != NULL)
     g_settings_set_boolean (self->settings, "demo-added", TRUE);
   tern_application_reload_accounts (self);

@@ -871,6 +871,13 @@ tern_window_get_folder_id (TernWindow *self)
   return self->folder_id;
 }
 
+gint64
+tern_window_get_unified_id (TernWindow *self)
+{
+  g_return_val_if_fail (TERN_IS_WINDOW (self), 0);
+  return self->unified_id;
+}
+
 const char *
 tern_window_get_last_toast (TernWindow *self)
 {

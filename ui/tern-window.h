@@ -29,6 +29,8 @@ GtkWidget        *tern_window_get_conversation_view (TernWindow     *self);
 TernStatusArea   *tern_window_get_status_area    (TernWindow      *self);
 GtkSelectionModel *tern_window_get_selection     (TernWindow      *self);
 gint64            tern_window_get_folder_id      (TernWindow      *self);
+/* The unified row shown (TERN_FOLDER_MODEL_ALL_INBOXES...), or 0 when a folder is. */
+gint64            tern_window_get_unified_id     (TernWindow      *self);
 /* "welcome" or "mail". */
 const char       *tern_window_get_page           (TernWindow      *self);
 /* What the window last said in a toast, or NULL (for tests). */
