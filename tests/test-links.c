@@ -342,6 +342,44 @@ test_metered (Fixture       *f,
   g_source_remove (tick);
 }
 
+static gboolean
+is_syncing (Fixture *f)
+{
+  return tern_account_worker_get_state (f->worker) == TERN_ACCOUNT_STATE_SYNCING;
+}
+
+static gboolean
+all_bodies (Fixture *f)
+{
+  return inbox_count (f) == 2000 && bodies (f) == 2000;
+}
+
+/* The background prefetch, interrupted by a command (here a network change the connection
+ * survives; in the app, the window saying which folder is open as it starts), goes on once the
+ * command is handled: not only after the next sync, which may be a poll a minute away. */
+static void
+test_prefetch_resumes (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  guint tick = g_timeout_add (20, state_changed_cb, NULL);
+
+  g_assert_true (tern_test_server_seed (f->server, "alice", "INBOX", 2000, &error));
+  g_assert_no_error (error);
+  g_assert_true (tern_store_set_offline_policy (f->store, f->account_id, 0, 36500, 1024 * 1024, -1, -1, &error));
+  g_assert_no_error (error);
+
+  tern_account_worker_start (f->worker);
+  wait_until (f, is_syncing);
+  test_monitor_change (f->monitor, TRUE, FALSE);
+  wait_until (f, all_bodies);
+  /* One sync did it all: no second one came to finish the prefetch. */
+  g_assert_cmpuint (tern_test_server_count_commands (f->server, "alice", "LSUB"), ==, 1);
+  g_assert_cmpuint (tern_test_server_count_commands (f->server, "alice", "ENABLE"), ==, 1);
+
+  g_source_remove (tick);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -351,6 +389,7 @@ main (int   argc,
   g_test_add ("/links/network-changed", Fixture, NULL, fixture_set_up, test_network_changed, fixture_tear_down);
   g_test_add ("/links/sleep", Fixture, NULL, fixture_set_up, test_sleep, fixture_tear_down);
   g_test_add ("/links/metered", Fixture, NULL, fixture_set_up, test_metered, fixture_tear_down);
+  g_test_add ("/links/prefetch-resumes", Fixture, NULL, fixture_set_up, test_prefetch_resumes, fixture_tear_down);
 
   return g_test_run ();
 }

@@ -60,6 +60,7 @@ typedef struct
   char             *password;
   gboolean          want_sync;
   gboolean          healthy;       /* the last operation reached the server */
+  gboolean          prefetch_pending; /* the background prefetch was interrupted: resume it */
   gboolean          needs_user;    /* do not retry by itself */
   gboolean          asleep;        /* between PrepareForSleep(true) and (false) */
   gboolean          network_down;  /* the monitor said no network: nothing to try */
@@ -418,14 +419,13 @@ send_outbox (Worker   *w,
     w->other_changes++;
 }
 
+static void prefetch (Worker *w);
+
 /* After a sync: what waits in the outbox goes out, then the bodies the offline policy keeps
- * are fetched in the background; a command from the UI interrupts that and it goes on after
- * the next sync. */
+ * are fetched in the background (prefetch()). */
 static void
 after_sync (Worker *w)
 {
-  g_autoptr(GError) error = NULL;
-
   send_outbox (w, FALSE);
 
   /* Preview lines from the server, where the account asks for them (a slow link): before
@@ -444,12 +444,28 @@ after_sync (Worker *w)
       }
   }
 
+  prefetch (w);
+}
+
+/* The bodies the offline policy keeps, fetched in the background. A command from the UI
+ * interrupts that; it goes on once the commands are handled, before the next wait for news
+ * (not only after the next sync, which may be a poll a minute away). */
+static void
+prefetch (Worker *w)
+{
+  g_autoptr(GError) error = NULL;
+
+  w->prefetch_pending = FALSE;
   /* A metered network (a phone's hotspot) pays per byte: bodies wait unless allowed. */
   if (g_atomic_int_get (&w->shared->metered) && !g_atomic_int_get (&w->shared->prefetch_metered))
     g_debug ("prefetch: paused on a metered network");
-  else if (!is_offline (w) && !tern_sync_prefetch (w->sync, w->shared->interrupt, NULL, &error) &&
-      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    g_debug ("prefetch: %s", error->message);
+  else if (!is_offline (w) && !tern_sync_prefetch (w->sync, w->shared->interrupt, NULL, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        w->prefetch_pending = TRUE;
+      else
+        g_debug ("prefetch: %s", error->message);
+    }
   flush_changes (w);
 }
 
@@ -708,6 +724,11 @@ _tern_worker_thread (gpointer data)
           else if (w.want_sync)
             {
               do_sync (&w);
+              continue;
+            }
+          else if (w.healthy && w.sync != NULL && w.prefetch_pending)
+            {
+              prefetch (&w);
               continue;
             }
           else if (w.healthy && w.sync != NULL)
