@@ -196,6 +196,11 @@ measure (Fixture    *f,
   g_assert_true (WIFEXITED (status));
   g_assert_cmpint (WEXITSTATUS (status), ==, 0);
   g_assert_cmpuint (total, >, 1);
+  /* With replay batches of any size the whole journal can go in one commit, and the child
+   * can commit and exit between a poll's count and its look at the child: the count after
+   * the exit still says whether the replay ran. */
+  if (first == 0 && tern_journal_count_queued (poll, account_id, NULL) < total)
+    first = last = g_get_monotonic_time ();
   g_assert_cmpint (first, >, 0);
   f->action_us = MAX ((last - first) / (total - 1), 500);
   f->startup_us = MAX (first - start - f->action_us, 1000);
