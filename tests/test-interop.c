@@ -337,6 +337,59 @@ test_capability_bare_ok_starttls (Fixture       *f,
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* #17: greetings libetpan cannot parse                                                         */
+/* ------------------------------------------------------------------------------------------ */
+
+/* A greeting whose response code holds a list ("* OK [PERMANENTFLAGS (\Seen)]",
+ * "[BADCHARSET (...)]"), or a CAPABILITY code with thousands of "(" (found by fuzz-imap):
+ * libetpan parses greetings without the parser context it dereferences for such lists
+ * (SIGSEGV before login). Tern hands it the greeting without that code: the capabilities are
+ * asked for, and the sync is a normal one. */
+static void
+test_greeting_code_list (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(GString) deep = g_string_new ("* OK [CAPABILITY IMAP4rev1 MULT");
+  const char *greetings[] = {
+    "* OK [PERMANENTFLAGS (\\Answered \\Seen \\*)] Flags permitted.",
+    "* OK [BADCHARSET (UTF-8 \"x y\")] ready",
+    NULL,
+  };
+
+  for (guint i = 0; i < 3000; i++)
+    g_string_append_c (deep, '(');
+  g_string_append (deep, "] ready");
+  greetings[2] = deep->str;
+
+  for (guint i = 0; i < G_N_ELEMENTS (greetings); i++)
+    {
+      guint asked = tern_fake_imap_count_commands (f->fake, "CAPABILITY");
+
+      g_test_message ("greeting %.60s", greetings[i]);
+      tern_fake_imap_set_greeting (f->fake, greetings[i]);
+      run_sync (f);
+      g_assert_cmpuint (cached_count (f, "INBOX"), ==, MESSAGES);
+      g_assert_cmpuint (tern_fake_imap_count_commands (f->fake, "CAPABILITY"), >, asked);
+    }
+}
+
+/* Not an IMAP greeting at all: a clear error that names the greeting, no crash. */
+static void
+test_greeting_not_imap (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernSync) sync = new_sync (f);
+
+  tern_fake_imap_set_greeting (f->fake, "* HELLO [PERMANENTFLAGS (\\Seen)] (((((");
+  g_assert_false (tern_sync_run (sync, NULL, &error));
+  g_assert_nonnull (error);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "greeting"));
+  g_assert_cmpuint (cached_count (f, "INBOX"), ==, 0);
+}
+
+/* ------------------------------------------------------------------------------------------ */
 /* #10.6: SELECT without UIDNEXT                                                                */
 /* ------------------------------------------------------------------------------------------ */
 
@@ -940,6 +993,8 @@ main (int    argc,
   ADD ("/interop/capability-bare-ok/tls", test_capability_bare_ok);
   ADD ("/interop/capability-bare-ok/starttls", test_capability_bare_ok_starttls);
   ADD ("/interop/scram-fails/wrong-password", test_scram_fails_wrong_password);
+  ADD ("/interop/greeting/code-list", test_greeting_code_list);
+  ADD ("/interop/greeting/not-imap", test_greeting_not_imap);
   ADD ("/interop/search-uid-empty/first-sync", test_search_uid_empty_first_sync);
 
   return g_test_run ();

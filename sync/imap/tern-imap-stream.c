@@ -163,6 +163,84 @@ response_uid (const guint8 *data,
   return 0;
 }
 
+/* A response code that libetpan parses safely in a greeting: ALERT, or CAPABILITY and plain
+ * atoms (no atom-specials, RFC 3501: "(", ")", "{", "%", "*", '"', "\\", controls). */
+static gboolean
+greeting_code_is_plain (const guint8 *code,
+                        gsize         len)
+{
+  static const char capability[] = "CAPABILITY ";
+  gsize prefix = strlen (capability);
+
+  if (len == 5 && g_ascii_strncasecmp ((const char *) code, "ALERT", 5) == 0)
+    return TRUE;
+  if (len <= prefix || g_ascii_strncasecmp ((const char *) code, capability, prefix) != 0)
+    return FALSE;
+  for (gsize i = prefix; i < len; i++)
+    if (code[i] <= 0x1f || code[i] >= 0x7f || strchr ("(){%*\"\\", code[i]) != NULL)
+      return FALSE;
+  return TRUE;
+}
+
+/*
+ * The greeting is handed on rewritten. libetpan parses it without the parser context that
+ * it dereferences for a list of flags or strings in a response code: "* OK [PERMANENTFLAGS
+ * (\Seen)]" or "[BADCHARSET (x)]" in a greeting is a NULL dereference (#17, found by
+ * fuzz-imap). Nor can a greeting be skipped like other responses: libetpan would take the
+ * next response for it. So only its first line is kept: the status word, a plain code (see
+ * above; any other one is dropped, and the capabilities are then asked for), and the text
+ * without control bytes or a literal at its end. A greeting that is none of OK, PREAUTH and
+ * BYE still fails libetpan's parse, as it should.
+ */
+static void
+append_greeting (GByteArray   *out,
+                 const guint8 *data,
+                 gsize         len)
+{
+  gsize eol = 0, i = 2, word;
+  gint64 literal;
+
+  while (eol < len && data[eol] != '\r' && data[eol] != '\n')
+    eol++;
+  g_byte_array_append (out, (const guint8 *) "* ", 2);
+  word = i;
+  while (i < eol && g_ascii_isalpha (data[i]))
+    i++;
+  g_byte_array_append (out, data + word, i - word);
+  if (i < eol && data[i] == ' ')
+    i++;
+  if (i < eol && data[i] == '[')
+    {
+      gsize code = i + 1, end = code;
+
+      while (end < eol && data[end] != ']')
+        end++;
+      if (end < eol && greeting_code_is_plain (data + code, end - code))
+        {
+          g_byte_array_append (out, (const guint8 *) " ", 1);
+          g_byte_array_append (out, data + i, end + 1 - i);
+        }
+      i = MIN (end + 1, eol);
+      if (i < eol && data[i] == ' ')
+        i++;
+    }
+
+  literal = line_literal (data, i, eol);
+  if (literal >= 0)
+    while (eol > i && data[eol - 1] != '{')
+      eol--;
+  if (literal >= 0 && eol > i)
+    eol--;
+  g_byte_array_append (out, (const guint8 *) " ", 1);
+  for (; i < eol; i++)
+    {
+      guint8 c = data[i] < 0x20 || data[i] == 0x7f ? ' ' : data[i];
+
+      g_byte_array_append (out, &c, 1);
+    }
+  g_byte_array_append (out, (const guint8 *) "\r\n", 2);
+}
+
 static void
 scan_reset (TernImapStreamState *state)
 {
@@ -213,6 +291,7 @@ scan_pending (TernImapStreamState *state)
               g_byte_array_append (state->ready, buf->data, state->scan_pos);
               g_byte_array_remove_range (buf, 0, state->scan_pos);
               scan_reset (state);
+              state->greeting_done = TRUE;
             }
           continue;
         }
@@ -259,7 +338,12 @@ scan_pending (TernImapStreamState *state)
       }
 
       /* The response is complete. */
-      if (state->drop || state->max_depth > TERN_IMAP_MAX_NESTING)
+      if (!state->greeting_done)
+        {
+          state->greeting_done = TRUE;
+          append_greeting (state->ready, buf->data, state->scan_pos);
+        }
+      else if (state->drop || state->max_depth > TERN_IMAP_MAX_NESTING)
         {
           g_autofree char *head = g_strndup ((const char *) buf->data, MIN (state->scan_pos - 2, 60));
 

@@ -48,6 +48,7 @@ typedef struct
   gboolean      quote_escape;   /* a backslash in a quoted string: the next byte is taken as is */
   gboolean      first_line_done;
   gboolean      drop;
+  gboolean      greeting_done;  /* the first response has been handed on (rewritten) */
   guint         skipped_malformed; /* untagged responses skipped: malformed */
   guint         skipped_deep;      /* untagged responses skipped: nested too deep */
   GArray       *skipped_deep_uids; /* guint32: the UIDs of the FETCH responses among them */
