@@ -70,13 +70,23 @@ open_logged_in (TernTestServer   *server,
   };
   g_autoptr(GError) error = NULL;
   TernImapConnection *conn = tern_imap_connection_new (&settings);
+  guint trips;
 
   tern_imap_connection_connect (conn, &error);
   g_assert_no_error (error);
   if (sent != NULL)
     mailimap_set_logger (tern_imap_connection_get_session (conn), sent_logger_cb, sent);
+  trips = tern_imap_connection_get_round_trips (conn);
   tern_imap_connection_login (conn, PASSWORD, &error);
   g_assert_no_error (error);
+  /* AUTHENTICATE (its OK carries the capabilities), then ENABLE QRESYNC and COMPRESS
+   * pipelined (#12: they were two round trips); without COMPRESS, ENABLE alone. */
+  trips = tern_imap_connection_get_round_trips (conn) - trips;
+  g_test_message ("login in %u round trips", trips);
+  g_assert_cmpuint (trips, ==, 2);
+  g_assert_true (tern_imap_connection_is_qresync_enabled (conn));
+  g_assert_true (tern_imap_connection_is_compressed (conn) ==
+                 (!no_compress && tern_imap_connection_has_capability (conn, "COMPRESS=DEFLATE")));
 
   return conn;
 }

@@ -496,6 +496,73 @@ enable_qresync (TernImapConnection  *self,
   return TRUE;
 }
 
+/* ENABLE QRESYNC and COMPRESS DEFLATE in one round trip (#12: one less after every login,
+ * on a 500 ms link half a second less until new mail shows). Both go before compression
+ * starts, COMPRESS last: RFC 4978 lets nothing follow it until its answer. A refusal of
+ * either is not a failed login; the session goes on without it. */
+typedef struct
+{
+  gboolean enabled;
+  gboolean compress;
+} EnableCompress;
+
+static void
+enable_compress_cb (TernImapConnection *self,
+                    guint               index,
+                    gboolean            ok,
+                    gpointer            user_data)
+{
+  EnableCompress *ec = user_data;
+  clist *extensions = self->session->imap_response_info != NULL
+                      ? self->session->imap_response_info->rsp_extension_list : NULL;
+
+  if (index == 1)
+    {
+      ec->compress = ok;
+      if (!ok)
+        g_debug ("%s refused COMPRESS DEFLATE: %s", self->host, _tern_imap_server_text (self));
+      return;
+    }
+  if (!ok)
+    {
+      g_debug ("%s refused ENABLE QRESYNC: %s", self->host, _tern_imap_server_text (self));
+      return;
+    }
+  /* "* ENABLED QRESYNC": libetpan's ENABLE extension parsed it into a capability list. */
+  for (clistiter *cur = extensions ? clist_begin (extensions) : NULL; cur != NULL; cur = clist_next (cur))
+    {
+      struct mailimap_extension_data *data = clist_content (cur);
+      struct mailimap_capability_data *enabled = data->ext_data;
+
+      if (data->ext_extension->ext_id != MAILIMAP_EXTENSION_ENABLE || enabled == NULL)
+        continue;
+      ec->enabled = ec->enabled || _tern_imap_capability_in (enabled, "QRESYNC");
+    }
+}
+
+static gboolean
+enable_and_compress (TernImapConnection  *self,
+                     GError             **error)
+{
+  static const char * const commands[] = { "ENABLE QRESYNC", "COMPRESS DEFLATE", NULL };
+  EnableCompress ec = { FALSE, FALSE };
+  GError *local_error = NULL;
+  mailstream *stream;
+
+  if (!_tern_imap_pipeline (self, commands, enable_compress_cb, &ec, error))
+    return FALSE;
+  self->qresync_enabled = ec.enabled;
+  if (!ec.compress)
+    return TRUE;
+
+  stream = self->session->imap_stream;
+  if (!_tern_imap_stream_start_deflate (mailstream_get_low (stream), stream->read_buffer,
+                                        stream->read_buffer_len, &local_error))
+    return _tern_imap_fail (self, TRUE, local_error, error);
+  stream->read_buffer_len = 0;
+  return TRUE;
+}
+
 /* What every login checks first: never in the clear. FALSE with error, or TRUE with
  * *done set after a PREAUTH greeting. */
 static gboolean
@@ -538,6 +605,8 @@ login_finish (TernImapConnection               *self,
               struct mailimap_capability_data  *saved,
               GError                          **error)
 {
+  gboolean compress, qresync;
+
   if (!ok)
     {
       /* A failed login leaves the old list valid: keep it for a retry. */
@@ -557,11 +626,13 @@ login_finish (TernImapConnection               *self,
   if (!_tern_imap_have_capabilities (self) && !_tern_imap_read_capabilities (self, error))
     return FALSE;
 
-  if (!self->no_compress && tern_imap_connection_has_capability (self, "COMPRESS=DEFLATE") &&
-      !start_compress (self, error))
+  compress = !self->no_compress && tern_imap_connection_has_capability (self, "COMPRESS=DEFLATE");
+  qresync = tern_imap_connection_has_capability (self, "QRESYNC");
+  if (compress && qresync)
+    return enable_and_compress (self, error);
+  if (compress && !start_compress (self, error))
     return FALSE;
-
-  if (tern_imap_connection_has_capability (self, "QRESYNC") && !enable_qresync (self, error))
+  if (qresync && !enable_qresync (self, error))
     return FALSE;
 
   return TRUE;
