@@ -373,6 +373,37 @@ test_greeting_code_list (Fixture       *f,
     }
 }
 
+static gboolean
+bad_permanentflags_hook (TernFakeImapSession *session,
+                         const char          *tag,
+                         const char          *command,
+                         gpointer             user_data)
+{
+  if (g_ascii_strncasecmp (command, "LSUB", 4) == 0)
+    {
+      /* The tagged answer too: libetpan parses its code the same way. */
+      tern_fake_imap_session_send (session, "%s OK [PERMANENTFLAGS (())] done\r\n", tag);
+      return TRUE;
+    }
+  tern_fake_imap_session_send (session, "* OK [PERMANENTFLAGS (\\)] odd\r\n"
+                                        "* NO [PERMANENTFLAGS (\\Seen \\)] odder\r\n");
+  return FALSE;
+}
+
+/* A PERMANENTFLAGS code whose first flag does not parse ("(\)", "(())", a NUL): libetpan frees
+ * a NULL list, in any response, tagged or not (SIGSEGV, found by fuzz-imap). Tern hands it on
+ * renamed, as a code libetpan skips: the sync goes on. */
+static void
+test_permanentflags_malformed (Fixture       *f,
+                               gconstpointer  data)
+{
+  tern_fake_imap_set_hook (f->fake, "LSUB", bad_permanentflags_hook, NULL);
+  tern_fake_imap_set_hook (f->fake, "LIST", bad_permanentflags_hook, NULL);
+  run_sync (f);
+  g_assert_cmpuint (cached_count (f, "INBOX"), ==, MESSAGES);
+  g_assert_cmpuint (tern_fake_imap_count_commands (f->fake, "LSUB"), >=, 1);
+}
+
 /* Not an IMAP greeting at all: a clear error that names the greeting, no crash. */
 static void
 test_greeting_not_imap (Fixture       *f,
@@ -995,6 +1026,7 @@ main (int    argc,
   ADD ("/interop/scram-fails/wrong-password", test_scram_fails_wrong_password);
   ADD ("/interop/greeting/code-list", test_greeting_code_list);
   ADD ("/interop/greeting/not-imap", test_greeting_not_imap);
+  ADD ("/interop/permanentflags-malformed", test_permanentflags_malformed);
   ADD ("/interop/search-uid-empty/first-sync", test_search_uid_empty_first_sync);
 
   return g_test_run ();

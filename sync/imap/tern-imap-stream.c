@@ -163,8 +163,80 @@ response_uid (const guint8 *data,
   return 0;
 }
 
+/* An ATOM-CHAR (RFC 3501): no atom-specials, no controls, no 8-bit. */
+static gboolean
+is_atom_char (guint8 c)
+{
+  return c > 0x20 && c < 0x7f && strchr ("(){%*\"\\]", c) == NULL;
+}
+
+/* Whether p (what follows "[PERMANENTFLAGS ") is a plain list of flags and its "]":
+ * "(\Seen $Label \*)]", "()]". */
+static gboolean
+permanentflags_plain (const guint8 *p,
+                      gsize         len)
+{
+  gsize i = 1;
+
+  if (len < 3 || p[0] != '(')
+    return FALSE;
+  if (p[1] == ')')
+    return p[2] == ']';
+  for (;;)
+    {
+      gsize start = i;
+
+      if (i < len && p[i] == '\\')
+        i++;
+      if (i < len && p[i] == '*' && i == start + 1)
+        i++;
+      else
+        while (i < len && is_atom_char (p[i]))
+          i++;
+      if (i == start || (i == start + 1 && p[start] == '\\') || i >= len)
+        return FALSE;
+      if (p[i] == ')')
+        return i + 1 < len && p[i + 1] == ']';
+      if (p[i] != ' ')
+        return FALSE;
+      i++;
+    }
+}
+
+/*
+ * Appends a response (tagged or not) for libetpan. libetpan frees a NULL list when the first
+ * flag of a PERMANENTFLAGS code does not parse ("[PERMANENTFLAGS (\)]", "(())", a NUL), in
+ * any response, tagged ones too: SIGSEGV (#17, found by fuzz-imap). Such a code is renamed
+ * (XPERMANENTFLAGS) on its way: libetpan reads it as a code it does not know and skips it;
+ * Tern does not use PERMANENTFLAGS.
+ */
+static void
+append_response (GByteArray   *out,
+                 const guint8 *data,
+                 gsize         len)
+{
+  static const char code[] = "[PERMANENTFLAGS ";
+  gsize code_len = strlen (code);
+  gsize eol = 0;
+
+  while (eol < len && data[eol] != '\n')
+    eol++;
+  for (gsize i = 0; i + code_len <= eol; i++)
+    {
+      if (data[i] != '[' || g_ascii_strncasecmp ((const char *) data + i, code, code_len) != 0)
+        continue;
+      if (permanentflags_plain (data + i + code_len, eol - i - code_len))
+        break;
+      g_byte_array_append (out, data, i + 1);
+      g_byte_array_append (out, (const guint8 *) "X", 1);
+      g_byte_array_append (out, data + i + 1, len - i - 1);
+      return;
+    }
+  g_byte_array_append (out, data, len);
+}
+
 /* A response code that libetpan parses safely in a greeting: ALERT, or CAPABILITY and plain
- * atoms (no atom-specials, RFC 3501: "(", ")", "{", "%", "*", '"', "\\", controls). */
+ * atoms. */
 static gboolean
 greeting_code_is_plain (const guint8 *code,
                         gsize         len)
@@ -177,7 +249,7 @@ greeting_code_is_plain (const guint8 *code,
   if (len <= prefix || g_ascii_strncasecmp ((const char *) code, capability, prefix) != 0)
     return FALSE;
   for (gsize i = prefix; i < len; i++)
-    if (code[i] <= 0x1f || code[i] >= 0x7f || strchr ("(){%*\"\\", code[i]) != NULL)
+    if (code[i] != ' ' && !is_atom_char (code[i]))
       return FALSE;
   return TRUE;
 }
@@ -288,7 +360,7 @@ scan_pending (TernImapStreamState *state)
                   state->literal_left = (guint64) literal;
                   continue;
                 }
-              g_byte_array_append (state->ready, buf->data, state->scan_pos);
+              append_response (state->ready, buf->data, state->scan_pos);
               g_byte_array_remove_range (buf, 0, state->scan_pos);
               scan_reset (state);
               state->greeting_done = TRUE;
@@ -364,7 +436,7 @@ scan_pending (TernImapStreamState *state)
             }
         }
       else
-        g_byte_array_append (state->ready, buf->data, state->scan_pos);
+        append_response (state->ready, buf->data, state->scan_pos);
       g_byte_array_remove_range (buf, 0, state->scan_pos);
       scan_reset (state);
     }
