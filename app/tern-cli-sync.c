@@ -350,8 +350,11 @@ change_cb (const TernSyncChange *change,
            gpointer              user_data)
 {
   Watch *w = user_data;
-  g_autoptr(GString) out = g_string_new (NULL);
+  g_autoptr(GString) out = NULL;
 
+  if (change->kind == TERN_SYNC_CHANGE_COMMITTED)
+    return;
+  out = g_string_new (NULL);
   if (w->cli->json)
     {
       g_string_append_c (out, '{');

@@ -68,6 +68,8 @@ change_cb (const TernSyncChange *change,
   Reports *r = user_data;
   Report report = { change->kind, change->folder_id, change->uid, g_get_monotonic_time () };
 
+  if (change->kind == TERN_SYNC_CHANGE_COMMITTED)
+    return;
   g_mutex_lock (&r->lock);
   g_array_append_val (r->reports, report);
   g_cond_broadcast (&r->cond);

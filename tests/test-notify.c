@@ -38,6 +38,8 @@ static void
 news_cb (const TernSyncChange *change,
          gpointer              user_data)
 {
+  if (change->kind == TERN_SYNC_CHANGE_COMMITTED)
+    return;
   g_mutex_lock (&news_lock);
   news_count++;
   g_cond_broadcast (&news_cond);

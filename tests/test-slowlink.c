@@ -384,6 +384,29 @@ first_progress_cb (const char *folder,
     *first = g_strdup (folder);
 }
 
+typedef struct
+{
+  TernTestServer *server;
+  guint           lists;   /* LIST commands the server had seen when the first news came */
+  gboolean        seen;
+  guint           count;   /* new messages reported */
+} NewsBeforeList;
+
+static void
+news_before_list_cb (const TernSyncChange *change,
+                     gpointer              user_data)
+{
+  NewsBeforeList *n = user_data;
+
+  if (change->kind != TERN_SYNC_CHANGE_NEW)
+    return;
+  n->count++;
+  if (n->seen)
+    return;
+  n->seen = TRUE;
+  n->lists = tern_test_server_count_commands (n->server, "alice", "LIST");
+}
+
 /* What a sync costs in round trips (#12: an unchanged resync was 10 sequential commands,
  * five of them STATUS, and a first sync selected every folder twice, INBOX last). The
  * fixture has INBOX, Archive, Drafts, Junk, Sent, Trash and the shared Team. */
@@ -396,7 +419,8 @@ test_sync_round_trips (Fixture       *f,
   g_autofree char *first_folder = NULL;
   TernAccount *account = NULL;
   TernStore *store;
-  guint before, first, resync, selects, statuses;
+  guint before, first, resync, selects, statuses, lists;
+  NewsBeforeList news = { 0 };
 
   g_assert_true (tern_test_server_seed (f->server, "alice", "INBOX", 300, &error));
   g_assert_no_error (error);
@@ -428,28 +452,50 @@ test_sync_round_trips (Fixture       *f,
    * during the fill, so no second SELECT), one SELECT for each of the six empty folders. */
   g_assert_cmpuint (selects, ==, 7);
   g_assert_cmpuint (first, <=, 2 + 1 + 1 + 1 + 3 + 6);
-  /* LSUB + LIST-STATUS pipelined (every folder's STATUS with the LIST), the SELECT of the
-   * folder left selected. */
+  /* The SELECT (QRESYNC) of INBOX, then LSUB + LIST-STATUS pipelined (every other folder's
+   * STATUS with the LIST). */
   g_assert_cmpuint (resync, <=, 2);
 
-  /* A resync with news: LSUB + LIST-STATUS, the SELECT (QRESYNC) of INBOX, the UID FETCH of
-   * the new messages' headers straight from the UIDNEXT it had (no UID SEARCH first: 5
-   * round trips before), then their text for offline reading in one UID FETCH. */
+  /* A resync with news: the SELECT (QRESYNC) of INBOX and the UID FETCH of the new messages'
+   * headers from the UIDNEXT it had, pipelined (one round trip; 5 before: a UID SEARCH, the
+   * SELECT and the FETCH one after the other), then LSUB + LIST-STATUS for the other
+   * folders. INBOX's news come before the LIST (it was LIST first: a round trip more before
+   * new mail shows after a reconnect). */
   tern_test_server_append_message (f->server, "alice", "INBOX",
                                    "From: bob@example.org\r\nSubject: news\r\nMessage-ID: <trips-news@t>\r\n\r\nhi\r\n");
   tern_test_server_append_message (f->server, "alice", "INBOX",
                                    "From: bob@example.org\r\nSubject: more\r\nMessage-ID: <trips-more@t>\r\n\r\nhi\r\n");
+  news.server = f->server;
+  lists = tern_test_server_count_commands (f->server, "alice", "LIST");
+  tern_sync_set_change_func (sync, news_before_list_cb, &news);
   before = round_trips (sync);
   tern_sync_run (sync, NULL, &error);
   g_assert_no_error (error);
+  tern_sync_set_change_func (sync, NULL, NULL);
   g_test_message ("resync with two new messages %u round trips", round_trips (sync) - before);
-  g_assert_cmpuint (round_trips (sync) - before, ==, 4);
+  g_assert_cmpuint (round_trips (sync) - before, ==, 2);
+  g_assert_cmpuint (news.count, ==, 2);
+  g_assert_true (news.seen);
+  g_assert_cmpuint (news.lists, ==, lists);
+  g_assert_cmpuint (tern_test_server_count_commands (f->server, "alice", "LIST"), ==, lists + 1);
   {
     g_autoptr(TernFolder) inbox = tern_store_get_folder (store, account->id, "INBOX", &error);
 
     g_assert_no_error (error);
     g_assert_cmpuint (tern_store_count_uids (store, inbox->id), ==, 302);
   }
+
+  /* Nothing new: "UID FETCH 303:*" matches the last message, and CHANGEDSINCE leaves it out;
+   * no message is reported (or stored) as new again. */
+  memset (&news, 0, sizeof news);
+  news.server = f->server;
+  tern_sync_set_change_func (sync, news_before_list_cb, &news);
+  before = round_trips (sync);
+  tern_sync_run (sync, NULL, &error);
+  g_assert_no_error (error);
+  tern_sync_set_change_func (sync, NULL, NULL);
+  g_assert_cmpuint (news.count, ==, 0);
+  g_assert_cmpuint (round_trips (sync) - before, ==, 2);
 
   g_clear_pointer (&sync, tern_sync_free);
   tern_account_free (account);

@@ -30,6 +30,7 @@ change_cb (const TernSyncChange *change,
   Fixture *f = user_data;
   static const char * const kinds[] = {
     "new", "flags", "expunged", "folder-added", "folder-removed", "folder-renamed", "uidvalidity",
+    "committed",
   };
 
   g_mutex_lock (&f->lock);

@@ -144,7 +144,8 @@ _tern_sync_fetch_cb (const TernImapFetchItem *item,
     case FETCH_REATTACH:
       /* An unsolicited FETCH (another client's flag change) can arrive in the middle of a
        * header fetch: it carries FLAGS (and perhaps UID), not a message to store. */
-      if (tern_imap_fetch_item_has_envelope (item))
+      if (tern_imap_fetch_item_has_envelope (item) &&
+          tern_imap_fetch_item_get_uid (item) >= self->fetch_min_uid)
         {
           if (self->fetch_mode == FETCH_HEADERS)
             handle_headers (self, item);
@@ -513,15 +514,30 @@ _tern_sync_uid_fetch (TernSync            *self,
       g_propagate_error (error, g_steal_pointer (&self->fetch_error));
       return FALSE;
     }
+  if (mode != FETCH_HEADERS)
+    {
+      skipped = tern_imap_connection_take_skipped_uids (self->conn);
+      return TRUE;
+    }
+  return _tern_sync_fetch_skipped (self, folder, first, last, error);
+}
 
-  /* Responses too deep for the IMAP parser were skipped: those messages come whole and
-   * are parsed with GMime instead. */
-  skipped = tern_imap_connection_take_skipped_uids (self->conn);
-  for (guint i = 0; mode == FETCH_HEADERS && skipped != NULL && i < skipped->len; i++)
+/* Responses too deep for the IMAP parser were skipped: those messages (UIDs first to last,
+ * 0 for "*") come whole and are parsed with GMime instead. */
+gboolean
+_tern_sync_fetch_skipped (TernSync    *self,
+                          TernFolder  *folder,
+                          guint32      first,
+                          guint32      last,
+                          GError     **error)
+{
+  g_autoptr(GArray) skipped = tern_imap_connection_take_skipped_uids (self->conn);
+
+  for (guint i = 0; skipped != NULL && i < skipped->len; i++)
     {
       guint32 uid = g_array_index (skipped, guint32, i);
 
-      if (uid >= first && uid <= last && !fetch_parsed_locally (self, folder, uid, error))
+      if (uid >= first && (last == 0 || uid <= last) && !fetch_parsed_locally (self, folder, uid, error))
         return FALSE;
     }
   return TRUE;

@@ -57,11 +57,83 @@ guess_uidnext (TernSync      *self,
   return TRUE;
 }
 
+typedef struct
+{
+  TernSync   *self;
+  TernFolder *folder;
+  Harvest    *h;
+  gboolean    fetching;
+} SelectThenFetch;
+
+/* Between the SELECT's response and the FETCH's: what the SELECT said is harvested now (the
+ * session's responses are the FETCH's next), and the FETCH's messages are stored as new ones
+ * if UIDVALIDITY held (after a change they are no cached folder's: the cache starts over). */
+static void
+select_then_fetch_cb (TernImapConnection *conn,
+                      gboolean            selected,
+                      gpointer            user_data)
+{
+  SelectThenFetch *stf = user_data;
+  TernSync *self = stf->self;
+  TernImapMailbox sel;
+
+  _tern_sync_harvest (self, stf->folder, stf->h);
+  if (!selected || !tern_imap_connection_get_mailbox (conn, &sel) ||
+      sel.uidvalidity != stf->folder->uidvalidity)
+    {
+      /* Another folder's UIDs: not even their flags are the cache's. */
+      _tern_sync_set_fetch_folder (self, NULL);
+      return;
+    }
+  self->fetch_mode = FETCH_HEADERS;
+  self->fetch_min_uid = MAX (stf->folder->uidnext, 1);
+  self->fetch_emit = TRUE;
+  self->fetch_done = 0;
+  self->fetch_total = 0;
+  stf->fetching = TRUE;
+}
+
+/* The QRESYNC SELECT and the FETCH of what is new since the cache last saw the folder, in one
+ * round trip (#12: new mail after a reconnect, a folder with news). *fetched: whether the
+ * new messages are stored. */
+static gboolean
+select_and_fetch_new (TernSync      *self,
+                      TernFolder    *folder,
+                      Harvest       *h,
+                      gboolean      *fetched,
+                      GError       **error)
+{
+  g_autofree char *then = tern_imap_uid_fetch_new_command (folder->uidnext, _tern_sync_header_fetch_attrs (self),
+                                                           folder->highestmodseq);
+  SelectThenFetch stf = { self, folder, h, FALSE };
+  gboolean then_ok = FALSE;
+  gboolean ok;
+
+  ok = tern_imap_connection_select_qresync_then (self->conn, folder->name, folder->uidvalidity,
+                                                 folder->highestmodseq, then, select_then_fetch_cb,
+                                                 &stf, &then_ok, error);
+  self->fetch_mode = FETCH_NONE;
+  self->fetch_min_uid = 0;
+  self->fetch_emit = FALSE;
+  _tern_sync_set_fetch_folder (self, folder);
+  if (!ok)
+    return FALSE;
+  /* Whatever came with the FETCH's answer (another client's changes meanwhile). */
+  _tern_sync_harvest (self, folder, h);
+  *fetched = stf.fetching && then_ok;
+  if (stf.fetching && self->fetch_error == NULL)
+    return _tern_sync_fetch_skipped (self, folder, MAX (folder->uidnext, 1), 0, error);
+  return TRUE;
+}
+
+/* fetched_new: NULL, or where to say that the new messages came with the SELECT (pipelined,
+ * QRESYNC only). */
 static gboolean
 select_folder (TernSync      *self,
                TernFolder    *folder,
                MailboxState  *state,
                Harvest       *h,
+               gboolean      *fetched_new,
                GError       **error)
 {
   memset (state, 0, sizeof *state);
@@ -70,7 +142,16 @@ select_folder (TernSync      *self,
   /* Set before the command: its response carries the folder's changes. */
   _tern_sync_set_fetch_folder (self, folder);
 
-  if (self->qresync && folder->uidvalidity != 0 && folder->highestmodseq != 0)
+  if (fetched_new != NULL)
+    *fetched_new = FALSE;
+  if (self->qresync && folder->uidvalidity != 0 && folder->highestmodseq != 0 &&
+      fetched_new != NULL && folder->uidnext > 0)
+    {
+      if (!select_and_fetch_new (self, folder, h, fetched_new, error))
+        return FALSE;
+      state->highestmodseq = h->highestmodseq;
+    }
+  else if (self->qresync && folder->uidvalidity != 0 && folder->highestmodseq != 0)
     {
       if (!tern_imap_connection_select_qresync (self->conn, folder->name, folder->uidvalidity,
                                                 folder->highestmodseq, NULL, error))
@@ -496,7 +577,7 @@ first_sync (TernSync    *self,
   g_autoptr(GArray) uids = NULL;
   gboolean fresh = FALSE;
 
-  if (!select_folder (self, folder, &state, &h, error))
+  if (!select_folder (self, folder, &state, &h, NULL, error))
     return FALSE;
   _tern_sync_harvest_clear (&h);
 
@@ -562,6 +643,10 @@ _tern_sync_resync (TernSync    *self,
   Harvest h = { 0 };
   gboolean ok = FALSE;
   gboolean selected = g_strcmp0 (self->selected, folder->name) == 0;
+  /* The new messages' FETCH goes with the SELECT unless STATUS says there are none, or more
+   * than a chunk (those come newest first, a transaction a chunk). */
+  gboolean pipeline_new = TRUE;
+  gboolean fetched_new = FALSE;
 
   /* With CONDSTORE, STATUS tells an unchanged folder in one round trip. */
   if (self->condstore && !selected && !force_select)
@@ -597,11 +682,12 @@ _tern_sync_resync (TernSync    *self,
           status.exists == tern_store_count_uids (self->store, folder->id) &&
           status.highestmodseq != 0)
         return TRUE;
+      pipeline_new = status.uidnext > folder->uidnext && status.uidnext - folder->uidnext <= self->chunk;
     }
 
   if (!tern_store_begin (self->store, error))
     return FALSE;
-  if (!select_folder (self, folder, &state, &h, error))
+  if (!select_folder (self, folder, &state, &h, pipeline_new ? &fetched_new : NULL, error))
     goto out;
 
   if (state.uidvalidity != folder->uidvalidity)
@@ -636,7 +722,7 @@ _tern_sync_resync (TernSync    *self,
   if (!self->condstore && !sweep_flags (self, folder, error))
     goto out_nobegin;
 
-  if (state.uidnext > folder->uidnext || state.uidnext == 0)
+  if (!fetched_new && (state.uidnext > folder->uidnext || state.uidnext == 0))
     if (!fetch_new (self, folder, folder->uidnext, state.uidnext, TRUE, error))
       goto out_nobegin;
 
@@ -782,6 +868,27 @@ _tern_sync_sync_one (TernSync    *self,
   self->fetch_mode = FETCH_NONE;
   if (ok)
     self->stats.folders_synced++;
+  return ok;
+}
+
+/* A cached folder resynchronised before LIST (so without a STATUS answer to skip it by):
+ * selected at once. */
+gboolean
+_tern_sync_resync_first (TernSync    *self,
+                         TernFolder  *folder,
+                         GError     **error)
+{
+  gboolean ok;
+
+  g_clear_error (&self->fetch_error);
+  self->pending_flags = tern_journal_count_queued (self->store, self->account->id, TERN_ACTION_FLAGS) > 0;
+  ok = _tern_sync_resync (self, folder, TRUE, error);
+  self->fetch_mode = FETCH_NONE;
+  if (ok)
+    {
+      self->stats.folders_synced++;
+      _tern_sync_emit_change (self, TERN_SYNC_CHANGE_COMMITTED, folder->id, folder->display_name, 0, 0, NULL, NULL);
+    }
   return ok;
 }
 

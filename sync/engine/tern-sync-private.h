@@ -69,6 +69,7 @@ struct _TernSync
   gint64               fetch_folder_id;
   char                *fetch_folder_name;
   gboolean             fetch_emit;
+  guint32              fetch_min_uid;  /* FETCH_HEADERS: messages below it are flag news only */
   TernFillWriter      *fill_writer;    /* a first sync's inserts, on a thread of their own */
   guint                fetch_done;
   guint                fetch_total;
@@ -153,6 +154,11 @@ gboolean  _tern_sync_apply_vanished     (TernSync           *self,
                                          GError            **error);
 TernImapFetchAttrs _tern_sync_flags_fetch_attrs    (TernSync *self);
 TernImapFetchAttrs _tern_sync_header_fetch_attrs   (TernSync *self);
+gboolean  _tern_sync_fetch_skipped      (TernSync           *self,
+                                         TernFolder         *folder,
+                                         guint32             first,
+                                         guint32             last,
+                                         GError            **error);
 TernImapFetchAttrs _tern_sync_reattach_fetch_attrs (TernSync *self);
 int       _tern_sync_compare_uid        (gconstpointer       a,
                                          gconstpointer       b);
@@ -218,6 +224,9 @@ gboolean  _tern_sync_after_idle         (TernSync           *self,
 /* A first sync or a resync of a selectable folder; *folder may be replaced by a fresh copy. */
 gboolean  _tern_sync_sync_one           (TernSync           *self,
                                          TernFolder        **folder,
+                                         GError            **error);
+gboolean  _tern_sync_resync_first       (TernSync           *self,
+                                         TernFolder         *folder,
                                          GError            **error);
 
 /* tern-prefetch.c: opens one message of the selected folder (takes m): its text and the

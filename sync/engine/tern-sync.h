@@ -17,6 +17,8 @@ typedef enum
   TERN_SYNC_CHANGE_FOLDER_REMOVED,
   TERN_SYNC_CHANGE_FOLDER_RENAMED,
   TERN_SYNC_CHANGE_UIDVALIDITY,   /* the folder was renumbered; messages re-attached */
+  TERN_SYNC_CHANGE_COMMITTED,     /* what was reported so far is in the cache, before the run
+                                   * ends: a moment to tell the UI (INBOX's news, #12) */
 } TernSyncChangeKind;
 
 typedef struct

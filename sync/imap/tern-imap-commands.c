@@ -415,24 +415,26 @@ valid_sequence_set (const char *set)
   return TRUE;
 }
 
-gboolean
-tern_imap_connection_select_qresync (TernImapConnection  *self,
-                                     const char          *mailbox,
-                                     guint32              uidvalidity,
-                                     guint64              modseq,
-                                     const char          *known_uids,
-                                     GError             **error)
+static gboolean
+select_qresync (TernImapConnection   *self,
+                const char           *mailbox,
+                guint32               uidvalidity,
+                guint64               modseq,
+                const char           *known_uids,
+                const char           *then,
+                TernImapBetweenFunc   between,
+                gpointer              user_data,
+                gboolean             *then_ok,
+                GError              **error)
 {
   g_autofree char *parameters = NULL;
   int status = MAILIMAP_RESP_COND_STATE_NO;
-  gboolean sent;
+  int then_status = MAILIMAP_RESP_COND_STATE_NO;
+  gboolean sent, ok;
+  int tag;
 
-  g_return_val_if_fail (self != NULL, FALSE);
-  g_return_val_if_fail (mailbox != NULL, FALSE);
-  g_return_val_if_fail (uidvalidity > 0, FALSE);
-  g_return_val_if_fail (modseq > 0, FALSE);
-  g_return_val_if_fail (known_uids == NULL || valid_sequence_set (known_uids), FALSE);
-
+  if (then_ok != NULL)
+    *then_ok = FALSE;
   if (!_tern_imap_ensure_usable (self, error))
     return FALSE;
 
@@ -450,6 +452,7 @@ tern_imap_connection_select_qresync (TernImapConnection  *self,
 
   if (!_tern_imap_begin_command (self, "SELECT", error))
     return FALSE;
+  tag = self->session->imap_tag;
 
   _tern_imap_begin_select (self);
 
@@ -457,18 +460,78 @@ tern_imap_connection_select_qresync (TernImapConnection  *self,
       !_tern_imap_write_string (self, mailbox, FALSE, "SELECT", &sent, &status, error))
     return FALSE;
 
-  if (sent &&
-      (!_tern_imap_write_str (self, parameters, "SELECT", error) ||
-       !_tern_imap_flush (self, "SELECT", error) ||
-       !_tern_imap_read_response (self, "SELECT", &status, error)))
-    return FALSE;
+  if (sent)
+    {
+      /* The second command goes in the same write. libetpan checks a tagged response
+       * against the last tag sent: each response is read with its own command's tag. */
+      if (!_tern_imap_write_str (self, parameters, "SELECT", error) ||
+          (then != NULL &&
+           (!_tern_imap_begin_command (self, "pipelined commands", error) ||
+            !_tern_imap_write_str (self, then, "pipelined commands", error) ||
+            !_tern_imap_write_str (self, "\r\n", "pipelined commands", error))) ||
+          !_tern_imap_flush (self, "SELECT", error))
+        return FALSE;
+      self->session->imap_tag = tag;
+      ok = _tern_imap_read_response (self, "SELECT", &status, error);
+      if (then != NULL)
+        self->session->imap_tag = tag + 1;
+      if (!ok)
+        return FALSE;
+    }
 
   _tern_imap_end_select (self, status == MAILIMAP_RESP_COND_STATE_OK);
+
+  if (sent && then != NULL)
+    {
+      if (between != NULL)
+        between (self, status == MAILIMAP_RESP_COND_STATE_OK, user_data);
+      if (!_tern_imap_read_response (self, "UID FETCH", &then_status, error))
+        return FALSE;
+      if (then_ok != NULL)
+        *then_ok = then_status == MAILIMAP_RESP_COND_STATE_OK;
+    }
 
   if (status != MAILIMAP_RESP_COND_STATE_OK)
     return _tern_imap_command_failed (self, status == MAILIMAP_RESP_COND_STATE_BAD, "SELECT", error);
 
   return TRUE;
+}
+
+gboolean
+tern_imap_connection_select_qresync (TernImapConnection  *self,
+                                     const char          *mailbox,
+                                     guint32              uidvalidity,
+                                     guint64              modseq,
+                                     const char          *known_uids,
+                                     GError             **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (mailbox != NULL, FALSE);
+  g_return_val_if_fail (uidvalidity > 0, FALSE);
+  g_return_val_if_fail (modseq > 0, FALSE);
+  g_return_val_if_fail (known_uids == NULL || valid_sequence_set (known_uids), FALSE);
+
+  return select_qresync (self, mailbox, uidvalidity, modseq, known_uids, NULL, NULL, NULL, NULL, error);
+}
+
+gboolean
+tern_imap_connection_select_qresync_then (TernImapConnection   *self,
+                                          const char           *mailbox,
+                                          guint32               uidvalidity,
+                                          guint64               modseq,
+                                          const char           *then,
+                                          TernImapBetweenFunc   between,
+                                          gpointer              user_data,
+                                          gboolean             *then_ok,
+                                          GError              **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (mailbox != NULL, FALSE);
+  g_return_val_if_fail (uidvalidity > 0, FALSE);
+  g_return_val_if_fail (modseq > 0, FALSE);
+  g_return_val_if_fail (then != NULL, FALSE);
+
+  return select_qresync (self, mailbox, uidvalidity, modseq, NULL, then, between, user_data, then_ok, error);
 }
 
 gboolean

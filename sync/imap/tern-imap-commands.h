@@ -141,6 +141,23 @@ gboolean     tern_imap_connection_select_qresync    (TernImapConnection      *se
                                                      guint64                  modseq,
                                                      const char              *known_uids,
                                                      GError                 **error);
+/* select_qresync() with a command that needs only the selection (a FETCH) in the same write:
+ * one round trip for both (#12). between() runs once the SELECT's response is read (its
+ * results are in the session: get_mailbox(), collect_unsolicited()), before the second
+ * one's; FETCH responses go to the fetch function throughout. *then_ok: whether the second
+ * command was answered OK (after a failed SELECT it is not). */
+typedef void (*TernImapBetweenFunc) (TernImapConnection *self,
+                                     gboolean            selected,
+                                     gpointer            user_data);
+gboolean     tern_imap_connection_select_qresync_then (TernImapConnection    *self,
+                                                     const char              *mailbox,
+                                                     guint32                  uidvalidity,
+                                                     guint64                  modseq,
+                                                     const char              *then,
+                                                     TernImapBetweenFunc      between,
+                                                     gpointer                 user_data,
+                                                     gboolean                *then_ok,
+                                                     GError                 **error);
 gboolean     tern_imap_connection_is_qresync_enabled (TernImapConnection     *self);
 gboolean     tern_imap_connection_get_mailbox       (TernImapConnection      *self,
                                                      TernImapMailbox         *out);
@@ -282,6 +299,13 @@ gboolean     tern_imap_connection_uid_fetch_set     (TernImapConnection      *se
                                                      const char              *uid_set,
                                                      TernImapFetchAttrs       attrs,
                                                      GError                 **error);
+/* "UID FETCH from:* (attrs) (CHANGEDSINCE modseq)": what is new since a QRESYNC or
+ * CONDSTORE cache last saw the folder (every new message has a higher MODSEQ; "from:*" also
+ * matches the last message when nothing is new, and CHANGEDSINCE leaves it out unless its
+ * flags changed). For select_qresync_then(). (transfer full) */
+char        *tern_imap_uid_fetch_new_command        (guint32                  from_uid,
+                                                     TernImapFetchAttrs       attrs,
+                                                     guint64                  changedsince) G_GNUC_WARN_UNUSED_RESULT;
 /* The command line uid_fetch_sections() sends, for pipeline(). (transfer full) */
 char        *tern_imap_uid_fetch_sections_command   (const char              *uid_set,
                                                      const char * const      *sections) G_GNUC_WARN_UNUSED_RESULT;

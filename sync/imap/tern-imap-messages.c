@@ -210,6 +210,17 @@ tern_imap_connection_uid_fetch_changedsince (TernImapConnection  *self,
   return tern_imap_connection_check (self, r, "UID FETCH CHANGEDSINCE", error);
 }
 
+char *
+tern_imap_uid_fetch_new_command (guint32             from_uid,
+                                 TernImapFetchAttrs  attrs,
+                                 guint64             changedsince)
+{
+  g_autofree char *items = fetch_items_text (attrs);
+
+  return g_strdup_printf ("UID FETCH %u:* (%s) (CHANGEDSINCE %" G_GUINT64_FORMAT ")",
+                          MAX (from_uid, 1), items, changedsince);
+}
+
 gboolean
 tern_imap_connection_uid_fetch_set (TernImapConnection  *self,
                                     const char          *uid_set,
