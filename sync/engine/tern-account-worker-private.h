@@ -59,6 +59,8 @@ typedef struct
   gint          work_offline;   /* atomic */
   gint          metered;        /* atomic: the network is metered (GNetworkMonitor) */
   gint          prefetch_metered; /* atomic: background prefetch on a metered network too */
+  gint          link_down;      /* atomic: no network, but the connection is kept for its return
+                                 * (tern-account-worker-links.c): nothing new is tried */
 
   GMutex        lock;           /* guards everything below */
   TernSync     *sync;           /* for tern_sync_cancel() from the main thread */
@@ -131,6 +133,8 @@ struct _TernAccountWorker
   int               sleep_inhibitor;   /* logind's delay lock (an fd), or -1 */
   gboolean          going_to_sleep;
   gboolean          network_down;      /* as the monitor last said */
+  gboolean          link_down;         /* shared->link_down: the state shown is OFFLINE */
+  gboolean          address_gone;      /* tests: the connection's address counts as gone */
   gint64            available_since;   /* monotonic time the network last became available */
   gint64            connecting_since;  /* monotonic time the worker last began connecting */
 
@@ -163,6 +167,13 @@ gboolean  _tern_worker_progress_cb  (gpointer              data);
 
 /* tern-account-worker-links.c: follows the network monitor and logind's PrepareForSleep
  * (from start to stop). Main thread. */
+/* Tests: whether the connection's own address counts as gone from this machine (a test's
+ * loopback address never goes). */
+void      _tern_worker_links_set_address_gone (TernAccountWorker *self,
+                                     gboolean              gone);
+/* Main thread: the state shown, without the worker thread (links.c). */
+void      _tern_worker_show_state   (TernAccountWorker    *self,
+                                     TernAccountState      state);
 void      _tern_worker_links_start  (TernAccountWorker    *self);
 void      _tern_worker_links_stop   (TernAccountWorker    *self);
 void      _tern_worker_sleep_changed (TernAccountWorker   *self,

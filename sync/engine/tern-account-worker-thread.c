@@ -229,6 +229,10 @@ sync_change_cb (const TernSyncChange *change,
         w->named++;
       w->other_changes++;
       break;
+    case TERN_SYNC_CHANGE_COMMITTED:
+      /* INBOX's news before the rest of the run (the LIST, the other folders). */
+      flush_changes (w);
+      break;
     case TERN_SYNC_CHANGE_UIDVALIDITY:
     default:
       tern_change_sets_get (w->sets, w->shared->account_id, change->folder_id)->reload = TRUE;
@@ -715,7 +719,8 @@ _tern_worker_thread (gpointer data)
 
       if (cmd == NULL)
         {
-          if (is_offline (&w) || w.store == NULL || w.needs_user || w.asleep || w.network_down)
+          if (is_offline (&w) || w.store == NULL || w.needs_user || w.asleep || w.network_down ||
+              (g_atomic_int_get (&s->link_down) && !w.healthy))
             {
               if (is_offline (&w))
                 post_state (&w, TERN_ACCOUNT_STATE_OFFLINE, NULL);
@@ -816,6 +821,11 @@ _tern_worker_thread (gpointer data)
           if (cmd->keep && w.sync != NULL)
             {
               w.network_down = FALSE;
+              /* After an outage the connection was kept through (the main thread showed
+               * OFFLINE meanwhile): the wait this ended proved it, online again. */
+              w.posted = (TernAccountState) -1;
+              if (w.healthy)
+                post_state (&w, TERN_ACCOUNT_STATE_ONLINE, NULL);
               break;
             }
           /* The old connection may be dead without knowing it: a new one, now. */

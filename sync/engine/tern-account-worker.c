@@ -130,6 +130,17 @@ request_free (Request *req)
 
 static void
 set_state (TernAccountWorker *self,
+           TernAccountState   state);
+
+void
+_tern_worker_show_state (TernAccountWorker *self,
+                         TernAccountState   state)
+{
+  set_state (self, state);
+}
+
+static void
+set_state (TernAccountWorker *self,
            TernAccountState   state)
 {
   _tern_worker_links_state (self, state);
@@ -217,7 +228,9 @@ _tern_worker_event_cb (gpointer data)
   switch (ev->kind)
     {
     case EVENT_STATE:
-      set_state (self, ev->state);
+      /* A connection kept while the network is gone is not online for the user. */
+      set_state (self, self->link_down && ev->state == TERN_ACCOUNT_STATE_ONLINE
+                       ? TERN_ACCOUNT_STATE_OFFLINE : ev->state);
       set_string (self, &self->last_error, ev->text, PROP_LAST_ERROR);
       if (ev->state != TERN_ACCOUNT_STATE_SYNCING)
         set_string (self, &self->status_text, NULL, PROP_STATUS_TEXT);
