@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "slowlink.h"
-#include "tern-account-worker.h"
+#include "tern-account-worker-private.h"
 #include "tern-store.h"
 #include "tern-test-server.h"
 
@@ -25,7 +25,11 @@
  * message is appended on the server; the interface comes back up with its default route
  * (as DHCP would); the time until the child has the message in its cache is measured.
  *
- *   bench-linkdrop [--rounds N] [--kbit K] [--delay MS]
+ *   bench-linkdrop [--rounds N] [--kbit K] [--delay MS] [--reconnect]
+ *
+ * --reconnect: the worker takes its connection's address for gone with the link (as when
+ * Wi-Fi drops its address), so each round measures a new connection (TLS, login, ENABLE,
+ * the SELECT) instead of the kept one.
  *
  * Needs root and network namespaces (it says so and exits 77 where it cannot).
  */
@@ -109,7 +113,8 @@ child_network_changed_cb (GNetworkMonitor *monitor,
 
 static int
 run_child (const char *db_path,
-           gint64      account_id)
+           gint64      account_id,
+           gboolean    reconnect)
 {
   g_autoptr(GError) error = NULL;
   Child c = { 0 };
@@ -127,6 +132,7 @@ run_child (const char *db_path,
   c.worker = tern_account_worker_new (c.store, account_id);
   tern_account_worker_set_password (c.worker, PASSWORD);
   tern_account_worker_set_network_monitor (c.worker, g_network_monitor_get_default ());
+  _tern_worker_links_set_address_gone (c.worker, reconnect);
   g_signal_connect (c.worker, "new-mail", G_CALLBACK (child_new_mail_cb), &c);
   g_signal_connect (g_network_monitor_get_default (), "network-changed",
                     G_CALLBACK (child_network_changed_cb), NULL);
@@ -231,12 +237,14 @@ main (int   argc,
   Watch w = { 0 };
   gint64 account_id = 0;
   int rounds = 5, kbit = 64, delay = 250;
+  gboolean reconnect = FALSE;
   char *child_db = NULL;
   gint64 child_account = 0;
   const GOptionEntry entries[] = {
     { "rounds", 0, 0, G_OPTION_ARG_INT, &rounds, "Link drops (5)", "N" },
     { "kbit", 0, 0, G_OPTION_ARG_INT, &kbit, "Link speed in kbit/s (64)", "K" },
     { "delay", 0, 0, G_OPTION_ARG_INT, &delay, "Delay each way in ms (250)", "MS" },
+    { "reconnect", 0, 0, G_OPTION_ARG_NONE, &reconnect, "A new connection each time (the address goes with the link)", NULL },
     { "child", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &child_db, NULL, NULL },
     { "account", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT64, &child_account, NULL, NULL },
     { NULL }
@@ -249,7 +257,7 @@ main (int   argc,
       return 2;
     }
   if (child_db != NULL)
-    return run_child (child_db, child_account);
+    return run_child (child_db, child_account, reconnect);
 
   net = slow_net_new (&error);
   if (net == NULL)
@@ -289,13 +297,15 @@ main (int   argc,
   account_arg = g_strdup_printf ("%" G_GINT64_FORMAT, account_id);
   child = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, "ip", "netns", "exec",
                             slow_net_get_name (net), self_path, "--child", db_path,
-                            "--account", account_arg, NULL);
+                            "--account", account_arg, reconnect ? "--reconnect" : NULL, NULL);
   g_assert_no_error (error);
   w.out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (child));
 
   g_print ("Link: %d kbit/s and %d ms each way (userspace delaying proxy), the client in a network\n"
            "namespace (%s) whose interface goes down and up; Dovecot; the app's account worker\n"
-           "following that namespace's GNetworkMonitor.\n\n", kbit, delay, slow_net_get_name (net));
+           "following that namespace's GNetworkMonitor; %s.\n\n", kbit, delay, slow_net_get_name (net),
+           reconnect ? "a new connection after each drop (--reconnect)"
+                     : "the connection's address stays, so it is kept through the drop");
 
   if (!watch_until (&w, TRUE, 0, 120))
     g_error ("the worker never came online (state %d)", w.state);

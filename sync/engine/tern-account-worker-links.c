@@ -87,7 +87,7 @@ connection_survives (TernAccountWorker *self)
   if (self->shared->sync != NULL)
     local = tern_sync_dup_local_address (self->shared->sync);
   g_mutex_unlock (&self->shared->lock);
-  return local != NULL && !self->address_gone && address_configured (local);
+  return local != NULL && address_configured (local);
 }
 
 /* Whether the connection is kept while there is no network at all: an established one whose

@@ -134,7 +134,7 @@ struct _TernAccountWorker
   gboolean          going_to_sleep;
   gboolean          network_down;      /* as the monitor last said */
   gboolean          link_down;         /* shared->link_down: the state shown is OFFLINE */
-  gboolean          address_gone;      /* tests: the connection's address counts as gone */
+  gboolean          address_gone;      /* tests: the address goes with the network */
   gint64            available_since;   /* monotonic time the network last became available */
   gint64            connecting_since;  /* monotonic time the worker last began connecting */
 
@@ -167,8 +167,8 @@ gboolean  _tern_worker_progress_cb  (gpointer              data);
 
 /* tern-account-worker-links.c: follows the network monitor and logind's PrepareForSleep
  * (from start to stop). Main thread. */
-/* Tests: whether the connection's own address counts as gone from this machine (a test's
- * loopback address never goes). */
+/* Tests and bench-linkdrop: whether the connection's own address counts as gone when the
+ * network goes (a test's loopback address never goes; most Wi-Fi drops take it). */
 void      _tern_worker_links_set_address_gone (TernAccountWorker *self,
                                      gboolean              gone);
 /* Main thread: the state shown, without the worker thread (links.c). */
