@@ -421,12 +421,26 @@ login_login (TernImapConnection  *self,
  * whatever libetpan read past that line is already compressed and goes to the driver.
  * A NO (compression already active, or refused) leaves the connection as it was.
  */
+/* After COMPRESS's tagged OK: deflate from now on. What libetpan already read past that OK
+ * is compressed, and goes to the inflater first. */
+static gboolean
+begin_deflate (TernImapConnection  *self,
+               GError             **error)
+{
+  GError *local_error = NULL;
+  mailstream *stream = self->session->imap_stream;
+
+  if (!_tern_imap_stream_start_deflate (mailstream_get_low (stream), stream->read_buffer,
+                                        stream->read_buffer_len, &local_error))
+    return _tern_imap_fail (self, TRUE, local_error, error);
+  stream->read_buffer_len = 0;
+  return TRUE;
+}
+
 static gboolean
 start_compress (TernImapConnection  *self,
                 GError             **error)
 {
-  GError *local_error = NULL;
-  mailstream *stream;
   int status;
 
   if (!_tern_imap_begin_command (self, "COMPRESS", error) ||
@@ -440,14 +454,7 @@ start_compress (TernImapConnection  *self,
       g_debug ("%s refused COMPRESS DEFLATE: %s", self->host, _tern_imap_server_text (self));
       return TRUE;
     }
-
-  stream = self->session->imap_stream;
-  if (!_tern_imap_stream_start_deflate (mailstream_get_low (stream), stream->read_buffer,
-                                        stream->read_buffer_len, &local_error))
-    return _tern_imap_fail (self, TRUE, local_error, error);
-  stream->read_buffer_len = 0;
-
-  return TRUE;
+  return begin_deflate (self, error);
 }
 
 static gboolean
@@ -546,21 +553,11 @@ enable_and_compress (TernImapConnection  *self,
 {
   static const char * const commands[] = { "ENABLE QRESYNC", "COMPRESS DEFLATE", NULL };
   EnableCompress ec = { FALSE, FALSE };
-  GError *local_error = NULL;
-  mailstream *stream;
 
   if (!_tern_imap_pipeline (self, commands, enable_compress_cb, &ec, error))
     return FALSE;
   self->qresync_enabled = ec.enabled;
-  if (!ec.compress)
-    return TRUE;
-
-  stream = self->session->imap_stream;
-  if (!_tern_imap_stream_start_deflate (mailstream_get_low (stream), stream->read_buffer,
-                                        stream->read_buffer_len, &local_error))
-    return _tern_imap_fail (self, TRUE, local_error, error);
-  stream->read_buffer_len = 0;
-  return TRUE;
+  return !ec.compress || begin_deflate (self, error);
 }
 
 /* What every login checks first: never in the clear. FALSE with error, or TRUE with
