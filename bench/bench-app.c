@@ -321,6 +321,7 @@ run_mode (const char *dir,
   /* Launch: from the start of the process. */
   ok = wait_first_rows (&b, WAIT_S);
   printf ("launch %.1f\n", ok ? ms_since (process_start) : -1.0);
+  printf ("renderer %s\n", G_OBJECT_TYPE_NAME (gtk_native_get_renderer (GTK_NATIVE (window))));
   fflush (stdout);
 
   /* Switch: from another folder to INBOX. */
@@ -689,6 +690,7 @@ main (int   argc,
       }
 
     printf ("\n%-38s %12s %12s\n", "the app, a 100,000-message INBOX", "flat", "grouped");
+    row (values, "GTK renderer (tern-renderer.c)", "renderer", "", 0);
     row (values, "launch until first rows", "launch", "ms", TARGET_LAUNCH);
     row (values, "switch to the folder", "switch", "ms", TARGET_SWITCH);
     row (values, "search (" SEARCH_WORD ") until first rows", "search", "ms", TARGET_SEARCH);

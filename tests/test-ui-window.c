@@ -8,6 +8,7 @@
 #include "tern-application.h"
 #include "tern-journal.h"
 #include "tern-message-row.h"
+#include "tern-renderer.h"
 #include "tern-sync.h"
 #include "tern-test-cache.h"
 #include "tern-test-ui.h"
@@ -624,15 +625,37 @@ test_junk (Fixture       *f,
   g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (button)), ==, "win.junk");
 }
 
+/* Where OpenGL is a software rasterizer (Xvfb's llvmpipe here), the window draws with the
+ * cairo renderer (#13: llvmpipe took 75% of bench-app's CPU; a scroll step cost 64 ms of CPU
+ * against 6.6 ms). main() unsets GSK_RENDERER, so the choice is the app's. */
+static void
+test_renderer (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autofree char *gl_name = tern_renderer_dup_gl_name (gtk_widget_get_display (GTK_WIDGET (f->window)));
+  GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (f->window));
+
+  g_test_message ("OpenGL: %s; renderer: %s", gl_name ? gl_name : "none", G_OBJECT_TYPE_NAME (renderer));
+  if (!tern_renderer_gl_is_software (gl_name))
+    {
+      g_test_skip ("OpenGL here is not a software rasterizer");
+      return;
+    }
+  g_assert_cmpstr (G_OBJECT_TYPE_NAME (renderer), ==, "GskCairoRenderer");
+}
+
 int
 main (int   argc,
       char *argv[])
 {
+  /* The renderer is the app's choice here (/ui-window/renderer). */
+  g_unsetenv ("GSK_RENDERER");
   gtk_test_init (&argc, &argv, NULL);
   tern_sync_global_init ();
   g_setenv ("TERN_TEST_URI_LOG", "/dev/null", TRUE);
 
   g_test_add ("/ui-window/fold-is-stable", Fixture, NULL, set_up, test_fold_is_stable, tear_down);
+  g_test_add ("/ui-window/renderer", Fixture, NULL, set_up, test_renderer, tear_down);
   g_test_add ("/ui-window/narrow", Fixture, NULL, set_up, test_narrow, tear_down);
   g_test_add ("/ui-window/folded-click-navigates", Fixture, NULL, set_up, test_folded_click_navigates, tear_down);
   g_test_add ("/ui-window/keyboard-panes", Fixture, NULL, set_up, test_keyboard_panes, tear_down);

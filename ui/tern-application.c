@@ -13,6 +13,7 @@
 
 #include "tern-application.h"
 #include "tern-notifications.h"
+#include "tern-renderer.h"
 #include "tern-rules-push.h"
 #include "tern-composer-window.h"
 #include "tern-outbox.h"
@@ -681,6 +682,7 @@ tern_application_startup (GApplication *app)
   static const char *prefs_accels[] = { "<Ctrl>comma", NULL };
 
   G_APPLICATION_CLASS (tern_application_parent_class)->startup (app);
+  tern_renderer_choose (gdk_display_get_default ());
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions), self);
   tern_notifications_add_actions (self);
