@@ -843,10 +843,12 @@ out_unhandled:
   return TRUE;
 }
 
-gboolean
-_tern_sync_sync_one (TernSync    *self,
-                     TernFolder **folder,
-                     GError     **error)
+/* A first sync or a resync (SELECT at once with force_select), counted in the stats. */
+static gboolean
+sync_folder (TernSync    *self,
+             TernFolder **folder,
+             gboolean     force_select,
+             GError     **error)
 {
   gboolean settled = FALSE;
   gboolean ok;
@@ -862,13 +864,21 @@ _tern_sync_sync_one (TernSync    *self,
         return FALSE;
     }
   /* One SELECT per folder and sync where the first one said everything. */
-  ok = settled || _tern_sync_resync (self, *folder, FALSE, error);
+  ok = settled || _tern_sync_resync (self, *folder, force_select, error);
   /* The handler keeps the (copied) folder while it stays selected: flag changes that
    * arrive during IDLE are stored at once. */
   self->fetch_mode = FETCH_NONE;
   if (ok)
     self->stats.folders_synced++;
   return ok;
+}
+
+gboolean
+_tern_sync_sync_one (TernSync    *self,
+                     TernFolder **folder,
+                     GError     **error)
+{
+  return sync_folder (self, folder, FALSE, error);
 }
 
 /* A cached folder resynchronised before LIST (so without a STATUS answer to skip it by):
@@ -878,18 +888,12 @@ _tern_sync_resync_first (TernSync    *self,
                          TernFolder  *folder,
                          GError     **error)
 {
-  gboolean ok;
+  TernFolder *selected = folder;
 
-  g_clear_error (&self->fetch_error);
-  self->pending_flags = tern_journal_count_queued (self->store, self->account->id, TERN_ACTION_FLAGS) > 0;
-  ok = _tern_sync_resync (self, folder, TRUE, error);
-  self->fetch_mode = FETCH_NONE;
-  if (ok)
-    {
-      self->stats.folders_synced++;
-      _tern_sync_emit_change (self, TERN_SYNC_CHANGE_COMMITTED, folder->id, folder->display_name, 0, 0, NULL, NULL);
-    }
-  return ok;
+  if (!sync_folder (self, &selected, TRUE, error))
+    return FALSE;
+  _tern_sync_emit_change (self, TERN_SYNC_CHANGE_COMMITTED, folder->id, folder->display_name, 0, 0, NULL, NULL);
+  return TRUE;
 }
 
 gboolean

@@ -270,7 +270,6 @@ append_greeting (GByteArray   *out,
                  gsize         len)
 {
   gsize eol = 0, i = 2, word;
-  gint64 literal;
 
   while (eol < len && data[eol] != '\r' && data[eol] != '\n')
     eol++;
@@ -297,12 +296,10 @@ append_greeting (GByteArray   *out,
         i++;
     }
 
-  literal = line_literal (data, i, eol);
-  if (literal >= 0)
-    while (eol > i && data[eol - 1] != '{')
-      eol--;
-  if (literal >= 0 && eol > i)
-    eol--;
+  /* A literal's "{n}" at the end goes; its bytes are past eol already. */
+  if (line_literal (data, i, eol) >= 0)
+    while (eol > i && data[--eol] != '{')
+      ;
   g_byte_array_append (out, (const guint8 *) " ", 1);
   for (; i < eol; i++)
     {
