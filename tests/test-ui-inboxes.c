@@ -644,6 +644,96 @@ test_one_account (void)
   g_assert_cmpint (system (cmd), ==, 0);
 }
 
+typedef struct
+{
+  TernWindow *window;
+  gint64      folder_id;
+} OpenFolder;
+
+static gboolean
+folder_open_cb (gpointer data)
+{
+  OpenFolder *open = data;
+
+  return tern_window_get_folder_id (open->window) == open->folder_id;
+}
+
+static gboolean
+folder_listed_cb (gpointer data)
+{
+  OpenFolder *open = data;
+
+  return tern_folder_model_find (tern_window_get_folder_model (open->window), open->folder_id) != G_MAXUINT;
+}
+
+/* Two accounts, the second ("work") with its INBOX cached from an earlier run, the first
+ * ("home") never synced: work's INBOX shows meanwhile, and home's INBOX takes over when its
+ * folders arrive, whatever the order the workers finish in. A folder the user opens stays. */
+static void
+test_first_account_inbox (void)
+{
+  g_autoptr(GError) error = NULL;
+  Fixture fixture = { 0 };
+  Fixture *f = &fixture;
+  g_autoptr(TernFolder) home_inbox = NULL;
+  TernFolder folder = { 0 };
+  OpenFolder open = { 0 };
+  gint64 work_inbox = 0;
+  gint64 created = 0;
+  g_autofree char *cmd = NULL;
+  GtkListView *sidebar;
+  TernStore *store;
+
+  f->server = tern_test_server_new (TERN_TEST_SERVER_FULL, &error);
+  g_assert_no_error (error);
+  f->dir = g_dir_make_tmp ("tern-ui-inboxes-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->db_path = g_build_filename (f->dir, "tern.db", NULL);
+  store = tern_store_open (f->db_path, &error);
+  g_assert_no_error (error);
+  f->work = add_account (f, store, "work", "alice");
+  f->home = add_account (f, store, "home", "bob");
+  folder.account_id = f->work;
+  folder.name = folder.display_name = (char *) "INBOX";
+  folder.delimiter = (char *) "/";
+  folder.attributes = (char *) "";
+  folder.subscribed = folder.selectable = TRUE;
+  g_assert_true (tern_store_upsert_folder (store, &folder, &work_inbox, &error));
+  g_assert_no_error (error);
+  tern_store_free (store);
+
+  f->app = tern_test_ui_start_app (f->dir, FALSE, &f->window);
+  f->store = tern_application_get_store (f->app);
+  g_assert_true (tern_test_ui_wait_for (both_online_cb, f, 60));
+  home_inbox = tern_store_get_folder (f->store, f->home, "INBOX", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (home_inbox);
+  open.window = f->window;
+  open.folder_id = home_inbox->id;
+  g_assert_true (tern_test_ui_wait_for (folder_open_cb, &open, 30));
+
+  /* The user opens work's INBOX; a new folder in home's account leaves it open. */
+  sidebar = GTK_LIST_VIEW (tern_test_ui_find_named (GTK_WIDGET (f->window), "folder_list"));
+  gtk_single_selection_set_selected (GTK_SINGLE_SELECTION (gtk_list_view_get_model (sidebar)),
+                                     tern_folder_model_find (tern_window_get_folder_model (f->window), work_inbox));
+  tern_test_ui_drain ();
+  g_assert_cmpint (tern_window_get_folder_id (f->window), ==, work_inbox);
+  g_assert_cmpuint (tern_mail_service_folder_create (tern_application_get_mail_service (f->app), f->home,
+                                                     "Later", "Later", "/", &created, &error), >, 0);
+  g_assert_no_error (error);
+  open.folder_id = created;
+  g_assert_true (tern_test_ui_wait_for (folder_listed_cb, &open, 30));
+  tern_test_ui_drain ();
+  g_assert_cmpint (tern_window_get_folder_id (f->window), ==, work_inbox);
+
+  tern_test_ui_close_app (&f->app);
+  g_clear_pointer (&f->server, tern_test_server_free);
+  cmd = g_strdup_printf ("rm -rf '%s'", f->dir);
+  g_assert_cmpint (system (cmd), ==, 0);
+  g_free (f->dir);
+  g_free (f->db_path);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -651,6 +741,7 @@ main (int    argc,
   tern_test_ui_init_with_bus (&argc, &argv);
 
   g_test_add_func ("/ui/inboxes/one-account", test_one_account);
+  g_test_add_func ("/ui/inboxes/first-account-inbox", test_first_account_inbox);
   g_test_add ("/ui/inboxes/all-inboxes", Fixture, NULL, set_up, test_all_inboxes, tear_down);
   g_test_add ("/ui/inboxes/subscriptions", Fixture, NULL, set_up, test_subscriptions, tear_down);
   g_test_add ("/ui/inboxes/properties", Fixture, NULL, set_up, test_properties, tear_down);

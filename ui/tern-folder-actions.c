@@ -441,7 +441,11 @@ delete_response_cb (AdwMessageDialog *dialog,
     }
   _tern_window_refresh_folders (self);
   if (id == self->folder_id)
-    _tern_window_select_first_inbox (self);
+    {
+      /* The open folder is gone: open one for the user. */
+      self->auto_opened = TRUE;
+      _tern_window_select_first_inbox (self);
+    }
 }
 
 static void

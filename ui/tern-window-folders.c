@@ -119,7 +119,11 @@ _tern_window_folder_selection_changed_cb (TernWindow *self)
     {
       if (tern_folder_item_get_id (item) != self->unified_id ||
           tern_message_model_get_searching (self->message_model))
-        show_folder (self, 0, 0, tern_folder_item_get_id (item));
+        {
+          /* A folder the user opened stays open. */
+          self->auto_opened = self->auto_opening;
+          show_folder (self, 0, 0, tern_folder_item_get_id (item));
+        }
       return;
     }
   if (item == NULL || tern_folder_item_get_kind (item) != TERN_FOLDER_ITEM_FOLDER ||
@@ -128,6 +132,7 @@ _tern_window_folder_selection_changed_cb (TernWindow *self)
   if (tern_folder_item_get_id (item) == self->folder_id && self->unified_id == 0 &&
       !tern_message_model_get_searching (self->message_model))
     return;
+  self->auto_opened = self->auto_opening;
   show_folder (self, tern_folder_item_get_id (item), tern_folder_item_get_account_id (item), 0);
 }
 
@@ -165,22 +170,54 @@ _tern_window_select_folder (TernWindow *self,
   return TRUE;
 }
 
-void
-_tern_window_select_first_inbox (TernWindow *self)
+/* The INBOX of the first account in the sidebar (its first folder if it has no INBOX), or of
+ * any account when any_account is TRUE; 0 while that account has no folders yet. */
+static gint64
+first_inbox (TernWindow *self,
+             gboolean    any_account)
 {
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->folder_model));
+  GListModel *model = G_LIST_MODEL (self->folder_model);
+  guint n = g_list_model_get_n_items (model);
+  gint64 account = 0;
+  gint64 first = 0;
 
   for (guint i = 0; i < n; i++)
     {
-      g_autoptr(TernFolderItem) item = g_list_model_get_item (G_LIST_MODEL (self->folder_model), i);
+      g_autoptr(TernFolderItem) item = g_list_model_get_item (model, i);
+      TernFolderItemKind kind = tern_folder_item_get_kind (item);
 
-      if (tern_folder_item_get_kind (item) == TERN_FOLDER_ITEM_FOLDER &&
-          tern_folder_item_get_selectable (item))
-        {
-          _tern_window_select_folder (self, tern_folder_item_get_id (item));
-          return;
-        }
+      if (kind == TERN_FOLDER_ITEM_ACCOUNT && account == 0)
+        account = tern_folder_item_get_id (item);
+      if (kind != TERN_FOLDER_ITEM_FOLDER || !tern_folder_item_get_selectable (item) ||
+          (!any_account && tern_folder_item_get_account_id (item) != account))
+        continue;
+      if (g_ascii_strcasecmp (tern_folder_item_get_path (item), "INBOX") == 0)
+        return tern_folder_item_get_id (item);
+      if (first == 0)
+        first = tern_folder_item_get_id (item);
     }
+  return first;
+}
+
+/* Opens the first account's INBOX when the user has opened nothing yet. Until then an account
+ * synced before the first one shows its INBOX meanwhile; when the first account's folders
+ * arrive, its INBOX takes over, as long as the user has not chosen a folder. */
+void
+_tern_window_select_first_inbox (TernWindow *self)
+{
+  gint64 wanted;
+
+  if (!_tern_window_nothing_open (self) && !self->auto_opened)
+    return;
+  wanted = first_inbox (self, FALSE);
+  if (wanted == 0 && (_tern_window_nothing_open (self) ||
+                      tern_folder_model_find (self->folder_model, self->folder_id) == G_MAXUINT))
+    wanted = first_inbox (self, TRUE);
+  if (wanted == 0 || (wanted == self->folder_id && self->unified_id == 0))
+    return;
+  self->auto_opening = TRUE;
+  _tern_window_select_folder (self, wanted);
+  self->auto_opening = FALSE;
 }
 
 /* Triage. */

@@ -72,6 +72,8 @@ struct _TernWindow
   gint64                account_id;
   gint64                unified_id;        /* All Inboxes... open (folder_id 0), or 0 */
   gboolean              selecting;
+  gboolean              auto_opened;       /* the open folder is first_inbox()'s, not the user's */
+  gboolean              auto_opening;
   gboolean              grouped;           /* group-by-conversation */
   char                 *last_toast;
   char                 *rights;            /* the open folder's MYRIGHTS; NULL: all */

@@ -344,7 +344,7 @@ _tern_window_apply_change_set (TernWindow    *self,
       if (!tern_folder_model_update_counts (self->folder_model, set->folder_id, &error))
         g_debug ("Cannot count folder %" G_GINT64_FORMAT ": %s", set->folder_id, error->message);
     }
-  if (set->folders_changed && _tern_window_nothing_open (self))
+  if (set->folders_changed)
     _tern_window_select_first_inbox (self);
   if (!shown)
     return;
@@ -372,8 +372,7 @@ worker_changed_cb (TernWindow *self,
 {
   tern_window_refresh (self);
   /* A first sync brings the folders: open INBOX. */
-  if (_tern_window_nothing_open (self))
-    _tern_window_select_first_inbox (self);
+  _tern_window_select_first_inbox (self);
   _tern_window_reload_view (self);
 }
 
@@ -471,7 +470,7 @@ accounts_changed_cb (TernWindow *self)
 
   _tern_window_refresh_folders (self);
   gtk_stack_set_visible_child_name (self->main_stack, workers->len > 0 ? "mail" : "welcome");
-  if (workers->len > 0 && _tern_window_nothing_open (self))
+  if (workers->len > 0)
     _tern_window_select_first_inbox (self);
   tern_status_area_update (self->status_area);
 }
