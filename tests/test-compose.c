@@ -646,6 +646,17 @@ test_check_addresses (void)
   g_clear_pointer (&bad, g_free);
   g_assert_false (tern_compose_check_addresses ("Bob <bob at example.org>", &n, &bad));
   g_clear_pointer (&bad, g_free);
+  /* A comment or quote that does not close names where it opens; closed ones are fine. */
+  g_assert_false (tern_compose_check_addresses ("a@example.org, b@[]((((x", &n, &bad));
+  g_assert_cmpstr (bad, ==, "((((x");
+  g_clear_pointer (&bad, g_free);
+  g_assert_false (tern_compose_check_addresses ("\"Doe, Jane <jane@example.org>", &n, &bad));
+  g_assert_cmpstr (bad, ==, "\"Doe, Jane <jane@example.org>");
+  g_clear_pointer (&bad, g_free);
+  g_assert_true (tern_compose_check_addresses ("jane@example.org (Jane \\) (Doe)), \"x\\\"(\" <x@example.org>",
+                                               &n, &bad));
+  g_assert_cmpuint (n, ==, 2);
+  g_assert_null (bad);
 }
 
 static void

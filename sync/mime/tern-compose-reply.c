@@ -254,6 +254,42 @@ check_list (InternetAddressList  *list,
   return TRUE;
 }
 
+/* Where a comment or a quoted string opens that does not close, or NULL. Such a list is
+ * never valid, and GMime 3.2.13 leaks in internet_address_list_parse() on an unclosed
+ * comment (jstedfast/gmime issue 159), so it is answered before GMime sees it. */
+static const char *
+unclosed (const char *text)
+{
+  const char *open = NULL;
+  guint depth = 0;
+  gboolean quoted = FALSE;
+
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if (*p == '\\' && (quoted || depth > 0))
+        {
+          if (*++p == '\0')
+            break;
+          continue;
+        }
+      if (quoted)
+        quoted = *p != '"';
+      else if (*p == '"' && depth == 0)
+        {
+          quoted = TRUE;
+          open = p;
+        }
+      else if (*p == '(')
+        {
+          if (depth++ == 0)
+            open = p;
+        }
+      else if (*p == ')' && depth > 0)
+        depth--;
+    }
+  return quoted || depth > 0 ? open : NULL;
+}
+
 gboolean
 tern_compose_check_addresses (const char  *text,
                               guint       *count_out,
@@ -277,6 +313,12 @@ tern_compose_check_addresses (const char  *text,
   if (*trimmed == '\0')
     return TRUE;
 
+  if (unclosed (trimmed) != NULL)
+    {
+      if (invalid_out != NULL)
+        *invalid_out = g_strdup (unclosed (trimmed));
+      return FALSE;
+    }
   g_mime_init ();
   list = internet_address_list_parse (NULL, trimmed);
   if (list == NULL || internet_address_list_length (list) == 0)
