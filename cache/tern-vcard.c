@@ -205,16 +205,26 @@ card_clear (Card *card)
   g_clear_pointer (&card->emails, g_ptr_array_unref);
 }
 
-/* A single line of text: runs of whitespace (newlines too) become one space. */
+/* A single line of text: runs of whitespace and control characters (newlines, form feeds,
+ * backspaces) become one space, none at either end. */
 static char *
 one_line (const char *text)
 {
-  g_auto(GStrv) words = g_strsplit_set (text, " \t\r\n", -1);
   g_autoptr(GString) out = g_string_new (NULL);
+  gboolean gap = FALSE;
 
-  for (guint i = 0; words[i] != NULL; i++)
-    if (*words[i] != '\0')
-      g_string_append_printf (out, "%s%s", out->len ? " " : "", words[i]);
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if (*p == ' ' || g_ascii_iscntrl (*p))
+        {
+          gap = out->len > 0;
+          continue;
+        }
+      if (gap)
+        g_string_append_c (out, ' ');
+      gap = FALSE;
+      g_string_append_c (out, *p);
+    }
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
 

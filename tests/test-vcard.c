@@ -146,6 +146,25 @@ test_round_trip (void)
   g_assert_nonnull (strstr (plain, "\r\nFN:x@example.org\r\n"));
 }
 
+/* Control characters in a name (an N whose parts hold a backspace, a form feed at the end)
+ * read as spaces and collapse, so the name reads back the same after a write (fuzz-vcard). */
+static void
+test_control_characters (void)
+{
+  const char *text = "BEGIN:VCARD\r\nVERSION:3.0\r\n"
+                     "N:Doe\x14\\\\\x08;Jane\x0c;;Dr.\x0c\r\n"
+                     "EMAIL:jane@example.org\r\nEND:VCARD\r\n";
+  g_autoptr(GPtrArray) cards = parse_ok (text, 0);
+  g_autoptr(GPtrArray) again = NULL;
+  g_autofree char *written = NULL;
+
+  g_assert_cmpuint (cards->len, ==, 1);
+  g_assert_cmpstr (CARD (cards, 0)->name, ==, "Dr. Jane Doe \\");
+  written = tern_vcard_write (CARD (cards, 0)->name, (const char * const *) CARD (cards, 0)->emails);
+  again = parse_ok (written, 0);
+  g_assert_cmpstr (CARD (again, 0)->name, ==, CARD (cards, 0)->name);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -155,5 +174,6 @@ main (int    argc,
   g_test_add_func ("/vcard/folding-escapes", test_folding_escapes);
   g_test_add_func ("/vcard/bad-input", test_bad_input);
   g_test_add_func ("/vcard/round-trip", test_round_trip);
+  g_test_add_func ("/vcard/control-characters", test_control_characters);
   return g_test_run ();
 }

@@ -4,7 +4,7 @@
 #
 #   tests/fuzz/run.sh [-t SECONDS] [-j JOBS] [TARGET...]    default: 45 s each, 1 job, every target
 #
-# Targets: imap, mime, parsers (vcard on its own: see README). Inputs found (new coverage) go to $TERN_FUZZ_CORPUS/TARGET
+# Targets: imap, mime, parsers, vcard. Inputs found (new coverage) go to $TERN_FUZZ_CORPUS/TARGET
 # (default: a temp dir, removed afterwards); crashes to $TERN_FUZZ_OUT (default
 # _build-fuzz/fuzz-out). Skips with a message (exit 0) when clang or libFuzzer is missing.
 set -uo pipefail
@@ -22,7 +22,7 @@ while getopts "t:j:" opt; do
 done
 shift $((OPTIND - 1))
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(imap mime parsers)
+[ ${#targets[@]} -gt 0 ] || targets=(imap mime parsers vcard)
 
 if ! command -v clang >/dev/null 2>&1 ||
    ! echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return 0; }' |
