@@ -405,11 +405,13 @@ main (int   argc,
   g_autoptr(GError) error = NULL;
   g_autoptr(GOptionContext) context = g_option_context_new ("- Tern on a slow link");
   int messages = 1000, offline = 1700, kbit = 64, delay = 250;
+  gboolean replay_only = FALSE;
   GOptionEntry entries[] = {
     { "messages", 0, 0, G_OPTION_ARG_INT, &messages, "messages in INBOX", "N" },
     { "offline", 0, 0, G_OPTION_ARG_INT, &offline, "messages in the folder made available offline", "M" },
     { "kbit", 0, 0, G_OPTION_ARG_INT, &kbit, "link speed each way, kbit/s", "K" },
     { "delay", 0, 0, G_OPTION_ARG_INT, &delay, "one-way delay, ms", "MS" },
+    { "replay-only", 0, 0, G_OPTION_ARG_NONE, &replay_only, "only the replay rows", NULL },
     { NULL }
   };
   Bench b = { 0 };
@@ -437,11 +439,14 @@ main (int   argc,
            kbit, delay);
   g_print ("%-34s %-22s %6s %10s %10s %9s\n", "operation", "client", "trips", "KB up", "KB down", "seconds");
 
-  run_tern (&b, TRUE, (guint) messages + 1, (guint) offline);
-  run_tern (&b, FALSE, (guint) messages + 1, (guint) offline);
-  run_bare (&b, FALSE, (guint) messages + 1, (guint) offline);
-  run_bare (&b, TRUE, (guint) messages + 1, (guint) offline);
-  run_new_mail (&b);
+  if (!replay_only)
+    {
+      run_tern (&b, TRUE, (guint) messages + 1, (guint) offline);
+      run_tern (&b, FALSE, (guint) messages + 1, (guint) offline);
+      run_bare (&b, FALSE, (guint) messages + 1, (guint) offline);
+      run_bare (&b, TRUE, (guint) messages + 1, (guint) offline);
+      run_new_mail (&b);
+    }
   seed_replay (&b);
   run_replay (&b, TRUE);
   run_replay_bare (&b, FALSE);

@@ -12,10 +12,11 @@
 /*
  * Batched replay (#12): queued actions that commute go to the server together.
  *
- *  - Flag changes with the same delta on messages of one folder: one UID FETCH of the set
- *    (what is still there, and its MODSEQ), one UID STORE per sign over the set (guarded by
- *    UNCHANGEDSINCE where CONDSTORE is offered; the MODIFIED set gets the same delta again,
- *    unguarded: the user wins for the flags they touched), one UID FETCH of the result.
+ *  - Flag changes with the same delta on messages of one folder: one UID STORE per sign over
+ *    the set, guarded by UNCHANGEDSINCE the folder's HIGHESTMODSEQ as cached where CONDSTORE
+ *    is offered (then .SILENT); the MODIFIED set gets the same delta again, unguarded (the
+ *    user wins for the flags they touched). No FETCH: the STORE's answer names the messages
+ *    it reached; any other goes to the one-action path.
  *  - Moves and copies from one folder to one target: one UID MOVE (or UID COPY, and for a
  *    move \Deleted + UID EXPUNGE) of the set, COPYUID mapping it to the new UIDs; the
  *    messages keep their cached rows (headers, structure, bodies) under the new UIDs.
@@ -261,13 +262,11 @@ flags_batch (TernSync    *self,
   TernAction *first = batch->pdata[0];
   g_autoptr(TernFolder) folder = NULL;
   g_autofree guint32 *uids = g_new0 (guint32, batch->len);
-  g_autoptr(GHashTable) index = NULL;
-  g_autoptr(GArray) present = g_array_new (FALSE, FALSE, sizeof (guint32));
   g_autoptr(GArray) modified = g_array_new (FALSE, FALSE, sizeof (guint32));
+  g_autoptr(GHashTable) index = NULL;
   g_autofree char *set = NULL;
-  g_autofree char *present_set = NULL;
-  guint64 unchanged_since = 0;
-  gboolean guarded = self->condstore;
+  guint64 unchanged_since;
+  gboolean ok = TRUE;
   gint64 folder_id = 0;
   guint done = 0;
 
@@ -281,86 +280,69 @@ flags_batch (TernSync    *self,
   if (set == NULL)
     return TRUE;
 
-  /* What is still there, and its MODSEQ. */
-  if (!_tern_sync_collect_flags (self, set, error))
-    return FALSE;
-  index = index_collected (self);
-  for (guint i = 0; i < batch->len; i++)
-    {
-      const Collected *c;
-
-      if (uids[i] == 0)
-        continue;
-      c = lookup_collected (self, index, uids[i]);
-      if (c == NULL)
-        {
-          /* Gone, or a server that does not list a UID it has: the one-action path asks. */
-          left[i] = TRUE;
-          uids[i] = 0;
-          continue;
-        }
-      g_array_append_val (present, uids[i]);
-      if (c->modseq == 0)
-        guarded = FALSE;
-      unchanged_since = MAX (unchanged_since, c->modseq);
-    }
-  if (present->len == 0)
-    return TRUE;
-  g_array_sort (present, _tern_sync_compare_uid);
-  present_set = tern_imap_uid_set_new (present);
-  if (!guarded)
-    unchanged_since = 0;
-
-  for (guint sign = 0; sign < 2; sign++)
+  /* Guarded by the folder's state as the cache last saw it (RFC 4549): what another client
+   * changed since comes back as MODIFIED. Nothing is fetched before or after: the STORE's
+   * own answer says which messages it reached (with CONDSTORE, .SILENT still answers each
+   * changed message's UID and MODSEQ; without, the FLAGS of each). A message it did not
+   * name (gone, or already as asked) goes to the one-action path, which asks. */
+  unchanged_since = self->condstore ? folder->highestmodseq : 0;
+  _tern_sync_clear_collected (self);
+  self->fetch_mode = FETCH_COLLECT;
+  for (guint sign = 0; sign < 2 && ok; sign++)
     {
       const char *flags = sign == 0 ? first->add_flags : first->remove_flags;
       g_autoptr(GArray) not_modified = NULL;
 
       if (flags == NULL || *flags == '\0')
         continue;
-      if (!tern_imap_connection_uid_store (self->conn, present_set, sign == 0, flags, unchanged_since,
-                                           &not_modified, error))
-        return FALSE;
-      if (unchanged_since != 0)
+      ok = tern_imap_connection_uid_store_full (self->conn, set, sign == 0, flags, unchanged_since,
+                                                unchanged_since != 0, &not_modified, error);
+      if (ok && unchanged_since != 0)
         add_modified (not_modified, modified);
     }
-  if (modified->len > 0)
+  if (ok && modified->len > 0)
     {
       g_autofree char *modified_set = NULL;
 
       /* Someone changed these meanwhile: the same delta again, the user wins for the flags
-       * they touched. */
+       * they touched; the other client's changes to other flags stay. */
       g_array_sort (modified, _tern_sync_compare_uid);
       modified_set = tern_imap_uid_set_new (modified);
       g_debug ("%u messages changed meanwhile: the delta again", modified->len);
-      if ((first->add_flags != NULL && *first->add_flags != '\0' &&
-           !tern_imap_connection_uid_store (self->conn, modified_set, TRUE, first->add_flags, 0, NULL, error)) ||
-          (first->remove_flags != NULL && *first->remove_flags != '\0' &&
-           !tern_imap_connection_uid_store (self->conn, modified_set, FALSE, first->remove_flags, 0, NULL, error)))
-        return FALSE;
+      ok = (first->add_flags == NULL || *first->add_flags == '\0' ||
+            tern_imap_connection_uid_store_full (self->conn, modified_set, TRUE, first->add_flags, 0, FALSE,
+                                                 NULL, error)) &&
+           (first->remove_flags == NULL || *first->remove_flags == '\0' ||
+            tern_imap_connection_uid_store_full (self->conn, modified_set, FALSE, first->remove_flags, 0,
+                                                 FALSE, NULL, error));
     }
-
-  /* The server's flags now, with the user's later queued changes on top. */
-  g_clear_pointer (&index, g_hash_table_unref);
-  if (!_tern_sync_collect_flags (self, present_set, error))
+  self->fetch_mode = FETCH_NONE;
+  if (!ok)
     return FALSE;
+
+  /* The server's flags where it gave them, the user's later queued changes on top; the next
+   * resync (CHANGEDSINCE) brings the rest. */
   index = index_collected (self);
   if (!tern_store_begin (self->store, error))
     return FALSE;
   for (guint i = 0; i < batch->len; i++)
     {
-      TernAction *a = batch->pdata[i];
       const Collected *c;
       g_autofree char *flags = NULL;
 
       if (uids[i] == 0)
         continue;
       c = lookup_collected (self, index, uids[i]);
-      if (!tern_journal_mark_done (self->store, a->id, error))
+      if (c == NULL)
+        {
+          left[i] = TRUE;
+          continue;
+        }
+      if (!tern_journal_mark_done (self->store, ((TernAction *) batch->pdata[i])->id, error))
         goto rollback;
       done++;
-      if (c == NULL)
-        continue; /* expunged meanwhile: the sync sees it */
+      if (c->flags == NULL)
+        continue;
       flags = tern_journal_apply_pending_flags (self->store, folder->id, c->uid, c->flags);
       if (!tern_store_update_flags (self->store, folder->id, c->uid, flags, c->modseq, NULL, error))
         goto rollback;
@@ -387,7 +369,6 @@ restore_flags_many (TernSync    *self,
 {
   g_autofree char *trait = tern_store_dup_server_trait (self->store, self->account->id, TERN_TRAIT_COPY_FLAGS);
   g_autoptr(GHashTable) groups = NULL;
-  g_autofree char *all = NULL;
   GHashTableIter iter;
   gpointer key, value;
   gboolean any = FALSE;
@@ -422,27 +403,40 @@ restore_flags_many (TernSync    *self,
     return FALSE;
   if (trait == NULL)
     {
-      g_autoptr(GHashTable) index = NULL;
+      g_autofree char *wanted = NULL;
+      g_autofree char *probe = NULL;
       gboolean kept = TRUE;
+      gboolean seen = FALSE;
+      guint i = 0;
 
-      all = uid_set (new_uids, n, NULL);
-      if (!_tern_sync_collect_flags (self, all, error))
-        return FALSE;
-      index = index_collected (self);
-      for (guint i = 0; i < n && kept; i++)
+      /* Whether the server kept them: asked of one copy (a server keeps flags on COPY for
+       * every message or for none), not of the whole set. */
+      while (i < n && (new_uids[i] == 0 || *(wanted = _tern_replay_copyable_flags (source_flags[i])) == '\0'))
         {
-          const Collected *c = new_uids[i] != 0 ? lookup_collected (self, index, new_uids[i]) : NULL;
-          g_autofree char *wanted = _tern_replay_copyable_flags (source_flags[i]);
-
-          if (c != NULL && !_tern_replay_has_every_flag (c->flags, wanted))
-            kept = FALSE;
+          g_clear_pointer (&wanted, g_free);
+          i++;
         }
-      if (!tern_store_set_server_trait (self->store, self->account->id, TERN_TRAIT_COPY_FLAGS,
-                                        kept ? "kept" : "dropped", error))
+      g_assert (i < n);
+      probe = g_strdup_printf ("%u", new_uids[i]);
+      if (!_tern_sync_collect_flags (self, probe, error))
         return FALSE;
-      if (kept)
+      for (guint k = 0; k < self->collected->len; k++)
+        {
+          const Collected *c = &g_array_index (self->collected, Collected, k);
+
+          if (c->uid != new_uids[i])
+            continue;
+          seen = TRUE;
+          kept = kept && _tern_replay_has_every_flag (c->flags, wanted);
+        }
+      /* Not there (expunged meanwhile): no verdict; the flags are stored again this time. */
+      if (seen && !tern_store_set_server_trait (self->store, self->account->id, TERN_TRAIT_COPY_FLAGS,
+                                                kept ? "kept" : "dropped", error))
+        return FALSE;
+      if (seen && kept)
         return TRUE;
-      g_message ("%s drops flags on COPY/MOVE: they are stored again after each one", self->account->host);
+      if (seen)
+        g_message ("%s drops flags on COPY/MOVE: they are stored again after each one", self->account->host);
     }
   g_hash_table_iter_init (&iter, groups);
   while (g_hash_table_iter_next (&iter, &key, &value))

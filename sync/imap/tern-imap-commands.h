@@ -344,6 +344,16 @@ gboolean     tern_imap_connection_uid_store         (TernImapConnection      *se
                                                      guint64                  unchanged_since,
                                                      GArray                 **modified_out,
                                                      GError                 **error);
+/* The same, .SILENT or not: without it the server answers each message's FLAGS; with it and
+ * UNCHANGEDSINCE, each changed message's UID and MODSEQ (RFC 7162), to the fetch func. */
+gboolean     tern_imap_connection_uid_store_full    (TernImapConnection      *self,
+                                                     const char              *uid_set,
+                                                     gboolean                 add,
+                                                     const char              *flags,
+                                                     guint64                  unchanged_since,
+                                                     gboolean                 silent,
+                                                     GArray                 **modified_out,
+                                                     GError                 **error);
 /* UID EXPUNGE set (UIDPLUS); expunge(): EXPUNGE, every \Deleted message of the mailbox. */
 gboolean     tern_imap_connection_uid_expunge       (TernImapConnection      *self,
                                                      const char              *uid_set,

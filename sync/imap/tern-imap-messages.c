@@ -404,8 +404,23 @@ tern_imap_connection_uid_store (TernImapConnection  *self,
                                 GArray             **modified_out,
                                 GError             **error)
 {
+  return tern_imap_connection_uid_store_full (self, uid_set, add, flags, unchanged_since, TRUE,
+                                              modified_out, error);
+}
+
+gboolean
+tern_imap_connection_uid_store_full (TernImapConnection  *self,
+                                     const char          *uid_set,
+                                     gboolean             add,
+                                     const char          *flags,
+                                     guint64              unchanged_since,
+                                     gboolean             silent,
+                                     GArray             **modified_out,
+                                     GError             **error)
+{
   g_autofree char *command = NULL;
   char sign = add ? '+' : '-';
+  const char *suffix = silent ? ".SILENT" : "";
 
   g_return_val_if_fail (self != NULL && self->session != NULL, FALSE);
   g_return_val_if_fail (uid_set != NULL && flags != NULL, FALSE);
@@ -415,10 +430,10 @@ tern_imap_connection_uid_store (TernImapConnection  *self,
   /* Sent raw: libetpan's UNCHANGEDSINCE form is malformed (no space). MODIFIED comes as a
    * response code while the command still succeeds. */
   if (unchanged_since != 0)
-    command = g_strdup_printf ("UID STORE %s (UNCHANGEDSINCE %" G_GUINT64_FORMAT ") %cFLAGS.SILENT (%s)",
-                               uid_set, unchanged_since, sign, flags);
+    command = g_strdup_printf ("UID STORE %s (UNCHANGEDSINCE %" G_GUINT64_FORMAT ") %cFLAGS%s (%s)",
+                               uid_set, unchanged_since, sign, suffix, flags);
   else
-    command = g_strdup_printf ("UID STORE %s %cFLAGS.SILENT (%s)", uid_set, sign, flags);
+    command = g_strdup_printf ("UID STORE %s %cFLAGS%s (%s)", uid_set, sign, suffix, flags);
   if (!tern_imap_connection_raw_command (self, command, error))
     return FALSE;
   if (modified_out != NULL && unchanged_since != 0)
