@@ -406,12 +406,15 @@ main (int   argc,
   g_autoptr(GOptionContext) context = g_option_context_new ("- Tern on a slow link");
   int messages = 1000, offline = 1700, kbit = 64, delay = 250;
   gboolean replay_only = FALSE;
+  gboolean compressed_only = FALSE;
   GOptionEntry entries[] = {
     { "messages", 0, 0, G_OPTION_ARG_INT, &messages, "messages in INBOX", "N" },
     { "offline", 0, 0, G_OPTION_ARG_INT, &offline, "messages in the folder made available offline", "M" },
     { "kbit", 0, 0, G_OPTION_ARG_INT, &kbit, "link speed each way, kbit/s", "K" },
     { "delay", 0, 0, G_OPTION_ARG_INT, &delay, "one-way delay, ms", "MS" },
     { "replay-only", 0, 0, G_OPTION_ARG_NONE, &replay_only, "only the replay rows", NULL },
+    { "compressed-only", 0, 0, G_OPTION_ARG_NONE, &compressed_only,
+      "no rows without COMPRESS (Tern's and the floor's)", NULL },
     { NULL }
   };
   Bench b = { 0 };
@@ -442,14 +445,18 @@ main (int   argc,
   if (!replay_only)
     {
       run_tern (&b, TRUE, (guint) messages + 1, (guint) offline);
-      run_tern (&b, FALSE, (guint) messages + 1, (guint) offline);
-      run_bare (&b, FALSE, (guint) messages + 1, (guint) offline);
+      if (!compressed_only)
+        {
+          run_tern (&b, FALSE, (guint) messages + 1, (guint) offline);
+          run_bare (&b, FALSE, (guint) messages + 1, (guint) offline);
+        }
       run_bare (&b, TRUE, (guint) messages + 1, (guint) offline);
       run_new_mail (&b);
     }
   seed_replay (&b);
   run_replay (&b, TRUE);
-  run_replay_bare (&b, FALSE);
+  if (!compressed_only)
+    run_replay_bare (&b, FALSE);
   run_replay_bare (&b, TRUE);
 
   g_clear_pointer (&b.account, tern_account_free);
