@@ -271,8 +271,11 @@ plausible_address (const char *address)
 {
   const char *at = strchr (address, '@');
 
+  for (const char *p = address; *p != '\0'; p++)
+    if (g_ascii_iscntrl (*p))
+      return FALSE;
   return at != NULL && at != address && at[1] != '\0' && strchr (at + 1, '@') == NULL &&
-         strpbrk (address, " \t\r\n\"<>,;:()[]\\") == NULL;
+         strpbrk (address, " \"<>,;:()[]\\") == NULL;
 }
 
 /* The value of a property line as UTF-8: quoted-printable and CHARSET undone. */

@@ -163,6 +163,13 @@ test_control_characters (void)
   written = tern_vcard_write (CARD (cards, 0)->name, (const char * const *) CARD (cards, 0)->emails);
   again = parse_ok (written, 0);
   g_assert_cmpstr (CARD (again, 0)->name, ==, CARD (cards, 0)->name);
+  g_clear_pointer (&cards, g_ptr_array_unref);
+
+  /* An address with a control character in it is no address: the card has none left. */
+  cards = parse_ok ("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Zoe\r\nEMAIL:zo\x1b" "e@example.org\r\n"
+                    "EMAIL:zoe@example.org\r\nEND:VCARD\r\n", 0);
+  g_assert_cmpuint (cards->len, ==, 1);
+  g_assert_cmpstrv (CARD (cards, 0)->emails, ((const char *[]) { "zoe@example.org", NULL }));
 }
 
 int
