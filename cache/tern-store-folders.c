@@ -21,8 +21,7 @@
   "f.offline_full"
 
 #define FOLDER_COUNTS \
-  "(SELECT count(*) FROM message m WHERE " SHOWN_IN ("f.id") "), " \
-  "(SELECT count(*) FROM message m WHERE " SHOWN_IN ("f.id") " AND m.seen = 0)"
+  SHOWN_COUNT ("f.id", "") ", " SHOWN_COUNT ("f.id", " AND m.seen = 0")
 
 static TernFolder *
 folder_from_row (sqlite3_stmt *stmt,

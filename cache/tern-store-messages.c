@@ -352,8 +352,8 @@ tern_store_count_messages (TernStore  *self,
                            GError    **error)
 {
   sqlite3_stmt *stmt = _tern_store_prepare (self,
-                                            "SELECT count(*), coalesce (sum (seen = 0), 0) FROM message m "
-                                            "WHERE " SHOWN_IN ("?1"),
+                                            "SELECT " SHOWN_COUNT ("?1", "") ", "
+                                            SHOWN_COUNT ("?1", " AND m.seen = 0"),
                                             error);
   int rc;
 

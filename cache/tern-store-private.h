@@ -18,6 +18,14 @@ G_BEGIN_DECLS
   "((m.folder_id = " folder " AND m.local_folder IS NULL) OR m.local_folder = " folder ") " \
   "AND m.hidden = 0 AND m.detached = 0"
 
+/* How many messages a folder shows (an SQL expression; extra: more terms on m): its own,
+ * from the message_folder_shown index alone, and those shown there by a local move. */
+#define SHOWN_COUNT(folder, extra) \
+  "((SELECT count(*) FROM message m INDEXED BY message_folder_shown WHERE m.folder_id = " folder \
+  " AND m.local_folder IS NULL AND m.hidden = 0 AND m.detached = 0" extra ") + " \
+  "(SELECT count(*) FROM message m WHERE m.local_folder = " folder \
+  " AND m.hidden = 0 AND m.detached = 0" extra "))"
+
 /* The columns _tern_store_message_from_row() reads. */
 #define MESSAGE_COLUMNS \
   "id, coalesce (local_folder, folder_id), uid, modseq, flags, internaldate, size, date, subject, " \
