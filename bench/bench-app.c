@@ -237,6 +237,32 @@ wait_first_rows (Bench *b,
                   gtk_widget_get_mapped (GTK_WIDGET (b->list)) ? "mapped" : "not mapped",
                   child ? G_OBJECT_TYPE_NAME (child) : "-",
                   child && gtk_widget_get_first_child (child) ? G_OBJECT_TYPE_NAME (gtk_widget_get_first_child (child)) : "-");
+      {
+        GListModel *model = b->grouped ? G_LIST_MODEL (_tern_window_conversations (b->window))
+                                       : G_LIST_MODEL (tern_window_get_message_model (b->window));
+        guint n = 0;
+
+        if (TERN_IS_CONVERSATION_MODEL (model) && g_list_model_get_n_items (model) > 0)
+          g_printerr ("bench-app: position 0 is conversation %" G_GINT64_FORMAT " of %u\n",
+                      tern_conversation_model_get_thread_id (TERN_CONVERSATION_MODEL (model), 0),
+                      g_list_model_get_n_items (model));
+        for (GtkWidget *c = gtk_widget_get_first_child (GTK_WIDGET (b->list)); c != NULL && n < 5;
+             c = gtk_widget_get_next_sibling (c), n++)
+          {
+            GtkWidget *row = gtk_widget_get_first_child (c);
+
+            if (row != NULL && GTK_IS_TREE_EXPANDER (row))
+              row = gtk_tree_expander_get_child (GTK_TREE_EXPANDER (row));
+            if (row != NULL && TERN_IS_MESSAGE_ROW (row))
+              {
+                TernConversationItem *conv = tern_message_row_get_conversation (TERN_MESSAGE_ROW (row));
+                g_printerr ("bench-app:   row %u: %s, conversation %" G_GINT64_FORMAT " loaded %d\n", n,
+                            gtk_widget_get_mapped (row) ? "mapped" : "unmapped",
+                            conv ? tern_conversation_item_get_thread_id (conv) : -1,
+                            conv ? tern_conversation_item_get_loaded (conv) : -1);
+              }
+          }
+      }
       return FALSE;
     }
   wait_frame (GTK_WIDGET (b->list));

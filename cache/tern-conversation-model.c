@@ -675,7 +675,7 @@ replace_all (TernConversationModel *self,
   for (guint i = 0; i < self->groups->len; i++)
     g_array_append_val (self->keys, g_array_index (self->groups, TernConversationGroup, i).thread);
   self->n_loaded = 0;
-  _tern_model_replace_rows (G_LIST_MODEL (self), &self->items, old_len, self->keys->len,
+  _tern_model_replace_rows (G_LIST_MODEL (self), &self->items, NULL, old_len, self->keys->len,
                             properties [PROP_N_ITEMS]);
 }
 

@@ -15,11 +15,6 @@
 
 #define BATCH 64
 
-/* What the user sees in a folder, as tern-store.c's SHOWN_IN says. */
-#define SHOWN_IN_FOLDER \
-  "((m.folder_id = ?1 AND m.local_folder IS NULL) OR m.local_folder = ?1) " \
-  "AND m.hidden = 0 AND m.detached = 0"
-
 struct _TernMessageModel
 {
   GObject     parent_instance;
@@ -39,6 +34,7 @@ struct _TernMessageModel
   gboolean    search_pending; /* that search has not landed yet */
   guint       n_loaded;
   gboolean    fixed;        /* ids given by the owner (a conversation's messages) */
+  gboolean    emptied;      /* between the two signals of _tern_model_replace_rows() */
 };
 
 static void list_model_iface_init (GListModelInterface *iface);
@@ -125,8 +121,38 @@ load_envelopes (TernMessageModel  *self,
   sqlite3_clear_bindings (stmt);
 }
 
+/* Appends the rows of stmt (id, date, uid) to ids and keys (date, uid: two gint64 a row). */
+static gboolean
+read_rows (TernMessageModel  *self,
+           sqlite3_stmt      *stmt,
+           gint64             folder_id,
+           GArray            *ids,
+           GArray            *keys,
+           GError           **error)
+{
+  int rc;
+
+  sqlite3_bind_int64 (stmt, 1, folder_id);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+      gint64 key[2] = { sqlite3_column_int64 (stmt, 1), sqlite3_column_int64 (stmt, 2) };
+
+      g_array_append_val (ids, id);
+      g_array_append_vals (keys, key, 2);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _tern_store_fail (self->store, rc, "listing message ids", error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* A folder's shown ids, newest first (and, if dates is not NULL, their dates and uids:
- * the keys the order follows, two gint64 a row). */
+ * the keys the order follows, two gint64 a row). Its own messages come in that order from
+ * the message_folder_shown index; the few shown there by a local move are merged in. */
 static gboolean
 folder_ids (TernMessageModel  *self,
             gint64             folder_id,
@@ -134,32 +160,46 @@ folder_ids (TernMessageModel  *self,
             GArray            *dates,
             GError           **error)
 {
-  sqlite3_stmt *stmt = _tern_store_prepare (self->store,
-                                            "SELECT m.id, m.date, m.uid FROM message m WHERE " SHOWN_IN_FOLDER
-                                            " ORDER BY m.date DESC, m.uid DESC",
-                                            error);
-  int rc;
+  static const char *own_sql =
+    "SELECT m.id, m.date, m.uid FROM message m INDEXED BY message_folder_shown "
+    "WHERE m.folder_id = ?1 AND m.local_folder IS NULL AND m.hidden = 0 AND m.detached = 0 "
+    "ORDER BY m.date DESC, m.uid DESC";
+  static const char *moved_sql =
+    "SELECT m.id, m.date, m.uid FROM message m "
+    "WHERE m.local_folder = ?1 AND m.hidden = 0 AND m.detached = 0 "
+    "ORDER BY m.date DESC, m.uid DESC";
+  g_autoptr(GArray) own = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GArray) own_keys = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GArray) moved = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GArray) moved_keys = g_array_new (FALSE, FALSE, sizeof (gint64));
+  sqlite3_stmt *stmt;
+  guint a = 0, b = 0;
 
-  if (stmt == NULL)
+  if ((stmt = _tern_store_prepare (self->store, own_sql, error)) == NULL ||
+      !read_rows (self, stmt, folder_id, own, own_keys, error) ||
+      (stmt = _tern_store_prepare (self->store, moved_sql, error)) == NULL ||
+      !read_rows (self, stmt, folder_id, moved, moved_keys, error))
     return FALSE;
-  sqlite3_bind_int64 (stmt, 1, folder_id);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+  if (moved->len == 0)
     {
-      gint64 id = sqlite3_column_int64 (stmt, 0);
-
-      g_array_append_val (ids, id);
+      g_array_append_vals (ids, own->data, own->len);
       if (dates != NULL)
-        {
-          gint64 keys[2] = { sqlite3_column_int64 (stmt, 1), sqlite3_column_int64 (stmt, 2) };
-
-          g_array_append_vals (dates, keys, 2);
-        }
+        g_array_append_vals (dates, own_keys->data, own_keys->len);
+      return TRUE;
     }
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
+  while (a < own->len || b < moved->len)
     {
-      _tern_store_fail (self->store, rc, "listing message ids", error);
-      return FALSE;
+      const gint64 *ka = a < own->len ? &g_array_index (own_keys, gint64, 2 * a) : NULL;
+      const gint64 *kb = b < moved->len ? &g_array_index (moved_keys, gint64, 2 * b) : NULL;
+      gboolean take_own = kb == NULL || (ka != NULL && (ka[0] > kb[0] || (ka[0] == kb[0] && ka[1] >= kb[1])));
+
+      g_array_append_val (ids, g_array_index (take_own ? own : moved, gint64, take_own ? a : b));
+      if (dates != NULL)
+        g_array_append_vals (dates, take_own ? ka : kb, 2);
+      if (take_own)
+        a++;
+      else
+        b++;
     }
   return TRUE;
 }
@@ -357,7 +397,7 @@ show_ids (TernMessageModel *self,
   g_array_unref (self->ids);
   self->ids = ids != NULL ? ids : g_array_new (FALSE, FALSE, sizeof (gint64));
   self->n_loaded = 0;
-  _tern_model_replace_rows (G_LIST_MODEL (self), &self->items, old_len, self->ids->len,
+  _tern_model_replace_rows (G_LIST_MODEL (self), &self->items, &self->emptied, old_len, self->ids->len,
                             properties [PROP_N_ITEMS]);
 }
 
@@ -383,7 +423,9 @@ tern_message_model_get_item_type (GListModel *model)
 static guint
 tern_message_model_get_n_items (GListModel *model)
 {
-  return TERN_MESSAGE_MODEL (model)->ids->len;
+  TernMessageModel *self = TERN_MESSAGE_MODEL (model);
+
+  return self->emptied ? 0 : self->ids->len;
 }
 
 static gpointer

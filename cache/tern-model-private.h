@@ -66,10 +66,14 @@ void     _tern_model_reload_held  (gpointer              model,
                                    TernModelItemFunc     kept,
                                    TernModelLoadFunc     load);
 
-/* Every row is new: *items becomes new_len NULLs, then one items-changed replaces old_len
- * rows and n_items_pspec is notified when the count changes. */
+/* Every row is new: *items becomes new_len NULLs; old_len rows are removed, then new_len
+ * added, in two items-changed (the model's get_n_items() answers 0 while *emptied is
+ * TRUE; emptied NULL: one items-changed); n_items_pspec is notified when the count
+ * changes. In one signal, GTK 4.8's list view asks for every new row (all 100,000 of a
+ * folder) looking for the widgets of the old ones to reuse. */
 void  _tern_model_replace_rows (GListModel   *model,
                                 GPtrArray   **items,
+                                gboolean     *emptied,
                                 guint         old_len,
                                 guint         new_len,
                                 GParamSpec   *n_items_pspec);

@@ -124,6 +124,7 @@ _tern_model_reload_held (gpointer           model,
 void
 _tern_model_replace_rows (GListModel  *model,
                           GPtrArray  **items,
+                          gboolean    *emptied,
                           guint        old_len,
                           guint        new_len,
                           GParamSpec  *n_items_pspec)
@@ -131,8 +132,19 @@ _tern_model_replace_rows (GListModel  *model,
   g_ptr_array_unref (*items);
   *items = g_ptr_array_new_full (new_len, _tern_model_unref_item);
   g_ptr_array_set_size (*items, new_len);
-  if (old_len > 0 || new_len > 0)
-    g_list_model_items_changed (model, 0, old_len, new_len);
+  if (emptied == NULL)
+    {
+      if (old_len > 0 || new_len > 0)
+        g_list_model_items_changed (model, 0, old_len, new_len);
+    }
+  else if (old_len > 0)
+    {
+      *emptied = TRUE;
+      g_list_model_items_changed (model, 0, old_len, 0);
+      *emptied = FALSE;
+    }
+  if (emptied != NULL && new_len > 0)
+    g_list_model_items_changed (model, 0, 0, new_len);
   if (old_len != new_len)
     g_object_notify_by_pspec (G_OBJECT (model), n_items_pspec);
 }

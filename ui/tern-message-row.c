@@ -190,15 +190,32 @@ tern_message_row_get_item (TernMessageRow *self)
   return self->item;
 }
 
+/* GTK 4.8 asks the display where the pointer is (a round trip to the X server) whenever a
+ * visible widget's tooltip is set: ~40 rows a folder switch, several tooltips each. Set
+ * while the widget is hidden, it asks nothing; the tooltip shows on hover all the same. */
+static void
+set_tooltip (GtkWidget  *widget,
+             const char *text)
+{
+  gboolean visible = gtk_widget_get_visible (widget);
+  const char *old = gtk_widget_get_tooltip_text (widget);
+
+  if (g_strcmp0 (old, text) == 0)
+    return;
+  gtk_widget_set_visible (widget, FALSE);
+  gtk_widget_set_tooltip_text (widget, text);
+  gtk_widget_set_visible (widget, visible);
+}
+
 static GtkWidget *
 mark (const char *icon,
       const char *tooltip)
 {
   GtkWidget *image = gtk_image_new_from_icon_name (icon);
 
-  gtk_widget_set_tooltip_text (image, tooltip);
-  gtk_widget_add_css_class (image, "dim-label");
   gtk_widget_set_visible (image, FALSE);
+  set_tooltip (image, tooltip);
+  gtk_widget_add_css_class (image, "dim-label");
   return image;
 }
 
@@ -240,7 +257,7 @@ tern_message_row_init (TernMessageRow *self)
   gtk_image_set_pixel_size (GTK_IMAGE (self->unread_dot), 8);
   gtk_widget_add_css_class (self->unread_dot, "accent");
   gtk_widget_set_valign (self->unread_dot, GTK_ALIGN_CENTER);
-  gtk_widget_set_tooltip_text (self->unread_dot, _("Unread"));
+  set_tooltip (self->unread_dot, _("Unread"));
   gtk_box_append (GTK_BOX (self->box), self->unread_dot);
 
   lines = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
@@ -259,8 +276,8 @@ tern_message_row_init (TernMessageRow *self)
   gtk_widget_add_css_class (self->count, "caption");
   gtk_widget_add_css_class (self->count, "numeric");
   gtk_widget_set_valign (self->count, GTK_ALIGN_CENTER);
-  gtk_widget_set_tooltip_text (self->count, _("Messages in this conversation"));
   gtk_widget_set_visible (self->count, FALSE);
+  set_tooltip (self->count, _("Messages in this conversation"));
   gtk_box_append (GTK_BOX (top), self->count);
   self->date = gtk_label_new (NULL);
   gtk_widget_add_css_class (self->date, "dim-label");
@@ -338,7 +355,7 @@ tern_message_row_set_account (TernMessageRow *self,
   klass = g_strdup_printf ("account-color-%u", color % 6);
   gtk_widget_add_css_class (self->account, klass);
   gtk_label_set_text (GTK_LABEL (self->account), name ? name : "");
-  gtk_widget_set_tooltip_text (self->account, name);
+  set_tooltip (self->account, name);
   gtk_widget_set_visible (self->account, name != NULL);
 }
 

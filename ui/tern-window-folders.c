@@ -101,10 +101,12 @@ show_folder (TernWindow *self,
   _tern_window_load_rights (self);
   if (gtk_search_bar_get_search_mode (self->search_bar))
     gtk_search_bar_set_search_mode (self->search_bar, FALSE);
+  /* Before the rows go: a selection whose rows are replaced makes GtkMultiSelection look
+   * for them among all the new ones. */
+  gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (self->message_selection));
   self->selecting = TRUE;
   _tern_window_load_folder (self);
   self->selecting = FALSE;
-  gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (self->message_selection));
   tern_message_view_show (self->message_view, 0);
   _tern_window_update_message_actions (self);
   _tern_window_update_list_title (self);
