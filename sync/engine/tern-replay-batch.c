@@ -13,8 +13,8 @@
  * Batched replay (#12): queued actions that commute go to the server together.
  *
  *  - Flag changes with the same delta on messages of one folder: one UID STORE per sign over
- *    the set, guarded by UNCHANGEDSINCE the folder's HIGHESTMODSEQ as cached where CONDSTORE
- *    is offered (then .SILENT); the MODIFIED set gets the same delta again, unguarded (the
+ *    the set, guarded by UNCHANGEDSINCE the newest MODSEQ cached of them where CONDSTORE is
+ *    offered (then .SILENT, its MODSEQs stored); the MODIFIED set gets the same delta again, unguarded (the
  *    user wins for the flags they touched). No FETCH: the STORE's answer names the messages
  *    it reached; any other goes to the one-action path.
  *  - Moves and copies from one folder to one target: one UID MOVE (or UID COPY, and for a
@@ -264,6 +264,7 @@ flags_batch (TernSync    *self,
   g_autofree guint32 *uids = g_new0 (guint32, batch->len);
   g_autoptr(GArray) modified = g_array_new (FALSE, FALSE, sizeof (guint32));
   g_autoptr(GHashTable) index = NULL;
+  g_autoptr(GPtrArray) local_flags = g_ptr_array_new_full (batch->len, g_free);
   g_autofree char *set = NULL;
   guint64 unchanged_since;
   gboolean ok = TRUE;
@@ -280,12 +281,22 @@ flags_batch (TernSync    *self,
   if (set == NULL)
     return TRUE;
 
-  /* Guarded by the folder's state as the cache last saw it (RFC 4549): what another client
-   * changed since comes back as MODIFIED. Nothing is fetched before or after: the STORE's
+  /* Guarded by the newest MODSEQ the cache has seen of these messages (RFC 4549): one
+   * another client changed since comes back as MODIFIED. Nothing is fetched before or after: the STORE's
    * own answer says which messages it reached (with CONDSTORE, .SILENT still answers each
    * changed message's UID and MODSEQ; without, the FLAGS of each). A message it did not
    * name (gone, or already as asked) goes to the one-action path, which asks. */
-  unchanged_since = self->condstore ? folder->highestmodseq : 0;
+  unchanged_since = 0;
+  g_ptr_array_set_size (local_flags, batch->len);
+  for (guint i = 0; i < batch->len && self->condstore; i++)
+    {
+      g_autoptr(TernMessage) m = uids[i] != 0 ? tern_store_get_message (self->store, ((TernAction *) batch->pdata[i])->message, NULL) : NULL;
+
+      if (m == NULL)
+        continue;
+      unchanged_since = MAX (unchanged_since, m->modseq);
+      local_flags->pdata[i] = g_strdup (m->flags ? m->flags : "");
+    }
   _tern_sync_clear_collected (self);
   self->fetch_mode = FETCH_COLLECT;
   for (guint sign = 0; sign < 2 && ok; sign++)
@@ -342,7 +353,14 @@ flags_batch (TernSync    *self,
         goto rollback;
       done++;
       if (c->flags == NULL)
-        continue;
+        {
+          /* .SILENT: the new MODSEQ alone; the row keeps the flags it shows. */
+          if (c->modseq != 0 && local_flags->pdata[i] != NULL &&
+              !tern_store_update_flags (self->store, folder->id, c->uid, local_flags->pdata[i], c->modseq, NULL,
+                                        error))
+            goto rollback;
+          continue;
+        }
       flags = tern_journal_apply_pending_flags (self->store, folder->id, c->uid, c->flags);
       if (!tern_store_update_flags (self->store, folder->id, c->uid, flags, c->modseq, NULL, error))
         goto rollback;
