@@ -307,8 +307,13 @@ property_value (GPtrArray   *params,
 
       if (converted == NULL)
         {
+          /* The set's name is the file's bytes, and GLib's message may quote them: the
+           * error is UTF-8 whatever they are. */
+          g_autofree char *name = g_utf8_make_valid (charset, -1);
+          g_autofree char *why = g_utf8_make_valid (local->message, -1);
+
           g_set_error (error, TERN_VCARD_ERROR, TERN_VCARD_ERROR_INVALID,
-                       "Line %u is not in its character set %s: %s", line, charset, local->message);
+                       "Line %u is not in its character set %s: %s", line, name, why);
           return NULL;
         }
       g_free (decoded);

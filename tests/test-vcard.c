@@ -115,6 +115,21 @@ test_bad_input (void)
   }
 }
 
+/* A character set whose name is not UTF-8 (a fuzz-vcard find): the error is, all the same. */
+static void
+test_bad_charset_name (void)
+{
+  const char *text = "BEGIN:VCARD\r\nVERSION:2.1\r\n"
+                     "FN;ENCODING=QUOTED-PRINTABLE;CHARSET=\xb7\xb5O-8859-1:Fran=E7ois\r\n"
+                     "EMAIL:fr@example.org\r\nEND:VCARD\r\n";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) cards = tern_vcard_parse (text, strlen (text), NULL, &error);
+
+  g_assert_null (cards);
+  g_assert_error (error, TERN_VCARD_ERROR, TERN_VCARD_ERROR_INVALID);
+  g_assert_true (g_utf8_validate (error->message, -1, NULL));
+}
+
 static void
 test_round_trip (void)
 {
@@ -182,5 +197,6 @@ main (int    argc,
   g_test_add_func ("/vcard/bad-input", test_bad_input);
   g_test_add_func ("/vcard/round-trip", test_round_trip);
   g_test_add_func ("/vcard/control-characters", test_control_characters);
+  g_test_add_func ("/vcard/bad-charset-name", test_bad_charset_name);
   return g_test_run ();
 }
