@@ -505,11 +505,21 @@ static void
 test_drag_folder (Fixture       *f,
                   gconstpointer  data)
 {
-  GtkWidget *from = folder_row (f, f->ids.receipts);
-  GtkWidget *to = folder_row (f, f->ids.projects);
+  gboolean moved = FALSE;
 
-  tern_test_ui_drag (from, 30, gtk_widget_get_height (from) / 2.0, to, 40, gtk_widget_get_height (to) / 2.0);
-  g_assert_true (tern_test_ui_wait_for (folder_exists_cb, f, 5));
+  /* A synthesized drag is lost now and then when the sidebar is laid out again under it
+   * (seen twice in ~10 runs under load): a second one, on rows found again, must land. */
+  for (guint attempt = 0; attempt < 2 && !moved; attempt++)
+    {
+      GtkWidget *from, *to;
+
+      g_assert_true (tern_test_ui_wait_frames (GTK_WIDGET (f->window), 2));
+      from = folder_row (f, f->ids.receipts);
+      to = folder_row (f, f->ids.projects);
+      tern_test_ui_drag (from, 30, gtk_widget_get_height (from) / 2.0, to, 40, gtk_widget_get_height (to) / 2.0);
+      moved = tern_test_ui_wait_for (folder_exists_cb, f, 10);
+    }
+  g_assert_true (moved);
   g_assert_cmpint (folder_named (f, "Projects/Receipts"), ==, f->ids.receipts);
   g_assert_cmpuint (queued (f, TERN_ACTION_FOLDER_RENAME), ==, 1);
   g_assert_cmpstr (tern_window_get_last_toast (f->window), ==, "“Receipts” moved into “Projects”");
