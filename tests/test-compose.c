@@ -444,6 +444,15 @@ test_reply_helpers (void)
   quote = tern_compose_quote (m, "line one\n> older\n\nline three\n");
   g_assert_true (g_str_has_prefix (quote, "On "));
   g_assert_nonnull (strstr (quote, "Bob wrote:\n> line one\n>> older\n>\n> line three\n"));
+
+  /* A header whose comment never closes (GMime 3.2.13 leaks on it; fuzz-parsers): the
+   * addresses in it still count, the comment closed at the end. */
+  g_clear_pointer (&to, g_free);
+  g_clear_pointer (&cc, g_free);
+  g_free (m->cc_list);
+  m->cc_list = g_strdup ("dave@example.org, erin@example.org (Erin ((\\");
+  tern_compose_reply_recipients (m, mine, TRUE, &to, &cc);
+  g_assert_cmpstr (cc, ==, "dave@example.org, \"Erin (( ))\" <erin@example.org>");
 }
 
 static void

@@ -148,12 +148,6 @@ recipients_string (GPtrArray *addresses)
   return internet_address_list_to_string (list, NULL, FALSE);
 }
 
-static InternetAddressList *
-parse_or_null (const char *text)
-{
-  return text && *text ? internet_address_list_parse (NULL, text) : NULL;
-}
-
 void
 tern_compose_reply_recipients (const TernMessage   *original,
                                const char * const  *my_addresses,
@@ -175,7 +169,7 @@ tern_compose_reply_recipients (const TernMessage   *original,
   g_return_if_fail (original != NULL && to_out != NULL && cc_out != NULL);
 
   g_mime_init ();
-  reply_to = parse_or_null (original->reply_to);
+  reply_to = _tern_address_list_parse (original->reply_to);
   if (original->from_addr != NULL)
     {
       g_autoptr(InternetAddress) a = internet_address_mailbox_new (original->from_name,
@@ -184,8 +178,8 @@ tern_compose_reply_recipients (const TernMessage   *original,
       from = internet_address_list_new ();
       internet_address_list_add (from, a);
     }
-  to = parse_or_null (original->to_list);
-  cc = parse_or_null (original->cc_list);
+  to = _tern_address_list_parse (original->to_list);
+  cc = _tern_address_list_parse (original->cc_list);
   from_me = original->from_addr != NULL && is_mine (original->from_addr, my_addresses);
 
   if (from_me)
@@ -254,25 +248,26 @@ check_list (InternetAddressList  *list,
   return TRUE;
 }
 
-/* Where a comment or a quoted string opens that does not close, or NULL. Such a list is
- * never valid, and GMime 3.2.13 leaks in internet_address_list_parse() on an unclosed
- * comment (jstedfast/gmime issue 159), so it is answered before GMime sees it. */
+/* Where a comment or a quoted string opens that does not close, or NULL; *closing_out (if
+ * not NULL) gets what would close them. Such a list is never valid, and GMime 3.2.13 leaks in
+ * internet_address_list_parse() on an unclosed comment (jstedfast/gmime issue 159), so
+ * Tern's parses of address lists go through _tern_address_list_parse(). */
 static const char *
-unclosed (const char *text)
+unclosed (const char  *text,
+          char       **closing_out)
 {
   const char *open = NULL;
   guint depth = 0;
   gboolean quoted = FALSE;
+  gboolean escaped = FALSE;
 
   for (const char *p = text; *p != '\0'; p++)
     {
-      if (*p == '\\' && (quoted || depth > 0))
-        {
-          if (*++p == '\0')
-            break;
-          continue;
-        }
-      if (quoted)
+      if (escaped)
+        escaped = FALSE;
+      else if (*p == '\\' && (quoted || depth > 0))
+        escaped = TRUE;
+      else if (quoted)
         quoted = *p != '"';
       else if (*p == '"' && depth == 0)
         {
@@ -287,7 +282,35 @@ unclosed (const char *text)
       else if (*p == ')' && depth > 0)
         depth--;
     }
+  if (closing_out != NULL)
+    {
+      /* A trailing backslash would escape what closes: a space goes first. */
+      GString *closing = g_string_new (escaped ? " " : "");
+
+      if (quoted)
+        g_string_append_c (closing, '"');
+      for (guint i = 0; i < depth; i++)
+        g_string_append_c (closing, ')');
+      *closing_out = g_string_free (closing, FALSE);
+    }
   return quoted || depth > 0 ? open : NULL;
+}
+
+InternetAddressList *
+_tern_address_list_parse (const char *text)
+{
+  g_autofree char *closing = NULL;
+  g_autofree char *closed = NULL;
+
+  if (text == NULL || *text == '\0')
+    return NULL;
+  g_mime_init ();
+  /* A header from a server, a draft or a link may leave a comment open: it is closed at the
+   * end, as a reader would, so the addresses before it still count. */
+  if (unclosed (text, &closing) == NULL)
+    return internet_address_list_parse (NULL, text);
+  closed = g_strconcat (text, closing, NULL);
+  return internet_address_list_parse (NULL, closed);
 }
 
 gboolean
@@ -313,10 +336,10 @@ tern_compose_check_addresses (const char  *text,
   if (*trimmed == '\0')
     return TRUE;
 
-  if (unclosed (trimmed) != NULL)
+  if (unclosed (trimmed, NULL) != NULL)
     {
       if (invalid_out != NULL)
-        *invalid_out = g_strdup (unclosed (trimmed));
+        *invalid_out = g_strdup (unclosed (trimmed, NULL));
       return FALSE;
     }
   g_mime_init ();

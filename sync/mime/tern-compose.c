@@ -132,7 +132,7 @@ set_list (InternetAddressList **slot,
 
   if (text != NULL && *text != '\0')
     {
-      list = internet_address_list_parse (NULL, text);
+      list = _tern_address_list_parse (text);
       if (list == NULL || count_mailboxes (list) == 0)
         {
           g_clear_object (&list);
