@@ -345,6 +345,46 @@ tern_store_dup_flags_map (TernStore  *self,
 }
 
 gboolean
+tern_store_get_flag_states (TernStore     *self,
+                            const gint64  *ids,
+                            guint          n,
+                            guint64       *modseqs,
+                            char         **flags,
+                            GError       **error)
+{
+  sqlite3_stmt *stmt = _tern_store_prepare (self, "SELECT modseq, flags FROM message WHERE id = ?", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  for (guint i = 0; i < n; i++)
+    {
+      int rc;
+
+      modseqs[i] = 0;
+      flags[i] = NULL;
+      if (ids[i] == 0)
+        continue;
+      sqlite3_bind_int64 (stmt, 1, ids[i]);
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW)
+        {
+          const char *text = (const char *) sqlite3_column_text (stmt, 1);
+
+          modseqs[i] = (guint64) sqlite3_column_int64 (stmt, 0);
+          flags[i] = g_strdup (text != NULL ? text : "");
+        }
+      sqlite3_reset (stmt);
+      if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        {
+          for (guint j = 0; j <= i; j++)
+            g_clear_pointer (&flags[j], g_free);
+          return _tern_store_fail (self, rc, "reading flags", error);
+        }
+    }
+  return TRUE;
+}
+
+gboolean
 tern_store_count_messages (TernStore  *self,
                            gint64      folder_id,
                            guint      *total_out,

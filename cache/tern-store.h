@@ -393,6 +393,15 @@ gboolean     tern_store_expunge_missing (TernStore        *self,
 GArray      *tern_store_list_uids     (TernStore          *self,
                                        gint64              folder_id,
                                        GError            **error) G_GNUC_WARN_UNUSED_RESULT;
+/* For each of n message ids (0 skipped): its MODSEQ (0 when it has none) into modseqs[i] and
+ * its flags ("" when none; NULL when the id is not in the cache) into flags[i], owned by the
+ * caller. One statement, no parts read. */
+gboolean     tern_store_get_flag_states (TernStore        *self,
+                                         const gint64     *ids,
+                                         guint             n,
+                                         guint64          *modseqs,
+                                         char            **flags,
+                                         GError          **error);
 /* UID -> flags of the attached messages whose UID is at least min_uid. */
 GHashTable  *tern_store_dup_flags_map (TernStore          *self,
                                        gint64              folder_id,

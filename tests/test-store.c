@@ -398,6 +398,23 @@ test_messages (Fixture       *f,
   /* The same flags again are no change. */
   g_assert_true (tern_store_update_flags (f->store, folder, 12, "\\Seen \\Flagged", 100, &changed, &error));
   g_assert_false (changed);
+  {
+    /* MODSEQ and flags of a set at once (batched flag replay): 0 skipped, an unknown id NULL. */
+    gint64 ids[] = { id1, 0, id1 + 2, 999999 };
+    guint64 modseqs[G_N_ELEMENTS (ids)];
+    char *flags[G_N_ELEMENTS (ids)];
+
+    g_assert_true (tern_store_get_flag_states (f->store, ids, G_N_ELEMENTS (ids), modseqs, flags, &error));
+    g_assert_no_error (error);
+    g_assert_cmpstr (flags[0], ==, "\\Seen");
+    g_assert_cmpuint (modseqs[0], ==, 0);
+    g_assert_null (flags[1]);
+    g_assert_cmpstr (flags[2], ==, "\\Seen \\Flagged");
+    g_assert_cmpuint (modseqs[2], ==, 100);
+    g_assert_null (flags[3]);
+    for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+      g_free (flags[i]);
+  }
 
   m = tern_store_get_message (f->store, id1, &error);
   g_assert_no_error (error);

@@ -282,20 +282,26 @@ flags_batch (TernSync    *self,
     return TRUE;
 
   /* Guarded by the newest MODSEQ the cache has seen of these messages (RFC 4549): one
-   * another client changed since comes back as MODIFIED. Nothing is fetched before or after: the STORE's
-   * own answer says which messages it reached (with CONDSTORE, .SILENT still answers each
-   * changed message's UID and MODSEQ; without, the FLAGS of each). A message it did not
-   * name (gone, or already as asked) goes to the one-action path, which asks. */
+   * another client changed since comes back as MODIFIED. A message the cache has no MODSEQ
+   * of does not raise it; if the server's is newer, it comes back MODIFIED like the rest.
+   * Nothing is fetched before or after: the STORE's own answer says which messages it
+   * reached (with CONDSTORE, .SILENT still answers each changed message's UID and MODSEQ;
+   * without, the FLAGS of each). A message it did not name (gone, or already as asked) goes
+   * to the one-action path, which asks. */
   unchanged_since = 0;
   g_ptr_array_set_size (local_flags, batch->len);
-  for (guint i = 0; i < batch->len && self->condstore; i++)
+  if (self->condstore)
     {
-      g_autoptr(TernMessage) m = uids[i] != 0 ? tern_store_get_message (self->store, ((TernAction *) batch->pdata[i])->message, NULL) : NULL;
+      g_autofree gint64 *ids = g_new0 (gint64, batch->len);
+      g_autofree guint64 *modseqs = g_new0 (guint64, batch->len);
 
-      if (m == NULL)
-        continue;
-      unchanged_since = MAX (unchanged_since, m->modseq);
-      local_flags->pdata[i] = g_strdup (m->flags ? m->flags : "");
+      for (guint i = 0; i < batch->len; i++)
+        ids[i] = uids[i] != 0 ? ((TernAction *) batch->pdata[i])->message : 0;
+      if (!tern_store_get_flag_states (self->store, ids, batch->len, modseqs, (char **) local_flags->pdata,
+                                       error))
+        return FALSE;
+      for (guint i = 0; i < batch->len; i++)
+        unchanged_since = MAX (unchanged_since, modseqs[i]);
     }
   _tern_sync_clear_collected (self);
   self->fetch_mode = FETCH_COLLECT;
