@@ -150,6 +150,63 @@ read_rows (TernMessageModel  *self,
   return TRUE;
 }
 
+/* Merges lists of ids, each newest first with its keys in list_keys (date, uid: two gint64
+ * a row), into ids (and keys, if not NULL): newest first, at equal dates the higher uid, then
+ * the list given first. One pass over them all, as in a merge sort. */
+static void
+merge_sorted (GPtrArray *lists,
+              GPtrArray *list_keys,
+              GArray    *ids,
+              GArray    *keys)
+{
+  guint n = lists->len;
+  g_autofree guint *at = g_new0 (guint, MAX (n, 1));
+  guint total = 0, filled = 0, last = 0;
+
+  for (guint f = 0; f < n; f++)
+    {
+      guint len = ((GArray *) lists->pdata[f])->len;
+
+      total += len;
+      if (len > 0)
+        {
+          filled++;
+          last = f;
+        }
+    }
+  if (filled == 1)
+    {
+      /* One folder, nothing moved in locally: the usual case, as it comes. */
+      g_array_append_vals (ids, ((GArray *) lists->pdata[last])->data, total);
+      if (keys != NULL)
+        g_array_append_vals (keys, ((GArray *) list_keys->pdata[last])->data, 2 * total);
+      return;
+    }
+  for (guint done = 0; done < total; done++)
+    {
+      int best = -1;
+      const gint64 *best_key = NULL;
+
+      for (guint f = 0; f < n; f++)
+        {
+          const gint64 *key;
+
+          if (at[f] >= ((GArray *) lists->pdata[f])->len)
+            continue;
+          key = &g_array_index ((GArray *) list_keys->pdata[f], gint64, 2 * at[f]);
+          if (best < 0 || key[0] > best_key[0] || (key[0] == best_key[0] && key[1] > best_key[1]))
+            {
+              best = (int) f;
+              best_key = key;
+            }
+        }
+      g_array_append_val (ids, g_array_index ((GArray *) lists->pdata[best], gint64, at[best]));
+      if (keys != NULL)
+        g_array_append_vals (keys, best_key, 2);
+      at[best]++;
+    }
+}
+
 /* A folder's shown ids, newest first (and, if dates is not NULL, their dates and uids:
  * the keys the order follows, two gint64 a row). Its own messages come in that order from
  * the message_folder_shown index; the few shown there by a local move are merged in. */
@@ -160,100 +217,49 @@ folder_ids (TernMessageModel  *self,
             GArray            *dates,
             GError           **error)
 {
-  static const char *own_sql =
+  static const char *const sql[] = {
     "SELECT m.id, m.date, m.uid FROM message m INDEXED BY message_folder_shown "
     "WHERE m.folder_id = ?1 AND m.local_folder IS NULL AND m.hidden = 0 AND m.detached = 0 "
-    "ORDER BY m.date DESC, m.uid DESC";
-  static const char *moved_sql =
+    "ORDER BY m.date DESC, m.uid DESC",
     "SELECT m.id, m.date, m.uid FROM message m "
     "WHERE m.local_folder = ?1 AND m.hidden = 0 AND m.detached = 0 "
-    "ORDER BY m.date DESC, m.uid DESC";
-  g_autoptr(GArray) own = g_array_new (FALSE, FALSE, sizeof (gint64));
-  g_autoptr(GArray) own_keys = g_array_new (FALSE, FALSE, sizeof (gint64));
-  g_autoptr(GArray) moved = g_array_new (FALSE, FALSE, sizeof (gint64));
-  g_autoptr(GArray) moved_keys = g_array_new (FALSE, FALSE, sizeof (gint64));
-  sqlite3_stmt *stmt;
-  guint a = 0, b = 0;
+    "ORDER BY m.date DESC, m.uid DESC",
+  };
+  g_autoptr(GPtrArray) lists = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
+  g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
 
-  if ((stmt = _tern_store_prepare (self->store, own_sql, error)) == NULL ||
-      !read_rows (self, stmt, folder_id, own, own_keys, error) ||
-      (stmt = _tern_store_prepare (self->store, moved_sql, error)) == NULL ||
-      !read_rows (self, stmt, folder_id, moved, moved_keys, error))
-    return FALSE;
-  if (moved->len == 0)
+  for (guint i = 0; i < G_N_ELEMENTS (sql); i++)
     {
-      g_array_append_vals (ids, own->data, own->len);
-      if (dates != NULL)
-        g_array_append_vals (dates, own_keys->data, own_keys->len);
-      return TRUE;
-    }
-  while (a < own->len || b < moved->len)
-    {
-      const gint64 *ka = a < own->len ? &g_array_index (own_keys, gint64, 2 * a) : NULL;
-      const gint64 *kb = b < moved->len ? &g_array_index (moved_keys, gint64, 2 * b) : NULL;
-      gboolean take_own = kb == NULL || (ka != NULL && (ka[0] > kb[0] || (ka[0] == kb[0] && ka[1] >= kb[1])));
+      sqlite3_stmt *stmt = _tern_store_prepare (self->store, sql[i], error);
 
-      g_array_append_val (ids, g_array_index (take_own ? own : moved, gint64, take_own ? a : b));
-      if (dates != NULL)
-        g_array_append_vals (dates, take_own ? ka : kb, 2);
-      if (take_own)
-        a++;
-      else
-        b++;
+      g_ptr_array_add (lists, g_array_new (FALSE, FALSE, sizeof (gint64)));
+      g_ptr_array_add (keys, g_array_new (FALSE, FALSE, sizeof (gint64)));
+      if (stmt == NULL || !read_rows (self, stmt, folder_id, lists->pdata[i], keys->pdata[i], error))
+        return FALSE;
     }
+  merge_sorted (lists, keys, ids, dates);
   return TRUE;
 }
 
 /* The folders' ids merged by date (newest first; at equal dates the higher uid, then the
- * folder listed first): each folder's ids come ordered from its index, so this is one pass
- * over them all, as in a merge sort. */
+ * folder listed first). */
 static GArray *
 merge_folders (TernMessageModel  *self,
                GError           **error)
 {
-  guint n = self->folders->len;
-  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
+  g_autoptr(GPtrArray) lists = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
   g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
-  g_autofree guint *at = g_new0 (guint, MAX (n, 1));
   g_autoptr(GArray) out = g_array_new (FALSE, FALSE, sizeof (gint64));
-  guint total = 0;
 
-  for (guint f = 0; f < n; f++)
+  for (guint f = 0; f < self->folders->len; f++)
     {
-      GArray *folder = g_array_new (FALSE, FALSE, sizeof (gint64));
-      GArray *dates = g_array_new (FALSE, FALSE, sizeof (gint64));
-
-      g_ptr_array_add (ids, folder);
-      g_ptr_array_add (keys, dates);
-      if (!folder_ids (self, g_array_index (self->folders, gint64, f), folder, dates, error))
+      g_ptr_array_add (lists, g_array_new (FALSE, FALSE, sizeof (gint64)));
+      g_ptr_array_add (keys, g_array_new (FALSE, FALSE, sizeof (gint64)));
+      if (!folder_ids (self, g_array_index (self->folders, gint64, f), lists->pdata[f], keys->pdata[f],
+                       error))
         return NULL;
-      total += folder->len;
     }
-  g_array_set_size (out, 0);
-  while (out->len < total)
-    {
-      int best = -1;
-      gint64 best_date = 0, best_uid = 0;
-
-      for (guint f = 0; f < n; f++)
-        {
-          GArray *dates = keys->pdata[f];
-          gint64 date, uid;
-
-          if (at[f] >= ((GArray *) ids->pdata[f])->len)
-            continue;
-          date = g_array_index (dates, gint64, 2 * at[f]);
-          uid = g_array_index (dates, gint64, 2 * at[f] + 1);
-          if (best < 0 || date > best_date || (date == best_date && uid > best_uid))
-            {
-              best = (int) f;
-              best_date = date;
-              best_uid = uid;
-            }
-        }
-      g_array_append_val (out, g_array_index ((GArray *) ids->pdata[best], gint64, at[best]));
-      at[best]++;
-    }
+  merge_sorted (lists, keys, out, NULL);
   return g_steal_pointer (&out);
 }
 
