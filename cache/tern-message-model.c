@@ -273,16 +273,12 @@ query_ids (TernMessageModel  *self,
     g_array_append_vals (ids, self->ids->data, self->ids->len);
   else if (self->query != NULL)
     {
-      g_autoptr(GPtrArray) found = NULL;
+      g_autoptr(GArray) found = tern_store_search_message_ids (self->store, self->account_id, self->query,
+                                                               error);
 
-      if (!tern_store_index_pending (self->store, 0, NULL, error))
-        return NULL;
-      found = tern_store_search (self->store, self->account_id, self->query, 0, error);
       if (found == NULL)
         return NULL;
-      g_array_set_size (ids, found->len);
-      for (guint i = 0; i < found->len; i++)
-        g_array_index (ids, gint64, i) = ((TernMessage *) found->pdata[i])->id;
+      g_array_append_vals (ids, found->data, found->len);
     }
   else if (self->folders != NULL)
     {
@@ -666,8 +662,7 @@ search_thread (GTask        *task,
   Search *search = data;
   g_autoptr(GError) error = NULL;
   g_autoptr(TernStore) store = tern_store_open (search->path, &error);
-  g_autoptr(GPtrArray) found = NULL;
-  GArray *ids;
+  GArray *ids = NULL;
   gulong handler = 0;
 
   if (store == NULL)
@@ -679,19 +674,18 @@ search_thread (GTask        *task,
     handler = g_cancellable_connect (cancellable, G_CALLBACK (interrupt_cb), store->db, NULL);
   /* An interrupted statement fails; the cancellation is what is told then. */
   if (!g_cancellable_is_cancelled (cancellable))
-    found = tern_store_search (store, search->account_id, search->query, 0, &error);
+    ids = tern_store_search_message_ids (store, search->account_id, search->query, &error);
   g_cancellable_disconnect (cancellable, handler);
   if (g_task_return_error_if_cancelled (task))
-    return;
-  if (found == NULL)
+    {
+      g_clear_pointer (&ids, g_array_unref);
+      return;
+    }
+  if (ids == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  ids = g_array_sized_new (FALSE, FALSE, sizeof (gint64), found->len);
-  g_array_set_size (ids, found->len);
-  for (guint i = 0; i < found->len; i++)
-    g_array_index (ids, gint64, i) = ((TernMessage *) found->pdata[i])->id;
   g_task_return_pointer (task, ids, (GDestroyNotify) g_array_unref);
 }
 

@@ -124,6 +124,14 @@ fts_query (const char *query)
   return g_string_free (out, FALSE);
 }
 
+/* The shown messages matching ?1, of account ?2 (0: all), newest first. */
+#define SEARCH_WHERE \
+  "WHERE m.id IN (SELECT rowid FROM message_fts WHERE message_fts MATCH ?1) " \
+  "AND m.hidden = 0 AND m.detached = 0 " \
+  "AND (?2 = 0 OR coalesce (m.local_folder, m.folder_id) IN " \
+  "     (SELECT id FROM folder WHERE account_id = ?2)) " \
+  "ORDER BY m.date DESC"
+
 GPtrArray *
 tern_store_search (TernStore   *self,
                    gint64       account_id,
@@ -139,14 +147,7 @@ tern_store_search (TernStore   *self,
   if (!tern_store_index_pending (self, 0, NULL, error))
     return NULL;
 
-  stmt = _tern_store_prepare (self,
-                              "SELECT " MESSAGE_COLUMNS " FROM message m "
-                              "WHERE m.id IN (SELECT rowid FROM message_fts WHERE message_fts MATCH ?1) "
-                              "AND m.hidden = 0 AND m.detached = 0 "
-                              "AND (?2 = 0 OR coalesce (m.local_folder, m.folder_id) IN "
-                              "     (SELECT id FROM folder WHERE account_id = ?2)) "
-                              "ORDER BY m.date DESC LIMIT ?3",
-                              error);
+  stmt = _tern_store_prepare (self, "SELECT " MESSAGE_COLUMNS " FROM message m " SEARCH_WHERE " LIMIT ?3", error);
   if (stmt == NULL)
     return NULL;
   _tern_store_bind_text (stmt, 1, match);
@@ -154,6 +155,27 @@ tern_store_search (TernStore   *self,
   sqlite3_bind_int64 (stmt, 3, limit > 0 ? (gint64) limit : -1);
   return _tern_store_collect (self, stmt, (TernRowFunc) _tern_store_message_from_row,
                               (GDestroyNotify) tern_message_free, "searching", error);
+}
+
+GArray *
+tern_store_search_message_ids (TernStore   *self,
+                               gint64       account_id,
+                               const char  *query,
+                               GError     **error)
+{
+  g_autofree char *match = fts_query (query ? query : "");
+  sqlite3_stmt *stmt;
+
+  if (*match == '\0')
+    return g_array_new (FALSE, FALSE, sizeof (gint64));
+  if (!tern_store_index_pending (self, 0, NULL, error))
+    return NULL;
+  stmt = _tern_store_prepare (self, "SELECT m.id FROM message m " SEARCH_WHERE, error);
+  if (stmt == NULL)
+    return NULL;
+  _tern_store_bind_text (stmt, 1, match);
+  sqlite3_bind_int64 (stmt, 2, account_id);
+  return _tern_store_collect_ids (self, stmt, "searching", error);
 }
 
 GArray *

@@ -552,6 +552,12 @@ GPtrArray   *tern_store_search        (TernStore          *self,
                                        const char         *query,
                                        guint               limit,
                                        GError            **error) G_GNUC_WARN_UNUSED_RESULT;
+/* The ids of what tern_store_search() finds, in its order, no row built (the list model's
+ * search). (transfer full) */
+GArray      *tern_store_search_message_ids (TernStore     *self,
+                                            gint64         account_id,
+                                            const char    *query,
+                                            GError       **error) G_GNUC_WARN_UNUSED_RESULT;
 /* The same as local message ids only, straight from the index (for a lazy list model that
  * loads rows as they are shown). (transfer full) */
 GArray      *tern_store_search_ids    (TernStore          *self,

@@ -391,6 +391,26 @@ test_search (Fixture       *f,
   hits = tern_store_search (f->store, 0, "\"unbalanced (quote AND", 0, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (hits->len, ==, 0);
+  g_clear_pointer (&hits, g_ptr_array_unref);
+
+  /* The list's search takes ids only: the same messages in the same order, of the account
+   * asked for. */
+  {
+    g_autoptr(GArray) ids = NULL;
+    g_autoptr(GArray) none = NULL;
+
+    hits = tern_store_search (f->store, f->account->id, "e*", 0, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (hits->len, ==, 2);
+    ids = tern_store_search_message_ids (f->store, f->account->id, "e*", &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (ids->len, ==, hits->len);
+    for (guint i = 0; i < ids->len; i++)
+      g_assert_cmpint (g_array_index (ids, gint64, i), ==, ((TernMessage *) hits->pdata[i])->id);
+    none = tern_store_search_message_ids (f->store, f->account->id + 1, "e*", &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (none->len, ==, 0);
+  }
 }
 
 /* Every message of the shared corpus: appended, synced, opened. No crash, no warning;
