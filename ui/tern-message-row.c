@@ -231,13 +231,90 @@ tern_message_row_dispose (GObject *object)
   G_OBJECT_CLASS (tern_message_row_parent_class)->dispose (object);
 }
 
+/* GTK 4.8's list view makes, measures and allocates 200 rows each time its rows are all
+ * replaced (a folder switch, a search, the first rows at launch), however few show. Measuring
+ * a row's height lays out the text of each of its labels: about 100 ms of a 100,000-message
+ * folder switch (bench-app). A row's height never depends on its text: each line is one
+ * ellipsized line of a fixed line-height (style.css). It depends on which of its parts show,
+ * the weight of the sender and the font, so it is measured once for each such shape and
+ * given as it is after. */
+static GHashTable *row_heights;   /* shape (gint64 *) -> height */
+
+static gint64
+row_shape (TernMessageRow *self)
+{
+  GtkWidget *parts[] = { self->unread_dot, self->count, self->folder, self->account, self->answered,
+                         self->attachment, self->flagged, self->preview };
+  PangoContext *context = gtk_widget_get_pango_context (GTK_WIDGET (self));
+  const PangoFontDescription *font = pango_context_get_font_description (context);
+  guint mask = gtk_widget_has_css_class (self->sender, "unread") ? 1 : 0;
+  guint font_key = (font != NULL ? pango_font_description_hash (font) : 0) ^
+                   (guint) (pango_cairo_context_get_resolution (context) * 16);
+
+  for (guint i = 0; i < G_N_ELEMENTS (parts); i++)
+    if (gtk_widget_get_visible (parts[i]))
+      mask |= 2u << i;
+  return (gint64) font_key << 16 | mask;
+}
+
+static void
+tern_message_row_measure (GtkWidget      *widget,
+                          GtkOrientation  orientation,
+                          int             for_size,
+                          int            *minimum,
+                          int            *natural,
+                          int            *minimum_baseline,
+                          int            *natural_baseline)
+{
+  TernMessageRow *self = TERN_MESSAGE_ROW (widget);
+  gint64 shape;
+  gpointer known;
+
+  if (orientation == GTK_ORIENTATION_HORIZONTAL)
+    {
+      gtk_widget_measure (self->box, orientation, for_size, minimum, natural, minimum_baseline,
+                          natural_baseline);
+      return;
+    }
+  shape = row_shape (self);
+  if (row_heights != NULL && (known = g_hash_table_lookup (row_heights, &shape)) != NULL)
+    {
+      *minimum = *natural = GPOINTER_TO_INT (known);
+      return;
+    }
+  gtk_widget_measure (self->box, orientation, for_size, minimum, natural, NULL, NULL);
+  /* An empty row (not bound yet) is not a shape rows are seen in. */
+  if (self->item == NULL && self->conversation == NULL)
+    return;
+  if (row_heights == NULL)
+    row_heights = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  g_hash_table_insert (row_heights, g_memdup2 (&shape, sizeof shape), GINT_TO_POINTER (MAX (*natural, 1)));
+}
+
+static void
+tern_message_row_size_allocate (GtkWidget *widget,
+                                int        width,
+                                int        height,
+                                int        baseline)
+{
+  gtk_widget_allocate (TERN_MESSAGE_ROW (widget)->box, width, height, baseline, NULL);
+}
+
+static GtkSizeRequestMode
+tern_message_row_get_request_mode (GtkWidget *widget)
+{
+  return GTK_SIZE_REQUEST_CONSTANT_SIZE;
+}
+
 static void
 tern_message_row_class_init (TernMessageRowClass *klass)
 {
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   G_OBJECT_CLASS (klass)->dispose = tern_message_row_dispose;
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  widget_class->measure = tern_message_row_measure;
+  widget_class->size_allocate = tern_message_row_size_allocate;
+  widget_class->get_request_mode = tern_message_row_get_request_mode;
   gtk_widget_class_set_css_name (widget_class, "ternmessagerow");
 }
 
