@@ -132,6 +132,28 @@ fts_query (const char *query)
   "     (SELECT id FROM folder WHERE account_id = ?2)) " \
   "ORDER BY m.date DESC"
 
+/* sql prepared with the FTS match of query bound as ?1, the messages waiting to be indexed
+ * indexed first; *stmt_out NULL when the query has no words. FALSE on an error. */
+static gboolean
+prepare_match (TernStore     *self,
+               const char    *query,
+               const char    *sql,
+               sqlite3_stmt **stmt_out,
+               GError       **error)
+{
+  g_autofree char *match = fts_query (query ? query : "");
+
+  *stmt_out = NULL;
+  if (*match == '\0')
+    return TRUE;
+  if (!tern_store_index_pending (self, 0, NULL, error) ||
+      (*stmt_out = _tern_store_prepare (self, sql, error)) == NULL)
+    return FALSE;
+  /* Copied: match goes before the statement is stepped. */
+  sqlite3_bind_text (*stmt_out, 1, match, -1, SQLITE_TRANSIENT);
+  return TRUE;
+}
+
 GPtrArray *
 tern_store_search (TernStore   *self,
                    gint64       account_id,
@@ -139,18 +161,13 @@ tern_store_search (TernStore   *self,
                    guint        limit,
                    GError     **error)
 {
-  g_autofree char *match = fts_query (query ? query : "");
   sqlite3_stmt *stmt;
 
-  if (*match == '\0')
-    return g_ptr_array_new_with_free_func ((GDestroyNotify) tern_message_free);
-  if (!tern_store_index_pending (self, 0, NULL, error))
+  if (!prepare_match (self, query, "SELECT " MESSAGE_COLUMNS " FROM message m " SEARCH_WHERE " LIMIT ?3", &stmt,
+                      error))
     return NULL;
-
-  stmt = _tern_store_prepare (self, "SELECT " MESSAGE_COLUMNS " FROM message m " SEARCH_WHERE " LIMIT ?3", error);
   if (stmt == NULL)
-    return NULL;
-  _tern_store_bind_text (stmt, 1, match);
+    return g_ptr_array_new_with_free_func ((GDestroyNotify) tern_message_free);
   sqlite3_bind_int64 (stmt, 2, account_id);
   sqlite3_bind_int64 (stmt, 3, limit > 0 ? (gint64) limit : -1);
   return _tern_store_collect (self, stmt, (TernRowFunc) _tern_store_message_from_row,
@@ -163,17 +180,12 @@ tern_store_search_message_ids (TernStore   *self,
                                const char  *query,
                                GError     **error)
 {
-  g_autofree char *match = fts_query (query ? query : "");
   sqlite3_stmt *stmt;
 
-  if (*match == '\0')
-    return g_array_new (FALSE, FALSE, sizeof (gint64));
-  if (!tern_store_index_pending (self, 0, NULL, error))
+  if (!prepare_match (self, query, "SELECT m.id FROM message m " SEARCH_WHERE, &stmt, error))
     return NULL;
-  stmt = _tern_store_prepare (self, "SELECT m.id FROM message m " SEARCH_WHERE, error);
   if (stmt == NULL)
-    return NULL;
-  _tern_store_bind_text (stmt, 1, match);
+    return g_array_new (FALSE, FALSE, sizeof (gint64));
   sqlite3_bind_int64 (stmt, 2, account_id);
   return _tern_store_collect_ids (self, stmt, "searching", error);
 }
@@ -183,17 +195,13 @@ tern_store_search_ids (TernStore   *self,
                        const char  *query,
                        GError     **error)
 {
-  g_autofree char *match = fts_query (query ? query : "");
   sqlite3_stmt *stmt;
 
-  if (*match == '\0')
-    return g_array_new (FALSE, FALSE, sizeof (gint64));
-  if (!tern_store_index_pending (self, 0, NULL, error))
-    return NULL;
   /* Newest first by id order, straight from the index: no row is read. */
-  stmt = _tern_store_prepare (self, "SELECT rowid FROM message_fts WHERE message_fts MATCH ? ORDER BY rowid DESC", error);
-  if (stmt == NULL)
+  if (!prepare_match (self, query, "SELECT rowid FROM message_fts WHERE message_fts MATCH ?1 ORDER BY rowid DESC",
+                      &stmt, error))
     return NULL;
-  _tern_store_bind_text (stmt, 1, match);
+  if (stmt == NULL)
+    return g_array_new (FALSE, FALSE, sizeof (gint64));
   return _tern_store_collect_ids (self, stmt, "searching", error);
 }
