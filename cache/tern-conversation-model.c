@@ -42,6 +42,7 @@ struct _TernConversationModel
   GArray     *ids;         /* gint64: the messages shown (search results), or NULL: a folder's */
   guint       n_loaded;
   guint       n_scans;     /* how many times the ids were read */
+  gboolean    emptied;     /* between the two signals of _tern_model_replace_rows() */
 };
 
 static void list_model_iface_init (GListModelInterface *iface);
@@ -540,7 +541,9 @@ tern_conversation_model_get_item_type (GListModel *model)
 static guint
 tern_conversation_model_get_n_items (GListModel *model)
 {
-  return TERN_CONVERSATION_MODEL (model)->keys->len;
+  TernConversationModel *self = TERN_CONVERSATION_MODEL (model);
+
+  return self->emptied ? 0 : self->keys->len;
 }
 
 static gpointer
@@ -675,7 +678,7 @@ replace_all (TernConversationModel *self,
   for (guint i = 0; i < self->groups->len; i++)
     g_array_append_val (self->keys, g_array_index (self->groups, TernConversationGroup, i).thread);
   self->n_loaded = 0;
-  _tern_model_replace_rows (G_LIST_MODEL (self), &self->items, NULL, old_len, self->keys->len,
+  _tern_model_replace_rows (G_LIST_MODEL (self), &self->items, &self->emptied, old_len, self->keys->len,
                             properties [PROP_N_ITEMS]);
 }
 

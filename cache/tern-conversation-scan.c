@@ -8,7 +8,7 @@
 #include "tern-store-private.h"
 
 /*
- * Reading the ids. One indexed query reads (id, thread, date, seen, folder) of every message
+ * Reading the ids. Indexed queries read (id, thread, date, seen, folder) of every message
  * shown in the folder, and of the account's Sent folder, newest first; grouping them by thread
  * in that order gives the conversations already sorted by their newest message. Search
  * results are read by id in batches and sorted the same way. What is kept: per conversation
@@ -181,30 +181,28 @@ read_row (sqlite3_stmt *stmt,
   row->folder_id = sqlite3_column_int64 (stmt, 5);
 }
 
-gboolean
-_tern_conversation_scan_folder (TernStore             *store,
-                                gint64                 folder_id,
-                                gint64                 sent_id,
-                                TernConversationScan  *scan,
-                                GError               **error)
+/* One source of rows, newest first as its index gives them, and the UIDs that break ties. */
+typedef struct
 {
-  g_autoptr(GArray) rows = g_array_new (FALSE, FALSE, sizeof (Row));
-  sqlite3_stmt *stmt;
+  GArray *rows;   /* Row */
+  GArray *uids;   /* gint64, parallel */
+  guint   at;
+} Source;
+
+static gboolean
+read_source (TernStore  *store,
+             const char *sql,
+             gint64      folder_id,
+             gint64      sent_id,
+             Source     *source,
+             GError    **error)
+{
+  sqlite3_stmt *stmt = _tern_store_prepare (store, sql, error);
   int rc;
 
-  _tern_conversation_scan_init (scan);
-  if (folder_id == 0)
-    return TRUE;
-
-  stmt = _tern_store_prepare (store,
-                              "SELECT m.id, coalesce (m.thread_id, -m.id), m.date, m.seen, "
-                              "(m.folder_id = ?1 AND m.local_folder IS NULL) OR m.local_folder = ?1, "
-                              "coalesce (m.local_folder, m.folder_id) "
-                              "FROM message m WHERE "
-                              "((m.folder_id IN (?1, ?2) AND m.local_folder IS NULL) OR "
-                              "m.local_folder IN (?1, ?2)) AND m.hidden = 0 AND m.detached = 0 "
-                              "ORDER BY m.date DESC, m.uid DESC",
-                              error);
+  source->rows = g_array_new (FALSE, FALSE, sizeof (Row));
+  source->uids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  source->at = 0;
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, folder_id);
@@ -212,13 +210,90 @@ _tern_conversation_scan_folder (TernStore             *store,
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       Row row;
+      gint64 uid = sqlite3_column_int64 (stmt, 6);
 
       read_row (stmt, &row);
-      g_array_append_val (rows, row);
+      g_array_append_val (source->rows, row);
+      g_array_append_val (source->uids, uid);
     }
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     return _tern_store_fail (store, rc, "listing conversations", error);
+  return TRUE;
+}
+
+#define SCAN_COLUMNS "SELECT m.id, coalesce (m.thread_id, -m.id), m.date, m.seen, "
+
+gboolean
+_tern_conversation_scan_folder (TernStore             *store,
+                                gint64                 folder_id,
+                                gint64                 sent_id,
+                                TernConversationScan  *scan,
+                                GError               **error)
+{
+  /* The folder's own messages and Sent's, each in the order of the message_folder_shown
+   * index, and the few a local move shows in either: merged here by (date, uid), where one
+   * query over all of them sorted 100,000 rows (~200 ms). */
+  static const char *const sql[] = {
+    SCAN_COLUMNS "1, m.folder_id, m.uid FROM message m INDEXED BY message_folder_shown "
+    "WHERE m.folder_id = ?1 AND m.local_folder IS NULL AND m.hidden = 0 AND m.detached = 0 "
+    "ORDER BY m.date DESC, m.uid DESC",
+    SCAN_COLUMNS "0, m.folder_id, m.uid FROM message m INDEXED BY message_folder_shown "
+    "WHERE m.folder_id = ?2 AND ?2 != ?1 AND m.local_folder IS NULL AND m.hidden = 0 AND m.detached = 0 "
+    "ORDER BY m.date DESC, m.uid DESC",
+    SCAN_COLUMNS "m.local_folder = ?1, m.local_folder, m.uid FROM message m "
+    "WHERE m.local_folder IN (?1, ?2) AND m.hidden = 0 AND m.detached = 0 "
+    "ORDER BY m.date DESC, m.uid DESC",
+  };
+  Source sources[G_N_ELEMENTS (sql)] = { { 0 } };
+  g_autoptr(GArray) rows = NULL;
+  gboolean ok = TRUE;
+  guint total = 0;
+
+  _tern_conversation_scan_init (scan);
+  if (folder_id == 0)
+    return TRUE;
+
+  for (guint i = 0; i < G_N_ELEMENTS (sql); i++)
+    {
+      ok = ok && read_source (store, sql[i], folder_id, sent_id, &sources[i], error);
+      total += sources[i].rows->len;
+    }
+  if (ok)
+    {
+      rows = g_array_sized_new (FALSE, FALSE, sizeof (Row), total);
+      for (guint done = 0; done < total; done++)
+        {
+          int best = -1;
+          gint64 best_date = 0, best_uid = 0;
+
+          for (guint i = 0; i < G_N_ELEMENTS (sources); i++)
+            {
+              const Source *src = &sources[i];
+              gint64 date, uid;
+
+              if (src->at >= src->rows->len)
+                continue;
+              date = g_array_index (src->rows, Row, src->at).date;
+              uid = g_array_index (src->uids, gint64, src->at);
+              if (best < 0 || date > best_date || (date == best_date && uid > best_uid))
+                {
+                  best = (int) i;
+                  best_date = date;
+                  best_uid = uid;
+                }
+            }
+          g_array_append_val (rows, g_array_index (sources[best].rows, Row, sources[best].at));
+          sources[best].at++;
+        }
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (sources); i++)
+    {
+      g_clear_pointer (&sources[i].rows, g_array_unref);
+      g_clear_pointer (&sources[i].uids, g_array_unref);
+    }
+  if (!ok)
+    return FALSE;
 
   _tern_conversation_scan_group (scan, g_steal_pointer (&rows), sent_id != 0);
   return TRUE;
