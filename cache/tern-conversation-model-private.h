@@ -100,6 +100,9 @@ GArray  *_tern_conversation_rows_merge     (GArray               *old,
                                             GHashTable           *drop,
                                             GArray               *fresh,
                                             GHashTable           *touched);
+/* Adds thread (unless 0) to touched, a set of allocated gint64. */
+void      _tern_conversation_touch          (GHashTable           *touched,
+                                            gint64                thread);
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (TernConversationScan, _tern_conversation_scan_clear)
 

@@ -356,6 +356,94 @@ reload_touched (TernConversationModel *self,
     load_envelopes (self, held, n);
 }
 
+/* Items in place: new counts; those on screen re-read, the others dropped; expanded
+ * conversations follow. touched: the threads a change named, or NULL: any. */
+static void
+refresh_items (TernConversationModel *self,
+               GHashTable            *touched)
+{
+  if (touched != NULL)
+    reload_touched (self, touched);
+  else
+    {
+      self->n_loaded = 0;
+      _tern_model_reload_held (self, self->items, BATCH, NULL, kept_cb, load_cb);
+    }
+
+  for (guint i = 0; i < self->children->len; i++)
+    {
+      TernMessageModel *child = self->children->pdata[i];
+      gint64 *thread = g_object_get_data (G_OBJECT (child), "tern-thread-id");
+      g_autoptr(GArray) ids = NULL;
+
+      if (touched != NULL && !g_hash_table_contains (touched, thread))
+        continue;
+      ids = tern_conversation_model_dup_message_ids (self, *thread, FALSE);
+
+      tern_message_model_set_ids (child, ids);
+    }
+}
+
+/* A change of flags alone (read, star, tags: the rows named keep their thread, date and
+ * folder) moves no conversation: the unread counts of theirs are set in place and their items
+ * re-read, without grouping the whole folder again (~35 ms at 100,000 messages). FALSE,
+ * with nothing changed, when the change is more than that. */
+static gboolean
+apply_flags_only (TernConversationModel *self,
+                  GArray                *fresh,
+                  GHashTable            *touched)
+{
+  g_autoptr(GHashTable) by_id = g_hash_table_new (g_int64_hash, g_int64_equal);
+  g_autofree guint *at = g_new (guint, MAX (fresh->len, 1));
+  guint found = 0;
+
+  if (self->rows == NULL)
+    return FALSE;
+  for (guint i = 0; i < fresh->len; i++)
+    g_hash_table_insert (by_id, &g_array_index (fresh, TernConversationRow, i).id, GUINT_TO_POINTER (i + 1));
+  for (guint r = 0; r < self->rows->len && found < fresh->len; r++)
+    {
+      const TernConversationRow *row = &g_array_index (self->rows, TernConversationRow, r);
+      guint i = GPOINTER_TO_UINT (g_hash_table_lookup (by_id, &row->id));
+      const TernConversationRow *now;
+
+      if (i-- == 0)
+        continue;
+      now = &g_array_index (fresh, TernConversationRow, i);
+      if (now->thread != row->thread || now->date != row->date || now->folder_id != row->folder_id ||
+          now->in_folder != row->in_folder)
+        return FALSE;
+      at[i] = r;
+      found++;
+    }
+  if (found != fresh->len)
+    return FALSE;
+
+  for (guint i = 0; i < fresh->len; i++)
+    {
+      const TernConversationRow *now = &g_array_index (fresh, TernConversationRow, i);
+      TernConversationRow *row = &g_array_index (self->rows, TernConversationRow, at[i]);
+      guint pos = row->thread != 0 ? _tern_idmap_lookup (&self->index, row->thread) : G_MAXUINT;
+
+      if (pos != G_MAXUINT && row->seen != now->seen)
+        {
+          TernConversationGroup *group = &g_array_index (self->groups, TernConversationGroup, pos);
+
+          /* A Sent reply left out of the grouping is no member and counts for nothing. */
+          for (guint m = group->first; m < group->first + group->count; m++)
+            if (g_array_index (self->members, gint64, m) == row->id)
+              {
+                group->unread = now->seen ? group->unread - MIN (group->unread, 1) : group->unread + 1;
+                break;
+              }
+        }
+      row->seen = now->seen;
+      _tern_conversation_touch (touched, row->thread);
+    }
+  refresh_items (self, touched);
+  return TRUE;
+}
+
 /* touched: the threads a change set named (gint64 set), or NULL: any may have changed. */
 static void
 apply_scan (TernConversationModel *self,
@@ -490,28 +578,7 @@ apply_scan (TernConversationModel *self,
   if (old_len != new_len)
     g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_N_ITEMS]);
 
-  /* Items that were not moved: new counts; those on screen re-read, the others dropped. */
-  if (touched != NULL)
-    reload_touched (self, touched);
-  else
-    {
-      self->n_loaded = 0;
-      _tern_model_reload_held (self, self->items, BATCH, NULL, kept_cb, load_cb);
-    }
-
-  /* Expanded conversations follow. */
-  for (guint i = 0; i < self->children->len; i++)
-    {
-      TernMessageModel *child = self->children->pdata[i];
-      gint64 *thread = g_object_get_data (G_OBJECT (child), "tern-thread-id");
-      g_autoptr(GArray) ids = NULL;
-
-      if (touched != NULL && !g_hash_table_contains (touched, thread))
-        continue;
-      ids = tern_conversation_model_dup_message_ids (self, *thread, FALSE);
-
-      tern_message_model_set_ids (child, ids);
-    }
+  refresh_items (self, touched);
 }
 
 /* The account's Sent folder, when it is not the folder shown. */
@@ -848,6 +915,9 @@ tern_conversation_model_apply (TernConversationModel *self,
     }
 
   touched = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  if (set->removed->len == 0 && set->added->len == 0 && fresh->len == reread->len &&
+      apply_flags_only (self, fresh, touched))
+    return g_hash_table_size (touched);
   _tern_conversation_scan_group (&scan, _tern_conversation_rows_merge (self->rows, drop, fresh, touched),
                                  !search && self->sent_id != 0);
   apply_scan (self, &scan, touched);

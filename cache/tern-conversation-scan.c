@@ -401,9 +401,9 @@ _tern_conversation_scan_ids (TernStore             *store,
   return TRUE;
 }
 
-static void
-touch (GHashTable *touched,
-       gint64      thread)
+void
+_tern_conversation_touch (GHashTable *touched,
+                          gint64      thread)
 {
   if (thread != 0 && !g_hash_table_contains (touched, &thread))
     g_hash_table_add (touched, g_memdup2 (&thread, sizeof thread));
@@ -425,19 +425,19 @@ _tern_conversation_rows_merge (GArray     *old,
 
       if (g_hash_table_contains (drop, &row->id))
         {
-          touch (touched, row->thread);
+          _tern_conversation_touch (touched, row->thread);
           continue;
         }
       for (; j < fresh->len && _tern_conversation_row_compare (&g_array_index (fresh, Row, j), row) < 0; j++)
         {
-          touch (touched, g_array_index (fresh, Row, j).thread);
+          _tern_conversation_touch (touched, g_array_index (fresh, Row, j).thread);
           g_array_append_val (out, g_array_index (fresh, Row, j));
         }
       g_array_append_val (out, *row);
     }
   for (; j < fresh->len; j++)
     {
-      touch (touched, g_array_index (fresh, Row, j).thread);
+      _tern_conversation_touch (touched, g_array_index (fresh, Row, j).thread);
       g_array_append_val (out, g_array_index (fresh, Row, j));
     }
   return out;

@@ -321,7 +321,7 @@ test_conversations_apply (Fixture       *f,
   g_autoptr(TernConversationItem) lone = NULL;
   g_autoptr(TernMessageModel) expanded = NULL;
   g_autoptr(TernChangeSet) set = NULL;
-  guint plan_notes = 0, lone_notes = 0, scans;
+  guint plan_notes = 0, lone_notes = 0, lone_unread, scans;
   gint64 reply, sent_reply;
   Threads t;
 
@@ -377,6 +377,23 @@ test_conversations_apply (Fixture       *f,
   g_assert_cmpuint (f->changes, ==, 4);
   g_assert_true (conversation_at (model, 1) == lone);
   g_assert_cmpuint (tern_conversation_item_get_count (lone), ==, 2);
+  assert_same_as_read (f, model);
+  g_clear_pointer (&set, tern_change_set_unref);
+
+  /* That reply marked unread in Sent, then read again: the conversation's count follows in
+   * place (no row moves), as a fresh read says. */
+  lone_unread = tern_conversation_item_get_unread_count (lone);
+  g_assert_true (tern_journal_set_flags (f->store, sent_reply, NULL, "\\Seen", &error));
+  set = change_set (f, f->ids.sent, 0, 0, sent_reply);
+  tern_conversation_model_apply (model, set);
+  g_assert_cmpuint (f->changes, ==, 4);
+  assert_same_as_read (f, model);
+  g_assert_cmpuint (tern_conversation_item_get_unread_count (lone), ==, lone_unread + 1);
+  g_clear_pointer (&set, tern_change_set_unref);
+  g_assert_true (tern_journal_set_flags (f->store, sent_reply, "\\Seen", NULL, &error));
+  set = change_set (f, f->ids.sent, 0, 0, sent_reply);
+  tern_conversation_model_apply (model, set);
+  g_assert_cmpuint (tern_conversation_item_get_unread_count (lone), ==, lone_unread);
   assert_same_as_read (f, model);
   g_clear_pointer (&set, tern_change_set_unref);
 
