@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include <adwaita.h>
 #include <glib/gi18n.h>
 
 #include "tern-message-row.h"
@@ -237,8 +238,29 @@ tern_message_row_dispose (GObject *object)
  * folder switch (bench-app). A row's height never depends on its text: each line is one
  * ellipsized line of a fixed line-height (style.css). It depends on which of its parts show,
  * the weight of the sender and the font, so it is measured once for each such shape and
- * given as it is after. */
+ * given as it is after; a change of theme (high contrast, another GTK theme) forgets them. */
 static GHashTable *row_heights;   /* shape (gint64 *) -> height */
+
+static void
+forget_heights (void)
+{
+  if (row_heights != NULL)
+    g_hash_table_remove_all (row_heights);
+}
+
+static void
+remember_height (gint64 shape,
+                 int    height)
+{
+  if (row_heights == NULL)
+    {
+      row_heights = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+      g_signal_connect (adw_style_manager_get_default (), "notify::high-contrast", G_CALLBACK (forget_heights),
+                        NULL);
+      g_signal_connect (gtk_settings_get_default (), "notify::gtk-theme-name", G_CALLBACK (forget_heights), NULL);
+    }
+  g_hash_table_insert (row_heights, g_memdup2 (&shape, sizeof shape), GINT_TO_POINTER (MAX (height, 1)));
+}
 
 static gint64
 row_shape (TernMessageRow *self)
@@ -286,9 +308,7 @@ tern_message_row_measure (GtkWidget      *widget,
   /* An empty row (not bound yet) is not a shape rows are seen in. */
   if (self->item == NULL && self->conversation == NULL)
     return;
-  if (row_heights == NULL)
-    row_heights = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
-  g_hash_table_insert (row_heights, g_memdup2 (&shape, sizeof shape), GINT_TO_POINTER (MAX (*natural, 1)));
+  remember_height (shape, *natural);
 }
 
 static void
