@@ -698,6 +698,18 @@ main (int   argc,
         if (!tern_test_server_seed (server, "alice", "INBOX", (guint) n, &error))
           g_error ("%s", error->message);
         printf ("server: %d messages seeded in %.1f s\n", n, ms_since (start) / 1000.0);
+        /* The seed writes the mail files alone; Dovecot indexes them on the first access
+         * (~2 s at 100,000), which delivery would have done on a server in use: done here
+         * by another client, so the first sync is Tern's time, not the fixture's. */
+        start = g_get_monotonic_time ();
+        {
+          TernTestClient *client = tern_test_client_new (server, "alice", "secret", &error);
+
+          if (client == NULL || !tern_test_client_command (client, NULL, &error, "SELECT INBOX"))
+            g_error ("%s", error->message);
+          tern_test_client_free (client);
+        }
+        printf ("server: INBOX indexed in %.1f s\n", ms_since (start) / 1000.0);
         fflush (stdout);
         port_arg = g_strdup_printf ("%u", tern_test_server_get_imaps_port (server));
         {

@@ -453,6 +453,14 @@ test_reply_helpers (void)
   m->cc_list = g_strdup ("dave@example.org, erin@example.org (Erin ((\\");
   tern_compose_reply_recipients (m, mine, TRUE, &to, &cc);
   g_assert_cmpstr (cc, ==, "dave@example.org, \"Erin (( ))\" <erin@example.org>");
+  /* A quote that does not close before a comment that does not either (fuzz-parsers, after
+   * an hour): where GMime sees the comment start is not where the quote ends here. */
+  g_clear_pointer (&to, g_free);
+  g_clear_pointer (&cc, g_free);
+  g_free (m->cc_list);
+  m->cc_list = g_strdup ("fern@example.org, Gil\"s <gil@example.org (note, hal@example.org");
+  tern_compose_reply_recipients (m, mine, TRUE, &to, &cc);
+  g_assert_cmpstr (cc, ==, "fern@example.org, Gil s <gil@example.org>");
 }
 
 static void

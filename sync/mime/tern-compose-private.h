@@ -23,8 +23,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (InternetAddress, g_object_unref)
 /* CRLF line ends and RFC 2231 parameters, as every message Tern writes. (transfer full) */
 GMimeFormatOptions *_tern_compose_format_options (void);
 
-/* internet_address_list_parse(), with a comment or quoted string left open closed at the end
- * first (GMime 3.2.13 leaks on an unclosed comment). NULL for NULL or "". (transfer full) */
+/* internet_address_list_parse() of a list from anywhere. One whose comments or quotes do not
+ * close is mended first (GMime 3.2.13 leaks on an unclosed comment): its quotes and
+ * backslashes become spaces, its open comments are closed. NULL for NULL or "". (transfer full) */
 InternetAddressList *_tern_address_list_parse (const char *text);
 
 G_END_DECLS

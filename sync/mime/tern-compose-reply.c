@@ -296,20 +296,48 @@ unclosed (const char  *text,
   return quoted || depth > 0 ? open : NULL;
 }
 
+/* Whether every parenthesis closes, quotes aside (a backslash escapes the next character): a
+ * parser may disagree with unclosed() on where a quoted string is, never on this. */
+static gboolean
+parens_balanced (const char *text)
+{
+  int depth = 0;
+
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if (*p == '\\' && *++p == '\0')
+        break;
+      if (*p == '(')
+        depth++;
+      else if (*p == ')' && depth > 0)
+        depth--;
+    }
+  return depth == 0;
+}
+
 InternetAddressList *
 _tern_address_list_parse (const char *text)
 {
+  g_autofree char *plain = NULL;
   g_autofree char *closing = NULL;
   g_autofree char *closed = NULL;
 
   if (text == NULL || *text == '\0')
     return NULL;
   g_mime_init ();
-  /* A header from a server, a draft or a link may leave a comment open: it is closed at the
-   * end, as a reader would, so the addresses before it still count. */
-  if (unclosed (text, &closing) == NULL)
+  if (unclosed (text, NULL) == NULL && parens_balanced (text))
     return internet_address_list_parse (NULL, text);
-  closed = g_strconcat (text, closing, NULL);
+
+  /* A header from a server, a draft or a link whose comments or quotes do not close: its
+   * quotes and backslashes are read as spaces, so that no parser can see a comment start
+   * where this one does not, and the comments left open are closed at the end, as a reader
+   * would: the addresses in it still count. */
+  plain = g_strdup (text);
+  for (char *p = plain; *p != '\0'; p++)
+    if (*p == '"' || *p == '\\')
+      *p = ' ';
+  unclosed (plain, &closing);
+  closed = g_strconcat (plain, closing, NULL);
   return internet_address_list_parse (NULL, closed);
 }
 
