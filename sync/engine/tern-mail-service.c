@@ -321,7 +321,6 @@ after (TernMailService *self,
        GPtrArray       *actions)
 {
   g_autoptr(GHashTable) accounts = g_hash_table_new (g_int64_hash, g_int64_equal);
-  g_autoptr(GArray) after_ids = NULL;
   gboolean folders = FALSE;
 
   if (ids != NULL)
