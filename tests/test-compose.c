@@ -461,6 +461,13 @@ test_reply_helpers (void)
   m->cc_list = g_strdup ("fern@example.org, Gil\"s <gil@example.org (note, hal@example.org");
   tern_compose_reply_recipients (m, mine, TRUE, &to, &cc);
   g_assert_cmpstr (cc, ==, "fern@example.org, Gil s <gil@example.org>");
+  /* A parenthesis inside a quoted name that closes is text: nothing is mended. */
+  g_clear_pointer (&to, g_free);
+  g_clear_pointer (&cc, g_free);
+  g_free (m->cc_list);
+  m->cc_list = g_strdup ("\"Smith :-(\" <smith@example.org>, ivy@example.org");
+  tern_compose_reply_recipients (m, mine, TRUE, &to, &cc);
+  g_assert_cmpstr (cc, ==, "\"Smith :-(\" <smith@example.org>, ivy@example.org");
 }
 
 static void

@@ -296,25 +296,6 @@ unclosed (const char  *text,
   return quoted || depth > 0 ? open : NULL;
 }
 
-/* Whether every parenthesis closes, quotes aside (a backslash escapes the next character): a
- * parser may disagree with unclosed() on where a quoted string is, never on this. */
-static gboolean
-parens_balanced (const char *text)
-{
-  int depth = 0;
-
-  for (const char *p = text; *p != '\0'; p++)
-    {
-      if (*p == '\\' && *++p == '\0')
-        break;
-      if (*p == '(')
-        depth++;
-      else if (*p == ')' && depth > 0)
-        depth--;
-    }
-  return depth == 0;
-}
-
 InternetAddressList *
 _tern_address_list_parse (const char *text)
 {
@@ -325,13 +306,14 @@ _tern_address_list_parse (const char *text)
   if (text == NULL || *text == '\0')
     return NULL;
   g_mime_init ();
-  if (unclosed (text, NULL) == NULL && parens_balanced (text))
+  if (unclosed (text, NULL) == NULL)
     return internet_address_list_parse (NULL, text);
 
   /* A header from a server, a draft or a link whose comments or quotes do not close: its
-   * quotes and backslashes are read as spaces, so that no parser can see a comment start
-   * where this one does not, and the comments left open are closed at the end, as a reader
-   * would: the addresses in it still count. */
+   * quotes and backslashes are read as spaces, so that GMime cannot see a comment start where
+   * this scan sees a quoted string (fuzz-parsers), and the comments left open are closed at
+   * the end, as a reader would: the addresses in it still count. A list whose quotes and
+   * comments all close ("Smith :-(" <s@example.org>) is GMime's as it is. */
   plain = g_strdup (text);
   for (char *p = plain; *p != '\0'; p++)
     if (*p == '"' || *p == '\\')
