@@ -681,6 +681,10 @@ test_check_addresses (void)
                                                &n, &bad));
   g_assert_cmpuint (n, ==, 2);
   g_assert_null (bad);
+  /* A parenthesis inside a quoted name is text. */
+  g_assert_true (tern_compose_check_addresses ("\"Smith :-(\" <smith@example.org>", &n, &bad));
+  g_assert_cmpuint (n, ==, 1);
+  g_assert_null (bad);
 }
 
 static void

@@ -296,6 +296,32 @@ unclosed (const char  *text,
   return quoted || depth > 0 ? open : NULL;
 }
 
+/* How many parentheses stay open when quotes are not read as quotes, counted with and without
+ * backslash escapes (the larger). */
+static guint
+open_parens (const char *text)
+{
+  guint plain = 0, escaped = 0;
+  gboolean escape = FALSE;
+
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if (*p == '(')
+        plain++;
+      else if (*p == ')' && plain > 0)
+        plain--;
+      if (escape)
+        escape = FALSE;
+      else if (*p == '\\')
+        escape = TRUE;
+      else if (*p == '(')
+        escaped++;
+      else if (*p == ')' && escaped > 0)
+        escaped--;
+    }
+  return MAX (plain, escaped);
+}
+
 InternetAddressList *
 _tern_address_list_parse (const char *text)
 {
@@ -307,7 +333,22 @@ _tern_address_list_parse (const char *text)
     return NULL;
   g_mime_init ();
   if (unclosed (text, NULL) == NULL)
-    return internet_address_list_parse (NULL, text);
+    {
+      guint open = open_parens (text);
+      GString *ended;
+
+      if (open == 0)
+        return internet_address_list_parse (NULL, text);
+      /* Closed as this scan reads it, but not if a quote is not taken for one (fuzz-parsers:
+       * `\U"…(((((…"`): parentheses added at the end keep any comment from staying open
+       * in GMime's reading; after the last address they are nothing. */
+      ended = g_string_new (text);
+      g_string_append_c (ended, ' ');
+      for (guint i = 0; i < open; i++)
+        g_string_append_c (ended, ')');
+      closed = g_string_free (ended, FALSE);
+      return internet_address_list_parse (NULL, closed);
+    }
 
   /* A header from a server, a draft or a link whose comments or quotes do not close: its
    * quotes and backslashes are read as spaces, so that GMime cannot see a comment start where
@@ -352,8 +393,7 @@ tern_compose_check_addresses (const char  *text,
         *invalid_out = g_strdup (unclosed (trimmed, NULL));
       return FALSE;
     }
-  g_mime_init ();
-  list = internet_address_list_parse (NULL, trimmed);
+  list = _tern_address_list_parse (trimmed);
   if (list == NULL || internet_address_list_length (list) == 0)
     {
       if (invalid_out != NULL)
