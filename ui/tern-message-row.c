@@ -8,9 +8,71 @@
 
 #include "tern-message-row.h"
 
-/* One message in the list: sender and date on the first line, subject and marks below. A
- * conversation shows the same way, with who wrote in it, the subject of its first message and
- * a badge with how many messages it has. */
+/* One message in the list: sender and date on the first line, subject and marks below, and
+ * under them, where the cache has the text and the user asked for it, the start of the
+ * message. A conversation shows the same way, with who wrote in it, the subject of its first
+ * message and a badge with how many messages it has.
+ *
+ * The row lays out and draws its text and marks itself, one widget with no children. GTK
+ * 4.8's list view makes, measures, allocates and draws 200 rows each time its rows are all
+ * replaced (a folder switch, a search, the first rows at launch), however few show. With a
+ * box of fifteen labels and images per row, allocating and drawing them was most of a
+ * 100,000-message folder switch (~90 of 160 ms, bench-app) and of each scroll step. The
+ * looks are Adwaita's, as the labels had them: the row's own font for sender and subject,
+ * .caption (9 pt) for the rest, .dim-label's opacity, a line height of 1.4 em. */
+
+typedef enum
+{
+  TEXT_SENDER,
+  TEXT_COUNT,
+  TEXT_DATE,
+  TEXT_SUBJECT,
+  TEXT_FOLDER,
+  TEXT_ACCOUNT,
+  TEXT_PREVIEW,
+  N_TEXTS
+} Text;
+
+typedef enum
+{
+  MARK_UNREAD,
+  MARK_COUNT,
+  MARK_FOLDER,
+  MARK_ACCOUNT,
+  MARK_ANSWERED,
+  MARK_ATTACHMENT,
+  MARK_FLAGGED,
+  N_MARKS
+} Mark;
+
+/* Where each part goes in a row of a given size, left to right (mirrored when drawn right
+ * to left); an empty rect for a part that does not show. */
+typedef struct
+{
+  graphene_rect_t text[N_TEXTS];
+  graphene_rect_t mark[N_MARKS];
+} Geometry;
+
+/* The heights of a line of text in the row's fonts, for one font and resolution. */
+typedef struct
+{
+  int body;
+  int bold;
+  int caption;
+  int caption_char;   /* a caption character's approximate width */
+} Metrics;
+
+#define MARGIN_TOP      6
+#define MARGIN_BOTTOM   6
+#define MARGIN_START    4
+#define MARGIN_END      8
+#define DOT_SIZE        8
+#define ICON_SIZE      16
+#define LINE_SPACING    2
+#define CAPTION_POINTS  9
+#define LINE_HEIGHT   1.4
+#define FOLDER_CHARS   16
+#define ACCOUNT_CHARS  14
 
 struct _TernMessageRow
 {
@@ -20,20 +82,15 @@ struct _TernMessageRow
   TernMessageItem *item;
   TernConversationItem *conversation;
   gboolean         show_preview;
+  guint            account_color;
 
-  /* Children. */
-  GtkWidget       *box;
-  GtkWidget       *unread_dot;
-  GtkWidget       *sender;
-  GtkWidget       *date;
-  GtkWidget       *subject;
-  GtkWidget       *flagged;
-  GtkWidget       *answered;
-  GtkWidget       *attachment;
-  GtkWidget       *count;
-  GtkWidget       *folder;
-  GtkWidget       *account;
-  GtkWidget       *preview;
+  /* What it shows (update ()). */
+  char            *texts[N_TEXTS];
+  gboolean         marks[N_MARKS];
+
+  /* Laid out when first drawn; dropped when their text or the style changes. */
+  PangoLayout     *layouts[N_TEXTS];
+  guint            font_key;   /* of the font they were laid out in */
 };
 
 G_DEFINE_FINAL_TYPE (TernMessageRow, tern_message_row, GTK_TYPE_WIDGET)
@@ -61,15 +118,519 @@ tern_format_date (gint64 unix_time)
   return g_date_time_format (when, "%x");
 }
 
+static const char *const mark_icons[N_MARKS] = {
+  [MARK_UNREAD] = "media-record-symbolic",
+  [MARK_ANSWERED] = "mail-replied-symbolic",
+  [MARK_ATTACHMENT] = "mail-attachment-symbolic",
+  [MARK_FLAGGED] = "starred-symbolic",
+};
+
+static gboolean
+is_caption (Text text)
+{
+  return text != TEXT_SENDER && text != TEXT_SUBJECT;
+}
+
+/* The fonts' line heights, measured once per font and resolution; a change of theme (high
+ * contrast, another GTK theme) forgets them. */
+static GHashTable *metrics_cache;   /* font key (guint) -> Metrics */
+
+static void
+forget_metrics (void)
+{
+  if (metrics_cache != NULL)
+    g_hash_table_remove_all (metrics_cache);
+}
+
+static PangoFontDescription *
+caption_font (PangoContext *context)
+{
+  PangoFontDescription *font = pango_font_description_copy (pango_context_get_font_description (context));
+
+  pango_font_description_set_size (font, CAPTION_POINTS * PANGO_SCALE);
+  pango_font_description_set_weight (font, PANGO_WEIGHT_NORMAL);
+  return font;
+}
+
+static PangoAttrList *
+line_attributes (gboolean bold,
+                 gboolean numeric)
+{
+  PangoAttrList *attrs = pango_attr_list_new ();
+
+  pango_attr_list_insert (attrs, pango_attr_line_height_new (LINE_HEIGHT));
+  if (bold)
+    pango_attr_list_insert (attrs, pango_attr_weight_new (PANGO_WEIGHT_BOLD));
+  if (numeric)
+    pango_attr_list_insert (attrs, pango_attr_font_features_new ("tnum"));
+  return attrs;
+}
+
+static int
+line_height (GtkWidget                  *widget,
+             const PangoFontDescription *font,
+             gboolean                    bold)
+{
+  g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout (widget, "Ág");
+  g_autoptr(PangoAttrList) attrs = line_attributes (bold, FALSE);
+  int height;
+
+  if (font != NULL)
+    pango_layout_set_font_description (layout, font);
+  pango_layout_set_attributes (layout, attrs);
+  pango_layout_get_pixel_size (layout, NULL, &height);
+  return height;
+}
+
+static guint font_key (GtkWidget *widget);
+
+static const Metrics *
+get_metrics (TernMessageRow *self)
+{
+  GtkWidget *widget = GTK_WIDGET (self);
+  PangoContext *context = gtk_widget_get_pango_context (widget);
+  guint key = font_key (widget);
+  Metrics *metrics;
+
+  if (metrics_cache == NULL)
+    {
+      metrics_cache = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+      g_signal_connect (adw_style_manager_get_default (), "notify::high-contrast", G_CALLBACK (forget_metrics),
+                        NULL);
+      g_signal_connect (gtk_settings_get_default (), "notify::gtk-theme-name", G_CALLBACK (forget_metrics), NULL);
+    }
+  metrics = g_hash_table_lookup (metrics_cache, GUINT_TO_POINTER (key));
+  if (metrics == NULL)
+    {
+      g_autoptr(PangoFontDescription) caption = caption_font (context);
+      PangoFontMetrics *caption_metrics = pango_context_get_metrics (context, caption, NULL);
+
+      metrics = g_new0 (Metrics, 1);
+      metrics->body = line_height (widget, NULL, FALSE);
+      metrics->bold = line_height (widget, NULL, TRUE);
+      metrics->caption = line_height (widget, caption, FALSE);
+      metrics->caption_char = PANGO_PIXELS (pango_font_metrics_get_approximate_char_width (caption_metrics));
+      pango_font_metrics_unref (caption_metrics);
+      g_hash_table_insert (metrics_cache, GUINT_TO_POINTER (key), metrics);
+    }
+  return metrics;
+}
+
+static void
+drop_layouts (TernMessageRow *self)
+{
+  for (guint i = 0; i < N_TEXTS; i++)
+    g_clear_object (&self->layouts[i]);
+}
+
+static PangoLayout *
+get_layout (TernMessageRow *self,
+            Text            text)
+{
+  if (self->layouts[text] == NULL)
+    {
+      PangoLayout *layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), self->texts[text]);
+      g_autoptr(PangoAttrList) attrs = line_attributes (text == TEXT_SENDER && self->marks[MARK_UNREAD],
+                                                        text == TEXT_DATE || text == TEXT_COUNT);
+
+      if (is_caption (text))
+        {
+          g_autoptr(PangoFontDescription) caption = caption_font (gtk_widget_get_pango_context (GTK_WIDGET (self)));
+
+          pango_layout_set_font_description (layout, caption);
+        }
+      pango_layout_set_attributes (layout, attrs);
+      pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
+      /* A line break in a subject or a name shows as a mark, never as a second line. */
+      pango_layout_set_single_paragraph_mode (layout, TRUE);
+      self->layouts[text] = layout;
+    }
+  return self->layouts[text];
+}
+
+static int
+text_width (TernMessageRow *self,
+            Text            text)
+{
+  PangoLayout *layout = get_layout (self, text);
+  int width;
+
+  pango_layout_set_width (layout, -1);
+  pango_layout_get_pixel_size (layout, &width, NULL);
+  return width;
+}
+
+static gboolean
+shows (TernMessageRow *self,
+       Text            text)
+{
+  return self->texts[text] != NULL;
+}
+
+static int
+top_height (TernMessageRow *self,
+            const Metrics  *m)
+{
+  return MAX (self->marks[MARK_UNREAD] ? m->bold : m->body, m->caption);
+}
+
+static int
+bottom_height (TernMessageRow *self,
+               const Metrics  *m)
+{
+  return MAX (m->body, MAX (m->caption, ICON_SIZE));
+}
+
+static int
+row_height (TernMessageRow *self)
+{
+  const Metrics *m = get_metrics (self);
+  int height = MARGIN_TOP + top_height (self, m) + LINE_SPACING + bottom_height (self, m) + MARGIN_BOTTOM;
+
+  if (shows (self, TEXT_PREVIEW))
+    height += LINE_SPACING + m->caption;
+  return height;
+}
+
+/* Places a part of width `width` at the right end of a line, left of `*right`. */
+static void
+place_right (graphene_rect_t *rect,
+             float           *right,
+             float            width,
+             float            y,
+             float            height,
+             float            spacing)
+{
+  *right -= width;
+  graphene_rect_init (rect, *right, y, width, height);
+  *right -= spacing;
+}
+
+static void
+place (TernMessageRow *self,
+       int             width,
+       int             height,
+       Geometry       *g)
+{
+  const Metrics *m = get_metrics (self);
+  float left = MARGIN_START + DOT_SIZE + 8, right = width - MARGIN_END;
+  float top = MARGIN_TOP, top_h = top_height (self, m);
+  float bottom = top + top_h + LINE_SPACING, bottom_h = bottom_height (self, m);
+  float cap = (right - left) / 4;   /* the folder and the account take at most a quarter each */
+
+  memset (g, 0, sizeof *g);
+  graphene_rect_init (&g->mark[MARK_UNREAD], MARGIN_START, (height - DOT_SIZE) / 2.0f, DOT_SIZE, DOT_SIZE);
+
+  /* First line: the sender, then the count, then the date at the end. */
+  place_right (&g->text[TEXT_DATE], &right, text_width (self, TEXT_DATE), top, top_h, 6);
+  if (self->marks[MARK_COUNT])
+    {
+      place_right (&g->mark[MARK_COUNT], &right, MAX (text_width (self, TEXT_COUNT), 10) + 12, top + (top_h - m->caption) / 2,
+                   m->caption, 6);
+      g->text[TEXT_COUNT] = g->mark[MARK_COUNT];
+    }
+  graphene_rect_init (&g->text[TEXT_SENDER], left, top, MAX (right - left, 0), top_h);
+
+  /* Second line: the subject, then (each where it shows) the folder, the account, the marks. */
+  right = width - MARGIN_END;
+  if (self->marks[MARK_FLAGGED])
+    place_right (&g->mark[MARK_FLAGGED], &right, ICON_SIZE, bottom + (bottom_h - ICON_SIZE) / 2, ICON_SIZE, 4);
+  if (self->marks[MARK_ATTACHMENT])
+    place_right (&g->mark[MARK_ATTACHMENT], &right, ICON_SIZE, bottom + (bottom_h - ICON_SIZE) / 2, ICON_SIZE, 4);
+  if (self->marks[MARK_ANSWERED])
+    place_right (&g->mark[MARK_ANSWERED], &right, ICON_SIZE, bottom + (bottom_h - ICON_SIZE) / 2, ICON_SIZE, 4);
+  if (shows (self, TEXT_ACCOUNT))
+    {
+      float w = MIN (text_width (self, TEXT_ACCOUNT), ACCOUNT_CHARS * m->caption_char) + 12;
+
+      place_right (&g->mark[MARK_ACCOUNT], &right, MIN (w, cap), bottom + (bottom_h - m->caption) / 2, m->caption, 4);
+      graphene_rect_inset_r (&g->mark[MARK_ACCOUNT], 6, 0, &g->text[TEXT_ACCOUNT]);
+    }
+  if (shows (self, TEXT_FOLDER))
+    {
+      float w = MIN (text_width (self, TEXT_FOLDER), FOLDER_CHARS * m->caption_char);
+
+      place_right (&g->text[TEXT_FOLDER], &right, MIN (w, cap), bottom, bottom_h, 4);
+      g->mark[MARK_FOLDER] = g->text[TEXT_FOLDER];
+    }
+  graphene_rect_init (&g->text[TEXT_SUBJECT], left, bottom, MAX (right + 4 - left, 0), bottom_h);
+
+  if (shows (self, TEXT_PREVIEW))
+    graphene_rect_init (&g->text[TEXT_PREVIEW], left, bottom + bottom_h + LINE_SPACING, width - MARGIN_END - left,
+                        m->caption);
+}
+
+static void
+mirror (const graphene_rect_t *rect,
+        int                    width,
+        gboolean               rtl,
+        graphene_rect_t       *out)
+{
+  *out = *rect;
+  if (rtl)
+    out->origin.x = width - rect->origin.x - rect->size.width;
+}
+
+static GdkRGBA
+style_color (GtkWidget  *widget,
+             const char *name,
+             float       alpha)
+{
+  GtkStyleContext *context = gtk_widget_get_style_context (widget);
+  GdkRGBA color;
+
+G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  if (name == NULL || !gtk_style_context_lookup_color (context, name, &color))
+    gtk_style_context_get_color (context, &color);
+G_GNUC_END_IGNORE_DEPRECATIONS
+  color.alpha *= alpha;
+  return color;
+}
+
+static void
+draw_text (TernMessageRow        *self,
+           GtkSnapshot           *snapshot,
+           Text                   text,
+           const graphene_rect_t *rect,
+           const GdkRGBA         *color)
+{
+  PangoLayout *layout;
+  int w, h;
+
+  if (!shows (self, text) || rect->size.width <= 0)
+    return;
+  layout = get_layout (self, text);
+  pango_layout_set_width (layout, (int) rect->size.width * PANGO_SCALE);
+  pango_layout_get_pixel_size (layout, &w, &h);
+  gtk_snapshot_save (snapshot);
+  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (gtk_widget_get_direction (GTK_WIDGET (self)) == GTK_TEXT_DIR_RTL
+                                                          ? rect->origin.x + rect->size.width - w : rect->origin.x,
+                                                          rect->origin.y + (rect->size.height - h) / 2));
+  gtk_snapshot_append_layout (snapshot, layout, color);
+  gtk_snapshot_restore (snapshot);
+}
+
+/* A symbolic icon in one colour. */
+static void
+draw_icon (TernMessageRow        *self,
+           GtkSnapshot           *snapshot,
+           Mark                   mark,
+           const graphene_rect_t *rect,
+           const GdkRGBA         *color)
+{
+  GtkWidget *widget = GTK_WIDGET (self);
+  int size = (int) rect->size.width;
+  g_autoptr(GtkIconPaintable) icon = gtk_icon_theme_lookup_icon (gtk_icon_theme_get_for_display (gtk_widget_get_display (widget)),
+                                                                 mark_icons[mark], NULL, size,
+                                                                 gtk_widget_get_scale_factor (widget),
+                                                                 gtk_widget_get_direction (widget), 0);
+
+  gtk_snapshot_save (snapshot);
+  gtk_snapshot_translate (snapshot, &rect->origin);
+  gtk_symbolic_paintable_snapshot_symbolic (GTK_SYMBOLIC_PAINTABLE (icon), snapshot, size, size, color, 1);
+  gtk_snapshot_restore (snapshot);
+}
+
+static void
+draw_pill (GtkSnapshot           *snapshot,
+           const graphene_rect_t *rect,
+           float                  radius,
+           const GdkRGBA         *color)
+{
+  GskRoundedRect clip;
+
+  gsk_rounded_rect_init_from_rect (&clip, rect, MIN (radius, rect->size.height / 2));
+  gtk_snapshot_push_rounded_clip (snapshot, &clip);
+  gtk_snapshot_append_color (snapshot, color, rect);
+  gtk_snapshot_pop (snapshot);
+}
+
+static void
+tern_message_row_snapshot (GtkWidget   *widget,
+                           GtkSnapshot *snapshot)
+{
+  static const char *const account_colors[] = { "blue_3", "green_3", "orange_3", "purple_3", "red_3", "yellow_3" };
+  static const float account_alphas[] = { 0.25f, 0.25f, 0.3f, 0.25f, 0.25f, 0.35f };
+  TernMessageRow *self = TERN_MESSAGE_ROW (widget);
+  int width = gtk_widget_get_width (widget);
+  gboolean rtl = gtk_widget_get_direction (widget) == GTK_TEXT_DIR_RTL;
+  float dim = adw_style_manager_get_high_contrast (adw_style_manager_get_default ()) ? 0.9f : 0.55f;
+  GdkRGBA fg = style_color (widget, NULL, 1), dimmed = style_color (widget, NULL, dim);
+  Geometry g;
+  graphene_rect_t r;
+
+  if (self->texts[TEXT_DATE] == NULL)
+    return;
+  place (self, width, gtk_widget_get_height (widget), &g);
+
+  if (self->marks[MARK_UNREAD])
+    {
+      GdkRGBA accent = style_color (widget, "accent_color", 1);
+
+      mirror (&g.mark[MARK_UNREAD], width, rtl, &r);
+      draw_icon (self, snapshot, MARK_UNREAD, &r, &accent);
+    }
+  mirror (&g.text[TEXT_SENDER], width, rtl, &r);
+  draw_text (self, snapshot, TEXT_SENDER, &r, &fg);
+  if (self->marks[MARK_COUNT])
+    {
+      GdkRGBA badge = style_color (widget, "window_fg_color", 0.1f);
+
+      mirror (&g.mark[MARK_COUNT], width, rtl, &r);
+      draw_pill (snapshot, &r, 9, &badge);
+      {
+        float w = text_width (self, TEXT_COUNT);
+
+        graphene_rect_init (&r, r.origin.x + (r.size.width - w) / 2, r.origin.y, w, r.size.height);
+      }
+      draw_text (self, snapshot, TEXT_COUNT, &r, &fg);
+    }
+  mirror (&g.text[TEXT_DATE], width, rtl, &r);
+  draw_text (self, snapshot, TEXT_DATE, &r, &dimmed);
+
+  {
+    /* Read: the subject a little lighter (dim-label, at 55%, read as disabled text). */
+    GdkRGBA subject = style_color (widget, NULL, self->marks[MARK_UNREAD] ? 1 : 0.8f);
+
+    mirror (&g.text[TEXT_SUBJECT], width, rtl, &r);
+    draw_text (self, snapshot, TEXT_SUBJECT, &r, &subject);
+  }
+  mirror (&g.text[TEXT_FOLDER], width, rtl, &r);
+  draw_text (self, snapshot, TEXT_FOLDER, &r, &dimmed);
+  if (shows (self, TEXT_ACCOUNT))
+    {
+      guint c = self->account_color % G_N_ELEMENTS (account_colors);
+      GdkRGBA tag = style_color (widget, account_colors[c], account_alphas[c]);
+
+      mirror (&g.mark[MARK_ACCOUNT], width, rtl, &r);
+      draw_pill (snapshot, &r, 6, &tag);
+      mirror (&g.text[TEXT_ACCOUNT], width, rtl, &r);
+      draw_text (self, snapshot, TEXT_ACCOUNT, &r, &fg);
+    }
+  for (Mark mark = MARK_ANSWERED; mark <= MARK_FLAGGED; mark++)
+    if (self->marks[mark])
+      {
+        GdkRGBA color = mark == MARK_FLAGGED ? style_color (widget, "warning_color", 1) : dimmed;
+
+        mirror (&g.mark[mark], width, rtl, &r);
+        draw_icon (self, snapshot, mark, &r, &color);
+      }
+  mirror (&g.text[TEXT_PREVIEW], width, rtl, &r);
+  draw_text (self, snapshot, TEXT_PREVIEW, &r, &dimmed);
+}
+
+/* The marks say what they mean under the pointer; an ellipsized sender or subject shows whole. */
+static gboolean
+tern_message_row_query_tooltip (GtkWidget  *widget,
+                                int         x,
+                                int         y,
+                                gboolean    keyboard,
+                                GtkTooltip *tooltip)
+{
+  TernMessageRow *self = TERN_MESSAGE_ROW (widget);
+  const char *mark_tips[N_MARKS] = {
+    [MARK_UNREAD] = _("Unread"),
+    [MARK_COUNT] = _("Messages in this conversation"),
+    [MARK_FOLDER] = self->texts[TEXT_FOLDER],
+    [MARK_ACCOUNT] = self->texts[TEXT_ACCOUNT],
+    [MARK_ANSWERED] = _("Answered"),
+    [MARK_ATTACHMENT] = _("Has attachments"),
+    [MARK_FLAGGED] = _("Starred"),
+  };
+  const Text texts[] = { TEXT_SENDER, TEXT_SUBJECT, TEXT_PREVIEW };
+  int width = gtk_widget_get_width (widget);
+  gboolean rtl = gtk_widget_get_direction (widget) == GTK_TEXT_DIR_RTL;
+  graphene_point_t at = GRAPHENE_POINT_INIT (x, y);
+  Geometry g;
+  graphene_rect_t r;
+
+  if (keyboard || self->texts[TEXT_DATE] == NULL)
+    return FALSE;
+  place (self, width, gtk_widget_get_height (widget), &g);
+  for (Mark mark = 0; mark < N_MARKS; mark++)
+    {
+      gboolean showing = mark == MARK_FOLDER ? shows (self, TEXT_FOLDER)
+                         : mark == MARK_ACCOUNT ? shows (self, TEXT_ACCOUNT) : self->marks[mark];
+
+      mirror (&g.mark[mark], width, rtl, &r);
+      if (showing && graphene_rect_contains_point (&r, &at))
+        {
+          gtk_tooltip_set_text (tooltip, mark_tips[mark]);
+          return TRUE;
+        }
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
+    {
+      mirror (&g.text[texts[i]], width, rtl, &r);
+      if (shows (self, texts[i]) && graphene_rect_contains_point (&r, &at) &&
+          pango_layout_is_ellipsized (get_layout (self, texts[i])))
+        {
+          gtk_tooltip_set_text (tooltip, self->texts[texts[i]]);
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+static void
+set_text (TernMessageRow *self,
+          Text            text,
+          const char     *value)
+{
+  if (g_strcmp0 (self->texts[text], value) == 0)
+    return;
+  g_free (self->texts[text]);
+  self->texts[text] = g_strdup (value);
+  g_clear_object (&self->layouts[text]);
+}
+
+/* What the row shows changed: drawn again, and measured again where its height may differ. */
+static void
+changed (TernMessageRow *self,
+         int             old_height)
+{
+  if (row_height (self) != old_height)
+    gtk_widget_queue_resize (GTK_WIDGET (self));
+  else
+    gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+tell_accessible (TernMessageRow *self)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  if (self->texts[TEXT_DATE] == NULL)
+    {
+      gtk_accessible_reset_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL);
+      return;
+    }
+  if (self->marks[MARK_UNREAD])
+    g_string_append_printf (text, "%s, ", _("Unread"));
+  if (self->marks[MARK_FLAGGED])
+    g_string_append_printf (text, "%s, ", _("Starred"));
+  g_string_append_printf (text, "%s, %s, %s", self->texts[TEXT_SENDER], self->texts[TEXT_SUBJECT],
+                          self->texts[TEXT_DATE]);
+  if (self->marks[MARK_COUNT])
+    g_string_append_printf (text, ", %s", self->texts[TEXT_COUNT]);
+  if (self->marks[MARK_ANSWERED])
+    g_string_append_printf (text, ", %s", _("Answered"));
+  if (self->marks[MARK_ATTACHMENT])
+    g_string_append_printf (text, ", %s", _("Has attachments"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, text->str, -1);
+}
+
 static void
 update (TernMessageRow *self)
 {
   TernMessageItem *item = self->item;
   TernConversationItem *conversation = self->conversation;
   g_autofree char *date = NULL;
-  const char *sender, *subject;
-  gboolean unread, flagged, answered, attachment;
+  g_autofree char *count_text = NULL;
+  const char *sender = NULL, *subject = NULL, *preview = NULL;
+  gboolean unread = FALSE, flagged = FALSE, answered = FALSE, attachment = FALSE;
   guint count = 0;
+  int old_height = self->texts[TEXT_DATE] != NULL ? row_height (self) : -1;
 
   if (conversation != NULL && tern_conversation_item_get_loaded (conversation))
     {
@@ -79,7 +640,6 @@ update (TernMessageRow *self)
       subject = tern_conversation_item_get_subject (conversation);
       date = tern_format_date (tern_conversation_item_get_date (conversation));
       flagged = tern_conversation_item_get_flagged (conversation);
-      answered = FALSE;
       attachment = tern_conversation_item_get_has_attachment (conversation);
     }
   else if (item != NULL && tern_message_item_get_loaded (item))
@@ -91,49 +651,32 @@ update (TernMessageRow *self)
       flagged = tern_message_item_get_flagged (item);
       answered = tern_message_item_get_answered (item);
       attachment = tern_message_item_get_has_attachment (item);
-    }
-  else
-    {
-      gtk_label_set_text (GTK_LABEL (self->sender), "");
-      gtk_label_set_text (GTK_LABEL (self->subject), "");
-      gtk_label_set_text (GTK_LABEL (self->date), "");
-      gtk_widget_set_visible (self->count, FALSE);
-      return;
+      if (self->show_preview && conversation == NULL)
+        preview = tern_message_item_get_preview (item);
     }
 
-  gtk_label_set_text (GTK_LABEL (self->sender), sender && *sender ? sender : _("(unknown sender)"));
-  gtk_label_set_text (GTK_LABEL (self->subject), subject ? subject : _("(no subject)"));
-  gtk_label_set_text (GTK_LABEL (self->date), date);
+  if (date != NULL)
+    {
+      sender = sender && *sender ? sender : _("(unknown sender)");
+      subject = subject ? subject : _("(no subject)");
+    }
   if (count > 1)
-    {
-      g_autofree char *text = g_strdup_printf ("%u", count);
-
-      gtk_label_set_text (GTK_LABEL (self->count), text);
-    }
-  gtk_widget_set_visible (self->count, count > 1);
-  gtk_widget_set_opacity (self->unread_dot, unread ? 1.0 : 0.0);
-  /* Read: the sender not bold, the subject a little lighter (Adwaita's dim-label, at 55%,
-   * read as disabled text). */
-  if (unread)
-    {
-      gtk_widget_add_css_class (self->sender, "unread");
-      gtk_widget_remove_css_class (self->subject, "read");
-    }
-  else
-    {
-      gtk_widget_remove_css_class (self->sender, "unread");
-      gtk_widget_add_css_class (self->subject, "read");
-    }
-  gtk_widget_set_visible (self->flagged, flagged);
-  {
-    const char *preview = self->show_preview && item != NULL && conversation == NULL
-                          ? tern_message_item_get_preview (item) : NULL;
-
-    gtk_label_set_text (GTK_LABEL (self->preview), preview ? preview : "");
-    gtk_widget_set_visible (self->preview, preview != NULL);
-  }
-  gtk_widget_set_visible (self->answered, answered);
-  gtk_widget_set_visible (self->attachment, attachment);
+    count_text = g_strdup_printf ("%u", count);
+  /* Bold or not, the sender is laid out again. */
+  if (self->marks[MARK_UNREAD] != unread)
+    g_clear_object (&self->layouts[TEXT_SENDER]);
+  set_text (self, TEXT_SENDER, sender);
+  set_text (self, TEXT_SUBJECT, subject);
+  set_text (self, TEXT_DATE, date);
+  set_text (self, TEXT_COUNT, count_text);
+  set_text (self, TEXT_PREVIEW, preview);
+  self->marks[MARK_UNREAD] = unread;
+  self->marks[MARK_COUNT] = count > 1;
+  self->marks[MARK_FLAGGED] = flagged;
+  self->marks[MARK_ANSWERED] = answered;
+  self->marks[MARK_ATTACHMENT] = attachment;
+  tell_accessible (self);
+  changed (self, old_height);
 }
 
 static void
@@ -191,35 +734,6 @@ tern_message_row_get_item (TernMessageRow *self)
   return self->item;
 }
 
-/* GTK 4.8 asks the display where the pointer is (a round trip to the X server) whenever a
- * visible widget's tooltip is set: ~40 rows a folder switch, several tooltips each. Set
- * while the widget is hidden, it asks nothing; the tooltip shows on hover all the same. */
-static void
-set_tooltip (GtkWidget  *widget,
-             const char *text)
-{
-  gboolean visible = gtk_widget_get_visible (widget);
-  const char *old = gtk_widget_get_tooltip_text (widget);
-
-  if (g_strcmp0 (old, text) == 0)
-    return;
-  gtk_widget_set_visible (widget, FALSE);
-  gtk_widget_set_tooltip_text (widget, text);
-  gtk_widget_set_visible (widget, visible);
-}
-
-static GtkWidget *
-mark (const char *icon,
-      const char *tooltip)
-{
-  GtkWidget *image = gtk_image_new_from_icon_name (icon);
-
-  gtk_widget_set_visible (image, FALSE);
-  set_tooltip (image, tooltip);
-  gtk_widget_add_css_class (image, "dim-label");
-  return image;
-}
-
 static void
 tern_message_row_dispose (GObject *object)
 {
@@ -227,56 +741,20 @@ tern_message_row_dispose (GObject *object)
 
   tern_message_row_set_item (self, NULL);
   tern_message_row_set_conversation (self, NULL);
-  g_clear_pointer (&self->box, gtk_widget_unparent);
+  drop_layouts (self);
 
   G_OBJECT_CLASS (tern_message_row_parent_class)->dispose (object);
 }
 
-/* GTK 4.8's list view makes, measures and allocates 200 rows each time its rows are all
- * replaced (a folder switch, a search, the first rows at launch), however few show. Measuring
- * a row's height lays out the text of each of its labels: about 100 ms of a 100,000-message
- * folder switch (bench-app). A row's height never depends on its text: each line is one
- * ellipsized line of a fixed line-height (style.css). It depends on which of its parts show,
- * the weight of the sender and the font, so it is measured once for each such shape and
- * given as it is after; a change of theme (high contrast, another GTK theme) forgets them. */
-static GHashTable *row_heights;   /* shape (gint64 *) -> height */
-
 static void
-forget_heights (void)
+tern_message_row_finalize (GObject *object)
 {
-  if (row_heights != NULL)
-    g_hash_table_remove_all (row_heights);
-}
+  TernMessageRow *self = TERN_MESSAGE_ROW (object);
 
-static void
-remember_height (gint64 shape,
-                 int    height)
-{
-  if (row_heights == NULL)
-    {
-      row_heights = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
-      g_signal_connect (adw_style_manager_get_default (), "notify::high-contrast", G_CALLBACK (forget_heights),
-                        NULL);
-      g_signal_connect (gtk_settings_get_default (), "notify::gtk-theme-name", G_CALLBACK (forget_heights), NULL);
-    }
-  g_hash_table_insert (row_heights, g_memdup2 (&shape, sizeof shape), GINT_TO_POINTER (MAX (height, 1)));
-}
+  for (guint i = 0; i < N_TEXTS; i++)
+    g_free (self->texts[i]);
 
-static gint64
-row_shape (TernMessageRow *self)
-{
-  GtkWidget *parts[] = { self->unread_dot, self->count, self->folder, self->account, self->answered,
-                         self->attachment, self->flagged, self->preview };
-  PangoContext *context = gtk_widget_get_pango_context (GTK_WIDGET (self));
-  const PangoFontDescription *font = pango_context_get_font_description (context);
-  guint mask = gtk_widget_has_css_class (self->sender, "unread") ? 1 : 0;
-  guint font_key = (font != NULL ? pango_font_description_hash (font) : 0) ^
-                   (guint) (pango_cairo_context_get_resolution (context) * 16);
-
-  for (guint i = 0; i < G_N_ELEMENTS (parts); i++)
-    if (gtk_widget_get_visible (parts[i]))
-      mask |= 2u << i;
-  return (gint64) font_key << 16 | mask;
+  G_OBJECT_CLASS (tern_message_row_parent_class)->finalize (object);
 }
 
 static void
@@ -289,35 +767,46 @@ tern_message_row_measure (GtkWidget      *widget,
                           int            *natural_baseline)
 {
   TernMessageRow *self = TERN_MESSAGE_ROW (widget);
-  gint64 shape;
-  gpointer known;
 
-  if (orientation == GTK_ORIENTATION_HORIZONTAL)
+  if (orientation == GTK_ORIENTATION_VERTICAL)
     {
-      gtk_widget_measure (self->box, orientation, for_size, minimum, natural, minimum_baseline,
-                          natural_baseline);
+      *minimum = *natural = row_height (self);
       return;
     }
-  shape = row_shape (self);
-  if (row_heights != NULL && (known = g_hash_table_lookup (row_heights, &shape)) != NULL)
-    {
-      *minimum = *natural = GPOINTER_TO_INT (known);
-      return;
-    }
-  gtk_widget_measure (self->box, orientation, for_size, minimum, natural, NULL, NULL);
-  /* An empty row (not bound yet) is not a shape rows are seen in. */
-  if (self->item == NULL && self->conversation == NULL)
-    return;
-  remember_height (shape, *natural);
+  /* Narrow enough for a phone's width (the text ellipsizes); as wide as a sender and a
+   * date want when there is room. */
+  *minimum = MARGIN_START + DOT_SIZE + 8 + 8 * get_metrics (self)->caption_char + MARGIN_END;
+  *natural = *minimum + (shows (self, TEXT_SENDER) ? text_width (self, TEXT_SENDER) : 0) +
+             (shows (self, TEXT_DATE) ? 6 + text_width (self, TEXT_DATE) : 0);
 }
 
-static void
-tern_message_row_size_allocate (GtkWidget *widget,
-                                int        width,
-                                int        height,
-                                int        baseline)
+static guint
+font_key (GtkWidget *widget)
 {
-  gtk_widget_allocate (TERN_MESSAGE_ROW (widget)->box, width, height, baseline, NULL);
+  PangoContext *context = gtk_widget_get_pango_context (widget);
+  const PangoFontDescription *font = pango_context_get_font_description (context);
+
+  return (font != NULL ? pango_font_description_hash (font) : 0) ^
+         (guint) (pango_cairo_context_get_resolution (context) * 16);
+}
+
+/* A new font (a theme, the text size, the resolution): the text is laid out again. A change
+ * of state alone (hover, selection) only draws it again, in its new colours. */
+static void
+tern_message_row_css_changed (GtkWidget         *widget,
+                              GtkCssStyleChange *change)
+{
+  TernMessageRow *self = TERN_MESSAGE_ROW (widget);
+  guint key;
+
+  GTK_WIDGET_CLASS (tern_message_row_parent_class)->css_changed (widget, change);
+  key = font_key (widget);
+  if (key != self->font_key)
+    {
+      self->font_key = key;
+      drop_layouts (self);
+      gtk_widget_queue_resize (widget);
+    }
 }
 
 static GtkSizeRequestMode
@@ -329,109 +818,37 @@ tern_message_row_get_request_mode (GtkWidget *widget)
 static void
 tern_message_row_class_init (TernMessageRowClass *klass)
 {
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
-  G_OBJECT_CLASS (klass)->dispose = tern_message_row_dispose;
+  object_class->dispose = tern_message_row_dispose;
+  object_class->finalize = tern_message_row_finalize;
   widget_class->measure = tern_message_row_measure;
-  widget_class->size_allocate = tern_message_row_size_allocate;
+  widget_class->snapshot = tern_message_row_snapshot;
+  widget_class->query_tooltip = tern_message_row_query_tooltip;
+  widget_class->css_changed = tern_message_row_css_changed;
   widget_class->get_request_mode = tern_message_row_get_request_mode;
   gtk_widget_class_set_css_name (widget_class, "ternmessagerow");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
 }
 
 static void
 tern_message_row_init (TernMessageRow *self)
 {
-  GtkWidget *lines, *top, *bottom;
-
-  self->box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
-  gtk_widget_set_margin_top (self->box, 6);
-  gtk_widget_set_margin_bottom (self->box, 6);
-  gtk_widget_set_margin_start (self->box, 4);
-  gtk_widget_set_margin_end (self->box, 8);
-  gtk_widget_set_parent (self->box, GTK_WIDGET (self));
-
-  self->unread_dot = gtk_image_new_from_icon_name ("media-record-symbolic");
-  gtk_image_set_pixel_size (GTK_IMAGE (self->unread_dot), 8);
-  gtk_widget_add_css_class (self->unread_dot, "accent");
-  gtk_widget_set_valign (self->unread_dot, GTK_ALIGN_CENTER);
-  set_tooltip (self->unread_dot, _("Unread"));
-  gtk_box_append (GTK_BOX (self->box), self->unread_dot);
-
-  lines = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
-  gtk_widget_set_hexpand (lines, TRUE);
-  gtk_box_append (GTK_BOX (self->box), lines);
-
-  top = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  gtk_box_append (GTK_BOX (lines), top);
-  self->sender = gtk_label_new (NULL);
-  gtk_label_set_xalign (GTK_LABEL (self->sender), 0);
-  gtk_label_set_ellipsize (GTK_LABEL (self->sender), PANGO_ELLIPSIZE_END);
-  gtk_widget_set_hexpand (self->sender, TRUE);
-  gtk_box_append (GTK_BOX (top), self->sender);
-  self->count = gtk_label_new (NULL);
-  gtk_widget_add_css_class (self->count, "conversation-count");
-  gtk_widget_add_css_class (self->count, "caption");
-  gtk_widget_add_css_class (self->count, "numeric");
-  gtk_widget_set_valign (self->count, GTK_ALIGN_CENTER);
-  gtk_widget_set_visible (self->count, FALSE);
-  set_tooltip (self->count, _("Messages in this conversation"));
-  gtk_box_append (GTK_BOX (top), self->count);
-  self->date = gtk_label_new (NULL);
-  gtk_widget_add_css_class (self->date, "dim-label");
-  gtk_widget_add_css_class (self->date, "caption");
-  gtk_widget_add_css_class (self->date, "numeric");
-  gtk_box_append (GTK_BOX (top), self->date);
-
-  bottom = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 4);
-  gtk_box_append (GTK_BOX (lines), bottom);
-  self->subject = gtk_label_new (NULL);
-  gtk_label_set_xalign (GTK_LABEL (self->subject), 0);
-  gtk_label_set_ellipsize (GTK_LABEL (self->subject), PANGO_ELLIPSIZE_END);
-  gtk_widget_set_hexpand (self->subject, TRUE);
-  gtk_box_append (GTK_BOX (bottom), self->subject);
-  /* In search results: the folder the message is in. */
-  self->folder = gtk_label_new (NULL);
-  gtk_widget_add_css_class (self->folder, "dim-label");
-  gtk_widget_add_css_class (self->folder, "caption");
-  gtk_label_set_ellipsize (GTK_LABEL (self->folder), PANGO_ELLIPSIZE_END);
-  gtk_label_set_max_width_chars (GTK_LABEL (self->folder), 16);
-  gtk_widget_set_visible (self->folder, FALSE);
-  gtk_box_append (GTK_BOX (bottom), self->folder);
-  /* In a unified folder (All Inboxes): whose account the message is of, in its colour. */
-  self->account = gtk_label_new (NULL);
-  gtk_widget_add_css_class (self->account, "account-tag");
-  gtk_widget_add_css_class (self->account, "caption");
-  gtk_label_set_ellipsize (GTK_LABEL (self->account), PANGO_ELLIPSIZE_END);
-  gtk_label_set_max_width_chars (GTK_LABEL (self->account), 14);
-  gtk_widget_set_valign (self->account, GTK_ALIGN_CENTER);
-  gtk_widget_set_visible (self->account, FALSE);
-  gtk_box_append (GTK_BOX (bottom), self->account);
-  self->answered = mark ("mail-replied-symbolic", _("Answered"));
-  gtk_box_append (GTK_BOX (bottom), self->answered);
-  self->attachment = mark ("mail-attachment-symbolic", _("Has attachments"));
-  gtk_box_append (GTK_BOX (bottom), self->attachment);
-  self->preview = gtk_label_new (NULL);
-  gtk_label_set_xalign (GTK_LABEL (self->preview), 0);
-  gtk_label_set_ellipsize (GTK_LABEL (self->preview), PANGO_ELLIPSIZE_END);
-  gtk_label_set_single_line_mode (GTK_LABEL (self->preview), TRUE);
-  gtk_widget_add_css_class (self->preview, "dim-label");
-  gtk_widget_add_css_class (self->preview, "caption");
-  gtk_widget_set_visible (self->preview, FALSE);
-  gtk_box_append (GTK_BOX (lines), self->preview);
-  self->flagged = mark ("starred-symbolic", _("Starred"));
-  gtk_widget_remove_css_class (self->flagged, "dim-label");
-  gtk_widget_add_css_class (self->flagged, "warning");
-  gtk_box_append (GTK_BOX (bottom), self->flagged);
+  gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
 }
 
 void
 tern_message_row_set_folder_name (TernMessageRow *self,
                                   const char     *name)
 {
+  int old_height;
+
   g_return_if_fail (TERN_IS_MESSAGE_ROW (self));
 
-  gtk_label_set_text (GTK_LABEL (self->folder), name ? name : "");
-  gtk_widget_set_visible (self->folder, name != NULL);
+  old_height = row_height (self);
+  set_text (self, TEXT_FOLDER, name);
+  changed (self, old_height);
 }
 
 void
@@ -439,21 +856,14 @@ tern_message_row_set_account (TernMessageRow *self,
                               const char     *name,
                               guint           color)
 {
-  g_autofree char *klass = NULL;
+  int old_height;
 
   g_return_if_fail (TERN_IS_MESSAGE_ROW (self));
 
-  for (guint i = 0; i < 6; i++)
-    {
-      g_autofree char *old = g_strdup_printf ("account-color-%u", i);
-
-      gtk_widget_remove_css_class (self->account, old);
-    }
-  klass = g_strdup_printf ("account-color-%u", color % 6);
-  gtk_widget_add_css_class (self->account, klass);
-  gtk_label_set_text (GTK_LABEL (self->account), name ? name : "");
-  set_tooltip (self->account, name);
-  gtk_widget_set_visible (self->account, name != NULL);
+  old_height = row_height (self);
+  self->account_color = color;
+  set_text (self, TEXT_ACCOUNT, name);
+  changed (self, old_height);
 }
 
 const char *
@@ -461,7 +871,15 @@ tern_message_row_get_account (TernMessageRow *self)
 {
   g_return_val_if_fail (TERN_IS_MESSAGE_ROW (self), NULL);
 
-  return gtk_widget_get_visible (self->account) ? gtk_label_get_text (GTK_LABEL (self->account)) : NULL;
+  return self->texts[TEXT_ACCOUNT];
+}
+
+/* For the factory: whether the next item set shows its preview, without a change now. */
+void
+_tern_message_row_set_show_preview_quietly (TernMessageRow *self,
+                                            gboolean        show)
+{
+  self->show_preview = !!show;
 }
 
 void
@@ -479,7 +897,7 @@ tern_message_row_get_preview (TernMessageRow *self)
 {
   g_return_val_if_fail (TERN_IS_MESSAGE_ROW (self), NULL);
 
-  return gtk_widget_get_visible (self->preview) ? gtk_label_get_text (GTK_LABEL (self->preview)) : NULL;
+  return self->texts[TEXT_PREVIEW];
 }
 
 const char *
@@ -487,169 +905,11 @@ tern_message_row_get_folder_name (TernMessageRow *self)
 {
   g_return_val_if_fail (TERN_IS_MESSAGE_ROW (self), NULL);
 
-  return gtk_widget_get_visible (self->folder) ? gtk_label_get_text (GTK_LABEL (self->folder)) : NULL;
+  return self->texts[TEXT_FOLDER];
 }
 
 GtkWidget *
 tern_message_row_new (void)
 {
   return g_object_new (TERN_TYPE_MESSAGE_ROW, NULL);
-}
-
-/* The list's factory: a disclosure triangle (a GtkTreeExpander, idle in a flat list) around
- * a row; the items are messages, or, grouped, GtkTreeListRows of conversations and their
- * messages. */
-
-static void
-factory_setup_cb (GtkSignalListItemFactory *factory,
-                  GtkListItem              *list_item,
-                  gpointer                  user_data)
-{
-  GtkWidget *expander = gtk_tree_expander_new ();
-  GtkWidget *row = tern_message_row_new ();
-
-  /* The expander gives its child its natural width only: the row takes the rest. */
-  gtk_widget_set_hexpand (row, TRUE);
-  gtk_tree_expander_set_child (GTK_TREE_EXPANDER (expander), row);
-  gtk_list_item_set_child (list_item, expander);
-  /* The window's context menu finds the row's item from the widget under the pointer. */
-  g_object_set_data (G_OBJECT (expander), "tern-list-item", list_item);
-}
-
-/* The name of the account a folder is of, and its place among the accounts (its colour). */
-static const char *
-account_of (TernFolderModel *folders,
-            gint64           folder_id,
-            guint           *color)
-{
-  guint pos = tern_folder_model_find (folders, folder_id);
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (folders)), index = 0;
-  gint64 account_id;
-
-  if (pos == G_MAXUINT)
-    return NULL;
-  {
-    g_autoptr(TernFolderItem) folder = g_list_model_get_item (G_LIST_MODEL (folders), pos);
-
-    account_id = tern_folder_item_get_account_id (folder);
-  }
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(TernFolderItem) row = g_list_model_get_item (G_LIST_MODEL (folders), i);
-
-      if (tern_folder_item_get_kind (row) != TERN_FOLDER_ITEM_ACCOUNT)
-        continue;
-      if (tern_folder_item_get_account_id (row) == account_id)
-        {
-          *color = index;
-          /* The model keeps its items: the label outlives this row's reference. */
-          return tern_folder_item_get_label (row);
-        }
-      index++;
-    }
-  return NULL;
-}
-
-static void
-factory_bind_cb (GtkSignalListItemFactory *factory,
-                 GtkListItem              *list_item,
-                 gpointer                  user_data)
-{
-  GtkTreeExpander *expander = GTK_TREE_EXPANDER (gtk_list_item_get_child (list_item));
-  TernMessageRow *row = TERN_MESSAGE_ROW (gtk_tree_expander_get_child (expander));
-  gpointer item = gtk_list_item_get_item (list_item);
-  g_autoptr(GObject) inner = NULL;
-
-  if (GTK_IS_TREE_LIST_ROW (item))
-    {
-      gtk_tree_expander_set_list_row (expander, item);
-      inner = gtk_tree_list_row_get_item (item);
-    }
-  else
-    {
-      gtk_tree_expander_set_list_row (expander, NULL);
-      inner = item != NULL ? g_object_ref (item) : NULL;
-    }
-  row->show_preview = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (factory), "tern-show-preview"));
-  tern_message_row_set_item (row, TERN_IS_MESSAGE_ITEM (inner) ? TERN_MESSAGE_ITEM (inner) : NULL);
-  tern_message_row_set_conversation (row, TERN_IS_CONVERSATION_ITEM (inner)
-                                          ? TERN_CONVERSATION_ITEM (inner) : NULL);
-  {
-    TernFolderModel *folders = g_object_get_data (G_OBJECT (factory), "tern-folders");
-    const char *name = NULL;
-    g_autoptr(TernFolderItem) folder = NULL;
-
-    /* A conversation of results: the folder of its newest. */
-    if (folders != NULL && inner != NULL &&
-        GPOINTER_TO_INT (g_object_get_data (G_OBJECT (factory), "tern-show-folders")))
-      {
-        gint64 folder_id = TERN_IS_MESSAGE_ITEM (inner)
-                           ? tern_message_item_get_folder_id (TERN_MESSAGE_ITEM (inner))
-                           : tern_conversation_item_get_folder_id (TERN_CONVERSATION_ITEM (inner));
-        guint pos = tern_folder_model_find (folders, folder_id);
-
-        if (pos != G_MAXUINT)
-          folder = g_list_model_get_item (G_LIST_MODEL (folders), pos);
-        name = folder != NULL ? tern_folder_item_get_label (folder) : NULL;
-      }
-    tern_message_row_set_folder_name (row, name);
-  }
-  {
-    TernFolderModel *folders = g_object_get_data (G_OBJECT (factory), "tern-folders");
-    const char *account = NULL;
-    guint color = 0;
-
-    if (folders != NULL && inner != NULL &&
-        GPOINTER_TO_INT (g_object_get_data (G_OBJECT (factory), "tern-show-accounts")))
-      account = account_of (folders,
-                            TERN_IS_MESSAGE_ITEM (inner)
-                            ? tern_message_item_get_folder_id (TERN_MESSAGE_ITEM (inner))
-                            : tern_conversation_item_get_folder_id (TERN_CONVERSATION_ITEM (inner)),
-                            &color);
-    tern_message_row_set_account (row, account, color);
-  }
-}
-
-static void
-factory_unbind_cb (GtkSignalListItemFactory *factory,
-                   GtkListItem              *list_item,
-                   gpointer                  user_data)
-{
-  GtkTreeExpander *expander = GTK_TREE_EXPANDER (gtk_list_item_get_child (list_item));
-  TernMessageRow *row = TERN_MESSAGE_ROW (gtk_tree_expander_get_child (expander));
-
-  gtk_tree_expander_set_list_row (expander, NULL);
-  tern_message_row_set_item (row, NULL);
-  tern_message_row_set_conversation (row, NULL);
-}
-
-void
-tern_message_row_factory_set_folders (GtkListItemFactory *factory,
-                                      TernFolderModel    *folders,
-                                      gboolean            show)
-{
-  g_object_set_data_full (G_OBJECT (factory), "tern-folders",
-                          folders ? g_object_ref (folders) : NULL, g_object_unref);
-  g_object_set_data (G_OBJECT (factory), "tern-show-folders", GINT_TO_POINTER (!!show));
-}
-
-void
-tern_message_row_factory_set_accounts (GtkListItemFactory *factory,
-                                       TernFolderModel    *folders,
-                                       gboolean            show)
-{
-  g_object_set_data_full (G_OBJECT (factory), "tern-folders",
-                          folders ? g_object_ref (folders) : NULL, g_object_unref);
-  g_object_set_data (G_OBJECT (factory), "tern-show-accounts", GINT_TO_POINTER (!!show));
-}
-
-GtkListItemFactory *
-tern_message_row_factory_new (void)
-{
-  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
-
-  g_signal_connect (factory, "setup", G_CALLBACK (factory_setup_cb), NULL);
-  g_signal_connect (factory, "bind", G_CALLBACK (factory_bind_cb), NULL);
-  g_signal_connect (factory, "unbind", G_CALLBACK (factory_unbind_cb), NULL);
-  return factory;
 }

@@ -49,4 +49,8 @@ void             tern_message_row_factory_set_accounts (GtkListItemFactory *fact
 /* "Today 14:05", "Mon", "12 Mar", "12/03/2023": short, by distance from now. */
 char            *tern_format_date          (gint64           unix_time) G_GNUC_WARN_UNUSED_RESULT;
 
+/* For the list's factory (tern-message-row-factory.c). */
+void             _tern_message_row_set_show_preview_quietly (TernMessageRow *self,
+                                                             gboolean        show);
+
 G_END_DECLS
