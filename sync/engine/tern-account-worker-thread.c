@@ -61,6 +61,7 @@ typedef struct
   gboolean          want_sync;
   gboolean          healthy;       /* the last operation reached the server */
   gboolean          prefetch_pending; /* the background prefetch was interrupted: resume it */
+  gboolean          outbox_pending;   /* fetching a forward's attachments was interrupted */
   gboolean          needs_user;    /* do not retry by itself */
   gboolean          asleep;        /* between PrepareForSleep(true) and (false) */
   gboolean          network_down;  /* the monitor said no network: nothing to try */
@@ -391,11 +392,17 @@ send_outbox (Worker   *w,
     return;
   if (!now && tern_outbox_count (w->store, s->account_id, TERN_OUTBOX_QUEUED) == 0)
     return;
-  /* Forwards written offline: their attachments first (#14 item 4). */
+  /* Forwards written offline: their attachments first (#14 item 4). A command from the UI
+   * interrupts that; the outbox is gone through again once the commands are handled, not at
+   * the next poll a minute away (test-ui-firsthour /ui-firsthour/forward-offline waited 60 s
+   * for a forward whose download a folder switch had interrupted). */
+  w->outbox_pending = FALSE;
   if (w->sync != NULL && tern_sync_is_connected (w->sync) &&
       !tern_sync_fill_outbox_parts (w->sync, s->interrupt, NULL, &error))
     {
       g_debug ("outbox: forwarded attachments: %s", error->message);
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && !g_atomic_int_get (&s->stopping))
+        w->outbox_pending = TRUE;
       g_clear_error (&error);
     }
 
@@ -729,6 +736,12 @@ _tern_worker_thread (gpointer data)
           else if (w.want_sync)
             {
               do_sync (&w);
+              continue;
+            }
+          else if (w.healthy && w.sync != NULL && w.outbox_pending)
+            {
+              send_outbox (&w, FALSE);
+              flush_changes (&w);
               continue;
             }
           else if (w.healthy && w.sync != NULL && w.prefetch_pending)
