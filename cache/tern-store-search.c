@@ -130,7 +130,7 @@ fts_query (const char *query)
   "AND m.hidden = 0 AND m.detached = 0 " \
   "AND (?2 = 0 OR coalesce (m.local_folder, m.folder_id) IN " \
   "     (SELECT id FROM folder WHERE account_id = ?2)) " \
-  "ORDER BY m.date DESC"
+  "ORDER BY m.date DESC, m.id DESC"
 
 /* sql prepared with the FTS match of query bound as ?1, the messages waiting to be indexed
  * indexed first; *stmt_out NULL when the query has no words. FALSE on an error. */
@@ -182,7 +182,9 @@ tern_store_search_message_ids (TernStore   *self,
 {
   sqlite3_stmt *stmt;
 
-  if (!prepare_match (self, query, "SELECT m.id FROM message m " SEARCH_WHERE, &stmt, error))
+  /* The ids alone: their order and filter read from message_search_key, not the rows. */
+  if (!prepare_match (self, query, "SELECT m.id FROM message m INDEXED BY message_search_key " SEARCH_WHERE, &stmt,
+                      error))
     return NULL;
   if (stmt == NULL)
     return g_array_new (FALSE, FALSE, sizeof (gint64));

@@ -6,7 +6,7 @@
 G_BEGIN_DECLS
 
 /* The schema a cache has once opened (PRAGMA user_version; cache/sql/version-NNN.sql). */
-#define TERN_STORE_SCHEMA_LATEST 16
+#define TERN_STORE_SCHEMA_LATEST 17
 
 #define TERN_STORE_ERROR (tern_store_error_quark ())
 
