@@ -358,7 +358,8 @@ _tern_conversation_scan_read_rows (TernStore  *store,
   if (sql == NULL)
     sql = _tern_model_build_in_sql ("SELECT m.id, coalesce (m.thread_id, -m.id), m.date, m.seen, 1, "
                                     "coalesce (m.local_folder, m.folder_id) "
-                                    "FROM message m WHERE m.hidden = 0 AND m.detached = 0 AND m.id",
+                                    "FROM message m INDEXED BY message_search_key "
+                                    "WHERE m.hidden = 0 AND m.detached = 0 AND m.id",
                                     ID_BATCH);
   for (guint done = 0; ids != NULL && done < ids->len; done += ID_BATCH)
     {
