@@ -186,7 +186,6 @@ typedef struct
 {
   GArray *rows;   /* Row */
   GArray *uids;   /* gint64, parallel */
-  guint   at;
 } Source;
 
 static gboolean
@@ -202,7 +201,6 @@ read_source (TernStore  *store,
 
   source->rows = g_array_new (FALSE, FALSE, sizeof (Row));
   source->uids = g_array_new (FALSE, FALSE, sizeof (gint64));
-  source->at = 0;
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, folder_id);
@@ -223,6 +221,35 @@ read_source (TernStore  *store,
 }
 
 #define SCAN_COLUMNS "SELECT m.id, coalesce (m.thread_id, -m.id), m.date, m.seen, "
+
+typedef struct
+{
+  Source *sources;
+  GArray *rows;
+} Merge;
+
+static void
+merge_key (guint     list,
+           guint     index,
+           gint64   *date,
+           gint64   *uid,
+           gpointer  data)
+{
+  const Source *src = &((Merge *) data)->sources[list];
+
+  *date = g_array_index (src->rows, Row, index).date;
+  *uid = g_array_index (src->uids, gint64, index);
+}
+
+static void
+merge_take (guint     list,
+            guint     index,
+            gpointer  data)
+{
+  Merge *m = data;
+
+  g_array_append_val (m->rows, g_array_index (m->sources[list].rows, Row, index));
+}
 
 gboolean
 _tern_conversation_scan_folder (TernStore             *store,
@@ -261,31 +288,13 @@ _tern_conversation_scan_folder (TernStore             *store,
     }
   if (ok)
     {
-      rows = g_array_sized_new (FALSE, FALSE, sizeof (Row), total);
-      for (guint done = 0; done < total; done++)
-        {
-          int best = -1;
-          gint64 best_date = 0, best_uid = 0;
+      guint lens[G_N_ELEMENTS (sources)];
+      Merge m = { sources, NULL };
 
-          for (guint i = 0; i < G_N_ELEMENTS (sources); i++)
-            {
-              const Source *src = &sources[i];
-              gint64 date, uid;
-
-              if (src->at >= src->rows->len)
-                continue;
-              date = g_array_index (src->rows, Row, src->at).date;
-              uid = g_array_index (src->uids, gint64, src->at);
-              if (best < 0 || date > best_date || (date == best_date && uid > best_uid))
-                {
-                  best = (int) i;
-                  best_date = date;
-                  best_uid = uid;
-                }
-            }
-          g_array_append_val (rows, g_array_index (sources[best].rows, Row, sources[best].at));
-          sources[best].at++;
-        }
+      m.rows = rows = g_array_sized_new (FALSE, FALSE, sizeof (Row), total);
+      for (guint i = 0; i < G_N_ELEMENTS (sources); i++)
+        lens[i] = sources[i].rows->len;
+      _tern_model_merge (G_N_ELEMENTS (sources), lens, merge_key, merge_take, &m);
     }
   for (guint i = 0; i < G_N_ELEMENTS (sources); i++)
     {

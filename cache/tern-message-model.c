@@ -150,25 +150,58 @@ read_rows (TernMessageModel  *self,
   return TRUE;
 }
 
+typedef struct
+{
+  GPtrArray *lists;
+  GPtrArray *list_keys;
+  GArray    *ids;
+  GArray    *keys;
+} Merge;
+
+static void
+merge_key (guint     list,
+           guint     index,
+           gint64   *date,
+           gint64   *uid,
+           gpointer  data)
+{
+  Merge *m = data;
+  const gint64 *key = &g_array_index ((GArray *) m->list_keys->pdata[list], gint64, 2 * index);
+
+  *date = key[0];
+  *uid = key[1];
+}
+
+static void
+merge_take (guint     list,
+            guint     index,
+            gpointer  data)
+{
+  Merge *m = data;
+
+  g_array_append_val (m->ids, g_array_index ((GArray *) m->lists->pdata[list], gint64, index));
+  if (m->keys != NULL)
+    g_array_append_vals (m->keys, &g_array_index ((GArray *) m->list_keys->pdata[list], gint64, 2 * index), 2);
+}
+
 /* Merges lists of ids, each newest first with its keys in list_keys (date, uid: two gint64
  * a row), into ids (and keys, if not NULL): newest first, at equal dates the higher uid, then
- * the list given first. One pass over them all, as in a merge sort. */
+ * the list given first. */
 static void
 merge_sorted (GPtrArray *lists,
               GPtrArray *list_keys,
               GArray    *ids,
               GArray    *keys)
 {
-  guint n = lists->len;
-  g_autofree guint *at = g_new0 (guint, MAX (n, 1));
+  Merge m = { lists, list_keys, ids, keys };
+  g_autofree guint *lens = g_new0 (guint, MAX (lists->len, 1));
   guint total = 0, filled = 0, last = 0;
 
-  for (guint f = 0; f < n; f++)
+  for (guint f = 0; f < lists->len; f++)
     {
-      guint len = ((GArray *) lists->pdata[f])->len;
-
-      total += len;
-      if (len > 0)
+      lens[f] = ((GArray *) lists->pdata[f])->len;
+      total += lens[f];
+      if (lens[f] > 0)
         {
           filled++;
           last = f;
@@ -182,29 +215,7 @@ merge_sorted (GPtrArray *lists,
         g_array_append_vals (keys, ((GArray *) list_keys->pdata[last])->data, 2 * total);
       return;
     }
-  for (guint done = 0; done < total; done++)
-    {
-      int best = -1;
-      const gint64 *best_key = NULL;
-
-      for (guint f = 0; f < n; f++)
-        {
-          const gint64 *key;
-
-          if (at[f] >= ((GArray *) lists->pdata[f])->len)
-            continue;
-          key = &g_array_index ((GArray *) list_keys->pdata[f], gint64, 2 * at[f]);
-          if (best < 0 || key[0] > best_key[0] || (key[0] == best_key[0] && key[1] > best_key[1]))
-            {
-              best = (int) f;
-              best_key = key;
-            }
-        }
-      g_array_append_val (ids, g_array_index ((GArray *) lists->pdata[best], gint64, at[best]));
-      if (keys != NULL)
-        g_array_append_vals (keys, best_key, 2);
-      at[best]++;
-    }
+  _tern_model_merge (lists->len, lens, merge_key, merge_take, &m);
 }
 
 /* A folder's shown ids, newest first (and, if dates is not NULL, their dates and uids:

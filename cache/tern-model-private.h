@@ -27,6 +27,26 @@ void  _tern_model_common_ends  (const gint64 *old_keys,
                                 guint        *prefix,
                                 guint        *suffix);
 
+/* The key of element index of list list, for _tern_model_merge(): its date and uid. */
+typedef void (*TernModelMergeKeyFunc)  (guint     list,
+                                        guint     index,
+                                        gint64   *date,
+                                        gint64   *uid,
+                                        gpointer  data);
+/* Takes element index of list list: the next in the merged order. */
+typedef void (*TernModelMergeTakeFunc) (guint     list,
+                                        guint     index,
+                                        gpointer  data);
+
+/* Merges n lists (lens[i] elements each), each newest first by (date, uid), in one pass as a
+ * merge sort does: take is called for every element, newest first, at equal dates the higher
+ * uid, then the list given first. */
+void  _tern_model_merge        (guint                   n,
+                                const guint            *lens,
+                                TernModelMergeKeyFunc   key,
+                                TernModelMergeTakeFunc  take,
+                                gpointer                data);
+
 /* The rows a batch read around position fills: mostly ahead of it, as lists scroll down more
  * than up; [first, last) within len. */
 void  _tern_model_batch_range  (guint         position,

@@ -45,6 +45,41 @@ _tern_model_common_ends (const gint64 *old_keys,
 }
 
 void
+_tern_model_merge (guint                   n,
+                   const guint            *lens,
+                   TernModelMergeKeyFunc   key,
+                   TernModelMergeTakeFunc  take,
+                   gpointer                data)
+{
+  g_autofree guint *at = g_new0 (guint, MAX (n, 1));
+  guint total = 0;
+
+  for (guint i = 0; i < n; i++)
+    total += lens[i];
+  for (guint done = 0; done < total; done++)
+    {
+      int best = -1;
+      gint64 best_date = 0, best_uid = 0;
+
+      for (guint i = 0; i < n; i++)
+        {
+          gint64 date, uid;
+
+          if (at[i] >= lens[i])
+            continue;
+          key (i, at[i], &date, &uid, data);
+          if (best < 0 || date > best_date || (date == best_date && uid > best_uid))
+            {
+              best = (int) i;
+              best_date = date;
+              best_uid = uid;
+            }
+        }
+      take ((guint) best, at[best]++, data);
+    }
+}
+
+void
 _tern_model_batch_range (guint  position,
                          guint  len,
                          guint  batch,
