@@ -392,6 +392,22 @@ test_flowed (void)
   }
 }
 
+/* A reply to all of m with cc_list as its Cc: the Cc the reply gets is expected. */
+static void
+assert_reply_cc (TernMessage  *m,
+                 const char  **mine,
+                 const char   *cc_list,
+                 const char   *expected)
+{
+  g_autofree char *to = NULL;
+  g_autofree char *cc = NULL;
+
+  g_free (m->cc_list);
+  m->cc_list = g_strdup (cc_list);
+  tern_compose_reply_recipients (m, mine, TRUE, &to, &cc);
+  g_assert_cmpstr (cc, ==, expected);
+}
+
 static void
 test_reply_helpers (void)
 {
@@ -447,27 +463,15 @@ test_reply_helpers (void)
 
   /* A header whose comment never closes (GMime 3.2.13 leaks on it; fuzz-parsers): the
    * addresses in it still count, the comment closed at the end. */
-  g_clear_pointer (&to, g_free);
-  g_clear_pointer (&cc, g_free);
-  g_free (m->cc_list);
-  m->cc_list = g_strdup ("dave@example.org, erin@example.org (Erin ((\\");
-  tern_compose_reply_recipients (m, mine, TRUE, &to, &cc);
-  g_assert_cmpstr (cc, ==, "dave@example.org, \"Erin (( ))\" <erin@example.org>");
+  assert_reply_cc (m, mine, "dave@example.org, erin@example.org (Erin ((\\",
+                   "dave@example.org, \"Erin (( ))\" <erin@example.org>");
   /* A quote that does not close before a comment that does not either (fuzz-parsers, after
    * an hour): where GMime sees the comment start is not where the quote ends here. */
-  g_clear_pointer (&to, g_free);
-  g_clear_pointer (&cc, g_free);
-  g_free (m->cc_list);
-  m->cc_list = g_strdup ("fern@example.org, Gil\"s <gil@example.org (note, hal@example.org");
-  tern_compose_reply_recipients (m, mine, TRUE, &to, &cc);
-  g_assert_cmpstr (cc, ==, "fern@example.org, Gil s <gil@example.org>");
+  assert_reply_cc (m, mine, "fern@example.org, Gil\"s <gil@example.org (note, hal@example.org",
+                   "fern@example.org, Gil s <gil@example.org>");
   /* A parenthesis inside a quoted name that closes is text: nothing is mended. */
-  g_clear_pointer (&to, g_free);
-  g_clear_pointer (&cc, g_free);
-  g_free (m->cc_list);
-  m->cc_list = g_strdup ("\"Smith :-(\" <smith@example.org>, ivy@example.org");
-  tern_compose_reply_recipients (m, mine, TRUE, &to, &cc);
-  g_assert_cmpstr (cc, ==, "\"Smith :-(\" <smith@example.org>, ivy@example.org");
+  assert_reply_cc (m, mine, "\"Smith :-(\" <smith@example.org>, ivy@example.org",
+                   "\"Smith :-(\" <smith@example.org>, ivy@example.org");
 }
 
 static void
