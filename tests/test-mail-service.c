@@ -593,7 +593,8 @@ first_sync_online (gpointer data)
 
 /* Issue 13: during a first sync of a big folder the list has rows as each batch of headers
  * is stored (a change set per batch), not when the whole folder is in. 6,000 messages come
- * in batches of 2,500: the second batch's set finds the first committed. */
+ * in a first batch of 250 (the newest: what the list shows first) and then batches of
+ * 2,500: each batch's set finds the one before committed. */
 static void
 test_first_sync_rows (void)
 {
@@ -632,11 +633,13 @@ test_first_sync_rows (void)
   tern_account_worker_start (worker);
   g_assert_true (wait_until (first_sync_online, &fs));
 
-  /* A set for each of the three batches and one when all are in, all before the sync ended.
-   * The second batch's set comes when the first is committed, before the third is even
-   * fetched: the list had its first 2,500 rows then. */
-  g_assert_cmpuint (rows->len, >=, 4);
-  g_assert_cmpuint (g_array_index (rows, guint, 1), >=, 2500);
+  /* A set for each of the four batches and one when all are in, all before the sync ended,
+   * each when its batch is committed (the rows a set finds depend on how soon the main
+   * loop takes it; the batches themselves: /sync/first-batch). */
+  for (guint i = 0; i < rows->len; i++)
+    g_test_message ("INBOX's rows at set %u: %u", i, g_array_index (rows, guint, i));
+  g_assert_cmpuint (rows->len, >=, 5);
+  g_assert_cmpuint (g_array_index (rows, guint, 0), <, 6000);
   for (guint i = 1; i < rows->len; i++)
     g_assert_cmpuint (g_array_index (rows, guint, i), >=, g_array_index (rows, guint, i - 1));
   g_assert_cmpuint (g_array_index (rows, guint, rows->len - 1), ==, 6000);

@@ -918,6 +918,54 @@ test_special_use_by_name (Fixture       *f,
   g_assert_cmpint (message_in (f, "Trash", "<doomed@example.org>"), !=, 0);
 }
 
+typedef struct
+{
+  GArray *inbox;
+  GArray *small;
+} Batches;
+
+static void
+batch_progress_cb (const char *folder,
+                   guint       done,
+                   guint       total,
+                   gpointer    user_data)
+{
+  Batches *b = user_data;
+
+  if (g_strcmp0 (folder, "INBOX") == 0)
+    g_array_append_val (b->inbox, done);
+  else if (g_strcmp0 (folder, "Small") == 0)
+    g_array_append_val (b->small, done);
+}
+
+/* Issue 13: a first sync of a folder bigger than a batch stores its newest 250 first, so the
+ * list has rows after a few hundred headers; the rest comes in whole batches. A folder of
+ * one batch comes in one (a slow link pays no round trip more). */
+static void
+test_first_batch (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) inbox = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr(GArray) small = g_array_new (FALSE, FALSE, sizeof (guint));
+  const guint expected[] = { 250, 550, 600 };
+  Batches b = { inbox, small };
+
+  g_assert_true (tern_test_server_seed (f->server, "alice", "INBOX", 600, &error));
+  g_assert_no_error (error);
+  g_assert_true (tern_test_server_create_mailbox (f->server, "alice", "Small", &error));
+  g_assert_true (tern_test_server_seed (f->server, "alice", "Small", 280, &error));
+  g_assert_no_error (error);
+  tern_sync_set_chunk_size (f->sync, 300);
+  tern_sync_set_progress_func (f->sync, batch_progress_cb, &b);
+  sync_ok (f);
+  g_assert_cmpuint (inbox->len, ==, G_N_ELEMENTS (expected));
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    g_assert_cmpuint (g_array_index (inbox, guint, i), ==, expected[i]);
+  g_assert_cmpuint (small->len, ==, 1);
+  g_assert_cmpuint (g_array_index (small, guint, 0), ==, 280);
+}
+
 static void
 add_level (const char          *name,
            TernTestServerFlags  flags,
@@ -933,6 +981,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
 
   add_level ("/sync/first-sync", TERN_TEST_SERVER_FULL, test_first_sync);
+  add_level ("/sync/first-batch", TERN_TEST_SERVER_FULL, test_first_batch);
   add_level ("/sync/resync/qresync", TERN_TEST_SERVER_FULL, test_resync);
   add_level ("/sync/resync/condstore", TERN_TEST_SERVER_NO_QRESYNC, test_resync);
   add_level ("/sync/resync/plain", TERN_TEST_SERVER_NO_CONDSTORE, test_resync);

@@ -546,6 +546,8 @@ _tern_sync_fetch_skipped (TernSync    *self,
 /* Fetches headers of the given UIDs (sorted ascending) newest first, one transaction a
  * chunk. With `fill`, each chunk also records how far down the first sync has come. */
 /* A first sync's batches: parsed here, stored by the fill writer. */
+#define FIRST_FILL_BATCH 250
+
 static gboolean
 fetch_fill (TernSync    *self,
             TernFolder  *folder,
@@ -564,9 +566,15 @@ fetch_fill (TernSync    *self,
   self->fetch_done = 0;
   self->fetch_total = uids->len;
 
-  for (gint i = (gint) uids->len - 1; i >= 0 && ok; i -= (gint) self->chunk)
+  /* A folder of more than one batch: the first is small, so that its rows (the newest, what
+   * the list shows) come after a few hundred headers, not a whole batch's (100,000
+   * messages, a server that never served them: ~2,500 headers took ~0.4 s; #13). One more
+   * round trip in forty. */
+  for (gint i = (gint) uids->len - 1, size = uids->len > self->chunk ? (gint) MIN (FIRST_FILL_BATCH, self->chunk)
+                                                                      : (gint) self->chunk;
+       i >= 0 && ok; i -= size, size = (gint) self->chunk)
     {
-      gint lo_index = MAX (0, i - (gint) self->chunk + 1);
+      gint lo_index = MAX (0, i - size + 1);
       guint32 lo = g_array_index (uids, guint32, lo_index);
       guint32 hi = g_array_index (uids, guint32, i);
 
