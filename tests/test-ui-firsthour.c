@@ -12,6 +12,7 @@
 #include "tern-message-view.h"
 #include "tern-outbox.h"
 #include "tern-preferences.h"
+#include "tern-status-area.h"
 #include "tern-sync.h"
 #include "tern-test-cache.h"
 #include "tern-test-server.h"
@@ -51,6 +52,7 @@ typedef struct
   gint64            account;
   GBytes           *content;   /* the attachment's bytes */
   char             *opened_subtitle;
+  char             *counted;   /* the first status line with a count */
 } Fixture;
 
 static void
@@ -126,6 +128,7 @@ tear_down (Fixture       *f,
   g_clear_pointer (&f->server, tern_test_server_free);
   g_clear_pointer (&f->content, g_bytes_unref);
   g_free (f->opened_subtitle);
+  g_free (f->counted);
   g_assert_cmpint (system (cmd), ==, 0);
   g_free (f->dir);
 }
@@ -482,6 +485,47 @@ test_server_previews (Fixture       *f,
   g_assert_null (tern_store_get_body (f->store, id, NULL));
 }
 
+/* Issue 13: a first sync says in the status area how far it has come, "n of N". */
+
+static void
+status_seen_cb (TernAccountWorker *worker,
+                GParamSpec        *pspec,
+                Fixture           *f)
+{
+  const char *text = tern_status_area_get_text (tern_window_get_status_area (f->window));
+
+  if (f->counted == NULL && text != NULL && strstr (text, " of ") != NULL)
+    f->counted = g_strdup (text);
+}
+
+static void
+test_first_sync_count (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) workers = NULL;
+  g_autofree char *total = g_strdup_printf ("%'u", 6001u);
+  g_autofree char *of_total = g_strdup_printf (" of %s", total);
+
+  /* 6,000 messages and the fixture's own: batches of 250, then 2,500. */
+  g_assert_true (tern_test_server_seed (f->server, "alice", "INBOX", 6000, &error));
+  g_assert_no_error (error);
+  f->app = tern_test_ui_start_app (f->dir, FALSE, &f->window);
+  f->store = tern_application_get_store (f->app);
+  workers = tern_application_list_workers (f->app);
+  g_assert_cmpuint (workers->len, ==, 1);
+  /* After the status area's own handler: the line as it reads then. */
+  g_signal_connect_after (workers->pdata[0], "notify", G_CALLBACK (status_seen_cb), f);
+  g_assert_true (tern_test_ui_wait_for (online_cb, f, 120));
+  g_signal_handlers_disconnect_by_func (workers->pdata[0], status_seen_cb, f);
+
+  g_test_message ("status during the first sync: %s", f->counted ? f->counted : "(no count)");
+  g_assert_nonnull (f->counted);
+  g_assert_true (g_str_has_prefix (f->counted, "Syncing INBOX… "));
+  g_assert_true (g_str_has_suffix (f->counted, of_total));
+  g_assert_null (strstr (tern_status_area_get_text (tern_window_get_status_area (f->window)), " of "));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -495,6 +539,7 @@ main (int    argc,
   g_test_add ("/ui-firsthour/forward-online", Fixture, NULL, set_up, test_forward_online, tear_down);
   g_test_add ("/ui-firsthour/forward-offline", Fixture, NULL, set_up, test_forward_offline, tear_down);
   g_test_add ("/ui-firsthour/server-previews", Fixture, NULL, set_up, test_server_previews, tear_down);
+  g_test_add ("/ui-firsthour/first-sync-count", Fixture, NULL, set_up, test_first_sync_count, tear_down);
 
   return g_test_run ();
 }

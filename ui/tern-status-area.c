@@ -453,6 +453,7 @@ tern_status_area_update (TernStatusArea *self)
   guint queued = 0, failed = 0, online = 0, syncing = 0, needs_user = 0, to_send = 0;
   double progress = -1;
   const char *folder = NULL;
+  guint done = 0, total = 0;
   const char *icon;
   GString *text;
 
@@ -480,6 +481,7 @@ tern_status_area_update (TernStatusArea *self)
             {
               progress = tern_account_worker_get_progress (w);
               folder = tern_account_worker_get_status_text (w);
+              tern_account_worker_get_progress_counts (w, &done, &total);
             }
           break;
         case TERN_ACCOUNT_STATE_NEEDS_USER:
@@ -499,7 +501,17 @@ tern_status_area_update (TernStatusArea *self)
     }
   else if (syncing > 0)
     {
-      if (folder != NULL)
+      /* A first sync of a big folder says how far it has come: "Syncing INBOX… 2,750 of
+       * 100,000" (#13), in the user's digit grouping. */
+      if (folder != NULL && total > 0 && done < total)
+        {
+          g_autofree char *d = g_strdup_printf ("%'u", done);
+          g_autofree char *t = g_strdup_printf ("%'u", total);
+
+          /* Translators: a folder's name, then how many of its messages are in so far */
+          g_string_append_printf (text, _("Syncing %s… %s of %s"), folder, d, t);
+        }
+      else if (folder != NULL)
         g_string_append_printf (text, _("Syncing %s…"), folder);
       else
         g_string_append (text, _("Syncing…"));

@@ -150,6 +150,8 @@ struct _TernAccountWorker
   guint             outbox_waiting;
   guint             outbox_failed;
   double            progress;
+  guint             progress_done;    /* messages of status_text's folder in, of */
+  guint             progress_total;
 };
 
 /* tern-account-worker.c */

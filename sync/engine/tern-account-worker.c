@@ -233,7 +233,10 @@ _tern_worker_event_cb (gpointer data)
                        ? TERN_ACCOUNT_STATE_OFFLINE : ev->state);
       set_string (self, &self->last_error, ev->text, PROP_LAST_ERROR);
       if (ev->state != TERN_ACCOUNT_STATE_SYNCING)
-        set_string (self, &self->status_text, NULL, PROP_STATUS_TEXT);
+        {
+          self->progress_done = self->progress_total = 0;
+          set_string (self, &self->status_text, NULL, PROP_STATUS_TEXT);
+        }
       recount_queue (self);
       break;
 
@@ -326,6 +329,8 @@ _tern_worker_progress_cb (gpointer data)
     {
       double fraction = total > 0 ? (double) done / total : 0.0;
 
+      self->progress_done = done;
+      self->progress_total = total;
       if (self->progress != fraction)
         {
           self->progress = fraction;
@@ -705,6 +710,17 @@ tern_account_worker_get_status_text (TernAccountWorker *self)
   g_return_val_if_fail (TERN_IS_ACCOUNT_WORKER (self), NULL);
 
   return self->status_text;
+}
+
+void
+tern_account_worker_get_progress_counts (TernAccountWorker *self,
+                                         guint             *done,
+                                         guint             *total)
+{
+  g_return_if_fail (TERN_IS_ACCOUNT_WORKER (self));
+
+  *done = self->progress_done;
+  *total = self->progress_total;
 }
 
 const char *

@@ -67,6 +67,11 @@ void               tern_account_worker_set_work_offline (TernAccountWorker  *sel
 /* 0..1 while syncing, -1 otherwise; the text says what (a folder name). */
 double             tern_account_worker_get_progress   (TernAccountWorker    *self);
 const char        *tern_account_worker_get_status_text (TernAccountWorker   *self);
+/* How far the folder being synced has come: *done of its *total messages (0 of 0 when no
+ * count is known). */
+void               tern_account_worker_get_progress_counts (TernAccountWorker *self,
+                                                            guint             *done,
+                                                            guint             *total);
 /* The last error shown to the user, or NULL. */
 const char        *tern_account_worker_get_last_error (TernAccountWorker    *self);
 
