@@ -829,7 +829,9 @@ tern_message_row_class_init (TernMessageRowClass *klass)
   widget_class->css_changed = tern_message_row_css_changed;
   widget_class->get_request_mode = tern_message_row_get_request_mode;
   gtk_widget_class_set_css_name (widget_class, "ternmessagerow");
-  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
+  /* What a screen reader reads of a row: one label naming all it shows (tell_accessible ()),
+   * as the labels it was made of were read. */
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_LABEL);
 }
 
 static void
