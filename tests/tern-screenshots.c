@@ -354,6 +354,20 @@ main (int   argc,
     shot (window, "photo");
   conversation (window, width, height);
 
+  /* All Inboxes: each row tagged with its account, in the account's colour (chosen in the
+   * sidebar, as a click does). */
+  {
+    GtkWidget *sidebar = tern_test_ui_find_named (GTK_WIDGET (window), "folder_list");
+    guint pos = tern_folder_model_find_unified (tern_window_get_folder_model (window), TERN_FOLDER_MODEL_ALL_INBOXES);
+
+    if (sidebar != NULL && pos != G_MAXUINT)
+      {
+        gtk_selection_model_select_item (gtk_list_view_get_model (GTK_LIST_VIEW (sidebar)), pos, TRUE);
+        tern_test_ui_wait_frames (GTK_WIDGET (window), 3);
+        shot (window, "all-inboxes");
+      }
+  }
+
   /* An empty folder (the demo's Junk). */
   {
     GListModel *folders = G_LIST_MODEL (tern_window_get_folder_model (window));
