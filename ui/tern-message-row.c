@@ -90,6 +90,7 @@ struct _TernMessageRow
 
   /* Laid out when first drawn; dropped when their text or the style changes. */
   PangoLayout     *layouts[N_TEXTS];
+  int              natural[N_TEXTS];   /* a layout's width unellipsized, -1 until asked */
   guint            font_key;   /* of the font they were laid out in */
 };
 
@@ -244,20 +245,29 @@ get_layout (TernMessageRow *self,
       /* A line break in a subject or a name shows as a mark, never as a second line. */
       pango_layout_set_single_paragraph_mode (layout, TRUE);
       self->layouts[text] = layout;
+      self->natural[text] = -1;
     }
   return self->layouts[text];
 }
 
+/* Measured once a layout: each drawing places the date, the count and the tags by it, and
+ * laying the text out again unellipsized there, then ellipsized to draw it, did it twice a
+ * frame. */
 static int
 text_width (TernMessageRow *self,
             Text            text)
 {
   PangoLayout *layout = get_layout (self, text);
-  int width;
 
-  pango_layout_set_width (layout, -1);
-  pango_layout_get_pixel_size (layout, &width, NULL);
-  return width;
+  if (self->natural[text] < 0)
+    {
+      int width = pango_layout_get_width (layout);
+
+      pango_layout_set_width (layout, -1);
+      pango_layout_get_pixel_size (layout, &self->natural[text], NULL);
+      pango_layout_set_width (layout, width);
+    }
+  return self->natural[text];
 }
 
 static gboolean
